@@ -1,0 +1,151 @@
+"""The sandboxed child: applies the limits, installs the probe, runs the script as ``__main__``.
+
+It is entered either in a process forked from gradfix (fast: torch is already imported) or in a
+fresh interpreter (``python -m gradfix.sandbox.child REQUEST.json``). Both paths run
+:func:`run_in_child`, which never returns: it writes the Trace and ends the process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import sys
+import types
+from typing import Any, NoReturn
+
+from gradfix.sandbox.request import RunRequest
+
+
+def _redirect(request: RunRequest) -> None:
+    # The parent flushed its streams before forking; whatever the inherited buffers hold is not ours.
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    out = os.open(request.stdout_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    err = os.open(request.stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(out, 1)
+    os.dup2(err, 2)
+    # Fresh text streams: the inherited ones may hold buffered output of the parent.
+    sys.stdin = open(0, "r", closefd=False)
+    sys.stdout = open(1, "w", buffering=1, closefd=False, encoding="utf-8", errors="replace")
+    sys.stderr = open(2, "w", buffering=1, closefd=False, encoding="utf-8", errors="replace")
+
+
+def _limit(request: RunRequest) -> None:
+    if request.memory_mb:
+        with open("/proc/self/statm") if os.path.exists("/proc/self/statm") else open(os.devnull) as statm:
+            fields = statm.read().split()
+        current = int(fields[0]) * resource.getpagesize() if fields else 0
+        limit = current + request.memory_mb * 1024 * 1024
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        except (ValueError, OSError):
+            pass
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ValueError, OSError):
+        pass
+
+
+def _install_overlay(overlay: dict[str, str]) -> None:
+    """Make imports of the user's modules see the candidate sources instead of the files on disk."""
+    if not overlay:
+        return
+    from importlib.machinery import SourceFileLoader
+
+    read = SourceFileLoader.get_data
+    stats = SourceFileLoader.path_stats
+
+    def get_data(loader: Any, path: str) -> bytes:
+        text = overlay.get(os.path.realpath(path))
+        return text.encode("utf-8") if text is not None else read(loader, path)
+
+    def path_stats(loader: Any, path: str) -> dict:
+        if os.path.realpath(path) in overlay:
+            return {"mtime": 0, "size": -1}  # never matches a cached .pyc: compile the overlay
+        return stats(loader, path)
+
+    SourceFileLoader.get_data = get_data  # type: ignore[method-assign]
+    SourceFileLoader.path_stats = path_stats  # type: ignore[method-assign]
+
+
+def run_in_child(request: RunRequest) -> NoReturn:
+    try:
+        _redirect(request)
+        os.chdir(request.cwd)
+        os.environ.clear()
+        os.environ.update(request.env)
+        _limit(request)
+        sys.dont_write_bytecode = True  # keep .pyc files of the user's modules out of their tree
+        _run(request)
+    except BaseException as error:  # the probe itself failed: say so in the report file
+        try:
+            with open(request.trace_path + ".error", "w") as out:
+                out.write(f"{type(error).__name__}: {error}")
+        finally:
+            os._exit(3)
+    os._exit(0)
+
+
+def _run(request: RunRequest) -> None:
+    from gradfix.sandbox.probe import Probe, UserCode
+
+    def write(trace: Any) -> NoReturn:
+        with open(request.trace_path + ".tmp", "w") as out:
+            out.write(trace.to_json())
+        os.replace(request.trace_path + ".tmp", request.trace_path)
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(0)
+
+    script = os.path.realpath(request.script)
+    probe = Probe(
+        script=script,
+        argv=list(request.args),
+        user_code=UserCode(request.user_roots),
+        max_steps=request.steps,
+        max_backwards=request.max_backwards,
+        on_stop=write,
+    )
+    overlay = {os.path.realpath(k): v for k, v in request.overlay.items()}
+    _install_overlay(overlay)
+    source = overlay.get(script)
+    if source is None:
+        with open(script, encoding="utf-8") as handle:
+            source = handle.read()
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        probe.stop(timed_out=True)
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, request.timeout)
+
+    sys.argv = [script, *request.args]
+    sys.path[0:1] = [os.path.dirname(script)]
+    main = types.ModuleType("__main__")
+    main.__file__ = script
+    main.__builtins__ = __builtins__  # type: ignore[attr-defined]
+    sys.modules["__main__"] = main
+    probe.install()
+    try:
+        code = compile(source, script, "exec", dont_inherit=True)
+        exec(code, main.__dict__)
+    except SystemExit as exit_:
+        status = exit_.code
+        if status not in (None, 0):
+            if not isinstance(status, int):
+                print(status, file=sys.stderr)
+                status = 1
+            probe.record_exit(status)
+    except BaseException as error:
+        probe.record_crash(error)
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    write(probe.finish())
+
+
+if __name__ == "__main__":
+    with open(sys.argv[1]) as handle:
+        run_in_child(RunRequest(**json.load(handle)))

@@ -1,0 +1,511 @@
+"""The probe: instrumentation installed inside the sandboxed child before the user's script runs.
+
+It patches torch (module construction and calls, optimizers, backward, ``requires_grad``,
+``load_state_dict``) and turns what it sees into a :class:`~gradfix.trace.Trace`. Every fact is
+tied to the user-code frame that caused it. The probe only observes: it never changes what the
+script computes, except that it ends the run by itself after enough optimizer steps.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import types
+from typing import Any, Callable, Optional
+
+import torch
+import torch.nn as nn
+import torch.optim.optimizer as optimizer_module
+
+from gradfix.trace import (
+    BackwardFact,
+    Crash,
+    ModuleCall,
+    ModuleFact,
+    OptimizerFact,
+    ParamFact,
+    Site,
+    Trace,
+)
+
+_PROBE_FILE = os.path.abspath(__file__)
+
+
+class UserCode:
+    """Decides which files belong to the user's project (the code the probe reports on)."""
+
+    def __init__(self, roots: list[str]):
+        self.roots = [os.path.realpath(r) + os.sep for r in roots]
+        excluded = {sys.prefix, sys.base_prefix, sys.exec_prefix}
+        excluded.update(p for p in sys.path if "site-packages" in p or "dist-packages" in p)
+        excluded.add(os.path.dirname(os.path.dirname(_PROBE_FILE)))  # gradfix itself
+        self.excluded = [os.path.realpath(p) + os.sep for p in excluded if p]
+        self._cache: dict[str, bool] = {}
+
+    def __contains__(self, filename: str) -> bool:
+        known = self._cache.get(filename)
+        if known is None:
+            path = os.path.realpath(filename) if not filename.startswith("<") else ""
+            known = bool(path) and any(path.startswith(r) for r in self.roots) and not any(
+                path.startswith(x) for x in self.excluded
+            )
+            self._cache[filename] = known
+        return known
+
+
+def site_of(frame: types.FrameType, lasti: Optional[int] = None, lineno: Optional[int] = None) -> Site:
+    """The exact source span of the instruction a frame is executing (columns need 3.11+)."""
+    code = frame.f_code
+    lasti = frame.f_lasti if lasti is None else lasti
+    line = frame.f_lineno if lineno is None else lineno
+    column = end_line = end_column = None
+    positions = getattr(code, "co_positions", None)
+    if positions is not None and lasti >= 0:
+        for index, pos in enumerate(positions()):
+            if index == lasti // 2:
+                if pos[0] is not None:
+                    line, end_line, column, end_column = pos
+                break
+    return Site(
+        file=os.path.realpath(code.co_filename),
+        line=line or 0,
+        column=column,
+        end_line=end_line,
+        end_column=end_column,
+        function=code.co_name,
+    )
+
+
+def _dtype_name(dtype: torch.dtype) -> str:
+    return str(dtype).replace("torch.", "")
+
+
+def _class_name(obj: Any) -> str:
+    cls = type(obj)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+class Probe:
+    def __init__(
+        self,
+        script: str,
+        argv: list[str],
+        user_code: UserCode,
+        max_steps: int,
+        max_backwards: int,
+        on_stop: Callable[[Trace], None],
+    ):
+        self.script = script
+        self.argv = argv
+        self.user = user_code
+        self.max_steps = max_steps
+        self.max_backwards = max_backwards
+        self.on_stop = on_stop
+        self.events = 0
+        self.modules: dict[int, nn.Module] = {}  # id -> module, in construction order
+        self.module_sites: dict[int, Optional[Site]] = {}
+        self.module_names: dict[int, str] = {}
+        self.ran_with_grad: set[int] = set()
+        self.ran_without_grad: set[int] = set()
+        self.loaded: set[int] = set()
+        self.loads: list[Site] = []
+        self.optimizers: list[tuple[Any, OptimizerFact]] = []
+        self.tensor_names: dict[int, str] = {}  # bare tensors handed to optimizers
+        self.initial: dict[int, torch.Tensor] = {}  # parameter id -> value when first seen
+        self.param_objects: dict[int, torch.Tensor] = {}
+        self.got_grad: set[int] = set()
+        self.reached: set[int] = set()
+        self.frozen_at: dict[int, list[Site]] = {}
+        self.backwards: list[BackwardFact] = []
+        self.pending_no_grad: list[Site] = []
+        self.depth = 0
+        self.in_backward = False
+        self.crash: Optional[Crash] = None
+        self.finished_trace: Optional[Trace] = None
+
+    # -- frames -----------------------------------------------------------------------------------
+
+    def user_frame(self, frame: Optional[types.FrameType]) -> Optional[types.FrameType]:
+        while frame is not None and frame.f_code.co_filename not in self.user:
+            frame = frame.f_back
+        return frame
+
+    def caller_site(self, depth: int = 2) -> tuple[Optional[Site], Optional[types.FrameType]]:
+        frame = self.user_frame(sys._getframe(depth))
+        return (site_of(frame) if frame is not None else None), frame
+
+    def learn_names(self, frame: Optional[types.FrameType]) -> None:
+        """Remember the names that user code binds to modules and tensors in this frame."""
+        if frame is None:
+            return
+        scope = dict(frame.f_globals) if frame.f_code.co_name == "<module>" else {}
+        scope.update(frame.f_locals)
+        for name, value in scope.items():
+            if name.startswith("__"):
+                continue
+            self._learn(name, value)
+            if name == "self" and not isinstance(value, nn.Module):
+                for attr, inner in getattr(value, "__dict__", {}).items():
+                    self._learn(f"self.{attr}", inner)
+
+    def _learn(self, name: str, value: Any) -> None:
+        if isinstance(value, nn.Module):
+            if id(value) in self.modules and id(value) not in self.module_names:
+                self.module_names[id(value)] = name
+        elif isinstance(value, torch.Tensor) and id(value) in self.param_objects:
+            self.tensor_names.setdefault(id(value), name)
+
+    def remember_params(self, params: Any) -> None:
+        for p in params:
+            if isinstance(p, torch.Tensor) and id(p) not in self.param_objects:
+                self.param_objects[id(p)] = p
+                self.initial[id(p)] = p.detach().clone()
+
+    # -- installation -----------------------------------------------------------------------------
+
+    def install(self) -> None:
+        probe = self
+
+        module_init = nn.Module.__init__
+
+        def init(module: nn.Module, *args: Any, **kwargs: Any) -> None:
+            module_init(module, *args, **kwargs)
+            if id(module) in probe.modules:
+                return
+            probe.events += 1
+            probe.modules[id(module)] = module
+            frame = sys._getframe(1)
+            # Skip the __init__ chain of this module's own classes to reach the constructing call.
+            while frame is not None and frame.f_locals.get("self") is module:
+                frame = frame.f_back
+            frame = probe.user_frame(frame)
+            probe.module_sites[id(module)] = site_of(frame) if frame is not None else None
+
+        nn.Module.__init__ = init  # type: ignore[method-assign]
+
+        module_call = nn.Module.__call__
+
+        def call(module: nn.Module, *args: Any, **kwargs: Any) -> Any:
+            probe.events += 1
+            grad = torch.is_grad_enabled()
+            (probe.ran_with_grad if grad else probe.ran_without_grad).add(id(module))
+            if id(module) not in probe.initial_seen:
+                probe.initial_seen.add(id(module))
+                probe.remember_params(module.parameters())
+            site = None
+            if probe.depth == 0:
+                site, frame = probe.caller_site()
+                probe.learn_names(frame)
+                if not grad and site is not None and any(p.requires_grad for p in module.parameters()):
+                    probe.pending_no_grad.append(site)
+            probe.depth += 1
+            try:
+                return module_call(module, *args, **kwargs)
+            except Exception as error:
+                probe.note_module_call(error, module, args, site)
+                raise
+            finally:
+                probe.depth -= 1
+
+        self.initial_seen: set[int] = set()
+        nn.Module.__call__ = call  # type: ignore[method-assign]
+
+        load_state_dict = nn.Module.load_state_dict
+
+        def load(module: nn.Module, *args: Any, **kwargs: Any) -> Any:
+            result = load_state_dict(module, *args, **kwargs)
+            probe.loaded.update(id(m) for m in module.modules())
+            site, _ = probe.caller_site()
+            if site is not None:
+                probe.loads.append(site)
+            return result
+
+        nn.Module.load_state_dict = load  # type: ignore[method-assign]
+
+        self._install_freeze_tracking()
+        self._install_optimizer_tracking()
+        self._install_backward_tracking()
+
+    def _install_freeze_tracking(self) -> None:
+        probe = self
+        base = torch._C.TensorBase.requires_grad
+        base_requires_grad_ = torch._C.TensorBase.requires_grad_
+
+        def record(param: torch.Tensor, value: bool) -> None:
+            if not value:
+                site, _ = probe.caller_site(3)
+                if site is not None:
+                    probe.frozen_at.setdefault(id(param), []).append(site)
+
+        def set_requires_grad(param: torch.Tensor, value: bool) -> None:
+            record(param, value)
+            base.__set__(param, value)
+
+        def requires_grad_(param: torch.Tensor, requires_grad: bool = True) -> torch.Tensor:
+            record(param, requires_grad)
+            return base_requires_grad_(param, requires_grad)
+
+        nn.Parameter.requires_grad = property(base.__get__, set_requires_grad)  # type: ignore
+        nn.Parameter.requires_grad_ = requires_grad_  # type: ignore[method-assign]
+
+    def _install_optimizer_tracking(self) -> None:
+        probe = self
+        optimizer_init = torch.optim.Optimizer.__init__
+
+        def init(optimizer: Any, params: Any, *args: Any, **kwargs: Any) -> None:
+            site, frame = probe.caller_site()
+            probe.learn_names(frame)
+            optimizer_init(optimizer, params, *args, **kwargs)
+            probe.events += 1
+            held = [p for group in optimizer.param_groups for p in group["params"]]
+            probe.remember_params(held)
+            probe.learn_names(frame)
+            fact = OptimizerFact(id=len(probe.optimizers), cls=_class_name(optimizer), site=site, name=None)
+            probe.optimizers.append((optimizer, fact))
+
+        torch.optim.Optimizer.__init__ = init  # type: ignore[method-assign]
+
+        def after_step(optimizer: Any, args: Any, kwargs: Any) -> None:
+            probe.events += 1
+            for held, fact in probe.optimizers:
+                if held is optimizer:
+                    fact.steps += 1
+            if sum(f.steps for _, f in probe.optimizers) >= probe.max_steps:
+                probe.stop(stopped_early=True)
+
+        optimizer_module.register_optimizer_step_post_hook(after_step)
+
+    def _install_backward_tracking(self) -> None:
+        probe = self
+        tensor_backward = torch.Tensor.backward
+        autograd_backward = torch.autograd.backward
+
+        def observe(tensors: Any, run: Callable[[], Any]) -> Any:
+            if probe.in_backward:
+                return run()
+            site, frame = probe.caller_site(3)
+            probe.learn_names(frame)
+            roots = [tensors] if isinstance(tensors, torch.Tensor) else list(tensors)
+            fact = BackwardFact(
+                site=site,
+                grad_enabled=torch.is_grad_enabled(),
+                requires_grad=any(t.requires_grad for t in roots),
+                has_grad_fn=any(t.grad_fn is not None for t in roots),
+                no_grad_forwards=probe.pending_no_grad,
+            )
+            probe.pending_no_grad = []
+            reached = probe.reachable(roots)
+            probe.reached.update(reached)
+            probe.backwards.append(fact)
+            fact_reached = reached
+            probe.in_backward = True
+            try:
+                result = run()
+            finally:
+                probe.in_backward = False
+            probe.events += 1
+            for pid in fact_reached:
+                probe._reached_names.setdefault(len(probe.backwards) - 1, set()).add(pid)
+            for pid, p in probe.all_params().items():
+                if p.grad is not None:
+                    probe.got_grad.add(pid)
+            if len(probe.backwards) >= probe.max_backwards:
+                probe.stop(stopped_early=True)
+            return result
+
+        self._reached_names: dict[int, set[int]] = {}
+
+        def backward(tensor: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+            return observe(tensor, lambda: tensor_backward(tensor, *args, **kwargs))
+
+        def functional_backward(tensors: Any, *args: Any, **kwargs: Any) -> Any:
+            return observe(tensors, lambda: autograd_backward(tensors, *args, **kwargs))
+
+        torch.Tensor.backward = backward  # type: ignore[method-assign]
+        torch.autograd.backward = functional_backward
+
+    # -- facts ------------------------------------------------------------------------------------
+
+    def reachable(self, roots: list[torch.Tensor]) -> set[int]:
+        """Ids of the leaf tensors that a backward from these roots would accumulate into."""
+        found: set[int] = set()
+        seen: set[int] = set()
+        stack = [t.grad_fn for t in roots if t.grad_fn is not None]
+        found.update(id(t) for t in roots if t.grad_fn is None and t.requires_grad)
+        while stack:
+            node = stack.pop()
+            if node is None or id(node) in seen:
+                continue
+            seen.add(id(node))
+            variable = getattr(node, "variable", None)
+            if variable is not None:
+                found.add(id(variable))
+            stack.extend(next_node for next_node, _ in node.next_functions)
+        return found
+
+    def all_params(self) -> dict[int, torch.Tensor]:
+        for module in list(self.modules.values()):
+            for p in module.parameters():
+                self.param_objects.setdefault(id(p), p)
+        return self.param_objects
+
+    def note_module_call(self, error: BaseException, module: nn.Module, args: tuple, site: Optional[Site]) -> None:
+        if site is None and self.depth > 1:
+            site, _ = self.caller_site(3)
+        calls = getattr(error, "_gradfix_module_calls", None)
+        if calls is None:
+            calls = []
+            try:
+                error._gradfix_module_calls = calls  # type: ignore[attr-defined]
+            except AttributeError:
+                return
+        floating = [p.dtype for p in module.parameters() if p.is_floating_point()]
+        calls.append(
+            ModuleCall(
+                module=id(module),
+                cls=_class_name(module),
+                site=site,
+                arg_dtypes=[_dtype_name(a.dtype) if isinstance(a, torch.Tensor) else None for a in args],
+                arg_ids=[id(a) if isinstance(a, torch.Tensor) else None for a in args],
+                param_dtype=_dtype_name(floating[0]) if floating else None,
+            )
+        )
+
+    def record_crash(self, error: BaseException) -> None:
+        tb = error.__traceback__
+        user_tb = None
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename in self.user:
+                user_tb = tb
+            tb = tb.tb_next
+        site = None
+        scope: dict[str, int] = {}
+        if user_tb is not None:
+            frame = user_tb.tb_frame
+            site = site_of(frame, lasti=user_tb.tb_lasti, lineno=user_tb.tb_lineno)
+            self.learn_names(frame)
+            names = dict(frame.f_globals) if frame.f_code.co_name == "<module>" else {}
+            names.update(frame.f_locals)
+            for name, value in names.items():
+                if isinstance(value, nn.Module) and id(value) in self.modules:
+                    scope[name] = id(value)
+                if name == "self" and not isinstance(value, nn.Module):
+                    for attr, inner in getattr(value, "__dict__", {}).items():
+                        if isinstance(inner, nn.Module) and id(inner) in self.modules:
+                            scope[f"self.{attr}"] = id(inner)
+        self.crash = Crash(
+            type=type(error).__name__,
+            message=str(error).strip().splitlines()[0] if str(error).strip() else "",
+            site=site,
+            scope_modules=scope,
+            module_calls=list(getattr(error, "_gradfix_module_calls", [])),
+        )
+
+    def record_exit(self, code: int) -> None:
+        self.crash = Crash(type="SystemExit", message=f"exited with status {code}", site=None, exit_code=code)
+
+    # -- the end ----------------------------------------------------------------------------------
+
+    def stop(self, stopped_early: bool = False, timed_out: bool = False) -> None:
+        self.on_stop(self.finish(stopped_early=stopped_early, timed_out=timed_out))
+
+    def finish(self, stopped_early: bool = False, timed_out: bool = False) -> Trace:
+        if self.finished_trace is not None:
+            return self.finished_trace
+        main = sys.modules.get("__main__")
+        if main is not None:
+            for name, value in list(vars(main).items()):
+                if not name.startswith("__"):
+                    self._learn(name, value)
+        params = self.all_params()
+        children: dict[int, list[int]] = {}
+        contained: set[int] = set()
+        for mid, module in self.modules.items():
+            kids = [id(m) for m in module.modules() if m is not module and id(m) in self.modules]
+            children[mid] = kids
+            contained.update(kids)
+        roots = [mid for mid in self.modules if mid not in contained]
+
+        owner: dict[int, tuple[int, str]] = {}
+        unnamed = 0
+        root_names: dict[int, str] = {}
+        for mid in roots:
+            name = self.module_names.get(mid)
+            if name is None:
+                unnamed += 1
+                name = f"<{type(self.modules[mid]).__name__}#{unnamed}>"
+            root_names[mid] = name
+            for pname, p in self.modules[mid].named_parameters():
+                owner.setdefault(id(p), (mid, f"{name}.{pname}"))
+
+        optimizer_of: dict[int, list[int]] = {}
+        for optimizer, fact in self.optimizers:
+            fact.params = []
+            fact.unnamed_params = 0
+            for group in optimizer.param_groups:
+                for p in group["params"]:
+                    optimizer_of.setdefault(id(p), []).append(fact.id)
+        facts: list[ParamFact] = []
+        names_of: dict[int, str] = {}
+        for pid, p in params.items():
+            if pid in owner:
+                module_id, name = owner[pid]
+            else:
+                module_id, name = None, self.tensor_names.get(pid, f"<tensor#{len(names_of)}>")
+            names_of[pid] = name
+            initial = self.initial.get(pid)
+            changed = initial is not None and (
+                initial.shape != p.shape or not torch.equal(initial, p.detach())
+            )
+            facts.append(
+                ParamFact(
+                    name=name,
+                    module=module_id,
+                    shape=list(p.shape),
+                    dtype=_dtype_name(p.dtype),
+                    requires_grad=bool(p.requires_grad),
+                    is_leaf=bool(p.is_leaf),
+                    got_grad=pid in self.got_grad,
+                    reached=pid in self.reached,
+                    optimizers=optimizer_of.get(pid, []),
+                    changed=bool(changed),
+                    frozen_at=self.frozen_at.get(pid, []),
+                )
+            )
+        for optimizer, fact in self.optimizers:
+            for group in optimizer.param_groups:
+                for p in group["params"]:
+                    fact.params.append(names_of.get(id(p), "?"))
+        for index, pids in self._reached_names.items():
+            self.backwards[index].reached = sorted(names_of[p] for p in pids if p in names_of)
+
+        modules = [
+            ModuleFact(
+                id=mid,
+                cls=_class_name(module),
+                name=root_names.get(mid, self.module_names.get(mid)),
+                site=self.module_sites.get(mid),
+                children=children[mid],
+                num_params=sum(1 for _ in module.parameters()),
+                ran_with_grad=mid in self.ran_with_grad,
+                ran_without_grad=mid in self.ran_without_grad,
+                loaded=mid in self.loaded,
+            )
+            for mid, module in self.modules.items()
+        ]
+        self.finished_trace = Trace(
+            script=self.script,
+            argv=self.argv,
+            torch_version=torch.__version__,
+            finished=self.crash is None and not timed_out,
+            stopped_early=stopped_early,
+            timed_out=timed_out,
+            events=self.events,
+            crash=self.crash,
+            modules=modules,
+            params=facts,
+            optimizers=[fact for _, fact in self.optimizers],
+            backwards=self.backwards,
+            loads=self.loads,
+        )
+        return self.finished_trace

@@ -1,0 +1,23 @@
+"""What one sandbox run needs: the script, its arguments, the candidate sources and the limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class RunRequest:
+    script: str
+    args: list[str]
+    cwd: str
+    env: dict[str, str]
+    user_roots: list[str]
+    trace_path: str
+    stdout_path: str
+    stderr_path: str
+    steps: int = 3
+    max_backwards: int = 64
+    timeout: float = 60.0
+    memory_mb: int = 8192
+    # path -> source text that replaces the file on disk for this run (a candidate fix)
+    overlay: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,224 @@
+"""Starting the user's script in a child process with limits, and collecting its Trace.
+
+A :class:`Sandbox` is made once per gradfix invocation. Where it can, it imports torch and warms
+the paths every training script pays for on first use, then forks one fresh child per run, so a
+run costs milliseconds instead of the seconds of a cold interpreter. Elsewhere (``fork=False``)
+each run starts a fresh interpreter; both give the same Trace.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from typing import Optional
+
+from gradfix.sandbox.request import RunRequest
+from gradfix.trace import Trace
+
+# Environment variables the script may see. Everything else (tokens, cloud credentials, CI
+# secrets) is dropped: the script may be hostile, and the PR bot runs code from strangers.
+_ALLOWED_ENV = [
+    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "LC_*", "TERM", "TZ",
+    "TMPDIR", "PYTHONHASHSEED", "PYTHONIOENCODING", "PYTHONWARNINGS", "PYTHONUTF8",
+    "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_*", "KMP_*", "CUDA_VISIBLE_DEVICES",
+    "TORCH_*", "PYTORCH_*", "VIRTUAL_ENV", "CONDA_PREFIX", "NO_COLOR",
+]
+_SECRET_PATTERNS = ["*TOKEN*", "*SECRET*", "*KEY*", "*PASSWORD*", "*PASSWD*", "*CREDENTIAL*", "GITHUB_*", "ACTIONS_*"]
+
+
+def clean_environment(environ: Optional[dict[str, str]] = None) -> dict[str, str]:
+    environ = dict(os.environ if environ is None else environ)
+    kept = {}
+    for name, value in environ.items():
+        upper = name.upper()
+        if not any(fnmatch.fnmatchcase(upper, pattern) for pattern in _ALLOWED_ENV):
+            continue
+        if any(fnmatch.fnmatchcase(upper, pattern) for pattern in _SECRET_PATTERNS):
+            continue
+        kept[name] = value
+    kept["PYTHONDONTWRITEBYTECODE"] = "1"
+    return kept
+
+
+@dataclass
+class RunResult:
+    trace: Trace
+    stdout: str
+    stderr: str
+    seconds: float
+    probe_error: Optional[str] = None  # gradfix's own probe failed (a bug in gradfix, not the script)
+
+
+def fork_is_usable() -> bool:
+    return hasattr(os, "fork") and sys.platform.startswith(("linux", "darwin"))
+
+
+class Sandbox:
+    """Runs scripts under the probe. ``fork=None`` picks fork where it is usable."""
+
+    def __init__(
+        self,
+        user_roots: list[str],
+        steps: int = 3,
+        timeout: float = 60.0,
+        memory_mb: int = 8192,
+        fork: Optional[bool] = None,
+        cwd: Optional[str] = None,
+    ):
+        self.user_roots = [os.path.realpath(r) for r in user_roots]
+        self.steps = steps
+        self.timeout = timeout
+        self.memory_mb = memory_mb
+        self.fork = fork_is_usable() if fork is None else fork and fork_is_usable()
+        self.cwd = os.path.realpath(cwd or os.getcwd())
+        self.env = clean_environment()
+        self.runs = 0
+        self._warm = False
+
+    def warm(self) -> None:
+        """Pay once, in the parent, for what every child would otherwise pay on its own."""
+        if self._warm or not self.fork:
+            return
+        import torch
+
+        # Tiny on purpose: a large op would start torch's intra-op thread pool, and a pool
+        # inherited through fork would hang the child's first large op.
+        layer = torch.nn.Linear(2, 1)
+        optimizer = torch.optim.SGD(layer.parameters(), lr=0.1)
+        layer(torch.ones(1, 2)).sum().backward()
+        optimizer.step()
+        self._warm = True
+
+    def run(self, script: str, args: list[str], overlay: Optional[dict[str, str]] = None) -> RunResult:
+        self.runs += 1
+        scratch = tempfile.mkdtemp(prefix="gradfix-run-")
+        try:
+            workdir = os.path.join(scratch, "cwd")
+            self._mirror(workdir)
+            request = RunRequest(
+                script=os.path.realpath(script),
+                args=list(args),
+                cwd=workdir,
+                env=dict(self.env, HOME=workdir, TMPDIR=scratch),
+                user_roots=self.user_roots,
+                trace_path=os.path.join(scratch, "trace.json"),
+                stdout_path=os.path.join(scratch, "stdout"),
+                stderr_path=os.path.join(scratch, "stderr"),
+                steps=self.steps,
+                timeout=self.timeout,
+                memory_mb=self.memory_mb,
+                overlay=dict(overlay or {}),
+            )
+            started = time.perf_counter()
+            killed = self._run_forked(request) if self.fork else self._run_fresh(request, scratch)
+            seconds = time.perf_counter() - started
+            return self._collect(request, killed, seconds)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def _mirror(self, workdir: str) -> None:
+        """A working directory that reads like the user's but keeps new files out of their tree."""
+        os.mkdir(workdir)
+        try:
+            entries = os.listdir(self.cwd)
+        except OSError:
+            return
+        for entry in entries:
+            try:
+                os.symlink(os.path.join(self.cwd, entry), os.path.join(workdir, entry))
+            except OSError:
+                pass
+
+    def _run_forked(self, request: RunRequest) -> bool:
+        self.warm()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child never returns from here
+            try:
+                os.setsid()
+                from gradfix.sandbox.child import run_in_child
+
+                run_in_child(request)
+            finally:
+                os._exit(3)
+        return self._wait(pid, request.timeout)
+
+    def _run_fresh(self, request: RunRequest, scratch: str) -> bool:
+        import subprocess
+
+        request_path = os.path.join(scratch, "request.json")
+        with open(request_path, "w") as out:
+            json.dump(asdict(request), out)
+        package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        bootstrap = (
+            "import sys, json; sys.path.insert(0, sys.argv[2]);"
+            "from gradfix.sandbox.child import run_in_child;"
+            "from gradfix.sandbox.request import RunRequest;"
+            "run_in_child(RunRequest(**json.load(open(sys.argv[1]))))"
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-c", bootstrap, request_path, package_root],
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=request.env,
+            cwd=request.cwd,
+        )
+        return self._wait(process.pid, request.timeout, popen=process)
+
+    def _wait(self, pid: int, timeout: float, popen: object = None) -> bool:
+        """Wait for the child; kill its whole process group past the deadline. True if killed."""
+        # The child stops itself at `timeout` (it reports what it saw); this is the hard limit.
+        deadline = time.monotonic() + timeout + 5.0
+        delay = 0.0005
+        killed = False
+        while True:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            if time.monotonic() > deadline:
+                killed = True
+                self._kill_group(pid)
+                os.waitpid(pid, 0)
+                break
+            time.sleep(delay)
+            delay = min(delay * 2, 0.02)
+        self._kill_group(pid)  # stragglers: DataLoader workers, processes the script started
+        if popen is not None:
+            popen.returncode = 0  # type: ignore[attr-defined]  # already reaped above
+        return killed
+
+    @staticmethod
+    def _kill_group(pid: int) -> None:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def _collect(self, request: RunRequest, killed: bool, seconds: float) -> RunResult:
+        def read(path: str) -> str:
+            try:
+                with open(path, encoding="utf-8", errors="replace") as handle:
+                    return handle.read()
+            except OSError:
+                return ""
+
+        stdout, stderr = read(request.stdout_path), read(request.stderr_path)
+        text = read(request.trace_path)
+        probe_error = read(request.trace_path + ".error") or None
+        if text:
+            trace = Trace.from_json(text)
+        else:
+            trace = Trace(script=request.script, argv=request.args, timed_out=killed)
+            if not killed and probe_error is None:
+                probe_error = "the sandboxed process ended without reporting (killed by a signal or out of memory?)"
+        return RunResult(trace=trace, stdout=stdout, stderr=stderr, seconds=seconds, probe_error=probe_error)

@@ -1,0 +1,184 @@
+"""The Trace: plain, JSON-serialisable facts that the probe saw while the user's script ran.
+
+The probe (inside the sandbox) writes it; rules and verification read it. It knows nothing
+about how to fix anything. Parameters are identified by the name a user would write
+(``model.linear.weight``) so that traces of two runs can be compared.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+TRACE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Site:
+    """Where in user code something happened: 1-based lines, 0-based columns (None before 3.11)."""
+
+    file: str
+    line: int
+    column: Optional[int] = None
+    end_line: Optional[int] = None
+    end_column: Optional[int] = None
+    function: str = ""
+
+    def same_place(self, other: "Site") -> bool:
+        return (self.file, self.line, self.column) == (other.file, other.line, other.column)
+
+
+@dataclass
+class ModuleFact:
+    id: int
+    cls: str  # qualified class name, e.g. "torch.nn.modules.linear.Linear"
+    name: Optional[str]  # the expression that names it in user code, e.g. "model" or "self.net"
+    site: Optional[Site]  # where it was constructed
+    children: list[int] = field(default_factory=list)
+    num_params: int = 0
+    ran_with_grad: bool = False
+    ran_without_grad: bool = False
+    loaded: bool = False  # load_state_dict() was called on it or on a module that contains it
+
+
+@dataclass
+class ParamFact:
+    name: str
+    module: Optional[int]  # id of the root module that owns it, None for a bare tensor
+    shape: list[int]
+    dtype: str
+    requires_grad: bool  # at the end of the run
+    is_leaf: bool
+    got_grad: bool = False  # .grad was set after some backward call
+    reached: bool = False  # some loss graph reached it
+    optimizers: list[int] = field(default_factory=list)  # ids of optimizers that hold it
+    changed: bool = False  # its value at the end differs from its value when first seen
+    frozen_at: list[Site] = field(default_factory=list)  # where requires_grad was set to False
+
+
+@dataclass
+class OptimizerFact:
+    id: int
+    cls: str
+    site: Optional[Site]
+    name: Optional[str]  # the variable it was bound to, when known
+    params: list[str] = field(default_factory=list)
+    unnamed_params: int = 0
+    steps: int = 0
+
+
+@dataclass
+class BackwardFact:
+    site: Optional[Site]
+    grad_enabled: bool
+    requires_grad: bool
+    has_grad_fn: bool
+    reached: list[str] = field(default_factory=list)
+    # root-level module calls made with grad disabled since the previous backward call
+    no_grad_forwards: list[Site] = field(default_factory=list)
+
+
+@dataclass
+class ModuleCall:
+    """One module call on the path of an exception, innermost first."""
+
+    module: int
+    cls: str
+    site: Optional[Site]  # the user-code call that made it
+    arg_dtypes: list[Optional[str]]  # dtype of each positional argument that is a tensor
+    arg_ids: list[Optional[int]]
+    param_dtype: Optional[str]  # dtype of the module's own floating-point parameters
+
+
+@dataclass
+class Crash:
+    type: str
+    message: str
+    site: Optional[Site]  # innermost user-code frame
+    # names bound to nn.Module instances in the scope of that frame: name -> module id
+    scope_modules: dict[str, int] = field(default_factory=dict)
+    module_calls: list[ModuleCall] = field(default_factory=list)
+    exit_code: Optional[int] = None  # set when the script called sys.exit with a non-zero code
+
+
+@dataclass
+class Trace:
+    script: str
+    argv: list[str]
+    version: int = TRACE_VERSION
+    torch_version: str = ""
+    finished: bool = False  # the script ran to its end (or the probe stopped it after enough steps)
+    stopped_early: bool = False
+    timed_out: bool = False
+    events: int = 0  # how far the run got: module builds, optimizers, forwards, backwards, steps
+    crash: Optional[Crash] = None
+    modules: list[ModuleFact] = field(default_factory=list)
+    params: list[ParamFact] = field(default_factory=list)
+    optimizers: list[OptimizerFact] = field(default_factory=list)
+    backwards: list[BackwardFact] = field(default_factory=list)
+    loads: list[Site] = field(default_factory=list)
+    cuda_emulated: bool = False
+
+    # -- queries used by rules and verification -------------------------------------------------
+
+    def param(self, name: str) -> Optional[ParamFact]:
+        for p in self.params:
+            if p.name == name:
+                return p
+        return None
+
+    def module(self, module_id: int) -> Optional[ModuleFact]:
+        for m in self.modules:
+            if m.id == module_id:
+                return m
+        return None
+
+    @property
+    def steps(self) -> int:
+        return sum(o.steps for o in self.optimizers)
+
+    def params_of(self, module_id: int) -> list[ParamFact]:
+        return [p for p in self.params if p.module == module_id]
+
+    # -- JSON -----------------------------------------------------------------------------------
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Trace":
+        return _build(cls, json.loads(text))
+
+
+def _build(kind: Any, data: Any) -> Any:
+    """Rebuild nested dataclasses from the dicts that ``dataclasses.asdict`` produced."""
+    import typing
+
+    hints = typing.get_type_hints(kind)
+    values = {}
+    for f in dataclasses.fields(kind):
+        if f.name not in data:
+            continue
+        values[f.name] = _convert(hints[f.name], data[f.name])
+    return kind(**values)
+
+
+def _convert(hint: Any, value: Any) -> Any:
+    import typing
+
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is typing.Union:
+        inner = [a for a in args if a is not type(None)]
+        return _convert(inner[0], value)
+    if origin is list:
+        return [_convert(args[0], v) for v in value]
+    if origin is dict:
+        return {k: _convert(args[1], v) for k, v in value.items()}
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value)
+    return value
