@@ -1,0 +1,48 @@
+"""Writing accepted fixes to the user's files: atomically, and only over the text that was diagnosed."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+from gradfix.edits import apply_edits
+from gradfix.findings import Report, Result
+
+
+class StaleFile(Exception):
+    """A file changed on disk after gradfix diagnosed it."""
+
+
+def write_fixes(report: Report, accepted: list[Result]) -> list[str]:
+    """Apply the edits of the accepted results; returns the paths written."""
+    by_file: dict[str, list] = {}
+    for result in accepted:
+        if result.fix is None:
+            continue
+        for patch in result.fix.patches:
+            by_file.setdefault(patch.path, []).extend(patch.edits)
+    planned = {}
+    for path, edits in by_file.items():
+        with open(path, "rb") as handle:
+            on_disk = handle.read().decode("utf-8", errors="surrogateescape")
+        if on_disk != report.originals[path]:
+            raise StaleFile(f"{os.path.relpath(path)} changed since gradfix diagnosed it; run gradfix again")
+        planned[path] = apply_edits(on_disk, edits)
+    for path, text in planned.items():
+        _write_atomically(path, text)
+    return sorted(planned)
+
+
+def _write_atomically(path: str, text: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    mode = os.stat(path).st_mode & 0o7777
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".gradfix-", suffix=".py")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise

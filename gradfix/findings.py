@@ -1,0 +1,102 @@
+"""What rules produce and what the repair loop decides: findings, candidate fixes, verdicts.
+
+Plain dataclasses, in one place, so the CLI, the reports and the tests all speak the same types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Optional
+
+from gradfix.edits import Patch
+
+
+class Applicability(str, Enum):
+    SAFE = "safe"  # restores evident intent: the script crashed or provably lost the gradient
+    UNSAFE = "unsafe"  # verified, but changes what is trained: the user opts in
+    DISPLAY_ONLY = "display-only"  # explained, never applied
+
+
+@dataclass
+class Candidate:
+    """One way to fix a finding: edits in one or more files of the user's project."""
+
+    description: str
+    patches: list[Patch]
+    applicability: Applicability
+
+
+@dataclass
+class Finding:
+    code: str
+    title: str
+    message: str  # why: frozen / not reached from the loss / crashed with ...
+    path: str
+    line: int  # 1-based, in the file as it is on disk
+    column: int  # 0-based
+    params: list[str] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)  # most conservative first
+    blocking: bool = False  # the script crashed here: faults after it are hidden until it is fixed
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.code, self.path, self.line)
+
+
+@dataclass
+class Verdict:
+    verified: bool
+    reason: str  # why it was rejected, or what the re-run showed
+    trained: list[str] = field(default_factory=list)  # finding params that now get grads and change
+
+
+@dataclass
+class ParamRow:
+    """One row of the before/after table for a finding's parameters."""
+
+    name: str
+    before: tuple[bool, bool, bool]  # requires_grad, got grad, updated
+    after: Optional[tuple[bool, bool, bool]]
+
+
+@dataclass
+class Fix:
+    """The verified candidate of a finding, with its edits on the files as they are on disk."""
+
+    description: str
+    applicability: Applicability
+    patches: list[Patch]
+    verdict: Verdict
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (candidate, why)
+
+
+@dataclass
+class Result:
+    """A finding and what became of it."""
+
+    finding: Finding
+    fix: Optional[Fix] = None
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    table: list[ParamRow] = field(default_factory=list)
+    note: str = ""  # e.g. why no fix is offered
+
+
+@dataclass
+class Report:
+    """Everything gradfix found for one script, in the order the repair loop found it."""
+
+    script: str
+    results: list[Result]
+    originals: dict[str, str]  # path -> text as diagnosed, for the stale-file check and diffs
+    runs: int = 0
+    stdout: str = ""
+    stderr: str = ""
+    cuda_emulated: bool = False
+    final_state: str = ""  # one line: how the last run ended
+
+
+def short_list(names: list[str], limit: int = 4) -> str:
+    if len(names) <= limit:
+        return ", ".join(names)
+    return ", ".join(names[:limit]) + f" and {len(names) - limit} more"

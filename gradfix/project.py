@@ -1,0 +1,63 @@
+"""The user's project: which files gradfix may read and edit, and their current candidate texts.
+
+The project root is the nearest folder above the script holding ``.git`` or ``pyproject.toml``
+(else the script's folder). Files under it are the user's; installed packages and the standard
+library are never edited, even when a fault shows up inside them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Optional
+
+from gradfix.source import SourceFile
+
+_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
+
+
+def find_root(script: str) -> str:
+    folder = os.path.dirname(os.path.realpath(script))
+    here = folder
+    while True:
+        if any(os.path.exists(os.path.join(here, marker)) for marker in _MARKERS):
+            return here
+        parent = os.path.dirname(here)
+        if parent == here:
+            return folder
+        here = parent
+
+
+class Project:
+    def __init__(self, root: str, overlay: Optional[dict[str, str]] = None):
+        self.root = os.path.realpath(root)
+        self.overlay = dict(overlay or {})
+        self._sources: dict[str, SourceFile] = {}
+        installed = {sys.prefix, sys.base_prefix, sys.exec_prefix}
+        installed.update(p for p in sys.path if "site-packages" in p or "dist-packages" in p)
+        self._installed = [os.path.realpath(p) + os.sep for p in installed if p]
+
+    def is_editable(self, path: str) -> bool:
+        real = os.path.realpath(path)
+        if not real.startswith(self.root + os.sep):
+            return False
+        return not any(real.startswith(prefix) for prefix in self._installed)
+
+    def text(self, path: str) -> str:
+        path = os.path.realpath(path)
+        if path in self.overlay:
+            return self.overlay[path]
+        return self.source(path).text
+
+    def source(self, path: str) -> SourceFile:
+        """The file as the current round sees it (with the fixes accepted so far)."""
+        path = os.path.realpath(path)
+        if path not in self._sources:
+            if path in self.overlay:
+                self._sources[path] = SourceFile(path, self.overlay[path])
+            else:
+                self._sources[path] = SourceFile.read(path)
+        return self._sources[path]
+
+    def with_overlay(self, overlay: dict[str, str]) -> "Project":
+        return Project(self.root, {**self.overlay, **overlay})

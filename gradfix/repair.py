@@ -1,0 +1,227 @@
+"""The repair loop: run, diagnose, fix, re-run, judge; repeat until the script is clean or stuck.
+
+A fault that crashes the script early hides the faults after it, so repair is a loop: fix the
+first blocking fault, re-run, diagnose again. The re-run that verifies one fix is the run that
+diagnoses the next. Each accepted fix is kept as edits on the files as they are on disk, so fixes
+in one file compose and every output can be rendered from them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Optional
+
+from gradfix.edits import Edit, Patch, Position, apply_edits, fold
+from gradfix.findings import Finding, Fix, ParamRow, Report, Result
+from gradfix.project import Project, find_root
+from gradfix.rules import Rule, all_rules
+from gradfix.sandbox import RunResult, Sandbox
+from gradfix.source import BadSource, SourceFile
+from gradfix.trace import Trace
+from gradfix.verify import describe_crash, judge
+
+MAX_ROUNDS = 8
+
+
+class ScriptProblem(Exception):
+    """The script cannot be diagnosed as given. One line for the user; ``exit_code`` for the CLI."""
+
+    def __init__(self, message: str, exit_code: int = 2):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def check_script(path: str) -> SourceFile:
+    """Reject what cannot be diagnosed before paying for a run."""
+    shown = os.path.relpath(path) if os.path.isabs(path) else path
+    if not os.path.exists(path):
+        raise ScriptProblem(f"{shown}: no such file")
+    if os.path.isdir(path):
+        raise ScriptProblem(f"{shown}: is a directory; give the training script (a .py file)")
+    if not path.endswith(".py"):
+        raise ScriptProblem(f"{shown}: not a Python file; give the training script (a .py file)")
+    try:
+        source = SourceFile.read(path)
+    except BadSource as error:
+        raise ScriptProblem(f"{shown}: {error}") from None
+    if not source.text.strip():
+        raise ScriptProblem(f"{shown}: the file is empty; nothing to diagnose")
+    if "torch" not in source.text:
+        raise ScriptProblem(f"{shown}: never imports torch; gradfix diagnoses PyTorch training scripts")
+    return source
+
+
+def check_run(shown: str, run: RunResult, timeout: float) -> None:
+    """Turn a first run that never reached training into a one-line problem."""
+    trace = run.trace
+    if run.probe_error:
+        raise ScriptProblem(f"{shown}: gradfix could not observe the run: {run.probe_error}")
+    trained = bool(trace.optimizers or trace.backwards)
+    if trace.timed_out and not trained:
+        raise ScriptProblem(
+            f"{shown}: no optimizer or backward() within {timeout:g} s; "
+            "the script may wait for input or hang (raise --timeout if it is just slow)"
+        )
+    crash = trace.crash
+    if crash is not None and crash.exit_code is not None and not trained:
+        usage = next((line for line in run.stderr.splitlines() if line.startswith("usage:")), "")
+        if usage:
+            raise ScriptProblem(f"{shown}: the script needs arguments ({usage}); pass them after --")
+        raise ScriptProblem(f"{shown}: the script exited with status {crash.exit_code} before training")
+
+
+def diagnose(trace: Trace, project: Project, rules: list[Rule]) -> list[Finding]:
+    """Findings of every rule, minus those the user silenced on the flagged line."""
+    findings = []
+    for rule in rules:
+        for finding in rule.check(trace, project):
+            if not project.is_editable(finding.path):
+                continue
+            if project.source(finding.path).ignored(finding.line, finding.code):
+                continue
+            findings.append(finding)
+    findings.sort(key=lambda f: (not f.blocking, not f.candidates))
+    return findings
+
+
+@dataclass
+class _Accepted:
+    """The fixes accepted so far: per file, edits on the text on disk and the result owning each."""
+
+    originals: dict[str, str] = field(default_factory=dict)
+    edits: dict[str, list[tuple[Edit, int]]] = field(default_factory=dict)
+
+    def texts(self) -> dict[str, str]:
+        return {
+            path: apply_edits(self.originals[path], [e for e, _ in edits])
+            for path, edits in self.edits.items()
+        }
+
+    def to_disk(self, path: str, position: Position) -> Position:
+        """A position in the current text of a file, in the coordinates of the file on disk."""
+        if path not in self.edits:
+            return position
+        edit, _ = fold(self.originals[path], [e for e, _ in self.edits[path]], Edit(position, position, ""))
+        return edit.start
+
+    def add(self, project: Project, patches: list[Patch], owner: int) -> list[int]:
+        """Record a verified candidate; returns the owners of earlier edits it merged with."""
+        merged_with = []
+        for patch in patches:
+            path = patch.path
+            if path not in self.originals:
+                self.originals[path] = SourceFile.read(path).text
+            current = self.edits.setdefault(path, [])
+            for edit in patch.edits:
+                on_disk, absorbed = fold(self.originals[path], [e for e, _ in current], edit)
+                merged_with += [current[i][1] for i in absorbed]
+                current[:] = [item for i, item in enumerate(current) if i not in absorbed]
+                current.append((on_disk, owner))
+        return merged_with
+
+    def patches_of(self, owner: int) -> list[Patch]:
+        return [
+            Patch(path, sorted((e for e, o in edits if o == owner), key=lambda e: e.start))
+            for path, edits in sorted(self.edits.items())
+            if any(o == owner for _, o in edits)
+        ]
+
+
+def repair(
+    script: str,
+    args: list[str],
+    sandbox: Sandbox,
+    rules: Optional[list[Rule]] = None,
+    max_rounds: int = MAX_ROUNDS,
+) -> Report:
+    """Diagnose ``script`` and find a verified fix for every fault that can be fixed."""
+    shown = os.path.relpath(script)
+    check_script(script)
+    script = os.path.realpath(script)
+    rules = all_rules() if rules is None else rules
+    root = find_root(script)
+    first = sandbox.run(script, args)
+    check_run(shown, first, sandbox.timeout)
+
+    accepted = _Accepted()
+    results: list[Result] = []
+    seen: set[tuple[str, str, int]] = set()
+    trace = first.trace
+    last_run = first
+    for _ in range(max_rounds):
+        project = Project(root, accepted.texts())
+        progressed = False
+        for finding in diagnose(trace, project, rules):
+            on_disk = accepted.to_disk(finding.path, Position(finding.line, finding.column))
+            finding.line, finding.column = on_disk.line, on_disk.column
+            if finding.key in seen:
+                continue
+            seen.add(finding.key)
+            result = Result(finding)
+            results.append(result)
+            if not finding.candidates:
+                result.note = "no automatic fix: the evidence does not say which change is right"
+                continue
+            for candidate in finding.candidates:
+                overlay = dict(accepted.texts())
+                for patch in candidate.patches:
+                    overlay[patch.path] = patch.apply(project.text(patch.path))
+                run = sandbox.run(script, args, overlay)
+                verdict = judge(finding, trace, run)
+                if not verdict.verified:
+                    result.rejected.append((candidate.description, verdict.reason))
+                    continue
+                owner = len(results) - 1
+                merged_with = accepted.add(project, candidate.patches, owner)
+                result.fix = Fix(candidate.description, candidate.applicability, [], verdict, list(result.rejected))
+                for earlier in set(merged_with) - {owner}:
+                    results[earlier].note = f"applied together with the {finding.code} fix below (same lines)"
+                trace, last_run = run.trace, run
+                progressed = True
+                break
+            if progressed:
+                break  # re-diagnose on the new run: the fix may have revealed or removed faults
+        if not progressed:
+            break
+
+    if not results and first.trace.crash is not None and not (first.trace.optimizers or first.trace.backwards):
+        raise ScriptProblem(f"{shown}: the script crashed before training: {describe_crash(first.trace.crash)}")
+    for index, result in enumerate(results):
+        if result.fix is not None:
+            result.fix.patches = accepted.patches_of(index)
+        result.table = _table(result.finding, first.trace, trace)
+    return Report(
+        script=script,
+        results=results,
+        originals=dict(accepted.originals),
+        runs=sandbox.runs,
+        stdout=first.stdout,
+        stderr=first.stderr,
+        cuda_emulated=first.trace.cuda_emulated,
+        final_state=_final_state(trace, bool(accepted.edits)),
+    )
+
+
+def _table(finding: Finding, before: Trace, after: Trace) -> list[ParamRow]:
+    rows = []
+    for name in finding.params:
+        old, new = before.param(name), after.param(name)
+        rows.append(
+            ParamRow(
+                name=name,
+                before=(old.requires_grad, old.got_grad, old.changed) if old else (False, False, False),
+                after=(new.requires_grad, new.got_grad, new.changed) if new else None,
+            )
+        )
+    return rows
+
+
+def _final_state(trace: Trace, fixed: bool) -> str:
+    subject = "with the fixes, the script" if fixed else "the script"
+    if trace.crash is not None:
+        return f"{subject} stops with {describe_crash(trace.crash)}"
+    if trace.timed_out:
+        return f"{subject} was stopped at the time limit after {trace.steps} optimizer steps"
+    steps = f"{trace.steps} optimizer step{'s' if trace.steps != 1 else ''}"
+    return f"{subject} ran {steps}" + (" (stopped early by gradfix)" if trace.stopped_early else " to its end")

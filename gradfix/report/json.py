@@ -1,0 +1,66 @@
+"""The JSON report: the stable contract other tools (the PR bot, CI) read. Keep it backwards compatible."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from gradfix.edits import unified_diff
+from gradfix.findings import Report
+
+JSON_VERSION = 1
+
+
+def display_path(path: str) -> str:
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+def fix_diff(report: Report, patches: list) -> str:
+    return "".join(
+        unified_diff(report.originals[p.path], p.edits, f"a/{display_path(p.path)}", f"b/{display_path(p.path)}")
+        for p in patches
+    )
+
+
+def to_dict(reports: list[Report]) -> dict:
+    files: dict[str, list] = {}
+    for report in reports:
+        files.setdefault(display_path(report.script), [])
+        for result in report.results:
+            finding = result.finding
+            fix = None
+            if result.fix is not None:
+                fix = {
+                    "verified": result.fix.verdict.verified,
+                    "verification": result.fix.verdict.reason,
+                    "applicability": result.fix.applicability.value,
+                    "description": result.fix.description,
+                    "edits": [
+                        {"path": display_path(p.path), **edit.to_dict()}
+                        for p in result.fix.patches
+                        for edit in p.edits
+                    ],
+                    "diff": fix_diff(report, result.fix.patches),
+                }
+            files.setdefault(display_path(finding.path), []).append(
+                {
+                    "code": finding.code,
+                    "title": finding.title,
+                    "message": finding.message,
+                    "line": finding.line,
+                    "column": finding.column,
+                    "params": list(finding.params),
+                    "fix": fix,
+                    "rejected": [{"candidate": c, "reason": r} for c, r in result.rejected],
+                    "script": display_path(report.script),
+                }
+            )
+    return {
+        "version": JSON_VERSION,
+        "files": [{"path": path, "findings": findings} for path, findings in files.items()],
+    }
+
+
+def render(reports: list[Report]) -> str:
+    return json.dumps(to_dict(reports), indent=2)

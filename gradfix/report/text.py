@@ -1,0 +1,112 @@
+"""The terminal report: where, which parameters, why, the verified diff in colour, and a table."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from gradfix.findings import Applicability, Report, Result
+from gradfix.report.json import display_path, fix_diff
+
+
+def _mark(value: bool) -> str:
+    return "[green]yes[/]" if value else "[red]no[/]"
+
+
+def diff_text(diff: str) -> Text:
+    """A unified diff coloured line by line; never wrapped or cropped, so it can be copied."""
+    text = Text()
+    for line in diff.splitlines(keepends=True):
+        if line.startswith(("---", "+++")):
+            style = "bold"
+        elif line.startswith("@@"):
+            style = "cyan"
+        elif line.startswith("+"):
+            style = "green"
+        elif line.startswith("-"):
+            style = "red"
+        else:
+            style = ""
+        text.append(line, style=style)
+    text.rstrip()
+    return text
+
+
+def param_table(result: Result) -> Table | None:
+    if not result.table:
+        return None
+    table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
+    table.add_column("parameter")
+    table.add_column("requires_grad")
+    table.add_column("grad")
+    table.add_column("updated")
+    for row in result.table:
+        cells = []
+        for index in range(3):
+            before = _mark(row.before[index])
+            after = _mark(row.after[index]) if row.after else "?"
+            cells.append(before if before == after else f"{before} → {after}")
+        table.add_row(escape(row.name), *cells)
+    return table
+
+
+def render_result(console: Console, report: Report, result: Result) -> None:
+    finding = result.finding
+    where = f"{display_path(finding.path)}:{finding.line}:{finding.column}"
+    console.print(Text.assemble((where, "bold"), ": ", (finding.code, "bold red"), " ", finding.title))
+    console.print(Text("  " + finding.message))
+    fix = result.fix
+    if fix is not None and fix.patches:
+        safety = "safe fix" if fix.applicability is Applicability.SAFE else "unsafe fix (changes what is trained)"
+        console.print(Text.assemble("  ", (safety, "cyan"), ": ", fix.description))
+        console.print(diff_text(fix_diff(report, fix.patches)))
+        console.print(Text.assemble("  ", ("verified", "bold green"), ": ", fix.verdict.reason))
+    elif fix is not None:
+        console.print(Text("  " + (result.note or "fixed together with another finding")))
+    elif result.note:
+        console.print(Text("  " + result.note, style="yellow"))
+    for candidate, reason in result.rejected:
+        console.print(Text(f"  rejected: {candidate}: {reason}", style="yellow"))
+    table = param_table(result)
+    if table is not None:
+        console.print(Group(Text(""), table))
+    console.print()
+
+
+def render(console: Console, reports: list[Report], verbose: bool = False) -> None:
+    for report in reports:
+        if report.cuda_emulated:
+            console.print(f"{display_path(report.script)}: no GPU here: ran the script's CUDA code on the CPU")
+        if verbose:
+            for name, text in (("stdout", report.stdout), ("stderr", report.stderr)):
+                if text.strip():
+                    console.rule(f"{display_path(report.script)} {name}")
+                    console.print(Text(text.rstrip()))
+            if report.stdout.strip() or report.stderr.strip():
+                console.rule()
+        for result in report.results:
+            render_result(console, report, result)
+    console.print(summary(reports))
+
+
+def summary(reports: list[Report]) -> Text:
+    results = [r for report in reports for r in report.results]
+    fixes = [r for r in results if r.fix is not None and r.fix.patches]
+    safe = sum(1 for r in fixes if r.fix and r.fix.applicability is Applicability.SAFE)
+    runs = sum(report.runs for report in reports)
+    states = "; ".join(report.final_state for report in reports if report.final_state)
+    if not results:
+        return Text(f"No gradient problems found ({states}; {runs} sandbox run{'s' if runs != 1 else ''}).")
+    text = Text()
+    text.append(f"{len(results)} finding{'s' if len(results) != 1 else ''}", style="bold")
+    text.append(f", {len(fixes)} verified fix{'es' if len(fixes) != 1 else ''}")
+    if fixes:
+        text.append(f" ({safe} safe, {len(fixes) - safe} unsafe)")
+    text.append(f"; {states}; {runs} sandbox runs.")
+    if fixes:
+        scripts = " ".join(display_path(report.script) for report in reports)
+        hint = f"gradfix apply {scripts} --yes" + (" --unsafe-fixes" if safe < len(fixes) else "")
+        text.append(f"\nTo write them: {hint} (or --interactive to review each).")
+    return text

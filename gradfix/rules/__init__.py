@@ -1,0 +1,74 @@
+"""The rules: one file per fault kind, each a :class:`Rule` subclass that registers itself.
+
+A rule reads the Trace and the user's sources and returns Findings, each with its candidate fixes
+(most conservative first). It never runs anything: the repair loop re-runs every candidate and
+keeps only what the re-run verifies. A new fault kind is one new file here, its corpus folder and
+its docs page; nothing else needs to change.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import ClassVar, Optional
+
+from gradfix.findings import Applicability, Candidate, Finding
+from gradfix.project import Project
+from gradfix.trace import Site, Trace
+
+
+class Rule:
+    code: ClassVar[str]
+    slug: ClassVar[str]  # the rule's file, docs page and corpus folder: rules/<slug>.py
+    title: ClassVar[str]
+    applicability: ClassVar[Applicability]
+
+    registry: ClassVar[dict[str, type["Rule"]]] = {}
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.code in Rule.registry:
+            raise ValueError(f"two rules claim {cls.code}: {Rule.registry[cls.code].__name__} and {cls.__name__}")
+        cls.slug = cls.__module__.rsplit(".", 1)[-1]
+        Rule.registry[cls.code] = cls
+
+    def check(self, trace: Trace, project: Project) -> list[Finding]:
+        raise NotImplementedError
+
+    @classmethod
+    def doc(cls) -> str:
+        import sys
+
+        text = (sys.modules[cls.__module__].__doc__ or "").strip()
+        return f"{text}\n\nFix safety: {cls.applicability.value}. Full page: docs/rules/{cls.slug}.md"
+
+    # -- helpers for rules ------------------------------------------------------------------------
+
+    def finding(
+        self,
+        project: Project,
+        site: Site,
+        message: str,
+        params: list[str],
+        candidates: Optional[list[Candidate]] = None,
+        blocking: bool = False,
+    ) -> Finding:
+        source = project.source(site.file)
+        column = source.char_column(site.line, site.column) or 0
+        return Finding(
+            code=self.code,
+            title=self.title,
+            message=message,
+            path=site.file,
+            line=site.line,
+            column=column,
+            params=params,
+            candidates=candidates or [],
+            blocking=blocking,
+        )
+
+
+def all_rules() -> list[Rule]:
+    for info in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{info.name}")
+    return [Rule.registry[code]() for code in sorted(Rule.registry)]

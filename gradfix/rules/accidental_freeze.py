@@ -1,0 +1,115 @@
+"""GF004: parameters frozen (``requires_grad = False``) by accident.
+
+Freezing is often intended: a pretrained backbone whose weights were loaded first, or an
+optimizer built from ``filter(lambda p: p.requires_grad, ...)``. The rule fires only on evidence
+of an accident: the frozen parameters were never loaded (randomly initialised) and are still
+handed to an optimizer, or every parameter of the model is frozen. The fix removes the freezing
+statements (the whole loop when freezing is all it does). It changes what is trained, so it is
+an unsafe fix: verified, but applied only with ``--unsafe-fixes`` or after review.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from gradfix.edits import Edit, Patch
+from gradfix.findings import Applicability, Candidate, Finding, short_list
+from gradfix.project import Project
+from gradfix.rules import Rule
+from gradfix.source import SourceFile
+from gradfix.trace import ParamFact, Site, Trace
+
+_LOOPS = (cst.For, cst.While)
+
+
+class AccidentalFreeze(Rule):
+    code = "GF004"
+    title = "parameters frozen by accident"
+    applicability = Applicability.UNSAFE
+
+    def check(self, trace: Trace, project: Project) -> list[Finding]:
+        # An optimizer that crashed because everything was frozen still shows the intent to train.
+        crashed_building = trace.crash is not None and "empty parameter list" in trace.crash.message
+        trains = bool(trace.backwards or trace.optimizers or crashed_building)
+        if not trains:
+            return []
+        findings = []
+        for module in trace.modules:
+            params = trace.params_of(module.id)
+            frozen = [p for p in params if p.frozen_at and not p.requires_grad]
+            if not frozen:
+                continue
+            tree = {module.id, *module.children}
+            if any(m.loaded for m in trace.modules if m.id in tree):
+                continue  # weights were loaded: freezing a pretrained part is fine-tuning
+            handed = [p for p in frozen if p.optimizers]
+            everything = len(frozen) == len(params)
+            if not handed and not everything:
+                continue  # the optimizer leaves the frozen parameters out: intentional
+            findings.append(self._finding(trace, project, frozen, everything))
+        return [f for f in findings if f is not None]
+
+    def _finding(self, trace: Trace, project: Project, frozen: list[ParamFact], everything: bool) -> Finding | None:
+        sites: dict[tuple[str, int], Site] = {}
+        for p in frozen:
+            for site in p.frozen_at:
+                if project.is_editable(site.file):
+                    sites.setdefault((site.file, site.line), site)
+        if not sites:
+            return None
+        first = min(sites.values(), key=lambda s: (s.file != trace.script, s.file, s.line))
+        names = [p.name for p in frozen]
+        why = (
+            "every parameter of the model is frozen"
+            if everything
+            else "they are randomly initialised (never loaded) yet handed to an optimizer"
+        )
+        message = f"requires_grad set to False on {short_list(names)}: {why}; they never receive a gradient"
+        candidates = []
+        patches = self._unfreeze(project, list(sites.values()))
+        if patches:
+            candidates.append(
+                Candidate(
+                    description="remove the statements that freeze them",
+                    patches=patches,
+                    applicability=self.applicability,
+                )
+            )
+        return self.finding(project, first, message, names, candidates)
+
+    def _unfreeze(self, project: Project, sites: list[Site]) -> list[Patch]:
+        by_file: dict[str, list[int]] = {}
+        for site in sites:
+            by_file.setdefault(site.file, []).append(site.line)
+        patches = []
+        for path, lines in sorted(by_file.items()):
+            source = project.source(path)
+            targets: dict[int, cst.BaseStatement] = {}
+            for line in lines:
+                for statement in source.statements_on_line(line):
+                    if isinstance(statement, cst.SimpleStatementLine):
+                        doomed = self._widen(source, statement, lines)
+                        targets[id(doomed)] = doomed
+            # A removed loop swallows the statements inside it.
+            outer = [
+                s for s in targets.values()
+                if not any(a is not s and id(a) in targets for a in source.ancestors(s))
+            ]
+            edits: list[Edit] = [source.remove_statement(s) for s in outer]
+            if edits:
+                patches.append(Patch(path, sorted(edits, key=lambda e: e.start)))
+        return patches
+
+    @staticmethod
+    def _widen(source: SourceFile, statement: cst.BaseStatement, freeze_lines: list[int]) -> cst.BaseStatement:
+        """The loop around a freezing statement, when freezing is all that loop does."""
+        current = statement
+        while True:
+            block = source.parent(current)
+            loop = source.parent(block) if block is not None else None
+            if not isinstance(loop, _LOOPS) or not isinstance(block, cst.IndentedBlock) or loop.orelse:
+                return current
+            body_lines = [source.range(s).start.line for s in block.body]
+            if not all(line in freeze_lines for line in body_lines):
+                return current
+            current = loop

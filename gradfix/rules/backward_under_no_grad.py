@@ -1,0 +1,186 @@
+"""GF002: the loss was built, or backward() called, inside ``torch.no_grad()``.
+
+Under ``no_grad`` / ``inference_mode`` / ``set_grad_enabled(False)`` the forward records no graph,
+so ``loss.backward()`` raises "element 0 of tensors does not require grad". The fix hoists the
+training statements (the forward that built the loss, the loss, backward, step) out of the block
+and leaves genuine evaluation statements inside. A ``backward()`` that merely sits in a no_grad
+block but whose loss was built with grad on works in torch, and is left alone.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+import libcst as cst
+
+from gradfix.edits import Patch
+from gradfix.findings import Applicability, Candidate, Finding, short_list
+from gradfix.project import Project
+from gradfix.rules import Rule
+from gradfix.source import SourceFile
+from gradfix.torch_api import disables_grad, grad_disabling_with
+from gradfix.trace import BackwardFact, Site, Trace
+
+_TRAINING_CALLS = {"backward", "step", "zero_grad"}
+
+
+class _Names(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.read: set[str] = set()
+        self.written: set[str] = set()
+        self.training_call = False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.read.add(node.value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)  # `loss.item` reads `loss`, not a name `item`
+        return False
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self.written.update(_target_names(node.target))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.written.update(_target_names(node.target))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.written.update(_target_names(node.target))
+
+    def visit_For(self, node: cst.For) -> None:
+        self.written.update(_target_names(node.target))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in _TRAINING_CALLS:
+            self.training_call = True
+
+
+def _target_names(target: cst.BaseExpression) -> set[str]:
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return set().union(*(_target_names(e.value) for e in target.elements)) if target.elements else set()
+    return set()
+
+
+def _names(statement: cst.BaseStatement) -> _Names:
+    visitor = _Names()
+    statement.visit(visitor)
+    return visitor
+
+
+def _contains(source: SourceFile, statement: cst.CSTNode, lines: Iterable[int]) -> bool:
+    where = source.range(statement)
+    return any(where.start.line <= line <= where.end.line for line in lines)
+
+
+class BackwardUnderNoGrad(Rule):
+    code = "GF002"
+    title = "loss built under torch.no_grad()"
+    applicability = Applicability.SAFE
+
+    def check(self, trace: Trace, project: Project) -> list[Finding]:
+        crash = trace.crash
+        if crash is None or "does not require grad" not in crash.message or not trace.backwards:
+            return []
+        backward = trace.backwards[-1]
+        if backward.has_grad_fn or backward.requires_grad:
+            return []
+        located = self._locate(backward, project)
+        if located is None:
+            return []
+        source, block = located
+        where = source.range(block)
+        site = Site(file=source.path, line=where.start.line, column=where.start.column)
+        lost = sorted(
+            p.name
+            for m in trace.modules
+            if m.ran_without_grad
+            for p in trace.params_of(m.id)
+            if p.requires_grad and not p.got_grad
+        )
+        candidates = self._candidates(source, block, backward, trace)
+        context = source.code(block.items[0].item) if block.items else "no_grad"
+        message = (
+            f"the loss was built under `{context}`, so it has no grad_fn and backward() crashed "
+            f"({crash.type}: {crash.message}); not reached from the loss: {short_list(lost) or 'every parameter'}"
+        )
+        return [self.finding(project, site, message, lost, candidates, blocking=True)]
+
+    def _locate(self, backward: BackwardFact, project: Project) -> Optional[tuple[SourceFile, cst.With]]:
+        sites = [backward.site] if backward.site else []
+        sites += reversed(backward.no_grad_forwards)
+        for site in sites:
+            if site is None or not project.is_editable(site.file):
+                continue
+            source = project.source(site.file)
+            for call in source.nodes_at(site, cst.Call):
+                block = grad_disabling_with(source, call)
+                if block is not None:
+                    return source, block
+        return None
+
+    def _candidates(self, source: SourceFile, block: cst.With, backward: BackwardFact, trace: Trace) -> list[Candidate]:
+        body = block.body
+        if not isinstance(body, cst.IndentedBlock):
+            return []
+        statements = list(body.body)
+        anchors = [s.line for s in [backward.site, *backward.no_grad_forwards] if s and s.file == source.path]
+        info = [_names(s) for s in statements]
+        training = {
+            i for i, s in enumerate(statements) if _contains(source, s, anchors) or info[i].training_call
+        }
+        # Pull in the statements that compute what the training statements read.
+        changed = True
+        while changed:
+            changed = False
+            for i in sorted(training):
+                for j in range(i):
+                    if j not in training and info[j].written & info[i].read:
+                        training.add(j)
+                        changed = True
+        # Logging of the training values (`print(loss.item())`) travels with the training statements;
+        # what reads other values (`val_out = model(val_x)`) is evaluation and stays under no_grad.
+        trained_names = set().union(*(info[i].written for i in training)) if training else set()
+        for i, statement in enumerate(statements):
+            if i in training or not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            from_rest = set().union(*(info[j].written for j in range(len(statements)) if j != i and j not in training))
+            if info[i].read & trained_names and not info[i].read & from_rest:
+                training.add(i)
+        rest = [i for i in range(len(statements)) if i not in training]
+        candidates = []
+        if rest and not any(
+            info[j].written & info[i].read for i in training for j in rest if j < i
+        ):
+            hoisted = [statements[i] for i in sorted(training)]
+            kept = body.with_changes(body=[statements[i] for i in rest])
+            new = cst.FlattenSentinel([*self._lead(block, hoisted), block.with_changes(body=kept, leading_lines=[])])
+            candidates.append(
+                Candidate(
+                    description="move the training statements out of the no_grad block, keep the evaluation inside",
+                    patches=[Patch(source.path, [source.replace_statement(block, new)])],
+                    applicability=self.applicability,
+                )
+            )
+        kept_items = [item for item in block.items if not disables_grad(source, item.item)]
+        if kept_items:
+            kept_items[-1] = kept_items[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            unwrapped: cst.BaseStatement | cst.FlattenSentinel = block.with_changes(items=kept_items)
+        else:
+            unwrapped = cst.FlattenSentinel(self._lead(block, statements))
+        candidates.append(
+            Candidate(
+                description="take the statements out of the no_grad block",
+                patches=[Patch(source.path, [source.replace_statement(block, unwrapped)])],
+                applicability=self.applicability,
+            )
+        )
+        return candidates
+
+    @staticmethod
+    def _lead(block: cst.With, statements: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
+        """Keep the comments above the ``with`` above the first statement that replaces it."""
+        if not statements:
+            return statements
+        first = statements[0].with_changes(leading_lines=[*block.leading_lines, *statements[0].leading_lines])
+        return [first, *statements[1:]]

@@ -1,0 +1,209 @@
+"""A user's source file as libcst sees it: parsing, mapping runtime sites to nodes, making edits.
+
+Rules use this to turn a Site from the Trace into the exact CST node it names (the span from
+``co_positions`` equals the node's ``PositionProvider`` range) and to express a node-level change
+as an :class:`~gradfix.edits.Edit` on the text as it is on disk.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from typing import Iterator, Optional, TypeVar, Union
+
+import libcst as cst
+from libcst.metadata import (
+    CodeRange,
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    ScopeProvider,
+)
+
+from gradfix.edits import Edit, Position, Text
+from gradfix.trace import Site
+
+N = TypeVar("N", bound=cst.CSTNode)
+
+_IGNORE = re.compile(r"#\s*(?:gradfix:\s*ignore|noqa)(?:\s*[\[:]\s*(?P<codes>[A-Z0-9,\s]+)\]?)?", re.IGNORECASE)
+
+
+class BadSource(Exception):
+    """The file cannot be diagnosed as it is (not UTF-8, not Python, ...)."""
+
+
+class SourceFile:
+    def __init__(self, path: str, text: str):
+        self.path = path
+        self.text = text
+        self.lines = Text(text)
+        try:
+            parsed = cst.parse_module(text)
+        except cst.ParserSyntaxError as error:
+            raise BadSource(f"syntax error at line {error.raw_line}: {error.message}") from None
+        self.wrapper = MetadataWrapper(parsed)
+        self.module = self.wrapper.module
+
+    @classmethod
+    def read(cls, path: str) -> "SourceFile":
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except IsADirectoryError:
+            raise BadSource("is a directory") from None
+        except OSError as error:
+            raise BadSource(error.strerror or str(error)) from None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise BadSource(f"is not UTF-8 text (byte {error.start})") from None
+        return cls(path, text)
+
+    # -- metadata ---------------------------------------------------------------------------------
+
+    @cached_property
+    def positions(self):  # type: ignore[no-untyped-def]
+        return self.wrapper.resolve(PositionProvider)
+
+    @cached_property
+    def parents(self):  # type: ignore[no-untyped-def]
+        return self.wrapper.resolve(ParentNodeProvider)
+
+    @cached_property
+    def qualified(self):  # type: ignore[no-untyped-def]
+        return self.wrapper.resolve(QualifiedNameProvider)
+
+    @cached_property
+    def scopes(self):  # type: ignore[no-untyped-def]
+        return self.wrapper.resolve(ScopeProvider)
+
+    def qualified_names(self, node: cst.CSTNode) -> set[str]:
+        return {q.name for q in self.qualified.get(node, set())}
+
+    def range(self, node: cst.CSTNode) -> CodeRange:
+        return self.positions[node]
+
+    def code(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
+
+    def parent(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
+        return self.parents.get(node)
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        parent = self.parent(node)
+        while parent is not None:
+            yield parent
+            parent = self.parent(parent)
+
+    # -- from runtime sites to nodes ------------------------------------------------------------
+
+    def char_column(self, line: int, byte_column: Optional[int]) -> Optional[int]:
+        """co_positions columns count UTF-8 bytes; libcst columns count characters."""
+        if byte_column is None:
+            return None
+        start = self.lines.line_start(line)
+        text = self.text[start : self.lines.line_end(line)]
+        return len(text.encode("utf-8")[:byte_column].decode("utf-8", errors="ignore"))
+
+    def nodes_at(self, site: Site, kind: type[N]) -> list[N]:
+        """Nodes of ``kind`` at a runtime site: the exact span where columns are known, else the line."""
+        found = []
+        column = self.char_column(site.line, site.column)
+        end_column = self.char_column(site.end_line or site.line, site.end_column)
+        for node, where in self.positions.items():
+            if not isinstance(node, kind):
+                continue
+            if column is not None and site.end_line is not None:
+                if (where.start.line, where.start.column, where.end.line, where.end.column) == (
+                    site.line,
+                    column,
+                    site.end_line,
+                    end_column,
+                ):
+                    found.append(node)
+            elif where.start.line <= site.line <= where.end.line:
+                found.append(node)
+        return found
+
+    def statement_of(self, node: cst.CSTNode) -> Optional[cst.BaseStatement]:
+        if isinstance(node, cst.BaseStatement):
+            return node
+        for ancestor in self.ancestors(node):
+            if isinstance(ancestor, cst.BaseStatement):
+                return ancestor
+        return None
+
+    def statements_on_line(self, line: int) -> list[cst.BaseStatement]:
+        return [
+            node
+            for node, where in self.positions.items()
+            if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and where.start.line == line
+        ]
+
+    # -- suppression ----------------------------------------------------------------------------
+
+    def ignored(self, line: int, code: str) -> bool:
+        """``# gradfix: ignore[GF004]``, a bare ``# gradfix: ignore`` or ``# noqa: GF004`` on the line."""
+        if line < 1 or line > len(self.lines.line_starts):
+            return False
+        text = self.text[self.lines.line_start(line) : self.lines.line_end(line)]
+        if "#" not in text:
+            return False
+        for match in _IGNORE.finditer(text):
+            codes = match.group("codes")
+            if not codes:
+                return True
+            if code in {c.strip().upper() for c in codes.split(",")}:
+                return True
+        return False
+
+    # -- edits ----------------------------------------------------------------------------------
+
+    def position(self, offset: int) -> Position:
+        return self.lines.position(offset)
+
+    def replace_node(self, node: cst.CSTNode, new: cst.CSTNode) -> Edit:
+        """Replace an expression-level node in place; everything around it is untouched."""
+        where = self.range(node)
+        return Edit(
+            Position(where.start.line, where.start.column),
+            Position(where.end.line, where.end.column),
+            self.module.code_for_node(new),
+        )
+
+    def statement_lines(self, statement: cst.BaseStatement, with_comments: bool) -> tuple[int, int]:
+        """Offsets of the whole lines a statement occupies (and the comment lines just above it)."""
+        where = self.range(statement)
+        first = where.start.line
+        if with_comments:
+            for empty in reversed(list(statement.leading_lines)):
+                if empty.comment is None:
+                    break
+                first -= 1
+        return self.lines.line_start(first), self.lines.line_end(where.end.line)
+
+    def remove_statement(self, statement: cst.BaseStatement) -> Edit:
+        """Delete a statement's lines and the comment lines directly above it; blank lines stay."""
+        start, end = self.statement_lines(statement, with_comments=True)
+        return Edit(self.position(start), self.position(end), "")
+
+    def replace_statement(
+        self, statement: cst.BaseStatement, new: Union[cst.BaseStatement, cst.FlattenSentinel]
+    ) -> Edit:
+        """Replace a statement by others, rendered by libcst at the statement's indentation."""
+        new_code = self.module.deep_replace(statement, new).code  # type: ignore[arg-type]
+        start, end = self.statement_lines(statement, with_comments=False)
+        start -= sum(len(self.code(line)) for line in statement.leading_lines)
+        prefix, suffix = self.text[:start], self.text[end:]
+        while not (new_code.startswith(prefix) and new_code.endswith(suffix)) and suffix:
+            # libcst also re-rendered the block footer (comments after the statement): widen.
+            cut = suffix.find("\n") + 1 or len(suffix)
+            suffix = suffix[cut:]
+        if not new_code.startswith(prefix):
+            raise ValueError("statement replacement changed text before the statement")
+        return Edit(
+            self.position(start),
+            self.position(len(self.text) - len(suffix)),
+            new_code[len(prefix) : len(new_code) - len(suffix)],
+        )

@@ -1,0 +1,52 @@
+"""What gradfix knows about torch's API by qualified name, whatever the import alias."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from gradfix.source import SourceFile
+
+GRAD_DISABLING = {
+    "torch.no_grad",
+    "torch.inference_mode",
+    "torch.autograd.no_grad",
+    "torch.autograd.grad_mode.no_grad",
+    "torch.autograd.grad_mode.inference_mode",
+}
+GRAD_SWITCH = {"torch.set_grad_enabled", "torch.autograd.set_grad_enabled", "torch.autograd.grad_mode.set_grad_enabled"}
+
+# Tensor factories whose dtype= keyword decides the dtype of what they build.
+TENSOR_FACTORIES = {
+    f"torch.{name}"
+    for name in (
+        "tensor", "as_tensor", "randint", "arange", "zeros", "ones", "full", "empty", "rand", "randn",
+        "linspace", "randperm", "zeros_like", "ones_like", "full_like", "randint_like", "eye",
+    )
+}
+
+# Casts by dtype name: the method a careful person would write.
+CAST_METHODS = {"float32": "float", "float64": "double", "float16": "half", "bfloat16": "bfloat16"}
+
+
+def disables_grad(source: SourceFile, expression: cst.BaseExpression) -> bool:
+    """``torch.no_grad()``, ``torch.inference_mode()``, ``torch.set_grad_enabled(False)``, any alias."""
+    if not isinstance(expression, cst.Call):
+        return False
+    names = source.qualified_names(expression.func)
+    if names & GRAD_DISABLING:
+        mode = expression.args[0].value if expression.args else None
+        return not (isinstance(mode, cst.Name) and mode.value == "False")  # inference_mode(False)
+    if names & GRAD_SWITCH and expression.args:
+        mode = expression.args[0].value
+        return (isinstance(mode, cst.Name) and mode.value == "False") or (
+            isinstance(mode, cst.Integer) and mode.value == "0"
+        )
+    return False
+
+
+def grad_disabling_with(source: SourceFile, node: cst.CSTNode) -> cst.With | None:
+    """The innermost ``with`` block around ``node`` that turns gradients off."""
+    for ancestor in source.ancestors(node):
+        if isinstance(ancestor, cst.With) and any(disables_grad(source, item.item) for item in ancestor.items):
+            return ancestor
+    return None

@@ -1,0 +1,59 @@
+"""The verdict on a candidate fix: did the re-run show that the gradients now arrive?
+
+A candidate is verified when, re-run under the same arguments, (1) the script gets at least as
+far as before, (2) the finding's parameters now receive a gradient and, where an optimizer steps,
+change, and (3) no parameter that had a gradient before loses it. A fix for a crash that reveals a
+later crash counts as progress: the repair loop goes on with the next fault.
+"""
+
+from __future__ import annotations
+
+from gradfix.findings import Finding, Verdict, short_list
+from gradfix.sandbox import RunResult
+from gradfix.trace import Crash, Trace
+
+
+def describe_crash(crash: Crash) -> str:
+    where = ""
+    if crash.site is not None:
+        where = f" at line {crash.site.line}"
+    return f"{crash.type}: {crash.message}{where}"
+
+
+def judge(finding: Finding, before: Trace, run: RunResult) -> Verdict:
+    after = run.trace
+    if run.probe_error:
+        return Verdict(False, f"the re-run failed: {run.probe_error}")
+    if after.timed_out and not before.timed_out:
+        return Verdict(False, "the fixed script no longer finishes in time")
+    if after.crash is not None:
+        if before.crash is None:
+            return Verdict(False, f"the fixed script crashes: {describe_crash(after.crash)}")
+        same = (after.crash.type, after.crash.message) == (before.crash.type, before.crash.message)
+        if after.events <= before.events:
+            if same:
+                return Verdict(False, f"still fails: {describe_crash(after.crash)}")
+            return Verdict(False, f"fails earlier: {describe_crash(after.crash)}")
+        return Verdict(True, f"the crash is gone; the script now gets further and stops with {describe_crash(after.crash)}")
+
+    lost = []
+    for p in before.params:
+        now = after.param(p.name)
+        if p.got_grad and now is not None and not now.got_grad:
+            lost.append(p.name)
+    if lost:
+        return Verdict(False, f"{short_list(lost)} lose their gradient")
+    if after.steps < before.steps:
+        return Verdict(False, "fewer optimizer steps run than before")
+    missing = [n for n in finding.params if not ((p := after.param(n)) and p.got_grad)]
+    if missing:
+        return Verdict(False, f"still no gradient: {short_list(missing)}")
+    trained = list(finding.params)
+    if after.steps:
+        stale = [n for n in finding.params if not ((p := after.param(n)) and p.changed)]
+        if stale:
+            return Verdict(False, f"{short_list(stale)} receive gradients but never change after optimizer.step()")
+        return Verdict(True, f"{short_list(trained)} now receive gradients and change after optimizer.step()", trained)
+    if not trained:
+        return Verdict(True, "the script now runs to the end")
+    return Verdict(True, f"{short_list(trained)} now receive gradients (the script steps no optimizer)", trained)
