@@ -79,7 +79,10 @@ class SourceFile:
         return self.wrapper.resolve(ScopeProvider)
 
     def qualified_names(self, node: cst.CSTNode) -> set[str]:
-        return {q.name for q in self.qualified.get(node, set())}
+        names = self.qualified.get(node, set())
+        if callable(names):  # libcst computes qualified names lazily (LazyValue)
+            names = names()
+        return {q.name for q in names}
 
     def range(self, node: cst.CSTNode) -> CodeRange:
         return self.positions[node]
@@ -202,8 +205,11 @@ class SourceFile:
             suffix = suffix[cut:]
         if not new_code.startswith(prefix):
             raise ValueError("statement replacement changed text before the statement")
-        return Edit(
-            self.position(start),
-            self.position(len(self.text) - len(suffix)),
-            new_code[len(prefix) : len(new_code) - len(suffix)],
-        )
+        replacement = new_code[len(prefix) : len(new_code) - len(suffix)]
+        # Comment lines above the statement that the replacement keeps as they were are not part
+        # of the edit: the diff then shows only lines that change.
+        own_start, _ = self.statement_lines(statement, with_comments=False)
+        kept = self.text[start:own_start]
+        if replacement.startswith(kept):
+            start, replacement = own_start, replacement[len(kept) :]
+        return Edit(self.position(start), self.position(len(self.text) - len(suffix)), replacement)

@@ -91,13 +91,13 @@ class BackwardUnderNoGrad(Rule):
         source, block = located
         where = source.range(block)
         site = Site(file=source.path, line=where.start.line, column=where.start.column)
-        lost = sorted(
+        lost = [
             p.name
             for m in trace.modules
             if m.ran_without_grad
             for p in trace.params_of(m.id)
             if p.requires_grad and not p.got_grad
-        )
+        ]
         candidates = self._candidates(source, block, backward, trace)
         context = source.code(block.items[0].item) if block.items else "no_grad"
         message = (

@@ -1,0 +1,25 @@
+import torch
+import torch.nn as nn
+import torch.optim as optim
+
+class SimpleNet(nn.Module):
+    def __init__(self):
+        super(SimpleNet, self).__init__()
+        self.linear = nn.Linear(10, 1)
+
+    def forward(self, x):
+        return self.linear(x)
+
+# Incorrect optimizer initialization - missing model parameters
+model = SimpleNet()
+#optimizer = optim.SGD([param for param in model.parameters()], lr=0.01) # Correct
+optimizer = optim.SGD(model.parameters(), lr=0.01) # Incorrect: Empty parameter list
+
+# ... (rest of training loop) ...
+input_tensor = torch.randn(1,10)
+output = model(input_tensor)
+loss = output.mean()
+loss.backward()
+
+for param in model.parameters():
+    print(param.grad) # Will print None for all parameters

@@ -1,0 +1,50 @@
+"""Shared fixtures: a warm sandbox (one per test session) and a helper that runs inline scripts."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from gradfix.sandbox import RunResult, Sandbox
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Sandbox:
+    return Sandbox([str(ROOT)], steps=3, timeout=60)
+
+
+@pytest.fixture
+def write_script(tmp_path: Path) -> Callable[..., Path]:
+    """Write a dedented script (and optional sibling modules) into a fresh project folder."""
+
+    def write(text: str, name: str = "train.py", **modules: str) -> Path:
+        (tmp_path / "pyproject.toml").write_text("[project]\nname = 'user-project'\n")
+        for module, source in modules.items():
+            (tmp_path / f"{module}.py").write_text(textwrap.dedent(source))
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def run_script(write_script: Callable[..., Path]) -> Callable[..., RunResult]:
+    """Run an inline script under the probe and return what the sandbox saw."""
+
+    def run(text: str, steps: int = 3, **modules: str) -> RunResult:
+        path = write_script(text, **modules)
+        return Sandbox([str(path.parent)], steps=steps, timeout=30).run(str(path), [])
+
+    return run
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("NO_COLOR", "1")

@@ -1,0 +1,97 @@
+"""Golden tests over the corpus: each faulty script's fix equals its hand-written ``.fixed.py``
+byte for byte, and the fixed script gives every trainable parameter a gradient; every clean
+look-alike gives no finding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gradfix.edits import apply_edits
+from gradfix.repair import repair
+from gradfix.rules import all_rules
+from gradfix.sandbox import Sandbox
+
+from conftest import CORPUS
+
+RULE_OF_FOLDER = {rule.slug: rule.code for rule in all_rules()}
+
+
+def faulty_cases() -> list[Path]:
+    cases = []
+    for folder in sorted(p for p in CORPUS.iterdir() if p.is_dir() and p.name != "clean"):
+        for entry in sorted(folder.iterdir()):
+            if entry.is_dir() and (entry / "train.py").exists():
+                cases.append(entry / "train.py")
+            elif entry.suffix == ".py" and not entry.name.endswith(".fixed.py") and not entry.name.startswith("_"):
+                cases.append(entry)
+    return cases
+
+
+def expected_files(case: Path) -> dict[str, str]:
+    """Every file the fix must change, with its expected text."""
+    if case.name == "train.py" and case.parent.parent != CORPUS and case.parent.parent.parent == CORPUS:
+        fixed = case.parent.glob("*.fixed.py")
+    else:
+        fixed = [case.with_name(case.stem + ".fixed.py")]
+    return {
+        str(path.with_name(path.name.replace(".fixed.py", ".py")).resolve()): path.read_text()
+        for path in fixed
+        if path.exists()
+    }
+
+
+def case_id(case: Path) -> str:
+    return str(case.relative_to(CORPUS))
+
+
+@pytest.mark.parametrize("case", faulty_cases(), ids=case_id)
+def test_fix_matches_hand_written_and_trains(case: Path, sandbox: Sandbox) -> None:
+    expected = expected_files(case)
+    assert expected, f"{case_id(case)} has no hand-written .fixed.py"
+    report = repair(str(case), [], sandbox)
+
+    assert report.results, "gradfix found nothing"
+    unfixed = [(r.finding.code, r.finding.message, r.rejected, r.note) for r in report.results if r.fix is None]
+    assert not unfixed, f"findings without a verified fix: {unfixed}"
+    folder = case.relative_to(CORPUS).parts[0]
+    if folder in RULE_OF_FOLDER:
+        assert RULE_OF_FOLDER[folder] in {r.finding.code for r in report.results}
+
+    fixed: dict[str, list] = {}
+    for result in report.results:
+        for patch in result.fix.patches:  # type: ignore[union-attr]
+            fixed.setdefault(patch.path, []).extend(patch.edits)
+    produced = {path: apply_edits(report.originals[path], edits) for path, edits in fixed.items()}
+    assert set(produced) == set(expected), "the fix edits other files than the hand-written fix"
+    for path, text in expected.items():
+        assert produced[path] == text, f"{Path(path).name} differs from its .fixed.py"
+
+    after = sandbox.run(str(case), [], overlay=produced).trace
+    assert after.crash is None, after.crash
+    trainable = [p for p in after.params if p.requires_grad and p.is_leaf]
+    assert trainable
+    assert [p.name for p in trainable if not p.got_grad] == []
+    if after.steps:
+        assert [p.name for p in trainable if p.optimizers and not p.changed] == []
+
+
+CLEAN = sorted((CORPUS / "clean").glob("*.py"))
+
+
+@pytest.mark.parametrize("script", CLEAN, ids=lambda p: p.name)
+def test_clean_script_gives_no_finding(script: Path, sandbox: Sandbox) -> None:
+    report = repair(str(script), [], sandbox)
+    assert [(r.finding.code, r.finding.message) for r in report.results] == []
+    assert "stops with" not in report.final_state
+
+
+def test_corpus_is_big_enough() -> None:
+    per_folder: dict[str, int] = {}
+    for case in faulty_cases():
+        folder = case.relative_to(CORPUS).parts[0]
+        per_folder[folder] = per_folder.get(folder, 0) + 1
+    for slug in RULE_OF_FOLDER:
+        assert per_folder.get(slug, 0) >= 6, f"corpus/{slug} needs at least 6 cases"
+    assert len(CLEAN) >= 10
