@@ -169,11 +169,14 @@ class SourceFile:
     def replace_node(self, node: cst.CSTNode, new: cst.CSTNode) -> Edit:
         """Replace an expression-level node in place; everything around it is untouched."""
         where = self.range(node)
-        return Edit(
-            Position(where.start.line, where.start.column),
-            Position(where.end.line, where.end.column),
-            self.module.code_for_node(new),
-        )
+        start = self.lines.offset(Position(where.start.line, where.start.column))
+        end = self.lines.offset(Position(where.end.line, where.end.column))
+        # libcst positions exclude a node's own parentheses; `()` is all parentheses.
+        for _ in getattr(node, "lpar", ()):
+            start = self.text.rindex("(", 0, start)
+        for _ in getattr(node, "rpar", ()):
+            end = self.text.index(")", end) + 1
+        return Edit(self.position(start), self.position(end), self.module.code_for_node(new))
 
     def statement_lines(self, statement: cst.BaseStatement, with_comments: bool) -> tuple[int, int]:
         """Offsets of the whole lines a statement occupies (and the comment lines just above it)."""

@@ -1,0 +1,222 @@
+"""The command line as users and other tools meet it: output, exit codes, JSON, apply, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gradfix.cli import main
+
+from conftest import CORPUS, ROOT
+
+SEED = CORPUS / "seed"
+
+
+def invoke(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the seed examples in a project of their own, safe to write to."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'user-project'\n")
+    for script in SEED.glob("*.py"):
+        if not script.name.endswith(".fixed.py"):
+            shutil.copy(script, tmp_path / script.name)
+    return tmp_path
+
+
+def test_suggest_prints_location_params_and_verified_diff(project: Path) -> None:
+    result = invoke("suggest", str(project / "empty_optimizer.py"))
+    assert result.exit_code == 1
+    out = result.output
+    assert "empty_optimizer.py:16:12: GF001" in out
+    assert "model.linear.weight" in out and "model.linear.bias" in out
+    assert "-optimizer = optim.SGD([], lr=0.01)" in out
+    assert "+optimizer = optim.SGD(model.parameters(), lr=0.01)" in out
+    assert "verified: model.linear.weight, model.linear.bias now receive gradients" in out
+
+
+def test_suggest_never_modifies_the_script(project: Path) -> None:
+    script = project / "accidental_freeze.py"
+    before = script.read_bytes()
+    invoke("suggest", str(script))
+    assert script.read_bytes() == before
+
+
+def test_suggest_json_contract(project: Path) -> None:
+    result = invoke("suggest", str(project / "integer_input.py"), "--format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["version"] == 1
+    [entry] = data["files"]
+    assert entry["path"].endswith("integer_input.py")
+    [finding] = entry["findings"]
+    assert finding["code"] == "GF003"
+    assert (finding["line"], finding["column"]) == (11, 9)
+    assert finding["params"] == ["model.weight", "model.bias"]
+    fix = finding["fix"]
+    assert fix["verified"] is True and fix["applicability"] == "safe"
+    [edit] = fix["edits"]
+    assert edit["start"] == {"line": 9, "column": 60}
+    assert edit["replacement"] == "torch.float32"
+    assert fix["diff"].startswith("--- a/")
+
+
+def test_clean_script_exits_zero(tmp_path: Path) -> None:
+    script = tmp_path / "ok.py"
+    shutil.copy(CORPUS / "clean" / "two_models_two_optimizers.py", script)
+    result = invoke("suggest", str(script))
+    assert result.exit_code == 0, result.output
+    assert "No gradient problems found" in result.output
+
+
+def test_printed_diff_applies_with_git_apply(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    subprocess.run(["git", "init", "-q"], check=True)
+    for name in ("backward_under_no_grad.py", "accidental_freeze.py", "integer_input.py"):
+        data = json.loads(invoke("suggest", name, "--format", "json").output)
+        diff = data["files"][0]["findings"][0]["fix"]["diff"]
+        assert diff.startswith(f"--- a/{name}\n+++ b/{name}\n")
+        Path("fix.patch").write_text(diff)
+        subprocess.run(["git", "apply", "fix.patch"], check=True)
+        assert Path(name).read_text() == (SEED / name.replace(".py", ".fixed.py")).read_text()
+
+
+def test_apply_yes_writes_safe_fix(project: Path) -> None:
+    script = project / "empty_optimizer.py"
+    result = invoke("apply", str(script), "--yes")
+    assert result.exit_code == 0, result.output
+    assert script.read_text() == (SEED / "empty_optimizer.fixed.py").read_text()
+
+
+def test_apply_yes_leaves_unsafe_fix_without_opt_in(project: Path) -> None:
+    script = project / "accidental_freeze.py"
+    before = script.read_text()
+    result = invoke("apply", str(script), "--yes")
+    assert result.exit_code == 1
+    assert "--unsafe-fixes" in result.output
+    assert script.read_text() == before
+    result = invoke("apply", str(script), "--yes", "--unsafe-fixes")
+    assert result.exit_code == 0
+    assert script.read_text() == (SEED / "accidental_freeze.fixed.py").read_text()
+
+
+def test_apply_interactive_answers(project: Path) -> None:
+    script = project / "integer_input.py"
+    before = script.read_text()
+    declined = invoke("apply", str(script), "--interactive", input="n\n")
+    assert "Apply this fix?" in declined.output
+    assert script.read_text() == before
+    accepted = invoke("apply", str(script), "--interactive", input="y\n")
+    assert accepted.exit_code == 0
+    assert script.read_text() == (SEED / "integer_input.fixed.py").read_text()
+
+
+def test_apply_refuses_a_file_changed_since_diagnosis(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gradfix.cli as cli
+
+    script = project / "empty_optimizer.py"
+    real = cli._diagnose
+
+    def diagnose_then_edit(*args, **kwargs):  # type: ignore[no-untyped-def]
+        report = real(*args, **kwargs)
+        script.write_text(script.read_text() + "\n# edited meanwhile\n")
+        return report
+
+    monkeypatch.setattr(cli, "_diagnose", diagnose_then_edit)
+    result = CliRunner().invoke(main, ["apply", str(script), "--yes"])
+    assert result.exit_code == 2
+    assert "changed since gradfix diagnosed it" in result.output
+    assert script.read_text().endswith("# edited meanwhile\n")
+
+
+def test_apply_needs_a_mode(project: Path) -> None:
+    result = CliRunner().invoke(main, ["apply", str(project / "empty_optimizer.py")])
+    assert result.exit_code == 2
+
+
+def test_ignore_comment_silences_the_finding(project: Path) -> None:
+    script = project / "empty_optimizer.py"
+    text = script.read_text().replace(
+        "optimizer = optim.SGD([], lr=0.01) # Incorrect: Empty parameter list",
+        "optimizer = optim.SGD([], lr=0.01)  # gradfix: ignore[GF001]",
+    )
+    script.write_text(text)
+    result = invoke("suggest", str(script))
+    assert "GF001" not in result.output
+    other = text.replace("ignore[GF001]", "ignore[GF004]")
+    script.write_text(other)
+    assert "GF001" in invoke("suggest", str(script)).output
+
+
+BAD_INPUTS = {
+    "missing": (None, "no such file"),
+    "directory": ("<dir>", "is a directory"),
+    "notes.txt": ("import torch\n", "not a Python file"),
+    "syntax.py": ("import torch\ndef broken(:\n", "syntax error"),
+    "latin1.py": (b"import torch\n# caf\xe9\n", "not UTF-8"),
+    "empty.py": ("", "empty"),
+    "no_torch.py": ("print('hello')\n", "never imports torch"),
+    "hangs.py": ("import torch, time\nwhile True:\n    time.sleep(0.01)\n", "hang"),
+    "needs_args.py": (
+        "import argparse, torch\np = argparse.ArgumentParser()\np.add_argument('--data', required=True)\np.parse_args()\n",
+        "needs arguments",
+    ),
+    "exits_early.py": ("import sys, torch\nsys.exit(3)\n", "exited with status 3"),
+    "crashes_early.py": ("import torch\nopen('/nonexistent/data.csv')\n", "crashed before training"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, name: str) -> None:
+    content, expected = BAD_INPUTS[name]
+    path = tmp_path / name
+    if content == "<dir>":
+        path.mkdir()
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content)
+    result = CliRunner().invoke(main, ["suggest", str(path), "--timeout", "2"])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0] and name.split(".")[0] in lines[0], result.output
+
+
+def test_script_args_are_passed_after_double_dash(tmp_path: Path) -> None:
+    script = tmp_path / "args.py"
+    shutil.copy(SEED / "empty_optimizer.py", script)
+    text = script.read_text().replace(
+        "import torch\n", "import argparse\nimport torch\nargparse.ArgumentParser().add_argument('--lr', required=True)\n", 1
+    )
+    text = "import sys\nassert sys.argv[1:] == ['--lr', '0.1'], sys.argv\n" + text
+    script.write_text(text)
+    result = invoke("suggest", str(script), "--", "--lr", "0.1")
+    assert result.exit_code == 1, result.output
+    assert "GF001" in result.output
+
+
+def test_no_fork_gives_the_same_json(project: Path) -> None:
+    for name in ("empty_optimizer.py", "integer_input.py"):
+        forked = invoke("suggest", str(project / name), "--format", "json").output
+        fresh = invoke("suggest", str(project / name), "--format", "json", "--no-fork").output
+        assert json.loads(forked) == json.loads(fresh)
+
+
+def test_installed_command_runs_as_a_real_process(project: Path) -> None:
+    exe = shutil.which("gradfix", path=os.path.dirname(sys.executable)) or shutil.which("gradfix")
+    assert exe, "the gradfix console script is not installed"
+    done = subprocess.run([exe, "suggest", str(project / "empty_optimizer.py")], capture_output=True, text=True)
+    assert done.returncode == 1, done.stderr
+    assert "GF001" in done.stdout
+    module = subprocess.run([sys.executable, "-m", "gradfix", "rules"], capture_output=True, text=True)
+    assert module.returncode == 0 and "GF004" in module.stdout
