@@ -25,6 +25,9 @@ class Candidate:
     description: str
     patches: list[Patch]
     applicability: Applicability
+    # the parameters this candidate claims to fix, when narrower than the finding's (GF001: the
+    # parameters of the module it passes to the optimizer)
+    params: Optional[list[str]] = None
 
 
 @dataclass

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from gradfix.edits import Edit, Patch, Position, apply_edits, fold
-from gradfix.findings import Finding, Fix, ParamRow, Report, Result
+from gradfix.findings import Candidate, Finding, Fix, ParamRow, Report, Result, Verdict
 from gradfix.project import Project, find_root
 from gradfix.rules import Rule, all_rules
 from gradfix.sandbox import RunResult, Sandbox
@@ -149,6 +149,7 @@ def repair(
     seen: set[tuple[str, str, int]] = set()
     trace = first.trace
     last_run = first
+    claims: list[tuple[int, Candidate]] = []
     for _ in range(max_rounds):
         project = Project(root, accepted.texts())
         progressed = False
@@ -168,16 +169,19 @@ def repair(
                 for patch in candidate.patches:
                     overlay[patch.path] = patch.apply(project.text(patch.path))
                 run = sandbox.run(script, args, overlay)
-                verdict = judge(finding, trace, run)
+                verdict = judge(finding, candidate, trace, run)
                 if not verdict.verified:
                     result.rejected.append((candidate.description, verdict.reason))
                     continue
+                if candidate.params is not None:
+                    finding.params = list(candidate.params)
                 owner = len(results) - 1
                 merged_with = accepted.add(project, candidate.patches, owner)
                 result.fix = Fix(candidate.description, candidate.applicability, [], verdict, list(result.rejected))
                 for earlier in set(merged_with) - {owner}:
                     results[earlier].note = f"applied together with the {finding.code} fix below (same lines)"
                 trace, last_run = run.trace, run
+                claims.append((owner, candidate))
                 progressed = True
                 break
             if progressed:
@@ -187,6 +191,13 @@ def repair(
 
     if not results and first.trace.crash is not None and not (first.trace.optimizers or first.trace.backwards):
         raise ScriptProblem(f"{shown}: the script crashed before training: {describe_crash(first.trace.crash)}")
+    # A fix verified as "the crash is gone" is confirmed again by the last run, with every fix in.
+    for owner, candidate in claims:
+        fix = results[owner].fix
+        if fix is not None and last_run is not first and trace.crash is None and "crash is gone" in fix.verdict.reason:
+            final = judge(results[owner].finding, candidate, trace, last_run)
+            if final.verified:
+                fix.verdict = Verdict(True, f"{fix.verdict.reason}; with the fixes after it: {final.reason}", final.trained)
     for index, result in enumerate(results):
         if result.fix is not None:
             result.fix.patches = accepted.patches_of(index)

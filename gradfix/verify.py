@@ -8,7 +8,7 @@ later crash counts as progress: the repair loop goes on with the next fault.
 
 from __future__ import annotations
 
-from gradfix.findings import Finding, Verdict, short_list
+from gradfix.findings import Candidate, Finding, Verdict, short_list
 from gradfix.sandbox import RunResult
 from gradfix.trace import Crash, Trace
 
@@ -20,8 +20,9 @@ def describe_crash(crash: Crash) -> str:
     return f"{crash.type}: {crash.message}{where}"
 
 
-def judge(finding: Finding, before: Trace, run: RunResult) -> Verdict:
+def judge(finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
     after = run.trace
+    claimed = finding.params if candidate.params is None else candidate.params
     if run.probe_error:
         return Verdict(False, f"the re-run failed: {run.probe_error}")
     if after.timed_out and not before.timed_out:
@@ -45,12 +46,12 @@ def judge(finding: Finding, before: Trace, run: RunResult) -> Verdict:
         return Verdict(False, f"{short_list(lost)} lose their gradient")
     if after.steps < before.steps:
         return Verdict(False, "fewer optimizer steps run than before")
-    missing = [n for n in finding.params if not ((p := after.param(n)) and p.got_grad)]
+    missing = [n for n in claimed if not ((p := after.param(n)) and p.got_grad)]
     if missing:
         return Verdict(False, f"still no gradient: {short_list(missing)}")
-    trained = list(finding.params)
+    trained = list(claimed)
     if after.steps:
-        stale = [n for n in finding.params if not ((p := after.param(n)) and p.changed)]
+        stale = [n for n in claimed if not ((p := after.param(n)) and p.changed)]
         if stale:
             return Verdict(False, f"{short_list(stale)} receive gradients but never change after optimizer.step()")
         return Verdict(True, f"{short_list(trained)} now receive gradients and change after optimizer.step()", trained)

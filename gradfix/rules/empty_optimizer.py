@@ -107,6 +107,7 @@ class EmptyOptimizer(Rule):
                     description=f"pass {name}.parameters() to the optimizer",
                     patches=[Patch(source.path, [source.replace_node(empty, replacement)])],
                     applicability=self.applicability,
+                    params=[p.name for p in trace.params_of(module.id) if p.requires_grad],
                 )
             )
         if modules:

@@ -283,6 +283,7 @@ class Probe:
         def observe(tensors: Any, run: Callable[[], Any]) -> Any:
             if probe.in_backward:
                 return run()
+            probe.events += 1  # counted before running: a backward that raises still got this far
             site, frame = probe.caller_site(3)
             probe.learn_names(frame)
             roots = [tensors] if isinstance(tensors, torch.Tensor) else list(tensors)
@@ -303,7 +304,6 @@ class Probe:
                 result = run()
             finally:
                 probe.in_backward = False
-            probe.events += 1
             for pid in fact_reached:
                 probe._reached_names.setdefault(len(probe.backwards) - 1, set()).add(pid)
             for pid, p in probe.all_params().items():

@@ -1,0 +1,197 @@
+"""The probe and the sandbox: the facts a run records, its limits, and its isolation."""
+
+from __future__ import annotations
+
+import os
+from typing import Callable
+
+from gradfix.sandbox import RunResult, clean_environment
+
+Run = Callable[..., RunResult]
+
+TRAIN = """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Linear(4, 3)
+        self.head = nn.Linear(3, 1)
+        self.unused = nn.Linear(3, 1)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+model = Net()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for step in range(100):
+    optimizer.zero_grad()
+    loss = model(torch.randn(8, 4)).pow(2).mean()
+    loss.backward()
+    optimizer.step()
+print("finished")
+"""
+
+
+def test_parameters_are_named_and_judged_over_the_run(run_script: Run) -> None:
+    trace = run_script(TRAIN).trace
+    names = [p.name for p in trace.params]
+    assert names == [
+        "model.body.weight", "model.body.bias", "model.head.weight",
+        "model.head.bias", "model.unused.weight", "model.unused.bias",
+    ]
+    body, unused = trace.param("model.body.weight"), trace.param("model.unused.weight")
+    assert body and body.got_grad and body.reached and body.changed and body.optimizers == [0]
+    assert unused and not unused.got_grad and not unused.reached and not unused.changed
+    assert trace.optimizers[0].cls == "torch.optim.sgd.SGD"
+    assert trace.optimizers[0].site and trace.optimizers[0].site.line == 16
+
+
+def test_run_stops_by_itself_after_the_requested_steps(run_script: Run) -> None:
+    result = run_script(TRAIN, steps=2)
+    assert result.trace.steps == 2
+    assert result.trace.stopped_early and result.trace.finished
+    assert "finished" not in result.stdout
+
+
+def test_crash_site_has_the_exact_call_span(run_script: Run) -> None:
+    trace = run_script("""
+        import torch
+        model = torch.nn.Linear(2, 1)
+        opt = torch.optim.Adam(  [],
+            lr=1e-3)
+    """).trace
+    crash = trace.crash
+    assert crash and crash.type == "ValueError"
+    assert crash.site and (crash.site.line, crash.site.column, crash.site.end_line, crash.site.end_column) == (4, 6, 5, 12)
+    assert list(crash.scope_modules) == ["model"]
+
+
+def test_freezes_and_loads_are_recorded_with_their_lines(run_script: Run) -> None:
+    trace = run_script("""
+        import torch
+        a = torch.nn.Linear(2, 2)
+        b = torch.nn.Linear(2, 2)
+        b.load_state_dict(torch.nn.Linear(2, 2).state_dict())
+        a.weight.requires_grad = False
+        b.requires_grad_(False)
+    """).trace
+    weight = trace.param("a.weight")
+    assert weight and [s.line for s in weight.frozen_at] == [6] and not weight.requires_grad
+    assert [s.line for s in trace.param("b.bias").frozen_at] == [7]  # type: ignore[union-attr]
+    loaded = {m.name: m.loaded for m in trace.modules if m.name in ("a", "b")}
+    assert loaded == {"a": False, "b": True}
+
+
+def test_backward_facts_under_no_grad(run_script: Run) -> None:
+    trace = run_script("""
+        import torch
+        model = torch.nn.Linear(2, 1)
+        with torch.no_grad():
+            loss = model(torch.ones(1, 2)).sum()
+        loss.backward()
+    """).trace
+    [backward] = trace.backwards
+    assert not backward.has_grad_fn and not backward.requires_grad
+    assert [s.line for s in backward.no_grad_forwards] == [5]
+    assert trace.crash and "does not require grad" in trace.crash.message
+
+
+def test_module_in_a_second_file_is_user_code(run_script: Run) -> None:
+    trace = run_script(
+        """
+        import torch
+        from model import make
+        net = make()
+        """,
+        model="""
+        import torch
+        def make():
+            layer = torch.nn.Linear(2, 2)
+            layer.weight.requires_grad = False
+            return layer
+        """,
+    ).trace
+    [site] = trace.param("net.weight").frozen_at  # type: ignore[union-attr]
+    assert site.file.endswith("model.py") and site.line == 5
+
+
+def test_the_script_sees_its_arguments_and_no_secrets(write_script, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from gradfix.sandbox import Sandbox
+
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_secret")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "aws")
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    path = write_script("""
+        import os, sys, torch
+        print(sys.argv[1:], sorted(k for k in os.environ if "SECRET" in k or "TOKEN" in k), os.environ.get("OMP_NUM_THREADS"))
+        print(os.getcwd())
+        open("written.txt", "w").write("x")
+    """)
+    result = Sandbox([str(path.parent)]).run(str(path), ["--lr", "0.1"])
+    lines = result.stdout.splitlines()
+    assert lines[0] == "['--lr', '0.1'] [] 1"
+    assert lines[1] != str(path.parent)
+    assert not (path.parent / "written.txt").exists()
+
+
+def test_clean_environment_is_an_allow_list() -> None:
+    env = clean_environment({"PATH": "/bin", "MY_API_KEY": "k", "LC_ALL": "C", "DATABASE_URL": "postgres://"})
+    assert env["PATH"] == "/bin" and env["LC_ALL"] == "C"
+    assert "MY_API_KEY" not in env and "DATABASE_URL" not in env
+
+
+def test_a_hanging_script_is_stopped_at_the_timeout(write_script) -> None:  # type: ignore[no-untyped-def]
+    from gradfix.sandbox import Sandbox
+
+    path = write_script("""
+        import torch, time
+        while True:
+            time.sleep(0.01)
+    """)
+    result = Sandbox([str(path.parent)], timeout=0.5).run(str(path), [])
+    assert result.trace.timed_out and result.seconds < 5
+
+
+def test_a_child_that_ignores_the_alarm_is_killed(write_script) -> None:  # type: ignore[no-untyped-def]
+    from gradfix.sandbox import Sandbox
+
+    path = write_script("""
+        import signal, torch, time
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+        while True:
+            time.sleep(0.01)
+    """)
+    result = Sandbox([str(path.parent)], timeout=0.2).run(str(path), [])
+    assert result.trace.timed_out and result.seconds < 10
+
+
+def test_large_matmul_in_a_forked_child_does_not_hang(run_script: Run) -> None:
+    result = run_script("""
+        import torch
+        a = torch.randn(1024, 1024)
+        print(float((a @ a).sum()) != 0)
+    """)
+    assert result.stdout.strip() == "True" and not result.trace.timed_out
+
+
+def test_fork_and_fresh_interpreter_record_the_same_facts(write_script) -> None:  # type: ignore[no-untyped-def]
+    from gradfix.sandbox import Sandbox
+
+    path = write_script(TRAIN)
+    forked = Sandbox([str(path.parent)], fork=True).run(str(path), []).trace
+    fresh = Sandbox([str(path.parent)], fork=False).run(str(path), []).trace
+    strip = lambda t: [(p.name, p.got_grad, p.changed, p.optimizers) for p in t.params]  # noqa: E731
+    assert strip(forked) == strip(fresh)
+    assert forked.steps == fresh.steps == 3
+
+
+def test_the_overlay_replaces_imported_user_modules(write_script) -> None:  # type: ignore[no-untyped-def]
+    from gradfix.sandbox import Sandbox
+
+    path = write_script("import torch\nimport helper\nprint(helper.VALUE)\n", helper="VALUE = 1\n")
+    helper = str(path.parent / "helper.py")
+    result = Sandbox([str(path.parent)]).run(str(path), [], overlay={helper: "VALUE = 2\n"})
+    assert result.stdout.strip() == "2"
+    assert not os.path.exists(path.parent / "__pycache__")
