@@ -41,6 +41,8 @@ class ModuleFact:
     ran_with_grad: bool = False
     ran_without_grad: bool = False
     loaded: bool = False  # load_state_dict() was called on it or on a module that contains it
+    path: Optional[str] = None  # its full name from its root, e.g. "model.encoder.0"
+    created_event: int = 0  # the event counter when it was built: orders it against optimizers
 
 
 @dataclass
@@ -67,6 +69,9 @@ class OptimizerFact:
     params: list[str] = field(default_factory=list)
     unnamed_params: int = 0
     steps: int = 0
+    steps_without_grad: int = 0  # steps at which none of its parameters held a non-zero gradient
+    built_event: int = 0
+    scope_modules: dict[str, int] = field(default_factory=dict)  # modules bound to names where it was built
 
 
 @dataclass
@@ -78,6 +83,47 @@ class BackwardFact:
     reached: list[str] = field(default_factory=list)
     # root-level module calls made with grad disabled since the previous backward call
     no_grad_forwards: list[Site] = field(default_factory=list)
+
+
+@dataclass
+class AttributeFact:
+    """A module attribute assigned in user code that matters for gradients."""
+
+    owner: int
+    owner_name: str  # e.g. "model" or "model.encoder"
+    attr: str
+    kind: str  # "tensor" (a plain tensor, not a Parameter), "modules" (a list/dict of modules), "module"
+    site: Optional[Site]
+    requires_grad: bool = False
+    is_leaf: bool = True
+    members: list[int] = field(default_factory=list)  # module ids held by a list/dict attribute
+    replaced: Optional[int] = None  # the module this assignment replaced
+    event: int = 0
+
+
+@dataclass
+class Cut:
+    """An operation in user code whose result no longer carries the gradient of its input."""
+
+    op: str  # detach, data, item, tolist, numpy, tensor (a re-wrap), argmax, gt, long, ...
+    site: Site
+    count: int = 1
+
+
+@dataclass
+class CallEvent:
+    kind: str  # "backward", "zero_grad", "step"
+    optimizer: Optional[int]
+    site: Optional[Site]
+
+
+@dataclass
+class TypoSet:
+    """``x.require_grad = ...``: an attribute torch ignores."""
+
+    name: str
+    value: bool
+    site: Site
 
 
 @dataclass
@@ -119,6 +165,11 @@ class Trace:
     optimizers: list[OptimizerFact] = field(default_factory=list)
     backwards: list[BackwardFact] = field(default_factory=list)
     loads: list[Site] = field(default_factory=list)
+    attributes: list[AttributeFact] = field(default_factory=list)
+    cuts: list[Cut] = field(default_factory=list)
+    order: list[CallEvent] = field(default_factory=list)  # the first calls, in order
+    grad_switches: list[Site] = field(default_factory=list)  # set_grad_enabled(False) calls
+    typos: list[TypoSet] = field(default_factory=list)
     cuda_emulated: bool = False
 
     # -- queries used by rules and verification -------------------------------------------------

@@ -18,14 +18,18 @@ import torch.nn as nn
 import torch.optim.optimizer as optimizer_module
 
 from gradfix.trace import (
+    AttributeFact,
     BackwardFact,
+    CallEvent,
     Crash,
+    Cut,
     ModuleCall,
     ModuleFact,
     OptimizerFact,
     ParamFact,
     Site,
     Trace,
+    TypoSet,
 )
 
 _PROBE_FILE = os.path.abspath(__file__)
@@ -122,6 +126,13 @@ class Probe:
         self.in_backward = False
         self.crash: Optional[Crash] = None
         self.finished_trace: Optional[Trace] = None
+        self.module_events: dict[int, int] = {}
+        self.assignments: dict[tuple[int, str], tuple[Optional[Site], Optional[int], int]] = {}
+        self.cuts: dict[tuple[str, str, int, Optional[int]], Cut] = {}
+        self.order: list[CallEvent] = []
+        self.grad_switches: list[Site] = []
+        self.typos: list[TypoSet] = []
+        self.cuda_emulated = False
 
     # -- frames -----------------------------------------------------------------------------------
 
@@ -155,6 +166,28 @@ class Probe:
         elif isinstance(value, torch.Tensor) and id(value) in self.param_objects:
             self.tensor_names.setdefault(id(value), name)
 
+    def optimizer_id(self, optimizer: Any) -> Optional[int]:
+        for held, fact in self.optimizers:
+            if held is optimizer:
+                return fact.id
+        return None
+
+    def scope_modules(self, frame: Optional[types.FrameType]) -> dict[str, int]:
+        """Names bound to recorded modules in a user frame (``self.x`` for a non-module ``self``)."""
+        scope: dict[str, int] = {}
+        if frame is None:
+            return scope
+        names = dict(frame.f_globals) if frame.f_code.co_name == "<module>" else {}
+        names.update(frame.f_locals)
+        for name, value in names.items():
+            if isinstance(value, nn.Module) and id(value) in self.modules:
+                scope[name] = id(value)
+            if name == "self" and not isinstance(value, nn.Module):
+                for attr, inner in getattr(value, "__dict__", {}).items():
+                    if isinstance(inner, nn.Module) and id(inner) in self.modules:
+                        scope[f"self.{attr}"] = id(inner)
+        return scope
+
     def remember_params(self, params: Any) -> None:
         for p in params:
             if isinstance(p, torch.Tensor) and id(p) not in self.param_objects:
@@ -174,6 +207,7 @@ class Probe:
                 return
             probe.events += 1
             probe.modules[id(module)] = module
+            probe.module_events[id(module)] = probe.events
             frame = sys._getframe(1)
             # Skip the __init__ chain of this module's own classes to reach the constructing call.
             while frame is not None and frame.f_locals.get("self") is module:
@@ -225,6 +259,81 @@ class Probe:
         self._install_freeze_tracking()
         self._install_optimizer_tracking()
         self._install_backward_tracking()
+        self._install_attribute_tracking()
+        self._install_switch_tracking()
+        self._install_typo_tracking()
+        from gradfix.sandbox.function_mode import ProbeMode, patch_cuda_runtime
+
+        patch_cuda_runtime(self)
+        self.mode = ProbeMode(self)
+        self.mode.__enter__()  # active until the process ends
+
+    def _install_attribute_tracking(self) -> None:
+        """Where user code assigns tensors, modules and lists of modules to module attributes."""
+        probe = self
+        module_setattr = nn.Module.__setattr__
+
+        def setattr_(module: nn.Module, name: str, value: Any) -> None:
+            interesting = isinstance(value, (torch.Tensor, nn.Module, list, dict, tuple))
+            caller = sys._getframe(1) if interesting else None
+            if caller is None or caller.f_code.co_filename not in probe.user:
+                module_setattr(module, name, value)
+                return
+            old = module.__dict__.get("_modules", {}).get(name)
+            module_setattr(module, name, value)
+            probe.events += 1
+            replaced = id(old) if isinstance(old, nn.Module) and old is not value else None
+            probe.assignments[(id(module), name)] = (site_of(caller), replaced, probe.events)
+            if isinstance(value, torch.Tensor) and value.requires_grad and not isinstance(value, nn.Parameter):
+                probe.remember_params([value])
+
+        nn.Module.__setattr__ = setattr_  # type: ignore[method-assign]
+
+    def _install_switch_tracking(self) -> None:
+        probe = self
+        from torch.autograd import grad_mode
+
+        switch_init = grad_mode.set_grad_enabled.__init__
+
+        def init(switch: Any, mode: bool) -> None:
+            if not mode:
+                site, _ = probe.caller_site()
+                if site is not None:
+                    probe.grad_switches.append(site)
+            switch_init(switch, mode)
+
+        grad_mode.set_grad_enabled.__init__ = init  # type: ignore[method-assign]
+
+    def _install_typo_tracking(self) -> None:
+        """``p.require_grad = False`` sets an attribute torch never reads: record it."""
+        probe = self
+
+        def get(tensor: torch.Tensor) -> Any:
+            try:
+                return tensor.__dict__["require_grad"]
+            except KeyError:
+                raise AttributeError("'Tensor' object has no attribute 'require_grad'") from None
+
+        def set_(tensor: torch.Tensor, value: Any) -> None:
+            site, _ = probe.caller_site()
+            if site is not None:
+                probe.remember_params([tensor])
+                probe.typos.append(TypoSet(name=str(id(tensor)), value=bool(value), site=site))
+            tensor.__dict__["require_grad"] = value
+
+        torch.Tensor.require_grad = property(get, set_)  # type: ignore[attr-defined]
+
+    def record_cut(self, op: str, frame: types.FrameType) -> None:
+        site = site_of(frame)
+        key = (op, site.file, site.line, site.column)
+        if key in self.cuts:
+            self.cuts[key].count += 1
+        elif len(self.cuts) < 200:
+            self.cuts[key] = Cut(op=op, site=site)
+
+    def record_call(self, kind: str, optimizer: Optional[int], site: Optional[Site]) -> None:
+        if len(self.order) < 200:
+            self.order.append(CallEvent(kind=kind, optimizer=optimizer, site=site))
 
     def _install_freeze_tracking(self) -> None:
         probe = self
@@ -260,10 +369,45 @@ class Probe:
             held = [p for group in optimizer.param_groups for p in group["params"]]
             probe.remember_params(held)
             probe.learn_names(frame)
-            fact = OptimizerFact(id=len(probe.optimizers), cls=_class_name(optimizer), site=site, name=None)
+            fact = OptimizerFact(
+                id=len(probe.optimizers),
+                cls=_class_name(optimizer),
+                site=site,
+                name=None,
+                built_event=probe.events,
+                scope_modules=probe.scope_modules(frame),
+            )
             probe.optimizers.append((optimizer, fact))
 
         torch.optim.Optimizer.__init__ = init  # type: ignore[method-assign]
+
+        optimizer_zero_grad = torch.optim.Optimizer.zero_grad
+
+        def zero_grad(optimizer: Any, *args: Any, **kwargs: Any) -> Any:
+            site, _ = probe.caller_site()
+            probe.record_call("zero_grad", probe.optimizer_id(optimizer), site)
+            return optimizer_zero_grad(optimizer, *args, **kwargs)
+
+        torch.optim.Optimizer.zero_grad = zero_grad  # type: ignore[method-assign]
+
+        module_zero_grad = nn.Module.zero_grad
+
+        def model_zero_grad(module: nn.Module, *args: Any, **kwargs: Any) -> Any:
+            site, _ = probe.caller_site()
+            probe.record_call("zero_grad", None, site)
+            return module_zero_grad(module, *args, **kwargs)
+
+        nn.Module.zero_grad = model_zero_grad  # type: ignore[method-assign]
+
+        def before_step(optimizer: Any, args: Any, kwargs: Any) -> None:
+            site, _ = probe.caller_site(3)
+            index = probe.optimizer_id(optimizer)
+            probe.record_call("step", index, site)
+            held = [p for group in optimizer.param_groups for p in group["params"]]
+            if index is not None and not any(p.grad is not None and bool(p.grad.any()) for p in held):
+                probe.optimizers[index][1].steps_without_grad += 1
+
+        optimizer_module.register_optimizer_step_pre_hook(before_step)
 
         def after_step(optimizer: Any, args: Any, kwargs: Any) -> None:
             probe.events += 1
@@ -295,6 +439,7 @@ class Probe:
                 no_grad_forwards=probe.pending_no_grad,
             )
             probe.pending_no_grad = []
+            probe.record_call("backward", None, site)
             reached = probe.reachable(roots)
             probe.reached.update(reached)
             probe.backwards.append(fact)
@@ -384,15 +529,7 @@ class Probe:
             frame = user_tb.tb_frame
             site = site_of(frame, lasti=user_tb.tb_lasti, lineno=user_tb.tb_lineno)
             self.learn_names(frame)
-            names = dict(frame.f_globals) if frame.f_code.co_name == "<module>" else {}
-            names.update(frame.f_locals)
-            for name, value in names.items():
-                if isinstance(value, nn.Module) and id(value) in self.modules:
-                    scope[name] = id(value)
-                if name == "self" and not isinstance(value, nn.Module):
-                    for attr, inner in getattr(value, "__dict__", {}).items():
-                        if isinstance(inner, nn.Module) and id(inner) in self.modules:
-                            scope[f"self.{attr}"] = id(inner)
+            scope = self.scope_modules(frame)
         self.crash = Crash(
             type=type(error).__name__,
             message=str(error).strip().splitlines()[0] if str(error).strip() else "",
@@ -426,17 +563,18 @@ class Probe:
             contained.update(kids)
         roots = [mid for mid in self.modules if mid not in contained]
 
+        paths = self._module_paths(roots)
+        root_names = {mid: paths[mid] for mid in roots}
         owner: dict[int, tuple[int, str]] = {}
-        unnamed = 0
-        root_names: dict[int, str] = {}
         for mid in roots:
-            name = self.module_names.get(mid)
-            if name is None:
-                unnamed += 1
-                name = f"<{type(self.modules[mid]).__name__}#{unnamed}>"
-            root_names[mid] = name
             for pname, p in self.modules[mid].named_parameters():
-                owner.setdefault(id(p), (mid, f"{name}.{pname}"))
+                owner.setdefault(id(p), (mid, f"{root_names[mid]}.{pname}"))
+        attributes = self._attribute_facts(paths)
+        for fact in attributes:
+            if fact.kind == "tensor":
+                value = self.modules[fact.owner].__dict__.get(fact.attr)
+                if isinstance(value, torch.Tensor):
+                    self.tensor_names[id(value)] = f"{fact.owner_name}.{fact.attr}"
 
         optimizer_of: dict[int, list[int]] = {}
         for optimizer, fact in self.optimizers:
@@ -490,8 +628,14 @@ class Probe:
                 ran_with_grad=mid in self.ran_with_grad,
                 ran_without_grad=mid in self.ran_without_grad,
                 loaded=mid in self.loaded,
+                path=paths.get(mid),
+                created_event=self.module_events.get(mid, 0),
             )
             for mid, module in self.modules.items()
+        ]
+        typos = [
+            TypoSet(name=names_of.get(int(t.name), self.tensor_names.get(int(t.name), "?")), value=t.value, site=t.site)
+            for t in self.typos
         ]
         self.finished_trace = Trace(
             script=self.script,
@@ -507,5 +651,76 @@ class Probe:
             optimizers=[fact for _, fact in self.optimizers],
             backwards=self.backwards,
             loads=self.loads,
+            attributes=attributes,
+            cuts=list(self.cuts.values()),
+            order=self.order,
+            grad_switches=self.grad_switches,
+            typos=typos,
+            cuda_emulated=self.cuda_emulated,
         )
         return self.finished_trace
+
+    def _module_paths(self, roots: list[int]) -> dict[int, str]:
+        """Full names of modules: roots by the names user code gave them, the rest by attribute path."""
+        by_name: dict[str, list[int]] = {}
+        for mid in roots:
+            name = self.module_names.get(mid)
+            if name is not None:
+                by_name.setdefault(name, []).append(mid)
+        names: dict[int, str] = {}
+        for name, mids in by_name.items():
+            # A name bound twice (`model = Net()` again) belongs to the module built last.
+            mids.sort(key=lambda m: self.module_events.get(m, 0))
+            names[mids[-1]] = name
+            for older in mids[:-1]:
+                site = self.module_sites.get(older)
+                names[older] = f"{name}@{site.line if site else '?'}"
+        paths: dict[int, str] = {}
+
+        def walk(mid: int, name: str) -> None:
+            for sub_path, sub in self.modules[mid].named_modules():
+                if id(sub) in self.modules:
+                    paths.setdefault(id(sub), f"{name}.{sub_path}" if sub_path else name)
+
+        for mid, name in names.items():
+            walk(mid, name)
+        # Modules kept in a plain list/dict attribute are roots of their own: name them by it.
+        for (owner, attr), _ in self.assignments.items():
+            value = self.modules[owner].__dict__.get(attr) if owner in self.modules else None
+            items = list(value.items()) if isinstance(value, dict) else list(enumerate(value)) if isinstance(value, (list, tuple)) else []
+            for key, member in items:
+                if isinstance(member, nn.Module) and id(member) in roots and id(member) not in names and owner in paths:
+                    names[id(member)] = f"{paths[owner]}.{attr}[{key!r}]"
+                    walk(id(member), names[id(member)])
+        unnamed = 0
+        for mid in roots:
+            if mid not in names:
+                unnamed += 1
+                names[mid] = f"<{type(self.modules[mid]).__name__}#{unnamed}>"
+                walk(mid, names[mid])
+        return paths
+
+    def _attribute_facts(self, paths: dict[int, str]) -> list[AttributeFact]:
+        facts = []
+        for (owner, attr), (site, replaced, event) in self.assignments.items():
+            module = self.modules.get(owner)
+            if module is None:
+                continue
+            owner_name = paths.get(owner, "?")
+            value = module.__dict__.get(attr)
+            if attr in module.__dict__.get("_modules", {}):
+                value = module._modules[attr]
+                facts.append(AttributeFact(owner, owner_name, attr, "module", site, replaced=replaced, event=event))
+            elif isinstance(value, torch.Tensor) and not isinstance(value, nn.Parameter):
+                facts.append(
+                    AttributeFact(
+                        owner, owner_name, attr, "tensor", site,
+                        requires_grad=bool(value.requires_grad), is_leaf=bool(value.is_leaf), event=event,
+                    )
+                )
+            elif isinstance(value, (list, tuple, dict)):
+                members = value.values() if isinstance(value, dict) else value
+                ids = [id(m) for m in members if isinstance(m, nn.Module) and id(m) in self.modules]
+                if ids:
+                    facts.append(AttributeFact(owner, owner_name, attr, "modules", site, members=ids, event=event))
+        return facts
