@@ -140,6 +140,7 @@ def repair(
     check_script(script)
     script = os.path.realpath(script)
     rules = all_rules() if rules is None else rules
+    rule_of = {rule.code: rule for rule in rules}
     root = find_root(script)
     first = sandbox.run(script, args)
     check_run(shown, first, sandbox.timeout)
@@ -169,7 +170,7 @@ def repair(
                 for patch in candidate.patches:
                     overlay[patch.path] = patch.apply(project.text(patch.path))
                 run = sandbox.run(script, args, overlay)
-                verdict = judge(finding, candidate, trace, run)
+                verdict = rule_of[finding.code].verify(finding, candidate, trace, run)
                 if not verdict.verified:
                     result.rejected.append((candidate.description, verdict.reason))
                     continue
@@ -195,7 +196,7 @@ def repair(
     for owner, candidate in claims:
         fix = results[owner].fix
         if fix is not None and last_run is not first and trace.crash is None and "crash is gone" in fix.verdict.reason:
-            final = judge(results[owner].finding, candidate, trace, last_run)
+            final = rule_of[results[owner].finding.code].verify(results[owner].finding, candidate, trace, last_run)
             if final.verified:
                 fix.verdict = Verdict(True, f"{fix.verdict.reason}; with the fixes after it: {final.reason}", final.trained)
     for index, result in enumerate(results):

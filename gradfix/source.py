@@ -144,6 +144,23 @@ class SourceFile:
             if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and where.start.line == line
         ]
 
+    def assigned_value(self, line: int, attr: str) -> Optional[cst.BaseExpression]:
+        """The value of ``<x>.<attr> = value`` on a line."""
+        for statement in self.statements_on_line(line):
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if isinstance(small, cst.Assign):
+                    targets = [t.target for t in small.targets]
+                elif isinstance(small, cst.AnnAssign):
+                    targets = [small.target]
+                else:
+                    continue
+                for target in targets:
+                    if isinstance(target, cst.Attribute) and target.attr.value == attr and small.value is not None:
+                        return small.value
+        return None
+
     # -- suppression ----------------------------------------------------------------------------
 
     def ignored(self, line: int, code: str) -> bool:
@@ -188,6 +205,22 @@ class SourceFile:
                     break
                 first -= 1
         return self.lines.line_start(first), self.lines.line_end(where.end.line)
+
+    def indentation(self, line: int) -> str:
+        text = self.text[self.lines.line_start(line) : self.lines.line_end(line)]
+        return text[: len(text) - len(text.lstrip(" \t"))]
+
+    def remove_lines(self, first: int, last: int) -> Edit:
+        return Edit(self.position(self.lines.line_start(first)), self.position(self.lines.line_end(last)), "")
+
+    def insert_lines(self, before_line: int, text: str) -> Edit:
+        """Whole lines inserted before a line (or at the end of the file)."""
+        if before_line > len(self.lines.line_starts):
+            position = self.position(len(self.text))
+            text = ("" if self.text.endswith("\n") else "\n") + text
+        else:
+            position = Position(before_line, 0)
+        return Edit(position, position, text)
 
     def remove_statement(self, statement: cst.BaseStatement) -> Edit:
         """Delete a statement's lines and the comment lines directly above it; blank lines stay."""

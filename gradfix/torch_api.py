@@ -50,3 +50,28 @@ def grad_disabling_with(source: SourceFile, node: cst.CSTNode) -> cst.With | Non
         if isinstance(ancestor, cst.With) and any(disables_grad(source, item.item) for item in ancestor.items):
             return ancestor
     return None
+
+
+def module_alias(source: SourceFile, module: str) -> str | None:
+    """The expression this file uses for ``module`` (``torch.nn`` -> ``nn`` or ``torch.nn``)."""
+    best = None
+    for node in source.module.body:
+        if not isinstance(node, cst.SimpleStatementLine):
+            continue
+        for small in node.body:
+            if isinstance(small, cst.Import):
+                for alias in small.names:
+                    name = source.code(alias.name)
+                    bound = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else None
+                    if name == module:
+                        return bound or name
+                    if module.startswith(name + ".") and bound is None and best is None:
+                        best = module  # `import torch` makes `torch.nn` reachable
+                    if module.startswith(name + ".") and bound is not None and best is None:
+                        best = bound + module[len(name):]
+            elif isinstance(small, cst.ImportFrom) and small.module is not None and not isinstance(small.names, cst.ImportStar):
+                parent = source.code(small.module)
+                for alias in small.names:
+                    if f"{parent}.{source.code(alias.name)}" == module:
+                        return alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else source.code(alias.name)
+    return best

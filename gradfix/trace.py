@@ -83,6 +83,7 @@ class BackwardFact:
     reached: list[str] = field(default_factory=list)
     # root-level module calls made with grad disabled since the previous backward call
     no_grad_forwards: list[Site] = field(default_factory=list)
+    scope_optimizers: dict[str, int] = field(default_factory=dict)  # names bound to optimizers there
 
 
 @dataclass

@@ -12,9 +12,11 @@ import importlib
 import pkgutil
 from typing import ClassVar, Optional
 
-from gradfix.findings import Applicability, Candidate, Finding
+from gradfix.findings import Applicability, Candidate, Finding, Verdict
 from gradfix.project import Project
+from gradfix.sandbox import RunResult
 from gradfix.trace import Site, Trace
+from gradfix.verify import judge
 
 
 class Rule:
@@ -34,6 +36,10 @@ class Rule:
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         raise NotImplementedError
+
+    def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
+        """Did the re-run show the fix works? Rules whose fix is not about gradients arriving override it."""
+        return judge(finding, candidate, before, run)
 
     @classmethod
     def doc(cls) -> str:

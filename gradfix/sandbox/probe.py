@@ -188,6 +188,23 @@ class Probe:
                         scope[f"self.{attr}"] = id(inner)
         return scope
 
+    def scope_optimizers(self, frame: Optional[types.FrameType]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        if frame is None:
+            return found
+        names = dict(frame.f_globals) if frame.f_code.co_name == "<module>" else {}
+        names.update(frame.f_locals)
+        candidates = list(names.items())
+        owner = names.get("self")
+        if owner is not None:
+            candidates += [(f"self.{k}", v) for k, v in getattr(owner, "__dict__", {}).items()]
+        for name, value in candidates:
+            if isinstance(value, torch.optim.Optimizer):
+                index = self.optimizer_id(value)
+                if index is not None:
+                    found.setdefault(name, index)
+        return found
+
     def remember_params(self, params: Any) -> None:
         for p in params:
             if isinstance(p, torch.Tensor) and id(p) not in self.param_objects:
@@ -437,10 +454,14 @@ class Probe:
                 requires_grad=any(t.requires_grad for t in roots),
                 has_grad_fn=any(t.grad_fn is not None for t in roots),
                 no_grad_forwards=probe.pending_no_grad,
+                scope_optimizers=probe.scope_optimizers(frame),
             )
             probe.pending_no_grad = []
             probe.record_call("backward", None, site)
-            reached = probe.reachable(roots)
+            leaves = probe.reachable(roots)
+            probe.remember_params(leaves.values())  # bare tensors trained by hand count too
+            probe.learn_names(frame)
+            reached = set(leaves)
             probe.reached.update(reached)
             probe.backwards.append(fact)
             fact_reached = reached
@@ -471,12 +492,12 @@ class Probe:
 
     # -- facts ------------------------------------------------------------------------------------
 
-    def reachable(self, roots: list[torch.Tensor]) -> set[int]:
-        """Ids of the leaf tensors that a backward from these roots would accumulate into."""
-        found: set[int] = set()
+    def reachable(self, roots: list[torch.Tensor]) -> dict[int, torch.Tensor]:
+        """The leaf tensors that a backward from these roots would accumulate into, by id."""
+        found: dict[int, torch.Tensor] = {}
         seen: set[int] = set()
         stack = [t.grad_fn for t in roots if t.grad_fn is not None]
-        found.update(id(t) for t in roots if t.grad_fn is None and t.requires_grad)
+        found.update((id(t), t) for t in roots if t.grad_fn is None and t.requires_grad)
         while stack:
             node = stack.pop()
             if node is None or id(node) in seen:
@@ -484,7 +505,7 @@ class Probe:
             seen.add(id(node))
             variable = getattr(node, "variable", None)
             if variable is not None:
-                found.add(id(variable))
+                found[id(variable)] = variable
             stack.extend(next_node for next_node, _ in node.next_functions)
         return found
 

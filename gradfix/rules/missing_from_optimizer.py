@@ -1,0 +1,90 @@
+"""GF013: parameters that receive gradients but that no optimizer holds.
+
+A loss module with weights of its own (center or margin losses), an extra head applied outside
+the model, a second model the optimizer forgot: they get gradients on every backward and never
+change. The fix adds them to the optimizer that trains their neighbours:
+``Adam(list(model.parameters()) + list(criterion.parameters()))``. If they are meant to stay fixed,
+they should not require gradients at all: the message says so.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from gradfix.edits import Patch
+from gradfix.findings import Applicability, Candidate, Finding, short_list
+from gradfix.project import Project
+from gradfix.rules import Rule
+from gradfix.trace import ModuleFact, OptimizerFact, Trace
+
+
+class MissingFromOptimizer(Rule):
+    code = "GF013"
+    title = "parameters receive gradients but no optimizer holds them"
+    applicability = Applicability.UNSAFE
+
+    def check(self, trace: Trace, project: Project) -> list[Finding]:
+        stepping = [o for o in trace.optimizers if o.steps]
+        if not stepping or trace.crash is not None:
+            return []
+        in_containers = {m for a in trace.attributes if a.kind == "modules" for m in a.members}
+        forgotten: list[tuple[ModuleFact, list[str]]] = []
+        for module in sorted(trace.modules, key=lambda m: m.created_event):
+            params = trace.params_of(module.id)
+            if not params or module.id in in_containers or module.name is None or "@" in module.name:
+                continue
+            stranded = [p.name for p in params if p.got_grad and not p.optimizers and not p.changed]
+            if stranded and len(stranded) == len([p for p in params if p.requires_grad]):
+                forgotten.append((module, stranded))
+        if not forgotten:
+            return []
+        optimizer = self._neighbour(trace, stepping, [n for _, names in forgotten for n in names])
+        if optimizer is None or optimizer.site is None or not project.is_editable(optimizer.site.file):
+            return []
+        names = [n for _, ns in forgotten for n in ns]
+        scope = {module_id: name for name, module_id in optimizer.scope_modules.items()}
+        candidates = []
+        in_scope = [scope.get(m.id) for m, _ in forgotten]
+        if all(in_scope):
+            candidate = self._extend(project, optimizer, [n for n in in_scope if n])
+            if candidate is not None:
+                candidates.append(candidate)
+        modules = ", ".join(n or m.name or "?" for n, (m, _) in zip(in_scope, forgotten))
+        message = (
+            f"{short_list(names)} receive gradients but no optimizer holds them, so they never change "
+            f"({modules} is missing from the optimizer built here; if they are meant to stay fixed, "
+            "set requires_grad=False on them)"
+        )
+        return [self.finding(project, optimizer.site, message, names, candidates)]
+
+    @staticmethod
+    def _neighbour(trace: Trace, stepping: list[OptimizerFact], names: list[str]) -> Optional[OptimizerFact]:
+        """The optimizer whose parameters are reached by the same backward calls."""
+        wanted = set(names)
+        best, score = None, -1
+        for optimizer in stepping:
+            held = set(optimizer.params)
+            shared = sum(1 for b in trace.backwards if wanted & set(b.reached) and held & set(b.reached))
+            if shared > score:
+                best, score = optimizer, shared
+        return best
+
+    def _extend(self, project: Project, optimizer: OptimizerFact, extra: list[str]) -> Optional[Candidate]:
+        assert optimizer.site is not None
+        source = project.source(optimizer.site.file)
+        for call in source.nodes_at(optimizer.site, cst.Call):
+            target = next((a for a in call.args if a.keyword is not None and a.keyword.value == "params"), None)
+            if target is None and call.args and call.args[0].keyword is None and not call.args[0].star:
+                target = call.args[0]
+            if target is None or isinstance(target.value, (cst.List, cst.Tuple, cst.Dict)):
+                continue  # literal lists and param groups: the right group is a guess
+            text = f"list({source.code(target.value)})" + "".join(f" + list({n}.parameters())" for n in extra)
+            new = cst.parse_expression(text, config=source.module.config_for_parsing)
+            return Candidate(
+                description=f"add {', '.join(extra)} to the optimizer",
+                patches=[Patch(source.path, [source.replace_node(target.value, new)])],
+                applicability=self.applicability,
+            )
+        return None

@@ -1,0 +1,69 @@
+"""GF006: submodules kept in a plain ``list`` or ``dict`` attribute.
+
+``self.layers = [nn.Linear(4, 4) for _ in range(3)]`` runs fine and the layers receive gradients,
+but ``nn.Module`` does not look inside plain containers: the layers are not in
+``model.parameters()``, so no optimizer holds them and they never update (and ``model.to(device)``
+misses them). The fix wraps the container in ``nn.ModuleList`` / ``nn.ModuleDict``. A list that
+only holds modules registered elsewhere too is a convenience and is left alone.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from gradfix.edits import Patch
+from gradfix.findings import Applicability, Candidate, Finding, short_list
+from gradfix.project import Project
+from gradfix.rules import Rule
+from gradfix.torch_api import module_alias
+from gradfix.trace import AttributeFact, Trace
+
+
+class ModuleList(Rule):
+    code = "GF006"
+    title = "submodules kept in a plain list or dict"
+    applicability = Applicability.UNSAFE
+
+    def check(self, trace: Trace, project: Project) -> list[Finding]:
+        findings = []
+        roots = {m.id for m in trace.modules if not any(m.id in o.children for o in trace.modules)}
+        for attribute in trace.attributes:
+            if attribute.kind != "modules" or attribute.site is None or not project.is_editable(attribute.site.file):
+                continue
+            if not all(member in roots for member in attribute.members):
+                continue  # registered elsewhere too: the list is only a convenience
+            stranded = [
+                p.name for member in attribute.members for p in trace.params_of(member)
+                if p.got_grad and not p.optimizers
+            ]
+            if not stranded:
+                continue
+            findings.append(self._finding(trace, project, attribute, stranded))
+        return findings
+
+    def _finding(self, trace: Trace, project: Project, attribute: AttributeFact, stranded: list[str]) -> Finding:
+        assert attribute.site is not None
+        source = project.source(attribute.site.file)
+        value = source.assigned_value(attribute.site.line, attribute.attr)
+        candidates = []
+        nn = module_alias(source, "torch.nn")
+        if value is not None and nn is not None:
+            kind = "ModuleDict" if isinstance(value, (cst.Dict, cst.DictComp)) else "ModuleList"
+            empty = isinstance(value, (cst.List, cst.Dict, cst.Tuple)) and not value.elements
+            wrapper = cst.parse_expression(f"{nn}.{kind}()", config=source.module.config_for_parsing)
+            assert isinstance(wrapper, cst.Call)
+            if not empty:
+                wrapper = wrapper.with_changes(args=[cst.Arg(value)])
+            candidates.append(
+                Candidate(
+                    description=f"keep them in {nn}.{kind}",
+                    patches=[Patch(source.path, [source.replace_node(value, wrapper)])],
+                    applicability=self.applicability,
+                )
+            )
+        message = (
+            f"`{attribute.owner_name}.{attribute.attr}` is a plain container: nn.Module does not register "
+            f"what is inside, so {short_list(stranded)} receive gradients but are not in "
+            f"{attribute.owner_name}.parameters() and no optimizer holds them"
+        )
+        return self.finding(project, attribute.site, message, stranded, candidates)

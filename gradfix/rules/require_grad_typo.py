@@ -1,0 +1,76 @@
+"""GF012: ``p.require_grad = ...`` (missing "s") sets an attribute torch never reads.
+
+The probe records every assignment to ``require_grad`` on a tensor with its line. Whatever the
+script meant (to unfreeze parameters frozen earlier, or to freeze a loaded part) did not happen.
+The fix renames the attribute to ``requires_grad``; the re-run must show the parameters with the
+``requires_grad`` the script asked for (and, when it asked for True, receiving gradients).
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from gradfix.edits import Patch
+from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
+from gradfix.project import Project
+from gradfix.rules import Rule
+from gradfix.sandbox import RunResult
+from gradfix.trace import Trace
+from gradfix.verify import judge
+
+
+class RequireGradTypo(Rule):
+    code = "GF012"
+    title = "`require_grad` typo: torch ignores it"
+    applicability = Applicability.SAFE
+
+    def check(self, trace: Trace, project: Project) -> list[Finding]:
+        by_line: dict[tuple[str, int], list] = {}
+        for typo in trace.typos:
+            if project.is_editable(typo.site.file):
+                by_line.setdefault((typo.site.file, typo.site.line), []).append(typo)
+        findings = []
+        for (path, line), typos in by_line.items():
+            source = project.source(path)
+            nodes = [
+                node
+                for node in source.nodes_at(typos[0].site, cst.Attribute)
+                if node.attr.value == "require_grad"
+            ] or [
+                node
+                for node, where in source.positions.items()
+                if isinstance(node, cst.Attribute) and node.attr.value == "require_grad" and where.start.line == line
+            ]
+            value = typos[-1].value
+            names = list(dict.fromkeys(t.name for t in typos))
+            candidates = []
+            if nodes:
+                edits = [source.replace_node(node.attr, cst.Name("requires_grad")) for node in nodes[:1]]
+                candidates.append(
+                    Candidate(
+                        description="spell it requires_grad",
+                        patches=[Patch(path, edits)],
+                        applicability=self.applicability,
+                        params=names,
+                    )
+                )
+            intent = "unfreeze" if value else "freeze"
+            message = (
+                f"`require_grad = {value}` sets an attribute torch never reads: the {intent} of "
+                f"{short_list(names)} did not happen"
+            )
+            findings.append(self.finding(project, typos[0].site, message, names, candidates))
+        return findings
+
+    def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
+        intended = {t.name: t.value for t in before.typos if t.name in finding.params}
+        after = run.trace
+        if after.crash is not None and (before.crash is None or after.events <= before.events):
+            return Verdict(False, f"the fixed script crashes: {after.crash.type}: {after.crash.message}")
+        wrong = [n for n, v in intended.items() if (p := after.param(n)) is None or p.requires_grad != v]
+        if wrong:
+            return Verdict(False, f"requires_grad is still not what the script sets on {short_list(wrong)}")
+        if any(intended.values()):
+            return judge(finding, candidate, before, run)
+        frozen = list(intended)
+        return Verdict(True, f"{short_list(frozen)} are now frozen as the script intends (requires_grad=False)", [])

@@ -1,0 +1,69 @@
+"""GF007: a module attribute made with ``requires_grad=True`` instead of ``nn.Parameter``.
+
+``self.scale = torch.ones(1, requires_grad=True)`` receives a gradient, but a plain tensor is not
+registered: it is not in ``model.parameters()``, no optimizer holds it, it never updates. The fix
+wraps it in ``nn.Parameter(...)`` (and drops ``requires_grad=True``, which a Parameter implies). A
+tensor meant to stay fixed does not need a gradient: keep it with ``register_buffer``.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from gradfix.edits import Patch
+from gradfix.findings import Applicability, Candidate, Finding
+from gradfix.project import Project
+from gradfix.rules import Rule
+from gradfix.torch_api import module_alias
+from gradfix.trace import Trace
+
+
+def _without_requires_grad(value: cst.BaseExpression) -> cst.BaseExpression:
+    if not isinstance(value, cst.Call):
+        return value
+    args = [a for a in value.args if not (a.keyword is not None and a.keyword.value == "requires_grad")]
+    if len(args) == len(value.args):
+        return value
+    if args:
+        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return value.with_changes(args=args)
+
+
+class TensorAttribute(Rule):
+    code = "GF007"
+    title = "tensor attribute with requires_grad=True instead of nn.Parameter"
+    applicability = Applicability.UNSAFE
+
+    def check(self, trace: Trace, project: Project) -> list[Finding]:
+        findings = []
+        for attribute in trace.attributes:
+            if attribute.kind != "tensor" or not attribute.requires_grad or not attribute.is_leaf:
+                continue
+            if attribute.site is None or not project.is_editable(attribute.site.file):
+                continue
+            name = f"{attribute.owner_name}.{attribute.attr}"
+            param = trace.param(name)
+            if param is None or not param.got_grad or param.optimizers:
+                continue
+            source = project.source(attribute.site.file)
+            value = source.assigned_value(attribute.site.line, attribute.attr)
+            nn = module_alias(source, "torch.nn")
+            candidates = []
+            if value is not None and nn is not None:
+                wrapped = cst.parse_expression(f"{nn}.Parameter()", config=source.module.config_for_parsing)
+                assert isinstance(wrapped, cst.Call)
+                wrapped = wrapped.with_changes(args=[cst.Arg(_without_requires_grad(value))])
+                candidates.append(
+                    Candidate(
+                        description=f"make it an {nn}.Parameter",
+                        patches=[Patch(source.path, [source.replace_node(value, wrapped)])],
+                        applicability=self.applicability,
+                    )
+                )
+            message = (
+                f"`{name}` is a plain tensor with requires_grad=True: it receives a gradient but is not in "
+                f"{attribute.owner_name}.parameters(), so no optimizer holds it and it never changes "
+                "(if it is meant to stay fixed, keep it with register_buffer instead)"
+            )
+            findings.append(self.finding(project, attribute.site, message, [name], candidates))
+        return findings
