@@ -193,7 +193,12 @@ class SourceFile:
             start = self.text.rindex("(", 0, start)
         for _ in getattr(node, "rpar", ()):
             end = self.text.index(")", end) + 1
-        return Edit(self.position(start), self.position(end), self.module.code_for_node(new))
+        # Rendered in place, so that indentation relative to the enclosing block stays right.
+        new_code = self.module.deep_replace(node, new).code  # type: ignore[arg-type]
+        suffix = len(self.text) - end
+        if not (new_code.startswith(self.text[:start]) and new_code.endswith(self.text[end:])):
+            raise ValueError("node replacement changed text outside the node")
+        return Edit(self.position(start), self.position(end), new_code[start : len(new_code) - suffix])
 
     def statement_lines(self, statement: cst.BaseStatement, with_comments: bool) -> tuple[int, int]:
         """Offsets of the whole lines a statement occupies (and the comment lines just above it)."""

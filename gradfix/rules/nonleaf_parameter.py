@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Optional
 
 import libcst as cst
+import libcst.matchers as m
 
 from gradfix.edits import Edit, Patch
 from gradfix.findings import Applicability, Candidate, Finding, short_list
@@ -69,17 +70,21 @@ class NonLeafParameter(Rule):
         edits: list[Edit] = []
         names: list[str] = []
         for call in source.nodes_at(site, cst.Call):
-            for arg in call.args[:1] if call.args else []:
-                if not isinstance(arg.value, (cst.List, cst.Tuple)):
-                    continue
-                for element in arg.value.elements:
-                    if not isinstance(element.value, cst.Name):
-                        continue
-                    value = self._single_assignment(source, element.value)
-                    edit = self._rewrite(source, value) if value is not None else None
-                    if edit is not None and edit not in edits:
-                        edits.append(edit)
-                        names.append(element.value.value)
+            if not call.args:
+                continue
+            # `[w, b]`, `list(model.parameters()) + [self.log_temp]`: every element of every list in the argument
+            elements = [
+                e.value
+                for collection in m.findall(call.args[0].value, m.List() | m.Tuple())
+                for e in collection.elements  # type: ignore[attr-defined]
+                if isinstance(e.value, (cst.Name, cst.Attribute))
+            ]
+            for element in elements:
+                value = self._single_assignment(source, element)
+                edit = self._rewrite(source, value) if value is not None else None
+                if edit is not None and edit not in edits:
+                    edits.append(edit)
+                    names.append(source.code(element))
         candidates = [self._candidate(source, edits)] if edits else []
         message = f"the script crashed: {crash}; {short_list(names) or 'a tensor'} were moved after requires_grad=True"
         return [self.finding(project, site, message, names, candidates, blocking=True)]
@@ -92,16 +97,25 @@ class NonLeafParameter(Rule):
         )
 
     @staticmethod
-    def _single_assignment(source: SourceFile, name: cst.Name) -> Optional[cst.BaseExpression]:
-        scope = source.scopes.get(name)
-        if scope is None:
-            return None
-        assignments = list(scope.assignments[name.value])
-        if len(assignments) != 1 or not isinstance(assignments[0].node, cst.Name):
-            return None
-        target = source.parent(assignments[0].node)
-        assign = source.parent(target) if isinstance(target, cst.AssignTarget) else None
-        return assign.value if isinstance(assign, cst.Assign) else None
+    def _single_assignment(source: SourceFile, target: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+        """The value of the one assignment to this name (in its scope) or attribute (in the file)."""
+        if isinstance(target, cst.Name):
+            scope = source.scopes.get(target)
+            if scope is None:
+                return None
+            assignments = list(scope.assignments[target.value])
+            if len(assignments) != 1 or not isinstance(assignments[0].node, cst.Name):
+                return None
+            node = source.parent(assignments[0].node)
+            assign = source.parent(node) if isinstance(node, cst.AssignTarget) else None
+            return assign.value if isinstance(assign, cst.Assign) else None
+        wanted = source.code(target)
+        values = [
+            node.value
+            for node in source.positions
+            if isinstance(node, cst.Assign) and any(source.code(t.target) == wanted for t in node.targets)
+        ]
+        return values[0] if len(values) == 1 else None
 
     def _rewrite(self, source: SourceFile, value: cst.BaseExpression) -> Optional[Edit]:
         """``factory(..., requires_grad=True).move(x)`` or ``Parameter(t).move(x)``, rewritten."""

@@ -711,7 +711,7 @@ class Probe:
             items = list(value.items()) if isinstance(value, dict) else list(enumerate(value)) if isinstance(value, (list, tuple)) else []
             for key, member in items:
                 if isinstance(member, nn.Module) and id(member) in roots and id(member) not in names and owner in paths:
-                    names[id(member)] = f"{paths[owner]}.{attr}[{key!r}]"
+                    names[id(member)] = f"{paths[owner]}.{attr}.{key}"  # as nn.ModuleList/Dict would name it
                     walk(id(member), names[id(member)])
         unnamed = 0
         for mid in roots:
