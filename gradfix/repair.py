@@ -113,11 +113,14 @@ class _Accepted:
             if path not in self.originals:
                 self.originals[path] = SourceFile.read(path).text
             current = self.edits.setdefault(path, [])
-            for edit in patch.edits:
-                on_disk, absorbed = fold(self.originals[path], [e for e, _ in current], edit)
-                merged_with += [current[i][1] for i in absorbed]
-                current[:] = [item for i, item in enumerate(current) if i not in absorbed]
-                current.append((on_disk, owner))
+            # The patch's edits were all made on the same text: fold each against the fixes
+            # accepted before this patch, not against its own siblings.
+            base = [e for e, _ in current]
+            folded = [fold(self.originals[path], base, edit) for edit in patch.edits]
+            gone = {i for _, absorbed in folded for i in absorbed}
+            merged_with += [current[i][1] for i in sorted(gone)]
+            current[:] = [item for i, item in enumerate(current) if i not in gone]
+            current.extend((on_disk, owner) for on_disk, _ in folded)
         return merged_with
 
     def patches_of(self, owner: int) -> list[Patch]:
