@@ -86,7 +86,9 @@ def test_fix_matches_hand_written_and_trains(case: Path, sandbox: Sandbox) -> No
 
     after = sandbox.run(str(case), [], overlay=produced).trace
     assert after.crash is None, after.crash
-    trainable = [p for p in after.params if p.requires_grad and p.is_leaf]
+    # The models being trained: what ran or what an optimizer holds (a replaced, dropped head is neither).
+    ran = {m.id for m in after.modules if m.ran_with_grad}
+    trainable = [p for p in after.params if p.requires_grad and p.is_leaf and (p.optimizers or p.module in ran)]
     assert trainable
     assert [p.name for p in trainable if not p.got_grad] == []
     if after.steps:

@@ -43,6 +43,10 @@ class MissingFromOptimizer(Rule):
         optimizer = self._neighbour(trace, stepping, [n for _, names in forgotten for n in names])
         if optimizer is None or optimizer.site is None or not project.is_editable(optimizer.site.file):
             return []
+        # Built after the optimizer, a module replaced what the optimizer holds: GF010's evidence.
+        forgotten = [(m, names) for m, names in forgotten if m.created_event < optimizer.built_event]
+        if not forgotten:
+            return []
         names = [n for _, ns in forgotten for n in ns]
         scope = {module_id: name for name, module_id in optimizer.scope_modules.items()}
         candidates = []

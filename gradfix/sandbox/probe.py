@@ -293,6 +293,9 @@ class Probe:
         def setattr_(module: nn.Module, name: str, value: Any) -> None:
             interesting = isinstance(value, (torch.Tensor, nn.Module, list, dict, tuple))
             caller = sys._getframe(1) if interesting else None
+            if caller is not None and isinstance(value, nn.Module) and caller.f_code.co_filename not in probe.user:
+                # `model.classifier[-1] = layer` goes through Sequential.__setitem__: find the user's line.
+                caller = probe.user_frame(caller)
             if caller is None or caller.f_code.co_filename not in probe.user:
                 module_setattr(module, name, value)
                 return
