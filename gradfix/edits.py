@@ -147,7 +147,7 @@ def unified_diff(text: str, edits: list[Edit], old_name: str, new_name: str, con
         last = edit.end.line if (edit.end.column > 0 or edit.end == edit.start) else edit.end.line - 1
         if edit.start == edit.end and edit.start.column == 0:
             last = first - 1  # a pure insertion before line `first`
-        if groups and first <= groups[-1][1]:
+        if groups and first <= groups[-1][1] + 1:  # same or adjacent lines: one block of - then +
             previous = groups.pop()
             groups.append((previous[0], max(previous[1], last), [*previous[2], edit]))
         else:

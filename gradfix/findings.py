@@ -59,7 +59,7 @@ class ParamRow:
     """One row of the before/after table for a finding's parameters."""
 
     name: str
-    before: tuple[bool, bool, bool]  # requires_grad, got grad, updated
+    before: Optional[tuple[bool, bool, bool]]  # requires_grad, got grad, updated; None: not seen
     after: Optional[tuple[bool, bool, bool]]
 
 

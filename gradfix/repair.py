@@ -225,7 +225,7 @@ def _table(finding: Finding, before: Trace, after: Trace) -> list[ParamRow]:
         rows.append(
             ParamRow(
                 name=name,
-                before=(old.requires_grad, old.got_grad, old.changed) if old else (False, False, False),
+                before=(old.requires_grad, old.got_grad, old.changed) if old else None,
                 after=(new.requires_grad, new.got_grad, new.changed) if new else None,
             )
         )

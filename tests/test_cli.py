@@ -220,3 +220,23 @@ def test_installed_command_runs_as_a_real_process(project: Path) -> None:
     assert "GF001" in done.stdout
     module = subprocess.run([sys.executable, "-m", "gradfix", "rules"], capture_output=True, text=True)
     assert module.returncode == 0 and "GF004" in module.stdout
+
+
+def test_gpu_script_is_diagnosed_on_the_cpu_and_fixed_in_its_own_terms(tmp_path: Path) -> None:
+    script = tmp_path / "gpu.py"
+    script.write_text(
+        "import torch\n"
+        "device = torch.device('cuda')\n"
+        "w = torch.randn(3, requires_grad=True).cuda()\n"
+        "opt = torch.optim.SGD([w], lr=0.1)\n"
+        "x = torch.randn(8, 3).to(device)\n"
+        "for _ in range(3):\n"
+        "    opt.zero_grad()\n"
+        "    (x @ w).pow(2).mean().backward()\n"
+        "    opt.step()\n"
+    )
+    result = invoke("suggest", str(script))
+    assert result.exit_code == 1, result.output
+    assert "no GPU here: ran the script's CUDA code on the CPU" in result.output
+    assert '+w = torch.randn(3, device="cuda", requires_grad=True)' in result.output
+    assert "verified: w now receive" in result.output

@@ -88,7 +88,10 @@ def test_fix_matches_hand_written_and_trains(case: Path, sandbox: Sandbox) -> No
     assert after.crash is None, after.crash
     # The models being trained: what ran or what an optimizer holds (a replaced, dropped head is neither).
     ran = {m.id for m in after.modules if m.ran_with_grad}
-    trainable = [p for p in after.params if p.requires_grad and p.is_leaf and (p.optimizers or p.module in ran)]
+    trainable = [
+        p for p in after.params
+        if p.requires_grad and p.is_leaf and (p.optimizers or p.module in ran or (p.module is None and p.reached))
+    ]
     assert trainable
     assert [p.name for p in trainable if not p.got_grad] == []
     if after.steps:

@@ -65,3 +65,8 @@ def test_unified_diff_without_final_newline(tmp_path: Path) -> None:
 def test_edits_on_one_line_render_as_one_change() -> None:
     diff = unified_diff(TEXT, [edit(2, 0, 2, 1, "B"), edit(2, 4, 2, 5, "20")], "a/t", "b/t")
     assert "-b = 2\n+B = 20\n" in diff
+
+
+def test_edits_on_adjacent_lines_render_as_one_block() -> None:
+    diff = unified_diff(TEXT, [edit(2, 4, 2, 5, "20"), edit(3, 4, 3, 5, "30")], "a/t", "b/t")
+    assert "-b = 2\n-c = 3\n+b = 20\n+c = 30\n" in diff

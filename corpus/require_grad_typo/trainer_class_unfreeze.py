@@ -39,7 +39,7 @@ class Trainer:
 torch.manual_seed(0)
 signals = torch.randn(120, 2, 32)
 targets = (signals[:, 0].mean(dim=1) > signals[:, 1].mean(dim=1)).long()
-loader = DataLoader(TensorDataset(signals, targets), batch_size=30, shuffle=True)
+loader = DataLoader(TensorDataset(signals, targets), batch_size=60, shuffle=True)
 
 trainer = Trainer(Net())
 for epoch in range(4):

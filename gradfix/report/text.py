@@ -45,7 +45,7 @@ def param_table(result: Result) -> Table | None:
     for row in result.table:
         cells = []
         for index in range(3):
-            before = _mark(row.before[index])
+            before = _mark(row.before[index]) if row.before else "?"
             after = _mark(row.after[index]) if row.after else "?"
             cells.append(before if before == after else f"{before} → {after}")
         table.add_row(escape(row.name), *cells)

@@ -19,7 +19,7 @@ from gradfix.rules import Rule
 from gradfix.source import SourceFile
 from gradfix.trace import ParamFact, Site, Trace
 
-_LOOPS = (cst.For, cst.While)
+_ENCLOSING = (cst.For, cst.While, cst.If)
 
 
 class AccidentalFreeze(Rule):
@@ -36,7 +36,9 @@ class AccidentalFreeze(Rule):
         findings = []
         for module in trace.modules:
             params = trace.params_of(module.id)
-            frozen = [p for p in params if p.frozen_at and not p.requires_grad]
+            # A later attempt to unfreeze them (even a misspelt one) shows the freeze is a schedule.
+            retried = {t.name for t in trace.typos}
+            frozen = [p for p in params if p.frozen_at and not p.requires_grad and p.name not in retried]
             if not frozen:
                 continue
             tree = {module.id, *module.children}
@@ -46,8 +48,31 @@ class AccidentalFreeze(Rule):
             everything = len(frozen) == len(params)
             if not handed and not everything:
                 continue  # the optimizer leaves the frozen parameters out: intentional
+            if self._unfreezes_later(project, frozen):
+                continue  # a warm-up schedule: the script turns gradients back on further on
             findings.append(self._finding(trace, project, frozen, everything))
         return [f for f in findings if f is not None]
+
+    @staticmethod
+    def _unfreezes_later(project: Project, frozen: list[ParamFact]) -> bool:
+        """The file that freezes also sets ``requires_grad`` back to True somewhere (maybe in a
+        step the early stop did not reach, maybe misspelt): freezing is part of a schedule."""
+        files = {site.file for p in frozen for site in p.frozen_at if project.is_editable(site.file)}
+        for path in files:
+            for node in project.source(path).positions:
+                if isinstance(node, cst.Assign) and any(
+                    isinstance(t.target, cst.Attribute) and t.target.attr.value in ("requires_grad", "require_grad")
+                    for t in node.targets
+                ) and isinstance(node.value, cst.Name) and node.value.value == "True":
+                    return True
+                if (
+                    isinstance(node, cst.Call)
+                    and isinstance(node.func, cst.Attribute)
+                    and node.func.attr.value == "requires_grad_"
+                    and (not node.args or (isinstance(node.args[0].value, cst.Name) and node.args[0].value.value == "True"))
+                ):
+                    return True
+        return False
 
     def _finding(self, trace: Trace, project: Project, frozen: list[ParamFact], everything: bool) -> Finding | None:
         sites: dict[tuple[str, int], Site] = {}
@@ -102,14 +127,16 @@ class AccidentalFreeze(Rule):
 
     @staticmethod
     def _widen(source: SourceFile, statement: cst.BaseStatement, freeze_lines: list[int]) -> cst.BaseStatement:
-        """The loop around a freezing statement, when freezing is all that loop does."""
+        """The loop (or ``if``) around a freezing statement, when freezing is all it does: removing
+        only the statement would leave an empty block."""
         current = statement
         while True:
             block = source.parent(current)
-            loop = source.parent(block) if block is not None else None
-            if not isinstance(loop, _LOOPS) or not isinstance(block, cst.IndentedBlock) or loop.orelse:
+            compound = source.parent(block) if block is not None else None
+            if not isinstance(compound, _ENCLOSING) or not isinstance(block, cst.IndentedBlock):
                 return current
-            body_lines = [source.range(s).start.line for s in block.body]
-            if not all(line in freeze_lines for line in body_lines):
+            if getattr(compound, "orelse", None) is not None:
                 return current
-            current = loop
+            if not all(s is current or source.range(s).start.line in freeze_lines for s in block.body):
+                return current
+            current = compound

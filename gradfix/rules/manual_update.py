@@ -66,15 +66,17 @@ class ManualUpdate(Rule):
         if not project.is_editable(crash.site.file):
             return []
         source = project.source(crash.site.file)
-        statements = [s for s in source.statements_on_line(crash.site.line) if _update(s)]
-        if not statements:
-            return []
-        statement = statements[0]
-        block = source.parent(statement)
+        crashed = source.statements_on_line(crash.site.line)
+        block = source.parent(crashed[0]) if crashed else None
         if not isinstance(block, cst.IndentedBlock):
             return []
         body = list(block.body)
-        index = body.index(statement)
+        # The crash is on the update itself, or just after it (`w.grad.zero_()` on a rebound `w`).
+        at = body.index(crashed[0]) if crashed[0] in body else len(body) - 1
+        updates_before = [i for i in range(at + 1) if _update(body[i])]
+        if not updates_before:
+            return []
+        index = updates_before[-1]
         start = index
         while start > 0 and _update(body[start - 1]):
             start -= 1
