@@ -7,19 +7,33 @@ from __future__ import annotations
 
 import functools
 import sys
-from typing import Any, Callable
+from typing import Any, Callable, Union
 
 import click
 from rich.console import Console
 
 from gradfix import __version__
 from gradfix.apply import StaleFile, write_fixes
+from gradfix.discover import entry_points
 from gradfix.findings import Applicability, Report, Result
-from gradfix.repair import ScriptProblem, repair
+from gradfix.project import find_root
+from gradfix.repair import Problem, repair_all
 from gradfix.report import json as json_report
 from gradfix.report import text as text_report
 from gradfix.sandbox import Sandbox
-from gradfix.project import find_root
+
+Outcome = Union[Report, Problem]
+
+
+class ScriptCommand(click.Command):
+    """Everything after ``--`` belongs to the script, not to gradfix."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--" in args:
+            cut = args.index("--")
+            ctx.meta["script_args"] = args[cut + 1 :]
+            args = args[:cut]
+        return super().parse_args(ctx, args)
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -30,10 +44,10 @@ def _fail(message: str, code: int = 2) -> None:
 def sandbox_options(command: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--steps", default=3, show_default=True, type=click.IntRange(1), help="Stop the script after N optimizer steps.")
     @click.option("--timeout", default=60.0, show_default=True, type=click.FloatRange(min=0.1), help="Seconds each run may take.")
+    @click.option("-j", "--jobs", type=click.IntRange(1), default=None, help="Runs at a time (default: the number of cores).")
     @click.option("--no-fork", is_flag=True, help="Start a fresh interpreter per run instead of forking a warm one.")
     @click.option("-v", "--verbose", is_flag=True, help="Show the script's own output.")
-    @click.argument("path", type=click.Path())
-    @click.argument("script_args", nargs=-1, type=click.UNPROCESSED)
+    @click.argument("paths", nargs=-1, required=True, type=click.Path())
     @functools.wraps(command)
     def wrapper(**kwargs: Any) -> Any:
         return command(**kwargs)
@@ -41,14 +55,32 @@ def sandbox_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _diagnose(path: str, script_args: tuple[str, ...], steps: int, timeout: float, no_fork: bool) -> Report:
-    try:
-        root = find_root(path)
-        sandbox = Sandbox([root], steps=steps, timeout=timeout, fork=not no_fork)
-        return repair(path, list(script_args), sandbox)
-    except ScriptProblem as problem:
-        _fail(str(problem), problem.exit_code)
-        raise  # unreachable: _fail exits
+def _diagnose(paths: tuple[str, ...], steps: int, timeout: float, no_fork: bool, jobs: int | None, console: Console) -> list[Outcome]:
+    scripts = entry_points(paths)
+    if not scripts:
+        _fail(f"no training scripts found in {' '.join(paths)}")
+    script_args = click.get_current_context().meta.get("script_args", [])
+    roots = sorted({find_root(s) for s in scripts})
+    sandbox = Sandbox(roots, steps=steps, timeout=timeout, fork=not no_fork, jobs=jobs)
+    if len(scripts) == 1 or not console.is_terminal:
+        return repair_all(scripts, script_args, sandbox)
+    from rich.progress import Progress
+
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("diagnosing", total=len(scripts))
+
+        def advance(script: str) -> None:
+            progress.update(task, description=json_report.display_path(script))
+            progress.advance(task)
+
+        return repair_all(scripts, script_args, sandbox, on_start=advance)
+
+
+def _problems(outcomes: list[Outcome]) -> list[Problem]:
+    problems = [o for o in outcomes if isinstance(o, Problem)]
+    for problem in problems:
+        click.echo(f"gradfix: {problem.message}", err=True)
+    return problems
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -57,74 +89,95 @@ def main() -> None:
     """gradfix: find why PyTorch parameters get no gradient, fix the script, prove the fix."""
 
 
-@main.command()
+@main.command(cls=ScriptCommand)
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @sandbox_options
-def suggest(path: str, script_args: tuple[str, ...], output_format: str, steps: int, timeout: float, no_fork: bool, verbose: bool) -> None:
-    """Run PATH under the probe and print verified fixes. Changes nothing.
+def suggest(paths: tuple[str, ...], output_format: str, steps: int, timeout: float, jobs: int | None, no_fork: bool, verbose: bool) -> None:
+    """Run training scripts under the probe and print verified fixes. Changes nothing.
 
-    Arguments after -- are passed to the script.
+    PATHS are scripts or folders (searched for training entry points). Arguments after -- are
+    passed to every script.
     """
-    report = _diagnose(path, script_args, steps, timeout, no_fork)
+    console = Console(highlight=False, soft_wrap=True)
+    outcomes = _diagnose(paths, steps, timeout, no_fork, jobs, console)
+    reports = [o for o in outcomes if isinstance(o, Report)]
+    problems = _problems(outcomes)
     if output_format == "json":
-        click.echo(json_report.render([report]))
-    else:
-        text_report.render(Console(highlight=False, soft_wrap=True), [report], verbose=verbose)
-    sys.exit(1 if report.results else 0)
+        click.echo(json_report.render(outcomes))
+    elif reports:
+        text_report.render(console, reports, verbose=verbose)
+        if len(outcomes) > 1:
+            console.print(text_report.batch_table(outcomes))
+    if problems:
+        sys.exit(max(p.exit_code for p in problems))
+    sys.exit(1 if any(r.results for r in reports) else 0)
 
 
-@main.command()
+@main.command(cls=ScriptCommand)
 @click.option("-i", "--interactive", is_flag=True, help="Review each verified fix: y(es), n(o), a(ll), q(uit).")
 @click.option("-y", "--yes", is_flag=True, help="Write every verified safe fix without asking.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --yes, also write verified unsafe fixes.")
 @sandbox_options
 def apply(
-    path: str,
-    script_args: tuple[str, ...],
+    paths: tuple[str, ...],
     interactive: bool,
     yes: bool,
     unsafe_fixes: bool,
     steps: int,
     timeout: float,
+    jobs: int | None,
     no_fork: bool,
     verbose: bool,
 ) -> None:
-    """Diagnose PATH and write its verified fixes (atomically, at the end)."""
+    """Diagnose training scripts and write their verified fixes (atomically, at the end)."""
     if interactive == yes:
         raise click.UsageError("choose one of --interactive or --yes")
-    report = _diagnose(path, script_args, steps, timeout, no_fork)
     console = Console(highlight=False, soft_wrap=True)
-    fixable = [r for r in report.results if r.fix is not None and r.fix.patches]
-    accepted: list[Result] = []
-    if yes:
-        accepted = [r for r in fixable if unsafe_fixes or r.fix and r.fix.applicability is Applicability.SAFE]
-        skipped = len(fixable) - len(accepted)
-        if skipped:
-            console.print(f"{skipped} verified unsafe fix(es) not written: add --unsafe-fixes to write them.")
-    else:
-        accept_all = False
-        for result in fixable:
-            text_report.render_result(console, report, result)
-            if accept_all:
-                accepted.append(result)
-                continue
-            answer = click.prompt("Apply this fix?", type=click.Choice(["y", "n", "a", "q"]), default="n")
-            if answer == "q":
-                break
-            if answer in ("y", "a"):
-                accepted.append(result)
-            accept_all = answer == "a"
-    try:
-        written = write_fixes(report, accepted)
-    except StaleFile as stale:
-        _fail(str(stale))
-    for file in written:
-        console.print(f"wrote {json_report.display_path(file)}")
-    # Results that another accepted fix carries (merged edits) count as fixed too.
-    fixed = {id(r) for r in accepted} | {id(r) for r in report.results if r.fix is not None and not r.fix.patches}
-    remaining = [r for r in report.results if id(r) not in fixed]
-    console.print(f"{len(accepted)} fix(es) written, {len(remaining)} finding(s) left.")
+    outcomes = _diagnose(paths, steps, timeout, no_fork, jobs, console)
+    problems = _problems(outcomes)
+    written_total = 0
+    remaining = 0
+    for report in (o for o in outcomes if isinstance(o, Report)):
+        fixable = [r for r in report.results if r.fix is not None and r.fix.patches]
+        accepted: list[Result] = []
+        if yes:
+            accepted = [r for r in fixable if unsafe_fixes or r.fix and r.fix.applicability is Applicability.SAFE]
+            skipped = len(fixable) - len(accepted)
+            if skipped:
+                console.print(f"{skipped} verified unsafe fix(es) not written: add --unsafe-fixes to write them.")
+        else:
+            accepted = _review(console, report, fixable)
+        try:
+            written = write_fixes(report, accepted)
+        except StaleFile as stale:
+            _fail(str(stale))
+        for file in written:
+            console.print(f"wrote {json_report.display_path(file)}")
+        written_total += len(accepted)
+        # Results that another accepted fix carries (merged edits) count as fixed too.
+        fixed = {id(r) for r in accepted} | {id(r) for r in report.results if r.fix is not None and not r.fix.patches}
+        remaining += sum(1 for r in report.results if id(r) not in fixed)
+    console.print(f"{written_total} fix(es) written, {remaining} finding(s) left.")
+    if problems:
+        sys.exit(max(p.exit_code for p in problems))
     sys.exit(1 if remaining else 0)
+
+
+def _review(console: Console, report: Report, fixable: list[Result]) -> list[Result]:
+    accepted: list[Result] = []
+    accept_all = False
+    for result in fixable:
+        text_report.render_result(console, report, result)
+        if accept_all:
+            accepted.append(result)
+            continue
+        answer = click.prompt("Apply this fix?", type=click.Choice(["y", "n", "a", "q"]), default="n")
+        if answer == "q":
+            break
+        if answer in ("y", "a"):
+            accepted.append(result)
+        accept_all = answer == "a"
+    return accepted
 
 
 @main.command(name="rules")

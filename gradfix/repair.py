@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional, Union
 
 from gradfix.edits import Edit, Patch, Position, apply_edits, fold
 from gradfix.findings import Candidate, Finding, Fix, ParamRow, Report, Result, Verdict
@@ -30,6 +30,33 @@ class ScriptProblem(Exception):
     def __init__(self, message: str, exit_code: int = 2):
         super().__init__(message)
         self.exit_code = exit_code
+
+
+@dataclass
+class Problem:
+    """A script of a batch that could not be diagnosed: reported, and the batch goes on."""
+
+    script: str
+    message: str
+    exit_code: int = 2
+
+
+def repair_all(
+    scripts: list[str],
+    args: list[str],
+    sandbox: Sandbox,
+    on_start: Optional[Callable[[str], None]] = None,
+) -> list[Union[Report, Problem]]:
+    """Diagnose several scripts in one warm sandbox; a bad script becomes a Problem, not a crash."""
+    outcomes: list[Union[Report, Problem]] = []
+    for script in scripts:
+        if on_start is not None:
+            on_start(script)
+        try:
+            outcomes.append(repair(script, args, sandbox))
+        except ScriptProblem as problem:
+            outcomes.append(Problem(os.path.realpath(script), str(problem), problem.exit_code))
+    return outcomes
 
 
 def check_script(path: str) -> SourceFile:
@@ -168,11 +195,17 @@ def repair(
             if not finding.candidates:
                 result.note = "no automatic fix: the evidence does not say which change is right"
                 continue
+            specs = []
             for candidate in finding.candidates:
                 overlay = dict(accepted.texts())
                 for patch in candidate.patches:
                     overlay[patch.path] = patch.apply(project.text(patch.path))
-                run = sandbox.run(script, args, overlay)
+                specs.append((script, args, overlay))
+            # Candidates are independent runs: run them side by side when there are cores for it,
+            # and still take the first verified one in the rule's order, as a serial run would.
+            parallel = sandbox.jobs > 1 and len(specs) > 1
+            runs = iter(sandbox.run_many(specs)) if parallel else (sandbox.run(*spec) for spec in specs)
+            for candidate, run in zip(finding.candidates, runs):
                 verdict = rule_of[finding.code].verify(finding, candidate, trace, run)
                 if not verdict.verified:
                     result.rejected.append((candidate.description, verdict.reason))

@@ -127,9 +127,9 @@ def test_apply_refuses_a_file_changed_since_diagnosis(project: Path, monkeypatch
     real = cli._diagnose
 
     def diagnose_then_edit(*args, **kwargs):  # type: ignore[no-untyped-def]
-        report = real(*args, **kwargs)
+        outcomes = real(*args, **kwargs)
         script.write_text(script.read_text() + "\n# edited meanwhile\n")
-        return report
+        return outcomes
 
     monkeypatch.setattr(cli, "_diagnose", diagnose_then_edit)
     result = CliRunner().invoke(main, ["apply", str(script), "--yes"])
@@ -159,7 +159,7 @@ def test_ignore_comment_silences_the_finding(project: Path) -> None:
 
 BAD_INPUTS = {
     "missing": (None, "no such file"),
-    "directory": ("<dir>", "is a directory"),
+    "directory": ("<dir>", "no training scripts found"),
     "notes.txt": ("import torch\n", "not a Python file"),
     "syntax.py": ("import torch\ndef broken(:\n", "syntax error"),
     "latin1.py": (b"import torch\n# caf\xe9\n", "not UTF-8"),
@@ -240,3 +240,30 @@ def test_gpu_script_is_diagnosed_on_the_cpu_and_fixed_in_its_own_terms(tmp_path:
     assert "no GPU here: ran the script's CUDA code on the CPU" in result.output
     assert '+w = torch.randn(3, device="cuda", requires_grad=True)' in result.output
     assert "verified: w now receive" in result.output
+
+
+def test_many_scripts_in_one_run_with_a_summary(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'user-project'\n")
+    for name in ("empty_optimizer.py", "integer_input.py"):
+        shutil.copy(SEED / name, tmp_path / name)
+    shutil.copy(CORPUS / "clean" / "two_models_two_optimizers.py", tmp_path / "clean_one.py")
+    (tmp_path / "helpers.py").write_text("import torch\n\ndef scale(x):\n    return x * 2\n")  # no training: skipped
+    (tmp_path / "broken.py").write_text("import torch\nloss.backward(\n")
+    result = invoke("suggest", str(tmp_path), "--format", "json")
+    data = json.loads(result.stdout)
+    paths = sorted(Path(f["path"]).name for f in data["files"])
+    assert paths == ["broken.py", "clean_one.py", "empty_optimizer.py", "integer_input.py"]
+    by_name = {Path(f["path"]).name: f for f in data["files"]}
+    assert "syntax error" in by_name["broken.py"]["error"]
+    assert [f["code"] for f in by_name["empty_optimizer.py"]["findings"]] == ["GF001"]
+    assert by_name["clean_one.py"]["findings"] == []
+    assert result.exit_code == 2  # one script could not be diagnosed
+    text = invoke("suggest", str(tmp_path / "empty_optimizer.py"), str(tmp_path / "integer_input.py"))
+    assert text.exit_code == 1
+    assert "sandbox runs" in text.output and "GF001" in text.output and "GF003" in text.output
+
+
+def test_jobs_do_not_change_the_results(project: Path) -> None:
+    serial = invoke("suggest", str(project), "--format", "json", "--jobs", "1").stdout
+    parallel = invoke("suggest", str(project), "--format", "json", "--jobs", "2").stdout
+    assert json.loads(serial) == json.loads(parallel)

@@ -23,10 +23,18 @@ def fix_diff(report: Report, patches: list) -> str:
     )
 
 
-def to_dict(reports: list[Report]) -> dict:
+def to_dict(outcomes: list) -> dict:  # type: ignore[type-arg]
+    """``outcomes``: Reports, and Problems for the scripts that could not be diagnosed."""
     files: dict[str, list] = {}
-    for report in reports:
+    errors: dict[str, str] = {}
+    runs: dict[str, int] = {}
+    for report in outcomes:
+        if not isinstance(report, Report):
+            files.setdefault(display_path(report.script), [])
+            errors[display_path(report.script)] = report.message
+            continue
         files.setdefault(display_path(report.script), [])
+        runs[display_path(report.script)] = report.runs
         for result in report.results:
             finding = result.finding
             fix = None
@@ -56,11 +64,14 @@ def to_dict(reports: list[Report]) -> dict:
                     "script": display_path(report.script),
                 }
             )
-    return {
-        "version": JSON_VERSION,
-        "files": [{"path": path, "findings": findings} for path, findings in files.items()],
-    }
+    entries = []
+    for path, findings in files.items():
+        entry: dict = {"path": path, "findings": findings}
+        if path in errors:
+            entry["error"] = errors[path]
+        entries.append(entry)
+    return {"version": JSON_VERSION, "files": entries}
 
 
-def render(reports: list[Report]) -> str:
-    return json.dumps(to_dict(reports), indent=2)
+def render(outcomes: list) -> str:  # type: ignore[type-arg]
+    return json.dumps(to_dict(outcomes), indent=2)

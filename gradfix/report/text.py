@@ -110,3 +110,25 @@ def summary(reports: list[Report]) -> Text:
         hint = f"gradfix apply {scripts} --yes" + (" --unsafe-fixes" if safe < len(fixes) else "")
         text.append(f"\nTo write them: {hint} (or --interactive to review each).")
     return text
+
+
+def batch_table(outcomes: list) -> Table:  # type: ignore[type-arg]
+    """One row per script of a batch: what was found, what was fixed, what it cost."""
+    from gradfix.findings import Report
+
+    table = Table(title="gradfix", box=None, padding=(0, 2), header_style="bold")
+    for column in ("script", "findings", "verified fixes", "sandbox runs", "result"):
+        table.add_column(column)
+    for outcome in outcomes:
+        if not isinstance(outcome, Report):
+            table.add_row(escape(display_path(outcome.script)), "-", "-", "-", f"[red]{escape(outcome.message)}[/]")
+            continue
+        fixes = sum(1 for r in outcome.results if r.fix is not None and r.fix.patches)
+        table.add_row(
+            escape(display_path(outcome.script)),
+            str(len(outcome.results)),
+            str(fixes),
+            str(outcome.runs),
+            escape(outcome.final_state),
+        )
+    return table

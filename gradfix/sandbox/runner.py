@@ -48,6 +48,15 @@ def clean_environment(environ: Optional[dict[str, str]] = None) -> dict[str, str
 
 
 @dataclass
+class _Running:
+    request: RunRequest
+    scratch: str
+    pid: int
+    started: float
+    deadline: float
+
+
+@dataclass
 class RunResult:
     trace: Trace
     stdout: str
@@ -71,6 +80,7 @@ class Sandbox:
         memory_mb: int = 8192,
         fork: Optional[bool] = None,
         cwd: Optional[str] = None,
+        jobs: Optional[int] = None,
     ):
         self.user_roots = [os.path.realpath(r) for r in user_roots]
         self.steps = steps
@@ -78,6 +88,7 @@ class Sandbox:
         self.memory_mb = memory_mb
         self.fork = fork_is_usable() if fork is None else fork and fork_is_usable()
         self.cwd = os.path.realpath(cwd or os.getcwd())
+        self.jobs = max(1, jobs or os.cpu_count() or 1)
         self.env = clean_environment()
         self.runs = 0
         self._warm = False
@@ -97,31 +108,57 @@ class Sandbox:
         self._warm = True
 
     def run(self, script: str, args: list[str], overlay: Optional[dict[str, str]] = None) -> RunResult:
+        return self.run_many([(script, args, overlay)])[0]
+
+    def run_many(self, specs: list[tuple[str, list[str], Optional[dict[str, str]]]]) -> list[RunResult]:
+        """Run several scripts/candidates, up to ``jobs`` at a time; results in the order given."""
+        results: list[Optional[RunResult]] = [None] * len(specs)
+        pending = list(enumerate(specs))
+        running: dict[int, _Running] = {}
+        delay = 0.0005
+        try:
+            while pending or running:
+                while pending and len(running) < self.jobs:
+                    index, (script, args, overlay) = pending.pop(0)
+                    running[index] = self._start(script, args, overlay)
+                    delay = 0.0005
+                for index, child in list(running.items()):
+                    killed = self._poll(child)
+                    if killed is not None:
+                        results[index] = self._collect(child, killed)
+                        del running[index]
+                if running:
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.02)
+        finally:
+            for child in running.values():  # interrupted: leave nothing behind
+                self._kill_group(child.pid)
+                shutil.rmtree(child.scratch, ignore_errors=True)
+        return [r for r in results if r is not None]
+
+    def _start(self, script: str, args: list[str], overlay: Optional[dict[str, str]]) -> "_Running":
         self.runs += 1
         scratch = tempfile.mkdtemp(prefix="gradfix-run-")
-        try:
-            workdir = os.path.join(scratch, "cwd")
-            self._mirror(workdir)
-            request = RunRequest(
-                script=os.path.realpath(script),
-                args=list(args),
-                cwd=workdir,
-                env=dict(self.env, HOME=workdir, TMPDIR=scratch),
-                user_roots=self.user_roots,
-                trace_path=os.path.join(scratch, "trace.json"),
-                stdout_path=os.path.join(scratch, "stdout"),
-                stderr_path=os.path.join(scratch, "stderr"),
-                steps=self.steps,
-                timeout=self.timeout,
-                memory_mb=self.memory_mb,
-                overlay=dict(overlay or {}),
-            )
-            started = time.perf_counter()
-            killed = self._run_forked(request) if self.fork else self._run_fresh(request, scratch)
-            seconds = time.perf_counter() - started
-            return self._collect(request, killed, seconds)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+        workdir = os.path.join(scratch, "cwd")
+        self._mirror(workdir)
+        request = RunRequest(
+            script=os.path.realpath(script),
+            args=list(args),
+            cwd=workdir,
+            env=dict(self.env, HOME=workdir, TMPDIR=scratch),
+            user_roots=self.user_roots,
+            trace_path=os.path.join(scratch, "trace.json"),
+            stdout_path=os.path.join(scratch, "stdout"),
+            stderr_path=os.path.join(scratch, "stderr"),
+            steps=self.steps,
+            timeout=self.timeout,
+            memory_mb=self.memory_mb,
+            overlay=dict(overlay or {}),
+        )
+        started = time.perf_counter()
+        pid = self._fork(request) if self.fork else self._spawn(request, scratch)
+        # The child stops itself at `timeout` (and reports what it saw); this is the hard limit.
+        return _Running(request, scratch, pid, started, time.monotonic() + self.timeout + 5.0)
 
     def _mirror(self, workdir: str) -> None:
         """A working directory that reads like the user's but keeps new files out of their tree."""
@@ -136,7 +173,7 @@ class Sandbox:
             except OSError:
                 pass
 
-    def _run_forked(self, request: RunRequest) -> bool:
+    def _fork(self, request: RunRequest) -> int:
         self.warm()
         sys.stdout.flush()
         sys.stderr.flush()
@@ -149,9 +186,9 @@ class Sandbox:
                 run_in_child(request)
             finally:
                 os._exit(3)
-        return self._wait(pid, request.timeout)
+        return pid
 
-    def _run_fresh(self, request: RunRequest, scratch: str) -> bool:
+    def _spawn(self, request: RunRequest, scratch: str) -> int:
         import subprocess
 
         request_path = os.path.join(scratch, "request.json")
@@ -173,28 +210,20 @@ class Sandbox:
             env=request.env,
             cwd=request.cwd,
         )
-        return self._wait(process.pid, request.timeout, popen=process)
+        process.returncode = 0  # reaped by _poll with waitpid, not by Popen
+        return process.pid
 
-    def _wait(self, pid: int, timeout: float, popen: object = None) -> bool:
-        """Wait for the child; kill its whole process group past the deadline. True if killed."""
-        # The child stops itself at `timeout` (it reports what it saw); this is the hard limit.
-        deadline = time.monotonic() + timeout + 5.0
-        delay = 0.0005
+    def _poll(self, child: "_Running") -> Optional[bool]:
+        """None while the child runs; when it is done, whether it had to be killed."""
+        done, _ = os.waitpid(child.pid, os.WNOHANG)
         killed = False
-        while True:
-            done, _ = os.waitpid(pid, os.WNOHANG)
-            if done:
-                break
-            if time.monotonic() > deadline:
-                killed = True
-                self._kill_group(pid)
-                os.waitpid(pid, 0)
-                break
-            time.sleep(delay)
-            delay = min(delay * 2, 0.02)
-        self._kill_group(pid)  # stragglers: DataLoader workers, processes the script started
-        if popen is not None:
-            popen.returncode = 0  # type: ignore[attr-defined]  # already reaped above
+        if not done:
+            if time.monotonic() <= child.deadline:
+                return None
+            killed = True
+            self._kill_group(child.pid)
+            os.waitpid(child.pid, 0)
+        self._kill_group(child.pid)  # stragglers: DataLoader workers, processes the script started
         return killed
 
     @staticmethod
@@ -204,7 +233,13 @@ class Sandbox:
         except (ProcessLookupError, PermissionError):
             pass
 
-    def _collect(self, request: RunRequest, killed: bool, seconds: float) -> RunResult:
+    def _collect(self, child: "_Running", killed: bool) -> RunResult:
+        try:
+            return self._read(child.request, killed, time.perf_counter() - child.started)
+        finally:
+            shutil.rmtree(child.scratch, ignore_errors=True)
+
+    def _read(self, request: RunRequest, killed: bool, seconds: float) -> RunResult:
         def read(path: str) -> str:
             try:
                 with open(path, encoding="utf-8", errors="replace") as handle:
