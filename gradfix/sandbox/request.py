@@ -16,7 +16,7 @@ class RunRequest:
     stdout_path: str
     stderr_path: str
     steps: int = 3
-    max_backwards: int = 64
+    max_backwards: int = 128  # a run that never steps still ends (and gradient accumulation fits)
     timeout: float = 60.0
     memory_mb: int = 8192
     # path -> source text that replaces the file on disk for this run (a candidate fix)
