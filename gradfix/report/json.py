@@ -69,6 +69,8 @@ def to_dict(outcomes: list) -> dict:  # type: ignore[type-arg]
         entry: dict = {"path": path, "findings": findings}
         if path in errors:
             entry["error"] = errors[path]
+        if path in runs:
+            entry["runs"] = runs[path]  # sandbox runs gradfix made for this script
         entries.append(entry)
     return {"version": JSON_VERSION, "files": entries}
 

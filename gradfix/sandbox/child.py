@@ -48,6 +48,55 @@ def _limit(request: RunRequest) -> None:
         pass
 
 
+_CLONE_NEWNS, _CLONE_NEWNET = 0x00020000, 0x40000000
+_MS_REC, _MS_PRIVATE = 0x4000, 0x40000
+
+
+def _isolate(request: RunRequest) -> bool:
+    """A private mount namespace where the user's folders are copy-on-write overlays, and no
+    network. Needs Linux and the right to unshare (root here, CI, the PR bot's runner). Returns
+    False where that is not allowed; the caller then falls back to a scratch working directory."""
+    if not sys.platform.startswith("linux") or not request.protect:
+        return False
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(_CLONE_NEWNS | _CLONE_NEWNET) != 0:
+        return False
+    if libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
+        return False
+    scratch = os.path.realpath(request.scratch)
+    done: list[str] = []
+    for index, folder in enumerate(sorted({os.path.realpath(f) for f in request.protect}, key=len)):
+        if not os.path.isdir(folder) or any(folder.startswith(d + os.sep) or folder == d for d in done):
+            continue
+        if scratch.startswith(folder + os.sep) or folder == "/":
+            continue  # the captured writes would land inside what they protect (HOME=/, say)
+        upper, work = os.path.join(scratch, f"upper{index}"), os.path.join(scratch, f"work{index}")
+        os.mkdir(upper)
+        os.mkdir(work)
+        options = f"lowerdir={folder},upperdir={upper},workdir={work}".encode()
+        if libc.mount(b"overlay", folder.encode(), b"overlay", 0, options) != 0:
+            return False
+        done.append(folder)
+    return True
+
+
+def _mirror(folder: str, workdir: str) -> None:
+    """Fallback without namespaces: a working directory whose entries link to the user's, so
+    relative reads work and new top-level files land in the scratch folder."""
+    os.mkdir(workdir)
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            os.symlink(os.path.join(folder, entry), os.path.join(workdir, entry))
+        except OSError:
+            pass
+
+
 def _install_overlay(overlay: dict[str, str]) -> None:
     """Make imports of the user's modules see the candidate sources instead of the files on disk."""
     if not overlay:
@@ -73,7 +122,12 @@ def _install_overlay(overlay: dict[str, str]) -> None:
 def run_in_child(request: RunRequest) -> NoReturn:
     try:
         _redirect(request)
-        os.chdir(request.cwd)
+        if _isolate(request):
+            os.chdir(request.cwd)
+        else:
+            mirror = os.path.join(request.scratch, "cwd")
+            _mirror(request.cwd, mirror)
+            os.chdir(mirror)
         os.environ.clear()
         os.environ.update(request.env)
         _limit(request)

@@ -21,3 +21,5 @@ class RunRequest:
     memory_mb: int = 8192
     # path -> source text that replaces the file on disk for this run (a candidate fix)
     overlay: dict[str, str] = field(default_factory=dict)
+    scratch: str = ""  # the run's own folder: captured writes, the fallback working directory
+    protect: list[str] = field(default_factory=list)  # folders whose writes must not reach the disk

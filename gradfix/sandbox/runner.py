@@ -28,7 +28,7 @@ _ALLOWED_ENV = [
     "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "LC_*", "TERM", "TZ",
     "TMPDIR", "PYTHONHASHSEED", "PYTHONIOENCODING", "PYTHONWARNINGS", "PYTHONUTF8",
     "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_*", "KMP_*", "CUDA_VISIBLE_DEVICES",
-    "TORCH_*", "PYTORCH_*", "VIRTUAL_ENV", "CONDA_PREFIX", "NO_COLOR",
+    "TORCH_*", "PYTORCH_*", "VIRTUAL_ENV", "CONDA_PREFIX", "NO_COLOR", "PYTHONPATH",
 ]
 _SECRET_PATTERNS = ["*TOKEN*", "*SECRET*", "*KEY*", "*PASSWORD*", "*PASSWD*", "*CREDENTIAL*", "GITHUB_*", "ACTIONS_*"]
 
@@ -139,13 +139,12 @@ class Sandbox:
     def _start(self, script: str, args: list[str], overlay: Optional[dict[str, str]]) -> "_Running":
         self.runs += 1
         scratch = tempfile.mkdtemp(prefix="gradfix-run-")
-        workdir = os.path.join(scratch, "cwd")
-        self._mirror(workdir)
+        home = self.env.get("HOME", "")
         request = RunRequest(
             script=os.path.realpath(script),
             args=list(args),
-            cwd=workdir,
-            env=dict(self.env, HOME=workdir, TMPDIR=scratch),
+            cwd=self.cwd,
+            env=dict(self.env, TMPDIR=scratch),
             user_roots=self.user_roots,
             trace_path=os.path.join(scratch, "trace.json"),
             stdout_path=os.path.join(scratch, "stdout"),
@@ -154,24 +153,13 @@ class Sandbox:
             timeout=self.timeout,
             memory_mb=self.memory_mb,
             overlay=dict(overlay or {}),
+            scratch=scratch,
+            protect=[*self.user_roots, self.cwd, *([home] if home else [])],
         )
         started = time.perf_counter()
         pid = self._fork(request) if self.fork else self._spawn(request, scratch)
         # The child stops itself at `timeout` (and reports what it saw); this is the hard limit.
         return _Running(request, scratch, pid, started, time.monotonic() + self.timeout + 5.0)
-
-    def _mirror(self, workdir: str) -> None:
-        """A working directory that reads like the user's but keeps new files out of their tree."""
-        os.mkdir(workdir)
-        try:
-            entries = os.listdir(self.cwd)
-        except OSError:
-            return
-        for entry in entries:
-            try:
-                os.symlink(os.path.join(self.cwd, entry), os.path.join(workdir, entry))
-            except OSError:
-                pass
 
     def _fork(self, request: RunRequest) -> int:
         self.warm()
@@ -208,7 +196,7 @@ class Sandbox:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=request.env,
-            cwd=request.cwd,
+            cwd=scratch,
         )
         process.returncode = 0  # reaped by _poll with waitpid, not by Popen
         return process.pid

@@ -1,0 +1,178 @@
+"""gradfix's performance targets, measured as ratios in one run on this machine.
+
+    python benchmarks/run.py [--write-docs]
+
+Prints a table, writes benchmarks/results/latest.json and, with --write-docs, the table into
+docs/performance.md. Every number is wall time of a real process (or a real sandbox run), with
+peak memory from getrusage over the process and everything it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SEED = sorted(p for p in (ROOT / "corpus" / "seed").glob("*.py") if not p.name.endswith(".fixed.py"))
+
+MEASURE = """
+import resource, subprocess, sys, time
+started = time.perf_counter()
+done = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+seconds = time.perf_counter() - started
+rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+sys.stderr.write(f"{seconds} {rss_kb} {done.returncode}\\n")
+sys.stdout.buffer.write(done.stdout)
+"""
+
+LONG_SCRIPT = """
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 1))
+optimizer = torch.optim.SGD([], lr=0.01)
+x, y = torch.randn(256, 32), torch.randn(256, 1)
+for step in range({steps}):
+    optimizer.zero_grad()
+    loss = nn.functional.mse_loss(model(x), y)
+    loss.backward()
+    optimizer.step()
+print("done", loss.item())
+"""
+
+
+def measure(command: list[str], cwd: Path = ROOT) -> tuple[float, float, str]:
+    """(seconds, peak MB of the process tree, stdout) of one real run of a command."""
+    done = subprocess.run([sys.executable, "-c", MEASURE, *command], capture_output=True, text=True, cwd=cwd)
+    seconds, rss_kb, _ = done.stderr.strip().splitlines()[-1].split()
+    return float(seconds), int(rss_kb) / 1024, done.stdout
+
+
+def best_of(runs: int, command: list[str], cwd: Path = ROOT) -> tuple[float, float, str]:
+    results = [measure(command, cwd) for _ in range(runs)]
+    return min(r[0] for r in results), max(r[1] for r in results), results[-1][2]
+
+
+def sandbox_run_cost(repeats: int = 20) -> float:
+    """Median milliseconds of one forked sandbox run of a script that does almost nothing."""
+    sys.path.insert(0, str(ROOT))
+    from gradfix.sandbox import Sandbox
+
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "tiny.py"
+        script.write_text("import torch\nw = torch.zeros(1, requires_grad=True)\n(w * 2).sum().backward()\n")
+        sandbox = Sandbox([folder])
+        sandbox.warm()
+        times = [sandbox.run(str(script), []).seconds for _ in range(repeats)]
+    return statistics.median(times) * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=3, help="best of N for each timing")
+    parser.add_argument("--write-docs", action="store_true")
+    options = parser.parse_args()
+    python, gradfix = str(BIN / "python"), str(BIN / "gradfix")
+    rows = []
+    for script in SEED:
+        cold, cold_mb, _ = best_of(options.repeats, [python, str(script)])
+        fixed, fixed_mb, out = best_of(options.repeats, [gradfix, "suggest", str(script), "--format", "json"])
+        runs = sum(f.get("runs", 0) for f in json.loads(out)["files"])
+        rows.append({
+            "script": str(script.relative_to(ROOT)), "python_s": cold, "gradfix_s": fixed,
+            "ratio": fixed / cold, "sandbox_runs": runs, "python_mb": cold_mb, "gradfix_mb": fixed_mb,
+            "extra_mb": fixed_mb - cold_mb,
+        })
+    one, _, _ = best_of(options.repeats, [gradfix, "suggest", str(SEED[0])])
+    corpus, corpus_mb, corpus_out = best_of(1, [gradfix, "suggest", "corpus", "--format", "json"])
+    corpus_runs = sum(f.get("runs", 0) for f in json.loads(corpus_out)["files"])
+    corpus_scripts = len(json.loads(corpus_out)["files"])
+    with tempfile.TemporaryDirectory() as folder:
+        long_script, short_script = Path(folder) / "long.py", Path(folder) / "short.py"
+        long_script.write_text(LONG_SCRIPT.format(steps=10_000))
+        short_script.write_text(LONG_SCRIPT.format(steps=3))
+        (Path(folder) / "pyproject.toml").write_text("[project]\nname = 'bench'\n")
+        imports_and_first_steps, _, _ = best_of(options.repeats, [python, str(short_script)], Path(folder))
+        long_python, _, _ = best_of(1, [python, str(long_script)], Path(folder))
+        long_gradfix, _, _ = best_of(options.repeats, [gradfix, "suggest", str(long_script)], Path(folder))
+    run_ms = sandbox_run_cost()
+    result = {
+        "machine": {
+            "platform": platform.platform(), "python": platform.python_version(), "cores": os.cpu_count(),
+            "cpu": _cpu_name(), "torch": _torch_version(),
+        },
+        "seed": rows,
+        "sandbox_run_ms": run_ms,
+        "single_script_s": one,
+        "corpus": {"seconds": corpus, "scripts": corpus_scripts, "sandbox_runs": corpus_runs, "peak_mb": corpus_mb, "ratio": corpus / one},
+        "long_script": {
+            "python_10000_steps_s": long_python, "imports_and_first_steps_s": imports_and_first_steps,
+            "gradfix_s": long_gradfix, "ratio": long_gradfix / imports_and_first_steps,
+        },
+    }
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(result, indent=2))
+    table = render(result)
+    print(table)
+    if options.write_docs:
+        docs = ROOT / "docs" / "performance.md"
+        head = docs.read_text().split("<!-- results -->")[0] if docs.exists() else "# Performance\n\n"
+        docs.write_text(head + "<!-- results -->\n" + table)
+    return 0
+
+
+def render(r: dict) -> str:
+    m = r["machine"]
+    lines = [
+        f"Measured {time.strftime('%Y-%m-%d')} on {m['cpu']} ({m['cores']} cores), {m['platform']}, "
+        f"Python {m['python']}, torch {m['torch']}; best of several runs; `python benchmarks/run.py`.",
+        "",
+        "| seed script | `python script.py` | `gradfix suggest` | ratio (target ≤ 1.2) | sandbox runs | peak MB python / gradfix (target: +150 at most) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in r["seed"]:
+        lines.append(
+            f"| {row['script']} | {row['python_s']:.2f} s | {row['gradfix_s']:.2f} s | {row['ratio']:.2f} | "
+            f"{row['sandbox_runs']} | {row['python_mb']:.0f} / {row['gradfix_mb']:.0f} (+{row['extra_mb']:.0f}) |"
+        )
+    c, long = r["corpus"], r["long_script"]
+    lines += [
+        "",
+        "| measure | value | target |",
+        "| --- | --- | --- |",
+        f"| one extra sandbox run (forked, tiny script) | {r['sandbox_run_ms']:.1f} ms | ≤ 50 ms + the script's compute |",
+        f"| whole corpus in one invocation ({c['scripts']} scripts, {c['sandbox_runs']} runs) vs one script | {c['seconds']:.1f} s vs {r['single_script_s']:.2f} s = {c['ratio']:.1f}× | ≤ 4× |",
+        f"| 10 000-step script: `gradfix suggest` vs imports + first 3 steps | {long['gradfix_s']:.2f} s vs {long['imports_and_first_steps_s']:.2f} s = {long['ratio']:.2f}× (plain python: {long['python_10000_steps_s']:.1f} s) | ≤ 2× |",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _torch_version() -> str:
+    done = subprocess.run([str(BIN / "python"), "-c", "import torch; print(torch.__version__)"], capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
