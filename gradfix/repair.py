@@ -172,6 +172,7 @@ def repair(
     rules = all_rules() if rules is None else rules
     rule_of = {rule.code: rule for rule in rules}
     root = find_root(script)
+    runs_before = sandbox.runs
     first = sandbox.run(script, args)
     check_run(shown, first, sandbox.timeout)
 
@@ -243,7 +244,7 @@ def repair(
         script=script,
         results=results,
         originals=dict(accepted.originals),
-        runs=sandbox.runs,
+        runs=sandbox.runs - runs_before,
         stdout=first.stdout,
         stderr=first.stderr,
         cuda_emulated=first.trace.cuda_emulated,
