@@ -166,7 +166,7 @@ def apply(
 def _review(console: Console, report: Report, fixable: list[Result]) -> list[Result]:
     accepted: list[Result] = []
     accept_all = False
-    for result in fixable:
+    for index, result in enumerate(fixable):
         text_report.render_result(console, report, result)
         if accept_all:
             accepted.append(result)
@@ -174,8 +174,17 @@ def _review(console: Console, report: Report, fixable: list[Result]) -> list[Res
         answer = click.prompt("Apply this fix?", type=click.Choice(["y", "n", "a", "q"]), default="n")
         if answer == "q":
             break
-        if answer in ("y", "a"):
-            accepted.append(result)
+        if answer == "n":
+            later = len(fixable) - index - 1
+            if later:
+                # Each fix was verified with the ones before it applied: without this one, the
+                # later fixes are unverified, and gradfix writes nothing unverified.
+                console.print(
+                    f"{later} later fix(es) were verified on top of this one and are not offered; "
+                    "run gradfix again after your own change to verify them"
+                )
+            break
+        accepted.append(result)
         accept_all = answer == "a"
     return accepted
 

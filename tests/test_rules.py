@@ -200,3 +200,62 @@ def test_files_outside_the_project_are_never_edited(tmp_path: Path) -> None:
 
     assert not project.is_editable(torch.__file__)
     assert project.is_editable(str(tmp_path / "train.py"))
+
+
+def test_gf004_values_copied_in_are_pretrained_weights(write_script) -> None:  # type: ignore[no-untyped-def]
+    assert findings(write_script, """
+        import torch
+        vectors = torch.randn(10, 4)
+        model = torch.nn.Sequential(torch.nn.Embedding(10, 4), torch.nn.Linear(4, 1))
+        model[0].weight.data.copy_(vectors)
+        model[0].weight.requires_grad = False
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for _ in range(3):
+            opt.zero_grad(); model(torch.randint(0, 10, (8,))).sum().backward(); opt.step()
+    """) == []
+
+
+def test_gf004_frozen_random_target_network_is_fine(write_script) -> None:  # type: ignore[no-untyped-def]
+    assert findings(write_script, """
+        import torch
+        target = torch.nn.Linear(4, 4)
+        for p in target.parameters():
+            p.requires_grad = False
+        predictor = torch.nn.Linear(4, 4)
+        opt = torch.optim.Adam(predictor.parameters(), lr=1e-3)
+        for _ in range(3):
+            obs = torch.randn(8, 4)
+            loss = (predictor(obs) - target(obs)).pow(2).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+    """) == []
+
+
+def test_gf001_two_modules_one_optimizer_gets_both(write_script) -> None:  # type: ignore[no-untyped-def]
+    [result] = findings(write_script, """
+        import torch
+        encoder = torch.nn.Linear(8, 4)
+        decoder = torch.nn.Linear(4, 8)
+        optimizer = torch.optim.Adam([], lr=1e-3)
+        for _ in range(3):
+            x = torch.randn(16, 8)
+            loss = (decoder(encoder(x)) - x).pow(2).mean()
+            optimizer.zero_grad(); loss.backward(); optimizer.step()
+    """)
+    assert result.fix
+    assert [e.replacement for p in result.fix.patches for e in p.edits] == [
+        "list(encoder.parameters()) + list(decoder.parameters())"
+    ]
+
+
+def test_gf003_tensor_used_elsewhere_is_cast_at_the_call(write_script) -> None:  # type: ignore[no-untyped-def]
+    [result] = findings(write_script, """
+        import torch
+        model = torch.nn.Linear(3, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for step in range(3):
+            counts = torch.tensor([[1, 0, 2], [0, 3, 1]], dtype=torch.int64)
+            loss = model(counts).pow(2).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+            print(torch.bincount(counts.flatten()))
+    """)
+    assert result.fix and [e.replacement for p in result.fix.patches for e in p.edits] == ["counts.float()"]

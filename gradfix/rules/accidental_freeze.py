@@ -45,7 +45,12 @@ class AccidentalFreeze(Rule):
             if any(m.loaded for m in trace.modules if m.id in tree):
                 continue  # weights were loaded: freezing a pretrained part is fine-tuning
             handed = [p for p in frozen if p.optimizers]
-            everything = len(frozen) == len(params)
+            # A whole frozen model is an accident only when that broke training: the optimizer or
+            # backward() crashed for lack of trainable parameters (a random frozen target
+            # network, as in RND, is fine).
+            everything = len(frozen) == len(params) and trace.crash is not None and (
+                "empty parameter list" in trace.crash.message or "does not require grad" in trace.crash.message
+            )
             if not handed and not everything:
                 continue  # the optimizer leaves the frozen parameters out: intentional
             if self._unfreezes_later(project, frozen):

@@ -14,10 +14,12 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.edits import Patch
-from gradfix.findings import Applicability, Candidate, Finding, short_list
+from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
+from gradfix.sandbox import RunResult
 from gradfix.trace import ModuleFact, Trace
+from gradfix.verify import judge
 
 _OPTIMIZER_WORDS = {"opt", "optim", "optimizer", "optimiser", "solver"}
 
@@ -110,6 +112,18 @@ class EmptyOptimizer(Rule):
                     params=[p.name for p in trace.params_of(module.id) if p.requires_grad],
                 )
             )
+        if len(modules) > 1:
+            # An autoencoder's encoder and decoder trained by one optimizer: both, together.
+            text = " + ".join(f"list({name}.parameters())" for name, _ in modules)
+            replacement = cst.parse_expression(text, config=source.module.config_for_parsing)
+            candidates.append(
+                Candidate(
+                    description=f"pass the parameters of {', '.join(n for n, _ in modules)} to the optimizer",
+                    patches=[Patch(source.path, [source.replace_node(empty, replacement)])],
+                    applicability=self.applicability,
+                    params=[p.name for _, module in modules for p in trace.params_of(module.id) if p.requires_grad],
+                )
+            )
         if modules:
             names = ", ".join(name for name, _ in modules)
             why = f"in scope: {names}; parameters no optimizer holds: {short_list(unheld) or 'none'}"
@@ -117,6 +131,17 @@ class EmptyOptimizer(Rule):
             why = "no nn.Module with trainable parameters is bound to a name where the optimizer is built"
         message = f"the script crashed: {crash.type}: {crash.message}; {why}"
         return [self.finding(project, crash.site, message, unheld, candidates, blocking=True)]
+
+    def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
+        verdict = judge(finding, candidate, before, run)
+        if not verdict.verified or run.trace.crash is not None:
+            return verdict
+        # The right module is the one whose training needs the optimizer: after the fix, nothing
+        # that receives a gradient may be left without one.
+        orphans = [p.name for p in run.trace.params if p.got_grad and p.requires_grad and not p.optimizers and p.is_leaf]
+        if orphans:
+            return Verdict(False, f"{short_list(orphans)} receive gradients but no optimizer holds them")
+        return verdict
 
     @staticmethod
     def _candidates(trace: Trace, scope: dict[str, int], optimizer_name: str) -> list[tuple[str, ModuleFact]]:

@@ -133,6 +133,8 @@ class InputDtypeMismatch(Rule):
         assignments = [a for a in scope.assignments[argument.value]]
         if len(assignments) != 1:
             return None
+        if len(scope.accesses[argument.value]) != 1:
+            return None  # used elsewhere too (indices, bincount): changing its dtype would break that
         node = assignments[0].node
         assign = source.parent(node) if isinstance(node, cst.Name) else None
         while assign is not None and isinstance(assign, cst.AssignTarget):

@@ -73,10 +73,18 @@ class ProbeMode(TorchFunctionMode):
         if "device" in kwargs and _is_cuda(kwargs["device"]):
             return self._mark(func(*args, **{**kwargs, "device": "cpu"}))
 
+        if (name == "copy_" or (name == "__set__" and getattr(func, "__self__", None) is _DATA)) and args:
+            self._maybe_load(args[0])
         result = func(*args, **kwargs)
         if name in _CUT_METHODS or name in _REWRAPS or (name == "__get__" and getattr(func, "__self__", None) is _DATA):
             self._maybe_cut(name, func, args, kwargs, result)
         return result
+
+    def _maybe_load(self, target: Any) -> None:
+        """``weight.data.copy_(vectors)`` / ``weight.data = t`` in user code: pretrained values."""
+        caller = sys._getframe(2)
+        if isinstance(target, torch.Tensor) and caller is not None and caller.f_code.co_filename in self.probe.user:
+            self.probe.loaded_storage.add(target.untyped_storage().data_ptr())
 
     def _maybe_cut(self, name: str, func: Callable, args: tuple, kwargs: dict, result: Any) -> None:
         if not torch.is_grad_enabled():

@@ -133,6 +133,7 @@ class Probe:
         self.grad_switches: list[Site] = []
         self.typos: list[TypoSet] = []
         self.cuda_emulated = False
+        self.loaded_storage: set[int] = set()  # storages user code copied values into
 
     # -- frames -----------------------------------------------------------------------------------
 
@@ -272,6 +273,15 @@ class Probe:
             return result
 
         nn.Module.load_state_dict = load  # type: ignore[method-assign]
+
+        load_own = nn.Module._load_from_state_dict
+
+        def load_from_state_dict(module: nn.Module, *args: Any, **kwargs: Any) -> Any:
+            # Loaders that bypass load_state_dict (per-module loading, as large libraries do).
+            probe.loaded.add(id(module))
+            return load_own(module, *args, **kwargs)
+
+        nn.Module._load_from_state_dict = load_from_state_dict  # type: ignore[method-assign]
 
         self._install_freeze_tracking()
         self._install_optimizer_tracking()
@@ -579,6 +589,9 @@ class Probe:
                 if not name.startswith("__"):
                     self._learn(name, value)
         params = self.all_params()
+        for mid, module in self.modules.items():
+            if any(p.untyped_storage().data_ptr() in self.loaded_storage for p in module.parameters(recurse=False)):
+                self.loaded.add(mid)
         children: dict[int, list[int]] = {}
         contained: set[int] = set()
         for mid, module in self.modules.items():
