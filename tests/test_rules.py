@@ -259,3 +259,34 @@ def test_gf003_tensor_used_elsewhere_is_cast_at_the_call(write_script) -> None: 
             print(torch.bincount(counts.flatten()))
     """)
     assert result.fix and [e.replacement for p in result.fix.patches for e in p.edits] == ["counts.float()"]
+
+
+def test_gf002_keeps_the_order_and_the_evaluation_under_no_grad(write_script) -> None:  # type: ignore[no-untyped-def]
+    path = write_script("""
+        import torch
+        import torch.nn.functional as F
+        model = torch.nn.Linear(3, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        x, y, val_x, val_y = torch.randn(8, 3), torch.randn(8, 1), torch.randn(4, 3), torch.randn(4, 1)
+        for _ in range(3):
+            with torch.no_grad():
+                val_out = model(val_x)
+                out = model(x)
+                loss = F.mse_loss(out, y)
+                loss.backward()
+                opt.step()
+                opt.zero_grad()
+                val_loss = F.mse_loss(val_out, val_y)
+                print(loss.item(), val_loss.item())
+    """)
+    report = repair(str(path), [], Sandbox([str(path.parent)], timeout=30))
+    [result] = report.results
+    assert result.fix and result.fix.description.startswith("move the training statements out")
+    from gradfix.edits import apply_edits
+
+    fixed = apply_edits(path.read_text(), [e for p in result.fix.patches for e in p.edits])
+    assert (
+        "    with torch.no_grad():\n        val_out = model(val_x)\n"
+        "    out = model(x)\n    loss = F.mse_loss(out, y)\n    loss.backward()\n    opt.step()\n    opt.zero_grad()\n"
+        "    with torch.no_grad():\n        val_loss = F.mse_loss(val_out, val_y)\n        print(loss.item(), val_loss.item())\n"
+    ) in fixed

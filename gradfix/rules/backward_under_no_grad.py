@@ -99,7 +99,8 @@ class BackwardUnderNoGrad(Rule):
             if p.requires_grad and not p.got_grad
         ]
         candidates = self._candidates(source, block, backward, trace)
-        context = source.code(block.items[0].item) if block.items else "no_grad"
+        disabling = [item.item for item in block.items if disables_grad(source, item.item)]
+        context = source.code(disabling[0]) if disabling else "no_grad"
         message = (
             f"the loss was built under `{context}`, so it has no grad_fn and backward() crashed "
             f"({crash.type}: {crash.message}); not reached from the loss: {short_list(lost) or 'every parameter'}"
@@ -124,14 +125,20 @@ class BackwardUnderNoGrad(Rule):
         if not isinstance(body, cst.IndentedBlock):
             return []
         statements = list(body.body)
-        anchors = [s.line for s in [backward.site, *backward.no_grad_forwards] if s and s.file == source.path]
+        where = source.range(block)
+        site = backward.site
+        inside = site is not None and site.file == source.path and where.start.line <= site.line <= where.end.line
+        # With backward() in the block, training is what backward() depends on; the grad-off
+        # forwards are anchors only when backward() runs after the block (an evaluation forward
+        # in the same block is grad-off too, and must stay so).
+        if inside:
+            anchors = [site.line] if site else []
+        else:
+            anchors = [s.line for s in backward.no_grad_forwards if s.file == source.path]
         info = [_names(s) for s in statements]
-        training = {
-            i for i, s in enumerate(statements) if _contains(source, s, anchors) or info[i].training_call
-        }
-        # Pull in the statements that compute what the training statements read.
+        training = {i for i, s in enumerate(statements) if _contains(source, s, anchors) or info[i].training_call}
         changed = True
-        while changed:
+        while changed:  # pull in the statements that compute what the training statements read
             changed = False
             for i in sorted(training):
                 for j in range(i):
@@ -147,18 +154,25 @@ class BackwardUnderNoGrad(Rule):
             from_rest = set().union(*(info[j].written for j in range(len(statements)) if j != i and j not in training))
             if info[i].read & trained_names and not info[i].read & from_rest:
                 training.add(i)
-        rest = [i for i in range(len(statements)) if i not in training]
         candidates = []
-        if rest and not any(
-            info[j].written & info[i].read for i in training for j in rest if j < i
-        ):
-            hoisted = [statements[i] for i in sorted(training)]
-            kept = body.with_changes(body=[statements[i] for i in rest])
-            new = cst.FlattenSentinel([*self._lead(block, hoisted), block.with_changes(body=kept, leading_lines=[])])
+        if len(training) < len(statements):
+            # Keep the order: runs of training statements come out, runs of evaluation stay
+            # wrapped, each in its own copy of the block.
+            pieces: list[cst.BaseStatement] = []
+            run: list[cst.BaseStatement] = []
+            for i, statement in enumerate(statements):
+                run.append(statement)
+                last = i == len(statements) - 1
+                if last or ((i in training) != (i + 1 in training)):
+                    if i in training:
+                        pieces += run
+                    else:
+                        pieces.append(block.with_changes(body=body.with_changes(body=run), leading_lines=[]))
+                    run = []
             candidates.append(
                 Candidate(
                     description="move the training statements out of the no_grad block, keep the evaluation inside",
-                    patches=[Patch(source.path, [source.replace_statement(block, new)])],
+                    patches=[Patch(source.path, [source.replace_statement(block, cst.FlattenSentinel(self._lead(block, pieces)))])],
                     applicability=self.applicability,
                 )
             )
