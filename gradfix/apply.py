@@ -25,9 +25,10 @@ def write_fixes(report: Report, accepted: list[Result]) -> list[str]:
     for path, edits in by_file.items():
         with open(path, "rb") as handle:
             on_disk = handle.read().decode("utf-8", errors="surrogateescape")
-        if on_disk != report.originals[path]:
+        mark = "\ufeff" if on_disk.startswith("\ufeff") else ""
+        if on_disk[len(mark) :] != report.originals[path]:
             raise StaleFile(f"{os.path.relpath(path)} changed since gradfix diagnosed it; run gradfix again")
-        planned[path] = apply_edits(on_disk, edits)
+        planned[path] = mark + apply_edits(on_disk[len(mark) :], edits)
     for path, text in planned.items():
         _write_atomically(path, text)
     return sorted(planned)

@@ -11,6 +11,7 @@ from typing import Any, Callable, Union
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from gradfix import __version__
 from gradfix.apply import StaleFile, write_fixes
@@ -152,7 +153,7 @@ def apply(
         except StaleFile as stale:
             _fail(str(stale))
         for file in written:
-            console.print(f"wrote {json_report.display_path(file)}")
+            console.print(Text(f"wrote {json_report.display_path(file)}"))
         written_total += len(accepted)
         # Results that another accepted fix carries (merged edits) count as fixed too.
         fixed = {id(r) for r in accepted} | {id(r) for r in report.results if r.fix is not None and not r.fix.patches}

@@ -140,7 +140,7 @@ def unified_diff(text: str, edits: list[Edit], old_name: str, new_name: str, con
     if not edits:
         return ""
     lines = Text(text)
-    file_lines = text.splitlines(keepends=True)
+    file_lines = _lines(text)
     groups: list[tuple[int, int, list[Edit]]] = []  # whole-line blocks, edits sharing a line merged
     for edit in sorted(edits, key=lambda e: e.start):
         first = edit.start.line
@@ -184,8 +184,8 @@ def unified_diff(text: str, edits: list[Edit], old_name: str, new_name: str, con
                 body.append(" " + file_lines[n - 1])
                 old_count += 1
                 new_count += 1
-            old_lines = old_block.splitlines(keepends=True)
-            new_lines = new_block.splitlines(keepends=True)
+            old_lines = _lines(old_block)
+            new_lines = _lines(new_block)
             body.extend("-" + x for x in old_lines)
             body.extend("+" + x for x in new_lines)
             old_count += len(old_lines)
@@ -202,3 +202,10 @@ def unified_diff(text: str, edits: list[Edit], old_name: str, new_name: str, con
         for entry in body:
             out.append(entry if entry.endswith("\n") else entry + "\n\\ No newline at end of file\n")
     return "".join(out)
+
+
+def _lines(text: str) -> list[str]:
+    """Lines ended by \\n only, as git sees them (str.splitlines also breaks at \\f, \\x85, U+2028)."""
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    return lines + [parts[-1]] if parts[-1] else lines

@@ -74,8 +74,6 @@ def check_script(path: str) -> SourceFile:
         raise ScriptProblem(f"{shown}: {error}") from None
     if not source.text.strip():
         raise ScriptProblem(f"{shown}: the file is empty; nothing to diagnose")
-    if "torch" not in source.text:
-        raise ScriptProblem(f"{shown}: never imports torch; gradfix diagnoses PyTorch training scripts")
     return source
 
 
@@ -227,8 +225,11 @@ def repair(
         if not progressed:
             break
 
-    if not results and first.trace.crash is not None and not (first.trace.optimizers or first.trace.backwards):
-        raise ScriptProblem(f"{shown}: the script crashed before training: {describe_crash(first.trace.crash)}")
+    if not results and first.trace.crash is not None:
+        when = "before training" if not (first.trace.optimizers or first.trace.backwards) else "and gradfix knows no gradient fault that explains it"
+        raise ScriptProblem(f"{shown}: the script crashed {when}: {describe_crash(first.trace.crash)}")
+    if not results and not (first.trace.modules or first.trace.optimizers or first.trace.backwards):
+        raise ScriptProblem(f"{shown}: the script ran without building a model, an optimizer or calling backward(): nothing to diagnose")
     # A fix verified as "the crash is gone" is confirmed again by the last run, with every fix in.
     for owner, candidate in claims:
         fix = results[owner].fix

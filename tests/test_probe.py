@@ -226,3 +226,24 @@ def test_the_overlay_replaces_imported_user_modules(write_script) -> None:  # ty
     result = Sandbox([str(path.parent)]).run(str(path), [], overlay={helper: "VALUE = 2\n"})
     assert result.stdout.strip() == "2"
     assert not os.path.exists(path.parent / "__pycache__")
+
+
+def test_a_local_module_wins_over_one_gradfix_imported(write_script) -> None:  # type: ignore[no-untyped-def]
+    from gradfix.sandbox import Sandbox
+
+    path = write_script("import torch\nimport statistics\nprint(statistics.MINE)\n", statistics="MINE = 'local'\n")
+    import statistics  # noqa: F401  (the parent has the standard library's)
+
+    result = Sandbox([str(path.parent)]).run(str(path), [])
+    assert result.stdout.strip() == "local", result.stderr
+
+
+def test_os_exit_after_training_still_reports(run_script: Run) -> None:
+    trace = run_script("""
+        import os, torch
+        model = torch.nn.Linear(2, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        model(torch.ones(1, 2)).sum().backward()
+        os._exit(0)
+    """).trace
+    assert trace.backwards and trace.crash is None and trace.finished

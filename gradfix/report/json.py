@@ -16,9 +16,19 @@ def display_path(path: str) -> str:
     return path if relative.startswith("..") else relative
 
 
+def diff_path(path: str) -> str:
+    """Relative to where gradfix runs, or else to the file's project: a path `git apply` accepts."""
+    relative = os.path.relpath(path)
+    if not relative.startswith(".."):
+        return relative
+    from gradfix.project import find_root
+
+    return os.path.relpath(path, find_root(path))
+
+
 def fix_diff(report: Report, patches: list) -> str:
     return "".join(
-        unified_diff(report.originals[p.path], p.edits, f"a/{display_path(p.path)}", f"b/{display_path(p.path)}")
+        unified_diff(report.originals[p.path], p.edits, f"a/{diff_path(p.path)}", f"b/{diff_path(p.path)}")
         for p in patches
     )
 
@@ -61,6 +71,7 @@ def to_dict(outcomes: list) -> dict:  # type: ignore[type-arg]
                     "params": list(finding.params),
                     "fix": fix,
                     "rejected": [{"candidate": c, "reason": r} for c, r in result.rejected],
+                    "note": result.note,  # e.g. that another finding's fix carries this one's edits
                     "script": display_path(report.script),
                 }
             )

@@ -104,7 +104,7 @@ def summary(reports: list[Report]) -> Text:
     text.append(f", {len(fixes)} verified fix{'es' if len(fixes) != 1 else ''}")
     if fixes:
         text.append(f" ({safe} safe, {len(fixes) - safe} unsafe)")
-    text.append(f"; {states}; {runs} sandbox runs.")
+    text.append(f"; {states}; {runs} sandbox run{'s' if runs != 1 else ''}.")
     if fixes:
         scripts = " ".join(display_path(report.script) for report in reports)
         hint = f"gradfix apply {scripts} --yes" + (" --unsafe-fixes" if safe < len(fixes) else "")

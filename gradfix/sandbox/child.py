@@ -119,6 +119,25 @@ def _install_overlay(overlay: dict[str, str]) -> None:
     SourceFileLoader.path_stats = path_stats  # type: ignore[method-assign]
 
 
+_STARTUP_MODULES = {
+    "gradfix", "torch", "os", "io", "abc", "codecs", "encodings", "site", "stat", "posixpath", "genericpath",
+    "types", "functools", "collections", "re", "enum", "operator", "keyword", "reprlib", "warnings",
+    "importlib", "zipimport", "time", "_collections_abc", "_sitebuiltins",
+}
+
+
+def _forget_shadowed(folder: str) -> None:
+    """A forked child inherits the parent's imports: a user's own ``profile.py`` or ``utils/``
+    must win over a module of the same name that gradfix happened to import, as it would in a
+    fresh interpreter."""
+    for name in list(sys.modules):
+        top = name.split(".", 1)[0]
+        if top in _STARTUP_MODULES or top in sys.builtin_module_names:
+            continue  # a fresh interpreter has these before it looks at the script's folder
+        if os.path.exists(os.path.join(folder, top + ".py")) or os.path.isdir(os.path.join(folder, top)):
+            del sys.modules[name]
+
+
 def run_in_child(request: RunRequest) -> NoReturn:
     try:
         _redirect(request)
@@ -145,6 +164,8 @@ def run_in_child(request: RunRequest) -> NoReturn:
 def _run(request: RunRequest) -> None:
     from gradfix.sandbox.probe import Probe, UserCode
 
+    real_exit = os._exit
+
     def write(trace: Any) -> NoReturn:
         with open(request.trace_path + ".tmp", "w") as out:
             out.write(trace.to_json())
@@ -153,7 +174,7 @@ def _run(request: RunRequest) -> None:
             sys.stdout.flush()
             sys.stderr.flush()
         finally:
-            os._exit(0)
+            real_exit(0)
 
     script = os.path.realpath(request.script)
     probe = Probe(
@@ -168,7 +189,7 @@ def _run(request: RunRequest) -> None:
     _install_overlay(overlay)
     source = overlay.get(script)
     if source is None:
-        with open(script, encoding="utf-8") as handle:
+        with open(script, encoding="utf-8-sig") as handle:
             source = handle.read()
 
     def on_alarm(signum: int, frame: Any) -> None:
@@ -179,21 +200,31 @@ def _run(request: RunRequest) -> None:
 
     sys.argv = [script, *request.args]
     sys.path[0:1] = [os.path.dirname(script)]
+    _forget_shadowed(os.path.dirname(script))
     main = types.ModuleType("__main__")
     main.__file__ = script
     main.__builtins__ = __builtins__  # type: ignore[attr-defined]
     sys.modules["__main__"] = main
     probe.install()
+
+    def exit_now(status: int) -> NoReturn:
+        os._exit = real_exit  # type: ignore[assignment]
+        if status:
+            probe.record_exit(status)
+        write(probe.finish())  # a script that ends itself with os._exit still reports
+
+    os._exit = exit_now  # type: ignore[assignment]
     try:
         code = compile(source, script, "exec", dont_inherit=True)
         exec(code, main.__dict__)
     except SystemExit as exit_:
         status = exit_.code
         if status not in (None, 0):
+            message = ""
             if not isinstance(status, int):
                 print(status, file=sys.stderr)
-                status = 1
-            probe.record_exit(status)
+                message, status = str(status), 1
+            probe.record_exit(status, message)
     except BaseException as error:
         probe.record_crash(error)
     signal.setitimer(signal.ITIMER_REAL, 0)

@@ -572,8 +572,9 @@ class Probe:
             module_calls=list(getattr(error, "_gradfix_module_calls", [])),
         )
 
-    def record_exit(self, code: int) -> None:
-        self.crash = Crash(type="SystemExit", message=f"exited with status {code}", site=None, exit_code=code)
+    def record_exit(self, code: int, message: str = "") -> None:
+        said = f": {message}" if message else ""
+        self.crash = Crash(type="SystemExit", message=f"exited with status {code}{said}", site=None, exit_code=code)
 
     # -- the end ----------------------------------------------------------------------------------
 

@@ -228,15 +228,18 @@ class Sandbox:
             shutil.rmtree(child.scratch, ignore_errors=True)
 
     def _read(self, request: RunRequest, killed: bool, seconds: float) -> RunResult:
-        def read(path: str) -> str:
+        def read(path: str, limit: int = 1 << 20) -> str:
+            """At most the last megabyte: a script may print gigabytes."""
             try:
-                with open(path, encoding="utf-8", errors="replace") as handle:
-                    return handle.read()
+                with open(path, "rb") as handle:
+                    handle.seek(0, os.SEEK_END)
+                    handle.seek(max(0, handle.tell() - limit))
+                    return handle.read().decode("utf-8", errors="replace")
             except OSError:
                 return ""
 
         stdout, stderr = read(request.stdout_path), read(request.stderr_path)
-        text = read(request.trace_path)
+        text = read(request.trace_path, limit=1 << 30)
         probe_error = read(request.trace_path + ".error") or None
         if text:
             trace = Trace.from_json(text)
