@@ -59,8 +59,8 @@ def repair_all(
     return outcomes
 
 
-def check_script(path: str) -> SourceFile:
-    """Reject what cannot be diagnosed before paying for a run."""
+def check_path(path: str) -> None:
+    """Reject what is not a script at all before paying for a run."""
     shown = os.path.relpath(path) if os.path.isabs(path) else path
     if not os.path.exists(path):
         raise ScriptProblem(f"{shown}: no such file")
@@ -68,6 +68,12 @@ def check_script(path: str) -> SourceFile:
         raise ScriptProblem(f"{shown}: is a directory; give the training script (a .py file)")
     if not path.endswith(".py"):
         raise ScriptProblem(f"{shown}: not a Python file; give the training script (a .py file)")
+
+
+def check_script(path: str) -> SourceFile:
+    """Reject what cannot be diagnosed: not UTF-8, not Python, empty."""
+    shown = os.path.relpath(path) if os.path.isabs(path) else path
+    check_path(path)
     try:
         source = SourceFile.read(path)
     except BadSource as error:
@@ -165,13 +171,20 @@ def repair(
 ) -> Report:
     """Diagnose ``script`` and find a verified fix for every fault that can be fixed."""
     shown = os.path.relpath(script)
-    check_script(script)
+    check_path(script)
+    runs_before = sandbox.runs
+    # The first run starts at once; parsing and loading the rules happen while it runs.
+    running = sandbox.start(script, args)
+    try:
+        check_script(script)
+    except ScriptProblem:
+        sandbox.cancel(running)
+        raise
     script = os.path.realpath(script)
     rules = all_rules() if rules is None else rules
     rule_of = {rule.code: rule for rule in rules}
     root = find_root(script)
-    runs_before = sandbox.runs
-    first = sandbox.run(script, args)
+    first = sandbox.wait(running)
     check_run(shown, first, sandbox.timeout)
 
     accepted = _Accepted()

@@ -29,6 +29,21 @@ N = TypeVar("N", bound=cst.CSTNode)
 _IGNORE = re.compile(r"#\s*(?:gradfix:\s*ignore|noqa)(?:\s*[\[:]\s*(?P<codes>[A-Z0-9,\s]+)\]?)?", re.IGNORECASE)
 
 
+def descendants(node: cst.CSTNode, kind: type[N]) -> list[N]:
+    """Every node of ``kind`` inside ``node`` (itself included). libcst.matchers does this too, but
+    importing it costs half a second, which every gradfix run would pay."""
+    found: list[N] = []
+
+    class Collect(cst.CSTVisitor):
+        def on_visit(self, visited: cst.CSTNode) -> bool:
+            if isinstance(visited, kind):
+                found.append(visited)
+            return True
+
+    node.visit(Collect())
+    return found
+
+
 class BadSource(Exception):
     """The file cannot be diagnosed as it is (not UTF-8, not Python, ...)."""
 

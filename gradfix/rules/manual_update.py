@@ -12,13 +12,12 @@ from __future__ import annotations
 from typing import Optional
 
 import libcst as cst
-import libcst.matchers as m
 
 from gradfix.edits import Edit, Patch
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.source import SourceFile
+from gradfix.source import SourceFile, descendants
 from gradfix.torch_api import module_alias
 from gradfix.trace import Trace
 
@@ -44,8 +43,11 @@ def _update(statement: cst.BaseStatement) -> Optional[tuple[str, cst.BaseExpress
         name, step = small.value.left.value, small.value.right
     else:
         return None
-    grad = m.Attribute(value=m.Name(name), attr=m.Name("grad"))
-    return (name, step) if m.findall(step, grad) else None
+    reads_grad = any(
+        isinstance(a.value, cst.Name) and a.value.value == name and a.attr.value == "grad"
+        for a in descendants(step, cst.Attribute)
+    )
+    return (name, step) if reads_grad else None
 
 
 def _zeroes(statement: cst.BaseStatement, name: str) -> bool:

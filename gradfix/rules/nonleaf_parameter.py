@@ -14,13 +14,12 @@ from __future__ import annotations
 from typing import Optional
 
 import libcst as cst
-import libcst.matchers as m
 
 from gradfix.edits import Edit, Patch
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.source import SourceFile
+from gradfix.source import SourceFile, descendants
 from gradfix.torch_api import TENSOR_FACTORIES, module_alias
 from gradfix.trace import Site, Trace
 
@@ -75,8 +74,8 @@ class NonLeafParameter(Rule):
             # `[w, b]`, `list(model.parameters()) + [self.log_temp]`: every element of every list in the argument
             elements = [
                 e.value
-                for collection in m.findall(call.args[0].value, m.List() | m.Tuple())
-                for e in collection.elements  # type: ignore[attr-defined]
+                for collection in descendants(call.args[0].value, (cst.List, cst.Tuple))  # type: ignore[arg-type]
+                for e in collection.elements
                 if isinstance(e.value, (cst.Name, cst.Attribute))
             ]
             for element in elements:

@@ -110,6 +110,22 @@ class Sandbox:
     def run(self, script: str, args: list[str], overlay: Optional[dict[str, str]] = None) -> RunResult:
         return self.run_many([(script, args, overlay)])[0]
 
+    def start(self, script: str, args: list[str], overlay: Optional[dict[str, str]] = None) -> "_Running":
+        """Start a run and return at once: the caller can work while the script runs."""
+        return self._start(script, args, overlay)
+
+    def wait(self, child: "_Running") -> RunResult:
+        delay = 0.0005
+        while (killed := self._poll(child)) is None:
+            time.sleep(delay)
+            delay = min(delay * 2, 0.02)
+        return self._collect(child, killed)
+
+    def cancel(self, child: "_Running") -> None:
+        self._kill_group(child.pid)
+        self._poll(child)
+        shutil.rmtree(child.scratch, ignore_errors=True)
+
     def run_many(self, specs: list[tuple[str, list[str], Optional[dict[str, str]]]]) -> list[RunResult]:
         """Run several scripts/candidates, up to ``jobs`` at a time; results in the order given."""
         results: list[Optional[RunResult]] = [None] * len(specs)
