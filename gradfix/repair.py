@@ -17,6 +17,7 @@ from gradfix.findings import Candidate, Finding, Fix, ParamRow, Report, Result, 
 from gradfix.project import Project, find_root
 from gradfix.rules import Rule, all_rules
 from gradfix.sandbox import RunResult, Sandbox
+from gradfix.sandbox.runner import RunHandle  # a run started, not yet collected
 from gradfix.source import BadSource, SourceFile
 from gradfix.trace import Trace
 from gradfix.verify import describe_crash, judge
@@ -49,11 +50,21 @@ def repair_all(
 ) -> list[Union[Report, Problem]]:
     """Diagnose several scripts in one warm sandbox; a bad script becomes a Problem, not a crash."""
     outcomes: list[Union[Report, Problem]] = []
-    for script in scripts:
+    ahead: Optional[tuple[str, RunHandle]] = None
+    for index, script in enumerate(scripts):
         if on_start is not None:
             on_start(script)
+        started = ahead[1] if ahead is not None and ahead[0] == script else None
+        ahead = None
+        if index + 1 < len(scripts):
+            # The next script's first run goes on while this one is diagnosed: a core each.
+            try:
+                check_path(scripts[index + 1])
+                ahead = (scripts[index + 1], sandbox.start(scripts[index + 1], args))
+            except ScriptProblem:
+                pass
         try:
-            outcomes.append(repair(script, args, sandbox))
+            outcomes.append(repair(script, args, sandbox, started=started))
         except ScriptProblem as problem:
             outcomes.append(Problem(os.path.realpath(script), str(problem), problem.exit_code))
     return outcomes
@@ -168,13 +179,14 @@ def repair(
     sandbox: Sandbox,
     rules: Optional[list[Rule]] = None,
     max_rounds: int = MAX_ROUNDS,
+    started: Optional[RunHandle] = None,
 ) -> Report:
     """Diagnose ``script`` and find a verified fix for every fault that can be fixed."""
     shown = os.path.relpath(script)
     check_path(script)
-    runs_before = sandbox.runs
+    runs = 1
     # The first run starts at once; parsing and loading the rules happen while it runs.
-    running = sandbox.start(script, args)
+    running = started or sandbox.start(script, args)
     try:
         check_script(script)
     except ScriptProblem:
@@ -216,8 +228,10 @@ def repair(
             # Candidates are independent runs: run them side by side when there are cores for it,
             # and still take the first verified one in the rule's order, as a serial run would.
             parallel = sandbox.jobs > 1 and len(specs) > 1
-            runs = iter(sandbox.run_many(specs)) if parallel else (sandbox.run(*spec) for spec in specs)
-            for candidate, run in zip(finding.candidates, runs):
+            outcomes = iter(sandbox.run_many(specs)) if parallel else (sandbox.run(*spec) for spec in specs)
+            runs += len(specs) if parallel else 0
+            for candidate, run in zip(finding.candidates, outcomes):
+                runs += 0 if parallel else 1
                 verdict = rule_of[finding.code].verify(finding, candidate, trace, run)
                 if not verdict.verified:
                     result.rejected.append((candidate.description, verdict.reason))
@@ -258,7 +272,7 @@ def repair(
         script=script,
         results=results,
         originals=dict(accepted.originals),
-        runs=sandbox.runs - runs_before,
+        runs=runs,
         stdout=first.stdout,
         stderr=first.stderr,
         cuda_emulated=first.trace.cuda_emulated,

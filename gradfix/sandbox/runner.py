@@ -48,12 +48,15 @@ def clean_environment(environ: Optional[dict[str, str]] = None) -> dict[str, str
 
 
 @dataclass
-class _Running:
+class RunHandle:
+    """A run that was started and not yet collected (`Sandbox.start` / `Sandbox.wait`)."""
+
     request: RunRequest
     scratch: str
     pid: int
     started: float
     deadline: float
+    pidfd: Optional[int] = None  # readable when the child exits (Linux)
 
 
 @dataclass
@@ -110,49 +113,59 @@ class Sandbox:
     def run(self, script: str, args: list[str], overlay: Optional[dict[str, str]] = None) -> RunResult:
         return self.run_many([(script, args, overlay)])[0]
 
-    def start(self, script: str, args: list[str], overlay: Optional[dict[str, str]] = None) -> "_Running":
+    def start(self, script: str, args: list[str], overlay: Optional[dict[str, str]] = None) -> "RunHandle":
         """Start a run and return at once: the caller can work while the script runs."""
         return self._start(script, args, overlay)
 
-    def wait(self, child: "_Running") -> RunResult:
-        delay = 0.0005
+    def wait(self, child: "RunHandle") -> RunResult:
         while (killed := self._poll(child)) is None:
-            time.sleep(delay)
-            delay = min(delay * 2, 0.02)
+            self._sleep_until_one_exits([child])
         return self._collect(child, killed)
 
-    def cancel(self, child: "_Running") -> None:
+    @staticmethod
+    def _sleep_until_one_exits(children: list["RunHandle"]) -> None:
+        """Block until a child exits or the nearest deadline passes; no polling delay on Linux."""
+        timeout = max(0.0, min(c.deadline for c in children) - time.monotonic()) + 0.01
+        descriptors = [c.pidfd for c in children if c.pidfd is not None]
+        if len(descriptors) == len(children):
+            import select
+
+            select.select(descriptors, [], [], timeout)
+        else:
+            time.sleep(min(timeout, 0.005))
+
+    def cancel(self, child: "RunHandle") -> None:
         self._kill_group(child.pid)
-        self._poll(child)
+        os.waitpid(child.pid, 0)
+        self._kill_group(child.pid)
+        if child.pidfd is not None:
+            os.close(child.pidfd)
         shutil.rmtree(child.scratch, ignore_errors=True)
 
     def run_many(self, specs: list[tuple[str, list[str], Optional[dict[str, str]]]]) -> list[RunResult]:
         """Run several scripts/candidates, up to ``jobs`` at a time; results in the order given."""
         results: list[Optional[RunResult]] = [None] * len(specs)
         pending = list(enumerate(specs))
-        running: dict[int, _Running] = {}
-        delay = 0.0005
+        running: dict[int, RunHandle] = {}
         try:
             while pending or running:
                 while pending and len(running) < self.jobs:
                     index, (script, args, overlay) = pending.pop(0)
                     running[index] = self._start(script, args, overlay)
-                    delay = 0.0005
                 for index, child in list(running.items()):
                     killed = self._poll(child)
                     if killed is not None:
                         results[index] = self._collect(child, killed)
                         del running[index]
                 if running:
-                    time.sleep(delay)
-                    delay = min(delay * 2, 0.02)
+                    self._sleep_until_one_exits(list(running.values()))
         finally:
             for child in running.values():  # interrupted: leave nothing behind
                 self._kill_group(child.pid)
                 shutil.rmtree(child.scratch, ignore_errors=True)
         return [r for r in results if r is not None]
 
-    def _start(self, script: str, args: list[str], overlay: Optional[dict[str, str]]) -> "_Running":
+    def _start(self, script: str, args: list[str], overlay: Optional[dict[str, str]]) -> "RunHandle":
         self.runs += 1
         scratch = tempfile.mkdtemp(prefix="gradfix-run-")
         home = self.env.get("HOME", "")
@@ -175,7 +188,11 @@ class Sandbox:
         started = time.perf_counter()
         pid = self._fork(request) if self.fork else self._spawn(request, scratch)
         # The child stops itself at `timeout` (and reports what it saw); this is the hard limit.
-        return _Running(request, scratch, pid, started, time.monotonic() + self.timeout + 5.0)
+        try:
+            pidfd: Optional[int] = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            pidfd = None
+        return RunHandle(request, scratch, pid, started, time.monotonic() + self.timeout + 5.0, pidfd)
 
     def _fork(self, request: RunRequest) -> int:
         self.warm()
@@ -217,7 +234,7 @@ class Sandbox:
         process.returncode = 0  # reaped by _poll with waitpid, not by Popen
         return process.pid
 
-    def _poll(self, child: "_Running") -> Optional[bool]:
+    def _poll(self, child: "RunHandle") -> Optional[bool]:
         """None while the child runs; when it is done, whether it had to be killed."""
         done, _ = os.waitpid(child.pid, os.WNOHANG)
         killed = False
@@ -228,6 +245,9 @@ class Sandbox:
             self._kill_group(child.pid)
             os.waitpid(child.pid, 0)
         self._kill_group(child.pid)  # stragglers: DataLoader workers, processes the script started
+        if child.pidfd is not None:
+            os.close(child.pidfd)
+            child.pidfd = None
         return killed
 
     @staticmethod
@@ -237,7 +257,7 @@ class Sandbox:
         except (ProcessLookupError, PermissionError):
             pass
 
-    def _collect(self, child: "_Running", killed: bool) -> RunResult:
+    def _collect(self, child: "RunHandle", killed: bool) -> RunResult:
         try:
             return self._read(child.request, killed, time.perf_counter() - child.started)
         finally:
