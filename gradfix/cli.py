@@ -6,24 +6,26 @@ Exit codes: 0 no findings (or every finding fixed by ``apply``), 1 findings, 2 b
 from __future__ import annotations
 
 import functools
+import os
 import sys
-from typing import Any, Callable, Union
+from typing import TYPE_CHECKING, Any, Callable, Union
 
 import click
-from rich.console import Console
-from rich.text import Text
 
 from gradfix import __version__
-from gradfix.apply import StaleFile, write_fixes
 from gradfix.discover import entry_points
-from gradfix.findings import Applicability, Report, Result
 from gradfix.project import find_root
-from gradfix.repair import Problem, repair_all
-from gradfix.report import json as json_report
-from gradfix.report import text as text_report
 from gradfix.sandbox import Sandbox
 
-Outcome = Union[Report, Problem]
+# The rest (libcst, rich, the rules) is imported once the first run is under way: a child forked
+# from the warm parent runs the script while this process loads them, on the other core.
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from gradfix.findings import Report, Result
+    from gradfix.repair import Problem
+
+    Outcome = Union[Report, Problem]
 
 
 class ScriptCommand(click.Command):
@@ -56,28 +58,35 @@ def sandbox_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _diagnose(paths: tuple[str, ...], steps: int, timeout: float, no_fork: bool, jobs: int | None, console: Console) -> list[Outcome]:
+def _diagnose(paths: tuple[str, ...], steps: int, timeout: float, no_fork: bool, jobs: int | None) -> list["Outcome"]:
     scripts = entry_points(paths)
     if not scripts:
         _fail(f"no training scripts found in {' '.join(paths)}")
     script_args = click.get_current_context().meta.get("script_args", [])
     roots = sorted({find_root(s) for s in scripts})
     sandbox = Sandbox(roots, steps=steps, timeout=timeout, fork=not no_fork, jobs=jobs)
-    if len(scripts) == 1 or not console.is_terminal:
-        return repair_all(scripts, script_args, sandbox)
+    first = sandbox.start(scripts[0], script_args) if scripts[0].endswith(".py") and os.path.isfile(scripts[0]) else None
+    from gradfix.repair import repair_all
+
+    if len(scripts) == 1 or not sys.stdout.isatty():
+        return repair_all(scripts, script_args, sandbox, first=first)
     from rich.progress import Progress
 
-    with Progress(console=console, transient=True) as progress:
+    from gradfix.report import json as json_report
+
+    with Progress(transient=True) as progress:
         task = progress.add_task("diagnosing", total=len(scripts))
 
         def advance(script: str) -> None:
             progress.update(task, description=json_report.display_path(script))
             progress.advance(task)
 
-        return repair_all(scripts, script_args, sandbox, on_start=advance)
+        return repair_all(scripts, script_args, sandbox, on_start=advance, first=first)
 
 
-def _problems(outcomes: list[Outcome]) -> list[Problem]:
+def _problems(outcomes: list["Outcome"]) -> list["Problem"]:
+    from gradfix.repair import Problem
+
     problems = [o for o in outcomes if isinstance(o, Problem)]
     for problem in problems:
         click.echo(f"gradfix: {problem.message}", err=True)
@@ -99,8 +108,14 @@ def suggest(paths: tuple[str, ...], output_format: str, steps: int, timeout: flo
     PATHS are scripts or folders (searched for training entry points). Arguments after -- are
     passed to every script.
     """
+    outcomes = _diagnose(paths, steps, timeout, no_fork, jobs)
+    from rich.console import Console
+
+    from gradfix.findings import Report
+    from gradfix.report import json as json_report
+    from gradfix.report import text as text_report
+
     console = Console(highlight=False, soft_wrap=True)
-    outcomes = _diagnose(paths, steps, timeout, no_fork, jobs, console)
     reports = [o for o in outcomes if isinstance(o, Report)]
     problems = _problems(outcomes)
     if output_format == "json":
@@ -133,8 +148,15 @@ def apply(
     """Diagnose training scripts and write their verified fixes (atomically, at the end)."""
     if interactive == yes:
         raise click.UsageError("choose one of --interactive or --yes")
+    outcomes = _diagnose(paths, steps, timeout, no_fork, jobs)
+    from rich.console import Console
+    from rich.text import Text
+
+    from gradfix.apply import StaleFile, write_fixes
+    from gradfix.findings import Applicability, Report, Result
+    from gradfix.report import json as json_report
+
     console = Console(highlight=False, soft_wrap=True)
-    outcomes = _diagnose(paths, steps, timeout, no_fork, jobs, console)
     problems = _problems(outcomes)
     written_total = 0
     remaining = 0
@@ -164,8 +186,10 @@ def apply(
     sys.exit(1 if remaining else 0)
 
 
-def _review(console: Console, report: Report, fixable: list[Result]) -> list[Result]:
-    accepted: list[Result] = []
+def _review(console: "Console", report: "Report", fixable: list["Result"]) -> list["Result"]:
+    from gradfix.report import text as text_report
+
+    accepted: list["Result"] = []
     accept_all = False
     for index, result in enumerate(fixable):
         text_report.render_result(console, report, result)

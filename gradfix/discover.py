@@ -11,8 +11,6 @@ import os
 import re
 from typing import Iterable
 
-import libcst as cst
-
 _SKIP_DIRS = {".git", ".hg", ".venv", "venv", "env", "__pycache__", "node_modules", "site-packages", "build", "dist"}
 _TRAINING_CALL = re.compile(r"\.(backward|step)\s*\(")
 
@@ -45,6 +43,8 @@ def is_training_script(path: str) -> bool:
         return False
     if "torch" not in text or not _TRAINING_CALL.search(text):
         return False
+    import libcst as cst  # only folders are searched: naming a file costs no parser
+
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from gradfix.source import SourceFile
+if TYPE_CHECKING:
+    from gradfix.source import SourceFile
 
 _MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
 
@@ -32,7 +33,7 @@ class Project:
     def __init__(self, root: str, overlay: Optional[dict[str, str]] = None):
         self.root = os.path.realpath(root)
         self.overlay = dict(overlay or {})
-        self._sources: dict[str, SourceFile] = {}
+        self._sources: dict[str, "SourceFile"] = {}
         installed = {sys.prefix, sys.base_prefix, sys.exec_prefix}
         installed.update(p for p in sys.path if "site-packages" in p or "dist-packages" in p)
         self._installed = [os.path.realpath(p) + os.sep for p in installed if p]
@@ -49,8 +50,10 @@ class Project:
             return self.overlay[path]
         return self.source(path).text
 
-    def source(self, path: str) -> SourceFile:
+    def source(self, path: str) -> "SourceFile":
         """The file as the current round sees it (with the fixes accepted so far)."""
+        from gradfix.source import SourceFile
+
         path = os.path.realpath(path)
         if path not in self._sources:
             if path in self.overlay:

@@ -47,10 +47,12 @@ def repair_all(
     args: list[str],
     sandbox: Sandbox,
     on_start: Optional[Callable[[str], None]] = None,
+    first: Optional[RunHandle] = None,
 ) -> list[Union[Report, Problem]]:
-    """Diagnose several scripts in one warm sandbox; a bad script becomes a Problem, not a crash."""
+    """Diagnose several scripts in one warm sandbox; a bad script becomes a Problem, not a crash.
+    ``first``: the first script's run, already started by the caller."""
     outcomes: list[Union[Report, Problem]] = []
-    ahead: Optional[tuple[str, RunHandle]] = None
+    ahead: Optional[tuple[str, RunHandle]] = (scripts[0], first) if first is not None and scripts else None
     for index, script in enumerate(scripts):
         if on_start is not None:
             on_start(script)
