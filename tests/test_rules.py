@@ -28,6 +28,12 @@ def test_codes_are_distinct_and_every_rule_has_its_page_and_corpus() -> None:
             assert section in page, f"{rule.slug}.md lacks {section}"
 
 
+def test_readme_lists_every_rule() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for rule in RULES:
+        assert f"[{rule.code}](docs/rules/{rule.slug}.md)" in readme, rule.code
+
+
 def findings(write_script: Callable[..., Path], text: str, **modules: str) -> list:  # type: ignore[type-arg]
     path = write_script(text, **modules)
     report = repair(str(path), [], Sandbox([str(path.parent)], timeout=30))
