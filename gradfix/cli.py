@@ -100,9 +100,17 @@ def main() -> None:
 
 
 @main.command(cls=ScriptCommand)
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "output_format", default="text", show_default=True,
+    type=click.Choice(["text", "json", "github", "sarif", "rdjson", "rdjsonl"]),
+    help="text for people; json (gradfix's own), github (workflow annotations), sarif, rdjson/rdjsonl (reviewdog) for tools.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file instead of stdout.")
 @sandbox_options
-def suggest(paths: tuple[str, ...], output_format: str, steps: int, timeout: float, jobs: int | None, no_fork: bool, verbose: bool) -> None:
+def suggest(
+    paths: tuple[str, ...], output_format: str, output: str | None, steps: int, timeout: float, jobs: int | None,
+    no_fork: bool, verbose: bool,
+) -> None:
     """Run training scripts under the probe and print verified fixes. Changes nothing.
 
     PATHS are scripts or folders (searched for training entry points). Arguments after -- are
@@ -115,15 +123,21 @@ def suggest(paths: tuple[str, ...], output_format: str, steps: int, timeout: flo
     from gradfix.report import json as json_report
     from gradfix.report import text as text_report
 
-    console = Console(highlight=False, soft_wrap=True)
+    target = open(output, "w", encoding="utf-8") if output else None
+    console = Console(highlight=False, soft_wrap=True, file=target) if target else Console(highlight=False, soft_wrap=True)
     reports = [o for o in outcomes if isinstance(o, Report)]
     problems = _problems(outcomes)
-    if output_format == "json":
-        click.echo(json_report.render(outcomes))
+    if output_format != "text":
+        from gradfix.report.formats import RENDERERS
+
+        rendered = json_report.render(outcomes) + "\n" if output_format == "json" else RENDERERS[output_format](outcomes)
+        (target or sys.stdout).write(rendered)
     elif reports:
         text_report.render(console, reports, verbose=verbose)
         if len(outcomes) > 1:
             console.print(text_report.batch_table(outcomes))
+    if target is not None:
+        target.close()
     if problems:
         sys.exit(max(p.exit_code for p in problems))
     sys.exit(1 if any(r.results for r in reports) else 0)

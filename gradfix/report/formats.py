@@ -1,0 +1,195 @@
+"""Machine formats for CI and review tools, all rendered from the same findings and edits:
+GitHub workflow-command annotations, SARIF 2.1.0 (with ``fixes``), reviewdog's rdjson/rdjsonl.
+
+Lines are 1-based everywhere. SARIF columns are 1-based characters; rdjson columns are 1-based
+UTF-8 bytes, as reviewdog specifies.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator
+
+from gradfix import __version__
+from gradfix.edits import Position, Text
+from gradfix.findings import Applicability, Report, Result
+from gradfix.report.json import diff_path
+
+DOCS = "https://github.com/gradfix/gradfix/blob/main/docs/rules/{slug}.md"
+
+
+def _results(outcomes: list) -> Iterator[tuple[Report, Result]]:  # type: ignore[type-arg]
+    for outcome in outcomes:
+        if isinstance(outcome, Report):
+            for result in outcome.results:
+                yield outcome, result
+
+
+def _level(result: Result) -> str:
+    return "warning" if result.finding.code in ("GF016",) else "error"
+
+
+# -- GitHub workflow commands ----------------------------------------------------------------------
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github(outcomes: list) -> str:  # type: ignore[type-arg]
+    lines = []
+    for outcome in outcomes:
+        if not isinstance(outcome, Report):
+            path = diff_path(outcome.script)
+            lines.append(f"::error title={_escape_property('gradfix')},file={_escape_property(path)}::{_escape_data(outcome.message)}")
+    for report, result in _results(outcomes):
+        finding = result.finding
+        path = diff_path(finding.path)
+        fix = ""
+        if result.fix is not None and result.fix.patches:
+            fix = f" [verified {result.fix.applicability.value} fix: {result.fix.description}]"
+        title = _escape_property(f"gradfix ({finding.code})")
+        location = f"file={_escape_property(path)},line={finding.line},col={finding.column + 1}"
+        message = _escape_data(f"{path}:{finding.line}:{finding.column + 1}: {finding.code} {finding.message}{fix}")
+        lines.append(f"::{_level(result)} title={title},{location}::{message}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+# -- SARIF ------------------------------------------------------------------------------------------
+
+
+def _region(start: Position, end: Position) -> dict:
+    return {"startLine": start.line, "startColumn": start.column + 1, "endLine": end.line, "endColumn": end.column + 1}
+
+
+def sarif(outcomes: list) -> str:  # type: ignore[type-arg]
+    from gradfix.rules import all_rules
+
+    rules = [
+        {
+            "id": rule.code,
+            "name": rule.slug,
+            "shortDescription": {"text": rule.title},
+            "fullDescription": {"text": " ".join(rule.doc().split("\n\n")[0].split())},
+            "help": {"text": rule.doc()},
+            "helpUri": DOCS.format(slug=rule.slug),
+            "defaultConfiguration": {"level": "warning" if rule.applicability is Applicability.DISPLAY_ONLY else "error"},
+        }
+        for rule in all_rules()
+    ]
+    results = []
+    for report, result in _results(outcomes):
+        finding = result.finding
+        entry: dict[str, Any] = {
+            "ruleId": finding.code,
+            "level": _level(result),
+            "message": {"text": finding.message},
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": diff_path(finding.path)},
+                    "region": {"startLine": finding.line, "startColumn": finding.column + 1},
+                }
+            }],
+            "partialFingerprints": {"gradfix/v1": fingerprint(result)},
+            "properties": {"params": finding.params},
+        }
+        if result.fix is not None and result.fix.patches:
+            entry["fixes"] = [{
+                "description": {"text": f"{result.fix.description} (verified: {result.fix.verdict.reason}; {result.fix.applicability.value})"},
+                "artifactChanges": [
+                    {
+                        "artifactLocation": {"uri": diff_path(patch.path)},
+                        "replacements": [
+                            {"deletedRegion": _region(e.start, e.end), "insertedContent": {"text": e.replacement}}
+                            for e in patch.edits
+                        ],
+                    }
+                    for patch in result.fix.patches
+                ],
+            }]
+        results.append(entry)
+    document = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "gradfix", "semanticVersion": __version__, "informationUri": "https://github.com/gradfix/gradfix", "rules": rules}},
+            "results": results,
+        }],
+    }
+    return json.dumps(document, indent=2)
+
+
+# -- reviewdog rdjson -------------------------------------------------------------------------------
+
+
+def _byte_position(text: str, position: Position) -> dict:
+    lines = Text(text)
+    start = lines.line_start(position.line)
+    prefix = text[start : start + position.column]
+    return {"line": position.line, "column": len(prefix.encode("utf-8")) + 1}
+
+
+def _diagnostic(report: Report, result: Result) -> dict:
+    finding = result.finding
+    source = report.originals.get(finding.path)
+    if source is None:
+        from gradfix.source import SourceFile
+
+        source = SourceFile.read(finding.path).text
+    start = _byte_position(source, Position(finding.line, finding.column))
+    diagnostic: dict[str, Any] = {
+        "message": finding.message,
+        "location": {"path": diff_path(finding.path), "range": {"start": start}},
+        "severity": _level(result).upper(),
+        "source": {"name": "gradfix"},
+        "code": {"value": finding.code, "url": DOCS.format(slug=_slug(finding.code))},
+    }
+    if result.fix is not None and result.fix.patches:
+        diagnostic["suggestions"] = [
+            {
+                "range": {
+                    "start": _byte_position(report.originals[patch.path], edit.start),
+                    "end": _byte_position(report.originals[patch.path], edit.end),
+                },
+                "text": edit.replacement,
+            }
+            for patch in result.fix.patches
+            if patch.path == finding.path
+            for edit in patch.edits
+        ]
+    return diagnostic
+
+
+def _slug(code: str) -> str:
+    from gradfix.rules import Rule, all_rules
+
+    all_rules()
+    rule = Rule.registry.get(code)
+    return rule.slug if rule is not None else code
+
+
+def rdjson(outcomes: list) -> str:  # type: ignore[type-arg]
+    return json.dumps(
+        {"source": {"name": "gradfix"}, "severity": "ERROR", "diagnostics": [_diagnostic(r, x) for r, x in _results(outcomes)]},
+        indent=2,
+    )
+
+
+def rdjsonl(outcomes: list) -> str:  # type: ignore[type-arg]
+    return "".join(json.dumps(_diagnostic(r, x)) + "\n" for r, x in _results(outcomes))
+
+
+def fingerprint(result: Result) -> str:
+    """Stable across runs and line shifts: the rule, the file, the parameters."""
+    import hashlib
+
+    finding = result.finding
+    key = "\n".join([finding.code, diff_path(finding.path), *sorted(finding.params)])
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+RENDERERS = {"github": github, "sarif": sarif, "rdjson": rdjson, "rdjsonl": rdjsonl}
