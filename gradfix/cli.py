@@ -45,12 +45,12 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 def sandbox_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    @click.option("--steps", default=3, show_default=True, type=click.IntRange(1), help="Stop the script after N optimizer steps.")
-    @click.option("--timeout", default=60.0, show_default=True, type=click.FloatRange(min=0.1), help="Seconds each run may take.")
+    @click.option("--steps", type=click.IntRange(1), help="Stop the script after N optimizer steps (default 3).")
+    @click.option("--timeout", type=click.FloatRange(min=0.1), help="Seconds each run may take (default 60).")
     @click.option("-j", "--jobs", type=click.IntRange(1), default=None, help="Runs at a time (default: the number of cores).")
     @click.option("--no-fork", is_flag=True, help="Start a fresh interpreter per run instead of forking a warm one.")
     @click.option("-v", "--verbose", is_flag=True, help="Show the script's own output.")
-    @click.argument("paths", nargs=-1, required=True, type=click.Path())
+    @click.argument("paths", nargs=-1, type=click.Path())
     @functools.wraps(command)
     def wrapper(**kwargs: Any) -> Any:
         return command(**kwargs)
@@ -58,30 +58,48 @@ def sandbox_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _diagnose(paths: tuple[str, ...], steps: int, timeout: float, no_fork: bool, jobs: int | None) -> list["Outcome"]:
-    scripts = entry_points(paths)
-    if not scripts:
-        _fail(f"no training scripts found in {' '.join(paths)}")
-    script_args = click.get_current_context().meta.get("script_args", [])
-    roots = sorted({find_root(s) for s in scripts})
-    sandbox = Sandbox(roots, steps=steps, timeout=timeout, fork=not no_fork, jobs=jobs)
-    first = sandbox.start(scripts[0], script_args) if scripts[0].endswith(".py") and os.path.isfile(scripts[0]) else None
+def _diagnose(paths: tuple[str, ...], steps: int | None, timeout: float | None, no_fork: bool, jobs: int | None) -> list["Outcome"]:
+    from gradfix.config import ConfigError, load
+
+    try:
+        config = load(paths[0] if paths else ".")
+    except ConfigError as error:
+        _fail(str(error))
+    given = click.get_current_context().meta.get("script_args")
+    if paths:
+        entries = [(s, given if given is not None else config.args) for s in entry_points(paths)]
+        if not entries:
+            _fail(f"no training scripts found in {' '.join(paths)}")
+    elif config.scripts:
+        entries = [(s.path, given if given is not None else (s.args or config.args)) for s in config.scripts]
+    else:
+        raise click.UsageError("give the training scripts (or list them as `scripts` in [tool.gradfix])")
+    roots = sorted({find_root(s) for s, _ in entries})
+    sandbox = Sandbox(
+        roots,
+        steps=steps or config.steps or 3,
+        timeout=timeout or config.timeout or 60.0,
+        fork=not no_fork,
+        jobs=jobs or config.jobs,
+    )
+    script, args = entries[0]
+    first = sandbox.start(script, args) if script.endswith(".py") and os.path.isfile(script) else None
     from gradfix.repair import repair_all
 
-    if len(scripts) == 1 or not sys.stdout.isatty():
-        return repair_all(scripts, script_args, sandbox, first=first)
+    if len(entries) == 1 or not sys.stdout.isatty():
+        return repair_all(entries, sandbox, first=first, ignore=config.ignores)
     from rich.progress import Progress
 
     from gradfix.report import json as json_report
 
     with Progress(transient=True) as progress:
-        task = progress.add_task("diagnosing", total=len(scripts))
+        task = progress.add_task("diagnosing", total=len(entries))
 
         def advance(script: str) -> None:
             progress.update(task, description=json_report.display_path(script))
             progress.advance(task)
 
-        return repair_all(scripts, script_args, sandbox, on_start=advance, first=first)
+        return repair_all(entries, sandbox, on_start=advance, first=first, ignore=config.ignores)
 
 
 def _problems(outcomes: list["Outcome"]) -> list["Problem"]:
@@ -108,7 +126,7 @@ def main() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file instead of stdout.")
 @sandbox_options
 def suggest(
-    paths: tuple[str, ...], output_format: str, output: str | None, steps: int, timeout: float, jobs: int | None,
+    paths: tuple[str, ...], output_format: str, output: str | None, steps: int | None, timeout: float | None, jobs: int | None,
     no_fork: bool, verbose: bool,
 ) -> None:
     """Run training scripts under the probe and print verified fixes. Changes nothing.
@@ -153,8 +171,8 @@ def apply(
     interactive: bool,
     yes: bool,
     unsafe_fixes: bool,
-    steps: int,
-    timeout: float,
+    steps: int | None,
+    timeout: float | None,
     jobs: int | None,
     no_fork: bool,
     verbose: bool,
@@ -226,6 +244,21 @@ def _review(console: "Console", report: "Report", fixable: list["Result"]) -> li
         accepted.append(result)
         accept_all = answer == "a"
     return accepted
+
+
+@main.command(name="config")
+@click.argument("path", required=False, default=".", type=click.Path())
+def show_config(path: str) -> None:
+    """Print the [tool.gradfix] configuration in effect for PATH (default: here)."""
+    import json
+
+    from gradfix.config import ConfigError, load
+
+    try:
+        config = load(path)
+    except ConfigError as error:
+        _fail(str(error))
+    click.echo(json.dumps(config.as_dict(), indent=2))
 
 
 @main.command(name="rules")

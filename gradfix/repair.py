@@ -43,30 +43,31 @@ class Problem:
 
 
 def repair_all(
-    scripts: list[str],
-    args: list[str],
+    entries: list[tuple[str, list[str]]],
     sandbox: Sandbox,
     on_start: Optional[Callable[[str], None]] = None,
     first: Optional[RunHandle] = None,
+    ignore: Optional[Callable[[str, str], bool]] = None,
 ) -> list[Union[Report, Problem]]:
-    """Diagnose several scripts in one warm sandbox; a bad script becomes a Problem, not a crash.
-    ``first``: the first script's run, already started by the caller."""
+    """Diagnose several (script, arguments) in one warm sandbox; a bad script becomes a Problem,
+    not a crash. ``first``: the first script's run, already started by the caller."""
     outcomes: list[Union[Report, Problem]] = []
-    ahead: Optional[tuple[str, RunHandle]] = (scripts[0], first) if first is not None and scripts else None
-    for index, script in enumerate(scripts):
+    ahead: Optional[tuple[str, RunHandle]] = (entries[0][0], first) if first is not None and entries else None
+    for index, (script, args) in enumerate(entries):
         if on_start is not None:
             on_start(script)
         started = ahead[1] if ahead is not None and ahead[0] == script else None
         ahead = None
-        if index + 1 < len(scripts):
+        if index + 1 < len(entries):
             # The next script's first run goes on while this one is diagnosed: a core each.
+            following, following_args = entries[index + 1]
             try:
-                check_path(scripts[index + 1])
-                ahead = (scripts[index + 1], sandbox.start(scripts[index + 1], args))
+                check_path(following)
+                ahead = (following, sandbox.start(following, following_args))
             except ScriptProblem:
                 pass
         try:
-            outcomes.append(repair(script, args, sandbox, started=started))
+            outcomes.append(repair(script, args, sandbox, started=started, ignore=ignore))
         except ScriptProblem as problem:
             outcomes.append(Problem(os.path.realpath(script), str(problem), problem.exit_code))
     return outcomes
@@ -115,14 +116,18 @@ def check_run(shown: str, run: RunResult, timeout: float) -> None:
         raise ScriptProblem(f"{shown}: the script exited with status {crash.exit_code} before training")
 
 
-def diagnose(trace: Trace, project: Project, rules: list[Rule]) -> list[Finding]:
-    """Findings of every rule, minus those the user silenced on the flagged line."""
+def diagnose(
+    trace: Trace, project: Project, rules: list[Rule], ignore: Optional[Callable[[str, str], bool]] = None
+) -> list[Finding]:
+    """Findings of every rule, minus those the user silenced on the flagged line or in the config."""
     findings = []
     for rule in rules:
         for finding in rule.check(trace, project):
             if not project.is_editable(finding.path):
                 continue
             if project.source(finding.path).ignored(finding.line, finding.code):
+                continue
+            if ignore is not None and ignore(finding.code, finding.path):
                 continue
             findings.append(finding)
     findings.sort(key=lambda f: (not f.blocking, not f.candidates))
@@ -182,6 +187,7 @@ def repair(
     rules: Optional[list[Rule]] = None,
     max_rounds: int = MAX_ROUNDS,
     started: Optional[RunHandle] = None,
+    ignore: Optional[Callable[[str, str], bool]] = None,
 ) -> Report:
     """Diagnose ``script`` and find a verified fix for every fault that can be fixed."""
     shown = os.path.relpath(script)
@@ -210,7 +216,7 @@ def repair(
     for _ in range(max_rounds):
         project = Project(root, accepted.texts())
         progressed = False
-        for finding in diagnose(trace, project, rules):
+        for finding in diagnose(trace, project, rules, ignore):
             on_disk = accepted.to_disk(finding.path, Position(finding.line, finding.column))
             finding.line, finding.column = on_disk.line, on_disk.column
             if finding.key in seen:

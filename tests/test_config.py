@@ -1,0 +1,80 @@
+"""[tool.gradfix] in pyproject.toml: scripts and their arguments, limits, ignores; `gradfix config`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gradfix.cli import main
+
+from conftest import CORPUS
+
+SEED = CORPUS / "seed"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copy(SEED / "empty_optimizer.py", tmp_path / "train.py")
+    shutil.copy(SEED / "accidental_freeze.py", tmp_path / "freeze.py")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def configure(project: Path, table: str) -> None:
+    (project / "pyproject.toml").write_text(f"[project]\nname = 'user-project'\n\n[tool.gradfix]\n{table}\n")
+
+
+def invoke(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_scripts_and_their_arguments_come_from_the_config(project: Path) -> None:
+    (project / "train.py").write_text(
+        "import sys\nassert sys.argv[1:] == ['--epochs', '1'], sys.argv\n" + (project / "train.py").read_text()
+    )
+    configure(project, 'scripts = [{path = "train.py", args = ["--epochs", "1"]}]\nsteps = 2\n')
+    result = invoke("suggest", "--format", "json")
+    data = json.loads(result.stdout)
+    assert [f["path"] for f in data["files"]] == ["train.py"]
+    assert [x["code"] for x in data["files"][0]["findings"]] == ["GF001"]
+
+
+def test_ignore_and_per_file_ignores(project: Path) -> None:
+    configure(project, 'ignore = ["GF004"]\n')
+    assert invoke("suggest", "freeze.py").exit_code == 0
+    configure(project, '[tool.gradfix.per-file-ignores]\n"train.py" = ["GF004"]\n')
+    assert "GF004" in invoke("suggest", "freeze.py").output
+    configure(project, '[tool.gradfix.per-file-ignores]\n"fr*.py" = ["GF004"]\n')
+    result = invoke("suggest", "freeze.py")
+    assert result.exit_code == 0 and "GF004" not in result.output
+
+
+def test_unknown_key_is_a_one_line_error(project: Path) -> None:
+    configure(project, "stepz = 3\n")
+    result = invoke("suggest", "train.py")
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "gradfix: pyproject.toml [tool.gradfix]: unknown key `stepz` "
+        "(known: args, ignore, jobs, per-file-ignores, scripts, steps, timeout)"
+    )
+    configure(project, 'ignore = ["GF999"]\n')
+    assert "no rule GF999" in invoke("suggest", "train.py").output
+
+
+def test_config_command_prints_the_config_in_effect(project: Path) -> None:
+    configure(project, 'scripts = ["train.py"]\ntimeout = 5\n')
+    result = invoke("config")
+    assert result.exit_code == 0
+    shown = json.loads(result.stdout)
+    assert shown["timeout"] == 5.0 and shown["scripts"][0]["path"].endswith("train.py")
+    assert shown["source"].endswith("pyproject.toml")
+
+
+def test_no_paths_and_no_config_is_a_usage_error(project: Path) -> None:
+    configure(project, "")
+    result = CliRunner().invoke(main, ["suggest"])
+    assert result.exit_code == 2 and "give the training scripts" in result.output
