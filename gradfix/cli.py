@@ -246,6 +246,105 @@ def _review(console: "Console", report: "Report", fixable: list["Result"]) -> li
     return accepted
 
 
+@main.command(cls=ScriptCommand)
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--base", help="Base of the pull request (default: from the GitHub event, else origin/main).")
+@click.option("--from", "from_file", type=click.Path(exists=True, dir_okay=False), help="Post a saved `suggest --format json` report; run nothing.")
+@click.option("--repo", help="owner/name (default: $GITHUB_REPOSITORY).")
+@click.option("--pr", type=int, help="Pull request number (default: from $GITHUB_EVENT_PATH).")
+@click.option("--sha", help="The analysed head commit (default: from the event, else HEAD).")
+@click.option("--api-url", help="GitHub API base (default: $GITHUB_API_URL or https://api.github.com).")
+@click.option("--bot-login", default="github-actions[bot]", show_default=True, help="The account the token posts as.")
+@click.option("--max-comments", default=30, show_default=True, type=click.IntRange(0), help="Inline comments per review.")
+@click.option("--fail-on", type=click.Choice(["error", "never"]), default="error", show_default=True, help="Exit 1 when there are findings.")
+@click.option("--dry-run", is_flag=True, help="Print the exact request payloads instead of sending them.")
+@click.option("--steps", type=click.IntRange(1), help="Stop each script after N optimizer steps (default 3).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), help="Seconds each run may take (default 60).")
+@click.option("-j", "--jobs", type=click.IntRange(1), default=None, help="Runs at a time.")
+@click.option("--no-fork", is_flag=True, help="A fresh interpreter per run.")
+def review(
+    paths: tuple[str, ...], base: str | None, from_file: str | None, repo: str | None, pr: int | None, sha: str | None,
+    api_url: str | None, bot_login: str, max_comments: int, fail_on: str, dry_run: bool,
+    steps: int | None, timeout: float | None, jobs: int | None, no_fork: bool,
+) -> None:
+    """Comment verified fixes on a pull request, as GitHub suggestions.
+
+    Diagnoses the training scripts the pull request changes (and those listed in [tool.gradfix]),
+    then posts one review with a suggestion per fix on the diff and one summary comment.
+    """
+    import json
+
+    from gradfix.review.post import Target, post
+
+    event: dict = {}
+    if os.environ.get("GITHUB_EVENT_PATH") and os.path.isfile(os.environ["GITHUB_EVENT_PATH"]):
+        with open(os.environ["GITHUB_EVENT_PATH"], encoding="utf-8") as handle:
+            event = json.load(handle)
+    pull = event.get("pull_request", {})
+    repo = repo or os.environ.get("GITHUB_REPOSITORY")
+    pr = pr or pull.get("number")
+    token = os.environ.get("GITHUB_TOKEN", "")
+    if not dry_run and not (repo and pr and token):
+        raise click.UsageError("need the repository, the pull request and GITHUB_TOKEN (or --dry-run)")
+    commentable = None
+    if from_file:
+        report = _read_report(from_file)
+    else:
+        from gradfix.review.diff import GitError, changed_files, commentable_lines, head_sha, repo_root
+
+        try:
+            root = repo_root(".")
+            base = base or pull.get("base", {}).get("sha") or "origin/main"
+            changed = [os.path.join(root, f) for f in changed_files(root, base)]
+            commentable = commentable_lines(root, base)
+            sha = sha or pull.get("head", {}).get("sha") or head_sha(root)
+        except GitError as error:
+            _fail(str(error))
+        from gradfix.config import load
+        from gradfix.discover import is_training_script
+
+        configured = [s.path for s in load(root).scripts]
+        wanted = [f for f in changed if f.endswith(".py") and is_training_script(f)]
+        wanted += [s for s in configured if s not in wanted]
+        if paths:
+            wanted = entry_points(paths)
+        outcomes = _diagnose(tuple(wanted), steps, timeout, no_fork, jobs) if wanted else []
+        from gradfix.report.json import to_dict
+
+        report = to_dict(outcomes)
+    sha = sha or pull.get("head", {}).get("sha") or ""
+    target = Target(
+        repo=repo or "OWNER/REPO",
+        pr=int(pr or 0),
+        sha=sha,
+        api_url=api_url or os.environ.get("GITHUB_API_URL", "https://api.github.com"),
+        server_url=os.environ.get("GITHUB_SERVER_URL", "https://github.com"),
+        bot_login=bot_login,
+    )
+    findings = post(report, target, token, commentable, dry_run, max_comments, click.echo)
+    sys.exit(1 if findings and fail_on == "error" else 0)
+
+
+def _read_report(path: str) -> dict:  # type: ignore[type-arg]
+    """A saved report is untrusted data (it may come from a fork's workflow): check its shape."""
+    import json
+
+    if os.path.getsize(path) > 20 * 1024 * 1024:
+        _fail(f"{path}: larger than 20 MB; not a gradfix report")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            report = json.load(handle)
+    except (OSError, ValueError) as error:
+        _fail(f"{path}: not a gradfix JSON report ({error})")
+    if not isinstance(report, dict) or report.get("version") != 1 or not isinstance(report.get("files"), list):
+        _fail(f"{path}: not a gradfix JSON report (version 1)")
+    for entry in report["files"]:
+        path_of = str(entry.get("path", "")) if isinstance(entry, dict) else ""
+        if not path_of or path_of.startswith(("/", "..")) or ".." in path_of.split("/"):
+            _fail(f"{path}: a file path outside the repository: {path_of!r}")
+    return report
+
+
 @main.command(name="config")
 @click.argument("path", required=False, default=".", type=click.Path())
 def show_config(path: str) -> None:

@@ -13,7 +13,7 @@ from typing import Any, Iterator
 from gradfix import __version__
 from gradfix.edits import Position, Text
 from gradfix.findings import Applicability, Report, Result
-from gradfix.report.json import diff_path
+from gradfix.report.json import diff_path, fingerprint
 
 DOCS = "https://github.com/gradfix/gradfix/blob/main/docs/rules/{slug}.md"
 
@@ -40,22 +40,23 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def github(outcomes: list) -> str:  # type: ignore[type-arg]
+def github(report: dict) -> str:  # type: ignore[type-arg]
+    """Workflow-command annotations from gradfix's JSON report (so the PR bot, which only reads
+    that JSON, renders exactly what ``suggest --format github`` prints)."""
     lines = []
-    for outcome in outcomes:
-        if not isinstance(outcome, Report):
-            path = diff_path(outcome.script)
-            lines.append(f"::error title={_escape_property('gradfix')},file={_escape_property(path)}::{_escape_data(outcome.message)}")
-    for report, result in _results(outcomes):
-        finding = result.finding
-        path = diff_path(finding.path)
-        fix = ""
-        if result.fix is not None and result.fix.patches:
-            fix = f" [verified {result.fix.applicability.value} fix: {result.fix.description}]"
-        title = _escape_property(f"gradfix ({finding.code})")
-        location = f"file={_escape_property(path)},line={finding.line},col={finding.column + 1}"
-        message = _escape_data(f"{path}:{finding.line}:{finding.column + 1}: {finding.code} {finding.message}{fix}")
-        lines.append(f"::{_level(result)} title={title},{location}::{message}")
+    for entry in report.get("files", []):
+        path = str(entry.get("path", ""))
+        if entry.get("error"):
+            lines.append(f"::error title=gradfix,file={_escape_property(path)}::{_escape_data(str(entry['error']))}")
+        for finding in entry.get("findings", []):
+            fix = finding.get("fix") or {}
+            extra = f" [verified {fix.get('applicability')} fix: {fix.get('description')}]" if fix.get("edits") else ""
+            line, column = int(finding.get("line", 1)), int(finding.get("column", 0)) + 1
+            level = "warning" if finding.get("code") == "GF016" else "error"
+            title = _escape_property(f"gradfix ({finding.get('code')})")
+            location = f"file={_escape_property(path)},line={line},col={column}"
+            message = _escape_data(f"{path}:{line}:{column}: {finding.get('code')} {finding.get('message')}{extra}")
+            lines.append(f"::{level} title={title},{location}::{message}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -94,7 +95,7 @@ def sarif(outcomes: list) -> str:  # type: ignore[type-arg]
                     "region": {"startLine": finding.line, "startColumn": finding.column + 1},
                 }
             }],
-            "partialFingerprints": {"gradfix/v1": fingerprint(result)},
+            "partialFingerprints": {"gradfix/v1": fingerprint(finding)},
             "properties": {"params": finding.params},
         }
         if result.fix is not None and result.fix.patches:
@@ -183,13 +184,10 @@ def rdjsonl(outcomes: list) -> str:  # type: ignore[type-arg]
     return "".join(json.dumps(_diagnostic(r, x)) + "\n" for r, x in _results(outcomes))
 
 
-def fingerprint(result: Result) -> str:
-    """Stable across runs and line shifts: the rule, the file, the parameters."""
-    import hashlib
+def _github(outcomes: list) -> str:  # type: ignore[type-arg]
+    from gradfix.report.json import to_dict
 
-    finding = result.finding
-    key = "\n".join([finding.code, diff_path(finding.path), *sorted(finding.params)])
-    return hashlib.sha256(key.encode()).hexdigest()[:16]
+    return github(to_dict(outcomes))
 
 
-RENDERERS = {"github": github, "sarif": sarif, "rdjson": rdjson, "rdjsonl": rdjsonl}
+RENDERERS = {"github": _github, "sarif": sarif, "rdjson": rdjson, "rdjsonl": rdjsonl}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import os
 
-from gradfix.edits import unified_diff
-from gradfix.findings import Report
+from gradfix.edits import Edit, Text, apply_edits, unified_diff
+from gradfix.findings import Finding, Report
 
 JSON_VERSION = 1
 
@@ -31,6 +31,36 @@ def fix_diff(report: Report, patches: list) -> str:
         unified_diff(report.originals[p.path], p.edits, f"a/{diff_path(p.path)}", f"b/{diff_path(p.path)}")
         for p in patches
     )
+
+
+def suggestion(report: Report, patches: list) -> dict | None:  # type: ignore[type-arg]
+    """The fix as whole lines of one file: what a GitHub ```suggestion``` block replaces."""
+    if len(patches) != 1 or not patches[0].edits:
+        return None
+    patch = patches[0]
+    text = report.originals[patch.path]
+    lines = Text(text)
+    edits = sorted(patch.edits, key=lambda e: e.start)
+    first = edits[0].start.line
+    last = max(e.end.line if e.end.column > 0 or e.end == e.start else e.end.line - 1 for e in edits)
+    last = max(last, first)  # a pure insertion is anchored on the line it goes before
+    if first > len(lines.line_starts) or not text[lines.line_start(first) :]:
+        return None
+    start, end = lines.line_start(first), lines.line_end(last)
+    block = text[start:end]
+    shifted = [
+        Edit(Text(block).position(lines.offset(e.start) - start), Text(block).position(lines.offset(e.end) - start), e.replacement)
+        for e in edits
+    ]
+    return {"path": diff_path(patch.path), "start_line": first, "end_line": last, "text": apply_edits(block, shifted)}
+
+
+def fingerprint(finding: Finding) -> str:
+    """Stable across runs and line shifts: the rule, the file, the parameters."""
+    import hashlib
+
+    key = "\n".join([finding.code, diff_path(finding.path), *sorted(finding.params)])
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def to_dict(outcomes: list) -> dict:  # type: ignore[type-arg]
@@ -60,6 +90,7 @@ def to_dict(outcomes: list) -> dict:  # type: ignore[type-arg]
                         for edit in p.edits
                     ],
                     "diff": fix_diff(report, result.fix.patches),
+                    "suggestion": suggestion(report, result.fix.patches),
                 }
             files.setdefault(display_path(finding.path), []).append(
                 {
@@ -72,6 +103,7 @@ def to_dict(outcomes: list) -> dict:  # type: ignore[type-arg]
                     "fix": fix,
                     "rejected": [{"candidate": c, "reason": r} for c, r in result.rejected],
                     "note": result.note,  # e.g. that another finding's fix carries this one's edits
+                    "fingerprint": fingerprint(finding),
                     "script": display_path(report.script),
                 }
             )

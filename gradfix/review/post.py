@@ -1,0 +1,107 @@
+"""Running the bot against GitHub: read what is there, post what is new, degrade gracefully.
+
+On 403 (a fork's read-only token) the findings become workflow annotations and the job summary;
+on 422 (GitHub refused an inline comment) the fixes move into the summary comment. No finding is
+lost either way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+from gradfix.review.bot import SUMMARY_MARKER, Finding, findings_of, plan, summary_body
+from gradfix.review.github_api import ApiError, GitHub
+
+
+@dataclass
+class Target:
+    repo: str
+    pr: int
+    sha: str
+    api_url: str
+    server_url: str
+    bot_login: str
+
+
+def patch_lines(files: list[dict[str, Any]]) -> dict[str, set[int]]:
+    """Commentable new-file lines from the pull request's files (their ``patch`` hunks)."""
+    import re
+
+    lines: dict[str, set[int]] = {}
+    for entry in files:
+        found = lines.setdefault(entry["filename"], set())
+        for match in re.finditer(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", entry.get("patch", ""), re.MULTILINE):
+            start, count = int(match.group(1)), int(match.group(2) or "1")
+            found.update(range(start, start + count))
+    return lines
+
+
+def post(
+    report: dict[str, Any],
+    target: Target,
+    token: str,
+    commentable: Optional[dict[str, set[int]]],
+    dry_run: bool,
+    max_comments: int,
+    say: Callable[[str], None],
+) -> list[Finding]:
+    findings = findings_of(report)
+
+    def permalink(finding: Finding) -> str:
+        return f"{target.server_url}/{target.repo}/blob/{target.sha}/{finding.path}#L{finding.line}"
+
+    if dry_run:
+        decided = plan(findings, commentable or {}, [], target.bot_login, target.sha, permalink, max_comments)
+        requests = []
+        if decided.review:
+            requests.append({"method": "POST", "path": f"/repos/{target.repo}/pulls/{target.pr}/reviews", "json": decided.review})
+        requests.append({"method": "POST", "path": f"/repos/{target.repo}/issues/{target.pr}/comments", "json": {"body": decided.summary}})
+        say(json.dumps(requests, indent=2))
+        return findings
+
+    api = GitHub(target.api_url, token)
+    try:
+        if commentable is None:
+            commentable = patch_lines(list(api.paginate(f"/repos/{target.repo}/pulls/{target.pr}/files")))
+        existing = list(api.paginate(f"/repos/{target.repo}/pulls/{target.pr}/comments"))
+        decided = plan(findings, commentable, existing, target.bot_login, target.sha, permalink, max_comments)
+        for comment_id in decided.delete:
+            api.request("DELETE", f"/repos/{target.repo}/pulls/comments/{comment_id}")
+        summary = decided.summary
+        if decided.review is not None:
+            try:
+                api.request("POST", f"/repos/{target.repo}/pulls/{target.pr}/reviews", decided.review)
+            except ApiError as error:
+                if error.status != 422:
+                    raise
+                # GitHub refused a line; the fixes go to the summary instead, none is lost.
+                posted = decided.inline - {c["body"].rsplit("fp=", 1)[-1][:16] for c in decided.review["comments"]}
+                summary = summary_body(findings, posted, permalink, [f"GitHub refused the inline comments ({error}); the fixes are below."])
+        _upsert_summary(api, target, summary)
+        say(f"gradfix: posted {len(decided.review['comments']) if decided.review else 0} inline suggestion(s) and the summary")
+    except ApiError as error:
+        if error.status not in (401, 403, 404):
+            raise
+        say(f"gradfix: cannot write to the pull request ({error.status}: read-only token, e.g. a fork); reporting as annotations")
+        from gradfix.report.formats import github as annotations
+
+        say(annotations(report).rstrip("\n"))
+        summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary_path:
+            with open(summary_path, "a", encoding="utf-8") as out:
+                out.write(summary_body(findings, set(), permalink, []) + "\n")
+    finally:
+        api.close()
+    return findings
+
+
+def _upsert_summary(api: GitHub, target: Target, body: str) -> None:
+    for comment in api.paginate(f"/repos/{target.repo}/issues/{target.pr}/comments"):
+        if comment.get("user", {}).get("login") == target.bot_login and comment.get("body", "").startswith(SUMMARY_MARKER):
+            if comment["body"] != body:
+                api.request("PATCH", f"/repos/{target.repo}/issues/comments/{comment['id']}", {"body": body})
+            return
+    api.request("POST", f"/repos/{target.repo}/issues/{target.pr}/comments", {"body": body})

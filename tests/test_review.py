@@ -1,0 +1,261 @@
+"""The pull-request bot against a local fake of the GitHub API and real git repositories."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from click.testing import CliRunner
+
+from gradfix.cli import main
+from gradfix.review.bot import Finding, comment_body, escape
+
+BOT = "github-actions[bot]"
+TOKEN = "ghs_secret_test_token"
+
+BASE = """\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+model = nn.Linear(4, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+x, y = torch.randn(16, 4), torch.randn(16, 1)
+for step in range(5):
+    optimizer.zero_grad()
+    loss = nn.functional.mse_loss(model(x), y)
+    loss.backward()
+    optimizer.step()
+"""
+
+
+class FakeGitHub:
+    """Records every request; serves the few endpoints the bot uses, with pagination."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.review_comments: list[dict[str, Any]] = []
+        self.issue_comments: list[dict[str, Any]] = []
+        self.diff_lines: dict[str, set[int]] = {}
+        self.files: list[dict[str, Any]] = []
+        self.forbidden = False
+        self.next_id = 100
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
+                data = json.dumps(body).encode() if body is not None else b""
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _handle(self, method: str) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length)) if length else None
+                url = urlparse(self.path)
+                fake.requests.append({"method": method, "path": url.path, "headers": dict(self.headers), "json": body, "raw": json.dumps(body)})
+                status, payload, headers = fake.route(method, url.path, parse_qs(url.query), body, f"http://{self.headers['Host']}")
+                self._send(status, payload, headers)
+
+            def do_GET(self) -> None:
+                self._handle("GET")
+
+            def do_POST(self) -> None:
+                self._handle("POST")
+
+            def do_PATCH(self) -> None:
+                self._handle("PATCH")
+
+            def do_DELETE(self) -> None:
+                self._handle("DELETE")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def _page(self, items: list, query: dict, host: str, path: str) -> tuple[int, Any, dict]:
+        page = int(query.get("page", ["1"])[0])
+        size = 2  # small pages: the client must follow Link headers
+        chunk = items[(page - 1) * size : page * size]
+        headers = {}
+        if page * size < len(items):
+            headers["Link"] = f'<{host}{path}?per_page=100&page={page + 1}>; rel="next"'
+        return 200, chunk, headers
+
+    def route(self, method: str, path: str, query: dict, body: Any, host: str) -> tuple[int, Any, dict]:
+        if self.forbidden and method != "GET":
+            return 403, {"message": "Resource not accessible by integration"}, {}
+        if m := re.fullmatch(r"/repos/o/r/pulls/7/comments", path):
+            return self._page(self.review_comments, query, host, path)
+        if re.fullmatch(r"/repos/o/r/pulls/7/files", path):
+            return self._page(self.files, query, host, path)
+        if path == "/repos/o/r/pulls/7/reviews" and method == "POST":
+            for comment in body["comments"]:
+                lines = range(comment.get("start_line", comment["line"]), comment["line"] + 1)
+                if not set(lines) <= self.diff_lines.get(comment["path"], set()):
+                    return 422, {"message": "Pull request review thread line must be part of the diff"}, {}
+            for comment in body["comments"]:
+                self.next_id += 1
+                self.review_comments.append({**comment, "id": self.next_id, "user": {"login": BOT}, "url": f"{host}/c/{self.next_id}"})
+            return 200, {"id": 1, "state": "COMMENTED"}, {}
+        if m := re.fullmatch(r"/repos/o/r/pulls/comments/(\d+)", path):
+            self.review_comments = [c for c in self.review_comments if c["id"] != int(m.group(1))]
+            return 204, None, {}
+        if path == "/repos/o/r/issues/7/comments":
+            if method == "GET":
+                return self._page(self.issue_comments, query, host, path)
+            self.next_id += 1
+            self.issue_comments.append({"id": self.next_id, "body": body["body"], "user": {"login": BOT}})
+            return 201, self.issue_comments[-1], {}
+        if m := re.fullmatch(r"/repos/o/r/issues/comments/(\d+)", path):
+            for comment in self.issue_comments:
+                if comment["id"] == int(m.group(1)):
+                    comment["body"] = body["body"]
+            return 200, {}, {}
+        return 404, {"message": f"no route {method} {path}"}, {}
+
+    def writes(self) -> list[tuple[str, str]]:
+        return [(r["method"], r["path"]) for r in self.requests if r["method"] != "GET"]
+
+
+@pytest.fixture
+def github(monkeypatch: pytest.MonkeyPatch) -> FakeGitHub:
+    fake = FakeGitHub()
+    monkeypatch.setenv("GITHUB_API_URL", fake.url)
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("GITHUB_REPOSITORY", "o/r")
+    yield fake
+    fake.server.shutdown()
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def pull_request(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github: FakeGitHub) -> Path:
+    """A repository whose PR commit breaks a correct training script."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "config", "user.email", "t@example.invalid")
+    git(repo, "config", "user.name", "t")
+    (repo / "pyproject.toml").write_text("[project]\nname = 'user-project'\n")
+    (repo / "train.py").write_text(BASE)
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "base")
+    git(repo, "checkout", "-qb", "pr")
+    (repo / "train.py").write_text(BASE.replace("torch.optim.SGD(model.parameters(), lr=0.1)", "torch.optim.SGD([], lr=0.1)"))
+    git(repo, "commit", "-qam", "break it")
+    github.diff_lines = {"train.py": set(range(3, 10))}
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 7, "head": {"sha": git(repo, "rev-parse", "HEAD").strip()}, "base": {"sha": "main"}}}))
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+    monkeypatch.chdir(repo)
+    return repo
+
+
+def review(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, ["review", *args], catch_exceptions=False)
+
+
+def test_posts_one_review_with_a_suggestion_and_a_summary(pull_request: Path, github: FakeGitHub) -> None:
+    result = review()
+    assert result.exit_code == 1, result.output
+    reviews = [r for r in github.requests if r["path"].endswith("/reviews")]
+    [posted] = reviews
+    payload = posted["json"]
+    assert payload["event"] == "COMMENT" and payload["commit_id"] == git(pull_request, "rev-parse", "HEAD").strip()
+    [comment] = payload["comments"]
+    assert (comment["path"], comment["line"], comment["side"]) == ("train.py", 6, "RIGHT")
+    assert "```suggestion\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n```" in comment["body"]
+    assert "**GF001**" in comment["body"] and re.search(r"<!-- gradfix:fp=[0-9a-f]{16} -->", comment["body"])
+    [summary] = github.issue_comments
+    assert summary["body"].startswith("<!-- gradfix:summary -->") and "GF001" in summary["body"]
+    assert posted["headers"]["Authorization"] == f"Bearer {TOKEN}"
+    assert all(TOKEN not in r["raw"] for r in github.requests)
+    assert TOKEN not in result.output
+
+
+def test_a_second_run_posts_nothing_new(pull_request: Path, github: FakeGitHub) -> None:
+    review()
+    before = len(github.writes())
+    review()
+    assert github.writes()[before:] == []  # same findings: no review, the summary unchanged
+
+
+def test_a_fixed_finding_loses_its_comment(pull_request: Path, github: FakeGitHub) -> None:
+    review()
+    github.issue_comments.append({"id": 1, "body": "<!-- gradfix:fp=0123456789abcdef --> forged by someone", "user": {"login": "someone"}})
+    (pull_request / "train.py").write_text(BASE)
+    git(pull_request, "commit", "-qam", "fix it")
+    result = review()
+    assert result.exit_code == 0, result.output
+    assert github.review_comments == []
+    assert ("DELETE", f"/repos/o/r/pulls/comments/{101}") in github.writes()
+    summary = next(c for c in github.issue_comments if c["user"]["login"] == BOT)
+    assert "No gradient problems found" in summary["body"]
+    assert any(c["user"]["login"] == "someone" for c in github.issue_comments)  # never touched
+
+
+def test_read_only_token_falls_back_to_annotations(pull_request: Path, github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    github.forbidden = True
+    summary = tmp_path / "step-summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    result = review()
+    assert result.exit_code == 1
+    assert "::error title=gradfix (GF001),file=train.py,line=6" in result.output
+    assert "GF001" in summary.read_text()
+
+
+def test_lines_outside_the_diff_go_to_the_summary(pull_request: Path, github: FakeGitHub) -> None:
+    github.diff_lines = {"train.py": {1, 2}}  # GitHub would refuse line 6
+    review("--base", "main")
+    [summary] = github.issue_comments
+    assert "GF001" in summary["body"] and "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)" in summary["body"]
+
+
+def test_dry_run_prints_the_payloads_and_sends_nothing(pull_request: Path, github: FakeGitHub) -> None:
+    result = review("--dry-run")
+    requests = json.loads(result.stdout)
+    assert [r["method"] for r in requests] == ["POST", "POST"]
+    assert requests[0]["path"] == "/repos/o/r/pulls/7/reviews"
+    assert github.requests == []
+
+
+def test_from_a_saved_report_runs_nothing(pull_request: Path, github: FakeGitHub, tmp_path: Path) -> None:
+    saved = tmp_path / "gradfix.json"
+    saved.write_text(CliRunner().invoke(main, ["suggest", "train.py", "--format", "json"]).stdout)
+    github.files = [{"filename": "train.py", "patch": "@@ -3,7 +3,7 @@\n..."}]
+    result = review("--from", str(saved))
+    assert result.exit_code == 1, result.output
+    assert len([r for r in github.requests if r["path"].endswith("/reviews")]) == 1
+    hostile = tmp_path / "hostile.json"
+    hostile.write_text(json.dumps({"version": 1, "files": [{"path": "../../etc/passwd", "findings": []}]}))
+    assert review("--from", str(hostile)).exit_code == 2
+
+
+def test_pull_request_text_cannot_forge_markers_or_mention_people() -> None:
+    finding = Finding(
+        path="train.py", code="GF001", title="t", message="crashed: <!-- gradfix:summary --> @octocat ```",
+        line=1, params=["model.`x`<!--"], fingerprint="0" * 16,
+        fix={"verified": True, "suggestion": {"path": "train.py", "start_line": 1, "end_line": 1, "text": "x = '```'\n"}},
+    )
+    body = comment_body(finding)
+    assert body.count("<!--") == 1 and body.endswith("<!-- gradfix:fp=0000000000000000 -->")
+    assert "@octocat" not in body and "````suggestion\nx = '```'\n````" in body
+    assert escape("a -->") == "a --&gt;"
