@@ -258,13 +258,14 @@ def _review(console: "Console", report: "Report", fixable: list["Result"]) -> li
 @click.option("--max-comments", default=30, show_default=True, type=click.IntRange(0), help="Inline comments per review.")
 @click.option("--fail-on", type=click.Choice(["error", "never"]), default="error", show_default=True, help="Exit 1 when there are findings.")
 @click.option("--dry-run", is_flag=True, help="Print the exact request payloads instead of sending them.")
+@click.option("--save", type=click.Path(dir_okay=False), help="Write the JSON report to a file and post nothing (for a separate posting job).")
 @click.option("--steps", type=click.IntRange(1), help="Stop each script after N optimizer steps (default 3).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), help="Seconds each run may take (default 60).")
 @click.option("-j", "--jobs", type=click.IntRange(1), default=None, help="Runs at a time.")
 @click.option("--no-fork", is_flag=True, help="A fresh interpreter per run.")
 def review(
     paths: tuple[str, ...], base: str | None, from_file: str | None, repo: str | None, pr: int | None, sha: str | None,
-    api_url: str | None, bot_login: str, max_comments: int, fail_on: str, dry_run: bool,
+    api_url: str | None, bot_login: str, max_comments: int, fail_on: str, dry_run: bool, save: str | None,
     steps: int | None, timeout: float | None, jobs: int | None, no_fork: bool,
 ) -> None:
     """Comment verified fixes on a pull request, as GitHub suggestions.
@@ -284,7 +285,7 @@ def review(
     repo = repo or os.environ.get("GITHUB_REPOSITORY")
     pr = pr or pull.get("number")
     token = os.environ.get("GITHUB_TOKEN", "")
-    if not dry_run and not (repo and pr and token):
+    if not (dry_run or save) and not (repo and pr and token):
         raise click.UsageError("need the repository, the pull request and GITHUB_TOKEN (or --dry-run)")
     commentable = None
     if from_file:
@@ -312,6 +313,10 @@ def review(
         from gradfix.report.json import to_dict
 
         report = to_dict(outcomes)
+    if save:
+        with open(save, "w", encoding="utf-8") as out:
+            json.dump(report, out, indent=2)
+        sys.exit(0)
     sha = sha or pull.get("head", {}).get("sha") or ""
     target = Target(
         repo=repo or "OWNER/REPO",

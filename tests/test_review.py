@@ -237,9 +237,12 @@ def test_dry_run_prints_the_payloads_and_sends_nothing(pull_request: Path, githu
     assert github.requests == []
 
 
-def test_from_a_saved_report_runs_nothing(pull_request: Path, github: FakeGitHub, tmp_path: Path) -> None:
+def test_from_a_saved_report_runs_nothing(pull_request: Path, github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     saved = tmp_path / "gradfix.json"
-    saved.write_text(CliRunner().invoke(main, ["suggest", "train.py", "--format", "json"]).stdout)
+    monkeypatch.delenv("GITHUB_TOKEN")  # the step that runs the scripts has no token
+    assert review("--save", str(saved)).exit_code == 0
+    assert github.requests == [] and json.loads(saved.read_text())["files"][0]["findings"][0]["code"] == "GF001"
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     github.files = [{"filename": "train.py", "patch": "@@ -3,7 +3,7 @@\n..."}]
     result = review("--from", str(saved))
     assert result.exit_code == 1, result.output
