@@ -262,3 +262,18 @@ def test_pull_request_text_cannot_forge_markers_or_mention_people() -> None:
     assert body.count("<!--") == 1 and body.endswith("<!-- gradfix:fp=0000000000000000 -->")
     assert "@octocat" not in body and "````suggestion\nx = '```'\n````" in body
     assert escape("a -->") == "a --&gt;"
+
+
+def test_the_action_runs_scripts_without_the_token() -> None:
+    import yaml
+
+    from conftest import ROOT
+
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert set(action["inputs"]) >= {"paths", "version", "github-token", "post", "fail-on"}
+    run_step, post_step = action["runs"]["steps"][1], action["runs"]["steps"][2]
+    assert "GITHUB_TOKEN" not in run_step.get("env", {}) and "--save" in run_step["run"]
+    assert post_step["env"]["GITHUB_TOKEN"] == "${{ inputs.github-token }}" and "--from" in post_step["run"]
+    assert all("${{" not in step["run"] for step in action["runs"]["steps"])  # inputs reach scripts via env only
+    workflows = (ROOT / "docs" / "github.md").read_text()
+    assert "pull_request_target:" not in workflows and workflows.count("persist-credentials: false") >= 2
