@@ -49,6 +49,7 @@ def sandbox_options(command: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--timeout", type=click.FloatRange(min=0.1), help="Seconds each run may take (default 60).")
     @click.option("-j", "--jobs", type=click.IntRange(1), default=None, help="Runs at a time (default: the number of cores).")
     @click.option("--no-fork", is_flag=True, help="Start a fresh interpreter per run instead of forking a warm one.")
+    @click.option("--env", "env", multiple=True, metavar="NAME[=VALUE]", help="Give the script this environment variable (the sandbox drops all but a few).")
     @click.option("-v", "--verbose", is_flag=True, help="Show the script's own output.")
     @click.argument("paths", nargs=-1, type=click.Path())
     @functools.wraps(command)
@@ -58,7 +59,9 @@ def sandbox_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _diagnose(paths: tuple[str, ...], steps: int | None, timeout: float | None, no_fork: bool, jobs: int | None) -> list["Outcome"]:
+def _diagnose(
+    paths: tuple[str, ...], steps: int | None, timeout: float | None, no_fork: bool, jobs: int | None, env: tuple[str, ...] = ()
+) -> list["Outcome"]:
     from gradfix.config import ConfigError, load
 
     try:
@@ -82,6 +85,10 @@ def _diagnose(paths: tuple[str, ...], steps: int | None, timeout: float | None, 
         fork=not no_fork,
         jobs=jobs or config.jobs,
     )
+    for item in env:
+        name, _, value = item.partition("=")
+        if item.count("=") or name in os.environ:
+            sandbox.env[name] = value if "=" in item else os.environ[name]
     script, args = entries[0]
     first = sandbox.start(script, args) if script.endswith(".py") and os.path.isfile(script) else None
     from gradfix.repair import repair_all
@@ -127,14 +134,14 @@ def main() -> None:
 @sandbox_options
 def suggest(
     paths: tuple[str, ...], output_format: str, output: str | None, steps: int | None, timeout: float | None, jobs: int | None,
-    no_fork: bool, verbose: bool,
+    no_fork: bool, env: tuple[str, ...], verbose: bool,
 ) -> None:
     """Run training scripts under the probe and print verified fixes. Changes nothing.
 
     PATHS are scripts or folders (searched for training entry points). Arguments after -- are
     passed to every script.
     """
-    outcomes = _diagnose(paths, steps, timeout, no_fork, jobs)
+    outcomes = _diagnose(paths, steps, timeout, no_fork, jobs, env)
     from rich.console import Console
 
     from gradfix.findings import Report
@@ -175,12 +182,13 @@ def apply(
     timeout: float | None,
     jobs: int | None,
     no_fork: bool,
+    env: tuple[str, ...],
     verbose: bool,
 ) -> None:
     """Diagnose training scripts and write their verified fixes (atomically, at the end)."""
     if interactive == yes:
         raise click.UsageError("choose one of --interactive or --yes")
-    outcomes = _diagnose(paths, steps, timeout, no_fork, jobs)
+    outcomes = _diagnose(paths, steps, timeout, no_fork, jobs, env)
     from rich.console import Console
     from rich.text import Text
 

@@ -269,3 +269,12 @@ def test_jobs_do_not_change_the_results(project: Path) -> None:
         return [f["findings"] for f in data["files"]]  # run counts differ: parallel tries every candidate
 
     assert findings("1") == findings("2")
+
+
+def test_env_passes_a_variable_the_sandbox_would_drop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    script = tmp_path / "needs_env.py"
+    script.write_text("import os\n" + (SEED / "empty_optimizer.py").read_text().replace("import torch\n", "import torch\ndata = os.environ['DATA_DIR']\n", 1))
+    monkeypatch.setenv("DATA_DIR", "/data")
+    assert "KeyError" in invoke("suggest", str(script)).output
+    assert "GF001" in invoke("suggest", str(script), "--env", "DATA_DIR").output
+    assert "GF001" in invoke("suggest", str(script), "--env", "DATA_DIR=/elsewhere").output

@@ -277,3 +277,24 @@ def test_the_action_runs_scripts_without_the_token() -> None:
     assert all("${{" not in step["run"] for step in action["runs"]["steps"])  # inputs reach scripts via env only
     workflows = (ROOT / "docs" / "github.md").read_text()
     assert "pull_request_target:" not in workflows and workflows.count("persist-credentials: false") >= 2
+
+
+def test_a_hostile_script_in_the_pull_request_finds_no_token_and_no_network(pull_request: Path, github: FakeGitHub) -> None:
+    hostile = (
+        "import os, socket, sys\n"
+        "if any('TOKEN' in k or k.startswith(('GITHUB_', 'ACTIONS_')) for k in os.environ):\n"
+        "    sys.exit('saw a token')\n"
+        f"host, port = {urlparse(github.url).hostname!r}, {urlparse(github.url).port}\n"
+        "try:\n"
+        "    socket.create_connection((host, port), timeout=1)\n"
+        "    sys.exit('reached the network')\n"
+        "except OSError:\n"
+        "    pass\n"
+    )
+    (pull_request / "train.py").write_text(hostile + (pull_request / "train.py").read_text())
+    git(pull_request, "commit", "-qam", "hostile")
+    result = review("--save", "report.json")
+    assert result.exit_code == 0, result.output
+    [entry] = json.loads((pull_request / "report.json").read_text())["files"]
+    assert "error" not in entry and [f["code"] for f in entry["findings"]] == ["GF001"]
+    assert github.requests == []  # the run itself talks to nobody
