@@ -20,7 +20,7 @@ from gradfix.sandbox import RunResult, Sandbox
 from gradfix.sandbox.runner import RunHandle  # a run started, not yet collected
 from gradfix.source import BadSource, SourceFile
 from gradfix.trace import Trace
-from gradfix.verify import describe_crash, judge
+from gradfix.verify import describe_crash
 
 MAX_ROUNDS = 8
 

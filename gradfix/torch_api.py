@@ -75,3 +75,10 @@ def module_alias(source: SourceFile, module: str) -> str | None:
                     if f"{parent}.{source.code(alias.name)}" == module:
                         return alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else source.code(alias.name)
     return best
+
+
+def wrap(source: SourceFile, callee: str, value: cst.BaseExpression | None) -> cst.Call:
+    """``callee(value)`` (or ``callee()``), parsed in the file's own style."""
+    call = cst.parse_expression(f"{callee}()", config=source.module.config_for_parsing)
+    assert isinstance(call, cst.Call)
+    return call.with_changes(args=[cst.Arg(value)]) if value is not None else call

@@ -194,6 +194,23 @@ class Trace:
     def params_of(self, module_id: int) -> list[ParamFact]:
         return [p for p in self.params if p.module == module_id]
 
+    def graphless_backward(self) -> Optional[BackwardFact]:
+        """The backward() that crashed because its loss carries no graph (no grad_fn), if any."""
+        crash = self.crash
+        if crash is None or "does not require grad" not in crash.message or not self.backwards:
+            return None
+        backward = self.backwards[-1]
+        return None if backward.has_grad_fn or backward.requires_grad else backward
+
+    def params_run_without_grad(self) -> list[str]:
+        """Trainable parameters of modules that ran with gradients off and never got one."""
+        return [
+            p.name
+            for m in self.modules if m.ran_without_grad
+            for p in self.params_of(m.id)
+            if p.requires_grad and not p.got_grad
+        ]
+
     # -- JSON -----------------------------------------------------------------------------------
 
     def to_json(self) -> str:

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from gradfix.cli import main
 
-from conftest import CORPUS, ROOT
+from conftest import CORPUS
 
 SEED = CORPUS / "seed"
 

@@ -3,7 +3,6 @@ on every script of the corpus."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from gradfix.project import Project, find_root
 from gradfix.repair import diagnose

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-import pytest
 
 from gradfix.project import Project
 from gradfix.repair import repair
-from gradfix.rules import Rule, all_rules
+from gradfix.rules import all_rules
 from gradfix.sandbox import Sandbox
 
 from conftest import CORPUS, ROOT

@@ -37,6 +37,12 @@ class Rule:
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         raise NotImplementedError
 
+    def candidate(self, description: str, path: str, edits: list, params: Optional[list[str]] = None) -> Candidate:  # type: ignore[type-arg]
+        """A candidate fix of this rule: edits in one file, at the rule's applicability."""
+        from gradfix.edits import Patch
+
+        return Candidate(description, [Patch(path, sorted(edits, key=lambda e: e.start))], self.applicability, params)
+
     def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
         """Did the re-run show the fix works? Rules whose fix is not about gradients arriving override it."""
         return judge(finding, candidate, before, run)

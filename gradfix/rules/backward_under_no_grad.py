@@ -13,7 +13,6 @@ from typing import Iterable, Optional
 
 import libcst as cst
 
-from gradfix.edits import Patch
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -79,25 +78,17 @@ class BackwardUnderNoGrad(Rule):
     applicability = Applicability.SAFE
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
+        backward = trace.graphless_backward()
+        if backward is None or trace.crash is None:
+            return []
         crash = trace.crash
-        if crash is None or "does not require grad" not in crash.message or not trace.backwards:
-            return []
-        backward = trace.backwards[-1]
-        if backward.has_grad_fn or backward.requires_grad:
-            return []
         located = self._locate(backward, project)
         if located is None:
             return []
         source, block = located
         where = source.range(block)
         site = Site(file=source.path, line=where.start.line, column=where.start.column)
-        lost = [
-            p.name
-            for m in trace.modules
-            if m.ran_without_grad
-            for p in trace.params_of(m.id)
-            if p.requires_grad and not p.got_grad
-        ]
+        lost = trace.params_run_without_grad()
         candidates = self._candidates(source, block, backward, trace)
         disabling = [item.item for item in block.items if disables_grad(source, item.item)]
         context = source.code(disabling[0]) if disabling else "no_grad"
@@ -170,11 +161,7 @@ class BackwardUnderNoGrad(Rule):
                         pieces.append(block.with_changes(body=body.with_changes(body=run), leading_lines=[]))
                     run = []
             candidates.append(
-                Candidate(
-                    description="move the training statements out of the no_grad block, keep the evaluation inside",
-                    patches=[Patch(source.path, [source.replace_statement(block, cst.FlattenSentinel(self._lead(block, pieces)))])],
-                    applicability=self.applicability,
-                )
+                self.candidate("move the training statements out of the no_grad block, keep the evaluation inside", source.path, [source.replace_statement(block, cst.FlattenSentinel(self._lead(block, pieces)))])
             )
         kept_items = [item for item in block.items if not disables_grad(source, item.item)]
         if kept_items:
@@ -183,11 +170,7 @@ class BackwardUnderNoGrad(Rule):
         else:
             unwrapped = cst.FlattenSentinel(self._lead(block, statements))
         candidates.append(
-            Candidate(
-                description="take the statements out of the no_grad block",
-                patches=[Patch(source.path, [source.replace_statement(block, unwrapped)])],
-                applicability=self.applicability,
-            )
+            self.candidate("take the statements out of the no_grad block", source.path, [source.replace_statement(block, unwrapped)])
         )
         return candidates
 

@@ -13,7 +13,6 @@ from typing import Optional
 
 import libcst as cst
 
-from gradfix.edits import Patch
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -105,24 +104,14 @@ class EmptyOptimizer(Rule):
         for name, module in modules:
             replacement = cst.parse_expression(f"{name}.parameters()", config=source.module.config_for_parsing)
             candidates.append(
-                Candidate(
-                    description=f"pass {name}.parameters() to the optimizer",
-                    patches=[Patch(source.path, [source.replace_node(empty, replacement)])],
-                    applicability=self.applicability,
-                    params=[p.name for p in trace.params_of(module.id) if p.requires_grad],
-                )
+                self.candidate(f"pass {name}.parameters() to the optimizer", source.path, [source.replace_node(empty, replacement)], [p.name for p in trace.params_of(module.id) if p.requires_grad])
             )
         if len(modules) > 1:
             # An autoencoder's encoder and decoder trained by one optimizer: both, together.
             text = " + ".join(f"list({name}.parameters())" for name, _ in modules)
             replacement = cst.parse_expression(text, config=source.module.config_for_parsing)
             candidates.append(
-                Candidate(
-                    description=f"pass the parameters of {', '.join(n for n, _ in modules)} to the optimizer",
-                    patches=[Patch(source.path, [source.replace_node(empty, replacement)])],
-                    applicability=self.applicability,
-                    params=[p.name for _, module in modules for p in trace.params_of(module.id) if p.requires_grad],
-                )
+                self.candidate(f"pass the parameters of {', '.join(n for n, _ in modules)} to the optimizer", source.path, [source.replace_node(empty, replacement)], [p.name for _, module in modules for p in trace.params_of(module.id) if p.requires_grad])
             )
         if modules:
             names = ", ".join(name for name, _ in modules)

@@ -14,7 +14,7 @@ from typing import Optional
 
 import libcst as cst
 
-from gradfix.edits import Edit, Patch
+from gradfix.edits import Edit
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -54,11 +54,7 @@ class GraphBreak(Rule):
                 continue
             first_site = first_site or cut.site
             candidates.append(
-                Candidate(
-                    description=f"remove the `{source.code(self._node(source, cut) or source.module)}` cut",
-                    patches=[Patch(source.path, [edit])],
-                    applicability=self.applicability,
-                )
+                self.candidate(f"remove the `{source.code(self._node(source, cut) or source.module)}` cut", source.path, [edit])
             )
         if first_site is None:
             return []

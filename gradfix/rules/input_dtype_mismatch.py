@@ -15,7 +15,6 @@ from typing import Optional
 
 import libcst as cst
 
-from gradfix.edits import Patch
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -98,11 +97,7 @@ class InputDtypeMismatch(Rule):
         if created is not None:
             dtype_node, new_dtype = created
             candidates.append(
-                Candidate(
-                    description=f"create the tensor with dtype={source.code(new_dtype)}",
-                    patches=[Patch(source.path, [source.replace_node(dtype_node, new_dtype)])],
-                    applicability=self.applicability,
-                )
+                self.candidate(f"create the tensor with dtype={source.code(new_dtype)}", source.path, [source.replace_node(dtype_node, new_dtype)])
             )
         method = CAST_METHODS.get(target)
         if method is not None:
@@ -111,11 +106,7 @@ class InputDtypeMismatch(Rule):
                 value = argument.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
             cast = cst.Call(func=cst.Attribute(value=value, attr=cst.Name(method)))
             candidates.append(
-                Candidate(
-                    description=f"cast the input with .{method}() where it enters the module",
-                    patches=[Patch(source.path, [source.replace_node(argument, cast)])],
-                    applicability=self.applicability,
-                )
+                self.candidate(f"cast the input with .{method}() where it enters the module", source.path, [source.replace_node(argument, cast)])
             )
         return candidates
 

@@ -13,7 +13,7 @@ from typing import Optional
 
 import libcst as cst
 
-from gradfix.edits import Edit, Patch
+from gradfix.edits import Edit
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -113,8 +113,4 @@ class ManualUpdate(Rule):
         first, _ = source.statement_lines(body[start], with_comments=False)
         _, last = source.statement_lines(body[end - 1], with_comments=False)
         edit = Edit(source.position(first), source.position(last), "".join(lines))
-        return Candidate(
-            description=f"update in place under {torch}.no_grad() and zero the gradients",
-            patches=[Patch(source.path, [edit])],
-            applicability=self.applicability,
-        )
+        return self.candidate(f"update in place under {torch}.no_grad() and zero the gradients", source.path, [edit])

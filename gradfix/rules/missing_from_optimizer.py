@@ -13,7 +13,6 @@ from typing import Optional
 
 import libcst as cst
 
-from gradfix.edits import Patch
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -86,9 +85,5 @@ class MissingFromOptimizer(Rule):
                 continue  # literal lists and param groups: the right group is a guess
             text = f"list({source.code(target.value)})" + "".join(f" + list({n}.parameters())" for n in extra)
             new = cst.parse_expression(text, config=source.module.config_for_parsing)
-            return Candidate(
-                description=f"add {', '.join(extra)} to the optimizer",
-                patches=[Patch(source.path, [source.replace_node(target.value, new)])],
-                applicability=self.applicability,
-            )
+            return self.candidate(f"add {', '.join(extra)} to the optimizer", source.path, [source.replace_node(target.value, new)])
         return None

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from gradfix.edits import Patch
-from gradfix.findings import Applicability, Candidate, Finding, short_list
+from gradfix.findings import Applicability, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.trace import Trace
@@ -45,12 +44,7 @@ class MissingStep(Rule):
         end_line = source.range(statement).end.line
         indent = source.indentation(source.range(statement).start.line)
         candidates = [
-            Candidate(
-                description=f"call {name}.step() after backward()",
-                patches=[Patch(source.path, [source.insert_lines(end_line + 1, f"{indent}{name}.step()\n")])],
-                applicability=self.applicability,
-                params=[p for p in trace.optimizers[index].params if p in reached] or None,
-            )
+            self.candidate(f"call {name}.step() after backward()", source.path, [source.insert_lines(end_line + 1, f"{indent}{name}.step()\n")], [p for p in trace.optimizers[index].params if p in reached] or None)
             for name, index in ranked
         ]
         held = [p for o in trace.optimizers for p in o.params]

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from gradfix.edits import Patch
-from gradfix.findings import Applicability, Candidate, Finding, short_list
+from gradfix.findings import Applicability, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.torch_api import module_alias
+from gradfix.torch_api import module_alias, wrap
 from gradfix.trace import AttributeFact, Trace
 
 
@@ -50,17 +49,8 @@ class ModuleList(Rule):
         if value is not None and nn is not None:
             kind = "ModuleDict" if isinstance(value, (cst.Dict, cst.DictComp)) else "ModuleList"
             empty = isinstance(value, (cst.List, cst.Dict, cst.Tuple)) and not value.elements
-            wrapper = cst.parse_expression(f"{nn}.{kind}()", config=source.module.config_for_parsing)
-            assert isinstance(wrapper, cst.Call)
-            if not empty:
-                wrapper = wrapper.with_changes(args=[cst.Arg(value)])
-            candidates.append(
-                Candidate(
-                    description=f"keep them in {nn}.{kind}",
-                    patches=[Patch(source.path, [source.replace_node(value, wrapper)])],
-                    applicability=self.applicability,
-                )
-            )
+            wrapper = wrap(source, f"{nn}.{kind}", None if empty else value)
+            candidates.append(self.candidate(f"keep them in {nn}.{kind}", source.path, [source.replace_node(value, wrapper)]))
         message = (
             f"`{attribute.owner_name}.{attribute.attr}` is a plain container: nn.Module does not register "
             f"what is inside, so {short_list(stranded)} receive gradients but are not in "

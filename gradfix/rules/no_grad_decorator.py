@@ -39,16 +39,10 @@ class NoGradDecorator(Rule):
     applicability = Applicability.SAFE
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
-        crash = trace.crash
-        if crash is None or "does not require grad" not in crash.message or not trace.backwards:
+        backward = trace.graphless_backward()
+        if backward is None:
             return []
-        backward = trace.backwards[-1]
-        if backward.has_grad_fn or backward.requires_grad:
-            return []
-        lost = [
-            p.name for m in trace.modules if m.ran_without_grad for p in trace.params_of(m.id)
-            if p.requires_grad and not p.got_grad
-        ]
+        lost = trace.params_run_without_grad()
         for site in self._sites(backward.site, backward.no_grad_forwards):
             if not project.is_editable(site.file):
                 continue

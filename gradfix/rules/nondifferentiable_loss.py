@@ -26,11 +26,8 @@ class NondifferentiableLoss(Rule):
     applicability = Applicability.DISPLAY_ONLY
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
-        crash = trace.crash
-        if crash is None or "does not require grad" not in crash.message or not trace.backwards:
-            return []
-        backward = trace.backwards[-1]
-        if backward.has_grad_fn or backward.requires_grad or backward.no_grad_forwards or not backward.grad_enabled:
+        backward = trace.graphless_backward()
+        if backward is None or backward.no_grad_forwards or not backward.grad_enabled:
             return []  # a graph switched off is GF002/GF011's
         if not any(m.ran_with_grad for m in trace.modules):
             return []

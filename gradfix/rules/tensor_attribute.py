@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from gradfix.edits import Patch
-from gradfix.findings import Applicability, Candidate, Finding
+from gradfix.findings import Applicability, Finding
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.torch_api import module_alias
+from gradfix.torch_api import module_alias, wrap
 from gradfix.trace import Trace
 
 
@@ -50,16 +49,8 @@ class TensorAttribute(Rule):
             nn = module_alias(source, "torch.nn")
             candidates = []
             if value is not None and nn is not None:
-                wrapped = cst.parse_expression(f"{nn}.Parameter()", config=source.module.config_for_parsing)
-                assert isinstance(wrapped, cst.Call)
-                wrapped = wrapped.with_changes(args=[cst.Arg(_without_requires_grad(value))])
-                candidates.append(
-                    Candidate(
-                        description=f"make it an {nn}.Parameter",
-                        patches=[Patch(source.path, [source.replace_node(value, wrapped)])],
-                        applicability=self.applicability,
-                    )
-                )
+                wrapped = wrap(source, f"{nn}.Parameter", _without_requires_grad(value))
+                candidates.append(self.candidate(f"make it an {nn}.Parameter", source.path, [source.replace_node(value, wrapped)]))
             message = (
                 f"`{name}` is a plain tensor with requires_grad=True: it receives a gradient but is not in "
                 f"{attribute.owner_name}.parameters(), so no optimizer holds it and it never changes "
