@@ -118,7 +118,25 @@ def _problems(outcomes: list["Outcome"]) -> list["Problem"]:
     return problems
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Gradfix(click.Group):
+    """Ctrl-C exits 130, as shells expect, not 1 (which means "findings" here)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.pop("standalone_mode", None)
+        try:
+            super().main(*args, standalone_mode=False, **kwargs)
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            click.echo("gradfix: interrupted", err=True)
+            sys.exit(130)
+        except click.exceptions.Exit as done:
+            sys.exit(done.exit_code)
+        except click.ClickException as error:
+            error.show()
+            sys.exit(error.exit_code)
+        sys.exit(0)
+
+
+@click.group(cls=Gradfix, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gradfix")
 def main() -> None:
     """gradfix: find why PyTorch parameters get no gradient, fix the script, prove the fix."""

@@ -247,3 +247,18 @@ def test_os_exit_after_training_still_reports(run_script: Run) -> None:
         os._exit(0)
     """).trace
     assert trace.backwards and trace.crash is None and trace.finished
+
+
+def test_early_stop_is_not_turned_into_an_error_by_finally_or_atexit(run_script: Run) -> None:
+    result = run_script("""
+        import atexit, torch
+        atexit.register(lambda: 1 / 0)
+        model = torch.nn.Linear(2, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        try:
+            for _ in range(10_000):
+                opt.zero_grad(); model(torch.ones(1, 2)).sum().backward(); opt.step()
+        finally:
+            raise RuntimeError("cleanup failed")
+    """, steps=2)
+    assert result.trace.stopped_early and result.trace.crash is None and result.trace.steps == 2

@@ -298,3 +298,10 @@ def test_a_hostile_script_in_the_pull_request_finds_no_token_and_no_network(pull
     [entry] = json.loads((pull_request / "report.json").read_text())["files"]
     assert "error" not in entry and [f["code"] for f in entry["findings"]] == ["GF001"]
     assert github.requests == []  # the run itself talks to nobody
+
+
+def test_comments_over_the_limit_go_to_the_summary(pull_request: Path, github: FakeGitHub) -> None:
+    review("--max-comments", "0")
+    assert not [r for r in github.requests if r["path"].endswith("/reviews")]
+    [summary] = github.issue_comments
+    assert "only in this summary" in summary["body"] and "model.parameters()" in summary["body"]
