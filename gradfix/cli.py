@@ -167,7 +167,9 @@ def suggest(
     from gradfix.report import text as text_report
 
     target = open(output, "w", encoding="utf-8") if output else None
-    console = Console(highlight=False, soft_wrap=True, file=target) if target else Console(highlight=False, soft_wrap=True)
+    # Piped or written to a file, lines are as long as they need to be (no wrapping at 80).
+    width = None if sys.stdout.isatty() and target is None else 200
+    console = Console(highlight=False, soft_wrap=True, file=target, width=width) if target else Console(highlight=False, soft_wrap=True, width=width)
     reports = [o for o in outcomes if isinstance(o, Report)]
     problems = _problems(outcomes)
     if output_format != "text":

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional, Union
 
 from gradfix.edits import Edit, Patch, Position, apply_edits, fold
-from gradfix.findings import Candidate, Finding, Fix, ParamRow, Report, Result, Verdict
+from gradfix.findings import Applicability, Candidate, Finding, Fix, ParamRow, Report, Result, Verdict
 from gradfix.project import Project, find_root
 from gradfix.rules import Rule, all_rules
 from gradfix.sandbox import RunResult, Sandbox
@@ -225,7 +225,10 @@ def repair(
             result = Result(finding)
             results.append(result)
             if not finding.candidates:
-                result.note = "no automatic fix: the evidence does not say which change is right"
+                if rule_of[finding.code].applicability is Applicability.DISPLAY_ONLY:
+                    result.note = "display-only: gradfix explains; the change is yours to make"
+                else:
+                    result.note = "no automatic fix: the evidence does not say which change is right"
                 continue
             specs = []
             for candidate in finding.candidates:

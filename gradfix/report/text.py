@@ -96,7 +96,8 @@ def summary(reports: list[Report]) -> Text:
     fixes = [r for r in results if r.fix is not None and r.fix.patches]
     safe = sum(1 for r in fixes if r.fix and r.fix.applicability is Applicability.SAFE)
     runs = sum(report.runs for report in reports)
-    states = "; ".join(report.final_state for report in reports if report.final_state)
+    # One script: how its last run ended. A batch: the table below says it per script.
+    states = reports[0].final_state if len(reports) == 1 else f"{len(reports)} scripts"
     if not results:
         return Text(f"No gradient problems found ({states}; {runs} sandbox run{'s' if runs != 1 else ''}).")
     text = Text()
