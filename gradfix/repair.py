@@ -9,6 +9,7 @@ in one file compose and every output can be rendered from them.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Union
 
@@ -122,7 +123,13 @@ def diagnose(
     """Findings of every rule, minus those the user silenced on the flagged line or in the config."""
     findings = []
     for rule in rules:
-        for finding in rule.check(trace, project):
+        try:
+            found = rule.check(trace, project)
+        except Exception as error:  # a bug in one rule must not cost the user the others
+            print(f"gradfix: rule {rule.code} failed ({type(error).__name__}: {error}); its findings are skipped. "
+                  "This is a bug in gradfix: please report it.", file=sys.stderr)
+            continue
+        for finding in found:
             if not project.is_editable(finding.path):
                 continue
             if project.source(finding.path).ignored(finding.line, finding.code):

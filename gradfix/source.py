@@ -73,6 +73,8 @@ class SourceFile:
             text = data.decode("utf-8")
         except UnicodeDecodeError as error:
             raise BadSource(f"is not UTF-8 text (byte {error.start})") from None
+        if "\r" in text.replace("\r\n", ""):
+            raise BadSource("has lone carriage returns (old Mac line endings); convert them to \\n")
         # A byte-order mark is not Python: positions and edits are on the text after it, and
         # writing puts it back (apply.py).
         return cls(path, text[1:] if text.startswith("\ufeff") else text)

@@ -171,6 +171,7 @@ BAD_INPUTS = {
         "needs arguments",
     ),
     "exits_early.py": ("import sys, torch\nsys.exit(3)\n", "exited with status 3"),
+    "mac_endings.py": (b"import torch\rx = 1\r", "carriage returns"),
     "crashes_early.py": ("import torch\nopen('/nonexistent/data.csv')\n", "crashed before training"),
 }
 
@@ -278,3 +279,15 @@ def test_env_passes_a_variable_the_sandbox_would_drop(tmp_path: Path, monkeypatc
     assert "KeyError" in invoke("suggest", str(script)).output
     assert "GF001" in invoke("suggest", str(script), "--env", "DATA_DIR").output
     assert "GF001" in invoke("suggest", str(script), "--env", "DATA_DIR=/elsewhere").output
+
+
+def test_a_failing_rule_is_reported_and_the_others_still_run(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gradfix.rules.accidental_freeze import AccidentalFreeze
+
+    def broken(self, trace, project):  # type: ignore[no-untyped-def]
+        raise ValueError("boom")
+
+    monkeypatch.setattr(AccidentalFreeze, "check", broken)
+    result = invoke("suggest", str(project / "empty_optimizer.py"))
+    assert result.exit_code == 1 and "GF001" in result.stdout
+    assert "rule GF004 failed (ValueError: boom)" in result.stderr and "Traceback" not in result.output
