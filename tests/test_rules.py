@@ -295,3 +295,18 @@ def test_gf002_keeps_the_order_and_the_evaluation_under_no_grad(write_script) ->
         "    out = model(x)\n    loss = F.mse_loss(out, y)\n    loss.backward()\n    opt.step()\n    opt.zero_grad()\n"
         "    with torch.no_grad():\n        val_loss = F.mse_loss(val_out, val_y)\n        print(loss.item(), val_loss.item())\n"
     ) in fixed
+
+
+def test_gf002_explains_a_run_time_condition_that_turned_gradients_off(write_script) -> None:  # type: ignore[no-untyped-def]
+    [result] = findings(write_script, """
+        import torch
+        model = torch.nn.Linear(2, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for phase in ["training", "val"]:
+            with torch.set_grad_enabled(phase == "train"):
+                loss = model(torch.randn(4, 2)).pow(2).mean()
+                if phase == "training":
+                    opt.zero_grad(); loss.backward(); opt.step()
+    """)
+    assert result.finding.code == "GF002" and result.fix is None
+    assert '`torch.set_grad_enabled(phase == "train")` turned gradients off' in result.finding.message

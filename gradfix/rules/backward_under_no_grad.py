@@ -17,7 +17,7 @@ from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.source import SourceFile
-from gradfix.torch_api import disables_grad, grad_disabling_with
+from gradfix.torch_api import GRAD_SWITCH, disables_grad, grad_disabling_with
 from gradfix.trace import BackwardFact, Site, Trace
 
 _TRAINING_CALLS = {"backward", "step", "zero_grad"}
@@ -85,10 +85,18 @@ class BackwardUnderNoGrad(Rule):
         located = self._locate(backward, project)
         if located is None:
             return []
-        source, block = located
+        source, block, switch = located
         where = source.range(block)
         site = Site(file=source.path, line=where.start.line, column=where.start.column)
         lost = trace.params_run_without_grad()
+        if switch is not None:
+            # `set_grad_enabled(phase == "train")` was False at run time: the condition is wrong,
+            # and which condition is right is the user's to say (display-only).
+            message = (
+                f"`{source.code(switch)}` turned gradients off here at run time, so the loss has no grad_fn and "
+                f"backward() crashed ({crash.type}: {crash.message}); check its condition"
+            )
+            return [self.finding(project, site, message, lost, [], blocking=True)]
         candidates = self._candidates(source, block, backward, trace)
         disabling = [item.item for item in block.items if disables_grad(source, item.item)]
         context = source.code(disabling[0]) if disabling else "no_grad"
@@ -98,9 +106,14 @@ class BackwardUnderNoGrad(Rule):
         )
         return [self.finding(project, site, message, lost, candidates, blocking=True)]
 
-    def _locate(self, backward: BackwardFact, project: Project) -> Optional[tuple[SourceFile, cst.With]]:
+    def _locate(
+        self, backward: BackwardFact, project: Project
+    ) -> Optional[tuple[SourceFile, cst.With, Optional[cst.BaseExpression]]]:
+        """The ``with`` block that turned gradients off, and, when it did so through a run-time
+        condition (``set_grad_enabled(phase == "train")``), that call."""
         sites = [backward.site] if backward.site else []
         sites += reversed(backward.no_grad_forwards)
+        switched = None
         for site in sites:
             if site is None or not project.is_editable(site.file):
                 continue
@@ -108,8 +121,15 @@ class BackwardUnderNoGrad(Rule):
             for call in source.nodes_at(site, cst.Call):
                 block = grad_disabling_with(source, call)
                 if block is not None:
-                    return source, block
-        return None
+                    return source, block, None
+                if switched is None and site in backward.no_grad_forwards:
+                    for ancestor in source.ancestors(call):
+                        if isinstance(ancestor, cst.With):
+                            items = [i.item for i in ancestor.items if isinstance(i.item, cst.Call) and source.qualified_names(i.item.func) & GRAD_SWITCH]
+                            if items:
+                                switched = (source, ancestor, items[0])
+                                break
+        return switched
 
     def _candidates(self, source: SourceFile, block: cst.With, backward: BackwardFact, trace: Trace) -> list[Candidate]:
         body = block.body
