@@ -305,3 +305,35 @@ def test_comments_over_the_limit_go_to_the_summary(pull_request: Path, github: F
     assert not [r for r in github.requests if r["path"].endswith("/reviews")]
     [summary] = github.issue_comments
     assert "only in this summary" in summary["body"] and "model.parameters()" in summary["body"]
+
+
+def test_a_comment_with_replies_is_kept(pull_request: Path, github: FakeGitHub) -> None:
+    review()
+    [ours] = github.review_comments
+    github.review_comments.append({"id": 999, "body": "why?", "in_reply_to_id": ours["id"], "user": {"login": "someone"}})
+    (pull_request / "train.py").write_text(BASE)
+    git(pull_request, "commit", "-qam", "fix it")
+    review()
+    assert ours["id"] in {c["id"] for c in github.review_comments}  # a conversation is never deleted
+    assert not [w for w in github.writes() if w[0] == "DELETE"]
+
+
+def test_a_long_summary_is_cut_at_a_line_boundary() -> None:
+    from gradfix.review.bot import MAX_BODY, summary_body
+
+    many = [
+        Finding(path=f"s{i}.py", code="GF016", title="t" * 200, message="m", line=1, params=[], fingerprint=f"{i:016x}", fix=None)
+        for i in range(600)
+    ]
+    body = summary_body(many, set(), lambda f: "https://example.invalid/" + f.path, [])
+    assert len(body) <= MAX_BODY and body.endswith("(cut: the full report is in the job's summary)")
+    assert body.split("\n\n… (cut")[0].splitlines()[-1].startswith("- **GF016**")
+
+
+def test_annotation_properties_are_escaped() -> None:
+    from gradfix.report.formats import github
+
+    report = {"files": [{"path": "a,b:c.py", "findings": [{"code": "GF001", "message": "50%\nnext", "line": 3, "column": 0}]}]}
+    [line] = github(report).splitlines()
+    assert line.startswith("::error title=gradfix (GF001),file=a%2Cb%3Ac.py,line=3,col=1::")
+    assert line.endswith("50%25%0Anext")
