@@ -337,3 +337,14 @@ def test_annotation_properties_are_escaped() -> None:
     [line] = github(report).splitlines()
     assert line.startswith("::error title=gradfix (GF001),file=a%2Cb%3Ac.py,line=3,col=1::")
     assert line.endswith("50%25%0Anext")
+
+
+def test_a_suggestion_too_long_for_a_comment_goes_to_the_summary() -> None:
+    from gradfix.review.bot import plan
+
+    huge = Finding(
+        path="train.py", code="GF002", title="t", message="m", line=1, params=["w"], fingerprint="1" * 16,
+        fix={"verified": True, "diff": "", "suggestion": {"path": "train.py", "start_line": 1, "end_line": 1, "text": "x = 1\n" * 20_000}},
+    )
+    decided = plan([huge], {"train.py": {1}}, [], BOT, "sha", lambda f: "https://example.invalid", 30)
+    assert decided.review is None and "GF002" in decided.summary

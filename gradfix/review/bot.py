@@ -154,10 +154,13 @@ def plan(
         if finding.fingerprint in posted:
             inline.add(finding.fingerprint)
             continue
+        body = comment_body(finding)
+        if len(body) > MAX_BODY:
+            continue  # a suggestion this long cannot be an inline comment; the summary carries it
         if len(comments) >= max_comments:
             overflow.append(finding)
             continue
-        comment: dict[str, Any] = {"path": suggestion["path"], "line": suggestion["end_line"], "side": "RIGHT", "body": comment_body(finding)}
+        comment: dict[str, Any] = {"path": suggestion["path"], "line": suggestion["end_line"], "side": "RIGHT", "body": body}
         if suggestion["start_line"] != suggestion["end_line"]:
             comment.update(start_line=suggestion["start_line"], start_side="RIGHT")
         comments.append(comment)
