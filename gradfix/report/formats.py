@@ -25,6 +25,11 @@ def _results(outcomes: list) -> Iterator[tuple[Report, Result]]:  # type: ignore
                 yield outcome, result
 
 
+def _problems(outcomes: list) -> list:  # type: ignore[type-arg]
+    """The scripts that could not be diagnosed (``repair.Problem``): every format reports them too."""
+    return [o for o in outcomes if not isinstance(o, Report)]
+
+
 def _level(result: Result) -> str:
     return "warning" if result.finding.code in ("GF016",) else "error"
 
@@ -113,11 +118,22 @@ def sarif(outcomes: list) -> str:  # type: ignore[type-arg]
                 ],
             }]
         results.append(entry)
+    # A script that could not be diagnosed is a tool execution notification, not a result: SARIF
+    # viewers then show that the analysis of that file failed instead of showing it as clean.
+    notifications = [
+        {
+            "level": "error",
+            "message": {"text": problem.message},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": diff_path(problem.script)}}}],
+        }
+        for problem in _problems(outcomes)
+    ]
     document = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {"name": "gradfix", "semanticVersion": __version__, "informationUri": "https://github.com/gradfix/gradfix", "rules": rules}},
+            "invocations": [{"executionSuccessful": not notifications, "toolExecutionNotifications": notifications}],
             "results": results,
         }],
     }
@@ -165,6 +181,15 @@ def _diagnostic(report: Report, result: Result) -> dict:
     return diagnostic
 
 
+def _problem_diagnostic(problem: Any) -> dict:
+    # No range: reviewdog shows it on the file (with -filter-mode=file or nofilter), not on a line.
+    return {"message": problem.message, "location": {"path": diff_path(problem.script)}, "severity": "ERROR", "source": {"name": "gradfix"}}
+
+
+def _diagnostics(outcomes: list) -> list:  # type: ignore[type-arg]
+    return [_problem_diagnostic(p) for p in _problems(outcomes)] + [_diagnostic(r, x) for r, x in _results(outcomes)]
+
+
 def _slug(code: str) -> str:
     from gradfix.rules import Rule, all_rules
 
@@ -175,13 +200,13 @@ def _slug(code: str) -> str:
 
 def rdjson(outcomes: list) -> str:  # type: ignore[type-arg]
     return json.dumps(
-        {"source": {"name": "gradfix"}, "severity": "ERROR", "diagnostics": [_diagnostic(r, x) for r, x in _results(outcomes)]},
+        {"source": {"name": "gradfix"}, "severity": "ERROR", "diagnostics": _diagnostics(outcomes)},
         indent=2,
     )
 
 
 def rdjsonl(outcomes: list) -> str:  # type: ignore[type-arg]
-    return "".join(json.dumps(_diagnostic(r, x)) + "\n" for r, x in _results(outcomes))
+    return "".join(json.dumps(diagnostic) + "\n" for diagnostic in _diagnostics(outcomes))
 
 
 def _github(outcomes: list) -> str:  # type: ignore[type-arg]
