@@ -1,4 +1,5 @@
-"""Shared fixtures: a warm sandbox (one per test session) and a helper that runs inline scripts."""
+"""Shared fixtures: a warm sandbox (one per test session), the corpus's cases and their reports
+(each diagnosed once per session), and a helper that runs inline scripts."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Callable
 
 import pytest
 
+from gradfix.findings import Report
+from gradfix.repair import repair
 from gradfix.sandbox import RunResult, Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +21,32 @@ CORPUS = ROOT / "corpus"
 @pytest.fixture(scope="session")
 def sandbox() -> Sandbox:
     return Sandbox([str(ROOT)], steps=3, timeout=60)
+
+
+def faulty_cases() -> list[Path]:
+    """Each faulty corpus case: a script, or a folder's ``train.py`` when the fix spans modules."""
+    cases = []
+    for folder in sorted(p for p in CORPUS.iterdir() if p.is_dir() and p.name != "clean"):
+        for entry in sorted(folder.iterdir()):
+            if entry.is_dir() and (entry / "train.py").exists():
+                cases.append(entry / "train.py")
+            elif entry.suffix == ".py" and not entry.name.endswith(".fixed.py") and not entry.name.startswith("_"):
+                cases.append(entry)
+    return cases
+
+
+@pytest.fixture(scope="session")
+def corpus_report(sandbox: Sandbox) -> Callable[[Path], Report]:
+    """gradfix's report on a corpus script, diagnosed once per session (the golden tests and the
+    schema tests read the same reports)."""
+    reports: dict[Path, Report] = {}
+
+    def report(case: Path) -> Report:
+        if case not in reports:
+            reports[case] = repair(str(case), [], sandbox)
+        return reports[case]
+
+    return report
 
 
 @pytest.fixture

@@ -5,30 +5,19 @@ look-alike gives no finding."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
 from gradfix.edits import apply_edits
-from gradfix.findings import Applicability
-from gradfix.repair import repair
+from gradfix.findings import Applicability, Report
 from gradfix.rules import all_rules
 from gradfix.sandbox import Sandbox
 
-from conftest import CORPUS
+from conftest import CORPUS, faulty_cases
 
 RULE_OF_FOLDER = {rule.slug: rule.code for rule in all_rules()}
 DISPLAY_ONLY = {rule.slug for rule in all_rules() if rule.applicability is Applicability.DISPLAY_ONLY}
-
-
-def faulty_cases() -> list[Path]:
-    cases = []
-    for folder in sorted(p for p in CORPUS.iterdir() if p.is_dir() and p.name != "clean"):
-        for entry in sorted(folder.iterdir()):
-            if entry.is_dir() and (entry / "train.py").exists():
-                cases.append(entry / "train.py")
-            elif entry.suffix == ".py" and not entry.name.endswith(".fixed.py") and not entry.name.startswith("_"):
-                cases.append(entry)
-    return cases
 
 
 def expected_files(case: Path) -> dict[str, str]:
@@ -53,9 +42,9 @@ def folder_of(case: Path) -> str:
 
 
 @pytest.mark.parametrize("case", [c for c in faulty_cases() if folder_of(c) in DISPLAY_ONLY], ids=case_id)
-def test_display_only_rule_explains_and_changes_nothing(case: Path, sandbox: Sandbox) -> None:
+def test_display_only_rule_explains_and_changes_nothing(case: Path, corpus_report: Callable[[Path], Report]) -> None:
     assert not expected_files(case), "display-only rules have no .fixed.py"
-    report = repair(str(case), [], sandbox)
+    report = corpus_report(case)
     code = RULE_OF_FOLDER[folder_of(case)]
     [result] = [r for r in report.results if r.finding.code == code]
     assert result.fix is None and not result.finding.candidates
@@ -63,10 +52,10 @@ def test_display_only_rule_explains_and_changes_nothing(case: Path, sandbox: San
 
 
 @pytest.mark.parametrize("case", [c for c in faulty_cases() if folder_of(c) not in DISPLAY_ONLY], ids=case_id)
-def test_fix_matches_hand_written_and_trains(case: Path, sandbox: Sandbox) -> None:
+def test_fix_matches_hand_written_and_trains(case: Path, sandbox: Sandbox, corpus_report: Callable[[Path], Report]) -> None:
     expected = expected_files(case)
     assert expected, f"{case_id(case)} has no hand-written .fixed.py"
-    report = repair(str(case), [], sandbox)
+    report = corpus_report(case)
 
     assert report.results, "gradfix found nothing"
     unfixed = [(r.finding.code, r.finding.message, r.rejected, r.note) for r in report.results if r.fix is None]
@@ -102,8 +91,8 @@ CLEAN = sorted((CORPUS / "clean").glob("*.py"))
 
 
 @pytest.mark.parametrize("script", CLEAN, ids=lambda p: p.name)
-def test_clean_script_gives_no_finding(script: Path, sandbox: Sandbox) -> None:
-    report = repair(str(script), [], sandbox)
+def test_clean_script_gives_no_finding(script: Path, corpus_report: Callable[[Path], Report]) -> None:
+    report = corpus_report(script)
     assert [(r.finding.code, r.finding.message) for r in report.results] == []
     assert "stops with" not in report.final_state
 

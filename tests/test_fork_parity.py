@@ -3,14 +3,12 @@ on every script of the corpus."""
 
 from __future__ import annotations
 
-
 from gradfix.project import Project, find_root
 from gradfix.repair import diagnose
 from gradfix.rules import all_rules
 from gradfix.sandbox import Sandbox
 
-from conftest import CORPUS, ROOT
-from test_corpus import faulty_cases
+from conftest import CORPUS, ROOT, faulty_cases
 
 SCRIPTS = faulty_cases() + sorted((CORPUS / "clean").glob("*.py"))
 
