@@ -48,6 +48,18 @@ class BadSource(Exception):
     """The file cannot be diagnosed as it is (not UTF-8, not Python, ...)."""
 
 
+def _syntax_error(text: str, path: str, error: cst.ParserSyntaxError) -> str:
+    """Python's own message where it has one: it is what the user sees when they run the script,
+    and libcst's parser only lists the tokens it expected. Compiling does not run the code."""
+    try:
+        compile(text, path, "exec", dont_inherit=True)
+    except SyntaxError as python:
+        return f"syntax error at line {python.lineno}: {python.msg}"
+    except ValueError:  # null bytes
+        pass
+    return f"libcst cannot parse line {error.raw_line}: {error.message}"
+
+
 class SourceFile:
     def __init__(self, path: str, text: str):
         self.path = path
@@ -56,7 +68,7 @@ class SourceFile:
         try:
             parsed = cst.parse_module(text)
         except cst.ParserSyntaxError as error:
-            raise BadSource(f"syntax error at line {error.raw_line}: {error.message}") from None
+            raise BadSource(_syntax_error(text, path, error)) from None
         self.wrapper = MetadataWrapper(parsed)
         self.module = self.wrapper.module
 

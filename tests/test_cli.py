@@ -161,7 +161,8 @@ BAD_INPUTS = {
     "missing": (None, "no such file"),
     "directory": ("<dir>", "no training scripts found"),
     "notes.txt": ("import torch\n", "not a Python file"),
-    "syntax.py": ("import torch\ndef broken(:\n", "syntax error"),
+    "syntax.py": ("import torch\ndef broken(:\n", "syntax error at line 2: invalid syntax"),  # Python's words
+    "unclosed.py": ("import torch\nx = (1,\n", "syntax error at line 2: '(' was never closed"),
     "latin1.py": (b"import torch\n# caf\xe9\n", "not UTF-8"),
     "empty.py": ("", "empty"),
     "no_torch.py": ("print('hello')\n", "nothing to diagnose"),
