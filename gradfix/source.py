@@ -175,6 +175,23 @@ class SourceFile:
             if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and where.start.line == line
         ]
 
+    def bound_once(self, name: cst.Name) -> Optional[tuple[cst.Assign, int]]:
+        """For a name assigned exactly once in its scope, by a plain ``name = value``: that
+        assignment, and how many times the scope reads the name."""
+        scope = self.scopes.get(name)
+        if scope is None:
+            return None
+        assignments = list(scope.assignments[name.value])
+        if len(assignments) != 1:
+            return None
+        node = assignments[0].node
+        assign = self.parent(node) if isinstance(node, cst.Name) else None
+        while assign is not None and isinstance(assign, cst.AssignTarget):
+            assign = self.parent(assign)
+        if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+            return None
+        return assign, len(scope.accesses[name.value])
+
     def assigned_value(self, line: int, attr: str) -> Optional[cst.BaseExpression]:
         """The value of ``<x>.<attr> = value`` on a line."""
         for statement in self.statements_on_line(line):

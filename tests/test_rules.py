@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+import pytest
 
 from gradfix.project import Project
 from gradfix.repair import repair
@@ -310,3 +311,20 @@ def test_gf002_explains_a_run_time_condition_that_turned_gradients_off(write_scr
     """)
     assert result.finding.code == "GF002" and result.fix is None
     assert '`torch.set_grad_enabled(phase == "train")` turned gradients off' in result.finding.message
+
+
+def test_gf001_a_params_list_the_script_fills_is_not_replaced(write_script) -> None:  # type: ignore[no-untyped-def]
+    # The name filter matched nothing: which parameters were meant is the user's call, not ours.
+    from gradfix.repair import ScriptProblem
+
+    with pytest.raises(ScriptProblem, match="empty parameter list"):
+        findings(write_script, """
+            import torch
+            from torch import nn
+            model = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 1))
+            params = []
+            for name, p in model.named_parameters():
+                if name.startswith("head."):
+                    params.append(p)
+            optimizer = torch.optim.SGD(params, lr=0.1)
+        """)

@@ -1,6 +1,9 @@
-"""GF001: an optimizer built with an empty parameter list (``optim.SGD([], lr=0.01)``).
+"""GF001: an optimizer built with an empty parameter list (``optim.SGD([], lr=0.01)``, or a
+``params = []`` that nothing fills), or with a generator that was already used up
+(``params = model.parameters()``, then ``sum(p.numel() for p in params)``).
 
-torch raises ``ValueError: optimizer got an empty parameter list``. The fix passes
+torch raises ``ValueError: optimizer got an empty parameter list``. The used-up generator becomes a
+``list(...)``, which every reader can go through. For an empty list, the fix passes
 ``<model>.parameters()``, where ``<model>`` is a name that the crashed frame really bound to an
 ``nn.Module`` (read from the Trace, never guessed). With several candidates (a GAN's G and D) the
 one no optimizer holds yet, and whose name fits the optimizer's, is tried first; the re-run decides.
@@ -17,34 +20,43 @@ from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_l
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.sandbox import RunResult
+from gradfix.source import SourceFile
 from gradfix.trace import ModuleFact, Trace
 from gradfix.verify import judge
 
 _OPTIMIZER_WORDS = {"opt", "optim", "optimizer", "optimiser", "solver"}
 
 
-def _empty_params_arg(call: cst.Call) -> Optional[cst.BaseExpression]:
-    """The expression passed as ``params`` when it is a literal empty collection."""
-    chosen = None
+def _params_arg(call: cst.Call) -> Optional[cst.BaseExpression]:
+    """The expression passed as ``params``."""
     for index, arg in enumerate(call.args):
         if arg.keyword is not None and arg.keyword.value == "params":
-            chosen = arg
-            break
-        if index == 0 and arg.keyword is None and not arg.star:
-            chosen = arg
-    if chosen is None:
-        return None
-    value = chosen.value
-    if isinstance(value, (cst.List, cst.Tuple)) and not value.elements:
-        return value
-    if (
-        isinstance(value, cst.Call)
-        and isinstance(value.func, cst.Name)
-        and value.func.value in ("list", "tuple")
-        and not value.args
-    ):
-        return value
+            return arg.value
+    if call.args and call.args[0].keyword is None and not call.args[0].star:
+        return call.args[0].value
     return None
+
+
+def _is_empty_literal(value: cst.BaseExpression) -> bool:
+    if isinstance(value, (cst.List, cst.Tuple)) and not value.elements:
+        return True
+    return isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in ("list", "tuple") and not value.args
+
+
+# Expressions that give a one-shot iterator: a second pass over one sees nothing.
+_ONE_SHOT_METHODS = {"parameters", "named_parameters"}
+_ONE_SHOT_FUNCTIONS = {"filter", "map", "iter", "itertools.chain", "itertools.chain.from_iterable"}
+
+
+def _is_one_shot(source: SourceFile, value: cst.BaseExpression) -> bool:
+    if isinstance(value, cst.GeneratorExp):
+        return True
+    if not isinstance(value, cst.Call):
+        return False
+    if isinstance(value.func, cst.Attribute) and value.func.attr.value in _ONE_SHOT_METHODS:
+        return True
+    names = source.qualified_names(value.func)
+    return bool({n.replace("builtins.", "") for n in names} & _ONE_SHOT_FUNCTIONS)
 
 
 def _words(name: str) -> set[str]:
@@ -70,6 +82,10 @@ def _assigned_name(source, call: cst.Call) -> str:  # type: ignore[no-untyped-de
     return ""
 
 
+def _unheld(trace: Trace, modules: list[tuple[str, ModuleFact]]) -> list[str]:
+    return [p.name for _, module in modules for p in trace.params_of(module.id) if p.requires_grad and not p.optimizers]
+
+
 class EmptyOptimizer(Rule):
     code = "GF001"
     title = "optimizer built with an empty parameter list"
@@ -82,29 +98,57 @@ class EmptyOptimizer(Rule):
         if not project.is_editable(crash.site.file):
             return []
         source = project.source(crash.site.file)
-        empty = None
-        call = None
-        for node in source.nodes_at(crash.site, cst.Call):
-            empty = _empty_params_arg(node)
-            if empty is not None:
-                call = node
-                break
-        if call is None or empty is None:
-            return []  # built from an expression that happened to be empty (e.g. all frozen): not ours
+        for call in source.nodes_at(crash.site, cst.Call):
+            given = _params_arg(call)
+            if given is None:
+                continue
+            if _is_empty_literal(given):
+                return [self._empty(trace, project, source, call, given, through_name=False)]
+            bound = source.bound_once(given) if isinstance(given, cst.Name) else None
+            if bound is None:
+                continue
+            assign, reads = bound
+            if _is_empty_literal(assign.value) and reads == 1:
+                # `params = []` and nothing ever fills it: the same as passing [] itself.
+                return [self._empty(trace, project, source, call, assign.value, through_name=True)]
+            if _is_one_shot(source, assign.value) and reads > 1:
+                return [self._used_up(trace, project, source, given, assign)]
+        return []  # built from an expression that happened to be empty (e.g. all frozen): not ours
 
+    def _used_up(self, trace: Trace, project: Project, source: SourceFile, given: cst.Name, assign: cst.Assign) -> Finding:
+        """``params = model.parameters()`` read once before the optimizer reads it: the first
+        pass consumed the generator. Materialising it keeps every reader's intent."""
+        assert trace.crash is not None and trace.crash.site is not None
+        value = source.code(assign.value)
+        wrapped = f"list{value}" if isinstance(assign.value, cst.GeneratorExp) and value.startswith("(") else f"list({value})"
+        replacement = cst.parse_expression(wrapped, config=source.module.config_for_parsing)
+        candidate = self.candidate(
+            f"make {given.value} a list, so that every reader sees all the parameters",
+            source.path,
+            [source.replace_node(assign.value, replacement)],
+        )
+        message = (
+            f"the script crashed: the optimizer got an empty parameter list; {given.value} = {value} is a one-shot "
+            f"iterator, and it was already consumed before the optimizer read it"
+        )
+        unheld = _unheld(trace, self._candidates(trace, trace.crash.scope_modules, ""))
+        return self.finding(project, trace.crash.site, message, unheld, [candidate], blocking=True)
+
+    def _empty(
+        self, trace: Trace, project: Project, source: SourceFile, call: cst.Call, empty: cst.BaseExpression, through_name: bool
+    ) -> Finding:
+        crash = trace.crash
+        assert crash is not None and crash.site is not None
         optimizer_name = _assigned_name(source, call)
         modules = self._candidates(trace, crash.scope_modules, optimizer_name)
-        unheld = [
-            p.name
-            for _, module in modules
-            for p in trace.params_of(module.id)
-            if p.requires_grad and not p.optimizers
-        ]
+        unheld = _unheld(trace, modules)
         candidates = []
         for name, module in modules:
-            replacement = cst.parse_expression(f"{name}.parameters()", config=source.module.config_for_parsing)
+            # A name keeps a list: a generator bound to it would be empty for its second reader.
+            text = f"list({name}.parameters())" if through_name else f"{name}.parameters()"
+            replacement = cst.parse_expression(text, config=source.module.config_for_parsing)
             candidates.append(
-                self.candidate(f"pass {name}.parameters() to the optimizer", source.path, [source.replace_node(empty, replacement)], [p.name for p in trace.params_of(module.id) if p.requires_grad])
+                self.candidate(f"pass {text} to the optimizer", source.path, [source.replace_node(empty, replacement)], [p.name for p in trace.params_of(module.id) if p.requires_grad])
             )
         if len(modules) > 1:
             # An autoencoder's encoder and decoder trained by one optimizer: both, together.
@@ -119,7 +163,7 @@ class EmptyOptimizer(Rule):
         else:
             why = "no nn.Module with trainable parameters is bound to a name where the optimizer is built"
         message = f"the script crashed: {crash.type}: {crash.message}; {why}"
-        return [self.finding(project, crash.site, message, unheld, candidates, blocking=True)]
+        return self.finding(project, crash.site, message, unheld, candidates, blocking=True)
 
     def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
         verdict = judge(finding, candidate, before, run)

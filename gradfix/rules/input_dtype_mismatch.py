@@ -116,21 +116,13 @@ class InputDtypeMismatch(Rule):
     ) -> Optional[tuple[cst.BaseExpression, cst.BaseExpression]]:
         """For a name bound once, in this scope, to ``torch.tensor(..., dtype=torch.int32)``:
         the dtype node and its replacement. Only an explicit dtype is changed, never added."""
-        if not isinstance(argument, cst.Name):
+        bound = source.bound_once(argument) if isinstance(argument, cst.Name) else None
+        if bound is None:
             return None
-        scope = source.scopes.get(argument)
-        if scope is None:
-            return None
-        assignments = [a for a in scope.assignments[argument.value]]
-        if len(assignments) != 1:
-            return None
-        if len(scope.accesses[argument.value]) != 1:
+        assign, reads = bound
+        if reads != 1:
             return None  # used elsewhere too (indices, bincount): changing its dtype would break that
-        node = assignments[0].node
-        assign = source.parent(node) if isinstance(node, cst.Name) else None
-        while assign is not None and isinstance(assign, cst.AssignTarget):
-            assign = source.parent(assign)
-        if not isinstance(assign, cst.Assign) or not isinstance(assign.value, cst.Call):
+        if not isinstance(assign.value, cst.Call):
             return None
         if not source.qualified_names(assign.value.func) & TENSOR_FACTORIES:
             return None
