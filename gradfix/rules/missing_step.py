@@ -14,7 +14,8 @@ import libcst as cst
 from gradfix.findings import Applicability, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.trace import Trace
+from gradfix.source import SourceFile, descendants
+from gradfix.trace import Site, Trace
 
 
 class MissingStep(Rule):
@@ -35,6 +36,10 @@ class MissingStep(Rule):
         statement = source.statement_of(calls[0]) if calls else None
         if not isinstance(statement, cst.SimpleStatementLine):
             return []
+        held = [p for o in trace.optimizers for p in o.params]
+        written = self._steps_in_code(source, set(backward.scope_optimizers))
+        if written:
+            return [self._never_ran(trace, project, source, written[0], held)]
         reached = set(backward.reached)
         # Optimizers holding what this backward reaches come first; the re-run decides.
         ranked = sorted(
@@ -47,9 +52,38 @@ class MissingStep(Rule):
             self.candidate(f"call {name}.step() after backward()", source.path, [source.insert_lines(end_line + 1, f"{indent}{name}.step()\n")], [p for p in trace.optimizers[index].params if p in reached] or None)
             for name, index in ranked
         ]
-        held = [p for o in trace.optimizers for p in o.params]
         message = (
             f"backward() ran {len(trace.backwards)} time(s) but no optimizer.step() did; "
             f"{short_list(held)} receive gradients and never change"
         )
         return [self.finding(project, backward.site, message, held, candidates)]
+
+    @staticmethod
+    def _steps_in_code(source: SourceFile, names: set[str]) -> list[cst.Call]:
+        """``<optimizer>.step()`` calls written in the file, for the names bound where backward ran."""
+        return [
+            call
+            for call in descendants(source.module, cst.Call)
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "step" and source.code(call.func.value) in names
+        ]
+
+    def _never_ran(self, trace: Trace, project: Project, source: SourceFile, step: cst.Call, held: list[str]) -> Finding:
+        """The step is written but never ran: its condition was never true, or its branch never
+        reached. Inserting another step would change the schedule the author wrote (an
+        accumulation would then step every batch), so gradfix explains and leaves the fix to them."""
+        condition = next((a for a in source.ancestors(step) if isinstance(a, (cst.If, cst.While))), None)
+        anchor = condition if condition is not None else step
+        start = source.range(anchor).start
+        line_text = source.text[source.lines.line_start(start.line) : source.lines.line_end(start.line)]
+        site = Site(source.path, start.line, len(line_text[: start.column].encode("utf-8")))
+        watched = (
+            f"the first {len(trace.backwards)} backward passes (gradfix stopped the run there)"
+            if trace.stopped_early
+            else f"all {len(trace.backwards)} backward passes"
+        )
+        where = f"under `{'if' if isinstance(condition, cst.If) else 'while'} {source.code(condition.test)}`, which was never true in {watched}" if condition is not None else f"where none of {watched} led"
+        message = (
+            f"{source.code(step)} at line {source.range(step).start.line} never ran: it sits {where}; "
+            f"{short_list(held)} receive gradients and never change"
+        )
+        return self.finding(project, site, message, held)
