@@ -91,6 +91,7 @@ def check_script(path: str) -> SourceFile:
     check_path(path)
     try:
         source = SourceFile.read(path)
+        source.check_syntax()
     except BadSource as error:
         raise ScriptProblem(f"{shown}: {error}") from None
     if not source.text.strip():
@@ -125,6 +126,8 @@ def diagnose(
     for rule in rules:
         try:
             found = rule.check(trace, project)
+        except BadSource as error:  # Python runs the file, but libcst cannot parse it: nothing to edit
+            raise ScriptProblem(f"{os.path.relpath(error.path) if error.path else trace.script}: {error}") from None
         except Exception as error:  # a bug in one rule must not cost the user the others
             print(f"gradfix: rule {rule.code} failed ({type(error).__name__}: {error}); its findings are skipped. "
                   "This is a bug in gradfix: please report it.", file=sys.stderr)

@@ -7,6 +7,7 @@ as an :class:`~gradfix.edits.Edit` on the text as it is on disk.
 
 from __future__ import annotations
 
+import ast
 import re
 from functools import cached_property
 from typing import Iterator, Optional, TypeVar, Union
@@ -47,12 +48,16 @@ def descendants(node: cst.CSTNode, kind: type[N]) -> list[N]:
 class BadSource(Exception):
     """The file cannot be diagnosed as it is (not UTF-8, not Python, ...)."""
 
+    def __init__(self, message: str, path: str = ""):
+        super().__init__(message)
+        self.path = path
+
 
 def _syntax_error(text: str, path: str, error: cst.ParserSyntaxError) -> str:
     """Python's own message where it has one: it is what the user sees when they run the script,
     and libcst's parser only lists the tokens it expected. Compiling does not run the code."""
     try:
-        compile(text, path, "exec", dont_inherit=True)
+        compile(text, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as python:
         return f"syntax error at line {python.lineno}: {python.msg}"
     except ValueError:  # null bytes
@@ -61,16 +66,35 @@ def _syntax_error(text: str, path: str, error: cst.ParserSyntaxError) -> str:
 
 
 class SourceFile:
+    """A file's text, and its libcst tree with metadata, parsed when a rule first asks for it
+    (most scripts of a batch are clean, and no rule needs their tree)."""
+
     def __init__(self, path: str, text: str):
         self.path = path
         self.text = text
         self.lines = Text(text)
+
+    def check_syntax(self) -> None:
+        """Python's own verdict on the syntax, without building a libcst tree."""
         try:
-            parsed = cst.parse_module(text)
+            compile(self.text, self.path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        except SyntaxError as error:
+            raise BadSource(f"syntax error at line {error.lineno}: {error.msg}") from None
+        except ValueError:  # null bytes (Python 3.11): libcst's parser says where
+            self.wrapper
+
+    @cached_property
+    def wrapper(self) -> MetadataWrapper:
+        try:
+            parsed = cst.parse_module(self.text)
         except cst.ParserSyntaxError as error:
-            raise BadSource(_syntax_error(text, path, error)) from None
-        self.wrapper = MetadataWrapper(parsed)
-        self.module = self.wrapper.module
+            raise BadSource(_syntax_error(self.text, self.path, error), self.path) from None
+        # The tree is this object's alone: MetadataWrapper's defensive deep copy would only cost time.
+        return MetadataWrapper(parsed, unsafe_skip_copy=True)
+
+    @property
+    def module(self) -> cst.Module:
+        return self.wrapper.module
 
     @classmethod
     def read(cls, path: str) -> "SourceFile":

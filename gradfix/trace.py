@@ -8,6 +8,7 @@ about how to fix anything. Parameters are identified by the name a user would wr
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -221,17 +222,18 @@ class Trace:
         return _build(cls, json.loads(text))
 
 
-def _build(kind: Any, data: Any) -> Any:
-    """Rebuild nested dataclasses from the dicts that ``dataclasses.asdict`` produced."""
+@functools.lru_cache(maxsize=None)
+def _fields(kind: Any) -> tuple[tuple[str, Any], ...]:
+    # get_type_hints evaluates the annotations anew on every call: once per class, not per object.
     import typing
 
     hints = typing.get_type_hints(kind)
-    values = {}
-    for f in dataclasses.fields(kind):
-        if f.name not in data:
-            continue
-        values[f.name] = _convert(hints[f.name], data[f.name])
-    return kind(**values)
+    return tuple((f.name, hints[f.name]) for f in dataclasses.fields(kind))
+
+
+def _build(kind: Any, data: Any) -> Any:
+    """Rebuild nested dataclasses from the dicts that ``dataclasses.asdict`` produced."""
+    return kind(**{name: _convert(hint, data[name]) for name, hint in _fields(kind) if name in data})
 
 
 def _convert(hint: Any, value: Any) -> Any:
