@@ -38,7 +38,12 @@ class AccidentalFreeze(Rule):
             params = trace.params_of(module.id)
             # A later attempt to unfreeze them (even a misspelt one) shows the freeze is a schedule.
             retried = {t.name for t in trace.typos}
-            frozen = [p for p in params if p.frozen_at and not p.requires_grad and p.name not in retried]
+            # A parameter that got a gradient or changed was trained at some point: its freeze is a
+            # phase (a GAN's discriminator held still during the generator's step), not an accident.
+            frozen = [
+                p for p in params
+                if p.frozen_at and not p.requires_grad and p.name not in retried and not p.got_grad and not p.changed
+            ]
             if not frozen:
                 continue
             tree = {module.id, *module.children}
