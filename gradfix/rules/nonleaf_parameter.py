@@ -36,6 +36,10 @@ def _keyword(name: str, value: cst.BaseExpression) -> cst.Arg:
     )
 
 
+def _is_move(value: Optional[cst.BaseExpression]) -> bool:
+    return isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _MOVES
+
+
 class NonLeafParameter(Rule):
     code = "GF005"
     title = "trainable tensor is not a leaf (moved after requires_grad)"
@@ -54,6 +58,8 @@ class NonLeafParameter(Rule):
                 continue
             source = project.source(attribute.site.file)
             value = source.assigned_value(attribute.site.line, attribute.attr)
+            if not _is_move(value):
+                continue  # a result kept on self (an attention map, a weight-norm weight) is no parameter
             edit = self._rewrite(source, value) if value is not None else None
             name = f"{attribute.owner_name}.{attribute.attr}"
             candidates = [self._candidate(source, [edit])] if edit else []
@@ -85,12 +91,16 @@ class NonLeafParameter(Rule):
                     edits.append(edit)
                     names.append(source.code(element))
         candidates = [self._candidate(source, edits)] if edits else []
-        message = f"the script crashed: {crash}; {short_list(names) or 'a tensor'} were moved after requires_grad=True"
+        subject = f"{short_list(names)} {'is' if len(names) == 1 else 'are'}" if names else "a tensor given to it is"
+        message = (
+            f"the script crashed: {crash}; {subject} computed from a tensor after requires_grad=True was set "
+            "(by a move, a cast or arithmetic), so the optimizer cannot update it"
+        )
         return [self.finding(project, site, message, names, candidates, blocking=True)]
 
     def _candidate(self, source: SourceFile, edits: list[Edit]) -> Candidate:
         return Candidate(
-            description="create the tensor on its device/dtype, then make it trainable",
+            description="make the tensor on its device and dtype (and scale it) first, then make it trainable",
             patches=[Patch(source.path, sorted(edits, key=lambda e: e.start))],
             applicability=self.applicability,
         )
@@ -117,7 +127,10 @@ class NonLeafParameter(Rule):
         return values[0] if len(values) == 1 else None
 
     def _rewrite(self, source: SourceFile, value: cst.BaseExpression) -> Optional[Edit]:
-        """``factory(..., requires_grad=True).move(x)`` or ``Parameter(t).move(x)``, rewritten."""
+        """``factory(..., requires_grad=True).move(x)`` or ``Parameter(t).move(x)``, rewritten; or
+        ``factory(..., requires_grad=True) * 0.01``, scaled first and made trainable after."""
+        if isinstance(value, cst.BinaryOperation):
+            return self._scale_first(source, value)
         if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)):
             return None
         move = value.func.attr.value
@@ -144,6 +157,25 @@ class NonLeafParameter(Rule):
         comma = args[position - 1].comma if position else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
         added = [a.with_changes(comma=comma) for a in added]
         return source.replace_node(value, inner.with_changes(args=[*args[:position], *added, *args[position:]]))
+
+    @staticmethod
+    def _scale_first(source: SourceFile, value: cst.BinaryOperation) -> Optional[Edit]:
+        """``torch.randn(20, 4, requires_grad=True) * 0.01`` -> ``(torch.randn(20, 4) * 0.01).requires_grad_()``."""
+        for side in ("left", "right"):
+            factory = getattr(value, side)
+            if not isinstance(factory, cst.Call) or not source.qualified_names(factory.func) & TENSOR_FACTORIES:
+                continue
+            args = list(factory.args)
+            flag = next((i for i, a in enumerate(args) if a.keyword is not None and a.keyword.value == "requires_grad"), None)
+            if flag is None or not (isinstance(args[flag].value, cst.Name) and args[flag].value.value == "True"):
+                continue
+            del args[flag]
+            if args and flag == len(args):  # the flag was last: its predecessor's comma goes too
+                args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            computed = value.with_changes(**{side: factory.with_changes(args=args)})
+            computed = computed.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+            return source.replace_node(value, cst.Call(func=cst.Attribute(value=computed, attr=cst.Name("requires_grad_"))))
+        return None
 
     @staticmethod
     def _keywords(source: SourceFile, move: str, args: tuple) -> Optional[list[cst.Arg]]:  # type: ignore[type-arg]
