@@ -105,9 +105,11 @@ def check_run(shown: str, run: RunResult, timeout: float) -> None:
     if run.probe_error:
         raise ScriptProblem(f"{shown}: gradfix could not observe the run: {run.probe_error}")
     trained = bool(trace.optimizers or trace.backwards)
-    if trace.timed_out and not trained:
+    if trace.timed_out and not trace.backwards:
+        # With no backward, nothing about gradients was seen: "no problem found" would be a lie.
+        built = "it built an optimizer but ran" if trace.optimizers else "no optimizer and"
         raise ScriptProblem(
-            f"{shown}: no optimizer or backward() within {timeout:g} s; "
+            f"{shown}: {built} no backward() within {timeout:g} s; "
             "the script may wait for input or hang (raise --timeout if it is just slow)"
         )
     crash = trace.crash
@@ -319,7 +321,7 @@ def _final_state(trace: Trace, fixed: bool) -> str:
     subject = "with the fixes, the script" if fixed else "the script"
     if trace.crash is not None:
         return f"{subject} stops with {describe_crash(trace.crash)}"
-    if trace.timed_out:
-        return f"{subject} was stopped at the time limit after {trace.steps} optimizer steps"
     steps = f"{trace.steps} optimizer step{'s' if trace.steps != 1 else ''}"
+    if trace.timed_out:
+        return f"{subject} was stopped at the time limit after {steps}"
     return f"{subject} ran {steps}" + (" (stopped early by gradfix)" if trace.stopped_early else " to its end")

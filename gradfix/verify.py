@@ -54,7 +54,11 @@ def judge(finding: Finding, candidate: Candidate, before: Trace, run: RunResult)
         stale = [n for n in claimed if not ((p := after.param(n)) and p.changed)]
         if stale:
             return Verdict(False, f"{short_list(stale)} receive gradients but never change after optimizer.step()")
-        return Verdict(True, f"{short_list(trained)} now receive gradients and change after optimizer.step()", trained)
+        return Verdict(True, f"{short_list(trained)} now {_receive(trained)} gradients and {'changes' if len(trained) == 1 else 'change'} after optimizer.step()", trained)
     if not trained:
         return Verdict(True, "the script now runs to the end")
-    return Verdict(True, f"{short_list(trained)} now receive gradients (the script steps no optimizer)", trained)
+    return Verdict(True, f"{short_list(trained)} now {_receive(trained)} gradients (the script steps no optimizer)", trained)
+
+
+def _receive(names: list[str]) -> str:
+    return "receives" if len(names) == 1 else "receive"

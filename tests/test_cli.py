@@ -167,6 +167,10 @@ BAD_INPUTS = {
     "empty.py": ("", "empty"),
     "no_torch.py": ("print('hello')\n", "nothing to diagnose"),
     "hangs.py": ("import torch, time\nwhile True:\n    time.sleep(0.01)\n", "hang"),
+    "hangs_after_optimizer.py": (
+        "import torch, time\nm = torch.nn.Linear(2, 1)\nopt = torch.optim.SGD(m.parameters(), lr=0.1)\nwhile True:\n    time.sleep(0.01)\n",
+        "built an optimizer but ran no backward() within 2 s",
+    ),
     "needs_args.py": (
         "import argparse, torch\np = argparse.ArgumentParser()\np.add_argument('--data', required=True)\np.parse_args()\n",
         "needs arguments",
