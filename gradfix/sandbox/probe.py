@@ -444,7 +444,10 @@ class Probe:
             for held, fact in probe.optimizers:
                 if held is optimizer:
                     fact.steps += 1
-            if sum(f.steps for _, f in probe.optimizers) >= probe.max_steps:
+            total = sum(f.steps for _, f in probe.optimizers)
+            # Each optimizer gets its first step before the stop (a WGAN's generator steps once per
+            # five critic steps; stopping before would make its training look broken), up to a bound.
+            if total >= probe.max_steps and (all(f.steps for _, f in probe.optimizers) or total >= probe.max_steps * 8):
                 probe.stop(stopped_early=True)
 
         optimizer_module.register_optimizer_step_post_hook(after_step)
