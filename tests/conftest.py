@@ -35,6 +35,12 @@ def faulty_cases() -> list[Path]:
     return cases
 
 
+def clean_cases() -> list[Path]:
+    """Correct look-alikes: scripts, and folders whose ``train.py`` imports the model from a sibling."""
+    clean = CORPUS / "clean"
+    return sorted(clean.glob("*.py")) + sorted(clean.glob("*/train.py"))
+
+
 @pytest.fixture(scope="session")
 def corpus_report(sandbox: Sandbox) -> Callable[[Path], Report]:
     """gradfix's report on a corpus script, diagnosed once per session (the golden tests and the

@@ -14,7 +14,7 @@ from gradfix.findings import Applicability, Report
 from gradfix.rules import all_rules
 from gradfix.sandbox import Sandbox
 
-from conftest import CORPUS, faulty_cases
+from conftest import CORPUS, clean_cases, faulty_cases
 
 RULE_OF_FOLDER = {rule.slug: rule.code for rule in all_rules()}
 DISPLAY_ONLY = {rule.slug for rule in all_rules() if rule.applicability is Applicability.DISPLAY_ONLY}
@@ -93,10 +93,10 @@ def test_fix_matches_hand_written_and_trains(case: Path, sandbox: Sandbox, corpu
         assert [p.name for p in trainable if p.optimizers and not p.changed] == []
 
 
-CLEAN = sorted((CORPUS / "clean").glob("*.py"))
+CLEAN = clean_cases()
 
 
-@pytest.mark.parametrize("script", CLEAN, ids=lambda p: p.name)
+@pytest.mark.parametrize("script", CLEAN, ids=lambda p: str(p.relative_to(CORPUS / "clean")))
 def test_clean_script_gives_no_finding(script: Path, corpus_report: Callable[[Path], Report]) -> None:
     report = corpus_report(script)
     assert [(r.finding.code, r.finding.message) for r in report.results] == []

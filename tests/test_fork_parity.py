@@ -8,9 +8,9 @@ from gradfix.repair import diagnose
 from gradfix.rules import all_rules
 from gradfix.sandbox import Sandbox
 
-from conftest import CORPUS, ROOT, faulty_cases
+from conftest import CORPUS, ROOT, clean_cases, faulty_cases
 
-SCRIPTS = faulty_cases() + sorted((CORPUS / "clean").glob("*.py"))
+SCRIPTS = faulty_cases() + clean_cases()
 
 
 def findings_of(sandbox: Sandbox) -> dict[str, list[tuple]]:  # type: ignore[type-arg]

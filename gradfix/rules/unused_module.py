@@ -1,9 +1,10 @@
 """GF016: a submodule defined in ``__init__`` and never used.
 
-``self.fc_extra = nn.Linear(...)`` that nothing else in the class (or the script) refers to never
-runs, so its parameters never receive a gradient. gradfix cannot know what the layer was meant to
-do, so it only explains: it says where the layer is defined (display-only, no automatic fix). A
-head used only in another method (``predict``) is referenced, and is not flagged.
+``self.fc_extra = nn.Linear(...)`` that nothing else refers to (in its file, the script, or the
+files backward runs from) never runs, so its parameters never receive a gradient. gradfix cannot
+know what the layer was meant to do, so it only explains: it says where the layer is defined
+(display-only, no automatic fix). A head used only in another method (``predict``), or only by a
+later stage of the script, is referenced, and is not flagged.
 """
 
 from __future__ import annotations
@@ -37,7 +38,14 @@ class UnusedModule(Rule):
             params = [p.name for p in trace.params if p.name.startswith(f"{child.path}.") and not p.reached]
             if not params or not project.is_editable(attribute.site.file):
                 continue
-            if self._referenced(project, attribute.site.file, attribute.attr, attribute.site.line):
+            # The module's own file, the script and every file backward ran from: a layer used
+            # only by a later stage of the script (which the early stop cut off) is referenced there.
+            files = {attribute.site.file, trace.script, *(b.site.file for b in trace.backwards if b.site is not None)}
+            if any(
+                self._referenced(project, path, attribute.attr, attribute.site.line if path == attribute.site.file else 0)
+                for path in sorted(files)
+                if project.is_editable(path)
+            ):
                 continue
             message = (
                 f"`{child.path}` is defined here but never used: it never runs, so {short_list(params)} "
@@ -48,7 +56,7 @@ class UnusedModule(Rule):
 
     @staticmethod
     def _referenced(project: Project, path: str, attr: str, defined_on: int) -> bool:
-        """Any other use of ``.attr`` (or the string ``"attr"``) in the file that defines it."""
+        """Any other use of ``.attr`` (or the string ``"attr"``) in the file, off its defining line."""
         source = project.source(path)
         for node, where in source.positions.items():
             if isinstance(node, cst.Attribute) and node.attr.value == attr and where.start.line != defined_on:
