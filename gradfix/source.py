@@ -156,6 +156,12 @@ class SourceFile:
 
     # -- from runtime sites to nodes ------------------------------------------------------------
 
+    def site(self, node: cst.CSTNode) -> Site:
+        """Where a node starts, as the probe reports places (byte columns)."""
+        start = self.range(node).start
+        line_text = self.text[self.lines.line_start(start.line) : self.lines.line_end(start.line)]
+        return Site(self.path, start.line, len(line_text[: start.column].encode("utf-8")))
+
     def char_column(self, line: int, byte_column: Optional[int]) -> Optional[int]:
         """co_positions columns count UTF-8 bytes; libcst columns count characters."""
         if byte_column is None:

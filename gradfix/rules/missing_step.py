@@ -15,7 +15,7 @@ from gradfix.findings import Applicability, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.source import SourceFile, descendants
-from gradfix.trace import Site, Trace
+from gradfix.trace import Trace
 
 
 class MissingStep(Rule):
@@ -37,6 +37,9 @@ class MissingStep(Rule):
         if not isinstance(statement, cst.SimpleStatementLine):
             return []
         held = [p for o in trace.optimizers for p in o.params]
+        uncalled = self._uncalled_steps(source, set(backward.scope_optimizers))
+        if uncalled:
+            return [self._call_it(project, source, uncalled, held)]
         written = self._steps_in_code(source, set(backward.scope_optimizers))
         if written:
             return [self._never_ran(trace, project, source, written[0], held)]
@@ -72,10 +75,7 @@ class MissingStep(Rule):
         reached. Inserting another step would change the schedule the author wrote (an
         accumulation would then step every batch), so gradfix explains and leaves the fix to them."""
         condition = next((a for a in source.ancestors(step) if isinstance(a, (cst.If, cst.While))), None)
-        anchor = condition if condition is not None else step
-        start = source.range(anchor).start
-        line_text = source.text[source.lines.line_start(start.line) : source.lines.line_end(start.line)]
-        site = Site(source.path, start.line, len(line_text[: start.column].encode("utf-8")))
+        site = source.site(condition if condition is not None else step)
         watched = (
             f"the first {len(trace.backwards)} backward passes (gradfix stopped the run there)"
             if trace.stopped_early
@@ -87,3 +87,23 @@ class MissingStep(Rule):
             f"{short_list(held)} receive gradients and never change"
         )
         return self.finding(project, site, message, held)
+
+    @staticmethod
+    def _uncalled_steps(source: SourceFile, names: set[str]) -> list[cst.Attribute]:
+        """``optimizer.step`` alone on a line: the method is looked up and never called."""
+        return [
+            small.value
+            for line in descendants(source.module, cst.SimpleStatementLine)
+            for small in line.body
+            if isinstance(small, cst.Expr)
+            and isinstance(small.value, cst.Attribute)
+            and small.value.attr.value == "step"
+            and source.code(small.value.value) in names
+        ]
+
+    def _call_it(self, project: Project, source: SourceFile, uncalled: list[cst.Attribute], held: list[str]) -> Finding:
+        edits = [source.replace_node(attribute, cst.Call(func=attribute)) for attribute in uncalled]
+        site = source.site(uncalled[0])
+        code = source.code(uncalled[0])
+        message = f"`{code}` names the method without calling it (no parentheses), so {short_list(held)} never change"
+        return self.finding(project, site, message, held, [self.candidate(f"call it: {code}()", source.path, edits)])
