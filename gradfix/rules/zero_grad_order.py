@@ -3,7 +3,8 @@
 The gradients are computed and then wiped before the optimizer reads them, so every step sees
 no gradient and nothing changes. The probe records the order of backward, zero_grad and step
 calls and whether any held parameter had a non-zero gradient at each step. The fix moves the
-``zero_grad()`` statement to the top of its block, before the forward and backward.
+``zero_grad()`` statement to the top of its block, before the forward and backward; when the same
+call is already there, it deletes the second one.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from gradfix.edits import Patch
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
+from gradfix.source import SourceFile
 from gradfix.trace import CallEvent, Trace
 
 
@@ -31,6 +33,13 @@ def _wiping_zero_grad(trace: Trace, optimizer: int) -> Optional[CallEvent]:
         elif event.kind == "step" and event.optimizer == optimizer and pending is not None:
             return pending
     return None
+
+
+def _same_call(source: SourceFile, one: cst.BaseStatement, other: cst.SimpleStatementLine) -> bool:
+    """The same statements, whatever the comments and spacing around them."""
+    if not isinstance(one, cst.SimpleStatementLine):
+        return False
+    return [source.code(s) for s in one.body] == [source.code(s) for s in other.body]
 
 
 class ZeroGradOrder(Rule):
@@ -56,7 +65,14 @@ class ZeroGradOrder(Rule):
             block = source.parent(statement) if statement is not None else None
             if isinstance(statement, cst.SimpleStatementLine) and isinstance(block, cst.IndentedBlock):
                 first = block.body[0]
-                if first is not statement:
+                before = list(block.body[: block.body.index(statement)])
+                if any(_same_call(source, s, statement) for s in before):
+                    # Already cleared at the top of the block: the second call is a leftover.
+                    candidates.append(self.candidate(
+                        "delete the second zero_grad(): the one before the forward already clears the gradients",
+                        source.path, [source.remove_statement(statement)],
+                    ))
+                elif first is not statement:
                     start, end = source.statement_lines(statement, with_comments=True)
                     moved = source.text[start:end]
                     top, _ = source.statement_lines(first, with_comments=True)
