@@ -1,5 +1,7 @@
 """GF015: manual gradient descent that rebinds the weight, or updates it in place with grad on.
 
+``for p in model.parameters(): p = p - lr * p.grad`` rebinds only the loop variable: nothing
+crashes and nothing ever changes.
 ``w = w - lr * w.grad`` makes ``w`` a new, non-leaf tensor: the next backward leaves ``w.grad`` None
 and the script crashes (``unsupported operand type(s) for *: 'float' and 'NoneType'``).
 ``w -= lr * w.grad`` outside ``no_grad`` raises "a leaf Variable that requires grad is being used
@@ -14,45 +16,51 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.edits import Edit
-from gradfix.findings import Applicability, Candidate, Finding, short_list
+from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.source import SourceFile, descendants
 from gradfix.torch_api import module_alias
+from gradfix.sandbox import RunResult
 from gradfix.trace import Trace
+from gradfix.verify import judge
 
 _CRASHES = ("NoneType", "leaf Variable that requires grad is being used in an in-place operation")
 
 
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node).strip()
+
+
+_TARGETS = (cst.Name, cst.Attribute, cst.Subscript)  # w, self.w, params[k]
+
+
 def _update(statement: cst.BaseStatement) -> Optional[tuple[str, cst.BaseExpression]]:
-    """(name, step) for ``w = w - step`` or ``w -= step`` whose step reads ``w.grad``."""
+    """(target, step) for ``w = w - step`` or ``w -= step`` whose step reads ``w.grad``; the
+    target may be a name, an attribute or a subscript (``params[k] = params[k] - lr * params[k].grad``)."""
     if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
         return None
     small = statement.body[0]
-    if isinstance(small, cst.AugAssign) and isinstance(small.operator, cst.SubtractAssign) and isinstance(small.target, cst.Name):
-        name, step = small.target.value, small.value
+    if isinstance(small, cst.AugAssign) and isinstance(small.operator, cst.SubtractAssign) and isinstance(small.target, _TARGETS):
+        name, step = _code(small.target), small.value
     elif (
         isinstance(small, cst.Assign)
         and len(small.targets) == 1
-        and isinstance(small.targets[0].target, cst.Name)
+        and isinstance(small.targets[0].target, _TARGETS)
         and isinstance(small.value, cst.BinaryOperation)
         and isinstance(small.value.operator, cst.Subtract)
-        and isinstance(small.value.left, cst.Name)
-        and small.value.left.value == small.targets[0].target.value
+        and _code(small.value.left) == _code(small.targets[0].target)
     ):
-        name, step = small.value.left.value, small.value.right
+        name, step = _code(small.value.left), small.value.right
     else:
         return None
-    reads_grad = any(
-        isinstance(a.value, cst.Name) and a.value.value == name and a.attr.value == "grad"
-        for a in descendants(step, cst.Attribute)
-    )
+    reads_grad = any(_code(a.value) == name and a.attr.value == "grad" for a in descendants(step, cst.Attribute))
     return (name, step) if reads_grad else None
 
 
 def _zeroes(statement: cst.BaseStatement, name: str) -> bool:
     """``w.grad.zero_()``, ``w.grad = None`` or ``w.grad.data.zero_()``."""
-    code = cst.Module([]).code_for_node(statement).strip()
+    code = _code(statement)
     return code in (f"{name}.grad.zero_()", f"{name}.grad = None", f"{name}.grad.data.zero_()")
 
 
@@ -63,7 +71,9 @@ class ManualUpdate(Rule):
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         crash = trace.crash
-        if crash is None or crash.site is None or not any(c in crash.message for c in _CRASHES):
+        if crash is None:
+            return self._loop_variable_rebound(trace, project)
+        if crash.site is None or not any(c in crash.message for c in _CRASHES):
             return []
         if not project.is_editable(crash.site.file):
             return []
@@ -95,7 +105,64 @@ class ManualUpdate(Rule):
                else "updates a trainable leaf in place with gradients on")
             + f"; fix the update of {short_list(names)}"
         )
-        return [self.finding(project, crash.site, message, names, [candidate] if candidate else [], blocking=True)]
+        return [self.finding(project, crash.site, message, self._traced(trace, names), [candidate] if candidate else [], blocking=True)]
+
+    def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
+        # Without an optimizer, gradients arriving proves little (they arrived before the fix too):
+        # the parameters must change.
+        verdict = judge(finding, candidate, before, run)
+        if not verdict.verified or run.trace.crash is not None:
+            return verdict
+        claimed = finding.params if candidate.params is None else candidate.params
+        stale = [n for n in claimed if not ((p := run.trace.param(n)) and p.changed)]
+        if stale:
+            return Verdict(False, f"{short_list(stale)} still never change")
+        return Verdict(True, f"{short_list(claimed)} now receive gradients and change at each manual update", list(claimed))
+
+    def _loop_variable_rebound(self, trace: Trace, project: Project) -> list[Finding]:
+        """``for p in model.parameters(): p = p - lr * p.grad`` rebinds the loop variable: no crash,
+        and nothing ever changes. Evidence: backward runs again and again with no optimizer, the
+        parameters get gradients and none of them changes."""
+        if len(trace.backwards) < 2 or trace.optimizers:
+            return []
+        trained = [p for p in trace.params if p.requires_grad and p.is_leaf and p.reached]
+        if not trained or any(p.changed for p in trained) or not any(p.got_grad for p in trained):
+            return []
+        files = sorted({trace.script, *(b.site.file for b in trace.backwards if b.site is not None)})
+        findings = []
+        for path in files:
+            if not project.is_editable(path):
+                continue
+            source = project.source(path)
+            for loop in descendants(source.module, cst.For):
+                if not isinstance(loop.target, cst.Name) or not isinstance(loop.body, cst.IndentedBlock):
+                    continue
+                body = list(loop.body.body)
+                rebinds = [i for i, statement in enumerate(body) if (u := _update(statement)) and u[0] == loop.target.value
+                           and isinstance(statement.body[0], cst.Assign)]  # type: ignore[attr-defined]
+                if not rebinds:
+                    continue
+                start = end = rebinds[0]
+                while end < len(body) and _update(body[end]):
+                    end += 1
+                updates = [_update(s) for s in body[start:end]]
+                candidate = self._candidate(source, body, start, end, updates)
+                message = (
+                    f"`{source.code(body[start]).strip()}` rebinds the loop variable to a new tensor: the "
+                    f"parameters themselves never change, so {short_list([p.name for p in trained])} keep their initial values"
+                )
+                findings.append(self.finding(project, source.site(body[start]), message,
+                                             [p.name for p in trained], [candidate] if candidate else []))
+        return findings
+
+    @staticmethod
+    def _traced(trace: Trace, names: list[str]) -> list[str]:
+        """The parameters as the trace names them. A tensor kept in a dict (``params[k]``) has no
+        name of its own there: then every trainable leaf that backward reached."""
+        known = {p.name for p in trace.params}
+        return [n for n in names if n in known] or [
+            p.name for p in trace.params if p.reached and p.requires_grad and p.is_leaf
+        ]
 
     def _candidate(self, source: SourceFile, body: list, start: int, end: int, updates: list) -> Optional[Candidate]:  # type: ignore[type-arg]
         torch = module_alias(source, "torch")
