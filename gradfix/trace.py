@@ -59,6 +59,7 @@ class ParamFact:
     optimizers: list[int] = field(default_factory=list)  # ids of optimizers that hold it
     changed: bool = False  # its value at the end differs from its value when first seen
     frozen_at: list[Site] = field(default_factory=list)  # where requires_grad was set to False
+    frozen_callers: list[Site] = field(default_factory=list)  # the user calls one level further out
 
 
 @dataclass

@@ -13,11 +13,13 @@ from __future__ import annotations
 import libcst as cst
 
 from gradfix.edits import Edit, Patch
-from gradfix.findings import Applicability, Candidate, Finding, short_list
+from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.source import SourceFile
+from gradfix.sandbox import RunResult
 from gradfix.trace import ParamFact, Site, Trace
+from gradfix.verify import judge
 
 _ENCLOSING = (cst.For, cst.While, cst.If)
 
@@ -47,8 +49,11 @@ class AccidentalFreeze(Rule):
             if not frozen:
                 continue
             tree = {module.id, *module.children}
-            if any(m.loaded for m in trace.modules if m.id in tree):
-                continue  # weights were loaded: freezing a pretrained part is fine-tuning
+            loaded = [m.path for m in trace.modules if m.id in tree and m.loaded and m.path]
+            # Freezing what was loaded is fine-tuning; a fresh part frozen beside it may still be an accident.
+            frozen = [p for p in frozen if not any(p.name.startswith(f"{path}.") for path in loaded)]
+            if not frozen:
+                continue
             handed = [p for p in frozen if p.optimizers]
             # A whole frozen model is an accident only when that broke training: the optimizer or
             # backward() crashed for lack of trainable parameters (a random frozen target
@@ -60,7 +65,7 @@ class AccidentalFreeze(Rule):
                 continue  # the optimizer leaves the frozen parameters out: intentional
             if self._unfreezes_later(project, frozen):
                 continue  # a warm-up schedule: the script turns gradients back on further on
-            findings.append(self._finding(trace, project, frozen, everything))
+            findings.append(self._finding(trace, project, frozen, everything, shared=self._shared_sites(trace, frozen)))
         return [f for f in findings if f is not None]
 
     @staticmethod
@@ -84,7 +89,34 @@ class AccidentalFreeze(Rule):
                     return True
         return False
 
-    def _finding(self, trace: Trace, project: Project, frozen: list[ParamFact], everything: bool) -> Finding | None:
+    def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
+        verdict = judge(finding, candidate, before, run)
+        if not verdict.verified:
+            return verdict
+        # Unfreeze what was flagged and nothing else: a loaded encoder frozen beside it stays frozen.
+        thawed = [
+            p.name for p in before.params
+            if not p.requires_grad and p.name not in finding.params and (now := run.trace.param(p.name)) and now.requires_grad
+        ]
+        if thawed:
+            return Verdict(False, f"it also unfreezes {short_list(thawed)}")
+        return verdict
+
+    @staticmethod
+    def _shared_sites(trace: Trace, frozen: list[ParamFact]) -> set[tuple[str, int]]:
+        """Freezing lines (and calls of freezing helpers) that also froze parameters left alone,
+        such as a loaded encoder: removing them would unfreeze what was meant to stay frozen."""
+        flagged = {p.name for p in frozen}
+        return {
+            (site.file, site.line)
+            for p in trace.params
+            if p.name not in flagged and not p.requires_grad
+            for site in [*p.frozen_at, *p.frozen_callers]
+        }
+
+    def _finding(
+        self, trace: Trace, project: Project, frozen: list[ParamFact], everything: bool, shared: set[tuple[str, int]]
+    ) -> Finding | None:
         sites: dict[tuple[str, int], Site] = {}
         for p in frozen:
             for site in p.frozen_at:
@@ -101,11 +133,20 @@ class AccidentalFreeze(Rule):
         )
         message = f"requires_grad set to False on {short_list(names)}: {why}; they never receive a gradient"
         candidates = []
+        description = "remove the statements that freeze them"
+        if set(sites) & shared:
+            # A helper that also froze what is meant to stay frozen: remove the call that chose these.
+            callers = {(c.file, c.line): c for p in frozen for c in p.frozen_callers if project.is_editable(c.file)}
+            if not callers or set(callers) & shared:
+                message += "; the line that froze them also froze parameters that are meant to stay frozen, so the change is yours to make"
+                return self.finding(project, first, message, names, [])
+            sites, description = callers, "remove the call that freezes them"
+            first = min(sites.values(), key=lambda s: (s.file != trace.script, s.file, s.line))
         patches = self._unfreeze(project, list(sites.values()))
         if patches:
             candidates.append(
                 Candidate(
-                    description="remove the statements that freeze them",
+                    description=description,
                     patches=patches,
                     applicability=self.applicability,
                 )

@@ -120,6 +120,7 @@ class Probe:
         self.got_grad: set[int] = set()
         self.reached: set[int] = set()
         self.frozen_at: dict[int, list[Site]] = {}
+        self.frozen_callers: dict[int, list[Site]] = {}  # the user call one level up, when there is one
         self.backwards: list[BackwardFact] = []
         self.pending_no_grad: list[Site] = []
         self.depth = 0
@@ -372,9 +373,15 @@ class Probe:
 
         def record(param: torch.Tensor, value: bool) -> None:
             if not value:
-                site, _ = probe.caller_site(3)
+                site, frame = probe.caller_site(3)
                 if site is not None:
                     probe.frozen_at.setdefault(id(param), []).append(site)
+                    # Frozen inside a helper (`set_trainable(model.head, False)`): the call that
+                    # chose this parameter is one user frame further out.
+                    outer = probe.user_frame(frame.f_back) if frame is not None else None
+                    callers = probe.frozen_callers.setdefault(id(param), [])
+                    if outer is not None and len(callers) < 8:
+                        callers.append(site_of(outer))
 
         def set_requires_grad(param: torch.Tensor, value: bool) -> None:
             record(param, value)
@@ -649,6 +656,7 @@ class Probe:
                     optimizers=optimizer_of.get(pid, []),
                     changed=bool(changed),
                     frozen_at=self.frozen_at.get(pid, []),
+                    frozen_callers=self.frozen_callers.get(pid, []),
                 )
             )
         for optimizer, fact in self.optimizers:
