@@ -60,6 +60,7 @@ class ParamFact:
     changed: bool = False  # its value at the end differs from its value when first seen
     frozen_at: list[Site] = field(default_factory=list)  # where requires_grad was set to False
     frozen_callers: list[Site] = field(default_factory=list)  # the user calls one level further out
+    is_parameter: bool = False  # an nn.Parameter (made to be trained), not a plain tensor
 
 
 @dataclass

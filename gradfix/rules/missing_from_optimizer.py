@@ -2,8 +2,9 @@
 
 A loss module with weights of its own (center or margin losses), an extra head applied outside
 the model, a second model the optimizer forgot: they get gradients on every backward and never
-change. The fix adds them to the optimizer that trains their neighbours:
-``Adam(list(model.parameters()) + list(criterion.parameters()))``. If they are meant to stay fixed,
+change; so does a bare ``nn.Parameter`` (learned loss weights). The fix adds them to the optimizer
+that trains their neighbours: ``Adam(list(model.parameters()) + list(criterion.parameters()))``,
+``Adam(list(net.parameters()) + [log_vars])``. If they are meant to stay fixed,
 they should not require gradients at all: the message says so.
 """
 
@@ -37,28 +38,40 @@ class MissingFromOptimizer(Rule):
             stranded = [p.name for p in params if p.got_grad and not p.optimizers and not p.changed]
             if stranded and len(stranded) == len([p for p in params if p.requires_grad]):
                 forgotten.append((module, stranded))
-        if not forgotten:
+        # A bare nn.Parameter (learned loss weights, a temperature) that no optimizer holds. A plain
+        # tensor with requires_grad is left alone: an input whose gradient is wanted (saliency,
+        # adversarial examples) is one too.
+        bare = [
+            p.name for p in trace.params
+            if p.module is None and p.is_parameter and p.requires_grad and p.is_leaf and p.got_grad
+            and not p.optimizers and not p.changed and all(part.isidentifier() for part in p.name.split("."))
+        ]
+        if not forgotten and not bare:
             return []
-        optimizer = self._neighbour(trace, stepping, [n for _, names in forgotten for n in names])
+        optimizer = self._neighbour(trace, stepping, [n for _, names in forgotten for n in names] + bare)
         if optimizer is None or optimizer.site is None or not project.is_editable(optimizer.site.file):
             return []
         # Built after the optimizer, a module replaced what the optimizer holds: GF010's evidence.
         forgotten = [(m, names) for m, names in forgotten if m.created_event < optimizer.built_event]
-        if not forgotten:
+        if not forgotten and not bare:
             return []
-        names = [n for _, ns in forgotten for n in ns]
+        names = [n for _, ns in forgotten for n in ns] + bare
         scope = {module_id: name for name, module_id in optimizer.scope_modules.items()}
         candidates = []
         in_scope = [scope.get(m.id) for m, _ in forgotten]
         if all(in_scope):
-            candidate = self._extend(project, optimizer, [n for n in in_scope if n])
+            # A bare parameter's name comes from the frame that made it; if the optimizer's frame
+            # does not see it, the re-run fails with a NameError and the candidate is rejected.
+            candidate = self._extend(project, optimizer, [n for n in in_scope if n], bare)
             if candidate is not None:
                 candidates.append(candidate)
-        modules = ", ".join(n or m.name or "?" for n, (m, _) in zip(in_scope, forgotten))
+        modules = ", ".join([*(n or m.name or "?" for n, (m, _) in zip(in_scope, forgotten)), *bare])
+        one = len(names) == 1
         message = (
-            f"{short_list(names)} receive gradients but no optimizer holds them, so they never change "
-            f"({modules} is missing from the optimizer built here; if they are meant to stay fixed, "
-            "set requires_grad=False on them)"
+            f"{short_list(names)} {'receives' if one else 'receive'} gradients but no optimizer holds "
+            f"{'it' if one else 'them'}, so {'it never changes' if one else 'they never change'} "
+            f"({modules} {'is' if len(forgotten) + len(bare) == 1 else 'are'} missing from the optimizer built here; "
+            f"if {'it is' if one else 'they are'} meant to stay fixed, set requires_grad=False on {'it' if one else 'them'})"
         )
         return [self.finding(project, optimizer.site, message, names, candidates)]
 
@@ -74,7 +87,7 @@ class MissingFromOptimizer(Rule):
                 best, score = optimizer, shared
         return best
 
-    def _extend(self, project: Project, optimizer: OptimizerFact, extra: list[str]) -> Optional[Candidate]:
+    def _extend(self, project: Project, optimizer: OptimizerFact, extra: list[str], tensors: list[str]) -> Optional[Candidate]:
         assert optimizer.site is not None
         source = project.source(optimizer.site.file)
         for call in source.nodes_at(optimizer.site, cst.Call):
@@ -84,6 +97,8 @@ class MissingFromOptimizer(Rule):
             if target is None or isinstance(target.value, (cst.List, cst.Tuple, cst.Dict)):
                 continue  # literal lists and param groups: the right group is a guess
             text = f"list({source.code(target.value)})" + "".join(f" + list({n}.parameters())" for n in extra)
+            if tensors:
+                text += f" + [{', '.join(tensors)}]"
             new = cst.parse_expression(text, config=source.module.config_for_parsing)
-            return self.candidate(f"add {', '.join(extra)} to the optimizer", source.path, [source.replace_node(target.value, new)])
+            return self.candidate(f"add {', '.join(extra + tensors)} to the optimizer", source.path, [source.replace_node(target.value, new)])
         return None

@@ -657,6 +657,7 @@ class Probe:
                     changed=bool(changed),
                     frozen_at=self.frozen_at.get(pid, []),
                     frozen_callers=self.frozen_callers.get(pid, []),
+                    is_parameter=isinstance(p, torch.nn.Parameter),
                 )
             )
         for optimizer, fact in self.optimizers:
