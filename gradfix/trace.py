@@ -101,6 +101,7 @@ class AttributeFact:
     requires_grad: bool = False
     is_leaf: bool = True
     members: list[int] = field(default_factory=list)  # module ids held by a list/dict attribute
+    mapping: bool = False  # the container was a dict (OrderedDict included), not a list or tuple
     replaced: Optional[int] = None  # the module this assignment replaced
     event: int = 0
 

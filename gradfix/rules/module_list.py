@@ -47,7 +47,8 @@ class ModuleList(Rule):
         candidates = []
         nn = module_alias(source, "torch.nn")
         if value is not None and nn is not None:
-            kind = "ModuleDict" if isinstance(value, (cst.Dict, cst.DictComp)) else "ModuleList"
+            # What the run held decides, not the syntax: a helper may return an OrderedDict.
+            kind = "ModuleDict" if attribute.mapping else "ModuleList"
             empty = isinstance(value, (cst.List, cst.Dict, cst.Tuple)) and not value.elements
             wrapper = wrap(source, f"{nn}.{kind}", None if empty else value)
             candidates.append(self.candidate(f"keep them in {nn}.{kind}", source.path, [source.replace_node(value, wrapper)]))

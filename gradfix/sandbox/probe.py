@@ -772,5 +772,7 @@ class Probe:
                 members = value.values() if isinstance(value, dict) else value
                 ids = [id(m) for m in members if isinstance(m, nn.Module) and id(m) in self.modules]
                 if ids:
-                    facts.append(AttributeFact(owner, owner_name, attr, "modules", site, members=ids, event=event))
+                    facts.append(AttributeFact(
+                        owner, owner_name, attr, "modules", site, members=ids, event=event, mapping=isinstance(value, dict)
+                    ))
         return facts
