@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from gradfix.source import SourceFile
+from gradfix.source import SourceFile, descendants
 
 GRAD_DISABLING = {
     "torch.no_grad",
@@ -40,6 +40,23 @@ def disables_grad(source: SourceFile, expression: cst.BaseExpression) -> bool:
         mode = expression.args[0].value
         return (isinstance(mode, cst.Name) and mode.value == "False") or (
             isinstance(mode, cst.Integer) and mode.value == "0"
+        )
+    if isinstance(expression.func, cst.Name):
+        return _yields_without_grad(source, expression.func.value)
+    return False
+
+
+def _yields_without_grad(source: SourceFile, name: str) -> bool:
+    """A ``@contextmanager`` of this file that yields inside ``torch.no_grad()`` (an ``evaluating(model)``
+    helper): entering it turns gradients off just as ``no_grad`` does."""
+    for node in source.module.body:
+        if not (isinstance(node, cst.FunctionDef) and node.name.value == name):
+            continue
+        if not any(source.qualified_names(d.decorator) & {"contextlib.contextmanager"} for d in node.decorators):
+            return False
+        return any(
+            any(disables_grad(source, item.item) for item in block.items) and descendants(block, cst.Yield)
+            for block in descendants(node, cst.With)
         )
     return False
 

@@ -17,7 +17,7 @@ from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.source import SourceFile
-from gradfix.torch_api import GRAD_SWITCH, disables_grad, grad_disabling_with
+from gradfix.torch_api import GRAD_DISABLING, GRAD_SWITCH, disables_grad, grad_disabling_with
 from gradfix.trace import BackwardFact, Site, Trace
 
 _TRAINING_CALLS = {"backward", "step", "zero_grad"}
@@ -100,6 +100,8 @@ class BackwardUnderNoGrad(Rule):
         candidates = self._candidates(source, block, backward, trace)
         disabling = [item.item for item in block.items if disables_grad(source, item.item)]
         context = source.code(disabling[0]) if disabling else "no_grad"
+        if disabling and isinstance(disabling[0], cst.Call) and not source.qualified_names(disabling[0].func) & (GRAD_SWITCH | GRAD_DISABLING):
+            context += "`, a context manager of this file that enters `torch.no_grad()"
         message = (
             f"the loss was built under `{context}`, so it has no grad_fn and backward() crashed "
             f"({crash.type}: {crash.message}); not reached from the loss: {short_list(lost) or 'every parameter'}"
