@@ -82,6 +82,15 @@ def _assigned_name(source, call: cst.Call) -> str:  # type: ignore[no-untyped-de
     return ""
 
 
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
 def _unheld(trace: Trace, modules: list[tuple[str, ModuleFact]]) -> list[str]:
     return [p.name for _, module in modules for p in trace.params_of(module.id) if p.requires_grad and not p.optimizers]
 
@@ -104,6 +113,9 @@ class EmptyOptimizer(Rule):
                 continue
             if _is_empty_literal(given):
                 return [self._empty(trace, project, source, call, given, through_name=False)]
+            function = self._read_argument(source, given) if isinstance(given, cst.Name) else None
+            if function is not None:
+                return [self._argument_used_up(trace, project, source, given, function)]
             bound = source.bound_once(given) if isinstance(given, cst.Name) else None
             if bound is None:
                 continue
@@ -114,6 +126,47 @@ class EmptyOptimizer(Rule):
             if _is_one_shot(source, assign.value) and reads > 1:
                 return [self._used_up(trace, project, source, given, assign)]
         return []  # built from an expression that happened to be empty (e.g. all frozen): not ours
+
+    @staticmethod
+    def _read_argument(source: SourceFile, given: cst.Name) -> Optional[cst.FunctionDef]:
+        """The function whose own argument ``given`` is, when the function reads it more than once
+        (``def build_optimizer(params): count(params); return AdamW(params)``)."""
+        scope = source.scopes.get(given)
+        if not isinstance(getattr(scope, "node", None), cst.FunctionDef):
+            return None
+        assignments = list(scope.assignments[given.value])
+        if len(assignments) != 1:
+            return None
+        node = assignments[0].node
+        if not (isinstance(node, cst.Param) or isinstance(source.parent(node), cst.Param)):
+            return None
+        if len(scope.accesses[given.value]) < 2:
+            return None
+        return scope.node
+
+    def _argument_used_up(self, trace: Trace, project: Project, source: SourceFile, given: cst.Name, function: cst.FunctionDef) -> Finding:
+        """A generator passed in and read before the optimizer reads it: the function makes its
+        own list first, whatever its callers pass."""
+        assert trace.crash is not None and trace.crash.site is not None
+        body = list(function.body.body) if isinstance(function.body, cst.IndentedBlock) else []
+        first = body[0] if body else None
+        if first is not None and len(body) > 1 and _is_docstring(first):
+            first = body[1]
+        candidates = []
+        if first is not None:
+            line = source.range(first).start.line
+            text = f"{source.indentation(line)}{given.value} = list({given.value})\n"
+            candidates.append(self.candidate(
+                f"make {given.value} a list at the top of {function.name.value}(), so that every reader sees all the parameters",
+                source.path, [source.insert_lines(line, text)],
+            ))
+        message = (
+            f"the script crashed: the optimizer got an empty parameter list; {function.name.value}() reads its argument "
+            f"{given.value} before the optimizer does, and a generator such as model.parameters() is then used up"
+        )
+        # The helper's frame binds no module: the models are the caller's, every one no optimizer holds.
+        unheld = [p.name for p in trace.params if p.module is not None and p.requires_grad and not p.optimizers]
+        return self.finding(project, trace.crash.site, message, unheld, candidates, blocking=True)
 
     def _used_up(self, trace: Trace, project: Project, source: SourceFile, given: cst.Name, assign: cst.Assign) -> Finding:
         """``params = model.parameters()`` read once before the optimizer reads it: the first
