@@ -96,7 +96,12 @@ class MissingFromOptimizer(Rule):
                 target = call.args[0]
             if target is None or isinstance(target.value, (cst.List, cst.Tuple, cst.Dict)):
                 continue  # literal lists and param groups: the right group is a guess
-            text = f"list({source.code(target.value)})" + "".join(f" + list({n}.parameters())" for n in extra)
+            given = target.value
+            # Already a list (`list(a.parameters()) + list(b.parameters())`): extend it as it is.
+            is_list = (isinstance(given, cst.BinaryOperation) and isinstance(given.operator, cst.Add)) or (
+                isinstance(given, cst.Call) and isinstance(given.func, cst.Name) and given.func.value == "list"
+            )
+            text = (source.code(given) if is_list else f"list({source.code(given)})") + "".join(f" + list({n}.parameters())" for n in extra)
             if tensors:
                 text += f" + [{', '.join(tensors)}]"
             new = cst.parse_expression(text, config=source.module.config_for_parsing)

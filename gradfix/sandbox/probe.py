@@ -8,6 +8,8 @@ script computes, except that it ends the run by itself after enough optimizer st
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import os
 import sys
 import types
@@ -78,6 +80,18 @@ def site_of(frame: types.FrameType, lasti: Optional[int] = None, lineno: Optiona
         end_column=end_column,
         function=code.co_name,
     )
+
+
+def _held(name: str, value: Any) -> list[tuple[str, Any]]:
+    """``name.attr`` for what a plain holder keeps: a non-module ``self`` (a Trainer), a dataclass
+    instance, a SimpleNamespace or an argparse Namespace. Other objects are not looked into: a
+    Python module's namespace alone has thousands of entries."""
+    if isinstance(value, (nn.Module, type)):
+        return []
+    holder = name == "self" or dataclasses.is_dataclass(value) or isinstance(value, (types.SimpleNamespace, argparse.Namespace))
+    if not holder:
+        return []
+    return [(f"{name}.{attr}", inner) for attr, inner in getattr(value, "__dict__", {}).items()]
 
 
 def _dtype_name(dtype: torch.dtype) -> str:
@@ -157,9 +171,8 @@ class Probe:
             if name.startswith("__"):
                 continue
             self._learn(name, value)
-            if name == "self" and not isinstance(value, nn.Module):
-                for attr, inner in getattr(value, "__dict__", {}).items():
-                    self._learn(f"self.{attr}", inner)
+            for inner_name, inner in _held(name, value):
+                self._learn(inner_name, inner)
 
     def _learn(self, name: str, value: Any) -> None:
         if isinstance(value, nn.Module):
@@ -184,10 +197,9 @@ class Probe:
         for name, value in names.items():
             if isinstance(value, nn.Module) and id(value) in self.modules:
                 scope[name] = id(value)
-            if name == "self" and not isinstance(value, nn.Module):
-                for attr, inner in getattr(value, "__dict__", {}).items():
-                    if isinstance(inner, nn.Module) and id(inner) in self.modules:
-                        scope[f"self.{attr}"] = id(inner)
+            for inner_name, inner in _held(name, value):
+                if isinstance(inner, nn.Module) and id(inner) in self.modules:
+                    scope[inner_name] = id(inner)
         return scope
 
     def scope_optimizers(self, frame: Optional[types.FrameType]) -> dict[str, int]:
