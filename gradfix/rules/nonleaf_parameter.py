@@ -1,4 +1,4 @@
-"""GF005: a tensor meant to be trained is not a leaf: it was moved after it was made trainable.
+"""GF005: a tensor meant to be trained is not a leaf: it was moved (or scaled) after it was made trainable.
 
 ``torch.randn(3, requires_grad=True).to(device)`` (or ``.cuda()``, ``.double()``) returns a *new*
 tensor computed from the trainable one: a non-leaf, whose ``.grad`` stays None; the optimizer
@@ -42,7 +42,7 @@ def _is_move(value: Optional[cst.BaseExpression]) -> bool:
 
 class NonLeafParameter(Rule):
     code = "GF005"
-    title = "trainable tensor is not a leaf (moved after requires_grad)"
+    title = "trainable tensor is not a leaf (moved or scaled after requires_grad)"
     applicability = Applicability.SAFE
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
