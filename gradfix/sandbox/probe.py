@@ -9,7 +9,6 @@ script computes, except that it ends the run by itself after enough optimizer st
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 import types
@@ -82,15 +81,20 @@ def site_of(frame: types.FrameType, lasti: Optional[int] = None, lineno: Optiona
     )
 
 
-def _held(name: str, value: Any) -> list[tuple[str, Any]]:
+_HOLDER_TYPES = (types.SimpleNamespace, argparse.Namespace)
+
+
+def _held(name: str, value: Any) -> Any:
     """``name.attr`` for what a plain holder keeps: a non-module ``self`` (a Trainer), a dataclass
     instance, a SimpleNamespace or an argparse Namespace. Other objects are not looked into: a
-    Python module's namespace alone has thousands of entries."""
-    if isinstance(value, (nn.Module, type)):
-        return []
-    holder = name == "self" or dataclasses.is_dataclass(value) or isinstance(value, (types.SimpleNamespace, argparse.Namespace))
-    if not holder:
-        return []
+    Python module's namespace alone has thousands of entries. Called for every global at every
+    top-level forward: the common case (not a holder) must cost one type lookup."""
+    kind = type(value)
+    if name == "self":
+        if isinstance(value, nn.Module):
+            return ()
+    elif kind not in _HOLDER_TYPES and "__dataclass_fields__" not in kind.__dict__:
+        return ()
     return [(f"{name}.{attr}", inner) for attr, inner in getattr(value, "__dict__", {}).items()]
 
 
@@ -180,6 +184,19 @@ class Probe:
                 self.module_names[id(value)] = name
         elif isinstance(value, torch.Tensor) and id(value) in self.param_objects:
             self.tensor_names.setdefault(id(value), name)
+
+    def awaiting_first_step(self) -> bool:
+        """An optimizer that has not stepped yet, though a module holding its parameters already
+        ran with gradients on."""
+        for optimizer, fact in self.optimizers:
+            if fact.steps:
+                continue
+            held = {id(p) for group in optimizer.param_groups for p in group["params"]}
+            for mid in self.ran_with_grad:
+                module = self.modules.get(mid)
+                if module is not None and any(id(p) in held for p in module.parameters(recurse=False)):
+                    return True
+        return False
 
     def optimizer_id(self, optimizer: Any) -> Optional[int]:
         for held, fact in self.optimizers:
@@ -464,9 +481,10 @@ class Probe:
                 if held is optimizer:
                     fact.steps += 1
             total = sum(f.steps for _, f in probe.optimizers)
-            # Each optimizer gets its first step before the stop (a WGAN's generator steps once per
-            # five critic steps; stopping before would make its training look broken), up to a bound.
-            if total >= probe.max_steps and (all(f.steps for _, f in probe.optimizers) or total >= probe.max_steps * 8):
+            # An optimizer whose training has begun gets its first step before the stop (a WGAN's
+            # generator steps once per five critic steps; stopping before would make its training
+            # look broken), up to a bound. One for a later stage, whose modules never ran, does not.
+            if total >= probe.max_steps and (total >= probe.max_steps * 8 or not probe.awaiting_first_step()):
                 probe.stop(stopped_early=True)
 
         optimizer_module.register_optimizer_step_post_hook(after_step)
