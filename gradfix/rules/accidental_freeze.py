@@ -103,6 +103,13 @@ class AccidentalFreeze(Rule):
         return verdict
 
     @staticmethod
+    def _bare_call(project: Project, site: Site) -> bool:
+        statements = project.source(site.file).statements_on_line(site.line)
+        return len(statements) == 1 and isinstance(statements[0], cst.SimpleStatementLine) and all(
+            isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) for small in statements[0].body
+        )
+
+    @staticmethod
     def _shared_sites(trace: Trace, frozen: list[ParamFact]) -> set[tuple[str, int]]:
         """Freezing lines (and calls of freezing helpers) that also froze parameters left alone,
         such as a loaded encoder: removing them would unfreeze what was meant to stay frozen."""
@@ -137,7 +144,9 @@ class AccidentalFreeze(Rule):
         if set(sites) & shared:
             # A helper that also froze what is meant to stay frozen: remove the call that chose these.
             callers = {(c.file, c.line): c for p in frozen for c in p.frozen_callers if project.is_editable(c.file)}
-            if not callers or set(callers) & shared:
+            # Only a call on a line of its own goes: `model.head = frozen(nn.Linear(...))` also builds
+            # the head, and removing it would train another one.
+            if not callers or set(callers) & shared or not all(self._bare_call(project, c) for c in callers.values()):
                 message += "; the line that froze them also froze parameters that are meant to stay frozen, so the change is yours to make"
                 return self.finding(project, first, message, names, [])
             sites, description = callers, "remove the call that freezes them"

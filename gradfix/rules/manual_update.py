@@ -125,7 +125,8 @@ class ManualUpdate(Rule):
         parameters get gradients and none of them changes."""
         if len(trace.backwards) < 2 or trace.optimizers:
             return []
-        trained = [p for p in trace.params if p.requires_grad and p.is_leaf and p.reached]
+        # Parameters only: an input tensor stepped along its gradient (FGSM) is rebound on purpose.
+        trained = [p for p in trace.params if p.requires_grad and p.is_leaf and p.reached and (p.module is not None or p.is_parameter)]
         if not trained or any(p.changed for p in trained) or not any(p.got_grad for p in trained):
             return []
         files = sorted({trace.script, *(b.site.file for b in trace.backwards if b.site is not None)})
@@ -137,6 +138,9 @@ class ManualUpdate(Rule):
             for loop in descendants(source.module, cst.For):
                 if not isinstance(loop.target, cst.Name) or not isinstance(loop.body, cst.IndentedBlock):
                     continue
+                over = loop.iter
+                if not (isinstance(over, cst.Call) and isinstance(over.func, cst.Attribute) and over.func.attr.value == "parameters"):
+                    continue  # `for p in model.parameters()` only: other loops may rebind on purpose
                 body = list(loop.body.body)
                 rebinds = [i for i, statement in enumerate(body) if (u := _update(statement)) and u[0] == loop.target.value
                            and isinstance(statement.body[0], cst.Assign)]  # type: ignore[attr-defined]
