@@ -9,6 +9,8 @@ gradient check, a demo) is no training loop: neither is flagged.
 
 from __future__ import annotations
 
+from typing import Optional
+
 import libcst as cst
 
 from gradfix.findings import Applicability, Finding, short_list
@@ -16,6 +18,10 @@ from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.source import SourceFile, descendants
 from gradfix.trace import Trace
+
+
+def _function_of(source: SourceFile, node: cst.CSTNode) -> Optional[cst.FunctionDef]:
+    return next((a for a in source.ancestors(node) if isinstance(a, cst.FunctionDef)), None)
 
 
 class MissingStep(Rule):
@@ -37,10 +43,13 @@ class MissingStep(Rule):
         if not isinstance(statement, cst.SimpleStatementLine):
             return []
         held = [p for o in trace.optimizers for p in o.params]
-        uncalled = self._uncalled_steps(source, set(backward.scope_optimizers))
+        names = set(backward.scope_optimizers)
+        # Only what is written where backward runs: a step in a helper nobody calls is as good as none.
+        home = _function_of(source, statement)
+        uncalled = [a for a in self._uncalled_steps(source, names) if _function_of(source, a) is home]
         if uncalled:
             return [self._call_it(project, source, uncalled, held)]
-        written = self._steps_in_code(source, set(backward.scope_optimizers))
+        written = [c for c in self._steps_in_code(source, names) if _function_of(source, c) is home]
         if written:
             return [self._never_ran(trace, project, source, written[0], held)]
         reached = set(backward.reached)
@@ -76,15 +85,22 @@ class MissingStep(Rule):
         accumulation would then step every batch), so gradfix explains and leaves the fix to them."""
         condition = next((a for a in source.ancestors(step) if isinstance(a, (cst.If, cst.While))), None)
         site = source.site(condition if condition is not None else step)
-        watched = (
-            f"the first {len(trace.backwards)} backward passes (gradfix stopped the run there)"
-            if trace.stopped_early
-            else f"all {len(trace.backwards)} backward passes"
-        )
-        where = f"under `{'if' if isinstance(condition, cst.If) else 'while'} {source.code(condition.test)}`, which was never true in {watched}" if condition is not None else f"where none of {watched} led"
+        count = len(trace.backwards)
+        stopped = " (gradfix stopped the run there)" if trace.stopped_early else ""
+        if condition is None:
+            where = f"where the run never went in its {count} backward passes{stopped}"
+        else:
+            keyword = "if" if isinstance(condition, cst.If) else "while"
+            test = source.code(condition.test)
+            in_else = condition.orelse is not None and any(a is condition.orelse for a in source.ancestors(step))
+            where = (
+                f"in the `else` of `{keyword} {test}`, whose condition held in all {count} backward passes{stopped}" if in_else
+                else f"under `{keyword} {test}`, which held in none of the {count} backward passes{stopped}"
+            )
+        one = len(held) == 1
         message = (
             f"{source.code(step)} at line {source.range(step).start.line} never ran: it sits {where}; "
-            f"{short_list(held)} receive gradients and never change"
+            f"{short_list(held)} {'receives' if one else 'receive'} gradients and never {'changes' if one else 'change'}"
         )
         return self.finding(project, site, message, held)
 
