@@ -28,7 +28,7 @@ TENSOR_FACTORIES = {
 CAST_METHODS = {"float32": "float", "float64": "double", "float16": "half", "bfloat16": "bfloat16"}
 
 
-def disables_grad(source: SourceFile, expression: cst.BaseExpression) -> bool:
+def disables_grad(source: SourceFile, expression: cst.BaseExpression, _entered: frozenset[str] = frozenset()) -> bool:
     """``torch.no_grad()``, ``torch.inference_mode()``, ``torch.set_grad_enabled(False)``, any alias."""
     if not isinstance(expression, cst.Call):
         return False
@@ -41,12 +41,12 @@ def disables_grad(source: SourceFile, expression: cst.BaseExpression) -> bool:
         return (isinstance(mode, cst.Name) and mode.value == "False") or (
             isinstance(mode, cst.Integer) and mode.value == "0"
         )
-    if isinstance(expression.func, cst.Name):
-        return _yields_without_grad(source, expression.func.value)
+    if isinstance(expression.func, cst.Name) and expression.func.value not in _entered:
+        return _yields_without_grad(source, expression.func.value, _entered | {expression.func.value})
     return False
 
 
-def _yields_without_grad(source: SourceFile, name: str) -> bool:
+def _yields_without_grad(source: SourceFile, name: str, entered: frozenset[str]) -> bool:
     """A ``@contextmanager`` of this file that yields inside ``torch.no_grad()`` (an ``evaluating(model)``
     helper): entering it turns gradients off just as ``no_grad`` does."""
     for node in source.module.body:
@@ -55,7 +55,7 @@ def _yields_without_grad(source: SourceFile, name: str) -> bool:
         if not any(source.qualified_names(d.decorator) & {"contextlib.contextmanager"} for d in node.decorators):
             return False
         return any(
-            any(disables_grad(source, item.item) for item in block.items) and descendants(block, cst.Yield)
+            any(disables_grad(source, item.item, entered) for item in block.items) and descendants(block, cst.Yield)
             for block in descendants(node, cst.With)
         )
     return False

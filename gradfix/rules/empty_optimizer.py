@@ -20,7 +20,7 @@ from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_l
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.sandbox import RunResult
-from gradfix.source import SourceFile
+from gradfix.source import SourceFile, descendants
 from gradfix.trace import ModuleFact, Trace
 from gradfix.verify import judge
 
@@ -142,7 +142,20 @@ class EmptyOptimizer(Rule):
             return None
         if len(scope.accesses[given.value]) < 2:
             return None
-        return scope.node
+        function = scope.node
+        # Some caller in this file passes a one-shot iterator (`model.parameters()`); a list that is
+        # empty because everything is frozen is not this fault.
+        position = next((i for i, param in enumerate(function.params.params) if param.name.value == given.value), None)
+        for call in descendants(source.module, cst.Call):
+            if not (isinstance(call.func, cst.Name) and call.func.value == function.name.value):
+                continue
+            passed = [a.value for a in call.args if a.keyword is not None and a.keyword.value == given.value]
+            positional = [a.value for a in call.args if a.keyword is None and not a.star]
+            if not passed and position is not None and position < len(positional):
+                passed = [positional[position]]
+            if passed and _is_one_shot(source, passed[0]):
+                return function
+        return None
 
     def _argument_used_up(self, trace: Trace, project: Project, source: SourceFile, given: cst.Name, function: cst.FunctionDef) -> Finding:
         """A generator passed in and read before the optimizer reads it: the function makes its

@@ -153,10 +153,10 @@ class ManualUpdate(Rule):
                 candidate = self._candidate(source, body, start, end, updates)
                 message = (
                     f"`{source.code(body[start]).strip()}` rebinds the loop variable to a new tensor: the "
-                    f"parameters themselves never change, so {short_list([p.name for p in trained])} keep their initial values"
+                    f"parameters themselves never change, so {short_list(list(dict.fromkeys(p.name for p in trained)))} keep their initial values"
                 )
-                findings.append(self.finding(project, source.site(body[start]), message,
-                                             [p.name for p in trained], [candidate] if candidate else []))
+                names = list(dict.fromkeys(p.name for p in trained))
+                findings.append(self.finding(project, source.site(body[start]), message, names, [candidate] if candidate else []))
         return findings
 
     @staticmethod

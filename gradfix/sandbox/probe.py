@@ -402,15 +402,17 @@ class Probe:
 
         def record(param: torch.Tensor, value: bool) -> None:
             if not value:
+                sites = probe.frozen_at.setdefault(id(param), [])
+                if len(sites) >= 8:  # a GAN freezes its discriminator at every step: enough seen
+                    return
                 site, frame = probe.caller_site(3)
                 if site is not None:
-                    probe.frozen_at.setdefault(id(param), []).append(site)
+                    sites.append(site)
                     # Frozen inside a helper (`set_trainable(model.head, False)`): the call that
                     # chose this parameter is one user frame further out.
                     outer = probe.user_frame(frame.f_back) if frame is not None else None
-                    callers = probe.frozen_callers.setdefault(id(param), [])
-                    if outer is not None and len(callers) < 8:
-                        callers.append(site_of(outer))
+                    if outer is not None:
+                        probe.frozen_callers.setdefault(id(param), []).append(site_of(outer))
 
         def set_requires_grad(param: torch.Tensor, value: bool) -> None:
             record(param, value)
