@@ -1,3 +1,3 @@
-from gradfix.cli import main
+from gradfix.cli import entry
 
-main(prog_name="gradfix")
+entry()

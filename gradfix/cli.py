@@ -413,3 +413,22 @@ def explain(code: str) -> None:
             click.echo(rule.doc())
             return
     _fail(f"no rule {code}; `gradfix rules` lists them")
+
+
+def entry() -> None:
+    """The ``gradfix`` program (and ``python -m gradfix``). Once everything is written, it ends the
+    process at once: the interpreter's own shutdown, with torch loaded, takes about half a second
+    and has nothing left to do (every run has been collected, every file written and closed)."""
+    try:
+        main(prog_name="gradfix")
+        code = 0
+    except SystemExit as done:
+        if isinstance(done.code, str):
+            print(done.code, file=sys.stderr)
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`gradfix suggest | head`)
+            pass
+    os._exit(code)

@@ -223,9 +223,14 @@ def test_installed_command_runs_as_a_real_process(project: Path) -> None:
     assert exe, "the gradfix console script is not installed"
     done = subprocess.run([exe, "suggest", str(project / "empty_optimizer.py")], capture_output=True, text=True)
     assert done.returncode == 1, done.stderr
-    assert "GF001" in done.stdout
+    assert "GF001" in done.stdout and done.stdout.rstrip().endswith("to review each).")  # all of it, flushed
     module = subprocess.run([sys.executable, "-m", "gradfix", "rules"], capture_output=True, text=True)
     assert module.returncode == 0 and "GF004" in module.stdout
+    # The exit codes survive the fast exit: 2 for bad input, with its one-line message.
+    missing = subprocess.run([exe, "suggest", str(project / "nope.py")], capture_output=True, text=True)
+    assert missing.returncode == 2 and missing.stderr.strip().endswith("no such file")
+    piped = subprocess.run([exe, "suggest", str(project / "empty_optimizer.py"), "--format", "json", "-o", str(project / "out.json")])
+    assert piped.returncode == 1 and json.loads((project / "out.json").read_text())["files"]
 
 
 def test_gpu_script_is_diagnosed_on_the_cpu_and_fixed_in_its_own_terms(tmp_path: Path) -> None:
