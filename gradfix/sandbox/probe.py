@@ -86,10 +86,12 @@ _HOLDER_TYPES = (types.SimpleNamespace, argparse.Namespace)
 
 def _held(name: str, value: Any) -> Any:
     """``name.attr`` for what a plain holder keeps: a non-module ``self`` (a Trainer), a dataclass
-    instance, a SimpleNamespace or an argparse Namespace. Other objects are not looked into: a
+    instance, a SimpleNamespace or an argparse Namespace; ``name["key"]`` for a small dict. Other objects are not looked into: a
     Python module's namespace alone has thousands of entries. Called for every global at every
     top-level forward: the common case (not a holder) must cost one type lookup."""
     kind = type(value)
+    if kind is dict and len(value) <= 64:  # weights kept by hand: `params["w"]`
+        return [(f"{name}[{key!r}]", inner) for key, inner in value.items() if type(key) is str]
     if name == "self":
         if isinstance(value, nn.Module):
             return ()
