@@ -29,6 +29,12 @@ class MissingFromOptimizer(Rule):
         stepping = [o for o in trace.optimizers if o.steps]
         if not stepping or trace.crash is not None:
             return []
+        # Optimizers that hold only plain tensors optimise an input (activation maximisation, style
+        # transfer): the network around it is a fixed instrument, not something forgotten.
+        module_params = {p.name for p in trace.params if p.module is not None or p.is_parameter}
+        stepping = [o for o in stepping if set(o.params) & module_params]
+        if not stepping:
+            return []
         in_containers = {m for a in trace.attributes if a.kind == "modules" for m in a.members}
         forgotten: list[tuple[ModuleFact, list[str]]] = []
         for module in sorted(trace.modules, key=lambda m: m.created_event):

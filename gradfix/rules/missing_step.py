@@ -34,6 +34,8 @@ class MissingStep(Rule):
         # whose updates were forgotten.
         if len(trace.backwards) < 2 or not trace.optimizers or trace.steps or trace.crash is not None:
             return []
+        if any(p.reached and p.got_grad and p.module is None and not p.is_parameter for p in trace.params):
+            return []  # backward for the gradient of an input (saliency maps, attacks): no step is wanted
         backward = trace.backwards[-1]
         if backward.site is None or not project.is_editable(backward.site.file):
             return []

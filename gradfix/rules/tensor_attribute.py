@@ -50,8 +50,8 @@ class TensorAttribute(Rule):
                 continue
             name = f"{attribute.owner_name}.{attribute.attr}"
             param = trace.param(name)
-            if param is None or not param.got_grad or param.optimizers:
-                continue
+            if param is None or not param.got_grad or param.optimizers or param.changed:
+                continue  # changed: updated by hand (a perturbation in free adversarial training)
             source = project.source(attribute.site.file)
             value = source.assigned_value(attribute.site.line, attribute.attr)
             nn = module_alias(source, "torch.nn")

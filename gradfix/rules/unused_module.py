@@ -63,4 +63,9 @@ class UnusedModule(Rule):
                 return True
             if isinstance(node, cst.SimpleString) and node.evaluated_value == attr:
                 return True
+            if (  # getattr(self, f"head_{task}"): any layer may be the one asked for
+                isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "getattr"
+                and len(node.args) >= 2 and not isinstance(node.args[1].value, cst.SimpleString)
+            ):
+                return True
         return False
