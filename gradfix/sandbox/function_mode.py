@@ -66,6 +66,9 @@ class ProbeMode(TorchFunctionMode):
         name = getattr(func, "__name__", "")
         if name == "cuda" and args and isinstance(args[0], torch.Tensor):
             return self._to_cuda(args[0])
+        if name == "pin_memory" and args and isinstance(args[0], torch.Tensor) and not torch.cuda.is_available():
+            self.probe.cuda_emulated = True
+            return args[0]  # page-locked memory is a transfer speed-up; on the CPU there is no transfer
         if name == "to" and args and isinstance(args[0], torch.Tensor):
             device, dtype, _, _ = torch._C._nn._parse_to(*args[1:], **kwargs)
             if _is_cuda(device):
@@ -73,7 +76,7 @@ class ProbeMode(TorchFunctionMode):
         if "device" in kwargs and _is_cuda(kwargs["device"]):
             return self._mark(func(*args, **{**kwargs, "device": "cpu"}))
 
-        if (name == "copy_" or (name == "__set__" and getattr(func, "__self__", None) is _DATA)) and args:
+        if (name in ("copy_", "__setitem__") or (name == "__set__" and getattr(func, "__self__", None) is _DATA)) and args:
             self._maybe_load(args[0])
         result = func(*args, **kwargs)
         if name in _CUT_METHODS or name in _REWRAPS or (name == "__get__" and getattr(func, "__self__", None) is _DATA):
@@ -81,10 +84,14 @@ class ProbeMode(TorchFunctionMode):
         return result
 
     def _maybe_load(self, target: Any) -> None:
-        """``weight.data.copy_(vectors)`` / ``weight.data = t`` in user code: pretrained values."""
+        """``weight.data.copy_(vectors)`` / ``weight.data = t`` / ``weight[:] = t`` in user code: pretrained values."""
         caller = sys._getframe(2)
         if isinstance(target, torch.Tensor) and caller is not None and caller.f_code.co_filename in self.probe.user:
-            self.probe.loaded_storage.add(target.untyped_storage().data_ptr())
+            from gradfix.sandbox.probe import _storage
+
+            storage = _storage(target)
+            if storage is not None:
+                self.probe.loaded_storage.add(storage)
 
     def _maybe_cut(self, name: str, func: Callable, args: tuple, kwargs: dict, result: Any) -> None:
         if not torch.is_grad_enabled():
@@ -124,3 +131,28 @@ def patch_cuda_runtime(probe: "Probe") -> None:
     for name in ("memory_allocated", "max_memory_allocated", "memory_reserved", "max_memory_reserved"):
         if hasattr(torch.cuda, name):
             setattr(torch.cuda, name, noop(0))
+    torch.cuda.current_device = noop(0)
+    torch.cuda.get_device_name = noop("gradfix: CUDA emulated on the CPU")
+
+    class Event:
+        """Timing events: they record nothing, and every interval is 0 ms."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            probe.cuda_emulated = True
+
+        def record(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+        def synchronize(self) -> None:
+            pass
+
+        def wait(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+        def query(self) -> bool:
+            return True
+
+        def elapsed_time(self, other: Any) -> float:
+            return 0.0
+
+    torch.cuda.Event = Event  # type: ignore[misc,assignment]

@@ -100,6 +100,14 @@ def _held(name: str, value: Any) -> Any:
     return [(f"{name}.{attr}", inner) for attr, inner in getattr(value, "__dict__", {}).items()]
 
 
+def _storage(tensor: torch.Tensor) -> Optional[int]:
+    """Where a tensor's values live; None for an uninitialised lazy parameter (nn.LazyLinear)."""
+    try:
+        return tensor.untyped_storage().data_ptr()
+    except (RuntimeError, ValueError):
+        return None
+
+
 def _dtype_name(dtype: torch.dtype) -> str:
     return str(dtype).replace("torch.", "")
 
@@ -238,11 +246,19 @@ class Probe:
                     found.setdefault(name, index)
         return found
 
-    def remember_params(self, params: Any) -> None:
+    def remember_params(self, params: Any) -> bool:
+        """Record each parameter's value when first seen; False if some are still uninitialised
+        (a lazy module before its first forward): ask again later."""
+        if torch._C._are_functorch_transforms_active():
+            return False  # inside vmap/grad the "parameters" are batched stand-ins that must not escape
+        complete = True
         for p in params:
-            if isinstance(p, torch.Tensor) and id(p) not in self.param_objects:
+            if isinstance(p, nn.parameter.UninitializedTensorMixin):
+                complete = False
+            elif isinstance(p, torch.Tensor) and id(p) not in self.param_objects:
                 self.param_objects[id(p)] = p
                 self.initial[id(p)] = p.detach().clone()
+        return complete
 
     # -- installation -----------------------------------------------------------------------------
 
@@ -253,6 +269,8 @@ class Probe:
 
         def init(module: nn.Module, *args: Any, **kwargs: Any) -> None:
             module_init(module, *args, **kwargs)
+            if kwargs.get("_weight") is not None:  # nn.Embedding.from_pretrained(vectors): given values
+                probe.loaded.add(id(module))
             if id(module) in probe.modules:
                 return
             probe.events += 1
@@ -273,9 +291,8 @@ class Probe:
             probe.events += 1
             grad = torch.is_grad_enabled()
             (probe.ran_with_grad if grad else probe.ran_without_grad).add(id(module))
-            if id(module) not in probe.initial_seen:
+            if id(module) not in probe.initial_seen and probe.remember_params(module.parameters()):
                 probe.initial_seen.add(id(module))
-                probe.remember_params(module.parameters())
             site = None
             if probe.depth == 0:
                 site, frame = probe.caller_site()
@@ -305,6 +322,14 @@ class Probe:
             return result
 
         nn.Module.load_state_dict = load  # type: ignore[method-assign]
+
+        for embedding in (nn.Embedding, nn.EmbeddingBag):
+            def from_pretrained(cls: Any, *args: Any, _original: Any = embedding.from_pretrained.__func__, **kwargs: Any) -> Any:
+                module = _original(cls, *args, **kwargs)
+                probe.loaded.add(id(module))  # given vectors, not a random initialisation
+                return module
+
+            embedding.from_pretrained = classmethod(from_pretrained)  # type: ignore[method-assign,assignment]
 
         load_own = nn.Module._load_from_state_dict
 
@@ -348,6 +373,10 @@ class Probe:
             probe.assignments[(id(module), name)] = (site_of(caller), replaced, probe.events)
             if isinstance(value, torch.Tensor) and value.requires_grad and not isinstance(value, nn.Parameter):
                 probe.remember_params([value])
+            if isinstance(value, nn.Parameter) and caller.f_locals.get("self") is not module:
+                # `model.embed.weight = nn.Parameter(word2vec)` from outside the module: given values,
+                # not the module's own random initialisation.
+                probe.loaded.add(id(module))
 
         nn.Module.__setattr__ = setattr_  # type: ignore[method-assign]
 
@@ -635,7 +664,7 @@ class Probe:
                     self._learn(name, value)
         params = self.all_params()
         for mid, module in self.modules.items():
-            if any(p.untyped_storage().data_ptr() in self.loaded_storage for p in module.parameters(recurse=False)):
+            if any(_storage(p) in self.loaded_storage for p in module.parameters(recurse=False)):
                 self.loaded.add(mid)
         children: dict[int, list[int]] = {}
         contained: set[int] = set()
