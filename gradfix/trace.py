@@ -61,6 +61,7 @@ class ParamFact:
     frozen_at: list[Site] = field(default_factory=list)  # where requires_grad was set to False
     frozen_callers: list[Site] = field(default_factory=list)  # the user calls one level further out
     is_parameter: bool = False  # an nn.Parameter (made to be trained), not a plain tensor
+    constant: bool = False  # every element had the same value when first seen (a norm layer's 1s and 0s)
 
 
 @dataclass

@@ -42,9 +42,12 @@ class AccidentalFreeze(Rule):
             retried = {t.name for t in trace.typos}
             # A parameter that got a gradient or changed was trained at some point: its freeze is a
             # phase (a GAN's discriminator held still during the generator's step), not an accident.
+            # A parameter frozen at a constant (a norm layer's 1s and 0s) is fixed on purpose, as
+            # affine=False would: nothing random is being kept by mistake.
             frozen = [
                 p for p in params
                 if p.frozen_at and not p.requires_grad and p.name not in retried and not p.got_grad and not p.changed
+                and not p.constant
             ]
             if not frozen:
                 continue
@@ -58,7 +61,7 @@ class AccidentalFreeze(Rule):
             # A whole frozen model is an accident only when that broke training: the optimizer or
             # backward() crashed for lack of trainable parameters (a random frozen target
             # network, as in RND, is fine).
-            everything = len(frozen) == len(params) and trace.crash is not None and (
+            everything = len(frozen) == len([p for p in params if not p.constant]) and trace.crash is not None and (
                 "empty parameter list" in trace.crash.message or "does not require grad" in trace.crash.message
             )
             if not handed and not everything:

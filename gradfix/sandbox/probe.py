@@ -721,6 +721,7 @@ class Probe:
                     frozen_at=self.frozen_at.get(pid, []),
                     frozen_callers=self.frozen_callers.get(pid, []),
                     is_parameter=isinstance(p, torch.nn.Parameter),
+                    constant=initial is not None and initial.numel() > 0 and bool((initial == initial.reshape(-1)[0]).all()),
                 )
             )
         for optimizer, fact in self.optimizers:
