@@ -262,3 +262,15 @@ def test_early_stop_is_not_turned_into_an_error_by_finally_or_atexit(run_script:
             raise RuntimeError("cleanup failed")
     """, steps=2)
     assert result.trace.stopped_early and result.trace.crash is None and result.trace.steps == 2
+
+
+def test_the_sandbox_has_its_own_loopback(run_script) -> None:  # type: ignore[no-untyped-def]
+    # Single-process DDP and local stores bind 127.0.0.1; the host's loopback stays out of reach
+    # (test_review's hostile script checks that).
+    result = run_script("""
+        import socket, torch
+        server = socket.socket(); server.bind(("127.0.0.1", 0)); server.listen(1)
+        socket.create_connection(server.getsockname(), timeout=2)
+        print("loopback ok")
+    """)
+    assert result.stdout.strip() == "loopback ok", result.stderr

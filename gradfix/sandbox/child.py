@@ -52,6 +52,21 @@ _CLONE_NEWNS, _CLONE_NEWNET = 0x00020000, 0x40000000
 _MS_REC, _MS_PRIVATE = 0x4000, 0x40000
 
 
+def _loopback_up() -> None:
+    """The new network namespace's own loopback, up: single-process DDP and local stores bind
+    127.0.0.1. It is private to this namespace; the host's loopback and the network stay out of reach."""
+    import fcntl
+    import socket
+    import struct
+
+    siocsifflags, iff_up, iff_loopback, iff_running = 0x8914, 0x1, 0x8, 0x40
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as handle:
+            fcntl.ioctl(handle, siocsifflags, struct.pack("16sH", b"lo", iff_up | iff_loopback | iff_running))
+    except OSError:
+        pass  # without it, only scripts that talk to 127.0.0.1 are affected
+
+
 def _isolate(request: RunRequest) -> bool:
     """A private mount namespace where the user's folders are copy-on-write overlays, and no
     network. Needs Linux and the right to unshare (root here, CI, the PR bot's runner). Returns
@@ -63,6 +78,7 @@ def _isolate(request: RunRequest) -> bool:
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.unshare(_CLONE_NEWNS | _CLONE_NEWNET) != 0:
         return False
+    _loopback_up()
     if libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
         return False
     scratch = os.path.realpath(request.scratch)
