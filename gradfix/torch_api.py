@@ -99,3 +99,19 @@ def wrap(source: SourceFile, callee: str, value: cst.BaseExpression | None) -> c
     call = cst.parse_expression(f"{callee}()", config=source.module.config_for_parsing)
     assert isinstance(call, cst.Call)
     return call.with_changes(args=[cst.Arg(value)]) if value is not None else call
+
+
+_CONVERSIONS = {"torch.tensor", "torch.as_tensor", "torch.from_numpy", "torch.Tensor"}
+_CHAINED = {"to", "cuda", "cpu", "float", "double", "half", "bfloat16", "requires_grad_", "detach", "clone", "contiguous"}
+
+
+def made_from_data(source: SourceFile, value: cst.BaseExpression) -> bool:
+    """``torch.tensor(X[:, 0:1], requires_grad=True).float().to(device)``: a tensor converted from
+    the script's data (a variable, an array), perhaps moved: an input whose gradient is wanted (a
+    PINN's collocation points), not a weight. A literal (``torch.tensor(1.0)``) is not data."""
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _CHAINED:
+        value = value.func.value
+    if not isinstance(value, cst.Call) or not source.qualified_names(value.func) & _CONVERSIONS or not value.args:
+        return False
+    literal = (cst.Integer, cst.Float, cst.List, cst.Tuple, cst.UnaryOperation)
+    return not isinstance(value.args[0].value, literal)

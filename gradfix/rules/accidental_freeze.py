@@ -10,18 +10,21 @@ an unsafe fix: verified, but applied only with ``--unsafe-fixes`` or after revie
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from gradfix.edits import Edit, Patch
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.source import SourceFile
+from gradfix.source import SourceFile, descendants
 from gradfix.sandbox import RunResult
 from gradfix.trace import ParamFact, Site, Trace
 from gradfix.verify import judge
 
 _ENCLOSING = (cst.For, cst.While, cst.If)
+_RANDOM = re.compile(r"rand|normal|uniform|empty|kaiming|xavier|orthogonal|bernoulli|multinomial|init")
 
 
 class AccidentalFreeze(Rule):
@@ -49,6 +52,7 @@ class AccidentalFreeze(Rule):
                 if p.frozen_at and not p.requires_grad and p.name not in retried and not p.got_grad and not p.changed
                 and not p.constant
             ]
+            frozen = [p for p in frozen if not any(self._made_deterministic(project, site) for site in p.frozen_at)]
             if not frozen:
                 continue
             tree = {module.id, *module.children}
@@ -104,6 +108,37 @@ class AccidentalFreeze(Rule):
         if thawed:
             return Verdict(False, f"it also unfreezes {short_list(thawed)}")
         return verdict
+
+    @staticmethod
+    def _made_deterministic(project: Project, site: Site) -> bool:
+        """``self.pos_embed.requires_grad = False`` where the file made it with
+        ``self.pos_embed = nn.Parameter(sincos(...))``: given values (a fixed embedding, a Sobel
+        filter), computed without anything random, are frozen on purpose."""
+        if not project.is_editable(site.file):
+            return False
+        source = project.source(site.file)
+        frozen = []
+        for statement in source.statements_on_line(site.line):
+            for node in descendants(statement, cst.Assign):
+                for target in node.targets:
+                    if isinstance(target.target, cst.Attribute) and target.target.attr.value == "requires_grad":
+                        frozen.append(source.code(target.target.value))
+            for call in descendants(statement, cst.Call):
+                if isinstance(call.func, cst.Attribute) and call.func.attr.value == "requires_grad_":
+                    frozen.append(source.code(call.func.value))
+        if not frozen:
+            return False
+        made = [
+            node.value for node in descendants(source.module, cst.Assign)
+            if any(source.code(t.target) in frozen for t in node.targets)
+        ]
+        if len(made) != 1 or not isinstance(made[0], cst.Call):
+            return False
+        if not source.qualified_names(made[0].func) & {"torch.nn.Parameter", "torch.nn.parameter.Parameter"}:
+            return False
+        calls = descendants(made[0], cst.Call)[1:]  # what the Parameter wraps
+        named = {(c.func.attr.value if isinstance(c.func, cst.Attribute) else getattr(c.func, "value", "")) for c in calls}
+        return bool(calls) and not any(_RANDOM.search(n) for n in named)
 
     @staticmethod
     def _bare_call(project: Project, site: Site) -> bool:

@@ -41,6 +41,8 @@ class MissingFromOptimizer(Rule):
             params = trace.params_of(module.id)
             if not params or module.id in in_containers or module.name is None or "@" in module.name:
                 continue
+            if module.loaded:
+                continue  # loaded weights left out of the optimizer: a fixed surrogate or a linear probe's backbone
             stranded = [p.name for p in params if p.got_grad and not p.optimizers and not p.changed]
             if stranded and len(stranded) == len([p for p in params if p.requires_grad]):
                 forgotten.append((module, stranded))

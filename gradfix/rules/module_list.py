@@ -31,6 +31,8 @@ class ModuleList(Rule):
                 continue
             if not all(member in roots for member in attribute.members):
                 continue  # registered elsewhere too: the list is only a convenience
+            if all(m.loaded for m in trace.modules if m.id in attribute.members):
+                continue  # a loaded network kept out of parameters() on purpose (a perceptual loss)
             stranded = [
                 p.name for member in attribute.members for p in trace.params_of(member)
                 if p.got_grad and not p.optimizers

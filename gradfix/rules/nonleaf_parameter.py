@@ -20,7 +20,7 @@ from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.source import SourceFile, descendants
-from gradfix.torch_api import TENSOR_FACTORIES, module_alias
+from gradfix.torch_api import TENSOR_FACTORIES, made_from_data, module_alias
 from gradfix.trace import Site, Trace
 
 _MOVES = {"to", "cuda", "double", "float", "half", "bfloat16"}
@@ -58,8 +58,8 @@ class NonLeafParameter(Rule):
                 continue
             source = project.source(attribute.site.file)
             value = source.assigned_value(attribute.site.line, attribute.attr)
-            if not _is_move(value):
-                continue  # a result kept on self (an attention map, a weight-norm weight) is no parameter
+            if not _is_move(value) or made_from_data(source, value):
+                continue  # a result kept on self (an attention map), or data (a PINN's inputs), is no parameter
             edit = self._rewrite(source, value) if value is not None else None
             name = f"{attribute.owner_name}.{attribute.attr}"
             candidates = [self._candidate(source, [edit])] if edit else []

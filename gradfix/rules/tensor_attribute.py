@@ -13,7 +13,7 @@ import libcst as cst
 from gradfix.findings import Applicability, Finding
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.torch_api import module_alias, wrap
+from gradfix.torch_api import made_from_data, module_alias, wrap
 from gradfix.trace import Trace
 
 
@@ -54,6 +54,8 @@ class TensorAttribute(Rule):
                 continue  # changed: updated by hand (a perturbation in free adversarial training)
             source = project.source(attribute.site.file)
             value = source.assigned_value(attribute.site.line, attribute.attr)
+            if value is not None and made_from_data(source, value):
+                continue  # inputs whose gradient is wanted (a PINN's collocation points), not weights
             nn = module_alias(source, "torch.nn")
             candidates = []
             if value is not None and nn is not None:
