@@ -39,6 +39,13 @@ class AccidentalFreeze(Rule):
         if not trains:
             return []
         findings = []
+        made: dict[tuple[str, int], bool] = {}  # one look per freezing line, however many parameters it froze
+
+        def deterministic(site: Site) -> bool:
+            if (site.file, site.line) not in made:
+                made[(site.file, site.line)] = self._made_deterministic(project, site)
+            return made[(site.file, site.line)]
+
         for module in trace.modules:
             params = trace.params_of(module.id)
             # A later attempt to unfreeze them (even a misspelt one) shows the freeze is a schedule.
@@ -52,7 +59,7 @@ class AccidentalFreeze(Rule):
                 if p.frozen_at and not p.requires_grad and p.name not in retried and not p.got_grad and not p.changed
                 and not p.constant
             ]
-            frozen = [p for p in frozen if not any(self._made_deterministic(project, site) for site in p.frozen_at)]
+            frozen = [p for p in frozen if not any(deterministic(site) for site in p.frozen_at)]
             if not frozen:
                 continue
             tree = {module.id, *module.children}
