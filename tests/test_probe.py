@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Callable
 
-from gradfix.sandbox import RunResult, clean_environment
+from gradfix.sandbox import RunResult, Sandbox, clean_environment
 
 Run = Callable[..., RunResult]
 
@@ -274,3 +275,18 @@ def test_the_sandbox_has_its_own_loopback(run_script) -> None:  # type: ignore[n
         print("loopback ok")
     """)
     assert result.stdout.strip() == "loopback ok", result.stderr
+
+
+def test_only_the_scripts_own_cuda_calls_count_as_expecting_a_gpu(tmp_path: Path) -> None:
+    # torch.compile asks torch.cuda things on the CPU too; that must not make the report say
+    # "no GPU here: ran the script's CUDA code on the CPU".
+    library, project = tmp_path / "site", tmp_path / "project"
+    library.mkdir()
+    project.mkdir()
+    (library / "some_library.py").write_text("import torch\ndef warm_up():\n    torch.cuda.synchronize()\n")
+    script = project / "train.py"
+    script.write_text(f"import sys\nsys.path.insert(0, {str(library)!r})\nimport torch, some_library\nsome_library.warm_up()\n")
+    sandbox = Sandbox([str(project)])
+    assert sandbox.run(str(script), []).trace.cuda_emulated is False
+    script.write_text(script.read_text() + "torch.cuda.synchronize()\n")
+    assert sandbox.run(str(script), []).trace.cuda_emulated is True

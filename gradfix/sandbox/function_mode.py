@@ -120,7 +120,9 @@ def patch_cuda_runtime(probe: "Probe") -> None:
 
     def noop(result: Any = None) -> Callable[..., Any]:
         def call(*args: Any, **kwargs: Any) -> Any:
-            probe.cuda_emulated = True
+            # Only the script's own calls mean it expects a GPU; torch.compile asks too, on the CPU.
+            if sys._getframe(1).f_code.co_filename in probe.user:
+                probe.cuda_emulated = True
             return result
 
         return call
