@@ -44,6 +44,7 @@ class ModuleFact:
     loaded: bool = False  # load_state_dict() was called on it or on a module that contains it
     path: Optional[str] = None  # its full name from its root, e.g. "model.encoder.0"
     created_event: int = 0  # the event counter when it was built: orders it against optimizers
+    in_size: Optional[int] = None  # in_features / in_channels / num_features ...: the input size it was built for
 
 
 @dataclass
@@ -55,6 +56,7 @@ class ParamFact:
     requires_grad: bool  # at the end of the run
     is_leaf: bool
     got_grad: bool = False  # .grad was set after some backward call
+    nonzero_grad: bool = False  # at some optimizer step its gradient had a non-zero element
     reached: bool = False  # some loss graph reached it
     optimizers: list[int] = field(default_factory=list)  # ids of optimizers that hold it
     changed: bool = False  # its value at the end differs from its value when first seen
@@ -76,6 +78,8 @@ class OptimizerFact:
     steps_without_grad: int = 0  # steps at which none of its parameters held a non-zero gradient
     built_event: int = 0
     scope_modules: dict[str, int] = field(default_factory=dict)  # modules bound to names where it was built
+    initial_lr: Optional[float] = None  # the largest learning rate of its groups when it was built
+    lrs: list[Optional[float]] = field(default_factory=list)  # the largest learning rate of its groups at each step
 
 
 @dataclass
@@ -117,6 +121,35 @@ class Cut:
 
 
 @dataclass
+class SchedulerFact:
+    """A learning-rate scheduler: where it was built, and for which optimizer."""
+
+    cls: str
+    site: Optional[Site]
+    optimizer: Optional[int]
+
+
+@dataclass
+class InPlaceOp:
+    """An in-place operation, made under grad mode, on a tensor that is part of the graph (it
+    requires grad and is not a leaf): the cause when backward() finds a saved tensor modified."""
+
+    op: str  # the torch function: add_ (also for ``+=``), __setitem__, masked_fill_, or relu for relu(inplace=True)
+    site: Site  # the user-code line that ran it; for a torch module's own op, the line that called the module
+    inplace_arg: bool = False  # a function called with inplace=True (F.relu(x, inplace=True), nn.ReLU(inplace=True))
+    in_module: bool = False  # it ran in the forward of a torch module called (directly or not) from that line
+    module: Optional[str] = None  # the torch module whose forward did it, e.g. "torch.nn.modules.activation.ReLU"
+    module_site: Optional[Site] = None  # where that module was built
+    grad_fn: str = ""  # grad_fn class of the modified tensor before the op, e.g. "ReluBackward0"
+    # other grad_fn classes of what it touched: the modified view's base, the tensor after the op
+    related: list[str] = field(default_factory=list)
+    shapes: list[list[int]] = field(default_factory=list)  # shapes of the modified tensor (and its base), a few
+    out_of_place: bool = False  # Tensor has the same method without the trailing underscore (add for add_)
+    count: int = 1
+    last: int = 0  # when it last ran, counted over all in-place ops: the latest one is the likeliest cause
+
+
+@dataclass
 class CallEvent:
     kind: str  # "backward", "zero_grad", "step"
     optimizer: Optional[int]
@@ -153,6 +186,9 @@ class Crash:
     scope_modules: dict[str, int] = field(default_factory=dict)
     module_calls: list[ModuleCall] = field(default_factory=list)
     exit_code: Optional[int] = None  # set when the script called sys.exit with a non-zero code
+    # names in that frame bound to a tensor that has a grad_fn ("tensor") or to a tuple or list of
+    # tensors, some with one ("tuple", "list"): names and kinds only, never values
+    graph_locals: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -163,6 +199,8 @@ class Trace:
     torch_version: str = ""
     finished: bool = False  # the script ran to its end (or the probe stopped it after enough steps)
     stopped_early: bool = False
+    loops_cut: int = 0  # for loops that gradfix ended early (each after a few training iterations)
+    late_stop: str = ""  # the script failed in plain Python after its loops were shortened: the run ends there
     timed_out: bool = False
     events: int = 0  # how far the run got: module builds, optimizers, forwards, backwards, steps
     crash: Optional[Crash] = None
@@ -173,9 +211,11 @@ class Trace:
     loads: list[Site] = field(default_factory=list)
     attributes: list[AttributeFact] = field(default_factory=list)
     cuts: list[Cut] = field(default_factory=list)
+    inplace_ops: list[InPlaceOp] = field(default_factory=list)  # in-place ops on graph tensors, a few per site
     order: list[CallEvent] = field(default_factory=list)  # the first calls, in order
     grad_switches: list[Site] = field(default_factory=list)  # set_grad_enabled(False) calls
     typos: list[TypoSet] = field(default_factory=list)
+    schedulers: list[SchedulerFact] = field(default_factory=list)
     cuda_emulated: bool = False
 
     # -- queries used by rules and verification -------------------------------------------------

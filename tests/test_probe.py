@@ -49,11 +49,83 @@ def test_parameters_are_named_and_judged_over_the_run(run_script: Run) -> None:
     assert trace.optimizers[0].site and trace.optimizers[0].site.line == 16
 
 
-def test_run_stops_by_itself_after_the_requested_steps(run_script: Run) -> None:
+def test_a_training_loop_ends_after_the_requested_steps_and_the_script_goes_on(run_script: Run) -> None:
     result = run_script(TRAIN, steps=2)
-    assert result.trace.steps == 2
+    assert result.trace.steps == 2 and result.trace.loops_cut == 1
     assert result.trace.stopped_early and result.trace.finished
-    assert "finished" not in result.stdout
+    assert "finished" in result.stdout  # what follows the loop runs, as it would after 100 steps
+
+
+THREE_PHASES = """
+import torch
+import torch.nn as nn
+
+def fit(model, epochs, batches, lr):
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    for epoch in range(epochs):
+        for _ in range(batches):
+            opt.zero_grad()
+            model(torch.randn(8, 4)).pow(2).mean().backward()
+            opt.step()
+    return opt
+
+first = nn.Linear(4, 1)
+fit(first, epochs=1000, batches=1000, lr=0.1)
+second = nn.Linear(4, 1)
+fit(second, epochs=50, batches=200, lr=0.1)
+third = nn.Linear(4, 1)
+fit(third, epochs=10, batches=10_000, lr=0.0)
+print("all phases done")
+"""
+
+
+def test_every_phase_of_a_long_script_is_seen(run_script: Run) -> None:
+    result = run_script(THREE_PHASES, steps=3)
+    trace = result.trace
+    assert "all phases done" in result.stdout
+    # Each phase: its epoch loop ends after 3 epochs of 3 batches.
+    assert [o.steps for o in trace.optimizers] == [9, 9, 9]
+    assert trace.param("second.weight").changed and not trace.param("third.weight").changed
+    assert trace.optimizers[2].lrs == [0.0] * 9
+
+
+def test_loops_that_train_nothing_run_in_full(run_script: Run) -> None:
+    result = run_script("""
+        import torch
+        import torch.nn as nn
+        layers = nn.ModuleList()
+        for _ in range(12):
+            layers.append(nn.Linear(4, 4))
+        opt = torch.optim.SGD(layers.parameters(), lr=0.1)
+        for step in range(100):
+            x = torch.randn(2, 4)
+            for layer in layers:
+                x = layer(x)
+            opt.zero_grad(); x.sum().backward(); opt.step()
+        with torch.no_grad():
+            outputs = [layers[0](torch.randn(1, 4)) for _ in range(50)]
+            for i in range(40):
+                layers[0](torch.randn(1, 4))
+        print(len(layers), len(outputs), i)
+    """)
+    assert result.trace.steps == 3
+    assert "12 50 39" in result.stdout
+
+
+def test_plain_python_failing_after_a_shortened_loop_is_not_the_script_s_crash(run_script: Run) -> None:
+    result = run_script("""
+        import torch
+        model = torch.nn.Linear(2, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        losses = []
+        for _ in range(500):
+            opt.zero_grad(); loss = model(torch.ones(1, 2)).sum(); loss.backward(); opt.step()
+            losses.append(loss.item())
+        print(losses[100])  # IndexError after 3 steps: gradfix's doing, not the script's
+    """)
+    trace = result.trace
+    assert trace.crash is None and "IndexError" in trace.late_stop
+    assert trace.steps == 3
 
 
 def test_crash_site_has_the_exact_call_span(run_script: Run) -> None:
@@ -279,7 +351,7 @@ def test_the_sandbox_has_its_own_loopback(run_script) -> None:  # type: ignore[n
 
 def test_only_the_scripts_own_cuda_calls_count_as_expecting_a_gpu(tmp_path: Path) -> None:
     # torch.compile asks torch.cuda things on the CPU too; that must not make the report say
-    # "no GPU here: ran the script's CUDA code on the CPU".
+    # "no GPU here: ran the script's CUDA path on the CPU".
     library, project = tmp_path / "site", tmp_path / "project"
     library.mkdir()
     project.mkdir()

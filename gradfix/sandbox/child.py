@@ -178,6 +178,7 @@ def run_in_child(request: RunRequest) -> NoReturn:
 
 
 def _run(request: RunRequest) -> None:
+    from gradfix.sandbox.loops import compile_user_code, shorten_imported_loops
     from gradfix.sandbox.probe import Probe, UserCode
 
     real_exit = os._exit
@@ -222,6 +223,7 @@ def _run(request: RunRequest) -> None:
     main.__builtins__ = __builtins__  # type: ignore[attr-defined]
     sys.modules["__main__"] = main
     probe.install()
+    shorten_imported_loops(probe.user)
 
     def exit_now(status: int) -> NoReturn:
         os._exit = real_exit  # type: ignore[assignment]
@@ -231,7 +233,7 @@ def _run(request: RunRequest) -> None:
 
     os._exit = exit_now  # type: ignore[assignment]
     try:
-        code = compile(source, script, "exec", dont_inherit=True)
+        code = compile_user_code(source, script)
         exec(code, main.__dict__)
     except SystemExit as exit_:
         status = exit_.code

@@ -1,21 +1,26 @@
 """A torch function mode the probe keeps active while the script runs.
 
-It does two things that need to see every torch call:
+It does three things that need to see every torch call:
 
 * **CUDA on the CPU.** Scripts that call ``.cuda()`` or use ``device="cuda"`` unconditionally run
   on the CPU here. A move to "cuda" returns a *copy*, as on a real GPU, so the GPU-only bug of
   ``torch.randn(3, requires_grad=True).cuda()`` (a non-leaf) shows up on a CPU machine too.
-  ``torch.cuda.is_available()`` stays honest.
+  The script's own ``torch.cuda.is_available()`` answers True (``device_count()`` 1), so a script
+  that picks ``cuda if torch.cuda.is_available() else cpu`` takes the path its author's GPU machine
+  takes; torch's own code still hears the truth (no pinned memory, no CUDA autocast or scaler).
 * **Graph cuts.** Where user code turns a tensor that carries a gradient into one that does not
   (``.detach()``, ``.data``, ``.item()``, ``argmax``, comparisons, integer casts, a re-wrap in
   ``torch.tensor``), the op and its exact source span are recorded.
+* **In-place ops on graph tensors.** ``x += y``, ``x.mul_(m)``, ``x[i] = v``, ``relu(x, inplace=True)``
+  (also from inside ``nn.ReLU(inplace=True)``) on a tensor that requires grad and is not a leaf,
+  with grad mode on: what autograd blames when backward() finds a saved tensor modified.
 """
 
 from __future__ import annotations
 
 import sys
 import weakref
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import torch
 from torch.overrides import TorchFunctionMode
@@ -30,6 +35,13 @@ _CUT_METHODS = {
     "greater", "less", "greater_equal", "less_equal", "equal", "to", "type",
 }
 _REWRAPS = {"tensor", "as_tensor"}
+# Names ending in "_" that write no values: metadata, sharing, autograd bookkeeping.
+_NOT_WRITES = {"requires_grad_", "share_memory_", "detach_", "rename_", "retain_grad_"}
+# In-place operators that reach the mode under their own name (``x += y`` arrives as add_).
+_INPLACE_DUNDERS = {
+    "__setitem__", "__iadd__", "__isub__", "__imul__", "__itruediv__", "__ifloordiv__", "__imod__",
+    "__ipow__", "__imatmul__", "__iand__", "__ior__", "__ixor__", "__ilshift__", "__irshift__",
+}
 
 
 def _is_cuda(device: Any) -> bool:
@@ -70,7 +82,9 @@ class ProbeMode(TorchFunctionMode):
             self.probe.cuda_emulated = True
             return args[0]  # page-locked memory is a transfer speed-up; on the CPU there is no transfer
         if name == "to" and args and isinstance(args[0], torch.Tensor):
-            device, dtype, _, _ = torch._C._nn._parse_to(*args[1:], **kwargs)
+            # _parse_to knows no `copy=`, which Tensor.to takes (GradScaler passes it on the CPU too)
+            where = {key: value for key, value in kwargs.items() if key != "copy"}
+            device, dtype, _, _ = torch._C._nn._parse_to(*args[1:], **where)
             if _is_cuda(device):
                 return self._to_cuda(args[0], dtype)
         if "device" in kwargs and _is_cuda(kwargs["device"]):
@@ -78,10 +92,40 @@ class ProbeMode(TorchFunctionMode):
 
         if (name in ("copy_", "__setitem__") or (name == "__set__" and getattr(func, "__self__", None) is _DATA)) and args:
             self._maybe_load(args[0])
+        # This runs on every torch call: one dict lookup on the name, then the tensor only for in-place ops.
+        writes = _WRITES_IN_PLACE.get(name)
+        if writes is None:
+            writes = _WRITES_IN_PLACE[name] = _writes_in_place(name)
+        touched = _graph_target(args) if writes or ("inplace" in kwargs and kwargs["inplace"] is True) else None
         result = func(*args, **kwargs)
+        if touched is not None:
+            self._record_inplace(name, "inplace" in kwargs, args[0], touched)
         if name in _CUT_METHODS or name in _REWRAPS or (name == "__get__" and getattr(func, "__self__", None) is _DATA):
             self._maybe_cut(name, func, args, kwargs, result)
         return result
+
+    def _record_inplace(
+        self, name: str, inplace_arg: bool, target: torch.Tensor, touched: tuple[str, list[str], list[list[int]]]
+    ) -> None:
+        caller = sys._getframe(2)  # the frame that called the torch function (past the mode's dispatch)
+        while caller is not None and caller.f_code.co_filename.endswith(("overrides.py", "_tensor.py")):
+            caller = caller.f_back
+        # In torch's own code (nn.ReLU(inplace=True)): the module whose forward did it is the
+        # innermost one on the way out to the user's line; the fix is where it was built.
+        frame, module = caller, None
+        while frame is not None and frame.f_code.co_filename not in self.probe.user:
+            if frame.f_code.co_name == "forward":
+                owner = frame.f_locals.get("self")
+                if isinstance(owner, torch.nn.Module) and id(owner) in self.probe.modules:
+                    module = owner
+                    break  # the probe finds the user's line once per module, not at every call
+            frame = frame.f_back
+        if frame is None:
+            return
+        after = target.grad_fn
+        if after is not None:
+            touched[1].append(type(after).__name__)  # autograd names it when the tensor was saved as an input
+        self.probe.record_inplace(name, frame, module, inplace_arg, touched)
 
     def _maybe_load(self, target: Any) -> None:
         """``weight.data.copy_(vectors)`` / ``weight.data = t`` / ``weight[:] = t`` in user code: pretrained values."""
@@ -113,6 +157,37 @@ class ProbeMode(TorchFunctionMode):
         self.probe.record_cut(op, caller)
 
 
+def _writes_in_place(name: str) -> bool:
+    """``add_``, ``masked_fill_``, ``__setitem__``: torch's in-place ops, by name."""
+    if name in _INPLACE_DUNDERS:
+        return True
+    return name[-1:] == "_" and name[:1] != "_" and name not in _NOT_WRITES
+
+
+_WRITES_IN_PLACE: dict[str, bool] = {}  # by function name: the test runs once per name
+
+
+def _graph_target(args: tuple) -> Optional[tuple[str, list[str], list[list[int]]]]:
+    """What an in-place op is about to modify, when it is part of the graph: its grad_fn class, its
+    view base's, and their shapes. None for anything else: no grad mode, no grad, or a leaf (autograd
+    refuses an in-place op on a leaf at once, with its own message)."""
+    if not args or not torch.is_grad_enabled():
+        return None
+    target = args[0]
+    if not isinstance(target, torch.Tensor) or not target.requires_grad:
+        return None  # metrics summed in place (`correct += ...`) end here
+    grad_fn = target.grad_fn
+    if grad_fn is None:
+        return None
+    related: list[str] = []
+    shapes = [list(target.shape)]
+    base = target._base
+    if base is not None and base.grad_fn is not None:
+        related.append(type(base.grad_fn).__name__)
+        shapes.append(list(base.shape))
+    return type(grad_fn).__name__, related, shapes
+
+
 def patch_cuda_runtime(probe: "Probe") -> None:
     """CUDA housekeeping calls that would raise on a CPU build become no-ops, and say so."""
     if torch.cuda.is_available():
@@ -134,6 +209,16 @@ def patch_cuda_runtime(probe: "Probe") -> None:
         if hasattr(torch.cuda, name):
             setattr(torch.cuda, name, noop(0))
     torch.cuda.current_device = noop(0)
+    honest_available, honest_count = torch.cuda.is_available, torch.cuda.device_count
+
+    def is_available() -> bool:
+        return sys._getframe(1).f_code.co_filename in probe.user or honest_available()
+
+    def device_count() -> int:
+        return 1 if sys._getframe(1).f_code.co_filename in probe.user else honest_count()
+
+    torch.cuda.is_available = is_available
+    torch.cuda.device_count = device_count
     torch.cuda.get_device_name = noop("gradfix: CUDA emulated on the CPU")
 
     class Event:

@@ -24,16 +24,19 @@ from gradfix.trace import (
     CallEvent,
     Crash,
     Cut,
+    InPlaceOp,
     ModuleCall,
     ModuleFact,
     OptimizerFact,
     ParamFact,
+    SchedulerFact,
     Site,
     Trace,
     TypoSet,
 )
 
 _PROBE_FILE = os.path.abspath(__file__)
+_TORCH_DIR = os.path.dirname(os.path.realpath(torch.__file__)) + os.sep
 
 
 class UserCode:
@@ -112,6 +115,26 @@ def _dtype_name(dtype: torch.dtype) -> str:
     return str(dtype).replace("torch.", "")
 
 
+def _largest_lr(optimizer: Any) -> Optional[float]:
+    rates = [group.get("lr") for group in optimizer.param_groups]
+    try:
+        return max(float(rate) for rate in rates if rate is not None)
+    except (TypeError, ValueError, RuntimeError):  # no groups, or a rate that is not a number
+        return None
+
+
+_IN_SIZES = ("in_features", "in_channels", "num_features", "input_size", "embed_dim", "d_model")
+
+
+def _in_size(module: nn.Module) -> Optional[int]:
+    """The input size a built-in layer was made for (what a layer built in forward was sized by)."""
+    for attr in _IN_SIZES:
+        value = module.__dict__.get(attr)
+        if type(value) is int:
+            return value
+    return None
+
+
 def _class_name(obj: Any) -> str:
     cls = type(obj)
     return f"{cls.__module__}.{cls.__qualname__}"
@@ -137,6 +160,7 @@ class Probe:
         self.modules: dict[int, nn.Module] = {}  # id -> module, in construction order
         self.module_sites: dict[int, Optional[Site]] = {}
         self.module_names: dict[int, str] = {}
+        self._named_locally: set[int] = set()  # modules whose name came from a function's locals
         self.ran_with_grad: set[int] = set()
         self.ran_without_grad: set[int] = set()
         self.loaded: set[int] = set()
@@ -146,6 +170,7 @@ class Probe:
         self.initial: dict[int, torch.Tensor] = {}  # parameter id -> value when first seen
         self.param_objects: dict[int, torch.Tensor] = {}
         self.got_grad: set[int] = set()
+        self.nonzero_grad: set[int] = set()  # held a gradient with a non-zero element at some step
         self.reached: set[int] = set()
         self.frozen_at: dict[int, list[Site]] = {}
         self.frozen_callers: dict[int, list[Site]] = {}  # the user call one level up, when there is one
@@ -154,13 +179,21 @@ class Probe:
         self.depth = 0
         self.in_backward = False
         self.crash: Optional[Crash] = None
+        self.late_stop = ""  # why the run ended after its loops were shortened, when not by finishing
         self.finished_trace: Optional[Trace] = None
         self.module_events: dict[int, int] = {}
         self.assignments: dict[tuple[int, str], tuple[Optional[Site], Optional[int], int]] = {}
         self.cuts: dict[tuple[str, str, int, Optional[int]], Cut] = {}
+        self.inplace_ops: dict[tuple[Any, ...], InPlaceOp] = {}  # by (op, user code, instruction) or (op, module)
+        self.inplace_count = 0
         self.order: list[CallEvent] = []
         self.grad_switches: list[Site] = []
         self.typos: list[TypoSet] = []
+        self.schedulers: list[SchedulerFact] = []
+        self.step_count = 0
+        from gradfix.sandbox.loops import LoopCap
+
+        self.loops = LoopCap(self, max_steps)
         self.cuda_emulated = False
         self.loaded_storage: set[int] = set()  # storages user code copied values into
 
@@ -179,19 +212,22 @@ class Probe:
         """Remember the names that user code binds to modules and tensors in this frame."""
         if frame is None:
             return
-        scope = dict(frame.f_globals) if frame.f_code.co_name == "<module>" else {}
+        local = frame.f_code.co_name != "<module>"
+        scope = {} if local else dict(frame.f_globals)
         scope.update(frame.f_locals)
         for name, value in scope.items():
             if name.startswith("__"):
                 continue
-            self._learn(name, value)
+            self._learn(name, value, local)
             for inner_name, inner in _held(name, value):
-                self._learn(inner_name, inner)
+                self._learn(inner_name, inner, local)
 
-    def _learn(self, name: str, value: Any) -> None:
+    def _learn(self, name: str, value: Any, local: bool = False) -> None:
         if isinstance(value, nn.Module):
             if id(value) in self.modules and id(value) not in self.module_names:
                 self.module_names[id(value)] = name
+                if local:
+                    self._named_locally.add(id(value))
         elif isinstance(value, torch.Tensor) and id(value) in self.param_objects:
             self.tensor_names.setdefault(id(value), name)
 
@@ -228,6 +264,28 @@ class Probe:
                 if isinstance(inner, nn.Module) and id(inner) in self.modules:
                     scope[inner_name] = id(inner)
         return scope
+
+    def adopt(self, frame: Optional[types.FrameType], held: Optional[set[int]] = None) -> None:
+        """Record the modules a user frame holds that were never built under the probe's eyes: a
+        whole model unpickled by ``torch.load`` or copied by ``copy.deepcopy`` skips ``__init__``.
+        With ``held``, only those whose parameters an optimizer holds (a model being trained, not
+        a frozen copy kept as a target). Their values were given, not initialised here: loaded."""
+        if frame is None:
+            return
+        names = dict(frame.f_globals) if frame.f_code.co_name == "<module>" else {}
+        names.update(frame.f_locals)
+        values = [v for name, value in names.items() for v in [value, *(inner for _, inner in _held(name, value))]]
+        for value in values:
+            if not isinstance(value, nn.Module) or id(value) in self.modules:
+                continue
+            if held is not None and not any(id(p) in held for p in value.parameters()):
+                continue
+            for sub in value.modules():
+                if id(sub) not in self.modules:
+                    self.modules[id(sub)] = sub
+                    self.module_events[id(sub)] = self.events
+                    self.module_sites[id(sub)] = None
+                    self.loaded.add(id(sub))
 
     def scope_optimizers(self, frame: Optional[types.FrameType]) -> dict[str, int]:
         found: dict[str, int] = {}
@@ -349,6 +407,7 @@ class Probe:
         from gradfix.sandbox.function_mode import ProbeMode, patch_cuda_runtime
 
         patch_cuda_runtime(self)
+        self.loops.install()
         self.mode = ProbeMode(self)
         self.mode.__enter__()  # active until the process ends
 
@@ -422,6 +481,46 @@ class Probe:
         elif len(self.cuts) < 200:
             self.cuts[key] = Cut(op=op, site=site)
 
+    def record_inplace(
+        self,
+        op: str,
+        frame: types.FrameType,
+        module: Optional[nn.Module],
+        inplace_arg: bool,
+        touched: tuple[str, list[str], list[list[int]]],
+    ) -> None:
+        """An in-place op on a graph tensor, once per user instruction, or per torch module that did
+        it (``frame`` is then that module's forward): where, and what it modified (grad_fn classes
+        and shapes, to match against autograd's message)."""
+        self.inplace_count += 1
+        key = (op, id(module)) if module is not None else (op, frame.f_code, frame.f_lasti)
+        event = self.inplace_ops.get(key)
+        grad_fn, related, shapes = touched
+        if event is None:
+            user = self.user_frame(frame) if module is not None else frame
+            if user is None or len(self.inplace_ops) >= 64:
+                return
+            base = op[:-1] if op.endswith("_") and not op.startswith("__") else ""
+            event = self.inplace_ops[key] = InPlaceOp(
+                op=op,
+                site=site_of(user),
+                inplace_arg=inplace_arg,
+                in_module=module is not None,
+                module=_class_name(module) if module is not None else None,
+                module_site=self.module_sites.get(id(module)) if module is not None else None,
+                grad_fn=grad_fn,
+                out_of_place=bool(base) and hasattr(torch.Tensor, base),
+                count=0,
+            )
+        event.count += 1
+        event.last = self.inplace_count
+        for name in related:
+            if name not in event.related and name != event.grad_fn and len(event.related) < 6:
+                event.related.append(name)
+        for shape in shapes:
+            if shape not in event.shapes and len(event.shapes) < 6:
+                event.shapes.append(shape)
+
     def record_call(self, kind: str, optimizer: Optional[int], site: Optional[Site]) -> None:
         if len(self.order) < 200:
             self.order.append(CallEvent(kind=kind, optimizer=optimizer, site=site))
@@ -467,6 +566,7 @@ class Probe:
             probe.events += 1
             held = [p for group in optimizer.param_groups for p in group["params"]]
             probe.remember_params(held)
+            probe.adopt(frame, {id(p) for p in held})
             probe.learn_names(frame)
             fact = OptimizerFact(
                 id=len(probe.optimizers),
@@ -475,10 +575,12 @@ class Probe:
                 name=None,
                 built_event=probe.events,
                 scope_modules=probe.scope_modules(frame),
+                initial_lr=_largest_lr(optimizer),
             )
             probe.optimizers.append((optimizer, fact))
 
         torch.optim.Optimizer.__init__ = init  # type: ignore[method-assign]
+        self._install_scheduler_tracking()
 
         optimizer_zero_grad = torch.optim.Optimizer.zero_grad
 
@@ -503,24 +605,47 @@ class Probe:
             index = probe.optimizer_id(optimizer)
             probe.record_call("step", index, site)
             held = [p for group in optimizer.param_groups for p in group["params"]]
-            if index is not None and not any(p.grad is not None and bool(p.grad.any()) for p in held):
+            nonzero = [p for p in held if p.grad is not None and bool(p.grad.any())]
+            probe.nonzero_grad.update(id(p) for p in nonzero)
+            if index is not None and not nonzero:
                 probe.optimizers[index][1].steps_without_grad += 1
+            if index is not None and len(probe.optimizers[index][1].lrs) < 400:
+                probe.optimizers[index][1].lrs.append(_largest_lr(optimizer))
 
         optimizer_module.register_optimizer_step_pre_hook(before_step)
 
         def after_step(optimizer: Any, args: Any, kwargs: Any) -> None:
             probe.events += 1
+            probe.step_count += 1
             for held, fact in probe.optimizers:
                 if held is optimizer:
                     fact.steps += 1
-            total = sum(f.steps for _, f in probe.optimizers)
-            # An optimizer whose training has begun gets its first step before the stop (a WGAN's
-            # generator steps once per five critic steps; stopping before would make its training
-            # look broken), up to a bound. One for a later stage, whose modules never ran, does not.
-            if total >= probe.max_steps and (total >= probe.max_steps * 8 or not probe.awaiting_first_step()):
+            # The user's for loops end themselves after a few training iterations (loops.py), so
+            # the script reaches its later phases; this bound is for what they cannot shorten (a
+            # while loop, a library's training loop).
+            if probe.step_count >= probe.max_steps * 20:
                 probe.stop(stopped_early=True)
 
         optimizer_module.register_optimizer_step_post_hook(after_step)
+
+    def _install_scheduler_tracking(self) -> None:
+        """Where each learning-rate scheduler is built, and for which optimizer."""
+        probe = self
+        from torch.optim import lr_scheduler
+
+        seen: set[int] = set()
+        # ReduceLROnPlateau does not call LRScheduler.__init__ in every torch version: patch both.
+        for kind in (lr_scheduler.LRScheduler, lr_scheduler.ReduceLROnPlateau):
+            def init(scheduler: Any, optimizer: Any, *args: Any, _original: Any = kind.__init__, **kwargs: Any) -> None:
+                _original(scheduler, optimizer, *args, **kwargs)
+                if id(scheduler) in seen:
+                    return
+                seen.add(id(scheduler))
+                site, _ = probe.caller_site()
+                if len(probe.schedulers) < 50:
+                    probe.schedulers.append(SchedulerFact(_class_name(scheduler), site, probe.optimizer_id(optimizer)))
+
+            kind.__init__ = init  # type: ignore[method-assign]
 
     def _install_backward_tracking(self) -> None:
         probe = self
@@ -625,27 +750,62 @@ class Probe:
 
     def record_crash(self, error: BaseException) -> None:
         tb = error.__traceback__
-        user_tb = None
+        user_tb = innermost = None
         while tb is not None:
             if tb.tb_frame.f_code.co_filename in self.user:
                 user_tb = tb
+            innermost = tb
             tb = tb.tb_next
+        if self.loops.cut and self.step_count and innermost is not None and not innermost.tb_frame.f_code.co_filename.startswith(_TORCH_DIR):
+            # Plain Python failing after gradfix shortened a training loop (an assertion on the
+            # final accuracy, an index into a loss history) is the shortening's doing, not the
+            # script's: the run ends there, as if it had finished.
+            self.late_stop = f"{type(error).__name__} after gradfix shortened the training loops"
+            return
         site = None
         scope: dict[str, int] = {}
+        graph_locals: dict[str, str] = {}
         if user_tb is not None:
             frame = user_tb.tb_frame
             site = site_of(frame, lasti=user_tb.tb_lasti, lineno=user_tb.tb_lineno)
+            self.adopt(frame)  # the model handed to a crashed optimizer may come from torch.load
             self.learn_names(frame)
             scope = self.scope_modules(frame)
+            graph_locals = self.graph_locals(frame)
         self.crash = Crash(
             type=type(error).__name__,
             message=str(error).strip().splitlines()[0] if str(error).strip() else "",
             site=site,
             scope_modules=scope,
             module_calls=list(getattr(error, "_gradfix_module_calls", [])),
+            graph_locals=graph_locals,
         )
 
+    @staticmethod
+    def graph_locals(frame: types.FrameType, limit: int = 32) -> dict[str, str]:
+        """Names in a frame bound to tensors that carry a graph (a grad_fn), or to small tuples or
+        lists of tensors some of which do (an LSTM's ``(h, c)``): how GF024 tells a state carried
+        from one iteration into the next. Names and kinds only; no value leaves the child."""
+        names = dict(frame.f_globals) if frame.f_code.co_name == "<module>" else {}
+        names.update(frame.f_locals)
+        found: dict[str, str] = {}
+        for name, value in names.items():
+            if len(found) >= limit:
+                break
+            if name.startswith("__"):
+                continue
+            if isinstance(value, torch.Tensor):
+                if value.grad_fn is not None:
+                    found[name] = "tensor"
+            elif type(value) in (tuple, list) and 0 < len(value) <= 8:
+                if all(isinstance(v, torch.Tensor) for v in value) and any(v.grad_fn is not None for v in value):
+                    found[name] = type(value).__name__
+        return found
+
     def record_exit(self, code: int, message: str = "") -> None:
+        if self.loops.cut and self.step_count:
+            self.late_stop = f"exit status {code} after gradfix shortened the training loops"
+            return
         said = f": {message}" if message else ""
         self.crash = Crash(type="SystemExit", message=f"exited with status {code}{said}", site=None, exit_code=code)
 
@@ -660,8 +820,14 @@ class Probe:
         main = sys.modules.get("__main__")
         if main is not None:
             for name, value in list(vars(main).items()):
-                if not name.startswith("__"):
-                    self._learn(name, value)
+                if name.startswith("__"):
+                    continue
+                # The script's own global names are what its author calls the models: they win
+                # over a helper's parameter name (`fit(model, ...)` called for `first`, then `second`).
+                if isinstance(value, nn.Module) and id(value) in self._named_locally:
+                    self.module_names[id(value)] = name
+                    self._named_locally.discard(id(value))
+                self._learn(name, value)
         params = self.all_params()
         for mid, module in self.modules.items():
             if any(_storage(p) in self.loaded_storage for p in module.parameters(recurse=False)):
@@ -715,6 +881,7 @@ class Probe:
                     requires_grad=bool(p.requires_grad),
                     is_leaf=bool(p.is_leaf),
                     got_grad=pid in self.got_grad,
+                    nonzero_grad=pid in self.nonzero_grad,
                     reached=pid in self.reached,
                     optimizers=optimizer_of.get(pid, []),
                     changed=bool(changed),
@@ -739,6 +906,7 @@ class Probe:
                 site=self.module_sites.get(mid),
                 children=children[mid],
                 num_params=sum(1 for _ in module.parameters()),
+                in_size=_in_size(module),
                 ran_with_grad=mid in self.ran_with_grad,
                 ran_without_grad=mid in self.ran_without_grad,
                 loaded=mid in self.loaded,
@@ -756,7 +924,9 @@ class Probe:
             argv=self.argv,
             torch_version=torch.__version__,
             finished=self.crash is None and not timed_out,
-            stopped_early=stopped_early,
+            stopped_early=stopped_early or bool(self.loops.cut),
+            loops_cut=self.loops.cut,
+            late_stop=self.late_stop,
             timed_out=timed_out,
             events=self.events,
             crash=self.crash,
@@ -767,9 +937,11 @@ class Probe:
             loads=self.loads,
             attributes=attributes,
             cuts=list(self.cuts.values()),
+            inplace_ops=list(self.inplace_ops.values()),
             order=self.order,
             grad_switches=self.grad_switches,
             typos=typos,
+            schedulers=self.schedulers,
             cuda_emulated=self.cuda_emulated,
         )
         return self.finished_trace
