@@ -52,6 +52,9 @@ class Verdict:
     verified: bool
     reason: str  # why it was rejected, or what the re-run showed
     trained: list[str] = field(default_factory=list)  # finding params that now get grads and change
+    # progress, not the whole fix: the crash is gone and the script runs further, but the finding's
+    # parameters do not train yet (a second fault behind the first); a full verdict is preferred
+    partial: bool = False
 
 
 @dataclass
@@ -72,6 +75,7 @@ class Fix:
     patches: list[Patch]
     verdict: Verdict
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (candidate, why)
+    also_verified: list[str] = field(default_factory=list)  # larger candidates that verified too
 
 
 @dataclass

@@ -215,27 +215,36 @@ def repair(
     script = os.path.realpath(script)
     rules = all_rules() if rules is None else rules
     rule_of = {rule.code: rule for rule in rules}
+    final_rules = [rule for rule in rules if rule.final]
+    rules = [rule for rule in rules if not rule.final]
     root = find_root(script)
     first = sandbox.wait(running)
     check_run(shown, first, sandbox.timeout)
 
     accepted = _Accepted()
     results: list[Result] = []
-    seen: set[tuple[str, str, int]] = set()
+    seen: dict[tuple[str, str, int], tuple[int, int]] = {}  # finding -> (its result, the round it was tried in)
     trace = first.trace
     last_run = first
     claims: list[tuple[int, Candidate]] = []
-    for _ in range(max_rounds):
+    for round_ in range(max_rounds):
         project = Project(root, accepted.texts())
         progressed = False
         for finding in diagnose(trace, project, rules, ignore):
             on_disk = accepted.to_disk(finding.path, Position(finding.line, finding.column))
             finding.line, finding.column = on_disk.line, on_disk.column
             if finding.key in seen:
-                continue
-            seen.add(finding.key)
-            result = Result(finding)
-            results.append(result)
+                owner, tried_in = seen[finding.key]
+                # Found before and not fixed then: a fix since may have made one of its candidates
+                # work (the list of a helper is filled once its module's constructor is spelled right).
+                if results[owner].fix is not None or tried_in == round_ or not finding.candidates:
+                    continue
+                results[owner] = result = Result(finding)
+            else:
+                owner = len(results)
+                result = Result(finding)
+                results.append(result)
+            seen[finding.key] = (owner, round_)
             if not finding.candidates:
                 if rule_of[finding.code].applicability is Applicability.DISPLAY_ONLY:
                     result.note = "display-only: gradfix explains; the change is yours to make"
@@ -253,27 +262,46 @@ def repair(
             parallel = sandbox.jobs > 1 and len(specs) > 1
             outcomes = iter(sandbox.run_many(specs)) if parallel else (sandbox.run(*spec) for spec in specs)
             runs += len(specs) if parallel else 0
+            # The re-run is the judge: every candidate is run, and the first one that fully
+            # verifies wins, in the rule's order (smallest change of behaviour first); one that only
+            # gets past a crash is kept when nothing verifies fully, and the loop diagnoses the
+            # fault behind it. The others that verified are reported.
+            verified: list[tuple[Candidate, Verdict, RunResult]] = []
             for candidate, run in zip(finding.candidates, outcomes):
                 runs += 0 if parallel else 1
                 verdict = rule_of[finding.code].verify(finding, candidate, trace, run)
-                if not verdict.verified:
+                if verdict.verified:
+                    verified.append((candidate, verdict, run))
+                else:
                     result.rejected.append((candidate.description, verdict.reason))
-                    continue
-                if candidate.params is not None:
-                    finding.params = list(candidate.params)
-                owner = len(results) - 1
-                merged_with = accepted.add(project, candidate.patches, owner)
-                result.fix = Fix(candidate.description, candidate.applicability, [], verdict, list(result.rejected))
-                for earlier in set(merged_with) - {owner}:
-                    results[earlier].note = f"applied together with the {finding.code} fix below (same lines)"
-                trace, last_run = run.trace, run
-                claims.append((owner, candidate))
-                progressed = True
-                break
-            if progressed:
-                break  # re-diagnose on the new run: the fix may have revealed or removed faults
+            if not verified:
+                continue
+            full = [v for v in verified if not v[1].partial] or verified[:1]
+            candidate, verdict, run = full[0]
+            if candidate.params is not None:
+                finding.params = list(candidate.params)
+            merged_with = accepted.add(project, candidate.patches, owner)
+            result.fix = Fix(candidate.description, candidate.applicability, [], verdict, list(result.rejected))
+            result.fix.also_verified = [c.description for c, v, _ in full if c is not candidate]
+            for earlier in set(merged_with) - {owner}:
+                results[earlier].note = f"applied together with the {finding.code} fix below (same lines)"
+            trace, last_run = run.trace, run
+            claims.append((owner, candidate))
+            progressed = True
+            break  # re-diagnose on the new run: the fix may have revealed or removed faults
         if not progressed:
             break
+
+    # The safety net: parameters meant to train that the last run left unchanged, and that no
+    # finding above names, are reported even though no rule explains them.
+    named = {name for result in results for name in result.finding.params}
+    for rule in final_rules:
+        rule.explained = frozenset(named)
+    for finding in diagnose(trace, Project(root, accepted.texts()), final_rules, ignore):
+        on_disk = accepted.to_disk(finding.path, Position(finding.line, finding.column))
+        finding.line, finding.column = on_disk.line, on_disk.column
+        named.update(finding.params)
+        results.append(Result(finding, note="display-only: gradfix explains; the change is yours to make"))
 
     if not results and first.trace.crash is not None:
         when = "before training" if not (first.trace.optimizers or first.trace.backwards) else "and gradfix knows no gradient fault that explains it"
@@ -283,10 +311,12 @@ def repair(
     # A fix verified as "the crash is gone" is confirmed again by the last run, with every fix in.
     for owner, candidate in claims:
         fix = results[owner].fix
-        if fix is not None and last_run is not first and trace.crash is None and "crash is gone" in fix.verdict.reason:
+        if fix is not None and last_run is not first and fix.verdict.partial:
             final = rule_of[results[owner].finding.code].verify(results[owner].finding, candidate, trace, last_run)
-            if final.verified:
+            if final.verified and not final.partial and trace.crash is None:
                 fix.verdict = Verdict(True, f"{fix.verdict.reason}; with the fixes after it: {final.reason}", final.trained)
+            else:
+                fix.verdict = Verdict(True, f"{fix.verdict.reason}; with the fixes after it, not yet: {final.reason}", partial=True)
     for index, result in enumerate(results):
         if result.fix is not None:
             result.fix.patches = accepted.patches_of(index)

@@ -84,6 +84,7 @@ def to_dict(outcomes: list) -> dict:  # type: ignore[type-arg]
                     "verification": result.fix.verdict.reason,
                     "applicability": result.fix.applicability.value,
                     "description": result.fix.description,
+                    "also_verified": list(result.fix.also_verified),
                     "edits": [
                         {"path": display_path(p.path), **edit.to_dict()}
                         for p in result.fix.patches

@@ -63,6 +63,8 @@ def render_result(console: Console, report: Report, result: Result) -> None:
         console.print(Text.assemble("  ", (safety, "cyan"), ": ", fix.description))
         console.print(diff_text(fix_diff(report, fix.patches)))
         console.print(Text.assemble("  ", ("verified", "bold green"), ": ", fix.verdict.reason))
+        if fix.also_verified:
+            console.print(Text("  also verified: " + "; ".join(fix.also_verified)))
     elif fix is not None:
         console.print(Text("  " + (result.note or "fixed together with another finding")))
     elif result.note:
@@ -78,7 +80,7 @@ def render_result(console: Console, report: Report, result: Result) -> None:
 def render(console: Console, reports: list[Report], verbose: bool = False) -> None:
     for report in reports:
         if report.cuda_emulated:
-            console.print(f"{display_path(report.script)}: no GPU here: ran the script's CUDA code on the CPU")
+            console.print(f"{display_path(report.script)}: no GPU here: ran the script's CUDA path on the CPU (as on a GPU machine, torch.cuda.is_available() is True for the script)")
         if verbose:
             for name, text in (("stdout", report.stdout), ("stderr", report.stderr)):
                 if text.strip():

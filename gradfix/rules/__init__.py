@@ -24,6 +24,10 @@ class Rule:
     slug: ClassVar[str]  # the rule's file, docs page and corpus folder: rules/<slug>.py
     title: ClassVar[str]
     applicability: ClassVar[Applicability]
+    # A final rule runs once, on the repair loop's last run, and reports only parameters that no
+    # other finding names: the safety net under every other rule.
+    final: ClassVar[bool] = False
+    explained: frozenset[str] = frozenset()  # for a final rule: parameters other findings already name
 
     registry: ClassVar[dict[str, type["Rule"]]] = {}
 
