@@ -9,6 +9,7 @@ block but whose loss was built with grad on works in torch, and is left alone.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Iterable, Optional
 
 import libcst as cst
@@ -80,7 +81,7 @@ class BackwardUnderNoGrad(Rule):
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         backward = trace.graphless_backward()
         if backward is None or trace.crash is None:
-            return []
+            return self._part_under_no_grad(trace, project)
         crash = trace.crash
         located = self._locate(backward, project)
         if located is None:
@@ -107,6 +108,53 @@ class BackwardUnderNoGrad(Rule):
             f"({crash.type}: {crash.message}); not reached from the loss: {short_list(lost) or 'every parameter'}"
         )
         return [self.finding(project, site, message, lost, candidates, blocking=True)]
+
+    def _part_under_no_grad(self, trace: Trace, project: Project) -> list[Finding]:
+        """The silent form: the loss has a graph, but a module it was meant to train ran only inside
+        a no_grad block (an encoder applied in the same block as the target's forward). Its
+        parameters are in a stepping optimizer, were never reached, and were not loaded: nothing
+        says they are meant to stay as they are."""
+        if trace.crash is not None or not trace.steps:
+            return []
+        stranded = [
+            p.name for p in trace.params
+            if p.optimizers and p.requires_grad and not p.reached and not p.changed and p.module is not None
+            and (m := trace.module(p.module)) is not None and m.ran_without_grad and not m.ran_with_grad and not m.loaded
+        ]
+        backward = next((b for b in reversed(trace.backwards) if b.no_grad_forwards and b.has_grad_fn), None)
+        if not stranded or backward is None:
+            return []
+        findings = []
+        blocks: dict[tuple[str, int], tuple[SourceFile, cst.With, list[Site]]] = {}
+        for site in backward.no_grad_forwards:
+            if not project.is_editable(site.file):
+                continue
+            source = project.source(site.file)
+            for call in source.nodes_at(site, cst.Call):
+                block = grad_disabling_with(source, call)
+                if block is not None:
+                    key = (source.path, source.range(block).start.line)
+                    blocks.setdefault(key, (source, block, []))[2].append(site)
+                    break
+        for source, block, sites in blocks.values():
+            # One forward at a time (the encoder's, not the target network's), then all of them:
+            # the re-run decides which had to leave the block.
+            candidates = []
+            for group in [[s] for s in sites] + ([sites] if len(sites) > 1 else []):
+                moved = self._candidates(source, block, dataclasses.replace(backward, site=None, no_grad_forwards=group), trace)
+                lines = " and ".join(str(s.line) for s in group)
+                candidates += [
+                    dataclasses.replace(c, description=f"move the forward at line {lines} (and what it needs) out of the no_grad block")
+                    for c in moved[:1] if c.description.startswith("move")
+                ]
+            where = source.range(block)
+            message = (
+                f"{short_list(stranded)} {'is' if len(stranded) == 1 else 'are'} held by an optimizer, but "
+                f"{'its' if len(stranded) == 1 else 'their'} module only runs inside this no_grad block: "
+                "no loss reaches them, so they never change"
+            )
+            findings.append(self.finding(project, Site(source.path, where.start.line, where.start.column), message, stranded, candidates))
+        return findings
 
     def _locate(
         self, backward: BackwardFact, project: Project

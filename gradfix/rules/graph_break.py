@@ -14,7 +14,7 @@ from typing import Optional
 
 import libcst as cst
 
-from gradfix.edits import Edit
+from gradfix.edits import Edit, Patch
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -62,7 +62,28 @@ class GraphBreak(Rule):
             f"{short_list(cut_off)} ran with gradients on but no loss ever reaches them: the graph is cut "
             "on the way to the loss"
         )
-        return [self.finding(project, first_site, message, cut_off, candidates[:5])]
+        candidates = candidates[:5]
+        if len(candidates) > 1:
+            # Cuts often come in pairs (`self.weight.data` and `self.bias.data` in one forward):
+            # each alone leaves the other in place, so all of them together is a candidate too.
+            combined = self._combined(candidates)
+            if combined is not None:
+                candidates.append(combined)
+        return [self.finding(project, first_site, message, cut_off, candidates)]
+
+    def _combined(self, candidates: list[Candidate]) -> Optional[Candidate]:
+        edits: dict[str, list[Edit]] = {}
+        for candidate in candidates:
+            for patch in candidate.patches:
+                edits.setdefault(patch.path, []).extend(patch.edits)
+        for path, found in edits.items():
+            ordered = sorted(found, key=lambda e: (e.start, e.end))
+            if any(a.end > b.start for a, b in zip(ordered, ordered[1:])):
+                return None  # nested cuts (`x.detach().data`): one edit holds the other
+            edits[path] = ordered
+        return Candidate(
+            f"remove all {len(candidates)} cuts", [Patch(path, found) for path, found in sorted(edits.items())], self.applicability,
+        )
 
     @staticmethod
     def _node(source: SourceFile, cut: Cut) -> Optional[cst.CSTNode]:

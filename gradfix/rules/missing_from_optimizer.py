@@ -46,6 +46,7 @@ class MissingFromOptimizer(Rule):
             stranded = [p.name for p in params if p.got_grad and not p.optimizers and not p.changed]
             if stranded and len(stranded) == len([p for p in params if p.requires_grad]):
                 forgotten.append((module, stranded))
+        forgotten += self._forgotten_parts(trace, stepping, {m.id for m, _ in forgotten} | in_containers)
         # A bare nn.Parameter (learned loss weights, a temperature) that no optimizer holds. A plain
         # tensor with requires_grad is left alone: an input whose gradient is wanted (saliency,
         # adversarial examples) is one too.
@@ -66,13 +67,11 @@ class MissingFromOptimizer(Rule):
         names = [n for _, ns in forgotten for n in ns] + bare
         scope = {module_id: name for name, module_id in optimizer.scope_modules.items()}
         candidates = []
-        in_scope = [scope.get(m.id) for m, _ in forgotten]
+        in_scope = [self._expression(trace, scope, m) for m, _ in forgotten]
         if all(in_scope):
             # A bare parameter's name comes from the frame that made it; if the optimizer's frame
             # does not see it, the re-run fails with a NameError and the candidate is rejected.
-            candidate = self._extend(project, optimizer, [n for n in in_scope if n], bare)
-            if candidate is not None:
-                candidates.append(candidate)
+            candidates = self._extend(project, optimizer, [n for n in in_scope if n], bare)
         modules = ", ".join([*(n or m.name or "?" for n, (m, _) in zip(in_scope, forgotten)), *bare])
         one = len(names) == 1
         message = (
@@ -95,7 +94,47 @@ class MissingFromOptimizer(Rule):
                 best, score = optimizer, shared
         return best
 
-    def _extend(self, project: Project, optimizer: OptimizerFact, extra: list[str], tensors: list[str]) -> Optional[Candidate]:
+    @staticmethod
+    def _forgotten_parts(trace: Trace, stepping: list[OptimizerFact], skip: set[int]) -> list[tuple[ModuleFact, list[str]]]:
+        """Submodules left out of an optimizer that holds the rest of their model: a param group
+        built and never appended, a head missing from a hand-made list. Randomly initialised (not
+        loaded) and getting gradients: nothing says they are meant to stay as they are."""
+        held = {n for o in stepping for n in o.params}
+        roots = {p.module for p in trace.params if p.name in held and p.module is not None}
+        parts: list[tuple[ModuleFact, list[str]]] = []
+        for module in sorted(trace.modules, key=lambda m: len(m.path or "")):
+            root = trace.module(next((p.module for p in trace.params if module.path and p.name.startswith(module.path + ".")), -1) or -1)
+            if root is None or root.id not in roots or module.id == root.id or module.loaded or root.loaded or module.id in skip:
+                continue
+            if any(module.path.startswith(f"{m.path}.") for m, _ in parts):  # type: ignore[union-attr]
+                continue  # inside a part already found
+            params = [p for p in trace.params if p.name.startswith(f"{module.path}.") and p.requires_grad]
+            stranded = [p.name for p in params if p.got_grad and not p.optimizers and not p.changed]
+            if params and len(stranded) == len(params):
+                parts.append((module, stranded))
+        return parts
+
+    @staticmethod
+    def _expression(trace: Trace, scope: dict[int, str], module: ModuleFact) -> Optional[str]:
+        """How the optimizer's frame names a module: ``criterion``, or ``model.fc`` for a part of a model it sees."""
+        if module.id in scope:
+            return scope[module.id]
+        for root_id, name in scope.items():
+            root = trace.module(root_id)
+            if root is None or not root.path or not module.path or not module.path.startswith(root.path + "."):
+                continue
+            text = name
+            for part in module.path[len(root.path) + 1 :].split("."):
+                if part.isdigit():
+                    text += f"[{part}]"
+                elif part.isidentifier():
+                    text += f".{part}"
+                else:
+                    return None
+            return text
+        return None
+
+    def _extend(self, project: Project, optimizer: OptimizerFact, extra: list[str], tensors: list[str]) -> list[Candidate]:
         assert optimizer.site is not None
         source = project.source(optimizer.site.file)
         for call in source.nodes_at(optimizer.site, cst.Call):
@@ -113,5 +152,11 @@ class MissingFromOptimizer(Rule):
             if tensors:
                 text += f" + [{', '.join(tensors)}]"
             new = cst.parse_expression(text, config=source.module.config_for_parsing)
-            return self.candidate(f"add {', '.join(extra + tensors)} to the optimizer", source.path, [source.replace_node(target.value, new)])
-        return None
+            candidates = [self.candidate(f"add {', '.join(extra + tensors)} to the optimizer", source.path, [source.replace_node(target.value, new)])]
+            if isinstance(given, cst.Name) and extra and not tensors:
+                # A name may hold param groups (dicts), which a list of tensors cannot join: a group of their own.
+                groups = " + [" + ", ".join(f'{{"params": {n}.parameters()}}' for n in extra) + "]"
+                grouped = cst.parse_expression(source.code(given) + groups, config=source.module.config_for_parsing)
+                candidates.append(self.candidate(f"add {', '.join(extra)} to the optimizer as a param group", source.path, [source.replace_node(target.value, grouped)]))
+            return candidates
+        return []

@@ -1,0 +1,113 @@
+"""GF018: parameters an optimizer holds and steps, meant to train, ended the run unchanged.
+
+The promise behind "No gradient problems found" is that everything meant to train did change. A
+parameter is meant to train when it still requires a gradient at the end of the run, an optimizer
+holds it (in a group whose learning rate was not 0 when the optimizer was built) and steps, and it
+took part in the run (its module ran, or a loss reached it). When such parameters end the run as
+they began and no other rule explains why, gradfix says so anyway, with the evidence it has: did a
+loss reach them, did a gradient arrive, was it ever non-zero, what learning rate the last step
+used. It has no fix of its own (display-only): the cause is one gradfix has no rule for (a custom
+autograd.Function whose backward returns None, a hook that zeroes gradients, clipping to a norm of
+0, a loss term weighted 0, a parameter group whose schedule keeps its rate at 0).
+
+A parameter that received gradients and stayed as it was while another parameter of the same
+module changed is left alone: the loss does not depend on it (the bias of a layer followed by batch
+norm gets a gradient of zero or of rounding noise).
+
+This rule runs once, on the last run of the repair loop, and names only parameters that no other
+finding names.
+"""
+
+from __future__ import annotations
+
+from gradfix.findings import Applicability, Finding, short_list
+from gradfix.project import Project
+from gradfix.rules import Rule
+from gradfix.trace import OptimizerFact, ParamFact, Site, Trace
+
+
+def _module_of(name: str) -> str:
+    return name.rsplit(".", 1)[0] if "." in name else name
+
+
+def _why(params: list[ParamFact], optimizer: OptimizerFact, trace: Trace) -> str:
+    they, them = ("it", "it") if len(params) == 1 else ("they", "them")
+    if any(p.got_grad for p in params):
+        receive = "receives" if they == "it" else "receive"
+        last = next((lr for lr in reversed(optimizer.lrs) if lr is not None), None)
+        if last == 0:
+            return f"{they} {receive} gradients, but the learning rate was 0 at the last step"
+        if not any(p.nonzero_grad for p in params):
+            return (
+                f"{they} {receive} gradients, but every one of them is zero at every step (a hook that zeroes "
+                "them, clipping to a norm of 0, a loss term weighted 0 or masked out?)"
+            )
+        return (
+            f"{they} {receive} gradients that are not zero, but the steps leave {them} as {they} "
+            f"{'was' if they == 'it' else 'were'} (a learning rate of 0 for {'its' if they == 'it' else 'their'} parameter group?)"
+        )
+    if any(p.reached for p in params):
+        return (
+            f"a loss reaches {them}, but no gradient arrives (a custom autograd.Function or a hook that "
+            "returns None, or a graph rebuilt under no_grad?)"
+        )
+    if trace.backwards and not any(b.has_grad_fn for b in trace.backwards):
+        return "no loss passed to backward() carries a graph (was it built with gradients off, then marked requires_grad?)"
+    return f"no loss reaches {them}, so {they} never {'receives' if they == 'it' else 'receive'} a gradient"
+
+
+class UnchangedParameters(Rule):
+    code = "GF018"
+    title = "parameters meant to train never changed"
+    applicability = Applicability.DISPLAY_ONLY
+    final = True
+
+    def check(self, trace: Trace, project: Project) -> list[Finding]:
+        ran = {m.id for m in trace.modules if m.ran_with_grad or m.ran_without_grad}
+        # A parameter is "in" a module that ran when its owner is its module or an ancestor of it:
+        # the trace keeps the root owner, and names tell the submodule.
+        ran_paths = {m.path for m in trace.modules if m.id in ran and m.path}
+        changed_modules = {_module_of(p.name) for p in trace.params if p.changed}
+        findings = []
+        for optimizer in trace.optimizers:
+            if optimizer.initial_lr == 0:
+                continue  # a group built with lr=0 is a way of freezing
+            # An optimizer that never stepped, in a script where others did: what it holds is
+            # meant to train once it receives gradients (a step applied to the wrong optimizer).
+            if not optimizer.steps and not trace.steps:
+                continue
+            stale = [
+                p for p in trace.params
+                if optimizer.id in p.optimizers and p.requires_grad and p.is_leaf and not p.changed
+                and p.name not in self.explained
+                and (p.got_grad if not optimizer.steps else (p.reached or p.got_grad or p.name.rsplit(".", 1)[0] in ran_paths))
+            ]
+            # A parameter that received gradients and stayed as it was while another parameter of
+            # its own module changed: the loss does not depend on it (the bias of a layer followed
+            # by batch norm gets a gradient of zero, or of rounding noise): nothing to train there.
+            # A whole module left as it was is another matter: a hook, a clipping or a loss weight
+            # of 0 took its gradients away.
+            stale = [p for p in stale if not (p.got_grad and _module_of(p.name) in changed_modules)]
+            if not stale:
+                continue
+            site = optimizer.site or self._step_site(trace, optimizer)
+            if site is None or not project.is_editable(site.file):
+                continue
+            names = [p.name for p in stale]
+            one = len(names) == 1
+            if optimizer.steps:
+                steps = f"{optimizer.steps} step{'s' if optimizer.steps != 1 else ''}"
+                why = _why(stale, optimizer, trace)
+            else:
+                steps, why = "the run", "this optimizer never stepped, while others did"
+            message = (
+                f"{short_list(names)} {'is' if one else 'are'} held by the optimizer built here and "
+                f"{'requires' if one else 'require'} grad, but {'it' if one else 'they'} never changed in "
+                f"{steps}: {why}; gradfix knows no rule that explains it"
+            )
+            findings.append(self.finding(project, site, message, names))
+        return findings
+
+    @staticmethod
+    def _step_site(trace: Trace, optimizer: OptimizerFact) -> "Site | None":
+        return next((e.site for e in trace.order if e.kind == "step" and e.optimizer == optimizer.id and e.site), None)
