@@ -1,0 +1,104 @@
+"""Which of a script's modules really trained, seen without gradfix's probe.
+
+    python tests/trained_modules.py SCRIPT NAME [NAME ...]
+
+Runs SCRIPT as ``__main__`` with torch's own public hooks only: each module's parameters are
+copied at its first forward, and after every optimizer step each parameter it holds is compared
+with its value after the step before. At the end, for each NAME (a module bound to that name
+among the script's globals, or else every module of that class that ran), it prints whether every
+parameter that requires grad changed from its first value, and whether it still changed in the
+second half of the steps that stepped it (a learning rate that fell to 0 after the first epoch
+stops that). One JSON object on the last line of stdout.
+
+This is the independent check of a repair: gradfix's verdicts come from its probe; this file
+shares no code with it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import types
+
+import torch
+import torch.nn as nn
+import torch.optim.optimizer as optimizer_hooks
+
+
+def main() -> None:
+    script, names = sys.argv[1], sys.argv[2:]
+    first: dict[int, torch.Tensor] = {}
+    previous: dict[int, torch.Tensor] = {}
+    last_change: dict[int, int] = {}
+    own_steps: dict[int, int] = {}
+    kept: list[torch.Tensor] = []
+    ran: list[nn.Module] = []
+    ran_ids: set[int] = set()
+    last_gradient: dict[int, int] = {}
+    steps = 0
+
+    def on_forward(module: nn.Module, args: object) -> None:
+        for p in module.parameters():
+            if id(p) not in first:
+                first[id(p)] = p.detach().clone()
+                previous[id(p)] = first[id(p)]
+                kept.append(p)  # alive to the end, so that no later tensor reuses its id
+        if id(module) not in ran_ids:
+            ran_ids.add(id(module))
+            ran.append(module)
+
+    def after_step(optimizer: torch.optim.Optimizer, args: object, kwargs: object) -> None:
+        nonlocal steps
+        steps += 1
+        for group in optimizer.param_groups:
+            for p in group["params"]:
+                # Counted in the steps of the optimizers that hold it: a first model trained before
+                # a second one still trained to the end of its own run.
+                own_steps[id(p)] = own_steps.get(id(p), 0) + 1
+                before = previous.get(id(p))
+                if before is not None and (before.shape != p.shape or not torch.equal(before, p.detach())):
+                    last_change[id(p)] = own_steps[id(p)]
+                if p.grad is not None and float(p.grad.abs().max()) > 1e-6:
+                    last_gradient[id(p)] = own_steps[id(p)]
+                previous[id(p)] = p.detach().clone()
+
+    nn.modules.module.register_module_forward_pre_hook(on_forward)
+    optimizer_hooks.register_optimizer_step_post_hook(after_step)
+    sys.argv = [script]
+    sys.path[0] = os.path.dirname(os.path.abspath(script))
+    main = types.ModuleType("__main__")
+    main.__file__ = script
+    sys.modules["__main__"] = main
+    scope = main.__dict__
+    with open(script, encoding="utf-8") as handle:
+        code = compile(handle.read(), script, "exec")
+    try:
+        exec(code, scope)
+    except SystemExit:
+        pass
+    report = {}
+    for name in names:
+        # A global of the script, or else the class of modules that ran (models built in main()).
+        module = scope.get(name)
+        if isinstance(module, nn.Module):
+            params = [p for p in module.parameters() if p.requires_grad]
+        else:
+            instances = [m for m in ran if type(m).__name__ == name]
+            if not instances:
+                report[name] = {"found": False}
+                continue
+            params = [p for m in instances for p in m.parameters() if p.requires_grad]
+        changed = all(id(p) in first and not torch.equal(first[id(p)], p.detach()) for p in params)
+        # A parameter whose gradient is (numerically) zero late in the run (the bias of a layer
+        # followed by batch norm) is not expected to move there.
+        late = all(
+            last_change.get(id(p), 0) > own_steps.get(id(p), 0) // 2
+            for p in params if last_gradient.get(id(p), 0) > own_steps.get(id(p), 0) // 2
+        )
+        report[name] = {"found": True, "params": len(params), "changed": bool(params) and changed, "late": bool(params) and late}
+    print(json.dumps({"steps": steps, "modules": report}))
+
+
+if __name__ == "__main__":
+    main()
