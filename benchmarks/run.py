@@ -52,6 +52,30 @@ for step in range({steps}):
 print("done", loss.item())
 """
 
+# Three models trained one after the other, each for {epochs} epochs of {batches} batches; the
+# third one's scheduler sets its learning rate to 0 after an epoch (GF019). Every phase must be
+# diagnosed (the loops are shortened, not the script), and quickly: the report has one finding.
+PHASES_SCRIPT = """
+import torch
+import torch.nn as nn
+
+def fit(model, epochs, batches, gamma):
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=gamma)
+    x, y = torch.randn(256, 32), torch.randn(256, 1)
+    for epoch in range(epochs):
+        for batch in range(batches):
+            optimizer.zero_grad()
+            nn.functional.mse_loss(model(x), y).backward()
+            optimizer.step()
+        scheduler.step()
+
+torch.manual_seed(0)
+for gamma in (0.9, 0.9, 0):
+    fit(nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 1)), {epochs}, {batches}, gamma)
+print("done")
+"""
+
 
 def measure(command: list[str], cwd: Path = ROOT) -> tuple[float, float, str]:
     """(seconds, peak MB of the process tree, stdout) of one real run of a command."""
@@ -108,6 +132,11 @@ def main() -> int:
         imports_and_first_steps, _, _ = best_of(options.repeats, [python, str(short_script)], Path(folder))
         long_python, _, _ = best_of(1, [python, str(long_script)], Path(folder))
         long_gradfix, _, _ = best_of(options.repeats, [gradfix, "suggest", str(long_script)], Path(folder))
+        phases, phases_short = Path(folder) / "phases.py", Path(folder) / "phases_short.py"
+        phases.write_text(PHASES_SCRIPT.format(epochs=1000, batches=100))
+        phases_short.write_text(PHASES_SCRIPT.format(epochs=3, batches=3))
+        phases_python, _, _ = best_of(options.repeats, [python, str(phases_short)], Path(folder))
+        phases_gradfix, _, phases_out = best_of(options.repeats, [gradfix, "suggest", str(phases), "--format", "json"], Path(folder))
     run_ms = sandbox_run_cost()
     result = {
         "machine": {
@@ -121,6 +150,10 @@ def main() -> int:
         "corpus": {
             "seconds": corpus, "scripts": corpus_scripts, "sandbox_runs": corpus_runs, "peak_mb": corpus_mb,
             "ratio": corpus / one, "per_extra_script_ms": (corpus - one) / max(1, corpus_scripts - 1) * 1000,
+        },
+        "three_phases": {
+            "python_3x3x3_steps_s": phases_python, "gradfix_s": phases_gradfix, "ratio": phases_gradfix / phases_python,
+            "findings": sum(len(f["findings"]) for f in json.loads(phases_out)["files"]),
         },
         "long_script": {
             "python_10000_steps_s": long_python, "imports_and_first_steps_s": imports_and_first_steps,
@@ -153,7 +186,7 @@ def render(r: dict) -> str:
             f"| {row['script']} | {row['python_s']:.2f} s | {row['gradfix_s']:.2f} s | {row['ratio']:.2f} | "
             f"{row['sandbox_runs']} | {row['python_mb']:.0f} / {row['gradfix_mb']:.0f} (+{row['extra_mb']:.0f}) |"
         )
-    c, long = r["corpus"], r["long_script"]
+    c, long, phases = r["corpus"], r["long_script"], r["three_phases"]
     lines += [
         "",
         "| measure | value | target |",
@@ -162,6 +195,7 @@ def render(r: dict) -> str:
         f"| the {r['seed_batch']['scripts']} seed scripts in one invocation vs one script | {r['seed_batch']['seconds']:.2f} s vs {r['single_script_s']:.2f} s = {r['seed_batch']['ratio']:.2f}× | ≤ 4× |",
         f"| whole corpus in one invocation ({c['scripts']} scripts, {c['sandbox_runs']} runs) vs one script | {c['seconds']:.1f} s vs {r['single_script_s']:.2f} s = {c['ratio']:.1f}×; each extra script {c['per_extra_script_ms']:.0f} ms | ≤ 4× |",
         f"| 10 000-step script: `gradfix suggest` vs imports + first 3 steps | {long['gradfix_s']:.2f} s vs {long['imports_and_first_steps_s']:.2f} s = {long['ratio']:.2f}× (plain python: {long['python_10000_steps_s']:.1f} s) | ≤ 2× |",
+        f"| three models × 1000 epochs × 100 batches, a fault in the third: `gradfix suggest` vs the same script with 3 × 3 steps per model | {phases['gradfix_s']:.2f} s vs {phases['python_3x3x3_steps_s']:.2f} s = {phases['ratio']:.2f}× ({phases['findings']} finding{'s' if phases['findings'] != 1 else ''}) | ≤ 2×, the third phase's fault found |",
         "",
     ]
     return "\n".join(lines)

@@ -248,7 +248,7 @@ def test_gpu_script_is_diagnosed_on_the_cpu_and_fixed_in_its_own_terms(tmp_path:
     )
     result = invoke("suggest", str(script))
     assert result.exit_code == 1, result.output
-    assert "no GPU here: ran the script's CUDA code on the CPU" in result.output
+    assert "no GPU here: ran the script's CUDA path on the CPU" in result.output
     assert '+w = torch.randn(3, device="cuda", requires_grad=True)' in result.output
     assert "verified: w now receive" in result.output
 
