@@ -179,7 +179,8 @@ def run_in_child(request: RunRequest) -> NoReturn:
 
 def _run(request: RunRequest) -> None:
     from gradfix.sandbox.loops import compile_user_code, shorten_imported_loops
-    from gradfix.sandbox.probe import Probe, UserCode
+    from gradfix.sandbox.facts import UserCode
+    from gradfix.sandbox.probe import Probe
 
     real_exit = os._exit
 

@@ -131,9 +131,9 @@ class ProbeMode(TorchFunctionMode):
         """``weight.data.copy_(vectors)`` / ``weight.data = t`` / ``weight[:] = t`` in user code: pretrained values."""
         caller = sys._getframe(2)
         if isinstance(target, torch.Tensor) and caller is not None and caller.f_code.co_filename in self.probe.user:
-            from gradfix.sandbox.probe import _storage
+            from gradfix.sandbox.facts import storage_of
 
-            storage = _storage(target)
+            storage = storage_of(target)
             if storage is not None:
                 self.probe.loaded_storage.add(storage)
 

@@ -1,0 +1,78 @@
+"""How the probe describes what it sees: where in the user's code (``site_of``, ``UserCode``) and
+what (class names, dtypes, storages). Shared by every part of the probe."""
+
+from __future__ import annotations
+
+import os
+import sys
+import types
+from typing import Any, Optional
+
+import torch
+
+from gradfix.trace import Site
+
+
+_PROBE_FILE = os.path.abspath(__file__)
+
+
+class UserCode:
+    """Decides which files belong to the user's project (the code the probe reports on)."""
+
+    def __init__(self, roots: list[str]):
+        self.roots = [os.path.realpath(r) + os.sep for r in roots]
+        excluded = {sys.prefix, sys.base_prefix, sys.exec_prefix}
+        excluded.update(p for p in sys.path if "site-packages" in p or "dist-packages" in p)
+        excluded.add(os.path.dirname(os.path.dirname(_PROBE_FILE)))  # gradfix itself
+        self.excluded = [os.path.realpath(p) + os.sep for p in excluded if p]
+        self._cache: dict[str, bool] = {}
+
+    def __contains__(self, filename: str) -> bool:
+        known = self._cache.get(filename)
+        if known is None:
+            path = os.path.realpath(filename) if not filename.startswith("<") else ""
+            known = bool(path) and any(path.startswith(r) for r in self.roots) and not any(
+                path.startswith(x) for x in self.excluded
+            )
+            self._cache[filename] = known
+        return known
+
+
+def site_of(frame: types.FrameType, lasti: Optional[int] = None, lineno: Optional[int] = None) -> Site:
+    """The exact source span of the instruction a frame is executing (columns need 3.11+)."""
+    code = frame.f_code
+    lasti = frame.f_lasti if lasti is None else lasti
+    line = frame.f_lineno if lineno is None else lineno
+    column = end_line = end_column = None
+    positions = getattr(code, "co_positions", None)
+    if positions is not None and lasti >= 0:
+        for index, pos in enumerate(positions()):
+            if index == lasti // 2:
+                if pos[0] is not None:
+                    line, end_line, column, end_column = pos
+                break
+    return Site(
+        file=os.path.realpath(code.co_filename),
+        line=line or 0,
+        column=column,
+        end_line=end_line,
+        end_column=end_column,
+        function=code.co_name,
+    )
+
+
+def storage_of(tensor: torch.Tensor) -> Optional[int]:
+    """Where a tensor's values live; None for an uninitialised lazy parameter (nn.LazyLinear)."""
+    try:
+        return tensor.untyped_storage().data_ptr()
+    except (RuntimeError, ValueError):
+        return None
+
+
+def dtype_name(dtype: torch.dtype) -> str:
+    return str(dtype).replace("torch.", "")
+
+
+def class_name(obj: Any) -> str:
+    cls = type(obj)
+    return f"{cls.__module__}.{cls.__qualname__}"

@@ -1,0 +1,123 @@
+"""Autograd: every backward() call (grad mode, whether the loss has a graph, the leaves it
+reaches, which parameters hold a gradient after it), switches of grad mode, and the tensors that
+still carry a graph when the script crashes."""
+
+from __future__ import annotations
+
+import types
+from typing import Any, Callable
+
+import torch
+
+from gradfix.trace import BackwardFact
+
+
+class AutogradWatch:
+    """The probe's part that watches autograd; mixed into :class:`~gradfix.sandbox.probe.Probe`."""
+
+    def _install_switch_tracking(self) -> None:
+        probe = self
+        from torch.autograd import grad_mode
+
+        switch_init = grad_mode.set_grad_enabled.__init__
+
+        def init(switch: Any, mode: bool) -> None:
+            if not mode:
+                site, _ = probe.caller_site()
+                if site is not None:
+                    probe.grad_switches.append(site)
+            switch_init(switch, mode)
+
+        grad_mode.set_grad_enabled.__init__ = init  # type: ignore[method-assign]
+
+    def _install_backward_tracking(self) -> None:
+        probe = self
+        tensor_backward = torch.Tensor.backward
+        autograd_backward = torch.autograd.backward
+
+        def observe(tensors: Any, run: Callable[[], Any]) -> Any:
+            if probe.in_backward:
+                return run()
+            probe.events += 1  # counted before running: a backward that raises still got this far
+            site, frame = probe.caller_site(3)
+            probe.learn_names(frame)
+            roots = [tensors] if isinstance(tensors, torch.Tensor) else list(tensors)
+            fact = BackwardFact(
+                site=site,
+                grad_enabled=torch.is_grad_enabled(),
+                requires_grad=any(t.requires_grad for t in roots),
+                has_grad_fn=any(t.grad_fn is not None for t in roots),
+                no_grad_forwards=probe.pending_no_grad,
+                scope_optimizers=probe.scope_optimizers(frame),
+            )
+            probe.pending_no_grad = []
+            probe.record_call("backward", None, site)
+            leaves = probe.reachable(roots)
+            probe.remember_params(leaves.values())  # bare tensors trained by hand count too
+            probe.learn_names(frame)
+            reached = set(leaves)
+            probe.reached.update(reached)
+            probe.backwards.append(fact)
+            fact_reached = reached
+            probe.in_backward = True
+            try:
+                result = run()
+            finally:
+                probe.in_backward = False
+            for pid in fact_reached:
+                probe._reached_names.setdefault(len(probe.backwards) - 1, set()).add(pid)
+            for pid, p in probe.all_params().items():
+                if p.grad is not None:
+                    probe.got_grad.add(pid)
+            if len(probe.backwards) >= probe.max_backwards:
+                probe.stop(stopped_early=True)
+            return result
+
+        self._reached_names: dict[int, set[int]] = {}
+
+        def backward(tensor: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+            return observe(tensor, lambda: tensor_backward(tensor, *args, **kwargs))
+
+        def functional_backward(tensors: Any, *args: Any, **kwargs: Any) -> Any:
+            return observe(tensors, lambda: autograd_backward(tensors, *args, **kwargs))
+
+        torch.Tensor.backward = backward  # type: ignore[method-assign]
+        torch.autograd.backward = functional_backward
+
+    def reachable(self, roots: list[torch.Tensor]) -> dict[int, torch.Tensor]:
+        """The leaf tensors that a backward from these roots would accumulate into, by id."""
+        found: dict[int, torch.Tensor] = {}
+        seen: set[int] = set()
+        stack = [t.grad_fn for t in roots if t.grad_fn is not None]
+        found.update((id(t), t) for t in roots if t.grad_fn is None and t.requires_grad)
+        while stack:
+            node = stack.pop()
+            if node is None or id(node) in seen:
+                continue
+            seen.add(id(node))
+            variable = getattr(node, "variable", None)
+            if variable is not None:
+                found[id(variable)] = variable
+            stack.extend(next_node for next_node, _ in node.next_functions)
+        return found
+
+    @staticmethod
+    def graph_locals(frame: types.FrameType, limit: int = 32) -> dict[str, str]:
+        """Names in a frame bound to tensors that carry a graph (a grad_fn), or to small tuples or
+        lists of tensors some of which do (an LSTM's ``(h, c)``): how GF024 tells a state carried
+        from one iteration into the next. Names and kinds only; no value leaves the child."""
+        names = dict(frame.f_globals) if frame.f_code.co_name == "<module>" else {}
+        names.update(frame.f_locals)
+        found: dict[str, str] = {}
+        for name, value in names.items():
+            if len(found) >= limit:
+                break
+            if name.startswith("__"):
+                continue
+            if isinstance(value, torch.Tensor):
+                if value.grad_fn is not None:
+                    found[name] = "tensor"
+            elif type(value) in (tuple, list) and 0 < len(value) <= 8:
+                if all(isinstance(v, torch.Tensor) for v in value) and any(v.grad_fn is not None for v in value):
+                    found[name] = type(value).__name__
+        return found

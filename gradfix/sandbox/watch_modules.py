@@ -1,0 +1,234 @@
+"""Modules: their construction, calls (with gradients on or off), loading, the attributes user
+code assigns to them, and every ``requires_grad`` change on their parameters."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Optional
+
+import torch
+import torch.nn as nn
+
+from gradfix.sandbox.facts import class_name, dtype_name, site_of
+from gradfix.trace import AttributeFact, ModuleCall, Site, TypoSet
+
+
+IN_SIZES = ("in_features", "in_channels", "num_features", "input_size", "embed_dim", "d_model")
+
+
+def in_size(module: nn.Module) -> Optional[int]:
+    """The input size a built-in layer was made for (what a layer built in forward was sized by)."""
+    for attr in IN_SIZES:
+        value = module.__dict__.get(attr)
+        if type(value) is int:
+            return value
+    return None
+
+
+class ModuleWatch:
+    """The probe's part that watches modules; mixed into :class:`~gradfix.sandbox.probe.Probe`."""
+
+    def _install_module_tracking(self) -> None:
+        """Module construction, calls (with grad on or off), loading of pretrained values."""
+        probe = self
+
+        module_init = nn.Module.__init__
+
+        def init(module: nn.Module, *args: Any, **kwargs: Any) -> None:
+            module_init(module, *args, **kwargs)
+            if kwargs.get("_weight") is not None:  # nn.Embedding.from_pretrained(vectors): given values
+                probe.loaded.add(id(module))
+            if id(module) in probe.modules:
+                return
+            probe.events += 1
+            probe.modules[id(module)] = module
+            probe.module_events[id(module)] = probe.events
+            frame = sys._getframe(1)
+            # Skip the __init__ chain of this module's own classes to reach the constructing call.
+            while frame is not None and frame.f_locals.get("self") is module:
+                frame = frame.f_back
+            frame = probe.user_frame(frame)
+            probe.module_sites[id(module)] = site_of(frame) if frame is not None else None
+
+        nn.Module.__init__ = init  # type: ignore[method-assign]
+
+        module_call = nn.Module.__call__
+
+        def call(module: nn.Module, *args: Any, **kwargs: Any) -> Any:
+            probe.events += 1
+            grad = torch.is_grad_enabled()
+            (probe.ran_with_grad if grad else probe.ran_without_grad).add(id(module))
+            if id(module) not in probe.initial_seen and probe.remember_params(module.parameters()):
+                probe.initial_seen.add(id(module))
+            site = None
+            if probe.depth == 0:
+                site, frame = probe.caller_site()
+                probe.learn_names(frame)
+                if not grad and site is not None and any(p.requires_grad for p in module.parameters()):
+                    probe.pending_no_grad.append(site)
+            probe.depth += 1
+            try:
+                return module_call(module, *args, **kwargs)
+            except Exception as error:
+                probe.note_module_call(error, module, args, site)
+                raise
+            finally:
+                probe.depth -= 1
+
+        self.initial_seen: set[int] = set()
+        nn.Module.__call__ = call  # type: ignore[method-assign]
+
+        load_state_dict = nn.Module.load_state_dict
+
+        def load(module: nn.Module, *args: Any, **kwargs: Any) -> Any:
+            result = load_state_dict(module, *args, **kwargs)
+            probe.loaded.update(id(m) for m in module.modules())
+            site, _ = probe.caller_site()
+            if site is not None:
+                probe.loads.append(site)
+            return result
+
+        nn.Module.load_state_dict = load  # type: ignore[method-assign]
+
+        for embedding in (nn.Embedding, nn.EmbeddingBag):
+            def from_pretrained(cls: Any, *args: Any, _original: Any = embedding.from_pretrained.__func__, **kwargs: Any) -> Any:
+                module = _original(cls, *args, **kwargs)
+                probe.loaded.add(id(module))  # given vectors, not a random initialisation
+                return module
+
+            embedding.from_pretrained = classmethod(from_pretrained)  # type: ignore[method-assign,assignment]
+
+        load_own = nn.Module._load_from_state_dict
+
+        def load_from_state_dict(module: nn.Module, *args: Any, **kwargs: Any) -> Any:
+            # Loaders that bypass load_state_dict (per-module loading, as large libraries do).
+            probe.loaded.add(id(module))
+            return load_own(module, *args, **kwargs)
+
+        nn.Module._load_from_state_dict = load_from_state_dict  # type: ignore[method-assign]
+
+    def _install_attribute_tracking(self) -> None:
+        """Where user code assigns tensors, modules and lists of modules to module attributes."""
+        probe = self
+        module_setattr = nn.Module.__setattr__
+
+        def setattr_(module: nn.Module, name: str, value: Any) -> None:
+            interesting = isinstance(value, (torch.Tensor, nn.Module, list, dict, tuple))
+            caller = sys._getframe(1) if interesting else None
+            if caller is not None and isinstance(value, nn.Module) and caller.f_code.co_filename not in probe.user:
+                # `model.classifier[-1] = layer` goes through Sequential.__setitem__: find the user's line.
+                caller = probe.user_frame(caller)
+            if caller is None or caller.f_code.co_filename not in probe.user:
+                module_setattr(module, name, value)
+                return
+            old = module.__dict__.get("_modules", {}).get(name)
+            module_setattr(module, name, value)
+            probe.events += 1
+            replaced = id(old) if isinstance(old, nn.Module) and old is not value else None
+            probe.assignments[(id(module), name)] = (site_of(caller), replaced, probe.events)
+            if isinstance(value, torch.Tensor) and value.requires_grad and not isinstance(value, nn.Parameter):
+                probe.remember_params([value])
+            if isinstance(value, nn.Parameter) and caller.f_locals.get("self") is not module:
+                # `model.embed.weight = nn.Parameter(word2vec)` from outside the module: given values,
+                # not the module's own random initialisation.
+                probe.loaded.add(id(module))
+
+        nn.Module.__setattr__ = setattr_  # type: ignore[method-assign]
+
+    def _install_typo_tracking(self) -> None:
+        """``p.require_grad = False`` sets an attribute torch never reads: record it."""
+        probe = self
+
+        def get(tensor: torch.Tensor) -> Any:
+            try:
+                return tensor.__dict__["require_grad"]
+            except KeyError:
+                raise AttributeError("'Tensor' object has no attribute 'require_grad'") from None
+
+        def set_(tensor: torch.Tensor, value: Any) -> None:
+            site, _ = probe.caller_site()
+            if site is not None:
+                probe.remember_params([tensor])
+                probe.typos.append(TypoSet(name=str(id(tensor)), value=bool(value), site=site))
+            tensor.__dict__["require_grad"] = value
+
+        torch.Tensor.require_grad = property(get, set_)  # type: ignore[attr-defined]
+
+    def _install_freeze_tracking(self) -> None:
+        probe = self
+        base = torch._C.TensorBase.requires_grad
+        base_requires_grad_ = torch._C.TensorBase.requires_grad_
+
+        def record(param: torch.Tensor, value: bool) -> None:
+            if not value:
+                sites = probe.frozen_at.setdefault(id(param), [])
+                if len(sites) >= 8:  # a GAN freezes its discriminator at every step: enough seen
+                    return
+                site, frame = probe.caller_site(3)
+                if site is not None:
+                    sites.append(site)
+                    # Frozen inside a helper (`set_trainable(model.head, False)`): the call that
+                    # chose this parameter is one user frame further out.
+                    outer = probe.user_frame(frame.f_back) if frame is not None else None
+                    if outer is not None:
+                        probe.frozen_callers.setdefault(id(param), []).append(site_of(outer))
+
+        def set_requires_grad(param: torch.Tensor, value: bool) -> None:
+            record(param, value)
+            base.__set__(param, value)
+
+        def requires_grad_(param: torch.Tensor, requires_grad: bool = True) -> torch.Tensor:
+            record(param, requires_grad)
+            return base_requires_grad_(param, requires_grad)
+
+        nn.Parameter.requires_grad = property(base.__get__, set_requires_grad)  # type: ignore
+        nn.Parameter.requires_grad_ = requires_grad_  # type: ignore[method-assign]
+
+    def note_module_call(self, error: BaseException, module: nn.Module, args: tuple, site: Optional[Site]) -> None:
+        if site is None and self.depth > 1:
+            site, _ = self.caller_site(3)
+        calls = getattr(error, "_gradfix_module_calls", None)
+        if calls is None:
+            calls = []
+            try:
+                error._gradfix_module_calls = calls  # type: ignore[attr-defined]
+            except AttributeError:
+                return
+        floating = [p.dtype for p in module.parameters() if p.is_floating_point()]
+        calls.append(
+            ModuleCall(
+                module=id(module),
+                cls=class_name(module),
+                site=site,
+                arg_dtypes=[dtype_name(a.dtype) if isinstance(a, torch.Tensor) else None for a in args],
+                arg_ids=[id(a) if isinstance(a, torch.Tensor) else None for a in args],
+                param_dtype=dtype_name(floating[0]) if floating else None,
+            )
+        )
+
+    def _attribute_facts(self, paths: dict[int, str]) -> list[AttributeFact]:
+        facts = []
+        for (owner, attr), (site, replaced, event) in self.assignments.items():
+            module = self.modules.get(owner)
+            if module is None:
+                continue
+            owner_name = paths.get(owner, "?")
+            value = module.__dict__.get(attr)
+            if attr in module.__dict__.get("_modules", {}):
+                value = module._modules[attr]
+                facts.append(AttributeFact(owner, owner_name, attr, "module", site, replaced=replaced, event=event))
+            elif isinstance(value, torch.Tensor) and not isinstance(value, nn.Parameter):
+                facts.append(
+                    AttributeFact(
+                        owner, owner_name, attr, "tensor", site,
+                        requires_grad=bool(value.requires_grad), is_leaf=bool(value.is_leaf), event=event,
+                    )
+                )
+            elif isinstance(value, (list, tuple, dict)):
+                members = value.values() if isinstance(value, dict) else value
+                ids = [id(m) for m in members if isinstance(m, nn.Module) and id(m) in self.modules]
+                if ids:
+                    facts.append(AttributeFact(
+                        owner, owner_name, attr, "modules", site, members=ids, event=event, mapping=isinstance(value, dict)
+                    ))
+        return facts
