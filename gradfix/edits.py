@@ -108,20 +108,20 @@ def fold(original: str, accepted: list[Edit], new: Edit) -> tuple[Edit, list[int
                 low, high = min(low, cur_start), max(high, cur_end)
                 grew = True
 
-    def back(offset: int) -> int:
+    def back(offset: int, at_end: bool) -> int:
         shift = 0
         for index, start, end, cur_start, cur_end in spans:
-            if index in absorbed and offset == cur_start:
-                return start
-            if index in absorbed and offset == cur_end:
-                return end
+            # An absorbed deletion is empty in the current text: the merged edit's start maps to
+            # where it began and its end to where it ended, so that the deletion stays in.
+            if index in absorbed and offset == (cur_end if at_end else cur_start):
+                return end if at_end else start
             if offset >= cur_end:
                 shift = cur_end - end
         return offset - shift
 
     grown = len(new.replacement) - (new_end - new_start)
     merged = apply_edits(current_text, [new])[low : high + grown]
-    return Edit(before.position(back(low)), before.position(back(high)), merged), absorbed
+    return Edit(before.position(back(low, False)), before.position(back(high, True)), merged), absorbed
 
 
 @dataclass

@@ -39,6 +39,16 @@ def test_fold_merges_an_edit_inside_an_earlier_one() -> None:
     assert apply_edits(TEXT, [merged]) == "a = 1\n    b = 20\nc = 3\nd = 4\n"
 
 
+def test_fold_keeps_an_earlier_deletion_the_new_edit_touches() -> None:
+    deletion = edit(3, 0, 4, 0, "")  # delete line 3
+    before = edit(2, 0, 3, 0, "B = 2\n")  # on the new text, ends where line 3 was
+    merged, absorbed = fold(TEXT, [deletion], before)
+    assert absorbed == [0] and apply_edits(TEXT, [merged]) == "a = 1\nB = 2\nd = 4\n"
+    after = edit(3, 0, 3, 0, "x = 0\n")  # starts where line 3 was
+    merged, absorbed = fold(TEXT, [deletion], after)
+    assert absorbed == [0] and apply_edits(TEXT, [merged]) == "a = 1\nb = 2\nx = 0\nd = 4\n"
+
+
 def test_unified_diff_applies_with_git(tmp_path: Path) -> None:
     text = "".join(f"line {i}\n" for i in range(1, 21))
     edits = [edit(2, 0, 3, 0, ""), edit(10, 5, 10, 7, "TEN"), edit(20, 0, 20, 0, "inserted\n"), edit(19, 0, 19, 7, "nineteen")]

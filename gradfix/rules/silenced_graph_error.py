@@ -31,7 +31,7 @@ _SILENCED = "does not require grad"
 
 
 # Methods that give the same values as their tensor: marking a copy marks the loss.
-_COPIES = {"clone", "detach", "float", "double", "contiguous", "mean", "sum", "squeeze"}
+_COPIES = {"clone", "detach", "float", "double", "contiguous"}
 
 
 def _is_true(node: Optional[cst.BaseExpression]) -> bool:

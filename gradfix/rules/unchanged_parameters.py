@@ -68,6 +68,15 @@ class UnchangedParameters(Rule):
         # the trace keeps the root owner, and names tell the submodule.
         ran_paths = {m.path for m in trace.modules if m.id in ran and m.path}
         changed_modules = {_module_of(p.name) for p in trace.params if p.changed}
+        # A layer that an assignment replaced is no longer part of the model: what it held is the
+        # business of the finding about that assignment (GF026, GF010), with or without a fix. The
+        # trace keeps the last replacement of each attribute; the layers a line in forward() built
+        # at earlier calls were replaced too.
+        replacing = [a for a in trace.attributes if a.replaced is not None and a.site is not None]
+        lines = {(a.site.file, a.site.line) for a in replacing}  # type: ignore[union-attr]
+        replaced = {a.replaced for a in replacing} | {
+            m.id for m in trace.modules if m.site is not None and (m.site.file, m.site.line) in lines
+        }
         findings = []
         for optimizer in trace.optimizers:
             if optimizer.initial_lr == 0:
@@ -79,7 +88,7 @@ class UnchangedParameters(Rule):
             stale = [
                 p for p in trace.params
                 if optimizer.id in p.optimizers and p.requires_grad and p.is_leaf and not p.changed
-                and p.name not in self.explained
+                and p.name not in self.explained and p.module not in replaced
                 and (p.got_grad if not optimizer.steps else (p.reached or p.got_grad or p.name.rsplit(".", 1)[0] in ran_paths))
             ]
             # A parameter that received gradients and stayed as it was while another parameter of
