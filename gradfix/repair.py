@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional, Union
 
 from gradfix.edits import Edit, Patch, Position, apply_edits, fold
-from gradfix.findings import Applicability, Candidate, Finding, Fix, ParamRow, Report, Result, Verdict
+from gradfix.findings import Applicability, Candidate, Finding, Fix, ParamRow, Report, Result, Verdict, short_list
 from gradfix.project import Project, find_root
 from gradfix.rules import Rule, all_rules
 from gradfix.sandbox import RunResult, Sandbox
@@ -308,15 +308,36 @@ def repair(
         raise ScriptProblem(f"{shown}: the script crashed {when}: {describe_crash(first.trace.crash)}")
     if not results and not (first.trace.modules or first.trace.optimizers or first.trace.backwards):
         raise ScriptProblem(f"{shown}: the script ran without building a model, an optimizer or calling backward(): nothing to diagnose")
-    # A fix verified as "the crash is gone" is confirmed again by the last run, with every fix in.
-    for owner, candidate in claims:
+    # A fix that was only progress (past a crash) is judged again by the last run, with every fix
+    # in: the verdict is about the whole chain. When the chain ran to its end and the fix's
+    # parameters still do not train, it is withdrawn, with every fix verified on top of it.
+    withdrawn: Optional[int] = None
+    for position, (owner, candidate) in enumerate(claims):
         fix = results[owner].fix
-        if fix is not None and last_run is not first and fix.verdict.partial:
-            final = rule_of[results[owner].finding.code].verify(results[owner].finding, candidate, trace, last_run)
-            if final.verified and not final.partial and trace.crash is None:
-                fix.verdict = Verdict(True, f"{fix.verdict.reason}; with the fixes after it: {final.reason}", final.trained)
-            else:
-                fix.verdict = Verdict(True, f"{fix.verdict.reason}; with the fixes after it, not yet: {final.reason}", partial=True)
+        if fix is None or last_run is first or not fix.verdict.partial:
+            continue
+        final = rule_of[results[owner].finding.code].verify(results[owner].finding, candidate, trace, last_run)
+        if final.verified and not final.partial and trace.crash is None:
+            fix.verdict = Verdict(True, f"{fix.verdict.reason}; with the fixes after it: {final.reason}", final.trained)
+        elif trace.crash is None:
+            withdrawn = position
+            break
+        else:  # stuck at a later crash: getting past the first one is still progress the user can see
+            fix.verdict = Verdict(True, f"{fix.verdict.reason}; with the fixes after it, not yet: {final.reason}", partial=True)
+    if withdrawn is not None:
+        for owner, candidate in claims[withdrawn:]:
+            fix = results[owner].fix
+            if fix is None:
+                continue
+            why = (
+                f"gets past the crash, but with every fix in, {short_list(results[owner].finding.params)} still do not train"
+                if owner == claims[withdrawn][0] else "verified only on top of a fix that was withdrawn"
+            )
+            results[owner].rejected.append((fix.description, why))
+            results[owner].fix = None
+            results[owner].note = "no verified fix: the chain of fixes does not make the parameters train"
+        if not any(r.fix is not None for r in results):
+            trace = first.trace
     for index, result in enumerate(results):
         if result.fix is not None:
             result.fix.patches = accepted.patches_of(index)
@@ -329,7 +350,7 @@ def repair(
         stdout=first.stdout,
         stderr=first.stderr,
         cuda_emulated=first.trace.cuda_emulated,
-        final_state=_final_state(trace, bool(accepted.edits)),
+        final_state=_final_state(trace, any(r.fix is not None for r in results)),
     )
 
 

@@ -5,7 +5,8 @@
 Runs SCRIPT as ``__main__`` with torch's own public hooks only: each module's parameters are
 copied at its first forward, and after every optimizer step each parameter it holds is compared
 with its value after the step before. At the end, for each NAME (a module bound to that name
-among the script's globals, or else every module of that class that ran), it prints whether every
+among the script's globals, or else every module of that class that ran, or ``Class.attr``: that
+attribute of each, a tensor, a module or a list of modules, registered or not), it prints whether every
 parameter that requires grad changed from its first value, and whether it still changed in the
 second half of the steps that stepped it (a learning rate that fell to 0 after the first epoch
 stops that). One JSON object on the last line of stdout.
@@ -84,11 +85,19 @@ def main() -> None:
         if isinstance(module, nn.Module):
             params = [p for p in module.parameters() if p.requires_grad]
         else:
-            instances = [m for m in ran if type(m).__name__ == name]
-            if not instances:
+            # `MoE.w_gate`: an attribute of the modules of a class, a tensor or a module, registered or not.
+            cls, _, attr = name.partition(".")
+            instances = [m for m in ran if type(m).__name__ == cls]
+            held = [getattr(m, attr, None) for m in instances] if attr else instances
+            if not instances or any(h is None for h in held):
                 report[name] = {"found": False}
                 continue
-            params = [p for m in instances for p in m.parameters() if p.requires_grad]
+            parts = [x for h in held for x in (h if isinstance(h, (list, tuple)) else [h])]
+            params = [
+                p for h in parts
+                for p in ([h] if isinstance(h, torch.Tensor) else h.parameters())
+                if p.requires_grad
+            ]
         changed = all(id(p) in first and not torch.equal(first[id(p)], p.detach()) for p in params)
         # A parameter whose gradient is (numerically) zero late in the run (the bias of a layer
         # followed by batch norm) is not expected to move there.
