@@ -328,3 +328,474 @@ def test_gf001_a_params_list_the_script_fills_is_not_replaced(write_script) -> N
                     params.append(p)
             optimizer = torch.optim.SGD(params, lr=0.1)
         """)
+
+
+def test_gf024_carried_tuple_state_is_detached_never_retained(write_script) -> None:  # type: ignore[no-untyped-def]
+    [result] = findings(write_script, """
+        import torch
+        lstm = torch.nn.LSTM(3, 5)
+        opt = torch.optim.SGD(lstm.parameters(), lr=0.1)
+        state = None
+        for _ in range(4):
+            out, state = lstm(torch.randn(6, 1, 3), state)
+            opt.zero_grad()
+            out.pow(2).mean().backward()
+            opt.step()
+    """)
+    assert result.finding.code == "GF024"
+    assert not any("retain_graph" in c.description for c in result.finding.candidates)
+    assert result.fix is not None
+    [patch] = result.fix.patches
+    assert [e.replacement.strip() for e in patch.edits] == ["state = tuple(t.detach() for t in state)"]
+
+
+def test_gf024_graph_built_once_before_the_loop_is_not_guessed_at(write_script) -> None:  # type: ignore[no-untyped-def]
+    # Nothing is carried from one iteration to the next: the stale graph comes from before the loop.
+    from gradfix.repair import ScriptProblem
+
+    with pytest.raises(ScriptProblem, match="backward through the graph a second time"):
+        findings(write_script, """
+            import torch
+            net = torch.nn.Linear(4, 4)
+            opt = torch.optim.SGD(net.parameters(), lr=0.1)
+            memory = net(torch.randn(2, 4))
+            for _ in range(3):
+                loss = (net(torch.randn(2, 4)) - memory).pow(2).mean()
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+        """)
+
+
+def test_gf025_only_casts_tied_to_the_float16_parameters_are_candidates(write_script) -> None:  # type: ignore[no-untyped-def]
+    # The input's .half() is data, not a parameter: it is never a candidate.
+    [result] = findings(write_script, """
+        import torch
+        model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
+        model = model.half()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        scaler = torch.amp.GradScaler("cpu")
+        for _ in range(4):
+            x = torch.randn(16, 4).half()
+            opt.zero_grad()
+            with torch.autocast("cpu", dtype=torch.float16):
+                loss = model(x).float().pow(2).mean()
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+    """)
+    assert result.finding.code == "GF025"
+    assert [c.description for c in result.finding.candidates] == [
+        "keep the parameters in float32 (line 4: model.half()); autocast does the float16 math"
+    ]
+    assert result.fix is not None and result.fix.patches[0].edits[0].replacement == ""
+
+
+def test_gf021_modules_inside_lists_and_groups_ask_for_their_parameters(write_script) -> None:  # type: ignore[no-untyped-def]
+    [result] = findings(write_script, """
+        import torch
+        a = torch.nn.Linear(4, 4)
+        b = torch.nn.Linear(4, 2)
+        opt = torch.optim.SGD([dict(params=a, lr=0.1), {"params": (b,)}], lr=0.01)
+        for _ in range(3):
+            opt.zero_grad(); b(a(torch.randn(8, 4))).sum().backward(); opt.step()
+    """)
+    assert result.finding.code == "GF021" and result.fix is not None
+    assert result.fix.description == 'pass [dict(params=a.parameters(), lr=0.1), {"params": b.parameters()}] to the optimizer'
+
+
+def test_gf021_a_module_iterated_outside_an_optimizer_is_not_rewritten(write_script) -> None:  # type: ignore[no-untyped-def]
+    # `list(model)` fails with the same "not iterable", but it builds no optimizer.
+    from gradfix.repair import ScriptProblem
+
+    with pytest.raises(ScriptProblem, match="not iterable"):
+        findings(write_script, """
+            import torch
+            model = torch.nn.Linear(4, 2)
+            layers = list(model)
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        """)
+
+
+def test_gf022_near_miss_names() -> None:
+    from gradfix.rules.misspelled_init import is_near_init
+
+    for name in ("_init_", "__int__", "__init", "init__", "__inti__", "__initi__", "_init__", "__init_", "___init__"):
+        assert is_near_init(name), name
+    for name in ("__init__", "init", "_init", "_init_weights", "init_weights", "initialize", "__iter__", "__index__"):
+        assert not is_near_init(name), name
+
+
+def test_gf022_renames_first_then_gf001_fills_the_empty_list(write_script) -> None:  # type: ignore[no-untyped-def]
+    # Both faults: GF001 has nothing to offer while the model has no parameters; once the rename
+    # builds them, it passes model.parameters().
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __int__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 2)
+
+            def forward(self, x):
+                return self.fc(x)
+
+        model = Net()
+        opt = torch.optim.SGD([], lr=0.1)
+        for _ in range(3):
+            opt.zero_grad(); model(torch.randn(8, 4)).sum().backward(); opt.step()
+    """)
+    assert codes(results) == ["GF022", "GF001"]
+    assert all(r.fix is not None for r in results)
+    assert results[0].fix.description == "rename Net.__int__ to __init__"  # type: ignore[union-attr]
+
+
+def test_gf022_a_real_int_hook_is_not_a_constructor(write_script) -> None:  # type: ignore[no-untyped-def]
+    # `__int__` that returns a number is int()'s hook: the crash is someone else's business.
+    from gradfix.repair import ScriptProblem
+
+    with pytest.raises(ScriptProblem, match="no attribute 'fc'"):
+        findings(write_script, """
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def __int__(self):
+                    return len(self._modules)
+
+                def forward(self, x):
+                    return self.fc(x)
+
+            model = Net()
+            opt = torch.optim.SGD([torch.zeros(2, requires_grad=True)], lr=0.1)
+            model(torch.randn(2, 4))
+        """)
+
+
+def test_gf023_probe_records_inplace_ops_on_graph_tensors_only(write_script) -> None:  # type: ignore[no-untyped-def]
+    path = write_script("""
+        import torch
+        from torch import nn
+        net = nn.Sequential(nn.Linear(4, 4), nn.ReLU(inplace=True))
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        correct = torch.zeros(())
+        for _ in range(3):
+            h = net(torch.randn(2, 4))
+            h += 1
+            correct += (h > 0).sum()
+            with torch.no_grad():
+                net[0].weight.mul_(1.0)
+            opt.zero_grad(); h.sum().backward(); opt.step()
+    """)
+    trace = Sandbox([str(path.parent)], timeout=30).run(str(path), []).trace
+    by_op = {e.op: e for e in trace.inplace_ops}
+    assert set(by_op) == {"add_", "relu"}  # not the metric, not the update under no_grad
+    assert by_op["add_"].site.line == 9 and by_op["add_"].grad_fn == "ReluBackward0" and by_op["add_"].shapes == [[2, 4]]
+    relu = by_op["relu"]
+    assert relu.in_module and relu.inplace_arg and relu.module == "torch.nn.modules.activation.ReLU"
+    assert relu.site.line == 8 and relu.module_site is not None and relu.module_site.line == 4
+
+
+def test_gf023_two_tensors_modified_before_one_backward_are_fixed_in_turn(write_script) -> None:  # type: ignore[no-untyped-def]
+    path = write_script("""
+        import torch
+        from torch import nn
+        net = nn.Linear(4, 4)
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+
+        def squash(h):
+            torch.sigmoid_(h)
+            return h
+
+        for _ in range(3):
+            e = squash(torch.exp(net(torch.randn(2, 4))))
+            t = torch.tanh(net(torch.randn(2, 4)))
+            t = t.mul_(2)
+            opt.zero_grad(); (e.sum() + t.sum()).backward(); opt.step()
+    """)
+    report = repair(str(path), [], Sandbox([str(path.parent)], timeout=30))
+    assert codes(report.results) == ["GF023", "GF023"]
+    assert [r.fix.description for r in report.results if r.fix] == [
+        "write `t = t.mul(2)` (out of place) instead of `t = t.mul_(2)`",
+        "write `h = torch.sigmoid(h)` (out of place) instead of `torch.sigmoid_(h)`",
+    ]
+    assert "stops with" not in report.final_state
+
+
+def test_gf023_a_loop_variable_is_explained_without_a_fix(write_script) -> None:  # type: ignore[no-untyped-def]
+    # `f += 1` updates the list; `f = f + 1` would not: no rewrite is right, the line is shown.
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        net = nn.Linear(4, 4)
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        for _ in range(3):
+            feats = [torch.sigmoid(net(torch.randn(2, 4))) for _ in range(2)]
+            for f in feats:
+                f += 1
+            opt.zero_grad(); sum(f.sum() for f in feats).backward(); opt.step()
+    """)
+    [result] = results
+    assert result.finding.code == "GF023" and result.finding.line == 9
+    assert result.fix is None and not result.finding.candidates
+
+
+def test_gf023_an_optimizer_step_before_the_second_backward_is_not_an_inplace_op(write_script) -> None:  # type: ignore[no-untyped-def]
+    # The GAN ordering fault: D's step changes the weights G's loss still needs. A harmless
+    # in-place add in the script is not to blame.
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        G = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
+        D = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 1))
+        opt_g = torch.optim.Adam(G.parameters(), 1e-3)
+        opt_d = torch.optim.Adam(D.parameters(), 1e-3)
+        bce = nn.BCEWithLogitsLoss()
+        for _ in range(3):
+            fake = G(torch.randn(16, 8))
+            fake += 0.0
+            d_loss = bce(D(torch.randn(16, 4)), torch.ones(16, 1)) + bce(D(fake), torch.zeros(16, 1))
+            g_loss = bce(D(fake), torch.ones(16, 1))
+            opt_d.zero_grad(); d_loss.backward(retain_graph=True); opt_d.step()
+            opt_g.zero_grad(); g_loss.backward(); opt_g.step()
+    """)
+    assert "GF023" not in codes(results)
+
+
+def test_gf028_star_args_forward_is_explained_without_a_fix(write_script) -> None:  # type: ignore[no-untyped-def]
+    # forward(ctx, *tensors): which input each gradient belongs to is not written anywhere.
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        class Mul(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, *tensors):
+                ctx.save_for_backward(*tensors)
+                return tensors[0] * tensors[1]
+            @staticmethod
+            def backward(ctx, grad_output):
+                a, b = ctx.saved_tensors
+                return grad_output * b
+        w = nn.Parameter(torch.randn(4))
+        opt = torch.optim.SGD([w], lr=0.1)
+        for _ in range(3):
+            opt.zero_grad(); Mul.apply(torch.randn(2, 4), w).sum().backward(); opt.step()
+    """)
+    [result] = results
+    assert result.finding.code == "GF028" and result.finding.line == 10
+    assert result.fix is None and not result.finding.candidates
+
+
+def test_gf028_never_returns_a_gradient_its_names_do_not_give(write_script) -> None:  # type: ignore[no-untyped-def]
+    # g1 and g2 say nothing about a and b; grad_output would pass the re-run (torch sums it down
+    # to w's shape) and be wrong: no fix is offered.
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        class Mul(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, a, b):
+                ctx.save_for_backward(a, b)
+                return a * b
+            @staticmethod
+            def backward(ctx, grad_output):
+                a, b = ctx.saved_tensors
+                g1 = grad_output * b
+                g2 = (grad_output * a).sum(0)
+        w = nn.Parameter(torch.randn(4))
+        opt = torch.optim.SGD([w], lr=0.1)
+        for _ in range(3):
+            opt.zero_grad(); Mul.apply(torch.randn(2, 4), w).sum().backward(); opt.step()
+    """)
+    [result] = results
+    assert result.finding.code == "GF028" and result.fix is None
+
+
+def test_gf015_inplace_initialisation_before_any_backward_is_not_a_manual_update(write_script) -> None:  # type: ignore[no-untyped-def]
+    # `self.w.normal_()` outside no_grad crashes with the same message, but no gradient was ever
+    # computed and none is read: not GF015's fault.
+    from gradfix.repair import ScriptProblem
+
+    with pytest.raises(ScriptProblem, match="leaf Variable"):
+        findings(write_script, """
+            import torch
+            from torch import nn
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.w = nn.Parameter(torch.empty(3, 1))
+                    self.w.normal_(0, 0.02)
+            net = Net()
+            opt = torch.optim.SGD(net.parameters(), lr=0.1)
+            for _ in range(3):
+                opt.zero_grad(); (torch.randn(4, 3) @ net.w).sum().backward(); opt.step()
+        """)
+
+
+def test_gf015_inplace_update_leaves_the_clipping_next_to_it_alone(write_script) -> None:  # type: ignore[no-untyped-def]
+    [result] = findings(write_script, """
+        import torch
+        x = torch.randn(64, 3)
+        y = x.sum(1, keepdim=True)
+        w = torch.zeros(3, 1, requires_grad=True)
+        for _ in range(5):
+            loss = ((x @ w - y) ** 2).mean()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_([w], 1.0)
+            w.add_(w.grad, alpha=-0.1)
+            w.grad = None
+    """)
+    assert result.finding.code == "GF015" and result.fix is not None
+    [edit] = result.fix.patches[0].edits
+    assert edit.replacement == "    with torch.no_grad():\n        w.add_(w.grad, alpha=-0.1)\n"
+
+
+def test_gf021_single_tensor_through_a_helper_called_twice_is_wrapped_at_its_caller(write_script) -> None:  # type: ignore[no-untyped-def]
+    # Wrapping inside the helper would break its first caller, which passes parameters(): the
+    # re-run rejects that candidate, and the caller that passed the tensor gets the list.
+    [result] = findings(write_script, """
+        import torch
+        def build(params, lr=0.1):
+            return torch.optim.SGD(params, lr=lr)
+        net = torch.nn.Linear(3, 1)
+        scale = torch.nn.Parameter(torch.ones(1))
+        opt_net = build(net.parameters())
+        opt_scale = build(scale, lr=0.01)
+        for _ in range(3):
+            loss = (net(torch.randn(8, 3)) * scale).pow(2).mean()
+            opt_net.zero_grad(); opt_scale.zero_grad(); loss.backward(); opt_net.step(); opt_scale.step()
+    """)
+    assert result.finding.code == "GF021" and result.fix is not None
+    assert result.fix.description == "pass [scale] to build()"
+    assert result.finding.params == ["scale"]
+
+
+def test_gf019_zero_factor_candidates_by_keyword_position_and_constant() -> None:
+    from gradfix.rules.zero_learning_rate import ZeroLearningRate
+    from gradfix.source import SourceFile
+    from gradfix.trace import SchedulerFact, Site
+
+    text = (
+        "import torch\n"
+        "DECAY = 0\n"
+        "a = torch.optim.lr_scheduler.StepLR(opt, 2, 0)\n"
+        "b = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=DECAY)\n"
+        "c = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, 'min', factor=0.0, patience=0)\n"
+        "d = torch.optim.lr_scheduler.StepLR(opt, 2, 0, -1)\n"
+        "e = torch.optim.lr_scheduler.StepLR(opt, 2, gamma=0.5)\n"
+    )
+    source = SourceFile("t.py", text)
+    rule = ZeroLearningRate()
+
+    def described(line: int, cls: str) -> list[str]:
+        fact = SchedulerFact(f"torch.optim.lr_scheduler.{cls}", Site("t.py", line), 0)
+        return [c.description.split(":")[0] for c in rule._candidates(source, fact)]
+
+    assert described(3, "StepLR") == ["gamma 1 instead of `0`", "drop the gamma argument `0`"]
+    assert described(4, "ExponentialLR") == ["`DECAY = 1`"]  # no default gamma to fall back on
+    assert described(5, "ReduceLROnPlateau") == ["drop `factor=0.0`"]  # a factor of 1 is refused
+    assert described(6, "StepLR") == ["gamma 1 instead of `0`"]  # last_epoch follows: not dropped
+    assert described(7, "StepLR") == []
+
+
+def test_gf026_forward_locals_are_bound_names_not_attribute_targets() -> None:
+    import libcst as cst
+
+    from gradfix.rules.module_built_in_forward import _local_names, _peel_moves
+
+    forward = cst.parse_module(
+        "def forward(self, x, *rest, scale=1):\n"
+        "    h = self.body(x)\n"
+        "    self.head = nn.Linear(h.shape[1], self.classes)\n"
+        "    for i, (a, b) in enumerate(rest):\n"
+        "        self.cache[i] = a\n"
+        "    with torch.no_grad() as ctx:\n"
+        "        pass\n"
+        "    return self.head(h)\n"
+    ).body[0]
+    assert isinstance(forward, cst.FunctionDef)
+    local = _local_names(forward)
+    assert local == {"x", "rest", "scale", "h", "i", "a", "b", "ctx"}
+    call = cst.parse_expression("nn.Linear(h.shape[1], 4).to(h.device).cuda()")
+    assert isinstance(call, cst.Call)
+    layer, kept = _peel_moves(call, local)
+    assert cst.Module([]).code_for_node(layer) == "nn.Linear(h.shape[1], 4)"
+    assert [cst.Module([]).code_for_node(m) for m in kept] == ["nn.Linear(h.shape[1], 4).to(h.device).cuda()"]
+
+
+def test_gf027_markings_on_the_loss_and_its_copies_only() -> None:
+    from gradfix.rules.silenced_graph_error import SilencedGraphError
+    from gradfix.source import SourceFile
+
+    text = (
+        "x.requires_grad_()\n"
+        "loss = crit(model(x), y)\n"
+        "loss = loss.clone().requires_grad_(True)\n"
+        "loss.requires_grad = True\n"
+        "total = (loss * 2).requires_grad_()\n"
+        "loss.requires_grad_(False)\n"
+    )
+    source = SourceFile("t.py", text)
+    marks = SilencedGraphError._markings(source, {"loss", "total"})
+    assert [source.range(m).start.line for m in marks] == [3, 4, 5]
+    edits = [SilencedGraphError._unmark(source, m) for m in marks]
+    from gradfix.edits import apply_edits
+
+    assert apply_edits(text, [e for e in edits if e is not None]) == (
+        "x.requires_grad_()\n"
+        "loss = crit(model(x), y)\n"
+        "total = (loss * 2)\n"
+        "loss.requires_grad_(False)\n"
+    )
+
+
+def test_gf020_zero_grad_beside_a_step_is_the_one_of_its_own_block() -> None:
+    import libcst as cst
+
+    from gradfix.rules.wrong_optimizer import WrongOptimizer
+    from gradfix.source import SourceFile
+
+    text = (
+        "def train(a, b):\n"
+        "    opt_a.zero_grad()\n"
+        "    a.backward()\n"
+        "    opt_a.step()\n"
+        "    opt_a.zero_grad()\n"
+        "    b.backward()\n"
+        "    opt_a.step()\n"
+        "    opt_a.zero_grad()\n"
+        "    log(b)\n"
+    )
+    source = SourceFile("t.py", text)
+    steps = [c for c in source.positions if isinstance(c, cst.Call) and source.code(c) == "opt_a.step()"]
+    second = max(steps, key=lambda c: source.range(c).start.line)
+    beside = WrongOptimizer._zero_grads_beside(source, second, "opt_a")
+    assert [source.range(c).start.line for c in beside] == [5, 8]
+
+
+def test_gf018_leaves_layers_rebuilt_in_forward_to_gf026(write_script) -> None:  # type: ignore[no-untyped-def]
+    # The heads built at earlier calls are held by the optimizer and never change; GF026 names the
+    # fault (without a fix: the Sequential's input size is not known), GF018 does not repeat it.
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Linear(10, 20)
+
+            def forward(self, x):
+                h = self.body(x)
+                self.head = nn.Sequential(nn.Linear(h.shape[-1], 8), nn.ReLU(), nn.Linear(8, 2))
+                return self.head(h)
+
+        net = Net()
+        net(torch.randn(2, 10))
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        for _ in range(4):
+            loss = net(torch.randn(4, 10)).pow(2).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+    """)
+    assert codes(results) == ["GF026"]

@@ -5,8 +5,10 @@ crashes and nothing ever changes.
 ``w = w - lr * w.grad`` makes ``w`` a new, non-leaf tensor: the next backward leaves ``w.grad`` None
 and the script crashes (``unsupported operand type(s) for *: 'float' and 'NoneType'``).
 ``w -= lr * w.grad`` outside ``no_grad`` raises "a leaf Variable that requires grad is being used
-in an in-place operation". The fix updates in place under ``torch.no_grad()`` and zeroes the
-gradients afterwards (unless the script already does).
+in an in-place operation", and so do the in-place tensor methods of a hand-written optimizer:
+``p.add_(p.grad, alpha=-lr)``, ``p.sub_(lr * p.grad)``, ``p.mul_(1 - wd)``, ``p.copy_(...)``. The
+fix updates in place under ``torch.no_grad()`` (for a loop over the parameters, the whole loop) and
+zeroes the gradients afterwards (unless the script already does).
 """
 
 from __future__ import annotations
@@ -64,6 +66,63 @@ def _zeroes(statement: cst.BaseStatement, name: str) -> bool:
     return code in (f"{name}.grad.zero_()", f"{name}.grad = None", f"{name}.grad.data.zero_()")
 
 
+def _inplace_update(statement: cst.BaseStatement) -> Optional[str]:
+    """The tensor a statement changes with in-place methods: ``p.add_(p.grad, alpha=-lr)``,
+    ``p.sub_(lr * p.grad)``, ``p.mul_(1 - wd).add_(...)``, ``p.copy_(new)``. Not ``p.data.add_``
+    nor ``p.grad.zero_()``: those never touch the graph."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    small = statement.body[0]
+    if not isinstance(small, cst.Expr):
+        return None
+    node: cst.BaseExpression = small.value
+    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)):
+        return None
+    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        method = node.func.attr.value
+        if not method.endswith("_") or method.startswith("_"):
+            return None
+        node = node.func.value
+    if not isinstance(node, _TARGETS) or (isinstance(node, cst.Attribute) and node.attr.value in ("data", "grad")):
+        return None
+    return _code(node)
+
+
+def _changed(statement: cst.BaseStatement) -> Optional[str]:
+    """The tensor an update statement changes, in either form (``p.add_(...)``, ``w -= ...``)."""
+    update = _update(statement)
+    return _inplace_update(statement) or (update[0] if update else None)
+
+
+def _reads_grad(node: cst.CSTNode, name: str) -> bool:
+    return any(_code(a.value) == name and a.attr.value == "grad" for a in descendants(node, cst.Attribute))
+
+
+def _root(name: str) -> str:
+    """``p`` for ``p``, ``self.w`` or ``params[k]``: the name the expression starts from."""
+    return name.split(".", 1)[0].split("[", 1)[0]
+
+
+def _binds(target: cst.BaseExpression, name: str) -> bool:
+    """Does a for loop's target bind ``name`` (``p``, ``(name, p)``, ``p, v``)?"""
+    return any(n.value == name for n in descendants(target, cst.Name))
+
+
+def _zeroes_anywhere(source: SourceFile) -> bool:
+    """Does the file zero gradients anywhere: ``zero_grad()``, ``x.grad.zero_()``, ``x.grad = None``?"""
+    for call in descendants(source.module, cst.Call):
+        if isinstance(call.func, cst.Attribute):
+            if call.func.attr.value == "zero_grad":
+                return True
+            if call.func.attr.value in ("zero_", "detach_") and _code(call.func.value).endswith((".grad", ".grad.data")):
+                return True
+    return any(
+        isinstance(t.target, cst.Attribute) and t.target.attr.value == "grad"
+        for assign in descendants(source.module, cst.Assign)
+        for t in assign.targets
+    )
+
+
 class ManualUpdate(Rule):
     code = "GF015"
     title = "manual update rebinds the weight or runs with grad on"
@@ -87,7 +146,7 @@ class ManualUpdate(Rule):
         at = body.index(crashed[0]) if crashed[0] in body else len(body) - 1
         updates_before = [i for i in range(at + 1) if _update(body[i])]
         if not updates_before:
-            return []
+            return self._inplace_methods(trace, project, source, block, crashed[0])
         index = updates_before[-1]
         start = index
         while start > 0 and _update(body[start - 1]):
@@ -118,6 +177,75 @@ class ManualUpdate(Rule):
         if stale:
             return Verdict(False, f"{short_list(stale)} still never change")
         return Verdict(True, f"{short_list(claimed)} now receive gradients and change at each manual update", list(claimed))
+
+    def _inplace_methods(
+        self, trace: Trace, project: Project, source: SourceFile, block: cst.IndentedBlock, crashed: cst.BaseStatement
+    ) -> list[Finding]:
+        """``p.add_(p.grad, alpha=-lr)`` with grad on: torch refuses an in-place method on a
+        trainable leaf. Evidence: that crash, after a backward, on a statement that changes a
+        tensor in place in a block that reads the same tensor's ``.grad`` (a manual update, not an
+        initialisation such as ``self.weight.normal_()``)."""
+        crash = trace.crash
+        assert crash is not None and crash.site is not None
+        target = _inplace_update(crashed)
+        if target is None or "NoneType" in crash.message or not trace.backwards or not _reads_grad(block, target):
+            return []
+        loop = source.parent(block)
+        if isinstance(loop, cst.For) and _binds(loop.target, _root(target)) and not any(
+            isinstance(c.func, cst.Attribute) and c.func.attr.value == "backward" for c in descendants(loop, cst.Call)
+        ):
+            # `for p in model.parameters(): p.add_(...)`: the whole loop is the update.
+            group: list[cst.BaseStatement] = [loop]
+            names = [target]
+        else:
+            body = list(block.body)
+            start = end = body.index(crashed)
+
+            def stepped(statement: cst.BaseStatement) -> bool:
+                # an update of a tensor whose gradient the block reads: not `clip_grad_norm_(...)`
+                # next to it, nor a momentum buffer (`v.mul_(0.9).add_(w.grad)`) that needs no guard
+                name = _changed(statement)
+                return name is not None and _reads_grad(block, name)
+
+            while start > 0 and stepped(body[start - 1]):
+                start -= 1
+            while end + 1 < len(body) and stepped(body[end + 1]):
+                end += 1
+            group = body[start : end + 1]
+            names = list(dict.fromkeys(n for n in map(_changed, group) if n))
+        candidate = self._wrap(source, group, [n for n in names if _reads_grad(block, n)])
+        message = (
+            f"the script crashed: {crash.type}: {crash.message}; `{_code(crashed.with_changes(leading_lines=()))}` "
+            f"updates a trainable leaf in place with gradients on; fix the update of {short_list(names)}"
+        )
+        return [self.finding(project, crash.site, message, self._traced(trace, names), [candidate] if candidate else [], blocking=True)]
+
+    def _wrap(self, source: SourceFile, group: list[cst.BaseStatement], stepped: list[str]) -> Optional[Candidate]:
+        """The statements (or the loop) under ``torch.no_grad()``; each stepped tensor's gradient
+        zeroed after, unless the file already zeroes gradients somewhere."""
+        torch = module_alias(source, "torch")
+        if torch is None:
+            return None
+        zero = [] if _zeroes_anywhere(source) else stepped
+        first = group[0]
+        inner: list[cst.BaseStatement] = [first.with_changes(leading_lines=()), *group[1:]]
+        after = ""
+        if isinstance(first, cst.For) and isinstance(first.body, cst.IndentedBlock):
+            zeroing = [cst.parse_statement(f"{name}.grad.zero_()\n", config=source.module.config_for_parsing) for name in zero]
+            inner = [first.with_changes(leading_lines=(), body=first.body.with_changes(body=[*first.body.body, *zeroing]))]
+        else:
+            indent = source.indentation(source.range(first).start.line)
+            after = "".join(f"{indent}{name}.grad.zero_()\n" for name in zero)
+        guarded = cst.With(
+            items=[cst.WithItem(item=cst.parse_expression(f"{torch}.no_grad()", config=source.module.config_for_parsing))],
+            body=cst.IndentedBlock(body=inner),
+            leading_lines=first.leading_lines,
+        )
+        edit = source.replace_statement(first, guarded)
+        _, last = source.statement_lines(group[-1], with_comments=False)
+        end = max(edit.end, source.position(last))
+        edit = Edit(edit.start, end, edit.replacement + after)
+        return self.candidate(f"update in place under {torch}.no_grad()", source.path, [edit])
 
     def _loop_variable_rebound(self, trace: Trace, project: Project) -> list[Finding]:
         """``for p in model.parameters(): p = p - lr * p.grad`` rebinds the loop variable: no crash,

@@ -2,11 +2,15 @@
 
 ``torch.randn(3, requires_grad=True).to(device)`` (or ``.cuda()``, ``.double()``) returns a *new*
 tensor computed from the trainable one: a non-leaf, whose ``.grad`` stays None; the optimizer
-refuses it ("can't optimize a non-leaf Tensor"). ``nn.Parameter(t).to(device)`` in ``__init__``
-likewise stores a plain tensor instead of the registered parameter. On the CPU ``.to("cpu")``
-returns the same tensor and hides the bug; gradfix's CUDA emulation makes it visible. The fix makes
-the tensor where it should live: ``torch.randn(3, device=device, requires_grad=True)``, or
-``nn.Parameter(t.to(device))``. It keeps the script's own device: it never replaces ``cuda``.
+refuses it ("can't optimize a non-leaf Tensor"). Any cast after ``nn.Parameter(...)`` likewise
+stores a plain tensor instead of the registered parameter: ``nn.Parameter(t).to(device)``,
+``nn.Parameter(t, requires_grad=True).to(torch.float64)``, ``.double()``, ``.half()``, ``.float()``,
+``.cuda()``, ``.cpu()``, ``.type(...)`` and chains of them. On the CPU ``.to("cpu")`` returns the
+same tensor and hides the bug; gradfix's CUDA emulation makes it visible. The fix makes the tensor
+where it should live: ``torch.randn(3, device=device, requires_grad=True)``, or, for a parameter,
+moves every cast onto the tensor it wraps, ``nn.Parameter(t.to(torch.float64), requires_grad=True)``
+(a cast to the dtype the factory already gives is dropped). It keeps the script's own device: it
+never replaces ``cuda``.
 """
 
 from __future__ import annotations
@@ -23,9 +27,14 @@ from gradfix.source import SourceFile, descendants
 from gradfix.torch_api import TENSOR_FACTORIES, made_from_data, module_alias
 from gradfix.trace import Site, Trace
 
-_MOVES = {"to", "cuda", "double", "float", "half", "bfloat16"}
+_FACTORY_MOVES = {"to", "cuda", "double", "float", "half", "bfloat16"}
+# Every cast that returns a copy of a parameter: none of them gives back an nn.Parameter.
+_MOVES = _FACTORY_MOVES | {"cpu", "type"}
 _DTYPE_OF_MOVE = {"double": "float64", "float": "float32", "half": "float16", "bfloat16": "bfloat16"}
 _DTYPES = {f"torch.{d}" for d in ("float64", "float32", "float16", "bfloat16", "double", "float", "half")}
+_CANONICAL = {"float64": "float64", "double": "float64", "float32": "float32", "float": "float32",
+              "float16": "float16", "half": "float16", "bfloat16": "bfloat16"}
+_PARAMETER = {"torch.nn.Parameter", "torch.nn.parameter.Parameter"}
 
 
 def _keyword(name: str, value: cst.BaseExpression) -> cst.Arg:
@@ -36,8 +45,46 @@ def _keyword(name: str, value: cst.BaseExpression) -> cst.Arg:
     )
 
 
-def _is_move(value: Optional[cst.BaseExpression]) -> bool:
-    return isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _MOVES
+def _is_move(source: SourceFile, value: Optional[cst.BaseExpression]) -> bool:
+    """A move or a cast of a tensor (``.to(device)``, ``.double()``), or any cast of an ``nn.Parameter``
+    (``.cpu()`` and ``.type(...)`` as well): kept on a module, the result is a copy, no parameter."""
+    if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)):
+        return False
+    return value.func.attr.value in _FACTORY_MOVES or _parameter_call(source, value) is not None
+
+
+def _parameter_call(source: SourceFile, value: cst.BaseExpression) -> Optional[cst.Call]:
+    """The ``nn.Parameter(...)`` call under a chain of casts (``nn.Parameter(t).to(device).double()``)."""
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _MOVES:
+        value = value.func.value
+        if isinstance(value, cst.Call) and source.qualified_names(value.func) & _PARAMETER:
+            return value
+    return None
+
+
+def _cast_dtype(source: SourceFile, cast: cst.Call) -> Optional[str]:
+    """The dtype a pure dtype cast converts to: ``.double()``, ``.to(torch.float64)``, ``.to(dtype=torch.half)``."""
+    assert isinstance(cast.func, cst.Attribute)
+    method = cast.func.attr.value
+    if method in _DTYPE_OF_MOVE:
+        return None if cast.args else _DTYPE_OF_MOVE[method]
+    if method not in ("to", "type") or len(cast.args) != 1:
+        return None
+    keyword = cast.args[0].keyword
+    if keyword is not None and keyword.value != "dtype":
+        return None
+    found = source.qualified_names(cast.args[0].value) & _DTYPES
+    return _CANONICAL.get(found.pop().rsplit(".", 1)[-1]) if len(found) == 1 else None
+
+
+def _already_of_dtype(source: SourceFile, tensor: cst.BaseExpression, cast: cst.Call) -> bool:
+    """``torch.zeros(n, dtype=torch.float64)`` cast with ``.double()``: the cast changes nothing."""
+    wanted = _cast_dtype(source, cast)
+    if wanted is None or not isinstance(tensor, cst.Call) or not source.qualified_names(tensor.func) & TENSOR_FACTORIES:
+        return False
+    made = next((a.value for a in tensor.args if a.keyword is not None and a.keyword.value == "dtype"), None)
+    found = source.qualified_names(made) & _DTYPES if made is not None else set()
+    return len(found) == 1 and _CANONICAL.get(found.pop().rsplit(".", 1)[-1]) == wanted
 
 
 class NonLeafParameter(Rule):
@@ -58,7 +105,7 @@ class NonLeafParameter(Rule):
                 continue
             source = project.source(attribute.site.file)
             value = source.assigned_value(attribute.site.line, attribute.attr)
-            if not _is_move(value) or made_from_data(source, value):
+            if not _is_move(source, value) or made_from_data(source, value):
                 continue  # a result kept on self (an attention map), or data (a PINN's inputs), is no parameter
             edit = self._rewrite(source, value) if value is not None else None
             name = f"{attribute.owner_name}.{attribute.attr}"
@@ -127,7 +174,7 @@ class NonLeafParameter(Rule):
         return values[0] if len(values) == 1 else None
 
     def _rewrite(self, source: SourceFile, value: cst.BaseExpression) -> Optional[Edit]:
-        """``factory(..., requires_grad=True).move(x)`` or ``Parameter(t).move(x)``, rewritten; or
+        """``factory(..., requires_grad=True).move(x)`` or ``Parameter(t, ...).move(x)``, rewritten; or
         ``factory(..., requires_grad=True) * 0.01``, scaled first and made trainable after."""
         if isinstance(value, cst.BinaryOperation):
             return self._scale_first(source, value)
@@ -135,14 +182,14 @@ class NonLeafParameter(Rule):
             return None
         move = value.func.attr.value
         inner = value.func.value
-        if move not in _MOVES or not isinstance(inner, cst.Call):
+        if move not in _MOVES:
+            return None
+        parameter = _parameter_call(source, value)
+        if parameter is not None:
+            return self._cast_inside(source, value, parameter)
+        if not isinstance(inner, cst.Call) or move not in _FACTORY_MOVES:
             return None
         names = source.qualified_names(inner.func)
-        if "torch.nn.Parameter" in names or "torch.nn.parameter.Parameter" in names:
-            if len(inner.args) != 1:
-                return None
-            moved = cst.Call(func=cst.Attribute(value=inner.args[0].value, attr=cst.Name(move)), args=value.args)
-            return source.replace_node(value, inner.with_changes(args=[inner.args[0].with_changes(value=moved)]))
         if not names & TENSOR_FACTORIES:
             return None
         position = next(
@@ -157,6 +204,35 @@ class NonLeafParameter(Rule):
         comma = args[position - 1].comma if position else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
         added = [a.with_changes(comma=comma) for a in added]
         return source.replace_node(value, inner.with_changes(args=[*args[:position], *added, *args[position:]]))
+
+    @staticmethod
+    def _cast_inside(source: SourceFile, value: cst.Call, parameter: cst.Call) -> Optional[Edit]:
+        """``nn.Parameter(t, requires_grad=True).to(dtype).cuda()`` -> ``nn.Parameter(t.to(dtype).cuda(),
+        requires_grad=True)``: every cast after the wrapper moves onto the tensor it wraps, in the
+        same order; a cast to the dtype the tensor is already made with is dropped."""
+        data = next((i for i, a in enumerate(parameter.args) if a.keyword is not None and a.keyword.value == "data"), None)
+        if data is None:
+            if not parameter.args or parameter.args[0].keyword is not None or parameter.args[0].star:
+                return None
+            data = 0
+        casts: list[cst.Call] = []
+        node: cst.BaseExpression = value
+        while node is not parameter:
+            assert isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+            casts.append(node)
+            node = node.func.value
+        tensor = parameter.args[data].value
+        if not isinstance(tensor, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) and not tensor.lpar:
+            # `torch.ones(1) * 1.5` takes the cast as a whole: `(torch.ones(1) * 1.5).double()`
+            tensor = tensor.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        for cast in reversed(casts):
+            assert isinstance(cast.func, cst.Attribute)
+            if _already_of_dtype(source, tensor, cast):
+                continue
+            tensor = cst.Call(func=cst.Attribute(value=tensor, attr=cst.Name(cast.func.attr.value)), args=cast.args)
+        args = list(parameter.args)
+        args[data] = args[data].with_changes(value=tensor)
+        return source.replace_node(value, parameter.with_changes(args=args))
 
     @staticmethod
     def _scale_first(source: SourceFile, value: cst.BinaryOperation) -> Optional[Edit]:

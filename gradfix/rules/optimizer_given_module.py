@@ -1,5 +1,7 @@
 """GF021: an optimizer built with a module instead of its parameters (``optim.SGD(model, lr=0.01)``,
-``Adam(params=net)``, ``SGD([encoder, decoder])``, ``[{"params": model.head, "lr": 1e-3}]``).
+``Adam(params=net)``, ``SGD([encoder, decoder])``, ``[{"params": model.head, "lr": 1e-3}]``), or with a
+single tensor instead of an iterable of them (``SGD(model.prompt_learner.ctx, lr=...)``,
+``Adam(self.log_temperature)``, a helper ``build_optimizer(param, lr)`` given one tensor).
 
 Current torch raises while building the optimizer: ``TypeError: 'Net' object is not iterable`` for a
 module where the parameters belong, or ``optimizer can only optimize Tensors, but one of the params
@@ -7,23 +9,36 @@ is torch.nn.modules.linear.Linear`` for a list of modules (or an ``nn.Sequential
 over its layers). The fix asks each such module for its parameters: ``model`` becomes
 ``model.parameters()``, a module inside a list becomes ``*model.parameters()``. Only an expression
 that the crashed frame really bound to an ``nn.Module`` (read from the Trace) is rewritten.
+
+For a single tensor torch says ``params argument given to the optimizer should be an iterable of
+Tensors or dicts, but got torch.FloatTensor``. The fix puts the tensor in a list, ``[ctx]``, where
+the crashed call names it; when a helper builds the optimizer from its own argument, at each of the
+helper's callers first (the helper keeps taking an iterable), then at the helper's optimizer call.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Optional
 
 import libcst as cst
 
-from gradfix.findings import Applicability, Finding, short_list
+from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.source import SourceFile
-from gradfix.trace import ModuleFact, Trace
+from gradfix.sandbox import RunResult
+from gradfix.source import SourceFile, descendants
+from gradfix.trace import Crash, ModuleFact, Trace
+from gradfix.verify import judge
 
 _NOT_ITERABLE = re.compile(r"^'(?P<cls>[A-Za-z_]\w*)' object is not iterable$")
 _NOT_TENSOR = re.compile(r"^optimizer can only optimize Tensors, but one of the params is (?P<cls>[A-Za-z_][\w.]*)$")
+# torch's Optimizer.__init__ says this only when params is a tensor: a single tensor, not an iterable
+_ONE_TENSOR = re.compile(r"^params argument given to the optimizer should be an iterable of Tensors or dicts, but got (?P<cls>[\w.]+)$")
+# arguments that are iterables already: wrapping them in a list would be wrong
+_ITERABLE = (cst.List, cst.Tuple, cst.Set, cst.Dict, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+_MAX_CALLERS = 5
 # torch.optim.SGD, torch.optim.adamw.AdamW: the optimizers, not the schedulers or SWA helpers
 _OPTIMIZER = re.compile(r"^torch\.optim\.(?:(?!lr_scheduler\.|swa_utils\.)[a-z_]+\.)?[A-Z]\w*$")
 
@@ -164,15 +179,127 @@ def _named_by_message(trace: Trace, message_cls: str, modules: list[ModuleFact],
     return False
 
 
+def _listed(node: cst.BaseExpression) -> cst.List:
+    return cst.List([cst.Element(node)])
+
+
+def _is_super_init(call: cst.Call) -> bool:
+    """``super().__init__(params, defaults)`` in an optimizer class of the project's own: its argument
+    is whatever its caller gave, and the class is right to pass it on."""
+    func = call.func
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value == "__init__"
+        and isinstance(func.value, cst.Call)
+        and isinstance(func.value.func, cst.Name)
+        and func.value.func.value == "super"
+    )
+
+
+def _tensor_params(trace: Trace, expression: str, scope: dict[str, int]) -> list[str]:
+    """The trainable tensor an expression names, as the Trace names it: through a module bound in
+    the crashed frame (``model.prompt_learner.ctx`` below ``model``), by its own name (a global
+    ``w``), or, from a caller's frame the probe did not see, by the unique parameter whose path
+    ends the same way (``prompt_learner.ctx`` of an unnamed ``<CoOp#1>``)."""
+    parts = expression.split(".")
+    if not all(part.isidentifier() for part in parts):
+        return []
+    trainable = [p for p in trace.params if p.requires_grad]
+    for cut in range(len(parts), 0, -1):
+        owner = trace.module(scope[".".join(parts[:cut])]) if ".".join(parts[:cut]) in scope else None
+        if owner is not None and owner.path is not None and cut < len(parts):
+            name = ".".join([owner.path, *parts[cut:]])
+            return [p.name for p in trainable if p.name == name]
+    if any(p.name == expression for p in trainable):
+        return [expression]
+    if len(parts) > 1:
+        tail = "." + ".".join(parts[1:])
+        found = [p.name for p in trainable if p.name.endswith(tail)]
+        if len(found) == 1:
+            return found
+    return []
+
+
+def _helper_parameter(source: SourceFile, given: cst.BaseExpression) -> Optional[tuple[cst.FunctionDef, int, bool]]:
+    """For a name that is a parameter of the enclosing function, never reassigned there: the
+    function, the parameter's position among the positional ones, and whether it is keyword-only."""
+    if not isinstance(given, cst.Name):
+        return None
+    scope = source.scopes.get(given)
+    if scope is None:
+        return None
+    assignments = list(scope.assignments[given.value])
+    if len(assignments) != 1 or not isinstance(assignments[0].node, cst.Param):
+        return None
+    param = assignments[0].node
+    function = next((a for a in source.ancestors(param) if isinstance(a, cst.FunctionDef)), None)
+    if function is None:
+        return None
+    positional = [*function.params.posonly_params, *function.params.params]
+    if param in positional:
+        return function, positional.index(param), False
+    if param in function.params.kwonly_params:
+        return function, -1, True
+    return None
+
+
+_ITERATORS = {"parameters", "named_parameters", "values", "items", "list", "tuple", "filter", "map", "iter", "chain", "sorted"}
+
+
+def _callers(
+    project: Project, trace: Trace, source: SourceFile, function: cst.FunctionDef, index: int, keyword_only: bool, name: str
+) -> list[tuple[SourceFile, cst.BaseExpression]]:
+    """The arguments the project's calls of ``function`` pass for its parameter ``name``, in the
+    crashed file and in the script, except those that already are iterables."""
+    owner = source.parent(source.parent(function) or function)
+    method = isinstance(owner, cst.ClassDef) and not any(
+        isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in function.decorators
+    )
+    called = function.name.value
+    if method and called == "__init__":
+        assert isinstance(owner, cst.ClassDef)
+        called = owner.name.value  # the class is called to build it
+    paths = list(dict.fromkeys([source.path, trace.script]))
+    found: list[tuple[SourceFile, cst.BaseExpression]] = []
+    for path in paths:
+        if not project.is_editable(path):
+            continue
+        file = project.source(path)
+        for call in descendants(file.module, cst.Call):
+            func = call.func
+            by_attribute = isinstance(func, cst.Attribute) and func.attr.value == called
+            if not (by_attribute or (isinstance(func, cst.Name) and func.value == called)):
+                continue
+            argument = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == name), None)
+            position = index - 1 if method and (by_attribute or called != function.name.value) else index
+            if argument is None and not keyword_only and position >= 0:
+                positional = []
+                for arg in call.args:
+                    if arg.keyword is not None or arg.star:
+                        break
+                    positional.append(arg.value)
+                argument = positional[position] if position < len(positional) else None
+            if argument is None or isinstance(argument, _ITERABLE):
+                continue
+            if isinstance(argument, cst.Call):
+                callee = argument.func.attr.value if isinstance(argument.func, cst.Attribute) else getattr(argument.func, "value", "")
+                if callee in _ITERATORS:
+                    continue
+            found.append((file, argument))
+    return found
+
+
 class OptimizerGivenModule(Rule):
     code = "GF021"
-    title = "optimizer given a module instead of its parameters"
+    title = "optimizer given a module or a single tensor instead of an iterable of parameters"
     applicability = Applicability.SAFE
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         crash = trace.crash
         if crash is None or crash.site is None or crash.type != "TypeError":
             return []
+        if _ONE_TENSOR.match(crash.message):
+            return self._single_tensor(trace, project, crash) if project.is_editable(crash.site.file) else []
         match = _NOT_ITERABLE.match(crash.message)
         qualified = match is None
         match = match or _NOT_TENSOR.match(crash.message)
@@ -195,6 +322,72 @@ class OptimizerGivenModule(Rule):
             given_what = f"the module {names[0]} instead of its" if len(names) == 1 else f"the modules {short_list(names)} instead of their"
             message = f"the script crashed: {crash.type}: {crash.message}; the optimizer was given {given_what} parameters"
             return [self.finding(project, crash.site, message, params, [candidate], blocking=True)]
+        return []
+
+    def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
+        """For a single tensor, the parameters to judge are what the optimizer built at the crashed
+        call holds in the re-run: a model that the first run never saw bound to a name (``train(CoOp())``,
+        crashed in a helper) is named differently once the script gets further."""
+        crash = before.crash
+        if crash is not None and crash.site is not None and _ONE_TENSOR.match(crash.message):
+            at = (crash.site.file, crash.site.line)
+            built = [o for o in run.trace.optimizers if o.site is not None and (o.site.file, o.site.line) == at]
+            # A helper that built other optimizers before the crash (the warm-up's, from a module's
+            # parameters): only the ones it builds from the crashed call on are this fix's.
+            earlier = sum(1 for o in before.optimizers if o.site is not None and (o.site.file, o.site.line) == at)
+            held = [name for optimizer in built[earlier:] or built for name in optimizer.params]
+            if held:
+                held = list(dict.fromkeys(held))
+                verdict = judge(dataclasses.replace(finding, params=held), dataclasses.replace(candidate, params=None), before, run)
+                if verdict.verified:
+                    # What this candidate fixes, as the runs after it name it: the repair loop
+                    # takes these as the finding's parameters, and judges them again at the end.
+                    candidate.params = held
+                return verdict
+        return judge(finding, candidate, before, run)
+
+    def _single_tensor(self, trace: Trace, project: Project, crash: Crash) -> list[Finding]:
+        """``SGD(model.prompt_learner.ctx, lr=...)``: torch wants an iterable of tensors and says it got
+        one tensor. The fix puts it in a list, where the crashed call names it or, when a helper builds
+        the optimizer from its argument, at the helper's callers first (the helper keeps its contract),
+        then at the helper's own call."""
+        assert crash.site is not None
+        source = project.source(crash.site.file)
+        for call in source.nodes_at(crash.site, cst.Call):
+            given = self._params_argument(source, call, qualified=True)
+            if given is None or isinstance(given, _ITERABLE):
+                continue
+            candidates: list[Candidate] = []
+            claimed = _tensor_params(trace, source.code(given), crash.scope_modules)
+            subject = f"the optimizer was given the single tensor `{source.code(given)}`"
+            helper = _helper_parameter(source, given)
+            if helper is not None:
+                function, index, keyword_only = helper
+                callers = _callers(project, trace, source, function, index, keyword_only, source.code(given))
+                for caller_source, argument in callers[:_MAX_CALLERS]:
+                    text = caller_source.code(argument)
+                    candidates.append(self.candidate(
+                        f"pass [{text}] to {function.name.value}()", caller_source.path,
+                        [caller_source.replace_node(argument, _listed(argument))],
+                    ))
+                    claimed += [n for n in _tensor_params(trace, text, {}) if n not in claimed]
+                subject = f"`{source.code(given)}`, the argument of {function.name.value}(), holds a single tensor"
+                if len(callers) == 1:
+                    caller_source, argument = callers[0]
+                    subject += f" (`{caller_source.code(argument)}`, line {caller_source.range(argument).start.line})"
+            if not _is_super_init(call):
+                text = source.code(given)
+                candidates.append(self.candidate(f"pass [{text}] to the optimizer", source.path, [source.replace_node(given, _listed(given))]))
+            if not candidates:
+                continue
+            # A model the run never saw bound to a name (`<CoOp#1>`) is named otherwise once the
+            # script gets further: verify() judges what the re-run's optimizer holds instead.
+            claimed = [name for name in claimed if not name.startswith("<")]
+            message = (
+                f"the script crashed: {crash.type}: {crash.message}; {subject}, where the optimizer wants an "
+                "iterable of tensors (a list of them, or a module's parameters())"
+            )
+            return [self.finding(project, crash.site, message, claimed, candidates, blocking=True)]
         return []
 
     @staticmethod
