@@ -306,7 +306,16 @@ class SourceFile:
         return Edit(position, position, text)
 
     def remove_statement(self, statement: cst.BaseStatement) -> Edit:
-        """Delete a statement's lines and the comment lines directly above it; blank lines stay."""
+        """Delete a statement's lines and the comment lines directly above it; blank lines stay.
+        The only statement of a block takes the block with it when the block is an ``if`` with no
+        ``else`` whose test calls nothing (``if use_amp: model.half()``), and becomes ``pass``
+        otherwise: the file must still parse."""
+        block = self.parent(statement)
+        if isinstance(block, cst.IndentedBlock) and len(block.body) == 1:
+            owner = self.parent(block)
+            if isinstance(owner, cst.If) and owner.orelse is None and not descendants(owner.test, cst.Call):
+                return self.remove_statement(owner)
+            return self.replace_statement(statement, cst.SimpleStatementLine([cst.Pass()]))
         start, end = self.statement_lines(statement, with_comments=True)
         return Edit(self.position(start), self.position(end), "")
 

@@ -219,6 +219,30 @@ def patch_cuda_runtime(probe: "Probe") -> None:
 
     torch.cuda.is_available = is_available
     torch.cuda.device_count = device_count
+
+    # Mixed precision written for the GPU runs as CPU mixed precision, with the same dtype: a
+    # float16 model under a "cuda" GradScaler must fail here as it fails there (GF025), not train
+    # in float32 because torch turned autocast and the scaler off for want of a GPU.
+    from torch.amp import autocast_mode, grad_scaler
+
+    autocast_init, scaler_init = autocast_mode.autocast.__init__, grad_scaler.GradScaler.__init__
+
+    def autocast(self: Any, device_type: str, *args: Any, **kwargs: Any) -> None:
+        if device_type == "cuda" and probe.user_frame(sys._getframe(1)) is not None:
+            probe.cuda_emulated = True
+            device_type = "cpu"
+            if kwargs.get("dtype", args[0] if args else None) is None:
+                kwargs = {**kwargs, "dtype": torch.float16}  # CUDA autocast's default; the CPU's is bfloat16
+        autocast_init(self, device_type, *args, **kwargs)
+
+    def scaler(self: Any, device: str = "cuda", *args: Any, **kwargs: Any) -> None:
+        if device == "cuda" and probe.user_frame(sys._getframe(1)) is not None:
+            probe.cuda_emulated = True
+            device = "cpu"
+        scaler_init(self, device, *args, **kwargs)
+
+    autocast_mode.autocast.__init__ = autocast  # type: ignore[method-assign]
+    grad_scaler.GradScaler.__init__ = scaler  # type: ignore[method-assign]
     torch.cuda.get_device_name = noop("gradfix: CUDA emulated on the CPU")
 
     class Event:
