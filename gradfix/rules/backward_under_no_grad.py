@@ -89,7 +89,9 @@ class BackwardUnderNoGrad(Rule):
         source, block, switch = located
         where = source.range(block)
         site = Site(file=source.path, line=where.start.line, column=where.start.column)
+        # What an optimizer holds is what is meant to train: a teacher run in the same block is not.
         lost = trace.params_run_without_grad()
+        lost = [n for n in lost if (p := trace.param(n)) is not None and p.optimizers] or lost
         if switch is not None:
             # `set_grad_enabled(phase == "train")` was False at run time: the condition is wrong,
             # and which condition is right is the user's to say (display-only).
@@ -98,7 +100,7 @@ class BackwardUnderNoGrad(Rule):
                 f"backward() crashed ({crash.type}: {crash.message}); check its condition"
             )
             return [self.finding(project, site, message, lost, [], blocking=True)]
-        candidates = self._candidates(source, block, backward, trace)
+        candidates = self._one_forward_at_a_time(source, block, backward, trace) + self._candidates(source, block, backward, trace)
         disabling = [item.item for item in block.items if disables_grad(source, item.item)]
         context = source.code(disabling[0]) if disabling else "no_grad"
         if disabling and isinstance(disabling[0], cst.Call) and not source.qualified_names(disabling[0].func) & (GRAD_SWITCH | GRAD_DISABLING):
@@ -137,16 +139,9 @@ class BackwardUnderNoGrad(Rule):
                     blocks.setdefault(key, (source, block, []))[2].append(site)
                     break
         for source, block, sites in blocks.values():
-            # One forward at a time (the encoder's, not the target network's), then all of them:
-            # the re-run decides which had to leave the block.
-            candidates = []
-            for group in [[s] for s in sites] + ([sites] if len(sites) > 1 else []):
-                moved = self._candidates(source, block, dataclasses.replace(backward, site=None, no_grad_forwards=group), trace)
-                lines = " and ".join(str(s.line) for s in group)
-                candidates += [
-                    dataclasses.replace(c, description=f"move the forward at line {lines} (and what it needs) out of the no_grad block")
-                    for c in moved[:1] if c.description.startswith("move")
-                ]
+            one_by_one = self._one_forward_at_a_time(source, block, dataclasses.replace(backward, no_grad_forwards=sites), trace)
+            everything = self._candidates(source, block, dataclasses.replace(backward, site=None, no_grad_forwards=sites), trace)
+            candidates = one_by_one + [c for c in everything[:1] if c.description.startswith("move")]
             where = source.range(block)
             message = (
                 f"{short_list(stranded)} {'is' if len(stranded) == 1 else 'are'} held by an optimizer, but "
@@ -155,6 +150,23 @@ class BackwardUnderNoGrad(Rule):
             )
             findings.append(self.finding(project, Site(source.path, where.start.line, where.start.column), message, stranded, candidates))
         return findings
+
+    def _one_forward_at_a_time(self, source: SourceFile, block: cst.With, backward: BackwardFact, trace: Trace) -> list[Candidate]:
+        """With several grad-off forwards in the block (a student's and its teacher's, an encoder's
+        and a target network's), each one leaving the block alone is a candidate of its own, tried
+        before all of them together: the re-run finds the one that has to train."""
+        where = source.range(block)
+        sites = [s for s in backward.no_grad_forwards if s.file == source.path and where.start.line <= s.line <= where.end.line]
+        if len({s.line for s in sites}) < 2 or (backward.site is not None and where.start.line <= backward.site.line <= where.end.line):
+            return []
+        candidates = []
+        for site in sites:
+            moved = self._candidates(source, block, dataclasses.replace(backward, site=None, no_grad_forwards=[site]), trace)
+            candidates += [
+                dataclasses.replace(c, description=f"move the forward at line {site.line} (and what it needs) out of the no_grad block")
+                for c in moved[:1] if c.description.startswith("move")
+            ]
+        return candidates
 
     def _locate(
         self, backward: BackwardFact, project: Project
