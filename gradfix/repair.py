@@ -276,7 +276,11 @@ def repair(
                     result.rejected.append((candidate.description, verdict.reason))
             if not verified:
                 continue
-            full = [v for v in verified if not v[1].partial] or verified[:1]
+            full = [v for v in verified if not v[1].partial]
+            if full:  # what only got past the crash lost to what verified fully: say why
+                result.rejected += [(c.description, v.reason) for c, v, _ in verified if v.partial]
+            else:
+                full = verified[:1]
             candidate, verdict, run = full[0]
             if candidate.params is not None:
                 finding.params = list(candidate.params)

@@ -75,7 +75,9 @@ def test_gf001_tries_the_next_candidate_when_the_first_is_rejected(write_script)
             opt_a.step()
     """)
     [result] = results
-    assert [c for c, _ in result.rejected] == ["pass a.parameters() to the optimizer"]
+    # Every candidate is re-run: `a` only gets past the crash (b's parameters stay without an
+    # optimizer), so it loses to `b`, which verifies fully.
+    assert "pass a.parameters() to the optimizer" in [c for c, _ in result.rejected]
     assert result.fix and result.fix.description == "pass b.parameters() to the optimizer"
 
 
