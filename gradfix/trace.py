@@ -187,7 +187,8 @@ class Crash:
     module_calls: list[ModuleCall] = field(default_factory=list)
     exit_code: Optional[int] = None  # set when the script called sys.exit with a non-zero code
     # names in that frame bound to a tensor that has a grad_fn ("tensor") or to a tuple or list of
-    # tensors, some with one ("tuple", "list"): names and kinds only, never values
+    # tensors, some with one ("tuple", "list"), and such state kept on objects by attribute path
+    # ("self.hidden", "model.hidden", "self.model.hidden"): names and kinds only, never values
     graph_locals: dict[str, str] = field(default_factory=dict)
 
 

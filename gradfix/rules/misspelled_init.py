@@ -9,7 +9,8 @@ class is called with arguments. The evidence is that crash, a module of the clas
 was built without a single parameter (or lacks the very attribute the misspelled method assigns),
 and, in the source, a class body that defines the near-miss method, which builds the module
 (calls ``super().__init__()`` or assigns ``self.<name>``), and no ``__init__``. The fix renames the
-method to ``__init__``.
+method to ``__init__``, and with it a base constructor call inside it that repeats the typo
+(``super()._init_()``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Sequence, Union
 
 import libcst as cst
 
@@ -114,12 +115,34 @@ def _assigned_attributes(method: cst.FunctionDef) -> set[str]:
     }
 
 
+def _methods(cls: cst.ClassDef) -> list[cst.FunctionDef]:
+    return [s for s in cls.body.body if isinstance(s, cst.FunctionDef)] if isinstance(cls.body, cst.IndentedBlock) else []
+
+
+def base_constructor_calls(cls: cst.ClassDef, method: cst.FunctionDef) -> list[cst.Attribute]:
+    """The misspelled method's own calls of its base's constructor, spelled like it or with
+    another near miss: ``super()._init_()``, ``super(Net, self)._init_()``, ``nn.Module._init_(self)``.
+    The typo copied into the base call is still the constructor, not a helper the file calls."""
+    bases = {cst.Module([]).code_for_node(base.value) for base in cls.bases}
+    found = []
+    for call in descendants(method.body, cst.Call):
+        func = call.func
+        if not isinstance(func, cst.Attribute) or not is_near_init(func.attr.value):
+            continue
+        receiver = func.value
+        if isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Name) and receiver.func.value == "super":
+            found.append(func)
+        elif cst.Module([]).code_for_node(receiver) in bases:
+            found.append(func)
+    return found
+
+
 def misspelled_constructor(source: SourceFile, cls: cst.ClassDef) -> Optional[cst.FunctionDef]:
     """The near-miss method of a class that defines no ``__init__``; None when there is none, or
     when the file calls that method by name (then it is a helper, not a typo)."""
     if not isinstance(cls.body, cst.IndentedBlock):
         return None
-    methods = [s for s in cls.body.body if isinstance(s, cst.FunctionDef)]
+    methods = _methods(cls)
     if any(m.name.value == "__init__" for m in methods):
         return None
     if any(isinstance(t.target, cst.Name) and t.target.value == "__init__" for t in descendants(cls.body, cst.AssignTarget)):
@@ -128,9 +151,59 @@ def misspelled_constructor(source: SourceFile, cls: cst.ClassDef) -> Optional[cs
     if len(near) != 1:
         return None
     name = near[0].name.value
-    if any(a.attr.value == name for a in descendants(source.module, cst.Attribute)):
+    own = {id(a) for a in base_constructor_calls(cls, near[0])}
+    if any(a.attr.value == name and id(a) not in own for a in descendants(source.module, cst.Attribute)):
         return None
+    # A base class of the file that defines the same method makes it an overridden hook, which
+    # that base calls (from its own constructor, perhaps in another file), not a typo.
+    for base in cls.bases:
+        if isinstance(base.value, cst.Name):
+            defined = _top_class(source, base.value.value)
+            if defined is not None and any(m.name.value == name for m in _methods(defined)):
+                return None
     return near[0]
+
+
+def _top_class(source: SourceFile, name: str) -> Optional[cst.ClassDef]:
+    return _nested_class(source.module.body, [name])
+
+
+def _definitions(body: Sequence[cst.CSTNode]) -> Iterator[Union[cst.ClassDef, cst.FunctionDef]]:
+    """The classes and functions a body defines at its own level, also under ``if __name__ ==
+    "__main__":``, ``try:`` or ``with``, which do not make a scope of their own."""
+    for statement in body:
+        if isinstance(statement, (cst.ClassDef, cst.FunctionDef)):
+            yield statement
+        elif isinstance(statement, cst.BaseCompoundStatement):
+            yield from _definitions(_blocks(statement))
+
+
+def _blocks(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The statements of every block of a compound statement (its body, elif, else, except, finally)."""
+    found: list[cst.CSTNode] = []
+    for child in node.children:
+        if isinstance(child, cst.IndentedBlock):
+            found.extend(child.body)
+        elif isinstance(child, (cst.If, cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler)):
+            found.extend(_blocks(child))
+    return found
+
+
+def _nested_class(body: Sequence[cst.CSTNode], qualname: list[str]) -> Optional[cst.ClassDef]:
+    """The class a ``__qualname__`` names (``Net``, ``main.<locals>.Net``, ``Outer.Inner``),
+    found among the definitions of a body, looking into functions and classes by name."""
+    head, rest = qualname[0], qualname[1:]
+    if rest and rest[0] == "<locals>":
+        rest = rest[1:]
+    matches = [d for d in _definitions(body) if d.name.value == head]
+    if len(matches) != 1:  # defined twice (under an `if`, or redefined): not sure which one ran
+        return None
+    found = matches[0]
+    if not rest:
+        return found if isinstance(found, cst.ClassDef) else None
+    if not isinstance(found.body, cst.IndentedBlock):
+        return None
+    return _nested_class(found.body.body, rest)
 
 
 class MisspelledInit(Rule):
@@ -155,9 +228,12 @@ class MisspelledInit(Rule):
                 continue
             source, method = misspelled.source, misspelled.method
             cls_name, name = misspelled.cls.name.value, method.name.value
-            edit = source.replace_node(method.name, cst.Name("__init__"))
+            edits = [source.replace_node(method.name, cst.Name("__init__"))]
+            # `super()._init_()` in it is the same typo: renamed too, or the fixed constructor fails.
+            edits += [source.replace_node(call.attr, cst.Name("__init__")) for call in base_constructor_calls(misspelled.cls, method)]
             candidate = _Rename(
-                f"rename {cls_name}.{name} to __init__", [Patch(source.path, [edit])], self.applicability, None, misspelled.qualified
+                f"rename {cls_name}.{name} to __init__", [Patch(source.path, sorted(edits, key=lambda e: e.start))],
+                self.applicability, None, misspelled.qualified,
             )
             message = (
                 f"the script crashed: {crash.type}: {crash.message}; {cls_name} defines `{name}`, not `__init__`: "
@@ -234,16 +310,20 @@ class MisspelledInit(Rule):
     def _class_of(self, trace: Trace, project: Project, qualified: str) -> Optional[_Misspelled]:
         """The user's class a runtime qualified name (``__main__.Net``, ``models.Net``) names, if
         its constructor is misspelled."""
-        module_name, _, cls_name = qualified.rpartition(".")
-        path = self._file_of(trace, project, module_name)
-        if path is None:
-            return None
-        source = project.source(path)
-        cls = self._top_class(source, cls_name)
-        if cls is None:
-            return None
-        method = misspelled_constructor(source, cls)
-        return None if method is None else _Misspelled(source, cls, method, qualified)
+        parts = qualified.split(".")
+        # A class defined inside a function or another class has a dotted qualified name of its
+        # own (`__main__.main.<locals>.Net`): the file is named by the longest prefix that is one.
+        for split in range(len(parts) - 1, 0, -1):
+            path = self._file_of(trace, project, ".".join(parts[:split]))
+            if path is None:
+                continue
+            source = project.source(path)
+            cls = _nested_class(source.module.body, parts[split:])
+            if cls is None:
+                return None
+            method = misspelled_constructor(source, cls)
+            return None if method is None else _Misspelled(source, cls, method, qualified)
+        return None
 
     @staticmethod
     def _file_of(trace: Trace, project: Project, module_name: str) -> Optional[str]:
@@ -258,25 +338,18 @@ class MisspelledInit(Rule):
                     return path
         return None
 
-    @staticmethod
-    def _top_class(source: SourceFile, name: str) -> Optional[cst.ClassDef]:
-        for statement in source.module.body:
-            if isinstance(statement, cst.ClassDef) and statement.name.value == name:
-                return statement
-        return None
-
     def _locate(self, trace: Trace, project: Project, source: SourceFile, qualified: str) -> Optional[tuple[SourceFile, cst.ClassDef]]:
         """A class by the qualified name libcst gives a reference to it: ``Net`` in this file, or
         ``models.Net`` in a file of the project."""
         module_name, _, cls_name = qualified.rpartition(".")
         if not module_name:
-            cls = self._top_class(source, cls_name)
+            cls = _top_class(source, cls_name)
             return None if cls is None else (source, cls)
         path = self._file_of(trace, project, module_name)
         if path is None:
             return None
         where = project.source(path)
-        cls = self._top_class(where, cls_name)
+        cls = _top_class(where, cls_name)
         return None if cls is None else (where, cls)
 
     def _lineage(

@@ -8,16 +8,21 @@ backward() freed: the probe saw a step or an earlier call of the same backward()
 crash, and names that the loop reads before assigning them held tensors with a grad_fn when it
 crashed. The fix detaches each such state once it is computed (``h = h.detach()``, or
 ``tuple(t.detach() for t in h)`` for an LSTM's ``(h, c)``), one name at a time, then all of them;
-the re-run decides. Two losses from one forward, each with its own backward() and no step or
-zero_grad between them (a multi-task loss), are the other fault: the first backward() gets
-``retain_graph=True``. That is never offered for a carried state, where it would hide the bug and
-let the graph grow with every iteration.
+the re-run decides. A state kept on an object (``self.hidden`` that the model's ``forward``
+reads and stores again at every call, or that a Trainer's loop does) is named by its attribute
+path and detached where it is stored; a last candidate starts it afresh at every call with the
+class's own ``__init__`` statement for it. Two losses from one forward, each with its own
+backward() and no step or zero_grad between them (a multi-task loss), are the other fault: the
+first backward() gets ``retain_graph=True``. That is never offered for a carried state, where it
+would hide the bug and let the graph grow with every iteration.
 """
 
 from __future__ import annotations
 
+import builtins
+import os
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import Iterator, Optional, Sequence, Union
 
 import libcst as cst
 
@@ -33,6 +38,7 @@ _MAX_NAMES = 6
 _BACKWARD_FUNCTIONS = {"torch.autograd.backward"}
 _Loop = Union[cst.For, cst.While]
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+_BRANCHES = (cst.If, cst.For, cst.While, cst.Try, cst.TryStar, cst.Match, cst.IfExp, cst.BooleanOperation)
 
 
 @dataclass
@@ -42,9 +48,21 @@ class _Use:
     node: cst.CSTNode  # the Name (or the statement for an augmented assignment's read)
 
 
+def _path(node: cst.BaseExpression) -> Optional[str]:
+    """``self.hidden``, ``model.encoder.state``: an attribute chain on a name, as code."""
+    parts = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name) or not parts:
+        return None
+    return ".".join([node.value, *reversed(parts)])
+
+
 class _Flow(cst.CSTVisitor):
-    """Reads and writes of plain names in a loop body, in the order they execute (the value of an
-    assignment before its targets); nested functions and classes are not the loop's code."""
+    """Reads and writes of plain names and of attribute chains (``self.hidden``) in a loop or
+    method body, in the order they execute (the value of an assignment before its targets);
+    nested functions and classes are not the body's code."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -58,7 +76,10 @@ class _Flow(cst.CSTVisitor):
                 self._targets(element.value)
         elif isinstance(target, cst.StarredElement):
             self._targets(target.value)
-        else:  # `x[i] = ...`, `self.h = ...`: reads x and self
+        elif isinstance(target, cst.Attribute) and (path := _path(target)) is not None:
+            target.value.visit(self)  # `self.h = ...` reads self and writes self.h
+            self.uses.append(_Use(path, True, target))
+        else:  # `x[i] = ...`: reads x
             target.visit(self)
 
     def visit_Assign(self, node: cst.Assign) -> bool:
@@ -71,6 +92,8 @@ class _Flow(cst.CSTVisitor):
         node.value.visit(self)
         if isinstance(node.target, cst.Name):
             self.uses.append(_Use(node.target.value, False, node.target))
+        elif isinstance(node.target, cst.Attribute) and (path := _path(node.target)) is not None:
+            self.uses.append(_Use(path, False, node.target))
         self._targets(node.target)
         return False
 
@@ -109,6 +132,9 @@ class _Flow(cst.CSTVisitor):
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
         node.value.visit(self)
+        path = _path(node)
+        if path is not None:
+            self.uses.append(_Use(path, False, node))
         return False
 
     def visit_Arg(self, node: cst.Arg) -> bool:
@@ -137,10 +163,20 @@ class _Flow(cst.CSTVisitor):
 class _Carried:
     """A name the loop reads before it assigns it, and where its detach goes."""
 
-    name: str
+    name: str  # as the code where it is carried names it: `h`, `self.hidden`
     read: cst.CSTNode  # the first read, before any assignment
     assigned: cst.BaseStatement  # the statement that last assigns it
-    after: cst.BaseStatement  # the statement the detach goes after
+    after: Optional[cst.BaseStatement]  # the statement the detach goes after
+    kind: str = "tensor"  # what the probe saw: tensor, tuple or list
+    source: Optional[SourceFile] = None  # the file, when not the crash's (a model's forward in models.py)
+    # or, when it cannot go after the assignment: the statement it goes before, guarded against
+    # the state's first value (`None`)
+    before: Optional[cst.BaseStatement] = None
+    where: str = ""  # `FMRILSTM.forward`: the method that carries it from one call to the next
+    # the statement that starts the state afresh (`self.hidden = self.init_hidden()` of __init__),
+    # and the statement it goes before: no state kept from one batch to the next
+    reset: Optional[str] = None
+    reset_before: Optional[cst.BaseStatement] = None
 
 
 def _is_backward(source: SourceFile, call: cst.Call) -> bool:
@@ -228,11 +264,59 @@ def _carried(source: SourceFile, loop: _Loop, graph_names: set[str]) -> list[_Ca
     return found
 
 
+def _top_statement(source: SourceFile, node: cst.CSTNode, body: cst.BaseSuite) -> Optional[cst.BaseStatement]:
+    """The statement of ``body`` (directly in it) that contains ``node``."""
+    statements = list(body.body) if isinstance(body, cst.IndentedBlock) else []
+    for ancestor in [node, *source.ancestors(node)]:
+        if any(ancestor is s for s in statements):
+            return ancestor  # type: ignore[return-value]
+    return None
+
+
+def _carried_by_method(source: SourceFile, method: cst.FunctionDef, attr: str) -> Optional[_Carried]:
+    """``self.<attr>`` read by a method before the method assigns it: kept on the object from one
+    call to the next (``out, self.hidden = self.lstm(x, self.hidden)`` in ``forward``)."""
+    if not method.params.params or method.decorators:
+        return None
+    name = f"{method.params.params[0].name.value}.{attr}"
+    flow = _Flow()
+    method.body.visit(flow)
+    uses = [u for u in flow.uses if u.name == name]
+    # The first read that no unconditional write comes before: a write under `if self.c is None:`
+    # does not always run, and then the read gets what the previous call left.
+    first = None
+    for index, use in enumerate(uses):
+        if use.write and not any(isinstance(a, _BRANCHES) for a in _between(source, use.node, method)):
+            return None
+        if not use.write:
+            first = index
+            break
+    if first is None or not any(u.write for u in uses[first:]):
+        return None
+    opening = uses[0].node  # its first use, perhaps a write under `if self.h is None:`
+    uses = uses[first:]
+    last = max(i for i, u in enumerate(uses) if u.write)
+    assigned = source.statement_of(uses[last].node)
+    if not isinstance(assigned, cst.SimpleStatementLine):
+        return None
+    read_later = any(not u.write for u in uses[last + 1 :])
+    inner_loop = any(isinstance(a, (cst.For, cst.While)) for a in _between(source, assigned, method))
+    if not (read_later or inner_loop):
+        return _Carried(name, uses[0].node, assigned, assigned)
+    # Detaching after the assignment would cut this call's own graph (a cell unrolled over the
+    # steps of a sequence): the state the previous call left is detached before it is first read.
+    before = _top_statement(source, opening, method.body)
+    if before is None:
+        return None
+    return _Carried(name, uses[0].node, assigned, None, before=before)
+
+
 def _describe(source: SourceFile, state: _Carried) -> str:
     read, assigned = source.range(state.read).start.line, source.range(state.assigned).start.line
+    inside = f" by {state.where}() from one call to the next" if state.where else ""
     if read == assigned:
-        return f"{state.name} is read before it is assigned, at line {read}"
-    return f"{state.name} is read at line {read}, before line {assigned} assigns it"
+        return f"{state.name} is read before it is assigned{inside}, at line {read}"
+    return f"{state.name} is read at line {read}, before line {assigned} assigns it{inside}"
 
 
 def _detach(name: str, kind: str) -> str:
@@ -335,34 +419,220 @@ class SecondBackward(Rule):
     def _carried_state(self, trace: Trace, project: Project, source: SourceFile, call: cst.Call) -> list[Finding]:
         crash = trace.crash
         assert crash is not None and crash.site is not None
+        graph = crash.graph_locals
         carried: list[_Carried] = []
         for loop in _loops(source, call):
-            carried = _carried(source, loop, set(crash.graph_locals))[:_MAX_NAMES]
+            carried = _carried(source, loop, set(graph))[:_MAX_NAMES]
             if carried:
+                for state in carried:
+                    state.kind = graph[state.name]
+                    self._reset_in_loop(source, call, loop, state)
                 break
+        # State kept on an object (`self.hidden` of the model, written by its forward): the loop
+        # never names it, the class that carries it from one call to the next does.
+        carried += self._kept_on_objects(trace, project, source, call, {s.name for s in carried})
+        carried = carried[:_MAX_NAMES]
         if not carried:
             return []
-        candidates = []
+        candidates = [self._detach_candidate([state], source) for state in carried]
+        by_file: dict[str, list[_Carried]] = {}
         for state in carried:
-            edit = _insert_after(source, state.after, [_detach(state.name, crash.graph_locals[state.name])])
-            line = source.range(state.after).start.line
-            candidates.append(self.candidate(
-                f"detach {state.name} after line {line}: keep its value for the next iteration, not its graph",
-                source.path, [edit],
-            ))
-        if len(carried) > 1:
+            by_file.setdefault((state.source or source).path, []).append(state)
+        if len(carried) > 1 and len(by_file) == 1:
             # An LSTM's h and c, kept apart: each one alone still carries a graph.
-            by_statement: dict[int, tuple[cst.BaseStatement, list[str]]] = {}
-            for state in carried:
-                by_statement.setdefault(id(state.after), (state.after, []))[1].append(_detach(state.name, crash.graph_locals[state.name]))
-            edits = [_insert_after(source, statement, lines) for statement, lines in by_statement.values()]
-            candidates.append(self.candidate(
-                f"detach {', '.join(s.name for s in carried)}: keep their values for the next iteration, not their graphs",
-                source.path, edits,
-            ))
-        described = "; ".join(_describe(source, s) for s in carried)
+            candidates.append(self._detach_candidate(carried, source))
+        for state in carried:
+            if state.reset is not None and state.reset_before is not None:
+                where = state.source or source
+                indent = where.indentation(where.range(state.reset_before).start.line)
+                line = where.range(state.reset_before).start.line
+                candidates.append(self.candidate(
+                    f"start {state.name} afresh before line {line} ({state.reset.partition(' = ')[2]}): carry no state from one batch to the next",
+                    where.path, [where.insert_lines(line, f"{indent}{state.reset}\n")],
+                ))
+        described = "; ".join(_describe(state.source or source, state) for state in carried)
         message = (
             f"the script crashed: {crash.type}: {_MESSAGE}; a value computed with gradients in one iteration is carried "
             f"into the next ({described}), so the new loss reaches back into the graph that the previous backward() freed"
         )
-        return [self.finding(project, crash.site, message, self._claimed(trace), candidates, blocking=True)]
+        return [self.finding(project, crash.site, message, self._claimed(trace), candidates[: _MAX_NAMES + 2], blocking=True)]
+
+    def _detach_candidate(self, states: list[_Carried], source: SourceFile) -> Candidate:
+        where = states[0].source or source
+        by_statement: dict[int, tuple[cst.BaseStatement, bool, list[str]]] = {}
+        for state in states:
+            detach = _detach(state.name, state.kind)
+            if state.after is not None:
+                by_statement.setdefault(id(state.after), (state.after, True, []))[2].append(detach)
+            elif state.before is not None:
+                # Before the first read the state may still be its first value (None).
+                indent = where.module.default_indent
+                by_statement.setdefault(id(state.before), (state.before, False, []))[2].extend(
+                    [f"if {state.name} is not None:", f"{indent}{detach}"]
+                )
+        edits = [
+            _insert_after(where, statement, lines) if after else _insert_before(where, statement, lines)
+            for statement, after, lines in by_statement.values()
+        ]
+        if len(states) == 1:
+            state = states[0]
+            anchor = state.after or state.before
+            assert anchor is not None
+            line = where.range(anchor).start.line
+            place = f"after line {line}" if state.after is not None else f"before line {line}"
+            inside = f" in {state.where}" if state.where else ""
+            return self.candidate(
+                f"detach {state.name}{inside} {place}: keep its value for the next iteration, not its graph", where.path, edits,
+            )
+        inside = f" in {states[0].where}" if len({s.where for s in states}) == 1 and states[0].where else ""
+        return self.candidate(
+            f"detach {', '.join(s.name for s in states)}{inside}: keep their values for the next iteration, not their graphs",
+            where.path, edits,
+        )
+
+    def _kept_on_objects(self, trace: Trace, project: Project, source: SourceFile, call: cst.Call, taken: set[str]) -> list[_Carried]:
+        """Attributes the probe saw holding a graph (``self.model.hidden``) that a method of their
+        object's class reads before it assigns them."""
+        crash = trace.crash
+        assert crash is not None
+        found: list[_Carried] = []
+        seen: set[tuple[str, int, str]] = set()  # the same state reached by two names (`model.h`, `net.h`)
+        for key, kind in crash.graph_locals.items():
+            if "." not in key or key in taken:
+                continue
+            owner, _, attr = key.rpartition(".")
+            located = self._class_of(trace, project, source, call, owner)
+            if located is None:
+                continue
+            where, cls = located
+            for method in _methods(cls):
+                if method.name.value == "__init__" or (where.path, id(method), attr) in seen:
+                    continue
+                state = _carried_by_method(where, method, attr)
+                if state is None:
+                    continue
+                seen.add((where.path, id(method), attr))
+                state.kind, state.source, state.where = kind, where, f"{cls.name.value}.{method.name.value}"
+                reset = _initial_value(where, cls, method, attr)
+                if reset is not None:
+                    state.reset, state.reset_before = reset, _top_statement(where, state.read, method.body)
+                found.append(state)
+        return found
+
+    def _reset_in_loop(self, source: SourceFile, call: cst.Call, loop: _Loop, state: _Carried) -> None:
+        """A state on the training object itself (`self.hidden` of a Trainer) starts afresh as its
+        constructor set it, before the loop reads it."""
+        method = next((a for a in source.ancestors(call) if isinstance(a, cst.FunctionDef)), None)
+        cls = _class_of_method(source, method) if method is not None else None
+        if method is None or cls is None or not method.params.params:
+            return
+        me = method.params.params[0].name.value
+        if not state.name.startswith(f"{me}.") or state.name.count(".") != 1:
+            return
+        reset = _initial_value(source, cls, method, state.name.partition(".")[2])
+        if reset is not None:
+            state.reset, state.reset_before = reset, _top_statement(source, state.read, loop.body)
+
+    def _class_of(self, trace: Trace, project: Project, source: SourceFile, call: cst.Call, owner: str) -> Optional[tuple[SourceFile, cst.ClassDef]]:
+        """The user class of the object an attribute path starts from: the crashed method's own
+        class for its ``self``; else the class of the module the run knew by that name."""
+        method = next((a for a in source.ancestors(call) if isinstance(a, cst.FunctionDef)), None)
+        if method is not None and method.params.params and owner == method.params.params[0].name.value:
+            cls = _class_of_method(source, method)
+            return None if cls is None else (source, cls)
+        classes = {m.cls for m in trace.modules if owner in (m.name, m.path)}
+        if len(classes) != 1:
+            return None
+        module_name, _, name = classes.pop().rpartition(".")
+        if module_name == "__main__":
+            path: Optional[str] = trace.script
+        else:
+            path = next((
+                candidate
+                for folder in (os.path.dirname(trace.script), project.root)
+                for candidate in (os.path.join(folder, *module_name.split(".")) + ".py",)
+                if os.path.isfile(candidate)
+            ), None)
+        if path is None or not project.is_editable(path):
+            return None
+        where = project.source(path)
+        matches = [c for c in _classes(where.module.body) if c.name.value == name]
+        return (where, matches[0]) if len(matches) == 1 else None
+
+
+def _classes(body: Sequence[cst.CSTNode]) -> Iterator[cst.ClassDef]:
+    """The classes a module defines at its top level, also under ``if __name__ == "__main__":``."""
+    for statement in body:
+        if isinstance(statement, cst.ClassDef):
+            yield statement
+        elif isinstance(statement, (cst.If, cst.Try, cst.With)):
+            for child in statement.children:
+                if isinstance(child, cst.IndentedBlock):
+                    yield from _classes(child.body)
+
+
+def _methods(cls: cst.ClassDef) -> list[cst.FunctionDef]:
+    return [s for s in cls.body.body if isinstance(s, cst.FunctionDef)] if isinstance(cls.body, cst.IndentedBlock) else []
+
+
+def _class_of_method(source: SourceFile, method: cst.FunctionDef) -> Optional[cst.ClassDef]:
+    block = source.parent(method)
+    owner = source.parent(block) if isinstance(block, cst.IndentedBlock) else None
+    return owner if isinstance(owner, cst.ClassDef) else None
+
+
+def _initial_value(source: SourceFile, cls: cst.ClassDef, method: cst.FunctionDef, attr: str) -> Optional[str]:
+    """``self.hidden = self.init_hidden()`` as the class's ``__init__`` writes it, when another
+    method can run the same statement: it reads only ``self`` and the module's own names."""
+    init = next((m for m in _methods(cls) if m.name.value == "__init__"), None)
+    if init is None or not init.params.params or not method.params.params:
+        return None
+    me = init.params.params[0].name.value
+    if method.params.params[0].name.value != me:
+        return None
+    values = []
+    for statement in init.body.body if isinstance(init.body, cst.IndentedBlock) else []:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Assign) and len(small.targets) == 1 and _path(small.targets[0].target) == f"{me}.{attr}":
+                values.append(small.value)
+    if len(values) != 1:
+        return None
+    flow = _Flow()
+    values[0].visit(flow)
+    reads = {u.name for u in flow.uses if "." not in u.name}
+    local = {p.name.value for p in init.params.params[1:]} | {p.name.value for p in init.params.kwonly_params}
+    shared = _module_names(source) | set(dir(builtins))
+    if any(name != me and (name in local or name not in shared) for name in reads):
+        return None
+    return f"{me}.{attr} = {source.code(values[0])}"
+
+
+def _module_names(source: SourceFile) -> set[str]:
+    """Names the module binds at its top level: imports, functions, classes, constants."""
+    names: set[str] = set()
+    for statement in source.module.body:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            names.add(statement.name.value)
+        elif isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+                    for alias in small.names:
+                        bound = alias.asname.name if alias.asname is not None else alias.name
+                        while isinstance(bound, cst.Attribute):
+                            bound = bound.value
+                        if isinstance(bound, cst.Name):
+                            names.add(bound.value)
+                elif isinstance(small, cst.Assign):
+                    for target in small.targets:
+                        if isinstance(target.target, cst.Name):
+                            names.add(target.target.value)
+    return names
+
+
+def _insert_before(source: SourceFile, statement: cst.BaseStatement, lines: list[str]) -> Edit:
+    """Lines inserted right before a statement, at its indentation."""
+    line = source.range(statement).start.line
+    indent = source.indentation(line)
+    return source.insert_lines(line, "".join(f"{indent}{text}\n" for text in lines))

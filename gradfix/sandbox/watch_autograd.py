@@ -5,9 +5,10 @@ still carry a graph when the script crashes."""
 from __future__ import annotations
 
 import types
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import torch
+import torch.nn as nn
 
 from gradfix.trace import BackwardFact
 
@@ -105,7 +106,9 @@ class AutogradWatch:
     def graph_locals(frame: types.FrameType, limit: int = 32) -> dict[str, str]:
         """Names in a frame bound to tensors that carry a graph (a grad_fn), or to small tuples or
         lists of tensors some of which do (an LSTM's ``(h, c)``): how GF024 tells a state carried
-        from one iteration into the next. Names and kinds only; no value leaves the child."""
+        from one iteration into the next. State kept on an object counts too, by its attribute
+        path: ``self.hidden`` of a Trainer, ``model.hidden`` or ``self.model.lstm_state`` of a
+        module (and of its submodules). Names and kinds only; no value leaves the child."""
         names = dict(frame.f_globals) if frame.f_code.co_name == "<module>" else {}
         names.update(frame.f_locals)
         found: dict[str, str] = {}
@@ -114,10 +117,47 @@ class AutogradWatch:
                 break
             if name.startswith("__"):
                 continue
-            if isinstance(value, torch.Tensor):
-                if value.grad_fn is not None:
-                    found[name] = "tensor"
-            elif type(value) in (tuple, list) and 0 < len(value) <= 8:
-                if all(isinstance(v, torch.Tensor) for v in value) and any(v.grad_fn is not None for v in value):
-                    found[name] = type(value).__name__
+            kind = _graph_kind(value)
+            if kind is not None:
+                found[name] = kind
+        held: dict[str, str] = {}
+        for name, value in names.items():
+            if name.startswith("__"):
+                continue
+            if isinstance(value, nn.Module):
+                _module_state(name, value, held, limit)
+            elif name == "self":  # a Trainer: its own attributes, and the modules it holds
+                for attr, inner in list(getattr(value, "__dict__", {}).items()):
+                    if attr.startswith("_") or len(held) >= limit:
+                        continue
+                    if isinstance(inner, nn.Module):
+                        _module_state(f"self.{attr}", inner, held, limit)
+                    elif (kind := _graph_kind(inner)) is not None:
+                        held[f"self.{attr}"] = kind
+        found.update(held)
         return found
+
+
+def _graph_kind(value: Any) -> Optional[str]:
+    """"tensor", "tuple" or "list" for a value that carries a graph; None otherwise."""
+    if isinstance(value, torch.Tensor):
+        return "tensor" if value.grad_fn is not None else None
+    if type(value) in (tuple, list) and 0 < len(value) <= 8:
+        if all(isinstance(v, torch.Tensor) for v in value) and any(v.grad_fn is not None for v in value):
+            return type(value).__name__
+    return None
+
+
+def _module_state(name: str, module: nn.Module, found: dict[str, str], limit: int) -> None:
+    """Plain attributes of a module and its submodules that carry a graph (not its parameters or
+    buffers, which torch keeps elsewhere): ``model.hidden``, ``model.encoder.state``."""
+    for count, (path, sub) in enumerate(module.named_modules()):
+        if count >= 256 or len(found) >= limit:
+            return
+        prefix = f"{name}.{path}" if path else name
+        for attr, value in list(sub.__dict__.items()):
+            if attr.startswith("_"):
+                continue
+            kind = _graph_kind(value)
+            if kind is not None and len(found) < limit:
+                found[f"{prefix}.{attr}"] = kind
