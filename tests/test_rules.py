@@ -801,3 +801,99 @@ def test_gf018_leaves_layers_rebuilt_in_forward_to_gf026(write_script) -> None: 
             opt.zero_grad(); loss.backward(); opt.step()
     """)
     assert codes(results) == ["GF026"]
+
+
+def test_gf022_super_call_with_the_same_typo_is_the_constructor_but_an_extended_hook_is_not() -> None:
+    import libcst as cst
+
+    from gradfix.rules.misspelled_init import base_constructor_calls, misspelled_constructor
+    from gradfix.source import SourceFile
+
+    typo = SourceFile("typo.py", (
+        "import torch.nn as nn\n"
+        "class Typo(nn.Module):\n"
+        "    def _init_(self):\n"
+        "        super(Typo, self)._init_()\n"
+        "        self.fc = nn.Linear(2, 2)\n"
+    ))
+    hook = SourceFile("hook.py", (
+        "import torch.nn as nn\n"
+        "class Base(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.build()\n"
+        "    def _init_(self):\n"
+        "        self.norm = nn.LayerNorm(2)\n"
+        "class Hook(Base):\n"
+        "    def _init_(self):\n"
+        "        super()._init_()\n"
+        "        self.fc = nn.Linear(2, 2)\n"
+    ))
+    [cls] = [c for c in typo.module.body if isinstance(c, cst.ClassDef)]
+    method = misspelled_constructor(typo, cls)
+    assert method is not None and len(base_constructor_calls(cls, method)) == 1
+    # Base defines `_init_` too: Hook overrides a hook of its base, even where nothing in this
+    # file calls it by name (the base's constructor calls it through another method here).
+    [cls] = [c for c in hook.module.body if isinstance(c, cst.ClassDef) and c.name.value == "Hook"]
+    assert misspelled_constructor(hook, cls) is None
+
+
+def test_gf010_rebuilds_only_when_the_hyperparameters_did_not_change(write_script) -> None:  # type: ignore[no-untyped-def]
+    # `lr` is lowered for the second phase: the script's own constructor would now build another
+    # optimizer, so the new head is added to the old one instead.
+    [result] = findings(write_script, """
+        import torch
+        from torch import nn
+        lr = 0.05
+        model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+        x, y = torch.randn(16, 4), torch.randint(0, 3, (16,))
+        for _ in range(3):
+            optimizer.zero_grad(); nn.functional.cross_entropy(model(x), y).backward(); optimizer.step()
+        lr = lr / 10
+        model[2] = nn.Linear(8, 2)
+        for _ in range(3):
+            optimizer.zero_grad(); nn.functional.cross_entropy(model(x), y % 2).backward(); optimizer.step()
+    """)
+    assert result.finding.code == "GF010"
+    assert [c.description for c in result.finding.candidates] == ["add the new layers' parameters to the optimizer after the replacement"]
+    assert result.fix is not None
+    [patch] = result.fix.patches
+    assert [e.replacement for e in patch.edits] == ['optimizer.add_param_group({"params": model[2].parameters()})\n']
+
+
+def test_gf029_leaves_a_dense_gradient_given_to_sparseadam_alone(run_script, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # The reverse fault crashes at a step too, next to a sparse table that SGD steps correctly:
+    # sparse=False would fix nothing there.
+    run = run_script("""
+        import torch
+        table = torch.nn.Embedding(10, 3, sparse=True)
+        dense = torch.nn.Embedding(10, 3)
+        sgd = torch.optim.SGD(table.parameters(), lr=0.1)
+        sparse_adam = torch.optim.SparseAdam(dense.parameters())
+        (table(torch.tensor([1, 2])) * dense(torch.tensor([3, 4]))).sum().backward()
+        sgd.step()
+        sparse_adam.step()
+    """)
+    assert run.trace.crash is not None and "dense gradients" in run.trace.crash.message
+    [rule] = [r for r in RULES if r.code == "GF029"]
+    assert rule.check(run.trace, Project(str(tmp_path))) == []
+
+
+def test_gf008_stacks_a_list_rewrap_under_the_files_torch(write_script) -> None:  # type: ignore[no-untyped-def]
+    # `tensor` imported from torch: the stack is spelled with the module the file imports.
+    results = findings(write_script, """
+        import torch
+        from torch import nn, tensor
+        model = nn.Linear(4, 2)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        x = torch.randn(16, 4)
+        for _ in range(3):
+            out = model(x)
+            loss = tensor([out.pow(2).mean(), out.abs().mean()], requires_grad=True).sum()
+            opt.zero_grad(); loss.backward(); opt.step()
+    """)
+    [result] = results
+    assert result.finding.code == "GF008" and result.fix is not None
+    [patch] = result.fix.patches
+    assert [e.replacement for e in patch.edits] == ["torch.stack([out.pow(2).mean(), out.abs().mean()])"]

@@ -2,10 +2,15 @@
 
 ``.detach()``, ``.data``, ``torch.tensor(x, requires_grad=True)`` or ``torch.tensor(loss.item(), ...)``
 on the way from a module's output to the loss leaves everything before the cut without a
-gradient. The probe records where user code cut the graph; a cut is a fault only when some
-module ran with grad on and its parameters were never reached by any backward over the whole run
-(a GAN's ``fake.detach()`` in the discriminator step is fine: the generator is reached in its own
-step). Each recorded cut is a candidate fix — remove it — and the re-run decides which one it was.
+gradient. So does a loss rebuilt from numbers: ``torch.tensor([l1.item(), l2.item()])``,
+``torch.tensor(per_sample)`` of a list filled with ``.item()`` floats (or with the loss tensors
+themselves), ``torch.tensor(total)`` of a float sum. The probe records where user code cut the
+graph; a cut is a fault only when some module ran with grad on and its parameters were never
+reached by any backward over the whole run (a GAN's ``fake.detach()`` in the discriminator step is
+fine: the generator is reached in its own step). Each recorded cut is a candidate fix — remove it
+— and the re-run decides which one it was. A loss rebuilt from values keeps the tensors instead:
+the ``.item()`` calls whose floats go into the re-wrap are dropped, and the re-wrap becomes
+``torch.stack(...)`` of a list, or the value itself.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from gradfix.edits import Edit, Patch
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.source import SourceFile
+from gradfix.source import SourceFile, descendants
+from gradfix.torch_api import module_alias
 from gradfix.trace import Cut, Trace
 
 _BREAKS = {"detach", "data", "tensor", "as_tensor", "item", "tolist", "numpy"}
@@ -45,17 +51,30 @@ class GraphBreak(Rule):
             return []
         candidates: list[Candidate] = []
         first_site = None
+        seen: set[tuple[str, tuple[tuple[int, int, int, int, str], ...]]] = set()
+        items: dict[str, list[cst.Call]] = {}
         for cut in sorted(trace.cuts, key=lambda c: -c.count):
             if cut.op not in _BREAKS or not project.is_editable(cut.site.file):
                 continue
             source = project.source(cut.site.file)
-            edit = self._remove(source, cut)
-            if edit is None:
+            if source.path not in items:
+                items[source.path] = self._items(trace, source)
+            rebuilt = self._rebuilt(source, cut, items[source.path])
+            if rebuilt is not None:
+                description, edits = rebuilt
+            else:
+                edit = self._remove(source, cut)
+                if edit is None:
+                    continue
+                description = f"remove the `{source.code(self._node(source, cut) or source.module)}` cut"
+                edits = [edit]
+            # Several `.item()`s going into one re-wrap make one candidate, not one each.
+            key = (source.path, tuple(sorted((e.start.line, e.start.column, e.end.line, e.end.column, e.replacement) for e in edits)))
+            if key in seen:
                 continue
+            seen.add(key)
             first_site = first_site or cut.site
-            candidates.append(
-                self.candidate(f"remove the `{source.code(self._node(source, cut) or source.module)}` cut", source.path, [edit])
-            )
+            candidates.append(self.candidate(description, source.path, edits))
         if first_site is None:
             return []
         message = (
@@ -113,3 +132,146 @@ class GraphBreak(Rule):
                 inner = inner.func.value
             return source.replace_node(node, inner)
         return None
+
+    # -- a loss rebuilt from values -----------------------------------------------------------------
+
+    @staticmethod
+    def _items(trace: Trace, source: SourceFile) -> list[cst.Call]:
+        """The ``.item()`` calls of this file that the run saw take a value out of the graph."""
+        found = []
+        for cut in trace.cuts:
+            if cut.op == "item" and cut.site.file == source.path:
+                found += [c for c in source.nodes_at(cut.site, cst.Call) if _is_item(c)][-1:]
+        return found
+
+    def _rebuilt(self, source: SourceFile, cut: Cut, items: list[cst.Call]) -> Optional[tuple[str, list[Edit]]]:
+        """A re-wrap of values that came out of the graph, rebuilt from the tensors themselves:
+        ``torch.tensor([a.item(), b.item()])`` -> ``torch.stack([a, b])``; ``per_sample.append(l.item())``
+        ... ``torch.tensor(per_sample)`` -> ``per_sample.append(l)`` ... ``torch.stack(per_sample)``;
+        ``total += l.item()`` ... ``torch.tensor(total)`` -> ``total += l`` ... ``total``."""
+        node = self._node(source, cut)
+        if not isinstance(node, cst.Call):
+            return None
+        if cut.op in ("tensor", "as_tensor") and source.qualified_names(node.func) & _REWRAPS and node.args:
+            rewrap = node
+        elif cut.op == "item" and _is_item(node):
+            found = self._rewrap_of(source, node)
+            if found is None:
+                return None
+            rewrap = found
+        else:
+            return None
+        value = rewrap.args[0].value
+        listed = isinstance(value, (cst.List, cst.Tuple, cst.ListComp)) or (
+            isinstance(value, cst.Name) and _bound_to_list(source, rewrap, value.value)
+        )
+        inside = [i for i in items if _within(source, i, value)]
+        # The `.item()`s whose floats reach this re-wrap through a name bound in the same function.
+        feeding = [i for i in items if not _within(source, i, value) and self._rewrap_of(source, i) is rewrap]
+        if not (listed or inside or feeding):
+            return None  # `torch.tensor(x, requires_grad=True)` of one tensor: the plain cut removal
+        new_value = value.visit(_Unwrap(inside))
+        if listed:
+            callee = _stack(source, rewrap)
+            if callee is None:
+                return None
+            new = cst.parse_expression(f"{callee}()", config=source.module.config_for_parsing)
+            assert isinstance(new, cst.Call)
+            replacement: cst.BaseExpression = new.with_changes(args=[cst.Arg(new_value)])  # type: ignore[arg-type]
+        else:
+            replacement = _parenthesized(source, rewrap, new_value)  # type: ignore[arg-type]
+        edits = [source.replace_node(rewrap, replacement)] + [source.replace_node(i, i.func.value) for i in feeding]  # type: ignore[attr-defined]
+        shown = f"`{source.module.code_for_node(replacement)}` instead of `{source.code(rewrap)}`"
+        if feeding:
+            kept = ", ".join(f"`{source.code(i.func.value)}`" for i in feeding)  # type: ignore[attr-defined]
+            return f"keep the tensors: {kept} instead of {'its' if len(feeding) == 1 else 'their'} `.item()`, and {shown}", edits
+        return f"rebuild the loss from the tensors: {shown}", edits
+
+    @staticmethod
+    def _rewrap_of(source: SourceFile, item: cst.Call) -> Optional[cst.Call]:
+        """The ``torch.tensor(...)`` that an ``.item()``'s float goes into: around it in the same
+        expression, or through the name its statement binds (``xs.append(...)``, ``x += ...``, ``x = ...``)."""
+        for ancestor in source.ancestors(item):
+            if isinstance(ancestor, cst.BaseStatement):
+                break
+            if isinstance(ancestor, cst.Call) and source.qualified_names(ancestor.func) & _REWRAPS and ancestor.args:
+                return ancestor if _within(source, item, ancestor.args[0].value) else None
+        statement = source.statement_of(item)
+        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+            return None
+        small = statement.body[0]
+        name = None
+        if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            call = small.value
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "append" and isinstance(call.func.value, cst.Name):
+                name = call.func.value.value
+        elif isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name):
+            name = small.target.value
+        elif isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+            name = small.targets[0].target.value
+        if name is None:
+            return None
+        scope = _function_of(source, statement)
+        for call in descendants(scope, cst.Call):
+            if call is not item and source.qualified_names(call.func) & _REWRAPS and call.args:
+                if any(n.value == name for n in descendants(call.args[0].value, cst.Name)):
+                    return call
+        return None
+
+
+def _is_item(node: cst.CSTNode) -> bool:
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "item" and not node.args
+
+
+def _within(source: SourceFile, node: cst.CSTNode, container: cst.CSTNode) -> bool:
+    return node is container or any(a is container for a in source.ancestors(node))
+
+
+def _function_of(source: SourceFile, node: cst.CSTNode) -> cst.CSTNode:
+    return next((a for a in source.ancestors(node) if isinstance(a, cst.FunctionDef)), source.module)
+
+
+def _bound_to_list(source: SourceFile, at: cst.CSTNode, name: str) -> bool:
+    """``name`` is a list in the function around ``at``: built as one, or appended to."""
+    scope = _function_of(source, at)
+    for assign in descendants(scope, cst.Assign):
+        if any(isinstance(t.target, cst.Name) and t.target.value == name for t in assign.targets):
+            if isinstance(assign.value, (cst.List, cst.ListComp)):
+                return True
+    return any(
+        isinstance(call.func, cst.Attribute) and call.func.attr.value == "append"
+        and isinstance(call.func.value, cst.Name) and call.func.value.value == name
+        for call in descendants(scope, cst.Call)
+    )
+
+
+def _stack(source: SourceFile, rewrap: cst.Call) -> Optional[str]:
+    """``torch.stack`` as this file spells torch where it wrote the re-wrap (``T.tensor`` -> ``T.stack``)."""
+    if isinstance(rewrap.func, cst.Attribute):
+        return f"{source.code(rewrap.func.value)}.stack"
+    torch = module_alias(source, "torch")
+    return f"{torch}.stack" if torch is not None and all(part.isidentifier() for part in torch.split(".")) else None
+
+
+_ATOMIC = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float, cst.List, cst.Tuple)
+
+
+def _parenthesized(source: SourceFile, rewrap: cst.Call, value: cst.BaseExpression) -> cst.BaseExpression:
+    """``torch.tensor(a + b).mean()`` -> ``(a + b).mean()``, not ``a + b.mean()``."""
+    parent = source.parent(rewrap)
+    if isinstance(value, _ATOMIC) or value.lpar or isinstance(parent, (cst.Arg, cst.Assign, cst.Return, cst.AugAssign, cst.Element)):
+        return value
+    return value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+
+class _Unwrap(cst.CSTTransformer):
+    """``x.item()`` -> ``x`` for the given calls."""
+
+    def __init__(self, items: list[cst.Call]):
+        super().__init__()
+        self.items = items
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if any(original_node is i for i in self.items):
+            return updated_node.func.value  # type: ignore[attr-defined]
+        return updated_node

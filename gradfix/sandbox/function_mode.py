@@ -10,7 +10,8 @@ It does three things that need to see every torch call:
   takes; torch's own code still hears the truth (no pinned memory, no CUDA autocast or scaler).
 * **Graph cuts.** Where user code turns a tensor that carries a gradient into one that does not
   (``.detach()``, ``.data``, ``.item()``, ``argmax``, comparisons, integer casts, a re-wrap in
-  ``torch.tensor``), the op and its exact source span are recorded.
+  ``torch.tensor``, also of a list of such tensors), or puts it through an op whose gradient is 0
+  (``round``, ``floor``, ``ceil``, ``sign``), the op and its exact source span are recorded.
 * **In-place ops on graph tensors.** ``x += y``, ``x.mul_(m)``, ``x[i] = v``, ``relu(x, inplace=True)``
   (also from inside ``nn.ReLU(inplace=True)``) on a tensor that requires grad and is not a leaf,
   with grad mode on: what autograd blames when backward() finds a saved tensor modified.
@@ -35,6 +36,8 @@ _CUT_METHODS = {
     "greater", "less", "greater_equal", "less_equal", "equal", "to", "type",
 }
 _REWRAPS = {"tensor", "as_tensor"}
+# Piecewise-constant ops: their result keeps a grad_fn, but the gradient through it is exactly 0.
+_ZERO_GRADIENT = {"round", "floor", "ceil", "sign", "sgn", "trunc", "fix"}
 # Names ending in "_" that write no values: metadata, sharing, autograd bookkeeping.
 _NOT_WRITES = {"requires_grad_", "share_memory_", "detach_", "rename_", "retain_grad_"}
 # In-place operators that reach the mode under their own name (``x += y`` arrives as add_).
@@ -100,7 +103,7 @@ class ProbeMode(TorchFunctionMode):
         result = func(*args, **kwargs)
         if touched is not None:
             self._record_inplace(name, "inplace" in kwargs, args[0], touched)
-        if name in _CUT_METHODS or name in _REWRAPS or (name == "__get__" and getattr(func, "__self__", None) is _DATA):
+        if name in _CUT_METHODS or name in _REWRAPS or name in _ZERO_GRADIENT or (name == "__get__" and getattr(func, "__self__", None) is _DATA):
             self._maybe_cut(name, func, args, kwargs, result)
         return result
 
@@ -142,11 +145,13 @@ class ProbeMode(TorchFunctionMode):
             return  # evaluation and logging under no_grad cut nothing that was going to be trained
         first = args[0] if args else None
         if name in _REWRAPS:
-            if not (kwargs.get("requires_grad") or (isinstance(first, torch.Tensor) and first.requires_grad)):
+            # `torch.tensor([l1, l2])`: a list of graph tensors is copied into a tensor without one too
+            listed = isinstance(first, (list, tuple)) and any(isinstance(v, torch.Tensor) and v.requires_grad for v in first)
+            if not (kwargs.get("requires_grad") or (isinstance(first, torch.Tensor) and first.requires_grad) or listed):
                 return
         elif not (isinstance(first, torch.Tensor) and first.requires_grad):
             return
-        elif isinstance(result, torch.Tensor) and result.requires_grad:
+        elif isinstance(result, torch.Tensor) and result.requires_grad and name not in _ZERO_GRADIENT:
             return
         caller = sys._getframe(2)  # the frame that called the torch function (past the mode's dispatch)
         while caller is not None and caller.f_code.co_filename.endswith(("overrides.py", "_tensor.py")):
