@@ -67,6 +67,8 @@ class LoopCap:
                 stepped += 1
             elif len(probe.backwards) > backwards:
                 backwards_only += 1
+            else:
+                continue  # an iteration that trained nothing (reading data, building layers): cheap
             if self._enough(stepped, backwards_only):
                 self.cut += 1
                 return
