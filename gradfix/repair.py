@@ -24,6 +24,7 @@ from gradfix.trace import Trace
 from gradfix.verify import describe_crash
 
 MAX_ROUNDS = 8
+WITHDRAWN = "no verified fix: the chain of fixes does not make the parameters train"
 
 
 class ScriptProblem(Exception):
@@ -296,22 +297,6 @@ def repair(
         if not progressed:
             break
 
-    # The safety net: parameters meant to train that the last run left unchanged, and that no
-    # finding above names, are reported even though no rule explains them.
-    named = {name for result in results for name in result.finding.params}
-    for rule in final_rules:
-        rule.explained = frozenset(named)
-    for finding in diagnose(trace, Project(root, accepted.texts()), final_rules, ignore):
-        on_disk = accepted.to_disk(finding.path, Position(finding.line, finding.column))
-        finding.line, finding.column = on_disk.line, on_disk.column
-        named.update(finding.params)
-        results.append(Result(finding, note="display-only: gradfix explains; the change is yours to make"))
-
-    if not results and first.trace.crash is not None:
-        when = "before training" if not (first.trace.optimizers or first.trace.backwards) else "and gradfix knows no gradient fault that explains it"
-        raise ScriptProblem(f"{shown}: the script crashed {when}: {describe_crash(first.trace.crash)}")
-    if not results and not (first.trace.modules or first.trace.optimizers or first.trace.backwards):
-        raise ScriptProblem(f"{shown}: the script ran without building a model, an optimizer or calling backward(): nothing to diagnose")
     # A fix that was only progress (past a crash) is judged again by the last run, with every fix
     # in: the verdict is about the whole chain. When the chain ran to its end and the fix's
     # parameters still do not train, it is withdrawn, with every fix verified on top of it.
@@ -339,9 +324,26 @@ def repair(
             )
             results[owner].rejected.append((fix.description, why))
             results[owner].fix = None
-            results[owner].note = "no verified fix: the chain of fixes does not make the parameters train"
-        if not any(r.fix is not None for r in results):
-            trace = first.trace
+            results[owner].note = WITHDRAWN
+    # The safety net: parameters meant to train that the last run left unchanged, and that no
+    # finding above names, are reported even though no rule explains them. What a withdrawn chain
+    # was about is still unexplained: the chain's last run says why it did not train.
+    named = {name for result in results if result.note != WITHDRAWN for name in result.finding.params}
+    for rule in final_rules:
+        rule.explained = frozenset(named)
+    for finding in diagnose(trace, Project(root, accepted.texts()), final_rules, ignore):
+        on_disk = accepted.to_disk(finding.path, Position(finding.line, finding.column))
+        finding.line, finding.column = on_disk.line, on_disk.column
+        named.update(finding.params)
+        results.append(Result(finding, note="display-only: gradfix explains; the change is yours to make"))
+    if withdrawn is not None and not any(r.fix is not None for r in results):
+        trace = first.trace  # no fix is offered: the tables and the summary speak of the script as it is
+
+    if not results and first.trace.crash is not None:
+        when = "before training" if not (first.trace.optimizers or first.trace.backwards) else "and gradfix knows no gradient fault that explains it"
+        raise ScriptProblem(f"{shown}: the script crashed {when}: {describe_crash(first.trace.crash)}")
+    if not results and not (first.trace.modules or first.trace.optimizers or first.trace.backwards):
+        raise ScriptProblem(f"{shown}: the script ran without building a model, an optimizer or calling backward(): nothing to diagnose")
     for index, result in enumerate(results):
         if result.fix is not None:
             result.fix.patches = accepted.patches_of(index)

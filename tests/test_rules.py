@@ -897,3 +897,24 @@ def test_gf008_stacks_a_list_rewrap_under_the_files_torch(write_script) -> None:
     assert result.finding.code == "GF008" and result.fix is not None
     [patch] = result.fix.patches
     assert [e.replacement for e in patch.edits] == ["torch.stack([out.pow(2).mean(), out.abs().mean()])"]
+
+
+def test_a_fix_that_only_gets_past_the_crash_is_withdrawn_when_the_chain_does_not_train(write_script) -> None:  # type: ignore[no-untyped-def]
+    # The dtype fix gets the script past its crash, but a hook zeroes every gradient: with the
+    # chain run to its end nothing trains, so the fix is not offered, and GF018 names what is left.
+    results = findings(write_script, """
+        import torch
+        model = torch.nn.Linear(4, 1)
+        for p in model.parameters():
+            p.register_hook(lambda g: g * 0)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        x = torch.randint(0, 5, (32, 4))
+        for _ in range(5):
+            opt.zero_grad()
+            model(x).pow(2).mean().backward()
+            opt.step()
+    """)
+    by_code = {r.finding.code: r for r in results}
+    assert by_code["GF003"].fix is None
+    assert any("still do not train" in why for _, why in by_code["GF003"].rejected)
+    assert by_code["GF018"].finding.params == ["model.weight", "model.bias"]
