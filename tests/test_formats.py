@@ -77,3 +77,14 @@ def test_rdjson_suggestions_use_byte_columns(script: Path) -> None:
 def test_output_file(script: Path, tmp_path: Path) -> None:
     assert run("--format", "sarif", "-o", str(tmp_path / "out.sarif")) == ""
     assert json.loads((tmp_path / "out.sarif").read_text())["version"] == "2.1.0"
+
+
+def test_json_names_the_other_candidates_that_verified() -> None:
+    # gamma=0 -> 1 and dropping gamma both make the rate positive again: the first in the rule's
+    # order is the fix, the other is reported as verified too.
+    case = CORPUS / "outside" / "batch1" / "11_steplr_gamma_zero.py"
+    result = CliRunner().invoke(main, ["suggest", str(case), "--format", "json"], catch_exceptions=False)
+    [finding] = [f for entry in json.loads(result.stdout)["files"] for f in entry["findings"]]
+    assert finding["code"] == "GF019"
+    assert finding["fix"]["description"].startswith("`gamma=1`")
+    assert finding["fix"]["also_verified"] == ["drop `gamma=0`: StepLR's default gamma"]
