@@ -57,6 +57,7 @@ class ParamFact:
     is_leaf: bool
     got_grad: bool = False  # .grad was set after some backward call
     nonzero_grad: bool = False  # at some optimizer step its gradient had a non-zero element
+    lr_zero: bool = False  # an optimizer holds it in a group whose learning rate was 0 when it was built
     reached: bool = False  # some loss graph reached it
     optimizers: list[int] = field(default_factory=list)  # ids of optimizers that hold it
     changed: bool = False  # its value at the end differs from its value when first seen

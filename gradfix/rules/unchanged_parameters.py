@@ -2,8 +2,8 @@
 
 The promise behind "No gradient problems found" is that everything meant to train did change. A
 parameter is meant to train when it still requires a gradient at the end of the run, an optimizer
-holds it (in a group whose learning rate was not 0 when the optimizer was built) and steps, and it
-took part in the run (its module ran, or a loss reached it). When such parameters end the run as
+holds it and steps (an optimizer built with a learning rate of 0 counts only when nothing in the
+run changed: beside parameters that train, it is a way of freezing), and it took part in the run (its module ran, or a loss reached it). When such parameters end the run as
 they began and no other rule explains why, gradfix says so anyway, with the evidence it has: did a
 loss reach them, did a gradient arrive, was it ever non-zero, what learning rate the last step
 used. It has no fix of its own (display-only): the cause is one gradfix has no rule for (a custom
@@ -35,6 +35,8 @@ def _why(params: list[ParamFact], optimizer: OptimizerFact, trace: Trace) -> str
     if any(p.got_grad for p in params):
         receive = "receives" if they == "it" else "receive"
         last = next((lr for lr in reversed(optimizer.lrs) if lr is not None), None)
+        if optimizer.initial_lr == 0 and not any(optimizer.lrs):
+            return f"{they} {receive} gradients, but the optimizer was built with a learning rate of 0 and it stayed 0"
         if last == 0:
             return f"{they} {receive} gradients, but the learning rate was 0 at the last step"
         if not any(p.nonzero_grad for p in params):
@@ -78,9 +80,10 @@ class UnchangedParameters(Rule):
             m.id for m in trace.modules if m.site is not None and (m.site.file, m.site.line) in lines
         }
         findings = []
+        # A group built with lr=0 beside parameters that train is a way of freezing. When nothing
+        # in the whole run changed, the run trained nothing, which nobody means.
+        anything_trained = any(p.changed for p in trace.params)
         for optimizer in trace.optimizers:
-            if optimizer.initial_lr == 0:
-                continue  # a group built with lr=0 is a way of freezing
             # An optimizer that never stepped, in a script where others did: what it holds is
             # meant to train once it receives gradients (a step applied to the wrong optimizer).
             if not optimizer.steps and not trace.steps:
@@ -89,6 +92,7 @@ class UnchangedParameters(Rule):
                 p for p in trace.params
                 if optimizer.id in p.optimizers and p.requires_grad and p.is_leaf and not p.changed
                 and p.name not in self.explained and p.module not in replaced
+                and not (p.lr_zero and anything_trained)
                 and (p.got_grad if not optimizer.steps else (p.reached or p.got_grad or p.name.rsplit(".", 1)[0] in ran_paths))
             ]
             # A parameter that received gradients and stayed as it was while another parameter of

@@ -77,6 +77,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch):
         self.param_objects: dict[int, torch.Tensor] = {}
         self.got_grad: set[int] = set()
         self.nonzero_grad: set[int] = set()  # held a gradient with a non-zero element at some step
+        self.lr_zero: set[int] = set()  # held in a group built with a learning rate of 0
         self.reached: set[int] = set()
         self.frozen_at: dict[int, list[Site]] = {}
         self.frozen_callers: dict[int, list[Site]] = {}  # the user call one level up, when there is one
@@ -324,6 +325,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch):
                     is_leaf=bool(p.is_leaf),
                     got_grad=pid in self.got_grad,
                     nonzero_grad=pid in self.nonzero_grad,
+                    lr_zero=pid in self.lr_zero,
                     reached=pid in self.reached,
                     optimizers=optimizer_of.get(pid, []),
                     changed=bool(changed),

@@ -21,6 +21,13 @@ def _largest_lr(optimizer: Any) -> Optional[float]:
         return None
 
 
+def _is_zero(rate: Any) -> bool:
+    try:
+        return rate is not None and float(rate) == 0
+    except (TypeError, ValueError, RuntimeError):  # a rate that is not a number
+        return False
+
+
 class OptimizerWatch:
     """The probe's part that watches optimizers; mixed into :class:`~gradfix.sandbox.probe.Probe`."""
 
@@ -54,6 +61,9 @@ class OptimizerWatch:
             probe.events += 1
             held = [p for group in optimizer.param_groups for p in group["params"]]
             probe.remember_params(held)
+            probe.lr_zero.update(
+                id(p) for group in optimizer.param_groups if _is_zero(group.get("lr")) for p in group["params"]
+            )
             probe.adopt(frame, {id(p) for p in held})
             probe.learn_names(frame)
             fact = OptimizerFact(
