@@ -1,5 +1,6 @@
 """GF021: an optimizer built with a module instead of its parameters (``optim.SGD(model, lr=0.01)``,
-``Adam(params=net)``, ``SGD([encoder, decoder])``, ``[{"params": model.head, "lr": 1e-3}]``), or with a
+``Adam(params=net)``, ``SGD([encoder, decoder])``, ``[{"params": model.head, "lr": 1e-3}]``), with the
+``parameters`` method uncalled (``SGD(model.parameters, lr=0.1)``), or with a
 single tensor instead of an iterable of them (``SGD(model.prompt_learner.ctx, lr=...)``,
 ``Adam(self.log_temperature)``, a helper ``build_optimizer(param, lr)`` given one tensor).
 
@@ -9,6 +10,13 @@ is torch.nn.modules.linear.Linear`` for a list of modules (or an ``nn.Sequential
 over its layers). The fix asks each such module for its parameters: ``model`` becomes
 ``model.parameters()``, a module inside a list becomes ``*model.parameters()``. Only an expression
 that the crashed frame really bound to an ``nn.Module`` (read from the Trace) is rewritten.
+
+The method itself, given without its call (``SGD(model.parameters, lr=0.1)``, a group's
+``{"params": model.head.parameters}``), makes torch say ``'method' object is not iterable`` (in a
+list: ``... one of the params is torch.nn.modules.module.Module.parameters``). The fix adds the
+missing parentheses, ``model.parameters()`` (``*model.parameters()`` inside a list), for a module
+bound in the crashed frame. A list of groups bound to a name above the call is repaired where it is
+written.
 
 For a single tensor torch says ``params argument given to the optimizer should be an iterable of
 Tensors or dicts, but got torch.FloatTensor``. The fix puts the tensor in a list, ``[ctx]``, where
@@ -24,6 +32,7 @@ from typing import Optional
 
 import libcst as cst
 
+from gradfix.edits import Edit
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -74,10 +83,28 @@ class _Rewrite:
         self.trace = trace
         self.scope = scope
         self.modules: list[tuple[str, ModuleFact]] = []  # what was rewritten, in source order
+        # ``model.parameters`` given uncalled: the method itself, not the tensors it yields
+        self.methods: list[tuple[str, ModuleFact]] = []
 
     def module(self, node: cst.BaseExpression) -> Optional[ModuleFact]:
         """The module a name or attribute chain is bound to in the crashed frame, if any: the
         frame's own name, or an attribute path below one (``model.head`` of ``model``)."""
+        found = self._resolve(node)
+        if found is not None:
+            self.modules.append((_dotted(node) or "", found))
+        return found
+
+    def method(self, node: cst.BaseExpression) -> Optional[ModuleFact]:
+        """For ``<module>.parameters`` written without its call: the module, bound in the crashed
+        frame as :meth:`module` reads it."""
+        if not (isinstance(node, cst.Attribute) and node.attr.value == "parameters"):
+            return None
+        found = self._resolve(node.value)
+        if found is not None:
+            self.methods.append((_dotted(node) or "", found))
+        return found
+
+    def _resolve(self, node: cst.BaseExpression) -> Optional[ModuleFact]:
         dotted = _dotted(node)
         if dotted is None:
             return None
@@ -98,7 +125,6 @@ class _Rewrite:
                 found = next((m for m in self.trace.modules if m.path == path), None)
             if found is None or not any(p.requires_grad for p in self.trace.params if _under(p.name, found)):
                 return None
-            self.modules.append((dotted, found))
             return found
         return None
 
@@ -110,6 +136,8 @@ class _Rewrite:
         """The rewritten expression, or None when nothing in it is a module."""
         if self.module(node) is not None:
             return self.parameters(node)
+        if self.method(node) is not None:
+            return cst.Call(func=node)  # the parentheses it was missing
         if isinstance(node, (cst.List, cst.Tuple)):
             return self._sequence(node)
         if isinstance(node, (cst.Dict, cst.Call)):
@@ -119,14 +147,21 @@ class _Rewrite:
     def _sequence(self, node: cst.BaseExpression) -> Optional[cst.BaseExpression]:
         assert isinstance(node, (cst.List, cst.Tuple))
         elements = list(node.elements)
-        if len(elements) == 1 and isinstance(elements[0], cst.Element) and self.module(elements[0].value) is not None:
-            return self.parameters(elements[0].value)  # `[model]`: the module's parameters themselves
+        if len(elements) == 1 and isinstance(elements[0], cst.Element):
+            if self.module(elements[0].value) is not None:
+                return self.parameters(elements[0].value)  # `[model]`: the module's parameters themselves
+            if self.method(elements[0].value) is not None:
+                return cst.Call(func=elements[0].value)  # `[model.parameters]`: likewise
         changed = False
         new_elements: list[cst.BaseElement] = []
         for element in elements:
             if isinstance(element, cst.Element):
                 if self.module(element.value) is not None:
                     new_elements.append(cst.StarredElement(value=self.parameters(element.value), comma=element.comma))
+                    changed = True
+                    continue
+                if self.method(element.value) is not None:
+                    new_elements.append(cst.StarredElement(value=cst.Call(func=element.value), comma=element.comma))
                     changed = True
                     continue
                 group = self._group(element.value) if isinstance(element.value, (cst.Dict, cst.Call)) else None
@@ -177,6 +212,53 @@ def _named_by_message(trace: Trace, message_cls: str, modules: list[ModuleFact],
         if any(m.cls == message_cls for m in family):
             return True
     return False
+
+
+def _names_method(message_cls: str, qualified: bool) -> bool:
+    """Does torch's message say that it was handed a method (``model.parameters`` uncalled)? Alone,
+    ``'method' object is not iterable``; in a list, the method's qualified name
+    (``torch.nn.modules.module.Module.parameters``, or the model's own override)."""
+    return message_cls.endswith(".parameters") if qualified else message_cls == "method"
+
+
+def _method_message(message: str) -> bool:
+    unqualified, qualified = _NOT_ITERABLE.match(message), _NOT_TENSOR.match(message)
+    return bool(unqualified and _names_method(unqualified.group("cls"), False)) or bool(
+        qualified and _names_method(qualified.group("cls"), True)
+    )
+
+
+def _given_what(rewrite: "_Rewrite") -> str:
+    """What the optimizer was given, for the finding's message."""
+    parts = []
+    modules = list(dict.fromkeys(name for name, _ in rewrite.modules))
+    if modules:
+        parts.append(
+            f"the module {modules[0]} instead of its parameters" if len(modules) == 1
+            else f"the modules {short_list(modules)} instead of their parameters"
+        )
+    methods = list(dict.fromkeys(name for name, _ in rewrite.methods))
+    if methods:
+        one = len(methods) == 1
+        parts.append(
+            f"the method{'' if one else 's'} {short_list(methods)} {'itself' if one else 'themselves'}, not "
+            f"{'its' if one else 'their'} result: the call's parentheses are missing"
+        )
+    return ", and ".join(parts)
+
+
+def _edits(source: SourceFile, old: cst.CSTNode, new: cst.CSTNode) -> list[Edit]:
+    """The rewrite of ``old`` into ``new`` as edits on the nodes it really changed (the one group of
+    a parameter list that was wrong, not the whole list): the rewrite keeps every untouched child as
+    the same object, so the tree says where the changes are."""
+    if old is new:
+        return []
+    if type(old) is type(new) and len(old.children) == len(new.children) and old.children:
+        try:
+            return [e for a, b in zip(old.children, new.children) for e in _edits(source, a, b)]
+        except (ValueError, KeyError):  # a changed child that cannot be replaced on its own: the node as a whole
+            pass
+    return [source.replace_node(old, new)]
 
 
 def _listed(node: cst.BaseExpression) -> cst.List:
@@ -312,24 +394,38 @@ class OptimizerGivenModule(Rule):
                 continue
             rewrite = _Rewrite(trace, crash.scope_modules)
             new = rewrite.params(given)
+            if new is None and isinstance(given, cst.Name):
+                # `param_groups = [...]` written above the call and passed by name: the groups are
+                # repaired where they are written.
+                bound = source.bound_once(given)
+                if bound is not None and isinstance(bound[0].value, (cst.List, cst.Tuple, cst.Dict)):
+                    given = bound[0].value
+                    new = rewrite.params(given)
             modules = [module for _, module in rewrite.modules]
-            if new is None or not _named_by_message(trace, match.group("cls"), modules, qualified):
+            methods = [module for _, module in rewrite.methods]
+            named = _named_by_message(trace, match.group("cls"), modules, qualified) or (
+                bool(methods) and _names_method(match.group("cls"), qualified)
+            )
+            if new is None or not named:
                 continue
             text = source.module.code_for_node(new)
-            candidate = self.candidate(f"pass {text} to the optimizer", source.path, [source.replace_node(given, new)])
-            names = list(dict.fromkeys(name for name, _ in rewrite.modules))
-            params = [p.name for p in trace.params if p.requires_grad and any(_under(p.name, m) for m in modules)]
-            given_what = f"the module {names[0]} instead of its" if len(names) == 1 else f"the modules {short_list(names)} instead of their"
-            message = f"the script crashed: {crash.type}: {crash.message}; the optimizer was given {given_what} parameters"
+            description = f"pass {text} to the optimizer"
+            if methods and not modules and "\n" in text:  # the groups written over several lines: name the calls
+                called = ", ".join(f"{name}()" for name in dict.fromkeys(name for name, _ in rewrite.methods))
+                description = f"add the missing parentheses: {called}"
+            candidate = self.candidate(description, source.path, _edits(source, given, new))
+            params = [p.name for p in trace.params if p.requires_grad and any(_under(p.name, m) for m in modules + methods)]
+            message = f"the script crashed: {crash.type}: {crash.message}; the optimizer was given {_given_what(rewrite)}"
             return [self.finding(project, crash.site, message, params, [candidate], blocking=True)]
         return []
 
     def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
-        """For a single tensor, the parameters to judge are what the optimizer built at the crashed
-        call holds in the re-run: a model that the first run never saw bound to a name (``train(CoOp())``,
-        crashed in a helper) is named differently once the script gets further."""
+        """For a single tensor or an uncalled ``parameters``, the parameters to judge are what the
+        optimizer built at the crashed call holds in the re-run: a model that the first run never saw
+        bound to a name (``train(CoOp())``, crashed in a helper; ``Adam(self.parameters)`` in the
+        model's own ``__init__``) is named differently once the script gets further."""
         crash = before.crash
-        if crash is not None and crash.site is not None and _ONE_TENSOR.match(crash.message):
+        if crash is not None and crash.site is not None and (_ONE_TENSOR.match(crash.message) or _method_message(crash.message)):
             at = (crash.site.file, crash.site.line)
             built = [o for o in run.trace.optimizers if o.site is not None and (o.site.file, o.site.line) == at]
             # A helper that built other optimizers before the crash (the warm-up's, from a module's
