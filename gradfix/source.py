@@ -139,6 +139,24 @@ class SourceFile:
             names = names()
         return {q.name for q in names}
 
+    def subclasses(self, cls: cst.ClassDef, bases: set[str], seen: Optional[set[str]] = None) -> bool:
+        """Whether a class derives from one of ``bases`` (qualified names, under any import alias),
+        directly or through a class of this same file."""
+        seen = set() if seen is None else seen
+        if cls.name.value in seen:
+            return False
+        seen.add(cls.name.value)
+        for base in cls.bases:
+            if base.keyword is not None:
+                continue
+            if self.qualified_names(base.value) & bases:
+                return True
+            if isinstance(base.value, cst.Name):
+                for other in descendants(self.module, cst.ClassDef):
+                    if other.name.value == base.value.value and other is not cls and self.subclasses(other, bases, seen):
+                        return True
+        return False
+
     def range(self, node: cst.CSTNode) -> CodeRange:
         return self.positions[node]
 

@@ -13,6 +13,12 @@ GRAD_DISABLING = {
     "torch.autograd.grad_mode.no_grad",
     "torch.autograd.grad_mode.inference_mode",
 }
+# Custom autograd functions: subclasses of these define forward and backward by hand.
+AUTOGRAD_FUNCTIONS = {
+    "torch.autograd.Function",
+    "torch.autograd.function.Function",
+    "torch.autograd.function.InplaceFunction",
+}
 GRAD_SWITCH = {"torch.set_grad_enabled", "torch.autograd.set_grad_enabled", "torch.autograd.grad_mode.set_grad_enabled"}
 
 # Tensor factories whose dtype= keyword decides the dtype of what they build.

@@ -216,6 +216,9 @@ class Trace:
     inplace_ops: list[InPlaceOp] = field(default_factory=list)  # in-place ops on graph tensors, a few per site
     order: list[CallEvent] = field(default_factory=list)  # the first calls, in order
     grad_switches: list[Site] = field(default_factory=list)  # set_grad_enabled(False) calls
+    # torch.autograd.grad calls asked to differentiate an output that has no graph (no grad_fn),
+    # a few per site: a recomputation with gradients off (in a custom Function's backward)
+    graphless_grads: list[Site] = field(default_factory=list)
     typos: list[TypoSet] = field(default_factory=list)
     schedulers: list[SchedulerFact] = field(default_factory=list)
     cuda_emulated: bool = False

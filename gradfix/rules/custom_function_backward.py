@@ -31,6 +31,7 @@ from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.sandbox import RunResult
 from gradfix.source import SourceFile, descendants
+from gradfix.torch_api import AUTOGRAD_FUNCTIONS
 from gradfix.trace import Trace
 from gradfix.verify import judge
 
@@ -38,11 +39,6 @@ _MESSAGE = re.compile(
     r"function (?P<cls>[A-Za-z_]\w*)Backward returned an incorrect number of gradients "
     r"\(expected (?P<expected>\d+), got (?P<got>\d+)\)"
 )
-_FUNCTION_BASES = {
-    "torch.autograd.Function",
-    "torch.autograd.function.Function",
-    "torch.autograd.function.InplaceFunction",
-}
 # How a gradient's name wraps the input's name: grad_x, grad_weight, x_grad, weight_gradient, d_x.
 _AFFIXED = (
     re.compile(r"^grad(?:ient)?s?_?(?P<core>[A-Za-z0-9_]+)$", re.IGNORECASE),
@@ -191,7 +187,7 @@ class CustomFunctionBackward(Rule):
                 continue  # most files do not define it: no tree needed
             source = project.source(path)
             for cls in descendants(source.module, cst.ClassDef):
-                if cls.name.value == name and self._is_function(source, cls, set()):
+                if cls.name.value == name and source.subclasses(cls, AUTOGRAD_FUNCTIONS):
                     function = self._methods(source, cls)
                     if function is not None:
                         found.append(function)
@@ -255,22 +251,6 @@ class CustomFunctionBackward(Rule):
                 for alias in node.names:
                     found.append(up + base + [module.code_for_node(alias.name)])
         return [[part for part in dotted if part] for dotted in found if any(dotted)]
-
-    def _is_function(self, source: SourceFile, cls: cst.ClassDef, seen: set[str]) -> bool:
-        """Subclasses torch.autograd.Function, directly or through a class of the same file."""
-        if cls.name.value in seen:
-            return False
-        seen.add(cls.name.value)
-        for base in cls.bases:
-            if base.keyword is not None:
-                continue
-            if source.qualified_names(base.value) & _FUNCTION_BASES:
-                return True
-            if isinstance(base.value, cst.Name):
-                for other in descendants(source.module, cst.ClassDef):
-                    if other.name.value == base.value.value and other is not cls and self._is_function(source, other, seen):
-                        return True
-        return False
 
     @staticmethod
     def _methods(source: SourceFile, cls: cst.ClassDef) -> Optional[_Function]:

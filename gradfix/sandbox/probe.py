@@ -95,6 +95,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch):
         self.inplace_count = 0
         self.order: list[CallEvent] = []
         self.grad_switches: list[Site] = []
+        self.graphless_grads: list[Site] = []
         self.typos: list[TypoSet] = []
         self.schedulers: list[SchedulerFact] = []
         self.step_count = 0
@@ -384,6 +385,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch):
             inplace_ops=list(self.inplace_ops.values()),
             order=self.order,
             grad_switches=self.grad_switches,
+            graphless_grads=self.graphless_grads,
             typos=typos,
             schedulers=self.schedulers,
             cuda_emulated=self.cuda_emulated,

@@ -85,6 +85,20 @@ class AutogradWatch:
         torch.Tensor.backward = backward  # type: ignore[method-assign]
         torch.autograd.backward = functional_backward
 
+        autograd_grad = torch.autograd.grad
+
+        def grad(outputs: Any, *args: Any, **kwargs: Any) -> Any:
+            # An output with no graph: autograd.grad raises, or with allow_unused gives None for
+            # every input (after the "fix" of marking the output requires_grad by hand).
+            roots = [outputs] if isinstance(outputs, torch.Tensor) else list(outputs)
+            if len(probe.graphless_grads) < 16 and any(isinstance(t, torch.Tensor) and t.grad_fn is None for t in roots):
+                site, _ = probe.caller_site()
+                if site is not None and site not in probe.graphless_grads:
+                    probe.graphless_grads.append(site)
+            return autograd_grad(outputs, *args, **kwargs)
+
+        torch.autograd.grad = grad
+
     def reachable(self, roots: list[torch.Tensor]) -> dict[int, torch.Tensor]:
         """The leaf tensors that a backward from these roots would accumulate into, by id."""
         found: dict[int, torch.Tensor] = {}
