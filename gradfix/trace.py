@@ -81,6 +81,14 @@ class OptimizerFact:
     scope_modules: dict[str, int] = field(default_factory=dict)  # modules bound to names where it was built
     initial_lr: Optional[float] = None  # the largest learning rate of its groups when it was built
     lrs: list[Optional[float]] = field(default_factory=list)  # the largest learning rate of its groups at each step
+    # backward() calls that added onto gradients an earlier step() of this optimizer had already
+    # applied, nothing clearing them since, and that a later step() then applied again
+    stale_backwards: int = 0
+    # where they ran, up to the first step() that applied them again (a few, distinct, in order): a
+    # GAN's generator loss adds onto the discriminator's gradients too, but its own loss is the one
+    # to clear before
+    stale_backward_sites: list[Site] = field(default_factory=list)
+    stale_step_site: Optional[Site] = None  # the step() that first applied them again
 
 
 @dataclass

@@ -60,11 +60,13 @@ class AutogradWatch:
             probe.reached.update(reached)
             probe.backwards.append(fact)
             fact_reached = reached
+            probe.applied_before_backward()
             probe.in_backward = True
             try:
                 result = run()
             finally:
                 probe.in_backward = False
+            probe.applied_after_backward(site)
             for pid in fact_reached:
                 probe._reached_names.setdefault(len(probe.backwards) - 1, set()).add(pid)
             for pid, p in probe.all_params().items():

@@ -1,8 +1,10 @@
 """Optimizers and schedulers: what each optimizer holds, where it was built, its learning rate at
-every step, the order of zero_grad / backward / step, and the bound on the whole run's steps."""
+every step, the order of zero_grad / backward / step, gradients that a step applied and a later
+step applies again (nothing cleared them), and the bound on the whole run's steps."""
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, Optional
 
 import torch
@@ -10,7 +12,7 @@ import torch.nn as nn
 import torch.optim.optimizer as optimizer_module
 
 from gradfix.sandbox.facts import class_name
-from gradfix.trace import OptimizerFact, SchedulerFact
+from gradfix.trace import OptimizerFact, SchedulerFact, Site
 
 
 def _largest_lr(optimizer: Any) -> Optional[float]:
@@ -28,8 +30,84 @@ def _is_zero(rate: Any) -> bool:
         return False
 
 
+# Gradients watched per optimizer after each step: the first and the last parameter (with a
+# gradient) of each group, so that a group made of two models shows the second one's leftovers too.
+_WATCHED = 8
+
+
+class _Applied:
+    """A gradient that an optimizer's step() has just applied, watched until something clears it
+    (set to None, replaced by another tensor, or changed in place other than by a backward())."""
+
+    __slots__ = ("param", "grad", "version", "added")
+
+    def __init__(self, param: torch.Tensor, grad: torch.Tensor):
+        self.param = param
+        # A weak reference: holding the tensor would keep memory that zero_grad() means to free.
+        self.grad = weakref.ref(grad)
+        self.version = grad._version
+        self.added = False  # a backward() has added onto it
+
+    def current(self) -> Optional[torch.Tensor]:
+        """The parameter's gradient, while it is still the tensor the step applied."""
+        grad = self.param.grad
+        return grad if grad is not None and grad is self.grad() else None
+
+
 class OptimizerWatch:
     """The probe's part that watches optimizers; mixed into :class:`~gradfix.sandbox.probe.Probe`."""
+
+    def _watch_applied(self, index: int, optimizer: Any) -> None:
+        """After a step: a few of the gradients it applied, to see whether a later backward()
+        adds onto them before anything clears them."""
+        watched: list[_Applied] = []
+        for group in optimizer.param_groups:
+            params = group["params"]
+            first = next((p for p in params if p.grad is not None), None)
+            last = next((p for p in reversed(params) if p.grad is not None), None)
+            for p in (first,) if last is first else (first, last):
+                if p is not None and len(watched) < _WATCHED and bool(p.grad.any()):
+                    watched.append(_Applied(p, p.grad))
+        self._applied[index] = watched
+        self._stale_pending.pop(index, None)
+
+    def applied_before_backward(self) -> None:
+        """At a backward() entry: forget the applied gradients that something cleared since."""
+        for watched in self._applied.values():
+            watched[:] = [w for w in watched if (g := w.current()) is not None and g._version == w.version]
+
+    def applied_after_backward(self, site: Optional[Site]) -> None:
+        """After a backward(): did it add onto gradients a step already applied? Only pending: a
+        GAN's generator loss adds onto the discriminator's applied gradients, and the
+        discriminator's zero_grad() clears them before its next step."""
+        for index, watched in self._applied.items():
+            added = False
+            kept = []
+            for w in watched:
+                grad = w.current()
+                if grad is None:  # replaced (create_graph=True sums out of place): no longer followed
+                    continue
+                if grad._version != w.version:
+                    w.version, w.added, added = grad._version, True, True
+                kept.append(w)
+            watched[:] = kept
+            if added:
+                count, sites = self._stale_pending.get(index, (0, []))
+                if site is not None and len(sites) < 4 and not any(site.same_place(s) for s in sites):
+                    sites = [*sites, site]
+                self._stale_pending[index] = (count + 1, sites)
+
+    def _applied_again(self, index: int, site: Optional[Site]) -> None:
+        """Before a step: the backward() calls that added onto its previous step's gradients count
+        when those gradients are still there, uncleared, for this step to apply again."""
+        pending = self._stale_pending.pop(index, None)
+        if pending is None:
+            return
+        if any(w.added and (g := w.current()) is not None and bool(g.any()) for w in self._applied.get(index, ())):
+            fact = self.optimizers[index][1]
+            fact.stale_backwards += pending[0]
+            if fact.stale_step_site is None:
+                fact.stale_backward_sites, fact.stale_step_site = pending[1], site
 
     def awaiting_first_step(self) -> bool:
         """An optimizer that has not stepped yet, though a module holding its parameters already
@@ -52,6 +130,8 @@ class OptimizerWatch:
 
     def _install_optimizer_tracking(self) -> None:
         probe = self
+        self._applied: dict[int, list[_Applied]] = {}  # optimizer index -> gradients its last step applied
+        self._stale_pending: dict[int, tuple[int, list[Site]]] = {}  # backward() calls that added onto them, where
         optimizer_init = torch.optim.Optimizer.__init__
 
         def init(optimizer: Any, params: Any, *args: Any, **kwargs: Any) -> None:
@@ -109,15 +189,18 @@ class OptimizerWatch:
                 probe.optimizers[index][1].steps_without_grad += 1
             if index is not None and len(probe.optimizers[index][1].lrs) < 400:
                 probe.optimizers[index][1].lrs.append(_largest_lr(optimizer))
+            if index is not None:
+                probe._applied_again(index, site)
 
         optimizer_module.register_optimizer_step_pre_hook(before_step)
 
         def after_step(optimizer: Any, args: Any, kwargs: Any) -> None:
             probe.events += 1
             probe.step_count += 1
-            for held, fact in probe.optimizers:
+            for index, (held, fact) in enumerate(probe.optimizers):
                 if held is optimizer:
                     fact.steps += 1
+                    probe._watch_applied(index, optimizer)
             # The user's for loops end themselves after a few training iterations (loops.py), so
             # the script reaches its later phases; this bound is for what they cannot shorten (a
             # while loop, a library's training loop).
