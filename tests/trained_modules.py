@@ -5,8 +5,8 @@
 Runs SCRIPT as ``__main__`` with torch's own public hooks only: each module's parameters are
 copied at its first forward, and after every optimizer step each parameter it holds is compared
 with its value after the step before. At the end, for each NAME (a module bound to that name
-among the script's globals, or else every module of that class that ran, or ``Class.attr``: that
-attribute of each, a tensor, a module or a list of modules, registered or not), it prints whether every
+among the script's globals, a tensor that is one, or else every module of that class that ran, or ``Class.attr``: that
+attribute of each, a tensor, a module, or a list or dict of them, registered or not), it prints whether every
 parameter that requires grad changed from its first value, and whether it still changed in the
 second half of the steps that stepped it (a learning rate that fell to 0 after the first epoch
 stops that). One JSON object on the last line of stdout.
@@ -40,7 +40,10 @@ def main() -> None:
     steps = 0
 
     def on_forward(module: nn.Module, args: object) -> None:
-        for p in module.parameters():
+        # Tensors trained without a module (latent codes, a soft prompt) that are globals of the
+        # script: their value before the first forward that may use them.
+        loose = [v for v in list(scope.values()) if isinstance(v, torch.Tensor) and v.is_leaf and v.requires_grad]
+        for p in [*module.parameters(), *loose]:
             if id(p) not in first:
                 first[id(p)] = p.detach().clone()
                 previous[id(p)] = first[id(p)]
@@ -64,14 +67,14 @@ def main() -> None:
                     last_gradient[id(p)] = own_steps[id(p)]
                 previous[id(p)] = p.detach().clone()
 
-    nn.modules.module.register_module_forward_pre_hook(on_forward)
-    optimizer_hooks.register_optimizer_step_post_hook(after_step)
     sys.argv = [script]
     sys.path[0] = os.path.dirname(os.path.abspath(script))
     main = types.ModuleType("__main__")
     main.__file__ = script
     sys.modules["__main__"] = main
     scope = main.__dict__
+    nn.modules.module.register_module_forward_pre_hook(on_forward)
+    optimizer_hooks.register_optimizer_step_post_hook(after_step)
     with open(script, encoding="utf-8") as handle:
         code = compile(handle.read(), script, "exec")
     try:
@@ -84,6 +87,8 @@ def main() -> None:
         module = scope.get(name)
         if isinstance(module, nn.Module):
             params = [p for p in module.parameters() if p.requires_grad]
+        elif isinstance(module, torch.Tensor):
+            params = [module] if module.requires_grad else []
         else:
             # `MoE.w_gate`: an attribute of the modules of a class, a tensor or a module, registered or not.
             cls, _, attr = name.partition(".")
@@ -92,7 +97,10 @@ def main() -> None:
             if not instances or any(h is None for h in held):
                 report[name] = {"found": False}
                 continue
-            parts = [x for h in held for x in (h if isinstance(h, (list, tuple)) else [h])]
+            parts = [
+                x for h in held
+                for x in (h if isinstance(h, (list, tuple)) else list(h.values()) if isinstance(h, dict) else [h])
+            ]
             params = [
                 p for h in parts
                 for p in ([h] if isinstance(h, torch.Tensor) else h.parameters())
