@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import shutil
 import sys
 import tempfile
 from typing import NoReturn, Optional
@@ -262,6 +263,20 @@ def drop_privileges() -> None:
     _check(libc.capset(header, data), "capset")
 
 
+def remove_scratch(path: str) -> None:
+    """Remove a run's scratch folder. Overlayfs leaves its work folder without permissions, which
+    only root may ignore: give them back first where the plain removal left something."""
+    shutil.rmtree(path, ignore_errors=True)
+    if os.path.lexists(path):
+        for root, folders, _ in os.walk(path):
+            for folder in folders:
+                try:
+                    os.chmod(os.path.join(root, folder), 0o700, follow_symlinks=False)
+                except OSError:
+                    pass
+        shutil.rmtree(path, ignore_errors=True)
+
+
 _available: Optional[tuple[Optional[str]]] = None
 
 
@@ -297,9 +312,7 @@ def _try() -> Optional[str]:
         for fd in (read, write):
             if fd >= 0:
                 os.close(fd)
-        import shutil
-
-        shutil.rmtree(scratch, ignore_errors=True)
+        remove_scratch(scratch)
 
 
 def _report_trial(read: int, write: int, scratch: str) -> NoReturn:

@@ -14,7 +14,6 @@ import atexit
 import fnmatch
 import json
 import os
-import shutil
 import signal
 import sys
 import tempfile
@@ -175,7 +174,7 @@ class Sandbox:
             self._kill_group(child.pid)
         if child.pidfd is not None:
             os.close(child.pidfd)
-        shutil.rmtree(child.scratch, ignore_errors=True)
+        isolate.remove_scratch(child.scratch)
 
     def run_many(self, specs: list[tuple[str, list[str], Optional[dict[str, str]]]]) -> list[RunResult]:
         """Run several scripts/candidates, up to ``jobs`` at a time; results in the order given."""
@@ -200,7 +199,7 @@ class Sandbox:
                     _warm_process().kill(child.run)
                 else:
                     self._kill_group(child.pid)
-                shutil.rmtree(child.scratch, ignore_errors=True)
+                isolate.remove_scratch(child.scratch)
         return [r for r in results if r is not None]
 
     def _start(self, script: str, args: list[str], overlay: Optional[dict[str, str]]) -> "RunHandle":
@@ -307,7 +306,7 @@ class Sandbox:
         try:
             return self._read(child.request, killed, time.perf_counter() - child.started)
         finally:
-            shutil.rmtree(child.scratch, ignore_errors=True)
+            isolate.remove_scratch(child.scratch)
 
     def _read(self, request: RunRequest, killed: bool, seconds: float) -> RunResult:
         def read(path: str, limit: int = 1 << 20) -> str:
