@@ -167,6 +167,7 @@ def test_every_attack_ran(world: World) -> None:
     assert "refused: RuntimeError" in text  # 30 GiB: the memory limit said no at once
     for script in HOSTILE.glob("*.py"):
         assert script.name in world.outputs["json"], script.name
+    assert "could not observe" not in text  # each run reported, whatever its processes did
 
 
 @pytest.mark.parametrize("output_format", [*FORMATS, "json --no-fork"])

@@ -156,8 +156,13 @@ def _run(request: RunRequest, trace_out: int) -> None:
     from gradfix.sandbox.probe import Probe
 
     real_exit = os._exit
+    owner = os.getpid()
 
     def write(trace: Any) -> NoReturn:
+        # Only the run's own process reports: a process the script forked (a DataLoader worker, a
+        # daemon) that ends through os._exit would otherwise write a second trace after the first.
+        if os.getpid() != owner:
+            real_exit(0)
         _write_all(trace_out, trace.to_json().encode())
         try:
             sys.stdout.flush()
@@ -198,6 +203,8 @@ def _run(request: RunRequest, trace_out: int) -> None:
     shorten_imported_loops(probe.user)
 
     def exit_now(status: int) -> NoReturn:
+        if os.getpid() != owner:
+            real_exit(status)
         os._exit = real_exit  # type: ignore[assignment]
         if status:
             probe.record_exit(status)
