@@ -270,11 +270,13 @@ class _Server:
 
     @staticmethod
     def _signal(pid: int) -> None:
-        # Only ever a pid not yet reaped (still in `running`), so never someone else's.
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        # Only ever a pid not yet reaped (still in `running`), so never someone else's. Its group
+        # too: without a PID namespace (macOS), that is how the processes the script started end.
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
     def _reap(self) -> None:
         while True:
@@ -286,4 +288,8 @@ class _Server:
                 return
             run = self.running.pop(pid, None)
             if run is not None:
+                try:
+                    os.killpg(pid, signal.SIGKILL)  # stragglers, where no PID namespace ended them
+                except (ProcessLookupError, PermissionError):
+                    pass
                 _send(self.channel, {"run": run, "ended": True})
