@@ -61,7 +61,8 @@ class RunHandle:
     started: float
     deadline: float
     pidfd: Optional[int] = None  # readable when the child exits (Linux)
-    run: int = 0  # the warm process's number for a forked run
+    warm: Optional[Zygote] = None  # the warm process that forked the run (None: a fresh interpreter)
+    run: int = 0  # its number for the run
 
 
 @dataclass
@@ -153,8 +154,9 @@ class Sandbox:
     def _sleep_until_one_exits(children: list["RunHandle"]) -> None:
         """Block until a child exits or the nearest deadline passes; no polling delay on Linux."""
         timeout = max(0.0, min(c.deadline for c in children) - time.monotonic()) + 0.01
-        if any(c.run for c in children):
-            _warm_process().pump(timeout)  # it says when each run ends
+        forked = [c.warm for c in children if c.warm is not None]
+        if forked:
+            forked[0].pump(timeout)  # it says when each run ends
             return
         descriptors = [c.pidfd for c in children if c.pidfd is not None]
         if len(descriptors) == len(children):
@@ -165,9 +167,9 @@ class Sandbox:
             time.sleep(min(timeout, 0.005))
 
     def cancel(self, child: "RunHandle") -> None:
-        if child.run:
-            _warm_process().kill(child.run)
-            _warm_process().wait_ended(child.run)
+        if child.warm is not None:
+            child.warm.kill(child.run)
+            child.warm.wait_ended(child.run)
         else:
             self._kill_group(child.pid)
             os.waitpid(child.pid, 0)
@@ -195,8 +197,8 @@ class Sandbox:
                     self._sleep_until_one_exits(list(running.values()))
         finally:
             for child in running.values():  # interrupted: leave nothing behind
-                if child.run:
-                    _warm_process().kill(child.run)
+                if child.warm is not None:
+                    child.warm.kill(child.run)
                 else:
                     self._kill_group(child.pid)
                 isolate.remove_scratch(child.scratch)
@@ -226,8 +228,9 @@ class Sandbox:
         started = time.perf_counter()
         if self.fork:
             # The deadline starts when the warm process forks the run (_poll), not while it warms up.
-            run = _warm_process().run(request)
-            return RunHandle(request, scratch, 0, started, time.monotonic() + _WARM_UP_SECONDS, run=run)
+            warm = _warm_process()
+            run = warm.run(request)
+            return RunHandle(request, scratch, 0, started, time.monotonic() + _WARM_UP_SECONDS, warm=warm, run=run)
         pid = self._spawn(request, scratch)
         # The child stops itself at `timeout` (and reports what it saw); this is the hard limit.
         try:
@@ -263,8 +266,8 @@ class Sandbox:
 
     def _poll(self, child: "RunHandle") -> Optional[bool]:
         """None while the child runs; when it is done, whether it had to be killed."""
-        if child.run:
-            return self._poll_forked(child)
+        if child.warm is not None:
+            return self._poll_forked(child, child.warm)
         done, _ = os.waitpid(child.pid, os.WNOHANG)
         killed = False
         if not done:
@@ -279,10 +282,9 @@ class Sandbox:
             child.pidfd = None
         return killed
 
-    def _poll_forked(self, child: "RunHandle") -> Optional[bool]:
+    def _poll_forked(self, child: "RunHandle", zygote: Zygote) -> Optional[bool]:
         # A forked run is the first process of its own PID namespace: when it has ended, so has
         # everything it started. The warm process reaps it and says so.
-        zygote = _warm_process() if _zygote is None else _zygote
         zygote.pump(0)
         if child.run in zygote.ended or not zygote.alive:
             return False
@@ -304,7 +306,11 @@ class Sandbox:
 
     def _collect(self, child: "RunHandle", killed: bool) -> RunResult:
         try:
-            return self._read(child.request, killed, time.perf_counter() - child.started)
+            result = self._read(child.request, killed, time.perf_counter() - child.started)
+            warm = child.warm
+            if warm is not None and warm.error is not None and not result.stdout and result.probe_error:
+                result.probe_error = warm.error  # the run never started, or died with the warm process
+            return result
         finally:
             isolate.remove_scratch(child.scratch)
 
@@ -322,11 +328,9 @@ class Sandbox:
         stdout, stderr = read(request.stdout_path), read(request.stderr_path)
         text = read(request.trace_path, limit=1 << 30)
         probe_error = read(request.trace_path + ".error") or None
-        if _zygote is not None and not _zygote.alive and _zygote.error != "closed" and not text:
-            probe_error = probe_error or _zygote.error
         try:
             trace: Optional[Trace] = Trace.from_json(text) if text else None
-        except ValueError:  # cut short while it was written (killed at that moment)
+        except (ValueError, KeyError, TypeError):  # cut short while it was written (killed at that moment)
             trace = None
         if trace is None:
             trace = Trace(script=request.script, argv=request.args, timed_out=killed)
