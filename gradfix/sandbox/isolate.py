@@ -233,12 +233,12 @@ def wall_in(protect: list[str], scratch: str, memory_mb: int) -> None:
     _mount(scratch, scratch, None, _MS_BIND)  # a mount of its own, to stay writable below
     _set_attributes("/", _MOUNT_ATTR_RDONLY | _MOUNT_ATTR_NOSUID, recursive=True)
     _set_attributes(scratch, 0, _MOUNT_ATTR_RDONLY)
-    folders = _outermost([*protect, "/tmp"], scratch)
-    for index, folder in enumerate(f for f in folders if f != "/tmp"):
-        _overlay(folder, *_layer(scratch, f"layer{index}", folder))
+    tmp = os.path.realpath("/tmp") if os.path.isdir("/tmp") else None
+    for index, folder in enumerate(_outermost(protect, scratch)):
+        if tmp is None or not (folder == tmp or folder.startswith(tmp + os.sep)):  # else /tmp's overlay covers it
+            _overlay(folder, *_layer(scratch, f"layer{index}", folder))
     _build_dev(scratch, memory_mb)
-    tmp = os.path.realpath("/tmp")
-    if os.path.isdir(tmp):
+    if tmp is not None:
         # Last, since the scratch usually lives in /tmp: its writes go to a tmpfs of their own
         # (an overlay's writes cannot be kept inside the folder it covers).
         layer = os.path.join(scratch, "tmp")
