@@ -1,6 +1,7 @@
 """gradfix's performance targets, measured as ratios in one run on this machine.
 
-    python benchmarks/run.py [--write-docs]
+    python benchmarks/run.py [--write-docs] [--baseline REV]
+    python benchmarks/run.py --run-cost-only --baseline REV   # one sandbox run, this tree vs REV
 
 Prints a table, writes benchmarks/results/latest.json and, with --write-docs, the table into
 docs/performance.md. Every number is wall time of a real process (or a real sandbox run), with
@@ -89,25 +90,55 @@ def best_of(runs: int, command: list[str], cwd: Path = ROOT) -> tuple[float, flo
     return min(r[0] for r in results), max(r[1] for r in results), results[-1][2]
 
 
-def sandbox_run_cost(repeats: int = 20) -> float:
-    """Median milliseconds of one forked sandbox run of a script that does almost nothing."""
-    sys.path.insert(0, str(ROOT))
-    from gradfix.sandbox import Sandbox
+# Run in a process of its own, on the gradfix tree given, so that another revision can be measured
+# the same way on the same machine at the same time.
+RUN_COST = """
+import statistics, sys, tempfile
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from gradfix.sandbox import Sandbox
+with tempfile.TemporaryDirectory() as folder:
+    script = Path(folder) / "tiny.py"
+    script.write_text("import torch\\nw = torch.zeros(1, requires_grad=True)\\n(w * 2).sum().backward()\\n")
+    sandbox = Sandbox([folder])
+    sandbox.warm()
+    sandbox.run(str(script), [])
+    times = [sandbox.run(str(script), []).seconds for _ in range(int(sys.argv[2]))]
+print(statistics.median(times) * 1000)
+"""
 
+
+def sandbox_run_cost(tree: Path = ROOT, repeats: int = 20) -> float:
+    """Median milliseconds of one forked sandbox run of a script that does almost nothing."""
+    done = subprocess.run([sys.executable, "-c", RUN_COST, str(tree), str(repeats)], capture_output=True, text=True, check=True)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def run_cost_against(revision: str, rounds: int = 5, repeats: int = 20) -> dict:
+    """This tree's sandbox run vs ``revision``'s, measured in alternating rounds (a shared machine's
+    load changes by the minute): the median of each side's round medians."""
     with tempfile.TemporaryDirectory() as folder:
-        script = Path(folder) / "tiny.py"
-        script.write_text("import torch\nw = torch.zeros(1, requires_grad=True)\n(w * 2).sum().backward()\n")
-        sandbox = Sandbox([folder])
-        sandbox.warm()
-        times = [sandbox.run(str(script), []).seconds for _ in range(repeats)]
-    return statistics.median(times) * 1000
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision], capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+        ours, theirs = [], []
+        for _ in range(rounds):
+            ours.append(sandbox_run_cost(ROOT, repeats))
+            theirs.append(sandbox_run_cost(Path(folder), repeats))
+    now, before = statistics.median(ours), statistics.median(theirs)
+    return {"revision": revision, "ms": now, "baseline_ms": before, "extra_ms": now - before, "ratio": now / before}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3, help="best of N for each timing")
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument("--baseline", metavar="REV", help="also measure a sandbox run of this git revision, for the ratio")
+    parser.add_argument("--run-cost-only", action="store_true", help="measure only the sandbox run (with --baseline: against it)")
     options = parser.parse_args()
+    if options.run_cost_only:
+        cost = run_cost_against(options.baseline) if options.baseline else {"ms": sandbox_run_cost()}
+        print(json.dumps(cost, indent=2))
+        return 0
     python, gradfix = str(BIN / "python"), str(BIN / "gradfix")
     rows = []
     for script in SEED:
@@ -138,6 +169,7 @@ def main() -> int:
         phases_python, _, _ = best_of(options.repeats, [python, str(phases_short)], Path(folder))
         phases_gradfix, _, phases_out = best_of(options.repeats, [gradfix, "suggest", str(phases), "--format", "json"], Path(folder))
     run_ms = sandbox_run_cost()
+    baseline = run_cost_against(options.baseline) if options.baseline else None
     result = {
         "machine": {
             "platform": platform.platform(), "python": platform.python_version(), "cores": os.cpu_count(),
@@ -145,6 +177,7 @@ def main() -> int:
         },
         "seed": rows,
         "sandbox_run_ms": run_ms,
+        "sandbox_run_vs_baseline": baseline,
         "single_script_s": one,
         "seed_batch": {"seconds": seed_batch, "scripts": len(SEED), "ratio": seed_batch / one},
         "corpus": {
@@ -192,6 +225,10 @@ def render(r: dict) -> str:
         "| measure | value | target |",
         "| --- | --- | --- |",
         f"| one extra sandbox run (forked, tiny script) | {r['sandbox_run_ms']:.1f} ms | ≤ 50 ms + the script's compute |",
+        *([
+            f"| the same, this tree vs {b['revision']} (alternating rounds) | {b['ms']:.1f} ms vs {b['baseline_ms']:.1f} ms = "
+            f"{b['ratio']:.2f}× ({b['extra_ms']:+.1f} ms) | ≤ +10 ms |"
+        ] if (b := r.get("sandbox_run_vs_baseline")) else []),
         f"| the {r['seed_batch']['scripts']} seed scripts in one invocation vs one script | {r['seed_batch']['seconds']:.2f} s vs {r['single_script_s']:.2f} s = {r['seed_batch']['ratio']:.2f}× | ≤ 4× |",
         f"| whole corpus in one invocation ({c['scripts']} scripts, {c['sandbox_runs']} runs) vs one script | {c['seconds']:.1f} s vs {r['single_script_s']:.2f} s = {c['ratio']:.1f}×; each extra script {c['per_extra_script_ms']:.0f} ms | ≤ 4× |",
         f"| 10 000-step script: `gradfix suggest` vs imports + first 3 steps | {long['gradfix_s']:.2f} s vs {long['imports_and_first_steps_s']:.2f} s = {long['ratio']:.2f}× (plain python: {long['python_10000_steps_s']:.1f} s) | ≤ 2× |",

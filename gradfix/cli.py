@@ -60,7 +60,8 @@ def sandbox_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _diagnose(
-    paths: tuple[str, ...], steps: int | None, timeout: float | None, no_fork: bool, jobs: int | None, env: tuple[str, ...] = ()
+    paths: tuple[str, ...], steps: int | None, timeout: float | None, no_fork: bool, jobs: int | None, env: tuple[str, ...] = (),
+    refuse_without_sandbox: bool = False,
 ) -> list["Outcome"]:
     from gradfix.config import ConfigError, load
 
@@ -85,6 +86,12 @@ def _diagnose(
         fork=not no_fork,
         jobs=jobs or config.jobs,
     )
+    if not sandbox.isolated:
+        # Without namespaces the script can write anywhere the user can and reach the network.
+        why = sandbox.why_not_isolated
+        if refuse_without_sandbox:
+            _fail(f"no sandbox here ({why}); refusing to run a pull request's code: pass --unsafe-no-sandbox to run it anyway")
+        click.echo(f"gradfix: warning: no sandbox here ({why}): the script may write outside its scratch folder and use the network", err=True)
     for item in env:
         name, _, value = item.partition("=")
         if item.count("=") or name in os.environ:
@@ -291,10 +298,11 @@ def _review(console: "Console", report: "Report", fixable: list["Result"]) -> li
 @click.option("--timeout", type=click.FloatRange(min=0.1), help="Seconds each run may take (default 60).")
 @click.option("-j", "--jobs", type=click.IntRange(1), default=None, help="Runs at a time.")
 @click.option("--no-fork", is_flag=True, help="A fresh interpreter per run.")
+@click.option("--unsafe-no-sandbox", is_flag=True, help="Run the scripts even where no sandbox can be built (they may write anywhere and use the network).")
 def review(
     paths: tuple[str, ...], base: str | None, from_file: str | None, repo: str | None, pr: int | None, sha: str | None,
     api_url: str | None, bot_login: str, max_comments: int, fail_on: str, dry_run: bool, save: str | None,
-    steps: int | None, timeout: float | None, jobs: int | None, no_fork: bool,
+    steps: int | None, timeout: float | None, jobs: int | None, no_fork: bool, unsafe_no_sandbox: bool,
 ) -> None:
     """Comment verified fixes on a pull request, as GitHub suggestions.
 
@@ -337,7 +345,7 @@ def review(
         wanted += [s for s in configured if s not in wanted]
         if paths:
             wanted = entry_points(paths)
-        outcomes = _diagnose(tuple(wanted), steps, timeout, no_fork, jobs) if wanted else []
+        outcomes = _diagnose(tuple(wanted), steps, timeout, no_fork, jobs, refuse_without_sandbox=not unsafe_no_sandbox) if wanted else []
         from gradfix.report.json import to_dict
 
         report = to_dict(outcomes)

@@ -301,3 +301,14 @@ def test_a_failing_rule_is_reported_and_the_others_still_run(project: Path, monk
     result = invoke("suggest", str(project / "empty_optimizer.py"))
     assert result.exit_code == 1 and "GF001" in result.stdout
     assert "rule GF004 failed (ValueError: boom)" in result.stderr and "Traceback" not in result.output
+
+
+def test_suggest_warns_in_one_line_where_there_is_no_sandbox(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gradfix.sandbox import isolate
+
+    monkeypatch.setattr(isolate, "available", lambda: "no Linux namespaces on darwin")
+    result = CliRunner().invoke(main, ["suggest", str(project / "empty_optimizer.py"), "--format", "json"])
+    assert result.exit_code == 1
+    [warning] = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert warning.startswith("gradfix: warning: no sandbox here (no Linux namespaces on darwin)")
+    assert json.loads(result.stdout)["files"]

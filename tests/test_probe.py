@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -362,3 +363,20 @@ def test_only_the_scripts_own_cuda_calls_count_as_expecting_a_gpu(tmp_path: Path
     assert sandbox.run(str(script), []).trace.cuda_emulated is False
     script.write_text(script.read_text() + "torch.cuda.synchronize()\n")
     assert sandbox.run(str(script), []).trace.cuda_emulated is True
+
+
+def test_a_run_whose_warm_process_dies_says_so_and_the_next_run_gets_a_new_one(write_script) -> None:  # type: ignore[no-untyped-def]
+    path = write_script("import time, torch\ntime.sleep(60)\n")
+    sandbox = Sandbox([str(path.parent)], timeout=30)
+    started = time.monotonic()
+    handle = sandbox.start(str(path), [])
+    assert handle.warm is not None
+    while handle.run not in handle.warm.pids:
+        handle.warm.pump(1.0)
+    handle.warm.process.kill()  # the run, process 1 of a namespace inside the warm process's, ends with it
+    result = sandbox.wait(handle)
+    assert result.probe_error and "warm sandbox process" in result.probe_error
+    assert time.monotonic() - started < 20
+    path.write_text("import torch\nprint('again')\n")
+    again = sandbox.run(str(path), [])
+    assert again.probe_error is None and again.stdout.strip() == "again"

@@ -348,3 +348,20 @@ def test_a_suggestion_too_long_for_a_comment_goes_to_the_summary() -> None:
     )
     decided = plan([huge], {"train.py": {1}}, [], BOT, "sha", lambda f: "https://example.invalid", 30)
     assert decided.review is None and "GF002" in decided.summary
+
+
+def test_without_a_sandbox_review_refuses_to_run_the_pull_requests_code(
+    pull_request: Path, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gradfix.sandbox import isolate
+
+    monkeypatch.setattr(isolate, "available", lambda: "no Linux namespaces on darwin")
+    marker = pull_request / "ran.txt"
+    (pull_request / "train.py").write_text(f"open({str(marker)!r}, 'w').write('x')\n" + (pull_request / "train.py").read_text())
+    git(pull_request, "commit", "-qam", "writes a marker")
+    result = CliRunner().invoke(main, ["review", "--save", "report.json"])
+    assert result.exit_code == 2 and "--unsafe-no-sandbox" in result.output
+    assert not marker.exists() and not (pull_request / "report.json").exists()
+    result = CliRunner().invoke(main, ["review", "--save", "report.json", "--unsafe-no-sandbox", "--timeout", "20"])
+    assert result.exit_code == 0, result.output
+    assert "warning: no sandbox here" in result.output and marker.exists()

@@ -1,8 +1,9 @@
-"""The sandboxed child: applies the limits, installs the probe, runs the script as ``__main__``.
+"""The sandboxed child: builds its walls, applies the limits, installs the probe, runs the script
+as ``__main__``.
 
-It is entered either in a process forked from gradfix (fast: torch is already imported) or in a
-fresh interpreter (``python -m gradfix.sandbox.child REQUEST.json``). Both paths run
-:func:`run_in_child`, which never returns: it writes the Trace and ends the process.
+It is entered either in a process forked from the warm process (zygote.py; fast: torch is already
+imported) or in a fresh interpreter (``python -m gradfix.sandbox.child REQUEST.json``). Both paths
+run :func:`run_in_child`, which never returns: it writes the Trace and ends the process.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 import types
 from typing import Any, NoReturn
 
+from gradfix.sandbox import isolate
 from gradfix.sandbox.request import RunRequest
 
 
@@ -46,56 +48,6 @@ def _limit(request: RunRequest) -> None:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     except (ValueError, OSError):
         pass
-
-
-_CLONE_NEWNS, _CLONE_NEWNET = 0x00020000, 0x40000000
-_MS_REC, _MS_PRIVATE = 0x4000, 0x40000
-
-
-def _loopback_up() -> None:
-    """The new network namespace's own loopback, up: single-process DDP and local stores bind
-    127.0.0.1. It is private to this namespace; the host's loopback and the network stay out of reach."""
-    import fcntl
-    import socket
-    import struct
-
-    siocsifflags, iff_up, iff_loopback, iff_running = 0x8914, 0x1, 0x8, 0x40
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as handle:
-            fcntl.ioctl(handle, siocsifflags, struct.pack("16sH", b"lo", iff_up | iff_loopback | iff_running))
-    except OSError:
-        pass  # without it, only scripts that talk to 127.0.0.1 are affected
-
-
-def _isolate(request: RunRequest) -> bool:
-    """A private mount namespace where the user's folders are copy-on-write overlays, and no
-    network. Needs Linux and the right to unshare (root here, CI, the PR bot's runner). Returns
-    False where that is not allowed; the caller then falls back to a scratch working directory."""
-    if not sys.platform.startswith("linux") or not request.protect:
-        return False
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.unshare(_CLONE_NEWNS | _CLONE_NEWNET) != 0:
-        return False
-    _loopback_up()
-    if libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
-        return False
-    scratch = os.path.realpath(request.scratch)
-    done: list[str] = []
-    for index, folder in enumerate(sorted({os.path.realpath(f) for f in request.protect}, key=len)):
-        if not os.path.isdir(folder) or any(folder.startswith(d + os.sep) or folder == d for d in done):
-            continue
-        if scratch.startswith(folder + os.sep) or folder == "/":
-            continue  # the captured writes would land inside what they protect (HOME=/, say)
-        upper, work = os.path.join(scratch, f"upper{index}"), os.path.join(scratch, f"work{index}")
-        os.mkdir(upper)
-        os.mkdir(work)
-        options = f"lowerdir={folder},upperdir={upper},workdir={work}".encode()
-        if libc.mount(b"overlay", folder.encode(), b"overlay", 0, options) != 0:
-            return False
-        done.append(folder)
-    return True
 
 
 def _mirror(folder: str, workdir: str) -> None:
@@ -154,11 +106,31 @@ def _forget_shadowed(folder: str) -> None:
             del sys.modules[name]
 
 
+def _open_for_gradfix(path: str) -> int:
+    # Opened before the walls go up: the scratch folder may be out of sight afterwards.
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def run_in_child(request: RunRequest) -> NoReturn:
+    error_out = -1
     try:
+        error_out = _open_for_gradfix(request.trace_path + ".error")
+        trace_out = _open_for_gradfix(request.trace_path)
         _redirect(request)
-        if _isolate(request):
-            os.chdir(request.cwd)
+        if request.isolate:
+            try:
+                isolate.enter_pid_namespace()  # already process 1 when forked by the warm process
+                isolate.wall_in(request.protect, request.scratch, request.memory_mb)
+                os.chdir(request.cwd)
+                isolate.drop_privileges()
+            except OSError as error:
+                raise isolate.IsolationError(error.errno, f"the sandbox could not be built here: {error}") from None
         else:
             mirror = os.path.join(request.scratch, "cwd")
             _mirror(request.cwd, mirror)
@@ -167,27 +139,31 @@ def run_in_child(request: RunRequest) -> NoReturn:
         os.environ.update(request.env)
         _limit(request)
         sys.dont_write_bytecode = True  # keep .pyc files of the user's modules out of their tree
-        _run(request)
+        _run(request, trace_out)
     except BaseException as error:  # the probe itself failed: say so in the report file
         try:
-            with open(request.trace_path + ".error", "w") as out:
-                out.write(f"{type(error).__name__}: {error}")
+            message = str(error) if isinstance(error, isolate.IsolationError) else f"{type(error).__name__}: {error}"
+            if error_out >= 0:
+                _write_all(error_out, message.encode("utf-8", errors="replace"))
         finally:
             os._exit(3)
     os._exit(0)
 
 
-def _run(request: RunRequest) -> None:
+def _run(request: RunRequest, trace_out: int) -> None:
     from gradfix.sandbox.loops import compile_user_code, shorten_imported_loops
     from gradfix.sandbox.facts import UserCode
     from gradfix.sandbox.probe import Probe
 
     real_exit = os._exit
+    owner = os.getpid()
 
     def write(trace: Any) -> NoReturn:
-        with open(request.trace_path + ".tmp", "w") as out:
-            out.write(trace.to_json())
-        os.replace(request.trace_path + ".tmp", request.trace_path)
+        # Only the run's own process reports: a process the script forked (a DataLoader worker, a
+        # daemon) that ends through os._exit would otherwise write a second trace after the first.
+        if os.getpid() != owner:
+            real_exit(0)
+        _write_all(trace_out, trace.to_json().encode())
         try:
             sys.stdout.flush()
             sys.stderr.flush()
@@ -227,6 +203,8 @@ def _run(request: RunRequest) -> None:
     shorten_imported_loops(probe.user)
 
     def exit_now(status: int) -> NoReturn:
+        if os.getpid() != owner:
+            real_exit(status)
         os._exit = real_exit  # type: ignore[assignment]
         if status:
             probe.record_exit(status)

@@ -23,3 +23,5 @@ class RunRequest:
     overlay: dict[str, str] = field(default_factory=dict)
     scratch: str = ""  # the run's own folder: captured writes, the fallback working directory
     protect: list[str] = field(default_factory=list)  # folders whose writes must not reach the disk
+    # Wall the run in (isolate.py), or fail; False only where the walls are not available at all.
+    isolate: bool = False

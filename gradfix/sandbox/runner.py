@@ -1,17 +1,19 @@
 """Starting the user's script in a child process with limits, and collecting its Trace.
 
-A :class:`Sandbox` is made once per gradfix invocation. Where it can, it imports torch and warms
-the paths every training script pays for on first use, then forks one fresh child per run, so a
-run costs milliseconds instead of the seconds of a cold interpreter. Elsewhere (``fork=False``)
-each run starts a fresh interpreter; both give the same Trace.
+A :class:`Sandbox` is made once per gradfix invocation. Where it can, runs are forked from a warm
+process that imported torch once (zygote.py: started with the cleaned environment, it holds none
+of gradfix's secrets), so a run costs milliseconds instead of the seconds of a cold interpreter.
+Elsewhere (``fork=False``) each run starts a fresh interpreter; both give the same Trace. On Linux
+each run is walled in (isolate.py) wherever the kernel allows it; :attr:`Sandbox.isolated` says
+whether it does here.
 """
 
 from __future__ import annotations
 
+import atexit
 import fnmatch
 import json
 import os
-import shutil
 import signal
 import sys
 import tempfile
@@ -19,7 +21,9 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Optional
 
+from gradfix.sandbox import isolate
 from gradfix.sandbox.request import RunRequest
+from gradfix.sandbox.zygote import Zygote
 from gradfix.trace import Trace
 
 # Environment variables the script may see. Everything else (tokens, cloud credentials, CI
@@ -53,10 +57,12 @@ class RunHandle:
 
     request: RunRequest
     scratch: str
-    pid: int
+    pid: int  # a fresh interpreter's pid; 0 for a run forked by the warm process
     started: float
     deadline: float
     pidfd: Optional[int] = None  # readable when the child exits (Linux)
+    warm: Optional[Zygote] = None  # the warm process that forked the run (None: a fresh interpreter)
+    run: int = 0  # its number for the run
 
 
 @dataclass
@@ -70,6 +76,28 @@ class RunResult:
 
 def fork_is_usable() -> bool:
     return hasattr(os, "fork") and sys.platform.startswith(("linux", "darwin"))
+
+
+# One warm process serves every Sandbox of this process (the tests make many): starting one costs
+# an interpreter and a torch import. Requests carry everything that differs between sandboxes.
+_zygote: Optional[Zygote] = None
+
+
+def _warm_process() -> Zygote:
+    global _zygote
+    if _zygote is None or not _zygote.alive:
+        _zygote = Zygote(clean_environment())
+    return _zygote
+
+
+@atexit.register
+def _end_warm_process() -> None:
+    if _zygote is not None and _zygote.alive:
+        _zygote.close()
+
+
+# A forked run waits for the warm process first; this long, at most, before it counts as lost.
+_WARM_UP_SECONDS = 300.0
 
 
 class Sandbox:
@@ -94,21 +122,21 @@ class Sandbox:
         self.jobs = max(1, jobs or os.cpu_count() or 1)
         self.env = clean_environment()
         self.runs = 0
-        self._warm = False
+
+    @property
+    def isolated(self) -> bool:
+        """Whether runs are walled in here (Linux namespaces); see :attr:`why_not_isolated`."""
+        return isolate.available() is None
+
+    @property
+    def why_not_isolated(self) -> Optional[str]:
+        return isolate.available()
 
     def warm(self) -> None:
-        """Pay once, in the parent, for what every child would otherwise pay on its own."""
-        if self._warm or not self.fork:
-            return
-        import torch
-
-        # Tiny on purpose: a large op would start torch's intra-op thread pool, and a pool
-        # inherited through fork would hang the child's first large op.
-        layer = torch.nn.Linear(2, 1)
-        optimizer = torch.optim.SGD(layer.parameters(), lr=0.1)
-        layer(torch.ones(1, 2)).sum().backward()
-        optimizer.step()
-        self._warm = True
+        """Start the warm process and wait until it has imported torch (runs started before that
+        simply wait for it)."""
+        if self.fork:
+            _warm_process().wait_ready()
 
     def run(self, script: str, args: list[str], overlay: Optional[dict[str, str]] = None) -> RunResult:
         return self.run_many([(script, args, overlay)])[0]
@@ -126,6 +154,10 @@ class Sandbox:
     def _sleep_until_one_exits(children: list["RunHandle"]) -> None:
         """Block until a child exits or the nearest deadline passes; no polling delay on Linux."""
         timeout = max(0.0, min(c.deadline for c in children) - time.monotonic()) + 0.01
+        forked = [c.warm for c in children if c.warm is not None]
+        if forked:
+            forked[0].pump(timeout)  # it says when each run ends
+            return
         descriptors = [c.pidfd for c in children if c.pidfd is not None]
         if len(descriptors) == len(children):
             import select
@@ -135,12 +167,16 @@ class Sandbox:
             time.sleep(min(timeout, 0.005))
 
     def cancel(self, child: "RunHandle") -> None:
-        self._kill_group(child.pid)
-        os.waitpid(child.pid, 0)
-        self._kill_group(child.pid)
+        if child.warm is not None:
+            child.warm.kill(child.run)
+            child.warm.wait_ended(child.run)
+        else:
+            self._kill_group(child.pid)
+            os.waitpid(child.pid, 0)
+            self._kill_group(child.pid)
         if child.pidfd is not None:
             os.close(child.pidfd)
-        shutil.rmtree(child.scratch, ignore_errors=True)
+        isolate.remove_scratch(child.scratch)
 
     def run_many(self, specs: list[tuple[str, list[str], Optional[dict[str, str]]]]) -> list[RunResult]:
         """Run several scripts/candidates, up to ``jobs`` at a time; results in the order given."""
@@ -161,8 +197,11 @@ class Sandbox:
                     self._sleep_until_one_exits(list(running.values()))
         finally:
             for child in running.values():  # interrupted: leave nothing behind
-                self._kill_group(child.pid)
-                shutil.rmtree(child.scratch, ignore_errors=True)
+                if child.warm is not None:
+                    child.warm.kill(child.run)
+                else:
+                    self._kill_group(child.pid)
+                isolate.remove_scratch(child.scratch)
         return [r for r in results if r is not None]
 
     def _start(self, script: str, args: list[str], overlay: Optional[dict[str, str]]) -> "RunHandle":
@@ -184,30 +223,21 @@ class Sandbox:
             overlay=dict(overlay or {}),
             scratch=scratch,
             protect=[*self.user_roots, self.cwd, *([home] if home else [])],
+            isolate=self.isolated,
         )
         started = time.perf_counter()
-        pid = self._fork(request) if self.fork else self._spawn(request, scratch)
+        if self.fork:
+            # The deadline starts when the warm process forks the run (_poll), not while it warms up.
+            warm = _warm_process()
+            run = warm.run(request)
+            return RunHandle(request, scratch, 0, started, time.monotonic() + _WARM_UP_SECONDS, warm=warm, run=run)
+        pid = self._spawn(request, scratch)
         # The child stops itself at `timeout` (and reports what it saw); this is the hard limit.
         try:
             pidfd: Optional[int] = os.pidfd_open(pid)
         except (AttributeError, OSError):
             pidfd = None
         return RunHandle(request, scratch, pid, started, time.monotonic() + self.timeout + 5.0, pidfd)
-
-    def _fork(self, request: RunRequest) -> int:
-        self.warm()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:  # the child never returns from here
-            try:
-                os.setsid()
-                from gradfix.sandbox.child import run_in_child
-
-                run_in_child(request)
-            finally:
-                os._exit(3)
-        return pid
 
     def _spawn(self, request: RunRequest, scratch: str) -> int:
         import subprocess
@@ -236,6 +266,8 @@ class Sandbox:
 
     def _poll(self, child: "RunHandle") -> Optional[bool]:
         """None while the child runs; when it is done, whether it had to be killed."""
+        if child.warm is not None:
+            return self._poll_forked(child, child.warm)
         done, _ = os.waitpid(child.pid, os.WNOHANG)
         killed = False
         if not done:
@@ -250,6 +282,21 @@ class Sandbox:
             child.pidfd = None
         return killed
 
+    def _poll_forked(self, child: "RunHandle", zygote: Zygote) -> Optional[bool]:
+        # A forked run is the first process of its own PID namespace: when it has ended, so has
+        # everything it started. The warm process reaps it and says so.
+        zygote.pump(0)
+        if child.run in zygote.ended or not zygote.alive:
+            return False
+        forked = zygote.started.get(child.run)
+        if forked is not None and child.deadline > forked + self.timeout + 5.0:
+            child.deadline = forked + self.timeout + 5.0
+        if time.monotonic() <= child.deadline:
+            return None
+        zygote.kill(child.run)
+        zygote.wait_ended(child.run)
+        return True
+
     @staticmethod
     def _kill_group(pid: int) -> None:
         try:
@@ -259,9 +306,13 @@ class Sandbox:
 
     def _collect(self, child: "RunHandle", killed: bool) -> RunResult:
         try:
-            return self._read(child.request, killed, time.perf_counter() - child.started)
+            result = self._read(child.request, killed, time.perf_counter() - child.started)
+            warm = child.warm
+            if warm is not None and warm.error is not None and not result.stdout and result.probe_error:
+                result.probe_error = warm.error  # the run never started, or died with the warm process
+            return result
         finally:
-            shutil.rmtree(child.scratch, ignore_errors=True)
+            isolate.remove_scratch(child.scratch)
 
     def _read(self, request: RunRequest, killed: bool, seconds: float) -> RunResult:
         def read(path: str, limit: int = 1 << 20) -> str:
@@ -277,9 +328,11 @@ class Sandbox:
         stdout, stderr = read(request.stdout_path), read(request.stderr_path)
         text = read(request.trace_path, limit=1 << 30)
         probe_error = read(request.trace_path + ".error") or None
-        if text:
-            trace = Trace.from_json(text)
-        else:
+        try:
+            trace: Optional[Trace] = Trace.from_json(text) if text else None
+        except (ValueError, KeyError, TypeError):  # cut short while it was written (killed at that moment)
+            trace = None
+        if trace is None:
             trace = Trace(script=request.script, argv=request.args, timed_out=killed)
             if not killed and probe_error is None:
                 probe_error = "the sandboxed process ended without reporting (killed by a signal or out of memory?)"

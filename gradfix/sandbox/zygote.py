@@ -1,0 +1,295 @@
+"""The warm process that forks every sandboxed run, and gradfix's handle on it.
+
+A process forked from gradfix itself would carry gradfix's secrets: its environment block (which a
+fork keeps, whatever ``os.environ`` says) and every string its heap ever held (a token read for the
+review, the variables the allow-list dropped). So the process that imports torch once and forks
+one child per run is this one: a fresh interpreter started with the cleaned environment, that
+never held a secret. gradfix sends it run requests over a socket; it answers with each run's
+start and end. It is the first process of a PID namespace of its own (where namespaces are
+allowed), and each run is the first process of a namespace inside it, so nothing a run starts
+outlives it, and nothing outlives the warm process, which itself dies with gradfix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from typing import Any, NoReturn, Optional
+
+from gradfix.sandbox.request import RunRequest
+
+_HEADER = struct.Struct("!I")
+
+
+def _send(channel: socket.socket, message: dict[str, Any]) -> None:
+    data = json.dumps(message).encode()
+    channel.sendall(_HEADER.pack(len(data)) + data)
+
+
+class _Frames:
+    """Length-prefixed JSON messages read from a stream socket."""
+
+    def __init__(self, channel: socket.socket):
+        self.channel = channel
+        self.buffer = b""
+        self.closed = False
+
+    def read(self) -> list[dict[str, Any]]:
+        """The messages that arrived (call when the socket is readable); ``closed`` at end of stream."""
+        data = self.channel.recv(1 << 20)
+        if not data:
+            self.closed = True
+        self.buffer += data
+        messages = []
+        while len(self.buffer) >= _HEADER.size:
+            (size,) = _HEADER.unpack_from(self.buffer)
+            if len(self.buffer) < _HEADER.size + size:
+                break
+            messages.append(json.loads(self.buffer[_HEADER.size : _HEADER.size + size]))
+            self.buffer = self.buffer[_HEADER.size + size :]
+        return messages
+
+
+# ---------------------------------------------------------------------------------------------
+# gradfix's side
+
+
+class Zygote:
+    """gradfix's handle on the warm process: send a run, learn when it started and ended, kill it."""
+
+    def __init__(self, env: dict[str, str]):
+        ours, theirs = socket.socketpair()
+        package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        bootstrap = (
+            "import sys; sys.path[0:1] = [sys.argv[1]];"
+            "from gradfix.sandbox.zygote import serve; serve(int(sys.argv[2]), int(sys.argv[3]))"
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", bootstrap, package_root, str(theirs.fileno()), str(os.getpid())],
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            cwd="/",
+            start_new_session=True,  # Ctrl-C reaches gradfix, which ends the runs itself
+        )
+        theirs.close()
+        self.channel = ours
+        self.frames = _Frames(ours)
+        self.next_id = 0
+        self.pids: dict[int, int] = {}  # run -> its pid (as the warm process sees it)
+        self.started: dict[int, float] = {}  # run -> when it was forked
+        self.ended: set[int] = set()
+        self.ready = False
+        self.error: Optional[str] = None  # why the warm process is gone
+
+    @property
+    def alive(self) -> bool:
+        return self.error is None
+
+    def fileno(self) -> int:
+        return self.channel.fileno()
+
+    def run(self, request: RunRequest) -> int:
+        self.next_id += 1
+        try:
+            _send(self.channel, {"run": self.next_id, "request": asdict(request)})
+        except OSError as error:
+            self._lost(f"could not reach the warm sandbox process ({error})")
+        return self.next_id
+
+    def kill(self, run: int) -> None:
+        if self.alive and run not in self.ended:
+            try:
+                _send(self.channel, {"kill": run})
+            except OSError as error:
+                self._lost(f"could not reach the warm sandbox process ({error})")
+
+    def pump(self, timeout: float) -> None:
+        """Read what the warm process said, waiting at most ``timeout`` seconds for the first word."""
+        if not self.alive:
+            return
+        ready, _, _ = select.select([self.channel], [], [], max(0.0, timeout))
+        if not ready:
+            return
+        try:
+            messages = self.frames.read()
+        except OSError as error:
+            messages = []
+            self._lost(f"lost the warm sandbox process ({error})")
+        for message in messages:
+            if "ready" in message:
+                self.ready = True
+            elif "error" in message:
+                self._lost(str(message["error"]))
+            elif "pid" in message:
+                self.pids[message["run"]] = message["pid"]
+                self.started[message["run"]] = time.monotonic()
+            elif "ended" in message:
+                self.ended.add(message["run"])
+        if self.frames.closed:
+            self._lost(None)
+
+    def wait_ready(self, timeout: float = 300.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.alive and not self.ready and time.monotonic() < deadline:
+            self.pump(deadline - time.monotonic())
+
+    def wait_ended(self, run: int, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.alive and run not in self.ended and time.monotonic() < deadline:
+            self.pump(deadline - time.monotonic())
+
+    def _lost(self, why: Optional[str]) -> None:
+        if self.error is None:
+            try:
+                status = self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                status = self.process.wait()
+            self.error = why or f"the warm sandbox process ended (exit status {status})"
+
+    def close(self) -> None:
+        """End the warm process and every run (closing the socket is enough; this also waits)."""
+        self.channel.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.error is None:
+            self.error = "closed"
+
+
+# ---------------------------------------------------------------------------------------------
+# the warm process's side
+
+
+def serve(fd: int, parent: int) -> NoReturn:
+    """The warm process: wall itself into a PID namespace, import torch, then fork runs on request."""
+    from gradfix.sandbox import isolate
+
+    if os.getppid() != parent:
+        os._exit(1)
+    isolate.die_with_parent()
+    channel = socket.socket(fileno=fd)
+    home: Optional[int] = None
+    if sys.platform.startswith("linux"):
+        try:
+            home = isolate.own_pid_namespace()
+        except OSError:
+            home = None  # no namespaces here: runs are not isolated (gradfix knows, and says so)
+    try:
+        _warm()
+    except BaseException as error:  # noqa: BLE001  (reported to gradfix, which reports it)
+        _send(channel, {"error": f"the warm sandbox process could not start: {type(error).__name__}: {error}"})
+        os._exit(1)
+    _send(channel, {"ready": True})
+    _Server(channel, home).loop()
+
+
+def _warm() -> None:
+    """Pay once for what every child would otherwise pay on its own."""
+    import fcntl  # noqa: F401  (the walls bring the loopback up with these)
+    import struct  # noqa: F401
+
+    import torch
+
+    import gradfix.sandbox.child  # noqa: F401
+    import gradfix.sandbox.probe  # noqa: F401
+
+    # Tiny on purpose: a large op would start torch's intra-op thread pool, and a pool
+    # inherited through fork would hang the child's first large op.
+    layer = torch.nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(layer.parameters(), lr=0.1)
+    layer(torch.ones(1, 2)).sum().backward()
+    optimizer.step()
+
+
+class _Server:
+    def __init__(self, channel: socket.socket, home: Optional[int]):
+        self.channel = channel
+        self.home = home
+        self.frames = _Frames(channel)
+        self.running: dict[int, int] = {}  # pid -> run
+        self.wake_read, self.wake_write = os.pipe()
+        os.set_blocking(self.wake_write, False)
+        signal.set_wakeup_fd(self.wake_write)
+        signal.signal(signal.SIGCHLD, lambda signum, frame: None)  # a handler, so that it wakes select
+
+    def loop(self) -> NoReturn:
+        while True:
+            ready, _, _ = select.select([self.channel, self.wake_read], [], [])
+            if self.wake_read in ready:
+                os.read(self.wake_read, 4096)
+            self._reap()
+            if self.channel in ready:
+                for message in self.frames.read():
+                    if "run" in message:
+                        self._start(message["run"], RunRequest(**message["request"]))
+                    elif "kill" in message:
+                        self._kill(message["kill"])
+                if self.frames.closed:  # gradfix is gone: so are its runs
+                    for pid in self.running:
+                        self._signal(pid)
+                    os._exit(0)
+
+    def _start(self, run: int, request: RunRequest) -> None:
+        from gradfix.sandbox import isolate
+
+        pid = isolate.fork_into_pid_namespace(self.home) if self.home is not None else os.fork()
+        if pid == 0:
+            try:
+                signal.set_wakeup_fd(-1)
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                for fd in (self.channel.fileno(), self.wake_read, self.wake_write, self.home):
+                    if fd is not None:
+                        os.close(fd)  # nothing of the warm process's reaches the script
+                os.setsid()
+                from gradfix.sandbox.child import run_in_child
+
+                run_in_child(request)
+            finally:
+                os._exit(3)
+        self.running[pid] = run
+        _send(self.channel, {"run": run, "pid": pid})
+
+    def _kill(self, run: int) -> None:
+        for pid, of in self.running.items():
+            if of == run:
+                self._signal(pid)
+
+    @staticmethod
+    def _signal(pid: int) -> None:
+        # Only ever a pid not yet reaped (still in `running`), so never someone else's. Its group
+        # too: without a PID namespace (macOS), that is how the processes the script started end.
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def _reap(self) -> None:
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            run = self.running.pop(pid, None)
+            if run is not None:
+                try:
+                    os.killpg(pid, signal.SIGKILL)  # stragglers, where no PID namespace ended them
+                except (ProcessLookupError, PermissionError):
+                    pass
+                _send(self.channel, {"run": run, "ended": True})
