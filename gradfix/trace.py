@@ -89,6 +89,8 @@ class OptimizerFact:
     # to clear before
     stale_backward_sites: list[Site] = field(default_factory=list)
     stale_step_site: Optional[Site] = None  # the step() that first applied them again
+    # how many parameters each param group holds, in order (``params`` lists them group by group)
+    group_sizes: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -101,6 +103,11 @@ class BackwardFact:
     # root-level module calls made with grad disabled since the previous backward call
     no_grad_forwards: list[Site] = field(default_factory=list)
     scope_optimizers: dict[str, int] = field(default_factory=dict)  # names bound to optimizers there
+    # for a loss with no grad_fn: the user-code operation where its value lost the graph, computed
+    # with gradients off from a tensor that required grad, or (graphless_by_cut) cut from it by
+    # `.detach()`, `.data` ...; what was computed from that value carries the same origin
+    graphless_origin: Optional[Site] = None
+    graphless_by_cut: bool = False
 
 
 @dataclass
@@ -124,9 +131,10 @@ class AttributeFact:
 class Cut:
     """An operation in user code whose result no longer carries the gradient of its input."""
 
-    op: str  # detach, data, item, tolist, numpy, tensor (a re-wrap), argmax, gt, long, ...
+    op: str  # detach, data, item, tolist, numpy, tensor (a re-wrap), Variable, Parameter, argmax, gt, long, ...
     site: Site
     count: int = 1
+    numbers: bool = False  # a re-wrap (tensor, as_tensor) of Python numbers or a list, not of one tensor
 
 
 @dataclass
@@ -141,7 +149,8 @@ class SchedulerFact:
 @dataclass
 class InPlaceOp:
     """An in-place operation, made under grad mode, on a tensor that is part of the graph (it
-    requires grad and is not a leaf): the cause when backward() finds a saved tensor modified."""
+    requires grad and is not a leaf): the cause when backward() finds a saved tensor modified.
+    Also one on a leaf that requires grad (``leaf``), which torch refuses at once."""
 
     op: str  # the torch function: add_ (also for ``+=``), __setitem__, masked_fill_, or relu for relu(inplace=True)
     site: Site  # the user-code line that ran it; for a torch module's own op, the line that called the module
@@ -156,6 +165,26 @@ class InPlaceOp:
     out_of_place: bool = False  # Tensor has the same method without the trailing underscore (add for add_)
     count: int = 1
     last: int = 0  # when it last ran, counted over all in-place ops: the latest one is the likeliest cause
+    # the modified tensor was a leaf that requires grad (an nn.Parameter): torch raised at the op
+    leaf: bool = False
+    tensor: Optional[str] = None  # for a leaf: its name, as the parameters are named
+    in_forward: bool = False  # it ran inside a module's forward (not at the script's own level)
+
+
+@dataclass
+class StepBeforeBackward:
+    """backward() found a parameter modified in place since a forward saved it, and an optimizer
+    holding it stepped in between (a GAN's D step before the backward of a G loss built on D)."""
+
+    params: list[str]  # parameters the message matches (shape, version) that the step changed
+    optimizer: Optional[int]
+    step_sites: list[Site]  # the step() call: the innermost user frame first, then its callers
+    backward_sites: list[Site]  # the backward() that crashed, likewise
+    # calls of the modules holding those parameters whose outputs that backward's graph uses, each
+    # as its user frames (innermost first): the forward to run again after the step
+    forwards: list[list[Site]] = field(default_factory=list)
+    # for each of backward_sites' frames: names bound to tensors that carry no graph there
+    graphless: list[list[str]] = field(default_factory=list)
 
 
 @dataclass
@@ -228,6 +257,7 @@ class Trace:
     # a few per site: a recomputation with gradients off (in a custom Function's backward)
     graphless_grads: list[Site] = field(default_factory=list)
     typos: list[TypoSet] = field(default_factory=list)
+    stepped_before_backward: Optional[StepBeforeBackward] = None
     schedulers: list[SchedulerFact] = field(default_factory=list)
     cuda_emulated: bool = False
 

@@ -172,6 +172,49 @@ def test_backward_facts_under_no_grad(run_script: Run) -> None:
     assert trace.crash and "does not require grad" in trace.crash.message
 
 
+def test_where_a_graph_less_loss_lost_its_graph(run_script: Run) -> None:
+    """The line where the loss's value was computed with gradients off from a tensor that carried
+    a graph, passed on through what was computed from it; a cut is told apart."""
+    helper = run_script("""
+        import torch
+        model = torch.nn.Linear(2, 1)
+
+        @torch.no_grad()
+        def loss_fn(pred, target):
+            err = (pred - target).abs()
+            return err.mean() * 2
+
+        loss = loss_fn(model(torch.ones(3, 2)), torch.zeros(3, 1))
+        loss.backward()
+    """).trace
+    [backward] = helper.backwards
+    assert backward.graphless_origin and backward.graphless_origin.line == 7 and not backward.graphless_by_cut
+    cut = run_script("""
+        import torch
+        model = torch.nn.Linear(2, 1)
+        out = model(torch.ones(3, 2)).detach()
+        loss = (out ** 2).mean()
+        loss.backward()
+    """).trace
+    [backward] = cut.backwards
+    assert backward.graphless_origin and backward.graphless_origin.line == 4 and backward.graphless_by_cut
+
+
+def test_new_leaves_made_from_graph_values_are_cuts(run_script: Run) -> None:
+    trace = run_script("""
+        import torch
+        from torch.autograd import Variable
+        model = torch.nn.Linear(2, 1)
+        w = Variable(torch.zeros(2), requires_grad=True)
+        out = model(torch.ones(3, 2) * w)
+        a = Variable(out, requires_grad=True)
+        b = torch.nn.Parameter(out.data)
+        c = torch.nn.Parameter(torch.ones(2))
+        (a.sum() + b.sum() + c.sum()).backward()
+    """).trace
+    assert sorted((c.op, c.site.line) for c in trace.cuts if c.op in ("Variable", "Parameter")) == [("Parameter", 8), ("Variable", 7)]
+
+
 def test_module_in_a_second_file_is_user_code(run_script: Run) -> None:
     trace = run_script(
         """

@@ -40,9 +40,12 @@ class UserCode:
 
 def site_of(frame: types.FrameType, lasti: Optional[int] = None, lineno: Optional[int] = None) -> Site:
     """The exact source span of the instruction a frame is executing (columns need 3.11+)."""
-    code = frame.f_code
-    lasti = frame.f_lasti if lasti is None else lasti
-    line = frame.f_lineno if lineno is None else lineno
+    return site_in(frame.f_code, frame.f_lasti if lasti is None else lasti, frame.f_lineno if lineno is None else lineno)
+
+
+def site_in(code: types.CodeType, lasti: int, line: Optional[int]) -> Site:
+    """The span of one instruction of a code object: for a place remembered without its frame
+    (a frame kept alive would keep its locals alive)."""
     column = end_line = end_column = None
     positions = getattr(code, "co_positions", None)
     if positions is not None and lasti >= 0:

@@ -14,7 +14,14 @@ It does three things that need to see every torch call:
   (``round``, ``floor``, ``ceil``, ``sign``), the op and its exact source span are recorded.
 * **In-place ops on graph tensors.** ``x += y``, ``x.mul_(m)``, ``x[i] = v``, ``relu(x, inplace=True)``
   (also from inside ``nn.ReLU(inplace=True)``) on a tensor that requires grad and is not a leaf,
-  with grad mode on: what autograd blames when backward() finds a saved tensor modified.
+  with grad mode on: what autograd blames when backward() finds a saved tensor modified. On a leaf
+  that requires grad (a parameter), recorded before torch refuses it.
+* **Graphs lost to grad mode.** A value computed in user code with gradients off from a tensor
+  that requires grad (``(pred - target).abs()`` in a ``@torch.no_grad()`` loss helper) carries no
+  graph; where that happened is remembered with the value and passed on to what is computed from
+  it, so a backward() on a graph-less loss can say which line lost the graph. A cut's result is
+  remembered the same way, as a cut. ``Variable(x, requires_grad=True)`` and ``nn.Parameter(x)``,
+  which torch builds without a torch call, are cuts too when ``x`` carried a graph or came out of one.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from torch.overrides import TorchFunctionMode
 
 if TYPE_CHECKING:
     from gradfix.sandbox.probe import Probe
+    from gradfix.trace import Site
 
 _DATA = torch._C.TensorBase.__dict__["data"]
 _CUT_METHODS = {
@@ -61,6 +69,10 @@ class ProbeMode(TorchFunctionMode):
         self.probe = probe
         # id -> tensor for tensors that live "on cuda": moving them there again returns them as is
         self.on_cuda: weakref.WeakValueDictionary[int, torch.Tensor] = weakref.WeakValueDictionary()
+        # id -> (the tensor, where its value lost the graph: code, instruction, line, and whether by
+        # a cut), for values computed with gradients off from tensors that required grad, values a
+        # cut returned, and what was computed from them
+        self.graphless: dict[int, tuple[weakref.ref, tuple[Any, int, Optional[int], bool]]] = {}
 
     def _mark(self, value: Any) -> Any:
         if isinstance(value, torch.Tensor):
@@ -100,15 +112,81 @@ class ProbeMode(TorchFunctionMode):
         if writes is None:
             writes = _WRITES_IN_PLACE[name] = _writes_in_place(name)
         touched = _graph_target(args) if writes or ("inplace" in kwargs and kwargs["inplace"] is True) else None
+        if touched is not None and not touched[0]:
+            # A leaf that requires grad: torch refuses the op and raises, so it is recorded first.
+            self._record_inplace(name, "inplace" in kwargs, args[0], touched, leaf=True)
         result = func(*args, **kwargs)
         if touched is not None:
             self._record_inplace(name, "inplace" in kwargs, args[0], touched)
         if name in _CUT_METHODS or name in _REWRAPS or name in _ZERO_GRADIENT or (name == "__get__" and getattr(func, "__self__", None) is _DATA):
             self._maybe_cut(name, func, args, kwargs, result)
+        if self.graphless or not torch.is_grad_enabled():
+            self._note_graphless(func, args, kwargs, result)
         return result
 
+    def _note_graphless(self, func: Callable, args: tuple, kwargs: dict, result: Any) -> None:
+        """A result without a graph: remember where its value lost the graph, when an input that
+        carried one came in with gradients off (user code only), or an input already remembered."""
+        if not isinstance(result, torch.Tensor) or result.requires_grad:
+            return
+        inputs = [*args, *kwargs.values()]
+        inputs += [v for value in inputs if isinstance(value, (list, tuple)) for v in value[:8]]
+        origin = None
+        for value in inputs:
+            if isinstance(value, torch.Tensor):
+                known = self.graphless.get(id(value))
+                if known is not None and known[0]() is value:
+                    origin = known[1]
+                    break
+        if origin is None:
+            if torch.is_grad_enabled() or not any(isinstance(v, torch.Tensor) and v.requires_grad for v in inputs):
+                return
+            # Past the dispatch (and a torch function's own Python frame, F.l1_loss): only an op
+            # that user code called itself; ops inside torch's modules are theirs.
+            own = getattr(func, "__code__", None)
+            caller = sys._getframe(2)
+            while caller is not None and (caller.f_code is own or caller.f_code.co_filename.endswith(("overrides.py", "_tensor.py"))):
+                caller = caller.f_back
+            if caller is None or caller.f_code.co_filename not in self.probe.user:
+                return
+            origin = (caller.f_code, caller.f_lasti, caller.f_lineno, False)
+        self._remember_graphless(result, origin)
+
+    def _remember_graphless(self, tensor: torch.Tensor, origin: tuple[Any, int, Optional[int], bool]) -> None:
+        if len(self.graphless) > 4096:
+            self.graphless = {k: v for k, v in self.graphless.items() if v[0]() is not None}
+            if len(self.graphless) > 4096:
+                return
+        self.graphless[id(tensor)] = (weakref.ref(tensor), origin)
+
+    def note_rewrap(self, op: str, data: Any, made: Any, frame: Optional[Any]) -> None:
+        """``Variable(x, requires_grad=True)`` / ``nn.Parameter(x)`` called by user code (``frame``)
+        made a new leaf: a cut when ``x`` carried a graph, or its value came out of one."""
+        if not isinstance(data, torch.Tensor) or not isinstance(made, torch.Tensor) or made.grad_fn is not None:
+            return
+        if not torch.is_grad_enabled() or frame is None or frame.f_code.co_filename not in self.probe.user:
+            return
+        if frame.f_code.co_name == "__init__":
+            return  # a module built from another's values (a pruned copy of a weight): not the loss path
+        known = self.graphless.get(id(data))
+        if data.grad_fn is not None or (known is not None and known[0]() is data):
+            self.probe.record_cut(op, frame)
+
+    def graphless_origin(self, tensors: list[torch.Tensor]) -> Optional[tuple[Site, bool]]:
+        """Where the value of one of these graph-less tensors lost its graph, if known, and whether
+        a cut did it (rather than grad mode being off)."""
+        from gradfix.sandbox.facts import site_in
+
+        for tensor in tensors:
+            known = self.graphless.get(id(tensor))
+            if known is not None and known[0]() is tensor:
+                code, lasti, line, cut = known[1]
+                return site_in(code, lasti, line), cut
+        return None
+
     def _record_inplace(
-        self, name: str, inplace_arg: bool, target: torch.Tensor, touched: tuple[str, list[str], list[list[int]]]
+        self, name: str, inplace_arg: bool, target: torch.Tensor, touched: tuple[str, list[str], list[list[int]]],
+        leaf: bool = False,
     ) -> None:
         caller = sys._getframe(2)  # the frame that called the torch function (past the mode's dispatch)
         while caller is not None and caller.f_code.co_filename.endswith(("overrides.py", "_tensor.py")):
@@ -128,7 +206,7 @@ class ProbeMode(TorchFunctionMode):
         after = target.grad_fn
         if after is not None:
             touched[1].append(type(after).__name__)  # autograd names it when the tensor was saved as an input
-        self.probe.record_inplace(name, frame, module, inplace_arg, touched)
+        self.probe.record_inplace(name, frame, module, inplace_arg, touched, target if leaf else None)
 
     def _maybe_load(self, target: Any) -> None:
         """``weight.data.copy_(vectors)`` / ``weight.data = t`` / ``weight[:] = t`` in user code: pretrained values."""
@@ -159,7 +237,9 @@ class ProbeMode(TorchFunctionMode):
         if caller is None or caller.f_code.co_filename not in self.probe.user:
             return  # torch's own internals (optimizers read .data): not the user's graph
         op = "data" if name == "__get__" else name.strip("_")
-        self.probe.record_cut(op, caller)
+        self.probe.record_cut(op, caller, numbers=name in _REWRAPS and not isinstance(first, torch.Tensor))
+        if isinstance(result, torch.Tensor) and not result.requires_grad:
+            self._remember_graphless(result, (caller.f_code, caller.f_lasti, caller.f_lineno, True))
 
 
 def _writes_in_place(name: str) -> bool:
@@ -174,8 +254,8 @@ _WRITES_IN_PLACE: dict[str, bool] = {}  # by function name: the test runs once p
 
 def _graph_target(args: tuple) -> Optional[tuple[str, list[str], list[list[int]]]]:
     """What an in-place op is about to modify, when it is part of the graph: its grad_fn class, its
-    view base's, and their shapes. None for anything else: no grad mode, no grad, or a leaf (autograd
-    refuses an in-place op on a leaf at once, with its own message)."""
+    view base's, and their shapes; for a leaf that requires grad (autograd refuses an in-place op on
+    it at once, with its own message), no grad_fn class. None for anything else: no grad mode, no grad."""
     if not args or not torch.is_grad_enabled():
         return None
     target = args[0]
@@ -183,7 +263,7 @@ def _graph_target(args: tuple) -> Optional[tuple[str, list[str], list[list[int]]
         return None  # metrics summed in place (`correct += ...`) end here
     grad_fn = target.grad_fn
     if grad_fn is None:
-        return None
+        return "", [], [list(target.shape)]
     related: list[str] = []
     shapes = [list(target.shape)]
     base = target._base
@@ -272,3 +352,24 @@ def patch_cuda_runtime(probe: "Probe") -> None:
             return 0.0
 
     torch.cuda.Event = Event  # type: ignore[misc,assignment]
+
+
+def patch_rewraps(probe: "Probe") -> None:
+    """Watch ``Variable(...)`` and ``nn.Parameter(...)``: new leaves made from a tensor's values,
+    which the function mode does not see."""
+    from torch.autograd import variable
+
+    def call(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        made = type.__call__(cls, *args, **kwargs)
+        probe.mode.note_rewrap("Variable", args[0] if args else kwargs.get("data"), made, sys._getframe(1))
+        return made
+
+    type(variable.Variable).__call__ = call  # type: ignore[method-assign]
+    parameter_new = torch.nn.Parameter.__new__
+
+    def new(cls: Any, data: Any = None, requires_grad: bool = True) -> Any:
+        made = parameter_new(cls, data, requires_grad)
+        probe.mode.note_rewrap("Parameter", data, made, sys._getframe(1))
+        return made
+
+    torch.nn.Parameter.__new__ = staticmethod(new)  # type: ignore[method-assign,assignment]

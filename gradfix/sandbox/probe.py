@@ -36,6 +36,7 @@ from gradfix.trace import (
     ParamFact,
     SchedulerFact,
     Site,
+    StepBeforeBackward,
     Trace,
     TypoSet,
 )
@@ -93,6 +94,10 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch):
         self.cuts: dict[tuple[str, str, int, Optional[int]], Cut] = {}
         self.inplace_ops: dict[tuple[Any, ...], InPlaceOp] = {}  # by (op, user code, instruction) or (op, module)
         self.inplace_count = 0
+        self.inplace_leaves: dict[tuple[Any, ...], int] = {}  # leaf in-place op -> the leaf's id
+        # a backward() that found a parameter a step() changed since the forward: the fact, and the
+        # ids of those parameters (named at the end)
+        self.stepped_before_backward: Optional[tuple[StepBeforeBackward, list[int]]] = None
         self.order: list[CallEvent] = []
         self.grad_switches: list[Site] = []
         self.graphless_grads: list[Site] = []
@@ -115,6 +120,16 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch):
     def caller_site(self, depth: int = 2) -> tuple[Optional[Site], Optional[types.FrameType]]:
         frame = self.user_frame(sys._getframe(depth))
         return (site_of(frame) if frame is not None else None), frame
+
+    def site_chain(self, frame: Optional[types.FrameType], limit: int = 3) -> list[Site]:
+        """A user frame's site and those of the user frames that called it, innermost first: a
+        call made inside a helper is fixed where the helper is called."""
+        sites: list[Site] = []
+        frame = self.user_frame(frame)
+        while frame is not None and len(sites) < limit:
+            sites.append(site_of(frame))
+            frame = self.user_frame(frame.f_back)
+        return sites
 
 
     def remember_params(self, params: Any) -> bool:
@@ -141,21 +156,22 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch):
         self._install_attribute_tracking()
         self._install_switch_tracking()
         self._install_typo_tracking()
-        from gradfix.sandbox.function_mode import ProbeMode, patch_cuda_runtime
+        from gradfix.sandbox.function_mode import ProbeMode, patch_cuda_runtime, patch_rewraps
 
         patch_cuda_runtime(self)
+        patch_rewraps(self)
         self.loops.install()
         self.mode = ProbeMode(self)
         self.mode.__enter__()  # active until the process ends
 
 
-    def record_cut(self, op: str, frame: types.FrameType) -> None:
+    def record_cut(self, op: str, frame: types.FrameType, numbers: bool = False) -> None:
         site = site_of(frame)
         key = (op, site.file, site.line, site.column)
         if key in self.cuts:
             self.cuts[key].count += 1
         elif len(self.cuts) < 200:
-            self.cuts[key] = Cut(op=op, site=site)
+            self.cuts[key] = Cut(op=op, site=site, numbers=numbers)
 
     def record_inplace(
         self,
@@ -164,12 +180,16 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch):
         module: Optional[nn.Module],
         inplace_arg: bool,
         touched: tuple[str, list[str], list[list[int]]],
+        leaf: Optional[torch.Tensor] = None,
     ) -> None:
         """An in-place op on a graph tensor, once per user instruction, or per torch module that did
         it (``frame`` is then that module's forward): where, and what it modified (grad_fn classes
-        and shapes, to match against autograd's message)."""
+        and shapes, to match against autograd's message). ``leaf``: the op is about to modify a
+        leaf that requires grad, which torch refuses."""
         self.inplace_count += 1
         key = (op, id(module)) if module is not None else (op, frame.f_code, frame.f_lasti)
+        if leaf is not None:
+            key = (*key, "leaf")
         event = self.inplace_ops.get(key)
         grad_fn, related, shapes = touched
         if event is None:
@@ -188,6 +208,14 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch):
                 out_of_place=bool(base) and hasattr(torch.Tensor, base),
                 count=0,
             )
+            if leaf is not None:
+                event.leaf = True
+                self.remember_params([leaf])  # named at the end, like the parameters
+                self.inplace_leaves[key] = id(leaf)
+                outer: Optional[types.FrameType] = user
+                while outer is not None and not event.in_forward:
+                    event.in_forward = outer.f_code.co_name == "forward" and isinstance(outer.f_locals.get("self"), nn.Module)
+                    outer = outer.f_back
         event.count += 1
         event.last = self.inplace_count
         for name in related:
@@ -301,6 +329,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch):
         for optimizer, fact in self.optimizers:
             fact.params = []
             fact.unnamed_params = 0
+            fact.group_sizes = [len(group["params"]) for group in optimizer.param_groups]
             for group in optimizer.param_groups:
                 for p in group["params"]:
                     optimizer_of.setdefault(id(p), []).append(fact.id)
@@ -342,6 +371,11 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch):
                     fact.params.append(names_of.get(id(p), "?"))
         for index, pids in self._reached_names.items():
             self.backwards[index].reached = sorted(names_of[p] for p in pids if p in names_of)
+        for key, pid in self.inplace_leaves.items():
+            self.inplace_ops[key].tensor = names_of.get(pid)
+        stepped = self.stepped_before_backward
+        if stepped is not None:
+            stepped[0].params = [names_of[pid] for pid in stepped[1] if pid in names_of]
 
         modules = [
             ModuleFact(
@@ -387,6 +421,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch):
             grad_switches=self.grad_switches,
             graphless_grads=self.graphless_grads,
             typos=typos,
+            stepped_before_backward=stepped[0] if stepped is not None else None,
             schedulers=self.schedulers,
             cuda_emulated=self.cuda_emulated,
         )

@@ -51,6 +51,10 @@ class AutogradWatch:
                 no_grad_forwards=probe.pending_no_grad,
                 scope_optimizers=probe.scope_optimizers(frame),
             )
+            if not fact.has_grad_fn:
+                origin = probe.mode.graphless_origin([t for t in roots if isinstance(t, torch.Tensor)])
+                if origin is not None:
+                    fact.graphless_origin, fact.graphless_by_cut = origin
             probe.pending_no_grad = []
             probe.record_call("backward", None, site)
             leaves = probe.reachable(roots)
@@ -64,6 +68,9 @@ class AutogradWatch:
             probe.in_backward = True
             try:
                 result = run()
+            except RuntimeError as error:
+                probe.stepped_since_forward(roots, str(error), frame)
+                raise
             finally:
                 probe.in_backward = False
             probe.applied_after_backward(site)

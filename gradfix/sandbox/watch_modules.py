@@ -1,5 +1,6 @@
-"""Modules: their construction, calls (with gradients on or off), loading, the attributes user
-code assigns to them, and every ``requires_grad`` change on their parameters."""
+"""Modules: their construction, calls (with gradients on or off, and which top-level call made an
+output), loading, the attributes user code assigns to them, and every ``requires_grad`` change on
+their parameters."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from gradfix.sandbox.facts import class_name, dtype_name, site_of
 from gradfix.trace import AttributeFact, ModuleCall, Site, TypoSet
 
 
+FORWARD_TAG = "gradfix.forward"  # the key of a module call's tag in its output's grad_fn metadata
 IN_SIZES = ("in_features", "in_channels", "num_features", "input_size", "embed_dim", "d_model")
 
 
@@ -68,12 +70,15 @@ class ModuleWatch:
                     probe.pending_no_grad.append(site)
             probe.depth += 1
             try:
-                return module_call(module, *args, **kwargs)
+                result = module_call(module, *args, **kwargs)
             except Exception as error:
                 probe.note_module_call(error, module, args, site)
                 raise
             finally:
                 probe.depth -= 1
+            if site is not None and grad:
+                probe.tag_forward(result, module, frame)
+            return result
 
         self.initial_seen: set[int] = set()
         nn.Module.__call__ = call  # type: ignore[method-assign]
@@ -183,6 +188,21 @@ class ModuleWatch:
 
         nn.Parameter.requires_grad = property(base.__get__, set_requires_grad)  # type: ignore
         nn.Parameter.requires_grad_ = requires_grad_  # type: ignore[method-assign]
+
+    def tag_forward(self, result: Any, module: nn.Module, frame: Any) -> None:
+        """A top-level module call's outputs remember the call in their grad_fn's metadata: a
+        backward that crashes because a step() changed the module since names the forward to run
+        again (watch_optimizers.py)."""
+        if next(module.parameters(), None) is None:
+            return  # a loss module: no step changes it
+        outputs = result if type(result) in (tuple, list) else (result,)
+        chain: Optional[list[Site]] = None
+        for output in outputs[:8]:
+            if isinstance(output, torch.Tensor) and output.grad_fn is not None:
+                metadata = output.grad_fn.metadata
+                if FORWARD_TAG not in metadata:
+                    chain = chain if chain is not None else self.site_chain(frame)
+                    metadata[FORWARD_TAG] = (id(module), chain)
 
     def note_module_call(self, error: BaseException, module: nn.Module, args: tuple, site: Optional[Site]) -> None:
         if site is None and self.depth > 1:

@@ -1,9 +1,12 @@
 """Optimizers and schedulers: what each optimizer holds, where it was built, its learning rate at
 every step, the order of zero_grad / backward / step, gradients that a step applied and a later
-step applies again (nothing cleared them), and the bound on the whole run's steps."""
+step applies again (nothing cleared them), parameters a step changed after a forward saved them
+(the backward that needs them crashes), and the bound on the whole run's steps."""
 
 from __future__ import annotations
 
+import math
+import re
 import weakref
 from typing import Any, Optional
 
@@ -11,8 +14,17 @@ import torch
 import torch.nn as nn
 import torch.optim.optimizer as optimizer_module
 
-from gradfix.sandbox.facts import class_name
-from gradfix.trace import OptimizerFact, SchedulerFact, Site
+from gradfix.sandbox.facts import class_name, site_of
+from gradfix.sandbox.watch_modules import FORWARD_TAG
+from gradfix.trace import OptimizerFact, SchedulerFact, Site, StepBeforeBackward
+
+# autograd's message for a saved tensor modified in place: a parameter, or a view of one (Linear
+# saves its weight transposed: "[64, 1]], which is output 0 of AsStrided")
+_MODIFIED = re.compile(
+    r"modified by an inplace operation: \[[\w.]+ \[([0-9, ]*)\]\](?:, which is output \d+ of (\w+))?,? "
+    r"is at version (\d+); expected version (\d+)"
+)
+_VIEWS = {"AsStrided", "T", "Transpose", "Permute", "View", "Alias", "Unsqueeze", "Squeeze", "Expand", "Reshape", "UnsafeView"}
 
 
 def _largest_lr(optimizer: Any) -> Optional[float]:
@@ -109,6 +121,74 @@ class OptimizerWatch:
             if fact.stale_step_site is None:
                 fact.stale_backward_sites, fact.stale_step_site = pending[1], site
 
+    def stepped_since_forward(self, roots: list[torch.Tensor], message: str, frame: Any) -> None:
+        """A backward() crashed on a saved tensor modified in place: when it is a parameter (shape
+        and version as the message says) that an optimizer's step() changed after the forward saved
+        it, record that step, the calls of the modules holding it whose outputs the loss uses, and,
+        in the backward's frame and its callers, the names bound to tensors with no graph (what
+        need not run again: sampled actions, returns, a detached advantage)."""
+        match = _MODIFIED.search(message)
+        if match is None or self.stepped_before_backward is not None:
+            return
+        op = match.group(2)
+        if op is not None and re.sub(r"Backward\d*$", "", op) not in _VIEWS:
+            return  # an op's output (a ReLU's) modified in place: not a parameter
+        shape = [int(n) for n in match.group(1).split(",") if n.strip()]
+        now, expected = int(match.group(3)), int(match.group(4))
+        stale: dict[int, tuple[int, list[Site]]] = {}
+        leaves = self.reachable(roots)
+        # A view shares its base's version counter; its shape may differ: a transpose first (a
+        # Linear's weight), then any view of as many elements.
+        for same in (
+            lambda p: list(p.shape) == shape if op is None else sorted(p.shape) == sorted(shape),
+            lambda p: op is not None and p.numel() == math.prod(shape),
+        ):
+            for pid, p in leaves.items():
+                record = self._stepped_versions.get(pid)
+                if record is None or not same(p) or p._version != now:
+                    continue
+                index, before, after, sites = record
+                # the step found it as the forward saved it (or later) and moved it past that version
+                if before >= expected and after > expected:
+                    stale[pid] = (index, sites)
+            if stale:
+                break
+        if not stale:
+            return
+        index, step_sites = next(iter(stale.values()))
+        pids = [pid for pid, (i, _) in stale.items() if i == index]
+        forwards: list[list[Site]] = []
+        seen: set[int] = set()
+        stack = [t.grad_fn for t in roots if t.grad_fn is not None]
+        while stack:
+            node = stack.pop()
+            if node is None or id(node) in seen:
+                continue
+            seen.add(id(node))
+            tag = node.metadata.get(FORWARD_TAG)
+            if tag is not None and tag[1] not in forwards and len(forwards) < 8:
+                module = self.modules.get(tag[0])
+                if module is not None and any(id(p) in pids for p in module.parameters()):
+                    forwards.append(tag[1])
+            stack.extend(next_node for next_node, _ in node.next_functions)
+        backward_sites: list[Site] = []
+        graphless: list[list[str]] = []
+        frame = self.user_frame(frame)
+        while frame is not None and len(backward_sites) < 3:
+            backward_sites.append(site_of(frame))
+            names = dict(frame.f_globals) if frame.f_code.co_name == "<module>" else {}
+            names.update(frame.f_locals)
+            graphless.append([
+                name for name, value in names.items()
+                if isinstance(value, torch.Tensor) and value.grad_fn is None and not value.requires_grad
+            ][:64])
+            frame = self.user_frame(frame.f_back)
+        fact = StepBeforeBackward(
+            params=[], optimizer=self.optimizers[index][1].id, step_sites=step_sites,
+            backward_sites=backward_sites, forwards=forwards, graphless=graphless,
+        )
+        self.stepped_before_backward = (fact, pids)
+
     def awaiting_first_step(self) -> bool:
         """An optimizer that has not stepped yet, though a module holding its parameters already
         ran with gradients on."""
@@ -132,6 +212,10 @@ class OptimizerWatch:
         probe = self
         self._applied: dict[int, list[_Applied]] = {}  # optimizer index -> gradients its last step applied
         self._stale_pending: dict[int, tuple[int, list[Site]]] = {}  # backward() calls that added onto them, where
+        # optimizer index -> where its step() runs and its parameters' versions before it
+        self._versions_before: dict[int, tuple[list[Site], list[tuple[torch.Tensor, int]]]] = {}
+        # parameter id -> the last step() that changed it: optimizer index, versions before and after, where
+        self._stepped_versions: dict[int, tuple[int, int, int, list[Site]]] = {}
         optimizer_init = torch.optim.Optimizer.__init__
 
         def init(optimizer: Any, params: Any, *args: Any, **kwargs: Any) -> None:
@@ -179,18 +263,25 @@ class OptimizerWatch:
         nn.Module.zero_grad = model_zero_grad  # type: ignore[method-assign]
 
         def before_step(optimizer: Any, args: Any, kwargs: Any) -> None:
-            site, _ = probe.caller_site(3)
+            site, frame = probe.caller_site(3)
             index = probe.optimizer_id(optimizer)
             probe.record_call("step", index, site)
             held = [p for group in optimizer.param_groups for p in group["params"]]
             nonzero = [p for p in held if p.grad is not None and bool(p.grad.any())]
             probe.nonzero_grad.update(id(p) for p in nonzero)
+            # Parameters that no optimizer holds too: a non-zero gradient that nothing applies is a
+            # module left out of training (GF018), an always-zero one is not.
+            holders = {id(q) for other, _ in probe.optimizers for group in other.param_groups for q in group["params"]}
+            for pid, p in list(probe.param_objects.items()):
+                if pid not in probe.nonzero_grad and pid not in holders and p.grad is not None and bool(p.grad.any()):
+                    probe.nonzero_grad.add(pid)
             if index is not None and not nonzero:
                 probe.optimizers[index][1].steps_without_grad += 1
             if index is not None and len(probe.optimizers[index][1].lrs) < 400:
                 probe.optimizers[index][1].lrs.append(_largest_lr(optimizer))
             if index is not None:
                 probe._applied_again(index, site)
+                probe._versions_before[index] = (probe.site_chain(frame), [(p, p._version) for p in held])
 
         optimizer_module.register_optimizer_step_pre_hook(before_step)
 
@@ -201,6 +292,10 @@ class OptimizerWatch:
                 if held is optimizer:
                     fact.steps += 1
                     probe._watch_applied(index, optimizer)
+                    sites, versions = probe._versions_before.pop(index, ([], []))
+                    for p, before in versions:
+                        if p._version != before:
+                            probe._stepped_versions[id(p)] = (index, before, p._version, sites)
             # The user's for loops end themselves after a few training iterations (loops.py), so
             # the script reaches its later phases; this bound is for what they cannot shorten (a
             # while loop, a library's training loop).
