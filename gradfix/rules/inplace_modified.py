@@ -1,4 +1,4 @@
-"""GF023: a tensor that backward() needs was modified in place after the forward pass saved it.
+"""GF023: a tensor autograd needs was modified in place: saved for backward, or a trainable leaf.
 
 autograd raises ``RuntimeError: one of the variables needed for gradient computation has been
 modified by an inplace operation: [torch.FloatTensor [4, 16, 8, 8]], which is output 0 of Relu,
@@ -9,6 +9,15 @@ in-place op on a graph tensor with its line (for a torch module's own op, where 
 built), the grad_fn and shape of what it modified; those that match the message are tried first,
 the latest first. Each becomes its out-of-place form (``a = a + b``, ``x = x.mul(m)``,
 ``inplace=False``, or a ``x = x.clone()`` right before an item assignment); the re-run decides.
+
+The same ops on a leaf that requires grad (a parameter) inside a module's forward make torch raise
+at once: "a leaf Variable that requires grad is being used in an in-place operation" (fusion
+weights through ``nn.ReLU(inplace=True)``, ``self.w.clamp_(0)``, ``w -= w.mean()`` on ``w =
+self.weight``). The probe records the op before torch refuses it. The fix is the out-of-place form
+without rebinding the parameter (``inplace=False``, ``self.w.clamp(0)`` where the result is used,
+``w = w - ...`` for a local name, a copy before an item assignment), or, for a statement that
+changes the parameter on purpose, that statement under ``torch.no_grad()``. A manual update
+outside forward is GF015's.
 """
 
 from __future__ import annotations
@@ -24,9 +33,11 @@ from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.sandbox import RunResult
 from gradfix.source import SourceFile
+from gradfix.torch_api import module_alias
 from gradfix.trace import InPlaceOp, Site, Trace
 from gradfix.verify import judge
 
+_LEAF_MESSAGE = "leaf Variable that requires grad is being used in an in-place operation"
 _MESSAGE = re.compile(
     r"modified by an inplace operation: \[[\w.]+ \[([0-9, ]*)\]\](?:, which is output \d+ of (\w+))?"
 )
@@ -135,11 +146,13 @@ def _blamed(message: str) -> Optional[tuple[tuple[int, ...], str]]:
 
 class InplaceModified(Rule):
     code = "GF023"
-    title = "tensor needed for backward modified in place"
+    title = "tensor autograd needs modified in place"
     applicability = Applicability.SAFE
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         crash = trace.crash
+        if crash is not None and _LEAF_MESSAGE in crash.message:
+            return self._leaf_in_forward(trace, project)
         if crash is None or "modified by an inplace operation" not in crash.message:
             return []
         found = _blamed(crash.message)
@@ -150,6 +163,8 @@ class InplaceModified(Rule):
         shape, blamed = list(found[0]), found[1]
         ranked = []
         for event in trace.inplace_ops:
+            if event.leaf:
+                continue  # refused by torch at the op: never saved, never blamed at backward()
             names = {_op_name(name) for name in (event.grad_fn, *event.related)}
             # The op autograd names is necessary: a shape alone is often shared (a batch of 64 x 64).
             ranked.append((2 * int(blamed in names) + int(shape in event.shapes), event.last, event))
@@ -157,7 +172,7 @@ class InplaceModified(Rule):
             return []  # no in-place op the probe saw touched that tensor: something else did (an optimizer step)
         ranked.sort(key=lambda item: (-item[0], -item[1]))
         # `t[i] += v` on a tensor also writes t in place (__setitem__): `t[i] = t[i] + v` would too.
-        item_writes = {(e.site.file, e.site.line, e.site.column) for e in trace.inplace_ops if e.op == "__setitem__"}
+        item_writes = {(e.site.file, e.site.line, e.site.column) for e in trace.inplace_ops if e.op == "__setitem__" and not e.leaf}
 
         candidates: list[Candidate] = []
         culprits: list[str] = []  # the in-place ops that match the message best, as the message quotes them
@@ -212,6 +227,120 @@ class InplaceModified(Rule):
             f"the crash is gone: backward() no longer finds the {list(was[0])} output of {was[1]} modified; "
             f"it now stops at another in-place change (the {list(now[0])} output of {now[1]})",
         )
+
+    # -- an in-place op on a trainable leaf in forward ---------------------------------------------
+
+    def _leaf_in_forward(self, trace: Trace, project: Project) -> list[Finding]:
+        """torch refused an in-place op on a leaf that requires grad (a parameter) inside a
+        module's forward: ``nn.ReLU(inplace=True)`` or ``w.clamp_(0)`` on the weights the forward
+        uses. The probe records the op just before torch refuses it; the last one recorded is the
+        one that raised. A manual update outside forward is GF015's."""
+        crash = trace.crash
+        assert crash is not None
+        refused = [e for e in trace.inplace_ops if e.leaf]
+        if not refused:
+            return []
+        event = max(refused, key=lambda e: e.last)
+        if not event.in_forward or crash.site is None or (crash.site.file, crash.site.line) != (event.site.file, event.site.line):
+            return []
+        if not project.is_editable(event.site.file):
+            return []
+        rewrites = self._leaf_fixes(project, event)
+        candidates = [self.candidate(r.description, r.source.path, r.edits) for r in rewrites]
+        what = _quoted(project, event.site)
+        if event.in_module and event.module and event.module_site is not None:
+            what += f", through the {event.module.rsplit('.', 1)[-1]} built with inplace=True at line {event.module_site.line},"
+        elif event.inplace_arg:
+            what += ", called with inplace=True,"
+        tensor = event.tensor or "a tensor that requires grad"
+        message = (
+            f"the forward pass crashed: {what} modifies {tensor} in place; torch refuses an in-place "
+            "op on a leaf that requires grad (a parameter being trained): compute the result out of place"
+        )
+        params = [event.tensor] if event.tensor and trace.param(event.tensor) is not None else []
+        return [self.finding(project, event.site, message, params, candidates, blocking=True)]
+
+    def _leaf_fixes(self, project: Project, event: InPlaceOp) -> list[_Rewrite]:
+        """The out-of-place form of the op, without rebinding the parameter itself (a module
+        attribute that holds a Parameter takes no plain tensor); for a statement that changes the
+        parameter on purpose (``self.w.clamp_(0)``), the change under ``torch.no_grad()``."""
+        if event.in_module:
+            if not event.inplace_arg or event.module is None or event.module_site is None:
+                return []
+            if not project.is_editable(event.module_site.file):
+                return []
+            found = self._module_built_inplace(project.source(event.module_site.file), event)
+            return [found] if found else []
+        source = project.source(event.site.file)
+        if event.inplace_arg:
+            found = self._inplace_keyword(source, event)
+            return [found] if found else []
+        rewrites: list[Optional[_Rewrite]] = []
+        small: Optional[cst.CSTNode] = None
+        if event.op == "__setitem__":
+            for subscript in source.nodes_at(event.site, cst.Subscript):
+                owner = source.parent(subscript)
+                owner = source.parent(owner) if isinstance(owner, cst.AssignTarget) else owner
+                if isinstance(owner, (cst.Assign, cst.AugAssign)):
+                    small = owner
+                    if isinstance(subscript.value, cst.Name):
+                        rewrites.append(self._clone_before_item_assignment(source, event))
+                    break
+        else:
+            for augmented in source.nodes_at(event.site, cst.AugAssign):
+                small = augmented
+                if isinstance(augmented.target, cst.Name):
+                    rewrites.append(self._augmented(source, augmented, set()))
+                break
+            else:
+                for call in source.nodes_at(event.site, cst.Call):
+                    rewrite = self._leaf_method(source, call, event)
+                    rewrites.append(rewrite)
+                    parent = source.parent(call)
+                    small = parent if isinstance(parent, cst.Expr) else None
+                    break
+        if small is not None:
+            rewrites.append(self._under_no_grad(source, small))
+        return [r for r in rewrites if r is not None]
+
+    def _leaf_method(self, source: SourceFile, call: cst.Call, event: InPlaceOp) -> Optional[_Rewrite]:
+        """``weight = self.w.clamp_(min=0)`` -> ``self.w.clamp(min=0)``: the result is used, so
+        the out-of-place call is the same expression; as a statement, a local name is rebound
+        (``w.clamp_(0)`` -> ``w = w.clamp(0)``)."""
+        func = call.func
+        if not isinstance(func, cst.Attribute) or not event.out_of_place:
+            return None
+        method = func.attr.value
+        if not method.endswith("_") or method.startswith("_"):
+            return None
+        parent = source.parent(call)
+        if isinstance(parent, cst.Expr):
+            target = func.value
+            if any(name.startswith("torch.") for name in source.qualified_names(func)):
+                return None  # torch.clamp_(w, 0) as a statement: the parameter itself is the target
+            if not isinstance(target, cst.Name):
+                return None
+            return self._method(source, call, event)
+        out_of_place = call.with_changes(func=func.with_changes(attr=cst.Name(method[:-1])))
+        edit = source.replace_node(call, out_of_place)
+        old = source.code(call)
+        return _Rewrite(f"write `{edit.replacement}` (out of place) instead of `{old}`", source.site(call), source, [edit], old)
+
+    def _under_no_grad(self, source: SourceFile, small: cst.CSTNode) -> Optional[_Rewrite]:
+        """A statement that changes the parameter on purpose (a projection such as
+        ``self.w.clamp_(0)``), under ``torch.no_grad()``: the parameter keeps training."""
+        line = source.parent(small)
+        torch = module_alias(source, "torch")
+        if torch is None or not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+            return None
+        guarded = cst.With(
+            items=[cst.WithItem(item=cst.parse_expression(f"{torch}.no_grad()", config=source.module.config_for_parsing))],
+            body=cst.IndentedBlock(body=[line.with_changes(leading_lines=())]),
+            leading_lines=line.leading_lines,
+        )
+        edit = source.replace_statement(line, guarded)
+        old = _statement_code(source, small)
+        return _Rewrite(f"run `{old}` under {torch}.no_grad()", source.site(small), source, [edit], old)
 
     # -- one candidate per recorded in-place op ---------------------------------------------------
 
