@@ -1,9 +1,12 @@
 """GF002: the loss was built, or backward() called, inside ``torch.no_grad()``.
 
 Under ``no_grad`` / ``inference_mode`` / ``set_grad_enabled(False)`` the forward records no graph,
-so ``loss.backward()`` raises "element 0 of tensors does not require grad". The fix hoists the
-training statements (the forward that built the loss, the loss, backward, step) out of the block
-and leaves genuine evaluation statements inside. A ``backward()`` that merely sits in a no_grad
+so ``loss.backward()`` raises "element 0 of tensors does not require grad". So does a block
+inside a loss helper around the loss arithmetic (the forward ran with gradients on): the probe
+remembers the line where the loss's value was computed with gradients off from a tensor that
+required grad, and the block around it is the one. The fix hoists the training statements (the
+forward that built the loss, the loss, backward, step; in a helper, the loss's path) out of the
+block and leaves genuine evaluation statements inside. A ``backward()`` that merely sits in a no_grad
 block but whose loss was built with grad on works in torch, and is left alone.
 """
 
@@ -68,6 +71,28 @@ def _names(statement: cst.BaseStatement) -> _Names:
     return visitor
 
 
+def _computed_at(source: SourceFile, site: Site) -> list[cst.CSTNode]:
+    """The expression the probe saw compute a value (its exact span), else the small statements on its line."""
+    exact = source.nodes_at(site, cst.BaseExpression)
+    return exact[-1:] if exact else list(source.nodes_at(Site(site.file, site.line), cst.BaseSmallStatement))
+
+
+def _under_decorator(source: SourceFile, node: cst.CSTNode) -> bool:
+    """Gradients are off at ``node`` by a decorator (``@torch.no_grad()``), not by a ``with`` block
+    closer to it."""
+    for ancestor in source.ancestors(node):
+        if isinstance(ancestor, cst.With) and any(disables_grad(source, item.item) for item in ancestor.items):
+            return False
+        if isinstance(ancestor, cst.FunctionDef):
+            for decorator in ancestor.decorators:
+                expression = decorator.decorator
+                if disables_grad(source, expression) or (
+                    not isinstance(expression, cst.Call) and source.qualified_names(expression) & GRAD_DISABLING
+                ):
+                    return True
+    return False
+
+
 def _contains(source: SourceFile, statement: cst.CSTNode, lines: Iterable[int]) -> bool:
     where = source.range(statement)
     return any(where.start.line <= line <= where.end.line for line in lines)
@@ -83,6 +108,8 @@ class BackwardUnderNoGrad(Rule):
         if backward is None or trace.crash is None:
             return self._part_under_no_grad(trace, project)
         crash = trace.crash
+        if backward.graphless_by_cut:
+            return []  # the loss's value left the graph at a cut (`.detach()`, `.data`): GF008's
         located = self._locate(backward, project)
         if located is None:
             return []
@@ -92,6 +119,9 @@ class BackwardUnderNoGrad(Rule):
         # What an optimizer holds is what is meant to train: a teacher run in the same block is not.
         lost = trace.params_run_without_grad()
         lost = [n for n in lost if (p := trace.param(n)) is not None and p.optimizers] or lost
+        if not lost and backward.graphless_origin is not None:
+            # The forward ran with gradients on; the loss lost its graph in the helper's block.
+            lost = [p.name for p in trace.params if p.optimizers and p.requires_grad and not p.got_grad]
         if switch is not None:
             # `set_grad_enabled(phase == "train")` was False at run time: the condition is wrong,
             # and which condition is right is the user's to say (display-only).
@@ -174,6 +204,17 @@ class BackwardUnderNoGrad(Rule):
         """The ``with`` block that turned gradients off, and, when it did so through a run-time
         condition (``set_grad_enabled(phase == "train")``), that call."""
         sites = [backward.site] if backward.site else []
+        origin = backward.graphless_origin
+        if origin is not None and project.is_editable(origin.file):
+            # The line that computed the loss with gradients off, from outputs that carried a graph
+            # (a loss helper's arithmetic): its block is the one, unless a decorator turned them off.
+            source = project.source(origin.file)
+            for node in _computed_at(source, origin):
+                if _under_decorator(source, node):
+                    return None  # GF011's
+                block = grad_disabling_with(source, node)
+                if block is not None:
+                    return source, block, None
         sites += reversed(backward.no_grad_forwards)
         switched = None
         for site in sites:
@@ -208,14 +249,22 @@ class BackwardUnderNoGrad(Rule):
             anchors = [site.line] if site else []
         else:
             anchors = [s.line for s in backward.no_grad_forwards if s.file == source.path]
+            origin = backward.graphless_origin
+            if origin is not None and origin.file == source.path:
+                anchors.append(origin.line)  # the loss's own arithmetic, in a loss helper's block
         info = [_names(s) for s in statements]
         training = {i for i, s in enumerate(statements) if _contains(source, s, anchors) or info[i].training_call}
+        # In a loss helper's block, what is computed from the loss's first graph-less value is the
+        # rest of the loss (`loss = (err * weight).sum()` after `err = (pred - target).abs()`).
+        loss_path = not inside and backward.graphless_origin is not None
         changed = True
         while changed:  # pull in the statements that compute what the training statements read
             changed = False
             for i in sorted(training):
-                for j in range(i):
-                    if j not in training and info[j].written & info[i].read:
+                for j in range(len(statements) if loss_path else i):
+                    if j in training:
+                        continue
+                    if (j < i and info[j].written & info[i].read) or (j > i and info[i].written & info[j].read):
                         training.add(j)
                         changed = True
         # Logging of the training values (`print(loss.item())`) travels with the training statements;

@@ -2,15 +2,17 @@
 
 ``.detach()``, ``.data``, ``torch.tensor(x, requires_grad=True)`` or ``torch.tensor(loss.item(), ...)``
 on the way from a module's output to the loss leaves everything before the cut without a
-gradient. So does a loss rebuilt from numbers: ``torch.tensor([l1.item(), l2.item()])``,
-``torch.tensor(per_sample)`` of a list filled with ``.item()`` floats (or with the loss tensors
-themselves), ``torch.tensor(total)`` of a float sum. The probe records where user code cut the
-graph; a cut is a fault only when some module ran with grad on and its parameters were never
-reached by any backward over the whole run (a GAN's ``fake.detach()`` in the discriminator step is
-fine: the generator is reached in its own step). Each recorded cut is a candidate fix — remove it
-— and the re-run decides which one it was. A loss rebuilt from values keeps the tensors instead:
-the ``.item()`` calls whose floats go into the re-wrap are dropped, and the re-wrap becomes
-``torch.stack(...)`` of a list, or the value itself.
+gradient. So does a new leaf made from a tensor on the path (``Variable(h, requires_grad=True)``,
+``Variable(h.data, ...)``, ``nn.Parameter(z)``), and a loss rebuilt from numbers:
+``torch.tensor([l1.item(), l2.item()])``, ``torch.tensor(per_sample)`` of a list filled with
+``.item()`` floats (or with the loss tensors themselves), ``torch.tensor(total)`` of a float sum.
+The probe records where user code cut the graph; a cut is a fault only when some module ran with
+grad on and its parameters were never reached by any backward over the whole run (a GAN's
+``fake.detach()`` in the discriminator step is fine: the generator is reached in its own step).
+Each recorded cut is a candidate fix — remove it, with the re-wrap around it (a statement left as
+``x = x`` goes) — and all of them together is one more; the re-run decides. A loss rebuilt from
+values keeps the tensors instead: the ``.item()`` calls whose floats go into the re-wrap are
+dropped, and the re-wrap becomes ``torch.stack(...)`` of a list, or the value itself.
 """
 
 from __future__ import annotations
@@ -27,8 +29,14 @@ from gradfix.source import SourceFile, descendants
 from gradfix.torch_api import module_alias
 from gradfix.trace import Cut, Trace
 
-_BREAKS = {"detach", "data", "tensor", "as_tensor", "item", "tolist", "numpy"}
+_BREAKS = {"detach", "data", "tensor", "as_tensor", "item", "tolist", "numpy", "Variable", "Parameter"}
 _REWRAPS = {"torch.tensor", "torch.as_tensor"}
+# New leaves made from a tensor's values: `Variable(x, requires_grad=True)`, `nn.Parameter(x)`.
+_LEAF_REWRAPS = {
+    "torch.autograd.Variable", "torch.autograd.variable.Variable", "torch.nn.Parameter", "torch.nn.parameter.Parameter",
+}
+# What takes a value out of the graph inside a re-wrap's argument (`Variable(x.data.cpu())`): it goes with it.
+_STRIPPED = {"detach", "item", "tolist", "numpy", "cpu"}
 
 
 class GraphBreak(Rule):
@@ -66,7 +74,14 @@ class GraphBreak(Rule):
                 edit = self._remove(source, cut)
                 if edit is None:
                     continue
-                description = f"remove the `{source.code(self._node(source, cut) or source.module)}` cut"
+                node = self._node(source, cut)
+                rewrap = _rewrap_around(source, node) if node is not None else None
+                if rewrap is not None:
+                    description = f"unwrap `{source.code(rewrap)}`: the new leaf cuts the graph as much as its `.{cut.op}`"
+                elif cut.op in ("Variable", "Parameter"):
+                    description = f"unwrap `{source.code(node or source.module)}`: a new leaf, cut from the graph"
+                else:
+                    description = f"remove the `{source.code(node or source.module)}` cut"
                 edits = [edit]
             # Several `.item()`s going into one re-wrap make one candidate, not one each.
             key = (source.path, tuple(sorted((e.start.line, e.start.column, e.end.line, e.end.column, e.replacement) for e in edits)))
@@ -114,23 +129,21 @@ class GraphBreak(Rule):
         node = self._node(source, cut)
         if node is None:
             return None
+        rewrap = _rewrap_around(source, node)
+        if rewrap is not None:
+            # `Variable(x.data, requires_grad=True)`, `torch.tensor(loss.item())`: the cut and the new
+            # leaf around it go together, or the value stays cut.
+            return _replace(source, rewrap, _parenthesized(source, rewrap, _strip_cuts(rewrap.args[0].value)))
         if cut.op == "data" and isinstance(node, cst.Attribute):
-            return source.replace_node(node, node.value)
+            return _replace(source, node, node.value)
         if not isinstance(node, cst.Call):
             return None
         if cut.op == "detach" and isinstance(node.func, cst.Attribute):
-            return source.replace_node(node, node.func.value)
+            return _replace(source, node, node.func.value)
         if cut.op in ("item", "tolist", "numpy"):
-            # Only a value re-wrapped into a tensor is a cut worth undoing; logging is not.
-            wrap = source.parent(source.parent(node) or node)
-            if isinstance(wrap, cst.Call) and source.qualified_names(wrap.func) & _REWRAPS and isinstance(node.func, cst.Attribute):
-                return source.replace_node(wrap, node.func.value)
-            return None
-        if source.qualified_names(node.func) & _REWRAPS and node.args:
-            inner = node.args[0].value
-            if isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) and inner.func.attr.value in ("item", "tolist", "numpy"):
-                inner = inner.func.value
-            return source.replace_node(node, inner)
+            return None  # only a value re-wrapped into a tensor is a cut worth undoing; logging is not
+        if _is_rewrap(source, node) and node.args and node.args[0].keyword is None:
+            return _replace(source, node, _parenthesized(source, node, _strip_cuts(node.args[0].value)))
         return None
 
     # -- a loss rebuilt from values -----------------------------------------------------------------
@@ -217,6 +230,57 @@ class GraphBreak(Rule):
                 if any(n.value == name for n in descendants(call.args[0].value, cst.Name)):
                     return call
         return None
+
+
+def _is_rewrap(source: SourceFile, call: cst.Call) -> bool:
+    return bool(source.qualified_names(call.func) & (_REWRAPS | _LEAF_REWRAPS))
+
+
+def _strip_cuts(value: cst.BaseExpression) -> cst.BaseExpression:
+    """``x.data``, ``x.detach().cpu().numpy()``, ``loss.item()`` -> ``x`` / ``loss``."""
+    while True:
+        if isinstance(value, cst.Attribute) and value.attr.value == "data":
+            value = value.value
+        elif isinstance(value, cst.Call) and not value.args and isinstance(value.func, cst.Attribute) and value.func.attr.value in _STRIPPED:
+            value = value.func.value
+        else:
+            return value
+
+
+def _rewrap_around(source: SourceFile, node: cst.CSTNode) -> Optional[cst.Call]:
+    """The re-wrap (``torch.tensor``, ``Variable``, ``nn.Parameter``) whose first argument is this
+    cut, perhaps through more cuts (``Variable(x.detach().data)``)."""
+    current = node
+    while True:
+        parent = source.parent(current)
+        if isinstance(parent, cst.Attribute) and parent.value is current:
+            call = source.parent(parent)
+            if parent.attr.value == "data":
+                current = parent
+            elif parent.attr.value in _STRIPPED and isinstance(call, cst.Call) and call.func is parent and not call.args:
+                current = call
+            else:
+                return None
+            continue
+        if isinstance(parent, cst.Arg) and parent.keyword is None:
+            call = source.parent(parent)
+            if isinstance(call, cst.Call) and call.args[0] is parent and _is_rewrap(source, call):
+                return call
+        return None
+
+
+def _replace(source: SourceFile, node: cst.CSTNode, new: cst.BaseExpression) -> Edit:
+    """Replace ``node``; a statement left as ``x = x`` goes instead (with an ``if`` around it
+    that guards nothing else)."""
+    statement = source.statement_of(node)
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+        small = statement.body[0]
+        if (
+            isinstance(small, cst.Assign) and small.value is node and len(small.targets) == 1
+            and source.code(small.targets[0].target).strip() == source.module.code_for_node(new).strip()
+        ):
+            return source.remove_statement(statement)
+    return source.replace_node(node, new)
 
 
 def _is_item(node: cst.CSTNode) -> bool:
