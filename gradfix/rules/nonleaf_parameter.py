@@ -10,7 +10,17 @@ same tensor and hides the bug; gradfix's CUDA emulation makes it visible. The fi
 where it should live: ``torch.randn(3, device=device, requires_grad=True)``, or, for a parameter,
 moves every cast onto the tensor it wraps, ``nn.Parameter(t.to(torch.float64), requires_grad=True)``
 (a cast to the dtype the factory already gives is dropped). It keeps the script's own device: it
-never replaces ``cuda``.
+never replaces ``cuda``. ``torch.randn(3).requires_grad_().to(device)`` becomes
+``torch.randn(3).to(device).requires_grad_()``, and ``torch.randn(3).requires_grad_() * 0.01``
+becomes ``(torch.randn(3) * 0.01).requires_grad_()``.
+
+Any other non-leaf given to the optimizer (the crashed frame holds it with a ``grad_fn``): a slice
+``text_embedding[:, 1:5]`` of a tensor that requires grad, a view ``flat[:n].view(3, 4)``, a
+``torch.cat`` of leaves, arithmetic on a leaf, is made a leaf of its own: its one assignment
+becomes ``<value>.detach().clone().requires_grad_(True)``, or ``nn.Parameter(<value>.detach().clone())``,
+or, for a slice of a tensor made trainable by a statement of its own, ``<value>.clone().requires_grad_()``
+without that statement. The re-run keeps the first that trains: a script that goes on reading the
+source tensor instead of the new leaf rejects them all.
 """
 
 from __future__ import annotations
@@ -43,6 +53,35 @@ def _keyword(name: str, value: cst.BaseExpression) -> cst.Arg:
         keyword=cst.Name(name),
         equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
     )
+
+
+_MAX_CANDIDATES = 6
+# Methods that return a view of their tensor: a trainable slice of it is a copy of the slice.
+_VIEWS = {"view", "reshape", "narrow", "select", "unsqueeze", "squeeze", "t", "transpose", "permute", "expand", "flatten"}
+_ATOMIC = (cst.Name, cst.Attribute, cst.Call, cst.Subscript)
+
+
+def _operand(value: cst.BaseExpression) -> cst.BaseExpression:
+    """What a method is called on: ``(w0 * 0.01).detach()``, not ``w0 * 0.01.detach()``."""
+    if isinstance(value, _ATOMIC) or value.lpar:
+        return value
+    return value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+
+def _chain(value: cst.BaseExpression, calls: list[tuple[str, list[cst.Arg]]]) -> cst.BaseExpression:
+    for method, args in calls:
+        value = cst.Call(func=cst.Attribute(value=value, attr=cst.Name(method)), args=args)
+    return value
+
+
+def _switches_on(node: cst.BaseExpression) -> bool:
+    """``x.requires_grad_()`` / ``x.requires_grad_(True)``."""
+    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "requires_grad_"):
+        return False
+    if not node.args:
+        return True
+    flag = node.args[0].value
+    return len(node.args) == 1 and isinstance(flag, cst.Name) and flag.value == "True"
 
 
 def _is_move(source: SourceFile, value: Optional[cst.BaseExpression]) -> bool:
@@ -89,7 +128,7 @@ def _already_of_dtype(source: SourceFile, tensor: cst.BaseExpression, cast: cst.
 
 class NonLeafParameter(Rule):
     code = "GF005"
-    title = "trainable tensor is not a leaf (moved or scaled after requires_grad)"
+    title = "trainable tensor is not a leaf (moved, scaled or sliced after requires_grad)"
     applicability = Applicability.SAFE
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
@@ -97,7 +136,7 @@ class NonLeafParameter(Rule):
         crash = trace.crash
         if crash is not None and crash.site is not None and "non-leaf Tensor" in crash.message:
             if project.is_editable(crash.site.file):
-                findings += self._optimizer_args(project, crash.site, f"{crash.type}: {crash.message}")
+                findings += self._optimizer_args(project, crash.site, f"{crash.type}: {crash.message}", crash.graph_locals)
         for attribute in trace.attributes:
             if attribute.kind != "tensor" or attribute.is_leaf or not attribute.requires_grad:
                 continue
@@ -117,17 +156,24 @@ class NonLeafParameter(Rule):
             findings.append(self.finding(project, attribute.site, message, [name], candidates))
         return findings
 
-    def _optimizer_args(self, project: Project, site: Site, crash: str) -> list[Finding]:
+    def _optimizer_args(self, project: Project, site: Site, crash: str, graph_locals: dict[str, str]) -> list[Finding]:
         source = project.source(site.file)
         edits: list[Edit] = []
         names: list[str] = []
+        # The tensors given to the optimizer that the crashed frame holds with a grad_fn: the
+        # non-leaves, whatever made them (a slice, a view, a move, arithmetic, torch.cat).
+        nonleaves: list[tuple[cst.BaseExpression, cst.BaseExpression]] = []
         for call in source.nodes_at(site, cst.Call):
             if not call.args:
                 continue
-            # `[w, b]`, `list(model.parameters()) + [self.log_temp]`: every element of every list in the argument
+            # `[w, b]`, `list(model.parameters()) + [self.log_temp]`: every element of every list in the
+            # argument, or in the list a name given to it was bound to (`params = [w, b]`)
+            given = call.args[0].value
+            if isinstance(given, cst.Name):
+                given = self._single_assignment(source, given) or given
             elements = [
                 e.value
-                for collection in descendants(call.args[0].value, (cst.List, cst.Tuple))  # type: ignore[arg-type]
+                for collection in descendants(given, (cst.List, cst.Tuple))  # type: ignore[arg-type]
                 for e in collection.elements
                 if isinstance(e.value, (cst.Name, cst.Attribute))
             ]
@@ -137,13 +183,116 @@ class NonLeafParameter(Rule):
                 if edit is not None and edit not in edits:
                     edits.append(edit)
                     names.append(source.code(element))
+                if value is not None and graph_locals.get(source.code(element)) == "tensor":
+                    if all(v is not value for _, v in nonleaves):
+                        nonleaves.append((element, value))
         candidates = [self._candidate(source, edits)] if edits else []
+        candidates += self._fresh_leaves(source, nonleaves, candidates)
+        names += [source.code(e) for e, _ in nonleaves if source.code(e) not in names]
         subject = f"{short_list(names)} {'is' if len(names) == 1 else 'are'}" if names else "a tensor given to it is"
         message = (
             f"the script crashed: {crash}; {subject} computed from a tensor after requires_grad=True was set "
-            "(by a move, a cast or arithmetic), so the optimizer cannot update it"
+            "(by a move, a cast, arithmetic, a slice or a view), so the optimizer cannot update it"
         )
         return [self.finding(project, site, message, names, candidates, blocking=True)]
+
+    def _fresh_leaves(
+        self, source: SourceFile, nonleaves: list[tuple[cst.BaseExpression, cst.BaseExpression]], before: list[Candidate],
+    ) -> list[Candidate]:
+        """Every non-leaf given to the optimizer made into a leaf of its own, several ways; the
+        re-run keeps the first that trains. The moves and casts first (made where the tensor
+        lives), then a detached copy made trainable, then an ``nn.Parameter`` of it, then the
+        copy of a slice whose source is no longer made trainable itself."""
+        if not nonleaves:
+            return []
+        ways: list[tuple[str, list[Optional[Edit]]]] = []
+        rewritten = [self._rewrite(source, v) for _, v in nonleaves]
+        if any(rewritten) and not all(rewritten):
+            ways.append((
+                "make the tensors on their device and dtype (and scale them) first, then make them trainable; "
+                "the others a new leaf: `.detach().clone().requires_grad_(True)`",
+                [edit or self._detached_leaf(source, v) for edit, (_, v) in zip(rewritten, nonleaves)],
+            ))
+        ways += [
+            ("make a new leaf from it: `<value>.detach().clone().requires_grad_(True)`",
+             [self._detached_leaf(source, v) for _, v in nonleaves]),
+            ("make a new parameter from it: `nn.Parameter(<value>.detach().clone())`",
+             [self._parameter_of(source, v) for _, v in nonleaves]),
+        ]
+        sliced = [self._copy_of_slice(source, v) for _, v in nonleaves]
+        if all(pair is not None for pair in sliced):
+            ways.append((
+                "copy the slice and make the copy trainable, not the tensor it is cut from: `.clone().requires_grad_()`",
+                [edit for pair in sliced if pair is not None for edit in pair],
+            ))
+        candidates: list[Candidate] = []
+        seen = [sorted(c.patches[0].edits, key=lambda e: e.start) for c in before]
+        for description, found in ways:
+            if any(edit is None for edit in found):
+                continue
+            edits = sorted({e for e in found if e is not None}, key=lambda e: e.start)
+            if any(a.end > b.start for a, b in zip(edits, edits[1:])) or edits in seen:
+                continue
+            seen.append(edits)
+            candidates.append(Candidate(description, [Patch(source.path, edits)], self.applicability))
+        return candidates[:_MAX_CANDIDATES]
+
+    @staticmethod
+    def _detached_leaf(source: SourceFile, value: cst.BaseExpression) -> Optional[Edit]:
+        """``x[:, 1:5]`` -> ``x[:, 1:5].detach().clone().requires_grad_(True)``: a leaf with the same values."""
+        leaf = _chain(_operand(value), [("detach", []), ("clone", []), ("requires_grad_", [cst.Arg(cst.Name("True"))])])
+        return source.replace_node(value, leaf)
+
+    @staticmethod
+    def _parameter_of(source: SourceFile, value: cst.BaseExpression) -> Optional[Edit]:
+        """``x[:, 1:5]`` -> ``nn.Parameter(x[:, 1:5].detach().clone())``, as the file spells ``nn``."""
+        parameter = module_alias(source, "torch.nn.Parameter") or module_alias(source, "torch.nn.parameter.Parameter")
+        if parameter is None:
+            nn = module_alias(source, "torch.nn")
+            parameter = f"{nn}.Parameter" if nn is not None else None
+        if parameter is None or not all(part.isidentifier() for part in parameter.split(".")):
+            return None
+        copy = _chain(_operand(value), [("detach", []), ("clone", [])])
+        return source.replace_node(value, cst.Call(func=cst.parse_expression(parameter), args=[cst.Arg(copy)]))
+
+    @staticmethod
+    def _copy_of_slice(source: SourceFile, value: cst.BaseExpression) -> Optional[tuple[Edit, Edit]]:
+        """``emb.requires_grad_(True)`` ... ``ctx = emb[:, 1:5]``: the slice copied and made trainable,
+        and the statement that made its source trainable removed (the only one, in the same scope)."""
+        base = value
+        while isinstance(base, cst.Subscript) or (
+            isinstance(base, cst.Call) and isinstance(base.func, cst.Attribute) and base.func.attr.value in _VIEWS
+        ):
+            base = base.value if isinstance(base, cst.Subscript) else base.func.value  # type: ignore[union-attr]
+        if base is value or not isinstance(base, cst.Name):
+            return None
+        scope = source.scopes.get(base)
+        if scope is None:
+            return None
+        switches = []
+        for access in scope.accesses[base.value]:
+            node = access.node
+            parent = source.parent(node)
+            statement = source.statement_of(node)
+            if not isinstance(parent, cst.Attribute) or parent.value is not node or parent.attr.value not in ("requires_grad_", "requires_grad"):
+                continue
+            if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+                return None
+            small = statement.body[0]
+            on = cst.Name("True")
+            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and small.value.func is parent:
+                flag = small.value.args[0].value if small.value.args else on
+            elif isinstance(small, cst.Assign) and any(t.target is parent for t in small.targets):
+                flag = small.value
+            else:
+                return None
+            if not (isinstance(flag, cst.Name) and flag.value == "True"):
+                return None
+            switches.append(statement)
+        if len(switches) != 1:
+            return None
+        copy = _chain(_operand(value), [("clone", []), ("requires_grad_", [])])
+        return source.remove_statement(switches[0]), source.replace_node(value, copy)
 
     def _candidate(self, source: SourceFile, edits: list[Edit]) -> Candidate:
         return Candidate(
@@ -184,6 +333,9 @@ class NonLeafParameter(Rule):
         inner = value.func.value
         if move not in _MOVES:
             return None
+        trainable_last = self._trainable_last(source, value)
+        if trainable_last is not None:
+            return trainable_last
         parameter = _parameter_call(source, value)
         if parameter is not None:
             return self._cast_inside(source, value, parameter)
@@ -235,10 +387,33 @@ class NonLeafParameter(Rule):
         return source.replace_node(value, parameter.with_changes(args=args))
 
     @staticmethod
+    def _trainable_last(source: SourceFile, value: cst.Call) -> Optional[Edit]:
+        """``torch.randn(3).requires_grad_().to(device)`` -> ``torch.randn(3).to(device).requires_grad_()``:
+        every move and cast before the tensor is made trainable, in the same order."""
+        moves: list[cst.Call] = []
+        node: cst.BaseExpression = value
+        while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _MOVES:
+            moves.append(node)
+            node = node.func.value
+        switch = node
+        if not moves or not (_switches_on(switch) and isinstance(switch, cst.Call) and isinstance(switch.func, cst.Attribute)):
+            return None
+        tensor = switch.func.value
+        for move in reversed(moves):
+            assert isinstance(move.func, cst.Attribute)
+            tensor = move.with_changes(func=move.func.with_changes(value=tensor))
+        return source.replace_node(value, switch.with_changes(func=switch.func.with_changes(value=tensor)))
+
+    @staticmethod
     def _scale_first(source: SourceFile, value: cst.BinaryOperation) -> Optional[Edit]:
-        """``torch.randn(20, 4, requires_grad=True) * 0.01`` -> ``(torch.randn(20, 4) * 0.01).requires_grad_()``."""
+        """``torch.randn(20, 4, requires_grad=True) * 0.01`` -> ``(torch.randn(20, 4) * 0.01).requires_grad_()``;
+        ``torch.randn(20, 4).requires_grad_() * 0.01`` likewise."""
         for side in ("left", "right"):
             factory = getattr(value, side)
+            if _switches_on(factory):
+                computed = value.with_changes(**{side: factory.func.value})
+                computed = computed.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+                return source.replace_node(value, factory.with_changes(func=factory.func.with_changes(value=computed)))
             if not isinstance(factory, cst.Call) or not source.qualified_names(factory.func) & TENSOR_FACTORIES:
                 continue
             args = list(factory.args)
