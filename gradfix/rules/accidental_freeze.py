@@ -6,11 +6,20 @@ of an accident: the frozen parameters were never loaded (randomly initialised) a
 handed to an optimizer, or every parameter of the model is frozen. The fix removes the freezing
 statements (the whole loop when freezing is all it does). It changes what is trained, so it is
 an unsafe fix: verified, but applied only with ``--unsafe-fixes`` or after review.
+
+An optimizer's parameter group made for frozen parameters (one tensor, or every parameter of one
+module), at a learning rate above 0, shows the same intent even for loaded values: the script made a group to train them (a smaller
+rate for pretrained embeddings), and nothing in it can change. Such parameters may have been
+frozen when they were built, with no statement to remove: ``nn.Embedding.from_pretrained(w)``
+(and ``EmbeddingBag``) freezes by default, and ``nn.Parameter(t, requires_grad=False)`` says so
+itself. The fix passes ``freeze=False``, or drops ``requires_grad=False``. Parameters frozen and
+left out of every optimizer, or held in a group whose rate is 0, are frozen on purpose.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Optional
 
 import libcst as cst
 
@@ -24,6 +33,10 @@ from gradfix.trace import ParamFact, Site, Trace
 from gradfix.verify import judge
 
 _ENCLOSING = (cst.For, cst.While, cst.If)
+_FROM_PRETRAINED = {
+    f"torch.nn.{kind}.from_pretrained" for kind in ("Embedding", "EmbeddingBag")
+} | {f"torch.nn.modules.sparse.{kind}.from_pretrained" for kind in ("Embedding", "EmbeddingBag")}
+_PARAMETER = {"torch.nn.Parameter", "torch.nn.parameter.Parameter"}
 _RANDOM = re.compile(r"rand|normal|uniform|empty|kaiming|xavier|orthogonal|bernoulli|multinomial|init")
 
 
@@ -46,6 +59,7 @@ class AccidentalFreeze(Rule):
                 made[(site.file, site.line)] = self._made_deterministic(project, site)
             return made[(site.file, site.line)]
 
+        grouped = self._frozen_groups(trace)
         for module in trace.modules:
             params = trace.params_of(module.id)
             # A later attempt to unfreeze them (even a misspelt one) shows the freeze is a schedule.
@@ -59,13 +73,16 @@ class AccidentalFreeze(Rule):
                 if p.frozen_at and not p.requires_grad and p.name not in retried and not p.got_grad and not p.changed
                 and not p.constant
             ]
-            frozen = [p for p in frozen if not any(deterministic(site) for site in p.frozen_at)]
+            # In a group of their own, frozen parameters were meant to train whatever their values.
+            frozen = [p for p in frozen if p.name in grouped or not any(deterministic(site) for site in p.frozen_at)]
+            # `EmbeddingBag.from_pretrained` freezes after building: the call, not a statement, froze them.
+            frozen = [p for p in frozen if not all(self._from_pretrained_at(project, site) for site in p.frozen_at)]
             if not frozen:
                 continue
             tree = {module.id, *module.children}
             loaded = [m.path for m in trace.modules if m.id in tree and m.loaded and m.path]
             # Freezing what was loaded is fine-tuning; a fresh part frozen beside it may still be an accident.
-            frozen = [p for p in frozen if not any(p.name.startswith(f"{path}.") for path in loaded)]
+            frozen = [p for p in frozen if p.name in grouped or not any(p.name.startswith(f"{path}.") for path in loaded)]
             if not frozen:
                 continue
             handed = [p for p in frozen if p.optimizers]
@@ -79,14 +96,159 @@ class AccidentalFreeze(Rule):
                 continue  # the optimizer leaves the frozen parameters out: intentional
             if self._unfreezes_later(project, frozen):
                 continue  # a warm-up schedule: the script turns gradients back on further on
-            findings.append(self._finding(trace, project, frozen, everything, shared=self._shared_sites(trace, frozen)))
+            findings.append(self._finding(
+                trace, project, frozen, everything, shared=self._shared_sites(trace, frozen),
+                grouped=all(p.name in grouped for p in frozen),
+            ))
+        findings += self._built_frozen(trace, project, grouped)
         return [f for f in findings if f is not None]
 
+    # -- frozen when built, in a param group made to train them ---------------------------------------
+
     @staticmethod
-    def _unfreezes_later(project: Project, frozen: list[ParamFact]) -> bool:
+    def _frozen_groups(trace: Trace) -> set[str]:
+        """Parameters in a param group of a stepping optimizer where every parameter is frozen and
+        the learning rate is above 0: a group made to train what can never change. Made for them:
+        the group is one tensor, or every parameter of one module (``emb.parameters()``), not a
+        selection across the model (a no-weight-decay group of frozen norm layers)."""
+        found: set[str] = set()
+        for optimizer in trace.optimizers:
+            if not optimizer.steps or sum(optimizer.group_sizes) != len(optimizer.params):
+                continue
+            start = 0
+            for size in optimizer.group_sizes:
+                names = optimizer.params[start : start + size]
+                start += size
+                members = [trace.param(name) for name in names]
+                if not members or any(p is None or p.requires_grad or p.lr_zero or p.got_grad or p.changed for p in members):
+                    continue
+                if len(names) > 1 and set(names) != set(_whole_module(trace, names)):
+                    continue
+                found.update(names)
+        return found
+
+    def _built_frozen(self, trace: Trace, project: Project, grouped: set[str]) -> list[Finding]:
+        """Grouped frozen parameters that no statement froze: the call that built them did."""
+        if not grouped:
+            return []
+        retried = {t.name for t in trace.typos}
+        builds: dict[tuple[str, int, int], tuple[Site, cst.Call, Edit, list[str], str]] = {}
+        for name in sorted(grouped):
+            p = trace.param(name)
+            if p is None or name in retried or not all(self._from_pretrained_at(project, site) for site in p.frozen_at):
+                continue
+            made = self._pretrained_call(trace, project, p) or self._frozen_parameter(trace, project, p)
+            if made is None:
+                continue
+            site, call, edit, description = made
+            key = (site.file, edit.start.line, edit.start.column)
+            builds.setdefault(key, (site, call, edit, [], description))[3].append(name)
+        files = frozenset({trace.script, *(site.file for site, *_ in builds.values())})
+        if not builds or self._unfreezes_later(project, [], frozenset(f for f in files if project.is_editable(f))):
+            return []
+        findings = []
+        for site, call, edit, names, description in builds.values():
+            source = project.source(site.file)
+            built = source.code(call)
+            message = (
+                f"{short_list(names)} {'is' if len(names) == 1 else 'are'} frozen where built "
+                f"(`{built if len(built) <= 60 else built[:57] + '...'}`), yet an optimizer holds "
+                f"{'it' if len(names) == 1 else 'them'} in a param group of {'its' if len(names) == 1 else 'their'} own "
+                f"with a learning rate above 0: nothing in that group can change"
+            )
+            candidates = [Candidate(description, [Patch(site.file, [edit])], self.applicability)]
+            findings.append(self.finding(project, site, message, names, candidates))
+        return findings
+
+    @staticmethod
+    def _from_pretrained_at(project: Project, site: Site) -> bool:
+        """A freeze recorded on a line that calls ``from_pretrained`` (EmbeddingBag's sets
+        ``requires_grad`` after building the layer)."""
+        if not project.is_editable(site.file):
+            return False
+        source = project.source(site.file)
+        return any(
+            source.qualified_names(call.func) & _FROM_PRETRAINED
+            for statement in source.statements_on_line(site.line)
+            for call in descendants(statement, cst.Call)
+        )
+
+    @staticmethod
+    def _pretrained_call(trace: Trace, project: Project, p: ParamFact) -> Optional[tuple[Site, cst.Call, Edit, str]]:
+        """``nn.Embedding.from_pretrained(w)`` that built the parameter's module, with freeze left at
+        its default (True): the edit passes ``freeze=False``."""
+        path = p.name.rsplit(".", 1)[0]
+        module = next((m for m in trace.modules if m.path == path), None)
+        if module is None or module.site is None or not project.is_editable(module.site.file):
+            return None
+        source = project.source(module.site.file)
+        for call in source.nodes_at(module.site, cst.Call):
+            if not source.qualified_names(call.func) & _FROM_PRETRAINED:
+                continue
+            if any(a.keyword is not None and a.keyword.value == "freeze" for a in call.args) or any(a.star for a in call.args):
+                return None  # said explicitly: not this default
+            positional = [a for a in call.args if a.keyword is None]
+            if len(positional) > 1:
+                return None  # freeze given by position
+            args = list(call.args)
+            if args:
+                args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            args.append(cst.Arg(cst.Name("False"), keyword=cst.Name("freeze"), equal=cst.AssignEqual(
+                whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""),
+            )))
+            edit = source.replace_node(call, call.with_changes(args=args))
+            return source.site(call), call, edit, "pass freeze=False to from_pretrained(), which freezes by default"
+        return None
+
+    @staticmethod
+    def _frozen_parameter(trace: Trace, project: Project, p: ParamFact) -> Optional[tuple[Site, cst.Call, Edit, str]]:
+        """``self.<attr> = nn.Parameter(t, requires_grad=False)`` in the class of the parameter's
+        module, or ``<name> = nn.Parameter(t, requires_grad=False)`` for a bare one: the edit
+        drops the keyword."""
+        owner_path, _, attr = p.name.rpartition(".")
+        module = next((m for m in trace.modules if m.path == owner_path), None) if owner_path else None
+        files = {trace.script}
+        if module is not None and module.site is not None:
+            files.add(module.site.file)
+        cls = module.cls.rsplit(".", 1)[-1] if module is not None else None
+        found: list[tuple[SourceFile, cst.Call, cst.Arg]] = []
+        for path in sorted(files):
+            if not project.is_editable(path):
+                continue
+            source = project.source(path)
+            for assign in descendants(source.module, cst.Assign):
+                if len(assign.targets) != 1 or not isinstance(assign.value, cst.Call):
+                    continue
+                target = assign.targets[0].target
+                if cls is not None:
+                    holder = next((a for a in source.ancestors(assign) if isinstance(a, cst.ClassDef)), None)
+                    if not (
+                        holder is not None and holder.name.value == cls and isinstance(target, cst.Attribute)
+                        and isinstance(target.value, cst.Name) and target.value.value == "self" and target.attr.value == attr
+                    ):
+                        continue
+                elif source.code(target) != p.name:
+                    continue
+                call = assign.value
+                if not source.qualified_names(call.func) & _PARAMETER:
+                    continue
+                keyword = next((a for a in call.args if a.keyword is not None and a.keyword.value == "requires_grad"), None)
+                if keyword is None or not (isinstance(keyword.value, cst.Name) and keyword.value.value == "False"):
+                    continue
+                found.append((source, call, keyword))
+        if len(found) != 1:
+            return None  # none, or several places: which one built it is a guess
+        source, call, keyword = found[0]
+        args = [a for a in call.args if a is not keyword]
+        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        edit = source.replace_node(call, call.with_changes(args=args))
+        return source.site(call), call, edit, "drop requires_grad=False from the nn.Parameter"
+
+    @staticmethod
+    def _unfreezes_later(project: Project, frozen: list[ParamFact], files: frozenset[str] = frozenset()) -> bool:
         """The file that freezes also sets ``requires_grad`` back to True somewhere (maybe in a
         step the early stop did not reach, maybe misspelt): freezing is part of a schedule."""
-        files = {site.file for p in frozen for site in p.frozen_at if project.is_editable(site.file)}
+        files = files | {site.file for p in frozen for site in p.frozen_at if project.is_editable(site.file)}
         for path in files:
             for node in project.source(path).positions:
                 if isinstance(node, cst.Assign) and any(
@@ -167,7 +329,8 @@ class AccidentalFreeze(Rule):
         }
 
     def _finding(
-        self, trace: Trace, project: Project, frozen: list[ParamFact], everything: bool, shared: set[tuple[str, int]]
+        self, trace: Trace, project: Project, frozen: list[ParamFact], everything: bool, shared: set[tuple[str, int]],
+        grouped: bool = False,
     ) -> Finding | None:
         sites: dict[tuple[str, int], Site] = {}
         for p in frozen:
@@ -181,6 +344,8 @@ class AccidentalFreeze(Rule):
         why = (
             "every parameter of the model is frozen"
             if everything
+            else "an optimizer holds them in a param group of their own with a learning rate above 0"
+            if grouped
             else "they are randomly initialised (never loaded) yet handed to an optimizer"
         )
         message = f"requires_grad set to False on {short_list(names)}: {why}; they never receive a gradient"
@@ -245,3 +410,17 @@ class AccidentalFreeze(Rule):
             if not all(s is current or source.range(s).start.line in freeze_lines for s in block.body):
                 return current
             current = compound
+
+
+def _whole_module(trace: Trace, names: list[str]) -> list[str]:
+    """Every parameter of the deepest module that holds all of ``names``."""
+    parts = [name.split(".")[:-1] for name in names]
+    common: list[str] = []
+    for level in zip(*parts):
+        if len(set(level)) != 1:
+            break
+        common.append(level[0])
+    if not common:
+        return []
+    prefix = ".".join(common) + "."
+    return [p.name for p in trace.params if p.name.startswith(prefix)]

@@ -6,6 +6,15 @@ change; so does a bare ``nn.Parameter`` (learned loss weights). The fix adds the
 that trains their neighbours: ``Adam(list(model.parameters()) + list(criterion.parameters()))``,
 ``Adam(list(net.parameters()) + [log_vars])``. If they are meant to stay fixed,
 they should not require gradients at all: the message says so.
+
+A module built after the optimizer, which replaced nothing the optimizer holds (that is GF010's),
+cannot be added to the optimizer's construction: it does not exist yet. A loss module built inside
+a Trainer (``ModelWithLoss(model, MotLoss())``) that was handed an optimizer built from
+``model.parameters()`` is the usual case. The fix adds a param group where the module becomes
+reachable: ``optimizer.add_param_group({"params": <module>.parameters()})`` right after the
+statement that binds it (or binds what holds it), with the names that statement's frame has for
+the module and for the optimizer (the optimizer's own name where it is built in the same function,
+or the name the training step uses, ``self.optimizer``, in a method of the same class).
 """
 
 from __future__ import annotations
@@ -17,7 +26,8 @@ import libcst as cst
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.trace import ModuleFact, OptimizerFact, Trace
+from gradfix.source import SourceFile, descendants
+from gradfix.trace import ModuleFact, OptimizerFact, Site, Trace
 
 
 class MissingFromOptimizer(Rule):
@@ -60,10 +70,11 @@ class MissingFromOptimizer(Rule):
         optimizer = self._neighbour(trace, stepping, [n for _, names in forgotten for n in names] + bare)
         if optimizer is None or optimizer.site is None or not project.is_editable(optimizer.site.file):
             return []
-        # Built after the optimizer, a module replaced what the optimizer holds: GF010's evidence.
+        later = [(m, names) for m, names in forgotten if m.created_event >= optimizer.built_event]
+        added = self._built_later(trace, project, optimizer, later)
         forgotten = [(m, names) for m, names in forgotten if m.created_event < optimizer.built_event]
         if not forgotten and not bare:
-            return []
+            return added
         names = [n for _, ns in forgotten for n in ns] + bare
         scope = {module_id: name for name, module_id in optimizer.scope_modules.items()}
         candidates = []
@@ -80,7 +91,151 @@ class MissingFromOptimizer(Rule):
             f"({modules} {'is' if len(forgotten) + len(bare) == 1 else 'are'} missing from the optimizer built here; "
             f"if {'it is' if one else 'they are'} meant to stay fixed, set requires_grad=False on {'it' if one else 'them'})"
         )
-        return [self.finding(project, optimizer.site, message, names, candidates)]
+        return [self.finding(project, optimizer.site, message, names, candidates), *added]
+
+    # -- built after the optimizer ------------------------------------------------------------------
+
+    def _built_later(
+        self, trace: Trace, project: Project, optimizer: OptimizerFact, later: list[tuple[ModuleFact, list[str]]]
+    ) -> list[Finding]:
+        """Modules built after the optimizer that replaced nothing it holds: a param group added
+        where the module becomes reachable."""
+        per_site: dict[tuple[str, int, Optional[int]], int] = {}
+        for m in trace.modules:
+            if m.site is not None:
+                key = (m.site.file, m.site.line, m.site.column)
+                per_site[key] = per_site.get(key, 0) + 1
+        findings = []
+        for module, names in later:
+            if module.site is None or module.path is None or module.path.startswith("<"):
+                continue  # bound to nothing: a layer built in a forward (GF026)
+            if per_site.get((module.site.file, module.site.line, module.site.column), 0) > 1:
+                continue  # built at every call, not once
+            if self._replaced(trace, module):
+                continue  # GF010: the optimizer holds what it replaced
+            # What the fix must make train: the parameters whose gradient is not always zero (the
+            # bias of a layer whose output is only compared with itself gets exactly 0).
+            moving = [n for n in names if (p := trace.param(n)) is not None and p.nonzero_grad] or names
+            candidates = []
+            for statement, source, expression in self._bindings(trace, project, module):
+                for name in self._optimizer_names(trace, optimizer, source, statement):
+                    line = f'{name}.add_param_group({{"params": {expression}.parameters()}})'
+                    where = source.range(statement)
+                    text = f"{source.indentation(where.start.line)}{line}\n"
+                    candidates.append(self.candidate(
+                        f"add {expression} to the optimizer as a param group, after line {where.start.line}",
+                        source.path, [source.insert_lines(where.end.line + 1, text)], moving,
+                    ))
+            site = module.site
+            one = len(names) == 1
+            message = (
+                f"{short_list(names)} {'receives' if one else 'receive'} gradients but no optimizer holds "
+                f"{'it' if one else 'them'}: {module.path} is built here, after the optimizer (line "
+                f"{optimizer.site.line if optimizer.site else '?'}), and never added to it; "
+                f"if {'it is' if one else 'they are'} meant to stay fixed, set requires_grad=False on {'it' if one else 'them'}"
+            )
+            if project.is_editable(site.file):
+                findings.append(self.finding(project, site, message, names, candidates[:6]))
+        return findings
+
+    @staticmethod
+    def _replaced(trace: Trace, module: ModuleFact) -> bool:
+        path = module.path or ""
+        for attribute in trace.attributes:
+            prefix = f"{attribute.owner_name}.{attribute.attr}"
+            if attribute.replaced is not None and (path == prefix or path.startswith(prefix + ".")):
+                return True
+        # `model = Net()` again: the older module is named `model@<line>`.
+        for m in trace.modules:
+            base = (m.name or "").split("@", 1)[0]
+            if m.name and "@" in m.name and (path == base or path.startswith(base + ".")):
+                return True
+        return False
+
+    @staticmethod
+    def _bindings(trace: Trace, project: Project, module: ModuleFact) -> list[tuple[cst.SimpleStatementLine, SourceFile, str]]:
+        """Statements after which the module is reachable by a name of that statement's frame, with
+        that name: ``self.loss = loss`` (an attribute assignment) or ``self.model_with_loss =
+        ModelWithLoss(model, MotLoss())`` (the construction of the module or of what holds it)."""
+        path = module.path or ""
+        found: list[tuple[cst.SimpleStatementLine, SourceFile, str]] = []
+        seen: set[tuple[str, int]] = set()
+
+        def add(site: Optional[Site], held: str, exact: Optional[Site]) -> None:
+            if site is None or not project.is_editable(site.file) or (site.file, site.line) in seen:
+                return
+            source = project.source(site.file)
+            statements = source.statements_on_line(site.line)
+            if not statements or not isinstance(statements[0], cst.SimpleStatementLine) or len(statements[0].body) != 1:
+                return
+            assign = statements[0].body[0]
+            if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+                return
+            target = assign.targets[0].target
+            if not isinstance(target, (cst.Name, cst.Attribute)):
+                return
+            if exact is not None and assign.value not in source.nodes_at(exact, cst.Call):
+                return  # the construction is only part of the value: the name binds something else
+            # The attribute path below what the statement binds comes from the run: names only.
+            below = [part for part in path[len(held):].split(".") if part]
+            if not all(part.isidentifier() or part.isdigit() for part in below):
+                return
+            expression = source.code(target) + "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in below)
+            seen.add((site.file, site.line))
+            found.append((statements[0], source, expression))
+
+        owners = sorted(
+            (m for m in trace.modules if m.path and (path == m.path or path.startswith(m.path + "."))),
+            key=lambda m: -len(m.path or ""),
+        )
+        attributes = sorted(
+            (a for a in trace.attributes if a.kind == "module" and (path == f"{a.owner_name}.{a.attr}" or path.startswith(f"{a.owner_name}.{a.attr}."))),
+            key=lambda a: -len(f"{a.owner_name}.{a.attr}"),
+        )
+        # Innermost first: where the module itself is bound, then what holds it.
+        for owner in owners:
+            for attribute in attributes:
+                if f"{attribute.owner_name}.{attribute.attr}" == owner.path:
+                    add(attribute.site, owner.path or "", None)
+            add(owner.site, owner.path or "", owner.site)
+        return found
+
+    @staticmethod
+    def _optimizer_names(trace: Trace, optimizer: OptimizerFact, source: SourceFile, statement: cst.SimpleStatementLine) -> list[str]:
+        """Names the statement's frame has for the optimizer: the target it was built into in the
+        same function, before; or the name a training step uses, when that name is local to the
+        same function, or ``self.<x>`` in a method of the same class."""
+        function = _function_of(source, statement)
+        owner = _class_of(source, function)
+        line = source.range(statement).start.line
+        names: list[str] = []
+        if optimizer.site is not None and optimizer.site.file == source.path and optimizer.site.line < line:
+            built = source.statements_on_line(optimizer.site.line)
+            if built and _function_of(source, built[0]) is function and isinstance(built[0], cst.SimpleStatementLine):
+                small = built[0].body[0] if len(built[0].body) == 1 else None
+                if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, (cst.Name, cst.Attribute)):
+                    names.append(source.code(small.targets[0].target))
+        for backward in trace.backwards:
+            if backward.site is None or backward.site.file != source.path:
+                continue
+            there = source.statements_on_line(backward.site.line)
+            if not there:
+                continue
+            used_in = _function_of(source, there[0])
+            for name, index in backward.scope_optimizers.items():
+                if index != optimizer.id or name in names:
+                    continue
+                parts = name.split(".")
+                if not all(part.isidentifier() for part in parts):
+                    continue
+                if len(parts) == 1 and used_in is function and name in _bound_in(function or source.module):
+                    names.append(name)
+                elif (
+                    parts[0] == "self" and len(parts) == 2 and owner is not None and _class_of(source, used_in) is owner
+                    and name in _bound_in(owner)
+                ):
+                    names.append(name)
+        return names
 
     @staticmethod
     def _neighbour(trace: Trace, stepping: list[OptimizerFact], names: list[str]) -> Optional[OptimizerFact]:
@@ -160,3 +315,26 @@ class MissingFromOptimizer(Rule):
                 candidates.append(self.candidate(f"add {', '.join(extra)} to the optimizer as a param group", source.path, [source.replace_node(target.value, grouped)]))
             return candidates
         return []
+
+
+def _function_of(source: SourceFile, node: cst.CSTNode) -> Optional[cst.FunctionDef]:
+    return next((a for a in source.ancestors(node) if isinstance(a, cst.FunctionDef)), None)
+
+
+def _class_of(source: SourceFile, function: Optional[cst.FunctionDef]) -> Optional[cst.ClassDef]:
+    """The class a function is a method of."""
+    block = source.parent(function) if function is not None else None
+    owner = source.parent(block) if block is not None else None
+    return owner if isinstance(owner, cst.ClassDef) else None
+
+
+def _bound_in(scope: cst.CSTNode) -> set[str]:
+    """What a function (its parameters and assignments), a class (``self.<x> = ...``) or a module
+    binds, as source text: a name read from the run goes into a fix only when the source binds it."""
+    bound: set[str] = set()
+    if isinstance(scope, cst.FunctionDef):
+        bound |= {p.name.value for p in [*scope.params.params, *scope.params.kwonly_params, *scope.params.posonly_params]}
+    for node in descendants(scope, cst.AssignTarget):
+        if isinstance(node.target, (cst.Name, cst.Attribute)):
+            bound.add(cst.Module([]).code_for_node(node.target))
+    return bound

@@ -10,20 +10,30 @@ local to ``forward``; otherwise with the input size the run saw (``nn.Linear(32,
 lazy layer that takes its input size from the first call (``nn.LazyLinear(4)``). A move to the
 input's device (``.to(h.device)``) is dropped: built in ``__init__``, the layer moves with its model.
 The re-run must show the layer's parameters changing.
+
+The same fault without an attribute: a layer built and called at once (``nn.Linear(a, b)(context)``,
+``nn.LayerNorm(d)(x + residual)``) or bound to a local (``head = nn.Linear(h.size(1), 4)``) in a
+method of a module. The run shows the same line building a new layer at every call, each one
+receiving gradients that no optimizer holds and never changing. The fix builds it once at the end
+of ``__init__`` (one is added when the class has none) as ``self.<name>``, named by the local or by
+the layer's class (``self.linear``, ``self.layer_norm``), and uses ``self.<name>`` where it was
+built. A layer built in a loop or a comprehension (several per call) is reported without a fix:
+one shared layer is not the same model.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 import libcst as cst
 
-from gradfix.edits import Patch
+from gradfix.edits import Edit, Patch
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.source import SourceFile, descendants
-from gradfix.trace import AttributeFact, ModuleFact, Trace
+from gradfix.trace import AttributeFact, ModuleFact, ParamFact, Trace
 
 # Built-in layers whose first argument is the input size, and their lazy form, which infers it.
 _LAZY = {
@@ -93,6 +103,38 @@ def _rewrap(call: cst.Call, moves: list[cst.Call]) -> cst.Call:
     return call
 
 
+_MODULE_BASES = {"torch.nn.Module", "torch.nn.modules.module.Module"}
+# Scopes that run their body several times per call: one layer built there is several layers.
+_REPEATING = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.Lambda)
+# What nn.Module itself defines: an attribute of that name would shadow it.
+_MODULE_ATTRIBUTES = frozenset({
+    "training", "forward", "parameters", "named_parameters", "buffers", "named_buffers", "children",
+    "named_children", "modules", "named_modules", "train", "eval", "to", "cuda", "cpu", "type", "float",
+    "double", "half", "bfloat16", "apply", "state_dict", "load_state_dict", "zero_grad", "requires_grad_",
+    "register_buffer", "register_parameter", "add_module", "register_module", "get_submodule",
+    "get_parameter", "get_buffer", "extra_repr", "share_memory", "compile", "call_super_init", "dump_patches",
+})
+
+
+def _snake(name: str) -> str:
+    """``LayerNorm`` -> ``layer_norm``, ``LSTMCell`` -> ``lstm_cell``, ``Conv2d`` -> ``conv2d``."""
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+
+
+def _self_attributes(cls: cst.ClassDef) -> set[str]:
+    """Names the class uses on ``self`` or defines in its body: a new attribute must not clash."""
+    taken = {a.attr.value for a in descendants(cls, cst.Attribute) if isinstance(a.value, cst.Name) and a.value.value == "self"}
+    for statement in cls.body.body:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            taken.add(statement.name.value)
+        elif isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target] if isinstance(small, cst.AnnAssign) else []
+                taken |= {n for t in targets for n in _bound_names(t)}
+    return taken
+
+
 def _size_arg(call: cst.Call) -> Optional[cst.Arg]:
     """The argument that gives a built-in layer its input size: the first positional one, or its keyword."""
     for arg in call.args:
@@ -126,7 +168,184 @@ class ModuleBuiltInForward(Rule):
                 "build the layer once, in __init__"
             )
             findings.append(self.finding(project, attribute.site, message, params, candidates))
+        return findings + self._built_inline(trace, project, {(a.site.file, a.site.line) for a in trace.attributes if a.site is not None})
+
+    # -- a layer built and used in a method, bound to no attribute ----------------------------------
+
+    def _built_inline(self, trace: Trace, project: Project, attribute_lines: set[tuple[str, int]]) -> list[Finding]:
+        """Layers that one line of a module's method built anew at every call, none of them held by
+        an optimizer or bound to an attribute: each received gradients and was thrown away."""
+        if not trace.steps:
+            return []
+        contained = {child for m in trace.modules for child in m.children}
+        built: dict[tuple[str, int, Optional[int], Optional[int], Optional[int]], list[ModuleFact]] = {}
+        for module in trace.modules:
+            site = module.site
+            if site is None or site.function in ("", "<module>", "__init__") or module.id in contained:
+                continue
+            if (site.file, site.line) in attribute_lines or not project.is_editable(site.file):
+                continue
+            params = [p for p in trace.params_of(module.id) if p.requires_grad and p.is_leaf]
+            if not params or any(p.optimizers or p.changed or not p.got_grad for p in params):
+                continue
+            built.setdefault((site.file, site.line, site.column, site.end_line, site.end_column), []).append(module)
+        findings = []
+        for layers in built.values():
+            if len(layers) < 2:
+                continue  # built once: nothing shows it is built at every call
+            layer = layers[0]
+            assert layer.site is not None
+            source = project.source(layer.site.file)
+            calls = source.nodes_at(layer.site, cst.Call)
+            if not calls:
+                continue
+            method = self._method(source, calls[-1])
+            if method is None:
+                continue
+            function, owner = method
+            params = [p.name for m in layers for p in trace.params_of(m.id) if p.requires_grad]
+            kind = layer.cls.rsplit(".", 1)[-1]
+            candidates = self._inline_candidates(trace, source, calls[-1], function, owner, layer, trace.params_of(layer.id))
+            message = (
+                f"a new {kind} is built in {owner.name.value}.{function.name.value}() at every call "
+                f"({len(layers)} in this run): its weights are fresh and random each time, receive gradients "
+                f"that no optimizer holds, and never train; build the layer once, in __init__"
+            )
+            findings.append(self.finding(project, layer.site, message, params, candidates))
         return findings
+
+    def _method(self, source: SourceFile, call: cst.Call) -> Optional[tuple[cst.FunctionDef, cst.ClassDef]]:
+        """The method of an ``nn.Module`` subclass (other than ``__init__``) whose body makes the call."""
+        function = next((a for a in source.ancestors(call) if isinstance(a, cst.FunctionDef)), None)
+        if function is None or function.name.value == "__init__":
+            return None
+        block = source.parent(function)
+        owner = source.parent(block) if block is not None else None
+        if not isinstance(owner, cst.ClassDef) or not source.subclasses(owner, _MODULE_BASES):
+            return None
+        return function, owner
+
+    def _inline_candidates(
+        self, trace: Trace, source: SourceFile, call: cst.Call, function: cst.FunctionDef, owner: cst.ClassDef,
+        layer: ModuleFact, layer_params: list[ParamFact],
+    ) -> list[Candidate]:
+        # `nn.Linear(n, d).to(x.device)`: the whole expression is what the method uses.
+        used: cst.BaseExpression = call
+        while True:
+            attribute = source.parent(used)
+            outer = source.parent(attribute) if isinstance(attribute, cst.Attribute) else None
+            if isinstance(attribute, cst.Attribute) and attribute.attr.value in _MOVES and isinstance(outer, cst.Call) and outer.func is attribute:
+                used = outer
+            else:
+                break
+        for ancestor in source.ancestors(used):
+            if ancestor is function:
+                break
+            if isinstance(ancestor, _REPEATING):
+                return []  # several layers per call: one shared layer would be another model
+        local = _local_names(function)
+        constructor, moves = _peel_moves(used, local)  # type: ignore[arg-type]
+        built = self._built(constructor, moves, local, layer)
+        if not built:
+            return []
+        taken = _self_attributes(owner) | _MODULE_ATTRIBUTES
+        name = self._name(source, used, layer, taken)
+        if name is None:
+            return []
+        # The parameters the fix trains, under the names the next run gives them: every instance of
+        # the class that ran, with the layer as its attribute.
+        suffixes = [p.name.split(".", 1)[1] for p in layer_params if p.requires_grad and "." in p.name]
+        claimed = [
+            f"{m.path}.{name}.{suffix}"
+            for m in trace.modules
+            if m.cls.rsplit(".", 1)[-1] == owner.name.value and m.path and not m.path.startswith("<") and m.ran_with_grad
+            for suffix in suffixes
+        ]
+        if not claimed:
+            return []
+        use = source.replace_node(used, cst.parse_expression(f"self.{name}", config=source.module.config_for_parsing))
+        candidates = []
+        for description, new_call in built:
+            construction = self._construction(source, owner, function, f"self.{name} = {source.module.code_for_node(new_call)}")
+            if construction is None:
+                return []
+            candidates.append(Candidate(
+                f"{description}, as self.{name}",
+                [Patch(source.path, sorted([construction, use], key=lambda e: e.start))],
+                self.applicability,
+                claimed,
+            ))
+        return candidates
+
+    def _built(self, call: cst.Call, moves: list[cst.Call], local: set[str], layer: ModuleFact) -> list[tuple[str, cst.Call]]:
+        """The layer's construction as ``__init__`` can write it: as it is, sized by the run, or lazy."""
+        built: list[tuple[str, cst.Call]] = []
+        if not _uses(call, local):
+            built.append(("build it once in __init__", call))
+        else:
+            size = _size_arg(call)
+            rest = [a for a in call.args if a is not size]
+            if size is not None and layer.in_size is not None and not any(_uses(a.value, local) for a in rest):
+                sized = call.with_changes(args=[a.with_changes(value=cst.Integer(str(layer.in_size))) if a is size else a for a in call.args])
+                built.append((f"build it once in __init__, for the input size the run saw ({layer.in_size})", sized))
+            lazy = self._lazy(call, local)
+            if lazy is not None:
+                built.append(("build it once in __init__ as a lazy layer, which takes its input size from the first call", lazy))
+        return [(description, _rewrap(new_call, moves)) for description, new_call in built]
+
+    @staticmethod
+    def _name(source: SourceFile, used: cst.BaseExpression, layer: ModuleFact, taken: set[str]) -> Optional[str]:
+        """The attribute's name: the local it was bound to (``head = nn.Linear(...)``), else its
+        class in snake case; numbered when the class already uses it."""
+        parent = source.parent(used)
+        base = ""
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
+            base = parent.targets[0].target.value
+        base = base or _snake(layer.cls.rsplit(".", 1)[-1])
+        if not base.isidentifier():
+            return None
+        name, number = base, 2
+        while name in taken:
+            name, number = f"{base}_{number}", number + 1
+        return name
+
+    @staticmethod
+    def _construction(source: SourceFile, owner: cst.ClassDef, function: cst.FunctionDef, line: str) -> Optional[Edit]:
+        """``line`` at the end of the class's ``__init__``; a class without one gets one."""
+        init = next((s for s in owner.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"), None)
+        if init is not None:
+            if not isinstance(init.body, cst.IndentedBlock) or not init.body.body:
+                return None
+            last = init.body.body[-1]
+            indent = source.indentation(source.range(last).start.line)
+            return source.insert_lines(source.range(last).end.line + 1, f"{indent}{line}\n")
+        if not isinstance(function.body, cst.IndentedBlock) or not function.body.body:
+            return None
+        outer = source.indentation(source.range(function).start.line)
+        inner = source.indentation(source.range(function.body.body[0]).start.line)
+        if not inner.startswith(outer) or inner == outer:
+            return None
+        first = owner.body.body[0]
+        before = first
+        if (
+            isinstance(first, cst.SimpleStatementLine) and len(first.body) == 1 and isinstance(first.body[0], cst.Expr)
+            and isinstance(first.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+        ):
+            # After the docstring, which must stay first.
+            rest = owner.body.body[1:]
+            if not rest:
+                return None
+            before = rest[0]
+        # Between the blank lines above the statement and the comments that belong to it.
+        leading = list(before.leading_lines)
+        commented = next((i for i, empty in enumerate(leading) if empty.comment is not None), len(leading))
+        start = source.range(before).start.line - (len(leading) - commented)
+        method = (
+            f"{outer}def __init__(self, *args, **kwargs):\n"
+            f"{inner}super().__init__(*args, **kwargs)\n"
+            f"{inner}{line}\n\n"
+        )
+        return source.insert_lines(start, method)
 
     def _candidates(self, source: SourceFile, attribute: AttributeFact, layer: ModuleFact) -> list[Candidate]:
         statements = source.statements_on_line(attribute.site.line)  # type: ignore[union-attr]
@@ -147,19 +366,7 @@ class ModuleBuiltInForward(Rule):
         # `nn.Linear(n, 4).to(h.device)`: the move follows what forward() sees; built in __init__,
         # the layer moves with its model. A move that names nothing local is kept.
         call, moves = _peel_moves(assign.value, local)
-        built: list[tuple[str, cst.Call]] = []
-        if not _uses(call, local):
-            built.append(("build it once in __init__", call))
-        else:
-            size = _size_arg(call)
-            rest = [a for a in call.args if a is not size]
-            if size is not None and layer.in_size is not None and not any(_uses(a.value, local) for a in rest):
-                sized = call.with_changes(args=[a.with_changes(value=cst.Integer(str(layer.in_size))) if a is size else a for a in call.args])
-                built.append((f"build it once in __init__, for the input size the run saw ({layer.in_size})", sized))
-            lazy = self._lazy(call, local)
-            if lazy is not None:
-                built.append(("build it once in __init__ as a lazy layer, which takes its input size from the first call", lazy))
-        built = [(description, _rewrap(new_call, moves)) for description, new_call in built]
+        built = self._built(call, moves, local, layer)
         last = init.body.body[-1]
         after = source.range(last).end.line + 1
         indent = source.indentation(source.range(last).start.line)

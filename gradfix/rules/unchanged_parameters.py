@@ -1,4 +1,4 @@
-"""GF018: parameters an optimizer holds and steps, meant to train, ended the run unchanged.
+"""GF018: parameters meant to train ended the run unchanged, and no other rule explains it.
 
 The promise behind "No gradient problems found" is that everything meant to train did change. A
 parameter is meant to train when it still requires a gradient at the end of the run, an optimizer
@@ -14,11 +14,21 @@ A parameter that received gradients and stayed as it was while another parameter
 module changed is left alone: the loss does not depend on it (the bias of a layer followed by batch
 norm gets a gradient of zero or of rounding noise).
 
+Parameters that no optimizer holds are meant to train too when the evidence says the script left
+them out by mistake: they require grad, took part in a run whose optimizers step (a loss reached
+them), received gradients that are not zero, ended unchanged, and were not loaded (a loaded network
+kept out of the optimizer is a fixed instrument: a perceptual loss, a transfer-attack surrogate).
+An optimizer that holds only plain tensors optimises an input (style transfer): the network around
+it is not reported. Frozen on purpose is ``requires_grad=False`` and no optimizer; a GAN's
+discriminator, whose gradients the generator's step computes, is held by its own optimizer.
+
 This rule runs once, on the last run of the repair loop, and names only parameters that no other
 finding names.
 """
 
 from __future__ import annotations
+
+from typing import Optional
 
 from gradfix.findings import Applicability, Finding, short_list
 from gradfix.project import Project
@@ -117,6 +127,50 @@ class UnchangedParameters(Rule):
                 f"{short_list(names)} {'is' if one else 'are'} held by the optimizer built here and "
                 f"{'requires' if one else 'require'} grad, but {'it' if one else 'they'} never changed in "
                 f"{steps}: {why}; gradfix knows no rule that explains it"
+            )
+            findings.append(self.finding(project, site, message, names))
+        return findings + self._unheld(trace, project, replaced, changed_modules)
+
+    def _unheld(self, trace: Trace, project: Project, replaced: set[Optional[int]], changed_modules: set[str]) -> list[Finding]:
+        """Parameters that receive non-zero gradients in a run whose optimizers step, that no
+        optimizer holds, and that end unchanged."""
+        stepping = [o for o in trace.optimizers if o.steps]
+        if not stepping:
+            return []
+        # Optimizers over plain tensors only optimise an input: the network is an instrument.
+        module_params = {p.name for p in trace.params if p.module is not None or p.is_parameter}
+        if not any(set(o.params) & module_params for o in stepping):
+            return []
+        loaded = [m.path for m in trace.modules if m.loaded and m.path]
+        stranded = [
+            p for p in trace.params
+            if p.requires_grad and p.is_leaf and not p.optimizers and p.got_grad and p.nonzero_grad and p.reached
+            and not p.changed and (p.module is not None or p.is_parameter)
+            and p.name not in self.explained and p.module not in replaced
+            and not any(p.name.startswith(f"{path}.") for path in loaded)
+            and _module_of(p.name) not in changed_modules
+        ]
+        groups: dict[tuple[str, int, Optional[int]], tuple[Site, list[str]]] = {}
+        owners: dict[tuple[str, int, Optional[int]], set[Optional[int]]] = {}
+        for p in stranded:
+            module = trace.module(p.module) if p.module is not None else None
+            site = module.site if module is not None and module.site is not None and project.is_editable(module.site.file) else None
+            site = site or stepping[0].site or self._step_site(trace, stepping[0])
+            if site is None or not project.is_editable(site.file):
+                continue
+            groups.setdefault((site.file, site.line, site.column), (site, []))[1].append(p.name)
+            owners.setdefault((site.file, site.line, site.column), set()).add(p.module)
+        findings = []
+        for key, (site, names) in groups.items():
+            one = len(names) == 1
+            built = len(owners[key])
+            # The same line built a new module again and again (in a loop, or at every call).
+            again = f" ({built} modules built at this line in the run, each one new)" if built > 1 else ""
+            message = (
+                f"{short_list(names)} {'receives' if one else 'receive'} gradients that are not zero, but no optimizer "
+                f"holds {'it' if one else 'them'}{again}, so {'it' if one else 'they'} never changed while the optimizers stepped; "
+                f"gradfix knows no rule that explains it (if {'it is' if one else 'they are'} meant to stay fixed, "
+                f"set requires_grad=False on {'it' if one else 'them'})"
             )
             findings.append(self.finding(project, site, message, names))
         return findings
