@@ -565,6 +565,97 @@ def test_gf023_an_optimizer_step_before_the_second_backward_is_not_an_inplace_op
     assert "GF023" not in codes(results)
 
 
+def test_gf023_a_parameter_modified_in_place_in_forward_is_computed_out_of_place(write_script) -> None:  # type: ignore[no-untyped-def]
+    # torch refuses an in-place op on a trainable leaf at once; the probe records it first.
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        class Gain(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.gain = nn.Parameter(torch.ones(4))
+                self.lin = nn.Linear(4, 1)
+            def forward(self, x):
+                return self.lin(x * self.gain.abs_())
+        model = Gain()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for _ in range(3):
+            loss = model(torch.randn(8, 4)).pow(2).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+    """)
+    [result] = results
+    assert result.finding.code == "GF023" and result.finding.line == 10 and result.finding.params == ["model.gain"]
+    assert result.fix is not None
+    assert result.fix.description == "write `self.gain.abs()` (out of place) instead of `self.gain.abs_()`"
+
+
+def test_gf023_leaves_a_manual_update_of_a_leaf_outside_forward_alone(write_script) -> None:  # type: ignore[no-untyped-def]
+    # The same message for `w -= lr * w.grad` with gradients on is GF015's: it is no forward.
+    results = findings(write_script, """
+        import torch
+        w = torch.randn(4, 1, requires_grad=True)
+        for _ in range(3):
+            x = torch.randn(8, 4)
+            loss = ((x @ w - x.sum(1, keepdim=True)) ** 2).mean()
+            loss.backward()
+            w -= 0.1 * w.grad
+            w.grad.zero_()
+    """)
+    assert "GF023" not in codes(results) and "GF015" in codes(results)
+
+
+def test_gf035_probe_names_the_step_and_the_forward_to_run_again(write_script) -> None:  # type: ignore[no-untyped-def]
+    path = write_script("""
+        import torch
+        from torch import nn
+        G, D = nn.Linear(8, 4), nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 1))
+        opt_g, opt_d = torch.optim.Adam(G.parameters()), torch.optim.Adam(D.parameters())
+
+        def update(opt, loss, retain=False):
+            opt.zero_grad()
+            loss.backward(retain_graph=retain)
+            opt.step()
+
+        for _ in range(3):
+            fake = G(torch.randn(16, 8))
+            scores = D(fake)
+            d_loss = (D(torch.randn(16, 4)) - 1).pow(2).mean() + scores.pow(2).mean()
+            g_loss = (scores - 1).pow(2).mean()
+            update(opt_d, d_loss, retain=True)
+            update(opt_g, g_loss)
+    """)
+    trace = Sandbox([str(path.parent)], timeout=30).run(str(path), []).trace
+    fact = trace.stepped_before_backward
+    assert fact is not None and fact.params == ["D.2.weight"] and fact.optimizer == 1
+    assert [s.line for s in fact.step_sites] == [10, 17] and [s.line for s in fact.backward_sites] == [9, 18]
+    assert [[s.line for s in chain] for chain in fact.forwards] == [[14]]
+    assert "g_loss" not in fact.graphless[1] and "fake" not in fact.graphless[1]
+
+
+def test_gf035_the_gan_step_order_moves_the_generator_loss_after_the_step(write_script) -> None:  # type: ignore[no-untyped-def]
+    path = write_script("""
+        import torch
+        from torch import nn
+        G = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
+        D = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 1))
+        opt_g = torch.optim.Adam(G.parameters(), 1e-3)
+        opt_d = torch.optim.Adam(D.parameters(), 1e-3)
+        bce = nn.BCEWithLogitsLoss()
+        for _ in range(3):
+            fake = G(torch.randn(16, 8))
+            d_loss = bce(D(torch.randn(16, 4)), torch.ones(16, 1)) + bce(D(fake), torch.zeros(16, 1))
+            g_loss = bce(D(fake), torch.ones(16, 1))
+            opt_d.zero_grad(); d_loss.backward(retain_graph=True); opt_d.step()
+            opt_g.zero_grad(); g_loss.backward(); opt_g.step()
+    """)
+    report = repair(str(path), [], Sandbox([str(path.parent)], timeout=30))
+    [result] = report.results
+    assert result.finding.code == "GF035" and result.fix is not None
+    assert result.fix.description == "move `g_loss = bce(D(fake), torch.ones(16, 1))` after `opt_d.step()`"
+    assert result.fix.also_verified == ["call `opt_d.step()` after `g_loss.backward()`"]
+    assert "stops with" not in report.final_state
+
+
 def test_gf028_star_args_forward_is_explained_without_a_fix(write_script) -> None:  # type: ignore[no-untyped-def]
     # forward(ctx, *tensors): which input each gradient belongs to is not written anywhere.
     results = findings(write_script, """
@@ -752,6 +843,48 @@ def test_gf027_markings_on_the_loss_and_its_copies_only() -> None:
     )
 
 
+def test_gf027_rewraps_of_the_loss_are_markings_too() -> None:
+    import libcst as cst
+
+    from gradfix.edits import apply_edits
+    from gradfix.rules.silenced_graph_error import SilencedGraphError
+    from gradfix.source import SourceFile
+
+    text = (
+        "import torch\n"
+        "from torch import nn\n"
+        "from torch.autograd import Variable as V\n"
+        "w = V(torch.zeros(3), requires_grad=True)\n"
+        "loss = crit(model(x), y)\n"
+        "loss = V(loss.data, requires_grad=True)\n"
+        "total = nn.Parameter(loss * 2)\n"
+        "other = torch.tensor(loss.item(), requires_grad=True)\n"
+        "kept = torch.tensor(loss.item())\n"
+        "total = torch.tensor(loss.detach().cpu().numpy()).requires_grad_()\n"
+        "torch.autograd.Variable(loss, requires_grad=True).backward()\n"
+    )
+    source = SourceFile("t.py", text)
+    [backward] = [
+        c for c in source.nodes_at(source.site(source.module.body[-1]), cst.Call)
+        if isinstance(c.func, cst.Attribute) and c.func.attr.value == "backward"
+    ]
+    marks = SilencedGraphError._markings(source, {"loss", "total"}, [backward.func.value])  # type: ignore[attr-defined]
+    assert [source.range(m).start.line for m in marks] == [6, 7, 10, 11]
+    edits = [SilencedGraphError._unmark(source, m) for m in marks]
+    assert apply_edits(text, [e for e in edits if e is not None]) == (
+        "import torch\n"
+        "from torch import nn\n"
+        "from torch.autograd import Variable as V\n"
+        "w = V(torch.zeros(3), requires_grad=True)\n"
+        "loss = crit(model(x), y)\n"
+        "total = loss * 2\n"
+        "other = torch.tensor(loss.item(), requires_grad=True)\n"
+        "kept = torch.tensor(loss.item())\n"
+        "total = loss\n"
+        "loss.backward()\n"
+    )
+
+
 def test_gf020_zero_grad_beside_a_step_is_the_one_of_its_own_block() -> None:
     import libcst as cst
 
@@ -918,3 +1051,57 @@ def test_a_fix_that_only_gets_past_the_crash_is_withdrawn_when_the_chain_does_no
     assert by_code["GF003"].fix is None
     assert any("still do not train" in why for _, why in by_code["GF003"].rejected)
     assert by_code["GF018"].finding.params == ["model.weight", "model.bias"]
+
+
+def test_gf036_translates_with_numpy_semantics(write_script) -> None:  # type: ignore[no-untyped-def]
+    # A list of tensors given to np.concatenate, NumPy's population std, a number in np.maximum:
+    # each translation keeps NumPy's meaning (cat of the list, correction=0, clamp).
+    results = findings(write_script, """
+        import numpy as np
+        import torch
+        from torch import nn
+
+        class Scaled(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 3)
+
+            def forward(self, x):
+                h = self.fc(x)
+                parts = [h, 2 * h]
+                both = np.concatenate(parts, axis=1)
+                spread = np.std(both, axis=0, keepdims=True)
+                return np.clip(both / np.maximum(spread, 1e-3), -5, 5)
+
+        model = Scaled()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for _ in range(3):
+            loss = model(torch.randn(8, 4)).pow(2).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+    """)
+    [result] = results
+    assert result.finding.code == "GF036" and result.fix is not None
+    [patch] = result.fix.patches
+    assert [e.replacement for e in patch.edits] == [
+        "torch.cat(parts, dim=1)",
+        "torch.std(both, dim=0, keepdim=True, correction=0)",
+        "torch.clamp(both / torch.clamp(spread, min=1e-3), -5, 5)",
+    ]
+
+
+def test_gf005_follows_a_list_bound_to_a_name_to_the_slice(write_script) -> None:  # type: ignore[no-untyped-def]
+    # `params = [prompt]` then `Adam(params)`: the slice is made a leaf where it is assigned.
+    results = findings(write_script, """
+        import torch
+        table = torch.randn(1, 6, 4).requires_grad_()
+        prompt = table[:, 2:]
+        params = [prompt]
+        opt = torch.optim.Adam(params, lr=0.1)
+        for _ in range(3):
+            loss = prompt.pow(2).sum()
+            opt.zero_grad(); loss.backward(); opt.step()
+    """)
+    [result] = results
+    assert result.finding.code == "GF005" and result.fix is not None
+    [patch] = result.fix.patches
+    assert [e.replacement for e in patch.edits] == ["table[:, 2:].detach().clone().requires_grad_(True)"]

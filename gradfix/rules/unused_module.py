@@ -35,7 +35,12 @@ class UnusedModule(Rule):
             )
             if child is None or child.id in ran or any(c in ran for c in child.children):
                 continue
-            params = [p.name for p in trace.params if p.name.startswith(f"{child.path}.") and not p.reached]
+            # A frozen module that never runs loses no training (a frozen encoder in eval() whose
+            # fast path skips its layers' forward): only parameters meant to train count.
+            params = [
+                p.name for p in trace.params
+                if p.name.startswith(f"{child.path}.") and not p.reached and p.requires_grad
+            ]
             if not params or not project.is_editable(attribute.site.file):
                 continue
             # The module's own file, the script and every file backward ran from: a layer used
