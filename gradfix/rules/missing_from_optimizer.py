@@ -57,6 +57,7 @@ class MissingFromOptimizer(Rule):
             if stranded and len(stranded) == len([p for p in params if p.requires_grad]):
                 forgotten.append((module, stranded))
         forgotten += self._forgotten_parts(trace, stepping, {m.id for m, _ in forgotten} | in_containers)
+        forgotten = _narrowest(forgotten)
         # A bare nn.Parameter (learned loss weights, a temperature) that no optimizer holds. A plain
         # tensor with requires_grad is left alone: an input whose gradient is wanted (saliency,
         # adversarial examples) is one too.
@@ -315,6 +316,21 @@ class MissingFromOptimizer(Rule):
                 candidates.append(self.candidate(f"add {', '.join(extra)} to the optimizer as a param group", source.path, [source.replace_node(target.value, grouped)]))
             return candidates
         return []
+
+
+def _narrowest(found: list[tuple[ModuleFact, list[str]]]) -> list[tuple[ModuleFact, list[str]]]:
+    """One module per set of stranded parameters: the narrowest that holds them all
+    (``model.features``, not ``model``, whose frozen head the optimizer already holds: adding
+    ``model`` would hand it the head twice), and none inside another one kept."""
+
+    def inside(inner: ModuleFact, outer: ModuleFact) -> bool:
+        return bool(inner.path and outer.path and inner.path.startswith(outer.path + "."))
+
+    kept = [
+        (module, names) for module, names in found
+        if not any(inside(other, module) and set(names) <= set(other_names) for other, other_names in found)
+    ]
+    return [(m, names) for m, names in kept if not any(inside(m, other) for other, _ in kept)]
 
 
 def _function_of(source: SourceFile, node: cst.CSTNode) -> Optional[cst.FunctionDef]:
