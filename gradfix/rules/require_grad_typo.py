@@ -29,7 +29,7 @@ from gradfix.verify import judge
 
 class RequireGradTypo(Rule):
     code = "GF012"
-    title = "`require_grad` typo: torch ignores it"
+    title = "`require_grad` typo or `requires_grad =` on a module: torch ignores it"
     applicability = Applicability.SAFE
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
