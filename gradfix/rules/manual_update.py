@@ -237,8 +237,8 @@ class ManualUpdate(Rule):
         second candidate, the loop over the parameters around it) under ``torch.no_grad()``."""
         crash = trace.crash
         assert crash is not None and crash.site is not None
-        if "leaf Variable" not in crash.message:
-            return []
+        if "leaf Variable" not in crash.message or not trace.backwards:
+            return []  # before any backward it is an initialisation (`self.w.normal_()`), not training's
         refused = [e for e in trace.inplace_ops if e.leaf]
         if not refused:
             return []
