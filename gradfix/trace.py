@@ -196,11 +196,13 @@ class CallEvent:
 
 @dataclass
 class TypoSet:
-    """``x.require_grad = ...``: an attribute torch ignores."""
+    """``x.require_grad = ...`` (or ``module.requires_grad = True``): an attribute torch ignores."""
 
     name: str
     value: bool
     site: Site
+    attr: str = "require_grad"  # the attribute written
+    on_module: bool = False  # set on an nn.Module: `name` is each of its parameters frozen at that moment
 
 
 @dataclass

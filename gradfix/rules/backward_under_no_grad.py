@@ -17,6 +17,7 @@ from typing import Iterable, Optional
 
 import libcst as cst
 
+from gradfix.edits import Patch
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -98,12 +99,47 @@ def _contains(source: SourceFile, statement: cst.CSTNode, lines: Iterable[int]) 
     return any(where.start.line <= line <= where.end.line for line in lines)
 
 
+_INFERENCE_SAVED = "Inference tensors cannot be saved for backward"
+_INFERENCE_MODE = {"torch.inference_mode", "torch.autograd.grad_mode.inference_mode"}
+
+
+def _inference_mode_uses(source: SourceFile) -> list[cst.BaseExpression]:
+    """Each ``inference_mode`` that turns gradients off (a decorator, bare or called, or a ``with``
+    item), as the expression to replace."""
+    uses: list[cst.BaseExpression] = []
+    for node in source.positions:
+        if isinstance(node, cst.Decorator):
+            expression = node.decorator
+        elif isinstance(node, cst.WithItem):
+            expression = node.item
+        else:
+            continue
+        func = expression.func if isinstance(expression, cst.Call) else expression
+        # `torch.inference_mode` only: a bare imported name would need an import of `no_grad`.
+        if not isinstance(func, cst.Attribute) or not source.qualified_names(func) & _INFERENCE_MODE:
+            continue
+        if isinstance(expression, cst.Call) and not disables_grad(source, expression):
+            continue  # inference_mode(False)
+        uses.append(expression)
+    return uses
+
+
+def _as_no_grad(expression: cst.BaseExpression) -> cst.BaseExpression:
+    """``torch.inference_mode()`` -> ``torch.no_grad()``, alias and bare decorator kept as written."""
+    func = expression.func if isinstance(expression, cst.Call) else expression
+    assert isinstance(func, cst.Attribute)
+    name = func.with_changes(attr=cst.Name("no_grad"))
+    return cst.Call(name) if isinstance(expression, cst.Call) else name
+
+
 class BackwardUnderNoGrad(Rule):
     code = "GF002"
     title = "loss built under torch.no_grad()"
     applicability = Applicability.SAFE
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
+        if trace.crash is not None and _INFERENCE_SAVED in trace.crash.message:
+            return self._inference_tensors(trace, project)
         backward = trace.graphless_backward()
         if backward is None or trace.crash is None:
             return self._part_under_no_grad(trace, project)
@@ -140,6 +176,38 @@ class BackwardUnderNoGrad(Rule):
             f"({crash.type}: {crash.message}); not reached from the loss: {short_list(lost) or 'every parameter'}"
         )
         return [self.finding(project, site, message, lost, candidates, blocking=True)]
+
+    def _inference_tensors(self, trace: Trace, project: Project) -> list[Finding]:
+        """Features made under ``inference_mode`` reached a layer that trains: ``no_grad`` in its
+        place keeps the frozen part frozen and makes ordinary tensors."""
+        crash = trace.crash
+        assert crash is not None
+        files = [crash.site] + [call.site for call in crash.module_calls]
+        paths = list(dict.fromkeys(site.file for site in files if site is not None and project.is_editable(site.file)))
+        candidates: list[Candidate] = []
+        edits_by_path: dict[str, list] = {}
+        for path in paths:
+            source = project.source(path)
+            for node in _inference_mode_uses(source):
+                edit = source.replace_node(node, _as_no_grad(node))
+                edits_by_path.setdefault(path, []).append(edit)
+                line = source.range(node).start.line
+                candidates.append(
+                    Candidate(f"use torch.no_grad() in place of inference_mode at line {line}", [Patch(path, [edit])], self.applicability)
+                )
+        if len(candidates) > 1:
+            candidates = candidates[:5] + [
+                Candidate("use torch.no_grad() in place of every inference_mode", [Patch(p, e) for p, e in edits_by_path.items()], self.applicability)
+            ]
+        if crash.site is None or not project.is_editable(crash.site.file):
+            return []
+        trained = [p.name for p in trace.params if p.optimizers and p.requires_grad]
+        message = (
+            "a tensor made under `torch.inference_mode()` reached a layer that records a graph, and "
+            f"autograd cannot save it ({crash.type}: {_INFERENCE_SAVED}); "
+            "`torch.no_grad()` stops gradients just as well and makes ordinary tensors"
+        )
+        return [self.finding(project, crash.site, message, trained, candidates, blocking=True)]
 
     def _part_under_no_grad(self, trace: Trace, project: Project) -> list[Finding]:
         """The silent form: the loss has a graph, but a module it was meant to train ran only inside

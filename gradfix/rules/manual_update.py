@@ -9,10 +9,15 @@ in an in-place operation", and so do the in-place tensor methods of a hand-writt
 ``p.add_(p.grad, alpha=-lr)``, ``p.sub_(lr * p.grad)``, ``p.mul_(1 - wd)``, ``p.copy_(...)``. The
 fix updates in place under ``torch.no_grad()`` (for a loop over the parameters, the whole loop) and
 zeroes the gradients afterwards (unless the script already does).
+A deliberate write into a parameter outside any forward (a pruning mask ``p[~mask] = 0.0``,
+``w.mul_(mask)``, clipping ``p.clamp_(-c, c)``) raises the same; the probe saw torch refuse it on
+a parameter outside a forward, on the crashed line. The fix runs that statement (or the loop over
+the parameters around it) under ``torch.no_grad()``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Optional
 
 import libcst as cst
@@ -146,7 +151,9 @@ class ManualUpdate(Rule):
         at = body.index(crashed[0]) if crashed[0] in body else len(body) - 1
         updates_before = [i for i in range(at + 1) if _update(body[i])]
         if not updates_before:
-            return self._inplace_methods(trace, project, source, block, crashed[0])
+            return self._inplace_methods(trace, project, source, block, crashed[0]) or self._write_outside_forward(
+                trace, project, source, crashed[0]
+            )
         index = updates_before[-1]
         start = index
         while start > 0 and _update(body[start - 1]):
@@ -219,6 +226,53 @@ class ManualUpdate(Rule):
             f"updates a trainable leaf in place with gradients on; fix the update of {short_list(names)}"
         )
         return [self.finding(project, crash.site, message, self._traced(trace, names), [candidate] if candidate else [], blocking=True)]
+
+    def _write_outside_forward(
+        self, trace: Trace, project: Project, source: SourceFile, crashed: cst.BaseStatement
+    ) -> list[Finding]:
+        """``p[~mask] = 0.0`` or ``p.mul_(mask)`` on a parameter, outside any forward (pruning
+        masks, weight clipping, a re-initialisation): a deliberate change of the weights, which
+        torch refuses with gradients on. Evidence: the probe saw the refused op on a parameter,
+        outside a module's forward, on the crashed line. The fix runs the statement (then, as a
+        second candidate, the loop over the parameters around it) under ``torch.no_grad()``."""
+        crash = trace.crash
+        assert crash is not None and crash.site is not None
+        if "leaf Variable" not in crash.message or not trace.backwards:
+            return []  # before any backward it is an initialisation (`self.w.normal_()`), not training's
+        refused = [e for e in trace.inplace_ops if e.leaf]
+        if not refused:
+            return []
+        event = max(refused, key=lambda e: e.last)
+        if event.in_forward or (event.site.file, event.site.line) != (crash.site.file, crash.site.line):
+            return []  # in a forward it is GF023's
+        if event.tensor is None or trace.param(event.tensor) is None:
+            return []
+        if not isinstance(crashed, cst.SimpleStatementLine) or len(crashed.body) != 1:
+            return []
+        small = crashed.body[0]
+        written = None
+        if isinstance(small, (cst.Assign, cst.AugAssign)):
+            targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+            if len(targets) == 1 and isinstance(targets[0], cst.Subscript):
+                written = _code(targets[0].value)  # `p[~mask] = 0.0`, `w[:, dead] *= 0`
+        else:
+            written = _inplace_update(crashed)  # `p.mul_(mask)`, `w.clamp_(-c, c)`
+        if written is None:
+            return []
+        candidates = [c for c in [self._wrap(source, [crashed], [])] if c]
+        # The innermost loop of the same function, when it binds the written tensor (`for name, p in
+        # model.named_parameters(): ... p[~mask] = 0`): the whole loop is the weight change.
+        loop = next((a for a in source.ancestors(crashed) if isinstance(a, (cst.For, cst.FunctionDef))), None)
+        if isinstance(loop, cst.For) and _binds(loop.target, _root(written)):
+            wider = self._wrap(source, [loop], [])
+            if wider is not None:
+                candidates.append(dataclasses.replace(wider, description=wider.description + " (the whole loop)"))
+        message = (
+            f"the script crashed: {crash.type}: {crash.message}; `{_code(crashed.with_changes(leading_lines=()))}` "
+            f"writes into {event.tensor} in place with gradients on: a change of the weights themselves "
+            "(a mask, a clip) belongs under torch.no_grad()"
+        )
+        return [self.finding(project, crash.site, message, [event.tensor], candidates, blocking=True)]
 
     def _wrap(self, source: SourceFile, group: list[cst.BaseStatement], stepped: list[str]) -> Optional[Candidate]:
         """The statements (or the loop) under ``torch.no_grad()``; each stepped tensor's gradient

@@ -395,7 +395,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch):
             for mid, module in self.modules.items()
         ]
         typos = [
-            TypoSet(name=names_of.get(int(t.name), self.tensor_names.get(int(t.name), "?")), value=t.value, site=t.site)
+            TypoSet(name=names_of.get(int(t.name), self.tensor_names.get(int(t.name), "?")), value=t.value, site=t.site, attr=t.attr, on_module=t.on_module)
             for t in self.typos
         ]
         self.finished_trace = Trace(

@@ -13,6 +13,9 @@ import torch.nn as nn
 from gradfix.sandbox.facts import class_name, dtype_name, site_of
 from gradfix.trace import AttributeFact, ModuleCall, Site, TypoSet
 
+# Flags users set on a module meaning `requires_grad_(...)`; torch reads none of them on a module.
+MODULE_FLAG_ATTRS = ("requires_grad", "require_grad", "trainable")
+
 
 FORWARD_TAG = "gradfix.forward"  # the key of a module call's tag in its output's grad_fn metadata
 IN_SIZES = ("in_features", "in_channels", "num_features", "input_size", "embed_dim", "d_model")
@@ -118,6 +121,8 @@ class ModuleWatch:
         module_setattr = nn.Module.__setattr__
 
         def setattr_(module: nn.Module, name: str, value: Any) -> None:
+            if name in MODULE_FLAG_ATTRS and isinstance(value, bool):
+                flag_set(module, name, value)
             interesting = isinstance(value, (torch.Tensor, nn.Module, list, dict, tuple))
             caller = sys._getframe(1) if interesting else None
             if caller is not None and isinstance(value, nn.Module) and caller.f_code.co_filename not in probe.user:
@@ -137,6 +142,23 @@ class ModuleWatch:
                 # `model.embed.weight = nn.Parameter(word2vec)` from outside the module: given values,
                 # not the module's own random initialisation.
                 probe.loaded.add(id(module))
+
+        def flag_set(module: nn.Module, name: str, value: bool) -> None:
+            # `encoder.requires_grad = True` on a module is a plain attribute: its parameters keep
+            # their flag. Only an unfreeze of parameters that are frozen right now is a lost intent
+            # (a module class may keep its own `trainable` flag; then nothing is frozen or it is
+            # the class's own business, which the end-of-run check of the rule sorts out).
+            if not value or getattr(type(module), name, None) is not None:
+                return
+            frozen = [p for p in module.parameters() if not p.requires_grad]
+            if not frozen:
+                return
+            site, _ = probe.caller_site(3)
+            if site is None:
+                return
+            probe.remember_params(frozen)
+            for p in frozen:
+                probe.typos.append(TypoSet(name=str(id(p)), value=value, site=site, attr=name, on_module=True))
 
         nn.Module.__setattr__ = setattr_  # type: ignore[method-assign]
 
