@@ -292,6 +292,24 @@ class Trace:
         backward = self.backwards[-1]
         return None if backward.has_grad_fn or backward.requires_grad else backward
 
+    def optimized_params_that_ran(self) -> list[str]:
+        """Trainable leaf parameters an optimizer holds whose model ran with gradients on: what a
+        backward() that crashed was there to train."""
+        ran = {m.id for m in self.modules if m.ran_with_grad}
+        return [
+            p.name for p in self.params
+            if p.requires_grad and p.is_leaf and p.optimizers and (p.module is None or p.module in ran)
+        ]
+
+    def params_cut_off(self) -> list[str]:
+        """Trainable parameters an optimizer holds, of modules that ran with gradients on, that no
+        backward() reached: the graph was cut between them and the loss."""
+        ran = {m.path for m in self.modules if m.ran_with_grad and m.path}
+        return [
+            p.name for p in self.params
+            if p.requires_grad and not p.reached and p.optimizers and p.name.rsplit(".", 1)[0] in ran
+        ]
+
     def params_run_without_grad(self) -> list[str]:
         """Trainable parameters of modules that ran with gradients off and never got one."""
         return [

@@ -47,14 +47,10 @@ class GraphBreak(Rule):
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         if not trace.backwards:
             return []
-        ran = {m.path for m in trace.modules if m.ran_with_grad and m.path}
         # Parameters of modules that ran with grad on, never reached by any backward.
         # Held by an optimizer: the script means to train them (a deliberate detach in front of a
         # feature extractor usually leaves it out of the optimizer).
-        cut_off = [
-            p.name for p in trace.params
-            if p.requires_grad and not p.reached and p.optimizers and p.name.rsplit(".", 1)[0] in ran
-        ]
+        cut_off = trace.params_cut_off()
         if not cut_off:
             return []
         candidates: list[Candidate] = []

@@ -98,14 +98,7 @@ class NonscalarLoss(Rule):
             f"the script crashed: {crash.type}: {crash.message}; `{what}` holds one loss per sample (or per "
             "element), and backward() without a gradient argument needs a single number: reduce it first"
         )
-        return [self.finding(project, crash.site, message, self._claimed(trace), candidates, blocking=True)]
-
-    @staticmethod
-    def _claimed(trace: Trace) -> list[str]:
-        """What the crashed backward() was there to train: trainable parameters an optimizer holds
-        whose model ran with gradients on."""
-        ran = {m.id for m in trace.modules if m.ran_with_grad}
-        return [p.name for p in trace.params if p.requires_grad and p.is_leaf and p.optimizers and (p.module is None or p.module in ran)]
+        return [self.finding(project, crash.site, message, trace.optimized_params_that_ran(), candidates, blocking=True)]
 
     @staticmethod
     def _loss(source: SourceFile, site: Site) -> Optional[cst.BaseExpression]:

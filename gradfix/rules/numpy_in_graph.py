@@ -780,11 +780,7 @@ class NumpyInGraph(Rule):
     def _cut(self, trace: Trace, project: Project) -> list[Finding]:
         if not trace.backwards:
             return []
-        ran = {m.path for m in trace.modules if m.ran_with_grad and m.path}
-        cut_off = [
-            p.name for p in trace.params
-            if p.requires_grad and not p.reached and p.optimizers and p.name.rsplit(".", 1)[0] in ran
-        ]
+        cut_off = trace.params_cut_off()
         if not cut_off:
             return []
         candidates: list[Candidate] = []
