@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Callable
@@ -85,11 +86,15 @@ def test_sarif_validates_against_the_sarif_2_1_0_schema(outcomes: list) -> None:
 
 def rdjson_errors(*paths: Path) -> tuple[int, Any]:
     validator = installed(RDJSON_VALIDATOR)
-    completed = subprocess.run(
-        ["node", str(validator), "--strict", "--no-extra-fields", "--format", "json", *map(str, paths)],
-        capture_output=True, text=True, timeout=60,
-    )
-    return completed.returncode, json.loads(completed.stdout)
+    # Into a file, not a pipe: Node exits before a pipe takes more than 64 KiB of its output (the
+    # verdict on a few hundred files is longer), while writes to a file are synchronous.
+    with tempfile.TemporaryFile("w+") as out:
+        completed = subprocess.run(
+            ["node", str(validator), "--strict", "--no-extra-fields", "--format", "json", *map(str, paths)],
+            stdout=out, stderr=subprocess.PIPE, text=True, timeout=60,
+        )
+        out.seek(0)
+        return completed.returncode, json.loads(out.read())
 
 
 def test_rdjson_and_rdjsonl_validate_as_reviewdog_diagnostics(outcomes: list, tmp_path: Path) -> None:  # type: ignore[type-arg]
