@@ -100,6 +100,24 @@ def module_alias(source: SourceFile, module: str) -> str | None:
     return best
 
 
+# Calls that take a tensor's values out of its graph: stripped, they give the tensor back.
+OUT_OF_GRAPH = {"detach", "item", "tolist", "numpy", "cpu"}
+
+
+def strip_cuts(value: cst.BaseExpression) -> cst.BaseExpression:
+    """``x.data``, ``x.detach().cpu().numpy()``, ``loss.item()`` -> ``x`` / ``loss``."""
+    while True:
+        if isinstance(value, cst.Attribute) and value.attr.value == "data":
+            value = value.value
+        elif (
+            isinstance(value, cst.Call) and not value.args and isinstance(value.func, cst.Attribute)
+            and value.func.attr.value in OUT_OF_GRAPH
+        ):
+            value = value.func.value
+        else:
+            return value
+
+
 def wrap(source: SourceFile, callee: str, value: cst.BaseExpression | None) -> cst.Call:
     """``callee(value)`` (or ``callee()``), parsed in the file's own style."""
     call = cst.parse_expression(f"{callee}()", config=source.module.config_for_parsing)

@@ -26,7 +26,7 @@ from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.source import SourceFile, descendants
-from gradfix.torch_api import module_alias
+from gradfix.torch_api import OUT_OF_GRAPH, module_alias, strip_cuts
 from gradfix.trace import Cut, Trace
 
 _BREAKS = {"detach", "data", "tensor", "as_tensor", "item", "tolist", "numpy", "Variable", "Parameter"}
@@ -36,9 +36,6 @@ _LEAF_REWRAPS = {
     "torch.autograd.Variable", "torch.autograd.variable.Variable", "torch.nn.Parameter", "torch.nn.parameter.Parameter",
 }
 # What takes a value out of the graph inside a re-wrap's argument (`Variable(x.data.cpu())`): it goes with it.
-_STRIPPED = {"detach", "item", "tolist", "numpy", "cpu"}
-
-
 class GraphBreak(Rule):
     code = "GF008"
     title = "graph cut on the loss path"
@@ -129,7 +126,7 @@ class GraphBreak(Rule):
         if rewrap is not None:
             # `Variable(x.data, requires_grad=True)`, `torch.tensor(loss.item())`: the cut and the new
             # leaf around it go together, or the value stays cut.
-            return _replace(source, rewrap, _parenthesized(source, rewrap, _strip_cuts(rewrap.args[0].value)))
+            return _replace(source, rewrap, _parenthesized(source, rewrap, strip_cuts(rewrap.args[0].value)))
         if cut.op == "data" and isinstance(node, cst.Attribute):
             return _replace(source, node, node.value)
         if not isinstance(node, cst.Call):
@@ -139,7 +136,7 @@ class GraphBreak(Rule):
         if cut.op in ("item", "tolist", "numpy"):
             return None  # only a value re-wrapped into a tensor is a cut worth undoing; logging is not
         if _is_rewrap(source, node) and node.args and node.args[0].keyword is None:
-            return _replace(source, node, _parenthesized(source, node, _strip_cuts(node.args[0].value)))
+            return _replace(source, node, _parenthesized(source, node, strip_cuts(node.args[0].value)))
         return None
 
     # -- a loss rebuilt from values -----------------------------------------------------------------
@@ -232,17 +229,6 @@ def _is_rewrap(source: SourceFile, call: cst.Call) -> bool:
     return bool(source.qualified_names(call.func) & (_REWRAPS | _LEAF_REWRAPS))
 
 
-def _strip_cuts(value: cst.BaseExpression) -> cst.BaseExpression:
-    """``x.data``, ``x.detach().cpu().numpy()``, ``loss.item()`` -> ``x`` / ``loss``."""
-    while True:
-        if isinstance(value, cst.Attribute) and value.attr.value == "data":
-            value = value.value
-        elif isinstance(value, cst.Call) and not value.args and isinstance(value.func, cst.Attribute) and value.func.attr.value in _STRIPPED:
-            value = value.func.value
-        else:
-            return value
-
-
 def _rewrap_around(source: SourceFile, node: cst.CSTNode) -> Optional[cst.Call]:
     """The re-wrap (``torch.tensor``, ``Variable``, ``nn.Parameter``) whose first argument is this
     cut, perhaps through more cuts (``Variable(x.detach().data)``)."""
@@ -253,7 +239,7 @@ def _rewrap_around(source: SourceFile, node: cst.CSTNode) -> Optional[cst.Call]:
             call = source.parent(parent)
             if parent.attr.value == "data":
                 current = parent
-            elif parent.attr.value in _STRIPPED and isinstance(call, cst.Call) and call.func is parent and not call.args:
+            elif parent.attr.value in OUT_OF_GRAPH and isinstance(call, cst.Call) and call.func is parent and not call.args:
                 current = call
             else:
                 return None

@@ -29,6 +29,7 @@ from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.sandbox import RunResult
 from gradfix.source import SourceFile, descendants
+from gradfix.torch_api import strip_cuts
 from gradfix.trace import BackwardFact, Trace
 
 _SILENCED = "does not require grad"
@@ -42,9 +43,6 @@ _VARIABLE = {"torch.autograd.Variable", "torch.autograd.variable.Variable"}
 _PARAMETER = {"torch.nn.Parameter", "torch.nn.parameter.Parameter"}
 _TENSOR = {"torch.tensor", "torch.as_tensor", "torch.Tensor"}
 # What takes the value out of the graph inside the re-wrap (`Variable(loss.data, ...)`): it goes too.
-_VALUE_OF = {"detach", "item", "tolist", "numpy", "cpu"}
-
-
 def _is_true(node: Optional[cst.BaseExpression]) -> bool:
     return node is None or (isinstance(node, cst.Name) and node.value == "True")
 
@@ -60,17 +58,6 @@ def _root(node: cst.BaseExpression) -> Optional[str]:
             node = node.func.value
         else:
             return None
-
-
-def _value(node: cst.BaseExpression) -> cst.BaseExpression:
-    """``loss.data``, ``loss.detach().cpu().numpy()``, ``loss.item()`` -> ``loss``."""
-    while True:
-        if isinstance(node, cst.Attribute) and node.attr.value == "data":
-            node = node.value
-        elif isinstance(node, cst.Call) and not node.args and isinstance(node.func, cst.Attribute) and node.func.attr.value in _VALUE_OF:
-            node = node.func.value
-        else:
-            return node
 
 
 def _rewrapped(source: SourceFile, node: cst.CSTNode, marked: bool = False) -> Optional[cst.BaseExpression]:
@@ -89,7 +76,7 @@ def _rewrapped(source: SourceFile, node: cst.CSTNode, marked: bool = False) -> O
         wants = _is_true(positional[1])
     else:
         wants = bool(names & _PARAMETER)  # a Parameter requires grad unless told otherwise
-    value = _value(node.args[0].value)
+    value = strip_cuts(node.args[0].value)
     if marked and names & _TENSOR and value is node.args[0].value:
         return None  # `torch.tensor(total).requires_grad_()` may re-wrap a float: GF008 rebuilds those
     return value if wants or marked else None
@@ -140,7 +127,7 @@ class SilencedGraphError(Rule):
         numbers = [n for c in trace.cuts if c.numbers and c.site.file == source.path for n in source.nodes_at(c.site, cst.Call)]
         markings = [
             m for m in markings
-            if not (any(m is n for n in numbers) and isinstance(m, cst.Call) and m.args and _value(m.args[0].value) is m.args[0].value)
+            if not (any(m is n for n in numbers) and isinstance(m, cst.Call) and m.args and strip_cuts(m.args[0].value) is m.args[0].value)
         ]
         edits = [e for e in (self._unmark(source, node) for node in markings) if e is not None]
         if not edits:
