@@ -63,6 +63,7 @@ class ParamFact:
     changed: bool = False  # its value at the end differs from its value when first seen
     frozen_at: list[Site] = field(default_factory=list)  # where requires_grad was set to False
     frozen_callers: list[Site] = field(default_factory=list)  # the user calls one level further out
+    thawed: bool = False  # user code set requires_grad to True on it: the script chose to train it
     is_parameter: bool = False  # an nn.Parameter (made to be trained), not a plain tensor
     constant: bool = False  # every element had the same value when first seen (a norm layer's 1s and 0s)
 
@@ -259,6 +260,9 @@ class Trace:
     # a few per site: a recomputation with gradients off (in a custom Function's backward)
     graphless_grads: list[Site] = field(default_factory=list)
     typos: list[TypoSet] = field(default_factory=list)
+    # lines that set requires_grad back to True before the first backward() and never after it:
+    # set-up that already ran (unfreezing the norm layers), not a schedule still to come
+    setup_thaws: list[Site] = field(default_factory=list)
     stepped_before_backward: Optional[StepBeforeBackward] = None
     schedulers: list[SchedulerFact] = field(default_factory=list)
     cuda_emulated: bool = False

@@ -76,6 +76,15 @@ def test_outside_case_is_repaired_and_trains(case: tuple[Path, dict[str, Any]], 
         module = seen["modules"][name]
         assert module["found"] and module["changed"], (name, seen)
         assert module["late"], f"{name} stops changing halfway through the run: {seen}"
+    if expected.get("same_output_as_fixed"):
+        assert plain_output(fixed, tmp_path) == plain_output(script.with_suffix(".fixed.py"), tmp_path)
+
+
+def plain_output(script: Path, cwd: Path) -> str:
+    """What the script prints, run by plain Python (no probe, no harness)."""
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=cwd, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
 
 
 @pytest.mark.parametrize("case", FAULTY, ids=case_id)
@@ -87,6 +96,10 @@ def test_outside_case_really_fails_without_the_repair(case: tuple[Path, dict[str
     )
     if done.returncode != 0:
         return  # it crashes
+    if expected.get("same_output_as_fixed"):
+        # Everything changes, but not as it should: the run differs from the hand-fixed one.
+        assert plain_output(script, tmp_path) != plain_output(script.with_suffix(".fixed.py"), tmp_path)
+        return
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert not all(m["found"] and m["changed"] and m["late"] for m in seen["modules"].values()), seen
 

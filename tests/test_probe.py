@@ -158,6 +158,26 @@ def test_freezes_and_loads_are_recorded_with_their_lines(run_script: Run) -> Non
     assert loaded == {"a": False, "b": True}
 
 
+def test_unfreezes_are_told_apart_by_when_they_ran(run_script: Run) -> None:
+    """Set-up thaws (before the first backward) and thaws during training, and which parameters
+    user code turned back on: GF004 tells a schedule from a set-up that chose what to train."""
+    trace = run_script("""
+        import torch
+        model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.LayerNorm(2), torch.nn.Linear(2, 1))
+        model.requires_grad_(False)
+        model[1].requires_grad_(True)
+        optimizer = torch.optim.SGD(model[1].parameters(), lr=0.1)
+        for step in range(3):
+            if step == 1:
+                model[2].weight.requires_grad = True
+            model(torch.ones(4, 2)).sum().backward()
+            optimizer.step()
+    """).trace
+    assert [s.line for s in trace.setup_thaws] == [5]
+    thawed = {p.name for p in trace.params if p.thawed}
+    assert thawed == {"model.1.weight", "model.1.bias", "model.2.weight"}
+
+
 def test_backward_facts_under_no_grad(run_script: Run) -> None:
     trace = run_script("""
         import torch

@@ -25,6 +25,7 @@ for m in model.modules():
     if isinstance(m, nn.BatchNorm2d):
         m.weight.requires_grad = True
         m.bias.requires_grad = True
+model.head.requires_grad_(True)
 optimizer = torch.optim.Adam(list(model.head.parameters()) + list(model.features.parameters()), lr=1e-3)
 criterion = nn.CrossEntropyLoss()
 x, y = torch.randn(32, 3, 16, 16), torch.randint(0, 10, (32,))

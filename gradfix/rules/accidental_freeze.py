@@ -14,6 +14,10 @@ frozen when they were built, with no statement to remove: ``nn.Embedding.from_pr
 (and ``EmbeddingBag``) freezes by default, and ``nn.Parameter(t, requires_grad=False)`` says so
 itself. The fix passes ``freeze=False``, or drops ``requires_grad=False``. Parameters frozen and
 left out of every optimizer, or held in a group whose rate is 0, are frozen on purpose.
+
+An optimizer that holds nothing but frozen parameters ("freeze everything, train the head", with
+the head frozen too) was handed what the script meant to train: the first candidate unfreezes
+what it was given (``model.fc.requires_grad_(True)``) just before it is built, and nothing else.
 """
 
 from __future__ import annotations
@@ -82,7 +86,8 @@ class AccidentalFreeze(Rule):
             tree = {module.id, *module.children}
             loaded = [m.path for m in trace.modules if m.id in tree and m.loaded and m.path]
             # Freezing what was loaded is fine-tuning; a fresh part frozen beside it may still be an accident.
-            frozen = [p for p in frozen if p.name in grouped or not any(p.name.startswith(f"{path}.") for path in loaded)]
+            # A part built after the load (a new head) is fresh, whatever its parent's values are.
+            frozen = [p for p in frozen if p.name in grouped or p.name.rsplit(".", 1)[0] not in loaded]
             if not frozen:
                 continue
             handed = [p for p in frozen if p.optimizers]
@@ -94,11 +99,15 @@ class AccidentalFreeze(Rule):
             )
             if not handed and not everything:
                 continue  # the optimizer leaves the frozen parameters out: intentional
-            if self._unfreezes_later(project, frozen):
+            if self._unfreezes_later(trace, project, frozen):
                 continue  # a warm-up schedule: the script turns gradients back on further on
+            # The script chose in its set-up what to train (it unfroze some parameters again): the
+            # frozen ones it left out of every optimizer stay frozen, the ones it handed over are
+            # the accident.
+            chosen = handed if trace.setup_thaws and not everything else frozen
             findings.append(self._finding(
-                trace, project, frozen, everything, shared=self._shared_sites(trace, frozen),
-                grouped=all(p.name in grouped for p in frozen),
+                trace, project, chosen, everything, shared=self._shared_sites(trace, chosen),
+                grouped=all(p.name in grouped for p in chosen),
             ))
         findings += self._built_frozen(trace, project, grouped)
         return [f for f in findings if f is not None]
@@ -144,7 +153,7 @@ class AccidentalFreeze(Rule):
             key = (site.file, edit.start.line, edit.start.column)
             builds.setdefault(key, (site, call, edit, [], description))[3].append(name)
         files = frozenset({trace.script, *(site.file for site, *_ in builds.values())})
-        if not builds or self._unfreezes_later(project, [], frozenset(f for f in files if project.is_editable(f))):
+        if not builds or self._unfreezes_later(trace, project, [], frozenset(f for f in files if project.is_editable(f))):
             return []
         findings = []
         for site, call, edit, names, description in builds.values():
@@ -245,24 +254,33 @@ class AccidentalFreeze(Rule):
         return source.site(call), call, edit, "drop requires_grad=False from the nn.Parameter"
 
     @staticmethod
-    def _unfreezes_later(project: Project, frozen: list[ParamFact], files: frozenset[str] = frozenset()) -> bool:
+    def _unfreezes_later(trace: Trace, project: Project, frozen: list[ParamFact], files: frozenset[str] = frozenset()) -> bool:
         """The file that freezes also sets ``requires_grad`` back to True somewhere (maybe in a
-        step the early stop did not reach, maybe misspelt): freezing is part of a schedule."""
+        step the early stop did not reach, maybe misspelt): freezing is part of a schedule. An
+        unfreeze that already ran during set-up (before the first backward, outside any training
+        loop) is not one: it thawed what it was going to, and the parameters still frozen stay so."""
         files = files | {site.file for p in frozen for site in p.frozen_at if project.is_editable(site.file)}
+        done = {(site.file, site.line) for site in trace.setup_thaws}
         for path in files:
-            for node in project.source(path).positions:
+            source = project.source(path)
+            for node in source.positions:
                 if isinstance(node, cst.Assign) and any(
                     isinstance(t.target, cst.Attribute) and t.target.attr.value in ("requires_grad", "require_grad")
                     for t in node.targets
                 ) and isinstance(node.value, cst.Name) and node.value.value == "True":
-                    return True
-                if (
+                    pass
+                elif (
                     isinstance(node, cst.Call)
                     and isinstance(node.func, cst.Attribute)
                     and node.func.attr.value == "requires_grad_"
                     and (not node.args or (isinstance(node.args[0].value, cst.Name) and node.args[0].value.value == "True"))
                 ):
-                    return True
+                    pass
+                else:
+                    continue
+                if (path, source.range(node).start.line) in done and not _in_training_loop(source, node):
+                    continue
+                return True
         return False
 
     def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
@@ -350,6 +368,7 @@ class AccidentalFreeze(Rule):
         )
         message = f"requires_grad set to False on {short_list(names)}: {why}; they never receive a gradient"
         candidates = []
+        thaw = self._thaw_what_optimizers_hold(trace, project, frozen)
         description = "remove the statements that freeze them"
         if set(sites) & shared:
             # A helper that also froze what is meant to stay frozen: remove the call that chose these.
@@ -357,10 +376,14 @@ class AccidentalFreeze(Rule):
             # Only a call on a line of its own goes: `model.head = frozen(nn.Linear(...))` also builds
             # the head, and removing it would train another one.
             if not callers or set(callers) & shared or not all(self._bare_call(project, c) for c in callers.values()):
+                if thaw is not None:
+                    return self.finding(project, first, message, names, [thaw])
                 message += "; the line that froze them also froze parameters that are meant to stay frozen, so the change is yours to make"
                 return self.finding(project, first, message, names, [])
             sites, description = callers, "remove the call that freezes them"
             first = min(sites.values(), key=lambda s: (s.file != trace.script, s.file, s.line))
+        if thaw is not None:
+            candidates.append(thaw)
         patches = self._unfreeze(project, list(sites.values()))
         if patches:
             candidates.append(
@@ -371,6 +394,42 @@ class AccidentalFreeze(Rule):
                 )
             )
         return self.finding(project, first, message, names, candidates)
+
+    def _thaw_what_optimizers_hold(self, trace: Trace, project: Project, frozen: list[ParamFact]) -> Optional[Candidate]:
+        """An optimizer whose every parameter is frozen can never change anything: it was handed what the script meant to train. The edit unfreezes the modules
+        whose ``.parameters()`` it was given, just before it is built, and nothing else (a loop
+        that froze the whole model also froze what stays frozen on purpose)."""
+        names = {p.name for p in frozen}
+        edits: dict[str, list[Edit]] = {}
+        for optimizer in trace.optimizers:
+            if not optimizer.params or not names & set(optimizer.params):
+                continue
+            if any((p := trace.param(name)) is None or p.requires_grad for name in optimizer.params):
+                return None  # it also holds what trains: which of its groups were meant is not clear
+            site = optimizer.site
+            if site is None or not project.is_editable(site.file):
+                return None
+            source = project.source(site.file)
+            calls = source.nodes_at(site, cst.Call)
+            receivers = [
+                call.func.value for built in calls[:1] for call in descendants(built, cst.Call)
+                if isinstance(call.func, cst.Attribute) and call.func.attr.value == "parameters" and not call.args
+                and _dotted(call.func.value)
+            ]
+            statement = source.statement_of(calls[0]) if calls else None
+            if not receivers or statement is None or not isinstance(statement, cst.SimpleStatementLine):
+                return None
+            line = source.range(statement).start.line
+            indent = source.indentation(line)
+            text = "".join(f"{indent}{source.code(r)}.requires_grad_(True)\n" for r in receivers)
+            edits.setdefault(site.file, []).append(source.insert_lines(line, text))
+        if not edits:
+            return None
+        return Candidate(
+            "unfreeze what the optimizer holds, just before it is built",
+            [Patch(path, sorted(found, key=lambda e: e.start)) for path, found in sorted(edits.items())],
+            self.applicability,
+        )
 
     def _unfreeze(self, project: Project, sites: list[Site]) -> list[Patch]:
         by_file: dict[str, list[int]] = {}
@@ -424,3 +483,38 @@ def _whole_module(trace: Trace, names: list[str]) -> list[str]:
         return []
     prefix = ".".join(common) + "."
     return [p.name for p in trace.params if p.name.startswith(prefix)]
+
+
+def _dotted(node: cst.BaseExpression) -> bool:
+    """``model.head`` or ``self.backbone.fc``: a path of names, nothing computed."""
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return isinstance(node, cst.Name)
+
+
+_TRAINING_CALLS = {"backward", "step"}
+
+
+def _in_training_loop(source: SourceFile, node: cst.CSTNode, depth: int = 2) -> bool:
+    """Inside a loop that also calls ``backward()`` or ``step()``, directly or through the
+    function it sits in: an unfreeze there may run again at a later epoch (gradual unfreezing)."""
+    for ancestor in source.ancestors(node):
+        if isinstance(ancestor, (cst.For, cst.While)) and any(
+            isinstance(call.func, cst.Attribute) and call.func.attr.value in _TRAINING_CALLS
+            for call in descendants(ancestor, cst.Call)
+        ):
+            return True
+        if isinstance(ancestor, cst.FunctionDef):
+            if depth == 0:
+                return True  # called from too far away to tell: assume a schedule
+            name = ancestor.name.value
+            if name == "__init__":  # a constructor runs where its class is called
+                holder = next((a for a in source.ancestors(ancestor) if isinstance(a, cst.ClassDef)), None)
+                name = holder.name.value if holder is not None else name
+            callers = [
+                call for call in descendants(source.module, cst.Call)
+                if (isinstance(call.func, cst.Name) and call.func.value == name)
+                or (isinstance(call.func, cst.Attribute) and call.func.attr.value == name)
+            ]
+            return any(_in_training_loop(source, call, depth - 1) for call in callers)
+    return False

@@ -51,9 +51,9 @@ class MissingFromOptimizer(Rule):
             params = trace.params_of(module.id)
             if not params or module.id in in_containers or module.name is None or "@" in module.name:
                 continue
-            if module.loaded:
-                continue  # loaded weights left out of the optimizer: a fixed surrogate or a linear probe's backbone
             stranded = [p.name for p in params if p.got_grad and not p.optimizers and not p.changed]
+            if module.loaded and not _chosen(trace, stranded):
+                continue  # loaded weights left out of the optimizer: a fixed surrogate or a linear probe's backbone
             if stranded and len(stranded) == len([p for p in params if p.requires_grad]):
                 forgotten.append((module, stranded))
         forgotten += self._forgotten_parts(trace, stepping, {m.id for m, _ in forgotten} | in_containers)
@@ -260,12 +260,14 @@ class MissingFromOptimizer(Rule):
         parts: list[tuple[ModuleFact, list[str]]] = []
         for module in sorted(trace.modules, key=lambda m: len(m.path or "")):
             root = trace.module(next((p.module for p in trace.params if module.path and p.name.startswith(module.path + ".")), -1) or -1)
-            if root is None or root.id not in roots or module.id == root.id or module.loaded or root.loaded or module.id in skip:
+            if root is None or root.id not in roots or module.id == root.id or module.id in skip:
                 continue
             if any(module.path.startswith(f"{m.path}.") for m, _ in parts):  # type: ignore[union-attr]
                 continue  # inside a part already found
             params = [p for p in trace.params if p.name.startswith(f"{module.path}.") and p.requires_grad]
             stranded = [p.name for p in params if p.got_grad and not p.optimizers and not p.changed]
+            if (module.loaded or root.loaded) and not _chosen(trace, stranded):
+                continue
             if params and len(stranded) == len(params):
                 parts.append((module, stranded))
         return parts
@@ -297,8 +299,23 @@ class MissingFromOptimizer(Rule):
             target = next((a for a in call.args if a.keyword is not None and a.keyword.value == "params"), None)
             if target is None and call.args and call.args[0].keyword is None and not call.args[0].star:
                 target = call.args[0]
+            if target is not None and isinstance(target.value, (cst.List, cst.Tuple)) and target.value.elements and all(
+                isinstance(e.value, cst.Dict) for e in target.value.elements
+            ):
+                # Param groups written out: the missing ones join as a group of their own, at the
+                # optimizer's default settings.
+                groups = [f'{{"params": {n}.parameters()}}' for n in extra] + ([f'{{"params": [{", ".join(tensors)}]}}'] if tensors else [])
+                elements = list(target.value.elements)
+                elements[-1] = elements[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+                elements += [cst.Element(cst.parse_expression(g, config=source.module.config_for_parsing)) for g in groups]
+                elements[-1] = elements[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                new_groups = target.value.with_changes(elements=elements)
+                return [self.candidate(
+                    f"add {', '.join(extra + tensors)} to the optimizer as a param group", source.path,
+                    [source.replace_node(target.value, new_groups)],
+                )]
             if target is None or isinstance(target.value, (cst.List, cst.Tuple, cst.Dict)):
-                continue  # literal lists and param groups: the right group is a guess
+                continue  # literal lists of tensors, a single group: the right group is a guess
             given = target.value
             # Already a list (`list(a.parameters()) + list(b.parameters())`): extend it as it is.
             is_list = (isinstance(given, cst.BinaryOperation) and isinstance(given.operator, cst.Add)) or (
@@ -316,6 +333,12 @@ class MissingFromOptimizer(Rule):
                 candidates.append(self.candidate(f"add {', '.join(extra)} to the optimizer as a param group", source.path, [source.replace_node(target.value, grouped)]))
             return candidates
         return []
+
+
+def _chosen(trace: Trace, names: list[str]) -> bool:
+    """Loaded weights that the script itself set ``requires_grad = True`` on (the norm layers
+    unfrozen after freezing the whole model): chosen to train, whatever their values."""
+    return bool(names) and all((p := trace.param(n)) is not None and p.thawed for n in names)
 
 
 def _narrowest(found: list[tuple[ModuleFact, list[str]]]) -> list[tuple[ModuleFact, list[str]]]:

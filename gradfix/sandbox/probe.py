@@ -102,6 +102,10 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch):
         self.grad_switches: list[Site] = []
         self.graphless_grads: list[Site] = []
         self.typos: list[TypoSet] = []
+        # lines that set requires_grad back to True, before the first backward() and after it
+        self.thaws_before_training: dict[tuple[str, int], Site] = {}
+        self.thaws_in_training: set[tuple[str, int]] = set()
+        self.thawed: set[int] = set()  # ids of parameters user code set requires_grad=True on
         self.schedulers: list[SchedulerFact] = []
         self.step_count = 0
         from gradfix.sandbox.loops import LoopCap
@@ -361,6 +365,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch):
                     changed=bool(changed),
                     frozen_at=self.frozen_at.get(pid, []),
                     frozen_callers=self.frozen_callers.get(pid, []),
+                    thawed=pid in self.thawed,
                     is_parameter=isinstance(p, torch.nn.Parameter),
                     constant=initial is not None and initial.numel() > 0 and bool((initial == initial.reshape(-1)[0]).all()),
                 )
@@ -421,6 +426,9 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch):
             grad_switches=self.grad_switches,
             graphless_grads=self.graphless_grads,
             typos=typos,
+            setup_thaws=[
+                site for key, site in self.thaws_before_training.items() if key not in self.thaws_in_training
+            ],
             stepped_before_backward=stepped[0] if stepped is not None else None,
             schedulers=self.schedulers,
             cuda_emulated=self.cuda_emulated,

@@ -187,18 +187,27 @@ class ModuleWatch:
         base_requires_grad_ = torch._C.TensorBase.requires_grad_
 
         def record(param: torch.Tensor, value: bool) -> None:
-            if not value:
-                sites = probe.frozen_at.setdefault(id(param), [])
-                if len(sites) >= 8:  # a GAN freezes its discriminator at every step: enough seen
-                    return
-                site, frame = probe.caller_site(3)
+            if value:
+                site, _ = probe.caller_site(3)
                 if site is not None:
-                    sites.append(site)
-                    # Frozen inside a helper (`set_trainable(model.head, False)`): the call that
-                    # chose this parameter is one user frame further out.
-                    outer = probe.user_frame(frame.f_back) if frame is not None else None
-                    if outer is not None:
-                        probe.frozen_callers.setdefault(id(param), []).append(site_of(outer))
+                    probe.thawed.add(id(param))
+                    key = (site.file, site.line)
+                    if probe.backwards:
+                        probe.thaws_in_training.add(key)
+                    elif len(probe.thaws_before_training) < 32:
+                        probe.thaws_before_training.setdefault(key, site)
+                return
+            sites = probe.frozen_at.setdefault(id(param), [])
+            if len(sites) >= 8:  # a GAN freezes its discriminator at every step: enough seen
+                return
+            site, frame = probe.caller_site(3)
+            if site is not None:
+                sites.append(site)
+                # Frozen inside a helper (`set_trainable(model.head, False)`): the call that
+                # chose this parameter is one user frame further out.
+                outer = probe.user_frame(frame.f_back) if frame is not None else None
+                if outer is not None:
+                    probe.frozen_callers.setdefault(id(param), []).append(site_of(outer))
 
         def set_requires_grad(param: torch.Tensor, value: bool) -> None:
             record(param, value)

@@ -222,13 +222,15 @@ class OptimizerWatch:
             site, frame = probe.caller_site()
             probe.learn_names(frame)
             optimizer_init(optimizer, params, *args, **kwargs)
-            probe.events += 1
             held = [p for group in optimizer.param_groups for p in group["params"]]
+            # Models copied or unpickled without __init__ existed before this optimizer: adopted
+            # at an earlier event than its own, they are not "built after the optimizer".
+            probe.adopt(frame, {id(p) for p in held})
+            probe.events += 1
             probe.remember_params(held)
             probe.lr_zero.update(
                 id(p) for group in optimizer.param_groups if _is_zero(group.get("lr")) for p in group["params"]
             )
-            probe.adopt(frame, {id(p) for p in held})
             probe.learn_names(frame)
             fact = OptimizerFact(
                 id=len(probe.optimizers),
