@@ -118,12 +118,15 @@ class AttributeFact:
     owner: int
     owner_name: str  # e.g. "model" or "model.encoder"
     attr: str
-    kind: str  # "tensor" (a plain tensor, not a Parameter), "modules" (a list/dict of modules), "module"
+    # "tensor" (a plain tensor, not a Parameter), "modules" (a list/dict of modules), "module",
+    # "tensors" (a list/dict of trainable leaf tensors, Parameters or not)
+    kind: str
     site: Optional[Site]
     requires_grad: bool = False
     is_leaf: bool = True
     members: list[int] = field(default_factory=list)  # module ids held by a list/dict attribute
     mapping: bool = False  # the container was a dict (OrderedDict included), not a list or tuple
+    tensors: list[str] = field(default_factory=list)  # names of the tensors a "tensors" container holds
     replaced: Optional[int] = None  # the module this assignment replaced
     event: int = 0
 

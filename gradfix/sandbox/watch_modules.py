@@ -276,10 +276,23 @@ class ModuleWatch:
                     )
                 )
             elif isinstance(value, (list, tuple, dict)):
-                members = value.values() if isinstance(value, dict) else value
+                members = list(value.values() if isinstance(value, dict) else value)
                 ids = [id(m) for m in members if isinstance(m, nn.Module) and id(m) in self.modules]
                 if ids:
                     facts.append(AttributeFact(
                         owner, owner_name, attr, "modules", site, members=ids, event=event, mapping=isinstance(value, dict)
+                    ))
+                elif members and all(isinstance(m, torch.Tensor) and m.requires_grad and m.is_leaf for m in members):
+                    # Trainable tensors in a plain container: named as nn.ParameterList/Dict would
+                    # name them, the key only when it is a plain identifier (it is the script's data).
+                    keys = value.keys() if isinstance(value, dict) else range(len(members))
+                    tensors = []
+                    for index, (key, tensor) in enumerate(zip(keys, members)):
+                        label = str(key) if (isinstance(key, str) and key.isidentifier() and len(key) <= 40) or isinstance(key, int) else str(index)
+                        name = f"{owner_name}.{attr}.{label}"
+                        self.tensor_names.setdefault(id(tensor), name)
+                        tensors.append(self.tensor_names[id(tensor)])
+                    facts.append(AttributeFact(
+                        owner, owner_name, attr, "tensors", site, event=event, mapping=isinstance(value, dict), tensors=tensors,
                     ))
         return facts
