@@ -300,6 +300,10 @@ class SourceFile:
         """Offsets of the whole lines a statement occupies (and the comment lines just above it)."""
         where = self.range(statement)
         first = where.start.line
+        decorators = getattr(statement, "decorators", ())
+        if decorators:
+            # a def's or class's range starts at its keyword; its decorators and leading lines are above
+            first = self.range(decorators[0]).start.line
         if with_comments:
             for empty in reversed(list(statement.leading_lines)):
                 if empty.comment is None:

@@ -192,6 +192,16 @@ class StepBeforeBackward:
 
 
 @dataclass
+class InnerNoGradCall:
+    """A module with trainable parameters called with gradients off from inside the forward of a
+    module that ran with them on: a ``with torch.no_grad():`` in a ``forward``, or a helper with
+    ``@torch.no_grad()`` that a ``forward`` calls."""
+
+    module: int  # the module called (its ModuleFact id)
+    site: Site  # the user-code call
+
+
+@dataclass
 class CallEvent:
     kind: str  # "backward", "zero_grad", "step"
     optimizer: Optional[int]
@@ -262,6 +272,8 @@ class Trace:
     # torch.autograd.grad calls asked to differentiate an output that has no graph (no grad_fn),
     # a few per site: a recomputation with gradients off (in a custom Function's backward)
     graphless_grads: list[Site] = field(default_factory=list)
+    # module calls with gradients off inside a forward that ran with them on, a few per site
+    inner_no_grad_calls: list[InnerNoGradCall] = field(default_factory=list)
     typos: list[TypoSet] = field(default_factory=list)
     # lines that set requires_grad back to True before the first backward() and never after it:
     # set-up that already ran (unfreezing the norm layers), not a schedule still to come

@@ -192,6 +192,44 @@ def test_backward_facts_under_no_grad(run_script: Run) -> None:
     assert trace.crash and "does not require grad" in trace.crash.message
 
 
+def test_module_calls_under_no_grad_inside_a_forward(run_script: Run) -> None:
+    """A trainable module called with gradients off from a forward that ran with them on, where
+    gradients switched off (a block in forward, a decorated helper); not the layers inside it, not
+    a module without trainable parameters, not the calls under a root-level no_grad."""
+    trace = run_script("""
+        import torch
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.front = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+                self.side = nn.Linear(2, 2)
+                self.norm = nn.LayerNorm(2, elementwise_affine=False)
+                self.head = nn.Linear(2, 1)
+
+            @torch.no_grad()
+            def helper(self, x):
+                return self.side(x)
+
+            def forward(self, x):
+                with torch.no_grad():
+                    h = self.norm(self.front(x))
+                return self.head(h + self.helper(x))
+
+        model = Net()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for _ in range(3):
+            opt.zero_grad()
+            model(torch.ones(1, 2)).sum().backward()
+            opt.step()
+        with torch.no_grad():
+            model(torch.ones(1, 2))
+    """).trace
+    calls = {(trace.module(c.module).path, c.site.line) for c in trace.inner_no_grad_calls}  # type: ignore[union-attr]
+    assert calls == {("model.front", 19), ("model.side", 15)}
+
+
 def test_where_a_graph_less_loss_lost_its_graph(run_script: Run) -> None:
     """The line where the loss's value was computed with gradients off from a tensor that carried
     a graph, passed on through what was computed from it; a cut is told apart."""

@@ -1105,3 +1105,34 @@ def test_gf005_follows_a_list_bound_to_a_name_to_the_slice(write_script) -> None
     assert result.finding.code == "GF005" and result.fix is not None
     [patch] = result.fix.patches
     assert [e.replacement for e in patch.edits] == ["table[:, 2:].detach().clone().requires_grad_(True)"]
+
+
+def test_gf002_a_decorated_helper_keeps_only_the_frozen_work_under_no_grad() -> None:
+    # The decorator goes; what calls a frozen module of the model stays under `with`; a def's
+    # replacement starts at its decorator.
+    from gradfix.edits import apply_edits
+    from gradfix.rules.backward_under_no_grad import BackwardUnderNoGrad
+    from gradfix.source import SourceFile
+    from gradfix.trace import Site
+
+    text = (
+        "class M:\n"
+        "    @torch.no_grad()\n"
+        "    def encode(self, ids):\n"
+        "        n = ids.shape[1]\n"
+        "        feats = self.frozen(ids)\n"
+        "        return self.proj(feats)\n"
+    )
+    source = SourceFile("t.py", text)
+    [function] = [n for n in source.positions if type(n).__name__ == "FunctionDef"]
+    [decorator] = function.decorators
+    first, second = BackwardUnderNoGrad()._decorator_candidates(source, function, decorator, [Site("t.py", 6)])
+    assert apply_edits(text, first.patches[0].edits) == (
+        "class M:\n"
+        "    def encode(self, ids):\n"
+        "        with torch.no_grad():\n"
+        "            n = ids.shape[1]\n"
+        "            feats = self.frozen(ids)\n"
+        "        return self.proj(feats)\n"
+    )
+    assert apply_edits(text, second.patches[0].edits) == text.replace("    @torch.no_grad()\n", "")

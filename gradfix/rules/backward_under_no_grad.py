@@ -8,6 +8,18 @@ required grad, and the block around it is the one. The fix hoists the training s
 forward that built the loss, the loss, backward, step; in a helper, the loss's path) out of the
 block and leaves genuine evaluation statements inside. A ``backward()`` that merely sits in a no_grad
 block but whose loss was built with grad on works in torch, and is left alone.
+
+The same kind inside the model's own forward path: a ``with torch.no_grad():`` (or
+``set_grad_enabled(False)``, ``inference_mode()``) in a ``forward``, or a helper method with
+``@torch.no_grad()`` that a ``forward`` calls, around a module that is meant to train. The probe
+records each trainable module called with gradients off from a forward that ran with them on.
+Silent, the module's parameters are held by a stepping optimizer, require grad, were never reached,
+never changed, and are not all loaded or copied-in values; when the model's output had no graph at
+all, backward() crashed. The fix moves the trainable calls and what uses their outputs out of the
+block (a frozen backbone's call stays), or takes the whole block away; for a decorated helper, it
+removes the decorator, keeping a frozen module's call under ``with``. A frozen or loaded backbone,
+a teacher kept by an EMA, a freeze the same forward switches off on another path, and statistics
+of a module that trains elsewhere are left alone.
 """
 
 from __future__ import annotations
@@ -21,9 +33,9 @@ from gradfix.edits import Patch
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.source import SourceFile
+from gradfix.source import SourceFile, descendants
 from gradfix.torch_api import GRAD_DISABLING, GRAD_SWITCH, disables_grad, grad_disabling_with
-from gradfix.trace import BackwardFact, Site, Trace
+from gradfix.trace import BackwardFact, Crash, Site, Trace
 
 _TRAINING_CALLS = {"backward", "step", "zero_grad"}
 
@@ -99,6 +111,97 @@ def _contains(source: SourceFile, statement: cst.CSTNode, lines: Iterable[int]) 
     return any(where.start.line <= line <= where.end.line for line in lines)
 
 
+def _pieces(block: cst.With, statements: list[cst.BaseStatement], training: set[int]) -> list[cst.BaseStatement]:
+    """Keep the order: runs of training statements come out, runs of the others stay wrapped,
+    each in its own copy of the block."""
+    pieces: list[cst.BaseStatement] = []
+    run: list[cst.BaseStatement] = []
+    for i, statement in enumerate(statements):
+        run.append(statement)
+        last = i == len(statements) - 1
+        if last or ((i in training) != (i + 1 in training)):
+            if i in training:
+                pieces += run
+            else:
+                body = block.body if isinstance(block.body, cst.IndentedBlock) else cst.IndentedBlock(body=[])
+                pieces.append(block.with_changes(body=body.with_changes(body=run), leading_lines=[]))
+            run = []
+    return pieces
+
+
+def _flows_from(anchors: set[int], info: list[_Names], backward: bool) -> set[int]:
+    """The anchors, the statements after them that read what they compute (gradients flow back
+    through those), and with ``backward`` also the statements before them that compute what they read."""
+    training = set(anchors)
+    changed = True
+    while changed:
+        changed = False
+        for i in sorted(training):
+            for j in range(len(info)):
+                if j in training:
+                    continue
+                if (j > i and info[i].written & info[j].read) or (backward and j < i and info[j].written & info[i].read):
+                    training.add(j)
+                    changed = True
+    return training
+
+
+def _grad_decorator(source: SourceFile, function: cst.FunctionDef) -> Optional[cst.Decorator]:
+    for decorator in function.decorators:
+        expression = decorator.decorator
+        if disables_grad(source, expression) or (
+            not isinstance(expression, cst.Call) and source.qualified_names(expression) & GRAD_DISABLING
+        ):
+            return decorator
+    return None
+
+
+def _grad_off_context(source: SourceFile, node: cst.CSTNode) -> Optional[cst.With | cst.FunctionDef]:
+    """What turns gradients off at ``node``: the innermost ``with`` block that does, or the function
+    around it when its decorator does; None when the switch is elsewhere (a caller, a library)."""
+    for ancestor in source.ancestors(node):
+        if isinstance(ancestor, cst.With) and any(disables_grad(source, item.item) for item in ancestor.items):
+            return ancestor
+        if isinstance(ancestor, cst.FunctionDef):
+            return ancestor if _grad_decorator(source, ancestor) is not None else None
+    return None
+
+
+def _called_with_grad_elsewhere(source: SourceFile, block: cst.With, call: cst.Call) -> bool:
+    """The function around ``block`` also calls the same module outside any no-grad context
+    (``if self.freeze: with torch.no_grad(): ... else: ...``): gradients are switched off on purpose."""
+    function = next((a for a in source.ancestors(block) if isinstance(a, cst.FunctionDef)), None)
+    if function is None:
+        return False
+    callee = source.code(call.func)
+    return any(
+        other is not call and source.code(other.func) == callee and _grad_off_context(source, other) is None
+        for other in descendants(function, cst.Call)
+    )
+
+
+def _calls_on(statement: cst.BaseStatement, owner: str) -> bool:
+    """The statement calls something of ``owner`` (``self.text_encoder(ids)``)."""
+    for call in descendants(statement, cst.Call):
+        func = call.func
+        while isinstance(func, cst.Attribute):
+            func = func.value
+        if isinstance(func, cst.Name) and func.value == owner and func is not call.func:
+            return True
+    return False
+
+
+@dataclasses.dataclass
+class _Context:
+    """A no-grad context inside the forward path, with the trainable module calls the probe saw in it."""
+
+    source: SourceFile
+    context: cst.With | cst.FunctionDef
+    sites: list[Site] = dataclasses.field(default_factory=list)
+    modules: list[str] = dataclasses.field(default_factory=list)
+    params: list[str] = dataclasses.field(default_factory=list)
+
+
 _INFERENCE_SAVED = "Inference tensors cannot be saved for backward"
 _INFERENCE_MODE = {"torch.inference_mode", "torch.autograd.grad_mode.inference_mode"}
 
@@ -142,12 +245,16 @@ class BackwardUnderNoGrad(Rule):
             return self._inference_tensors(trace, project)
         backward = trace.graphless_backward()
         if backward is None or trace.crash is None:
-            return self._part_under_no_grad(trace, project)
+            findings = self._part_under_no_grad(trace, project)
+            named = {n for f in findings for n in f.params}
+            return findings + [f for f in self._inside_forward(trace, project) if not named & set(f.params)]
         crash = trace.crash
         if backward.graphless_by_cut:
             return []  # the loss's value left the graph at a cut (`.detach()`, `.data`): GF008's
         located = self._locate(backward, project)
         if located is None:
+            if backward.graphless_origin is None and not backward.no_grad_forwards:
+                return self._inside_forward(trace, project, crash)
             return []
         source, block, switch = located
         where = source.range(block)
@@ -249,6 +356,142 @@ class BackwardUnderNoGrad(Rule):
             findings.append(self.finding(project, Site(source.path, where.start.line, where.start.column), message, stranded, candidates))
         return findings
 
+    def _inside_forward(self, trace: Trace, project: Project, crash: Optional[Crash] = None) -> list[Finding]:
+        """A trainable module called inside a no-grad context within the model's own forward path
+        (a ``with torch.no_grad():`` in ``forward``, a helper method with ``@torch.no_grad()``):
+        the probe saw gradients switch off between the forward that ran with them and this call.
+        Silent, its parameters are held by a stepping optimizer, require grad, were never reached
+        by a loss, never changed, are not all loaded values, and the module never ran with gradients on;
+        with ``crash``, the model's output had no graph at all and backward() crashed."""
+        if crash is None and (trace.crash is not None or not trace.steps):
+            return []
+        stepped = {o.id for o in trace.optimizers if o.steps}
+        loaded = {m.path for m in trace.modules if m.loaded and m.path}
+        contexts: dict[tuple[str, int], _Context] = {}
+        for call in trace.inner_no_grad_calls:
+            module = trace.module(call.module)
+            if module is None or not module.path or module.ran_with_grad or not project.is_editable(call.site.file):
+                continue
+            params = [
+                p.name for p in trace.params
+                if p.name.startswith(module.path + ".") and p.requires_grad and not p.got_grad and p.optimizers
+                and (crash is not None or (not p.reached and not p.changed and stepped & set(p.optimizers)))
+            ]
+            if not params or (crash is None and all(n.rsplit(".", 1)[0] in loaded for n in params)):
+                # Pretrained or copied-in values run without gradients (a frozen feature extractor,
+                # a teacher copied from the student) are kept as they are on purpose; one layer
+                # initialised by a copy inside a module that trains as a whole is not.
+                continue
+            source = project.source(call.site.file)
+            for node in source.nodes_at(call.site, cst.Call):
+                context = _grad_off_context(source, node)
+                if context is None or (crash is not None and isinstance(context, cst.FunctionDef)):
+                    continue  # a decorator that crashes the backward is GF011's
+                if isinstance(context, cst.With) and _called_with_grad_elsewhere(source, context, node):
+                    continue  # the same forward calls it with gradients on too: freezing it is a switch
+                key = (source.path, source.range(context).start.line)
+                entry = contexts.setdefault(key, _Context(source, context))
+                entry.sites.append(call.site)
+                entry.modules.append(module.path)
+                entry.params += [n for n in params if n not in entry.params]
+                break
+        findings = []
+        for entry in contexts.values():
+            source, context = entry.source, entry.context
+            modules = short_list(list(dict.fromkeys(entry.modules)))
+            if isinstance(context, cst.With):
+                disabling = [item.item for item in context.items if disables_grad(source, item.item)]
+                how = f"inside `with {source.code(disabling[0])}:`" if disabling else "inside a no_grad block"
+                candidates = self._closure_candidates(source, context, entry.sites)
+                start = source.range(context).start
+            else:
+                decorator = _grad_decorator(source, context)
+                assert decorator is not None
+                how = f"in `{context.name.value}`, decorated with `@{source.code(decorator.decorator)}`"
+                candidates = self._decorator_candidates(source, context, decorator, entry.sites)
+                start = source.range(decorator).start
+            params = entry.params
+            function = next((a for a in [context, *source.ancestors(context)] if isinstance(a, cst.FunctionDef)), None)
+            where = f" of `{function.name.value}`" if isinstance(context, cst.With) and function is not None else ""
+            if crash is not None:
+                message = (
+                    f"{modules} {'runs' if len(entry.modules) == 1 else 'run'} {how}{where}, so the model's output has no "
+                    f"grad_fn and backward() crashed ({crash.type}: {crash.message}); not reached from the loss: {short_list(params)}"
+                )
+            else:
+                message = (
+                    f"{short_list(params)} {'is' if len(params) == 1 else 'are'} held by an optimizer, but {modules} only "
+                    f"{'runs' if len(entry.modules) == 1 else 'run'} {how}{where}: no loss reaches "
+                    f"{'it' if len(params) == 1 else 'them'}, so {'it never changes' if len(params) == 1 else 'they never change'}"
+                )
+            site = Site(source.path, start.line, start.column)
+            findings.append(self.finding(project, site, message, params, candidates, blocking=crash is not None))
+        return findings
+
+    def _closure_candidates(self, source: SourceFile, block: cst.With, sites: list[Site]) -> list[Candidate]:
+        """Inside a forward, what must leave the block is the call of the trainable module and what
+        is computed from its output (gradients must flow back through those); what it reads may stay
+        under no_grad (a frozen backbone's features). Then the same with what it reads, then the
+        whole block: the re-run picks."""
+        body = block.body
+        if not isinstance(body, cst.IndentedBlock):
+            return []
+        statements = list(body.body)
+        lines = [s.line for s in sites if s.file == source.path]
+        info = [_names(s) for s in statements]
+        anchors = {i for i, s in enumerate(statements) if _contains(source, s, lines)}
+        forward = _flows_from(anchors, info, backward=False)
+        both = _flows_from(anchors, info, backward=True)
+        candidates = []
+        seen: set[str] = set()
+        for training, description in (
+            (forward, "move the calls of the trainable modules, and what uses their outputs, out of the no_grad block"),
+            (both, "move the calls of the trainable modules, what they read and what uses their outputs, out of the no_grad block"),
+        ):
+            if len(training) == len(statements):
+                continue
+            edit = source.replace_statement(block, cst.FlattenSentinel(self._lead(block, _pieces(block, statements, training))))
+            if edit.replacement not in seen:
+                seen.add(edit.replacement)
+                candidates.append(self.candidate(description, source.path, [edit]))
+        candidates.append(self._unwrap(source, block))
+        return candidates
+
+    def _decorator_candidates(self, source: SourceFile, function: cst.FunctionDef, decorator: cst.Decorator, sites: list[Site]) -> list[Candidate]:
+        """A helper with ``@torch.no_grad()`` that calls a trainable module: the decorator goes, and
+        what does not need gradients (a frozen teacher's features) may stay under ``with`` the same
+        context; then the decorator alone."""
+        candidates = []
+        name = function.name.value
+        body = function.body
+        if isinstance(body, cst.IndentedBlock):
+            statements = list(body.body)
+            lines = [s.line for s in sites if s.file == source.path]
+            info = [_names(s) for s in statements]
+            anchors = {i for i, s in enumerate(statements) if _contains(source, s, lines)}
+            training = _flows_from(anchors, info, backward=False)
+            context = decorator.decorator if isinstance(decorator.decorator, cst.Call) else cst.Call(decorator.decorator)
+            rest = [statements[i] for i in range(len(statements)) if i not in training]
+            owner = function.params.params[0].name.value if function.params.params else None
+            # Worth a block of its own only when what stays calls the model's own modules (a frozen
+            # encoder): `positions = torch.arange(n)` needs no `no_grad`.
+            if anchors and rest and owner and any(_calls_on(s, owner) for s in rest) and not any(descendants(s, cst.Return) for s in rest):
+                block = cst.With(items=[cst.WithItem(context)], body=cst.IndentedBlock(body=[]))
+                pieces = _pieces(block, statements, training)
+                decorators = [d for d in function.decorators if d is not decorator]
+                changed = function.with_changes(decorators=decorators, body=body.with_changes(body=pieces))
+                candidates.append(
+                    self.candidate(
+                        f"remove `@{source.code(decorator.decorator)}` from `{name}` and keep only what does not need gradients under `with {source.code(context)}:`",
+                        source.path, [source.replace_statement(function, changed)],
+                    )
+                )
+        where = source.range(decorator)
+        candidates.append(
+            self.candidate(f"remove `@{source.code(decorator.decorator)}` from `{name}`", source.path, [source.remove_lines(where.start.line, where.end.line)])
+        )
+        return candidates
+
     def _one_forward_at_a_time(self, source: SourceFile, block: cst.With, backward: BackwardFact, trace: Trace) -> list[Candidate]:
         """With several grad-off forwards in the block (a student's and its teacher's, an encoder's
         and a target network's), each one leaving the block alone is a candidate of its own, tried
@@ -346,32 +589,23 @@ class BackwardUnderNoGrad(Rule):
                 training.add(i)
         candidates = []
         if len(training) < len(statements):
-            # Keep the order: runs of training statements come out, runs of evaluation stay
-            # wrapped, each in its own copy of the block.
-            pieces: list[cst.BaseStatement] = []
-            run: list[cst.BaseStatement] = []
-            for i, statement in enumerate(statements):
-                run.append(statement)
-                last = i == len(statements) - 1
-                if last or ((i in training) != (i + 1 in training)):
-                    if i in training:
-                        pieces += run
-                    else:
-                        pieces.append(block.with_changes(body=body.with_changes(body=run), leading_lines=[]))
-                    run = []
+            pieces = _pieces(block, statements, training)
             candidates.append(
                 self.candidate("move the training statements out of the no_grad block, keep the evaluation inside", source.path, [source.replace_statement(block, cst.FlattenSentinel(self._lead(block, pieces)))])
             )
+        candidates.append(self._unwrap(source, block))
+        return candidates
+
+    def _unwrap(self, source: SourceFile, block: cst.With) -> Candidate:
+        """The whole block without its no-grad context (other context managers on it stay)."""
+        assert isinstance(block.body, cst.IndentedBlock)
         kept_items = [item for item in block.items if not disables_grad(source, item.item)]
         if kept_items:
             kept_items[-1] = kept_items[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
             unwrapped: cst.BaseStatement | cst.FlattenSentinel = block.with_changes(items=kept_items)
         else:
-            unwrapped = cst.FlattenSentinel(self._lead(block, statements))
-        candidates.append(
-            self.candidate("take the statements out of the no_grad block", source.path, [source.replace_statement(block, unwrapped)])
-        )
-        return candidates
+            unwrapped = cst.FlattenSentinel(self._lead(block, list(block.body.body)))
+        return self.candidate("take the statements out of the no_grad block", source.path, [source.replace_statement(block, unwrapped)])
 
     @staticmethod
     def _lead(block: cst.With, statements: list[cst.BaseStatement]) -> list[cst.BaseStatement]:

@@ -57,9 +57,11 @@ class NoGradDecorator(Rule):
                 return []  # the loss lost its graph in a `with torch.no_grad():` block: GF002's
         # Every decorator the evidence points at is a candidate (around the backward call, then
         # around the line that computed the loss without a graph, then around the forwards run
-        # with gradients off): the re-run picks.
+        # with gradients off, then around the trainable modules a forward called with them off:
+        # a decorated helper of the model): the re-run picks.
         found: list[tuple[SourceFile, cst.Decorator, bool]] = []
-        for site, computed in self._sites(backward.site, origin, backward.no_grad_forwards):
+        inner = [call.site for call in trace.inner_no_grad_calls]
+        for site, computed in self._sites(backward.site, origin, inner[::-1] + backward.no_grad_forwards):
             if not project.is_editable(site.file):
                 continue
             source = project.source(site.file)

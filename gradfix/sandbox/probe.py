@@ -30,6 +30,7 @@ from gradfix.trace import (
     CallEvent,
     Crash,
     Cut,
+    InnerNoGradCall,
     InPlaceOp,
     ModuleFact,
     OptimizerFact,
@@ -85,6 +86,8 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch):
         self.backwards: list[BackwardFact] = []
         self.pending_no_grad: list[Site] = []
         self.depth = 0
+        self.outer_grad = True  # grad mode of the module call the current one runs inside
+        self.inner_no_grad: dict[tuple[int, int, Optional[int]], InnerNoGradCall] = {}
         self.in_backward = False
         self.crash: Optional[Crash] = None
         self.late_stop = ""  # why the run ended after its loops were shortened, when not by finishing
@@ -425,6 +428,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch):
             order=self.order,
             grad_switches=self.grad_switches,
             graphless_grads=self.graphless_grads,
+            inner_no_grad_calls=list(self.inner_no_grad.values()),
             typos=typos,
             setup_thaws=[
                 site for key, site in self.thaws_before_training.items() if key not in self.thaws_in_training

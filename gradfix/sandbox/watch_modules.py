@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 
 from gradfix.sandbox.facts import class_name, dtype_name, site_of
-from gradfix.trace import AttributeFact, ModuleCall, Site, TypoSet
+from gradfix.trace import AttributeFact, InnerNoGradCall, ModuleCall, Site, TypoSet
 
 # Flags users set on a module meaning `requires_grad_(...)`; torch reads none of them on a module.
 MODULE_FLAG_ATTRS = ("requires_grad", "require_grad", "trainable")
@@ -71,6 +71,15 @@ class ModuleWatch:
                 probe.learn_names(frame)
                 if not grad and site is not None and any(p.requires_grad for p in module.parameters()):
                     probe.pending_no_grad.append(site)
+            elif not grad and probe.outer_grad and len(probe.inner_no_grad) < 32:
+                # Gradients went off between the enclosing forward and this call: only where they
+                # switch, so a frozen backbone's own submodules are not walked on every step.
+                inner, _ = probe.caller_site()
+                if inner is not None and any(p.requires_grad for p in module.parameters()):
+                    key = (id(module), inner.line, inner.column)
+                    probe.inner_no_grad.setdefault(key, InnerNoGradCall(id(module), inner))
+            outer = probe.outer_grad
+            probe.outer_grad = grad
             probe.depth += 1
             try:
                 result = module_call(module, *args, **kwargs)
@@ -79,6 +88,7 @@ class ModuleWatch:
                 raise
             finally:
                 probe.depth -= 1
+                probe.outer_grad = outer
             if site is not None and grad:
                 probe.tag_forward(result, module, frame)
             return result
