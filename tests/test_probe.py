@@ -481,3 +481,24 @@ def test_a_run_whose_warm_process_dies_says_so_and_the_next_run_gets_a_new_one(w
     path.write_text("import torch\nprint('again')\n")
     again = sandbox.run(str(path), [])
     assert again.probe_error is None and again.stdout.strip() == "again"
+
+
+def test_a_nested_state_that_carries_a_graph_is_described_by_its_shape(run_script: Run) -> None:
+    """GF024 rebuilds a carried state detached from this shape: named tuples, lists, dicts and the
+    numbers inside are told apart; the values themselves never leave the child."""
+    trace = run_script("""
+        from collections import namedtuple
+        import torch
+        Pair = namedtuple("Pair", "h c")
+        cell = torch.nn.Linear(2, 2)
+        state = (Pair(torch.zeros(1, 2), torch.zeros(1, 2)), 0)
+        memory = {"slots": torch.zeros(1, 2)}
+        for step in range(3):
+            h = cell(state[0].h)
+            state = (Pair(h, state[0].c + h), state[1] + 1)
+            memory = {"slots": memory["slots"] + h}
+            (h.sum() + memory["slots"].sum()).backward()
+    """).trace
+    assert trace.crash is not None and "second time" in trace.crash.message
+    assert trace.crash.graph_locals["state"] == "nested:tuple(named(tensor,tensor),other)"
+    assert trace.crash.graph_locals["memory"] == "nested:dict(1)"

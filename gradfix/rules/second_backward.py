@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import builtins
 import os
+import re
 from dataclasses import dataclass
 from typing import Iterator, Optional, Sequence, Union
 
@@ -324,7 +325,65 @@ def _detach(name: str, kind: str) -> str:
         return f"{name} = tuple(t.detach() for t in {name})"
     if kind == "list":
         return f"{name} = [t.detach() for t in {name}]"
+    if kind.startswith("nested:"):
+        # The shape comes from the run: only its own small vocabulary is read, and anything
+        # malformed gives the plain detach (whose re-run then fails, and the candidate with it).
+        text = kind[len("nested:"):]
+        if re.fullmatch(r"[a-z0-9(),]{1,200}", text):
+            try:
+                return f"{name} = {_detached(name, _parse_shape(text))}"
+            except (IndexError, ValueError, KeyError, RecursionError):
+                pass
     return f"{name} = {name}.detach()"
+
+
+_Shape = tuple[str, list["_Shape"]]
+
+
+def _parse_shape(text: str) -> _Shape:
+    """The probe's description of a nested state (``tuple(named(tensor,tensor),tensor)``) as a
+    tree: ``("tuple", [("named", [("tensor", []), ...]), ("tensor", [])])``."""
+    def parse(at: int) -> tuple[_Shape, int]:
+        end = at
+        while end < len(text) and text[end] not in "(),":
+            end += 1
+        kind = text[at:end]
+        if end < len(text) and text[end] == "(" and kind in ("tuple", "list", "named"):
+            children: list[_Shape] = []
+            end += 1
+            while True:
+                child, end = parse(end)
+                children.append(child)
+                if text[end] == ",":
+                    end += 1
+                    continue
+                return (kind, children), end + 1  # past ")"
+        if end < len(text) and text[end] == "(":  # dict(n)
+            close = text.index(")", end)
+            return (kind, []), close + 1
+        return (kind, []), end
+
+    return parse(0)[0]
+
+
+def _detached(expression: str, shape: _Shape) -> str:
+    """The expression rebuilt with every tensor in it detached, keeping its structure."""
+    kind, children = shape
+    if kind == "tensor":
+        return f"{expression}.detach()"
+    if kind == "dict":
+        return f"{{k: v.detach() for k, v in {expression}.items()}}"
+    if kind in ("tuple", "list", "named"):
+        if all(child == ("tensor", []) for child in children):
+            each = f"(t.detach() for t in {expression})"
+            return {"tuple": f"tuple{each}", "list": f"[t.detach() for t in {expression}]", "named": f"type({expression})(*{each})"}[kind]
+        parts = [_detached(f"{expression}[{i}]", child) for i, child in enumerate(children)]
+        if kind == "list":
+            return f"[{', '.join(parts)}]"
+        if kind == "named":
+            return f"type({expression})({', '.join(parts)})"
+        return f"({', '.join(parts)}{',' if len(parts) == 1 else ''})"
+    return expression  # None, a number: kept as it is
 
 
 def _insert_after(source: SourceFile, statement: cst.BaseStatement, lines: list[str]) -> Edit:

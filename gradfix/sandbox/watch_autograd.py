@@ -162,13 +162,59 @@ class AutogradWatch:
 
 
 def _graph_kind(value: Any) -> Optional[str]:
-    """"tensor", "tuple" or "list" for a value that carries a graph; None otherwise."""
+    """"tensor", "tuple" or "list" for a value that carries a graph; for a small nested state
+    (a spiking neuron's ``(LIFState(z, v, i), v_out)``), "nested:" and its shape (``_shape``).
+    None otherwise."""
     if isinstance(value, torch.Tensor):
         return "tensor" if value.grad_fn is not None else None
     if type(value) in (tuple, list) and 0 < len(value) <= 8:
         if all(isinstance(v, torch.Tensor) for v in value) and any(v.grad_fn is not None for v in value):
             return type(value).__name__
+    shape = _shape(value, 3)
+    if shape is not None and shape not in ("tensor", "other") and _carries_graph(value, 3):
+        return f"nested:{shape}"
     return None
+
+
+def _shape(value: Any, depth: int) -> Optional[str]:
+    """The structure of a state made of tuples, named tuples, lists and dicts of tensors, as
+    GF024 rebuilds it detached: ``tensor``, ``other`` (kept as it is: None, a number),
+    ``tuple(...)``, ``list(...)``, ``named(...)`` (a named tuple, rebuilt by its own type),
+    ``dict(n)`` (every value a tensor). None when it is anything else, or too big or deep."""
+    if isinstance(value, torch.Tensor):
+        return "tensor"
+    if value is None or isinstance(value, (bool, int, float)):
+        return "other"
+    if depth == 0:
+        return None
+    if isinstance(value, dict) and type(value) is dict and 0 < len(value) <= 8:
+        return f"dict({len(value)})" if all(isinstance(v, torch.Tensor) for v in value.values()) else None
+    if isinstance(value, (tuple, list)) and 0 < len(value) <= 8:
+        if type(value) is list:
+            kind = "list"
+        elif type(value) is tuple:
+            kind = "tuple"
+        elif isinstance(value, tuple) and hasattr(type(value), "_fields"):
+            kind = "named"
+        else:
+            return None
+        inner = [_shape(v, depth - 1) for v in value]
+        if any(i is None for i in inner):
+            return None
+        return f"{kind}({','.join(inner)})"  # type: ignore[arg-type]
+    return None
+
+
+def _carries_graph(value: Any, depth: int) -> bool:
+    if isinstance(value, torch.Tensor):
+        return value.grad_fn is not None
+    if depth == 0:
+        return False
+    if isinstance(value, dict):
+        return any(_carries_graph(v, depth - 1) for v in value.values())
+    if isinstance(value, (tuple, list)):
+        return any(_carries_graph(v, depth - 1) for v in value)
+    return False
 
 
 def _module_state(name: str, module: nn.Module, found: dict[str, str], limit: int) -> None:
