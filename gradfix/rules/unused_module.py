@@ -2,25 +2,32 @@
 
 ``self.fc_extra = nn.Linear(...)`` that nothing else refers to (in its file, the script, or the
 files backward runs from) never runs, so its parameters never receive a gradient. gradfix cannot
-know what the layer was meant to do, so it only explains: it says where the layer is defined
-(display-only, no automatic fix). A head used only in another method (``predict``), or only by a
-later stage of the script, is referenced, and is not flagged.
+know for sure what the layer was meant to do, so the fix is unsafe and the re-run judges: the
+candidates put the layer where its neighbours in ``__init__`` suggest, on the output of the
+sibling defined just before it (``self.bn2(self.conv2(x))``) or on the input of the one defined
+just after it (``self.layer3(self.layer2(x1))``). A candidate whose shapes do not fit crashes and
+is dropped; when none runs, the finding only explains. A head used only in another method
+(``predict``), or only by a later stage of the script, is referenced, and is not flagged.
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
-from gradfix.findings import Applicability, Finding, short_list
+from typing import Optional
+
+from gradfix.edits import Patch
+from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.trace import Trace
+from gradfix.source import SourceFile, descendants
+from gradfix.trace import AttributeFact, Trace
 
 
 class UnusedModule(Rule):
     code = "GF016"
     title = "submodule defined but never used"
-    applicability = Applicability.DISPLAY_ONLY
+    applicability = Applicability.UNSAFE
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         if not trace.backwards:
@@ -56,8 +63,51 @@ class UnusedModule(Rule):
                 f"`{child.path}` is defined here but never used: it never runs, so {short_list(params)} "
                 "never receive a gradient; call it in forward() or delete it"
             )
-            findings.append(self.finding(project, attribute.site, message, params))
+            findings.append(self.finding(project, attribute.site, message, params, self._placements(project, attribute)))
         return findings
+
+    def _placements(self, project: Project, attribute: AttributeFact) -> list[Candidate]:
+        """Calls of the layer where ``__init__``'s order puts it: after the sibling defined just
+        before it, then before the one defined just after it (each called once in ``forward``)."""
+        assert attribute.site is not None
+        source = project.source(attribute.site.file)
+        cls = _class_defining(source, attribute.site.line)
+        if cls is None:
+            return []
+        methods = {f.name.value: f for f in cls.body.body if isinstance(f, cst.FunctionDef)}
+        init, forward = methods.get("__init__"), methods.get("forward")
+        if init is None or forward is None:
+            return []
+        order = [name for name in _assigned_attributes(init)]
+        if attribute.attr not in order:
+            return []
+        calls: dict[str, list[cst.Call]] = {}
+        for call in descendants(forward, cst.Call):
+            name = _self_attribute(call.func)
+            if name is not None:
+                calls.setdefault(name, []).append(call)
+        at = order.index(attribute.attr)
+        before = next((n for n in reversed(order[:at]) if n in calls), None)
+        after = next((n for n in order[at + 1 :] if n in calls), None)
+        layer = f"self.{attribute.attr}"
+        candidates = []
+        if before is not None and len(calls[before]) == 1:
+            call = calls[before][0]
+            wrapped = cst.parse_expression(f"{layer}({source.code(call)})", config=source.module.config_for_parsing)
+            candidates.append(Candidate(
+                f"call {layer} on the output of self.{before}, as __init__'s order suggests",
+                [_patch(source, call, wrapped)], Applicability.UNSAFE,
+            ))
+        if after is not None and len(calls[after]) == 1 and calls[after][0].args and calls[after][0].args[0].keyword is None:
+            call = calls[after][0]
+            first = call.args[0]
+            inner = cst.parse_expression(f"{layer}({source.code(first.value)})", config=source.module.config_for_parsing)
+            wrapped = call.with_changes(args=[first.with_changes(value=inner), *call.args[1:]])
+            candidates.append(Candidate(
+                f"call {layer} on the input of self.{after}, as __init__'s order suggests",
+                [_patch(source, call, wrapped)], Applicability.UNSAFE,
+            ))
+        return candidates
 
     @staticmethod
     def _referenced(project: Project, path: str, attr: str, defined_on: int) -> bool:
@@ -74,3 +124,33 @@ class UnusedModule(Rule):
             ):
                 return True
         return False
+
+
+def _patch(source: SourceFile, old: cst.CSTNode, new: cst.CSTNode) -> Patch:
+    return Patch(source.path, [source.replace_node(old, new)])
+
+
+def _class_defining(source: SourceFile, line: int) -> Optional[cst.ClassDef]:
+    for statement in source.statements_on_line(line):
+        holder = next((a for a in source.ancestors(statement) if isinstance(a, cst.ClassDef)), None)
+        if holder is not None:
+            return holder
+    return None
+
+
+def _self_attribute(node: cst.BaseExpression) -> Optional[str]:
+    """``self.<name>`` -> name."""
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
+        return node.attr.value
+    return None
+
+
+def _assigned_attributes(init: cst.FunctionDef) -> list[str]:
+    """``self.<name> = ...`` targets in ``__init__``, in order, each once."""
+    names: list[str] = []
+    for assign in descendants(init, cst.Assign):
+        for target in assign.targets:
+            name = _self_attribute(target.target)
+            if name is not None and name not in names:
+                names.append(name)
+    return names
