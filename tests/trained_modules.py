@@ -7,7 +7,7 @@ copied at its first forward, and after every optimizer step each parameter it ho
 with its value after the step before. At the end, for each NAME (a module bound to that name
 among the script's globals, a tensor that is one, or else every module of that class that ran, or ``Class.attr``: that
 attribute of each, a tensor, a module, or a list or dict of them, registered or not), it prints whether every
-parameter that requires grad changed from its first value, and whether it still changed in the
+parameter that requires grad (with a trailing ``!``, every parameter: a momentum copy) changed from its first value, and whether it still changed in the
 second half of the steps that stepped it (a learning rate that fell to 0 after the first epoch
 stops that). One JSON object on the last line of stdout.
 
@@ -82,20 +82,22 @@ def main() -> None:
     except SystemExit:
         pass
     report = {}
-    for name in names:
+    for given in names:
+        # `name!`: frozen parameters count too (a momentum copy must follow its online twin).
+        name, every = given.rstrip("!"), given.endswith("!")
         # A global of the script, or else the class of modules that ran (models built in main()).
         module = scope.get(name)
         if isinstance(module, nn.Module):
-            params = [p for p in module.parameters() if p.requires_grad]
+            params = [p for p in module.parameters() if p.requires_grad or every]
         elif isinstance(module, torch.Tensor):
-            params = [module] if module.requires_grad else []
+            params = [module] if module.requires_grad or every else []
         else:
             # `MoE.w_gate`: an attribute of the modules of a class, a tensor or a module, registered or not.
             cls, _, attr = name.partition(".")
             instances = [m for m in ran if type(m).__name__ == cls]
             held = [getattr(m, attr, None) for m in instances] if attr else instances
             if not instances or any(h is None for h in held):
-                report[name] = {"found": False}
+                report[given] = {"found": False}
                 continue
             parts = [
                 x for h in held
@@ -104,7 +106,7 @@ def main() -> None:
             params = [
                 p for h in parts
                 for p in ([h] if isinstance(h, torch.Tensor) else h.parameters())
-                if p.requires_grad
+                if p.requires_grad or every
             ]
         changed = all(id(p) in first and not torch.equal(first[id(p)], p.detach()) for p in params)
         # A parameter whose gradient is (numerically) zero late in the run (the bias of a layer
@@ -113,7 +115,7 @@ def main() -> None:
             last_change.get(id(p), 0) > own_steps.get(id(p), 0) // 2
             for p in params if last_gradient.get(id(p), 0) > own_steps.get(id(p), 0) // 2
         )
-        report[name] = {"found": True, "params": len(params), "changed": bool(params) and changed, "late": bool(params) and late}
+        report[given] = {"found": True, "params": len(params), "changed": bool(params) and changed, "late": bool(params) and late}
     print(json.dumps({"steps": steps, "modules": report}))
 
 
