@@ -604,6 +604,63 @@ def test_gf023_leaves_a_manual_update_of_a_leaf_outside_forward_alone(write_scri
     assert "GF023" not in codes(results) and "GF015" in codes(results)
 
 
+def test_gf023_a_chain_that_reads_its_view_again_is_fixed_on_a_copy(write_script) -> None:  # type: ignore[no-untyped-def]
+    # In place, `.add_(b)` adds the doubled `b`; `b = b.mul(2).add(b)` would add the old one.
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        net = nn.Linear(4, 8)
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        for _ in range(3):
+            a, b = net(torch.randn(2, 4)).chunk(2, dim=-1)
+            b.mul_(2).add_(b)
+            opt.zero_grad(); (a * b).sum().backward(); opt.step()
+    """)
+    [result] = results
+    assert result.finding.code == "GF023" and result.finding.line == 8 and "output 1 of Split" in result.finding.message
+    assert [c.description for c in result.finding.candidates] == ["copy `b` right before `b.mul_(2).add_(b)` modifies it"]
+    assert result.fix is not None
+
+
+def test_gf023_a_loop_over_a_tensor_is_explained_without_a_fix(write_script) -> None:  # type: ignore[no-untyped-def]
+    # Iterating over a tensor unbinds it; `row = row.clamp(0)` would not change `h` as `row.clamp_(0)` meant to.
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        net = nn.Linear(4, 4)
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        for _ in range(3):
+            h = net(torch.randn(2, 4))
+            for row in h:
+                row.clamp_(0)
+            opt.zero_grad(); h.sum().backward(); opt.step()
+    """)
+    [result] = results
+    assert result.finding.code == "GF023" and result.finding.line == 9 and "Unbind" in result.finding.message
+    assert result.fix is None and not result.finding.candidates
+
+
+def test_gf023_leaves_a_view_of_a_leaf_modified_outside_forward_alone(write_script) -> None:  # type: ignore[no-untyped-def]
+    # "a view of a leaf Variable ..." at the script's own level is an update, not a forward's op.
+    from gradfix.repair import ScriptProblem
+
+    text = """
+        import torch
+        from torch import nn
+        emb = nn.Embedding(10, 4)
+        opt = torch.optim.SGD(emb.parameters(), lr=0.1)
+        for _ in range(3):
+            loss = emb(torch.randint(0, 10, (8,))).pow(2).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+            emb.weight[0].zero_()
+    """
+    try:
+        results = findings(write_script, text)
+    except ScriptProblem:  # nothing explains it
+        results = []
+    assert "GF023" not in codes(results)
+
+
 def test_gf035_probe_names_the_step_and_the_forward_to_run_again(write_script) -> None:  # type: ignore[no-untyped-def]
     path = write_script("""
         import torch

@@ -37,6 +37,7 @@ def main() -> None:
     ran: list[nn.Module] = []
     ran_ids: set[int] = set()
     last_gradient: dict[int, int] = {}
+    owners: dict[int, nn.Module] = {}  # modules that hold submodules, alive to the end
     steps = 0
 
     def on_forward(module: nn.Module, args: object) -> None:
@@ -51,6 +52,9 @@ def main() -> None:
         if id(module) not in ran_ids:
             ran_ids.add(id(module))
             ran.append(module)
+
+    def on_register(module: nn.Module, name: str, submodule: object) -> None:
+        owners[id(module)] = module
 
     def after_step(optimizer: torch.optim.Optimizer, args: object, kwargs: object) -> None:
         nonlocal steps
@@ -74,6 +78,7 @@ def main() -> None:
     sys.modules["__main__"] = main
     scope = main.__dict__
     nn.modules.module.register_module_forward_pre_hook(on_forward)
+    nn.modules.module.register_module_module_registration_hook(on_register)
     optimizer_hooks.register_optimizer_step_post_hook(after_step)
     with open(script, encoding="utf-8") as handle:
         code = compile(handle.read(), script, "exec")
@@ -95,6 +100,13 @@ def main() -> None:
             # `MoE.w_gate`: an attribute of the modules of a class, a tensor or a module, registered or not.
             cls, _, attr = name.partition(".")
             instances = [m for m in ran if type(m).__name__ == cls]
+            if not instances:
+                # A module used only through its own methods (an actor's `sample()` calling
+                # `self.net`): its forward never runs, the modules inside it do.
+                instances = [
+                    m for m in owners.values()
+                    if type(m).__name__ == cls and any(id(c) in ran_ids for c in m.modules())
+                ]
             held = [getattr(m, attr, None) for m in instances] if attr else instances
             if not instances or any(h is None for h in held):
                 report[given] = {"found": False}

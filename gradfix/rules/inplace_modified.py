@@ -18,6 +18,14 @@ without rebinding the parameter (``inplace=False``, ``self.w.clamp(0)`` where th
 ``w = w - ...`` for a local name, a copy before an item assignment), or, for a statement that
 changes the parameter on purpose, that statement under ``torch.no_grad()``. A manual update
 outside forward is GF015's.
+
+Some views torch refuses to modify in place at the op: an output of ``chunk``/``split``/``unbind``
+("Output 1 of Split is a view and is being modified inplace ... returns multiple views"), a
+custom Function's output that is a view of its input, a view made under ``no_grad`` and modified
+with grad on, and a view of a parameter in forward ("a view of a leaf Variable ..."). The crash
+site is the op (``log_std.clamp_(-20, 2)``, ``q *= self.scale``, ``F.relu(g, inplace=True)``, a
+module built with ``inplace=True``): it becomes its out-of-place form bound back to the same name
+(``log_std = log_std.clamp(-20, 2)``), or works on a copy (``x = x.clone()`` the line before).
 """
 
 from __future__ import annotations
@@ -32,12 +40,35 @@ from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_l
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.sandbox import RunResult
-from gradfix.source import SourceFile
+from gradfix.source import SourceFile, descendants
 from gradfix.torch_api import module_alias
 from gradfix.trace import InPlaceOp, Site, Trace
 from gradfix.verify import judge
 
 _LEAF_MESSAGE = "leaf Variable that requires grad is being used in an in-place operation"
+_LEAF_VIEW_MESSAGE = "a view of a leaf Variable that requires grad is being used in an in-place operation"
+# Views autograd refuses to let an in-place op modify, each with torch's own words. torch raises at
+# the op itself, so the crash site is the op: an output of a function that returns several views
+# (chunk, split, unbind, iterating over a tensor), an output of a custom Function that is a view of
+# its input (or the input itself), a view made with gradients off and modified with them on.
+_REFUSED_VIEW = re.compile(
+    r"Output (?P<index>\d+) of (?P<fn>\w+) is a view and is being modified inplace\. This view "
+    r"(?:(?P<multi>is the output of a function that returns multiple views)|was created inside a custom Function)"
+    r"|A view was created in (?P<mode>no_grad|inference) mode and is being modified inplace"
+)
+# What the user called, for the names autograd gives the functions that return several views.
+_MULTI_VIEW = {
+    "Split": "chunk() or split()",
+    "SplitWithSizes": "split() with a list of sizes",
+    "Unbind": "unbind() (or a loop over the tensor)",
+}
+# In-place tensor methods with no out-of-place twin (``zero_`` but no ``zero``): these get a copy first.
+_NO_OUT_OF_PLACE = frozenset((
+    "zero_", "fill_", "copy_", "normal_", "uniform_", "random_", "exponential_", "geometric_", "cauchy_",
+    "log_normal_", "fill_diagonal_", "set_", "apply_", "map_", "map2_",
+))
+# Names ending in "_" that write no values (as the probe counts them).
+_NOT_WRITES = frozenset(("requires_grad_", "share_memory_", "detach_", "rename_", "retain_grad_"))
 _MESSAGE = re.compile(
     r"modified by an inplace operation: \[[\w.]+ \[([0-9, ]*)\]\](?:, which is output \d+ of (\w+))?"
 )
@@ -144,6 +175,97 @@ def _blamed(message: str) -> Optional[tuple[tuple[int, ...], str]]:
     return tuple(int(n) for n in match.group(1).split(",") if n.strip()), _op_name(match.group(2))
 
 
+def _writes(method: str) -> bool:
+    return method.endswith("_") and not method.startswith("_") and method not in _NOT_WRITES
+
+
+class _Chain(NamedTuple):
+    """``x.mul_(a).add_(b)``: in-place calls, each on the result of the one before, all writing ``target``."""
+
+    outer: cst.Call  # the last call: the chain's value is its value
+    target: cst.BaseExpression
+    methods: list[str]  # innermost first
+    # a later call reads the target (`x.mul_(2).add_(x)` adds the doubled x): out of place, the
+    # chain would read the old value
+    rereads: bool = False
+
+
+def _chain(source: SourceFile, call: cst.Call) -> Optional[_Chain]:
+    """The in-place chain that starts at ``call`` (``x.clamp_(0)``, ``torch.relu_(x)``, ``x.mul_(g).add_(r)``)."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or not _writes(func.attr.value):
+        return None
+    if any(name.startswith("torch.") for name in source.qualified_names(func)):
+        if not call.args or call.args[0].keyword is not None or call.args[0].star:
+            return None
+        target = call.args[0].value  # torch.relu_(x): the function form modifies its first argument
+    else:
+        target = func.value
+    outer, methods, rereads = call, [func.attr.value], False
+    while True:
+        attribute = source.parent(outer)
+        caller = source.parent(attribute) if attribute is not None else None
+        if not (
+            isinstance(attribute, cst.Attribute) and attribute.value is outer
+            and isinstance(caller, cst.Call) and caller.func is attribute and _writes(attribute.attr.value)
+        ):
+            return _Chain(outer, target, methods, rereads)
+        rereads = rereads or any(_same(node, target) for arg in caller.args for node in descendants(arg.value, type(target)))
+        outer = caller
+        methods.append(attribute.attr.value)
+
+
+def _out_of_place(call: cst.Call, depth: int) -> cst.Call:
+    """The chain ending at ``call``, ``depth`` calls long, with every method's out-of-place twin."""
+    func = call.func
+    assert isinstance(func, cst.Attribute)
+    renamed = func.with_changes(attr=cst.Name(func.attr.value[:-1]))
+    if depth > 1:
+        assert isinstance(func.value, cst.Call)
+        renamed = renamed.with_changes(value=_out_of_place(func.value, depth - 1))
+    return call.with_changes(func=renamed)
+
+
+def _small_statement(source: SourceFile, node: cst.CSTNode) -> Optional[cst.BaseSmallStatement]:
+    """The simple statement a node is part of (None inside a compound statement's header)."""
+    for ancestor in source.ancestors(node):
+        if isinstance(ancestor, cst.BaseSmallStatement):
+            return ancestor
+        if isinstance(ancestor, cst.BaseStatement):
+            return None
+    return None
+
+
+def _read_after(source: SourceFile, name: cst.Name, node: cst.CSTNode) -> bool:
+    """Whether the scope reads ``name`` after ``node``: there the in-place change would be seen."""
+    scope = source.scopes.get(name)
+    if scope is None:
+        return True
+    end = source.range(node).end
+    for access in scope.accesses[name.value]:
+        start = source.range(access.node).start
+        if (start.line, start.column) >= (end.line, end.column):
+            return True
+    return False
+
+
+def _refused_at_op(message: str) -> bool:
+    """torch refused an in-place op where it ran (not at a later backward())."""
+    return _REFUSED_VIEW.search(message) is not None or _LEAF_MESSAGE in message
+
+
+def _meant_to_train(trace: Trace) -> list[str]:
+    """Trainable leaf parameters an optimizer holds whose module ran with gradients on, that module
+    being the root (``model(x)``) or the one that owns them (``self.net(states)`` called from an
+    agent's method): what the crashed computation was there to train."""
+    ran = {m.path for m in trace.modules if m.ran_with_grad and m.path}
+    named = set(trace.optimized_params_that_ran())
+    return [
+        p.name for p in trace.params
+        if p.requires_grad and p.is_leaf and p.optimizers and (p.name in named or p.name.rsplit(".", 1)[0] in ran)
+    ]
+
+
 class InplaceModified(Rule):
     code = "GF023"
     title = "tensor autograd needs modified in place"
@@ -151,8 +273,14 @@ class InplaceModified(Rule):
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         crash = trace.crash
+        refused = _REFUSED_VIEW.search(crash.message) if crash is not None else None
+        if refused is not None:
+            return self._view_refused(trace, project, refused)
         if crash is not None and _LEAF_MESSAGE in crash.message:
-            return self._leaf_in_forward(trace, project)
+            found = self._leaf_in_forward(trace, project)
+            if not found and _LEAF_VIEW_MESSAGE in crash.message:
+                found = self._leaf_view_in_forward(trace, project)
+            return found
         if crash is None or "modified by an inplace operation" not in crash.message:
             return []
         found = _blamed(crash.message)
@@ -219,6 +347,18 @@ class InplaceModified(Rule):
         crash, old = run.trace.crash, before.crash
         if verdict.verified or run.probe_error or crash is None or old is None:
             return verdict
+        if (
+            _refused_at_op(old.message) and _refused_at_op(crash.message)
+            and old.site is not None and crash.site is not None and not old.site.same_place(crash.site)
+            and run.trace.events >= before.events
+        ):
+            # torch refuses such ops where they run: the next one (`conf.sigmoid_()` after
+            # `wh.exp_()` on the outputs of one split) crashes the same forward further on.
+            return Verdict(
+                True,
+                f"the crash at line {old.site.line} is gone; the script now stops at another in-place op "
+                f"that torch refuses (line {crash.site.line})",
+            )
         was, now = _blamed(old.message), _blamed(crash.message)
         if was is None or now is None or was == now or run.trace.events < before.events:
             return verdict
@@ -269,7 +409,7 @@ class InplaceModified(Rule):
                 return []
             if not project.is_editable(event.module_site.file):
                 return []
-            found = self._module_built_inplace(project.source(event.module_site.file), event)
+            found = self._module_built_inplace(project.source(event.module_site.file), event.module, event.module_site)
             return [found] if found else []
         source = project.source(event.site.file)
         if event.inplace_arg:
@@ -284,7 +424,7 @@ class InplaceModified(Rule):
                 if isinstance(owner, (cst.Assign, cst.AugAssign)):
                     small = owner
                     if isinstance(subscript.value, cst.Name):
-                        rewrites.append(self._clone_before_item_assignment(source, event))
+                        rewrites.append(self._clone_before_item_assignment(source, event.site))
                     break
         else:
             for augmented in source.nodes_at(event.site, cst.AugAssign):
@@ -294,9 +434,9 @@ class InplaceModified(Rule):
                 break
             else:
                 for call in source.nodes_at(event.site, cst.Call):
-                    rewrite = self._leaf_method(source, call, event)
-                    rewrites.append(rewrite)
-                    parent = source.parent(call)
+                    rewrites.append(self._leaf_method(source, call, event))
+                    chain = _chain(source, call)
+                    parent = source.parent(chain.outer if chain is not None else call)
                     small = parent if isinstance(parent, cst.Expr) else None
                     break
         if small is not None:
@@ -306,24 +446,24 @@ class InplaceModified(Rule):
     def _leaf_method(self, source: SourceFile, call: cst.Call, event: InPlaceOp) -> Optional[_Rewrite]:
         """``weight = self.w.clamp_(min=0)`` -> ``self.w.clamp(min=0)``: the result is used, so
         the out-of-place call is the same expression; as a statement, a local name is rebound
-        (``w.clamp_(0)`` -> ``w = w.clamp(0)``)."""
-        func = call.func
-        if not isinstance(func, cst.Attribute) or not event.out_of_place:
+        (``w.clamp_(0)`` -> ``w = w.clamp(0)``). A chain (``w.sub_(m).div_(s)``) changes as a whole."""
+        chain = _chain(source, call)
+        if chain is None or chain.rereads or not event.out_of_place or any(m in _NO_OUT_OF_PLACE for m in chain.methods[1:]):
             return None
-        method = func.attr.value
-        if not method.endswith("_") or method.startswith("_"):
-            return None
-        parent = source.parent(call)
+        out_of_place = _out_of_place(chain.outer, len(chain.methods))
+        parent = source.parent(chain.outer)
         if isinstance(parent, cst.Expr):
-            target = func.value
-            if any(name.startswith("torch.") for name in source.qualified_names(func)):
+            if any(name.startswith("torch.") for name in source.qualified_names(call.func)):
                 return None  # torch.clamp_(w, 0) as a statement: the parameter itself is the target
-            if not isinstance(target, cst.Name):
+            target = chain.target
+            if not isinstance(target, cst.Name) or self._aliased(source, target):
                 return None
-            return self._method(source, call, event)
-        out_of_place = call.with_changes(func=func.with_changes(attr=cst.Name(method[:-1])))
-        edit = source.replace_node(call, out_of_place)
-        old = source.code(call)
+            rebound = cst.AssignTarget(target=target.deep_clone())
+            edit = source.replace_node(parent, cst.Assign(targets=[rebound], value=out_of_place, semicolon=parent.semicolon))
+            old = _statement_code(source, parent)
+            return _Rewrite(f"write `{edit.replacement}` (out of place) instead of `{old}`", source.site(call), source, [edit], old)
+        edit = source.replace_node(chain.outer, out_of_place)
+        old = source.code(chain.outer)
         return _Rewrite(f"write `{edit.replacement}` (out of place) instead of `{old}`", source.site(call), source, [edit], old)
 
     def _under_no_grad(self, source: SourceFile, small: cst.CSTNode) -> Optional[_Rewrite]:
@@ -342,6 +482,212 @@ class InplaceModified(Rule):
         old = _statement_code(source, small)
         return _Rewrite(f"run `{old}` under {torch}.no_grad()", source.site(small), source, [edit], old)
 
+    # -- an in-place op on a view autograd refuses to modify --------------------------------------
+
+    def _view_refused(self, trace: Trace, project: Project, refused: re.Match[str]) -> list[Finding]:
+        """torch refused an in-place op at the op itself, because of what the modified tensor is
+        a view of. The crash site is the op: it becomes its out-of-place form, or works on a copy."""
+        crash = trace.crash
+        assert crash is not None
+        site = crash.site
+        if site is None or not project.is_editable(site.file):
+            return []
+        source = project.source(site.file)
+        if source.ignored(site.line, self.code):
+            return []
+        found = self._op_at(source, site)
+        if found is None:
+            return []  # no in-place op written at the crash site: nothing here to rewrite or to name
+        node, shown = found
+        rewrites = self._view_rewrites(project, source, site, node, trace)
+        candidates = [self.candidate(r.description, r.source.path, r.edits) for r in rewrites[:MAX_CANDIDATES]]
+        what = f"`{shown}` (line {site.line})"
+        calls = crash.module_calls
+        if isinstance(node, cst.Call) and calls and calls[0].site is not None and calls[0].site.same_place(site):
+            module = trace.module(calls[0].module)
+            if module is not None and module.site is not None and calls[0].cls.rsplit(".", 1)[-1] in _MODULE_INPLACE:
+                what += f", through the {calls[0].cls.rsplit('.', 1)[-1]} built with inplace=True at line {module.site.line},"
+        fn = _op_name(refused.group("fn") or "")
+        if refused.group("mode"):
+            made = "with gradients off (no_grad mode)" if refused.group("mode") == "no_grad" else "in inference mode"
+            why = f"modifies in place, with gradients on, a view that was made {made}; autograd forbids it"
+        elif refused.group("multi") and fn in _MULTI_VIEW:
+            why = (
+                f"modifies in place output {refused.group('index')} of {fn}, one of the views of a single tensor "
+                f"that {_MULTI_VIEW[fn]} returns; autograd forbids in-place changes to such views"
+            )
+        elif refused.group("multi"):
+            # `s = s.squeeze(-1)` after the split: autograd names the last view op
+            why = (
+                f"modifies in place a view ({fn}) of an output of chunk(), split() or unbind(), which return "
+                "several views of a single tensor; autograd forbids in-place changes to such views"
+            )
+        else:
+            why = (
+                f"modifies in place output {refused.group('index')} of the custom autograd Function {fn}, a view "
+                "of its input; autograd forbids it (it would override the Function's backward)"
+            )
+        message = f"the script crashed: {what} {why}: compute the result out of place, or on a copy"
+        return [self.finding(project, site, message, _meant_to_train(trace), candidates, blocking=True)]
+
+    def _leaf_view_in_forward(self, trace: Trace, project: Project) -> list[Finding]:
+        """torch refused an in-place op on a view of a parameter (``w = self.weight.view(n, -1)``
+        then ``w.sub_(...)``, ``self.scale[0].clamp_(0)``) inside a module's forward. No op was
+        recorded (the probe records in-place ops on leaves, not on their views): the crash site is
+        the op, and the exception passed through a module call."""
+        crash = trace.crash
+        assert crash is not None
+        site = crash.site
+        if site is None or not crash.module_calls or not project.is_editable(site.file):
+            return []
+        source = project.source(site.file)
+        if source.ignored(site.line, self.code):
+            return []
+        found = self._op_at(source, site)
+        if found is None:
+            return []
+        node, shown = found
+        if isinstance(node, cst.Subscript):
+            op, keyword = "__setitem__", False
+        elif isinstance(node, cst.AugAssign):
+            op, keyword = "__iadd__", False
+        else:
+            assert isinstance(node, cst.Call)
+            chain = _chain(source, node)
+            keyword = any(a.keyword is not None and a.keyword.value == "inplace" for a in node.args)
+            if chain is None and not keyword:
+                return []  # a module call: the op ran in torch's code, on what the call was given
+            func = node.func
+            op = func.attr.value if isinstance(func, cst.Attribute) else source.code(func)
+        # What the probe would have recorded, had the op been on the leaf itself.
+        event = InPlaceOp(op=op, site=site, inplace_arg=keyword, out_of_place=op not in _NO_OUT_OF_PLACE, leaf=True, in_forward=True)
+        rewrites = self._leaf_fixes(project, event)
+        candidates = [self.candidate(r.description, r.source.path, r.edits) for r in rewrites]
+        message = (
+            f"the forward pass crashed: `{shown}` (line {site.line}) modifies in place a view of a leaf that "
+            "requires grad (a parameter being trained); torch refuses it: compute the result out of place"
+        )
+        return [self.finding(project, site, message, _meant_to_train(trace), candidates, blocking=True)]
+
+    def _op_at(self, source: SourceFile, site: Site) -> Optional[tuple[cst.CSTNode, str]]:
+        """The in-place op written at a crash site, and the code that shows it: ``a += b``, the
+        ``x[i]`` of ``x[i] = v``, or a call (``x.clamp_(0)``, ``F.relu(x, inplace=True)``, a module)."""
+        for augmented in source.nodes_at(site, cst.AugAssign):
+            return augmented, _statement_code(source, augmented)
+        for subscript in source.nodes_at(site, cst.Subscript):
+            owner = source.parent(subscript)
+            if isinstance(owner, cst.AssignTarget):
+                owner = source.parent(owner)
+            elif not (isinstance(owner, cst.AugAssign) and owner.target is subscript):
+                continue  # read, not written
+            if isinstance(owner, (cst.Assign, cst.AugAssign)):
+                return subscript, _statement_code(source, owner)
+        for call in source.nodes_at(site, cst.Call):
+            chain = _chain(source, call)
+            return call, source.code(chain.outer if chain is not None else call)
+        return None
+
+    def _view_rewrites(
+        self, project: Project, source: SourceFile, site: Site, node: cst.CSTNode, trace: Trace
+    ) -> list[_Rewrite]:
+        """The op out of place, bound back to the same name where it was a statement; then the same
+        op on a copy (``x = x.clone()`` on the line before), which keeps every other value as it was."""
+        rewrites: list[Optional[_Rewrite]] = []
+        if isinstance(node, cst.AugAssign):
+            if isinstance(node.target, cst.Subscript):
+                rewrites.append(self._copy_first(source, node, node.target.value))
+            else:
+                rewrites += [self._augmented(source, node, set()), self._copy_first(source, node, node.target)]
+        elif isinstance(node, cst.Subscript):
+            rewrites.append(self._clone_before_item_assignment(source, site))
+        elif isinstance(node, cst.Call):
+            rewrites += self._refused_call(project, source, node, trace)
+        return [r for r in rewrites if r is not None]
+
+    def _refused_call(self, project: Project, source: SourceFile, call: cst.Call, trace: Trace) -> list[Optional[_Rewrite]]:
+        """A call at the crash site: a torch module built with ``inplace=True`` (off where it is
+        built, when the call's result is used), ``F.relu(x, inplace=True)`` (``inplace=False``, bound
+        back to ``x`` as a statement) or an in-place chain (``x = x.clamp(a, b)``); then a copy first."""
+        crash = trace.crash
+        assert crash is not None
+        used = not isinstance(source.parent(call), cst.Expr)
+        first = next((a.value for a in call.args if a.keyword is None and not a.star), None)
+        calls = crash.module_calls
+        if calls and calls[0].site is not None and crash.site is not None and calls[0].site.same_place(crash.site):
+            short = calls[0].cls.rsplit(".", 1)[-1]
+            module = trace.module(calls[0].module)
+            rewrites: list[Optional[_Rewrite]] = []
+            if calls[0].cls.startswith("torch.") and short in _MODULE_INPLACE and module is not None and module.site is not None:
+                # A module applied as a statement changed its input in place: off, it would change nothing.
+                if used and project.is_editable(module.site.file):
+                    rewrites.append(self._module_built_inplace(project.source(module.site.file), calls[0].cls, module.site))
+                if first is not None:
+                    rewrites.append(self._copy_first(source, call, first))
+            return rewrites
+        short = source.code(call.func).rsplit(".", 1)[-1]
+        switched = self._inplace_off(call, _FUNCTION_INPLACE.get(short))
+        if switched is not None:
+            rewrites = []
+            parent = source.parent(call)
+            if not used and first is not None and _assignable(first) and not self._aliased(source, first):
+                assert isinstance(parent, cst.Expr)
+                assign = cst.Assign(targets=[cst.AssignTarget(target=first.deep_clone())], value=switched, semicolon=parent.semicolon)
+                edit = source.replace_node(parent, assign)
+                rewrites.append(_Rewrite(f"write `{edit.replacement}` instead of `{source.code(call)}`", source.site(call), source, [edit], source.code(call)))
+            elif used:
+                edit = source.replace_node(call, switched)
+                rewrites.append(_Rewrite(f"call {source.code(call.func)}() with inplace=False", source.site(call), source, [edit], source.code(call)))
+            if first is not None:
+                rewrites.append(self._copy_first(source, call, first))
+            return rewrites
+        chain = _chain(source, call)
+        if chain is None:
+            return []
+        rewrites = []
+        target, parent = chain.target, source.parent(chain.outer)
+        if not chain.rereads and not any(m in _NO_OUT_OF_PLACE for m in chain.methods):
+            out_of_place = _out_of_place(chain.outer, len(chain.methods))
+            old = source.code(chain.outer)
+            if isinstance(parent, cst.Expr):
+                if _assignable(target) and not self._aliased(source, target):
+                    rebound = cst.AssignTarget(target=target.deep_clone())
+                    edit = source.replace_node(parent, cst.Assign(targets=[rebound], value=out_of_place, semicolon=parent.semicolon))
+                    rewrites.append(_Rewrite(f"write `{edit.replacement}` (out of place) instead of `{old}`", source.site(call), source, [edit], old))
+            elif (
+                isinstance(parent, cst.Assign) and len(parent.targets) == 1 and _same(parent.targets[0].target, target)
+            ) or (isinstance(target, cst.Name) and not _read_after(source, target, chain.outer)):
+                # The value is used (`x = x.add_(b)`, `f(x.clamp_(0))`) and nothing reads the name
+                # afterwards expecting the change: the out-of-place call is the same value.
+                edit = source.replace_node(chain.outer, out_of_place)
+                rewrites.append(_Rewrite(f"write `{edit.replacement}` (out of place) instead of `{old}`", source.site(call), source, [edit], old))
+        rewrites.append(self._copy_first(source, chain.outer, target))
+        return rewrites
+
+    def _copy_first(self, source: SourceFile, node: cst.CSTNode, target: cst.BaseExpression) -> Optional[_Rewrite]:
+        """``target = target.clone()`` on the line before the statement of ``node``: the in-place op
+        then changes a tensor of its own, not a view autograd guards."""
+        if not _assignable(target) or self._aliased(source, target):
+            return None
+        small = node if isinstance(node, cst.BaseSmallStatement) else _small_statement(source, node)
+        if small is None:
+            return None
+        return self._clone_before(source, small, target)
+
+    @staticmethod
+    def _inplace_off(call: cst.Call, position: Optional[int]) -> Optional[cst.Call]:
+        """The call with its ``inplace`` argument (by keyword, or at its known position) set to False."""
+        args = list(call.args)
+        for index, arg in enumerate(args):
+            if arg.keyword is not None and arg.keyword.value == "inplace":
+                args[index] = arg.with_changes(value=cst.Name("False"))
+                return call.with_changes(args=args)
+        positional = [i for i, a in enumerate(args) if a.keyword is None and not a.star]
+        if position is None or position >= len(positional) or any(a.star for a in args):
+            return None
+        index = positional[position]
+        args[index] = args[index].with_changes(value=cst.Name("False"))
+        return call.with_changes(args=args)
+
     # -- one candidate per recorded in-place op ---------------------------------------------------
 
     def _fix(self, project: Project, event: InPlaceOp, item_writes: _ItemWrites) -> Optional[_Rewrite]:
@@ -351,14 +697,14 @@ class InplaceModified(Rule):
             if not project.is_editable(event.module_site.file):
                 return None
             source = project.source(event.module_site.file)
-            return self._module_built_inplace(source, event)
+            return self._module_built_inplace(source, event.module, event.module_site)
         if not project.is_editable(event.site.file):
             return None
         source = project.source(event.site.file)
         if event.inplace_arg:
             return self._inplace_keyword(source, event)
         if event.op == "__setitem__":
-            return self._clone_before_item_assignment(source, event)
+            return self._clone_before_item_assignment(source, event.site)
         for augmented in source.nodes_at(event.site, cst.AugAssign):
             return self._augmented(source, augmented, item_writes)
         for call in source.nodes_at(event.site, cst.Call):
@@ -434,10 +780,10 @@ class InplaceModified(Rule):
         old = _statement_code(source, parent)
         return _Rewrite(f"write `{written}` (out of place) instead of `{old}`", source.site(call), source, [edit], old)
 
-    def _clone_before_item_assignment(self, source: SourceFile, event: InPlaceOp) -> Optional[_Rewrite]:
+    def _clone_before_item_assignment(self, source: SourceFile, site: Site) -> Optional[_Rewrite]:
         """``x[i] = v`` -> ``x = x.clone()`` first: autograd keeps the tensor it saved, the script
         goes on with a copy that has the item set."""
-        for subscript in source.nodes_at(event.site, cst.Subscript):
+        for subscript in source.nodes_at(site, cst.Subscript):
             small = source.parent(subscript)
             if isinstance(small, cst.AssignTarget):
                 small = source.parent(small)
@@ -476,14 +822,13 @@ class InplaceModified(Rule):
                 return _Rewrite(description, source.site(call), source, [edit], source.code(call))
         return None
 
-    def _module_built_inplace(self, source: SourceFile, event: InPlaceOp) -> Optional[_Rewrite]:
+    def _module_built_inplace(self, source: SourceFile, module: str, module_site: Site) -> Optional[_Rewrite]:
         """``nn.ReLU(inplace=True)`` where the module was built -> ``inplace=False``."""
-        assert event.module is not None and event.module_site is not None
-        short = event.module.rsplit(".", 1)[-1]
-        for call in source.nodes_at(event.module_site, cst.Call):
+        short = module.rsplit(".", 1)[-1]
+        for call in source.nodes_at(module_site, cst.Call):
             edit = self._switch_off(source, call, _MODULE_INPLACE.get(short))
             if edit is not None:
-                description = f"build {source.code(call.func)} with inplace=False (line {event.module_site.line})"
+                description = f"build {source.code(call.func)} with inplace=False (line {module_site.line})"
                 return _Rewrite(description, source.site(call), source, [edit], source.code(call))
         return None
 
