@@ -53,6 +53,16 @@ def main() -> None:
             ran_ids.add(id(module))
             ran.append(module)
 
+    def before_step(optimizer: torch.optim.Optimizer, args: object, kwargs: object) -> None:
+        # A model that never runs a forward of its own (MAML adapts copies of it and hands their
+        # gradients back): its values before the first step that holds it.
+        for group in optimizer.param_groups:
+            for p in group["params"]:
+                if id(p) not in first:
+                    first[id(p)] = p.detach().clone()
+                    previous[id(p)] = first[id(p)]
+                    kept.append(p)
+
     def on_register(module: nn.Module, name: str, submodule: object) -> None:
         owners[id(module)] = module
 
@@ -79,6 +89,7 @@ def main() -> None:
     scope = main.__dict__
     nn.modules.module.register_module_forward_pre_hook(on_forward)
     nn.modules.module.register_module_module_registration_hook(on_register)
+    optimizer_hooks.register_optimizer_step_pre_hook(before_step)
     optimizer_hooks.register_optimizer_step_post_hook(after_step)
     with open(script, encoding="utf-8") as handle:
         code = compile(handle.read(), script, "exec")
