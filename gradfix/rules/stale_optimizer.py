@@ -295,7 +295,7 @@ class StaleOptimizer(Rule):
                     assert there is not None
                     what = f"after the replacement, through {receiver}"
                     rebuilt = _rebuilt(source, built, schedulers, there, receiver)
-                    if rebuilt is not None and _unchanged(source, there, _settings(rebuilt[0]), binding, [statement]):
+                    if rebuilt is not None and _unchanged(source, there, _settings(source, rebuilt[0]), binding, [statement]):
                         rebuilds.append(self._rebuild(source, built, rebuilt, [statement], what))
                     if all(t is not None for t in translated):
                         optimizer = receiver + built.target[built.target.index("."):]
@@ -738,16 +738,20 @@ def _rebuilt(
     return statements, kept
 
 
-def _settings(statements: list[cst.SimpleStatementLine]) -> set[str]:
-    """What the rebuilt statements read besides the optimizer's parameters (which changed on purpose)."""
-    names: set[str] = set()
+def _settings(source: SourceFile, statements: list[cst.SimpleStatementLine]) -> list[str]:
+    """What the rebuilt statements read (as dotted code) besides the optimizer's parameters, which
+    changed on purpose, and the optimizer the schedulers are built over."""
+    codes: list[str] = []
+    optimizer = ""
     for index, statement in enumerate(statements):
         for small in statement.body:
             if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call):
+                if index == 0:
+                    optimizer = source.module.code_for_node(small.targets[0].target)
                 for position, arg in enumerate(small.value.args):
                     if index > 0 or not _is_params(arg, position):
-                        names |= _reads(arg.value)
-    return names
+                        codes += [code for code in _chains(source, arg.value) if code != optimizer]
+    return codes
 
 
 def _receiver(source: SourceFile, statement: cst.BaseStatement, cls: str) -> Optional[tuple[str, cst.BaseStatement]]:
@@ -970,15 +974,14 @@ def _hyperparameters_stable(
     """Nothing the constructor's other arguments read (`lr`, `args.lr`), nor the schedulers' (but
     the optimizer), is assigned between the optimizer's statement and the last anchor: the same
     expressions still mean the same optimizer."""
-    names = {name for i, arg in enumerate(built.call.args) if not _is_params(arg, i) for name in _reads(arg.value)}
-    for made in schedulers or []:
-        names |= _reads(made.call) - {built.target.split(".")[0]}
-    return _unchanged(source, scope, names, built.statement, anchors)
+    statements = [built.statement, *(made.statement for made in schedulers or [])]
+    return _unchanged(source, scope, _settings(source, statements), built.statement, anchors)
 
 
-def _unchanged(source: SourceFile, scope: cst.CSTNode, names: set[str], since: cst.CSTNode, anchors: list[cst.BaseStatement]) -> bool:
-    """None of ``names`` is assigned in ``scope`` after ``since`` and up to the last anchor."""
-    if not names:
+def _unchanged(source: SourceFile, scope: cst.CSTNode, codes: list[str], since: cst.CSTNode, anchors: list[cst.BaseStatement]) -> bool:
+    """Nothing that ``codes`` name (`lr`, `args.lr`, `trainer.cfg`) is assigned in ``scope`` after
+    ``since`` and up to the last anchor."""
+    if not codes:
         return True
     start = source.range(since).end
     end = max((source.range(a).end for a in anchors), key=lambda p: (p.line, p.column))
@@ -994,7 +997,7 @@ def _unchanged(source: SourceFile, scope: cst.CSTNode, names: set[str], since: c
     for target in _targets(scope):
         where = source.range(target).start
         if (start.line, start.column) <= (where.line, where.column) <= (end.line, end.column):
-            if names & set(_target_roots(target)):
+            if _conflict([source.code(target)], codes):
                 return False
     return True
 
