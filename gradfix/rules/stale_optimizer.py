@@ -16,6 +16,7 @@ parameters to it with ``add_param_group``.
 from __future__ import annotations
 
 import builtins
+import re
 from dataclasses import dataclass, field
 from typing import Iterator, Optional, Union
 
@@ -177,7 +178,7 @@ class StaleOptimizer(Rule):
         # A schedule that already ran goes on where it was with the new layers added; a rebuilt one
         # would start over. Before anything stepped, a rebuild is what the script meant to build.
         later = additions + rebuilds if schedulers and not fresh else rebuilds + additions
-        return _distinct([c for c in [*downs, *ups, *later] if c is not None])[:MAX_CANDIDATES]
+        return _distinct(project, [c for c in [*downs, *ups, *later] if c is not None])[:MAX_CANDIDATES]
 
     def _anchors(
         self, project: Project, source: SourceFile, replacement: _Replacement, target: Optional[cst.BaseStatement]
@@ -230,15 +231,15 @@ class StaleOptimizer(Rule):
             isinstance(small, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.Expr)) for small in place.body
         ):
             return None
-        between = [s for s in _between(source, made, place) if all(s is not c for c in carried)]
+        between = _between(source, made, place)
         moved = place
         if builder is not None and builder.cls is not None:
             moved = _through_constructor(source, made, place, builder)
             if moved is None:
                 return None
-        if _conflict(_chains(source, moved), _assigned(source, [made, *between])):
+        if _conflict(_used(source, moved), _assigned(source, [made, *between])):
             return None  # it needs what the optimizer's statement, or one after it, builds
-        if _conflict([code for s in between for code in _chains(source, s)], _changed(source, moved)):
+        if _conflict([code for s in between for code in _used(source, s)], _changed(source, moved)):
             return None  # a statement in between uses the model as it was before the replacement
         start, end = source.statement_lines(place, with_comments=True)
         own, _ = source.statement_lines(place, with_comments=False)
@@ -484,7 +485,7 @@ def _fresh(source: SourceFile, made: cst.BaseStatement, place: cst.BaseStatement
     bound = _bound_codes(source, made)
     if not bound:
         return False
-    return not any(_conflict(_chains(source, s), bound) for s in _between(source, made, place) if all(s is not c for c in carried))
+    return not any(_conflict(_used(source, s), bound) for s in _between(source, made, place) if all(s is not c for c in carried))
 
 
 def _bound_codes(source: SourceFile, statement: cst.BaseStatement) -> list[str]:
@@ -541,6 +542,25 @@ def _chains(source: SourceFile, node: cst.CSTNode) -> list[str]:
     chains = _Chains(source.module)
     node.visit(chains)
     return chains.found
+
+
+def _used(source: SourceFile, node: cst.CSTNode) -> list[str]:
+    """The chains a node uses, and the module-level ones used by the functions of this file that
+    it calls (`run_epochs(6)` uses the global `optimizer`), however deep."""
+    functions = {f.name.value: f for f in source.module.body if isinstance(f, cst.FunctionDef)}
+    codes = _chains(source, node)
+    pending = [call.func.value for call in descendants(node, cst.Call) if isinstance(call.func, cst.Name)]
+    seen: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name in seen or name not in functions:
+            continue
+        seen.add(name)
+        function = functions[name]
+        own = _locals(function)
+        codes += [code for code in _chains(source, function.body) if re.split(r"[.\[]", code, maxsplit=1)[0] not in own]
+        pending += [call.func.value for call in descendants(function.body, cst.Call) if isinstance(call.func, cst.Name)]
+    return codes
 
 
 def _conflict(codes: list[str], others: list[str]) -> bool:
@@ -777,11 +797,16 @@ def _receiver(source: SourceFile, statement: cst.BaseStatement, cls: str) -> Opt
     return None
 
 
-def _distinct(candidates: list[Candidate]) -> list[Candidate]:
-    seen: set[tuple] = set()  # type: ignore[type-arg]
+def _distinct(project: Project, candidates: list[Candidate]) -> list[Candidate]:
+    """The candidates that make different files (moving one of two adjacent statements down is
+    moving the other up)."""
+    seen: set[tuple[tuple[str, str], ...]] = set()
     kept = []
     for candidate in candidates:
-        key = tuple((p.path, tuple((e.start, e.end, e.replacement) for e in p.edits)) for p in candidate.patches)
+        try:
+            key = tuple((p.path, p.apply(project.text(p.path))) for p in candidate.patches)
+        except ValueError:  # edits that overlap: not a change that can be made
+            continue
         if key not in seen:
             seen.add(key)
             kept.append(candidate)
