@@ -285,8 +285,9 @@ class StaleOptimizer(Rule):
                 if where is source and home is not None:
                     places.append((anchor, list(exprs)))
                 if isinstance(home, cst.FunctionDef) and _method_class(where, home) is None:
-                    for statement, _, bindings, _ in _calls_of(source, where, home):
-                        places.append((statement, [_translate(where, home, expr, bindings) for expr in exprs]))
+                    for statement, _, bindings, there in _calls_of(source, where, home):
+                        if there is not scope:  # in the optimizer's own method: below
+                            places.append((statement, [_translate(where, home, expr, bindings) for expr in exprs]))
                 for statement, translated in places:
                     held = _receiver(source, statement, built.owner.name.value)
                     if held is None:
@@ -301,10 +302,9 @@ class StaleOptimizer(Rule):
                     if all(t is not None for t in translated):
                         optimizer = receiver + built.target[built.target.index("."):]
                         additions.append(self._add_group(source, optimizer, [(statement, [t for t in translated if t])], what))
-                continue
             if not isinstance(home, cst.FunctionDef):
                 continue
-            # A helper: the optimizer is a name in scope where the helper is called.
+            # A helper called where the optimizer is built: its name (or `self.`'s) is in scope there.
             calls = [(s, c, b) for s, c, b, there in _calls_of(source, where, home) if there is scope and _after(source, s, built.statement)]
             if not calls:
                 continue
@@ -545,22 +545,48 @@ def _chains(source: SourceFile, node: cst.CSTNode) -> list[str]:
 
 
 def _used(source: SourceFile, node: cst.CSTNode) -> list[str]:
-    """The chains a node uses, and the module-level ones used by the functions of this file that
-    it calls (`run_epochs(6)` uses the global `optimizer`), however deep."""
+    """The chains a node uses, and the outside ones used by what it calls in this file, however
+    deep: a module-level function (`run_epochs(6)` uses the global `optimizer`), or a method of the
+    node's own class called on ``self`` (`self.step(x, y)` uses `self.optimizer`)."""
     functions = {f.name.value: f for f in source.module.body if isinstance(f, cst.FunctionDef)}
+    methods: dict[str, cst.FunctionDef] = {}
+    me: Optional[str] = None
+    scope = _scope_of(source, node)  # the module for a node made by a rewrite (it has no parents)
+    if isinstance(scope, cst.FunctionDef) and (owner := _method_class(source, scope)) is not None:
+        me = _first_param(scope)
+        methods = {f.name.value: f for f in owner.body.body if isinstance(f, cst.FunctionDef)}
     codes = _chains(source, node)
-    pending = [call.func.value for call in descendants(node, cst.Call) if isinstance(call.func, cst.Name)]
+    pending: list[tuple[cst.CSTNode, Optional[str]]] = [(node, me)]
     seen: set[str] = set()
     while pending:
-        name = pending.pop()
-        if name in seen or name not in functions:
-            continue
-        seen.add(name)
-        function = functions[name]
-        own = _locals(function)
-        codes += [code for code in _chains(source, function.body) if re.split(r"[.\[]", code, maxsplit=1)[0] not in own]
-        pending += [call.func.value for call in descendants(function.body, cst.Call) if isinstance(call.func, cst.Name)]
+        body, this = pending.pop()
+        for call in descendants(body, cst.Call):
+            func = call.func
+            if isinstance(func, cst.Name) and func.value in functions and f"f:{func.value}" not in seen:
+                seen.add(f"f:{func.value}")
+                function = functions[func.value]
+                own = _locals(function)
+                codes += [code for code in _chains(source, function.body) if _root(code) not in own]
+                pending.append((function.body, None))
+            elif (
+                isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and this is not None
+                and func.value.value == this and func.attr.value in methods and f"m:{func.attr.value}" not in seen
+            ):
+                seen.add(f"m:{func.attr.value}")
+                method = methods[func.attr.value]
+                mine = _first_param(method)
+                own = _locals(method) - {mine}
+                for code in _chains(source, method.body):
+                    if _root(code) == mine and me is not None:
+                        codes.append(me + code[len(mine or ""):])  # the same object, by the caller's name
+                    elif _root(code) not in own:
+                        codes.append(code)
+                pending.append((method.body, mine))
     return codes
+
+
+def _root(code: str) -> str:
+    return re.split(r"[.\[]", code, maxsplit=1)[0]
 
 
 def _conflict(codes: list[str], others: list[str]) -> bool:
