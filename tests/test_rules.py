@@ -1052,6 +1052,40 @@ def test_gf010_rebuilds_only_when_the_hyperparameters_did_not_change(write_scrip
     assert [e.replacement for e in patch.edits] == ['optimizer.add_param_group({"params": model[2].parameters()})\n']
 
 
+def test_gf010_rebuilds_a_trainers_optimizer_and_scheduler_through_the_caller(write_script) -> None:  # type: ignore[no-untyped-def]
+    # The Trainer builds the model itself, so the swap cannot move above it: the optimizer and the
+    # schedule built over it are built again where the caller swapped the head, `self` read as
+    # `trainer`, a kept parameter (`self.epochs = epochs`) read from it, and an `lr` it did not
+    # keep taken from the old optimizer.
+    [result] = findings(write_script, """
+        import torch
+        from torch import nn
+        from torch.optim.lr_scheduler import StepLR
+        class Trainer:
+            def __init__(self, lr=0.1, epochs=3):
+                self.epochs = epochs
+                self.model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 5))
+                self.optimizer = torch.optim.SGD(self.model.parameters(), lr=lr)
+                self.scheduler = StepLR(self.optimizer, step_size=epochs)
+            def fit(self, x, y):
+                for _ in range(self.epochs):
+                    self.optimizer.zero_grad(); nn.functional.cross_entropy(self.model(x), y).backward(); self.optimizer.step()
+                    self.scheduler.step()
+        def new_head(net, n):
+            net[2] = nn.Linear(8, n)
+        trainer = Trainer()
+        new_head(trainer.model, 2)
+        trainer.fit(torch.randn(16, 4), torch.randint(0, 2, (16,)))
+    """)
+    assert result.finding.code == "GF010" and result.fix is not None
+    assert result.fix.description.startswith("build the optimizer and its schedulers again after the replacement, through trainer")
+    [patch] = result.fix.patches
+    assert [e.replacement for e in patch.edits] == [
+        'trainer.optimizer = torch.optim.SGD(trainer.model.parameters(), lr=trainer.optimizer.defaults["lr"])\n'
+        "trainer.scheduler = StepLR(trainer.optimizer, step_size=trainer.epochs)\n"
+    ]
+
+
 def test_gf029_leaves_a_dense_gradient_given_to_sparseadam_alone(run_script, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     # The reverse fault crashes at a step too, next to a sparse table that SGD steps correctly:
     # sparse=False would fix nothing there.

@@ -1,29 +1,35 @@
 """GF010: the optimizer was built before the model, or a layer of it, was replaced.
 
-``optimizer = SGD(model.parameters())`` followed by ``model = Net()`` again, or by
-``model.fc = nn.Linear(...)``: the optimizer holds the parameters of the module that is gone, the
-module that is trained has parameters no optimizer holds. They receive gradients and never change.
-When the two statements share a block, the fix moves the optimizer's construction to just after
-the replacing statement. When the replacement happens in a helper or a later phase, the optimizer
-is rebuilt right after it (or after the helper's call) with the script's own constructor
-expression, when that expression's hyperparameters read nothing that changed in between; or the
-new modules' parameters are added to it with ``add_param_group``. The re-run picks.
+``optimizer = SGD(model.parameters())`` followed by ``model = Net()`` again, ``model =
+Wrapper(model)``, ``model.fc = nn.Linear(...)``, or a helper that swaps a head (called on the model,
+or on ``trainer.model`` after a Trainer built its optimizer): the optimizer holds the parameters of
+the module that is gone, the module that is trained has parameters no optimizer holds. They receive
+gradients and never change. Every edit the evidence allows is proposed, and the re-run picks, most
+conservative first: build the optimizer (and the schedulers built over it) after the replacement;
+make the replacement before the optimizer, or the object that builds it, is built; build the
+optimizer and its schedulers again right after the replacement, with the script's own constructor
+(``self.`` read through the caller's receiver: ``trainer.optimizer = SGD(trainer.model.parameters(),
+...)``), when what that constructor reads did not change in between; add the new modules'
+parameters to it with ``add_param_group``.
 """
 
 from __future__ import annotations
 
 import builtins
+import re
 from dataclasses import dataclass, field
 from typing import Iterator, Optional, Union
 
 import libcst as cst
 
-from gradfix.edits import Edit, Patch
+from gradfix.edits import Edit
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.source import SourceFile, descendants
 from gradfix.trace import OptimizerFact, Site, Trace
+
+MAX_CANDIDATES = 6
 
 
 @dataclass
@@ -33,11 +39,14 @@ class _Replacement:
     rebound: Optional[str] = None  # `model = Net()` again: the name bound a second time
     # every replaced attribute the optimizer held: (where it was assigned, the attribute's name)
     attributes: list[tuple[Site, str]] = field(default_factory=list)
+    # `model = Wrapper(model)`: the new module holds the old one, whose parameters the optimizer has
+    wrapped: bool = False
 
 
 @dataclass
 class _Built:
-    """The statement that built the optimizer: ``optimizer = Adam(...)`` or ``self.opt = Adam(...)``."""
+    """The statement that built the optimizer (``optimizer = Adam(...)``, ``self.opt = Adam(...)``)
+    or a learning-rate scheduler over it."""
 
     statement: cst.SimpleStatementLine
     call: cst.Call
@@ -61,23 +70,16 @@ class StaleOptimizer(Rule):
             if replacement is None or optimizer.site is None or not project.is_editable(optimizer.site.file):
                 continue
             source = project.source(optimizer.site.file)
+            built = _constructor(source, optimizer.site)
+            if replacement.wrapped and not _rebinds_what_it_read(source, built, replacement.rebound):
+                continue  # a new model around a module the optimizer was built for by another name: GF013
             target = self._replacing_statement(source, optimizer.site, replacement)
-            candidates: list[Candidate] = []
             where = "later"
             if replacement.site is not None and replacement.site.function not in ("", "<module>", optimizer.site.function):
                 where = f"in {replacement.site.function}() at line {replacement.site.line}"
             elif target is not None:
                 where = f"at line {source.range(target).start.line}"
-            move = self._move(source, optimizer.site, target) if target is not None else None
-            built = _constructor(source, optimizer.site)
-            if move is not None and not (built is not None and target is not None and _used_between(source, built, target)):
-                candidates.append(move)
-            elif built is not None:
-                # The optimizer trains something before the replacement (a first phase), or the
-                # replacement is in a helper: it cannot simply be built later. A scheduler built
-                # over it would go on scheduling the old one: then it is extended, not rebuilt.
-                scheduled = any(s.optimizer == optimizer.id for s in trace.schedulers)
-                candidates += self._rebuilds(project, source, built, replacement, rebuild=not scheduled)[:6]
+            candidates = self._candidates(trace, project, source, optimizer, built, replacement, target)
             message = (
                 f"the optimizer is built here, before the model is replaced {where}: it holds the old "
                 f"parameters, and {short_list(replacement.trained)} receive gradients that no optimizer applies"
@@ -109,6 +111,10 @@ class StaleOptimizer(Rule):
             trained = [n for n in unheld if n.startswith(f"{module.name}.")]
             if older and trained:
                 return _Replacement(trained, rebound=module.name)
+            if trained and module.id in held_modules and not module.name.startswith("<"):
+                # The parameters the optimizer holds now live in a module built after it, under the
+                # same name: `model = Wrapper(model)`. The source must say the name was rebound.
+                return _Replacement(trained, rebound=module.name, wrapped=True)
         return None
 
     @staticmethod
@@ -131,34 +137,132 @@ class StaleOptimizer(Rule):
                         return later
         return None
 
-    def _move(self, source: SourceFile, built_at: Site, target: cst.BaseStatement) -> Optional[Candidate]:
-        built = source.statements_on_line(built_at.line)
-        if not built:
+    def _candidates(
+        self,
+        trace: Trace,
+        project: Project,
+        source: SourceFile,
+        optimizer: OptimizerFact,
+        built: Optional[_Built],
+        replacement: _Replacement,
+        target: Optional[cst.BaseStatement],
+    ) -> list[Candidate]:
+        """Every edit the evidence allows, most conservative first: move the optimizer's
+        construction below the replacement; move the replacement above it; build the optimizer
+        (and its schedulers) again after the replacement; add the new layers to it. Moves keep
+        everything the script computes; they exist only while nothing has used the optimizer yet."""
+        assert optimizer.site is not None
+        statement = _statement_at(source, optimizer.site)
+        if statement is None:
+            return []
+        schedulers = _schedulers(source, trace, optimizer, built)
+        builder = _builder(source, statement)
+        downs: list[Optional[Candidate]] = []
+        ups: list[Optional[Candidate]] = []
+        fresh = False
+        for anchor in self._anchors(project, source, replacement, target):
+            found = _construction(source, statement, builder, anchor)
+            if found is None:
+                continue
+            made, place = found
+            carried = [s.statement for s in schedulers or []] if made is statement else []
+            if not _fresh(source, made, place, carried):
+                continue
+            fresh = True
+            downs.append(self._move_down(source, made, place, carried, built if made is statement else None))
+            ups.append(self._move_up(source, made, place, carried, builder))
+        rebuilds: list[Candidate] = []
+        additions: list[Candidate] = []
+        if built is not None:
+            rebuilds, additions = self._rebuilds(project, source, built, schedulers, replacement)
+        # A schedule that already ran goes on where it was with the new layers added; a rebuilt one
+        # would start over. Before anything stepped, a rebuild is what the script meant to build.
+        later = additions + rebuilds if schedulers and not fresh else rebuilds + additions
+        return _distinct(project, [c for c in [*downs, *ups, *later] if c is not None])[:MAX_CANDIDATES]
+
+    def _anchors(
+        self, project: Project, source: SourceFile, replacement: _Replacement, target: Optional[cst.BaseStatement]
+    ) -> list[cst.BaseStatement]:
+        """The statements of the optimizer's file that make the replacement: the replacing
+        statement itself, and each call of the function it is in (`replace_head(trainer.model, 5)`)."""
+        found: list[cst.BaseStatement] = [target] if target is not None else []
+        for where, statements, _ in self._replacing_groups(project, replacement):
+            home = _scope_of(where, statements[-1])
+            if where is source:
+                found += statements
+            if isinstance(home, cst.FunctionDef):
+                found += [statement for statement, _, _, _ in _calls_of(source, where, home)]
+        return [s for i, s in enumerate(found) if all(s is not t for t in found[:i])]
+
+    def _move_down(
+        self, source: SourceFile, made: cst.BaseStatement, place: cst.BaseStatement, carried: list[cst.BaseStatement], built: Optional[_Built]
+    ) -> Optional[Candidate]:
+        """The statement that builds the optimizer (with the schedulers built over it in between)
+        moved to just after the replacing statement of the same block."""
+        if not isinstance(made, cst.SimpleStatementLine):
             return None
-        statement = built[0]
-        if not isinstance(statement, cst.SimpleStatementLine) or source.parent(statement) is not source.parent(target):
+        between = _between(source, made, place)
+        moving = [s for s in between if any(s is c for c in carried)]
+        staying = [s for s in between if all(s is not c for c in moving)]
+        if _conflict(_chains(source, place), [code for s in [made, *moving] for code in _bound_codes(source, s)]):
+            return None  # `replace_head(trainer.model)` needs the trainer built first
+        # The parameters are the model, which changed on purpose; the rest must mean the same below.
+        checked: list[cst.CSTNode] = [made] if built is None else [arg.value for i, arg in enumerate(built.call.args) if not _is_params(arg, i)]
+        if _conflict([code for node in [*checked, *moving] for code in _chains(source, node)], _assigned(source, staying)):
+            return None  # `lr = lr / 10` in between: the moved statement would build another optimizer
+        start, end = source.statement_lines(made, with_comments=True)
+        text = source.text[start:end]
+        edits = [source.remove_statement(made)]
+        for statement in moving:
+            first, last = source.statement_lines(statement, with_comments=True)
+            text += source.text[first:last]
+            edits.append(source.remove_statement(statement))
+        edits.append(_insert_after(source, place, text))
+        with_schedulers = " (with the schedulers built over it)" if moving else ""
+        return self.candidate(f"build the optimizer after the replacement{with_schedulers}", source.path, edits)
+
+    def _move_up(
+        self, source: SourceFile, made: cst.BaseStatement, place: cst.BaseStatement, carried: list[cst.BaseStatement], builder: Optional[_Builder]
+    ) -> Optional[Candidate]:
+        """The replacing statement moved to just before the statement that builds the optimizer
+        (``replace_head(trainer.model, 5)`` becomes ``replace_head(model, 5)`` above
+        ``trainer = Trainer(model)``, whose constructor keeps ``model`` as ``self.model``)."""
+        if not isinstance(place, cst.SimpleStatementLine) or not all(
+            isinstance(small, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.Expr)) for small in place.body
+        ):
             return None
-        if source.range(statement).start.line > source.range(target).start.line:
-            return None
-        start, end = source.statement_lines(statement, with_comments=True)
-        after = source.range(target).end.line + 1
-        return Candidate(
-            description="build the optimizer after the replacement",
-            patches=[
-                Patch(source.path, [source.remove_statement(statement), source.insert_lines(after, source.text[start:end])])
-            ],
-            applicability=self.applicability,
-        )
+        between = _between(source, made, place)
+        moved = place
+        if builder is not None and builder.cls is not None:
+            moved = _through_constructor(source, made, place, builder)
+            if moved is None:
+                return None
+        if _conflict(_used(source, moved), _assigned(source, [made, *between])):
+            return None  # it needs what the optimizer's statement, or one after it, builds
+        if _conflict([code for s in between for code in _used(source, s)], _changed(source, moved)):
+            return None  # a statement in between uses the model as it was before the replacement
+        start, end = source.statement_lines(place, with_comments=True)
+        own, _ = source.statement_lines(place, with_comments=False)
+        text = source.text[start:end]
+        if moved is not place:
+            text = source.text[start:own] + source.indentation(source.range(place).start.line) + source.module.code_for_node(
+                moved.with_changes(leading_lines=[])
+            )
+        before, _ = source.statement_lines(made, with_comments=True)
+        position = source.position(before)
+        edits = [Edit(position, position, text), source.remove_statement(place)]
+        return self.candidate("make the replacement before the optimizer is built", source.path, edits)
 
     # -- the replacement in a helper or a later phase: rebuild the optimizer, or extend it ---------
 
     def _rebuilds(
-        self, project: Project, source: SourceFile, built: _Built, replacement: _Replacement, rebuild: bool = True
-    ) -> list[Candidate]:
-        """Rebuild the optimizer after the replacement (in the optimizer's scope, or in a method of
-        its class), or after the helper's call; else add the new modules' parameters to it."""
-        rebuilds: list[Candidate] = []
-        additions: list[Candidate] = []
+        self, project: Project, source: SourceFile, built: _Built, schedulers: Optional[list[_Built]], replacement: _Replacement
+    ) -> tuple[list[Candidate], list[Candidate]]:
+        """Rebuild the optimizer, and every scheduler built over it, after the replacement (in the
+        optimizer's scope, in a method of its class, after the helper's call, or where a caller
+        holds the object that built it); and add the new modules' parameters to it instead."""
+        rebuilds: list[Optional[Candidate]] = []
+        additions: list[Optional[Candidate]] = []
         scope = built.function or source.module
         later: list[cst.BaseStatement] = []  # statements after the optimizer's that swap a layer or rebind the model
         for where, statements, exprs in self._replacing_groups(project, replacement):
@@ -166,44 +270,59 @@ class StaleOptimizer(Rule):
             home = _scope_of(where, anchor)
             if where is source and home is scope and _after(source, anchor, built.statement):
                 later.append(anchor)
-                addition = self._add_group(source, built.target, [(anchor, exprs)], "after the replacement")
-                if addition is not None:
-                    additions.append(addition)
+                additions.append(self._add_group(source, built.target, [(anchor, exprs)], "after the replacement"))
                 continue
             if where is source and built.owner is not None and isinstance(home, cst.FunctionDef) and _method_class(source, home) is built.owner:
                 # `self.optimizer` of the same object: rebuilt, or extended, where the layers are swapped.
-                moved = _transplant(source, built, home)
-                if moved is not None:
-                    call, kept = moved
-                    taken = f" ({', '.join(kept)} taken from the old optimizer)" if kept else ""
-                    rebuilds.append(self._rebuild(source, built, call, [anchor], f"in {home.name.value}() after the replacement", taken))
-                addition = self._add_group(source, built.target, [(anchor, exprs)], f"in {home.name.value}() after the replacement")
-                if addition is not None:
-                    additions.append(addition)
+                rebuilt = _rebuilt(source, built, schedulers, home, None)
+                rebuilds.append(self._rebuild(source, built, rebuilt, [anchor], f"in {home.name.value}() after the replacement"))
+                additions.append(self._add_group(source, built.target, [(anchor, exprs)], f"in {home.name.value}() after the replacement"))
                 continue
-            if not isinstance(home, cst.FunctionDef) or "." in built.target:
+            if built.owner is not None:
+                # `self.optimizer` of an object a caller holds (`trainer = Trainer(model)`): rebuilt
+                # through it where the caller swaps the layer, or calls the helper that does.
+                places: list[tuple[cst.BaseStatement, list[Optional[str]]]] = []
+                if where is source and home is not None:
+                    places.append((anchor, list(exprs)))
+                if isinstance(home, cst.FunctionDef) and _method_class(where, home) is None:
+                    for statement, _, bindings, there in _calls_of(source, where, home):
+                        if there is not scope:  # in the optimizer's own method: below
+                            places.append((statement, [_translate(where, home, expr, bindings) for expr in exprs]))
+                for statement, translated in places:
+                    held = _receiver(source, statement, built.owner.name.value)
+                    if held is None:
+                        continue
+                    receiver, binding = held
+                    there = _scope_of(source, statement)
+                    assert there is not None
+                    what = f"after the replacement, through {receiver}"
+                    rebuilt = _rebuilt(source, built, schedulers, there, receiver)
+                    if rebuilt is not None and _unchanged(source, there, _settings(source, rebuilt[0]), binding, [statement]):
+                        rebuilds.append(self._rebuild(source, built, rebuilt, [statement], what))
+                    if all(t is not None for t in translated):
+                        optimizer = receiver + built.target[built.target.index("."):]
+                        additions.append(self._add_group(source, optimizer, [(statement, [t for t in translated if t])], what))
+            if not isinstance(home, cst.FunctionDef):
                 continue
-            # A helper: the optimizer is a name in scope where the helper is called.
-            calls = _helper_calls(source, scope, built.statement, where, home)
+            # A helper called where the optimizer is built: its name (or `self.`'s) is in scope there.
+            calls = [(s, c, b) for s, c, b, there in _calls_of(source, where, home) if there is scope and _after(source, s, built.statement)]
             if not calls:
                 continue
             anchors = [statement for statement, _, _ in calls]
-            if _hyperparameters_stable(source, scope, built, anchors):
-                rebuilds.append(self._rebuild(source, built, built.call, anchors, f"after the call of {home.name.value}()"))
-            translated = [
+            if _hyperparameters_stable(source, scope, built, schedulers, anchors):
+                rebuilds.append(self._rebuild(source, built, _rebuilt(source, built, schedulers, scope, None), anchors, f"after the call of {home.name.value}()"))
+            translated_calls = [
                 (statement, [t for t in (_translate(where, home, expr, bindings) for expr in exprs) if t is not None])
                 for statement, _, bindings in calls
             ]
-            if all(len(t) == len(exprs) for _, t in translated):
-                addition = self._add_group(source, built.target, translated, f"after the call of {home.name.value}()")
-                if addition is not None:
-                    additions.append(addition)
+            if all(len(t) == len(exprs) for _, t in translated_calls):
+                additions.append(self._add_group(source, built.target, translated_calls, f"after the call of {home.name.value}()"))
         if replacement.rebound is not None:
             later += [s for s in _rebinding_statements(source, scope, replacement.rebound) if _after(source, s, built.statement)]
-        later = [s for i, s in enumerate(later) if s not in later[:i]]
-        if later and _hyperparameters_stable(source, scope, built, later):
-            rebuilds.insert(0, self._rebuild(source, built, built.call, later, "after the replacement"))
-        return _distinct((rebuilds if rebuild else []) + additions)
+        later = [s for i, s in enumerate(later) if all(s is not t for t in later[:i])]
+        if later and _hyperparameters_stable(source, scope, built, schedulers, later):
+            rebuilds.insert(0, self._rebuild(source, built, _rebuilt(source, built, schedulers, scope, None), later, "after the replacement"))
+        return [c for c in rebuilds if c is not None], [c for c in additions if c is not None]
 
     def _replacing_groups(self, project: Project, replacement: _Replacement) -> list[tuple[SourceFile, list[cst.BaseStatement], list[str]]]:
         """The replacing statements, grouped by the function they are in, in order, with the code of
@@ -230,18 +349,30 @@ class StaleOptimizer(Rule):
         return list(groups.values())
 
     def _rebuild(
-        self, source: SourceFile, built: _Built, call: cst.Call, anchors: list[cst.BaseStatement], where: str, note: str = ""
-    ) -> Candidate:
-        statement = built.statement.deep_replace(built.call, call) if call is not built.call else built.statement
-        assert isinstance(statement, cst.SimpleStatementLine)
-        lines = source.module.code_for_node(statement.with_changes(leading_lines=[])).splitlines()
+        self,
+        source: SourceFile,
+        built: _Built,
+        rebuilt: Optional[tuple[list[cst.SimpleStatementLine], list[str]]],
+        anchors: list[cst.BaseStatement],
+        where: str,
+    ) -> Optional[Candidate]:
+        """The optimizer's statement, and each scheduler's after it, again after each anchor."""
+        if rebuilt is None:
+            return None
+        statements, kept = rebuilt
         own = source.indentation(source.range(built.statement).start.line)
         edits = []
         for anchor in anchors:
             indent = source.indentation(source.range(anchor).start.line)
-            moved = [indent + lines[0]] + [indent + line[len(own):] if line.startswith(own) else line for line in lines[1:]]
-            edits.append(_insert_after(source, anchor, "".join(f"{line}\n" for line in moved)))
-        return self.candidate(f"build the optimizer again {where}, with the same constructor{note}", source.path, edits)
+            text = ""
+            for statement in statements:
+                lines = source.module.code_for_node(statement.with_changes(leading_lines=[])).splitlines()
+                moved = [indent + lines[0]] + [indent + line[len(own):] if line.startswith(own) else line for line in lines[1:]]
+                text += "".join(f"{line}\n" for line in moved)
+            edits.append(_insert_after(source, anchor, text))
+        taken = f" ({', '.join(kept)} taken from the old optimizer)" if kept else ""
+        what = "build the optimizer and its schedulers again" if len(statements) > 1 else "build the optimizer again"
+        return self.candidate(f"{what} {where}, with the same constructor{taken}", source.path, edits)
 
     def _add_group(
         self, source: SourceFile, optimizer: str, places: list[tuple[cst.BaseStatement, list[str]]], where: str
@@ -259,23 +390,449 @@ class StaleOptimizer(Rule):
         return self.candidate(f"add the new layers' parameters to the optimizer {where}", source.path, edits)
 
 
-def _used_between(source: SourceFile, built: _Built, until: cst.BaseStatement) -> bool:
-    """The optimizer is used after it is built and before ``until``: it steps in a first phase."""
-    start, end = source.range(built.statement).end, source.range(until).start
+# -- where the optimizer is built, and what is built over it ------------------------------------------
+
+
+@dataclass
+class _Builder:
+    """What a caller calls to build the optimizer, when its statement is inside a function: that
+    function's name, or the class whose ``__init__`` it is in (with that ``__init__``)."""
+
+    name: str
+    cls: Optional[cst.ClassDef] = None
+    init: Optional[cst.FunctionDef] = None
+
+
+def _statement_at(source: SourceFile, site: Site) -> Optional[cst.SimpleStatementLine]:
+    for call in source.nodes_at(site, cst.Call):
+        statement = source.statement_of(call)
+        if isinstance(statement, cst.SimpleStatementLine):
+            return statement
+    return None
+
+
+def _builder(source: SourceFile, statement: cst.BaseStatement) -> Optional[_Builder]:
+    scope = _scope_of(source, statement)
+    if not isinstance(scope, cst.FunctionDef):
+        return None
+    cls = _method_class(source, scope)
+    if cls is not None:
+        if scope.name.value == "__init__" and _scope_of(source, cls) is source.module:
+            return _Builder(cls.name.value, cls, scope)
+        return None
+    if _scope_of(source, scope) is source.module:
+        return _Builder(scope.name.value)
+    return None
+
+
+def _schedulers(source: SourceFile, trace: Trace, optimizer: OptimizerFact, built: Optional[_Built]) -> Optional[list[_Built]]:
+    """The statements that built the learning-rate schedulers over this optimizer, in order, each
+    ``scheduler = StepLR(optimizer, ...)`` after the optimizer's statement in its scope; None when
+    one was built some other way (it could not be built again with the optimizer)."""
+    found: list[_Built] = []
+    for fact in trace.schedulers:
+        if fact.optimizer != optimizer.id:
+            continue
+        if built is None or fact.site is None or fact.site.file != source.path:
+            return None
+        made = _constructor(source, fact.site)
+        if made is None or made.function is not built.function or not _after(source, made.statement, built.statement):
+            return None
+        if not any(source.code(node) == built.target for node in descendants(made.call, cst.BaseExpression)):
+            return None
+        if all(made.statement is not other.statement for other in found):
+            found.append(made)
+    found.sort(key=lambda made: _start(source, made.statement))
+    return found
+
+
+def _construction(
+    source: SourceFile, statement: cst.BaseStatement, builder: Optional[_Builder], anchor: cst.BaseStatement
+) -> Optional[tuple[cst.BaseStatement, cst.BaseStatement]]:
+    """The statement that builds the optimizer, in the block of the anchor (or of a statement
+    around it, in the same function) and before it: the optimizer's own statement, or the last call
+    of the function or class that builds it (``trainer = Trainer(model)``). With the statement of
+    that block the anchor is in."""
+    for node in [anchor, *source.ancestors(anchor)]:
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return None
+        if not isinstance(node, cst.BaseStatement):
+            continue
+        body = list(getattr(source.parent(node), "body", []))
+        index = next((i for i, s in enumerate(body) if s is node), None)
+        if index is None:
+            continue
+        for earlier in reversed(body[:index]):
+            if earlier is statement:
+                return earlier, node
+            if builder is not None and isinstance(earlier, cst.SimpleStatementLine) and any(
+                isinstance(call.func, cst.Name) and call.func.value == builder.name for call in descendants(earlier, cst.Call)
+            ):
+                return earlier, node
+    return None
+
+
+def _between(source: SourceFile, first: cst.BaseStatement, last: cst.BaseStatement) -> list[cst.BaseStatement]:
+    body = list(getattr(source.parent(first), "body", []))
+    start = next(i for i, s in enumerate(body) if s is first)
+    end = next(i for i, s in enumerate(body) if s is last)
+    return body[start + 1 : end]
+
+
+def _fresh(source: SourceFile, made: cst.BaseStatement, place: cst.BaseStatement, carried: list[cst.BaseStatement]) -> bool:
+    """Nothing between the optimizer's construction and the replacement uses what it built, but a
+    scheduler built over it: the optimizer has not trained anything yet."""
+    bound = _bound_codes(source, made)
+    if not bound:
+        return False
+    return not any(_conflict(_used(source, s), bound) for s in _between(source, made, place) if all(s is not c for c in carried))
+
+
+def _bound_codes(source: SourceFile, statement: cst.BaseStatement) -> list[str]:
+    """What a statement binds, as code: `optimizer`, `self.optimizer`, `trainer`."""
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return []
+    return [
+        source.code(inner)
+        for small in statement.body if isinstance(small, (cst.Assign, cst.AnnAssign))
+        for target in (small.targets if isinstance(small, cst.Assign) else [small])
+        for inner in _flat(target.target)
+    ]
+
+
+class _Chains(cst.CSTVisitor):
+    """The longest names a node reads or writes, as code (`self.model.head`, `model[2]`, `lr`), and
+    the names inside their indices and calls; not keywords or a lambda's parameters."""
+
+    def __init__(self, module: cst.Module) -> None:
+        super().__init__()
+        self.module = module
+        self.found: list[str] = []
+
+    def _chain(self, node: Union[cst.Name, cst.Attribute, cst.Subscript]) -> bool:
+        self.found.append(self.module.code_for_node(node))
+        inner: cst.BaseExpression = node
+        while isinstance(inner, (cst.Attribute, cst.Subscript)):
+            if isinstance(inner, cst.Subscript):
+                for element in inner.slice:
+                    element.visit(self)
+            inner = inner.value
+        if not isinstance(inner, cst.Name):
+            inner.visit(self)
+        return False
+
+    def visit_Name(self, node: cst.Name) -> bool:
+        return self._chain(node)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        return self._chain(node)
+
+    def visit_Subscript(self, node: cst.Subscript) -> bool:
+        return self._chain(node)
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Param(self, node: cst.Param) -> bool:
+        return False
+
+
+def _chains(source: SourceFile, node: cst.CSTNode) -> list[str]:
+    chains = _Chains(source.module)
+    node.visit(chains)
+    return chains.found
+
+
+def _used(source: SourceFile, node: cst.CSTNode) -> list[str]:
+    """The chains a node uses, and the outside ones used by what it calls in this file, however
+    deep: a module-level function (`run_epochs(6)` uses the global `optimizer`), or a method of the
+    node's own class called on ``self`` (`self.step(x, y)` uses `self.optimizer`)."""
+    functions = {f.name.value: f for f in source.module.body if isinstance(f, cst.FunctionDef)}
+    methods: dict[str, cst.FunctionDef] = {}
+    me: Optional[str] = None
+    scope = _scope_of(source, node)  # the module for a node made by a rewrite (it has no parents)
+    if isinstance(scope, cst.FunctionDef) and (owner := _method_class(source, scope)) is not None:
+        me = _first_param(scope)
+        methods = {f.name.value: f for f in owner.body.body if isinstance(f, cst.FunctionDef)}
+    codes = _chains(source, node)
+    pending: list[tuple[cst.CSTNode, Optional[str]]] = [(node, me)]
+    seen: set[str] = set()
+    while pending:
+        body, this = pending.pop()
+        for call in descendants(body, cst.Call):
+            func = call.func
+            if isinstance(func, cst.Name) and func.value in functions and f"f:{func.value}" not in seen:
+                seen.add(f"f:{func.value}")
+                function = functions[func.value]
+                own = _locals(function)
+                codes += [code for code in _chains(source, function.body) if _root(code) not in own]
+                pending.append((function.body, None))
+            elif (
+                isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and this is not None
+                and func.value.value == this and func.attr.value in methods and f"m:{func.attr.value}" not in seen
+            ):
+                seen.add(f"m:{func.attr.value}")
+                method = methods[func.attr.value]
+                mine = _first_param(method)
+                own = _locals(method) - {mine}
+                for code in _chains(source, method.body):
+                    if _root(code) == mine and me is not None:
+                        codes.append(me + code[len(mine or ""):])  # the same object, by the caller's name
+                    elif _root(code) not in own:
+                        codes.append(code)
+                pending.append((method.body, mine))
+    return codes
+
+
+def _root(code: str) -> str:
+    return re.split(r"[.\[]", code, maxsplit=1)[0]
+
+
+def _conflict(codes: list[str], others: list[str]) -> bool:
+    """Some code names the same thing as another, or a part of it (`model` and `model.fc.weight`)."""
+    def within(inner: str, outer: str) -> bool:
+        return inner == outer or inner.startswith(f"{outer}.") or inner.startswith(f"{outer}[")
+
+    return any(within(a, b) or within(b, a) for a in codes for b in others)
+
+
+def _assigned(source: SourceFile, statements: list[cst.BaseStatement]) -> list[str]:
+    """What statements bind or change, as code (a `def` its name, not what its body assigns)."""
+    codes: list[str] = []
+    for statement in statements:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            codes.append(statement.name.value)
+        else:
+            codes += [source.module.code_for_node(target) for target in _targets(statement)]
+    return codes
+
+
+def _changed(source: SourceFile, statement: cst.BaseStatement) -> list[str]:
+    """What a replacing statement changes: its targets, and what it hands to a call
+    (`replace_head(model, 5)` changes `model`)."""
+    codes = _assigned(source, [statement])
+    for call in descendants(statement, cst.Call):
+        for arg in call.args:
+            if isinstance(arg.value, (cst.Name, cst.Attribute, cst.Subscript)):
+                codes.append(source.module.code_for_node(arg.value))
+    return codes
+
+
+def _through_constructor(
+    source: SourceFile, made: cst.BaseStatement, place: cst.SimpleStatementLine, builder: _Builder
+) -> Optional[cst.SimpleStatementLine]:
+    """``place`` with ``trainer.<attr>`` read as what the call ``trainer = Trainer(...)`` handed to
+    the constructor that keeps it as ``self.<attr>``; None when it reads something else of ``trainer``."""
+    assert builder.init is not None
+    me = _first_param(builder.init)
+    receivers = [
+        (small.targets[0].target.value, small.value)
+        for small in getattr(made, "body", [])
+        if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name)
+        and isinstance(small.value, cst.Call) and isinstance(small.value.func, cst.Name) and small.value.func.value == builder.name
+    ]
+    if me is None or len(receivers) != 1:
+        return place
+    receiver, call = receivers[0]
+    arguments = _bindings(source, builder.init, call, me)
+    stored = {attr: local for local, attr in _stored_locals(source, builder.init).items()}
+    replacements: dict[cst.CSTNode, cst.CSTNode] = {}
+    for node in descendants(place, cst.Attribute):
+        if isinstance(node.value, cst.Name) and node.value.value == receiver:
+            local = stored.get(node.attr.value)
+            if local is None or local not in arguments:
+                return None
+            replacements[node] = cst.parse_expression(arguments[local], config=source.module.config_for_parsing)
+    moved = _replaced(place, replacements)
+    assert isinstance(moved, cst.SimpleStatementLine)
+    return moved
+
+
+def _stored_locals(source: SourceFile, function: cst.FunctionDef) -> dict[str, str]:
+    """Parameters of a method that it keeps, unchanged, on the object: ``self.model = model``
+    (the method's own statement, the only assignment of each), as parameter -> attribute."""
+    me = _first_param(function)
+    params = {p.name.value for p in [*function.params.params, *function.params.kwonly_params]} - {me}
+    codes = [source.code(target) for target in _targets(function)]
+    roots = [root for target in _targets(function) for root in _target_roots(target)]
+    stored: dict[str, str] = {}
+    body = function.body.body if isinstance(function.body, cst.IndentedBlock) else []
+    for statement in body:
+        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+            continue
+        small = statement.body[0]
+        if not isinstance(small, cst.Assign) or len(small.targets) != 1 or not isinstance(small.value, cst.Name):
+            continue
+        target = small.targets[0].target
+        local = small.value.value
+        if (
+            isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == me
+            and local in params and local not in roots and codes.count(source.code(target)) == 1
+        ):
+            stored.setdefault(local, target.attr.value)
+    return stored
+
+
+def _rebinds_what_it_read(source: SourceFile, built: Optional[_Built], name: Optional[str]) -> bool:
+    """``optimizer = SGD(model.parameters())`` and, later in the same scope, ``model = ...``."""
+    if built is None or name is None:
+        return False
+    params = [arg for i, arg in enumerate(built.call.args) if _is_params(arg, i)]
+    if not params or name not in _reads(params[0].value):
+        return False
     scope = built.function or source.module
-    for node in descendants(scope, cst.BaseExpression):
-        if isinstance(node, (cst.Name, cst.Attribute)) and source.code(node) == built.target:
-            where = source.range(node).start
-            if (start.line, start.column) <= (where.line, where.column) < (end.line, end.column):
-                return True
-    return False
+    return any(_after(source, s, built.statement) for s in _rebinding_statements(source, scope, name))
 
 
-def _distinct(candidates: list[Candidate]) -> list[Candidate]:
-    seen: set[tuple] = set()  # type: ignore[type-arg]
+class _Substitute(cst.CSTTransformer):
+    def __init__(self, replacements: dict[cst.CSTNode, cst.CSTNode]) -> None:
+        super().__init__()
+        self.replacements = replacements
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> cst.CSTNode:  # type: ignore[override]
+        return self.replacements.get(original_node, updated_node)
+
+
+def _replaced(node: cst.CSTNode, replacements: dict[cst.CSTNode, cst.CSTNode]) -> cst.CSTNode:
+    """``node`` with each of the given nodes (by identity) replaced."""
+    if not replacements:
+        return node
+    return node.visit(_Substitute(replacements))  # type: ignore[return-value]
+
+
+def _rewrite(
+    source: SourceFile, built: _Built, made: _Built, here: Union[cst.FunctionDef, cst.Module], receiver: Optional[str]
+) -> Optional[tuple[cst.SimpleStatementLine, list[str]]]:
+    """``made`` (the optimizer's statement, or a scheduler's built in the same method) as ``here``
+    can write it: another method of the same class (``receiver`` None: ``self`` is the same object),
+    or a scope where a caller holds the object as ``receiver``. Module-level names mean the same;
+    a parameter the method kept on the object (``self.model = model``) is read from there; a
+    keyword argument of the optimizer that reads another local takes the value the optimizer kept
+    (``self.opt.defaults["lr"]``). Anything else: None. Also the keywords taken from the optimizer."""
+    function = built.function
+    assert function is not None
+    me = _first_param(function)
+    if me is None or (receiver is None and (not isinstance(here, cst.FunctionDef) or _first_param(here) != me)):
+        return None
+    owner = receiver or me
+    there = _locals(function) - {me}
+    local_here = _locals(here) - {me} if isinstance(here, cst.FunctionDef) else set()
+    shared = _module_names(source) | set(dir(builtins))
+    stored = _stored_locals(source, function)
+    optimizer = owner + built.target[len(me):]
+
+    def rewritten(value: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+        reads = _Reads()
+        value.visit(reads)
+        replacements: dict[cst.CSTNode, cst.CSTNode] = {}
+        for name in reads.names:
+            if name.value in reads.own:
+                continue
+            if name.value == me:
+                replacements[name] = cst.Name(owner)
+            elif name.value in there:
+                if name.value not in stored:
+                    return None
+                replacements[name] = cst.parse_expression(f"{owner}.{stored[name.value]}", config=source.module.config_for_parsing)
+            elif name.value in local_here or name.value not in shared:
+                return None
+        new = _replaced(value, replacements)
+        assert isinstance(new, cst.BaseExpression)
+        return new
+
+    args = []
+    kept = []
+    for index, arg in enumerate(made.call.args):
+        value = rewritten(arg.value)
+        if value is not None:
+            args.append(arg.with_changes(value=value))
+        elif made is built and arg.keyword is not None and not _is_params(arg, index) and arg.keyword.value.isidentifier():
+            value = cst.parse_expression(f'{optimizer}.defaults["{arg.keyword.value}"]', config=source.module.config_for_parsing)
+            args.append(arg.with_changes(value=value))
+            kept.append(arg.keyword.value)
+        else:
+            return None
+    assign = made.statement.body[0]
+    assert isinstance(assign, cst.Assign)
+    target = rewritten(assign.targets[0].target)
+    if target is None or not _dotted(source.module.code_for_node(target)):
+        return None
+    new_assign = assign.with_changes(targets=[assign.targets[0].with_changes(target=target)], value=made.call.with_changes(args=args))
+    return made.statement.with_changes(body=[new_assign]), kept
+
+
+def _rebuilt(
+    source: SourceFile, built: _Built, schedulers: Optional[list[_Built]], here: Union[cst.FunctionDef, cst.Module, None], receiver: Optional[str]
+) -> Optional[tuple[list[cst.SimpleStatementLine], list[str]]]:
+    """The statements that build the optimizer and every scheduler over it, as written in the
+    optimizer's own scope, else as ``here`` must write them (``_rewrite``); with the keywords taken
+    from the old optimizer. A scheduler left on the old optimizer would schedule nothing that
+    trains: None when one cannot be built again."""
+    if schedulers is None or here is None:
+        return None
+    if here is (built.function or source.module):
+        return [made.statement for made in [built, *schedulers]], []
+    statements = []
+    kept: list[str] = []
+    for made in [built, *schedulers]:
+        rewritten = _rewrite(source, built, made, here, receiver)
+        if rewritten is None:
+            return None
+        statements.append(rewritten[0])
+        kept += rewritten[1]
+    return statements, kept
+
+
+def _settings(source: SourceFile, statements: list[cst.SimpleStatementLine]) -> list[str]:
+    """What the rebuilt statements read (as dotted code) besides the optimizer's parameters, which
+    changed on purpose, and the optimizer the schedulers are built over."""
+    codes: list[str] = []
+    optimizer = ""
+    for index, statement in enumerate(statements):
+        for small in statement.body:
+            if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call):
+                if index == 0:
+                    optimizer = source.module.code_for_node(small.targets[0].target)
+                for position, arg in enumerate(small.value.args):
+                    if index > 0 or not _is_params(arg, position):
+                        codes += [code for code in _chains(source, arg.value) if code != optimizer]
+    return codes
+
+
+def _receiver(source: SourceFile, statement: cst.BaseStatement, cls: str) -> Optional[tuple[str, cst.BaseStatement]]:
+    """The name a scope binds to an instance of ``cls`` (``trainer = Trainer(model)``) before the
+    statement: the one the statement reads, else the only one. With the statement that bound it."""
+    scope = _scope_of(source, statement)
+    if scope is None:
+        return None
+    bound: dict[str, cst.BaseStatement] = {}
+    for target in _targets(scope):
+        if not isinstance(target, cst.Name) or not _built_by(source, target, cls):
+            continue
+        binding = source.statement_of(target)
+        if binding is not None and _after(source, statement, binding):
+            if target.value not in bound or _after(source, binding, bound[target.value]):
+                bound[target.value] = binding
+    read = [name for name in bound if name in _reads(statement)]
+    if len(read) == 1:
+        return read[0], bound[read[0]]
+    if not read and len(bound) == 1:
+        [(name, binding)] = bound.items()
+        return name, binding
+    return None
+
+
+def _distinct(project: Project, candidates: list[Candidate]) -> list[Candidate]:
+    """The candidates that make different files (moving one of two adjacent statements down is
+    moving the other up)."""
+    seen: set[tuple[tuple[str, str], ...]] = set()
     kept = []
     for candidate in candidates:
-        key = tuple((p.path, tuple((e.start, e.end, e.replacement) for e in p.edits)) for p in candidate.patches)
+        try:
+            key = tuple((p.path, p.apply(project.text(p.path))) for p in candidate.patches)
+        except ValueError:  # edits that overlap: not a change that can be made
+            continue
         if key not in seen:
             seen.add(key)
             kept.append(candidate)
@@ -462,54 +1019,38 @@ def _module_names(source: SourceFile) -> set[str]:
     return names
 
 
-def _hyperparameters_stable(source: SourceFile, scope: cst.CSTNode, built: _Built, anchors: list[cst.BaseStatement]) -> bool:
-    """Nothing the constructor's other arguments read (`lr`, `args.lr`) is assigned between the
-    optimizer's statement and the last anchor: the same expression still means the same optimizer."""
-    names = {name for i, arg in enumerate(built.call.args) if not _is_params(arg, i) for name in _reads(arg.value)}
-    if not names:
+def _hyperparameters_stable(
+    source: SourceFile, scope: cst.CSTNode, built: _Built, schedulers: Optional[list[_Built]], anchors: list[cst.BaseStatement]
+) -> bool:
+    """Nothing the constructor's other arguments read (`lr`, `args.lr`), nor the schedulers' (but
+    the optimizer), is assigned between the optimizer's statement and the last anchor: the same
+    expressions still mean the same optimizer."""
+    statements = [built.statement, *(made.statement for made in schedulers or [])]
+    return _unchanged(source, scope, _settings(source, statements), built.statement, anchors)
+
+
+def _unchanged(source: SourceFile, scope: cst.CSTNode, codes: list[str], since: cst.CSTNode, anchors: list[cst.BaseStatement]) -> bool:
+    """Nothing that ``codes`` name (`lr`, `args.lr`, `trainer.cfg`) is assigned in ``scope`` after
+    ``since`` and up to the last anchor."""
+    if not codes:
         return True
-    start = source.range(built.statement).end
-    end = max(source.range(a).end for a in anchors)
+    start = source.range(since).end
+    end = max((source.range(a).end for a in anchors), key=lambda p: (p.line, p.column))
     for anchor in anchors:
-        # In a loop that the optimizer's statement is not in, the loop's later lines run between
+        # In a loop that the first statement is not in, the loop's later lines run between
         # too (from the second iteration on).
         for loop in source.ancestors(anchor):
             if loop is scope:
                 break
-            if isinstance(loop, (cst.For, cst.While)) and _after(source, loop, built.statement):
+            if isinstance(loop, (cst.For, cst.While)) and _after(source, loop, since):
                 loop_end = source.range(loop).end
                 end = max(end, loop_end, key=lambda p: (p.line, p.column))
     for target in _targets(scope):
         where = source.range(target).start
         if (start.line, start.column) <= (where.line, where.column) <= (end.line, end.column):
-            if names & set(_target_roots(target)):
+            if _conflict([source.code(target)], codes):
                 return False
     return True
-
-
-def _transplant(source: SourceFile, built: _Built, method: cst.FunctionDef) -> Optional[tuple[cst.Call, list[str]]]:
-    """The constructor as another method of the same class can write it: ``self`` is the same
-    object, module-level names are the same; a keyword argument that reads a local of the
-    constructing method (``lr=lr``) takes the value the optimizer keeps (``self.opt.defaults["lr"]``)."""
-    assert built.function is not None
-    me = _first_param(built.function)
-    if me is None or _first_param(method) != me:
-        return None
-    there, here = _locals(built.function) - {me}, _locals(method) - {me}
-    shared = _module_names(source) | set(dir(builtins))
-    args = []
-    kept = []
-    for index, arg in enumerate(built.call.args):
-        reads = _reads(arg.value)
-        if all(name == me or (name not in there and name not in here and name in shared) for name in reads):
-            args.append(arg)
-        elif arg.keyword is not None and not _is_params(arg, index) and arg.keyword.value.isidentifier():
-            value = cst.parse_expression(f'{built.target}.defaults["{arg.keyword.value}"]', config=source.module.config_for_parsing)
-            args.append(arg.with_changes(value=value))
-            kept.append(arg.keyword.value)
-        else:
-            return None
-    return built.call.with_changes(args=args), kept
 
 
 def _replacing_target(source: SourceFile, site: Site, attr: str) -> Optional[tuple[cst.BaseStatement, Optional[str]]]:
@@ -547,29 +1088,33 @@ def _rebinding_statements(source: SourceFile, scope: cst.CSTNode, name: str) -> 
     return found
 
 
-def _helper_calls(
-    source: SourceFile, scope: cst.CSTNode, after: cst.BaseStatement, helper_source: SourceFile, helper: cst.FunctionDef
-) -> list[tuple[cst.BaseStatement, cst.Call, dict[str, str]]]:
-    """The calls of the helper in the optimizer's scope, after the optimizer is built: the statement
-    of each, and what the helper's parameters are bound to there (`net` -> `model`)."""
+def _calls_of(
+    source: SourceFile, helper_source: SourceFile, helper: cst.FunctionDef
+) -> list[tuple[cst.BaseStatement, cst.Call, dict[str, str], Union[cst.FunctionDef, cst.Module]]]:
+    """The calls of a helper in ``source``: the statement of each, what the helper's parameters are
+    bound to there (`net` -> `model`), and the scope the call runs in. A method is called on
+    ``self`` in its own class, or on a name bound to an instance of it (``pruner.apply()``)."""
     owner = _method_class(helper_source, helper)
     name = helper.name.value
+    if owner is None and _scope_of(helper_source, helper) is not helper_source.module:
+        return []  # a nested function: not called by its name from elsewhere
     found = []
-    for call in descendants(scope, cst.Call):
+    for call in descendants(source.module, cst.Call):
         statement = source.statement_of(call)
-        if statement is None or _scope_of(source, statement) is not scope or not _after(source, statement, after):
+        scope = _scope_of(source, statement) if statement is not None else None
+        if statement is None or scope is None or scope is helper:
             continue
         receiver: Optional[str] = None
         if owner is None and isinstance(call.func, cst.Name) and call.func.value == name:
-            if helper_source is source and _scope_of(source, helper) is not source.module:
-                continue  # a nested function of the same name, not this one
+            pass
         elif owner is not None and isinstance(call.func, cst.Attribute) and call.func.attr.value == name:
             receiver = source.code(call.func.value)
-            if not _instance_of(source, scope, call.func.value, owner.name.value):
+            mine = isinstance(scope, cst.FunctionDef) and helper_source is source and _method_class(source, scope) is owner
+            if not (mine and receiver == _first_param(scope)) and not _instance_of(source, scope, call.func.value, owner.name.value):
                 continue
         else:
             continue
-        found.append((statement, call, _bindings(source, helper, call, receiver)))
+        found.append((statement, call, _bindings(source, helper, call, receiver), scope))
     return found
 
 
@@ -577,15 +1122,20 @@ def _instance_of(source: SourceFile, scope: cst.CSTNode, receiver: cst.BaseExpre
     """``trainer`` of ``trainer.prune()`` was bound in this scope to ``Trainer(...)``."""
     if not isinstance(receiver, cst.Name):
         return False
-    for target in _targets(scope):
-        if isinstance(target, cst.Name) and target.value == receiver.value:
-            parent = source.parent(target)
-            assign = source.parent(parent) if isinstance(parent, cst.AssignTarget) else None
-            if isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Call):
-                func = assign.value.func
-                called = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
-                if called == cls:
-                    return True
+    return any(
+        isinstance(target, cst.Name) and target.value == receiver.value and _built_by(source, target, cls)
+        for target in _targets(scope)
+    )
+
+
+def _built_by(source: SourceFile, target: cst.Name, cls: str) -> bool:
+    """``target = cls(...)`` (or ``module.cls(...)``)."""
+    parent = source.parent(target)
+    assign = source.parent(parent) if isinstance(parent, cst.AssignTarget) else None
+    if isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Call):
+        func = assign.value.func
+        called = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        return called == cls
     return False
 
 

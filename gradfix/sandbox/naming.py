@@ -87,12 +87,28 @@ class Names:
                 continue
             if held is not None and not any(id(p) in held for p in value.parameters()):
                 continue
-            for sub in value.modules():
-                if id(sub) not in self.modules:
-                    self.modules[id(sub)] = sub
-                    self.module_events[id(sub)] = self.events
-                    self.module_sites[id(sub)] = None
-                    self.loaded.add(id(sub))
+            self._adopt(value)
+
+    def adopt_rebound(self, frame: Optional[types.FrameType], module: nn.Module) -> None:
+        """Record a module called from user code that was never built under the probe's eyes when
+        the frame binds it to a name a recorded module had: ``model = copy.deepcopy(best)`` or
+        ``model = torch.load(path)`` after ``model = Net()``. A copy kept under a name of its own (a
+        target network, an EMA) stays unrecorded, as before."""
+        if frame is None:
+            return
+        names = dict(frame.f_globals) if frame.f_code.co_name == "<module>" else {}
+        names.update(frame.f_locals)
+        known = set(self.module_names.values())
+        if any(value is module and name in known for name, value in names.items()):
+            self._adopt(module)
+
+    def _adopt(self, value: nn.Module) -> None:
+        for sub in value.modules():
+            if id(sub) not in self.modules:
+                self.modules[id(sub)] = sub
+                self.module_events[id(sub)] = self.events
+                self.module_sites[id(sub)] = None
+                self.loaded.add(id(sub))
 
     def scope_optimizers(self, frame: Optional[types.FrameType]) -> dict[str, int]:
         found: dict[str, int] = {}

@@ -68,6 +68,8 @@ class ModuleWatch:
             site = None
             if probe.depth == 0:
                 site, frame = probe.caller_site()
+                if id(module) not in probe.modules:
+                    probe.adopt_rebound(frame, module)
                 probe.learn_names(frame)
                 if not grad and site is not None and any(p.requires_grad for p in module.parameters()):
                     probe.pending_no_grad.append(site)
