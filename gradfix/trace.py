@@ -66,6 +66,7 @@ class ParamFact:
     thawed: bool = False  # user code set requires_grad to True on it: the script chose to train it
     is_parameter: bool = False  # an nn.Parameter (made to be trained), not a plain tensor
     constant: bool = False  # every element had the same value when first seen (a norm layer's 1s and 0s)
+    zeros: bool = False  # every element was 0 when first seen
 
 
 @dataclass

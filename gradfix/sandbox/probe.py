@@ -371,6 +371,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch):
                     thawed=pid in self.thawed,
                     is_parameter=isinstance(p, torch.nn.Parameter),
                     constant=initial is not None and initial.numel() > 0 and bool((initial == initial.reshape(-1)[0]).all()),
+                    zeros=initial is not None and initial.numel() > 0 and not bool(initial.any()),
                 )
             )
         for optimizer, fact in self.optimizers:
