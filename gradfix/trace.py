@@ -203,6 +203,32 @@ class InnerNoGradCall:
 
 
 @dataclass
+class OwnWeightsForward:
+    """A forward that ran with the module's own parameters where the loss needed the weights held
+    for it: a module whose ``forward`` takes its weights as an argument (``params=None``,
+    ``weights=None``, ``vars=None``: MAML's functional forward) called without them (or with
+    others), or a ``torch.func.functional_call`` given another dict. Recorded when a loss built on
+    that call left the adapted weights out: ``torch.autograd.grad`` was asked for tensors its graph
+    does not reach, or (``silent``) a ``backward()`` reached none of the adapted weights in scope."""
+
+    site: Site  # the user-code call: `model(x)`, `functional_call(model, params, (x,))`
+    module: int  # the module it called (its ModuleFact id)
+    cls: str
+    arg: str  # forward's parameter for the weights (`params`), or functional_call's dict parameter
+    position: Optional[int] = None  # index of the call's positional argument that gave it
+    given: bool = False  # the call passed a value for it (None, or weights that are not the ones asked for)
+    other_weights: bool = False  # what it passed was weights (other ones), not None
+    functional: bool = False  # a torch.func.functional_call
+    # names the calling frame bound to containers (list, tuple, dict) of the weights the loss left
+    # out, those holding the most of them first: names and counts only, never values
+    names: list[str] = field(default_factory=list)
+    loss_site: Optional[Site] = None  # the autograd.grad() or backward() whose loss left them out
+    silent: bool = False  # a backward() whose loss reached none of the adapted weights (no crash)
+    unreached: int = 0  # how many tensors autograd.grad was asked for that the loss did not reach
+    count: int = 1
+
+
+@dataclass
 class CallEvent:
     kind: str  # "backward", "zero_grad", "step"
     optimizer: Optional[int]
@@ -275,6 +301,8 @@ class Trace:
     graphless_grads: list[Site] = field(default_factory=list)
     # module calls with gradients off inside a forward that ran with them on, a few per site
     inner_no_grad_calls: list[InnerNoGradCall] = field(default_factory=list)
+    # forwards that ran with the module's own weights where the loss needed the adapted ones (MAML)
+    own_weights_forwards: list[OwnWeightsForward] = field(default_factory=list)
     typos: list[TypoSet] = field(default_factory=list)
     # lines that set requires_grad back to True before the first backward() and never after it:
     # set-up that already ran (unfreezing the norm layers), not a schedule still to come

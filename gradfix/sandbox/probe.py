@@ -6,6 +6,7 @@ tied to the user-code frame that caused it. The probe only observes: it never ch
 script computes, except that it shortens the script's training loops (loops.py) and ends a run
 that still goes on after enough optimizer steps. Each concern it watches has a file of its own:
 naming.py (what the user calls things), watch_modules.py, watch_optimizers.py, watch_autograd.py,
+watch_weights.py (forwards given their weights, MAML's fast weights),
 function_mode.py (every torch call: CUDA on the CPU, graph cuts, in-place ops); this file holds
 the state they share, the records of a crash, and the Trace written at the end.
 """
@@ -25,6 +26,7 @@ from gradfix.sandbox.naming import Names
 from gradfix.sandbox.watch_autograd import AutogradWatch
 from gradfix.sandbox.watch_modules import ModuleWatch, in_size
 from gradfix.sandbox.watch_optimizers import OptimizerWatch
+from gradfix.sandbox.watch_weights import WeightsWatch
 from gradfix.trace import (
     BackwardFact,
     CallEvent,
@@ -45,7 +47,7 @@ from gradfix.trace import (
 _TORCH_DIR = os.path.dirname(os.path.realpath(torch.__file__)) + os.sep
 
 
-class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch):
+class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch):
     """The probe: its state, what it records, and the Trace it writes at the end. Each concern it
     watches is a part of its own (naming, watch_modules, watch_optimizers, watch_autograd)."""
 
@@ -160,6 +162,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch):
         self._install_freeze_tracking()
         self._install_optimizer_tracking()
         self._install_backward_tracking()
+        self._install_weights_tracking()
         self._install_attribute_tracking()
         self._install_switch_tracking()
         self._install_typo_tracking()
@@ -430,6 +433,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch):
             grad_switches=self.grad_switches,
             graphless_grads=self.graphless_grads,
             inner_no_grad_calls=list(self.inner_no_grad.values()),
+            own_weights_forwards=list(self.own_weights.values()),
             typos=typos,
             setup_thaws=[
                 site for key, site in self.thaws_before_training.items() if key not in self.thaws_in_training

@@ -56,6 +56,7 @@ class AutogradWatch:
                 if origin is not None:
                     fact.graphless_origin, fact.graphless_by_cut = origin
             probe.pending_no_grad = []
+            probe.weights_at_backward([t for t in roots if isinstance(t, torch.Tensor)], site)
             probe.record_call("backward", None, site)
             leaves = probe.reachable(roots)
             probe.remember_params(leaves.values())  # bare tensors trained by hand count too
@@ -104,7 +105,7 @@ class AutogradWatch:
                 site, _ = probe.caller_site()
                 if site is not None and site not in probe.graphless_grads:
                     probe.graphless_grads.append(site)
-            return autograd_grad(outputs, *args, **kwargs)
+            return probe.grad_call(outputs, args, kwargs, autograd_grad)
 
         torch.autograd.grad = grad
 

@@ -93,6 +93,7 @@ class ModuleWatch:
                 probe.outer_grad = outer
             if site is not None and grad:
                 probe.tag_forward(result, module, frame)
+            probe.note_weights_call(module, args, kwargs, result)
             return result
 
         self.initial_seen: set[int] = set()
