@@ -310,6 +310,9 @@ class Trace:
     stepped_before_backward: Optional[StepBeforeBackward] = None
     schedulers: list[SchedulerFact] = field(default_factory=list)
     cuda_emulated: bool = False
+    # names the script looked up in os.environ and did not find (256 at most): names
+    # only, so a crash on a variable the sandbox dropped can say so
+    missing_env: list[str] = field(default_factory=list)
 
     # -- queries used by rules and verification -------------------------------------------------
 

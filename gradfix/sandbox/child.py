@@ -117,6 +117,24 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+def _watch_missing_environment(missing: set[str]) -> None:
+    """Collect in ``missing`` the names the script looks up in ``os.environ`` (``[]``, ``get``,
+    ``getenv``, ``in``) and does not find: a crash on a variable the sandbox dropped can then say
+    so. Names only, never values."""
+    environ_type = type(os.environ)
+    lookup = environ_type.__getitem__
+
+    def getitem(self: Any, key: Any) -> Any:
+        try:
+            return lookup(self, key)
+        except KeyError:
+            if isinstance(key, str) and len(key) <= 200 and len(missing) < 256:  # the script is untrusted
+                missing.add(key)
+            raise
+
+    environ_type.__getitem__ = getitem  # type: ignore[method-assign]
+
+
 def run_in_child(request: RunRequest) -> NoReturn:
     error_out = -1
     try:
@@ -157,12 +175,14 @@ def _run(request: RunRequest, trace_out: int) -> None:
 
     real_exit = os._exit
     owner = os.getpid()
+    missing_env: set[str] = set()
 
     def write(trace: Any) -> NoReturn:
         # Only the run's own process reports: a process the script forked (a DataLoader worker, a
         # daemon) that ends through os._exit would otherwise write a second trace after the first.
         if os.getpid() != owner:
             real_exit(0)
+        trace.missing_env = sorted(missing_env)
         _write_all(trace_out, trace.to_json().encode())
         try:
             sys.stdout.flush()
@@ -201,6 +221,7 @@ def _run(request: RunRequest, trace_out: int) -> None:
     sys.modules["__main__"] = main
     probe.install()
     shorten_imported_loops(probe.user)
+    _watch_missing_environment(missing_env)
 
     def exit_now(status: int) -> NoReturn:
         if os.getpid() != owner:

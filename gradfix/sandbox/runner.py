@@ -123,6 +123,11 @@ class Sandbox:
         self.env = clean_environment()
         self.runs = 0
 
+    def dropped_environment(self) -> list[str]:
+        """The names of gradfix's environment variables that the scripts do not get (``--env``
+        passes one). Names only: the values may be secrets."""
+        return sorted(name for name in os.environ if name not in self.env)
+
     @property
     def isolated(self) -> bool:
         """Whether runs are walled in here (Linux namespaces); see :attr:`why_not_isolated`."""
