@@ -6,11 +6,30 @@ import os
 import tempfile
 
 from gradfix.edits import apply_edits
-from gradfix.findings import Report, Result
+from gradfix.findings import Applicability, Report, Result
 
 
 class StaleFile(Exception):
     """A file changed on disk after gradfix diagnosed it."""
+
+
+def fixable(report: Report) -> list[Result]:
+    """The results with a verified fix that has edits of its own (not carried by another fix)."""
+    return [r for r in report.results if r.fix is not None and r.fix.patches]
+
+
+def split_by_safety(report: Report, unsafe_fixes: bool) -> tuple[list[Result], list[Result]]:
+    """``apply --yes``: the fixes to write, and the verified unsafe ones held back (all of them
+    are written with ``--unsafe-fixes``)."""
+    accepted = [r for r in fixable(report) if unsafe_fixes or r.fix and r.fix.applicability is Applicability.SAFE]
+    return accepted, [r for r in fixable(report) if not any(r is a for a in accepted)]
+
+
+def left_unfixed(report: Report, accepted: list[Result]) -> int:
+    """The findings that writing ``accepted`` leaves; results another accepted fix carries (merged
+    edits) count as fixed."""
+    fixed = {id(r) for r in accepted} | {id(r) for r in report.results if r.fix is not None and not r.fix.patches}
+    return sum(1 for r in report.results if id(r) not in fixed)
 
 
 def write_fixes(report: Report, accepted: list[Result]) -> list[str]:

@@ -44,6 +44,24 @@ def _fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
+def _check_output(option: str, path: str | None) -> None:
+    """An output file that cannot be written fails now, in one line, not after the whole analysis."""
+    if path is None:
+        return
+    folder = os.path.dirname(path) or "."
+    if os.path.isdir(path):
+        why = "is a folder; give a file name"
+    elif not os.path.exists(folder):
+        why = f"no such folder {folder}"
+    elif not os.path.isdir(folder):
+        why = f"{folder} is not a folder"
+    elif not os.access(path if os.path.exists(path) else folder, os.W_OK):
+        why = "not writable" if os.path.exists(path) else f"cannot create a file in {folder}"
+    else:
+        return
+    _fail(f"{option} {path}: {why}")
+
+
 def sandbox_options(command: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--steps", type=click.IntRange(1), help="Stop the script after N optimizer steps (default 3).")
     @click.option("--timeout", type=click.FloatRange(min=0.1), help="Seconds each run may take (default 60).")
@@ -61,7 +79,7 @@ def sandbox_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _diagnose(
     paths: tuple[str, ...], steps: int | None, timeout: float | None, no_fork: bool, jobs: int | None, env: tuple[str, ...] = (),
-    refuse_without_sandbox: bool = False,
+    refuse_without_sandbox: bool = False, verbose: bool = False,
 ) -> list["Outcome"]:
     from gradfix.config import ConfigError, load
 
@@ -71,13 +89,22 @@ def _diagnose(
         _fail(str(error))
     given = click.get_current_context().meta.get("script_args")
     if paths:
-        entries = [(s, given if given is not None else config.args) for s in entry_points(paths)]
-        if not entries:
+        scripts = entry_points(paths)
+        if not scripts:
             _fail(f"no training scripts found in {' '.join(paths)}")
     elif config.scripts:
-        entries = [(s.path, given if given is not None else (s.args or config.args)) for s in config.scripts]
+        scripts = [s.path for s in config.scripts]
     else:
         raise click.UsageError("give the training scripts (or list them as `scripts` in [tool.gradfix])")
+    if given is not None and len(scripts) > 1:
+        # Scripts of one folder rarely share a command line: one script's arguments given to
+        # every script would make the others fail, each with an argument error.
+        _fail(
+            f"arguments after -- are for one script, and these paths give {len(scripts)} "
+            f"({', '.join(os.path.relpath(s) for s in scripts[:4])}{', ...' if len(scripts) > 4 else ''}); "
+            "give each script its own as `scripts = [{path = ..., args = [...]}]` in [tool.gradfix]"
+        )
+    entries = [(s, given if given is not None else config.args_for(s)) for s in scripts]
     roots = sorted({find_root(s) for s, _ in entries})
     sandbox = Sandbox(
         roots,
@@ -96,6 +123,9 @@ def _diagnose(
         name, _, value = item.partition("=")
         if item.count("=") or name in os.environ:
             sandbox.env[name] = value if "=" in item else os.environ[name]
+    dropped = sandbox.dropped_environment()
+    if verbose and dropped:
+        click.echo(f"gradfix: not passed to the scripts (--env NAME passes one): {' '.join(dropped)}", err=True)
     script, args = entries[0]
     first = sandbox.start(script, args) if script.endswith(".py") and os.path.isfile(script) else None
     from gradfix.repair import repair_all
@@ -155,7 +185,7 @@ def main() -> None:
     type=click.Choice(["text", "json", "github", "sarif", "rdjson", "rdjsonl"]),
     help="text for people; json (gradfix's own), github (workflow annotations), sarif, rdjson/rdjsonl (reviewdog) for tools.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file instead of stdout.")
+@click.option("-o", "--output", type=click.Path(), help="Write the report to a file instead of stdout.")
 @sandbox_options
 def suggest(
     paths: tuple[str, ...], output_format: str, output: str | None, steps: int | None, timeout: float | None, jobs: int | None,
@@ -164,16 +194,22 @@ def suggest(
     """Run training scripts under the probe and print verified fixes. Changes nothing.
 
     PATHS are scripts or folders (searched for training entry points). Arguments after -- are
-    passed to every script.
+    passed to the script (one script: in a folder run, each script takes its own from
+    [tool.gradfix]).
     """
-    outcomes = _diagnose(paths, steps, timeout, no_fork, jobs, env)
+    _check_output("-o", output)
+    outcomes = _diagnose(paths, steps, timeout, no_fork, jobs, env, verbose=verbose)
     from rich.console import Console
 
     from gradfix.findings import Report
+    from gradfix.repair import exit_code
     from gradfix.report import json as json_report
     from gradfix.report import text as text_report
 
-    target = open(output, "w", encoding="utf-8") if output else None
+    try:
+        target = open(output, "w", encoding="utf-8") if output else None
+    except OSError as error:
+        _fail(f"-o {output}: {error.strerror or error}")
     # Piped or written to a file, lines are as long as they need to be (no wrapping at 80).
     width = None if sys.stdout.isatty() and target is None else 200
     console = Console(highlight=False, soft_wrap=True, file=target, width=width) if target else Console(highlight=False, soft_wrap=True, width=width)
@@ -185,14 +221,12 @@ def suggest(
         rendered = json_report.render(outcomes) + "\n" if output_format == "json" else RENDERERS[output_format](outcomes)
         (target or sys.stdout).write(rendered)
     elif reports:
-        text_report.render(console, reports, verbose=verbose)
+        text_report.render(console, outcomes, verbose=verbose)
         if len(outcomes) > 1:
             console.print(text_report.batch_table(outcomes))
     if target is not None:
         target.close()
-    if problems:
-        sys.exit(max(p.exit_code for p in problems))
-    sys.exit(1 if any(r.results for r in reports) else 0)
+    sys.exit(exit_code(any(r.results for r in reports), problems))
 
 
 @main.command(cls=ScriptCommand)
@@ -215,42 +249,43 @@ def apply(
     """Diagnose training scripts and write their verified fixes (atomically, at the end)."""
     if interactive == yes:
         raise click.UsageError("choose one of --interactive or --yes")
-    outcomes = _diagnose(paths, steps, timeout, no_fork, jobs, env)
+    outcomes = _diagnose(paths, steps, timeout, no_fork, jobs, env, verbose=verbose)
     from rich.console import Console
     from rich.text import Text
 
-    from gradfix.apply import StaleFile, write_fixes
-    from gradfix.findings import Applicability, Report, Result
+    from gradfix.apply import StaleFile, fixable, left_unfixed, split_by_safety, write_fixes
+    from gradfix.findings import Report, Result
+    from gradfix.repair import exit_code
     from gradfix.report import json as json_report
+    from gradfix.report import text as text_report
 
     console = Console(highlight=False, soft_wrap=True)
     problems = _problems(outcomes)
     written_total = 0
     remaining = 0
+    held: list[tuple[Report, list[Result]]] = []
     for report in (o for o in outcomes if isinstance(o, Report)):
-        fixable = [r for r in report.results if r.fix is not None and r.fix.patches]
-        accepted: list[Result] = []
         if yes:
-            accepted = [r for r in fixable if unsafe_fixes or r.fix and r.fix.applicability is Applicability.SAFE]
-            skipped = len(fixable) - len(accepted)
-            if skipped:
-                console.print(f"{skipped} verified unsafe fix(es) not written: add --unsafe-fixes to write them.")
+            accepted, unsafe = split_by_safety(report, unsafe_fixes)
+            held.append((report, unsafe))
         else:
-            accepted = _review(console, report, fixable)
+            accepted = _review(console, report, fixable(report))
         try:
             written = write_fixes(report, accepted)
         except StaleFile as stale:
             _fail(str(stale))
+        except OSError as error:
+            _fail(f"could not write {json_report.display_path(error.filename or report.script)}: {error.strerror or error}")
+        if accepted:
+            console.print(text_report.written(accepted))
         for file in written:
             console.print(Text(f"wrote {json_report.display_path(file)}"))
         written_total += len(accepted)
-        # Results that another accepted fix carries (merged edits) count as fixed too.
-        fixed = {id(r) for r in accepted} | {id(r) for r in report.results if r.fix is not None and not r.fix.patches}
-        remaining += sum(1 for r in report.results if id(r) not in fixed)
+        remaining += left_unfixed(report, accepted)
+    if any(results for _, results in held):
+        console.print(text_report.held_back(held))
     console.print(f"{written_total} fix(es) written, {remaining} finding(s) left.")
-    if problems:
-        sys.exit(max(p.exit_code for p in problems))
-    sys.exit(1 if remaining else 0)
+    sys.exit(exit_code(bool(remaining), problems))
 
 
 def _review(console: "Console", report: "Report", fixable: list["Result"]) -> list["Result"]:
@@ -311,6 +346,7 @@ def review(
     """
     import json
 
+    _check_output("--save", save)
     from gradfix.review.post import Target, post
 
     event: dict = {}
@@ -350,8 +386,11 @@ def review(
 
         report = to_dict(outcomes)
     if save:
-        with open(save, "w", encoding="utf-8") as out:
-            json.dump(report, out, indent=2)
+        try:
+            with open(save, "w", encoding="utf-8") as out:
+                json.dump(report, out, indent=2)
+        except OSError as error:
+            _fail(f"--save {save}: {error.strerror or error}")
         sys.exit(0)
     sha = sha or pull.get("head", {}).get("sha") or ""
     target = Target(

@@ -46,6 +46,15 @@ class Config:
             for pattern, codes in self.per_file_ignores.items()
         )
 
+    def args_for(self, script: str) -> list[str]:
+        """A script's arguments: those of its own entry in `scripts`, else `args` (a folder run
+        gives each script its own)."""
+        real = os.path.realpath(script)
+        for entry in self.scripts:
+            if os.path.realpath(entry.path) == real:
+                return list(entry.args or self.args)
+        return list(self.args)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,

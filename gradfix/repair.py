@@ -9,6 +9,8 @@ in one file compose and every output can be rendered from them.
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import sys
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Union
@@ -42,6 +44,14 @@ class Problem:
     script: str
     message: str
     exit_code: int = 2
+
+
+def exit_code(findings: bool, problems: list[Problem]) -> int:
+    """1 when there are findings, even when some scripts of a batch could not be diagnosed (they
+    are listed; the findings are what CI must not miss); else the problems' code (2: bad input)."""
+    if findings:
+        return 1
+    return max((problem.exit_code for problem in problems), default=0)
 
 
 def repair_all(
@@ -100,8 +110,9 @@ def check_script(path: str) -> SourceFile:
     return source
 
 
-def check_run(shown: str, run: RunResult, timeout: float) -> None:
-    """Turn a first run that never reached training into a one-line problem."""
+def check_run(shown: str, run: RunResult, timeout: float, args: Optional[list[str]] = None) -> None:
+    """Turn a first run that never reached training into a one-line problem. ``args``: what the
+    script was given (argparse's own words say what is wrong with them)."""
     trace = run.trace
     if run.probe_error:
         raise ScriptProblem(f"{shown}: gradfix could not observe the run: {run.probe_error}")
@@ -115,10 +126,50 @@ def check_run(shown: str, run: RunResult, timeout: float) -> None:
         )
     crash = trace.crash
     if crash is not None and crash.exit_code is not None and not trained:
-        usage = next((line for line in run.stderr.splitlines() if line.startswith("usage:")), "")
+        usage, refused = argparse_error(run.stderr)
+        if usage and not args:
+            said = f": {refused}" if refused else ""
+            raise ScriptProblem(f"{shown}: the script needs arguments{said} ({usage}); pass them after --")
         if usage:
-            raise ScriptProblem(f"{shown}: the script needs arguments ({usage}); pass them after --")
+            said = refused or f"it exited with status {crash.exit_code}"
+            raise ScriptProblem(f"{shown}: the script refused its arguments `{shlex.join(args or [])}`: {said} ({usage})")
         raise ScriptProblem(f"{shown}: the script exited with status {crash.exit_code} before training")
+
+
+def argparse_error(stderr: str) -> tuple[str, str]:
+    """The usage line and the error an argument parser printed last (argparse writes ``usage:
+    ...`` then ``PROG: error: MESSAGE``); empty strings where there is none."""
+    lines = stderr.splitlines()
+    start = next((i for i in range(len(lines) - 1, -1, -1) if lines[i].startswith("usage:")), None)
+    if start is None:
+        return "", ""
+    usage = lines[start].rstrip()
+    more = start + 1 < len(lines) and lines[start + 1][:1].isspace()
+    error = next((m.group(1) for line in lines[start + 1 :] if (m := _PARSER_ERROR.match(line))), "")
+    return usage + (" ..." if more else ""), error.strip()
+
+
+_PARSER_ERROR = re.compile(r"^\S.*?: error: (.+)$")
+
+
+def dropped_variables(trace: Trace, dropped: list[str]) -> list[str]:
+    """The environment variables a crash is about when the sandbox dropped them: the ``KeyError``
+    of a variable the script looked up in vain, or a ``None`` where the script read ones that were
+    not there (``os.getenv``, ``os.environ.get``)."""
+    crash = trace.crash
+    gone = [name for name in trace.missing_env if name in set(dropped)]
+    if crash is None or not gone:
+        return []
+    if crash.type == "KeyError":
+        return [name for name in gone if crash.message == repr(name)]
+    return gone if "NoneType" in crash.message else []
+
+
+def _dropped_hint(names: list[str]) -> str:
+    if not names:
+        return ""
+    passes = " ".join(f"--env {name}" for name in names)
+    return f"; gradfix dropped {', '.join(names)} from the script's environment (as it drops most): {passes} passes {'it' if len(names) == 1 else 'them'}"
 
 
 def diagnose(
@@ -220,7 +271,7 @@ def repair(
     rules = [rule for rule in rules if not rule.final]
     root = find_root(script)
     first = sandbox.wait(running)
-    check_run(shown, first, sandbox.timeout)
+    check_run(shown, first, sandbox.timeout, args)
 
     accepted = _Accepted()
     results: list[Result] = []
@@ -341,7 +392,8 @@ def repair(
 
     if not results and first.trace.crash is not None:
         when = "before training" if not (first.trace.optimizers or first.trace.backwards) else "and gradfix knows no gradient fault that explains it"
-        raise ScriptProblem(f"{shown}: the script crashed {when}: {describe_crash(first.trace.crash)}")
+        dropped = dropped_variables(first.trace, sandbox.dropped_environment())
+        raise ScriptProblem(f"{shown}: the script crashed {when}: {describe_crash(first.trace.crash)}{_dropped_hint(dropped)}")
     if not results and not (first.trace.modules or first.trace.optimizers or first.trace.backwards):
         raise ScriptProblem(f"{shown}: the script ran without building a model, an optimizer or calling backward(): nothing to diagnose")
     for index, result in enumerate(results):

@@ -43,6 +43,16 @@ def test_scripts_and_their_arguments_come_from_the_config(project: Path) -> None
     assert [x["code"] for x in data["files"][0]["findings"]] == ["GF001"]
 
 
+def test_a_folder_run_gives_each_script_its_own_arguments(project: Path) -> None:
+    for name, argv in (("train.py", ["--epochs", "1"]), ("freeze.py", ["--seed", "0"])):
+        text = (project / name).read_text()
+        (project / name).write_text(f"import sys\nassert sys.argv[1:] == {argv!r}, sys.argv\n" + text)
+    configure(project, 'scripts = [{path = "train.py", args = ["--epochs", "1"]}]\nargs = ["--seed", "0"]\n')
+    data = json.loads(invoke("suggest", ".", "--format", "json").stdout)
+    codes = {Path(f["path"]).name: [x["code"] for x in f.get("findings", [])] for f in data["files"]}
+    assert codes == {"train.py": ["GF001"], "freeze.py": ["GF004"]}, data
+
+
 def test_ignore_and_per_file_ignores(project: Path) -> None:
     configure(project, 'ignore = ["GF004"]\n')
     assert invoke("suggest", "freeze.py").exit_code == 0

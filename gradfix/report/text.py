@@ -77,8 +77,10 @@ def render_result(console: Console, report: Report, result: Result) -> None:
     console.print()
 
 
-def render(console: Console, reports: list[Report], verbose: bool = False) -> None:
-    for report in reports:
+def render(console: Console, outcomes: list, verbose: bool = False) -> None:  # type: ignore[type-arg]
+    """Each script's findings, then the summary. ``outcomes``: the reports and the scripts that
+    could not be diagnosed (``repair.Problem``), which the summary counts."""
+    for report in (o for o in outcomes if isinstance(o, Report)):
         if report.cuda_emulated:
             console.print(f"{display_path(report.script)}: no GPU here: ran the script's CUDA path on the CPU (as on a GPU machine, torch.cuda.is_available() is True for the script)")
         if verbose:
@@ -90,16 +92,26 @@ def render(console: Console, reports: list[Report], verbose: bool = False) -> No
                 console.rule()
         for result in report.results:
             render_result(console, report, result)
-    console.print(summary(reports))
+    console.print(summary(outcomes))
 
 
-def summary(reports: list[Report]) -> Text:
+def _fixes(report: Report) -> list[Result]:
+    return [r for r in report.results if r.fix is not None and r.fix.patches]
+
+
+def summary(outcomes: list) -> Text:  # type: ignore[type-arg]
+    reports = [o for o in outcomes if isinstance(o, Report)]
     results = [r for report in reports for r in report.results]
-    fixes = [r for r in results if r.fix is not None and r.fix.patches]
+    fixes = [r for report in reports for r in _fixes(report)]
     safe = sum(1 for r in fixes if r.fix and r.fix.applicability is Applicability.SAFE)
     runs = sum(report.runs for report in reports)
-    # One script: how its last run ended. A batch: the table below says it per script.
-    states = reports[0].final_state if len(reports) == 1 else f"{len(reports)} scripts"
+    # One script: how its last run ended. A batch: the table below says it per script, one row
+    # each, the scripts that could not be diagnosed too.
+    undiagnosed = len(outcomes) - len(reports)
+    if len(outcomes) == 1 and reports:
+        states = reports[0].final_state
+    else:
+        states = f"{len(outcomes)} scripts" + (f" ({undiagnosed} could not be diagnosed)" if undiagnosed else "")
     if not results:
         return Text(f"No gradient problems found ({states}; {runs} sandbox run{'s' if runs != 1 else ''}).")
     text = Text()
@@ -109,7 +121,7 @@ def summary(reports: list[Report]) -> Text:
         text.append(f" ({safe} safe, {len(fixes) - safe} unsafe)")
     text.append(f"; {states}; {runs} sandbox run{'s' if runs != 1 else ''}.")
     if fixes:
-        scripts = " ".join(display_path(report.script) for report in reports)
+        scripts = " ".join(display_path(report.script) for report in reports if _fixes(report))
         hint = f"gradfix apply {scripts} --yes" + (" --unsafe-fixes" if safe < len(fixes) else "")
         text.append(f"\nTo write them: {hint} (or --interactive to review each).")
     return text
@@ -135,3 +147,22 @@ def batch_table(outcomes: list) -> Table:  # type: ignore[type-arg]
             escape(outcome.final_state),
         )
     return table
+
+
+def _where(result: Result) -> str:
+    finding = result.finding
+    return f"{display_path(finding.path)}:{finding.line}: {finding.code} {finding.title}"
+
+
+def written(results: list[Result]) -> Text:
+    """``apply``: one line per fix it wrote, with what it fixed and how."""
+    return Text("\n".join(f"fixed {_where(r)} ({r.fix.description})" for r in results if r.fix is not None))
+
+
+def held_back(held: list[tuple[Report, list[Result]]]) -> Text:
+    """``apply --yes``: the verified unsafe fixes it did not write, and the command that writes them."""
+    lines = [f"not written (unsafe): {_where(r)} ({r.fix.description})" for _, results in held for r in results if r.fix is not None]
+    scripts = " ".join(display_path(report.script) for report, results in held if results)
+    if scripts:
+        lines.append(f"To write them: gradfix apply {scripts} --yes --unsafe-fixes (or --interactive to review each).")
+    return Text("\n".join(lines))

@@ -1,0 +1,212 @@
+"""What the command line tells a user when something is off: the script's own argument errors,
+environment variables the sandbox dropped, output paths that cannot be written, folder runs with
+a bad script, and what ``apply --yes`` wrote and held back."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gradfix.cli import main
+
+from conftest import CORPUS
+
+SEED = CORPUS / "seed"
+
+ARGPARSE_SCRIPT = """\
+import argparse
+import torch
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--epochs", type=int, required=True)
+args = parser.parse_args()
+model = torch.nn.Linear(2, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for _ in range(args.epochs):
+    optimizer.zero_grad()
+    model(torch.randn(4, 2)).sum().backward()
+    optimizer.step()
+"""
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, list(args))
+
+
+def one_line(result) -> str:  # type: ignore[no-untyped-def]
+    assert "Traceback" not in result.output, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    return lines[0]
+
+
+def no_runs(monkeypatch: pytest.MonkeyPatch, what: str = "_diagnose") -> None:
+    """Starting the analysis (or only the sandbox) fails the test: the check must come first."""
+    import gradfix.cli as cli
+
+    def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the analysis ran")
+
+    monkeypatch.setattr(cli, what, refuse)
+
+
+# -- 1. the script's argument errors ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        (["--epochs", "abc"], "argument --epochs: invalid int value: 'abc'"),
+        (["--epochs", "1", "--bogus", "1"], "unrecognized arguments: --bogus 1"),
+    ],
+)
+def test_argparse_message_is_shown_when_arguments_were_given(tmp_path: Path, given: list[str], said: str) -> None:
+    script = tmp_path / "train.py"
+    script.write_text(ARGPARSE_SCRIPT)
+    result = run("suggest", str(script), "--", *given)
+    assert result.exit_code == 2
+    line = one_line(result)
+    assert said in line and "needs arguments" not in line
+    assert "usage: train.py" in line
+
+
+def test_needs_arguments_only_when_none_were_given(tmp_path: Path) -> None:
+    script = tmp_path / "train.py"
+    script.write_text(ARGPARSE_SCRIPT)
+    result = run("suggest", str(script))
+    assert result.exit_code == 2
+    line = one_line(result)
+    assert "the script needs arguments" in line and "the following arguments are required: --epochs" in line
+    assert line.endswith("pass them after --")
+
+
+def test_double_dash_arguments_are_for_one_script(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("a.py", "b.py"):
+        (tmp_path / name).write_text(ARGPARSE_SCRIPT)
+    no_runs(monkeypatch, "Sandbox")
+    result = run("suggest", str(tmp_path), "--", "--epochs", "1")
+    assert result.exit_code == 2
+    line = one_line(result)
+    assert "arguments after -- are for one script" in line and "a.py" in line and "b.py" in line
+    assert "[tool.gradfix]" in line
+
+
+# -- 2. environment variables the sandbox dropped --------------------------------------------------
+
+
+ENV_SCRIPTS = {
+    "key_error.py": "import os, torch\nepochs = int(os.environ['NUM_EPOCHS'])\n",
+    "none.py": "import os, torch\nepochs = int(os.getenv('NUM_EPOCHS'))\n",
+    "not_set_anywhere.py": "import os, torch\nepochs = int(os.environ['GRADFIX_TEST_UNSET'])\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ENV_SCRIPTS))
+def test_a_crash_on_a_dropped_variable_says_how_to_pass_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.setenv("NUM_EPOCHS", "3")
+    monkeypatch.delenv("GRADFIX_TEST_UNSET", raising=False)
+    script = tmp_path / name
+    script.write_text(ENV_SCRIPTS[name])
+    result = run("suggest", str(script))
+    assert result.exit_code == 2
+    line = one_line(result)
+    assert "crashed before training" in line
+    if name == "not_set_anywhere.py":  # not gradfix's doing: no word about --env
+        assert "--env" not in line
+    else:
+        assert "gradfix dropped NUM_EPOCHS" in line and "--env NUM_EPOCHS passes it" in line
+
+
+def test_verbose_lists_the_dropped_names_never_their_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRADFIX_TEST_SETTING", "value-that-must-not-show")
+    script = tmp_path / "train.py"
+    shutil.copy(CORPUS / "clean" / "two_models_two_optimizers.py", script)
+    result = run("suggest", str(script), "-v")
+    assert result.exit_code == 0, result.output
+    [line] = [line for line in result.stderr.splitlines() if "GRADFIX_TEST_SETTING" in line]
+    assert "--env NAME" in line
+    assert "value-that-must-not-show" not in result.output
+    passed = run("suggest", str(script), "-v", "--env", "GRADFIX_TEST_SETTING")
+    assert "GRADFIX_TEST_SETTING" not in passed.stderr
+
+
+# -- 3. output paths are checked before anything runs ----------------------------------------------
+
+
+def test_unwritable_output_paths_fail_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    no_runs(monkeypatch)
+    script = tmp_path / "train.py"
+    script.write_text(ARGPARSE_SCRIPT)
+    missing = run("suggest", str(script), "--format", "sarif", "-o", str(tmp_path / "missing" / "out.sarif"))
+    assert missing.exit_code == 2
+    assert one_line(missing).startswith("gradfix: -o ") and "no such folder" in one_line(missing)
+    folder = run("suggest", str(script), "-o", str(tmp_path))
+    assert folder.exit_code == 2 and "is a folder" in one_line(folder)
+    saved = tmp_path / "saved.json"
+    saved.write_text(json.dumps({"version": 1, "files": []}))
+    review = run("review", "--from", str(saved), "--save", str(tmp_path / "missing" / "r.json"))
+    assert review.exit_code == 2
+    assert one_line(review).startswith("gradfix: --save ") and "no such folder" in one_line(review)
+
+
+# -- 4. folder runs --------------------------------------------------------------------------------
+
+
+def test_folder_run_findings_win_over_a_bad_script(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'user-project'\n")
+    shutil.copy(SEED / "empty_optimizer.py", tmp_path / "empty_optimizer.py")
+    shutil.copy(CORPUS / "clean" / "two_models_two_optimizers.py", tmp_path / "clean_one.py")
+    (tmp_path / "broken.py").write_text("import torch\nloss.backward(\n")
+    monkeypatch.chdir(tmp_path)
+    result = run("suggest", ".")
+    assert result.exit_code == 1, result.output  # findings: what CI must see
+    assert "broken.py" in result.stderr and "syntax error" in result.stderr
+    lines = result.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["script", "findings"])
+    assert len([line for line in lines[header + 1 :] if line.strip()]) == 3  # one row per script
+    assert "3 scripts (1 could not be diagnosed)" in result.stdout
+    [hint] = [line for line in result.stdout.splitlines() if line.startswith("To write them:")]
+    assert "empty_optimizer.py" in hint and "clean_one.py" not in hint and "broken.py" not in hint
+
+
+def test_summary_counts_every_row_and_hints_only_fixable_scripts() -> None:
+    from gradfix.findings import Applicability, Finding, Fix, Report, Result, Verdict
+    from gradfix.edits import Patch
+    from gradfix.repair import Problem
+    from gradfix.report.text import summary
+
+    fixed = Result(
+        Finding("GF001", "t", "m", "/p/a.py", 3, 0),
+        fix=Fix("d", Applicability.SAFE, [Patch("/p/a.py", [])], Verdict(True, "ok")),
+    )
+    outcomes = [
+        Report("/p/a.py", [fixed], {}, runs=2, final_state="ran"),
+        Report("/p/clean.py", [], {}, runs=1, final_state="ran"),
+        Problem("/p/bad.py", "bad.py: syntax error"),
+    ]
+    text = summary(outcomes).plain
+    assert "3 scripts (1 could not be diagnosed)" in text
+    assert "gradfix apply /p/a.py --yes" in text and "clean.py" not in text and "bad.py" not in text
+
+
+# -- 8. what apply --yes wrote and held back -------------------------------------------------------
+
+
+def test_apply_yes_names_each_written_and_held_back_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'user-project'\n")
+    for name in ("empty_optimizer.py", "accidental_freeze.py"):
+        shutil.copy(SEED / name, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    result = run("apply", "empty_optimizer.py", "accidental_freeze.py", "--yes")
+    assert result.exit_code == 1, result.output
+    out = result.stdout
+    assert "fixed empty_optimizer.py:16: GF001 optimizer built with an empty parameter list (pass model.parameters() to the optimizer)" in out
+    assert "wrote empty_optimizer.py" in out
+    [held] = [line for line in out.splitlines() if "GF004" in line]
+    assert held.startswith("not written (unsafe): accidental_freeze.py:")
+    assert "To write them: gradfix apply accidental_freeze.py --yes --unsafe-fixes" in out
+    assert "empty_optimizer.py --yes --unsafe-fixes" not in out
