@@ -79,7 +79,7 @@ def sandbox_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _diagnose(
     paths: tuple[str, ...], steps: int | None, timeout: float | None, no_fork: bool, jobs: int | None, env: tuple[str, ...] = (),
-    refuse_without_sandbox: bool = False, verbose: bool = False,
+    refuse_without_sandbox: bool = False, verbose: bool = False, untrusted: bool = False,
 ) -> list["Outcome"]:
     from gradfix.config import ConfigError, load
 
@@ -119,6 +119,7 @@ def _diagnose(
         if refuse_without_sandbox:
             _fail(f"no sandbox here ({why}); refusing to run a pull request's code: pass --unsafe-no-sandbox to run it anyway")
         click.echo(f"gradfix: warning: no sandbox here ({why}): the script may write outside its scratch folder and use the network", err=True)
+    sandbox.untrusted = untrusted
     for item in env:
         name, _, value = item.partition("=")
         if item.count("=") or name in os.environ:
@@ -381,7 +382,7 @@ def review(
         wanted += [s for s in configured if s not in wanted]
         if paths:
             wanted = entry_points(paths)
-        outcomes = _diagnose(tuple(wanted), steps, timeout, no_fork, jobs, refuse_without_sandbox=not unsafe_no_sandbox) if wanted else []
+        outcomes = _diagnose(tuple(wanted), steps, timeout, no_fork, jobs, refuse_without_sandbox=not unsafe_no_sandbox, untrusted=True) if wanted else []
         from gradfix.report.json import to_dict
 
         report = to_dict(outcomes)

@@ -300,6 +300,19 @@ def test_a_hostile_script_in_the_pull_request_finds_no_token_and_no_network(pull
     assert github.requests == []  # the run itself talks to nobody
 
 
+def test_a_pull_request_cannot_learn_which_variables_the_caller_has(pull_request: Path, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> None:
+    """suggest tells a user that gradfix dropped a variable their script needs; the review of a
+    pull request says nothing of the kind: a probing script would learn which names exist."""
+    monkeypatch.setenv("DEPLOY_KEY_NAME_PROBE", "secret-value")
+    (pull_request / "train.py").write_text("import os\nos.environ['DEPLOY_KEY_NAME_PROBE']\n" + (pull_request / "train.py").read_text())
+    git(pull_request, "commit", "-qam", "probe")
+    result = review("--save", "report.json")
+    saved = (pull_request / "report.json").read_text()
+    assert "DEPLOY_KEY_NAME_PROBE" in saved  # the crash itself names the key the script asked for
+    assert "gradfix dropped" not in saved and "--env" not in saved and "secret-value" not in saved, saved
+    assert "--env" not in result.output
+
+
 def test_comments_over_the_limit_go_to_the_summary(pull_request: Path, github: FakeGitHub) -> None:
     review("--max-comments", "0")
     assert not [r for r in github.requests if r["path"].endswith("/reviews")]

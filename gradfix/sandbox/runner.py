@@ -122,10 +122,15 @@ class Sandbox:
         self.jobs = max(1, jobs or os.cpu_count() or 1)
         self.env = clean_environment()
         self.runs = 0
+        # A pull request's code (review): it must not learn even which names the caller's
+        # environment holds, so no hint names them.
+        self.untrusted = False
 
     def dropped_environment(self) -> list[str]:
         """The names of gradfix's environment variables that the scripts do not get (``--env``
-        passes one). Names only: the values may be secrets."""
+        passes one). Names only: the values may be secrets. None for untrusted code."""
+        if self.untrusted:
+            return []
         return sorted(name for name in os.environ if name not in self.env)
 
     @property
