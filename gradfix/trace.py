@@ -229,6 +229,26 @@ class OwnWeightsForward:
 
 
 @dataclass
+class CheckpointCall:
+    """Activation checkpointing (``torch.utils.checkpoint.checkpoint`` or ``checkpoint_sequential``)
+    called from one user-code site with gradients on, with one variant."""
+
+    site: Site  # the user's call; for checkpoint_sequential, that call (not torch's per-segment ones)
+    api: str  # "checkpoint" or "checkpoint_sequential"
+    reentrant: bool  # the reentrant variant ran: use_reentrant=True, or not given (torch's old default)
+    explicit: bool  # use_reentrant was passed
+    calls: int = 0
+    # calls none of whose tensor arguments required grad: the reentrant variant then returns an output
+    # without a graph, and nothing inside gets a gradient
+    graphless_calls: int = 0
+    output_requires_grad: bool = False  # the output of some such call required grad all the same
+    # index of the first floating-point tensor among the call's positional arguments (the function is 0)
+    tensor_arg: Optional[int] = None
+    # parameters of the modules that ran inside its calls
+    params: list[str] = field(default_factory=list)
+
+
+@dataclass
 class CallEvent:
     kind: str  # "backward", "zero_grad", "step"
     optimizer: Optional[int]
@@ -309,6 +329,7 @@ class Trace:
     setup_thaws: list[Site] = field(default_factory=list)
     stepped_before_backward: Optional[StepBeforeBackward] = None
     schedulers: list[SchedulerFact] = field(default_factory=list)
+    checkpoints: list[CheckpointCall] = field(default_factory=list)  # activation checkpointing, per site
     cuda_emulated: bool = False
     # names the script looked up in os.environ and did not find (256 at most): names
     # only, so a crash on a variable the sandbox dropped can say so

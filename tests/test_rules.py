@@ -1227,3 +1227,33 @@ def test_gf002_a_decorated_helper_keeps_only_the_frozen_work_under_no_grad() -> 
         "        return self.proj(feats)\n"
     )
     assert apply_edits(text, second.patches[0].edits) == text.replace("    @torch.no_grad()\n", "")
+
+
+def test_gf040_probe_records_checkpoint_calls_of_user_code(write_script) -> None:  # type: ignore[no-untyped-def]
+    path = write_script("""
+        import torch
+        from torch import nn
+        from torch.utils.checkpoint import checkpoint, checkpoint_sequential
+        stem, body, side = nn.Linear(4, 4), nn.Linear(4, 4), nn.Linear(4, 4)
+        seq = nn.Sequential(nn.Linear(4, 4), nn.Tanh(), nn.Linear(4, 4), nn.Tanh())
+        opt = torch.optim.SGD([*stem.parameters(), *body.parameters(), *side.parameters(), *seq.parameters()], lr=0.1)
+        for _ in range(3):
+            x = torch.randn(2, 4)
+            h = checkpoint(body, stem(x), use_reentrant=True)
+            s = checkpoint(side, x)
+            q = checkpoint_sequential(seq, 2, x, use_reentrant=False)
+            with torch.no_grad():
+                checkpoint(side, x, use_reentrant=True)
+            opt.zero_grad(); (h.sum() + s.sum() + q.sum()).backward(); opt.step()
+    """)
+    trace = Sandbox([str(path.parent)], timeout=30).run(str(path), []).trace
+    by_line = {c.site.line: c for c in trace.checkpoints}
+    assert sorted(by_line) == [10, 11, 12]  # not the call made under no_grad
+    body, side, seq = by_line[10], by_line[11], by_line[12]
+    assert body.reentrant and body.explicit and body.calls == 3 and body.graphless_calls == 0
+    assert side.reentrant and not side.explicit and side.graphless_calls == 3 and not side.output_requires_grad
+    assert side.params == ["side.bias", "side.weight"] and side.tensor_arg == 1
+    # torch's per-segment calls belong to the user's checkpoint_sequential call
+    assert seq.api == "checkpoint_sequential" and not seq.reentrant and seq.output_requires_grad
+    assert seq.params == ["seq.0.bias", "seq.0.weight"] and seq.tensor_arg == 2
+    assert not trace.param("side.weight").got_grad and trace.param("seq.0.weight").got_grad
