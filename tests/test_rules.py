@@ -8,6 +8,7 @@ from typing import Callable
 import pytest
 
 from gradfix.project import Project
+from gradfix.findings import Report
 from gradfix.repair import repair
 from gradfix.rules import all_rules
 from gradfix.sandbox import Sandbox
@@ -1257,3 +1258,11 @@ def test_gf040_probe_records_checkpoint_calls_of_user_code(write_script) -> None
     assert seq.api == "checkpoint_sequential" and not seq.reentrant and seq.output_requires_grad
     assert seq.params == ["seq.0.bias", "seq.0.weight"] and seq.tensor_arg == 2
     assert not trace.param("side.weight").got_grad and trace.param("seq.0.weight").got_grad
+
+
+def test_gf020_leaves_a_step_alone_when_the_loss_reached_a_copy_of_the_model(corpus_report: Callable[[Path], Report]) -> None:
+    """MAML that backpropagates into a deep copy: moving the meta-step to the copy's optimizer
+    would train a throw-away copy. The safety net names the meta-model and the copies instead."""
+    report = corpus_report(CORPUS / "unchanged_parameters" / "maml_deepcopy_learner_backward.py")
+    assert [r.finding.code for r in report.results] == ["GF018"]
+    assert "copies of the model" in report.results[0].finding.message

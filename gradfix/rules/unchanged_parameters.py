@@ -65,6 +65,17 @@ def _why(params: list[ParamFact], optimizer: OptimizerFact, trace: Trace) -> str
         )
     if trace.backwards and not any(b.has_grad_fn for b in trace.backwards):
         return "no loss passed to backward() carries a graph (was it built with gradients off, then marked requires_grad?)"
+    owners = {p.module for p in params}
+    classes = {m.cls for m in trace.modules if m.id in owners}
+    copies = sorted({
+        m.name or m.cls for m in trace.modules
+        if m.site is None and m.cls in classes and m.id not in owners and any(q.got_grad for q in trace.params_of(m.id))
+    })
+    if copies:
+        return (
+            f"no loss reaches {them}: the losses reach copies of the model ({', '.join(copies[:2])}, made by "
+            "copy.deepcopy or loaded), whose gradients no step of this optimizer applies"
+        )
     return f"no loss reaches {them}, so {they} never {'receives' if they == 'it' else 'receive'} a gradient"
 
 
@@ -98,12 +109,16 @@ class UnchangedParameters(Rule):
             # meant to train once it receives gradients (a step applied to the wrong optimizer).
             if not optimizer.steps and not trace.steps:
                 continue
+            # An optimizer that steps while nothing it holds ever receives a gradient is idle: all
+            # of it was meant to train, even a model that never ran itself (MAML that backpropagates
+            # into a deep copy of it instead).
+            idle = optimizer.steps > 0 and not any(p.got_grad for p in trace.params if optimizer.id in p.optimizers)
             stale = [
                 p for p in trace.params
                 if optimizer.id in p.optimizers and p.requires_grad and p.is_leaf and not p.changed
                 and p.name not in self.explained and p.module not in replaced
                 and not (p.lr_zero and anything_trained)
-                and (p.got_grad if not optimizer.steps else (p.reached or p.got_grad or p.name.rsplit(".", 1)[0] in ran_paths))
+                and (p.got_grad if not optimizer.steps else (idle or p.reached or p.got_grad or p.name.rsplit(".", 1)[0] in ran_paths))
             ]
             # A parameter that received gradients and stayed as it was while another parameter of
             # its own module changed: the loss does not depend on it (the bias of a layer followed

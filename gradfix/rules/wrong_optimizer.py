@@ -67,6 +67,19 @@ def _unapplied(trace: Trace, position: int, holders: set[int]) -> bool:
     return len(trace.order) < ORDER_LIMIT or trace.crash is not None
 
 
+def _copies_of_what_it_holds(trace: Trace, reached: set[str], held: list[str]) -> bool:
+    """The modules the loss reached were made without being built (a ``copy.deepcopy``), and are
+    of the class of a model the stepped optimizer holds, which no loss reached."""
+    def owners(names: set[str] | list[str]) -> list:  # type: ignore[type-arg]
+        found = {trace.param(n).module for n in names if trace.param(n) is not None}  # type: ignore[union-attr]
+        return [m for m in trace.modules if m.id in found]
+
+    copies, models = owners(reached), owners(held)
+    return bool(copies) and bool(models) and all(
+        c.site is None and any(c.cls == m.cls and m.site is not None for m in models) for c in copies
+    )
+
+
 def _name_expression(text: str) -> Optional[cst.BaseExpression]:
     """``opt`` or ``self.opt``: a name or dotted path, nothing else (it goes into the user's code)."""
     parts = text.split(".")
@@ -102,6 +115,11 @@ class WrongOptimizer(Rule):
                 key=lambda item: -len(reached & set(trace.optimizers[item[1]].params)),
             )
             if not holders or not reached & set(trace.optimizers[holders[0][1]].params):
+                continue
+            if _copies_of_what_it_holds(trace, reached, stepped.params):
+                # The loss reached copies of the stepped optimizer's own model (MAML adapting a
+                # deepcopy): the gradient went to the wrong tensors, not the step to the wrong
+                # optimizer; moving the step would train a throw-away copy.
                 continue
             name, index = holders[0]
             held = sorted(reached & set(trace.optimizers[index].params))
