@@ -23,6 +23,7 @@ import torch.nn as nn
 from gradfix.sandbox.facts import UserCode, class_name, dtype_name, site_of, storage_of
 from gradfix.sandbox.naming import Names
 from gradfix.sandbox.watch_autograd import AutogradWatch
+from gradfix.sandbox.watch_gradients import GradientWatch
 from gradfix.sandbox.watch_modules import ModuleWatch, in_size
 from gradfix.sandbox.watch_optimizers import OptimizerWatch
 from gradfix.trace import (
@@ -45,7 +46,7 @@ from gradfix.trace import (
 _TORCH_DIR = os.path.dirname(os.path.realpath(torch.__file__)) + os.sep
 
 
-class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch):
+class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, GradientWatch):
     """The probe: its state, what it records, and the Trace it writes at the end. Each concern it
     watches is a part of its own (naming, watch_modules, watch_optimizers, watch_autograd)."""
 
@@ -160,6 +161,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch):
         self._install_freeze_tracking()
         self._install_optimizer_tracking()
         self._install_backward_tracking()
+        self._install_gradient_tracking()
         self._install_attribute_tracking()
         self._install_switch_tracking()
         self._install_typo_tracking()
@@ -436,6 +438,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch):
             stepped_before_backward=stepped[0] if stepped is not None else None,
             schedulers=self.schedulers,
             cuda_emulated=self.cuda_emulated,
+            grad_wipes=self.gradient_wipes(names_of),
         )
         return self.finished_trace
 
