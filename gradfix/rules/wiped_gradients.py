@@ -100,7 +100,7 @@ def _in_block(source: SourceFile, node: cst.CSTNode, block: cst.IndentedBlock) -
     return None
 
 
-def _calls_zero_grad(source: SourceFile, statement: cst.BaseStatement) -> bool:
+def _calls_zero_grad(statement: cst.BaseStatement) -> bool:
     return any(_callee(c) == "zero_grad" for c in descendants(statement, cst.Call))
 
 
@@ -233,7 +233,7 @@ class WipedGradients(Rule):
         if index > body.index(step_statement):  # type: ignore[arg-type]
             return what, []
         before = body[:index]
-        if any(_calls_zero_grad(source, s) or source.code(s).strip() == source.code(statement).strip() for s in before):
+        if any(_calls_zero_grad(s) or source.code(s).strip() == source.code(statement).strip() for s in before):
             candidate = self.candidate(
                 "delete the clearing between backward() and step(): the block already clears the gradients before the forward",
                 source.path, [source.remove_statement(statement)],
