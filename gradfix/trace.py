@@ -249,6 +249,23 @@ class CheckpointCall:
 
 
 @dataclass
+class GradWipe:
+    """User code that left the gradients a backward() had just computed at 0, or None, before an
+    optimizer's step() applied them: a clip with a max of 0, a multiplication by 0, a clearing loop.
+    (``zero_grad()`` itself is in ``Trace.order``.)"""
+
+    op: str  # clip_grad_norm_, clip_grad_value_, mul_, zero_, fill_, ... or "grad = None" / "grad = tensor"
+    site: Site  # the innermost user-code frame of the call
+    optimizer: int  # the optimizer whose step() then found those gradients wiped
+    steps: int = 0  # how many of that optimizer's steps found them wiped
+    params: list[str] = field(default_factory=list)  # the parameters whose gradients it wiped
+    limit: Optional[float] = None  # a clip's max_norm / clip_value, when it is a number
+    total_norm: Optional[float] = None  # clip_grad_norm_: the norm it measured before clipping, the first time
+    factor: Optional[float] = None  # an in-place op's number argument (the 0 of mul_(0))
+    callers: list[Site] = field(default_factory=list)  # the user frames further out, innermost first
+
+
+@dataclass
 class CallEvent:
     kind: str  # "backward", "zero_grad", "step"
     optimizer: Optional[int]
@@ -334,6 +351,7 @@ class Trace:
     # names the script looked up in os.environ and did not find (256 at most): names
     # only, so a crash on a variable the sandbox dropped can say so
     missing_env: list[str] = field(default_factory=list)
+    grad_wipes: list[GradWipe] = field(default_factory=list)
 
     # -- queries used by rules and verification -------------------------------------------------
 

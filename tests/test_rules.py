@@ -1266,3 +1266,26 @@ def test_gf020_leaves_a_step_alone_when_the_loss_reached_a_copy_of_the_model(cor
     report = corpus_report(CORPUS / "unchanged_parameters" / "maml_deepcopy_learner_backward.py")
     assert [r.finding.code for r in report.results] == ["GF018"]
     assert "copies of the model" in report.results[0].finding.message
+
+
+def test_gf039_gradients_of_a_few_zeroed_by_hand_beside_others_that_train_is_a_freeze(write_script) -> None:  # type: ignore[no-untyped-def]
+    path = write_script("""
+        import torch
+        import torch.nn as nn
+        torch.manual_seed(0)
+        backbone = nn.Linear(4, 8)
+        head = nn.Linear(8, 1)
+        optimizer = torch.optim.SGD([*backbone.parameters(), *head.parameters()], lr=0.1)
+        for step in range(3):
+            optimizer.zero_grad()
+            loss = head(torch.relu(backbone(torch.randn(16, 4)))).pow(2).mean()
+            loss.backward()
+            for p in backbone.parameters():  # keep the backbone as it is
+                p.grad.zero_()
+            optimizer.step()
+    """)
+    sandbox = Sandbox([str(path.parent)], timeout=30)
+    trace = sandbox.run(str(path), []).trace
+    [wipe] = trace.grad_wipes  # the probe sees the zeroing before every step
+    assert wipe.op == "zero_" and wipe.steps == 3 and wipe.params == ["backbone.bias", "backbone.weight"]
+    assert "GF039" not in codes(repair(str(path), [], sandbox).results)  # the head trains: a freeze

@@ -115,7 +115,11 @@ class ProbeMode(TorchFunctionMode):
         if touched is not None and not touched[0]:
             # A leaf that requires grad: torch refuses the op and raises, so it is recorded first.
             self._record_inplace(name, "inplace" in kwargs, args[0], touched, leaf=True)
+        # Between a backward() and the step(): a write that may wipe a gradient just computed.
+        wiping = self.probe.grad_write_target(name, func, args, writes) if self.probe._live_grads and (writes or name == "__set__") else None
         result = func(*args, **kwargs)
+        if wiping is not None:
+            self.probe.grad_written(wiping, name, args)
         if touched is not None:
             self._record_inplace(name, "inplace" in kwargs, args[0], touched)
         if name in _CUT_METHODS or name in _REWRAPS or name in _ZERO_GRADIENT or (name == "__get__" and getattr(func, "__self__", None) is _DATA):

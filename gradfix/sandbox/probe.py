@@ -26,6 +26,7 @@ from gradfix.sandbox.facts import UserCode, class_name, dtype_name, site_of, sto
 from gradfix.sandbox.naming import Names
 from gradfix.sandbox.watch_autograd import AutogradWatch
 from gradfix.sandbox.watch_checkpoint import CheckpointWatch
+from gradfix.sandbox.watch_gradients import GradientWatch
 from gradfix.sandbox.watch_modules import ModuleWatch, in_size
 from gradfix.sandbox.watch_optimizers import OptimizerWatch
 from gradfix.sandbox.watch_weights import WeightsWatch
@@ -49,7 +50,7 @@ from gradfix.trace import (
 _TORCH_DIR = os.path.dirname(os.path.realpath(torch.__file__)) + os.sep
 
 
-class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, CheckpointWatch):
+class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, CheckpointWatch, GradientWatch):
     """The probe: its state, what it records, and the Trace it writes at the end. Each concern it
     watches is a part of its own (naming, watch_modules, watch_optimizers, watch_autograd)."""
 
@@ -165,6 +166,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         self._install_optimizer_tracking()
         self._install_backward_tracking()
         self._install_weights_tracking()
+        self._install_gradient_tracking()
         self._install_attribute_tracking()
         self._install_switch_tracking()
         self._install_typo_tracking()
@@ -445,6 +447,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             schedulers=self.schedulers,
             checkpoints=self.checkpoint_facts(names_of),
             cuda_emulated=self.cuda_emulated,
+            grad_wipes=self.gradient_wipes(names_of),
         )
         return self.finished_trace
 

@@ -80,6 +80,7 @@ class AutogradWatch:
             for pid, p in probe.all_params().items():
                 if p.grad is not None:
                     probe.got_grad.add(pid)
+            probe.gradients_computed()
             if len(probe.backwards) >= probe.max_backwards:
                 probe.stop(stopped_early=True)
             return result

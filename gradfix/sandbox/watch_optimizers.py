@@ -279,6 +279,7 @@ class OptimizerWatch:
                     probe.nonzero_grad.add(pid)
             if index is not None and not nonzero:
                 probe.optimizers[index][1].steps_without_grad += 1
+            probe.gradients_at_step(index, held)
             if index is not None and len(probe.optimizers[index][1].lrs) < 400:
                 probe.optimizers[index][1].lrs.append(_largest_lr(optimizer))
             if index is not None:
