@@ -45,6 +45,16 @@ def descendants(node: cst.CSTNode, kind: type[N]) -> list[N]:
     return found
 
 
+def is_zero_literal(node: cst.BaseExpression) -> bool:
+    """``0``, ``0.0``, ``0e0``: a number written as zero (a name bound to 0 is not)."""
+    if isinstance(node, (cst.Integer, cst.Float)):
+        try:
+            return float(node.value) == 0
+        except ValueError:
+            return False
+    return False
+
+
 class BadSource(Exception):
     """The file cannot be diagnosed as it is (not UTF-8, not Python, ...)."""
 

@@ -26,7 +26,7 @@ import libcst as cst
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.source import SourceFile, descendants
+from gradfix.source import SourceFile, descendants, is_zero_literal
 from gradfix.trace import GradWipe, Trace
 
 # torch's clipping functions and the argument that bounds the gradients: keyword, position
@@ -40,15 +40,6 @@ _CLIPS = {
 _CLEARING = {"zero_", "grad = None", "grad = tensor"}
 # expressions that need parentheses before `> 0` or `or ...`
 _LOOSE = (cst.BooleanOperation, cst.IfExp, cst.Lambda, cst.NamedExpr, cst.Comparison, cst.UnaryOperation)
-
-
-def _is_zero(node: cst.BaseExpression) -> bool:
-    if isinstance(node, (cst.Integer, cst.Float)):
-        try:
-            return float(node.value) == 0
-        except ValueError:
-            return False
-    return False
 
 
 def _grouped(node: cst.BaseExpression) -> cst.BaseExpression:
@@ -157,11 +148,11 @@ class WipedGradients(Rule):
             return what, []
         bound = arg.value
         shown = source.code(bound)
-        if not _is_zero(bound):
+        if not is_zero_literal(bound):
             what = what.replace(f"with {keyword} 0", f"with {keyword} `{shown}`, which is 0", 1)
         alone = _alone(source, call)
         candidates = []
-        if _is_zero(bound):
+        if is_zero_literal(bound):
             if alone is not None:
                 candidates.append(self.candidate(
                     f"delete the {wipe.op}() call: clipping to {shown} wipes the gradients", source.path,
@@ -203,7 +194,7 @@ class WipedGradients(Rule):
             shown = source.code(calls[0])
         elif wipe.op.startswith("grad =") and len(lines) == 1 and isinstance(lines[0], cst.SimpleStatementLine):
             shown = source.code(lines[0].body[0])
-        clears = wipe.op in _CLEARING or (len(calls) == 1 and bool(calls[0].args) and _is_zero(calls[0].args[0].value))
+        clears = wipe.op in _CLEARING or (len(calls) == 1 and bool(calls[0].args) and is_zero_literal(calls[0].args[0].value))
         if not clears:
             what = f"`{shown}` between backward() and step() multiplies every gradient by 0"
             return what, []

@@ -26,7 +26,7 @@ from gradfix.edits import Edit
 from gradfix.findings import Applicability, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.source import SourceFile, descendants
+from gradfix.source import SourceFile, descendants, is_zero_literal
 from gradfix.torch_api import module_alias
 from gradfix.trace import ParamFact, Trace
 
@@ -159,12 +159,12 @@ def _zeroings(source: SourceFile, scope: cst.CSTNode, wanted) -> list[tuple[cst.
         names = source.qualified_names(call.func)
         for name, arity in _ZEROING.items():
             if name in names and call.args and wanted(call.args[0].value):
-                if arity == 2 and not (len(call.args) > 1 and _zero_literal(call.args[1].value)):
+                if arity == 2 and not (len(call.args) > 1 and is_zero_literal(call.args[1].value)):
                     continue
                 found.append((call, call.args[0].value))
         # `self.A.data.zero_()`, `self.A.zero_()`, `self.A.data.fill_(0)`
         if isinstance(call.func, cst.Attribute) and call.func.attr.value in ("zero_", "fill_"):
-            if call.func.attr.value == "fill_" and not (call.args and _zero_literal(call.args[0].value)):
+            if call.func.attr.value == "fill_" and not (call.args and is_zero_literal(call.args[0].value)):
                 continue
             target = call.func.value
             if isinstance(target, cst.Attribute) and target.attr.value == "data":
@@ -180,7 +180,3 @@ def _zeroings(source: SourceFile, scope: cst.CSTNode, wanted) -> list[tuple[cst.
         if any(source.qualified_names(c.func) & _ZERO_TENSORS for c in descendants(assign.value, cst.Call)):
             found.append((assign, assign.targets[0].target))
     return found
-
-
-def _zero_literal(node: cst.BaseExpression) -> bool:
-    return isinstance(node, (cst.Integer, cst.Float)) and float(node.value) == 0

@@ -24,7 +24,7 @@ from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_l
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.sandbox import RunResult
-from gradfix.source import SourceFile
+from gradfix.source import SourceFile, is_zero_literal
 from gradfix.trace import OptimizerFact, SchedulerFact, Trace
 from gradfix.verify import judge
 
@@ -46,15 +46,6 @@ def _trailing_zeros(optimizer: OptimizerFact) -> int:
             break
         count += 1
     return count
-
-
-def _is_zero(node: cst.BaseExpression) -> bool:
-    if isinstance(node, (cst.Integer, cst.Float)):
-        try:
-            return float(node.value) == 0
-        except ValueError:
-            return False
-    return False
 
 
 def _stalled(trace: Trace) -> list[OptimizerFact]:
@@ -114,7 +105,7 @@ class ZeroLearningRate(Rule):
             if bound is None:
                 return []
             zero = bound[0].value
-        if not _is_zero(zero):
+        if not is_zero_literal(zero):
             return []
         if zero is not arg.value:
             keep, dropped = f"`{shown} = 1`", f"`{word}={shown}`"
