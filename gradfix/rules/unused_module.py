@@ -37,6 +37,11 @@ class UnusedModule(Rule):
         for attribute in trace.attributes:
             if attribute.kind != "module" or attribute.site is None or attribute.owner not in ran:
                 continue
+            owner = trace.module(attribute.owner)
+            if owner is not None and owner.cls.startswith("torch."):
+                # A layer torch builds inside its own modules and uses without calling it
+                # (MultiheadAttention reads out_proj.weight directly): torch's business, not a fault.
+                continue
             child = next(
                 (m for m in trace.modules if m.path == f"{attribute.owner_name}.{attribute.attr}"), None
             )
