@@ -68,6 +68,7 @@ class ModuleWatch:
             site = None
             if probe.depth == 0:
                 site, frame = probe.caller_site()
+                probe.root_batch = next((a.shape[0] for a in args if isinstance(a, torch.Tensor) and a.dim() > 0), None)
                 if id(module) not in probe.modules:
                     probe.adopt_rebound(frame, module)
                 probe.learn_names(frame)
@@ -148,6 +149,13 @@ class ModuleWatch:
             probe.events += 1
             replaced = id(old) if isinstance(old, nn.Module) and old is not value else None
             probe.assignments[(id(module), name)] = (site_of(caller), replaced, probe.events)
+            if isinstance(value, nn.Parameter) or (isinstance(value, nn.Module) and probe.depth > 0):
+                # A parameter, or a layer made inside a module call: the frames that made it lead
+                # to the statement of the training code that made it exist (a model's first call
+                # making its parameters, after the optimizer took the ones that existed then).
+                count = probe.made.get((id(module), name), ([], False, None, 0))[3]
+                batch = probe.root_batch if probe.depth > 0 else None
+                probe.made[(id(module), name)] = (probe.site_chain(caller, limit=8), probe.depth > 0, batch, count + 1)
             if isinstance(value, torch.Tensor) and value.requires_grad and not isinstance(value, nn.Parameter):
                 probe.remember_params([value])
             if isinstance(value, nn.Parameter) and caller.f_locals.get("self") is not module:
@@ -277,9 +285,13 @@ class ModuleWatch:
                 continue
             owner_name = paths.get(owner, "?")
             value = module.__dict__.get(attr)
+            chain, in_call, batch, count = self.made.get((owner, attr), ([], False, None, 0))
+            made = {"chain": chain, "in_call": in_call, "batch": batch, "count": count}
             if attr in module.__dict__.get("_modules", {}):
                 value = module._modules[attr]
-                facts.append(AttributeFact(owner, owner_name, attr, "module", site, replaced=replaced, event=event))
+                facts.append(AttributeFact(owner, owner_name, attr, "module", site, replaced=replaced, event=event, **made))
+            elif isinstance(module.__dict__.get("_parameters", {}).get(attr), nn.Parameter):
+                facts.append(AttributeFact(owner, owner_name, attr, "parameter", site, event=event, **made))
             elif isinstance(value, torch.Tensor) and not isinstance(value, nn.Parameter):
                 facts.append(
                     AttributeFact(
