@@ -182,6 +182,22 @@ class ModuleWatch:
 
         nn.Module.__setattr__ = setattr_  # type: ignore[method-assign]
 
+        register_parameter = nn.Module.register_parameter
+
+        def register_parameter_(module: nn.Module, name: str, param: Any) -> None:
+            register_parameter(module, name, param)
+            caller = sys._getframe(1)
+            # `self.register_parameter("s", nn.Parameter(...))` written in user code; the calls
+            # torch makes for `self.s = nn.Parameter(...)` are seen by setattr_ above.
+            if isinstance(param, nn.Parameter) and caller.f_code.co_filename in probe.user:
+                probe.events += 1
+                probe.assignments[(id(module), name)] = (site_of(caller), None, probe.events)
+                count = probe.made.get((id(module), name), ([], False, None, 0))[3]
+                batch = probe.root_batch if probe.depth > 0 else None
+                probe.made[(id(module), name)] = (probe.site_chain(caller, limit=8), probe.depth > 0, batch, count + 1)
+
+        nn.Module.register_parameter = register_parameter_  # type: ignore[method-assign]
+
     def _install_typo_tracking(self) -> None:
         """``p.require_grad = False`` sets an attribute torch never reads: record it."""
         probe = self
