@@ -30,6 +30,7 @@ iterates, the first batch of the tensor it indexes, with the batch size of the r
 from __future__ import annotations
 
 import builtins
+import re
 from typing import Optional
 
 import libcst as cst
@@ -179,8 +180,8 @@ class MissingFromOptimizer(Rule):
         model's first call), with the fixes that make the optimizer see them."""
         assert optimizer.site is not None
         source = project.source(optimizer.site.file)
-        built = source.statements_on_line(optimizer.site.line)
-        opt_statement = built[0] if built else None
+        built = source.nodes_at(optimizer.site, cst.Call)
+        opt_statement = source.statement_of(built[0]) if len(built) == 1 else None
         groups: dict[Optional[tuple[int, Optional[int]]], list[tuple[list[str], AttributeFact, bool]]] = {}
         triggers: dict[Optional[tuple[int, Optional[int]]], Optional[tuple[Site, cst.Call]]] = {}
         for item in made:
@@ -225,7 +226,7 @@ class MissingFromOptimizer(Rule):
         that statement runs once and nothing uses the optimizer before it; add them as a param
         group right after that statement; run the model once under no_grad before the optimizer,
         on the first batch the script has there."""
-        site, call = trigger
+        call = trigger[1]
         statement = source.statement_of(call)
         target = _assigned_name(source, opt_statement)
         if statement is None:
@@ -252,7 +253,10 @@ class MissingFromOptimizer(Rule):
             for ns, fact, is_module in items:
                 owner = next((m for m in trace.modules if m.path == fact.owner_name), None)
                 base = self._expression(trace, scope, owner) if owner is not None else None
-                if base is None or not fact.attr.isidentifier():
+                # Names from the run go into the fix only as dotted identifiers (and list indices).
+                if base is None or not fact.attr.isidentifier() or not all(
+                    part.isidentifier() for part in re.sub(r"\[\d+\]", "", base).split(".")
+                ):
                     members = []
                     break
                 members.append(f"*{base}.{fact.attr}.parameters()" if is_module else f"{base}.{fact.attr}")
@@ -719,6 +723,13 @@ def _binding_of(statement: cst.BaseStatement) -> _Binding:
     return _Binding(dict.fromkeys(_binds(statement), ()), None, False)
 
 
+# Calls that draw new random values: a dry run on them would run on data the script never had
+# (and shift the random stream the script's own data comes from).
+_RANDOM = {f"torch.{name}" for name in (
+    "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal", "bernoulli", "multinomial", "poisson",
+)}
+_RANDOM_METHODS = {"normal_", "uniform_", "bernoulli_", "random_", "exponential_", "geometric_", "cauchy_", "log_normal_"}
+
 _ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float, cst.SimpleString, cst.List, cst.Dict)
 
 
@@ -728,13 +739,22 @@ class _Inputs(cst.CSTTransformer):
     between its value, and an index that depends on the loop (``x_train[idx]``) the first batch
     (``x_train[:128]``, the batch size of the run's first call)."""
 
-    def __init__(self, bindings: list[_Binding], available: set[str], batch: Optional[int], position: int):
-        self.bindings, self.available, self.batch, self.position = bindings, available, batch, position
+    def __init__(self, source: SourceFile, bindings: list[_Binding], available: set[str], batch: Optional[int], position: int):
+        self.source, self.bindings, self.available, self.batch, self.position = source, bindings, available, batch, position
         self.failed = False
         self.dependent = False  # something in it comes from the loop or from a statement in between
 
     def _inner(self, position: int) -> "_Inputs":
-        return _Inputs(self.bindings, self.available, self.batch, position)
+        return _Inputs(self.source, self.bindings, self.available, self.batch, position)
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        names = self.source.qualified_names(node.func)
+        if names & _RANDOM or any(n.startswith(("numpy.random.", "random.")) for n in names) or (
+            isinstance(node.func, cst.Attribute) and node.func.attr.value in _RANDOM_METHODS
+        ):
+            self.failed = True
+            return False
+        return True
 
     def rewrite(self, node: cst.BaseExpression) -> Optional[cst.BaseExpression]:
         new = node.visit(self)
@@ -838,7 +858,7 @@ def _dry_run_call(source: SourceFile, call: cst.Call, opt_statement: cst.BaseSta
     bindings = _bindings_between(source, opt_statement, statement)
     if bindings is None:
         return None
-    rewriter = _Inputs(bindings, _bound_before(source, opt_statement), batch, len(bindings))
+    rewriter = _Inputs(source, bindings, _bound_before(source, opt_statement), batch, len(bindings))
     func = rewriter.rewrite(call.func)
     args = [arg.visit(rewriter) for arg in call.args]
     if func is None or rewriter.failed:
