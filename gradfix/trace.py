@@ -120,7 +120,7 @@ class AttributeFact:
     owner_name: str  # e.g. "model" or "model.encoder"
     attr: str
     # "tensor" (a plain tensor, not a Parameter), "modules" (a list/dict of modules), "module",
-    # "tensors" (a list/dict of trainable leaf tensors, Parameters or not)
+    # "tensors" (a list/dict of trainable leaf tensors, Parameters or not), "parameter" (an nn.Parameter)
     kind: str
     site: Optional[Site]
     requires_grad: bool = False
@@ -130,6 +130,14 @@ class AttributeFact:
     tensors: list[str] = field(default_factory=list)  # names of the tensors a "tensors" container holds
     replaced: Optional[int] = None  # the module this assignment replaced
     event: int = 0
+    # For a parameter, and a module assigned inside a module call: how many times user code assigned
+    # it; the user frames that made the last assignment, innermost first (a parameter made in a
+    # forward leads to the call of the model that made it exist); whether that was inside a module
+    # call, and then the first dimension of the outermost call's first tensor argument (its batch).
+    count: int = 0
+    chain: list[Site] = field(default_factory=list)
+    in_call: bool = False
+    batch: Optional[int] = None
 
 
 @dataclass

@@ -15,10 +15,22 @@ reachable: ``optimizer.add_param_group({"params": <module>.parameters()})`` righ
 statement that binds it (or binds what holds it), with the names that statement's frame has for
 the module and for the optimizer (the optimizer's own name where it is built in the same function,
 or the name the training step uses, ``self.optimizer``, in a method of the same class).
+
+Parameters a module makes for itself after the optimizer was built (``self.s = nn.Parameter(...)``
+in the first ``forward``, a data-dependent initialisation; a head built on the first call to know
+its input size; a ``calibrate()`` method run after the optimizer) were never seen by it. The probe
+records the frames that made each one, which lead to the statement of the optimizer's function
+that made them exist. The candidates, most conservative first: build the optimizer after that
+statement, when it runs once and nothing uses the optimizer before it; add them as a param group
+right after it, when it runs once; run the model once under ``torch.no_grad()`` before the
+optimizer is built, on inputs the script has there (the first item of the loader the loop
+iterates, the first batch of the tensor it indexes, with the batch size of the run's first call).
 """
 
 from __future__ import annotations
 
+import builtins
+import re
 from typing import Optional
 
 import libcst as cst
@@ -27,7 +39,8 @@ from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.source import SourceFile, descendants
-from gradfix.trace import ModuleFact, OptimizerFact, Site, Trace
+from gradfix.torch_api import module_alias
+from gradfix.trace import AttributeFact, ModuleFact, OptimizerFact, Site, Trace
 
 
 class MissingFromOptimizer(Rule):
@@ -66,13 +79,31 @@ class MissingFromOptimizer(Rule):
             if p.module is None and p.is_parameter and p.requires_grad and p.is_leaf and p.got_grad
             and not p.optimizers and not p.changed and all(part.isidentifier() for part in p.name.split("."))
         ]
-        if not forgotten and not bare:
+        made = _made_once(trace)
+        if not forgotten and not bare and not made:
             return []
-        optimizer = self._neighbour(trace, stepping, [n for _, names in forgotten for n in names] + bare)
+        optimizer = self._neighbour(trace, stepping, [n for _, names in forgotten for n in names] + bare + list(made))
         if optimizer is None or optimizer.site is None or not project.is_editable(optimizer.site.file):
             return []
+        # Parameters a module that existed when the optimizer was built made afterwards (in its
+        # first forward): the optimizer took the ones that existed then. A module built later
+        # altogether is the case below.
+        made = {
+            n: a for n, a in made.items()
+            if a.event > optimizer.built_event and (owner := trace.module(a.owner)) is not None
+            and owner.created_event < optimizer.built_event
+        }
+        forgotten = [(m, [n for n in names if n not in made]) for m, names in forgotten]
+        forgotten = [(m, names) for m, names in forgotten if names]
         later = [(m, names) for m, names in forgotten if m.created_event >= optimizer.built_event]
-        added = self._built_later(trace, project, optimizer, later)
+        # A layer made once inside a module call (a head sized by its first input) is made by the
+        # same first call.
+        lazy = {m.id: a for m, _ in later if (a := _made_in_call(trace, m)) is not None}
+        added = self._built_later(trace, project, optimizer, [(m, names) for m, names in later if m.id not in lazy])
+        added += self._made_late(
+            trace, project, optimizer,
+            [([n], a, False) for n, a in made.items()] + [(names, lazy[m.id], True) for m, names in later if m.id in lazy],
+        )
         forgotten = [(m, names) for m, names in forgotten if m.created_event < optimizer.built_event]
         if not forgotten and not bare:
             return added
@@ -138,6 +169,119 @@ class MissingFromOptimizer(Rule):
             if project.is_editable(site.file):
                 findings.append(self.finding(project, site, message, names, candidates[:6]))
         return findings
+
+    # -- made by the script's first call, after the optimizer -----------------------------------------
+
+    def _made_late(
+        self, trace: Trace, project: Project, optimizer: OptimizerFact, made: list[tuple[list[str], AttributeFact, bool]]
+    ) -> list[Finding]:
+        """Parameters (and layers) a module made after the optimizer was built, in a forward or a
+        method: one finding per statement of the optimizer's function that made them exist (the
+        model's first call), with the fixes that make the optimizer see them."""
+        assert optimizer.site is not None
+        source = project.source(optimizer.site.file)
+        built = source.nodes_at(optimizer.site, cst.Call)
+        opt_statement = source.statement_of(built[0]) if len(built) == 1 else None
+        groups: dict[Optional[tuple[int, Optional[int]]], list[tuple[list[str], AttributeFact, bool]]] = {}
+        triggers: dict[Optional[tuple[int, Optional[int]]], Optional[tuple[Site, cst.Call]]] = {}
+        for item in made:
+            trigger = _trigger(source, opt_statement, item[1].chain) if opt_statement is not None else None
+            key = (trigger[0].line, trigger[0].column) if trigger is not None else None
+            groups.setdefault(key, []).append(item)
+            triggers[key] = trigger
+        findings = []
+        for key, items in groups.items():
+            names = [n for ns, _, _ in items for n in ns]
+            first = items[0][1]
+            if first.site is None or not project.is_editable(first.site.file):
+                continue
+            trigger = triggers[key]
+            candidates: list[Candidate] = []
+            if trigger is not None and opt_statement is not None:
+                candidates = self._late_candidates(trace, source, optimizer, opt_statement, trigger, items, names)
+            one = len(names) == 1
+            where = f" in {first.site.function}()" if first.site.function.isidentifier() else ""
+            if trigger is not None:
+                where += f", {'at the first call' if first.in_call else 'by the call'} at line {trigger[0].line}"
+            message = (
+                f"{short_list(names)} {'receives' if one else 'receive'} gradients but no optimizer holds "
+                f"{'it' if one else 'them'}: {'it is' if one else 'they are'} made here{where}, after the "
+                f"optimizer (line {optimizer.site.line}) took the parameters that existed then; "
+                f"if {'it is' if one else 'they are'} meant to stay fixed, set requires_grad=False on {'it' if one else 'them'}"
+            )
+            findings.append(self.finding(project, first.site, message, names, candidates[:6]))
+        return findings
+
+    def _late_candidates(
+        self,
+        trace: Trace,
+        source: SourceFile,
+        optimizer: OptimizerFact,
+        opt_statement: cst.BaseStatement,
+        trigger: tuple[Site, cst.Call],
+        items: list[tuple[list[str], AttributeFact, bool]],
+        names: list[str],
+    ) -> list[Candidate]:
+        """Most conservative first: build the optimizer after the statement that made them, when
+        that statement runs once and nothing uses the optimizer before it; add them as a param
+        group right after that statement; run the model once under no_grad before the optimizer,
+        on the first batch the script has there."""
+        call = trigger[1]
+        statement = source.statement_of(call)
+        target = _assigned_name(source, opt_statement)
+        if statement is None:
+            return []
+        opt_loops = {id(a) for a in source.ancestors(opt_statement) if isinstance(a, (cst.For, cst.While))}
+        once = not any(isinstance(a, (cst.For, cst.While)) and id(a) not in opt_loops for a in source.ancestors(statement))
+        candidates = []
+        anchor = _sibling_after(source, opt_statement, statement)
+        if once and target is not None and anchor is not None:
+            block, start, end = anchor
+            between = block[start + 1 : end + 1]
+            if not any(_mentions(source, s, target) for s in between):
+                start_offset, end_offset = source.statement_lines(opt_statement, with_comments=True)
+                first_line, last_line = source.position(start_offset).line, source.range(opt_statement).end.line
+                moved = source.text[start_offset:end_offset]
+                after = source.range(block[end]).end.line + 1
+                candidates.append(self.candidate(
+                    f"build the optimizer after line {source.range(block[end]).start.line}, once the model made its parameters",
+                    source.path, [source.remove_lines(first_line, last_line), source.insert_lines(after, moved)], names,
+                ))
+        scope = {module_id: name for name, module_id in optimizer.scope_modules.items()}
+        if once and target is not None:
+            members = []
+            for ns, fact, is_module in items:
+                owner = next((m for m in trace.modules if m.path == fact.owner_name), None)
+                base = self._expression(trace, scope, owner) if owner is not None else None
+                # Names from the run go into the fix only as dotted identifiers (and list indices).
+                if base is None or not fact.attr.isidentifier() or not all(
+                    part.isidentifier() for part in re.sub(r"\[\d+\]", "", base).split(".")
+                ):
+                    members = []
+                    break
+                members.append(f"*{base}.{fact.attr}.parameters()" if is_module else f"{base}.{fact.attr}")
+            if members:
+                group = members[0][1:] if len(members) == 1 and members[0].startswith("*") else f"[{', '.join(members)}]"
+                line = f'{target}.add_param_group({{"params": {group}}})'
+                where = source.range(statement)
+                candidates.append(self.candidate(
+                    f"add them to the optimizer as a param group, after line {where.start.line}",
+                    source.path, [source.insert_lines(where.end.line + 1, f"{source.indentation(where.start.line)}{line}\n")], names,
+                ))
+        batch = next((fact.batch for _, fact, _ in items if fact.batch is not None), None)
+        if items[0][1].in_call and source.code(call.func) in optimizer.scope_modules:
+            dry = _dry_run_call(source, call, opt_statement, batch)
+            grad_off = _no_grad(source)
+            if dry is not None and grad_off is not None:
+                first_line = source.position(source.statement_lines(opt_statement, with_comments=True)[0]).line
+                indent = source.indentation(source.range(opt_statement).start.line)
+                unit = source.module.default_indent
+                text = f"{indent}with {grad_off}:\n{indent}{unit}{dry}\n"
+                candidates.append(self.candidate(
+                    f"run {source.code(call.func)} once under no_grad before the optimizer is built, so its parameters exist",
+                    source.path, [source.insert_lines(first_line, text)], names,
+                ))
+        return candidates
 
     @staticmethod
     def _replaced(trace: Trace, module: ModuleFact) -> bool:
@@ -377,3 +521,347 @@ def _bound_in(scope: cst.CSTNode) -> set[str]:
         if isinstance(node.target, (cst.Name, cst.Attribute)):
             bound.add(cst.Module([]).code_for_node(node.target))
     return bound
+
+
+# -- made after the optimizer ----------------------------------------------------------------------
+
+
+def _made_once(trace: Trace) -> dict[str, AttributeFact]:
+    """Parameters a module made for itself with one assignment in user code (``self.s =
+    nn.Parameter(...)``), that receive gradients and that no optimizer holds: by name. One assigned
+    again at every call is a new parameter each time, which no optimizer can hold."""
+    made = {}
+    for attribute in trace.attributes:
+        if attribute.kind != "parameter" or attribute.count != 1 or attribute.site is None:
+            continue
+        owner = trace.module(attribute.owner)
+        p = trace.param(f"{attribute.owner_name}.{attribute.attr}")
+        if owner is None or owner.loaded or p is None:
+            continue
+        if p.requires_grad and p.is_leaf and p.got_grad and not p.optimizers and not p.changed:
+            made[p.name] = attribute
+    return made
+
+
+def _made_in_call(trace: Trace, module: ModuleFact) -> Optional[AttributeFact]:
+    """The assignment that bound a layer made once inside a module call (``self.head =
+    nn.Linear(h.shape[1], 4)`` under ``if self.head is None``), if that is how it was made."""
+    for attribute in trace.attributes:
+        if attribute.kind == "module" and f"{attribute.owner_name}.{attribute.attr}" == module.path:
+            return attribute if attribute.in_call and attribute.count == 1 and attribute.replaced is None else None
+    return None
+
+
+def _trigger(source: SourceFile, opt_statement: cst.BaseStatement, chain: list[Site]) -> Optional[tuple[Site, cst.Call]]:
+    """The call, in the function that built the optimizer, that led to the assignment: the frames
+    that made it, innermost first, the first one in that function."""
+    function = _function_of(source, opt_statement)
+    for site in chain:
+        if site.file != source.path:
+            continue
+        calls = source.nodes_at(site, cst.Call)
+        if len(calls) == 1 and _function_of(source, calls[0]) is function:
+            return site, calls[0]
+    return None
+
+
+def _assigned_name(source: SourceFile, statement: cst.BaseStatement) -> Optional[str]:
+    """``optimizer`` for ``optimizer = Adam(...)`` (a name or ``self.<x>``)."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    assign = statement.body[0]
+    if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+        return None
+    target = assign.targets[0].target
+    if isinstance(target, cst.Name) or (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)):
+        return source.code(target)
+    return None
+
+
+def _sibling_after(
+    source: SourceFile, first: cst.BaseStatement, later: cst.BaseStatement
+) -> Optional[tuple[list[cst.BaseStatement], int, int]]:
+    """When ``later`` is (inside) a statement of the block that holds ``first``, after it: that
+    block's statements and the two indices."""
+    block = source.parent(first)
+    if not isinstance(block, (cst.IndentedBlock, cst.Module)):
+        return None
+    body = list(block.body)
+    node: Optional[cst.CSTNode] = later
+    while node is not None and source.parent(node) is not block:
+        node = source.parent(node)
+    if node is None:
+        return None
+    start = next(i for i, s in enumerate(body) if s is first)
+    end = next((i for i, s in enumerate(body) if s is node), -1)
+    return (body, start, end) if end > start else None
+
+
+def _mentions(source: SourceFile, statement: cst.CSTNode, name: str) -> bool:
+    return any(source.code(n) == name for n in descendants(statement, cst.CSTNode) if isinstance(n, (cst.Name, cst.Attribute)))
+
+
+def _no_grad(source: SourceFile) -> Optional[str]:
+    """``torch.no_grad()`` as this file can write it."""
+    torch = module_alias(source, "torch")
+    if torch is not None:
+        return f"{torch}.no_grad()"
+    direct = module_alias(source, "torch.no_grad")
+    return f"{direct}()" if direct is not None else None
+
+
+def _binds(statement: cst.CSTNode) -> set[str]:
+    """Names a statement binds (assignment, import, def, class, ``with ... as``, ``for`` targets)."""
+    names: set[str] = set()
+    if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+        return {statement.name.value}
+    for node in descendants(statement, cst.CSTNode):
+        if isinstance(node, cst.AssignTarget):
+            names |= _target_names(node.target)
+        elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor)):
+            names |= _target_names(node.target)
+        elif isinstance(node, cst.AsName):
+            names |= _target_names(node.name)  # type: ignore[arg-type]
+        elif isinstance(node, cst.ImportAlias) and node.asname is None:
+            names.add(cst.Module([]).code_for_node(node.name).split(".")[0])
+        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            names.add(node.name.value)
+    return names
+
+
+def _target_names(target: cst.CSTNode) -> set[str]:
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return {n for e in target.elements for n in _target_names(e.value)}
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return set()
+
+
+def _bound_before(source: SourceFile, statement: cst.BaseStatement) -> set[str]:
+    """Names bound when ``statement`` runs, as far as the source says: what the statements before
+    it in its blocks bind, the function's parameters, the module's names, the builtins."""
+    names = set(dir(builtins))
+    node: cst.CSTNode = statement
+    for ancestor in source.ancestors(statement):
+        if isinstance(ancestor, (cst.IndentedBlock, cst.Module)):
+            for earlier in ancestor.body:
+                if earlier is node:
+                    break
+                names |= _binds(earlier)
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
+            params = ancestor.params
+            names |= {p.name.value for p in [*params.params, *params.kwonly_params, *params.posonly_params]}
+            # A function runs once the module has bound its own names.
+            names |= {n for s in source.module.body for n in _binds(s)}
+            break
+        node = ancestor
+    return names
+
+
+class _Binding:
+    """A name bound between the optimizer and the call: by ``name = value`` (``targets`` the
+    index path of each name in a tuple target) or as a ``for`` target over ``value``."""
+
+    def __init__(self, names: dict[str, tuple[int, ...]], value: Optional[cst.BaseExpression], loop: bool):
+        self.names, self.value, self.loop = names, value, loop
+
+
+def _index_paths(target: cst.CSTNode, path: tuple[int, ...] = ()) -> Optional[dict[str, tuple[int, ...]]]:
+    if isinstance(target, cst.Name):
+        return {target.value: path}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        found: dict[str, tuple[int, ...]] = {}
+        for index, element in enumerate(target.elements):
+            inner = _index_paths(element.value, (*path, index)) if not isinstance(element, cst.StarredElement) else None
+            if inner is None:
+                return None
+            found.update(inner)
+        return found
+    return None
+
+
+def _bindings_between(source: SourceFile, opt_statement: cst.BaseStatement, statement: cst.BaseStatement) -> Optional[list[_Binding]]:
+    """What the statements and loops between the optimizer and the call bind, in the order they
+    run: the call's inputs may come from them (``for xb, yb in loader``, ``idx = perm[i:i + 128]``)."""
+    around = set(map(id, source.ancestors(opt_statement)))
+    groups: list[list[_Binding]] = []
+    node: cst.CSTNode = statement
+    for ancestor in source.ancestors(statement):
+        if isinstance(ancestor, (cst.IndentedBlock, cst.Module)):
+            group = []
+            earlier = list(ancestor.body)
+            index = next(i for i, s in enumerate(earlier) if s is node)
+            begin = 0
+            if id(ancestor) in around:
+                # The block that holds the optimizer too: only what runs after it.
+                holder = next(s for s in earlier if s is opt_statement or id(s) in around)
+                begin = earlier.index(holder) + 1
+            for s in earlier[begin:index]:
+                group.append(_binding_of(s))
+            groups.append(group)
+            if id(ancestor) in around:
+                break
+        elif isinstance(ancestor, cst.For) and id(ancestor) not in around:
+            paths = _index_paths(ancestor.target)
+            groups.append([_Binding(paths, ancestor.iter, True) if paths is not None else _Binding(dict.fromkeys(_target_names(ancestor.target), ()), None, True)])
+        elif isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return None
+        node = ancestor
+    return [b for group in reversed(groups) for b in group]
+
+
+def _binding_of(statement: cst.BaseStatement) -> _Binding:
+    """``name = value`` or ``a, b = value``; anything else binds what it binds to an unknown value."""
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and isinstance(statement.body[0], cst.Assign):
+        assign = statement.body[0]
+        if len(assign.targets) == 1:
+            paths = _index_paths(assign.targets[0].target)
+            if paths is not None:
+                return _Binding(paths, assign.value, False)
+    return _Binding(dict.fromkeys(_binds(statement), ()), None, False)
+
+
+# Calls that draw new random values: a dry run on them would run on data the script never had
+# (and shift the random stream the script's own data comes from).
+_RANDOM = {f"torch.{name}" for name in (
+    "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal", "bernoulli", "multinomial", "poisson",
+)}
+_RANDOM_METHODS = {"normal_", "uniform_", "bernoulli_", "random_", "exponential_", "geometric_", "cauchy_", "log_normal_"}
+
+_ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float, cst.SimpleString, cst.List, cst.Dict)
+
+
+class _Inputs(cst.CSTTransformer):
+    """The call's arguments rewritten with what is bound before the optimizer: a loop's variable
+    becomes the first item of what it iterates (``next(iter(loader))[0]``), a name bound in
+    between its value, and an index that depends on the loop (``x_train[idx]``) the first batch
+    (``x_train[:128]``, the batch size of the run's first call)."""
+
+    def __init__(self, source: SourceFile, bindings: list[_Binding], available: set[str], batch: Optional[int], position: int):
+        self.source, self.bindings, self.available, self.batch, self.position = source, bindings, available, batch, position
+        self.failed = False
+        self.dependent = False  # something in it comes from the loop or from a statement in between
+
+    def _inner(self, position: int) -> "_Inputs":
+        return _Inputs(self.source, self.bindings, self.available, self.batch, position)
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        names = self.source.qualified_names(node.func)
+        if names & _RANDOM or any(n.startswith(("numpy.random.", "random.")) for n in names) or (
+            isinstance(node.func, cst.Attribute) and node.func.attr.value in _RANDOM_METHODS
+        ):
+            self.failed = True
+            return False
+        return True
+
+    def rewrite(self, node: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+        new = node.visit(self)
+        return None if self.failed or not isinstance(new, cst.BaseExpression) else new
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        return False
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        return updated.with_changes(value=original.value.visit(self))
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        return False
+
+    def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
+        value = original.value.visit(self)
+        if isinstance(original.value, cst.Name) and isinstance(value, cst.BaseExpression) and value.lpar:
+            value = value.with_changes(lpar=[], rpar=[])  # an argument needs no parentheses of its own
+        return updated.with_changes(value=value)
+
+    def visit_Subscript(self, node: cst.Subscript) -> bool:
+        return False
+
+    def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
+        value = original.value.visit(self)
+        inner = self._inner(self.position)
+        index = [element.visit(inner) for element in original.slice]
+        if not inner.failed and not inner.dependent:
+            return updated.with_changes(value=value, slice=index)
+        if len(original.slice) != 1 or self.batch is None:
+            self.failed = True
+            return updated
+        self.dependent = True
+        first = cst.SubscriptElement(cst.Slice(lower=None, upper=cst.Integer(str(self.batch))))
+        return updated.with_changes(value=value, slice=[first])
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        self.failed = True
+        return False
+
+    def visit_CompFor(self, node: cst.CompFor) -> bool:
+        self.failed = True
+        return False
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        for at in range(self.position - 1, -1, -1):
+            binding = self.bindings[at]
+            if original.value not in binding.names:
+                continue
+            value = _binding_value(binding, binding.names[original.value], self._inner(at))
+            if value is None:
+                self.failed = True
+                return updated
+            self.dependent = True
+            return value if isinstance(value, _ATOMS) else value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        if original.value not in self.available:
+            self.failed = True
+        return updated
+
+
+def _binding_value(binding: _Binding, path: tuple[int, ...], rewriter: _Inputs) -> Optional[cst.BaseExpression]:
+    """What a bound name holds, written with what is bound before the optimizer: ``value[i]`` for
+    ``a, b = value``; the first item of a loop's iterable (``enumerate`` and ``zip`` unwrapped)."""
+    if binding.value is None:
+        return None
+    value: cst.BaseExpression = binding.value
+    if binding.loop:
+        while path and isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and not any(a.keyword or a.star for a in value.args):
+            if value.func.value == "enumerate" and len(value.args) == 1:
+                if path[0] == 0:
+                    return cst.Integer("0")
+                value, path = value.args[0].value, path[1:]
+            elif value.func.value == "zip" and path[0] < len(value.args):
+                value, path = value.args[path[0]].value, path[1:]
+            else:
+                break
+        iterable = rewriter.rewrite(value)
+        if iterable is None:
+            return None
+        value = cst.Call(cst.Name("next"), [cst.Arg(cst.Call(cst.Name("iter"), [cst.Arg(iterable)]))])
+    else:
+        # `images, targets = images.to(device), targets.to(device)`: the element itself.
+        while path and isinstance(value, (cst.Tuple, cst.List)) and path[0] < len(value.elements) and not any(
+            isinstance(e, cst.StarredElement) for e in value.elements
+        ):
+            value, path = value.elements[path[0]].value, path[1:]
+        rewritten = rewriter.rewrite(value)
+        if rewritten is None:
+            return None
+        value = rewritten if not path or isinstance(rewritten, _ATOMS) else rewritten.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    for index in path:
+        value = cst.Subscript(value, [cst.SubscriptElement(cst.Index(cst.Integer(str(index))))])
+    return value
+
+
+def _dry_run_call(source: SourceFile, call: cst.Call, opt_statement: cst.BaseStatement, batch: Optional[int]) -> Optional[str]:
+    """The model's call, with inputs the script has before the optimizer is built: ``model(x_train[:128].to(device))``."""
+    statement = source.statement_of(call)
+    if statement is None:
+        return None
+    bindings = _bindings_between(source, opt_statement, statement)
+    if bindings is None:
+        return None
+    rewriter = _Inputs(source, bindings, _bound_before(source, opt_statement), batch, len(bindings))
+    func = rewriter.rewrite(call.func)
+    args = [arg.visit(rewriter) for arg in call.args]
+    if func is None or rewriter.failed:
+        return None
+    text = source.module.code_for_node(call.with_changes(func=func, args=args))
+    return text if len(text) <= 240 and "\n" not in text else None

@@ -99,6 +99,10 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         self.finished_trace: Optional[Trace] = None
         self.module_events: dict[int, int] = {}
         self.assignments: dict[tuple[int, str], tuple[Optional[Site], Optional[int], int]] = {}
+        # parameters (and layers made in a module call) assigned in user code: the frames that made
+        # the last assignment, inside a module call or not, that call's batch, how many assignments
+        self.made: dict[tuple[int, str], tuple[list[Site], bool, Optional[int], int]] = {}
+        self.root_batch: Optional[int] = None  # the first dimension of the running top-level module call's input
         self.cuts: dict[tuple[str, str, int, Optional[int]], Cut] = {}
         self.inplace_ops: dict[tuple[Any, ...], InPlaceOp] = {}  # by (op, user code, instruction) or (op, module)
         self.inplace_count = 0

@@ -68,6 +68,7 @@ class ModuleWatch:
             site = None
             if probe.depth == 0:
                 site, frame = probe.caller_site()
+                probe.root_batch = next((a.shape[0] for a in args if isinstance(a, torch.Tensor) and a.dim() > 0), None)
                 if id(module) not in probe.modules:
                     probe.adopt_rebound(frame, module)
                 probe.learn_names(frame)
@@ -149,6 +150,13 @@ class ModuleWatch:
             probe.events += 1
             replaced = id(old) if isinstance(old, nn.Module) and old is not value else None
             probe.assignments[(id(module), name)] = (site_of(caller), replaced, probe.events)
+            if isinstance(value, nn.Parameter) or (isinstance(value, nn.Module) and probe.depth > 0):
+                # A parameter, or a layer made inside a module call: the frames that made it lead
+                # to the statement of the training code that made it exist (a model's first call
+                # making its parameters, after the optimizer took the ones that existed then).
+                count = probe.made.get((id(module), name), ([], False, None, 0))[3]
+                batch = probe.root_batch if probe.depth > 0 else None
+                probe.made[(id(module), name)] = (probe.site_chain(caller, limit=8), probe.depth > 0, batch, count + 1)
             if isinstance(value, torch.Tensor) and value.requires_grad and not isinstance(value, nn.Parameter):
                 probe.remember_params([value])
             if isinstance(value, nn.Parameter) and caller.f_locals.get("self") is not module:
@@ -174,6 +182,22 @@ class ModuleWatch:
                 probe.typos.append(TypoSet(name=str(id(p)), value=value, site=site, attr=name, on_module=True))
 
         nn.Module.__setattr__ = setattr_  # type: ignore[method-assign]
+
+        register_parameter = nn.Module.register_parameter
+
+        def register_parameter_(module: nn.Module, name: str, param: Any) -> None:
+            register_parameter(module, name, param)
+            caller = sys._getframe(1)
+            # `self.register_parameter("s", nn.Parameter(...))` written in user code; the calls
+            # torch makes for `self.s = nn.Parameter(...)` are seen by setattr_ above.
+            if isinstance(param, nn.Parameter) and caller.f_code.co_filename in probe.user:
+                probe.events += 1
+                probe.assignments[(id(module), name)] = (site_of(caller), None, probe.events)
+                count = probe.made.get((id(module), name), ([], False, None, 0))[3]
+                batch = probe.root_batch if probe.depth > 0 else None
+                probe.made[(id(module), name)] = (probe.site_chain(caller, limit=8), probe.depth > 0, batch, count + 1)
+
+        nn.Module.register_parameter = register_parameter_  # type: ignore[method-assign]
 
     def _install_typo_tracking(self) -> None:
         """``p.require_grad = False`` sets an attribute torch never reads: record it."""
@@ -278,9 +302,13 @@ class ModuleWatch:
                 continue
             owner_name = paths.get(owner, "?")
             value = module.__dict__.get(attr)
+            chain, in_call, batch, count = self.made.get((owner, attr), ([], False, None, 0))
+            made = {"chain": chain, "in_call": in_call, "batch": batch, "count": count}
             if attr in module.__dict__.get("_modules", {}):
                 value = module._modules[attr]
-                facts.append(AttributeFact(owner, owner_name, attr, "module", site, replaced=replaced, event=event))
+                facts.append(AttributeFact(owner, owner_name, attr, "module", site, replaced=replaced, event=event, **made))
+            elif isinstance(module.__dict__.get("_parameters", {}).get(attr), nn.Parameter):
+                facts.append(AttributeFact(owner, owner_name, attr, "parameter", site, event=event, **made))
             elif isinstance(value, torch.Tensor) and not isinstance(value, nn.Parameter):
                 facts.append(
                     AttributeFact(
