@@ -740,6 +740,8 @@ class _Inputs(cst.CSTTransformer):
     (``x_train[:128]``, the batch size of the run's first call)."""
 
     def __init__(self, source: SourceFile, bindings: list[_Binding], available: set[str], batch: Optional[int], position: int):
+        # The batch size comes from the run, which may lie: only a plain positive int goes into code.
+        batch = batch if type(batch) is int and 0 < batch < 1_000_000_000 else None
         self.source, self.bindings, self.available, self.batch, self.position = source, bindings, available, batch, position
         self.failed = False
         self.dependent = False  # something in it comes from the loop or from a statement in between
