@@ -457,4 +457,14 @@ def _convert(hint: Any, value: Any) -> Any:
         return {k: _convert(args[1], v) for k, v in value.items()}
     if dataclasses.is_dataclass(hint):
         return _build(hint, value)
+    # The trace is written by the script's process, which may lie: a number some rule writes into
+    # a fix (an input size, a batch size) must be a number, not text that happens to be code.
+    if hint is bool and type(value) is not bool:
+        raise ValueError(f"trace: expected a bool, got {type(value).__name__}")
+    if hint is int and type(value) is not int:
+        raise ValueError(f"trace: expected an int, got {type(value).__name__}")
+    if hint is float and type(value) not in (int, float):
+        raise ValueError(f"trace: expected a number, got {type(value).__name__}")
+    if hint is str and type(value) is not str:
+        raise ValueError(f"trace: expected a string, got {type(value).__name__}")
     return value

@@ -502,3 +502,21 @@ def test_a_nested_state_that_carries_a_graph_is_described_by_its_shape(run_scrip
     assert trace.crash is not None and "second time" in trace.crash.message
     assert trace.crash.graph_locals["state"] == "nested:tuple(named(tensor,tensor),other)"
     assert trace.crash.graph_locals["memory"] == "nested:dict(1)"
+
+
+def test_a_trace_whose_numbers_are_text_is_refused() -> None:
+    """A hostile script writes its own trace: a size some rule puts into a fix must be a number,
+    never text that reads as code (GF026's input size, GF013's batch)."""
+    import dataclasses
+    import json
+
+    import pytest
+
+    from gradfix.trace import ModuleFact, Trace
+
+    trace = Trace(script="train.py", argv=[], modules=[ModuleFact(id=1, cls="torch.nn.Linear", name="m", site=None, children=[], num_params=2, in_size=4)])
+    data = dataclasses.asdict(trace)
+    assert Trace.from_json(json.dumps(data)).modules[0].in_size == 4
+    data["modules"][0]["in_size"] = "4); __import__('os').system('id'"
+    with pytest.raises(ValueError):
+        Trace.from_json(json.dumps(data))
