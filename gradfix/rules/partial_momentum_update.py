@@ -322,31 +322,43 @@ class PartialMomentumUpdate(Rule):
             head = written if arg.wrapped else f"list({written})"
             texts[id(arg.node)] = " + ".join([head, *(f"list({c}.{arg.method}())" for c in codes)])
         config = source.module.config_for_parsing
-        where = source.range(loop.iter)
-        line = source.lines.line_start(where.start.line)
-        before = source.text[line : source.lines.offset(Position(where.start.line, where.start.column))]
-        after = source.text[source.lines.offset(Position(where.end.line, where.end.column)) : source.lines.line_end(where.end.line)]
-        flat = f"zip({', '.join(texts[id(a)] for a in loop.iter.args)})"
-        if where.start.line == where.end.line and len(before + flat + after.rstrip("\n")) > _WIDTH:
-            # Too long for one line: one argument per line, as a formatter would write it (libcst
-            # indents the continuation lines by the loop's own indentation).
-            inner = "".join(f"    {texts[id(a)]},\n" for a in loop.iter.args)
-            edits = [source.replace_node(loop.iter, cst.parse_expression(f"zip(\n{inner})", config=config))]
+        split = self._split_zip(source, loop, [texts[id(a)] for a in loop.iter.args])
+        if split is not None:
+            edits = [source.replace_node(loop.iter, split)]
         else:
             edits = [source.replace_node(arg.node.value, cst.parse_expression(texts[id(arg.node)], config=config)) for arg in (receiver, source_arg)]
         shown = short_list([p.copy_code for p in pairs])
         return self.candidate(f"extend the momentum update to {shown}", source.path, edits)
 
+    @staticmethod
+    def _split_zip(source: SourceFile, loop: cst.For, texts: list[str]) -> Optional[cst.BaseExpression]:
+        """``zip(...)`` of these arguments one per line, as a formatter would write it, when the
+        loop's line would be too long with them; None when it fits."""
+        where = source.range(loop.iter)
+        start = source.lines.offset(Position(where.start.line, where.start.column))
+        end = source.lines.offset(Position(where.end.line, where.end.column))
+        before = source.text[source.lines.line_start(where.start.line) : start]
+        after = source.text[end : source.lines.line_end(where.end.line)].rstrip("\n")
+        if len(before + f"zip({', '.join(texts)})" + after) <= _WIDTH:
+            return None
+        # libcst indents the continuation lines by the loop's own indentation.
+        inner = "".join(f"    {text},\n" for text in texts)
+        return cst.parse_expression(f"zip(\n{inner})", config=source.module.config_for_parsing)
+
     def _second_loop(self, source: SourceFile, loop: cst.For, receiver: _Arg, source_arg: _Arg, pairs: list[_Pair]) -> Optional[Candidate]:
         assert isinstance(loop.iter, cst.Call)
-        new_args = []
+        texts = []
         for arg in loop.iter.args:
             mine = arg is receiver.node
             codes = [p.copy_code if mine else p.twin_code for p in pairs]
             method = receiver.method if mine else source_arg.method
-            text = " + ".join(f"list({c}.{method}())" for c in codes) if len(codes) > 1 else f"{codes[0]}.{method}()"
-            new_args.append(arg.with_changes(value=cst.parse_expression(text, config=source.module.config_for_parsing)))
-        second = loop.with_changes(iter=loop.iter.with_changes(args=new_args), leading_lines=())
+            texts.append(" + ".join(f"list({c}.{method}())" for c in codes) if len(codes) > 1 else f"{codes[0]}.{method}()")
+        config = source.module.config_for_parsing
+        split = self._split_zip(source, loop, texts)
+        if split is None:
+            args = [arg.with_changes(value=cst.parse_expression(t, config=config)) for arg, t in zip(loop.iter.args, texts)]
+            split = loop.iter.with_changes(args=args)
+        second = loop.with_changes(iter=split, leading_lines=())
         edit = source.replace_statement(loop, cst.FlattenSentinel([loop, second]))
         shown = short_list([p.copy_code for p in pairs])
         return self.candidate(f"update {shown} in a second loop", source.path, [edit])

@@ -82,11 +82,17 @@ class CopyWatch:
     def _scope_copies(self, frame: Optional[types.FrameType]) -> None:
         """Keep the modules in scope (this frame and up to three user callers) that were never
         recorded: a deepcopy kept as a target holds the parameters written here, and the parts of it
-        the update leaves out. Their values now are their values before the updates seen."""
-        for _ in range(4):
+        the update leaves out. Their values now are their values before the updates seen. The
+        outermost frame names them first: a helper's parameter name (`ema_model`) is not what the
+        script calls its copy (`teacher`)."""
+        frames: list[types.FrameType] = []
+        while len(frames) < 4:
             frame = self.user_frame(frame)  # type: ignore[attr-defined]
             if frame is None:
-                return
+                break
+            frames.append(frame)
+            frame = frame.f_back
+        for frame in reversed(frames):
             names = dict(frame.f_globals) if frame.f_code.co_name == "<module>" else {}
             names.update(frame.f_locals)
             for name, value in names.items():
@@ -94,7 +100,6 @@ class CopyWatch:
                     if isinstance(inner, nn.Module) and id(inner) not in self.modules and id(inner) not in self._copies:  # type: ignore[attr-defined]
                         self._copies[id(inner)] = (label, inner)
                         self.remember_params(inner.parameters())  # type: ignore[attr-defined]
-            frame = frame.f_back
 
     def name_copies(self, owner: dict[int, tuple[Any, str]]) -> None:
         """Name the parameters of the kept copies that no recorded module holds, the largest copy
