@@ -72,17 +72,17 @@ class CopyWatch:
             if len(self._writes) >= _SITES:
                 return
             record = self._writes[key] = (self.site_chain(caller), {}, [0])  # type: ignore[attr-defined]
-            self._scope_copies(caller)
+            self._scope_copies(caller, {id(p) for p in written})
         record[2][0] += 1
         for p in written:
             if p is not None and id(p) not in record[1]:
                 record[1][id(p)] = None
                 self.remember_params([p])  # type: ignore[attr-defined]  # its value before the first write seen
 
-    def _scope_copies(self, frame: Optional[types.FrameType]) -> None:
+    def _scope_copies(self, frame: Optional[types.FrameType], written: set[int]) -> None:
         """Keep the modules in scope (this frame and up to three user callers) that were never
-        recorded: a deepcopy kept as a target holds the parameters written here, and the parts of it
-        the update leaves out. Their values now are their values before the updates seen. The
+        recorded and hold a parameter written here: a deepcopy kept as a target, with the parts of
+        it the update leaves out. Their values now are their values before the updates seen. The
         outermost frame names them first: a helper's parameter name (`ema_model`) is not what the
         script calls its copy (`teacher`)."""
         frames: list[types.FrameType] = []
@@ -97,7 +97,9 @@ class CopyWatch:
             names.update(frame.f_locals)
             for name, value in names.items():
                 for label, inner in [(name, value), *_held(name, value)]:
-                    if isinstance(inner, nn.Module) and id(inner) not in self.modules and id(inner) not in self._copies:  # type: ignore[attr-defined]
+                    if not isinstance(inner, nn.Module) or id(inner) in self.modules or id(inner) in self._copies:  # type: ignore[attr-defined]
+                        continue
+                    if any(id(p) in written for p in inner.parameters()):
                         self._copies[id(inner)] = (label, inner)
                         self.remember_params(inner.parameters())  # type: ignore[attr-defined]
 
