@@ -239,13 +239,19 @@ class PartialMomentumUpdate(Rule):
         params = [n for pair in pairs for n in sorted(forgotten) if _under(n, _parts(pair.copy))]
         loop_site = source.site(receiver.node.value)
         one = len(pairs) == 1
+        shown = f"zip({', '.join(source.code(a.node.value) for a in args)})"  # on one line, as written or not
         message = (
-            f"`{source.code(loop.iter)}` moves {'.'.join(copy_path)} towards {'.'.join(online)} but leaves out "
+            f"`{shown}` moves {'.'.join(copy_path)} towards {'.'.join(online)} but leaves out "
             f"{short_list([p.copy for p in pairs])} of the same copy: {'its' if one else 'their'} {len(params)} "
             f"parameters never change, while {'its online twin' if one else 'their online twins'} "
             f"{short_list([p.twin for p in pairs])} {'trains' if one else 'train'}"
         )
-        candidates = [c for c in (self._extend(source, loop, receiver, source_arg, pairs), self._second_loop(source, loop, receiver, source_arg, pairs)) if c]
+        candidates = [
+            c for c in (
+                self._extend(source, loop, receiver, source_arg, pairs),
+                self._second_loop(source, loop, receiver, source_arg, pairs),
+            ) if c
+        ]
         return self.finding(project, loop_site, message, params, candidates)
 
     @staticmethod
