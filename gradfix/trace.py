@@ -274,6 +274,17 @@ class GradWipe:
 
 
 @dataclass
+class ParamWrite:
+    """User code wrote into parameters outside any optimizer's step, once training had begun: a
+    momentum, EMA or target-network update (``p_k.data = m * p_k.data + (1 - m) * p_q.data``,
+    ``p_k.mul_(m).add_(p_q, alpha=1 - m)``, ``torch._foreach_lerp_(...)``). One per user instruction."""
+
+    sites: list[Site]  # the instruction's user frame, then the user calls around it (innermost first)
+    params: list[str]  # the parameters it wrote into, named as Trace.params names them
+    count: int = 0
+
+
+@dataclass
 class CallEvent:
     kind: str  # "backward", "zero_grad", "step"
     optimizer: Optional[int]
@@ -355,6 +366,8 @@ class Trace:
     stepped_before_backward: Optional[StepBeforeBackward] = None
     schedulers: list[SchedulerFact] = field(default_factory=list)
     checkpoints: list[CheckpointCall] = field(default_factory=list)  # activation checkpointing, per site
+    # writes into parameters by user code outside any optimizer step (momentum and EMA copies), per site
+    param_writes: list[ParamWrite] = field(default_factory=list)
     cuda_emulated: bool = False
     # names the script looked up in os.environ and did not find (256 at most): names
     # only, so a crash on a variable the sandbox dropped can say so

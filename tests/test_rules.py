@@ -1289,3 +1289,30 @@ def test_gf039_gradients_of_a_few_zeroed_by_hand_beside_others_that_train_is_a_f
     [wipe] = trace.grad_wipes  # the probe sees the zeroing before every step
     assert wipe.op == "zero_" and wipe.steps == 3 and wipe.params == ["backbone.bias", "backbone.weight"]
     assert "GF039" not in codes(repair(str(path), [], sandbox).results)  # the head trains: a freeze
+
+
+def test_gf041_probe_records_writes_into_parameters_outside_optimizers(write_script) -> None:  # type: ignore[no-untyped-def]
+    path = write_script("""
+        import copy
+        import torch
+        from torch import nn
+        net = nn.Sequential(nn.Linear(3, 3), nn.Linear(3, 2))
+        with torch.no_grad():
+            net[0].weight.data.mul_(0.5)  # an initialisation: before training, not recorded
+        target = copy.deepcopy(net)
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        for step in range(3):
+            opt.zero_grad(); net(torch.randn(4, 3)).sum().backward(); opt.step()
+            with torch.no_grad():
+                for t, p in zip(target[0].parameters(), net[0].parameters()):
+                    t.data = 0.9 * t.data + 0.1 * p.data
+                target[1].weight.data.mul_(0.9).add_(net[1].weight.data, alpha=0.1)
+                torch._foreach_lerp_([target[1].bias], [net[1].bias], 0.1)
+    """)
+    trace = Sandbox([str(path.parent)], timeout=30).run(str(path), []).trace
+    by_line = {w.sites[0].line: w for w in trace.param_writes}
+    assert sorted(by_line) == [14, 15, 16]  # not the optimizer's step, not the initialisation
+    assert by_line[14].params == ["target.0.weight", "target.0.bias"] and by_line[14].count == 6
+    assert by_line[15].params == ["target.1.weight"] and by_line[16].params == ["target.1.bias"]
+    # the deepcopy, never built under the probe's eyes, is named as the script names it
+    assert trace.param("target.1.bias").changed and not trace.param("target.1.bias").got_grad

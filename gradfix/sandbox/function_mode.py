@@ -1,6 +1,6 @@
 """A torch function mode the probe keeps active while the script runs.
 
-It does three things that need to see every torch call:
+It does these things, which need to see every torch call:
 
 * **CUDA on the CPU.** Scripts that call ``.cuda()`` or use ``device="cuda"`` unconditionally run
   on the CPU here. A move to "cuda" returns a *copy*, as on a real GPU, so the GPU-only bug of
@@ -12,6 +12,8 @@ It does three things that need to see every torch call:
   (``.detach()``, ``.data``, ``.item()``, ``argmax``, comparisons, integer casts, a re-wrap in
   ``torch.tensor``, also of a list of such tensors), or puts it through an op whose gradient is 0
   (``round``, ``floor``, ``ceil``, ``sign``), the op and its exact source span are recorded.
+* **Writes into parameters** by user code (in-place ops, ``.data =``, ``torch._foreach_*_``, also
+  through ``p.data`` and ``p.detach()``), once training has begun: momentum and EMA updates.
 * **In-place ops on graph tensors.** ``x += y``, ``x.mul_(m)``, ``x[i] = v``, ``relu(x, inplace=True)``
   (also from inside ``nn.ReLU(inplace=True)``) on a tensor that requires grad and is not a leaf,
   with grad mode on: what autograd blames when backward() finds a saved tensor modified. On a leaf
@@ -111,6 +113,10 @@ class ProbeMode(TorchFunctionMode):
         writes = _WRITES_IN_PLACE.get(name)
         if writes is None:
             writes = _WRITES_IN_PLACE[name] = _writes_in_place(name)
+        if args and (writes or name[:1] == "_" and (
+            name[:9] == "_foreach_" and name[-1:] == "_" or name == "__set__" and getattr(func, "__self__", None) is _DATA
+        )):
+            self.probe.note_write(args[0])  # a momentum or EMA update writing into a copy's parameters
         touched = _graph_target(args) if writes or ("inplace" in kwargs and kwargs["inplace"] is True) else None
         if touched is not None and not touched[0]:
             # A leaf that requires grad: torch refuses the op and raises, so it is recorded first.
@@ -124,6 +130,8 @@ class ProbeMode(TorchFunctionMode):
             self._record_inplace(name, "inplace" in kwargs, args[0], touched)
         if name in _CUT_METHODS or name in _REWRAPS or name in _ZERO_GRADIENT or (name == "__get__" and getattr(func, "__self__", None) is _DATA):
             self._maybe_cut(name, func, args, kwargs, result)
+            if (name == "detach" or name == "__get__") and args:
+                self.probe.note_alias(args[0], result)  # `p.data.mul_(m)` writes into p
         if self.graphless or not torch.is_grad_enabled():
             self._note_graphless(func, args, kwargs, result)
         return result

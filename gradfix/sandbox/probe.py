@@ -7,7 +7,8 @@ script computes, except that it shortens the script's training loops (loops.py) 
 that still goes on after enough optimizer steps. Each concern it watches has a file of its own:
 naming.py (what the user calls things), watch_modules.py, watch_optimizers.py, watch_autograd.py,
 watch_weights.py (forwards given their weights, MAML's fast weights),
-watch_checkpoint.py (activation checkpointing),
+watch_checkpoint.py (activation checkpointing), watch_copies.py (writes into parameters outside
+optimizers: momentum and EMA copies),
 function_mode.py (every torch call: CUDA on the CPU, graph cuts, in-place ops); this file holds
 the state they share, the records of a crash, and the Trace written at the end.
 """
@@ -27,6 +28,7 @@ from gradfix.sandbox.naming import Names
 from gradfix.sandbox.watch_autograd import AutogradWatch
 from gradfix.sandbox.watch_checkpoint import CheckpointWatch
 from gradfix.sandbox.watch_gradients import GradientWatch
+from gradfix.sandbox.watch_copies import CopyWatch
 from gradfix.sandbox.watch_modules import ModuleWatch, in_size
 from gradfix.sandbox.watch_optimizers import OptimizerWatch
 from gradfix.sandbox.watch_weights import WeightsWatch
@@ -50,7 +52,7 @@ from gradfix.trace import (
 _TORCH_DIR = os.path.dirname(os.path.realpath(torch.__file__)) + os.sep
 
 
-class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, CheckpointWatch, GradientWatch):
+class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, CheckpointWatch, GradientWatch, CopyWatch):
     """The probe: its state, what it records, and the Trace it writes at the end. Each concern it
     watches is a part of its own (naming, watch_modules, watch_optimizers, watch_autograd)."""
 
@@ -175,6 +177,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         self._install_switch_tracking()
         self._install_typo_tracking()
         self._install_checkpoint_tracking()
+        self._install_copy_tracking()
         from gradfix.sandbox.function_mode import ProbeMode, patch_cuda_runtime, patch_rewraps
 
         patch_cuda_runtime(self)
@@ -337,6 +340,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         for mid in roots:
             for pname, p in self.modules[mid].named_parameters():
                 owner.setdefault(id(p), (mid, f"{root_names[mid]}.{pname}"))
+        self.name_copies(owner)
         attributes = self._attribute_facts(paths)
         for fact in attributes:
             if fact.kind == "tensor":
@@ -450,6 +454,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             stepped_before_backward=stepped[0] if stepped is not None else None,
             schedulers=self.schedulers,
             checkpoints=self.checkpoint_facts(names_of),
+            param_writes=self.param_write_facts(names_of),
             cuda_emulated=self.cuda_emulated,
             grad_wipes=self.gradient_wipes(names_of),
         )
