@@ -257,9 +257,16 @@ def apply(
     env: tuple[str, ...],
     verbose: bool,
 ) -> None:
-    """Diagnose training scripts and write their verified fixes (atomically, at the end)."""
+    """Diagnose training scripts and write their verified fixes.
+
+    Every file is written at the end, atomically, and only if it has not changed since it was
+    diagnosed.
+    """
     if interactive == yes:
         raise click.UsageError("choose one of --interactive or --yes")
+    if interactive and not _terminal():
+        # Checked before any run: the prompt would read the end of the input and stop there.
+        _fail("--interactive needs a terminal; use --yes")
     outcomes = _diagnose(paths, steps, timeout, no_fork, jobs, env, verbose=verbose)
     from rich.console import Console
     from rich.text import Text
@@ -297,6 +304,11 @@ def apply(
         console.print(text_report.held_back(held))
     console.print(f"{written_total} fix(es) written, {remaining} finding(s) left.")
     sys.exit(exit_code(bool(remaining), problems))
+
+
+def _terminal() -> bool:
+    """Whether someone can answer a prompt: the input is a terminal."""
+    return sys.stdin.isatty()
 
 
 def _review(console: "Console", report: "Report", fixable: list["Result"]) -> list["Result"]:
@@ -471,16 +483,24 @@ def list_rules() -> None:
 
 
 @main.command()
-@click.argument("code")
-def explain(code: str) -> None:
-    """Print the documentation of rule CODE (e.g. GF001)."""
+@click.argument("rule")
+def explain(rule: str) -> None:
+    """Print what a rule looks for and how it fixes it.
+
+    RULE is a code or a name, as `gradfix rules` lists them: GF004 or accidental_freeze.
+    """
+    from rich.console import Console
+
+    from gradfix.report import text as text_report
     from gradfix.rules import all_rules
 
-    for rule in all_rules():
-        if rule.code == code.upper():
-            click.echo(rule.doc())
+    wanted = rule.strip().lower().replace("-", "_")
+    for known in all_rules():
+        if wanted in (known.code.lower(), known.slug):
+            console = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
+            console.print(text_report.rule_doc(known.doc(), console.is_terminal))
             return
-    _fail(f"no rule {code}; `gradfix rules` lists them")
+    _fail(f"no rule {rule}; `gradfix rules` lists them")
 
 
 def entry() -> None:
