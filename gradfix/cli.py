@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Union
 import click
 
 from gradfix import __version__
+from gradfix.config import LIMITS
 from gradfix.discover import entry_points
 from gradfix.project import find_root
 from gradfix.sandbox import Sandbox
@@ -62,10 +63,24 @@ def _check_output(option: str, path: str | None) -> None:
     _fail(f"{option} {path}: {why}")
 
 
+class LimitOption(click.ParamType):
+    """``--steps``, ``--timeout``, ``--jobs``: checked by the rule [tool.gradfix] uses (config.LIMITS)."""
+
+    def __init__(self, key: str):
+        self.limit = LIMITS[key]
+        self.name = "seconds" if self.limit.kind is float else "n"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return self.limit.parse(value, typed=False)
+        except ValueError as error:
+            self.fail(f"must be {error} (it is {value})", param, ctx)
+
+
 def sandbox_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    @click.option("--steps", type=click.IntRange(1), help="Stop the script after N optimizer steps (default 3).")
-    @click.option("--timeout", type=click.FloatRange(min=0.1), help="Seconds each run may take (default 60).")
-    @click.option("-j", "--jobs", type=click.IntRange(1), default=None, help="Runs at a time (default: the number of cores).")
+    @click.option("--steps", type=LimitOption("steps"), help="Stop the script after N optimizer steps (default 3).")
+    @click.option("--timeout", type=LimitOption("timeout"), help="Seconds each run may take (default 60).")
+    @click.option("-j", "--jobs", type=LimitOption("jobs"), default=None, help="Runs at a time (default: the number of cores).")
     @click.option("--no-fork", is_flag=True, help="Start a fresh interpreter per run instead of forking a warm one.")
     @click.option("--env", "env", multiple=True, metavar="NAME[=VALUE]", help="Give the script this environment variable (the sandbox drops all but a few).")
     @click.option("-v", "--verbose", is_flag=True, help="Show the script's own output.")
@@ -106,13 +121,8 @@ def _diagnose(
         )
     entries = [(s, given if given is not None else config.args_for(s)) for s in scripts]
     roots = sorted({find_root(s) for s, _ in entries})
-    sandbox = Sandbox(
-        roots,
-        steps=steps or config.steps or 3,
-        timeout=timeout or config.timeout or 60.0,
-        fork=not no_fork,
-        jobs=jobs or config.jobs,
-    )
+    limits = {key: value for key, (value, _) in config.limits(steps=steps, timeout=timeout, jobs=jobs).items()}
+    sandbox = Sandbox(roots, steps=limits["steps"], timeout=limits["timeout"], fork=not no_fork, jobs=limits["jobs"])
     if not sandbox.isolated:
         # Without namespaces the script can write anywhere the user can and reach the network.
         why = sandbox.why_not_isolated
@@ -247,9 +257,16 @@ def apply(
     env: tuple[str, ...],
     verbose: bool,
 ) -> None:
-    """Diagnose training scripts and write their verified fixes (atomically, at the end)."""
+    """Diagnose training scripts and write their verified fixes.
+
+    Every file is written at the end, atomically, and only if it has not changed since it was
+    diagnosed.
+    """
     if interactive == yes:
         raise click.UsageError("choose one of --interactive or --yes")
+    if interactive and not _terminal():
+        # Checked before any run: the prompt would read the end of the input and stop there.
+        _fail("--interactive needs a terminal; use --yes")
     outcomes = _diagnose(paths, steps, timeout, no_fork, jobs, env, verbose=verbose)
     from rich.console import Console
     from rich.text import Text
@@ -287,6 +304,11 @@ def apply(
         console.print(text_report.held_back(held))
     console.print(f"{written_total} fix(es) written, {remaining} finding(s) left.")
     sys.exit(exit_code(bool(remaining), problems))
+
+
+def _terminal() -> bool:
+    """Whether someone can answer a prompt: the input is a terminal."""
+    return sys.stdin.isatty()
 
 
 def _review(console: "Console", report: "Report", fixable: list["Result"]) -> list["Result"]:
@@ -330,9 +352,9 @@ def _review(console: "Console", report: "Report", fixable: list["Result"]) -> li
 @click.option("--fail-on", type=click.Choice(["error", "never"]), default="error", show_default=True, help="Exit 1 when there are findings.")
 @click.option("--dry-run", is_flag=True, help="Print the exact request payloads instead of sending them.")
 @click.option("--save", type=click.Path(dir_okay=False), help="Write the JSON report to a file and post nothing (for a separate posting job).")
-@click.option("--steps", type=click.IntRange(1), help="Stop each script after N optimizer steps (default 3).")
-@click.option("--timeout", type=click.FloatRange(min=0.1), help="Seconds each run may take (default 60).")
-@click.option("-j", "--jobs", type=click.IntRange(1), default=None, help="Runs at a time.")
+@click.option("--steps", type=LimitOption("steps"), help="Stop each script after N optimizer steps (default 3).")
+@click.option("--timeout", type=LimitOption("timeout"), help="Seconds each run may take (default 60).")
+@click.option("-j", "--jobs", type=LimitOption("jobs"), default=None, help="Runs at a time.")
 @click.option("--no-fork", is_flag=True, help="A fresh interpreter per run.")
 @click.option("--unsafe-no-sandbox", is_flag=True, help="Run the scripts even where no sandbox can be built (they may write anywhere and use the network).")
 def review(
@@ -374,10 +396,13 @@ def review(
             sha = sha or pull.get("head", {}).get("sha") or head_sha(root)
         except GitError as error:
             _fail(str(error))
-        from gradfix.config import load
+        from gradfix.config import ConfigError, load
         from gradfix.discover import is_training_script
 
-        configured = [s.path for s in load(root).scripts]
+        try:
+            configured = [s.path for s in load(root).scripts]
+        except ConfigError as error:
+            _fail(str(error))
         wanted = [f for f in changed if f.endswith(".py") and is_training_script(f)]
         wanted += [s for s in configured if s not in wanted]
         if paths:
@@ -428,8 +453,15 @@ def _read_report(path: str) -> dict:  # type: ignore[type-arg]
 
 @main.command(name="config")
 @click.argument("path", required=False, default=".", type=click.Path())
-def show_config(path: str) -> None:
-    """Print the [tool.gradfix] configuration in effect for PATH (default: here)."""
+@click.option("--steps", type=LimitOption("steps"), help="As given to `suggest`.")
+@click.option("--timeout", type=LimitOption("timeout"), help="As given to `suggest`.")
+@click.option("-j", "--jobs", type=LimitOption("jobs"), help="As given to `suggest`.")
+def show_config(path: str, steps: int | None, timeout: float | None, jobs: int | None) -> None:
+    """Print the settings in effect and where each comes from.
+
+    PATH defaults to here. Each value is the one a run would use, and `origin` says whether it is
+    the default, from [tool.gradfix] in pyproject.toml, or from the command line.
+    """
     import json
 
     from gradfix.config import ConfigError, load
@@ -438,7 +470,7 @@ def show_config(path: str) -> None:
         config = load(path)
     except ConfigError as error:
         _fail(str(error))
-    click.echo(json.dumps(config.as_dict(), indent=2))
+    click.echo(json.dumps(config.as_dict(steps=steps, timeout=timeout, jobs=jobs), indent=2))
 
 
 @main.command(name="rules")
@@ -451,16 +483,24 @@ def list_rules() -> None:
 
 
 @main.command()
-@click.argument("code")
-def explain(code: str) -> None:
-    """Print the documentation of rule CODE (e.g. GF001)."""
+@click.argument("rule")
+def explain(rule: str) -> None:
+    """Print what a rule looks for and how it fixes it.
+
+    RULE is a code or a name, as `gradfix rules` lists them: GF004 or accidental_freeze.
+    """
+    from rich.console import Console
+
+    from gradfix.report import text as text_report
     from gradfix.rules import all_rules
 
-    for rule in all_rules():
-        if rule.code == code.upper():
-            click.echo(rule.doc())
+    wanted = rule.strip().lower().replace("-", "_")
+    for known in all_rules():
+        if wanted in (known.code.lower(), known.slug):
+            console = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
+            console.print(text_report.rule_doc(known.doc(), console.is_terminal))
             return
-    _fail(f"no rule {code}; `gradfix rules` lists them")
+    _fail(f"no rule {rule}; `gradfix rules` lists them")
 
 
 def entry() -> None:

@@ -1,8 +1,10 @@
 """The user's project: which files gradfix may read and edit, and their current candidate texts.
 
-The project root is the nearest folder above the script holding ``.git`` or ``pyproject.toml``
-(else the script's folder). Files under it are the user's; installed packages and the standard
-library are never edited, even when a fault shows up inside them.
+The project root is the nearest folder above the script holding ``.git``, ``pyproject.toml``,
+``setup.py`` or ``setup.cfg``; without one, the working directory when it holds the script, else
+the script's folder. Files under it are the user's: the probe names what their code names and
+follows faults into them. Installed packages and the standard library are never edited, even when
+a fault shows up inside them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
 _MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
 
 
-def find_root(script: str) -> str:
+def find_root(script: str, cwd: Optional[str] = None) -> str:
     folder = os.path.dirname(os.path.realpath(script))
     here = folder
     while True:
@@ -25,8 +27,16 @@ def find_root(script: str) -> str:
             return here
         parent = os.path.dirname(here)
         if parent == here:
-            return folder
+            break
         here = parent
+    # No marker: `gradfix suggest scripts/train.py`, run from the project's folder, must see the
+    # code beside scripts/ (a lib/ the script puts on sys.path) as the user's, as a marker would
+    # make it; with only the script's folder, the model built there is a library's: unnamed
+    # (`<Linear#1>.weight`) and not editable. Not `/` or the home folder: everything would be "yours".
+    cwd = os.path.realpath(cwd or os.getcwd())
+    if folder.startswith(cwd + os.sep) and cwd not in (os.path.dirname(cwd), os.path.realpath(os.path.expanduser("~"))):
+        return cwd
+    return folder
 
 
 class Project:

@@ -290,7 +290,11 @@ class SourceFile:
         return self.lines.position(offset)
 
     def replace_node(self, node: cst.CSTNode, new: cst.CSTNode) -> Edit:
-        """Replace an expression-level node in place; everything around it is untouched."""
+        """Replace an expression-level node in place; everything around it is untouched. A
+        statement the replacement would leave as ``x = x`` (``loss = loss.detach()`` without the
+        cut) goes instead: a diff never shows a line that does nothing."""
+        if self._leaves_self_assignment(node, new):
+            return self.remove_statement(self.statement_of(node))  # type: ignore[arg-type]
         where = self.range(node)
         start = self.lines.offset(Position(where.start.line, where.start.column))
         end = self.lines.offset(Position(where.end.line, where.end.column))
@@ -305,6 +309,22 @@ class SourceFile:
         if not (new_code.startswith(self.text[:start]) and new_code.endswith(self.text[end:])):
             raise ValueError("node replacement changed text outside the node")
         return Edit(self.position(start), self.position(end), new_code[start : len(new_code) - suffix])
+
+    def _leaves_self_assignment(self, node: cst.CSTNode, new: cst.CSTNode) -> bool:
+        """``name = <node>`` or ``a.b = <node>``, alone on its line, with ``new`` spelling the target."""
+        statement = self.statement_of(node)
+        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+            return False
+        assign = statement.body[0]
+        if not isinstance(assign, cst.Assign) or assign.value is not node or len(assign.targets) != 1:
+            return False
+        target = assign.targets[0].target
+        path = target
+        while isinstance(path, cst.Attribute):
+            path = path.value
+        if not isinstance(path, cst.Name) or not isinstance(new, cst.BaseExpression):
+            return False  # a subscript or a call in the target may do something when assigned
+        return self.code(target).strip() == cst.Module([]).code_for_node(new).strip()
 
     def statement_lines(self, statement: cst.BaseStatement, with_comments: bool) -> tuple[int, int]:
         """Offsets of the whole lines a statement occupies (and the comment lines just above it)."""
@@ -337,8 +357,12 @@ class SourceFile:
             position = Position(before_line, 0)
         return Edit(position, position, text)
 
-    def remove_statement(self, statement: cst.BaseStatement) -> Edit:
-        """Delete a statement's lines and the comment lines directly above it; blank lines stay.
+    def remove_statement(self, statement: cst.BaseStatement, moved: bool = False) -> Edit:
+        """Delete a statement's lines; blank lines stay. The comment lines directly above it go
+        only when the statement is all they head (the line after it is blank, a comment, the end
+        of its block or of the file) and so describe nothing that stays, or when the caller
+        ``moved`` them with it (``statement_lines(..., with_comments=True)``): a comment over
+        code that stays may say why that code is there, and is the user's, not gradfix's.
         The only statement of a block takes the block with it when the block is an ``if`` with no
         ``else`` whose test calls nothing (``if use_amp: model.half()``), and becomes ``pass``
         otherwise: the file must still parse."""
@@ -346,10 +370,22 @@ class SourceFile:
         if isinstance(block, cst.IndentedBlock) and len(block.body) == 1:
             owner = self.parent(block)
             if isinstance(owner, cst.If) and owner.orelse is None and not descendants(owner.test, cst.Call):
-                return self.remove_statement(owner)
+                return self.remove_statement(owner, moved)
             return self.replace_statement(statement, cst.SimpleStatementLine([cst.Pass()]))
-        start, end = self.statement_lines(statement, with_comments=True)
+        start, end = self.statement_lines(statement, with_comments=moved or self._heads_nothing_else(statement))
         return Edit(self.position(start), self.position(end), "")
+
+    def _heads_nothing_else(self, statement: cst.BaseStatement) -> bool:
+        """Whether the comment lines right above a statement can be about nothing but it: no code
+        follows it before a blank line, another comment or a dedent."""
+        where = self.range(statement)
+        if where.end.line >= len(self.lines.line_starts):
+            return True
+        following = self.text[self.lines.line_start(where.end.line + 1) : self.lines.line_end(where.end.line + 1)]
+        if not following.strip() or following.lstrip().startswith("#"):
+            return True
+        indent = len(self.indentation(where.start.line).expandtabs())
+        return len(following.expandtabs()) - len(following.expandtabs().lstrip()) < indent
 
     def replace_statement(
         self, statement: cst.BaseStatement, new: Union[cst.BaseStatement, cst.FlattenSentinel]

@@ -109,7 +109,10 @@ def test_apply_yes_leaves_unsafe_fix_without_opt_in(project: Path) -> None:
     assert script.read_text() == (SEED / "accidental_freeze.fixed.py").read_text()
 
 
-def test_apply_interactive_answers(project: Path) -> None:
+def test_apply_interactive_answers(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gradfix.cli as cli
+
+    monkeypatch.setattr(cli, "_terminal", lambda: True)  # the answers come from CliRunner's input
     script = project / "integer_input.py"
     before = script.read_text()
     declined = invoke("apply", str(script), "--interactive", input="n\n")

@@ -210,3 +210,130 @@ def test_apply_yes_names_each_written_and_held_back_fix(tmp_path: Path, monkeypa
     assert held.startswith("not written (unsafe): accidental_freeze.py:")
     assert "To write them: gradfix apply accidental_freeze.py --yes --unsafe-fixes" in out
     assert "empty_optimizer.py --yes --unsafe-fixes" not in out
+
+
+# -- 7. small things that made the output look unfinished --------------------------------------
+
+
+def test_parameter_table_says_absent_where_a_run_had_no_such_parameter() -> None:
+    from rich.console import Console
+
+    from gradfix.findings import Finding, ParamRow, Result
+    from gradfix.report.text import param_table
+
+    result = Result(Finding("GF026", "t", "m", "/p/a.py", 3, 0))
+    result.table = [ParamRow("model.head.weight", None, (True, True, True)), ParamRow("model.w", (True, False, False), None)]
+    console = Console(record=True, width=200)
+    console.print(param_table(result))
+    shown = console.export_text()
+    assert "?" not in shown
+    assert "absent → yes" in shown and "no → absent" in shown
+
+
+LIBRARY = """\
+import torch
+import torch.nn as nn
+
+
+class Trainer:
+    def __init__(self):
+        self.model = nn.Linear(10, 1)
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=0.1)
+
+    def step(self, x):
+        loss = self.model(x).pow(2).mean()
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+"""
+
+LIBRARY_USER = """\
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from lib.trainer import Trainer
+
+trainer = Trainer()
+trainer.model.weight.requires_grad = False
+for _ in range(3):
+    trainer.step(torch.randn(4, 10))
+"""
+
+
+def test_a_project_without_markers_is_the_folder_gradfix_runs_from(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without .git or pyproject.toml, the code beside scripts/ is the user's too, as it would be
+    with a marker: the model it builds is named (`self.model.weight`), not `<Linear#1>.weight`."""
+    from gradfix.project import find_root
+
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "lib" / "__init__.py").write_text("")
+    (tmp_path / "lib" / "trainer.py").write_text(LIBRARY)
+    (tmp_path / "scripts" / "train.py").write_text(LIBRARY_USER)
+    script = tmp_path / "scripts" / "train.py"
+    markers = (".git", "pyproject.toml", "setup.py", "setup.cfg")
+    if any((folder / marker).exists() for folder in tmp_path.resolve().parents for marker in markers):
+        pytest.skip("a folder above the test's temporary folder has a project marker")
+    monkeypatch.chdir(tmp_path)
+    result = run("suggest", "scripts/train.py", "--format", "json")
+    [entry] = json.loads(result.stdout)["files"]
+    assert [f["params"] for f in entry["findings"]] == [["self.model.weight"]]
+    # Run from inside scripts/ (or from anywhere else), the project is the script's own folder.
+    assert find_root(str(script), cwd=str(tmp_path)) == str(tmp_path.resolve())
+    assert find_root(str(script), cwd=str(tmp_path / "scripts")) == str(script.parent.resolve())
+    assert find_root(str(script), cwd="/") == str(script.parent.resolve())
+
+
+def test_interactive_without_a_terminal_says_so_before_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copy(SEED / "empty_optimizer.py", tmp_path / "train.py")
+    no_runs(monkeypatch)
+    result = run("apply", str(tmp_path / "train.py"), "--interactive")  # CliRunner's input is no terminal
+    assert result.exit_code == 2
+    assert one_line(result) == "gradfix: --interactive needs a terminal; use --yes"
+
+
+def test_explain_takes_the_names_rules_prints_and_shows_no_markup() -> None:
+    from gradfix.rules import all_rules
+
+    listed = run("rules").output.splitlines()
+    for rule in all_rules():
+        assert any(line.split()[:2] == [rule.code, rule.slug] for line in listed)
+        by_name, by_code = run("explain", rule.slug), run("explain", rule.code.lower())
+        assert by_name.exit_code == by_code.exit_code == 0
+        assert by_name.output == by_code.output
+        assert "``" not in by_name.output and ":class:" not in by_name.output, rule.slug
+    assert "`requires_grad = False`" in run("explain", "accidental_freeze").output
+    assert run("explain", "no_such_rule").exit_code == 2
+
+
+def test_help_shows_whole_sentences() -> None:
+    commands = run("--help").output.split("Commands:")[1].strip().splitlines()
+    assert len(commands) == len(main.commands)
+    for line in commands:
+        assert line.endswith(".") and not line.endswith(("...", "e.g.")), line
+
+
+def test_the_readme_shows_what_make_demo_prints() -> None:
+    """The README's block for the command the Makefile's demo target runs is that command's
+    output, line for line (trailing spaces aside)."""
+    import re
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    recipe = (root / "Makefile").read_text().split("\ndemo:", 1)[1].split("\n\n", 1)[0]
+    [command] = re.findall(r"\$\(BIN\)/gradfix ([^;\n]+)", recipe)
+    readme = (root / "README.md").read_text()
+    opening = f"```text\n$ gradfix {command.strip()}\n"
+    assert opening in readme, f"the README shows no block for `gradfix {command.strip()}`, the command make demo runs"
+    shown = readme.split(opening, 1)[1].split("\n```", 1)[0].splitlines()
+    done = subprocess.run(
+        [sys.executable, "-m", "gradfix", *command.split()], cwd=root, capture_output=True, text=True, timeout=600,
+        env={**__import__("os").environ, "PYTHONPATH": str(root)},
+    )
+    assert done.returncode == 1, done.stderr
+    printed = [line.rstrip() for line in done.stdout.splitlines()]
+    assert [line.rstrip() for line in shown] == printed

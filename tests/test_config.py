@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from gradfix.cli import main
+from gradfix.config import LIMITS
 
 from conftest import CORPUS
 
@@ -88,3 +89,52 @@ def test_no_paths_and_no_config_is_a_usage_error(project: Path) -> None:
     configure(project, "")
     result = CliRunner().invoke(main, ["suggest"])
     assert result.exit_code == 2 and "give the training scripts" in result.output
+
+
+@pytest.mark.parametrize(
+    "table, key",
+    [
+        ("timeout = -5", "timeout"),
+        ("timeout = 0", "timeout"),
+        ("timeout = nan", "timeout"),
+        ('timeout = "60"', "timeout"),
+        ("steps = -1", "steps"),
+        ("steps = 2.5", "steps"),
+        ("steps = true", "steps"),
+        ("jobs = 0", "jobs"),
+        ('args = "--epochs 1"', "args"),
+        ('ignore = "GF004"', "ignore"),
+        ('scripts = "train.py"', "scripts"),
+        ('[tool.gradfix.per-file-ignores]\n"*.py" = "GF004"', "per-file-ignores"),
+    ],
+)
+def test_a_bad_value_is_one_line_naming_file_key_and_rule(project: Path, table: str, key: str) -> None:
+    configure(project, table)
+    for command in (["config"], ["suggest", "train.py"]):
+        result = invoke(*command)
+        assert result.exit_code == 2, result.output
+        assert result.output.count("\n") == 1, result.output
+        assert result.output.startswith(f"gradfix: pyproject.toml [tool.gradfix]: `{key}` must be "), result.output
+
+
+@pytest.mark.parametrize("key, value", [("steps", "-1"), ("steps", "0"), ("jobs", "0"), ("timeout", "-5"), ("timeout", "0.05")])
+def test_the_file_and_the_option_apply_one_rule(project: Path, key: str, value: str) -> None:
+    configure(project, f"{key} = {value}")
+    from_file = invoke("config").output.split(" must be ")[1].strip()
+    configure(project, "")
+    from_option = invoke("config", f"--{key}", value).output.splitlines()[-1].split(" must be ")[1].strip()
+    assert from_file == from_option == f"{LIMITS[key].rule} (it is {value})"
+
+
+def test_config_shows_the_values_in_effect_and_where_each_came_from(project: Path) -> None:
+    configure(project, 'scripts = ["train.py"]\ntimeout = 5\n')
+    shown = json.loads(invoke("config", "--jobs", "2").stdout)
+    assert (shown["steps"], shown["timeout"], shown["jobs"]) == (3, 5.0, 2)
+    assert shown["origin"] == {
+        "scripts": "pyproject.toml", "args": "default", "steps": "default", "timeout": "pyproject.toml",
+        "jobs": "command line", "ignore": "default", "per-file-ignores": "default",
+    }
+    configure(project, "")
+    shown = json.loads(invoke("config").stdout)
+    assert None not in (shown["steps"], shown["timeout"], shown["jobs"])
+    assert set(shown["origin"].values()) == {"default"}

@@ -80,3 +80,74 @@ def test_edits_on_one_line_render_as_one_change() -> None:
 def test_edits_on_adjacent_lines_render_as_one_block() -> None:
     diff = unified_diff(TEXT, [edit(2, 4, 2, 5, "20"), edit(3, 4, 3, 5, "30")], "a/t", "b/t")
     assert "-b = 2\n-c = 3\n+b = 20\n+c = 30\n" in diff
+
+
+# -- SourceFile's statement edits: comments are the user's -------------------------------------
+
+
+def removed(text: str, line: int, moved: bool = False) -> str:
+    """The text after removing the statement that starts on ``line``."""
+    from gradfix.source import SourceFile
+
+    source = SourceFile("t.py", text)
+    [statement] = [s for s in source.statements_on_line(line) if source.range(s).start.line == line][:1]
+    edit = source.remove_statement(statement, moved=True) if moved else source.remove_statement(statement)
+    return apply_edits(text, [edit])
+
+
+FREEZE = "for p in enc.parameters():\n    p.requires_grad = False\n"
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # The comment heads only the freeze (a blank line, another comment, a dedent or the end
+        # follows it): it goes with it.
+        (f"x = 1\n\n# freeze the encoder\n{FREEZE}\ny = 2\n", "x = 1\n\n\ny = 2\n"),
+        (f"x = 1\n# freeze the encoder\n{FREEZE}# build the optimizer\ny = 2\n", "x = 1\n# build the optimizer\ny = 2\n"),
+        (f"def f():\n    x = 1\n    # off\n    torch.set_grad_enabled(False)\nz = 3\n", "def f():\n    x = 1\nz = 3\n"),
+        (f"x = 1\n# freeze the encoder\n{FREEZE}", "x = 1\n"),
+        # Code follows in the same paragraph: the comment may say why that code is there. It stays.
+        (f"x = 1\n\n# fixed random features, by design: only the head trains\n{FREEZE}head = nn.Linear(4, 1)\n",
+         "x = 1\n\n# fixed random features, by design: only the head trains\nhead = nn.Linear(4, 1)\n"),
+        ("import torch\n\n# setup copied from predict.py: no autograd\ntorch.set_grad_enabled(False)\ntorch.manual_seed(0)\n",
+         "import torch\n\n# setup copied from predict.py: no autograd\ntorch.manual_seed(0)\n"),
+        # A comment on the statement's own line, or inside the loop, is part of the code removed.
+        ("a = 1\nb = a.half()  # fp16\nc = 2\n", "a = 1\nc = 2\n"),
+        (f"a = 1\nfor p in enc.parameters():  # all of them\n    # frozen\n    p.requires_grad = False\nc = 2\n", "a = 1\nc = 2\n"),
+        # A comment separated by a blank line is not the statement's.
+        (f"x = 1\n# section: the encoder\n\n{FREEZE}y = 2\n", "x = 1\n# section: the encoder\n\ny = 2\n"),
+    ],
+    ids=["blank-after", "comment-after", "dedent-after", "end-of-file", "code-after", "code-after-simple",
+         "own-line", "inside-loop", "blank-between"],
+)
+def test_removing_a_statement_keeps_comments_about_what_stays(before: str, after: str) -> None:
+    line = next(i for i, text in enumerate(before.splitlines(), 1) if text.lstrip().startswith(("for ", "torch.set", "b = ")))
+    assert removed(before, line) == after
+
+
+def test_a_moved_statement_takes_its_comments() -> None:
+    text = "x = 1\n# clear the gradients first\nopt.zero_grad()\nopt.step()\n"
+    assert removed(text, 3, moved=True) == "x = 1\nopt.step()\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "expected"),
+    [
+        ("loss = f(x)\nloss = loss.detach()\nloss.backward()\n", "loss.detach()", "loss = f(x)\nloss.backward()\n"),
+        ("self.w = self.w.half()  # fp16\ny = 1\n", "self.w.half()", "y = 1\n"),
+        # Not a self-assignment: the expression alone changes.
+        ("out = loss.detach()\n", "loss.detach()", "out = loss\n"),
+        ("a[i] = a[i].detach()\n", "a[i].detach()", "a[i] = a[i]\n"),
+    ],
+    ids=["name", "attribute", "other-target", "subscript-target"],
+)
+def test_a_replacement_never_leaves_a_statement_that_does_nothing(text: str, target: str, expected: str) -> None:
+    import libcst as cst
+
+    from gradfix.source import SourceFile, descendants
+
+    source = SourceFile("t.py", text)
+    [call] = [c for c in descendants(source.module, cst.Call) if source.code(c) == target]
+    assert isinstance(call.func, cst.Attribute)
+    assert apply_edits(text, [source.replace_node(call, call.func.value)]) == expected

@@ -18,6 +18,7 @@ class BagClassifier(nn.Module):
 class Trainer:
     def __init__(self, model, lr=1e-2):
         self.model = model
+        # embeddings are large, don't update them
         self.optimizer = Adam(self.model.parameters(), lr=lr)
         self.criterion = nn.CrossEntropyLoss()
 

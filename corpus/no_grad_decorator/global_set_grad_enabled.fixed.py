@@ -2,6 +2,7 @@ import torch
 import torch.nn as nn
 import torch.optim as optim
 
+# setup copied from the predict script: no autograd bookkeeping needed
 torch.manual_seed(0)
 device = "cpu"
 

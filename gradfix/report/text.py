@@ -45,8 +45,10 @@ def param_table(result: Result) -> Table | None:
     for row in result.table:
         cells = []
         for index in range(3):
-            before = _mark(row.before[index]) if row.before else "?"
-            after = _mark(row.after[index]) if row.after else "?"
+            # A run with no parameter of that name: built only later (the script stopped before),
+            # or named otherwise once fixed. Said in words: a `?` would need a legend.
+            before = _mark(row.before[index]) if row.before else "[dim]absent[/]"
+            after = _mark(row.after[index]) if row.after else "[dim]absent[/]"
             cells.append(before if before == after else f"{before} → {after}")
         table.add_row(escape(row.name), *cells)
     return table
@@ -166,3 +168,20 @@ def held_back(held: list[tuple[Report, list[Result]]]) -> Text:
     if scripts:
         lines.append(f"To write them: gradfix apply {scripts} --yes --unsafe-fixes (or --interactive to review each).")
     return Text("\n".join(lines))
+
+
+def rule_doc(doc: str, terminal: bool) -> Text:
+    """``explain``: a rule's text. On a terminal each paragraph is one line for it to wrap, with
+    code in colour; elsewhere plain lines of at most 88 characters, code in backquotes."""
+    import textwrap
+
+    paragraphs = [" ".join(p.split()) for p in doc.split("\n\n") if p.strip()]
+    if not terminal:
+        return Text("\n\n".join(textwrap.fill(p, 88, break_long_words=False, break_on_hyphens=False) for p in paragraphs))
+    text = Text()
+    for index, paragraph in enumerate(paragraphs):
+        if index:
+            text.append("\n\n")
+        for number, part in enumerate(paragraph.split("`")):
+            text.append(part, style="cyan" if number % 2 else "")
+    return text

@@ -53,9 +53,14 @@ class Rule:
 
     @classmethod
     def doc(cls) -> str:
+        """The module docstring as plain text: code in single backquotes, as in gradfix's messages
+        and in Markdown (the docstring's RST ````x```` and ``:class:`x``` mean nothing to a reader)."""
+        import re
         import sys
 
         text = (sys.modules[cls.__module__].__doc__ or "").strip()
+        text = re.sub(r"``(.+?)``", r"`\1`", text, flags=re.DOTALL)
+        text = re.sub(r":\w+:`~?([^`]+)`", r"`\1`", text)
         return f"{text}\n\nFix safety: {cls.applicability.value}. Full page: docs/rules/{cls.slug}.md"
 
     # -- helpers for rules ------------------------------------------------------------------------

@@ -3,9 +3,12 @@
 Freezing is often intended: a pretrained backbone whose weights were loaded first, or an
 optimizer built from ``filter(lambda p: p.requires_grad, ...)``. The rule fires only on evidence
 of an accident: the frozen parameters were never loaded (randomly initialised) and are still
-handed to an optimizer, or every parameter of the model is frozen. The fix removes the freezing
-statements (the whole loop when freezing is all it does). It changes what is trained, so it is
-an unsafe fix: verified, but applied only with ``--unsafe-fixes`` or after review.
+handed to an optimizer, or every parameter of the model is frozen. A freeze whose own comment
+says it is meant ("fixed random features, by design", "keep frozen", "on purpose") is intent,
+and gives no finding. The fix removes the freezing statements (the whole loop when freezing is
+all it does), and the comment right above them only when it heads nothing else. It changes what
+is trained, so it is an unsafe fix: verified, but applied only with ``--unsafe-fixes`` or after
+review.
 
 An optimizer's parameter group made for frozen parameters (one tensor, or every parameter of one
 module), at a learning rate above 0, shows the same intent even for loaded values: the script made a group to train them (a smaller
@@ -42,6 +45,15 @@ _FROM_PRETRAINED = {
 } | {f"torch.nn.modules.sparse.{kind}.from_pretrained" for kind in ("Embedding", "EmbeddingBag")}
 _PARAMETER = {"torch.nn.Parameter", "torch.nn.parameter.Parameter"}
 _RANDOM = re.compile(r"rand|normal|uniform|empty|kaiming|xavier|orthogonal|bernoulli|multinomial|init")
+# What a freeze's own comment says when the freeze is meant: "fixed random features, by design",
+# "keep frozen", "frozen on purpose". Not when negated right before ("not on purpose"), nor when
+# the comment calls it a slip.
+_INTENT = (
+    r"by design|on purpose|purposely|purposefully|intentional(?:ly)?|deliberate(?:ly)?"
+    r"|(?:keep|keeps|keeping|kept|stays?|remains?|left) (?:\w+ ){0,3}frozen|random[- ]features?"
+)
+_MEANT = re.compile(rf"(?<![\w'])(?<!not )(?<!n't )(?<!never )(?:{_INTENT})\b", re.IGNORECASE)
+_SLIP = re.compile(r"accident|mistake|\bbug\b|\boops\b|\bwrong|\bfixme\b|\btodo\b|\bforgot", re.IGNORECASE)
 
 
 class AccidentalFreeze(Rule):
@@ -63,7 +75,17 @@ class AccidentalFreeze(Rule):
                 made[(site.file, site.line)] = self._made_deterministic(project, site)
             return made[(site.file, site.line)]
 
-        grouped = self._frozen_groups(trace)
+        said: dict[tuple[str, int], bool] = {}
+
+        def meant(site: Site) -> bool:
+            if (site.file, site.line) not in said:
+                said[(site.file, site.line)] = self._said_deliberate(project, site)
+            return said[(site.file, site.line)]
+
+        def said_so(p: Optional[ParamFact]) -> bool:
+            return p is not None and bool(p.frozen_at) and all(meant(site) for site in p.frozen_at)
+
+        grouped = {name for name in self._frozen_groups(trace) if not said_so(trace.param(name))}
         for module in trace.modules:
             params = trace.params_of(module.id)
             # A later attempt to unfreeze them (even a misspelt one) shows the freeze is a schedule.
@@ -79,6 +101,8 @@ class AccidentalFreeze(Rule):
             ]
             # In a group of their own, frozen parameters were meant to train whatever their values.
             frozen = [p for p in frozen if p.name in grouped or not any(deterministic(site) for site in p.frozen_at)]
+            # The script's author said so where they froze them.
+            frozen = [p for p in frozen if not said_so(p)]
             # `EmbeddingBag.from_pretrained` freezes after building: the call, not a statement, froze them.
             frozen = [p for p in frozen if not all(self._from_pretrained_at(project, site) for site in p.frozen_at)]
             if not frozen:
@@ -326,6 +350,35 @@ class AccidentalFreeze(Rule):
         calls = descendants(made[0], cst.Call)[1:]  # what the Parameter wraps
         named = {(c.func.attr.value if isinstance(c.func, cst.Attribute) else getattr(c.func, "value", "")) for c in calls}
         return bool(calls) and not any(_RANDOM.search(n) for n in named)
+
+    @classmethod
+    def _said_deliberate(cls, project: Project, site: Site) -> bool:
+        """The freeze's own comment says it is meant: a comment in the freezing statement, in the
+        comment lines right above it, or on or right above the loop (or ``if``) around it when
+        freezing is all that loop does. A comment further up heads other code too."""
+        if not project.is_editable(site.file):
+            return False
+        source = project.source(site.file)
+        statements = source.statements_on_line(site.line)
+        if not statements:
+            return False
+        own = statements[-1]  # the innermost: `for p in ps: p.requires_grad = False` is one line
+        widest = cls._widen(source, own, [site.line])
+        comments = [c.value for c in descendants(own.with_changes(leading_lines=[]), cst.Comment)]
+        node: Optional[cst.CSTNode] = own
+        while node is not None:
+            if isinstance(node, cst.BaseStatement):
+                body = getattr(node, "body", None)
+                if node is not own and isinstance(body, cst.IndentedBlock) and body.header.comment is not None:
+                    comments.append(body.header.comment.value)
+                for empty in reversed(list(getattr(node, "leading_lines", ()))):
+                    if empty.comment is None:
+                        break
+                    comments.append(empty.comment.value)
+            if node is widest:
+                break
+            node = source.parent(node)
+        return any(_MEANT.search(c) and not _SLIP.search(c) for c in comments)
 
     @staticmethod
     def _bare_call(project: Project, site: Site) -> bool:

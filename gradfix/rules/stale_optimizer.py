@@ -212,11 +212,11 @@ class StaleOptimizer(Rule):
             return None  # `lr = lr / 10` in between: the moved statement would build another optimizer
         start, end = source.statement_lines(made, with_comments=True)
         text = source.text[start:end]
-        edits = [source.remove_statement(made)]
+        edits = [source.remove_statement(made, moved=True)]
         for statement in moving:
             first, last = source.statement_lines(statement, with_comments=True)
             text += source.text[first:last]
-            edits.append(source.remove_statement(statement))
+            edits.append(source.remove_statement(statement, moved=True))
         edits.append(_insert_after(source, place, text))
         with_schedulers = " (with the schedulers built over it)" if moving else ""
         return self.candidate(f"build the optimizer after the replacement{with_schedulers}", source.path, edits)
@@ -250,7 +250,7 @@ class StaleOptimizer(Rule):
             )
         before, _ = source.statement_lines(made, with_comments=True)
         position = source.position(before)
-        edits = [Edit(position, position, text), source.remove_statement(place)]
+        edits = [Edit(position, position, text), source.remove_statement(place, moved=True)]
         return self.candidate("make the replacement before the optimizer is built", source.path, edits)
 
     # -- the replacement in a helper or a later phase: rebuild the optimizer, or extend it ---------

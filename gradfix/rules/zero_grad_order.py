@@ -84,7 +84,7 @@ class ZeroGradOrder(Rule):
                                     source.path,
                                     [
                                         source.insert_lines(source.position(top).line, moved),
-                                        source.remove_statement(statement),
+                                        source.remove_statement(statement, moved=True),
                                     ],
                                 )
                             ],
