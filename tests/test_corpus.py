@@ -53,7 +53,8 @@ def test_explained_case_changes_nothing(case: Path, corpus_report: Callable[[Pat
     report = corpus_report(case)
     code = RULE_OF_FOLDER[folder_of(case)]
     [result] = [r for r in report.results if r.finding.code == code]
-    assert result.fix is None and not result.finding.candidates
+    # Candidates may be tried (the re-run is the judge); none of them may have verified.
+    assert result.fix is None
     assert result.finding.params
 
 

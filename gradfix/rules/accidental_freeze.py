@@ -125,10 +125,13 @@ class AccidentalFreeze(Rule):
                 continue  # the optimizer leaves the frozen parameters out: intentional
             if self._unfreezes_later(trace, project, frozen):
                 continue  # a warm-up schedule: the script turns gradients back on further on
-            # The script chose in its set-up what to train (it unfroze some parameters again): the
-            # frozen ones it left out of every optimizer stay frozen, the ones it handed over are
-            # the accident.
-            chosen = handed if trace.setup_thaws and not everything else frozen
+            # The script chose in its set-up what to train (it unfroze some parameters again): what
+            # is still frozen stays frozen on purpose, even when the optimizer was given the whole
+            # model (Adam skips what has no gradient). Only a group made for frozen parameters (an
+            # optimizer given just the frozen head) is the accident.
+            chosen = [p for p in handed if p.name in grouped] if trace.setup_thaws and not everything else frozen
+            if not chosen:
+                continue
             findings.append(self._finding(
                 trace, project, chosen, everything, shared=self._shared_sites(trace, chosen),
                 grouped=all(p.name in grouped for p in chosen),

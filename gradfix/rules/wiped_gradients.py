@@ -236,6 +236,6 @@ class WipedGradients(Rule):
         top, _ = source.statement_lines(body[0], with_comments=True)
         moved = self.candidate(
             "clear the gradients first, before the forward and backward()", source.path,
-            [source.insert_lines(source.position(top).line, source.text[start:end]), source.remove_statement(statement)],
+            [source.insert_lines(source.position(top).line, source.text[start:end]), source.remove_statement(statement, moved=True)],
         )
         return what, [moved]
