@@ -21,6 +21,7 @@ from gradfix.sandbox import Sandbox
 # from the warm parent runs the script while this process loads them, on the other core.
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
     from gradfix.findings import Report, Result
     from gradfix.repair import Problem
@@ -61,7 +62,7 @@ def sandbox_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _diagnose(
     paths: tuple[str, ...], steps: int | None, timeout: float | None, no_fork: bool, jobs: int | None, env: tuple[str, ...] = (),
-    refuse_without_sandbox: bool = False,
+    refuse_without_sandbox: bool = False, progress: bool = False,
 ) -> list["Outcome"]:
     from gradfix.config import ConfigError, load
 
@@ -78,7 +79,14 @@ def _diagnose(
         entries = [(s.path, given if given is not None else (s.args or config.args)) for s in config.scripts]
     else:
         raise click.UsageError("give the training scripts (or list them as `scripts` in [tool.gradfix])")
-    roots = sorted({find_root(s) for s, _ in entries})
+    # The instant checks: bad input is reported before torch is loaded or anything runs.
+    from gradfix import precheck
+
+    bad = [precheck.script_problem(s) for s, _ in entries]
+    runnable = [entry for entry, problem in zip(entries, bad) if problem is None]
+    if not runnable:
+        return [_bad_input(s, problem or "") for (s, _), problem in zip(entries, bad)]
+    roots = sorted({find_root(s) for s, _ in runnable})
     sandbox = Sandbox(
         roots,
         steps=steps or config.steps or 3,
@@ -96,24 +104,57 @@ def _diagnose(
         name, _, value = item.partition("=")
         if item.count("=") or name in os.environ:
             sandbox.env[name] = value if "=" in item else os.environ[name]
-    script, args = entries[0]
-    first = sandbox.start(script, args) if script.endswith(".py") and os.path.isfile(script) else None
-    from gradfix.repair import repair_all
+    with _Status(runnable if progress else []) as status:
+        script, args = runnable[0]
+        first = sandbox.start(script, args)
+        from gradfix.repair import repair_all
 
-    if len(entries) == 1 or not sys.stdout.isatty():
-        return repair_all(entries, sandbox, first=first, ignore=config.ignores)
-    from rich.progress import Progress
+        found = iter(repair_all(runnable, sandbox, on_start=status.start, first=first, ignore=config.ignores, on_progress=status.say))
+    return [_bad_input(s, problem) if problem is not None else next(found) for (s, _), problem in zip(entries, bad)]
 
-    from gradfix.report import json as json_report
 
-    with Progress(transient=True) as progress:
-        task = progress.add_task("diagnosing", total=len(entries))
+def _bad_input(script: str, message: str) -> "Problem":
+    from gradfix.repair import Problem
 
-        def advance(script: str) -> None:
-            progress.update(task, description=json_report.display_path(script))
-            progress.advance(task)
+    return Problem(os.path.realpath(script), message)
 
-        return repair_all(entries, sandbox, on_start=advance, first=first, ignore=config.ignores)
+
+class _Status:
+    """What gradfix is doing, on the terminal's last line while it works: on stderr, and only when
+    both streams are a terminal (never in a pipe, a file or a machine format). Empty: shows nothing."""
+
+    def __init__(self, entries: list[tuple[str, list[str]]]):
+        self.total = len(entries)
+        self.started = 0  # scripts started so far
+        self.live: Any = None
+        if entries:
+            from rich.console import Console
+
+            name = os.path.basename(entries[0][0])
+            self.live = Console(stderr=True, highlight=False).status(self._line(f"running {name} under the probe (step 2 of 3)"))
+
+    def __enter__(self) -> "_Status":
+        if self.live is not None:
+            self.live.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.live is not None:
+            self.live.stop()
+
+    def _line(self, text: str) -> "Text":
+        from rich.text import Text
+
+        prefix = f"[{max(self.started, 1)}/{self.total}] " if self.total > 1 else ""
+        # One line, cut short rather than wrapped: a wrapped status leaves lines behind.
+        return Text(prefix + text, no_wrap=True, overflow="ellipsis")
+
+    def start(self, script: str) -> None:
+        self.started += 1
+
+    def say(self, text: str) -> None:
+        if self.live is not None:
+            self.live.update(self._line(text))
 
 
 def _problems(outcomes: list["Outcome"]) -> list["Problem"]:
@@ -166,7 +207,8 @@ def suggest(
     PATHS are scripts or folders (searched for training entry points). Arguments after -- are
     passed to every script.
     """
-    outcomes = _diagnose(paths, steps, timeout, no_fork, jobs, env)
+    terminal = output_format == "text" and output is None and sys.stdout.isatty() and sys.stderr.isatty()
+    outcomes = _diagnose(paths, steps, timeout, no_fork, jobs, env, progress=terminal)
     from rich.console import Console
 
     from gradfix.findings import Report
@@ -215,7 +257,7 @@ def apply(
     """Diagnose training scripts and write their verified fixes (atomically, at the end)."""
     if interactive == yes:
         raise click.UsageError("choose one of --interactive or --yes")
-    outcomes = _diagnose(paths, steps, timeout, no_fork, jobs, env)
+    outcomes = _diagnose(paths, steps, timeout, no_fork, jobs, env, progress=sys.stdout.isatty() and sys.stderr.isatty())
     from rich.console import Console
     from rich.text import Text
 
