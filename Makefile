@@ -25,9 +25,9 @@ $(SCHEMAS): tests/schemas/package-lock.json
 demo: setup
 	$(BIN)/gradfix suggest corpus/seed/empty_optimizer.py; test $$? -le 1
 
-# On every core (pytest-xdist), one line per test as it ends, and the slowest tests at the end.
-# The hostile corpus shares one worker (--dist loadgroup). PYTEST_ARGS adds options: -x, -k ...
-PYTEST = $(BIN)/python -m pytest -n auto --dist loadgroup -v --durations=15 $(PYTEST_ARGS)
+# On every core (pytest-xdist; tests/conftest.py says which tests share a worker), one line per
+# test as it ends, and the slowest tests at the end. PYTEST_ARGS adds options: -x, -k ...
+PYTEST = $(BIN)/python -m pytest -n auto -v --durations=15 $(PYTEST_ARGS)
 
 # The default suite: a sample of the corpus (one case of each kind per folder, a fifth of the
 # look-alikes: tests/conftest.py says which). A few minutes.

@@ -107,6 +107,35 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if not item.get_closest_marker("exhaustive")]
 
 
+def work_unit(nodeid: str) -> str:
+    """The tests an xdist worker takes together: the hostile corpus's (one world at a time: two
+    would see each other's processes and files in /tmp), the corpus's faulty cases with the schema
+    tests that read the same reports (each worker diagnoses a case again: its cache is its own),
+    and every other test on its own."""
+    module, _, name = nodeid.partition("::")
+    if module == "tests/test_hostile.py":
+        return module
+    if module == "tests/test_schemas.py" or (module == "tests/test_corpus.py" and name.startswith(("test_fix_", "test_explained_"))):
+        return "corpus reports"
+    return nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """``-n``: xdist's scheduling by work units (the largest first), with the units above.
+    (``--dist loadgroup`` would do it with markers, but it groups nothing on pytest 9.2:
+    pytest-xdist issue 1386.)"""
+    if config.getvalue("dist") not in ("load", "loadgroup", "loadscope"):
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByWorkUnit(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return ByWorkUnit(config, log)  # type: ignore[arg-type]
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     if config.getoption("exhaustive"):
         return ["corpus: every case (--exhaustive)"]

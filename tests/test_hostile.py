@@ -41,11 +41,8 @@ SHARED_PLACES = [Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"), Path("/etc"),
 
 if isolate.available() is not None and os.environ.get("CI"):
     raise RuntimeError(f"CI must run the hostile corpus, but no sandbox can be built here: {isolate.available()}")
-pytestmark = [
-    pytest.mark.skipif(isolate.available() is not None, reason=f"no sandbox here: {isolate.available()}"),
-    # One world at a time, on one xdist worker: two would see each other's processes and files.
-    pytest.mark.xdist_group("hostile"),
-]
+# Under xdist, every test here runs on one worker (tests/conftest.py, work_unit): one world at a time.
+pytestmark = pytest.mark.skipif(isolate.available() is not None, reason=f"no sandbox here: {isolate.available()}")
 
 
 @dataclass

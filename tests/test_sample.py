@@ -60,8 +60,22 @@ def test_make_test_runs_on_every_core_and_ci_runs_both() -> None:
     test_all = re.search(r"^test-all: .*\n\t(.*)", makefile, re.M)
     assert test and test_all
     pytest_line = re.search(r"^PYTEST = (.*)", makefile, re.M)
-    assert pytest_line and "-n auto" in pytest_line.group(1) and "--dist loadgroup" in pytest_line.group(1)
+    assert pytest_line and "-n auto" in pytest_line.group(1)
     assert "--exhaustive" in test_all.group(1) and "--exhaustive" not in test.group(1)
     ci = (ROOT / ".ci" / "run").read_text()
     assert re.search(r"^make test$", ci, re.M) and re.search(r"^make test-all\b", ci, re.M)
     assert "make test " in (ROOT / "README.md").read_text() and "make test-all" in (ROOT / "README.md").read_text()
+
+
+def test_tests_that_must_share_an_xdist_worker_are_one_work_unit() -> None:
+    from conftest import work_unit
+
+    assert work_unit("tests/test_hostile.py::test_every_attack_ran") == work_unit("tests/test_hostile.py::test_no_secret_reaches_any_output[json]")
+    reports = {
+        work_unit("tests/test_corpus.py::test_fix_matches_hand_written_and_trains[seed/integer_input.py]"),
+        work_unit("tests/test_corpus.py::test_explained_case_changes_nothing[missing_step/x.py]"),
+        work_unit("tests/test_schemas.py::test_sarif_validates_against_the_sarif_2_1_0_schema[sample]"),
+    }
+    assert len(reports) == 1
+    clean = "tests/test_corpus.py::test_clean_script_gives_no_finding[a.py]"
+    assert work_unit(clean) == clean and work_unit("tests/test_cli.py::test_apply_needs_a_mode") != work_unit(clean)
