@@ -15,10 +15,10 @@ import click
 from gradfix import __version__
 from gradfix.discover import entry_points
 from gradfix.project import find_root
-from gradfix.sandbox import Sandbox
 
 # The rest (libcst, rich, the rules) is imported once the first run is under way: a child forked
-# from the warm parent runs the script while this process loads them, on the other core.
+# from the warm parent runs the script while this process loads them, on the other core. The
+# sandbox is imported once the instant checks have passed and the status line shows.
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
@@ -86,25 +86,28 @@ def _diagnose(
     runnable = [entry for entry, problem in zip(entries, bad) if problem is None]
     if not runnable:
         return [_bad_input(s, problem or "") for (s, _), problem in zip(entries, bad)]
-    roots = sorted({find_root(s) for s, _ in runnable})
-    sandbox = Sandbox(
-        roots,
-        steps=steps or config.steps or 3,
-        timeout=timeout or config.timeout or 60.0,
-        fork=not no_fork,
-        jobs=jobs or config.jobs,
-    )
-    if not sandbox.isolated:
-        # Without namespaces the script can write anywhere the user can and reach the network.
-        why = sandbox.why_not_isolated
-        if refuse_without_sandbox:
-            _fail(f"no sandbox here ({why}); refusing to run a pull request's code: pass --unsafe-no-sandbox to run it anyway")
-        click.echo(f"gradfix: warning: no sandbox here ({why}): the script may write outside its scratch folder and use the network", err=True)
-    for item in env:
-        name, _, value = item.partition("=")
-        if item.count("=") or name in os.environ:
-            sandbox.env[name] = value if "=" in item else os.environ[name]
+    # On a terminal, the status line shows from here on (about 0.1 s after the start); the
+    # sandbox's own imports and its isolation check come after it.
     with _Status(runnable if progress else []) as status:
+        from gradfix.sandbox import Sandbox
+
+        sandbox = Sandbox(
+            sorted({find_root(s) for s, _ in runnable}),
+            steps=steps or config.steps or 3,
+            timeout=timeout or config.timeout or 60.0,
+            fork=not no_fork,
+            jobs=jobs or config.jobs,
+        )
+        if not sandbox.isolated:
+            # Without namespaces the script can write anywhere the user can and reach the network.
+            why = sandbox.why_not_isolated
+            if refuse_without_sandbox:
+                _fail(f"no sandbox here ({why}); refusing to run a pull request's code: pass --unsafe-no-sandbox to run it anyway")
+            status.warn(f"gradfix: warning: no sandbox here ({why}): the script may write outside its scratch folder and use the network")
+        for item in env:
+            name, _, value = item.partition("=")
+            if item.count("=") or name in os.environ:
+                sandbox.env[name] = value if "=" in item else os.environ[name]
         script, args = runnable[0]
         first = sandbox.start(script, args)
         from gradfix.repair import repair_all
@@ -155,6 +158,15 @@ class _Status:
     def say(self, text: str) -> None:
         if self.live is not None:
             self.live.update(self._line(text))
+
+    def warn(self, text: str) -> None:
+        """A line on stderr, above the status line when there is one."""
+        if self.live is not None:
+            from rich.text import Text
+
+            self.live.console.print(Text(text))
+        else:
+            click.echo(text, err=True)
 
 
 def _problems(outcomes: list["Outcome"]) -> list["Problem"]:
