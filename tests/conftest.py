@@ -92,13 +92,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def chosen(config: pytest.Config) -> bool:
+    """Whether ``-k``, ``-m`` or test ids choose this run's tests."""
+    return bool(config.option.keyword or config.option.markexpr or any("::" in arg for arg in config.args))
+
+
 def sampling(config: pytest.Config) -> bool:
     """Whether this run leaves out the ``exhaustive`` tests: only when nothing chose the tests."""
-    chosen = config.option.keyword or config.option.markexpr or any("::" in arg for arg in config.args)
-    return not (config.getoption("exhaustive") or chosen)
+    return not (config.getoption("exhaustive") or chosen(config))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # A test of several minutes starts first: last, it would keep one worker busy while the others idle.
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
     if not sampling(config):
         return
     left_out = [item for item in items if item.get_closest_marker("exhaustive")]
@@ -137,10 +143,10 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
+    if chosen(config):
+        return ["corpus: every case that -k, -m or the test ids select"]
     if config.getoption("exhaustive"):
         return ["corpus: every case (--exhaustive)"]
-    if not sampling(config):
-        return ["corpus: every case that -k, -m or the test ids select"]
     return [
         f"corpus: a sample ({len(FAULTY_SAMPLE)} of {len(faulty_cases())} faulty cases, one of each kind per folder; "
         f"{len(CLEAN_SAMPLE)} of {len(clean_cases())} look-alikes); `make test-all` (pytest --exhaustive) runs every case"

@@ -52,7 +52,7 @@ def findings_of(sandbox: Sandbox, scripts: list[Path]) -> dict[str, list[tuple]]
 
 @pytest.mark.parametrize("scripts", [
     pytest.param(a_few(), id="a few cases"),
-    pytest.param(every_folder(), id="two cases of every folder", marks=pytest.mark.exhaustive),
+    pytest.param(every_folder(), id="two cases of every folder", marks=[pytest.mark.exhaustive, pytest.mark.long]),
 ])
 def test_fork_and_fresh_interpreter_find_the_same(scripts: list[Path]) -> None:
     forked = findings_of(Sandbox([str(ROOT)], fork=True, jobs=2), scripts)
