@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 SCHEMAS = tests/schemas/node_modules/.package-lock.json
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test test-all bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,18 @@ $(SCHEMAS): tests/schemas/package-lock.json
 demo: setup
 	$(BIN)/gradfix suggest corpus/seed/empty_optimizer.py; test $$? -le 1
 
+# On every core (pytest-xdist; tests/conftest.py says which tests share a worker), one line per
+# test as it ends, and the slowest tests at the end. PYTEST_ARGS adds options: -x, -k ...
+PYTEST = $(BIN)/python -m pytest -n auto -v --durations=15 $(PYTEST_ARGS)
+
+# The default suite: a sample of the corpus (one case of each kind per folder, a fifth of the
+# look-alikes: tests/conftest.py says which). A few minutes.
 test: setup $(SCHEMAS)
-	$(BIN)/python -m pytest
+	$(PYTEST)
+
+# Everything: every corpus case, and the fork/fresh-interpreter parity on every corpus folder.
+test-all: setup $(SCHEMAS)
+	$(PYTEST) --exhaustive
 
 bench: setup
 	$(BIN)/python benchmarks/run.py

@@ -16,12 +16,13 @@ from gradfix import __version__
 from gradfix.config import LIMITS
 from gradfix.discover import entry_points
 from gradfix.project import find_root
-from gradfix.sandbox import Sandbox
 
 # The rest (libcst, rich, the rules) is imported once the first run is under way: a child forked
-# from the warm parent runs the script while this process loads them, on the other core.
+# from the warm parent runs the script while this process loads them, on the other core. The
+# sandbox is imported once the instant checks have passed and the status line shows.
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
     from gradfix.findings import Report, Result
     from gradfix.repair import Problem
@@ -94,7 +95,7 @@ def sandbox_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _diagnose(
     paths: tuple[str, ...], steps: int | None, timeout: float | None, no_fork: bool, jobs: int | None, env: tuple[str, ...] = (),
-    refuse_without_sandbox: bool = False, verbose: bool = False, untrusted: bool = False,
+    refuse_without_sandbox: bool = False, verbose: bool = False, untrusted: bool = False, progress: bool = False,
 ) -> list["Outcome"]:
     from gradfix.config import ConfigError, load
 
@@ -120,41 +121,96 @@ def _diagnose(
             "give each script its own as `scripts = [{path = ..., args = [...]}]` in [tool.gradfix]"
         )
     entries = [(s, given if given is not None else config.args_for(s)) for s in scripts]
-    roots = sorted({find_root(s) for s, _ in entries})
-    limits = {key: value for key, (value, _) in config.limits(steps=steps, timeout=timeout, jobs=jobs).items()}
-    sandbox = Sandbox(roots, steps=limits["steps"], timeout=limits["timeout"], fork=not no_fork, jobs=limits["jobs"])
-    if not sandbox.isolated:
-        # Without namespaces the script can write anywhere the user can and reach the network.
-        why = sandbox.why_not_isolated
-        if refuse_without_sandbox:
-            _fail(f"no sandbox here ({why}); refusing to run a pull request's code: pass --unsafe-no-sandbox to run it anyway")
-        click.echo(f"gradfix: warning: no sandbox here ({why}): the script may write outside its scratch folder and use the network", err=True)
-    sandbox.untrusted = untrusted
-    for item in env:
-        name, _, value = item.partition("=")
-        if item.count("=") or name in os.environ:
-            sandbox.env[name] = value if "=" in item else os.environ[name]
-    dropped = sandbox.dropped_environment()
-    if verbose and dropped:
-        click.echo(f"gradfix: not passed to the scripts (--env NAME passes one): {' '.join(dropped)}", err=True)
-    script, args = entries[0]
-    first = sandbox.start(script, args) if script.endswith(".py") and os.path.isfile(script) else None
-    from gradfix.repair import repair_all
+    # The instant checks: bad input is reported before torch is loaded or anything runs.
+    from gradfix import precheck
 
-    if len(entries) == 1 or not sys.stdout.isatty():
-        return repair_all(entries, sandbox, first=first, ignore=config.ignores)
-    from rich.progress import Progress
+    bad = [precheck.script_problem(s) for s, _ in entries]
+    runnable = [entry for entry, problem in zip(entries, bad) if problem is None]
+    if not runnable:
+        return [_bad_input(s, problem or "") for (s, _), problem in zip(entries, bad)]
+    # On a terminal, the status line shows from here on (about 0.1 s after the start); the
+    # sandbox's own imports and its isolation check come after it.
+    with _Status(runnable if progress else []) as status:
+        from gradfix.sandbox import Sandbox
 
-    from gradfix.report import json as json_report
+        limits = {key: value for key, (value, _) in config.limits(steps=steps, timeout=timeout, jobs=jobs).items()}
+        sandbox = Sandbox(
+            sorted({find_root(s) for s, _ in runnable}),
+            steps=limits["steps"], timeout=limits["timeout"], fork=not no_fork, jobs=limits["jobs"],
+        )
+        if not sandbox.isolated:
+            # Without namespaces the script can write anywhere the user can and reach the network.
+            why = sandbox.why_not_isolated
+            if refuse_without_sandbox:
+                _fail(f"no sandbox here ({why}); refusing to run a pull request's code: pass --unsafe-no-sandbox to run it anyway")
+            status.warn(f"gradfix: warning: no sandbox here ({why}): the script may write outside its scratch folder and use the network")
+        sandbox.untrusted = untrusted
+        for item in env:
+            name, _, value = item.partition("=")
+            if item.count("=") or name in os.environ:
+                sandbox.env[name] = value if "=" in item else os.environ[name]
+        dropped = sandbox.dropped_environment()
+        if verbose and dropped:
+            status.warn(f"gradfix: not passed to the scripts (--env NAME passes one): {' '.join(dropped)}")
+        script, args = runnable[0]
+        first = sandbox.start(script, args)
+        from gradfix.repair import repair_all
 
-    with Progress(transient=True) as progress:
-        task = progress.add_task("diagnosing", total=len(entries))
+        found = iter(repair_all(runnable, sandbox, on_start=status.start, first=first, ignore=config.ignores, on_progress=status.say))
+    return [_bad_input(s, problem) if problem is not None else next(found) for (s, _), problem in zip(entries, bad)]
 
-        def advance(script: str) -> None:
-            progress.update(task, description=json_report.display_path(script))
-            progress.advance(task)
 
-        return repair_all(entries, sandbox, on_start=advance, first=first, ignore=config.ignores)
+def _bad_input(script: str, message: str) -> "Problem":
+    from gradfix.repair import Problem
+
+    return Problem(os.path.realpath(script), message)
+
+
+class _Status:
+    """What gradfix is doing, on the terminal's last line while it works: on stderr, and only when
+    both streams are a terminal (never in a pipe, a file or a machine format). Empty: shows nothing."""
+
+    def __init__(self, entries: list[tuple[str, list[str]]]):
+        self.total = len(entries)
+        self.started = 0  # scripts started so far
+        self.live: Any = None
+        if entries:
+            from rich.console import Console
+
+            name = os.path.basename(entries[0][0])
+            self.live = Console(stderr=True, highlight=False).status(self._line(f"running {name} under the probe (step 2 of 3)"))
+
+    def __enter__(self) -> "_Status":
+        if self.live is not None:
+            self.live.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.live is not None:
+            self.live.stop()
+
+    def _line(self, text: str) -> "Text":
+        from rich.text import Text
+
+        prefix = f"[{max(self.started, 1)}/{self.total}] " if self.total > 1 else ""
+        # One line, cut short rather than wrapped: a wrapped status leaves lines behind.
+        return Text(prefix + text, no_wrap=True, overflow="ellipsis")
+
+    def start(self, script: str) -> None:
+        self.started += 1
+
+    def say(self, text: str) -> None:
+        if self.live is not None:
+            self.live.update(self._line(text))
+
+    def warn(self, text: str) -> None:
+        """A line on stderr, above the status line when there is one."""
+        if self.live is not None:
+            from rich.text import Text
+
+            self.live.console.print(Text(text))
+        else:
+            click.echo(text, err=True)
 
 
 def _problems(outcomes: list["Outcome"]) -> list["Problem"]:
@@ -209,7 +265,8 @@ def suggest(
     [tool.gradfix]).
     """
     _check_output("-o", output)
-    outcomes = _diagnose(paths, steps, timeout, no_fork, jobs, env, verbose=verbose)
+    terminal = output_format == "text" and output is None and sys.stdout.isatty() and sys.stderr.isatty()
+    outcomes = _diagnose(paths, steps, timeout, no_fork, jobs, env, verbose=verbose, progress=terminal)
     from rich.console import Console
 
     from gradfix.findings import Report
@@ -267,7 +324,7 @@ def apply(
     if interactive and not _terminal():
         # Checked before any run: the prompt would read the end of the input and stop there.
         _fail("--interactive needs a terminal; use --yes")
-    outcomes = _diagnose(paths, steps, timeout, no_fork, jobs, env, verbose=verbose)
+    outcomes = _diagnose(paths, steps, timeout, no_fork, jobs, env, verbose=verbose, progress=sys.stdout.isatty() and sys.stderr.isatty())
     from rich.console import Console
     from rich.text import Text
 

@@ -15,6 +15,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Union
 
+from gradfix import precheck
 from gradfix.edits import Edit, Patch, Position, apply_edits, fold
 from gradfix.findings import Applicability, Candidate, Finding, Fix, ParamRow, Report, Result, Verdict, short_list
 from gradfix.project import Project, find_root
@@ -60,9 +61,11 @@ def repair_all(
     on_start: Optional[Callable[[str], None]] = None,
     first: Optional[RunHandle] = None,
     ignore: Optional[Callable[[str, str], bool]] = None,
+    on_progress: Optional[Callable[[str], None]] = None,
 ) -> list[Union[Report, Problem]]:
     """Diagnose several (script, arguments) in one warm sandbox; a bad script becomes a Problem,
-    not a crash. ``first``: the first script's run, already started by the caller."""
+    not a crash. ``first``: the first script's run, already started by the caller (who checked
+    the script first). ``on_progress``: told what is happening, in a few words, as it happens."""
     outcomes: list[Union[Report, Problem]] = []
     ahead: Optional[tuple[str, RunHandle]] = (entries[0][0], first) if first is not None and entries else None
     for index, (script, args) in enumerate(entries):
@@ -74,12 +77,12 @@ def repair_all(
             # The next script's first run goes on while this one is diagnosed: a core each.
             following, following_args = entries[index + 1]
             try:
-                check_path(following)
+                check_script(following)
                 ahead = (following, sandbox.start(following, following_args))
             except ScriptProblem:
                 pass
         try:
-            outcomes.append(repair(script, args, sandbox, started=started, ignore=ignore))
+            outcomes.append(repair(script, args, sandbox, started=started, ignore=ignore, on_progress=on_progress))
         except ScriptProblem as problem:
             outcomes.append(Problem(os.path.realpath(script), str(problem), problem.exit_code))
     return outcomes
@@ -87,27 +90,17 @@ def repair_all(
 
 def check_path(path: str) -> None:
     """Reject what is not a script at all before paying for a run."""
-    shown = os.path.relpath(path) if os.path.isabs(path) else path
-    if not os.path.exists(path):
-        raise ScriptProblem(f"{shown}: no such file")
-    if os.path.isdir(path):
-        raise ScriptProblem(f"{shown}: is a directory; give the training script (a .py file)")
-    if not path.endswith(".py"):
-        raise ScriptProblem(f"{shown}: not a Python file; give the training script (a .py file)")
+    problem = precheck.path_problem(path)
+    if problem is not None:
+        raise ScriptProblem(problem)
 
 
-def check_script(path: str) -> SourceFile:
-    """Reject what cannot be diagnosed: not UTF-8, not Python, empty."""
-    shown = os.path.relpath(path) if os.path.isabs(path) else path
-    check_path(path)
-    try:
-        source = SourceFile.read(path)
-        source.check_syntax()
-    except BadSource as error:
-        raise ScriptProblem(f"{shown}: {error}") from None
-    if not source.text.strip():
-        raise ScriptProblem(f"{shown}: the file is empty; nothing to diagnose")
-    return source
+def check_script(path: str) -> None:
+    """Reject what cannot be diagnosed before paying for a run: not a Python file, not UTF-8, not
+    Python, empty, or one of the project's modules it imports does not compile (precheck.py)."""
+    problem = precheck.script_problem(path)
+    if problem is not None:
+        raise ScriptProblem(problem)
 
 
 def check_run(shown: str, run: RunResult, timeout: float, args: Optional[list[str]] = None) -> None:
@@ -252,18 +245,20 @@ def repair(
     max_rounds: int = MAX_ROUNDS,
     started: Optional[RunHandle] = None,
     ignore: Optional[Callable[[str, str], bool]] = None,
+    on_progress: Optional[Callable[[str], None]] = None,
 ) -> Report:
     """Diagnose ``script`` and find a verified fix for every fault that can be fixed."""
+    say = on_progress or (lambda _: None)
+    name = os.path.basename(script)
     shown = os.path.relpath(script)
-    check_path(script)
-    runs = 1
-    # The first run starts at once; parsing and loading the rules happen while it runs.
-    running = started or sandbox.start(script, args)
-    try:
+    if started is None:
+        # Bad input is reported before torch is loaded or anything runs (the caller that started
+        # the run checked it first).
         check_script(script)
-    except ScriptProblem:
-        sandbox.cancel(running)
-        raise
+    runs = 1
+    # The first run starts at once; loading libcst and the rules happens while it runs.
+    running = started or sandbox.start(script, args)
+    say(f"running {name} under the probe (step 2 of 3)")
     script = os.path.realpath(script)
     rules = all_rules() if rules is None else rules
     rule_of = {rule.code: rule for rule in rules}
@@ -311,6 +306,7 @@ def repair(
                 specs.append((script, args, overlay))
             # Candidates are independent runs: run them side by side when there are cores for it,
             # and still take the first verified one in the rule's order, as a serial run would.
+            say(f"re-running {name} with {len(specs)} candidate fix{'es' if len(specs) > 1 else ''} for {finding.code} (step 3 of 3)")
             parallel = sandbox.jobs > 1 and len(specs) > 1
             outcomes = iter(sandbox.run_many(specs)) if parallel else (sandbox.run(*spec) for spec in specs)
             runs += len(specs) if parallel else 0

@@ -23,6 +23,7 @@ from libcst.metadata import (
 )
 
 from gradfix.edits import Edit, Position, Text
+from gradfix.precheck import Unreadable, parse, read_text, syntax_message
 from gradfix.trace import Site
 
 N = TypeVar("N", bound=cst.CSTNode)
@@ -87,11 +88,9 @@ class SourceFile:
     def check_syntax(self) -> None:
         """Python's own verdict on the syntax, without building a libcst tree."""
         try:
-            compile(self.text, self.path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+            parse(self.text, self.path)
         except SyntaxError as error:
-            raise BadSource(f"syntax error at line {error.lineno}: {error.msg}") from None
-        except ValueError:  # null bytes (Python 3.11): libcst's parser says where
-            self.wrapper
+            raise BadSource(syntax_message(error)) from None
 
     @cached_property
     def wrapper(self) -> MetadataWrapper:
@@ -109,21 +108,9 @@ class SourceFile:
     @classmethod
     def read(cls, path: str) -> "SourceFile":
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except IsADirectoryError:
-            raise BadSource("is a directory") from None
-        except OSError as error:
-            raise BadSource(error.strerror or str(error)) from None
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise BadSource(f"is not UTF-8 text (byte {error.start})") from None
-        if "\r" in text.replace("\r\n", ""):
-            raise BadSource("has lone carriage returns (old Mac line endings); convert them to \\n")
-        # A byte-order mark is not Python: positions and edits are on the text after it, and
-        # writing puts it back (apply.py).
-        return cls(path, text[1:] if text.startswith("\ufeff") else text)
+            return cls(path, read_text(path))
+        except Unreadable as error:
+            raise BadSource(str(error)) from None
 
     # -- metadata ---------------------------------------------------------------------------------
 

@@ -1,10 +1,21 @@
-"""Shared fixtures: a warm sandbox (one per test session), the corpus's cases and their reports
-(each diagnosed once per session), and a helper that runs inline scripts."""
+"""Shared fixtures: a warm sandbox (one per test session, one per xdist worker), the corpus's
+cases and their reports (each diagnosed once per session), a helper that runs inline scripts, and
+the default run's sample of the corpus.
+
+The default run (``make test``) checks a sample of the corpus, chosen by a stable rule rather than
+at random: in every corpus folder, the case of each kind (fixed, explained, several files) whose
+path hashes lowest, and the look-alikes whose path hashes to 0 modulo 5. The other cases carry the
+``exhaustive`` marker and run with ``--exhaustive`` (``make test-all``, which CI runs), or whenever
+``-k``, ``-m`` or a test id chooses the tests (``pytest tests/test_corpus.py -k my_rule`` runs every
+case of the folder). A hash of the path, not a position in a list: adding a case does not move
+the others in or out of the sample.
+"""
 
 from __future__ import annotations
 
 import os
 import textwrap
+import zlib
 from pathlib import Path
 from typing import Callable
 
@@ -39,6 +50,107 @@ def clean_cases() -> list[Path]:
     """Correct look-alikes: scripts, and folders whose ``train.py`` imports the model from a sibling."""
     clean = CORPUS / "clean"
     return sorted(clean.glob("*.py")) + sorted(clean.glob("*/train.py"))
+
+
+def stable_hash(case: Path) -> int:
+    """A number fixed by the case's path in the corpus alone (not by Python's salted ``hash``)."""
+    return zlib.crc32(case.relative_to(CORPUS).as_posix().encode())
+
+
+def case_kind(case: Path) -> tuple[str, bool, bool]:
+    """The sample takes one case of each kind: its folder, whether gradfix only explains it (a
+    display-only rule's, or ``explained_*``), and whether its fix spans files (a folder case)."""
+    folder = case.relative_to(CORPUS).parts[0]
+    explained = case.name.startswith("explained_") or case.parent.name.startswith("explained_")
+    return folder, explained, case.parent != CORPUS / folder
+
+
+def sample_of(cases: list[Path], share: int = 0) -> set[Path]:
+    """The default run's cases among ``cases``: the one of each kind whose path hashes lowest, and,
+    with ``share``, each whose hash is 0 modulo ``share``."""
+    lowest: dict[tuple[str, bool, bool], Path] = {}
+    for case in cases:
+        kind = case_kind(case)
+        if kind not in lowest or stable_hash(case) < stable_hash(lowest[kind]):
+            lowest[kind] = case
+    return set(lowest.values()) | {c for c in cases if share and stable_hash(c) % share == 0}
+
+
+def corpus_params(cases: list[Path], sample: set[Path], ids: Callable[[Path], str]) -> list:  # type: ignore[type-arg]
+    """``cases`` as test parameters: those outside the sample carry the ``exhaustive`` marker."""
+    return [pytest.param(c, id=ids(c), marks=() if c in sample else pytest.mark.exhaustive) for c in cases]
+
+
+FAULTY_SAMPLE = sample_of(faulty_cases())
+CLEAN_SAMPLE = sample_of(clean_cases(), share=5)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--exhaustive", action="store_true",
+        help="run every corpus case (make test-all), not the default run's sample",
+    )
+
+
+def chosen(config: pytest.Config) -> bool:
+    """Whether ``-k``, ``-m`` or test ids choose this run's tests."""
+    return bool(config.option.keyword or config.option.markexpr or any("::" in arg for arg in config.args))
+
+
+def sampling(config: pytest.Config) -> bool:
+    """Whether this run leaves out the ``exhaustive`` tests: only when nothing chose the tests."""
+    return not (config.getoption("exhaustive") or chosen(config))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # A test of several minutes starts first: last, it would keep one worker busy while the others idle.
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+    if not sampling(config):
+        return
+    left_out = [item for item in items if item.get_closest_marker("exhaustive")]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not item.get_closest_marker("exhaustive")]
+
+
+def work_unit(nodeid: str) -> str:
+    """The tests an xdist worker takes together: the hostile corpus's (one world at a time: two
+    would see each other's processes and files in /tmp), the corpus's faulty cases with the schema
+    tests that read the same reports (each worker diagnoses a case again: its cache is its own),
+    and every other test on its own."""
+    module, _, name = nodeid.partition("::")
+    if module == "tests/test_hostile.py":
+        return module
+    if module == "tests/test_schemas.py" or (module == "tests/test_corpus.py" and name.startswith(("test_fix_", "test_explained_"))):
+        return "corpus reports"
+    return nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """``-n``: xdist's scheduling by work units (the largest first), with the units above.
+    (``--dist loadgroup`` would do it with markers, but it groups nothing on pytest 9.2:
+    pytest-xdist issue 1386.)"""
+    if config.getvalue("dist") not in ("load", "loadgroup", "loadscope"):
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByWorkUnit(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return ByWorkUnit(config, log)  # type: ignore[arg-type]
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    if chosen(config):
+        return ["corpus: every case that -k, -m or the test ids select"]
+    if config.getoption("exhaustive"):
+        return ["corpus: every case (--exhaustive)"]
+    return [
+        f"corpus: a sample ({len(FAULTY_SAMPLE)} of {len(faulty_cases())} faulty cases, one of each kind per folder; "
+        f"{len(CLEAN_SAMPLE)} of {len(clean_cases())} look-alikes); `make test-all` (pytest --exhaustive) runs every case"
+    ]
 
 
 @pytest.fixture(scope="session")

@@ -47,11 +47,13 @@ def one_line(result) -> str:  # type: ignore[no-untyped-def]
 def no_runs(monkeypatch: pytest.MonkeyPatch, what: str = "_diagnose") -> None:
     """Starting the analysis (or only the sandbox) fails the test: the check must come first."""
     import gradfix.cli as cli
+    import gradfix.sandbox as sandbox
 
     def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise AssertionError("the analysis ran")
 
-    monkeypatch.setattr(cli, what, refuse)
+    # The CLI imports the sandbox only once the instant checks have passed.
+    monkeypatch.setattr(sandbox if what == "Sandbox" else cli, what, refuse)
 
 
 # -- 1. the script's argument errors ---------------------------------------------------------------

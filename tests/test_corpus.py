@@ -1,6 +1,7 @@
 """Golden tests over the corpus: each faulty script's fix equals its hand-written ``.fixed.py``
 byte for byte, and the fixed script gives every trainable parameter a gradient; every clean
-look-alike gives no finding."""
+look-alike gives no finding. The default run takes a sample of the cases (conftest.py says which);
+``--exhaustive`` runs them all."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from gradfix.findings import Applicability, Report
 from gradfix.rules import all_rules
 from gradfix.sandbox import Sandbox
 
-from conftest import CORPUS, clean_cases, faulty_cases
+from conftest import CLEAN_SAMPLE, CORPUS, FAULTY_SAMPLE, clean_cases, corpus_params, faulty_cases
 
 RULE_OF_FOLDER = {rule.slug: rule.code for rule in all_rules()}
 DISPLAY_ONLY = {rule.slug for rule in all_rules() if rule.applicability is Applicability.DISPLAY_ONLY}
@@ -47,7 +48,7 @@ def folder_of(case: Path) -> str:
     return case.relative_to(CORPUS).parts[0]
 
 
-@pytest.mark.parametrize("case", [c for c in faulty_cases() if explained(c)], ids=case_id)
+@pytest.mark.parametrize("case", corpus_params([c for c in faulty_cases() if explained(c)], FAULTY_SAMPLE, case_id))
 def test_explained_case_changes_nothing(case: Path, corpus_report: Callable[[Path], Report]) -> None:
     assert not expected_files(case), "an explained case has no .fixed.py"
     report = corpus_report(case)
@@ -58,7 +59,7 @@ def test_explained_case_changes_nothing(case: Path, corpus_report: Callable[[Pat
     assert result.finding.params
 
 
-@pytest.mark.parametrize("case", [c for c in faulty_cases() if not explained(c)], ids=case_id)
+@pytest.mark.parametrize("case", corpus_params([c for c in faulty_cases() if not explained(c)], FAULTY_SAMPLE, case_id))
 def test_fix_matches_hand_written_and_trains(case: Path, sandbox: Sandbox, corpus_report: Callable[[Path], Report]) -> None:
     expected = expected_files(case)
     assert expected, f"{case_id(case)} has no hand-written .fixed.py"
@@ -97,7 +98,7 @@ def test_fix_matches_hand_written_and_trains(case: Path, sandbox: Sandbox, corpu
 CLEAN = clean_cases()
 
 
-@pytest.mark.parametrize("script", CLEAN, ids=lambda p: str(p.relative_to(CORPUS / "clean")))
+@pytest.mark.parametrize("script", corpus_params(CLEAN, CLEAN_SAMPLE, lambda p: str(p.relative_to(CORPUS / "clean"))))
 def test_clean_script_gives_no_finding(script: Path, corpus_report: Callable[[Path], Report]) -> None:
     report = corpus_report(script)
     assert [(r.finding.code, r.finding.message) for r in report.results] == []

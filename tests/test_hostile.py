@@ -41,6 +41,7 @@ SHARED_PLACES = [Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"), Path("/etc"),
 
 if isolate.available() is not None and os.environ.get("CI"):
     raise RuntimeError(f"CI must run the hostile corpus, but no sandbox can be built here: {isolate.available()}")
+# Under xdist, every test here runs on one worker (tests/conftest.py, work_unit): one world at a time.
 pytestmark = pytest.mark.skipif(isolate.available() is not None, reason=f"no sandbox here: {isolate.available()}")
 
 

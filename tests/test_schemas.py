@@ -1,6 +1,6 @@
 """The machine formats validate against their published schemas, on every report the corpus gives
-(fixes across files, several edits, display-only findings) and on a script that could not be
-diagnosed; the GitHub Action and the workflows in docs/github.md validate against SchemaStore's.
+(fixes across files, several edits, display-only findings; the default run's sample of it, every
+case with ``--exhaustive``) and on a script that could not be diagnosed; the GitHub Action and the workflows in docs/github.md validate against SchemaStore's.
 
 Test-only dependencies: the OASIS SARIF 2.1.0 schema (as shipped in ``@microsoft/jest-sarif``) and
 reviewdog's rdjson validator ``@umbrelladocs/rdformat-validator`` come from the npm registry
@@ -32,7 +32,7 @@ from gradfix.repair import Problem, repair_all
 from gradfix.report.formats import rdjson, rdjsonl, sarif
 from gradfix.sandbox import Sandbox
 
-from conftest import ROOT, faulty_cases
+from conftest import FAULTY_SAMPLE, ROOT, faulty_cases
 
 NODE_MODULES = ROOT / "tests" / "schemas" / "node_modules"
 SARIF_SCHEMA = NODE_MODULES / "@microsoft" / "jest-sarif" / "lib" / "schemas" / "sarif-2.1.0-rtm.5.json"
@@ -48,13 +48,17 @@ def installed(path: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def outcomes(corpus_report: Callable[[Path], Report], sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> list:  # type: ignore[type-arg]
+@pytest.fixture(scope="module", params=["sample", pytest.param("corpus", marks=pytest.mark.exhaustive)])
+def outcomes(
+    request: pytest.FixtureRequest, corpus_report: Callable[[Path], Report], sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory,
+) -> list:  # type: ignore[type-arg]
+    """The reports on the default run's sample of the corpus, or (``--exhaustive``) on all of it."""
     broken = tmp_path_factory.mktemp("broken") / "train.py"
     broken.write_text("import torch\ndef train(:\n")
     [problem] = repair_all([(str(broken), [])], sandbox)
     assert isinstance(problem, Problem)
-    return [problem] + [corpus_report(case) for case in faulty_cases()]
+    cases = faulty_cases() if request.param == "corpus" else [c for c in faulty_cases() if c in FAULTY_SAMPLE]
+    return [problem] + [corpus_report(case) for case in cases]
 
 
 def sarif_errors(document: dict) -> list[str]:  # type: ignore[type-arg]
