@@ -352,7 +352,7 @@ def apply(
         except OSError as error:
             _fail(f"could not write {json_report.display_path(error.filename or report.script)}: {error.strerror or error}")
         if accepted:
-            console.print(text_report.written(accepted))
+            console.print(text_report.written(report, accepted))
         for file in written:
             console.print(Text(f"wrote {json_report.display_path(file)}"))
         written_total += len(accepted)

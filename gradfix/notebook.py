@@ -18,7 +18,6 @@ from __future__ import annotations
 import ast
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -445,16 +444,20 @@ def _format(text: str, nbformat: Any) -> Optional[Callable[[Any], str]]:
     return None
 
 
-def write(path: str, edits: list[Edit], diagnosed: str) -> None:
-    """Write the edits (on the program ``diagnosed`` was) into the notebook's cells, atomically:
-    every other byte of the file stays as it is, and the result validates. Raises
-    NotebookProblem when the notebook changed since, or cannot be written without reformatting."""
+def rewritten(path: str, edits: list[Edit], diagnosed: str) -> str:
+    """The notebook's new text with the edits (on the program ``diagnosed`` was) written into its
+    cells' sources: every other byte of the file stays as it is, and the result validates with
+    nbformat. Raises NotebookProblem when the notebook's code changed since, or the file cannot be
+    written without reformatting it."""
     nbformat, _ = _imports()
     layout = read(path)
     if layout.program != diagnosed:
         raise NotebookProblem("changed since gradfix diagnosed it; run gradfix again")
     if layout.dumps is None:
-        raise NotebookProblem("its JSON layout is not one gradfix can reproduce, so writing it would reformat the whole file; save it in Jupyter and run gradfix again")
+        raise NotebookProblem(
+            "its JSON layout is not one gradfix can reproduce, so writing it would reformat the whole file; "
+            "save it in Jupyter and run gradfix again"
+        )
     try:
         sources = layout.new_sources(edits)
     except NotWritable as why:
@@ -464,19 +467,11 @@ def write(path: str, edits: list[Edit], diagnosed: str) -> None:
         cell = data["cells"][index]
         cell["source"] = source.splitlines(keepends=True) if isinstance(cell.get("source"), list) else source
     text = layout.dumps(data)
-    nbformat.validate(nbformat.reads(text, as_version=nbformat.NO_CONVERT))
-    folder = os.path.dirname(os.path.abspath(path))
-    mode = os.stat(path).st_mode & 0o7777
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".gradfix-", suffix=SUFFIX)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+        nbformat.validate(nbformat.reads(text, as_version=nbformat.NO_CONVERT))
+    except Exception as error:
+        raise NotebookProblem(f"the fixed notebook would not validate ({str(error).splitlines()[0]}); nothing written") from None
+    return text
 
 
 def problem(path: str) -> Optional[str]:

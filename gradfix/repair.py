@@ -403,7 +403,12 @@ def repair(
     if not results and first.trace.crash is not None:
         when = "before training" if not (first.trace.optimizers or first.trace.backwards) else "and gradfix knows no gradient fault that explains it"
         dropped = dropped_variables(first.trace, sandbox.dropped_environment())
-        raise ScriptProblem(f"{shown}: the script crashed {when}: {describe_crash(first.trace.crash)}{_dropped_hint(dropped)}")
+        crashed = describe_crash(first.trace.crash)
+        site = first.trace.crash.site
+        place = layout.locate(Position(site.line, 0)) if layout is not None and site is not None and site.file == layout.path else None
+        if place is not None:  # the program's line, said in the notebook's terms
+            crashed = crashed.rsplit(" at line ", 1)[0] + f" in cell {place.cell.number} at line {place.line}"
+        raise ScriptProblem(f"{shown}: the script crashed {when}: {crashed}{_dropped_hint(dropped)}")
     if not results and not (first.trace.modules or first.trace.optimizers or first.trace.backwards):
         raise ScriptProblem(f"{shown}: the script ran without building a model, an optimizer or calling backward(): nothing to diagnose")
     for index, result in enumerate(results):

@@ -124,3 +124,117 @@ def test_missing_ipython_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyP
     notebook._cache.clear()
     with pytest.raises(notebook.NotebookProblem, match=r"needs nbformat and IPython .*pip install 'gradfix\[notebook\]'"):
         notebook.read(str(path))
+
+
+# -- suggest and apply ------------------------------------------------------------------------------
+
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+
+
+def rich_notebook(folder: Path) -> Path:
+    """The faulty notebook with what a real one carries: outputs (text and an image), execution
+    counts, cell metadata, a markdown cell with an attachment, notebook metadata."""
+    plot = new_code_cell(
+        "import matplotlib\nprint('plotted')", execution_count=4, metadata={"tags": ["plot"], "collapsed": False},
+        outputs=[
+            new_output("stream", name="stdout", text="plotted\n"),
+            new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure size 640x480 with 1 Axes>"}, metadata={"image/png": {"width": 640}}),
+        ],
+    )
+    notes = new_markdown_cell("![chart](attachment:chart.png)\nThe loss stays flat.", attachments={"chart.png": {"image/png": PNG}})
+    first = new_code_cell(FAULTY[0], execution_count=1, outputs=[new_output("execute_result", data={"text/plain": "ok"}, execution_count=1)])
+    second = new_code_cell(FAULTY[1], execution_count=2, metadata={"scrolled": True})
+    third = new_code_cell(FAULTY[2], execution_count=3, outputs=[new_output("stream", name="stderr", text="warning: flat loss\n")])
+    path = write_notebook(folder, [notes, first, second, third, plot], language_info={"name": "python", "version": "3.11.9"})
+    os.chdir(folder)  # names as a user in the notebook's folder sees them (each test's cwd is restored)
+    return path
+
+
+def invoke(*args: str):  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from gradfix.cli import main
+
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(autouse=True)
+def keep_cwd(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(os.getcwd())
+
+
+def test_suggest_names_the_cell_and_diffs_per_cell(tmp_path: Path) -> None:
+    path = rich_notebook(tmp_path)
+    before = path.read_bytes()
+    result = invoke("suggest", str(path))
+    assert result.exit_code == 1, result.output
+    out = result.output
+    assert f"nb.ipynb:cell 3:2:6: GF001 optimizer built with an empty parameter list" in out
+    assert f"--- a/nb.ipynb (cell 3)\n+++ b/nb.ipynb (cell 3)\n@@ -1,2 +1,2 @@\n" in out
+    assert "-opt = torch.optim.Adam([], lr=1e-3)\n+opt = torch.optim.Adam(model.parameters(), lr=1e-3)" in out
+    assert "No newline" not in out
+    assert path.read_bytes() == before
+
+
+def test_apply_writes_only_the_edited_cell_source(tmp_path: Path) -> None:
+    path = rich_notebook(tmp_path)
+    before_text = path.read_text()
+    before = json.loads(before_text)
+    result = invoke("apply", str(path), "--yes")
+    assert result.exit_code == 0, result.output
+    assert "fixed" in result.output and ":cell 3:2: GF001" in result.output
+    after_text = path.read_text()
+    after = json.loads(after_text)
+    nbformat.validate(nbformat.reads(after_text, as_version=nbformat.NO_CONVERT))
+    # Outside the edited cell's source, every byte is as it was: the one changed line is the fix.
+    changed = [(a, b) for a, b in zip(before_text.split("\n"), after_text.split("\n")) if a != b]
+    assert len(before_text.split("\n")) == len(after_text.split("\n"))
+    assert changed == [('    "opt = torch.optim.Adam([], lr=1e-3)"', '    "opt = torch.optim.Adam(model.parameters(), lr=1e-3)"')]
+    assert after["metadata"] == before["metadata"]
+    for index, (old, new) in enumerate(zip(before["cells"], after["cells"])):
+        if index != 2:
+            assert json.dumps(new, sort_keys=True) == json.dumps(old, sort_keys=True)
+        else:
+            assert {k: v for k, v in new.items() if k != "source"} == {k: v for k, v in old.items() if k != "source"}
+            assert "".join(new["source"]) == FAULTY[1].replace("Adam([]", "Adam(model.parameters()")
+
+
+def test_apply_keeps_a_layout_other_than_jupyters(tmp_path: Path) -> None:
+    """A notebook saved with two-space indent and keys in their own order (as some editors do) is
+    written back in that layout."""
+    path = rich_notebook(tmp_path)
+    data = json.loads(path.read_text())
+    data = {"metadata": data["metadata"], "nbformat_minor": data["nbformat_minor"], "nbformat": 4, "cells": data["cells"]}
+    text = json.dumps(data, indent=2)  # no final newline, ASCII escapes
+    path.write_text(text)
+    assert invoke("apply", str(path), "--yes").exit_code == 0
+    after = path.read_text()
+    assert after == text.replace("Adam([], lr=1e-3)", "Adam(model.parameters(), lr=1e-3)")
+
+
+def test_machine_formats_carry_the_cell(tmp_path: Path) -> None:
+    path = rich_notebook(tmp_path)
+    report = json.loads(invoke("suggest", str(path), "--format", "json").output)
+    [entry] = report["files"]
+    [finding] = entry["findings"]
+    assert (finding["cell"], finding["line"], finding["column"]) == (3, 2, 6)
+    json_line = path.read_text().split("\n")[finding["json_line"] - 1]
+    assert "opt = torch.optim.Adam([], lr=1e-3)" in json_line
+    [edit] = finding["fix"]["edits"]
+    assert edit["cell"] == 3 and edit["start"] == {"line": 2, "column": 23} and edit["replacement"] == "model.parameters()"
+    assert finding["fix"]["suggestion"] is None and "(cell 3)" in finding["fix"]["diff"]
+
+    sarif = json.loads(invoke("suggest", str(path), "--format", "sarif").output)
+    [result] = sarif["runs"][0]["results"]
+    location = result["locations"][0]
+    assert location["physicalLocation"]["region"]["startLine"] == finding["json_line"]
+    assert location["logicalLocations"][0]["name"] == "cell 3"
+    assert result["properties"]["cell"] == 3
+
+    [diagnostic] = json.loads(invoke("suggest", str(path), "--format", "rdjson").output)["diagnostics"]
+    assert diagnostic["location"]["range"]["start"]["line"] == finding["json_line"]
+    assert diagnostic["message"].startswith("cell 3:2:6: ")
+    assert "suggestions" not in diagnostic
+
+    annotations = invoke("suggest", str(path), "--format", "github").output
+    assert f"line={finding['json_line']}," in annotations and ":cell 3:2:6: GF001" in annotations
