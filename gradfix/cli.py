@@ -460,7 +460,7 @@ def review(
             configured = [s.path for s in load(root).scripts]
         except ConfigError as error:
             _fail(str(error))
-        wanted = [f for f in changed if f.endswith(".py") and is_training_script(f)]
+        wanted = [f for f in changed if f.endswith((".py", ".ipynb")) and is_training_script(f)]
         wanted += [s for s in configured if s not in wanted]
         if paths:
             wanted = entry_points(paths)

@@ -237,4 +237,28 @@ def test_machine_formats_carry_the_cell(tmp_path: Path) -> None:
     assert "suggestions" not in diagnostic
 
     annotations = invoke("suggest", str(path), "--format", "github").output
-    assert f"line={finding['json_line']}," in annotations and ":cell 3:2:6: GF001" in annotations
+    assert f"line={finding['json_line']}::" in annotations and ":cell 3:2:7: GF001" in annotations  # 1-based columns, as for scripts
+
+
+def test_review_posts_a_notebook_fix_with_its_cell_and_diff(tmp_path: Path) -> None:
+    from gradfix.review.bot import findings_of, plan
+
+    path = rich_notebook(tmp_path)
+    report = json.loads(invoke("suggest", str(path), "--format", "json").output)
+    [finding] = findings_of(report)
+    assert (finding.cell, finding.suggestion) == (3, None)
+
+    def link(f: object) -> str:
+        return "https://example.invalid/nb.ipynb?plain=1#L1"
+
+    # The cell's JSON line is in the diff: an inline comment there (no suggestion block), and the summary.
+    decided = plan([finding], {"nb.ipynb": {finding.json_line or 0}}, [], "bot", "sha", link)
+    assert decided.review is not None
+    [comment] = decided.review["comments"]
+    assert comment["line"] == finding.json_line and "```suggestion" not in comment["body"]
+    assert "(cell 3, line 2)" in comment["body"] and "+opt = torch.optim.Adam(model.parameters(), lr=1e-3)" in comment["body"]
+    assert "nb.ipynb:cell 3:2" in decided.summary and "--- a/nb.ipynb (cell 3)" in decided.summary
+    # Outside the diff: the summary alone carries it.
+    decided = plan([finding], {}, [], "bot", "sha", link)
+    assert decided.review is None
+    assert "(verified fix below)" in decided.summary and "+opt = torch.optim.Adam(model.parameters(), lr=1e-3)" in decided.summary
