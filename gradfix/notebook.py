@@ -117,10 +117,17 @@ class Layout:
         program = Text(self.program)
         end = program.position(len(self.program))
         by_cell: dict[int, list[Edit]] = {}
+        filled = [c for c in self.cells if c.lines]
         for edit in edits:
             cell = self.cell_at(edit.start.line)
-            if cell is None and edit.start == edit.end == end:
-                cell = next((c for c in reversed(self.cells) if c.lines), None)  # appended at the end
+            inserted = edit.start == edit.end and edit.start.column == 0
+            if inserted and (edit.start == end or cell is not None and cell.first_line == edit.start.line and cell is not filled[0]):
+                # Lines put between two cells go at the end of the cell above: after the code they
+                # follow, and the cell below (often a loop run again and again) stays as it was.
+                above = [c for c in filled if c.first_line < edit.start.line][-1]
+                at = Position(above.lines + 1, 0)
+                by_cell.setdefault(above.index, []).append(Edit(at, at, edit.replacement))
+                continue
             if cell is None:
                 raise NotWritable("it changes a line outside every code cell")
             stop = cell.first_line + cell.lines  # the next cell's first line
