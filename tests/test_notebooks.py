@@ -262,3 +262,33 @@ def test_review_posts_a_notebook_fix_with_its_cell_and_diff(tmp_path: Path) -> N
     decided = plan([finding], {}, [], "bot", "sha", link)
     assert decided.review is None
     assert "(verified fix below)" in decided.summary and "+opt = torch.optim.Adam(model.parameters(), lr=1e-3)" in decided.summary
+
+
+def test_lines_put_between_cells_go_at_the_end_of_the_cell_above(tmp_path: Path) -> None:
+    layout = notebook.read(str(write_notebook(tmp_path, FAULTY)))
+    moved = [
+        Edit(Position(4, 0), Position(5, 0), ""),  # the optimizer leaves cell 2 ...
+        Edit(Position(5, 0), Position(5, 0), "opt = torch.optim.Adam(model.parameters(), lr=1e-3)\n"),  # ... for the top of cell 3
+    ]
+    sources = layout.new_sources(moved)
+    assert sources == {1: "model = nn.Linear(4, 1)\nopt = torch.optim.Adam(model.parameters(), lr=1e-3)"}
+    diff = layout.diff(moved, "nb.ipynb")
+    assert diff.count("--- a/nb.ipynb (cell 2)") == 1 and "(cell 3)" not in diff
+    # At the very start, the first cell takes them.
+    assert layout.new_sources([Edit(Position(1, 0), Position(1, 0), "import os\n")]) == {0: "import os\n" + FAULTY[0]}
+
+
+def test_a_crash_before_training_is_said_in_cells(tmp_path: Path) -> None:
+    write_notebook(tmp_path, ["%%writefile helpers.py\ndef make():\n    return 1", "import torch\nfrom helpers import make\nmodel = torch.nn.Linear(2, 1)"])
+    done = gradfix("suggest", "nb.ipynb", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "ModuleNotFoundError: No module named 'helpers' in cell 2 at line 2" in done.stderr, done.stderr
+
+
+def test_a_folder_finds_its_training_notebooks(tmp_path: Path) -> None:
+    from gradfix.discover import entry_points
+
+    write_notebook(tmp_path, FAULTY, name="train.ipynb")
+    write_notebook(tmp_path, ["print('no training here')"], name="notes.ipynb")
+    nbformat.write(nbformat.reads((tmp_path / "train.ipynb").read_text(), as_version=4), str(tmp_path / "train.fixed.ipynb"))
+    assert entry_points([str(tmp_path)]) == [str(tmp_path / "train.ipynb")]
