@@ -292,3 +292,43 @@ def test_a_folder_finds_its_training_notebooks(tmp_path: Path) -> None:
     write_notebook(tmp_path, ["print('no training here')"], name="notes.ipynb")
     nbformat.write(nbformat.reads((tmp_path / "train.ipynb").read_text(), as_version=4), str(tmp_path / "train.fixed.ipynb"))
     assert entry_points([str(tmp_path)]) == [str(tmp_path / "train.ipynb")]
+
+
+def test_apply_interactive_shows_the_cell_and_writes_the_golden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    import gradfix.cli as cli
+
+    monkeypatch.setattr(cli, "_terminal", lambda: True)  # the answers come from CliRunner's input
+    case = ROOT / "corpus" / "notebooks" / "outputs_images_zero_grad_before_step.ipynb"
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'user-project'\n")
+    path = tmp_path / case.name
+    shutil.copy(case, path)
+    os.chdir(tmp_path)
+    from click.testing import CliRunner
+
+    declined = CliRunner().invoke(cli.main, ["apply", path.name, "--interactive"], input="n\n", catch_exceptions=False)
+    assert f"{path.name}:cell 4:5:4: GF009" in declined.output and "Apply this fix?" in declined.output
+    assert path.read_bytes() == case.read_bytes()
+    accepted = CliRunner().invoke(cli.main, ["apply", path.name, "--interactive"], input="y\n", catch_exceptions=False)
+    assert accepted.exit_code == 0, accepted.output
+    assert path.read_bytes() == case.with_name(case.name.replace(".ipynb", ".fixed.ipynb")).read_bytes()
+
+
+def test_apply_refuses_a_notebook_whose_code_changed_since(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gradfix import apply as apply_module
+
+    path = rich_notebook(tmp_path)
+    real_write = apply_module.write_fixes
+
+    def edit_first(report, accepted):  # type: ignore[no-untyped-def]
+        data = json.loads(path.read_text())
+        data["cells"][1]["source"] = ["import torch\n", "from torch import nn\n", "import math"]
+        path.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+        return real_write(report, accepted)
+
+    monkeypatch.setattr(apply_module, "write_fixes", edit_first)
+    result = invoke("apply", str(path), "--yes")
+    assert result.exit_code == 2
+    assert "changed since gradfix diagnosed it" in result.output
+    assert "Adam([]" in path.read_text()
