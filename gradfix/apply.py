@@ -42,6 +42,15 @@ def write_fixes(report: Report, accepted: list[Result]) -> list[str]:
             by_file.setdefault(patch.path, []).extend(patch.edits)
     planned = {}
     for path, edits in by_file.items():
+        if path in report.notebooks:
+            # Only the edited cells' sources change; outputs, metadata and layout stay byte for byte.
+            from gradfix import notebook
+
+            try:
+                planned[path] = notebook.rewritten(path, edits, report.originals[path])
+            except notebook.NotebookProblem as problem:
+                raise StaleFile(f"{os.path.relpath(path)}: {problem}") from None
+            continue
         with open(path, "rb") as handle:
             on_disk = handle.read().decode("utf-8", errors="surrogateescape")
         mark = "\ufeff" if on_disk.startswith("\ufeff") else ""
@@ -56,7 +65,7 @@ def write_fixes(report: Report, accepted: list[Result]) -> list[str]:
 def _write_atomically(path: str, text: str) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     mode = os.stat(path).st_mode & 0o7777
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".gradfix-", suffix=".py")
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".gradfix-", suffix=os.path.splitext(path)[1])
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
             out.write(text)

@@ -352,7 +352,7 @@ def apply(
         except OSError as error:
             _fail(f"could not write {json_report.display_path(error.filename or report.script)}: {error.strerror or error}")
         if accepted:
-            console.print(text_report.written(accepted))
+            console.print(text_report.written(report, accepted))
         for file in written:
             console.print(Text(f"wrote {json_report.display_path(file)}"))
         written_total += len(accepted)
@@ -460,7 +460,7 @@ def review(
             configured = [s.path for s in load(root).scripts]
         except ConfigError as error:
             _fail(str(error))
-        wanted = [f for f in changed if f.endswith(".py") and is_training_script(f)]
+        wanted = [f for f in changed if f.endswith((".py", ".ipynb")) and is_training_script(f)]
         wanted += [s for s in configured if s not in wanted]
         if paths:
             wanted = entry_points(paths)

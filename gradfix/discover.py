@@ -29,13 +29,22 @@ def _search(folder: str) -> Iterable[str]:
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
         for name in files:
-            if name.endswith(".py") and not name.endswith(".fixed.py"):
+            if name.endswith((".py", ".ipynb")) and not name.endswith((".fixed.py", ".fixed.ipynb")):
                 path = os.path.join(root, name)
                 if is_training_script(path):
                     yield path
 
 
 def is_training_script(path: str) -> bool:
+    if path.endswith(".ipynb"):
+        # A notebook trains when the program of its code cells does (notebook.py).
+        from gradfix import notebook
+
+        try:
+            text = notebook.read(path).program
+        except notebook.NotebookProblem:
+            return False
+        return "torch" in text and bool(_TRAINING_CALL.search(text))
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Optional
+from typing import Any, Optional
 
 from gradfix.edits import Patch
 
@@ -101,6 +101,9 @@ class Report:
     stderr: str = ""
     cuda_emulated: bool = False
     final_state: str = ""  # one line: how the last run ended
+    # path -> notebook.Layout for a notebook: its program's lines in cells (every position and
+    # edit above is on the program; the reports say them in cells)
+    notebooks: dict[str, Any] = field(default_factory=dict)
 
 
 def short_list(names: list[str], limit: int = 4) -> str:

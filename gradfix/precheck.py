@@ -64,8 +64,8 @@ def path_problem(path: str) -> Optional[str]:
         return f"{shown(path)}: no such file"
     if os.path.isdir(path):
         return f"{shown(path)}: is a directory; give the training script (a .py file)"
-    if not path.endswith(".py"):
-        return f"{shown(path)}: not a Python file; give the training script (a .py file)"
+    if not path.endswith((".py", ".ipynb")):
+        return f"{shown(path)}: not a Python file; give the training script (a .py file or a notebook)"
     return None
 
 
@@ -75,6 +75,8 @@ def script_problem(path: str) -> Optional[str]:
     problem = path_problem(path)
     if problem is not None:
         return problem
+    if path.endswith(".ipynb"):
+        return notebook_problem(path)
     try:
         text = read_text(path)
         tree = parse(text, path)
@@ -85,6 +87,18 @@ def script_problem(path: str) -> Optional[str]:
     if not text.strip():
         return f"{shown(path)}: the file is empty; nothing to diagnose"
     return imports_problem(path, tree)
+
+
+def notebook_problem(path: str) -> Optional[str]:
+    """Why a notebook cannot be diagnosed (not JSON, not version 4, no code cells, not Python,
+    nbformat or IPython missing, a syntax error in a cell), or None. Its cells are read with
+    nbformat and IPython, imported here and only for a notebook."""
+    from gradfix import notebook
+
+    problem = notebook.problem(path)
+    if problem is not None:
+        return f"{shown(path)}: {problem}"
+    return imports_problem(path, parse(notebook.read(path).program, path))
 
 
 def imports_problem(script: str, tree: ast.Module) -> Optional[str]:

@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Union
 
-from gradfix import precheck
+from gradfix import notebook, precheck
 from gradfix.edits import Edit, Patch, Position, apply_edits, fold
 from gradfix.findings import Applicability, Candidate, Finding, Fix, ParamRow, Report, Result, Verdict, short_list
 from gradfix.project import Project, find_root
@@ -211,6 +211,13 @@ class _Accepted:
         edit, _ = fold(self.originals[path], [e for e, _ in self.edits[path]], Edit(position, position, ""))
         return edit.start
 
+    def on_disk(self, path: str, edit: Edit) -> Edit:
+        """An edit on the current text of a file, as an edit on the file on disk (merged with the
+        accepted edits it touches)."""
+        if path not in self.edits:
+            return edit
+        return fold(self.originals[path], [e for e, _ in self.edits[path]], edit)[0]
+
     def add(self, project: Project, patches: list[Patch], owner: int) -> list[int]:
         """Record a verified candidate; returns the owners of earlier edits it merged with."""
         merged_with = []
@@ -265,6 +272,8 @@ def repair(
     final_rules = [rule for rule in rules if rule.final]
     rules = [rule for rule in rules if not rule.final]
     root = find_root(script)
+    # A notebook runs, and is edited, as the program of its code cells; a fix must map back to them.
+    layout = notebook.read(script) if notebook.is_notebook(script) else None
     first = sandbox.wait(running)
     check_run(shown, first, sandbox.timeout, args)
 
@@ -292,6 +301,11 @@ def repair(
                 result = Result(finding)
                 results.append(result)
             seen[finding.key] = (owner, round_)
+            if layout is not None and finding.candidates:
+                finding.candidates = _writable_in_cells(finding.candidates, layout, accepted, result)
+                if not finding.candidates:
+                    result.note = "no fix offered: the fixes found cannot be written into the notebook's cells"
+                    continue
             if not finding.candidates:
                 if rule_of[finding.code].applicability is Applicability.DISPLAY_ONLY:
                     result.note = "display-only: gradfix explains; the change is yours to make"
@@ -389,7 +403,12 @@ def repair(
     if not results and first.trace.crash is not None:
         when = "before training" if not (first.trace.optimizers or first.trace.backwards) else "and gradfix knows no gradient fault that explains it"
         dropped = dropped_variables(first.trace, sandbox.dropped_environment())
-        raise ScriptProblem(f"{shown}: the script crashed {when}: {describe_crash(first.trace.crash)}{_dropped_hint(dropped)}")
+        crashed = describe_crash(first.trace.crash)
+        site = first.trace.crash.site
+        place = layout.locate(Position(site.line, 0)) if layout is not None and site is not None and site.file == layout.path else None
+        if place is not None:  # the program's line, said in the notebook's terms
+            crashed = crashed.rsplit(" at line ", 1)[0] + f" in cell {place.cell.number} at line {place.line}"
+        raise ScriptProblem(f"{shown}: the script crashed {when}: {crashed}{_dropped_hint(dropped)}")
     if not results and not (first.trace.modules or first.trace.optimizers or first.trace.backwards):
         raise ScriptProblem(f"{shown}: the script ran without building a model, an optimizer or calling backward(): nothing to diagnose")
     for index, result in enumerate(results):
@@ -405,7 +424,22 @@ def repair(
         stderr=first.stderr,
         cuda_emulated=first.trace.cuda_emulated,
         final_state=_final_state(trace, any(r.fix is not None for r in results)),
+        notebooks={script: layout} if layout is not None else {},
     )
+
+
+def _writable_in_cells(candidates: list[Candidate], layout: "notebook.Layout", accepted: _Accepted, result: Result) -> list[Candidate]:
+    """The candidates whose edits, on the notebook as it is on disk, fall inside one cell each
+    and leave IPython's lines alone; the others are rejected (not run: they could not be written)."""
+    kept = []
+    for candidate in candidates:
+        edits = [accepted.on_disk(patch.path, edit) for patch in candidate.patches if patch.path == layout.path for edit in patch.edits]
+        why = layout.writable(edits)
+        if why is None:
+            kept.append(candidate)
+        else:
+            result.rejected.append((candidate.description, f"not offered: {why}"))
+    return kept
 
 
 def _table(finding: Finding, before: Trace, after: Trace) -> list[ParamRow]:

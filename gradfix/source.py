@@ -107,6 +107,15 @@ class SourceFile:
 
     @classmethod
     def read(cls, path: str) -> "SourceFile":
+        if path.endswith(".ipynb"):
+            # A notebook is read as the program of its code cells (notebook.py): what runs, and
+            # what a fix edits.
+            from gradfix import notebook
+
+            try:
+                return cls(path, notebook.read(path).program)
+            except notebook.NotebookProblem as error:
+                raise BadSource(str(error), path) from None
         try:
             return cls(path, read_text(path))
         except Unreadable as error:

@@ -13,7 +13,7 @@ from typing import Any, Iterator
 from gradfix import __version__
 from gradfix.edits import Position, Text
 from gradfix.findings import Applicability, Report, Result
-from gradfix.report.json import diff_path, fingerprint
+from gradfix.report.json import diff_path, fingerprint, fix_diff, located
 
 DOCS = "https://github.com/gradfix/gradfix/blob/main/docs/rules/{slug}.md"
 
@@ -60,7 +60,12 @@ def github(report: dict) -> str:  # type: ignore[type-arg]
             level = "warning" if finding.get("code") == "GF016" else "error"
             title = _escape_property(f"gradfix ({finding.get('code')})")
             location = f"file={_escape_property(path)},line={line},col={column}"
-            message = _escape_data(f"{path}:{line}:{column}: {finding.get('code')} {finding.get('message')}{extra}")
+            where = f"{path}:{line}:{column}"
+            if finding.get("cell") is not None:
+                # A notebook: the annotation sits on the line of its JSON that holds the cell line.
+                location = f"file={_escape_property(path)},line={int(finding.get('json_line') or 1)}"
+                where = f"{path}:cell {int(finding['cell'])}:{line}:{column}"
+            message = _escape_data(f"{where}: {finding.get('code')} {finding.get('message')}{extra}")
             lines.append(f"::{level} title={title},{location}::{message}")
     return "\n".join(lines) + ("\n" if lines else "")
 
@@ -90,6 +95,9 @@ def sarif(outcomes: list) -> str:  # type: ignore[type-arg]
     results = []
     for report, result in _results(outcomes):
         finding = result.finding
+        if finding.path in report.notebooks:
+            results.append(_notebook_result(report, result))
+            continue
         entry: dict[str, Any] = {
             "ruleId": finding.code,
             "level": _level(result),
@@ -140,6 +148,42 @@ def sarif(outcomes: list) -> str:  # type: ignore[type-arg]
     return json.dumps(document, indent=2)
 
 
+def _notebook_result(report: Report, result: Result) -> dict:
+    """A finding in a notebook: the physical location is the line of the notebook's JSON that holds
+    the cell line (GitHub code scanning needs a physical location, and shows a notebook's raw
+    file); a logical location names the cell, and the properties say where in it. A fix is
+    described, with its per-cell diff, not given as replacements of JSON text."""
+    finding = result.finding
+    layout = report.notebooks[finding.path]
+    place = located(report, finding.path, finding.line, finding.column)
+    physical: dict[str, Any] = {"artifactLocation": {"uri": diff_path(finding.path)}}
+    properties: dict[str, Any] = {"params": finding.params}
+    message = finding.message
+    logical = []
+    if place is not None:
+        json_line = layout.json_line(place)
+        if json_line is not None:
+            physical["region"] = {"startLine": json_line}
+        name = f"cell {place.cell.number}"
+        logical = [{"name": name, "fullyQualifiedName": f"{diff_path(finding.path)}:{name}", "kind": "module"}]
+        properties.update(cell=place.cell.number, cellId=place.cell.id, cellLine=place.line, cellColumn=place.column + 1)
+        message = f"{name}:{place.line}:{place.column}: {message}"
+    if result.fix is not None and result.fix.patches:
+        message += f" [verified {result.fix.applicability.value} fix: {result.fix.description}]"
+        properties["fixDiff"] = fix_diff(report, result.fix.patches)
+    location: dict[str, Any] = {"physicalLocation": physical}
+    if logical:
+        location["logicalLocations"] = logical
+    return {
+        "ruleId": finding.code,
+        "level": _level(result),
+        "message": {"text": message},
+        "locations": [location],
+        "partialFingerprints": {"gradfix/v1": fingerprint(finding)},
+        "properties": properties,
+    }
+
+
 # -- reviewdog rdjson -------------------------------------------------------------------------------
 
 
@@ -152,6 +196,8 @@ def _byte_position(text: str, position: Position) -> dict:
 
 def _diagnostic(report: Report, result: Result) -> dict:
     finding = result.finding
+    if finding.path in report.notebooks:
+        return _notebook_diagnostic(report, result)
     source = report.originals.get(finding.path)
     if source is None:
         from gradfix.source import SourceFile
@@ -179,6 +225,28 @@ def _diagnostic(report: Report, result: Result) -> dict:
             for edit in patch.edits
         ]
     return diagnostic
+
+
+def _notebook_diagnostic(report: Report, result: Result) -> dict:
+    """A finding in a notebook, on the line of its JSON that holds the cell line (reviewdog filters
+    by the pull request's diff, which is of the JSON); the message names the cell. No suggestion:
+    it would replace JSON text."""
+    finding = result.finding
+    place = located(report, finding.path, finding.line, finding.column)
+    location: dict[str, Any] = {"path": diff_path(finding.path)}
+    message = finding.message
+    if place is not None:
+        message = f"cell {place.cell.number}:{place.line}:{place.column}: {message}"
+        json_line = report.notebooks[finding.path].json_line(place)
+        if json_line is not None:
+            location["range"] = {"start": {"line": json_line, "column": 1}}
+    return {
+        "message": message,
+        "location": location,
+        "severity": _level(result).upper(),
+        "source": {"name": "gradfix"},
+        "code": {"value": finding.code, "url": DOCS.format(slug=_slug(finding.code))},
+    }
 
 
 def _problem_diagnostic(problem: Any) -> dict:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
-from gradfix.edits import Edit, Text, apply_edits, unified_diff
+from gradfix.edits import Edit, Position, Text, apply_edits, unified_diff
 from gradfix.findings import Finding, Report
 
 JSON_VERSION = 1
@@ -26,16 +27,47 @@ def diff_path(path: str) -> str:
     return os.path.relpath(path, find_root(path))
 
 
+def located(report: Report, path: str, line: int, column: int) -> Any:
+    """A position in a notebook's program as (cell, line in cell, column): a ``notebook.Located``;
+    None for a file that is not a notebook."""
+    layout = report.notebooks.get(path)
+    return layout.locate(Position(line, column)) if layout is not None else None
+
+
+def where(report: Report, finding: Finding, column: bool = True) -> str:
+    """``train.py:16:12``, or ``nb.ipynb:cell 3:2:5`` in a notebook."""
+    place = located(report, finding.path, finding.line, finding.column)
+    if place is not None:
+        return f"{display_path(finding.path)}:cell {place.cell.number}:{place.line}" + (f":{place.column}" if column else "")
+    return f"{display_path(finding.path)}:{finding.line}" + (f":{finding.column}" if column else "")
+
+
 def fix_diff(report: Report, patches: list) -> str:
+    """The fix as a unified diff; in a notebook, one per changed cell (``--- a/nb.ipynb (cell 3)``)."""
     return "".join(
-        unified_diff(report.originals[p.path], p.edits, f"a/{diff_path(p.path)}", f"b/{diff_path(p.path)}")
+        report.notebooks[p.path].diff(p.edits, diff_path(p.path)) if p.path in report.notebooks
+        else unified_diff(report.originals[p.path], p.edits, f"a/{diff_path(p.path)}", f"b/{diff_path(p.path)}")
         for p in patches
     )
 
 
+def _edit_dicts(report: Report, patch: Any) -> list[dict]:  # type: ignore[type-arg]
+    """A patch's edits as JSON; in a notebook, on the cell's source, with the cell's number."""
+    layout = report.notebooks.get(patch.path)
+    if layout is None:
+        return [{"path": display_path(patch.path), **edit.to_dict()} for edit in patch.edits]
+    cells = {cell.index: cell for cell in layout.cells}
+    return [
+        {"path": display_path(patch.path), "cell": cells[index].number, "cell_id": cells[index].id, **edit.to_dict()}
+        for index, edits in sorted(layout.cell_edits(patch.edits).items())
+        for edit in edits
+    ]
+
+
 def suggestion(report: Report, patches: list) -> dict | None:  # type: ignore[type-arg]
-    """The fix as whole lines of one file: what a GitHub ```suggestion``` block replaces."""
-    if len(patches) != 1 or not patches[0].edits:
+    """The fix as whole lines of one file: what a GitHub ```suggestion``` block replaces. None in
+    a notebook: its file is JSON, and a suggestion would have to replace JSON lines."""
+    if len(patches) != 1 or not patches[0].edits or patches[0].path in report.notebooks:
         return None
     patch = patches[0]
     text = report.originals[patch.path]
@@ -85,21 +117,24 @@ def to_dict(outcomes: list) -> dict:  # type: ignore[type-arg]
                     "applicability": result.fix.applicability.value,
                     "description": result.fix.description,
                     "also_verified": list(result.fix.also_verified),
-                    "edits": [
-                        {"path": display_path(p.path), **edit.to_dict()}
-                        for p in result.fix.patches
-                        for edit in p.edits
-                    ],
+                    "edits": [edit for p in result.fix.patches for edit in _edit_dicts(report, p)],
                     "diff": fix_diff(report, result.fix.patches),
                     "suggestion": suggestion(report, result.fix.patches),
                 }
+            place = located(report, finding.path, finding.line, finding.column)
+            in_cell = {}
+            if place is not None:
+                # In a notebook, line and column are in the cell; json_line is the line of the
+                # notebook's file that holds it (for viewers of the raw JSON: annotations, reviewdog).
+                in_cell = {"cell": place.cell.number, "cell_id": place.cell.id, "json_line": report.notebooks[finding.path].json_line(place)}
             files.setdefault(display_path(finding.path), []).append(
                 {
                     "code": finding.code,
                     "title": finding.title,
                     "message": finding.message,
-                    "line": finding.line,
-                    "column": finding.column,
+                    "line": place.line if place is not None else finding.line,
+                    "column": place.column if place is not None else finding.column,
+                    **in_cell,
                     "params": list(finding.params),
                     "fix": fix,
                     "rejected": [{"candidate": c, "reason": r} for c, r in result.rejected],
@@ -108,9 +143,15 @@ def to_dict(outcomes: list) -> dict:  # type: ignore[type-arg]
                     "script": display_path(report.script),
                 }
             )
+    skipped = {
+        display_path(path): [s.to_dict() for s in layout.skipped]
+        for report in outcomes if isinstance(report, Report) for path, layout in report.notebooks.items()
+    }
     entries = []
     for path, findings in files.items():
         entry: dict = {"path": path, "findings": findings}
+        if path in skipped:
+            entry["skipped"] = skipped[path]  # a notebook's IPython lines that did not run
         if path in errors:
             entry["error"] = errors[path]
         if path in runs:

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gradfix.findings import Applicability, Report, Result
-from gradfix.report.json import display_path, fix_diff
+from gradfix.report.json import display_path, fix_diff, where
 
 
 def _mark(value: bool) -> str:
@@ -56,8 +56,7 @@ def param_table(result: Result) -> Table | None:
 
 def render_result(console: Console, report: Report, result: Result) -> None:
     finding = result.finding
-    where = f"{display_path(finding.path)}:{finding.line}:{finding.column}"
-    console.print(Text.assemble((where, "bold"), ": ", (finding.code, "bold red"), " ", finding.title))
+    console.print(Text.assemble((where(report, finding), "bold"), ": ", (finding.code, "bold red"), " ", finding.title))
     console.print(Text("  " + finding.message))
     fix = result.fix
     if fix is not None and fix.patches:
@@ -85,6 +84,11 @@ def render(console: Console, outcomes: list, verbose: bool = False) -> None:  # 
     for report in (o for o in outcomes if isinstance(o, Report)):
         if report.cuda_emulated:
             console.print(f"{display_path(report.script)}: no GPU here: ran the script's CUDA path on the CPU (as on a GPU machine, torch.cuda.is_available() is True for the script)")
+        for path, layout in report.notebooks.items():
+            if layout.skipped:
+                listed = "; ".join(f"cell {s.cell}:{s.line} {s.text}" for s in layout.skipped[:6])
+                more = f" and {len(layout.skipped) - 6} more" if len(layout.skipped) > 6 else ""
+                console.print(Text(f"{display_path(path)}: not run (IPython syntax; gradfix runs Python only): {listed}{more}", style="dim"))
         if verbose:
             for name, text in (("stdout", report.stdout), ("stderr", report.stderr)):
                 if text.strip():
@@ -151,19 +155,19 @@ def batch_table(outcomes: list) -> Table:  # type: ignore[type-arg]
     return table
 
 
-def _where(result: Result) -> str:
+def _where(report: Report, result: Result) -> str:
     finding = result.finding
-    return f"{display_path(finding.path)}:{finding.line}: {finding.code} {finding.title}"
+    return f"{where(report, finding, column=False)}: {finding.code} {finding.title}"
 
 
-def written(results: list[Result]) -> Text:
+def written(report: Report, results: list[Result]) -> Text:
     """``apply``: one line per fix it wrote, with what it fixed and how."""
-    return Text("\n".join(f"fixed {_where(r)} ({r.fix.description})" for r in results if r.fix is not None))
+    return Text("\n".join(f"fixed {_where(report, r)} ({r.fix.description})" for r in results if r.fix is not None))
 
 
 def held_back(held: list[tuple[Report, list[Result]]]) -> Text:
     """``apply --yes``: the verified unsafe fixes it did not write, and the command that writes them."""
-    lines = [f"not written (unsafe): {_where(r)} ({r.fix.description})" for _, results in held for r in results if r.fix is not None]
+    lines = [f"not written (unsafe): {_where(report, r)} ({r.fix.description})" for report, results in held for r in results if r.fix is not None]
     scripts = " ".join(display_path(report.script) for report, results in held if results)
     if scripts:
         lines.append(f"To write them: gradfix apply {scripts} --yes --unsafe-fixes (or --interactive to review each).")

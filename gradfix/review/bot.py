@@ -47,10 +47,23 @@ class Finding:
     params: list[str]
     fingerprint: str
     fix: Optional[dict[str, Any]]
+    cell: Optional[int] = None  # in a notebook: the cell's number; ``line`` is then in the cell
+    json_line: Optional[int] = None  # in a notebook: the line of its JSON file that holds the cell line
 
     @property
     def suggestion(self) -> Optional[dict[str, Any]]:
         return self.fix.get("suggestion") if self.fix and self.fix.get("verified") else None
+
+    @property
+    def cell_fix(self) -> Optional[str]:
+        """A notebook's verified fix, as its per-cell diff: never a suggestion block (the file is JSON)."""
+        if self.cell is None or not self.fix or not self.fix.get("verified") or not self.fix.get("edits"):
+            return None
+        return str(self.fix.get("diff", "")) or None
+
+    @property
+    def place(self) -> str:
+        return f"{self.path}:cell {self.cell}:{self.line}" if self.cell is not None else f"{self.path}:{self.line}"
 
 
 def findings_of(report: dict[str, Any]) -> list[Finding]:
@@ -67,6 +80,8 @@ def findings_of(report: dict[str, Any]) -> list[Finding]:
                     params=[str(p) for p in item.get("params", [])],
                     fingerprint=str(item.get("fingerprint", "")),
                     fix=item.get("fix"),
+                    cell=int(item["cell"]) if item.get("cell") is not None else None,
+                    json_line=int(item["json_line"]) if item.get("json_line") is not None else None,
                 )
             )
     return found
@@ -95,6 +110,30 @@ def comment_body(finding: Finding) -> str:
     return "\n".join(line for line in lines if line is not None)
 
 
+def cell_comment_body(finding: Finding) -> str:
+    """An inline comment on the JSON line of a notebook cell's source: the finding and the cell's
+    diff (a suggestion block would have to replace JSON)."""
+    fix = finding.fix or {}
+    diff = (finding.cell_fix or "").rstrip("\n")
+    marks = fence(diff)
+    lines = [
+        f"**{finding.code}** {escape(finding.title)} (cell {finding.cell}, line {finding.line})",
+        "",
+        escape(finding.message),
+        "",
+        f"Parameters: {code_list(finding.params)}" if finding.params else "",
+        f"Verified by re-running the notebook: {escape(str(fix.get('verification', '')))} "
+        f"({escape(str(fix.get('applicability', '')))} fix: {escape(str(fix.get('description', '')))}). "
+        "`gradfix apply` writes it into the cell.",
+        "",
+        f"{marks}diff",
+        diff,
+        marks,
+        f"<!-- gradfix:fp={finding.fingerprint} -->",
+    ]
+    return "\n".join(lines)
+
+
 def summary_body(findings: list[Finding], inline: set[str], permalink: Callable[[Finding], str], notes: list[str]) -> str:
     head = [SUMMARY_MARKER, "## gradfix", ""]
     if not findings:
@@ -103,15 +142,18 @@ def summary_body(findings: list[Finding], inline: set[str], permalink: Callable[
         head.append(f"{len(findings)} finding(s) where parameters get no gradient or never update:")
         head.append("")
         for f in findings:
-            where = "inline suggestion" if f.fingerprint in inline else ("verified fix below" if f.suggestion else "no automatic fix")
-            head.append(f"- **{f.code}** [{escape(f.path)}:{f.line}]({permalink(f)}) {escape(f.title)} ({where})")
+            if f.cell_fix:  # a notebook's fix is always in the summary, with its cell's diff
+                where = "verified fix below" + (", and inline" if f.fingerprint in inline else "")
+            else:
+                where = "inline suggestion" if f.fingerprint in inline else ("verified fix below" if f.suggestion else "no automatic fix")
+            head.append(f"- **{f.code}** [{escape(f.place)}]({permalink(f)}) {escape(f.title)} ({where})")
         for f in findings:
-            if f.fingerprint in inline or not f.suggestion:
+            if not f.cell_fix and (f.fingerprint in inline or not f.suggestion):
                 continue
-            content = f.suggestion["text"]
-            marks = fence(content)
-            head += ["", f"<details><summary>{f.code} fix for {escape(f.path)}:{f.line}</summary>", "", f"{marks}diff",
-                     (f.fix or {}).get("diff", "").rstrip("\n"), marks, "", "</details>"]
+            diff = (f.fix or {}).get("diff", "").rstrip("\n")
+            marks = fence(diff)
+            head += ["", f"<details><summary>{f.code} fix for {escape(f.place)}</summary>", "", f"{marks}diff",
+                     diff, marks, "", "</details>"]
     head += [""] + [f"> {escape(note)}" for note in notes]
     body = "\n".join(head)
     if len(body) > MAX_BODY:
@@ -146,6 +188,9 @@ def plan(
     comments, inline, overflow = [], set(), []
     for finding in findings:
         suggestion = finding.suggestion
+        if suggestion is None and finding.cell_fix and finding.json_line is not None:
+            # A notebook: a comment (no suggestion) on the JSON line that holds the cell line.
+            suggestion = {"path": finding.path, "start_line": finding.json_line, "end_line": finding.json_line}
         if suggestion is None:
             continue
         wanted = set(range(suggestion["start_line"], suggestion["end_line"] + 1))
@@ -154,7 +199,7 @@ def plan(
         if finding.fingerprint in posted:
             inline.add(finding.fingerprint)
             continue
-        body = comment_body(finding)
+        body = cell_comment_body(finding) if finding.cell_fix else comment_body(finding)
         if len(body) > MAX_BODY:
             continue  # a suggestion this long cannot be an inline comment; the summary carries it
         if len(comments) >= max_comments:

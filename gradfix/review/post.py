@@ -51,6 +51,8 @@ def post(
     findings = findings_of(report)
 
     def permalink(finding: Finding) -> str:
+        if finding.cell is not None:  # a notebook: its raw JSON, at the line that holds the cell line
+            return f"{target.server_url}/{target.repo}/blob/{target.sha}/{finding.path}?plain=1#L{finding.json_line or 1}"
         return f"{target.server_url}/{target.repo}/blob/{target.sha}/{finding.path}#L{finding.line}"
 
     if dry_run:
