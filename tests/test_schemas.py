@@ -58,7 +58,10 @@ def outcomes(
     [problem] = repair_all([(str(broken), [])], sandbox)
     assert isinstance(problem, Problem)
     cases = faulty_cases() if request.param == "corpus" else [c for c in faulty_cases() if c in FAULTY_SAMPLE]
-    return [problem] + [corpus_report(case) for case in cases]
+    # A notebook's findings carry their cell (a logical location in SARIF, the JSON line elsewhere).
+    notebook = corpus_report(ROOT / "corpus" / "notebooks" / "empty_optimizer_three_cells.ipynb")
+    assert notebook.results
+    return [problem, notebook] + [corpus_report(case) for case in cases]
 
 
 def sarif_errors(document: dict) -> list[str]:  # type: ignore[type-arg]
@@ -77,6 +80,10 @@ def test_sarif_validates_against_the_sarif_2_1_0_schema(outcomes: list) -> None:
     assert any("fixes" not in r for r in results) and any("fixes" in r for r in results)
     assert any(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("/model.py") for r in results)
     assert any(len(c["replacements"]) > 1 for r in results if "fixes" in r for c in r["fixes"][0]["artifactChanges"])
+    assert any(
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("empty_optimizer_three_cells.ipynb") and r["locations"][0].get("logicalLocations")
+        for r in results
+    )
     [invocation] = run["invocations"]
     assert invocation["executionSuccessful"] is False
     assert "syntax error" in invocation["toolExecutionNotifications"][0]["message"]["text"]
