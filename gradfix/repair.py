@@ -341,6 +341,17 @@ def repair(
             full = [v for v in verified if not v[1].partial]
             if full:  # what only got past the crash lost to what verified fully: say why
                 result.rejected += [(c.description, v.reason) for c, v, _ in verified if v.partial]
+                # Of the fixes that verify, the one after which the most parameters that were
+                # stuck train wins; in a tie, the rule's order (the smallest change first). A
+                # smaller fix that repairs half of what the run shows is broken is not the answer.
+                gains = [newly_trained(trace, v[2].trace) for v in full]
+                best = max(range(len(full)), key=lambda i: (len(gains[i]), -i))
+                if best:
+                    candidate, verdict, run = full[best]
+                    extra = [n for n in gains[best] if n not in (verdict.trained or finding.params) and n not in gains[0]]
+                    if extra:
+                        verdict.reason += f"; {short_list(extra)} train too, which the smaller fix leaves unchanged"
+                    full.insert(0, full.pop(best))
             else:
                 full = verified[:1]
             candidate, verdict, run = full[0]
@@ -440,6 +451,17 @@ def _writable_in_cells(candidates: list[Candidate], layout: "notebook.Layout", a
         else:
             result.rejected.append((candidate.description, f"not offered: {why}"))
     return kept
+
+
+def newly_trained(before: Trace, after: Trace) -> list[str]:
+    """Parameters that an optimizer held and that required grad, unchanged in ``before`` and
+    changed in ``after``: what a fix made train. Parameters frozen on purpose do not count."""
+    if not after.steps:
+        return []
+    return [
+        p.name for p in before.params
+        if p.requires_grad and p.optimizers and not p.changed and (q := after.param(p.name)) is not None and q.changed
+    ]
 
 
 def _table(finding: Finding, before: Trace, after: Trace) -> list[ParamRow]:
