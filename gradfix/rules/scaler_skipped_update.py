@@ -557,7 +557,7 @@ class ScalerSkippedUpdate(Rule):
             crash = trace.crash
             assert crash is not None
             message = (
-                f"the script crashed: {crash.type}: {crash.message}; {call} at line {line} leaves the scaler waiting "
+                f"the script crashed: {crash.type}: {crash.message.rstrip('.')}; {call} at line {line} leaves the scaler waiting "
                 f"for {name}.update(), and the iteration can leave before it: {where}"
             )
             site = crash_site
@@ -584,11 +584,27 @@ class ScalerSkippedUpdate(Rule):
 
     @staticmethod
     def _where(walk: _Walk, end: _End) -> str:
-        source = walk.levels[end.level].source
-        if end.how in ("continue", "break", "return") and end.node is not None and not isinstance(end.node, cst.FunctionDef):
-            return f"the {_ordinal(end.how)} at line {source.range(end.node).start.line}"
+        """The path, by where it parts from those that update: its `continue`, its branch."""
+        taken = {key for e in walk.ends if e.path.updated for key in e.path.points}
+        for key in end.path.points:
+            if key in taken:
+                continue
+            kind, level, _ = key
+            node = walk.nodes[key]
+            source = walk.levels[level].source
+            line = source.range(node).start.line
+            if kind == "before" and isinstance(node, cst.SimpleStatementLine):
+                exiting = next((s for s in node.body if isinstance(s, (cst.Continue, cst.Break, cst.Return))), None)
+                if exiting is not None:
+                    return f"the `{source.code(exiting).split()[0]}` at line {line}"
+            if kind == "inline":
+                return f"the `{source.code(node).split()[0]}` at line {line}"
+            if kind == "else":
+                return f"the path where the `if` at line {line} is false"
+            if kind in ("end", "suite_end"):
+                return f"the branch that ends at line {source.range(node).end.line}"
         if end.how == "next" and end.node is not None:
-            return f"the path that goes on to the next iteration of the loop at line {source.range(end.node).start.line}"
+            return f"the path that goes on to the next iteration of the loop at line {walk.levels[end.level].source.range(end.node).start.line}"
         if end.how == "return" and isinstance(end.node, cst.FunctionDef):
             return f"the path that returns from {end.node.name.value}()"
         return "a path"
