@@ -27,7 +27,7 @@ adjusted and the next iteration starts clean.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence
 
 import libcst as cst
 
@@ -73,7 +73,7 @@ class _Path:
 @dataclass
 class _End:
     path: _Path
-    how: str  # "continue", "break", "return", "next" (the loop's next iteration), "end"
+    how: str  # "continue", "return", "next" (the loop's next iteration), "end" (of the script)
     node: Optional[cst.CSTNode]  # the statement that leaves, or the loop
     level: int
     again: bool  # the scaler's call runs again after it: a path that left without update() crashes there
@@ -96,9 +96,8 @@ class _Walk:
     called it: a ``return`` goes on after the call in the caller; the end of a loop's body or a
     ``continue`` is that loop's next iteration."""
 
-    def __init__(self, levels: list[_Level], crashed: bool, repeated: bool):
+    def __init__(self, levels: list[_Level], repeated: bool):
         self.levels = levels
-        self.crashed = crashed
         self.repeated = repeated  # the call ran more than once: the loops around it do iterate
         self.ends: list[_End] = []
         self.nodes: dict[Key, cst.CSTNode] = {}
@@ -169,7 +168,13 @@ class _Walk:
         statement = source.statement_of(here.call)
         if isinstance(statement, cst.SimpleStatementLine):
             small = next(i for i, s in enumerate(statement.body) if _within(source, here.call, s))
-            paths = self.smalls(level, statement.body[small + 1 :], paths, 0, statement)
+            if isinstance(statement.body[small], cst.Return):
+                # `return unscale_and_clip(...)`: the function ends with the call (nothing can go
+                # before the return on this path: it would come before the call too)
+                self.returned += paths
+                paths = []
+            else:
+                paths = self.smalls(level, statement.body[small + 1 :], paths, 0, statement)
         elif isinstance(statement, cst.If) and _within(source, here.call, statement.test):
             paths = self.statement(level, statement, paths, 0)  # `if not train_step(batch): continue`
         else:
@@ -437,10 +442,6 @@ def _spelled(source: SourceFile, scope: cst.CSTNode, name: str) -> bool:
     return False
 
 
-def _ordinal(kind: str) -> str:
-    return {"continue": "`continue`", "break": "`break`", "return": "`return`"}.get(kind, kind)
-
-
 class ScalerSkippedUpdate(Rule):
     code = "GF042"
     title = "GradScaler not updated on a path that leaves the step"
@@ -523,7 +524,7 @@ class ScalerSkippedUpdate(Rule):
                         continue
                     for call in level.source.nodes_at(site, cst.Call):
                         (level.update_calls if record.kind == "update" else level.scaler_calls).add(id(call))
-        walk = _Walk(levels, crashed, crashed or anchor.count > 1)
+        walk = _Walk(levels, crashed or anchor.count > 1)
         try:
             walk.run()
         except _GiveUp:
