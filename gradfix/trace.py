@@ -285,6 +285,27 @@ class ParamWrite:
 
 
 @dataclass
+class ScalerCall:
+    """A ``GradScaler`` method (``unscale_``, ``step`` or ``update``) called from one user-code
+    site: each optimizer's unscaled/stepped state lasts until ``update()``, and a second
+    ``unscale_``/``step`` before it raises (GF042)."""
+
+    kind: str  # "unscale_", "step" or "update"
+    scaler: int  # which GradScaler, numbered in the order the probe first saw them
+    enabled: bool  # a disabled scaler does nothing here and never raises
+    # the call's user frame, then the user calls around it that called one another directly,
+    # innermost first (a library's frame in between ends the list)
+    sites: list[Site]
+    # for each of ``sites``' frames: the names bound to the scaler there (``scaler``, ``self.scaler``)
+    names: list[list[str]] = field(default_factory=list)
+    # for each of ``sites``' frames: how many separate calls of its function made this call (a
+    # ``train_step`` called once per batch); a module's frame counts once
+    invocations: list[int] = field(default_factory=list)
+    optimizers: list[int] = field(default_factory=list)  # the optimizers passed (unscale_, step)
+    count: int = 0
+
+
+@dataclass
 class CallEvent:
     kind: str  # "backward", "zero_grad", "step"
     optimizer: Optional[int]
@@ -373,6 +394,8 @@ class Trace:
     # only, so a crash on a variable the sandbox dropped can say so
     missing_env: list[str] = field(default_factory=list)
     grad_wipes: list[GradWipe] = field(default_factory=list)
+    # GradScaler methods called from user code, per site (GF042)
+    scaler_calls: list[ScalerCall] = field(default_factory=list)
 
     # -- queries used by rules and verification -------------------------------------------------
 

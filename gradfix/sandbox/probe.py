@@ -8,7 +8,7 @@ that still goes on after enough optimizer steps. Each concern it watches has a f
 naming.py (what the user calls things), watch_modules.py, watch_optimizers.py, watch_autograd.py,
 watch_weights.py (forwards given their weights, MAML's fast weights),
 watch_checkpoint.py (activation checkpointing), watch_copies.py (writes into parameters outside
-optimizers: momentum and EMA copies),
+optimizers: momentum and EMA copies), watch_scaler.py (GradScaler calls),
 function_mode.py (every torch call: CUDA on the CPU, graph cuts, in-place ops); this file holds
 the state they share, the records of a crash, and the Trace written at the end.
 """
@@ -31,6 +31,7 @@ from gradfix.sandbox.watch_gradients import GradientWatch
 from gradfix.sandbox.watch_copies import CopyWatch
 from gradfix.sandbox.watch_modules import ModuleWatch, in_size
 from gradfix.sandbox.watch_optimizers import OptimizerWatch
+from gradfix.sandbox.watch_scaler import ScalerWatch
 from gradfix.sandbox.watch_weights import WeightsWatch
 from gradfix.trace import (
     BackwardFact,
@@ -52,7 +53,7 @@ from gradfix.trace import (
 _TORCH_DIR = os.path.dirname(os.path.realpath(torch.__file__)) + os.sep
 
 
-class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, CheckpointWatch, GradientWatch, CopyWatch):
+class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, CheckpointWatch, GradientWatch, CopyWatch, ScalerWatch):
     """The probe: its state, what it records, and the Trace it writes at the end. Each concern it
     watches is a part of its own (naming, watch_modules, watch_optimizers, watch_autograd)."""
 
@@ -178,6 +179,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         self._install_typo_tracking()
         self._install_checkpoint_tracking()
         self._install_copy_tracking()
+        self._install_scaler_tracking()
         from gradfix.sandbox.function_mode import ProbeMode, patch_cuda_runtime, patch_rewraps
 
         patch_cuda_runtime(self)
@@ -457,6 +459,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             param_writes=self.param_write_facts(names_of),
             cuda_emulated=self.cuda_emulated,
             grad_wipes=self.gradient_wipes(names_of),
+            scaler_calls=self.scaler_facts(),
         )
         return self.finished_trace
 
