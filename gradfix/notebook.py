@@ -18,10 +18,13 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from gradfix.edits import Edit, Position, Text, apply_edits, unified_diff
+
+_LINE = re.compile(r"\bline (\d+)\b(?! of cell)")
 
 SUFFIX = ".ipynb"
 INSTALL = "pip install 'gradfix[notebook]'"
@@ -110,6 +113,19 @@ class Layout:
         if cell is None:
             return None
         return Located(cell, position.line - cell.first_line + 1, position.column)
+
+    def in_cells(self, text: str) -> str:
+        """A message that names lines of the program (gradfix's own wording, "built at line 19"),
+        said in the notebook's terms ("built at line 3 of cell 4"). A line of another file
+        (a ``.py`` named just before it) is left as it is."""
+
+        def cell_line(match: "re.Match[str]") -> str:
+            if ".py" in text[max(0, match.start() - 40):match.start()]:
+                return match.group(0)
+            place = self.locate(Position(int(match.group(1)), 0))
+            return match.group(0) if place is None else f"line {place.line} of cell {place.cell.number}"
+
+        return _LINE.sub(cell_line, text)
 
     def cell_edits(self, edits: list[Edit]) -> dict[int, list[Edit]]:
         """The edits (on the program) as edits on each cell's text, by cell index; raises

@@ -426,6 +426,8 @@ def repair(
         if result.fix is not None:
             result.fix.patches = accepted.patches_of(index)
         result.table = _table(result.finding, first.trace, trace)
+        if layout is not None:
+            _in_cells(result, layout)
     return Report(
         script=script,
         results=results,
@@ -437,6 +439,20 @@ def repair(
         final_state=_final_state(trace, any(r.fix is not None for r in results)),
         notebooks={script: layout} if layout is not None else {},
     )
+
+
+def _in_cells(result: Result, layout: "notebook.Layout") -> None:
+    """The lines a result's words name, said in cells: the rules speak of the program's lines."""
+    words = layout.in_cells
+    result.finding.message = words(result.finding.message)
+    result.note = words(result.note)
+    result.rejected = [(words(what), words(why)) for what, why in result.rejected]
+    if result.fix is not None:
+        fix = result.fix
+        fix.description = words(fix.description)
+        fix.verdict.reason = words(fix.verdict.reason)
+        fix.rejected = [(words(what), words(why)) for what, why in fix.rejected]
+        fix.also_verified = [words(what) for what in fix.also_verified]
 
 
 def _writable_in_cells(candidates: list[Candidate], layout: "notebook.Layout", accepted: _Accepted, result: Result) -> list[Candidate]:

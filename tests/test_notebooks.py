@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -332,3 +333,20 @@ def test_apply_refuses_a_notebook_whose_code_changed_since(tmp_path: Path, monke
     assert result.exit_code == 2
     assert "changed since gradfix diagnosed it" in result.output
     assert "Adam([]" in path.read_text()
+
+
+def test_lines_named_in_a_message_are_said_in_cells(tmp_path: Path) -> None:
+    """The rules speak of the program's lines; a notebook's reader sees cells."""
+    cells = [
+        "import torch\nfrom torch import nn",
+        "model = nn.Linear(4, 1)\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)",
+        "# a wider model, tried later\nmodel = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))",
+        "x, y = torch.randn(64, 4), torch.randn(64, 1)\nfor step in range(20):\n"
+        "    loss = ((model(x) - y) ** 2).mean()\n    optimizer.zero_grad()\n    loss.backward()\n    optimizer.step()",
+    ]
+    write_notebook(tmp_path, cells)
+    result = invoke("suggest", str(tmp_path / "nb.ipynb"))
+    assert result.exit_code == 1, result.output
+    assert "GF010" in result.output
+    assert "replaced at line 2 of cell 3" in result.output, result.output
+    assert not re.search(r"\bline \d+\b(?! of cell)", result.output.split("---")[0]), result.output
