@@ -104,6 +104,9 @@ class Report:
     # path -> notebook.Layout for a notebook: its program's lines in cells (every position and
     # edit above is on the program; the reports say them in cells)
     notebooks: dict[str, Any] = field(default_factory=dict)
+    # path -> the first line of each cell of a jupytext percent script (``# %%``): it runs as a
+    # script, and its findings also say their cell
+    percent_cells: dict[str, list[int]] = field(default_factory=dict)
 
 
 def short_list(names: list[str], limit: int = 4) -> str:

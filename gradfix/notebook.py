@@ -222,6 +222,33 @@ class Layout:
 _cache: dict[str, tuple[tuple[int, int], Layout]] = {}
 
 
+# A jupytext "percent" cell marker: `# %%`, maybe followed by a title or `[markdown]`.
+_PERCENT = re.compile(r"#\s*%%(?!%)")
+
+
+def percent_cells(text: str) -> list[int]:
+    """The first line (1-based) of each cell of a jupytext percent script, in order, the way
+    jupytext numbers them (text before the first marker is a cell of its own when it is not
+    blank); empty for a script without ``# %%`` markers. It runs as a script: only its findings
+    say which cell they are in."""
+    lines = text.splitlines()
+    markers = [i + 1 for i, line in enumerate(lines) if _PERCENT.match(line)]
+    if not markers:
+        return []
+    head = any(line.strip() for line in lines[: markers[0] - 1])
+    return ([1] if head else []) + markers
+
+
+def percent_cell(starts: list[int], line: int) -> Optional[int]:
+    """The number (1-based) of the percent cell holding ``line``; None before the first one."""
+    number = None
+    for index, start in enumerate(starts):
+        if start > line:
+            break
+        number = index + 1
+    return number
+
+
 def _imports() -> tuple[Any, Any]:
     try:
         import nbformat

@@ -438,7 +438,16 @@ def repair(
         cuda_emulated=first.trace.cuda_emulated,
         final_state=_final_state(trace, any(r.fix is not None for r in results)),
         notebooks={script: layout} if layout is not None else {},
+        percent_cells={script: cells} if layout is None and (cells := notebook.percent_cells(_read_text(script))) else {},
     )
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as file:
+            return file.read()
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def _in_cells(result: Result, layout: "notebook.Layout") -> None:

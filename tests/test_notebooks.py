@@ -350,3 +350,22 @@ def test_lines_named_in_a_message_are_said_in_cells(tmp_path: Path) -> None:
     assert "GF010" in result.output
     assert "replaced at line 2 of cell 3" in result.output, result.output
     assert not re.search(r"\bline \d+\b(?! of cell)", result.output.split("---")[0]), result.output
+
+
+def test_a_jupytext_percent_script_runs_as_a_script_and_names_the_cell(tmp_path: Path) -> None:
+    script = tmp_path / "train.py"
+    script.write_text(
+        '"""Exported from a notebook."""\n# %%\nimport torch\nfrom torch import nn\n\n'
+        "# %% [markdown]\n# The model and its optimizer.\n\n"
+        "# %%\nmodel = nn.Linear(4, 1)\noptimizer = torch.optim.SGD([], lr=0.1)\n\n"
+        "# %%\nx, y = torch.randn(32, 4), torch.randn(32, 1)\nfor step in range(10):\n"
+        "    loss = ((model(x) - y) ** 2).mean()\n    optimizer.zero_grad()\n    loss.backward()\n    optimizer.step()\n"
+    )
+    result = invoke("suggest", str(script))
+    assert result.exit_code == 1, result.output
+    # The file's own lines (editors jump to them), and the cell as jupytext numbers it.
+    assert "train.py:11:12: GF001 optimizer built with an empty parameter list (in cell 4)" in result.output
+    document = json.loads(invoke("suggest", str(script), "--format", "json").output)
+    [finding] = document["files"][0]["findings"]
+    assert (finding["line"], finding["cell"]) == (11, 4)
+    assert "(in cell" not in invoke("suggest", str(ROOT / "corpus" / "seed" / "empty_optimizer.py")).output

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import Any, Optional
 
+from gradfix import notebook
 from gradfix.edits import Edit, Position, Text, apply_edits, unified_diff
 from gradfix.findings import Finding, Report
 
@@ -32,6 +33,12 @@ def located(report: Report, path: str, line: int, column: int) -> Any:
     None for a file that is not a notebook."""
     layout = report.notebooks.get(path)
     return layout.locate(Position(line, column)) if layout is not None else None
+
+
+def percent_cell(report: Report, finding: Finding) -> Optional[int]:
+    """The jupytext percent cell (``# %%``) a finding is in; None in a plain script or a notebook."""
+    starts = report.percent_cells.get(finding.path)
+    return notebook.percent_cell(starts, finding.line) if starts else None
 
 
 def where(report: Report, finding: Finding, column: bool = True) -> str:
@@ -127,6 +134,8 @@ def to_dict(outcomes: list) -> dict:  # type: ignore[type-arg]
                 # In a notebook, line and column are in the cell; json_line is the line of the
                 # notebook's file that holds it (for viewers of the raw JSON: annotations, reviewdog).
                 in_cell = {"cell": place.cell.number, "cell_id": place.cell.id, "json_line": report.notebooks[finding.path].json_line(place)}
+            elif (number := percent_cell(report, finding)) is not None:
+                in_cell = {"cell": number}  # a percent script: line and column stay the file's
             files.setdefault(display_path(finding.path), []).append(
                 {
                     "code": finding.code,

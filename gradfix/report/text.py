@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gradfix.findings import Applicability, Report, Result
-from gradfix.report.json import display_path, fix_diff, where
+from gradfix.report.json import display_path, fix_diff, percent_cell, where
 
 
 def _mark(value: bool) -> str:
@@ -56,7 +56,9 @@ def param_table(result: Result) -> Table | None:
 
 def render_result(console: Console, report: Report, result: Result) -> None:
     finding = result.finding
-    console.print(Text.assemble((where(report, finding), "bold"), ": ", (finding.code, "bold red"), " ", finding.title))
+    cell = percent_cell(report, finding)
+    in_cell = f" (in cell {cell})" if cell is not None else ""
+    console.print(Text.assemble((where(report, finding), "bold"), ": ", (finding.code, "bold red"), " ", finding.title, in_cell))
     console.print(Text("  " + finding.message))
     fix = result.fix
     if fix is not None and fix.patches:
