@@ -146,7 +146,9 @@ class ParameterTransformedInInit(Rule):
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         crash = trace.crash
         crashed = crash is not None and crash.type == "RuntimeError" and crash.message.startswith(_MESSAGE)
-        findings = []
+        # One finding per statement: each instance of the class (two hand-made layers) is one more
+        # attribute made by the same line.
+        groups: dict[tuple[str, int, str], list[tuple[AttributeFact, list[ParamFact], bool]]] = {}
         for attribute in trace.attributes:
             if attribute.kind != "tensor" or attribute.is_leaf or not attribute.requires_grad:
                 continue
@@ -166,10 +168,13 @@ class ParameterTransformedInInit(Rule):
             lost = [p for p in unregistered if p.got_grad and not p.optimizers and not p.changed]
             if not ((crashed and used) or (lost and trace.steps > 0)):
                 continue
-            made = self._made(project, attribute)
-            if made is None:
-                continue
-            findings.append(self._finding(trace, project, attribute, made, unregistered or registered, crashed and used))
+            key = (attribute.site.file, attribute.site.line, attribute.attr)
+            groups.setdefault(key, []).append((attribute, unregistered or registered, crashed and used))
+        findings = []
+        for group in groups.values():
+            made = self._made(project, group[0][0])
+            if made is not None:
+                findings.append(self._finding(trace, project, group, made))
         return findings
 
     # -- the assignment -------------------------------------------------------------------------
@@ -315,10 +320,11 @@ class ParameterTransformedInInit(Rule):
         or a ``.requires_grad_()`` becomes an ``nn.Parameter`` around the tensor."""
         if source.qualified_names(leaf.func) & _PARAMETER:
             return leaf
-        parameter = module_alias(source, "torch.nn.Parameter") or module_alias(source, "torch.nn.parameter.Parameter")
-        if parameter is None:
+        # `from torch.nn import Parameter` as the file has it, else `nn.Parameter` as it spells `nn`.
+        parameter = module_alias(source, "torch.nn.Parameter")
+        if parameter is None or "." in parameter:
             nn = module_alias(source, "torch.nn")
-            parameter = f"{nn}.Parameter" if nn is not None else None
+            parameter = f"{nn}.Parameter" if nn is not None else parameter
         if parameter is None or not all(part.isidentifier() for part in parameter.split(".")):
             return None
         if isinstance(leaf.func, cst.Attribute) and leaf.func.attr.value == "requires_grad_":
@@ -349,34 +355,34 @@ class ParameterTransformedInInit(Rule):
     # -- the fix --------------------------------------------------------------------------------
 
     def _finding(
-        self, trace: Trace, project: Project, attribute: AttributeFact, made: _Made, leaves: list[ParamFact], crashed: bool,
+        self, trace: Trace, project: Project, group: list[tuple[AttributeFact, list[ParamFact], bool]], made: _Made,
     ) -> Finding:
-        assert attribute.site is not None
+        first = group[0][0]
+        assert first.site is not None
         source = made.source
-        name = f"{attribute.owner_name}.{attribute.attr}"
+        name = f"{first.owner_name}.{first.attr}"
         where = f"{made.cls.name.value}.{made.method.name.value}"
         value = " ".join(source.code(cst.ensure_type(made.statement.body[0], cst.Assign).value).split())
         if len(value) > 80:
             value = value[:77] + "..."
-        claimed = [f"{attribute.owner_name}.{made.new}"] if made.new else None
+        claimed = [f"{a.owner_name}.{made.new}" for a, _, _ in group] if made.new else None
         candidates = [c for c in (self._property(made, claimed), self._inline(project, trace, made, claimed)) if c is not None]
+        params = list(dict.fromkeys(p.name for _, leaves, _ in group for p in leaves))
         if made.new:
             what = "the trainable tensor it is computed from is registered nowhere, so no optimizer holds it"
         else:
-            what = f"{short_list([p.name for p in leaves])} change at every step, but the value computed from them does not"
+            what = f"{short_list(params)} change at every step, but the value computed from them does not"
+        crashed = any(c for _, _, c in group)
         if crashed:
-            symptom = (
-                f"the first backward() freed that graph, and the next one crashed going through it "
-                f"(RuntimeError: {_MESSAGE})"
-            )
+            symptom = f"the first backward() freed that graph, and the next one crashed going through it (RuntimeError: {_MESSAGE})"
         else:
             symptom = "it receives gradients and never changes"
+        others = f" (and {len(group) - 1} more of its kind)" if len(group) > 1 else ""
         message = (
-            f"`{name}` = `{value}` is computed once, in {where}, and its graph is reused by every loss: "
+            f"`{name}`{others} = `{value}` is computed once, in {where}, and its graph is reused by every loss: "
             f"{what}; {symptom}. Register the parameter and compute the value where it is used"
         )
-        params = [p.name for p in leaves]
-        return self.finding(project, attribute.site, message, params, candidates, blocking=crashed)
+        return self.finding(project, first.site, message, params, candidates, blocking=crashed)
 
     def _statement_edits(self, made: _Made) -> list[Edit]:
         """The assignment made the parameter's own (``self.log_x = nn.Parameter(...)``), or removed
@@ -413,9 +419,9 @@ class ParameterTransformedInInit(Rule):
         position = source.position(end)
         edits = [*self._statement_edits(made), Edit(position, position, text)]
         line_of = source.range(made.statement).start.line
+        what = f"register the parameter as {made.new} and compute" if made.new else "compute"
         return self.candidate(
-            f"register the parameter{f' as {made.new}' if made.new else ''} and compute {made.attr} in a property "
-            f"(line {line_of}): a new graph at every use",
+            f"{what} {made.attr} in a property (line {line_of}): recomputed at each use, with a graph of its own",
             source.path, edits, claimed,
         )
 
@@ -449,7 +455,5 @@ class ParameterTransformedInInit(Rule):
         if not isinstance(transform, _ATOMIC) and not transform.lpar:
             transform = transform.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
         edits = [*self._statement_edits(made), *(source.replace_node(node, transform) for node in reads)]
-        return self.candidate(
-            f"register the parameter{f' as {made.new}' if made.new else ''} and compute {made.attr} where it is read",
-            source.path, edits, claimed,
-        )
+        what = f"register the parameter as {made.new} and compute" if made.new else "compute"
+        return self.candidate(f"{what} {made.attr} where it is read, at each use", source.path, edits, claimed)
