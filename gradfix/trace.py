@@ -130,14 +130,19 @@ class AttributeFact:
     tensors: list[str] = field(default_factory=list)  # names of the tensors a "tensors" container holds
     replaced: Optional[int] = None  # the module this assignment replaced
     event: int = 0
-    # For a parameter, and a module assigned inside a module call: how many times user code assigned
-    # it; the user frames that made the last assignment, innermost first (a parameter made in a
-    # forward leads to the call of the model that made it exist); whether that was inside a module
-    # call, and then the first dimension of the outermost call's first tensor argument (its batch).
+    # For a parameter, a tensor that carries a graph, and a module assigned inside a module call: how
+    # many times user code assigned it; the user frames that made the last assignment, innermost
+    # first (a parameter made in a forward leads to the call of the model that made it exist);
+    # whether that was inside a module call, and then the first dimension of the outermost call's
+    # first tensor argument (its batch).
     count: int = 0
     chain: list[Site] = field(default_factory=list)
     in_call: bool = False
     batch: Optional[int] = None
+    # For a tensor that carries a graph: the trainable leaves that graph reaches, named as
+    # Trace.params names them (a few; only those the run knows: reached by a loss, held by an
+    # optimizer or by a module). ``torch.exp(nn.Parameter(t))`` kept as it was made (GF043).
+    leaves: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -14,7 +14,8 @@ path and detached where it is stored; a last candidate starts it afresh at every
 class's own ``__init__`` statement for it. Two losses from one forward, each with its own
 backward() and no step or zero_grad between them (a multi-task loss), are the other fault: the
 first backward() gets ``retain_graph=True``. That is never offered for a carried state, where it
-would hide the bug and let the graph grow with every iteration.
+would hide the bug and let the graph grow with every iteration, nor when a module keeps a value it
+computed once in ``__init__`` from its parameters (GF043's).
 """
 
 from __future__ import annotations
@@ -397,6 +398,23 @@ def _insert_after(source: SourceFile, statement: cst.BaseStatement, lines: list[
     return Edit(position, position, text)
 
 
+def _graph_made_once(trace: Trace) -> bool:
+    """A module attribute computed once, outside any module call (in ``__init__``), from a
+    trainable leaf that no module registers and that a loss reached (``torch.exp(nn.Parameter(t))``),
+    or from parameters that changed while it did not: every backward() after the first goes
+    through the graph it keeps, and retain_graph=True would hide that rather than fix it."""
+    for a in trace.attributes:
+        if a.kind != "tensor" or a.is_leaf or a.count != 1 or a.in_call:
+            continue
+        leaves = [p for n in a.leaves if (p := trace.param(n)) is not None]
+        own = trace.param(f"{a.owner_name}.{a.attr}")
+        if any(p.module is None and p.reached for p in leaves):
+            return True
+        if own is not None and not own.changed and any(p.module is not None and p.changed for p in leaves):
+            return True
+    return False
+
+
 def _events_before(order: list[CallEvent], site: Site) -> Optional[list[CallEvent]]:
     """The recorded calls before the crashing backward(), if the record reaches it."""
     for index in range(len(order) - 1, -1, -1):
@@ -428,6 +446,8 @@ class SecondBackward(Rule):
         ran_here = any(b.site is not None and b.site.same_place(crash.site) for b in trace.backwards[:-1])
         partner = self._shared_graph_partner(trace, before, ran_here)
         if partner is not None:
+            if _graph_made_once(trace):
+                return []  # retain_graph=True would only hide it: GF043's
             return self._shared_graph(trace, project, crashed, partner)
         stepped = trace.steps > 0 or any(e.kind == "step" for e in before or [])
         if not (ran_here or stepped):

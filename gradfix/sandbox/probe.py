@@ -400,6 +400,11 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             self.backwards[index].reached = sorted(names_of[p] for p in pids if p in names_of)
         for key, pid in self.inplace_leaves.items():
             self.inplace_ops[key].tensor = names_of.get(pid)
+        for fact in attributes:
+            # A tensor attribute that carries a graph: the trainable leaves it was computed from (GF043).
+            value = self.modules[fact.owner].__dict__.get(fact.attr) if fact.kind == "tensor" else None
+            if isinstance(value, torch.Tensor) and value.grad_fn is not None:
+                fact.leaves = sorted(names_of[pid] for pid in self.reachable([value]) if pid in names_of)[:8]
         stepped = self.stepped_before_backward
         if stepped is not None:
             stepped[0].params = [names_of[pid] for pid in stepped[1] if pid in names_of]

@@ -150,10 +150,15 @@ class ModuleWatch:
             probe.events += 1
             replaced = id(old) if isinstance(old, nn.Module) and old is not value else None
             probe.assignments[(id(module), name)] = (site_of(caller), replaced, probe.events)
-            if isinstance(value, nn.Parameter) or (isinstance(value, nn.Module) and probe.depth > 0):
+            if (
+                isinstance(value, nn.Parameter)
+                or (isinstance(value, nn.Module) and probe.depth > 0)
+                or (isinstance(value, torch.Tensor) and value.grad_fn is not None)
+            ):
                 # A parameter, or a layer made inside a module call: the frames that made it lead
                 # to the statement of the training code that made it exist (a model's first call
-                # making its parameters, after the optimizer took the ones that existed then).
+                # making its parameters, after the optimizer took the ones that existed then). A
+                # tensor that carries a graph: made once (in __init__) or at every call (GF043).
                 count = probe.made.get((id(module), name), ([], False, None, 0))[3]
                 batch = probe.root_batch if probe.depth > 0 else None
                 probe.made[(id(module), name)] = (probe.site_chain(caller, limit=8), probe.depth > 0, batch, count + 1)
@@ -310,10 +315,11 @@ class ModuleWatch:
             elif isinstance(module.__dict__.get("_parameters", {}).get(attr), nn.Parameter):
                 facts.append(AttributeFact(owner, owner_name, attr, "parameter", site, event=event, **made))
             elif isinstance(value, torch.Tensor) and not isinstance(value, nn.Parameter):
+                graph = {"chain": chain, "in_call": in_call, "count": count} if value.grad_fn is not None else {}
                 facts.append(
                     AttributeFact(
                         owner, owner_name, attr, "tensor", site,
-                        requires_grad=bool(value.requires_grad), is_leaf=bool(value.is_leaf), event=event,
+                        requires_grad=bool(value.requires_grad), is_leaf=bool(value.is_leaf), event=event, **graph,
                     )
                 )
             elif isinstance(value, (list, tuple, dict)):
