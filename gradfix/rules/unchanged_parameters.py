@@ -33,7 +33,7 @@ from typing import Optional
 from gradfix.findings import Applicability, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.trace import OptimizerFact, ParamFact, Site, Trace
+from gradfix.trace import OptimizerFact, ParamFact, Site, SkippedSubmodule, Trace
 
 
 def _module_of(name: str) -> str:
@@ -100,6 +100,13 @@ class UnchangedParameters(Rule):
         replaced = {a.replaced for a in replacing} | {
             m.id for m in trace.modules if m.site is not None and (m.site.file, m.site.line) in lines
         }
+        # A submodule that one instance of a class never ran while the other instances of the class
+        # ran theirs: its forward skipped it in this instance only. A layer no instance runs (a head
+        # used in another method, for another task) is not among them: it may be unused on purpose.
+        skipped = {
+            p.name: skip for skip in trace.skipped_submodules()
+            for p in trace.params if p.name.startswith(f"{skip.submodule.path}.")
+        }
         findings = []
         # A group built with lr=0 beside parameters that train is a way of freezing. When nothing
         # in the whole run changed, the run trained nothing, which nobody means.
@@ -118,7 +125,9 @@ class UnchangedParameters(Rule):
                 if optimizer.id in p.optimizers and p.requires_grad and p.is_leaf and not p.changed
                 and p.name not in self.explained and p.module not in replaced
                 and not (p.lr_zero and anything_trained)
-                and (p.got_grad if not optimizer.steps else (idle or p.reached or p.got_grad or p.name.rsplit(".", 1)[0] in ran_paths))
+                and (p.got_grad if not optimizer.steps else (
+                    idle or p.reached or p.got_grad or p.name.rsplit(".", 1)[0] in ran_paths or p.name in skipped
+                ))
             ]
             # A parameter that received gradients and stayed as it was while another parameter of
             # its own module changed: the loss does not depend on it (the bias of a layer followed
@@ -126,6 +135,9 @@ class UnchangedParameters(Rule):
             # A whole module left as it was is another matter: a hook, a clipping or a loss weight
             # of 0 took its gradients away.
             stale = [p for p in stale if not (p.got_grad and _module_of(p.name) in changed_modules)]
+            if optimizer.steps:
+                findings += self._skipped(trace, project, optimizer, [p for p in stale if p.name in skipped], skipped)
+                stale = [p for p in stale if p.name not in skipped]
             if not stale:
                 continue
             site = optimizer.site or self._step_site(trace, optimizer)
@@ -145,6 +157,35 @@ class UnchangedParameters(Rule):
             )
             findings.append(self.finding(project, site, message, names))
         return findings + self._unheld(trace, project, replaced, changed_modules)
+
+    def _skipped(
+        self, trace: Trace, project: Project, optimizer: OptimizerFact, params: list[ParamFact], skipped: dict[str, SkippedSubmodule],
+    ) -> list[Finding]:
+        """One finding per submodule that an instance's forward skipped, at the line that built the
+        instance (the optimizer's when that is not the user's to edit)."""
+        groups: dict[str, list[str]] = {}
+        for p in params:
+            groups.setdefault(skipped[p.name].submodule.path or "", []).append(p.name)
+        findings = []
+        for names in groups.values():
+            skip = skipped[names[0]]
+            instance, cls = skip.instance, skip.instance.cls.rsplit(".", 1)[-1]
+            site = instance.site if instance.site is not None and project.is_editable(instance.site.file) else None
+            site = site or optimizer.site or self._step_site(trace, optimizer)
+            if site is None or not project.is_editable(site.file):
+                continue
+            one = len(names) == 1
+            others = short_list([f"`{m.path}`" for m in skip.siblings], 3)
+            steps = f"{optimizer.steps} step{'s' if optimizer.steps != 1 else ''}"
+            message = (
+                f"`{skip.submodule.path}` never ran in this {cls} (`{instance.path}`), while the other {cls} "
+                f"instances ({others}) ran their `{skip.attr}`: its forward skipped it in this instance only (an "
+                f"optional argument not passed to this one, a flag it does not have?), so {short_list(names)} "
+                f"{'is' if one else 'are'} held by an optimizer and {'requires' if one else 'require'} grad, but "
+                f"never changed in {steps}; gradfix knows no rule that explains it"
+            )
+            findings.append(self.finding(project, site, message, names))
+        return findings
 
     def _unheld(self, trace: Trace, project: Project, replaced: set[Optional[int]], changed_modules: set[str]) -> list[Finding]:
         """Parameters that receive non-zero gradients in a run whose optimizers step, that no

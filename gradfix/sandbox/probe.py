@@ -457,6 +457,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             param_writes=self.param_write_facts(names_of),
             cuda_emulated=self.cuda_emulated,
             grad_wipes=self.gradient_wipes(names_of),
+            optional_arg_calls=list(self.optional_calls.values()),
         )
         return self.finished_trace
 
