@@ -474,6 +474,9 @@ class Trace:
             # A container (a Sequential, a ModuleList) counts as run when any module inside it ran.
             return path in paths or any(p.startswith(f"{path}.") for p in paths)
 
+        def below(path: str, paths: set[str]) -> set[str]:
+            return {p[len(path) + 1 :] for p in paths if p.startswith(f"{path}.")}
+
         with_params = {p.name.rsplit(".", 1)[0] for p in self.params if "." in p.name}
         found = []
         for sub in self.modules:
@@ -487,10 +490,15 @@ class Trace:
             if parent is None or not parent.path or not parent.ran_with_grad or parent.cls.startswith("torch."):
                 continue
             attr = sub.path[len(parent.path) + 1 :]
+            # An instance counts when it ran this layer and every layer of its own that this one
+            # ran. One that took another branch instead (`else: h = self.norm(h)`) uses the class
+            # another way: a layer unused in each instance is then the class's design, not an omission.
+            mine = below(parent.path, ran)
             siblings = [
                 m for m in self.modules
                 if m.cls == parent.cls and m.id != parent.id and m.path and m.ran_with_grad
                 and f"{m.path}.{attr}" in by_path and any_ran(f"{m.path}.{attr}", trained)
+                and mine & below(m.path, set(by_path)) <= below(m.path, ran)
             ]
             if siblings:
                 found.append(SkippedSubmodule(parent, sub, attr, siblings))

@@ -47,44 +47,58 @@ class OptionalInputOmitted(Rule):
         if not trace.backwards:
             return []
         stepping = {o.id for o in trace.optimizers if o.steps}
-        findings = []
+        # One finding per instance: the layers one left-out input skips (a style's scale and its
+        # bias) are one fault.
+        by_instance: dict[int, list[SkippedSubmodule]] = {}
         for skip in trace.skipped_submodules():
+            by_instance.setdefault(skip.instance.id, []).append(skip)
+        findings = []
+        for skips in by_instance.values():
+            skip = skips[0]
             params = [
                 p.name for p in trace.params
-                if p.name.startswith(f"{skip.submodule.path}.") and p.requires_grad and p.is_leaf
+                if any(p.name.startswith(f"{s.submodule.path}.") for s in skips) and p.requires_grad and p.is_leaf
                 and not p.changed and not p.reached and set(p.optimizers) & stepping
             ]
             own = [c for c in trace.optional_arg_calls if c.module == skip.instance.id and project.is_editable(c.site.file)]
             if not params or not own:
                 continue
-            siblings = {m.id for m in skip.siblings}
+            siblings = {m.id for s in skips for m in s.siblings}
             others = [c for c in trace.optional_arg_calls if c.module in siblings]
             # Left out at every call of this instance, given at some call of another instance.
             omitted = [n for n in own[0].omitted if all(n in c.omitted for c in own) and any(n in c.given for c in others)]
             if not omitted:
                 continue
-            findings.append(self._finding(project, skip, params, own, others, omitted))
+            findings.append(self._finding(project, skips, params, own, others, omitted))
         return findings
 
     def _finding(
-        self, project: Project, skip: SkippedSubmodule, params: list[str],
+        self, project: Project, skips: list[SkippedSubmodule], params: list[str],
         own: list[OptionalArgsCall], others: list[OptionalArgsCall], omitted: list[str],
     ) -> Finding:
+        skip = skips[0]
         cls = skip.instance.cls.rsplit(".", 1)[-1]
         inputs = " and ".join(f"`{n}`" for n in omitted)
         names = short_list([f"`{m.path}`" for m in skip.siblings], 3)
+        layers = " and ".join(f"`{s.attr}`" for s in skips)
+        passed = self._passed(project, others, omitted)
+        candidates = self._candidates(project, skip, own, passed, omitted)
+        it = "them" if len(omitted) > 1 else "it"
+        advice = f"pass {it} as the other calls do"
+        if not candidates:
+            written = sorted({cst.Module([]).code_for_node(v) for n in omitted for _, v in passed[n]})
+            which = f"what they pass ({' or '.join(f'`{w}`' for w in written)}) is not bound here" if written else "what they pass is not a plain name"
+            advice = f"{which}: make {it} reach this call and pass {it}"
         message = (
             f"`{skip.instance.path}` ({cls}) is called here without {inputs}, which the calls of the other {cls} "
-            f"instances ({names}) pass: its forward then skips `{skip.attr}`, so {short_list(params)} never "
-            f"{'receives' if len(params) == 1 else 'receive'} a gradient; pass it as the other calls do"
+            f"instances ({names}) pass: its forward then skips {layers}, so {short_list(params)} never "
+            f"{'receives' if len(params) == 1 else 'receive'} a gradient; {advice}"
         )
-        return self.finding(project, own[0].site, message, params, self._candidates(project, skip, own, others, omitted))
+        return self.finding(project, own[0].site, message, params, candidates)
 
-    def _candidates(
-        self, project: Project, skip: SkippedSubmodule, own: list[OptionalArgsCall],
-        others: list[OptionalArgsCall], omitted: list[str],
-    ) -> list[Candidate]:
-        # What the other calls pass for each left-out input, most used first: (keyword?, expression).
+    @staticmethod
+    def _passed(project: Project, others: list[OptionalArgsCall], omitted: list[str]) -> dict[str, list[tuple[bool, cst.BaseExpression]]]:
+        """What the other calls pass for each left-out input, most used first: (by keyword?, expression)."""
         passed: dict[str, list[tuple[bool, cst.BaseExpression]]] = {}
         for name in omitted:
             counts: dict[tuple[bool, str], tuple[int, cst.BaseExpression]] = {}
@@ -100,6 +114,12 @@ class OptionalInputOmitted(Rule):
                 counts[key] = (counts.get(key, (0, value))[0] + call.count, value)
             ordered = sorted(counts.items(), key=lambda item: -item[1][0])
             passed[name] = [(keyword, value) for (keyword, _), (_, value) in ordered]
+        return passed
+
+    def _candidates(
+        self, project: Project, skip: SkippedSubmodule, own: list[OptionalArgsCall],
+        passed: dict[str, list[tuple[bool, cst.BaseExpression]]], omitted: list[str],
+    ) -> list[Candidate]:
         choices: list[list[tuple[str, bool, cst.BaseExpression]]] = [
             [(name, keyword, value)] for name in omitted for keyword, value in passed[name]
         ]
@@ -136,7 +156,7 @@ class OptionalInputOmitted(Rule):
             patches.setdefault(source.path, []).append(source.replace_node(node, new))
         for name, keyword, value in choice:
             code = cst.Module([]).code_for_node(value)
-            shown.append(f"`{name}={code}`" if keyword else f"`{code}` (as `{name}`)")
+            shown.append(f"`{name}={code}`" if keyword else f"`{code}`" if code == name else f"`{code}` (as `{name}`)")
         cls = skip.instance.cls.rsplit(".", 1)[-1]
         description = f"pass {' and '.join(shown)} to `{skip.instance.path}`, as the calls of the other {cls} instances do"
         return Candidate(
@@ -224,8 +244,13 @@ def _with_argument(
         ),
     )
     if args:
+        # Laid out as the arguments before it: on a line of its own when they are, the trailing
+        # comma and the line break before `)` moved after it.
         last = args[-1]
-        if isinstance(last.comma, cst.Comma):  # a trailing comma: the new argument takes it
+        before = args[-2].comma if len(args) > 1 else None
+        sep = before.whitespace_after if isinstance(before, cst.Comma) else cst.SimpleWhitespace(" ")
+        if isinstance(last.comma, cst.Comma):
             new = new.with_changes(comma=last.comma)
-        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        new = new.with_changes(whitespace_after_arg=last.whitespace_after_arg)
+        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=sep), whitespace_after_arg=cst.SimpleWhitespace(""))
     return node.with_changes(args=[*args, new])

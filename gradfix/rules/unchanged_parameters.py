@@ -79,6 +79,22 @@ def _why(params: list[ParamFact], optimizer: OptimizerFact, trace: Trace) -> str
     return f"no loss reaches {them}, so {they} never {'receives' if they == 'it' else 'receive'} a gradient"
 
 
+def _skip_hint(trace: Trace, skip: SkippedSubmodule) -> str:
+    """What the calls say about why an instance's forward skipped a layer its siblings ran."""
+    own = [c for c in trace.optional_arg_calls if c.module == skip.instance.id]
+    siblings = {m.id for m in skip.siblings}
+    given = {n for c in trace.optional_arg_calls if c.module in siblings for n in c.given}
+    if own:
+        missing = [n for n in own[0].positions if n in given and not any(n in c.given for c in own)]
+        if missing:
+            inputs = " and ".join(f"`{n}`" for n in missing)
+            return f"its calls pass None for {inputs}, which the other instances' calls give a value"
+    parent = next((m for m in trace.modules if m.path and skip.instance.path and m.path == skip.instance.path.rsplit(".", 1)[0]), None)
+    if not own and parent is not None and parent.cls == "torch.nn.modules.container.Sequential":
+        return "it runs inside an nn.Sequential, which passes it its input alone"
+    return "an optional argument not passed to this one, a flag it does not have?"
+
+
 class UnchangedParameters(Rule):
     code = "GF018"
     title = "parameters meant to train never changed"
@@ -161,16 +177,20 @@ class UnchangedParameters(Rule):
     def _skipped(
         self, trace: Trace, project: Project, optimizer: OptimizerFact, params: list[ParamFact], skipped: dict[str, SkippedSubmodule],
     ) -> list[Finding]:
-        """One finding per submodule that an instance's forward skipped, at the line that built the
-        instance (the optimizer's when that is not the user's to edit)."""
-        groups: dict[str, list[str]] = {}
+        """One finding per instance whose forward skipped submodules its siblings ran, at its call
+        when the run saw one in user code, else at the line that built it (else the optimizer's)."""
+        groups: dict[int, list[str]] = {}
         for p in params:
-            groups.setdefault(skipped[p.name].submodule.path or "", []).append(p.name)
+            groups.setdefault(skipped[p.name].instance.id, []).append(p.name)
         findings = []
         for names in groups.values():
             skip = skipped[names[0]]
             instance, cls = skip.instance, skip.instance.cls.rsplit(".", 1)[-1]
-            site = instance.site if instance.site is not None and project.is_editable(instance.site.file) else None
+            paths = sorted({f"`{skipped[n].submodule.path}`" for n in names})
+            layers = " and ".join(paths)
+            calls = [c.site for c in trace.optional_arg_calls if c.module == instance.id and project.is_editable(c.site.file)]
+            site = calls[0] if calls else instance.site
+            site = site if site is not None and project.is_editable(site.file) else None
             site = site or optimizer.site or self._step_site(trace, optimizer)
             if site is None or not project.is_editable(site.file):
                 continue
@@ -178,9 +198,9 @@ class UnchangedParameters(Rule):
             others = short_list([f"`{m.path}`" for m in skip.siblings], 3)
             steps = f"{optimizer.steps} step{'s' if optimizer.steps != 1 else ''}"
             message = (
-                f"`{skip.submodule.path}` never ran in this {cls} (`{instance.path}`), while the other {cls} "
-                f"instances ({others}) ran their `{skip.attr}`: its forward skipped it in this instance only (an "
-                f"optional argument not passed to this one, a flag it does not have?), so {short_list(names)} "
+                f"{layers} never ran in this {cls} (`{instance.path}`), while the other {cls} "
+                f"instances ({others}) ran theirs: its forward skipped {'it' if len(paths) == 1 else 'them'} in this instance only "
+                f"({_skip_hint(trace, skip)}), so {short_list(names)} "
                 f"{'is' if one else 'are'} held by an optimizer and {'requires' if one else 'require'} grad, but "
                 f"never changed in {steps}; gradfix knows no rule that explains it"
             )
