@@ -3,12 +3,17 @@
 The promise behind "No gradient problems found" is that everything meant to train did change. A
 parameter is meant to train when it still requires a gradient at the end of the run, an optimizer
 holds it and steps (an optimizer built with a learning rate of 0 counts only when nothing in the
-run changed: beside parameters that train, it is a way of freezing), and it took part in the run (its module ran, or a loss reached it). When such parameters end the run as
-they began and no other rule explains why, gradfix says so anyway, with the evidence it has: did a
-loss reach them, did a gradient arrive, was it ever non-zero, what learning rate the last step
-used. It has no fix of its own (display-only): the cause is one gradfix has no rule for (a custom
-autograd.Function whose backward returns None, a hook that zeroes gradients, clipping to a norm of
-0, a loss term weighted 0, a parameter group whose schedule keeps its rate at 0).
+run changed: beside parameters that train, it is a way of freezing), and it took part in the run
+(its module ran, or a loss reached it). A layer that never ran can be unused on purpose, so it
+counts only when its instance alone skipped it: the instance's forward ran, and other instances
+of the class ran that layer (and all this one ran), as a time-conditioned block inside an
+``nn.Sequential`` that passes its input alone. When such parameters end the run as they began
+and no other rule explains why, gradfix says so anyway, with the evidence it has: did a loss
+reach them, did a gradient arrive, was it ever non-zero, what learning rate the last step used,
+which instances ran the layer this one skipped. It has no fix of its own (display-only): the
+cause is one gradfix has no rule for (a custom autograd.Function whose backward returns None, a
+hook that zeroes gradients, clipping to a norm of 0, a loss term weighted 0, a parameter group
+whose schedule keeps its rate at 0).
 
 A parameter that received gradients and stayed as it was while another parameter of the same
 module changed is left alone: the loss does not depend on it (the bias of a layer followed by batch
