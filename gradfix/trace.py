@@ -500,9 +500,17 @@ class Trace:
                 and f"{m.path}.{attr}" in by_path and any_ran(f"{m.path}.{attr}", trained)
                 and mine & below(m.path, set(by_path)) <= below(m.path, ran)
             ]
-            if siblings:
+            # When nothing of its own ran, the forward may have returned early at random (LayerDrop):
+            # only an input its calls never gave, and the siblings' calls did, says it was a branch.
+            if siblings and (mine or self._not_given(parent.id, {m.id for m in siblings})):
                 found.append(SkippedSubmodule(parent, sub, attr, siblings))
         return found
+
+    def _not_given(self, module: int, others: set[int]) -> list[str]:
+        """Optional inputs that no recorded call of ``module`` gave a value and a call of ``others`` did."""
+        own = [c for c in self.optional_arg_calls if c.module == module]
+        given = {n for c in self.optional_arg_calls if c.module in others for n in c.given}
+        return [n for n in own[0].positions if n in given and not any(n in c.given for c in own)] if own else []
 
     # -- JSON -----------------------------------------------------------------------------------
 

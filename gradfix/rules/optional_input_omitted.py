@@ -120,18 +120,21 @@ class OptionalInputOmitted(Rule):
         self, project: Project, skip: SkippedSubmodule, own: list[OptionalArgsCall],
         passed: dict[str, list[tuple[bool, cst.BaseExpression]]], omitted: list[str],
     ) -> list[Candidate]:
-        choices: list[list[tuple[str, bool, cst.BaseExpression]]] = [
+        singles: list[list[tuple[str, bool, cst.BaseExpression]]] = [
             [(name, keyword, value)] for name in omitted for keyword, value in passed[name]
         ]
-        if len(omitted) > 1 and all(passed[n] for n in omitted):
-            choices.append([(n, *passed[n][0]) for n in omitted])
-        candidates = []
-        for choice in choices:
+        together = [(n, *passed[n][0]) for n in omitted] if len(omitted) > 1 and all(passed[n] for n in omitted) else None
+        candidates: list[Candidate] = []
+        for choice in singles:
+            if len(candidates) >= _MAX_CANDIDATES - (together is not None):
+                break
             candidate = self._candidate(project, skip, own, choice)
             if candidate is not None and all(c.description != candidate.description for c in candidates):
                 candidates.append(candidate)
-            if len(candidates) >= _MAX_CANDIDATES:
-                break
+        if together is not None:
+            candidate = self._candidate(project, skip, own, together)
+            if candidate is not None:
+                candidates.append(candidate)
         return candidates
 
     def _candidate(
