@@ -311,6 +311,34 @@ class ScalerCall:
 
 
 @dataclass
+class OptionalArgsCall:
+    """Calls from one user-code site of a module whose ``forward`` has parameters that default to
+    None (``time_emb=None``, ``context=None``, ``mask=None``): which of them the calls gave a value
+    (not None) and which they never passed. Recorded for a module's first few calls only."""
+
+    module: int  # the module called (its ModuleFact id)
+    site: Site  # the user-code call: `self.final_res_block(x)`
+    given: list[str] = field(default_factory=list)
+    omitted: list[str] = field(default_factory=list)  # left out at every call from here (its default None used)
+    # where each optional parameter goes among the call's positional arguments (self not counted);
+    # -1 for a keyword-only one
+    positions: dict[str, int] = field(default_factory=dict)
+    count: int = 0
+
+
+@dataclass
+class SkippedSubmodule:
+    """A submodule that never ran in one instance of a class whose forward ran with gradients on,
+    while the same submodule of other instances of that class ran with them: a branch of forward
+    skipped it in this instance only (the query :meth:`Trace.skipped_submodules` finds them)."""
+
+    instance: ModuleFact  # the instance whose forward skipped it
+    submodule: ModuleFact  # the submodule that never ran there (the outermost one)
+    attr: str  # its path below the instance: `time_mlp`
+    siblings: list[ModuleFact]  # other instances of the class in which it ran with gradients on
+
+
+@dataclass
 class CallEvent:
     kind: str  # "backward", "zero_grad", "step"
     optimizer: Optional[int]
@@ -401,6 +429,8 @@ class Trace:
     grad_wipes: list[GradWipe] = field(default_factory=list)
     # GradScaler methods called from user code, per site (GF042)
     scaler_calls: list[ScalerCall] = field(default_factory=list)
+    # calls of user-defined modules whose forward has optional (None by default) parameters, per site
+    optional_arg_calls: list[OptionalArgsCall] = field(default_factory=list)
 
     # -- queries used by rules and verification -------------------------------------------------
 
@@ -457,6 +487,58 @@ class Trace:
             for p in self.params_of(m.id)
             if p.requires_grad and not p.got_grad
         ]
+
+    def skipped_submodules(self) -> list[SkippedSubmodule]:
+        """Submodules with parameters that never ran (with gradients or without) in one instance of
+        a user-defined class whose forward ran with gradients on, while the same submodule of other
+        instances of the class did run with them. A layer no instance runs (a head used in another
+        method, one for another task) and torch's own layers (a MultiheadAttention's out_proj) are
+        not among them."""
+        by_path = {m.path: m for m in self.modules if m.path}
+        ran = {m.path for m in self.modules if m.path and (m.ran_with_grad or m.ran_without_grad)}
+        trained = {m.path for m in self.modules if m.path and m.ran_with_grad}
+
+        def any_ran(path: str, paths: set[str]) -> bool:
+            # A container (a Sequential, a ModuleList) counts as run when any module inside it ran.
+            return path in paths or any(p.startswith(f"{path}.") for p in paths)
+
+        def below(path: str, paths: set[str]) -> set[str]:
+            return {p[len(path) + 1 :] for p in paths if p.startswith(f"{path}.")}
+
+        with_params = {p.name.rsplit(".", 1)[0] for p in self.params if "." in p.name}
+        found = []
+        for sub in self.modules:
+            if not sub.path or "." not in sub.path or any_ran(sub.path, ran):
+                continue
+            if not any(n == sub.path or n.startswith(f"{sub.path}.") for n in with_params):
+                continue
+            # The outermost module that never ran: its parent ran, so the parent's forward chose
+            # not to call it (a parent of torch's own, a Sequential or a ModuleList, chooses nothing).
+            parent = by_path.get(sub.path.rsplit(".", 1)[0])
+            if parent is None or not parent.path or not parent.ran_with_grad or parent.cls.startswith("torch."):
+                continue
+            attr = sub.path[len(parent.path) + 1 :]
+            # An instance counts when it ran this layer and every layer of its own that this one
+            # ran. One that took another branch instead (`else: h = self.norm(h)`) uses the class
+            # another way: a layer unused in each instance is then the class's design, not an omission.
+            mine = below(parent.path, ran)
+            siblings = [
+                m for m in self.modules
+                if m.cls == parent.cls and m.id != parent.id and m.path and m.ran_with_grad
+                and f"{m.path}.{attr}" in by_path and any_ran(f"{m.path}.{attr}", trained)
+                and mine & below(m.path, set(by_path)) <= below(m.path, ran)
+            ]
+            # When nothing of its own ran, the forward may have returned early at random (LayerDrop):
+            # only an input its calls never gave, and the siblings' calls did, says it was a branch.
+            if siblings and (mine or self._not_given(parent.id, {m.id for m in siblings})):
+                found.append(SkippedSubmodule(parent, sub, attr, siblings))
+        return found
+
+    def _not_given(self, module: int, others: set[int]) -> list[str]:
+        """Optional inputs that no recorded call of ``module`` gave a value and a call of ``others`` did."""
+        own = [c for c in self.optional_arg_calls if c.module == module]
+        given = {n for c in self.optional_arg_calls if c.module in others for n in c.given}
+        return [n for n in own[0].positions if n in given and not any(n in c.given for c in own)] if own else []
 
     # -- JSON -----------------------------------------------------------------------------------
 

@@ -1316,3 +1316,58 @@ def test_gf041_probe_records_writes_into_parameters_outside_optimizers(write_scr
     assert by_line[15].params == ["target.1.weight"] and by_line[16].params == ["target.1.bias"]
     # the deepcopy, never built under the probe's eyes, is named as the script names it
     assert trace.param("target.1.bias").changed and not trace.param("target.1.bias").got_grad
+
+
+def test_gf044_probe_records_optional_inputs_and_the_skipped_layers(write_script) -> None:  # type: ignore[no-untyped-def]
+    path = write_script("""
+        import torch
+        from torch import nn
+
+        class FiLM(nn.Module):  # a conditioning-only module: identity without its input
+            def __init__(self):
+                super().__init__()
+                self.proj = nn.Linear(3, 8)
+            def forward(self, x, cond=None):
+                return x if cond is None else x * self.proj(cond)
+
+        class Either(nn.Module):  # a branch for each case: unconditioned on purpose is fine
+            def __init__(self):
+                super().__init__()
+                self.cond_norm = nn.Linear(3, 8)
+                self.norm = nn.LayerNorm(8)
+            def forward(self, x, cond=None):
+                return x * self.cond_norm(cond) if cond is not None else self.norm(x)
+
+        class Dropped(nn.Module):  # a forward that returns early: no input was left out
+            def __init__(self, active):
+                super().__init__()
+                self.fc = nn.Linear(8, 8)
+                self.active = active
+            def forward(self, x):
+                return x + self.fc(x) if self.active else x
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.f1, self.f2, self.f3 = FiLM(), FiLM(), FiLM()
+                self.e1, self.e2 = Either(), Either()
+                self.d1, self.d2 = Dropped(True), Dropped(False)
+                self.unused_head = nn.Linear(8, 2)  # no instance of anything runs it
+            def forward(self, x, c):
+                h = self.f3(self.f2(self.f1(x, c), cond=c))
+                h = self.e2(self.e1(h, c))
+                return self.d2(self.d1(h))
+
+        net = Net()
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        for _ in range(3):
+            opt.zero_grad(); net(torch.randn(4, 8), torch.randn(4, 3)).sum().backward(); opt.step()
+    """)
+    trace = Sandbox([str(path.parent)], timeout=30).run(str(path), []).trace
+    calls = {trace.module(c.module).path: c for c in trace.optional_arg_calls}  # type: ignore[union-attr]
+    assert calls["net.f1"].given == ["cond"] and calls["net.f2"].given == ["cond"] and calls["net.f3"].omitted == ["cond"]
+    assert calls["net.f1"].positions == {"cond": 1} and calls["net.f1"].count == 3
+    assert calls["net.f1"].site.line != calls["net.f3"].site.line or calls["net.f1"].site.column != calls["net.f3"].site.column
+    assert "net.d1" not in calls  # no optional input: not watched
+    skipped = [(s.instance.path, s.attr, sorted(m.path for m in s.siblings)) for s in trace.skipped_submodules()]  # type: ignore[type-var]
+    assert skipped == [("net.f3", "proj", ["net.f1", "net.f2"])]

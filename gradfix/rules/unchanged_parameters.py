@@ -3,12 +3,17 @@
 The promise behind "No gradient problems found" is that everything meant to train did change. A
 parameter is meant to train when it still requires a gradient at the end of the run, an optimizer
 holds it and steps (an optimizer built with a learning rate of 0 counts only when nothing in the
-run changed: beside parameters that train, it is a way of freezing), and it took part in the run (its module ran, or a loss reached it). When such parameters end the run as
-they began and no other rule explains why, gradfix says so anyway, with the evidence it has: did a
-loss reach them, did a gradient arrive, was it ever non-zero, what learning rate the last step
-used. It has no fix of its own (display-only): the cause is one gradfix has no rule for (a custom
-autograd.Function whose backward returns None, a hook that zeroes gradients, clipping to a norm of
-0, a loss term weighted 0, a parameter group whose schedule keeps its rate at 0).
+run changed: beside parameters that train, it is a way of freezing), and it took part in the run
+(its module ran, or a loss reached it). A layer that never ran can be unused on purpose, so it
+counts only when its instance alone skipped it: the instance's forward ran, and other instances
+of the class ran that layer (and all this one ran), as a time-conditioned block inside an
+``nn.Sequential`` that passes its input alone. When such parameters end the run as they began
+and no other rule explains why, gradfix says so anyway, with the evidence it has: did a loss
+reach them, did a gradient arrive, was it ever non-zero, what learning rate the last step used,
+which instances ran the layer this one skipped. It has no fix of its own (display-only): the
+cause is one gradfix has no rule for (a custom autograd.Function whose backward returns None, a
+hook that zeroes gradients, clipping to a norm of 0, a loss term weighted 0, a parameter group
+whose schedule keeps its rate at 0).
 
 A parameter that received gradients and stayed as it was while another parameter of the same
 module changed is left alone: the loss does not depend on it (the bias of a layer followed by batch
@@ -33,7 +38,7 @@ from typing import Optional
 from gradfix.findings import Applicability, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.trace import OptimizerFact, ParamFact, Site, Trace
+from gradfix.trace import OptimizerFact, ParamFact, Site, SkippedSubmodule, Trace
 
 
 def _module_of(name: str) -> str:
@@ -79,6 +84,22 @@ def _why(params: list[ParamFact], optimizer: OptimizerFact, trace: Trace) -> str
     return f"no loss reaches {them}, so {they} never {'receives' if they == 'it' else 'receive'} a gradient"
 
 
+def _skip_hint(trace: Trace, skip: SkippedSubmodule) -> str:
+    """What the calls say about why an instance's forward skipped a layer its siblings ran."""
+    own = [c for c in trace.optional_arg_calls if c.module == skip.instance.id]
+    siblings = {m.id for m in skip.siblings}
+    given = {n for c in trace.optional_arg_calls if c.module in siblings for n in c.given}
+    if own:
+        missing = [n for n in own[0].positions if n in given and not any(n in c.given for c in own)]
+        if missing:
+            inputs = " and ".join(f"`{n}`" for n in missing)
+            return f"its calls pass None for {inputs}, which the other instances' calls give a value"
+    parent = next((m for m in trace.modules if m.path and skip.instance.path and m.path == skip.instance.path.rsplit(".", 1)[0]), None)
+    if not own and parent is not None and parent.cls == "torch.nn.modules.container.Sequential":
+        return "it runs inside an nn.Sequential, which passes it its input alone"
+    return "an optional argument not passed to this one, a flag it does not have?"
+
+
 class UnchangedParameters(Rule):
     code = "GF018"
     title = "parameters meant to train never changed"
@@ -100,6 +121,13 @@ class UnchangedParameters(Rule):
         replaced = {a.replaced for a in replacing} | {
             m.id for m in trace.modules if m.site is not None and (m.site.file, m.site.line) in lines
         }
+        # A submodule that one instance of a class never ran while the other instances of the class
+        # ran theirs: its forward skipped it in this instance only. A layer no instance runs (a head
+        # used in another method, for another task) is not among them: it may be unused on purpose.
+        skipped = {
+            p.name: skip for skip in trace.skipped_submodules()
+            for p in trace.params if p.name.startswith(f"{skip.submodule.path}.")
+        }
         findings = []
         # A group built with lr=0 beside parameters that train is a way of freezing. When nothing
         # in the whole run changed, the run trained nothing, which nobody means.
@@ -118,7 +146,9 @@ class UnchangedParameters(Rule):
                 if optimizer.id in p.optimizers and p.requires_grad and p.is_leaf and not p.changed
                 and p.name not in self.explained and p.module not in replaced
                 and not (p.lr_zero and anything_trained)
-                and (p.got_grad if not optimizer.steps else (idle or p.reached or p.got_grad or p.name.rsplit(".", 1)[0] in ran_paths))
+                and (p.got_grad if not optimizer.steps else (
+                    idle or p.reached or p.got_grad or p.name.rsplit(".", 1)[0] in ran_paths or p.name in skipped
+                ))
             ]
             # A parameter that received gradients and stayed as it was while another parameter of
             # its own module changed: the loss does not depend on it (the bias of a layer followed
@@ -126,6 +156,9 @@ class UnchangedParameters(Rule):
             # A whole module left as it was is another matter: a hook, a clipping or a loss weight
             # of 0 took its gradients away.
             stale = [p for p in stale if not (p.got_grad and _module_of(p.name) in changed_modules)]
+            if optimizer.steps:
+                findings += self._skipped(trace, project, optimizer, [p for p in stale if p.name in skipped], skipped)
+                stale = [p for p in stale if p.name not in skipped]
             if not stale:
                 continue
             site = optimizer.site or self._step_site(trace, optimizer)
@@ -145,6 +178,39 @@ class UnchangedParameters(Rule):
             )
             findings.append(self.finding(project, site, message, names))
         return findings + self._unheld(trace, project, replaced, changed_modules)
+
+    def _skipped(
+        self, trace: Trace, project: Project, optimizer: OptimizerFact, params: list[ParamFact], skipped: dict[str, SkippedSubmodule],
+    ) -> list[Finding]:
+        """One finding per instance whose forward skipped submodules its siblings ran, at its call
+        when the run saw one in user code, else at the line that built it (else the optimizer's)."""
+        groups: dict[int, list[str]] = {}
+        for p in params:
+            groups.setdefault(skipped[p.name].instance.id, []).append(p.name)
+        findings = []
+        for names in groups.values():
+            skip = skipped[names[0]]
+            instance, cls = skip.instance, skip.instance.cls.rsplit(".", 1)[-1]
+            paths = sorted({f"`{skipped[n].submodule.path}`" for n in names})
+            layers = " and ".join(paths)
+            calls = [c.site for c in trace.optional_arg_calls if c.module == instance.id and project.is_editable(c.site.file)]
+            site = calls[0] if calls else instance.site
+            site = site if site is not None and project.is_editable(site.file) else None
+            site = site or optimizer.site or self._step_site(trace, optimizer)
+            if site is None or not project.is_editable(site.file):
+                continue
+            one = len(names) == 1
+            others = short_list([f"`{m.path}`" for m in skip.siblings], 3)
+            steps = f"{optimizer.steps} step{'s' if optimizer.steps != 1 else ''}"
+            message = (
+                f"{layers} never ran in this {cls} (`{instance.path}`), while the other {cls} "
+                f"instances ({others}) ran theirs: its forward skipped {'it' if len(paths) == 1 else 'them'} in this instance only "
+                f"({_skip_hint(trace, skip)}), so {short_list(names)} "
+                f"{'is' if one else 'are'} held by an optimizer and {'requires' if one else 'require'} grad, but "
+                f"never changed in {steps}; gradfix knows no rule that explains it"
+            )
+            findings.append(self.finding(project, site, message, names))
+        return findings
 
     def _unheld(self, trace: Trace, project: Project, replaced: set[Optional[int]], changed_modules: set[str]) -> list[Finding]:
         """Parameters that receive non-zero gradients in a run whose optimizers step, that no

@@ -465,6 +465,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             cuda_emulated=self.cuda_emulated,
             grad_wipes=self.gradient_wipes(names_of),
             scaler_calls=self.scaler_facts(),
+            optional_arg_calls=list(self.optional_calls.values()),
         )
         return self.finished_trace
 

@@ -4,20 +4,24 @@ their parameters."""
 
 from __future__ import annotations
 
+import inspect
 import sys
+import types
 from typing import Any, Optional
 
 import torch
 import torch.nn as nn
 
 from gradfix.sandbox.facts import class_name, dtype_name, site_of
-from gradfix.trace import AttributeFact, InnerNoGradCall, ModuleCall, Site, TypoSet
+from gradfix.trace import AttributeFact, InnerNoGradCall, ModuleCall, OptionalArgsCall, Site, TypoSet
 
 # Flags users set on a module meaning `requires_grad_(...)`; torch reads none of them on a module.
 MODULE_FLAG_ATTRS = ("requires_grad", "require_grad", "trainable")
 
 
 FORWARD_TAG = "gradfix.forward"  # the key of a module call's tag in its output's grad_fn metadata
+# A module's first calls say how the script calls it: its optional arguments are not watched after.
+_OPTIONAL_CALLS_PER_MODULE = 4
 IN_SIZES = ("in_features", "in_channels", "num_features", "input_size", "embed_dim", "d_model")
 
 
@@ -81,6 +85,8 @@ class ModuleWatch:
                 if inner is not None and any(p.requires_grad for p in module.parameters()):
                     key = (id(module), inner.line, inner.column)
                     probe.inner_no_grad.setdefault(key, InnerNoGradCall(id(module), inner))
+            if probe.optional_calls_seen.get(id(module), 0) < _OPTIONAL_CALLS_PER_MODULE:
+                probe.note_optional_args(module, args, kwargs)
             outer = probe.outer_grad
             probe.outer_grad = grad
             probe.depth += 1
@@ -98,6 +104,9 @@ class ModuleWatch:
             return result
 
         self.initial_seen: set[int] = set()
+        self.optional_calls_seen: dict[int, int] = {}
+        self.optional_signatures: dict[type, Optional[tuple[inspect.Signature, dict[str, int]]]] = {}
+        self.optional_calls: dict[tuple[int, str, int, Optional[int]], OptionalArgsCall] = {}
         nn.Module.__call__ = call  # type: ignore[method-assign]
 
         load_state_dict = nn.Module.load_state_dict
@@ -261,6 +270,54 @@ class ModuleWatch:
 
         nn.Parameter.requires_grad = property(base.__get__, set_requires_grad)  # type: ignore
         nn.Parameter.requires_grad_ = requires_grad_  # type: ignore[method-assign]
+
+    def _optional_parameters(self, cls: type) -> Optional[tuple[inspect.Signature, dict[str, int]]]:
+        """For a class whose ``forward`` is user code: its signature and its parameters that default
+        to None, each with its index among a call's positional arguments (-1: keyword-only)."""
+        if cls in self.optional_signatures:
+            return self.optional_signatures[cls]
+        found = None
+        forward = getattr(cls, "forward", None)
+        if isinstance(forward, types.FunctionType) and forward.__code__.co_filename in self.user:  # type: ignore[attr-defined]
+            try:
+                signature: Optional[inspect.Signature] = inspect.signature(forward)
+            except (TypeError, ValueError):
+                signature = None
+            if signature is not None:
+                optional: dict[str, int] = {}
+                for index, param in enumerate(list(signature.parameters.values())[1:]):
+                    if param.default is None and param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY):
+                        optional[param.name] = index if param.kind is param.POSITIONAL_OR_KEYWORD else -1
+                if optional:
+                    found = (signature, optional)
+        self.optional_signatures[cls] = found
+        return found
+
+    def note_optional_args(self, module: nn.Module, args: tuple, kwargs: dict) -> None:
+        """A module whose forward takes optional arguments (``time_emb=None``) called from user
+        code: which of them this call gave a value, and which it left out. Its first calls only."""
+        self.optional_calls_seen[id(module)] = self.optional_calls_seen.get(id(module), 0) + 1
+        found = self._optional_parameters(type(module))
+        if found is None or len(self.optional_calls) >= 512:
+            return
+        caller = sys._getframe(2)
+        if caller.f_code.co_filename not in self.user:  # type: ignore[attr-defined]
+            return  # called by torch (a Sequential): no call of the user's to change
+        signature, optional = found
+        try:
+            bound = signature.bind(module, *args, **kwargs).arguments
+        except TypeError:
+            return
+        site = site_of(caller)
+        key = (id(module), site.file, site.line, site.column)
+        fact = self.optional_calls.get(key)
+        if fact is None:
+            fact = self.optional_calls[key] = OptionalArgsCall(
+                module=id(module), site=site, omitted=[n for n in optional if n not in bound], positions=dict(optional),
+            )
+        fact.count += 1
+        fact.omitted = [n for n in fact.omitted if n not in bound]
+        fact.given += [n for n in optional if bound.get(n) is not None and n not in fact.given]
 
     def tag_forward(self, result: Any, module: nn.Module, frame: Any) -> None:
         """A top-level module call's outputs remember the call in their grad_fn's metadata: a
