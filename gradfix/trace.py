@@ -45,6 +45,9 @@ class ModuleFact:
     path: Optional[str] = None  # its full name from its root, e.g. "model.encoder.0"
     created_event: int = 0  # the event counter when it was built: orders it against optimizers
     in_size: Optional[int] = None  # in_features / in_channels / num_features ...: the input size it was built for
+    # names bound to optimizers in the frame that built it, when some optimizer existed then (a
+    # Trainer's `optimizer` argument): what a param group for it can be added through, there
+    scope_optimizers: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

@@ -416,6 +416,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
                 loaded=mid in self.loaded,
                 path=paths.get(mid),
                 created_event=self.module_events.get(mid, 0),
+                scope_optimizers=self.module_optimizer_names.get(mid, {}),
             )
             for mid, module in self.modules.items()
         ]

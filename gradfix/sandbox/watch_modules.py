@@ -54,6 +54,9 @@ class ModuleWatch:
                 frame = frame.f_back
             frame = probe.user_frame(frame)
             probe.module_sites[id(module)] = site_of(frame) if frame is not None else None
+            if probe.optimizers and frame is not None:
+                # Built after an optimizer: the names its frame has for that optimizer (GF013's param group).
+                probe.module_optimizer_names[id(module)] = probe.scope_optimizers(frame)
 
         nn.Module.__init__ = init  # type: ignore[method-assign]
 
@@ -98,6 +101,7 @@ class ModuleWatch:
             return result
 
         self.initial_seen: set[int] = set()
+        self.module_optimizer_names: dict[int, dict[str, int]] = {}
         nn.Module.__call__ = call  # type: ignore[method-assign]
 
         load_state_dict = nn.Module.load_state_dict
