@@ -96,6 +96,11 @@ class OptimizerFact:
     stale_step_site: Optional[Site] = None  # the step() that first applied them again
     # how many parameters each param group holds, in order (``params`` lists them group by group)
     group_sizes: list[int] = field(default_factory=list)
+    # for an optimizer that takes only sparse gradients (SparseAdam): the parameters that held a
+    # dense gradient at its first step that met one, and the embeddings (module ids) whose weight
+    # is one of them (tied to a Linear, used through F.embedding or `.weight`)
+    dense_grads: list[str] = field(default_factory=list)
+    dense_embeddings: list[int] = field(default_factory=list)
 
 
 @dataclass

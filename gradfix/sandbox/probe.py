@@ -394,6 +394,9 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             for group in optimizer.param_groups:
                 for p in group["params"]:
                     fact.params.append(names_of.get(id(p), "?"))
+        for index, (pids, embeddings) in self.dense_for_sparse.items():
+            self.optimizers[index][1].dense_grads = [names_of[pid] for pid in pids if pid in names_of]
+            self.optimizers[index][1].dense_embeddings = embeddings
         for index, pids in self._reached_names.items():
             self.backwards[index].reached = sorted(names_of[p] for p in pids if p in names_of)
         for key, pid in self.inplace_leaves.items():
