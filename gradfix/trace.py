@@ -45,6 +45,9 @@ class ModuleFact:
     path: Optional[str] = None  # its full name from its root, e.g. "model.encoder.0"
     created_event: int = 0  # the event counter when it was built: orders it against optimizers
     in_size: Optional[int] = None  # in_features / in_channels / num_features ...: the input size it was built for
+    # names bound to optimizers in the frame that built it, when some optimizer existed then (a
+    # Trainer's `optimizer` argument): what a param group for it can be added through, there
+    scope_optimizers: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -93,6 +96,11 @@ class OptimizerFact:
     stale_step_site: Optional[Site] = None  # the step() that first applied them again
     # how many parameters each param group holds, in order (``params`` lists them group by group)
     group_sizes: list[int] = field(default_factory=list)
+    # for an optimizer that takes only sparse gradients (SparseAdam): the parameters that held a
+    # dense gradient at its first step that met one, and the embeddings (module ids) whose weight
+    # is one of them (tied to a Linear, used through F.embedding or `.weight`)
+    dense_grads: list[str] = field(default_factory=list)
+    dense_embeddings: list[int] = field(default_factory=list)
 
 
 @dataclass

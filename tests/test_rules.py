@@ -8,7 +8,7 @@ from typing import Callable
 import pytest
 
 from gradfix.project import Project
-from gradfix.findings import Report
+from gradfix.findings import Applicability, Report
 from gradfix.repair import repair
 from gradfix.rules import all_rules
 from gradfix.sandbox import Sandbox
@@ -1087,9 +1087,10 @@ def test_gf010_rebuilds_a_trainers_optimizer_and_scheduler_through_the_caller(wr
     ]
 
 
-def test_gf029_leaves_a_dense_gradient_given_to_sparseadam_alone(run_script, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_gf029_gives_a_dense_table_in_sparseadam_to_adam_and_leaves_the_sgd_table(run_script, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     # The reverse fault crashes at a step too, next to a sparse table that SGD steps correctly:
-    # sparse=False would fix nothing there.
+    # the table SparseAdam holds was built dense, so sparse=False would fix nothing there; the
+    # only candidate builds SparseAdam as Adam, and the SGD table is left as it is.
     run = run_script("""
         import torch
         table = torch.nn.Embedding(10, 3, sparse=True)
@@ -1102,7 +1103,12 @@ def test_gf029_leaves_a_dense_gradient_given_to_sparseadam_alone(run_script, tmp
     """)
     assert run.trace.crash is not None and "dense gradients" in run.trace.crash.message
     [rule] = [r for r in RULES if r.code == "GF029"]
-    assert rule.check(run.trace, Project(str(tmp_path))) == []
+    [finding] = rule.check(run.trace, Project(str(tmp_path)))
+    assert finding.blocking and finding.params == ["dense.weight"]
+    [candidate] = finding.candidates
+    [patch] = candidate.patches
+    assert [e.replacement for e in patch.edits] == ["Adam"]
+    assert candidate.applicability is Applicability.UNSAFE
 
 
 def test_gf008_stacks_a_list_rewrap_under_the_files_torch(write_script) -> None:  # type: ignore[no-untyped-def]

@@ -77,7 +77,9 @@ def main() -> None:
                 before = previous.get(id(p))
                 if before is not None and (before.shape != p.shape or not torch.equal(before, p.detach())):
                     last_change[id(p)] = own_steps[id(p)]
-                if p.grad is not None and float(p.grad.abs().max()) > 1e-6:
+                # A sparse gradient (an embedding with sparse=True) has no max(): its values do.
+                grad = p.grad.coalesce().values() if p.grad is not None and p.grad.is_sparse else p.grad
+                if grad is not None and grad.numel() and float(grad.abs().max()) > 1e-6:
                     last_gradient[id(p)] = own_steps[id(p)]
                 previous[id(p)] = p.detach().clone()
 

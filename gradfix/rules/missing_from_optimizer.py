@@ -11,10 +11,14 @@ A module built after the optimizer, which replaced nothing the optimizer holds (
 cannot be added to the optimizer's construction: it does not exist yet. A loss module built inside
 a Trainer (``ModelWithLoss(model, MotLoss())``) that was handed an optimizer built from
 ``model.parameters()`` is the usual case. The fix adds a param group where the module becomes
-reachable: ``optimizer.add_param_group({"params": <module>.parameters()})`` right after the
-statement that binds it (or binds what holds it), with the names that statement's frame has for
-the module and for the optimizer (the optimizer's own name where it is built in the same function,
-or the name the training step uses, ``self.optimizer``, in a method of the same class).
+reachable: ``optimizer.add_param_group({"params": <module>.parameters()})`` where every name it uses is
+bound: after the later of the statement that binds the module (or binds what holds it) and the
+statement that binds the optimizer's name there. The optimizer's names are the frame's own: the
+name it was built into in the same function; the name the training step uses (``self.optimizer``
+in a method of the same class, placed after ``self.optimizer = optimizer`` when ``__init__`` stores
+it after building the loss); the names the module's own frame had for it when it built the module
+(a Trainer's ``optimizer`` argument, an optimizer a helper returned), which the probe records.
+Each placement is a candidate; the re-run picks.
 
 Parameters a module makes for itself after the optimizer was built (``self.s = nn.Parameter(...)``
 in the first ``forward``, a data-dependent initialisation; a head built on the first call to know
@@ -150,9 +154,9 @@ class MissingFromOptimizer(Rule):
             moving = [n for n in names if (p := trace.param(n)) is not None and p.nonzero_grad] or names
             candidates = []
             for statement, source, expression in self._bindings(trace, project, module):
-                for name in self._optimizer_names(trace, optimizer, source, statement):
+                for name, anchor in self._placements(trace, optimizer, module, source, statement):
                     line = f'{name}.add_param_group({{"params": {expression}.parameters()}})'
-                    where = source.range(statement)
+                    where = source.range(anchor)
                     text = f"{source.indentation(where.start.line)}{line}\n"
                     candidates.append(self.candidate(
                         f"add {expression} to the optimizer as a param group, after line {where.start.line}",
@@ -346,20 +350,31 @@ class MissingFromOptimizer(Rule):
         return found
 
     @staticmethod
-    def _optimizer_names(trace: Trace, optimizer: OptimizerFact, source: SourceFile, statement: cst.SimpleStatementLine) -> list[str]:
-        """Names the statement's frame has for the optimizer: the target it was built into in the
-        same function, before; or the name a training step uses, when that name is local to the
-        same function, or ``self.<x>`` in a method of the same class."""
+    def _placements(
+        trace: Trace, optimizer: OptimizerFact, module: ModuleFact, source: SourceFile, statement: cst.SimpleStatementLine
+    ) -> list[tuple[str, cst.SimpleStatementLine]]:
+        """Names the statement's frame has for the optimizer, each with the statement after which
+        both it and the module are bound: the target it was built into in the same function,
+        before; the name a training step uses, when that name is local to the same function or
+        ``self.<x>`` in a method of the same class (after the statement of that function that binds
+        it, when that comes later: ``self.optimizer = optimizer`` after the loss module); the names
+        the frame that built the module had for the optimizer then (a Trainer's ``optimizer``
+        argument, an optimizer a helper returned)."""
         function = _function_of(source, statement)
         owner = _class_of(source, function)
         line = source.range(statement).start.line
-        names: list[str] = []
+        found: list[tuple[str, cst.SimpleStatementLine]] = []
+
+        def add(name: str, anchor: cst.SimpleStatementLine) -> None:
+            if all(name != known for known, _ in found):
+                found.append((name, anchor))
+
         if optimizer.site is not None and optimizer.site.file == source.path and optimizer.site.line < line:
             built = source.statements_on_line(optimizer.site.line)
             if built and _function_of(source, built[0]) is function and isinstance(built[0], cst.SimpleStatementLine):
                 small = built[0].body[0] if len(built[0].body) == 1 else None
                 if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, (cst.Name, cst.Attribute)):
-                    names.append(source.code(small.targets[0].target))
+                    add(source.code(small.targets[0].target), statement)
         for backward in trace.backwards:
             if backward.site is None or backward.site.file != source.path:
                 continue
@@ -368,19 +383,29 @@ class MissingFromOptimizer(Rule):
                 continue
             used_in = _function_of(source, there[0])
             for name, index in backward.scope_optimizers.items():
-                if index != optimizer.id or name in names:
+                if index != optimizer.id:
                     continue
                 parts = name.split(".")
                 if not all(part.isidentifier() for part in parts):
                     continue
                 if len(parts) == 1 and used_in is function and name in _bound_in(function or source.module):
-                    names.append(name)
+                    add(name, _bound_later(source, function or source.module, name, statement) or statement)
                 elif (
                     parts[0] == "self" and len(parts) == 2 and owner is not None and _class_of(source, used_in) is owner
                     and name in _bound_in(owner)
                 ):
-                    names.append(name)
-        return names
+                    add(name, (_bound_later(source, function, name, statement) if function is not None else None) or statement)
+        # The names the module's own frame had for the optimizer when it built it: bound before
+        # this statement, when the statement is in that frame's function.
+        if module.site is not None and module.site.file == source.path:
+            made = source.statements_on_line(module.site.line)
+            if made and _function_of(source, made[0]) is function:
+                bound = _bound_in(function or source.module)
+                for name, index in module.scope_optimizers.items():
+                    parts = name.split(".")
+                    if index == optimizer.id and all(part.isidentifier() for part in parts) and name in bound:
+                        add(name, statement)
+        return found
 
     @staticmethod
     def _neighbour(trace: Trace, stepping: list[OptimizerFact], names: list[str]) -> Optional[OptimizerFact]:
@@ -511,6 +536,53 @@ def _class_of(source: SourceFile, function: Optional[cst.FunctionDef]) -> Option
     return owner if isinstance(owner, cst.ClassDef) else None
 
 
+def _bound_later(
+    source: SourceFile, scope: cst.CSTNode, name: str, statement: cst.BaseStatement
+) -> Optional[cst.SimpleStatementLine]:
+    """The first statement of ``scope`` after ``statement`` that binds ``name`` (``self.optimizer
+    = optimizer``, ``self.optimizer, self.scheduler = pair``), when nothing binds it before
+    ``statement`` there (not a parameter of the function either)."""
+    if isinstance(scope, cst.FunctionDef):
+        params = scope.params
+        if name in {p.name.value for p in [*params.params, *params.kwonly_params, *params.posonly_params]}:
+            return None
+    line = source.range(statement).start.line
+    later = []
+    for node in _own_statements(scope):
+        targets = []
+        for small in node.body:
+            if isinstance(small, cst.Assign):
+                targets += [t.target for t in small.targets]
+            elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                targets.append(small.target)
+        flat = [e.value for t in targets for e in (t.elements if isinstance(t, (cst.Tuple, cst.List)) else [cst.Element(t)])]
+        if not any(isinstance(t, (cst.Name, cst.Attribute)) and source.code(t) == name for t in flat):
+            continue
+        start = source.range(node).start.line
+        if start <= line:
+            return None
+        later.append((start, node))
+    return min(later, key=lambda item: item[0])[1] if later else None
+
+
+def _own_statements(scope: cst.CSTNode) -> list[cst.SimpleStatementLine]:
+    """The simple statements a function or module runs itself, in blocks of its own (``if``,
+    ``for``, ``with`` ...), not those of the functions and classes it defines."""
+    found: list[cst.SimpleStatementLine] = []
+
+    class Collect(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and node is not scope:
+                return False
+            if isinstance(node, cst.SimpleStatementLine):
+                found.append(node)
+                return False
+            return True
+
+    scope.visit(Collect())
+    return found
+
+
 def _bound_in(scope: cst.CSTNode) -> set[str]:
     """What a function (its parameters and assignments), a class (``self.<x> = ...``) or a module
     binds, as source text: a name read from the run goes into a fix only when the source binds it."""
@@ -518,8 +590,10 @@ def _bound_in(scope: cst.CSTNode) -> set[str]:
     if isinstance(scope, cst.FunctionDef):
         bound |= {p.name.value for p in [*scope.params.params, *scope.params.kwonly_params, *scope.params.posonly_params]}
     for node in descendants(scope, cst.AssignTarget):
-        if isinstance(node.target, (cst.Name, cst.Attribute)):
-            bound.add(cst.Module([]).code_for_node(node.target))
+        targets = node.target.elements if isinstance(node.target, (cst.Tuple, cst.List)) else [cst.Element(node.target)]
+        for target in targets:
+            if isinstance(target.value, (cst.Name, cst.Attribute)):
+                bound.add(cst.Module([]).code_for_node(target.value))
     return bound
 
 

@@ -396,6 +396,9 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             for group in optimizer.param_groups:
                 for p in group["params"]:
                     fact.params.append(names_of.get(id(p), "?"))
+        for index, (pids, embeddings) in self.dense_for_sparse.items():
+            self.optimizers[index][1].dense_grads = [names_of[pid] for pid in pids if pid in names_of]
+            self.optimizers[index][1].dense_embeddings = embeddings
         for index, pids in self._reached_names.items():
             self.backwards[index].reached = sorted(names_of[p] for p in pids if p in names_of)
         for key, pid in self.inplace_leaves.items():
@@ -423,6 +426,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
                 loaded=mid in self.loaded,
                 path=paths.get(mid),
                 created_event=self.module_events.get(mid, 0),
+                scope_optimizers=self.module_optimizer_names.get(mid, {}),
             )
             for mid, module in self.modules.items()
         ]

@@ -58,6 +58,9 @@ class ModuleWatch:
                 frame = frame.f_back
             frame = probe.user_frame(frame)
             probe.module_sites[id(module)] = site_of(frame) if frame is not None else None
+            if probe.optimizers and frame is not None:
+                # Built after an optimizer: the names its frame has for that optimizer (GF013's param group).
+                probe.module_optimizer_names[id(module)] = probe.scope_optimizers(frame)
 
         nn.Module.__init__ = init  # type: ignore[method-assign]
 
@@ -107,6 +110,7 @@ class ModuleWatch:
         self.optional_calls_seen: dict[int, int] = {}
         self.optional_signatures: dict[type, Optional[tuple[inspect.Signature, dict[str, int]]]] = {}
         self.optional_calls: dict[tuple[int, str, int, Optional[int]], OptionalArgsCall] = {}
+        self.module_optimizer_names: dict[int, dict[str, int]] = {}
         nn.Module.__call__ = call  # type: ignore[method-assign]
 
         load_state_dict = nn.Module.load_state_dict

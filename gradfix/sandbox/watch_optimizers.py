@@ -216,6 +216,8 @@ class OptimizerWatch:
         self._versions_before: dict[int, tuple[list[Site], list[tuple[torch.Tensor, int]]]] = {}
         # parameter id -> the last step() that changed it: optimizer index, versions before and after, where
         self._stepped_versions: dict[int, tuple[int, int, int, list[Site]]] = {}
+        # optimizer index -> the parameters with a dense gradient at a SparseAdam step, and their embeddings
+        self.dense_for_sparse: dict[int, tuple[list[int], list[int]]] = {}
         optimizer_init = torch.optim.Optimizer.__init__
 
         def init(optimizer: Any, params: Any, *args: Any, **kwargs: Any) -> None:
@@ -279,6 +281,17 @@ class OptimizerWatch:
                     probe.nonzero_grad.add(pid)
             if index is not None and not nonzero:
                 probe.optimizers[index][1].steps_without_grad += 1
+            if index is not None and index not in probe.dense_for_sparse and isinstance(optimizer, torch.optim.SparseAdam):
+                # SparseAdam raises at a dense gradient: which parameters had one, and the
+                # embeddings that hold them (a weight tied to a Linear makes the sum dense, GF029).
+                dense = [p for p in held if p.grad is not None and not p.grad.is_sparse]
+                if dense:
+                    ids = {id(p) for p in dense}
+                    embeddings = [
+                        mid for mid, m in probe.modules.items()
+                        if isinstance(m, (nn.Embedding, nn.EmbeddingBag)) and id(m.weight) in ids
+                    ]
+                    probe.dense_for_sparse[index] = ([id(p) for p in dense], embeddings)
             probe.gradients_at_step(index, held)
             if index is not None and len(probe.optimizers[index][1].lrs) < 400:
                 probe.optimizers[index][1].lrs.append(_largest_lr(optimizer))
