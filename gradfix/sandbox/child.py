@@ -13,6 +13,7 @@ import os
 import resource
 import signal
 import sys
+import time
 import types
 from typing import Any, NoReturn
 
@@ -211,6 +212,7 @@ def _run(request: RunRequest, trace_out: int) -> None:
 
     signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, request.timeout)
+    probe.ranks.deadline = time.monotonic() + request.timeout
 
     sys.argv = [script, *request.args]
     sys.path[0:1] = [os.path.dirname(script)]
