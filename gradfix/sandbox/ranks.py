@@ -195,7 +195,7 @@ class Ranks:
             if on_cpu and given is not None and not torch.cuda.is_available():
                 # The model a GPU script moved to cuda:N is on the CPU here (emulated), where DDP
                 # refuses device_ids: the same model, replicated over the CPU.
-                ranks._note(f"device_ids={given!r} dropped: the model is on the CPU here")
+                ranks._note("device_ids dropped: the model stays on the CPU here")
                 kwargs.pop("device_ids", None)
                 kwargs.pop("output_device", None)
                 args = ()
