@@ -41,7 +41,7 @@ _SLOT = 256  # bytes of shared memory per rank: what it is waiting in
 _COLLECTIVES = (
     "all_reduce", "broadcast", "barrier", "all_gather", "all_gather_into_tensor", "reduce",
     "reduce_scatter", "reduce_scatter_tensor", "gather", "scatter", "all_to_all", "all_to_all_single",
-    "all_gather_object", "broadcast_object_list", "gather_object", "scatter_object_list",
+    "all_gather_object", "broadcast_object_list", "gather_object", "scatter_object_list", "send", "recv",
 )
 
 
