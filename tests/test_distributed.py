@@ -108,3 +108,47 @@ def test_repaired_issue_scripts_train_every_parameter_in_every_rank(case: str) -
         assert rank["steps"] == 20 and rank["params"]
         assert all(p["changed"] for p in rank["params"].values() if p["requires_grad"])
     assert {k: p["checksum"] for k, p in ranks[0]["params"].items()} == {k: p["checksum"] for k, p in ranks[1]["params"].items()}
+
+
+TORCHRUN = '''
+import os
+
+import torch
+import torch.distributed as dist
+import torch.nn as nn
+from torch.nn.parallel import DistributedDataParallel as DDP
+
+
+def main():
+    local_rank = int(os.environ["LOCAL_RANK"])
+    dist.init_process_group("nccl")
+    torch.cuda.set_device(local_rank)
+    net = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1)).cuda(local_rank)
+    model = DDP(net, device_ids=[local_rank])
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    torch.manual_seed(dist.get_rank())
+    for step in range(20):
+        x, y = torch.randn(4, 8).cuda(local_rank), torch.randn(4, 1).cuda(local_rank)
+        loss = nn.functional.mse_loss(net(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+
+def test_nproc_per_node_runs_a_torchrun_script_in_every_rank(write_script: Callable[..., Path]) -> None:
+    path = write_script(TORCHRUN)
+    trace = Sandbox([str(path.parent)], steps=3, timeout=60, nproc_per_node=2).run(str(path), []).trace
+    assert trace.crash is None and trace.world_size == 2
+    assert [(r.rank, r.finished) for r in trace.ranks] == [(0, True), (1, True)]
+    assert trace.distributed_notes == [
+        "NCCL is not available without a GPU: the ranks use gloo instead",
+        "device_ids dropped: the model stays on the CPU here",
+    ]
+    [bypass] = trace.wrapper_bypasses
+    assert bypass.site.line == 20 and trace.replicas_differ

@@ -53,6 +53,7 @@ class Launch:
         self.folder = tempfile.mkdtemp(prefix="gradfix-ranks-")
         self.status = mmap.mmap(-1, _SLOT * nprocs)  # shared with the forked ranks
         self.processes: list[Any] = []
+        self.started = False
 
     def trace_path(self, rank: int) -> str:
         return os.path.join(self.folder, f"rank{rank}.json")
@@ -112,7 +113,7 @@ class Ranks:
         entry = functools.partial(_rank_entry, self, launch, fn)
         # Fork: each rank is this process, probe and all; torch's own start_processes does the rest.
         context = original(entry, args, nprocs, False, daemon, start_method="fork")
-        launch.processes = list(context.processes)
+        launch.processes, launch.started = list(context.processes), True
         if not join:
             return context
         while not context.join():
@@ -277,7 +278,7 @@ class Ranks:
                 steps=trace.steps, checksums=self._checksums(trace),
             )]
             return trace
-        launch = next((launch for launch in self.launches if launch.processes), None)
+        launch = next((launch for launch in self.launches if launch.started), None)
         if launch is None:
             return trace
         hung = self._end_ranks(launch)
@@ -311,6 +312,53 @@ class Ranks:
             except (OSError, ValueError):
                 pass
         return hung
+
+
+def run_as_torchrun(ranks: Ranks, nproc_per_node: int, run_script: Callable[[], None]) -> None:
+    """Run the script as ``torchrun --standalone --nproc-per-node N`` would: torch's elastic agent
+    (``torch.distributed.launcher``) starts the workers, with ``RANK``, ``LOCAL_RANK``,
+    ``WORLD_SIZE``, ``MASTER_ADDR`` and ``MASTER_PORT`` set, on a free port of the run's own
+    loopback; it forks them, so each runs the script under this process's probe."""
+    import socket
+
+    from torch.distributed.launcher.api import LaunchConfig, elastic_launch
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe_socket:
+        probe_socket.bind(("127.0.0.1", 0))
+        port = probe_socket.getsockname()[1]
+    launch = Launch(nproc_per_node)
+    launch.started = True
+    ranks.launches.append(launch)
+    config = LaunchConfig(
+        min_nodes=1, max_nodes=1, nproc_per_node=nproc_per_node, run_id=f"gradfix-{os.getpid()}",
+        rdzv_backend="c10d", rdzv_endpoint=f"127.0.0.1:{port}", rdzv_configs={"is_host": True},
+        max_restarts=0, monitor_interval=0.1, start_method="fork",
+    )
+    def worker() -> None:  # the agent names its workers after the entry point
+        _torchrun_entry(ranks, launch, run_script)
+
+    worker.__name__ = worker.__qualname__ = "gradfix_rank"
+    elastic_launch(config, worker)()
+
+
+def _torchrun_entry(ranks: Ranks, launch: Launch, run_script: Callable[[], None]) -> None:
+    """A torchrun worker: the script as ``__main__``, under the probe, then its Trace."""
+    rank = int(os.environ.get("RANK", "0"))
+    ranks.become(rank, launch)
+    probe = ranks.probe
+    try:
+        run_script()
+    except SystemExit as exit_:
+        code = exit_.code
+        if code not in (None, 0):
+            probe.record_exit(code if isinstance(code, int) else 1, "" if isinstance(code, int) else str(code))
+        ranks.write_rank(probe.finish())
+        raise
+    except BaseException as error:
+        probe.record_crash(error)
+        ranks.write_rank(probe.finish())
+        raise
+    ranks.write_rank(probe.finish())
 
 
 def _rank_entry(ranks: Ranks, launch: Launch, fn: Callable[..., Any], rank: int, *args: Any) -> None:
