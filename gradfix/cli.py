@@ -83,6 +83,11 @@ def sandbox_options(command: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--timeout", type=LimitOption("timeout"), help="Seconds each run may take (default 60).")
     @click.option("-j", "--jobs", type=LimitOption("jobs"), default=None, help="Runs at a time (default: the number of cores).")
     @click.option("--no-fork", is_flag=True, help="Start a fresh interpreter per run instead of forking a warm one.")
+    @click.option(
+        "--nproc-per-node", type=LimitOption("nproc-per-node"), expose_value=False,
+        callback=lambda ctx, param, value: ctx.meta.__setitem__("nproc_per_node", value),
+        help="Run the script as `torchrun --nproc-per-node N` would (RANK, LOCAL_RANK, WORLD_SIZE set), every rank under the probe.",
+    )
     @click.option("--env", "env", multiple=True, metavar="NAME[=VALUE]", help="Give the script this environment variable (the sandbox drops all but a few).")
     @click.option("-v", "--verbose", is_flag=True, help="Show the script's own output.")
     @click.argument("paths", nargs=-1, type=click.Path())
@@ -133,10 +138,12 @@ def _diagnose(
     with _Status(runnable if progress else []) as status:
         from gradfix.sandbox import Sandbox
 
-        limits = {key: value for key, (value, _) in config.limits(steps=steps, timeout=timeout, jobs=jobs).items()}
+        nproc = click.get_current_context().meta.get("nproc_per_node")
+        limits = {key: value for key, (value, _) in config.limits(steps=steps, timeout=timeout, jobs=jobs, **{"nproc-per-node": nproc}).items()}
         sandbox = Sandbox(
             sorted({find_root(s) for s, _ in runnable}),
             steps=limits["steps"], timeout=limits["timeout"], fork=not no_fork, jobs=limits["jobs"],
+            nproc_per_node=int(limits["nproc-per-node"]),
         )
         if not sandbox.isolated:
             # Without namespaces the script can write anywhere the user can and reach the network.

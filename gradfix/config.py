@@ -66,6 +66,9 @@ LIMITS: dict[str, Limit] = {
         Limit("timeout", float, 0.1, lambda: 60.0, "seconds"),
         # What runner.Sandbox takes when given none.
         Limit("jobs", int, 1, lambda: os.cpu_count() or 1),
+        # Run each script as `torchrun --nproc-per-node N` would (0: as a plain script, whose own
+        # mp.spawn, if any, starts its ranks).
+        Limit("nproc-per-node", int, 1, lambda: 0, "processes"),
     )
 }
 
@@ -84,6 +87,7 @@ class Config:
     steps: Optional[int] = None
     timeout: Optional[float] = None
     jobs: Optional[int] = None
+    nproc_per_node: Optional[int] = None
     ignore: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     keys: frozenset[str] = frozenset()  # the keys the file sets
@@ -96,7 +100,7 @@ class Config:
             if given.get(key) is not None:
                 settled[key] = (given[key], "command line")
             elif key in self.keys:
-                settled[key] = (getattr(self, key), "pyproject.toml")
+                settled[key] = (getattr(self, key.replace("-", "_")), "pyproject.toml")
             else:
                 settled[key] = (limit.default(), "default")
         return settled
@@ -220,6 +224,7 @@ def load(start: str = ".") -> Config:
         steps=limits.get("steps"),  # type: ignore[arg-type]
         timeout=limits.get("timeout"),
         jobs=limits.get("jobs"),  # type: ignore[arg-type]
+        nproc_per_node=limits.get("nproc-per-node"),  # type: ignore[arg-type]
         ignore=list(ignore),
         per_file_ignores={k: list(v) for k, v in per_file.items()},
         keys=frozenset(table),

@@ -100,6 +100,9 @@ class Report:
     stdout: str = ""
     stderr: str = ""
     cuda_emulated: bool = False
+    # a multi-process run: how many ranks ran under the probe, and what they were given instead of
+    # what they asked for on this machine (nccl -> gloo)
+    distributed: str = ""
     final_state: str = ""  # one line: how the last run ended
     # path -> notebook.Layout for a notebook: its program's lines in cells (every position and
     # edit above is on the program; the reports say them in cells)

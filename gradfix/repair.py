@@ -436,6 +436,7 @@ def repair(
         stdout=first.stdout,
         stderr=first.stderr,
         cuda_emulated=first.trace.cuda_emulated,
+        distributed=_distributed(first.trace),
         final_state=_final_state(trace, any(r.fix is not None for r in results)),
         notebooks={script: layout} if layout is not None else {},
         percent_cells={script: cells} if layout is None and (cells := notebook.percent_cells(_read_text(script))) else {},
@@ -503,11 +504,19 @@ def _table(finding: Finding, before: Trace, after: Trace) -> list[ParamRow]:
     return rows
 
 
+def _distributed(trace: Trace) -> str:
+    if not trace.world_size:
+        return ""
+    notes = "".join(f"; {note}" for note in trace.distributed_notes)
+    return f"ran {trace.world_size} ranks, each under the probe; the facts are rank {trace.rank}'s, a gradient or a change counts only when every rank shows it{notes}"
+
+
 def _final_state(trace: Trace, fixed: bool) -> str:
     subject = "with the fixes, the script" if fixed else "the script"
     if trace.crash is not None:
         return f"{subject} stops with {describe_crash(trace.crash)}"
     steps = f"{trace.steps} optimizer step{'s' if trace.steps != 1 else ''}"
     if trace.timed_out:
-        return f"{subject} was stopped at the time limit after {steps}"
+        hung = f" ({trace.hung})" if trace.hung else ""
+        return f"{subject} was stopped at the time limit after {steps}{hung}"
     return f"{subject} ran {steps}" + (" (stopped early by gradfix)" if trace.stopped_early else " to its end")

@@ -389,6 +389,34 @@ class Crash:
     # tensors, some with one ("tuple", "list"), and such state kept on objects by attribute path
     # ("self.hidden", "model.hidden", "self.model.hidden"): names and kinds only, never values
     graph_locals: dict[str, str] = field(default_factory=dict)
+    rank: Optional[int] = None  # in a multi-process run: the rank whose process raised it
+
+
+@dataclass
+class RankFact:
+    """One process of a multi-process run (``torch.multiprocessing.spawn``, ``--nproc-per-node``):
+    how it ended, and a cheap checksum of each parameter at its end, to compare the replicas."""
+
+    rank: int
+    finished: bool = False
+    timed_out: bool = False
+    crash: Optional[Crash] = None
+    steps: int = 0
+    checksums: dict[str, float] = field(default_factory=dict)
+    waiting_in: str = ""  # the collective it was blocked in when the run's time ran out
+
+
+@dataclass
+class WrapperBypass:
+    """A module wrapped in ``DistributedDataParallel`` called directly (``net(x)``) while the
+    wrapper (``model = DDP(net)``) never ran: its gradients are never all-reduced."""
+
+    site: Site  # the user-code call of the bare module
+    module: int  # the bare module (its ModuleFact id)
+    wrapper: int  # the DDP wrapper that holds it
+    module_names: list[str] = field(default_factory=list)  # names that frame binds to the bare module
+    wrapper_names: list[str] = field(default_factory=list)  # names that frame binds to the wrapper
+    count: int = 0
 
 
 @dataclass
@@ -439,6 +467,18 @@ class Trace:
     scaler_calls: list[ScalerCall] = field(default_factory=list)
     # calls of user-defined modules whose forward has optional (None by default) parameters, per site
     optional_arg_calls: list[OptionalArgsCall] = field(default_factory=list)
+    # A multi-process run: the facts above are those of rank ``rank`` (the first that crashed, else
+    # the lowest that reported), with a parameter's got_grad / reached / changed true only when
+    # true in every rank that has it; ``ranks`` says how each process ended.
+    rank: Optional[int] = None
+    world_size: int = 0
+    ranks: list[RankFact] = field(default_factory=list)
+    # parameters whose values differ between the ranks at the end: replicas that drifted apart
+    replicas_differ: list[str] = field(default_factory=list)
+    hung: str = ""  # one line: the rank that was still blocked (and where) when the time ran out
+    wrapper_bypasses: list[WrapperBypass] = field(default_factory=list)
+    # what the ranks were given instead of what they asked for on this machine (nccl -> gloo)
+    distributed_notes: list[str] = field(default_factory=list)
 
     # -- queries used by rules and verification -------------------------------------------------
 

@@ -17,6 +17,8 @@ def describe_crash(crash: Crash) -> str:
     where = ""
     if crash.site is not None:
         where = f" at line {crash.site.line}"
+    if crash.rank is not None:
+        where += f" in rank {crash.rank}"
     return f"{crash.type}: {crash.message}{where}"
 
 

@@ -70,7 +70,7 @@ def test_unknown_key_is_a_one_line_error(project: Path) -> None:
     assert result.exit_code == 2
     assert result.output.strip() == (
         "gradfix: pyproject.toml [tool.gradfix]: unknown key `stepz` "
-        "(known: args, ignore, jobs, per-file-ignores, scripts, steps, timeout)"
+        "(known: args, ignore, jobs, nproc-per-node, per-file-ignores, scripts, steps, timeout)"
     )
     configure(project, 'ignore = ["GF999"]\n')
     assert "no rule GF999" in invoke("suggest", "train.py").output
@@ -132,7 +132,7 @@ def test_config_shows_the_values_in_effect_and_where_each_came_from(project: Pat
     assert (shown["steps"], shown["timeout"], shown["jobs"]) == (3, 5.0, 2)
     assert shown["origin"] == {
         "scripts": "pyproject.toml", "args": "default", "steps": "default", "timeout": "pyproject.toml",
-        "jobs": "command line", "ignore": "default", "per-file-ignores": "default",
+        "jobs": "command line", "nproc-per-node": "default", "ignore": "default", "per-file-ignores": "default",
     }
     configure(project, "")
     shown = json.loads(invoke("config").stdout)

@@ -86,6 +86,8 @@ def render(console: Console, outcomes: list, verbose: bool = False) -> None:  # 
     for report in (o for o in outcomes if isinstance(o, Report)):
         if report.cuda_emulated:
             console.print(f"{display_path(report.script)}: no GPU here: ran the script's CUDA path on the CPU (as on a GPU machine, torch.cuda.is_available() is True for the script)")
+        if report.distributed:
+            console.print(f"{display_path(report.script)}: {report.distributed}")
         for path, layout in report.notebooks.items():
             if layout.skipped:
                 listed = "; ".join(f"cell {s.cell}:{s.line} {s.text}" for s in layout.skipped[:6])

@@ -8,6 +8,12 @@ sibling defined just before it (``self.bn2(self.conv2(x))``) or on the input of 
 just after it (``self.layer3(self.layer2(x1))``). A candidate whose shapes do not fit crashes and
 is dropped; when none runs, the finding only explains. A head used only in another method
 (``predict``), or only by a later stage of the script, is referenced, and is not flagged.
+
+Under ``DistributedDataParallel`` the same layer is fatal: DDP waits for its gradients, and the
+next iteration raises "Expected to have finished reduction in the prior iteration" naming only
+parameter indices. There the finding blocks, and the first candidate removes the layer from the
+model (nothing refers to it, so nothing else changes); the re-run of every rank must show the
+crash gone and every other parameter of the model trained, with the replicas equal.
 """
 
 from __future__ import annotations
@@ -17,11 +23,13 @@ import libcst as cst
 from typing import Optional
 
 from gradfix.edits import Patch
-from gradfix.findings import Applicability, Candidate, Finding, short_list
+from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
+from gradfix.sandbox import RunResult
 from gradfix.source import SourceFile, descendants
 from gradfix.trace import AttributeFact, Trace
+from gradfix.verify import judge
 
 
 class UnusedModule(Rule):
@@ -64,12 +72,56 @@ class UnusedModule(Rule):
                 if project.is_editable(path)
             ):
                 continue
+            placements = self._placements(project, attribute)
+            if _ddp_waits_for_gradients(trace):
+                where = f" (rank {trace.crash.rank})" if trace.crash is not None and trace.crash.rank is not None else ""
+                message = (
+                    f"`{child.path}` is defined here but never used: it never runs, so {short_list(params)} "
+                    f"never receive a gradient, and DistributedDataParallel, which waits for them, stops the "
+                    f"next iteration{where} (\"Expected to have finished reduction\"); delete it or call it in forward()"
+                )
+                removal = self._removal(project, attribute)
+                findings.append(self.finding(project, attribute.site, message, params, removal + placements, blocking=True))
+                continue
             message = (
                 f"`{child.path}` is defined here but never used: it never runs, so {short_list(params)} "
                 "never receive a gradient; call it in forward() or delete it"
             )
-            findings.append(self.finding(project, attribute.site, message, params, self._placements(project, attribute)))
+            findings.append(self.finding(project, attribute.site, message, params, placements))
         return findings
+
+    def _removal(self, project: Project, attribute: AttributeFact) -> list[Candidate]:
+        """Delete ``self.<attr> = ...`` from ``__init__``: nothing refers to the layer (checked
+        before), so the model computes what it computed, without the parameters DDP waits for."""
+        assert attribute.site is not None
+        source = project.source(attribute.site.file)
+        for statement in source.statements_on_line(attribute.site.line):
+            if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+                continue
+            assign = statement.body[0]
+            if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+                continue
+            if _self_attribute(assign.targets[0].target) != attribute.attr:
+                continue
+            return [Candidate(
+                f"delete self.{attribute.attr}, which the model never uses, so that DDP waits for no gradient of it",
+                [Patch(source.path, [source.remove_statement(statement)])], Applicability.UNSAFE, params=[],
+            )]
+        return []
+
+    def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
+        verdict = judge(finding, candidate, before, run)
+        if candidate.params != [] or not verdict.verified or verdict.partial:
+            return verdict
+        after = run.trace
+        # The layer is gone: what counts is the rest of the model, in every rank.
+        stuck = [p.name for p in after.params if p.requires_grad and p.optimizers and not (p.got_grad and p.changed)]
+        if stuck:
+            return Verdict(False, f"{short_list(stuck)} still do not train")
+        if after.replicas_differ:
+            return Verdict(False, f"the replicas differ after the step: {short_list(after.replicas_differ)}")
+        ranks = f" in all {after.world_size} ranks" if after.world_size > 1 else ""
+        return Verdict(True, f"the crash is gone: every parameter of the model receives a gradient and changes after optimizer.step(){ranks}", [])
 
     def _placements(self, project: Project, attribute: AttributeFact) -> list[Candidate]:
         """Calls of the layer where ``__init__``'s order puts it: after the sibling defined just
@@ -129,6 +181,12 @@ class UnusedModule(Rule):
             ):
                 return True
         return False
+
+
+def _ddp_waits_for_gradients(trace: Trace) -> bool:
+    """The run stopped where DDP found gradients of the previous iteration never reduced."""
+    crash = trace.crash
+    return crash is not None and "Expected to have finished reduction" in crash.message
 
 
 def _patch(source: SourceFile, old: cst.CSTNode, new: cst.CSTNode) -> Patch:

@@ -13,6 +13,7 @@ import os
 import resource
 import signal
 import sys
+import time
 import types
 from typing import Any, NoReturn
 
@@ -211,6 +212,7 @@ def _run(request: RunRequest, trace_out: int) -> None:
 
     signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, request.timeout)
+    probe.ranks.deadline = time.monotonic() + request.timeout
 
     sys.argv = [script, *request.args]
     sys.path[0:1] = [os.path.dirname(script)]
@@ -234,7 +236,15 @@ def _run(request: RunRequest, trace_out: int) -> None:
     os._exit = exit_now  # type: ignore[assignment]
     try:
         code = compile_user_code(source, script)
-        exec(code, main.__dict__)
+        if request.nproc_per_node:
+            from gradfix.sandbox.ranks import run_as_torchrun
+
+            def run_script() -> None:
+                exec(code, main.__dict__)
+
+            run_as_torchrun(probe.ranks, request.nproc_per_node, run_script)
+        else:
+            exec(code, main.__dict__)
     except SystemExit as exit_:
         status = exit_.code
         if status not in (None, 0):

@@ -128,6 +128,9 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         self.loops = LoopCap(self, max_steps)
         self.cuda_emulated = False
         self.loaded_storage: set[int] = set()  # storages user code copied values into
+        from gradfix.sandbox.ranks import Ranks
+
+        self.ranks = Ranks(self)  # the ranks a multi-process script starts (ranks.py)
 
     # -- frames -----------------------------------------------------------------------------------
 
@@ -185,6 +188,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         patch_cuda_runtime(self)
         patch_rewraps(self)
         self.loops.install()
+        self.ranks.install()
         self.mode = ProbeMode(self)
         self.mode.__enter__()  # active until the process ends
 
@@ -471,6 +475,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             scaler_calls=self.scaler_facts(),
             optional_arg_calls=list(self.optional_calls.values()),
         )
+        self.finished_trace = self.ranks.complete(self.finished_trace)
         return self.finished_trace
 
 

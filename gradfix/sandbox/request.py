@@ -25,3 +25,5 @@ class RunRequest:
     protect: list[str] = field(default_factory=list)  # folders whose writes must not reach the disk
     # Wall the run in (isolate.py), or fail; False only where the walls are not available at all.
     isolate: bool = False
+    # Run the script as `torchrun --nproc-per-node N` would (ranks.py); 0: as a plain script.
+    nproc_per_node: int = 0

@@ -112,6 +112,7 @@ class Sandbox:
         fork: Optional[bool] = None,
         cwd: Optional[str] = None,
         jobs: Optional[int] = None,
+        nproc_per_node: int = 0,
     ):
         self.user_roots = [os.path.realpath(r) for r in user_roots]
         self.steps = steps
@@ -120,6 +121,7 @@ class Sandbox:
         self.fork = fork_is_usable() if fork is None else fork and fork_is_usable()
         self.cwd = os.path.realpath(cwd or os.getcwd())
         self.jobs = max(1, jobs or os.cpu_count() or 1)
+        self.nproc_per_node = nproc_per_node  # run scripts as `torchrun --nproc-per-node N` would
         self.env = clean_environment()
         self.runs = 0
         # A pull request's code (review): it must not learn even which names the caller's
@@ -240,6 +242,7 @@ class Sandbox:
             scratch=scratch,
             protect=[*self.user_roots, self.cwd, *([home] if home else [])],
             isolate=self.isolated,
+            nproc_per_node=self.nproc_per_node,
         )
         started = time.perf_counter()
         if self.fork:

@@ -1,0 +1,450 @@
+"""The probe in every rank of a multi-process run, and the one Trace made of theirs.
+
+A script that starts its own ranks (``torch.multiprocessing.spawn`` / ``start_processes``) gets
+them from torch's own ``start_processes``, asked to fork instead of starting fresh interpreters:
+each rank is then a copy of the probed process, with the same patches and the same shortened
+loops, and runs the script's function as it would have. Each rank writes its own Trace into a
+folder of the sandbox's ``/tmp``; the launching process merges them when it ends (:func:`merge`).
+``--nproc-per-node`` (torchrun's way) is the same, with torch's elastic agent forking the ranks
+(:func:`run_as_torchrun`).
+
+What the ranks ask for that this machine lacks is given in kind and said: ``nccl`` becomes
+``gloo``, a ``cuda:N`` model stays on the CPU (function_mode.py), so ``device_ids`` are dropped.
+A rank blocked in a collective when the run's time is up is killed by the launching process,
+which says which rank and where: each rank keeps a line saying what it is waiting in, in memory
+it shares with the launcher.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import mmap
+import os
+import signal
+import sys
+import tempfile
+import time
+import types
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+import torch
+import torch.nn as nn
+
+from gradfix.trace import Crash, RankFact, Trace, WrapperBypass
+
+if TYPE_CHECKING:
+    from gradfix.sandbox.probe import Probe
+
+_SLOT = 256  # bytes of shared memory per rank: what it is waiting in
+_COLLECTIVES = (
+    "all_reduce", "broadcast", "barrier", "all_gather", "all_gather_into_tensor", "reduce",
+    "reduce_scatter", "reduce_scatter_tensor", "gather", "scatter", "all_to_all", "all_to_all_single",
+    "all_gather_object", "broadcast_object_list", "gather_object", "scatter_object_list", "send", "recv",
+)
+
+
+class Launch:
+    """One ``start_processes`` call, as the launching process knows it."""
+
+    def __init__(self, nprocs: int):
+        self.nprocs = nprocs
+        self.folder = tempfile.mkdtemp(prefix="gradfix-ranks-")
+        self.status = mmap.mmap(-1, _SLOT * nprocs)  # shared with the forked ranks
+        self.processes: list[Any] = []
+        self.started = False
+
+    def trace_path(self, rank: int) -> str:
+        return os.path.join(self.folder, f"rank{rank}.json")
+
+    def waiting(self, rank: int) -> str:
+        raw = self.status[rank * _SLOT : (rank + 1) * _SLOT]
+        return raw.split(b"\0", 1)[0].decode("utf-8", errors="replace")
+
+    def traces(self) -> dict[int, Trace]:
+        found = {}
+        for rank in range(self.nprocs):
+            try:
+                with open(self.trace_path(rank)) as handle:
+                    found[rank] = Trace.from_json(handle.read())
+            except (OSError, ValueError, KeyError, TypeError):
+                pass  # killed before it wrote: it counts as missing
+        return found
+
+
+class Ranks:
+    """The probe's part that knows about ranks: launching them, what each waits in, the DDP
+    wrappers and the modules called past them, and the merge at the end."""
+
+    def __init__(self, probe: "Probe"):
+        self.probe = probe
+        self.deadline: Optional[float] = None  # time.monotonic() when the run's time is up
+        self.rank: Optional[int] = None  # in a rank: its number
+        self.launch: Optional[Launch] = None  # in a rank: the launch it belongs to
+        self.launches: list[Launch] = []  # in a launcher: what it started
+        self.notes: list[str] = []
+        self.wrapped: dict[int, Any] = {}  # id(module inside a DDP wrapper) -> the wrapper
+        self.wrapper_depth = 0
+        self.bypasses: dict[tuple[str, int, Optional[int]], WrapperBypass] = {}
+
+    # -- installation -----------------------------------------------------------------------------
+
+    def install(self) -> None:
+        spawn_module = sys.modules.get("torch.multiprocessing.spawn")
+        if spawn_module is None:
+            import torch.multiprocessing.spawn as spawn_module  # type: ignore[no-redef]
+        original = spawn_module.start_processes
+
+        def start_processes(fn: Callable[..., Any], args: tuple = (), nprocs: int = 1, join: bool = True,
+                            daemon: bool = False, start_method: str = "spawn") -> Any:
+            if self.rank is not None:  # a rank that starts processes of its own: as it would
+                return original(fn, args, nprocs, join, daemon, start_method)
+            return self._start(original, fn, args, nprocs, join, daemon)
+
+        spawn_module.start_processes = start_processes  # spawn() looks it up here
+        torch.multiprocessing.start_processes = start_processes
+        self._install_distributed()
+        nn.modules.module.register_module_forward_pre_hook(self._on_forward)
+
+    def _start(self, original: Callable[..., Any], fn: Callable[..., Any], args: tuple, nprocs: int, join: bool, daemon: bool) -> Any:
+        launch = Launch(nprocs)
+        self.launches.append(launch)
+        entry = functools.partial(_rank_entry, self, launch, fn)
+        # Fork: each rank is this process, probe and all; torch's own start_processes does the rest.
+        context = original(entry, args, nprocs, False, daemon, start_method="fork")
+        launch.processes, launch.started = list(context.processes), True
+        if not join:
+            return context
+        while not context.join():
+            pass
+        return None
+
+    def become(self, rank: int, launch: Launch) -> None:
+        """In a freshly forked rank: report as that rank, on its own clock."""
+        self.rank, self.launch, self.launches = rank, launch, []
+        self.probe.on_stop = self._stop_rank
+        self.say("")
+        if self.deadline is not None:
+            # The rank reports before the launcher's own time is up (which kills what is left).
+            signal.setitimer(signal.ITIMER_REAL, max(0.5, self.deadline - time.monotonic() - 1.5))
+
+    def say(self, what: str) -> None:
+        """What this rank is waiting in now (empty: nothing), for the launcher to read at a timeout."""
+        if self.launch is None or self.rank is None:
+            return
+        data = what.encode("utf-8", errors="replace")[: _SLOT - 1]
+        start = self.rank * _SLOT
+        self.launch.status[start : start + _SLOT] = data + b"\0" * (_SLOT - len(data))
+
+    def write_rank(self, trace: Trace) -> None:
+        assert self.launch is not None and self.rank is not None
+        path = self.launch.trace_path(self.rank)
+        with open(path + ".part", "w") as out:
+            out.write(trace.to_json())
+        os.replace(path + ".part", path)
+
+    def _stop_rank(self, trace: Trace) -> None:
+        self.write_rank(trace)
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(0)
+
+    # -- torch.distributed and DDP ----------------------------------------------------------------
+
+    def _where(self) -> str:
+        site, _ = self.probe.caller_site(3)
+        return f" at line {site.line}" if site is not None else ""
+
+    def _install_distributed(self) -> None:
+        import torch.distributed as dist
+
+        if not dist.is_available():
+            return
+        ranks = self
+        init = dist.init_process_group
+
+        @functools.wraps(init)
+        def init_process_group(*args: Any, **kwargs: Any) -> Any:
+            backend = kwargs.get("backend", args[0] if args else None)
+            if isinstance(backend, str) and "nccl" in backend.lower() and not torch.cuda.is_available():
+                ranks._note("NCCL is not available without a GPU: the ranks use gloo instead")
+                kwargs["backend"] = "gloo"
+                args = args[1:]
+                kwargs.pop("device_id", None)
+            if "timeout" not in kwargs and ranks.deadline is not None:
+                # A collective that waits for a rank that is gone fails before the run's time is
+                # up, in the rank that waited, with its line, instead of hanging to the end.
+                kwargs["timeout"] = timedelta(seconds=max(5.0, ranks.deadline - time.monotonic() - 3.0))
+            return init(*args, **kwargs)
+
+        dist.init_process_group = init_process_group
+        for name in _COLLECTIVES:
+            function = getattr(dist, name, None)
+            if function is not None:
+                setattr(dist, name, self._saying(f"torch.distributed.{name}()", function))
+
+        from torch.nn.parallel import DistributedDataParallel as DDP
+
+        build, forward = DDP.__init__, DDP.forward
+
+        def ddp_init(wrapper: Any, module: nn.Module, *args: Any, **kwargs: Any) -> None:
+            on_cpu = all(p.device.type == "cpu" for p in module.parameters())
+            given = kwargs.get("device_ids", args[0] if args else None)
+            if on_cpu and given is not None and not torch.cuda.is_available():
+                # The model a GPU script moved to cuda:N is on the CPU here (emulated), where DDP
+                # refuses device_ids: the same model, replicated over the CPU.
+                ranks._note("device_ids dropped: the model stays on the CPU here")
+                kwargs.pop("device_ids", None)
+                kwargs.pop("output_device", None)
+                args = ()
+            build(wrapper, module, *args, **kwargs)
+            ranks.wrapped[id(module)] = wrapper
+
+        def ddp_forward(wrapper: Any, *args: Any, **kwargs: Any) -> Any:
+            ranks.wrapper_depth += 1
+            try:
+                return forward(wrapper, *args, **kwargs)
+            finally:
+                ranks.wrapper_depth -= 1
+
+        DDP.__init__ = ddp_init  # type: ignore[method-assign]
+        DDP.forward = ddp_forward  # type: ignore[method-assign]
+        backward = torch.Tensor.backward
+
+        def tensor_backward(tensor: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+            if ranks.rank is None:
+                return backward(tensor, *args, **kwargs)
+            ranks.say(f"backward(){ranks._where()}, where DDP all-reduces the gradients")
+            try:
+                return backward(tensor, *args, **kwargs)
+            finally:
+                ranks.say("")
+
+        torch.Tensor.backward = tensor_backward  # type: ignore[method-assign]
+
+    def _saying(self, what: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(function)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.say(f"{what}{self._where()}")
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.say("")
+
+        return call
+
+    def _note(self, note: str) -> None:
+        if note not in self.notes:
+            self.notes.append(note)
+
+    def _on_forward(self, module: nn.Module, args: Any) -> None:
+        """A module that a DDP wrapper holds, called from user code with gradients on while the
+        wrapper is not running: its gradients will not be all-reduced."""
+        wrapper = self.wrapped.get(id(module))
+        if wrapper is None or self.wrapper_depth or not torch.is_grad_enabled() or len(self.bypasses) >= 16:
+            return
+        frame = self.probe.user_frame(sys._getframe(1))
+        if frame is None:
+            return
+        from gradfix.sandbox.facts import site_of
+
+        site = site_of(frame)
+        key = (site.file, site.line, site.column)
+        bypass = self.bypasses.get(key)
+        if bypass is None:
+            bypass = self.bypasses[key] = WrapperBypass(
+                site=site, module=id(module), wrapper=id(wrapper),
+                module_names=_names_bound(frame, module), wrapper_names=_names_bound(frame, wrapper),
+            )
+        bypass.count += 1
+
+    # -- the end ----------------------------------------------------------------------------------
+
+    def complete(self, trace: Trace) -> Trace:
+        """The Trace this process reports: a rank's own, with its checksums; a launcher's, merged
+        with its ranks'; anything else as it was."""
+        trace.wrapper_bypasses = [b for b in self.bypasses.values() if b.wrapper in {m.id for m in trace.modules}]
+        trace.distributed_notes = list(self.notes)
+        if self.rank is not None:
+            if trace.crash is not None:
+                trace.crash.rank = self.rank
+            trace.rank = self.rank
+            trace.world_size = self.launch.nprocs if self.launch is not None else 0
+            trace.ranks = [RankFact(
+                rank=self.rank, finished=trace.finished, timed_out=trace.timed_out, crash=trace.crash,
+                steps=trace.steps, checksums=self._checksums(trace),
+            )]
+            return trace
+        launch = next((launch for launch in self.launches if launch.started), None)
+        if launch is None:
+            return trace
+        hung = self._end_ranks(launch)
+        return merge(trace, launch.traces(), launch.nprocs, hung)
+
+    def _checksums(self, trace: Trace) -> dict[str, float]:
+        """A number per parameter that two replicas share only when their values are equal."""
+        objects = list(self.probe.param_objects.values())
+        if len(objects) != len(trace.params):
+            return {}
+        sums = {}
+        with torch.no_grad():
+            for fact, tensor in zip(trace.params, objects):
+                flat = tensor.detach().to("cpu", torch.float64).reshape(-1)
+                weights = torch.linspace(1.0, 2.0, flat.numel(), dtype=torch.float64) if flat.numel() > 1 else 1.0
+                sums[fact.name] = float((flat * weights).sum())
+        return sums
+
+    def _end_ranks(self, launch: Launch) -> list[str]:
+        """Ranks still running when the launcher ends (its time is up): killed, each named with
+        what it was waiting in."""
+        hung = []
+        for rank, process in enumerate(launch.processes):
+            if process is None or not process.is_alive():
+                continue
+            waiting = launch.waiting(rank)
+            hung.append(f"rank {rank} was still running at the time limit" + (f", waiting in {waiting}" if waiting else ""))
+            try:
+                process.kill()
+                process.join(2.0)
+            except (OSError, ValueError):
+                pass
+        return hung
+
+
+def run_as_torchrun(ranks: Ranks, nproc_per_node: int, run_script: Callable[[], None]) -> None:
+    """Run the script as ``torchrun --standalone --nproc-per-node N`` would: torch's elastic agent
+    (``torch.distributed.launcher``) starts the workers, with ``RANK``, ``LOCAL_RANK``,
+    ``WORLD_SIZE``, ``MASTER_ADDR`` and ``MASTER_PORT`` set, on a free port of the run's own
+    loopback; it forks them, so each runs the script under this process's probe."""
+    import socket
+
+    from torch.distributed.launcher.api import LaunchConfig, elastic_launch
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe_socket:
+        probe_socket.bind(("127.0.0.1", 0))
+        port = probe_socket.getsockname()[1]
+    launch = Launch(nproc_per_node)
+    launch.started = True
+    ranks.launches.append(launch)
+    config = LaunchConfig(
+        min_nodes=1, max_nodes=1, nproc_per_node=nproc_per_node, run_id=f"gradfix-{os.getpid()}",
+        rdzv_backend="c10d", rdzv_endpoint=f"127.0.0.1:{port}", rdzv_configs={"is_host": True},
+        max_restarts=0, monitor_interval=0.1, start_method="fork",
+    )
+    def worker() -> None:  # the agent names its workers after the entry point
+        _torchrun_entry(ranks, launch, run_script)
+
+    worker.__name__ = worker.__qualname__ = "gradfix_rank"
+    elastic_launch(config, worker)()
+
+
+def _torchrun_entry(ranks: Ranks, launch: Launch, run_script: Callable[[], None]) -> None:
+    """A torchrun worker: the script as ``__main__``, under the probe, then its Trace."""
+    rank = int(os.environ.get("RANK", "0"))
+    ranks.become(rank, launch)
+    probe = ranks.probe
+    try:
+        run_script()
+    except SystemExit as exit_:
+        code = exit_.code
+        if code not in (None, 0):
+            probe.record_exit(code if isinstance(code, int) else 1, "" if isinstance(code, int) else str(code))
+        ranks.write_rank(probe.finish())
+        raise
+    except BaseException as error:
+        probe.record_crash(error)
+        ranks.write_rank(probe.finish())
+        raise
+    ranks.write_rank(probe.finish())
+
+
+def _rank_entry(ranks: Ranks, launch: Launch, fn: Callable[..., Any], rank: int, *args: Any) -> None:
+    """The function each forked rank runs: the script's, under the probe, then its Trace."""
+    ranks.become(rank, launch)
+    probe = ranks.probe
+    try:
+        fn(rank, *args)
+    except SystemExit as exit_:
+        code = exit_.code
+        if code not in (None, 0):
+            probe.record_exit(code if isinstance(code, int) else 1, "" if isinstance(code, int) else str(code))
+        ranks.write_rank(probe.finish())
+        raise
+    except BaseException as error:
+        probe.record_crash(error)
+        ranks.write_rank(probe.finish())
+        raise
+    ranks.write_rank(probe.finish())
+
+
+def _names_bound(frame: types.FrameType, value: Any) -> list[str]:
+    """Names the frame binds to ``value``: its locals (globals at module level), and ``self.x``."""
+    scope = dict(frame.f_globals) if frame.f_code.co_name == "<module>" else {}
+    scope.update(frame.f_locals)
+    names = [name for name, held in scope.items() if held is value and name.isidentifier() and not name.startswith("__")]
+    owner = frame.f_locals.get("self")
+    if owner is not None and not isinstance(owner, nn.Module):
+        names += [f"self.{name}" for name, held in vars(owner).items() if held is value and name.isidentifier()] if hasattr(owner, "__dict__") else []
+    return names[:4]
+
+
+def merge(parent: Trace, ranks: dict[int, Trace], world_size: int, hung: list[str]) -> Trace:
+    """One Trace for a multi-process run. The facts are those of the first rank that crashed, else
+    of the lowest that reported; a parameter got a gradient, was reached, changed only when it did
+    in every rank that has it; a fault the same in every rank is therefore seen once."""
+    if not ranks:
+        parent.world_size = world_size
+        parent.hung = "; ".join(hung)
+        parent.timed_out = parent.timed_out or bool(hung)
+        return parent
+    crashed = [rank for rank in sorted(ranks) if ranks[rank].crash is not None]
+    chosen = crashed[0] if crashed else min(ranks)
+    base = ranks[chosen]
+    for fact in base.params:
+        for rank, other in ranks.items():
+            if rank == chosen:
+                continue
+            twin = other.param(fact.name)
+            if twin is None:
+                continue
+            fact.got_grad = fact.got_grad and twin.got_grad
+            fact.reached = fact.reached and twin.reached
+            fact.changed = fact.changed and twin.changed
+            fact.nonzero_grad = fact.nonzero_grad and twin.nonzero_grad
+    facts = {rank: trace.ranks[0] if trace.ranks else RankFact(rank=rank) for rank, trace in ranks.items()}
+    waiting = {int(line.split()[1]): line for line in hung}
+    base.ranks = [facts.get(rank) or RankFact(rank=rank, waiting_in=waiting.get(rank, "")) for rank in range(world_size)]
+    base.replicas_differ = _differing(list(facts.values()))
+    base.rank, base.world_size = chosen, world_size
+    base.hung = "; ".join(hung)
+    base.timed_out = base.timed_out or parent.timed_out or any(t.timed_out for t in ranks.values()) or bool(hung)
+    base.finished = all(t.finished for t in ranks.values()) and len(ranks) == world_size and parent.finished
+    if base.crash is None and parent.crash is not None and not _about_ranks(parent.crash):
+        base.crash = parent.crash  # the script failed after its ranks did their work
+    elif base.crash is None and parent.crash is not None and len(ranks) < world_size:
+        base.crash = parent.crash  # a rank died without a word (killed, out of memory)
+    base.stopped_early = base.stopped_early or parent.stopped_early or any(t.stopped_early for t in ranks.values())
+    base.events = parent.events + sum(t.events for t in ranks.values())
+    base.cuda_emulated = parent.cuda_emulated or any(t.cuda_emulated for t in ranks.values())
+    base.missing_env = sorted(set(parent.missing_env).union(*(t.missing_env for t in ranks.values())))
+    base.distributed_notes = list(dict.fromkeys([*parent.distributed_notes, *(n for t in ranks.values() for n in t.distributed_notes)]))
+    return base
+
+
+def _about_ranks(crash: Crash) -> bool:
+    """The launcher's own exception that only says a rank failed (the rank's crash says why)."""
+    return crash.type in ("ProcessRaisedException", "ProcessExitedException", "ChildFailedError")
+
+
+def _differing(facts: list[RankFact]) -> list[str]:
+    reported = [f.checksums for f in facts if f.checksums]
+    if len(reported) < 2:
+        return []
+    names = [name for name in reported[0] if all(name in sums for sums in reported[1:])]
+    return [
+        name for name in names
+        if any(abs(sums[name] - reported[0][name]) > 1e-9 * max(1.0, abs(reported[0][name])) for sums in reported[1:])
+    ]

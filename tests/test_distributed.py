@@ -1,0 +1,154 @@
+"""Scripts that start their own ranks (``mp.spawn``), with world size 2 on the CPU: every rank runs
+under the probe and the Trace is one; a rank blocked in a collective is named at the time limit
+and no process is left behind; the repaired issue scripts train every parameter in every rank
+with the replicas equal, checked without gradfix's probe (tests/ranks_trained.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from gradfix.sandbox import Sandbox, runner
+
+from conftest import CORPUS, ROOT
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def test_every_rank_runs_under_the_probe(sandbox: Sandbox) -> None:
+    trace = sandbox.run(str(CORPUS / "wrapper_bypassed" / "spawn_loop_calls_net.py"), []).trace
+    assert trace.world_size == 2 and [r.rank for r in trace.ranks] == [0, 1]
+    assert all(r.finished and r.steps and r.checksums for r in trace.ranks)
+    assert trace.crash is None and trace.rank == 0
+    # the bare module trained in each rank, on its own gradients: the replicas drifted
+    assert trace.replicas_differ and all(p.got_grad and p.changed for p in trace.params)
+    [bypass] = trace.wrapper_bypasses
+    assert (bypass.module_names, bypass.wrapper_names, bypass.site.line) == (["net"], ["model"], 22)
+
+
+def test_a_crash_in_every_rank_is_one_finding(corpus_report: Callable[[Path], object]) -> None:
+    report = corpus_report(CORPUS / "distributed" / "empty_optimizer_ddp.py")
+    assert [r.finding.code for r in report.results] == ["GF001"]  # type: ignore[attr-defined]
+    assert "ran 2 ranks" in report.distributed  # type: ignore[attr-defined]
+
+
+HUNG = '''
+import os
+from datetime import timedelta
+
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+
+
+def worker(rank, world_size):
+    os.environ["MASTER_ADDR"] = "127.0.0.1"
+    os.environ["MASTER_PORT"] = "29631"
+    dist.init_process_group("gloo", rank=rank, world_size=world_size, timeout=timedelta(seconds=600))
+    if rank == 0:
+        dist.recv(torch.zeros(1), src=1)
+    else:
+        dist.barrier()
+
+
+if __name__ == "__main__":
+    mp.spawn(worker, args=(2,), nprocs=2)
+'''
+
+
+def test_a_rank_blocked_in_a_collective_is_named_and_nothing_is_left(write_script: Callable[..., Path]) -> None:
+    path = write_script(HUNG)
+    sandbox = Sandbox([str(path.parent)], steps=3, timeout=6)
+    sandbox.warm()
+    warm = runner._zygote
+    before = _descendants(warm.process.pid) if warm is not None else set()
+    trace = sandbox.run(str(path), []).trace
+    assert trace.timed_out
+    assert "rank 1 was still running at the time limit, waiting in torch.distributed.barrier() at line 17" in trace.hung
+    assert "rank 0 was still running at the time limit, waiting in torch.distributed.recv() at line 15" in trace.hung
+    if warm is not None:
+        assert _descendants(warm.process.pid) == before  # no rank outlived the run
+
+
+# Two full trainings in plain interpreters: with the corpus's other cases (--exhaustive, or -k).
+@pytest.mark.exhaustive
+@pytest.mark.parametrize("case", ["distributed/unused_aux_head.fixed.py", "wrapper_bypassed/spawn_loop_calls_net.fixed.py"])
+def test_repaired_issue_scripts_train_every_parameter_in_every_rank(case: str) -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "ranks_trained.py"), str(CORPUS / case)],
+        capture_output=True, text=True, timeout=120, cwd=str(ROOT),
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    ranks = sorted((json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")), key=lambda r: r["rank"])
+    assert [r["rank"] for r in ranks] == [0, 1]
+    for rank in ranks:
+        assert rank["steps"] == 20 and rank["params"]
+        assert all(p["changed"] for p in rank["params"].values() if p["requires_grad"])
+    assert {k: p["checksum"] for k, p in ranks[0]["params"].items()} == {k: p["checksum"] for k, p in ranks[1]["params"].items()}
+
+
+TORCHRUN = '''
+import os
+
+import torch
+import torch.distributed as dist
+import torch.nn as nn
+from torch.nn.parallel import DistributedDataParallel as DDP
+
+
+def main():
+    local_rank = int(os.environ["LOCAL_RANK"])
+    dist.init_process_group("nccl")
+    torch.cuda.set_device(local_rank)
+    net = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1)).cuda(local_rank)
+    model = DDP(net, device_ids=[local_rank])
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    torch.manual_seed(dist.get_rank())
+    for step in range(20):
+        x, y = torch.randn(4, 8).cuda(local_rank), torch.randn(4, 1).cuda(local_rank)
+        loss = nn.functional.mse_loss(net(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+
+def test_nproc_per_node_runs_a_torchrun_script_in_every_rank(write_script: Callable[..., Path]) -> None:
+    path = write_script(TORCHRUN)
+    trace = Sandbox([str(path.parent)], steps=3, timeout=60, nproc_per_node=2).run(str(path), []).trace
+    assert trace.crash is None and trace.world_size == 2
+    assert [(r.rank, r.finished) for r in trace.ranks] == [(0, True), (1, True)]
+    assert trace.distributed_notes == [
+        "NCCL is not available without a GPU: the ranks use gloo instead",
+        "device_ids dropped: the model stays on the CPU here",
+    ]
+    [bypass] = trace.wrapper_bypasses
+    assert bypass.site.line == 20 and trace.replicas_differ
