@@ -28,6 +28,9 @@ class Candidate:
     # the parameters this candidate claims to fix, when narrower than the finding's (GF001: the
     # parameters of the module it passes to the optimizer)
     params: Optional[list[str]] = None
+    # where the fault this candidate removes is, when the evidence showed several (GF008: each cut
+    # on the path): the finding is reported there when this candidate is its fix
+    at: Optional[tuple[str, int, int]] = None  # (file, line, column)
 
 
 @dataclass

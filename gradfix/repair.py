@@ -357,6 +357,11 @@ def repair(
             candidate, verdict, run = full[0]
             if candidate.params is not None:
                 finding.params = list(candidate.params)
+            if candidate.at is not None and candidate.at[0] == finding.path and not verdict.partial:
+                # The evidence showed several faults of this kind; the one the fix removes is the
+                # one to point at (editors, annotations and SARIF jump there).
+                at = accepted.to_disk(finding.path, Position(candidate.at[1], candidate.at[2]))
+                finding.line, finding.column = at.line, at.column
             merged_with = accepted.add(project, candidate.patches, owner)
             result.fix = Fix(candidate.description, candidate.applicability, [], verdict, list(result.rejected))
             result.fix.also_verified = [c.description for c, v, _ in full if c is not candidate]

@@ -1377,3 +1377,38 @@ def test_gf044_probe_records_optional_inputs_and_the_skipped_layers(write_script
     assert "net.d1" not in calls  # no optional input: not watched
     skipped = [(s.instance.path, s.attr, sorted(m.path for m in s.siblings)) for s in trace.skipped_submodules()]  # type: ignore[type-var]
     assert skipped == [("net.f3", "proj", ["net.f1", "net.f2"])]
+
+
+def test_gf008_points_at_the_cut_its_fix_removes(write_script) -> None:  # type: ignore[no-untyped-def]
+    """Two cuts written alike: the finding is where the verified fix cuts, and the candidates say their lines."""
+    results = findings(write_script, """
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Linear(4, 8)
+        self.head = nn.Linear(8, 1)
+
+    def forward(self, x):
+        feats = self.body(x)
+        self.last_feats = feats.detach().cpu().numpy()
+        feats = feats.detach()
+        return self.head(feats)
+
+
+model = Net()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+x, y = torch.randn(32, 4), torch.randn(32, 1)
+for step in range(10):
+    loss = ((model(x) - y) ** 2).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+""")
+    [result] = [r for r in results if r.finding.code == "GF008"]
+    assert result.fix is not None
+    assert (result.finding.line, result.fix.description) == (15, "remove the `feats.detach()` cut at line 15")
+    assert [c for c, _ in result.fix.rejected][0] == "remove the `feats.detach()` cut at line 14"

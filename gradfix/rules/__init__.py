@@ -41,11 +41,15 @@ class Rule:
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         raise NotImplementedError
 
-    def candidate(self, description: str, path: str, edits: list, params: Optional[list[str]] = None) -> Candidate:  # type: ignore[type-arg]
-        """A candidate fix of this rule: edits in one file, at the rule's applicability."""
+    def candidate(
+        self, description: str, path: str, edits: list, params: Optional[list[str]] = None,  # type: ignore[type-arg]
+        at: Optional[tuple[str, int, int]] = None,
+    ) -> Candidate:
+        """A candidate fix of this rule: edits in one file, at the rule's applicability. ``at``:
+        the fault it removes, when the finding's evidence showed several."""
         from gradfix.edits import Patch
 
-        return Candidate(description, [Patch(path, sorted(edits, key=lambda e: e.start))], self.applicability, params)
+        return Candidate(description, [Patch(path, sorted(edits, key=lambda e: e.start))], self.applicability, params, at)
 
     def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
         """Did the re-run show the fix works? Rules whose fix is not about gradients arriving override it."""

@@ -82,9 +82,15 @@ class GraphBreak(Rule):
                 continue
             seen.add(key)
             first_site = first_site or cut.site
-            candidates.append(self.candidate(description, source.path, edits))
+            at = (source.path, cut.site.line, cut.site.column or 0)
+            candidates.append(self.candidate(description, source.path, edits, at=at))
         if first_site is None:
             return []
+        # Two cuts written alike (`feats.detach()` kept for plotting, and the one on the path)
+        # are told apart by their lines.
+        alike = [c for c in candidates if c.at is not None and sum(d.description == c.description for d in candidates) > 1]
+        for candidate in alike:
+            candidate.description += f" at line {candidate.at[1]}"  # type: ignore[index]
         message = (
             f"{short_list(cut_off)} ran with gradients on but no loss ever reaches them: the graph is cut "
             "on the way to the loss"
