@@ -298,6 +298,7 @@ def suggest(
     elif reports:
         text_report.render(console, outcomes, verbose=verbose)
         if len(outcomes) > 1:
+            console.print()
             console.print(text_report.batch_table(outcomes))
     if target is not None:
         target.close()

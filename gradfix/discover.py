@@ -43,7 +43,13 @@ def is_training_script(path: str) -> bool:
         try:
             text = notebook.read(path).program
         except notebook.NotebookProblem:
-            return False
+            # A broken notebook (cut short, not JSON) is still one to report on when its text
+            # trains, as a broken script is.
+            try:
+                with open(path, encoding="utf-8", errors="replace") as handle:
+                    text = handle.read()
+            except OSError:
+                return False
         return "torch" in text and bool(_TRAINING_CALL.search(text))
     try:
         with open(path, encoding="utf-8") as handle:

@@ -235,8 +235,13 @@ def percent_cells(text: str) -> list[int]:
     markers = [i + 1 for i, line in enumerate(lines) if _PERCENT.match(line)]
     if not markers:
         return []
-    head = any(line.strip() for line in lines[: markers[0] - 1])
-    return ([1] if head else []) + markers
+    # jupytext's own header (`# ---` ... `# ---`, its YAML metadata) is no cell.
+    start = 0
+    if lines and lines[0].rstrip() == "# ---":
+        end = next((i for i in range(1, markers[0] - 1) if lines[i].rstrip() == "# ---"), None)
+        start = end + 1 if end is not None else 0
+    head = any(line.strip() for line in lines[start : markers[0] - 1])
+    return ([start + 1] if head else []) + markers
 
 
 def percent_cell(starts: list[int], line: int) -> Optional[int]:
@@ -283,6 +288,8 @@ def layout_of(path: str, data: bytes) -> Layout:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise NotebookProblem(f"is not UTF-8 text (byte {error.start}); a notebook is UTF-8 JSON") from None
+    if not text.strip():
+        raise NotebookProblem("the file is empty; nothing to diagnose")
     try:
         raw = json.loads(text)
     except ValueError as error:

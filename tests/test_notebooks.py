@@ -90,6 +90,7 @@ def test_ipython_syntax_is_neutralised_and_listed_never_run(tmp_path: Path) -> N
 
 BAD_NOTEBOOKS = {
     "invalid JSON": (b'{"cells": [', "not a notebook: invalid JSON"),
+    "empty": (b"\n", "the file is empty; nothing to diagnose"),
     "version 3": (json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": []}).encode(), "a version 3 notebook; gradfix reads version 4"),
     "no code cells": (None, "no code cells; nothing to run"),
     "an R kernel": (None, "its kernel runs R; gradfix diagnoses Python notebooks"),
@@ -293,6 +294,11 @@ def test_a_folder_finds_its_training_notebooks(tmp_path: Path) -> None:
     write_notebook(tmp_path, ["print('no training here')"], name="notes.ipynb")
     nbformat.write(nbformat.reads((tmp_path / "train.ipynb").read_text(), as_version=4), str(tmp_path / "train.fixed.ipynb"))
     assert entry_points([str(tmp_path)]) == [str(tmp_path / "train.ipynb")]
+    # A training notebook cut short is found too, and reported (one line), not skipped in silence.
+    (tmp_path / "cut.ipynb").write_text((tmp_path / "train.ipynb").read_text()[:-40])
+    assert entry_points([str(tmp_path)]) == [str(tmp_path / "cut.ipynb"), str(tmp_path / "train.ipynb")]
+    done = gradfix("suggest", ".", cwd=tmp_path)
+    assert "cut.ipynb: not a notebook: invalid JSON" in done.stderr, done.stderr
 
 
 def test_apply_interactive_shows_the_cell_and_writes_the_golden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -369,3 +375,25 @@ def test_a_jupytext_percent_script_runs_as_a_script_and_names_the_cell(tmp_path:
     [finding] = document["files"][0]["findings"]
     assert (finding["line"], finding["cell"]) == (11, 4)
     assert "(in cell" not in invoke("suggest", str(ROOT / "corpus" / "seed" / "empty_optimizer.py")).output
+
+
+def test_display_by_name_works_as_in_a_kernel(tmp_path: Path) -> None:
+    """display() is in a kernel's namespace without an import; a notebook that calls it is diagnosed."""
+    cells = [
+        "import torch\nfrom torch import nn",
+        "model = nn.Linear(4, 1)\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\ndisplay(model)",
+        "x, y = torch.randn(32, 4), torch.randn(32, 1)\nfor step in range(10):\n"
+        "    loss = ((model(x) - y) ** 2).mean()\n    optimizer.zero_grad()\n    loss.backward()\n    display(loss.item())",
+    ]
+    write_notebook(tmp_path, cells)
+    result = invoke("suggest", str(tmp_path / "nb.ipynb"))
+    assert result.exit_code == 1, result.output
+    assert "GF014" in result.output and "NameError" not in result.output
+
+
+def test_a_jupytext_header_is_no_cell() -> None:
+    header = "# ---\n# jupyter:\n#   kernelspec:\n#     display_name: Python 3\n#     name: python3\n# ---\n\n"
+    cells = "# %%\nimport torch\n\n# %% [markdown]\n# Notes.\n\n# %%\nmodel = torch.nn.Linear(2, 1)\n"
+    assert notebook.percent_cells(header + cells) == [8, 11, 14]
+    assert notebook.percent_cell(notebook.percent_cells(header + cells), 15) == 3
+    assert notebook.percent_cells('"""A docstring."""\n' + cells) == [1, 2, 5, 8]

@@ -141,7 +141,7 @@ def batch_table(outcomes: list) -> Table:  # type: ignore[type-arg]
     """One row per script of a batch: what was found, what was fixed, what it cost."""
     from gradfix.findings import Report
 
-    table = Table(title="gradfix", box=None, padding=(0, 2), header_style="bold")
+    table = Table(box=None, padding=(0, 2), header_style="bold")
     for column in ("script", "findings", "verified fixes", "sandbox runs", "result"):
         table.add_column(column)
     for outcome in outcomes:
@@ -161,7 +161,8 @@ def batch_table(outcomes: list) -> Table:  # type: ignore[type-arg]
 
 def _where(report: Report, result: Result) -> str:
     finding = result.finding
-    return f"{where(report, finding, column=False)}: {finding.code} {finding.title}"
+    cell = percent_cell(report, finding)
+    return f"{where(report, finding, column=False)}: {finding.code} {finding.title}" + (f" (in cell {cell})" if cell is not None else "")
 
 
 def written(report: Report, results: list[Result]) -> Text:

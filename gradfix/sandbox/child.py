@@ -220,6 +220,10 @@ def _run(request: RunRequest, trace_out: int) -> None:
     main = types.ModuleType("__main__")
     main.__file__ = script
     main.__builtins__ = __builtins__  # type: ignore[attr-defined]
+    if script.endswith(".ipynb"):
+        # What a kernel's namespace has and plain Python lacks: display(), which a notebook
+        # calls by name to show a frame or a plot; outside a front end it prints each repr.
+        main.display = _display  # type: ignore[attr-defined]
     sys.modules["__main__"] = main
     probe.install()
     shorten_imported_loops(probe.user)
@@ -257,6 +261,11 @@ def _run(request: RunRequest, trace_out: int) -> None:
         probe.record_crash(error)
     signal.setitimer(signal.ITIMER_REAL, 0)
     write(probe.finish())
+
+
+def _display(*objects: Any, **_: Any) -> None:
+    for shown in objects:
+        print(repr(shown))
 
 
 if __name__ == "__main__":
