@@ -70,6 +70,9 @@ _INTENT = (
     r"|(?:keep|keeps|keeping|kept|stays?|remains?|left) (?:\w+ ){0,3}frozen|random[- ]features?"
 )
 _MEANT = re.compile(rf"(?<![\w'])(?<!not )(?<!n't )(?<!never )(?:{_INTENT})\b", re.IGNORECASE)
+# What a finding's message says when an earlier phase trained with the parameters frozen: its
+# verdict then also checks that the fix leaves that phase as it was.
+_PHASED = "an earlier phase kept them frozen on purpose"
 _SLIP = re.compile(r"accident|mistake|\bbug\b|\boops\b|\bwrong|\bfixme\b|\btodo\b|\bforgot", re.IGNORECASE)
 
 
@@ -107,6 +110,7 @@ class AccidentalFreeze(Rule):
         retried = {t.name for t in trace.typos}
         findings += self._mixed_freezes(trace, project, retried, lambda site: meant(site) or deterministic(site))
         claimed = {name for f in findings for name in f.params}
+        no_ops = self._no_op_thaws(trace, project)
         for module in trace.modules:
             params = trace.params_of(module.id)
             # A parameter that got a gradient or changed was trained at some point: its freeze is a
@@ -130,7 +134,8 @@ class AccidentalFreeze(Rule):
             loaded = [m.path for m in trace.modules if m.id in tree and m.loaded and m.path]
             # Freezing what was loaded is fine-tuning; a fresh part frozen beside it may still be an accident.
             # A part built after the load (a new head) is fresh, whatever its parent's values are.
-            frozen = [p for p in frozen if p.name in grouped or p.name.rsplit(".", 1)[0] not in loaded]
+            # Unless the script called a thaw on them that its own guard made a no-op.
+            frozen = [p for p in frozen if p.name in grouped or p.name.rsplit(".", 1)[0] not in loaded or p.name in no_ops]
             if not frozen:
                 continue
             handed = [p for p in frozen if p.optimizers]
@@ -160,10 +165,11 @@ class AccidentalFreeze(Rule):
                 p for p in params
                 if p.constant and p not in chosen and not p.requires_grad and not p.got_grad and not p.changed
                 and set(p.optimizers) & holders and {(s.file, s.line) for s in p.frozen_at} & lines
-                and p.name.rsplit(".", 1)[0] not in loaded
+                and (p.name.rsplit(".", 1)[0] not in loaded or p.name in no_ops)
             ]
             findings.append(self._finding(
                 trace, project, chosen, everything, shared=self._shared_sites(trace, chosen), grouped=own_group,
+                thawed_by=sorted({no_ops[p.name] for p in chosen if p.name in no_ops and p.name.rsplit(".", 1)[0] in loaded}),
             ))
         findings += self._built_frozen(trace, project, grouped)
         return [f for f in findings if f is not None]
@@ -358,8 +364,7 @@ class AccidentalFreeze(Rule):
         # An earlier phase that trained with them frozen keeps them frozen: the fix is for the
         # later phase only.
         names = set(finding.params)
-        phase = _first_phase(before, names)
-        if phase is not None:
+        if _PHASED in finding.message and _first_phase(before, names) is not None:
             after = _first_phase(run.trace, names)
             if after is None:
                 return Verdict(False, "the earlier phase no longer runs before the one that trains them")
@@ -449,7 +454,7 @@ class AccidentalFreeze(Rule):
 
     def _finding(
         self, trace: Trace, project: Project, frozen: list[ParamFact], everything: bool, shared: set[tuple[str, int]],
-        grouped: bool = False,
+        grouped: bool = False, thawed_by: Optional[list[str]] = None,
     ) -> Finding | None:
         sites: dict[tuple[str, int], Site] = {}
         for p in frozen:
@@ -465,6 +470,8 @@ class AccidentalFreeze(Rule):
             if everything
             else "an optimizer holds them in a param group of their own with a learning rate above 0"
             if grouped
+            else f"an optimizer holds them, and the script called `{thawed_by[0]}` to unfreeze them"
+            if thawed_by
             else "they are randomly initialised (never loaded) yet handed to an optimizer"
         )
         message = f"requires_grad set to False on {short_list(names)}: {why}; they never receive a gradient"
@@ -475,11 +482,10 @@ class AccidentalFreeze(Rule):
         if _first_phase(trace, set(names)) is not None:
             # An earlier phase trained with them frozen, its optimizer leaving them out: that freeze
             # is meant, and stays. What is missing is the thaw before the phase that holds them.
-            message += "; an earlier phase kept them frozen on purpose, and " + (
+            message += f"; {_PHASED}, and " + (
                 f"{guarded}" if candidates else "nothing unfroze them for the phase whose optimizer holds them"
             )
             candidates += self._phase_thaws(trace, project, frozen)
-            candidates += self._narrowings(trace, project, frozen)
             return self.finding(project, first, message, names, candidates)
         if candidates:
             message += f"; {guarded}"
@@ -576,6 +582,51 @@ class AccidentalFreeze(Rule):
                 [Patch(path, sorted(edits, key=lambda e: e.start))], self.applicability,
             ))
         return candidates
+
+    @staticmethod
+    def _no_op_thaws(trace: Trace, project: Project) -> dict[str, str]:
+        """Frozen parameters the script called a thaw on that cannot reach them: a call of a
+        function whose unfreezing statement is guarded by the flag it sets
+        (``encoder.set_trainable(True)`` after ``encoder.set_trainable(False)``; ``unfreeze(model.rnn)``
+        after ``freeze(model.rnn)``), on the module that a freezing call named. Each with that call."""
+        files = sorted({trace.script, *(s.file for p in trace.params for s in p.frozen_at)} - {""})
+        callers = {(s.file, s.line) for p in trace.params for s in p.frozen_callers}
+        found: dict[str, str] = {}
+        for path in files:
+            if not project.is_editable(path):
+                continue
+            source = project.source(path)
+            helpers: dict[str, bool] = {}  # function name -> needs a literal True among its call's arguments
+            for statement, _ in _guarded_toggles(source):
+                function = next((a for a in source.ancestors(statement) if isinstance(a, cst.FunctionDef)), None)
+                toggle = _toggle(statement.body[0], source)
+                if function is None or toggle is None:
+                    continue
+                literal = isinstance(toggle[1], cst.Name) and toggle[1].value == "True"
+                helpers[function.name.value] = helpers.get(function.name.value, True) and not literal
+            if not helpers:
+                continue
+            thaws: list[tuple[set[str], str]] = []
+            for call in descendants(source.module, cst.Call):
+                name = call.func.attr.value if isinstance(call.func, cst.Attribute) else getattr(call.func, "value", None)
+                if name not in helpers or (path, source.range(call).start.line) in callers:
+                    continue
+                flags = [a.value.value for a in call.args if isinstance(a.value, cst.Name) and a.value.value in ("True", "False")]
+                if "False" in flags or (helpers[name] and "True" not in flags):
+                    continue
+                thaws.append((_named_modules(source, call), source.code(call)))
+            for p in trace.params:
+                if p.requires_grad or p.got_grad or p.changed or p.name in found:
+                    continue
+                for site in p.frozen_callers:
+                    if site.file != path:
+                        continue
+                    named = {e for s in source.statements_on_line(site.line) for c in descendants(s, cst.Call) for e in _named_modules(source, c)}
+                    match = next((text for exprs, text in thaws if exprs & named), None)
+                    if match is not None:
+                        found[p.name] = match
+                        break
+        return found
 
     def _phase_thaws(self, trace: Trace, project: Project, frozen: list[ParamFact]) -> list[Candidate]:
         """Unfreeze what an optimizer of a later phase holds frozen, right before it is built:
@@ -745,6 +796,8 @@ class AccidentalFreeze(Rule):
             if not any(not p.constant for p in fresh) or not all(p.name.rsplit(".", 1)[0] in ran for p in fresh):
                 continue  # a part that never runs loses nothing by being frozen
             fresh_names = {p.name for p in fresh}
+            if _first_phase(trace, fresh_names) is not None:
+                continue  # an earlier phase trained without them: the phases' own thaw is missing (below)
             roots = {p.module for p in fresh}
             trainable = {p.name for p in trace.params if p.module in roots and p.requires_grad}
             if not any(
@@ -1098,3 +1151,12 @@ def _attribute_names(trace: Trace, project: Project, paths: list[str]) -> set[st
 
 def _dotted_text(text: str) -> bool:
     return all(part.isidentifier() for part in text.split("."))
+
+
+def _named_modules(source: SourceFile, call: cst.Call) -> set[str]:
+    """What a call names: its receiver (``encoder`` of ``encoder.set_trainable(True)``) and its
+    arguments that are plain paths (``model.rnn`` of ``unfreeze(model.rnn)``)."""
+    named = {source.code(a.value) for a in call.args if _dotted(a.value) and not (isinstance(a.value, cst.Name) and a.value.value in ("True", "False", "None"))}
+    if isinstance(call.func, cst.Attribute) and _dotted(call.func.value):
+        named.add(source.code(call.func.value))
+    return named
