@@ -26,7 +26,8 @@ Two phases (a linear probe on a frozen encoder, then fine-tuning): when an earli
 optimizer left the frozen parameters out and a later one holds them, the first freeze is meant
 and stays. An unfreeze guarded by the flag it sets (``if p.requires_grad: p.requires_grad =
 trainable``, ``if not p.requires_grad: continue``, a loop over ``filter(lambda p:
-p.requires_grad, ...)``) can never reach a frozen parameter: the first candidate drops the guard.
+p.requires_grad, ...)``) can never reach a frozen parameter: the first candidate drops the guard
+(loaded weights too, when the script called that thaw on the module a freezing call named).
 Then ``encoder.requires_grad_(True)`` (or the script's own freezing call with ``True``) right
 before the later optimizer is built. The re-run must show them training in the later phase and
 still frozen in the earlier one.
