@@ -158,6 +158,20 @@ def test_freezes_and_loads_are_recorded_with_their_lines(run_script: Run) -> Non
     assert loaded == {"a": False, "b": True}
 
 
+def test_embedding_given_its_weight_counts_as_loaded(run_script: Run) -> None:
+    """``nn.Embedding(n, d, _weight=vectors)`` (by keyword or position) holds given values, like
+    ``from_pretrained``; without ``_weight`` it is a random initialisation (GF004)."""
+    trace = run_script("""
+        import torch
+        vectors = torch.randn(5, 3)
+        given = torch.nn.Embedding(5, 3, _weight=vectors)
+        placed = torch.nn.EmbeddingBag(5, 3, None, 2.0, False, "mean", False, vectors)
+        fresh = torch.nn.Embedding(5, 3, _weight=None)
+    """).trace
+    loaded = {m.name: m.loaded for m in trace.modules if m.name in ("given", "placed", "fresh")}
+    assert loaded == {"given": True, "placed": True, "fresh": False}
+
+
 def test_unfreezes_are_told_apart_by_when_they_ran(run_script: Run) -> None:
     """Set-up thaws (before the first backward) and thaws during training, and which parameters
     user code turned back on: GF004 tells a schedule from a set-up that chose what to train."""

@@ -1412,3 +1412,39 @@ for step in range(10):
     assert result.fix is not None
     assert (result.finding.line, result.fix.description) == (15, "remove the `feats.detach()` cut at line 15")
     assert [c for c, _ in result.fix.rejected][0] == "remove the `feats.detach()` cut at line 14"
+
+
+def test_gf004_a_thaw_guarded_by_its_own_flag_is_found_and_a_meant_guard_is_not() -> None:
+    """The guards that keep an unfreeze from reaching frozen parameters, each with the edit that
+    drops it; a guard on the name, and a guarded freeze to a literal False, are choices."""
+    from gradfix.edits import apply_edits
+    from gradfix.rules.accidental_freeze import _guarded_toggles
+    from gradfix.source import SourceFile
+
+    text = (
+        "def set_trainable(m, on):\n"
+        "    for p in m.parameters():\n"
+        "        if p.requires_grad:\n"
+        "            p.requires_grad = on\n"
+        "def unfreeze(m):\n"
+        "    for p in filter(lambda q: q.requires_grad, m.parameters()):\n"
+        "        p.requires_grad_(True)\n"
+        "def thaw(m):\n"
+        "    for n, p in m.named_parameters():\n"
+        "        if not p.requires_grad:\n"
+        "            continue\n"
+        "        p.requires_grad = True\n"
+        "def chosen(m):\n"
+        "    for n, p in m.named_parameters():\n"
+        "        if n.startswith('backbone'):\n"
+        "            p.requires_grad = False\n"
+        "        if p.requires_grad:\n"
+        "            p.requires_grad = False\n"
+    )
+    source = SourceFile("train.py", text)
+    found = {source.range(statement).start.line: edits for statement, edits in _guarded_toggles(source)}
+    assert sorted(found) == [4, 7, 12]
+    fixed = apply_edits(text, [e for edits in found.values() for e in edits])
+    assert "    for p in m.parameters():\n        p.requires_grad = on\n" in fixed
+    assert "    for p in m.parameters():\n        p.requires_grad_(True)\n" in fixed
+    assert "continue" not in fixed and "if n.startswith('backbone'):" in fixed

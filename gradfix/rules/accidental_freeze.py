@@ -21,12 +21,30 @@ left out of every optimizer, or held in a group whose rate is 0, are frozen on p
 An optimizer that holds nothing but frozen parameters ("freeze everything, train the head", with
 the head frozen too) was handed what the script meant to train: the first candidate unfreezes
 what it was given (``model.fc.requires_grad_(True)``) just before it is built, and nothing else.
+
+Two phases (a linear probe on a frozen encoder, then fine-tuning): when an earlier phase's
+optimizer left the frozen parameters out and a later one holds them, the first freeze is meant
+and stays. An unfreeze guarded by the flag it sets (``if p.requires_grad: p.requires_grad =
+trainable``, ``if not p.requires_grad: continue``, a loop over ``filter(lambda p:
+p.requires_grad, ...)``) can never reach a frozen parameter: the first candidate drops the guard
+(loaded weights too, when the script called that thaw on the module a freezing call named).
+Then ``encoder.requires_grad_(True)`` (or the script's own freezing call with ``True``) right
+before the later optimizer is built. The re-run must show them training in the later phase and
+still frozen in the earlier one.
+
+One statement that froze a whole module whose part holds given values (``nn.Embedding(...,
+_weight=vectors)``, ``from_pretrained``, ``load_state_dict`` on that part, values copied in) and
+whose other part is fresh and runs in every forward, while the optimizer takes what requires
+grad: the fresh part is the accident. The fix narrows the freeze to the loaded part
+(``module.word_embedding.weight.requires_grad = False``); the re-run must show the loaded part
+still frozen and the rest training. A frozen module none of whose parameters were loaded, left
+out of the optimizer, is a deliberate random-feature baseline, and gives no finding.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Callable, Optional
 
 import libcst as cst
 
@@ -53,6 +71,9 @@ _INTENT = (
     r"|(?:keep|keeps|keeping|kept|stays?|remains?|left) (?:\w+ ){0,3}frozen|random[- ]features?"
 )
 _MEANT = re.compile(rf"(?<![\w'])(?<!not )(?<!n't )(?<!never )(?:{_INTENT})\b", re.IGNORECASE)
+# What a finding's message says when an earlier phase trained with the parameters frozen: its
+# verdict then also checks that the fix leaves that phase as it was.
+_PHASED = "an earlier phase kept them frozen on purpose"
 _SLIP = re.compile(r"accident|mistake|\bbug\b|\boops\b|\bwrong|\bfixme\b|\btodo\b|\bforgot", re.IGNORECASE)
 
 
@@ -86,10 +107,13 @@ class AccidentalFreeze(Rule):
             return p is not None and bool(p.frozen_at) and all(meant(site) for site in p.frozen_at)
 
         grouped = {name for name in self._frozen_groups(trace) if not said_so(trace.param(name))}
+        # A later attempt to unfreeze them (even a misspelt one) shows the freeze is a schedule.
+        retried = {t.name for t in trace.typos}
+        findings += self._mixed_freezes(trace, project, retried, lambda site: meant(site) or deterministic(site))
+        claimed = {name for f in findings for name in f.params}
+        no_ops = self._no_op_thaws(trace, project)
         for module in trace.modules:
             params = trace.params_of(module.id)
-            # A later attempt to unfreeze them (even a misspelt one) shows the freeze is a schedule.
-            retried = {t.name for t in trace.typos}
             # A parameter that got a gradient or changed was trained at some point: its freeze is a
             # phase (a GAN's discriminator held still during the generator's step), not an accident.
             # A parameter frozen at a constant (a norm layer's 1s and 0s) is fixed on purpose, as
@@ -97,7 +121,7 @@ class AccidentalFreeze(Rule):
             frozen = [
                 p for p in params
                 if p.frozen_at and not p.requires_grad and p.name not in retried and not p.got_grad and not p.changed
-                and not p.constant
+                and not p.constant and p.name not in claimed
             ]
             # In a group of their own, frozen parameters were meant to train whatever their values.
             frozen = [p for p in frozen if p.name in grouped or not any(deterministic(site) for site in p.frozen_at)]
@@ -111,7 +135,8 @@ class AccidentalFreeze(Rule):
             loaded = [m.path for m in trace.modules if m.id in tree and m.loaded and m.path]
             # Freezing what was loaded is fine-tuning; a fresh part frozen beside it may still be an accident.
             # A part built after the load (a new head) is fresh, whatever its parent's values are.
-            frozen = [p for p in frozen if p.name in grouped or p.name.rsplit(".", 1)[0] not in loaded]
+            # Unless the script called a thaw on them that its own guard made a no-op.
+            frozen = [p for p in frozen if p.name in grouped or p.name.rsplit(".", 1)[0] not in loaded or p.name in no_ops]
             if not frozen:
                 continue
             handed = [p for p in frozen if p.optimizers]
@@ -132,9 +157,20 @@ class AccidentalFreeze(Rule):
             chosen = [p for p in handed if p.name in grouped] if trace.setup_thaws and not everything else frozen
             if not chosen:
                 continue
+            # A norm layer's 1s and 0s frozen by the same statement as the random weights beside
+            # them, and held by the same optimizer, go with them: not a choice of their own.
+            own_group = all(p.name in grouped for p in chosen)
+            lines = {(s.file, s.line) for p in chosen for s in p.frozen_at}
+            holders = {o for p in chosen for o in p.optimizers}
+            chosen = chosen + [
+                p for p in params
+                if p.constant and p not in chosen and not p.requires_grad and not p.got_grad and not p.changed
+                and set(p.optimizers) & holders and {(s.file, s.line) for s in p.frozen_at} & lines
+                and (p.name.rsplit(".", 1)[0] not in loaded or p.name in no_ops)
+            ]
             findings.append(self._finding(
-                trace, project, chosen, everything, shared=self._shared_sites(trace, chosen),
-                grouped=all(p.name in grouped for p in chosen),
+                trace, project, chosen, everything, shared=self._shared_sites(trace, chosen), grouped=own_group,
+                thawed_by=sorted({no_ops[p.name] for p in chosen if p.name in no_ops and p.name.rsplit(".", 1)[0] in loaded}),
             ))
         findings += self._built_frozen(trace, project, grouped)
         return [f for f in findings if f is not None]
@@ -290,7 +326,12 @@ class AccidentalFreeze(Rule):
         done = {(site.file, site.line) for site in trace.setup_thaws}
         for path in files:
             source = project.source(path)
+            # An unfreeze guarded by the flag it sets (`if p.requires_grad: p.requires_grad = True`)
+            # never reaches a frozen parameter: no schedule, a no-op.
+            dead = {id(statement.body[0]) for statement, _ in _guarded_toggles(source)}
             for node in source.positions:
+                if id(node) in dead or id(source.parent(node)) in dead:
+                    continue
                 if isinstance(node, cst.Assign) and any(
                     isinstance(t.target, cst.Attribute) and t.target.attr.value in ("requires_grad", "require_grad")
                     for t in node.targets
@@ -321,6 +362,16 @@ class AccidentalFreeze(Rule):
         ]
         if thawed:
             return Verdict(False, f"it also unfreezes {short_list(thawed)}")
+        # An earlier phase that trained with them frozen keeps them frozen: the fix is for the
+        # later phase only.
+        names = set(finding.params)
+        if _PHASED in finding.message and _first_phase(before, names) is not None:
+            after = _first_phase(run.trace, names)
+            if after is None:
+                return Verdict(False, "the earlier phase no longer runs before the one that trains them")
+            early = sorted({n for b in run.trace.backwards[:after] for n in b.reached} & names)
+            if early:
+                return Verdict(False, f"it also trains {short_list(early)} in the earlier phase, which kept them frozen")
         return verdict
 
     @staticmethod
@@ -404,7 +455,7 @@ class AccidentalFreeze(Rule):
 
     def _finding(
         self, trace: Trace, project: Project, frozen: list[ParamFact], everything: bool, shared: set[tuple[str, int]],
-        grouped: bool = False,
+        grouped: bool = False, thawed_by: Optional[list[str]] = None,
     ) -> Finding | None:
         sites: dict[tuple[str, int], Site] = {}
         for p in frozen:
@@ -420,22 +471,40 @@ class AccidentalFreeze(Rule):
             if everything
             else "an optimizer holds them in a param group of their own with a learning rate above 0"
             if grouped
+            else f"an optimizer holds them, and the script called `{thawed_by[0]}` to unfreeze them"
+            if thawed_by
             else "they are randomly initialised (never loaded) yet handed to an optimizer"
         )
         message = f"requires_grad set to False on {short_list(names)}: {why}; they never receive a gradient"
-        candidates = []
+        # A thaw that cannot reach them (guarded by the flag it sets) is the first suspect: the
+        # script meant to unfreeze them and a guard made that a no-op.
+        candidates = self._guard_drops(trace, project, frozen, sites)
+        guarded = "the statement meant to unfreeze them runs only on parameters that already require grad"
+        if _first_phase(trace, set(names)) is not None:
+            # An earlier phase trained with them frozen, its optimizer leaving them out: that freeze
+            # is meant, and stays. What is missing is the thaw before the phase that holds them.
+            message += f"; {_PHASED}, and " + (
+                f"{guarded}" if candidates else "nothing unfroze them for the phase whose optimizer holds them"
+            )
+            candidates += self._phase_thaws(trace, project, frozen)
+            return self.finding(project, first, message, names, candidates)
+        if candidates:
+            message += f"; {guarded}"
         thaw = self._thaw_what_optimizers_hold(trace, project, frozen)
         description = "remove the statements that freeze them"
         if set(sites) & shared:
-            # A helper that also froze what is meant to stay frozen: remove the call that chose these.
+            # The line also froze what is meant to stay frozen: narrow it to that part, or remove
+            # the call of a helper that chose these.
+            candidates += self._narrowings(trace, project, frozen)
             callers = {(c.file, c.line): c for p in frozen for c in p.frozen_callers if project.is_editable(c.file)}
             # Only a call on a line of its own goes: `model.head = frozen(nn.Linear(...))` also builds
             # the head, and removing it would train another one.
             if not callers or set(callers) & shared or not all(self._bare_call(project, c) for c in callers.values()):
                 if thaw is not None:
-                    return self.finding(project, first, message, names, [thaw])
-                message += "; the line that froze them also froze parameters that are meant to stay frozen, so the change is yours to make"
-                return self.finding(project, first, message, names, [])
+                    candidates.append(thaw)
+                if not candidates:
+                    message += "; the line that froze them also froze parameters that are meant to stay frozen, so the change is yours to make"
+                return self.finding(project, first, message, names, candidates)
             sites, description = callers, "remove the call that freezes them"
             first = min(sites.values(), key=lambda s: (s.file != trace.script, s.file, s.line))
         if thaw is not None:
@@ -486,6 +555,272 @@ class AccidentalFreeze(Rule):
             [Patch(path, sorted(found, key=lambda e: e.start)) for path, found in sorted(edits.items())],
             self.applicability,
         )
+
+    # -- a thaw the guard made a no-op, an earlier phase's freeze, a freeze wider than the loaded part --
+
+    def _guard_drops(
+        self, trace: Trace, project: Project, frozen: list[ParamFact], sites: dict[tuple[str, int], Site],
+    ) -> list[Candidate]:
+        """For each statement that could set ``requires_grad`` back to True but is guarded by the
+        flag itself (the freezing line when it sets a flag the caller gives, or an unfreezing loop
+        elsewhere), the edit that drops its guard; the freezing lines' own first."""
+        files = sorted({trace.script, *(path for path, _ in sites)} - {""})
+        found: list[tuple[bool, str, cst.SimpleStatementLine, list[Edit], str]] = []
+        for path in files:
+            if not project.is_editable(path):
+                continue
+            source = project.source(path)
+            lines = {line for file, line in sites if file == path}
+            for statement, edits in _guarded_toggles(source):
+                at_freeze = source.range(statement).start.line in lines
+                found.append((not at_freeze, path, statement, edits, source.code(statement).strip()))
+        found.sort(key=lambda f: (f[0], f[1], f[3][0].start.line))
+        candidates = []
+        for _, path, statement, edits, code in found[:4]:
+            line = project.source(path).range(statement).start.line
+            candidates.append(Candidate(
+                f"drop the requires_grad guard that keeps `{code}` (line {line}) from reaching frozen parameters",
+                [Patch(path, sorted(edits, key=lambda e: e.start))], self.applicability,
+            ))
+        return candidates
+
+    @staticmethod
+    def _no_op_thaws(trace: Trace, project: Project) -> dict[str, str]:
+        """Frozen parameters the script called a thaw on that cannot reach them: a call of a
+        function whose unfreezing statement is guarded by the flag it sets
+        (``encoder.set_trainable(True)`` after ``encoder.set_trainable(False)``; ``unfreeze(model.rnn)``
+        after ``freeze(model.rnn)``), on the module that a freezing call named. Each with that call."""
+        files = sorted({trace.script, *(s.file for p in trace.params for s in p.frozen_at)} - {""})
+        callers = {(s.file, s.line) for p in trace.params for s in p.frozen_callers}
+        found: dict[str, str] = {}
+        for path in files:
+            if not project.is_editable(path):
+                continue
+            source = project.source(path)
+            helpers: dict[str, bool] = {}  # function name -> needs a literal True among its call's arguments
+            for statement, _ in _guarded_toggles(source):
+                function = next((a for a in source.ancestors(statement) if isinstance(a, cst.FunctionDef)), None)
+                toggle = _toggle(statement.body[0], source)
+                if function is None or toggle is None:
+                    continue
+                literal = isinstance(toggle[1], cst.Name) and toggle[1].value == "True"
+                helpers[function.name.value] = helpers.get(function.name.value, True) and not literal
+            if not helpers:
+                continue
+            thaws: list[tuple[set[str], str]] = []
+            for call in descendants(source.module, cst.Call):
+                name = call.func.attr.value if isinstance(call.func, cst.Attribute) else getattr(call.func, "value", None)
+                if name not in helpers or (path, source.range(call).start.line) in callers:
+                    continue
+                flags = [a.value.value for a in call.args if isinstance(a.value, cst.Name) and a.value.value in ("True", "False")]
+                if "False" in flags or (helpers[name] and "True" not in flags):
+                    continue
+                thaws.append((_named_modules(source, call), source.code(call)))
+            for p in trace.params:
+                if p.requires_grad or p.got_grad or p.changed or p.name in found:
+                    continue
+                for site in p.frozen_callers:
+                    if site.file != path:
+                        continue
+                    named = {e for s in source.statements_on_line(site.line) for c in descendants(s, cst.Call) for e in _named_modules(source, c)}
+                    match = next((text for exprs, text in thaws if exprs & named), None)
+                    if match is not None:
+                        found[p.name] = match
+                        break
+        return found
+
+    def _phase_thaws(self, trace: Trace, project: Project, frozen: list[ParamFact]) -> list[Candidate]:
+        """Unfreeze what an optimizer of a later phase holds frozen, right before it is built:
+        ``encoder.requires_grad_(True)`` for each module it holds frozen, then the script's own
+        freezing call with ``True`` in place of ``False``. The earlier phase's freeze stays."""
+        names = {p.name for p in frozen}
+        by_module: dict[str, list[Edit]] = {}
+        by_call: dict[str, list[Edit]] = {}
+        for optimizer in trace.optimizers:
+            held = [n for n in optimizer.params if n in names]
+            site = optimizer.site
+            if not held or site is None or not project.is_editable(site.file):
+                continue
+            if any(other.site is not None and other.site.same_place(site) and not names & set(other.params) for other in trace.optimizers):
+                continue  # one line builds the earlier phase's optimizer too: a thaw there would undo its freeze
+            source = project.source(site.file)
+            calls = source.nodes_at(site, cst.Call)
+            statement = source.statement_of(calls[0]) if calls else None
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            line = source.range(statement).start.line
+            indent = source.indentation(line)
+            expressions = _module_expressions(trace, project, source, optimizer.scope_modules, held)
+            if expressions:
+                text = "".join(f"{indent}{e}.requires_grad_(True)\n" for e in expressions)
+                by_module.setdefault(site.file, []).append(source.insert_lines(line, text))
+            calls_text = self._own_thaw_calls(project, source, statement, [p for p in frozen if p.name in held])
+            if calls_text:
+                by_call.setdefault(site.file, []).append(source.insert_lines(line, "".join(f"{indent}{c}\n" for c in calls_text)))
+        candidates = []
+        for edits, description in (
+            (by_module, "unfreeze what the later phase's optimizer holds frozen, just before it is built"),
+            (by_call, "call the script's own freezing helper with True before the later phase's optimizer is built"),
+        ):
+            if edits:
+                candidates.append(Candidate(
+                    description,
+                    [Patch(path, sorted(found, key=lambda e: e.start)) for path, found in sorted(edits.items())],
+                    self.applicability,
+                ))
+        return candidates
+
+    @staticmethod
+    def _own_thaw_calls(project: Project, source: SourceFile, before: cst.SimpleStatementLine, frozen: list[ParamFact]) -> list[str]:
+        """The calls that froze these parameters (``set_trainable(encoder, False)``), each with its
+        one literal ``False`` turned into ``True``: when they are in the same function as ``before``
+        and the script has no such call there already."""
+        scope = next((a for a in source.ancestors(before) if isinstance(a, cst.FunctionDef)), None)
+        texts: list[str] = []
+        for site in sorted({(c.file, c.line) for p in frozen for c in p.frozen_callers}):
+            if site[0] != source.path:
+                continue
+            statements = source.statements_on_line(site[1])
+            if len(statements) != 1 or not isinstance(statements[0], cst.SimpleStatementLine) or len(statements[0].body) != 1:
+                continue
+            small = statements[0].body[0]
+            if not isinstance(small, cst.Expr) or not isinstance(small.value, cst.Call):
+                continue
+            if next((a for a in source.ancestors(small) if isinstance(a, cst.FunctionDef)), None) is not scope:
+                continue
+            call = small.value
+            falses = [i for i, a in enumerate(call.args) if isinstance(a.value, cst.Name) and a.value.value == "False"]
+            if len(falses) != 1 or any(a.star for a in call.args):
+                continue
+            args = list(call.args)
+            args[falses[0]] = args[falses[0]].with_changes(value=cst.Name("True"))
+            text = cst.Module([]).code_for_node(call.with_changes(args=args))
+            existing = {
+                source.code(s.body[0]).strip() for s in descendants(scope or source.module, cst.SimpleStatementLine) if len(s.body) == 1
+            }
+            if text not in existing and text not in texts:
+                texts.append(text)
+        return texts
+
+    def _narrowings(self, trace: Trace, project: Project, fresh: list[ParamFact]) -> list[Candidate]:
+        """A statement that froze a whole module, loaded part and fresh part alike, narrowed to the
+        loaded part: ``module.word_embedding.weight.requires_grad = False`` (the script's own style
+        first) or ``module.word_embedding.requires_grad_(False)``."""
+        keys = {(s.file, s.line): s for p in fresh for s in p.frozen_at}
+        if len(keys) != 1:
+            return []
+        [site] = keys.values()
+        if not project.is_editable(site.file):
+            return []
+        group = [p for p in trace.params if not p.requires_grad and any((s.file, s.line) == (site.file, site.line) for s in p.frozen_at)]
+        split = _mixed(trace, group)
+        if split is None:
+            return []
+        prefix, tops, _, rest = split
+        if not {p.name for p in fresh} <= {p.name for p in rest}:
+            return []
+        source = project.source(site.file)
+        statements = [s for s in source.statements_on_line(site.line) if isinstance(s, cst.SimpleStatementLine)]
+        if len(statements) != 1 or len(statements[0].body) != 1:
+            return []
+        own = statements[0]
+        toggle = _toggle(own.body[0], source)
+        if toggle is None or _can_thaw(toggle[1]):
+            return []
+        subject = toggle[0]
+        block = source.parent(own)
+        loop = source.parent(block) if block is not None else None
+        if (
+            isinstance(loop, cst.For) and isinstance(block, cst.IndentedBlock) and len(block.body) == 1
+            and loop.orelse is None and _binds(loop.target, subject)
+        ):
+            walk = loop.iter
+            if not (
+                isinstance(walk, cst.Call) and isinstance(walk.func, cst.Attribute) and not walk.args
+                and walk.func.attr.value in ("parameters", "named_parameters") and _dotted(walk.func.value)
+            ):
+                return []
+            receiver = source.code(walk.func.value)
+            replaced: cst.BaseStatement = loop
+        elif _dotted_text(subject) and isinstance(own.body[0], cst.Expr):
+            receiver, replaced = subject, own  # `module.requires_grad_(False)`
+        else:
+            return []
+        known = _attribute_names(trace, project, [site.file, *(m.site.file for m in tops if m.site is not None)])
+        forms: list[list[str]] = [[], []]
+        for top in tops:
+            relative = top.path[len(prefix) + 1 :].split(".")  # type: ignore[index]
+            if not all(part.isidentifier() and part in known for part in relative):
+                return []
+            path = ".".join([receiver, *relative])
+            own_params = [p.name[len(top.path) + 1 :] for p in trace.params if p.name.startswith(f"{top.path}.")]  # type: ignore[operator]
+            # torch's own layers name their parameters (`weight`): those names need no spelling in the file
+            named = top.cls.startswith("torch.nn.") or (len(own_params) == 1 and own_params[0] in known)
+            single = own_params[0] if len(own_params) == 1 and own_params[0].isidentifier() and named else None
+            forms[0].append(f"{path}.{single}.requires_grad = False" if single else "")
+            forms[1].append(f"{path}.requires_grad_(False)")
+        order = [forms[0], forms[1]] if isinstance(own.body[0], cst.Assign) else [forms[1], forms[0]]
+        candidates = []
+        for lines in order:
+            if not all(lines):
+                continue
+            new = [cst.parse_statement(f"{line}\n", config=source.module.config_for_parsing) for line in lines]
+            new[0] = new[0].with_changes(leading_lines=replaced.leading_lines)
+            edit = source.replace_statement(replaced, cst.FlattenSentinel(new))
+            shown = "; ".join(lines)
+            candidates.append(Candidate(
+                f"freeze only the loaded part: `{shown if len(shown) <= 70 else shown[:67] + '...'}`",
+                [Patch(site.file, [edit])], self.applicability,
+            ))
+        return candidates
+
+    def _mixed_freezes(
+        self, trace: Trace, project: Project, retried: set[str], intent: Callable[[Site], bool],
+    ) -> list[Finding]:
+        """One statement that froze a whole module whose part was loaded (``_weight=vectors``,
+        ``from_pretrained``, ``load_state_dict`` on that part, values copied in) and whose other
+        part is fresh, running in every forward, while an optimizer takes what the model has
+        trainable: the fresh part is the accident."""
+        by_site: dict[tuple[str, int], tuple[Site, list[ParamFact]]] = {}
+        for p in trace.params:
+            if p.requires_grad or p.got_grad or p.changed or not p.frozen_at or p.name in retried:
+                continue
+            for site in {(s.file, s.line): s for s in p.frozen_at}.values():
+                by_site.setdefault((site.file, site.line), (site, []))[1].append(p)
+        ran = {m.path for m in trace.modules if m.ran_with_grad and m.path}
+        findings = []
+        for site, group in by_site.values():
+            split = _mixed(trace, group)
+            if split is None or not project.is_editable(site.file) or intent(site):
+                continue
+            prefix, tops, loaded, fresh = split
+            if not any(not p.constant for p in fresh) or not all(p.name.rsplit(".", 1)[0] in ran for p in fresh):
+                continue  # a part that never runs loses nothing by being frozen
+            fresh_names = {p.name for p in fresh}
+            if _first_phase(trace, fresh_names) is not None:
+                continue  # an earlier phase trained without them: the phases' own thaw is missing (below)
+            roots = {p.module for p in fresh}
+            trainable = {p.name for p in trace.params if p.module in roots and p.requires_grad}
+            if not any(
+                o.steps and (fresh_names & set(o.params) or (trainable and trainable <= set(o.params)))
+                for o in trace.optimizers
+            ):
+                continue  # nothing shows the fresh part would be trained: the script chose what to train
+            if self._unfreezes_later(trace, project, group):
+                continue
+            candidates = self._narrowings(trace, project, fresh)
+            if not candidates:
+                continue  # not a statement this rule can narrow: say nothing rather than guess
+            names = [p.name for p in fresh]
+            parts = [m.path for m in tops if m.path]
+            message = (
+                f"requires_grad set to False on {short_list(names)}: one statement froze all of `{prefix}`, "
+                f"whose {short_list([f'`{p}`' for p in parts])} {'holds' if len(parts) == 1 else 'hold'} given "
+                "(pretrained) values, but these were randomly initialised and run in every forward; they never "
+                "receive a gradient"
+            )
+            findings.append(self.finding(project, site, message, names, candidates))
+        return findings
 
     def _unfreeze(self, project: Project, sites: list[Site]) -> list[Patch]:
         by_file: dict[str, list[int]] = {}
@@ -574,3 +909,255 @@ def _in_training_loop(source: SourceFile, node: cst.CSTNode, depth: int = 2) -> 
             ]
             return any(_in_training_loop(source, call, depth - 1) for call in callers)
     return False
+
+
+# -- toggles guarded by the flag they set -------------------------------------------------------
+
+
+def _is_flag(node: cst.BaseExpression, subject: str, source: SourceFile) -> bool:
+    """``subject.requires_grad`` (also ``== True``, ``is True``): true only for what already trains."""
+    if isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
+        target = node.comparisons[0]
+        if isinstance(target.operator, (cst.Equal, cst.Is)) and isinstance(target.comparator, cst.Name) and target.comparator.value == "True":
+            node = node.left
+    return (
+        isinstance(node, cst.Attribute) and node.attr.value == "requires_grad" and not node.lpar
+        and source.code(node.value) == subject
+    )
+
+
+def _toggle(small: cst.BaseSmallStatement, source: SourceFile) -> Optional[tuple[str, cst.BaseExpression]]:
+    """``x.requires_grad = v`` or ``x.requires_grad_(v)``: the subject ``x`` and the value set."""
+    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+        target = small.targets[0].target
+        if isinstance(target, cst.Attribute) and target.attr.value == "requires_grad":
+            return source.code(target.value), small.value
+    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+        call = small.value
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value == "requires_grad_" and not any(a.star for a in call.args):
+            if not call.args:
+                return source.code(call.func.value), cst.Name("True")
+            given = next((a for a in call.args if a.keyword is None or a.keyword.value == "requires_grad"), None)
+            if given is not None and len(call.args) == 1:
+                return source.code(call.func.value), given.value
+    return None
+
+
+def _can_thaw(value: cst.BaseExpression) -> bool:
+    """Anything but a literal ``False``: the statement may set the flag back to True."""
+    return not (isinstance(value, cst.Name) and value.value == "False")
+
+
+def _flag_guards(source: SourceFile, statement: cst.SimpleStatementLine, subject: str) -> list[Edit]:
+    """What keeps a toggle of ``subject.requires_grad`` from running on frozen parameters, each as
+    the edit that drops it: an ``if p.requires_grad:`` around it (or that conjunct of its test), an
+    ``if not p.requires_grad: continue`` before it in its loop, a loop over
+    ``filter(lambda p: p.requires_grad, ...)`` or ``(p for p in ... if p.requires_grad)``. Such a
+    toggle can freeze, never thaw: what is frozen is never looked at."""
+    edits: list[Edit] = []
+    inner: cst.CSTNode = statement
+    for ancestor in source.ancestors(statement):
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            break
+        if isinstance(ancestor, cst.If) and ancestor.orelse is None and inner is ancestor.body:
+            edit = _drop_from_test(source, ancestor, subject)
+            if edit is not None:
+                edits.append(edit)
+        if isinstance(ancestor, cst.For) and _binds(ancestor.target, subject):
+            iterable = _unfiltered(source, ancestor.iter)
+            if iterable is not None:
+                edits.append(source.replace_node(ancestor.iter, iterable))
+            if isinstance(ancestor.body, cst.IndentedBlock):
+                for sibling in ancestor.body.body:
+                    if sibling is inner or source.range(sibling).start.line >= source.range(statement).start.line:
+                        break
+                    if _skips_frozen(source, sibling, subject):
+                        edits.append(source.remove_statement(sibling))
+        inner = ancestor
+    return edits
+
+
+def _drop_from_test(source: SourceFile, node: cst.If, subject: str) -> Optional[Edit]:
+    """The edit that stops ``if`` from testing ``subject.requires_grad``: its body in its place
+    when that is the whole test, else the test without that conjunct."""
+    test = node.test
+    if _is_flag(test, subject, source):
+        body = list(node.body.body) if isinstance(node.body, cst.IndentedBlock) else []
+        if not body or not isinstance(node.body, cst.IndentedBlock):
+            return None
+        first = body[0]
+        body[0] = first.with_changes(leading_lines=[*node.leading_lines, *first.leading_lines])
+        return source.replace_statement(node, cst.FlattenSentinel(body))
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And) and not test.lpar:
+        if _is_flag(test.left, subject, source) and not isinstance(test.right, cst.BooleanOperation):
+            return source.replace_node(test, test.right)
+        if _is_flag(test.right, subject, source):
+            return source.replace_node(test, test.left)
+    return None
+
+
+def _binds(target: cst.BaseAssignTargetExpression, subject: str) -> bool:
+    """The loop target is ``subject`` or a tuple holding it (``for name, p in ...``)."""
+    if isinstance(target, cst.Name):
+        return target.value == subject
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return any(isinstance(e.value, cst.Name) and e.value.value == subject for e in target.elements)
+    return False
+
+
+def _unfiltered(source: SourceFile, iterable: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """``filter(lambda p: p.requires_grad, ps)`` or ``(p for p in ps if p.requires_grad)``: ``ps``."""
+    if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) and iterable.func.value == "filter":
+        if source.qualified_names(iterable.func) != {"builtins.filter"}:
+            return None  # a filter of the file's own
+        if len(iterable.args) == 2 and all(a.keyword is None and not a.star for a in iterable.args):
+            test = iterable.args[0].value
+            if isinstance(test, cst.Lambda) and len(test.params.params) == 1:
+                if _is_flag(test.body, test.params.params[0].name.value, source):
+                    return iterable.args[1].value
+    if isinstance(iterable, (cst.GeneratorExp, cst.ListComp)) and isinstance(iterable.elt, cst.Name):
+        loop = iterable.for_in
+        if (
+            loop.inner_for_in is None and len(loop.ifs) == 1 and isinstance(loop.target, cst.Name)
+            and loop.target.value == iterable.elt.value and _is_flag(loop.ifs[0].test, loop.target.value, source)
+        ):
+            return loop.iter
+    return None
+
+
+def _skips_frozen(source: SourceFile, statement: cst.BaseStatement, subject: str) -> bool:
+    """``if not p.requires_grad: continue``."""
+    if not isinstance(statement, cst.If) or statement.orelse is not None:
+        return False
+    test = statement.test
+    if not (isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) and _is_flag(test.expression, subject, source)):
+        return False
+    body = statement.body
+    small = body.body if isinstance(body, cst.SimpleStatementSuite) else (
+        body.body[0].body if len(body.body) == 1 and isinstance(body.body[0], cst.SimpleStatementLine) else []
+    )
+    return len(small) == 1 and isinstance(small[0], cst.Continue)
+
+
+def _guarded_toggles(source: SourceFile, lines: Optional[set[int]] = None) -> list[tuple[cst.SimpleStatementLine, list[Edit]]]:
+    """Statements that may set ``requires_grad`` to True (a literal True, or a flag given by the
+    caller) but are guarded by ``requires_grad`` itself, so they never reach a frozen parameter;
+    with the edits that drop each guard. ``lines``: only statements starting on these lines."""
+    found = []
+    for node in source.positions:
+        if not isinstance(node, cst.SimpleStatementLine) or len(node.body) != 1:
+            continue
+        if lines is not None and source.range(node).start.line not in lines:
+            continue
+        toggle = _toggle(node.body[0], source)
+        if toggle is None or not _can_thaw(toggle[1]):
+            continue
+        edits = _flag_guards(source, node, toggle[0])
+        if edits:
+            found.append((node, edits))
+    return found
+
+
+# -- phases, loaded parts, names ----------------------------------------------------------------
+
+
+def _first_phase(trace: Trace, names: set[str]) -> Optional[int]:
+    """How many ``backward()`` calls an earlier phase ran: those up to the last step of another
+    optimizer before the first step of one that holds any of ``names``. None when no other
+    optimizer stepped first (or the recorded order ends before one that holds them steps)."""
+    holders = {o.id for o in trace.optimizers if names & set(o.params)}
+    if not holders:
+        return None
+    backwards = 0
+    end: Optional[int] = None
+    for event in trace.order:
+        if event.kind == "backward":
+            backwards += 1
+        elif event.kind == "step" and event.optimizer is not None:
+            if event.optimizer in holders:
+                return end or None
+            end = backwards
+    return None
+
+
+def _mixed(trace: Trace, group: list[ParamFact]) -> Optional[tuple[str, list, list[ParamFact], list[ParamFact]]]:  # type: ignore[type-arg]
+    """Parameters frozen by one statement, when they are every parameter of one module and some
+    parts of that module were loaded: the module's path, its loaded parts (outermost), the loaded
+    parameters and the others."""
+    owners = [p.name.split(".")[:-1] for p in group]
+    if not owners or not all(owners):
+        return None
+    common: list[str] = []
+    for level in zip(*owners):
+        if len(set(level)) != 1:
+            break
+        common.append(level[0])
+    prefix = ".".join(common)
+    module = next((m for m in trace.modules if m.path == prefix), None) if prefix else None
+    if module is None or module.loaded:
+        return None
+    if {p.name for p in trace.params if p.name.startswith(f"{prefix}.")} != {p.name for p in group}:
+        return None  # not the whole module: the statement chose its parameters one by one
+    inside = [m for m in trace.modules if m.loaded and m.path and m.path.startswith(f"{prefix}.")]
+    tops = [m for m in inside if not any(o is not m and m.path.startswith(f"{o.path}.") for o in inside)]  # type: ignore[union-attr]
+    tops = [m for m in tops if any(p.name.startswith(f"{m.path}.") for p in group)]
+    loaded = [p for p in group if any(p.name.startswith(f"{m.path}.") for m in tops)]
+    fresh = [p for p in group if p not in loaded]
+    if not loaded or not fresh:
+        return None
+    return prefix, tops, loaded, fresh
+
+
+def _module_expressions(
+    trace: Trace, project: Project, source: SourceFile, scope: dict[str, int], names: list[str],
+) -> Optional[list[str]]:
+    """How the code where an optimizer was built names the modules whose parameters are exactly
+    ``names`` (``encoder``, ``model.encoder``): names bound there, or paths from them."""
+    wanted = set(names)
+    inside = [m for m in trace.modules if m.path and (under := {p.name for p in trace.params if p.name.startswith(f"{m.path}.")}) and under <= wanted]
+    tops = [m for m in inside if not any(o is not m and m.path.startswith(f"{o.path}.") for o in inside)]  # type: ignore[union-attr]
+    if {p.name for m in tops for p in trace.params if p.name.startswith(f"{m.path}.")} != wanted:
+        return None
+    known = _attribute_names(trace, project, [source.path, *(m.site.file for m in trace.modules if m.site is not None)])
+    bound = {n.value for n in descendants(source.module, cst.Name)}
+    paths = {m.id: m.path for m in trace.modules if m.path}
+    expressions = []
+    for top in tops:
+        options = []
+        for name, module_id in scope.items():
+            parts = name.split(".")
+            if not all(part.isidentifier() for part in parts) or parts[0] not in bound:
+                continue
+            if module_id == top.id:
+                options.append(name)
+            elif (path := paths.get(module_id)) and top.path.startswith(f"{path}."):  # type: ignore[union-attr]
+                rest = top.path[len(path) + 1 :].split(".")  # type: ignore[index]
+                if all(part.isidentifier() and part in known for part in rest):
+                    options.append(".".join([name, *rest]))
+        if not options:
+            return None
+        expressions.append(min(options, key=lambda o: (o.count("."), len(o), o)))
+    return expressions
+
+
+def _attribute_names(trace: Trace, project: Project, paths: list[str]) -> set[str]:
+    """Attribute names the files use (``self.word_embedding = ...``, ``model.encoder``): a path
+    built from the run's module names is written into a fix only when the source spells it."""
+    names: set[str] = set()
+    for path in {trace.script, *paths}:
+        if path and project.is_editable(path):
+            names |= {a.attr.value for a in descendants(project.source(path).module, cst.Attribute)}
+    return names
+
+
+def _dotted_text(text: str) -> bool:
+    return all(part.isidentifier() for part in text.split("."))
+
+
+def _named_modules(source: SourceFile, call: cst.Call) -> set[str]:
+    """What a call names: its receiver (``encoder`` of ``encoder.set_trainable(True)``) and its
+    arguments that are plain paths (``model.rnn`` of ``unfreeze(model.rnn)``)."""
+    named = {source.code(a.value) for a in call.args if _dotted(a.value) and not (isinstance(a.value, cst.Name) and a.value.value in ("True", "False", "None"))}
+    if isinstance(call.func, cst.Attribute) and _dotted(call.func.value):
+        named.add(source.code(call.func.value))
+    return named

@@ -133,6 +133,16 @@ class ModuleWatch:
 
             embedding.from_pretrained = classmethod(from_pretrained)  # type: ignore[method-assign,assignment]
 
+            def embedding_init(module: nn.Module, *args: Any, _original: Any = embedding.__init__, **kwargs: Any) -> None:
+                _original(module, *args, **kwargs)
+                # `nn.Embedding(n, d, _weight=vectors)`: given values (GloVe), not a random initialisation.
+                # `_weight` is the eighth argument after self in both signatures.
+                given = kwargs["_weight"] if "_weight" in kwargs else args[7] if len(args) > 7 else None
+                if isinstance(given, torch.Tensor):
+                    probe.loaded.add(id(module))
+
+            embedding.__init__ = embedding_init  # type: ignore[method-assign]
+
         load_own = nn.Module._load_from_state_dict
 
         def load_from_state_dict(module: nn.Module, *args: Any, **kwargs: Any) -> Any:
