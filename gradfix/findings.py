@@ -30,7 +30,7 @@ class Candidate:
     params: Optional[list[str]] = None
     # where the fault this candidate removes is, when the evidence showed several (GF008: each cut
     # on the path): the finding is reported there when this candidate is its fix
-    at: Optional[tuple[str, int, int]] = None  # (file, line, column)
+    at: Optional[tuple[str, int, int]] = field(default=None, kw_only=True)  # (file, line, column)
 
 
 @dataclass

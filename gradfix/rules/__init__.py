@@ -49,7 +49,7 @@ class Rule:
         the fault it removes, when the finding's evidence showed several."""
         from gradfix.edits import Patch
 
-        return Candidate(description, [Patch(path, sorted(edits, key=lambda e: e.start))], self.applicability, params, at)
+        return Candidate(description, [Patch(path, sorted(edits, key=lambda e: e.start))], self.applicability, params, at=at)
 
     def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
         """Did the re-run show the fix works? Rules whose fix is not about gradients arriving override it."""

@@ -233,7 +233,7 @@ class MisspelledInit(Rule):
             edits += [source.replace_node(call.attr, cst.Name("__init__")) for call in base_constructor_calls(misspelled.cls, method)]
             candidate = _Rename(
                 f"rename {cls_name}.{name} to __init__", [Patch(source.path, sorted(edits, key=lambda e: e.start))],
-                self.applicability, None, misspelled.qualified,
+                self.applicability, None, qualified=misspelled.qualified,
             )
             message = (
                 f"the script crashed: {crash.type}: {crash.message}; {cls_name} defines `{name}`, not `__init__`: "
