@@ -90,6 +90,26 @@ def test_every_phase_of_a_long_script_is_seen(run_script: Run) -> None:
     assert trace.optimizers[2].lrs == [0.0] * 9
 
 
+def test_a_layer_first_run_in_a_later_phase_is_judged_from_its_value_before_that_phase(run_script: Run) -> None:
+    # The head exists from the start, and every backward of the first phase lists it among the
+    # model's parameters; its starting value is the one it has when the second phase begins.
+    trace = run_script("""
+import torch
+from torch import nn
+encoder, head = nn.Linear(8, 16), nn.Linear(16, 1)
+x, y = torch.randn(64, 8), torch.randn(64, 1)
+first = torch.optim.Adam(encoder.parameters(), lr=1e-2)
+for step in range(20):
+    loss = encoder(x).pow(2).mean()
+    first.zero_grad(); loss.backward(); first.step()
+second = torch.optim.Adam(list(encoder.parameters()) + list(head.parameters()), lr=1e-2)
+for step in range(20):
+    loss = ((head(encoder(x)) - y) ** 2).mean()
+    second.zero_grad(); loss.backward(); second.step()
+""", steps=3).trace
+    assert trace.param("head.weight").changed and trace.param("head.bias").changed
+
+
 def test_loops_that_train_nothing_run_in_full(run_script: Run) -> None:
     result = run_script("""
         import torch

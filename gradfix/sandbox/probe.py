@@ -163,8 +163,10 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         for p in params:
             if isinstance(p, nn.parameter.UninitializedTensorMixin):
                 complete = False
-            elif isinstance(p, torch.Tensor) and id(p) not in self.param_objects:
-                self.param_objects[id(p)] = p
+            elif isinstance(p, torch.Tensor) and id(p) not in self.initial:
+                # Known is not remembered: all_params() lists every module's parameters when a
+                # step asks, a layer that has not run yet (a later phase's head) among them.
+                self.param_objects.setdefault(id(p), p)
                 self.initial[id(p)] = p.detach().clone()
         return complete
 
