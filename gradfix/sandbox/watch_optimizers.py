@@ -294,6 +294,7 @@ class OptimizerWatch:
             for index, (held, fact) in enumerate(probe.optimizers):
                 if held is optimizer:
                     fact.steps += 1
+                    probe.copy_grads_applied(p for group in optimizer.param_groups for p in group["params"])
                     probe._watch_applied(index, optimizer)
                     sites, versions = probe._versions_before.pop(index, ([], []))
                     for p, before in versions:
