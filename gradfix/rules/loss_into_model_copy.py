@@ -98,10 +98,15 @@ class LossIntoModelCopy(Rule):
             held_by = f"`{optimizer.name}`" if optimizer.name else "the optimizer"
             built = f" (built at line {optimizer.site.line})" if optimizer.site is not None else ""
             model = f"`{fact.source}`" if fact.source else "the model"
+            into = (
+                f"`{fact.copy}`, a copy of {model}: the gradients land on the copy, which is dropped with them"
+                if fact.complete else
+                f"copies of {model} (`{fact.copy}` and copies made before it, which no name holds any more): the "
+                "gradients land on the copies, which are dropped with them"
+            )
             message = (
-                f"this backward() sends the loss into `{fact.copy}`, a copy of {model}: the gradients land on the "
-                f"copy, which is dropped with them, while {held_by}{built} steps over {short_list(claimed)} with no "
-                "gradient at all, so the model never changes"
+                f"this backward() sends the loss into {into}, while {held_by}{built} steps over {short_list(claimed)} "
+                "with no gradient at all, so the model never changes"
             )
             candidates = self._candidates(source, fact, call, statement) if call is not None and statement is not None else []
             findings.append(self.finding(project, fact.site, message, claimed, candidates))

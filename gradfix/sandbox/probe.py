@@ -262,7 +262,10 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
     def all_params(self) -> dict[int, torch.Tensor]:
         for module in list(self.modules.values()):
             for p in module.parameters():
-                self.param_objects.setdefault(id(p), p)
+                # First seen here (a model that is never called itself, only copied, or only its
+                # submodules): its value now is the one a later step is compared with.
+                if id(p) not in self.param_objects and not self.remember_params([p]):
+                    self.param_objects.setdefault(id(p), p)
         return self.param_objects
 
 

@@ -154,11 +154,16 @@ class CopyGradWatch:
                     continue
                 theirs = list(other.parameters())
                 if len(theirs) == len(sources) and all(a is b for a, b in zip(theirs, sources)):
-                    source_label, aligned = other_label, True
-                    break
+                    # Of the modules holding exactly the sources (a MetaLearner's `self` and its
+                    # `self.net`), the one of the copy's own class is what was copied.
+                    if not aligned or type(other) is type(module):
+                        source_label, aligned = other_label, True
+                    if type(other) is type(module):
+                        break
+                    continue
                 ids = {id(t) for t in theirs}
                 count = sum(1 for s in sources if s is not None and id(s) in ids)
-                if count > most:
+                if count > most and not aligned:
                     source_label, most = other_label, count
             fact = CopyBackward(
                 site=site,
