@@ -70,6 +70,9 @@ class ParamFact:
     is_parameter: bool = False  # an nn.Parameter (made to be trained), not a plain tensor
     constant: bool = False  # every element had the same value when first seen (a norm layer's 1s and 0s)
     zeros: bool = False  # every element was 0 when first seen
+    # the parameter its value was copied from: `copy.deepcopy` of its module, or `load_state_dict`
+    # given another module's `state_dict()` (a MAML learner, a per-task fine-tuned copy)
+    copy_of: Optional[str] = None
 
 
 @dataclass
@@ -298,6 +301,29 @@ class ParamWrite:
 
 
 @dataclass
+class CopyBackward:
+    """A ``backward()`` whose loss reached parameters copied from others (a module copied by
+    ``copy.deepcopy``, or given another module's ``state_dict()``), per user-code site: whether
+    the gradients it left on the copy were applied to the copy (by an optimizer's step, or a write
+    into its parameters) or dropped with it, and what the backward's frame calls the copy and the
+    module it was copied from (GF047). Names only, never values."""
+
+    site: Site
+    copy: str  # the name bound there to the copied module the loss reached: `learner`, `self.fast`
+    source: Optional[str] = None  # the name bound there to the module it was copied from: `model`
+    sources: list[str] = field(default_factory=list)  # the parameters the reached copies were copied from
+    # zip(source.parameters(), copy.parameters()) pairs each parameter of the copy with its own source
+    aligned: bool = False
+    complete: bool = False  # every copied parameter the loss reached is one of that copy's
+    covers: bool = False  # the loss reached every parameter of the copy
+    reached_sources: bool = False  # the loss reached the sources themselves too
+    held_grads: bool = False  # the copy's parameters already held gradients when the backward began
+    count: int = 0
+    applied: int = 0  # calls whose gradients a step() or a write into the copy then applied
+    lost: int = 0  # calls whose gradients nothing applied before the copy was dropped or the run ended
+
+
+@dataclass
 class ScalerCall:
     """A ``GradScaler`` method (``unscale_``, ``step`` or ``update``) called from one user-code
     site: each optimizer's unscaled/stepped state lasts until ``update()``, and a second
@@ -479,6 +505,8 @@ class Trace:
     wrapper_bypasses: list[WrapperBypass] = field(default_factory=list)
     # what the ranks were given instead of what they asked for on this machine (nccl -> gloo)
     distributed_notes: list[str] = field(default_factory=list)
+    # backward() calls into copies of other modules' parameters, per site (GF047)
+    copy_backwards: list[CopyBackward] = field(default_factory=list)
 
     # -- queries used by rules and verification -------------------------------------------------
 

@@ -1268,10 +1268,48 @@ def test_gf040_probe_records_checkpoint_calls_of_user_code(write_script) -> None
 
 def test_gf020_leaves_a_step_alone_when_the_loss_reached_a_copy_of_the_model(corpus_report: Callable[[Path], Report]) -> None:
     """MAML that backpropagates into a deep copy: moving the meta-step to the copy's optimizer
-    would train a throw-away copy. The safety net names the meta-model and the copies instead."""
-    report = corpus_report(CORPUS / "unchanged_parameters" / "maml_deepcopy_learner_backward.py")
+    would train a throw-away copy. GF047 gives the copy's gradients to the meta-model instead; a
+    Reptile loop that forgot its meta-update is left to the safety net, which names the copies."""
+    report = corpus_report(CORPUS / "loss_into_model_copy" / "maml_deepcopy_learner_backward.py")
+    assert [r.finding.code for r in report.results] == ["GF047"] and report.results[0].fix is not None
+    report = corpus_report(CORPUS / "unchanged_parameters" / "reptile_forgets_interpolation.py")
     assert [r.finding.code for r in report.results] == ["GF018"]
     assert "copies of the model" in report.results[0].finding.message
+
+
+def test_probe_follows_copies_and_the_gradients_left_on_them(write_script) -> None:  # type: ignore[no-untyped-def]
+    """Copies made by deepcopy and by load_state_dict of another module's state_dict() know their
+    source; a backward whose gradients the copy's step applies is told from one whose gradients
+    are dropped with the copy (GF047)."""
+    path = write_script("""
+        import copy
+        import torch
+        import torch.nn as nn
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+        meta = torch.optim.Adam(model.parameters(), lr=1e-3)
+        for step in range(3):
+            meta.zero_grad()
+            learner = copy.deepcopy(model)
+            twin = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+            twin.load_state_dict(model.state_dict())
+            inner = torch.optim.SGD(learner.parameters(), lr=0.1)
+            x = torch.randn(8, 3)
+            inner.zero_grad()
+            learner(x).pow(2).mean().backward()
+            inner.step()
+            (learner(x).pow(2).mean() + twin(x).pow(2).mean()).backward()
+            meta.step()
+    """)
+    trace = Sandbox([str(path.parent)], timeout=30).run(str(path), []).trace
+    support, query = sorted(trace.copy_backwards, key=lambda c: c.site.line)
+    assert (support.copy, support.source, support.aligned, support.complete, support.covers) == ("learner", "model", True, True, True)
+    assert support.applied == support.count > 0 and support.lost == 0 and not support.held_grads
+    # the query loss reaches the learner and the twin: not one copy alone
+    assert query.applied == 0 and query.lost == query.count > 0 and query.held_grads and not query.complete
+    assert query.sources == ["model.0.weight", "model.0.bias", "model.2.weight", "model.2.bias"]
+    copied = {p.copy_of for p in trace.params if p.name.startswith("twin.")}
+    assert copied == {"model.0.weight", "model.0.bias", "model.2.weight", "model.2.bias"}
 
 
 def test_gf039_gradients_of_a_few_zeroed_by_hand_beside_others_that_train_is_a_freeze(write_script) -> None:  # type: ignore[no-untyped-def]

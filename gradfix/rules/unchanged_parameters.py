@@ -72,9 +72,13 @@ def _why(params: list[ParamFact], optimizer: OptimizerFact, trace: Trace) -> str
         return "no loss passed to backward() carries a graph (was it built with gradients off, then marked requires_grad?)"
     owners = {p.module for p in params}
     classes = {m.cls for m in trace.modules if m.id in owners}
+    names = {p.name for p in params}
+    # Made without being built (a deepcopy), or given these parameters' values parameter by
+    # parameter (the probe saw each copy made: a load_state_dict of the model's state_dict()).
     copies = sorted({
         m.name or m.cls for m in trace.modules
-        if m.site is None and m.cls in classes and m.id not in owners and any(q.got_grad for q in trace.params_of(m.id))
+        if m.id not in owners and any(q.got_grad for q in trace.params_of(m.id))
+        and ((m.site is None and m.cls in classes) or any(q.copy_of in names for q in trace.params_of(m.id)))
     })
     if copies:
         return (

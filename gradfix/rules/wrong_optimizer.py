@@ -68,12 +68,18 @@ def _unapplied(trace: Trace, position: int, holders: set[int]) -> bool:
 
 
 def _copies_of_what_it_holds(trace: Trace, reached: set[str], held: list[str]) -> bool:
-    """The modules the loss reached were made without being built (a ``copy.deepcopy``), and are
-    of the class of a model the stepped optimizer holds, which no loss reached."""
+    """The parameters the loss reached were copied from those the stepped optimizer holds, or the
+    modules it reached were made without being built (a ``copy.deepcopy``) and are of the class
+    of a model the stepped optimizer holds, which no loss reached."""
     def owners(names: set[str] | list[str]) -> list:  # type: ignore[type-arg]
         found = {trace.param(n).module for n in names if trace.param(n) is not None}  # type: ignore[union-attr]
         return [m for m in trace.modules if m.id in found]
 
+    # Copied parameter by parameter (a deepcopy, or a load_state_dict of the model's state_dict()):
+    # the probe saw where each came from.
+    sources = {p.copy_of for n in reached if (p := trace.param(n)) is not None}
+    if reached and None not in sources and sources <= set(held):
+        return True
     copies, models = owners(reached), owners(held)
     return bool(copies) and bool(models) and all(
         c.site is None and any(c.cls == m.cls and m.site is not None for m in models) for c in copies

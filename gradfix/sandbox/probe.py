@@ -29,6 +29,7 @@ from gradfix.sandbox.watch_autograd import AutogradWatch
 from gradfix.sandbox.watch_checkpoint import CheckpointWatch
 from gradfix.sandbox.watch_gradients import GradientWatch
 from gradfix.sandbox.watch_copies import CopyWatch
+from gradfix.sandbox.watch_copy_grads import CopyGradWatch
 from gradfix.sandbox.watch_modules import ModuleWatch, in_size
 from gradfix.sandbox.watch_optimizers import OptimizerWatch
 from gradfix.sandbox.watch_scaler import ScalerWatch
@@ -53,7 +54,7 @@ from gradfix.trace import (
 _TORCH_DIR = os.path.dirname(os.path.realpath(torch.__file__)) + os.sep
 
 
-class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, CheckpointWatch, GradientWatch, CopyWatch, ScalerWatch):
+class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, CheckpointWatch, GradientWatch, CopyWatch, ScalerWatch, CopyGradWatch):
     """The probe: its state, what it records, and the Trace it writes at the end. Each concern it
     watches is a part of its own (naming, watch_modules, watch_optimizers, watch_autograd)."""
 
@@ -184,6 +185,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         self._install_typo_tracking()
         self._install_checkpoint_tracking()
         self._install_copy_tracking()
+        self._install_copy_grad_tracking()
         self._install_scaler_tracking()
         from gradfix.sandbox.function_mode import ProbeMode, patch_cuda_runtime, patch_rewraps
 
@@ -266,7 +268,10 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
     def all_params(self) -> dict[int, torch.Tensor]:
         for module in list(self.modules.values()):
             for p in module.parameters():
-                self.param_objects.setdefault(id(p), p)
+                # First seen here (a model that is never called itself, only copied, or only its
+                # submodules): its value now is the one a later step is compared with.
+                if id(p) not in self.param_objects and not self.remember_params([p]):
+                    self.param_objects.setdefault(id(p), p)
         return self.param_objects
 
 
@@ -398,6 +403,8 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
                     zeros=initial is not None and initial.numel() > 0 and not bool(initial.any()),
                 )
             )
+        for fact, p in zip(facts, params.values()):
+            fact.copy_of = self.copied_from(p, names_of)
         for optimizer, fact in self.optimizers:
             for group in optimizer.param_groups:
                 for p in group["params"]:
@@ -476,6 +483,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             grad_wipes=self.gradient_wipes(names_of),
             scaler_calls=self.scaler_facts(),
             optional_arg_calls=list(self.optional_calls.values()),
+            copy_backwards=self.copy_backward_facts(names_of),
         )
         self.finished_trace = self.ranks.complete(self.finished_trace)
         return self.finished_trace

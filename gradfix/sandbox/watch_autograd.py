@@ -60,6 +60,7 @@ class AutogradWatch:
             probe.record_call("backward", None, site)
             leaves = probe.reachable(roots)
             probe.remember_params(leaves.values())  # bare tensors trained by hand count too
+            probe.note_copy_backward(leaves, frame, site)  # a loss reaching a copy (MAML's learner)
             probe.learn_names(frame)
             reached = set(leaves)
             probe.reached.update(reached)
@@ -75,6 +76,7 @@ class AutogradWatch:
             finally:
                 probe.in_backward = False
             probe.applied_after_backward(site)
+            probe.copy_backward_done()
             for pid in fact_reached:
                 probe._reached_names.setdefault(len(probe.backwards) - 1, set()).add(pid)
             for pid, p in probe.all_params().items():

@@ -66,6 +66,7 @@ class CopyWatch:
         if caller is None or caller.f_code.co_filename not in self.user:  # type: ignore[attr-defined]
             return  # an optimizer's step, load_state_dict, a library's own EMA
         written = [p for p in map(self._parameter, target[:_LISTED]) if p is not None] if listed else [self._parameter(first)]
+        self.copy_grads_applied(written)  # type: ignore[attr-defined]  # MAML's inner update by hand
         key = (caller.f_code, caller.f_lasti)
         record = self._writes.get(key)
         if record is None:

@@ -118,6 +118,7 @@ class ModuleWatch:
         def load(module: nn.Module, *args: Any, **kwargs: Any) -> Any:
             result = load_state_dict(module, *args, **kwargs)
             probe.loaded.update(id(m) for m in module.modules())
+            probe.note_loaded(module, args[0] if args else kwargs.get("state_dict"))  # a copy of another module
             site, _ = probe.caller_site()
             if site is not None:
                 probe.loads.append(site)

@@ -273,6 +273,9 @@ class OptimizerWatch:
             held = [p for group in optimizer.param_groups for p in group["params"]]
             nonzero = [p for p in held if p.grad is not None and bool(p.grad.any())]
             probe.nonzero_grad.update(id(p) for p in nonzero)
+            # Gradients user code assigned (`p.grad = g` of a torch.autograd.grad) arrive without a
+            # backward() after them: the step that applies them sees them.
+            probe.got_grad.update(id(p) for p in held if p.grad is not None)
             # Parameters that no optimizer holds too: a non-zero gradient that nothing applies is a
             # module left out of training (GF018), an always-zero one is not.
             holders = {id(q) for other, _ in probe.optimizers for group in other.param_groups for q in group["params"]}
@@ -307,6 +310,7 @@ class OptimizerWatch:
             for index, (held, fact) in enumerate(probe.optimizers):
                 if held is optimizer:
                     fact.steps += 1
+                    probe.copy_grads_applied(p for group in optimizer.param_groups for p in group["params"])
                     probe._watch_applied(index, optimizer)
                     sites, versions = probe._versions_before.pop(index, ([], []))
                     for p, before in versions:
