@@ -343,30 +343,20 @@ def run_as_torchrun(ranks: Ranks, nproc_per_node: int, run_script: Callable[[], 
 
 def _torchrun_entry(ranks: Ranks, launch: Launch, run_script: Callable[[], None]) -> None:
     """A torchrun worker: the script as ``__main__``, under the probe, then its Trace."""
-    rank = int(os.environ.get("RANK", "0"))
-    ranks.become(rank, launch)
-    probe = ranks.probe
-    try:
-        run_script()
-    except SystemExit as exit_:
-        code = exit_.code
-        if code not in (None, 0):
-            probe.record_exit(code if isinstance(code, int) else 1, "" if isinstance(code, int) else str(code))
-        ranks.write_rank(probe.finish())
-        raise
-    except BaseException as error:
-        probe.record_crash(error)
-        ranks.write_rank(probe.finish())
-        raise
-    ranks.write_rank(probe.finish())
+    _run_rank(ranks, launch, int(os.environ.get("RANK", "0")), run_script)
 
 
 def _rank_entry(ranks: Ranks, launch: Launch, fn: Callable[..., Any], rank: int, *args: Any) -> None:
     """The function each forked rank runs: the script's, under the probe, then its Trace."""
+    _run_rank(ranks, launch, rank, lambda: fn(rank, *args))
+
+
+def _run_rank(ranks: Ranks, launch: Launch, rank: int, body: Callable[[], None]) -> None:
+    """One rank: ``body`` under the probe; its Trace is written however it ends."""
     ranks.become(rank, launch)
     probe = ranks.probe
     try:
-        fn(rank, *args)
+        body()
     except SystemExit as exit_:
         code = exit_.code
         if code not in (None, 0):
