@@ -138,10 +138,16 @@ class GraphBreak(Rule):
         if not isinstance(node, cst.Call):
             return None
         if cut.op == "detach" and isinstance(node.func, cst.Attribute):
+            if _leads_to_number(source, node):
+                return None  # `loss.detach().cpu().numpy()`: made a number for a log either way
             return _replace(source, node, node.func.value)
         if cut.op in ("item", "tolist", "numpy"):
             return None  # only a value re-wrapped into a tensor is a cut worth undoing; logging is not
         if _is_rewrap(source, node) and node.args and node.args[0].keyword is None:
+            if cut.numbers and strip_cuts(node.args[0].value) is node.args[0].value:
+                # `torch.tensor(v, requires_grad=True)` of a float made in an earlier statement:
+                # unwrapped, it is still a number (GF027 keeps the loss a tensor where it was made).
+                return None
             return _replace(source, node, _parenthesized(source, node, strip_cuts(node.args[0].value)))
         return None
 
@@ -233,6 +239,22 @@ class GraphBreak(Rule):
 
 def _is_rewrap(source: SourceFile, call: cst.Call) -> bool:
     return bool(source.qualified_names(call.func) & (_REWRAPS | _LEAF_REWRAPS))
+
+
+def _leads_to_number(source: SourceFile, node: cst.CSTNode) -> bool:
+    """``x.detach()`` followed by ``.cpu()`` ... ``.item()``, ``.tolist()`` or ``.numpy()``."""
+    current = node
+    while True:
+        attribute, call = source.parent(current), None
+        if isinstance(attribute, cst.Attribute) and attribute.value is current:
+            call = source.parent(attribute)
+        if not (isinstance(call, cst.Call) and call.func is attribute and not call.args):
+            return False
+        if attribute.attr.value in ("item", "tolist", "numpy"):  # type: ignore[union-attr]
+            return True
+        if attribute.attr.value not in ("cpu", "detach"):  # type: ignore[union-attr]
+            return False
+        current = call
 
 
 def _rewrap_around(source: SourceFile, node: cst.CSTNode) -> Optional[cst.Call]:
