@@ -138,8 +138,6 @@ class GraphBreak(Rule):
         if not isinstance(node, cst.Call):
             return None
         if cut.op == "detach" and isinstance(node.func, cst.Attribute):
-            if _leads_to_number(source, node):
-                return None  # `loss.detach().cpu().numpy()`: made a number for a log either way
             return _replace(source, node, node.func.value)
         if cut.op in ("item", "tolist", "numpy"):
             return None  # only a value re-wrapped into a tensor is a cut worth undoing; logging is not
@@ -239,22 +237,6 @@ class GraphBreak(Rule):
 
 def _is_rewrap(source: SourceFile, call: cst.Call) -> bool:
     return bool(source.qualified_names(call.func) & (_REWRAPS | _LEAF_REWRAPS))
-
-
-def _leads_to_number(source: SourceFile, node: cst.CSTNode) -> bool:
-    """``x.detach()`` followed by ``.cpu()`` ... ``.item()``, ``.tolist()`` or ``.numpy()``."""
-    current = node
-    while True:
-        attribute, call = source.parent(current), None
-        if isinstance(attribute, cst.Attribute) and attribute.value is current:
-            call = source.parent(attribute)
-        if not (isinstance(call, cst.Call) and call.func is attribute and not call.args):
-            return False
-        if attribute.attr.value in ("item", "tolist", "numpy"):  # type: ignore[union-attr]
-            return True
-        if attribute.attr.value not in ("cpu", "detach"):  # type: ignore[union-attr]
-            return False
-        current = call
 
 
 def _rewrap_around(source: SourceFile, node: cst.CSTNode) -> Optional[cst.Call]:
