@@ -142,6 +142,10 @@ class GraphBreak(Rule):
         if cut.op in ("item", "tolist", "numpy"):
             return None  # only a value re-wrapped into a tensor is a cut worth undoing; logging is not
         if _is_rewrap(source, node) and node.args and node.args[0].keyword is None:
+            if cut.numbers and strip_cuts(node.args[0].value) is node.args[0].value:
+                # `torch.tensor(v, requires_grad=True)` of a float made in an earlier statement:
+                # unwrapped, it is still a number (GF027 keeps the loss a tensor where it was made).
+                return None
             return _replace(source, node, _parenthesized(source, node, strip_cuts(node.args[0].value)))
         return None
 
