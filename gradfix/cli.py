@@ -309,12 +309,14 @@ def suggest(
 @click.option("-i", "--interactive", is_flag=True, help="Review each verified fix: y(es), n(o), a(ll), q(uit).")
 @click.option("-y", "--yes", is_flag=True, help="Write every verified safe fix without asking.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --yes, also write verified unsafe fixes.")
+@click.option("--force", is_flag=True, help="Write read-only files too (their owner and mode are kept); a file changed since it was diagnosed is still refused.")
 @sandbox_options
 def apply(
     paths: tuple[str, ...],
     interactive: bool,
     yes: bool,
     unsafe_fixes: bool,
+    force: bool,
     steps: int | None,
     timeout: float | None,
     jobs: int | None,
@@ -324,8 +326,9 @@ def apply(
 ) -> None:
     """Diagnose training scripts and write their verified fixes.
 
-    Every file is written at the end, atomically, and only if it has not changed since it was
-    diagnosed.
+    Every file is written at the end, atomically, and only if its bytes on disk are still those
+    diagnosed; its owner and mode are kept (a symlink's target is written). A read-only file is
+    refused unless --force.
     """
     if interactive == yes:
         raise click.UsageError("choose one of --interactive or --yes")
@@ -336,7 +339,7 @@ def apply(
     from rich.console import Console
     from rich.text import Text
 
-    from gradfix.apply import StaleFile, fixable, left_unfixed, split_by_safety, write_fixes
+    from gradfix.apply import Refused, fixable, left_unfixed, session, split_by_safety, write_fixes
     from gradfix.findings import Report, Result
     from gradfix.repair import exit_code
     from gradfix.report import json as json_report
@@ -347,24 +350,25 @@ def apply(
     written_total = 0
     remaining = 0
     held: list[tuple[Report, list[Result]]] = []
-    for report in (o for o in outcomes if isinstance(o, Report)):
-        if yes:
-            accepted, unsafe = split_by_safety(report, unsafe_fixes)
-            held.append((report, unsafe))
-        else:
-            accepted = _review(console, report, fixable(report))
-        try:
-            written = write_fixes(report, accepted)
-        except StaleFile as stale:
-            _fail(str(stale))
-        except OSError as error:
-            _fail(f"could not write {json_report.display_path(error.filename or report.script)}: {error.strerror or error}")
-        if accepted:
-            console.print(text_report.written(report, accepted))
-        for file in written:
-            console.print(Text(f"wrote {json_report.display_path(file)}"))
-        written_total += len(accepted)
-        remaining += left_unfixed(report, accepted)
+    with session(force=force):  # one apply: a file an earlier script's fixes wrote is known as such
+        for report in (o for o in outcomes if isinstance(o, Report)):
+            if yes:
+                accepted, unsafe = split_by_safety(report, unsafe_fixes)
+                held.append((report, unsafe))
+            else:
+                accepted = _review(console, report, fixable(report))
+            try:
+                written = write_fixes(report, accepted)
+            except Refused as refused:
+                _fail(str(refused))
+            except OSError as error:
+                _fail(f"could not write {json_report.display_path(error.filename or report.script)}: {error.strerror or error}")
+            if accepted:
+                console.print(text_report.written(report, accepted))
+            for file in written:
+                console.print(Text(f"wrote {json_report.display_path(file)}"))
+            written_total += len(accepted)
+            remaining += left_unfixed(report, accepted)
     if any(results for _, results in held):
         console.print(text_report.held_back(held))
     console.print(f"{written_total} fix(es) written, {remaining} finding(s) left.")

@@ -6,6 +6,7 @@ edits. The unified diff here is built from the edits themselves, not by comparin
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -77,6 +78,42 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
         cursor = end
     out.append(text[cursor:])
     return "".join(out)
+
+
+def _ending(lines: Text, line: int) -> str:
+    """How a line ends, ``\\r\\n`` or ``\\n``; the last line, when it has no ending, as the line before it."""
+    line = min(max(line, 1), len(lines.line_starts))
+    end = lines.line_end(line)
+    if lines.text[max(end - 1, 0) : end] != "\n" and line > 1:
+        end = lines.line_end(line - 1)
+    return "\r\n" if lines.text[max(end - 2, 0) : end] == "\r\n" else "\n"
+
+
+_BARE_NEWLINE = re.compile(r"(?<!\r)\n")
+
+
+def in_line_endings(text: str, edits: Iterable[Edit]) -> list[Edit]:
+    """The edits, with the lines they insert ending as the file's own lines do.
+
+    Rules write ``\\n``. In a file whose lines end with ``\\r\\n`` an inserted line must end so too:
+    a lone ``\\n`` line is what Windows tools show as broken and git as a changed line ending. In a
+    file that mixes both, an edit takes the ending of the line it starts on. Python reads either
+    ending alike (in string literals too), so the text written runs as the text verified did.
+    """
+    edits = list(edits)
+    if "\r\n" not in text:
+        return edits
+    lines = Text(text)
+    out = []
+    for edit in edits:
+        if "\n" not in edit.replacement or _ending(lines, edit.start.line) == "\n":
+            out.append(edit)
+            continue
+        # A \n that completes a \r (in the replacement, or just before the edit) is already one.
+        start = lines.offset(edit.start)
+        kept = "\n" if text[start - 1 : start] == "\r" and edit.replacement.startswith("\n") else ""
+        out.append(Edit(edit.start, edit.end, kept + _BARE_NEWLINE.sub("\r\n", edit.replacement[len(kept) :])))
+    return out
 
 
 def fold(original: str, accepted: list[Edit], new: Edit) -> tuple[Edit, list[int]]:

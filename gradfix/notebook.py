@@ -501,13 +501,14 @@ def _format(text: str, nbformat: Any) -> Optional[Callable[[Any], str]]:
     return None
 
 
-def rewritten(path: str, edits: list[Edit], diagnosed: str) -> str:
+def rewritten(path: str, edits: list[Edit], diagnosed: str, data: Optional[bytes] = None) -> str:
     """The notebook's new text with the edits (on the program ``diagnosed`` was) written into its
     cells' sources: every other byte of the file stays as it is, and the result validates with
-    nbformat. Raises NotebookProblem when the notebook's code changed since, or the file cannot be
-    written without reformatting it."""
+    nbformat. ``data``: the file's bytes as the writer read them (it checks the file still holds
+    them just before it replaces it); read from ``path`` when not given. Raises NotebookProblem
+    when the notebook's code changed since, or the file cannot be written without reformatting it."""
     nbformat, _ = _imports()
-    layout = read(path)
+    layout = read(path) if data is None else layout_of(path, data)
     if layout.program != diagnosed:
         raise NotebookProblem("changed since gradfix diagnosed it; run gradfix again")
     if layout.dumps is None:

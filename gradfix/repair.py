@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional, Union
 
 from gradfix import notebook, precheck
-from gradfix.edits import Edit, Patch, Position, apply_edits, fold
+from gradfix.edits import Edit, Patch, Position, apply_edits, fold, in_line_endings
 from gradfix.findings import Applicability, Candidate, Finding, Fix, ParamRow, Report, Result, Verdict, short_list
 from gradfix.project import Project, find_root
 from gradfix.rules import Rule, all_rules
 from gradfix.sandbox import RunResult, Sandbox
 from gradfix.sandbox.runner import RunHandle  # a run started, not yet collected
-from gradfix.source import BadSource, SourceFile
+from gradfix.source import BadSource
 from gradfix.trace import Trace
 from gradfix.verify import describe_crash
 
@@ -224,7 +224,9 @@ class _Accepted:
         for patch in patches:
             path = patch.path
             if path not in self.originals:
-                self.originals[path] = SourceFile.read(path).text
+                # The text the candidate was made on, read before its run: apply compares the file
+                # on disk with it. A read from disk now would take in an edit made during the run.
+                self.originals[path] = project.text(path)
             current = self.edits.setdefault(path, [])
             # The patch's edits were all made on the same text: fold each against the fixes
             # accepted before this patch, not against its own siblings.
@@ -238,7 +240,7 @@ class _Accepted:
 
     def patches_of(self, owner: int) -> list[Patch]:
         return [
-            Patch(path, sorted((e for e, o in edits if o == owner), key=lambda e: e.start))
+            Patch(path, in_line_endings(self.originals[path], sorted((e for e, o in edits if o == owner), key=lambda e: e.start)))
             for path, edits in sorted(self.edits.items())
             if any(o == owner for _, o in edits)
         ]

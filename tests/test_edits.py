@@ -151,3 +151,21 @@ def test_a_replacement_never_leaves_a_statement_that_does_nothing(text: str, tar
     [call] = [c for c in descendants(source.module, cst.Call) if source.code(c) == target]
     assert isinstance(call.func, cst.Attribute)
     assert apply_edits(text, [source.replace_node(call, call.func.value)]) == expected
+
+
+def test_inserted_lines_end_as_the_file_s_lines_do() -> None:
+    from gradfix.edits import in_line_endings
+
+    lf = "a = 1\nb = 2\n"
+    insert = [edit(2, 0, 2, 0, "x = 0\n")]
+    assert in_line_endings(lf, insert) == insert  # a \n file: the edits as the rules made them
+    crlf = "a = 1\r\nb = 2\r\n"
+    assert apply_edits(crlf, in_line_endings(crlf, insert)) == "a = 1\r\nx = 0\r\nb = 2\r\n"
+    # Mixed: each edit takes the ending of the line it starts on; a last line without an ending,
+    # the ending of the line before it.
+    mixed = "a = 1\r\nb = 2\nc = 3\r\nd = 4"
+    edits = [edit(2, 0, 2, 0, "x = 0\n"), edit(3, 0, 3, 0, "y = 0\n"), edit(4, 5, 4, 5, "\ne = 5")]
+    assert apply_edits(mixed, in_line_endings(mixed, edits)) == "a = 1\r\nx = 0\nb = 2\ny = 0\r\nc = 3\r\nd = 4\r\ne = 5"
+    # A \r\n the rule wrote stays one, and a \n that completes the file's \r is not doubled.
+    split = [edit(1, 6, 1, 6, "\n    z = 0\r"), edit(2, 0, 2, 0, "w = 0\r\n")]
+    assert apply_edits(crlf, in_line_endings(crlf, split)) == "a = 1\r\n    z = 0\r\nw = 0\r\nb = 2\r\n"
