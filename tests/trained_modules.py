@@ -5,7 +5,7 @@
 Runs SCRIPT as ``__main__`` with torch's own public hooks only: each module's parameters are
 copied at its first forward, and after every optimizer step each parameter it holds is compared
 with its value after the step before. At the end, for each NAME (a module bound to that name
-among the script's globals, a tensor that is one, or else every module of that class that ran, or ``Class.attr``: that
+among the script's globals or a part of one by its dotted path (``model.blocks.10``), a tensor that is one, or else every module of that class that ran, or ``Class.attr``: that
 attribute of each, a tensor, a module, or a list or dict of them, registered or not), it prints whether every
 parameter that requires grad (with a trailing ``!``, every parameter: a momentum copy) changed from its first value, and whether it still changed in the
 second half of the steps that stepped it (a learning rate that fell to 0 after the first epoch
@@ -105,6 +105,14 @@ def main() -> None:
         name, every = given.rstrip("!"), given.endswith("!")
         # A global of the script, or else the class of modules that ran (models built in main()).
         module = scope.get(name)
+        root, _, path = name.partition(".")
+        if module is None and path and isinstance(scope.get(root), nn.Module):
+            # `model.text.blocks.10`: a part of a global model, by its named_modules() path (one
+            # block of a list, when only some of them must train).
+            try:
+                module = scope[root].get_submodule(path)
+            except AttributeError:
+                module = None
         if isinstance(module, nn.Module):
             params = [p for p in module.parameters() if p.requires_grad or every]
         elif isinstance(module, torch.Tensor):

@@ -1,0 +1,315 @@
+#!/usr/bin/env python
+"""Independent checker: which parameters of a training script never change?
+
+Usage
+    python check_trained.py SCRIPT.py          # run one script, print a report
+    python check_trained.py --json SCRIPT.py   # same, machine readable (last line)
+    python check_trained.py --all              # run every script in this folder and
+                                               # compare with the EXPECTED table below
+
+How it works
+    The script is executed in-process with ``runpy`` (as ``__main__``).  Every
+    call of ``torch.autograd.backward`` (which ``Tensor.backward`` goes through) or
+    ``torch.autograd.grad`` triggers a snapshot of the tensors not seen before, so
+    each tensor is copied at the first backward after which it exists (modules
+    built after a pre-training phase, lazily created parameters, ...): every frame
+    of the script on the stack is inspected (its globals first, then its locals,
+    outermost frame first) and every reachable ``nn.Module`` is walked.  For each module we record its
+    parameters and every *leaf* tensor that requires grad and is held in a module
+    attribute, list, tuple or dict.  Plain objects defined by the script (Trainer
+    classes, hook holders, EMA helpers, ...) are walked too.  Each tensor is named
+    by the first access path found (``model.encoder.0.weight``), deduplicated by
+    identity, and a copy of its value is kept together with a reference to the
+    tensor object itself.  When the script ends (or crashes) every snapshotted
+    tensor object is compared with its copy; those that are bit-identical are
+    reported as unchanged.  With ``--all`` a script matches its EXPECTED entry when
+    the unchanged tensors are exactly the listed ones (no tensor under a listed
+    pattern may have changed) or, for a crash, when the error text contains the
+    expected message.
+"""
+import json
+import os
+import runpy
+import subprocess
+import sys
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MARK = "@@CHECK_TRAINED@@"
+
+# --------------------------------------------------------------------------------------
+# Expected outcome for every script.
+#   "crash":     substring expected in "<ExceptionType>: <message>"
+#   "unchanged": exact set of parameter paths expected to stay bit-identical
+#                (a trailing ".*" matches every tensor under that prefix)
+# Intentionally frozen parameters appear in "unchanged" for the faulty AND fixed runs.
+# --------------------------------------------------------------------------------------
+_ITRA_LOCKED = ["model.text_backbone.positional_embedding", "model.text_backbone.token_embedding.*",
+                "model.text_backbone.transformer.resblocks.0.*", "model.text_backbone.transformer.resblocks.1.*"]
+
+EXPECTED = {
+    "01_scconv_cifar_classifier.py": {"unchanged": ["model.scconv.SRU.gn.gamma", "model.scconv.SRU.gn.beta"]},
+    "01_scconv_cifar_classifier.fixed.py": {"unchanged": []},
+    "02_efficientdet_bifpn_detector.py": {"unchanged": [
+        "model.bifpn.p2_w1", "model.bifpn.p1_w1", "model.bifpn.p2_w2", "model.bifpn.p3_w2"]},
+    "02_efficientdet_bifpn_detector.fixed.py": {"unchanged": []},
+    "03_silero_keyword_spotting.py": {"crash": "RuntimeError: element 0 of tensors does not require grad and does not have a grad_fn"},
+    # the pretrained acoustic model is a frozen feature layer on purpose
+    "03_silero_keyword_spotting.fixed.py": {"unchanged": ["stt_model.*"]},
+    "04_deepdow_resample_portfolio.py": {"unchanged": ["network.cov_scale", "network.norm.*", "network.rets_net.*"]},
+    "04_deepdow_resample_portfolio.fixed.py": {"unchanged": []},
+    "05_monai_diffusion_classifier_guidance.py": {"unchanged": ["classifier.out.*"]},
+    "05_monai_diffusion_classifier_guidance.fixed.py": {"unchanged": []},
+    "06_dreamer_actor_critic.py": {"crash": "RuntimeError: one of the variables needed for gradient computation has been modified by an inplace operation"},
+    "06_dreamer_actor_critic.fixed.py": {"unchanged": []},
+    "07_metasgd_a2c_navigation.py": {"unchanged": ["meta_learner.lrs.*"]},
+    "07_metasgd_a2c_navigation.fixed.py": {"unchanged": []},
+    "08_agcn_multilabel.py": {"unchanged": ["model.non_local_C1.*"]},
+    "08_agcn_multilabel.fixed.py": {"unchanged": []},
+    "09_mpc_pendulum_sysid.py": {"crash": "ValueError: can't optimize a non-leaf Tensor"},
+    "09_mpc_pendulum_sysid.fixed.py": {"unchanged": []},
+    "10_ganomaly_anomaly_detection.py": {"unchanged": ["model.netd.classifier.*"]},
+    "10_ganomaly_anomaly_detection.fixed.py": {"unchanged": []},
+    "11_din_context_embeddings.py": {"unchanged": [
+        "model.embedding_layer.token_embedding_table.*", "model.embedding_layer.float_embedding_table.*"]},
+    "11_din_context_embeddings.fixed.py": {"unchanged": []},
+    "12_glue_bert_accumulation.py": {"unchanged": ["model.*"]},
+    "12_glue_bert_accumulation.fixed.py": {"unchanged": []},
+    # embeddings and the first two text blocks are locked on purpose in both runs
+    "13_itra_image_text_lock.py": {"unchanged": _ITRA_LOCKED + [
+        "model.text_backbone.transformer.resblocks.10.*", "model.text_backbone.transformer.resblocks.11.*"]},
+    "13_itra_image_text_lock.fixed.py": {"unchanged": _ITRA_LOCKED},
+    "14_gmp_pruning_frozen_stem.py": {"crash": "RuntimeError: cannot register a hook on a tensor that doesn't require gradient"},
+    # the stem is frozen on purpose; its conv weight still changes because the pruning masks zero it,
+    # its BatchNorm affine parameters stay untouched
+    "14_gmp_pruning_frozen_stem.fixed.py": {"unchanged": ["model.stem.1.*"]},
+    # look-alikes: correct scripts
+    "c01_eegpt_linear_probe.py": {"unchanged": ["model.target_encoder.*"]},
+    "c02_masked_grid_ste.py": {"unchanged": []},
+    "c03_simsiam_stop_gradient.py": {"unchanged": []},
+    "c04_lazy_head_dry_run.py": {"unchanged": []},
+}
+
+
+# ----------------------------------------------------------------------------- runner
+def _run_one(script):
+    import torch
+    import torch.nn as nn
+
+    script = os.path.abspath(script)
+    state = {"snap": None, "ids": set()}
+
+    def walk(obj, path, out, seen, depth):
+        if depth > 8 or id(obj) in seen:
+            return
+        if isinstance(obj, torch.Tensor):
+            if isinstance(obj, nn.Parameter) or (obj.requires_grad and obj.is_leaf):
+                seen.add(id(obj))
+                if id(obj) not in state["ids"]:
+                    out.append((path, obj))
+            return
+        if isinstance(obj, torch.optim.Optimizer):
+            return
+        seen.add(id(obj))
+        if isinstance(obj, nn.Module):
+            for n, p in obj._parameters.items():
+                if p is not None:
+                    walk(p, f"{path}.{n}", out, seen, depth + 1)
+            for n, m in obj._modules.items():
+                if m is not None:
+                    walk(m, f"{path}.{n}", out, seen, depth + 1)
+            for n, v in list(vars(obj).items()):
+                if n.startswith("_") or n == "training":
+                    continue
+                walk(v, f"{path}.{n}", out, seen, depth + 1)
+        elif isinstance(obj, (list, tuple)):
+            for i, v in enumerate(obj):
+                walk(v, f"{path}.{i}", out, seen, depth + 1)
+        elif isinstance(obj, dict):
+            for k, v in list(obj.items()):
+                if isinstance(k, (str, int)):
+                    walk(v, f"{path}.{k}", out, seen, depth + 1)
+        elif type(obj).__module__ == "__main__" and hasattr(obj, "__dict__") and not isinstance(obj, type):
+            for n, v in list(vars(obj).items()):
+                if not n.startswith("__"):
+                    walk(v, f"{path}.{n}", out, seen, depth + 1)
+
+    def take_snapshot():
+        frames = []
+        f = sys._getframe()
+        while f is not None:
+            if os.path.abspath(f.f_code.co_filename) == script:
+                frames.append(f)
+            f = f.f_back
+        frames.reverse()  # outermost first
+        out, seen = [], set()
+        scopes = []
+        if frames:
+            scopes.append(frames[0].f_globals)
+        for fr in frames:
+            if fr.f_locals is not fr.f_globals:
+                scopes.append(fr.f_locals)
+        for scope in scopes:
+            for name, val in list(scope.items()):
+                if name.startswith("__"):
+                    continue
+                if isinstance(val, (nn.Module, torch.Tensor, list, tuple, dict)) or (
+                        type(val).__module__ == "__main__" and not isinstance(val, type)
+                        and hasattr(val, "__dict__")):
+                    walk(val, name, out, seen, 0)
+        if state["snap"] is None:
+            state["snap"] = []
+        for p, t in out:
+            state["ids"].add(id(t))
+            state["snap"].append((p, t, t.detach().clone(), bool(t.requires_grad)))
+
+    orig_backward = torch.autograd.backward
+    orig_grad = torch.autograd.grad
+
+    def backward(*a, **k):
+        take_snapshot()
+        return orig_backward(*a, **k)
+
+    def grad(*a, **k):
+        take_snapshot()
+        return orig_grad(*a, **k)
+
+    torch.autograd.backward = backward
+    torch.autograd.grad = grad
+
+    error = None
+    sys.argv = [script]
+    try:
+        runpy.run_path(script, run_name="__main__")
+    except BaseException as e:  # noqa: BLE001
+        error = f"{type(e).__name__}: {e}"
+        tb = traceback.format_exc().strip().splitlines()
+        print("\n".join(tb[-6:]), file=sys.stderr)
+    finally:
+        torch.autograd.backward = orig_backward
+        torch.autograd.grad = orig_grad
+
+    result = {"script": os.path.basename(script), "error": error,
+              "snapshot": state["snap"] is not None, "tracked": 0,
+              "unchanged": [], "unchanged_frozen": [], "changed": []}
+    if state["snap"] is not None:
+        result["tracked"] = len(state["snap"])
+        for path, t, old, rg in state["snap"]:
+            cur = t.detach()
+            same = cur.shape == old.shape and torch.equal(cur, old)
+            if same:
+                (result["unchanged"] if rg else result["unchanged_frozen"]).append(path)
+            else:
+                result["changed"].append(path)
+    return result
+
+
+def _matches(pattern, path):
+    if pattern.endswith(".*"):
+        return path.startswith(pattern[:-1])
+    return path == pattern
+
+
+def _compare(res, exp):
+    """Return a list of problems (empty = as expected)."""
+    problems = []
+    if "crash" in exp:
+        if res["error"] is None:
+            problems.append("expected a crash, script finished")
+        elif exp["crash"] not in res["error"]:
+            problems.append(f"unexpected error: {res['error']}")
+        return problems
+    if res["error"] is not None:
+        return [f"unexpected crash: {res['error']}"]
+    if not res["snapshot"]:
+        return ["no backward call was seen"]
+    unchanged = res["unchanged"] + res["unchanged_frozen"]
+    pats = exp["unchanged"]
+    extra = [p for p in unchanged if not any(_matches(q, p) for q in pats)]
+    missing = [q for q in pats if not any(_matches(q, p) for p in unchanged)]
+    # a ".*" pattern must cover *only* unchanged tensors: anything under it that changed is a miss
+    changed_under = [p for p in res.get("changed", []) if any(_matches(q, p) for q in pats)]
+    if changed_under:
+        problems.append(f"changed although listed as unchanged: {changed_under}")
+    if extra:
+        problems.append(f"unexpectedly unchanged: {extra}")
+    if missing:
+        problems.append(f"expected unchanged but changed (or absent): {missing}")
+    return problems
+
+
+def _print_report(res):
+    print(f"== {res['script']}")
+    if res["error"]:
+        print(f"   CRASH  {res['error'].splitlines()[0][:200]}")
+    if not res["snapshot"]:
+        print("   (no backward reached: nothing snapshotted)")
+        return
+    print(f"   tracked tensors: {res['tracked']}")
+    if res["unchanged"]:
+        print("   UNCHANGED (requires_grad=True):")
+        for p in res["unchanged"]:
+            print(f"     - {p}")
+    if res["unchanged_frozen"]:
+        print("   unchanged (requires_grad=False, frozen):")
+        for p in res["unchanged_frozen"]:
+            print(f"     - {p}")
+    if not res["unchanged"] and not res["unchanged_frozen"]:
+        print("   every tracked tensor changed")
+
+
+def _run_subprocess(script):
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--json", script],
+                          cwd=HERE, capture_output=True, text=True, timeout=300, env=env)
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith(MARK):
+            return json.loads(line[len(MARK):])
+    return {"script": os.path.basename(script), "error": f"checker failed: {proc.stderr[-500:]}",
+            "snapshot": False, "tracked": 0, "unchanged": [], "unchanged_frozen": [], "changed": []}
+
+
+def main(argv):
+    if not argv or argv[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0
+    if argv[0] == "--json":
+        res = _run_one(argv[1])
+        sys.stdout.flush()
+        print(MARK + json.dumps(res))
+        return 0
+    if argv[0] == "--all":
+        scripts = sorted(f for f in os.listdir(HERE)
+                         if f.endswith(".py") and (f[:2].isdigit() or f.startswith("c0")))
+        failures = 0
+        for s in scripts:
+            res = _run_subprocess(os.path.join(HERE, s))
+            exp = EXPECTED.get(s)
+            if exp is None:
+                print(f"?? {s}: no expectation in EXPECTED")
+                failures += 1
+                continue
+            problems = _compare(res, exp)
+            if "crash" in exp:
+                what = f"crash  [{(res['error'] or '').splitlines()[0][:90] if res['error'] else 'none'}]"
+            else:
+                what = f"unchanged={len(res['unchanged']) + len(res['unchanged_frozen'])}/{res['tracked']}"
+            status = "OK  " if not problems else "FAIL"
+            print(f"{status} {s:45s} {what}")
+            for p in problems:
+                print(f"       {p}")
+            failures += bool(problems)
+        missing = [k for k in EXPECTED if k not in scripts]
+        for k in missing:
+            print(f"FAIL {k}: listed in EXPECTED but file is missing")
+        failures += len(missing)
+        print(f"\n{failures} problem(s)" if failures else f"\nall {len(scripts)} scripts behave as expected")
+        return 1 if failures else 0
+    res = _run_one(argv[0])
+    sys.stdout.flush()
+    _print_report(res)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
