@@ -12,7 +12,7 @@ import os
 import re
 import shlex
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Optional, Union
 
 from gradfix import notebook, precheck
@@ -380,15 +380,19 @@ def repair(
     # in: the verdict is about the whole chain. When the chain ran to its end and the fix's
     # parameters still do not train, it is withdrawn, with every fix verified on top of it.
     withdrawn: Optional[int] = None
+    still: str = ""
     for position, (owner, candidate) in enumerate(claims):
         fix = results[owner].fix
         if fix is None or last_run is first or not fix.verdict.partial:
             continue
-        final = rule_of[results[owner].finding.code].verify(results[owner].finding, candidate, trace, last_run)
+        finding = results[owner].finding
+        final = rule_of[finding.code].verify(finding, candidate, trace, last_run)
         if final.verified and not final.partial and trace.crash is None:
             fix.verdict = Verdict(True, f"{fix.verdict.reason}; with the fixes after it: {final.reason}", final.trained)
+        elif trace.crash is None and (kept := _judged_without_the_rest(results, owner, candidate, rule_of[finding.code], trace, last_run)):
+            fix.verdict = Verdict(True, f"{fix.verdict.reason}; with the fixes after it: {kept.reason}", kept.trained)
         elif trace.crash is None:
-            withdrawn = position
+            withdrawn, still = position, final.reason
             break
         else:  # stuck at a later crash: getting past the first one is still progress the user can see
             fix.verdict = Verdict(True, f"{fix.verdict.reason}; with the fixes after it, not yet: {final.reason}", partial=True)
@@ -398,7 +402,7 @@ def repair(
             if fix is None:
                 continue
             why = (
-                f"gets past the crash, but with every fix in, {short_list(results[owner].finding.params)} still do not train"
+                f"gets past the crash, but with every fix in, its parameters still do not train ({still})"
                 if owner == claims[withdrawn][0] else "verified only on top of a fix that was withdrawn"
             )
             results[owner].rejected.append((fix.description, why))
@@ -447,6 +451,34 @@ def repair(
         final_state=_final_state(trace, any(r.fix is not None for r in results)),
         notebooks={script: layout} if layout is not None else {},
         percent_cells={script: cells} if layout is None and (cells := notebook.percent_cells(_read_text(script))) else {},
+    )
+
+
+def _judged_without_the_rest(
+    results: list[Result], owner: int, candidate: Candidate, rule: Rule, before: Trace, last_run: RunResult,
+) -> Optional[Verdict]:
+    """The chain's verdict on a fix, leaving out the parameters another finding owns.
+
+    A crash fixed (an empty optimizer list) can reveal a second fault that keeps some of the same
+    parameters from training (a head that forward never calls). When that one has no verified
+    fix, the first is still right: what it was about now trains, and the rest is reported under
+    the finding that explains it. Without this, the user would get neither fix.
+    """
+    finding = results[owner].finding
+    elsewhere = {n for index, r in enumerate(results) if index != owner for n in r.finding.params}
+    rest = [n for n in (candidate.params if candidate.params is not None else finding.params) if n not in elsewhere]
+    left = [n for n in finding.params if n in elsewhere]
+    if not rest or not left:
+        return None
+    narrowed = rule.verify(replace(finding, params=rest), replace(candidate, params=rest), before, last_run)
+    if not narrowed.verified or narrowed.partial:
+        return None
+    codes = sorted({r.finding.code for index, r in enumerate(results) if index != owner and set(r.finding.params) & set(left)})
+    return Verdict(
+        True,
+        f"{narrowed.reason}; {short_list(left)} still {'does' if len(left) == 1 else 'do'} not train, "
+        f"which {' and '.join(codes)} {'explains' if len(codes) == 1 else 'explain'}",
+        narrowed.trained,
     )
 
 

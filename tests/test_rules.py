@@ -1151,6 +1151,37 @@ def test_a_fix_that_only_gets_past_the_crash_is_withdrawn_when_the_chain_does_no
     assert by_code["GF018"].finding.params == ["model.weight", "model.bias"]
 
 
+def test_a_fix_past_the_crash_is_kept_when_what_still_does_not_train_is_another_findings(write_script) -> None:  # type: ignore[no-untyped-def]
+    # An empty optimizer list hides a head that forward never calls. Passing the parameters trains
+    # the body and the head; the unused head is GF016's, which has no verified fix. The first fix
+    # is still offered, and says what it leaves to the other finding.
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Linear(8, 16)
+                self.head = nn.Linear(16, 1)
+                self.aux = nn.Linear(16, 4)
+
+            def forward(self, x):
+                return self.head(torch.relu(self.body(x)))
+
+        model = Net()
+        opt = torch.optim.SGD([], lr=0.1)
+        for _ in range(5):
+            loss = model(torch.randn(8, 8)).pow(2).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+    """)
+    by_code = {r.finding.code: r for r in results}
+    assert by_code["GF001"].fix is not None
+    reason = by_code["GF001"].fix.verdict.reason
+    assert "model.head.weight" in reason and "model.aux.weight, model.aux.bias still do not train, which GF016 explains" in reason
+    assert by_code["GF016"].fix is None
+
+
 def test_gf036_translates_with_numpy_semantics(write_script) -> None:  # type: ignore[no-untyped-def]
     # A list of tensors given to np.concatenate, NumPy's population std, a number in np.maximum:
     # each translation keeps NumPy's meaning (cat of the list, correction=0, clamp).
