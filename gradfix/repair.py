@@ -23,7 +23,7 @@ from gradfix.rules import Rule, all_rules
 from gradfix.sandbox import RunResult, Sandbox
 from gradfix.sandbox.runner import RunHandle  # a run started, not yet collected
 from gradfix.source import BadSource
-from gradfix.trace import Trace
+from gradfix.trace import Trace, unwrapped_name
 from gradfix.verify import describe_crash
 
 MAX_ROUNDS = 8
@@ -285,6 +285,7 @@ def repair(
     trace = first.trace
     last_run = first
     claims: list[tuple[int, Candidate]] = []
+    named_at_first: dict[int, list[str]] = {}  # a finding's parameters before a fix's claim narrowed them
     for round_ in range(max_rounds):
         project = Project(root, accepted.texts())
         progressed = False
@@ -303,6 +304,7 @@ def repair(
                 result = Result(finding)
                 results.append(result)
             seen[finding.key] = (owner, round_)
+            named_at_first.setdefault(owner, list(finding.params))
             if layout is not None and finding.candidates:
                 finding.candidates = _writable_in_cells(finding.candidates, layout, accepted, result)
                 if not finding.candidates:
@@ -389,7 +391,7 @@ def repair(
         final = rule_of[finding.code].verify(finding, candidate, trace, last_run)
         if final.verified and not final.partial and trace.crash is None:
             fix.verdict = Verdict(True, f"{fix.verdict.reason}; with the fixes after it: {final.reason}", final.trained)
-        elif trace.crash is None and (kept := _judged_without_the_rest(results, owner, candidate, rule_of[finding.code], trace, last_run)):
+        elif trace.crash is None and (kept := _judged_without_the_rest(results, named_at_first, owner, candidate, rule_of[finding.code], trace, last_run)):
             fix.verdict = Verdict(True, f"{fix.verdict.reason}; with the fixes after it: {kept.reason}", kept.trained)
         elif trace.crash is None:
             withdrawn, still = position, final.reason
@@ -455,7 +457,8 @@ def repair(
 
 
 def _judged_without_the_rest(
-    results: list[Result], owner: int, candidate: Candidate, rule: Rule, before: Trace, last_run: RunResult,
+    results: list[Result], named: dict[int, list[str]], owner: int, candidate: Candidate, rule: Rule, before: Trace,
+    last_run: RunResult,
 ) -> Optional[Verdict]:
     """The chain's verdict on a fix, leaving out the parameters another finding owns.
 
@@ -465,15 +468,18 @@ def _judged_without_the_rest(
     the finding that explains it. Without this, the user would get neither fix.
     """
     finding = results[owner].finding
-    elsewhere = {n for index, r in enumerate(results) if index != owner for n in r.finding.params}
-    rest = [n for n in (candidate.params if candidate.params is not None else finding.params) if n not in elsewhere]
-    left = [n for n in finding.params if n in elsewhere]
+    # Compared unwrapped: the finding behind a crash before `DDP(model)` names the parameters
+    # without the wrapper's `.module`, one found past it names them with it.
+    elsewhere = {unwrapped_name(n) for index in named if index != owner for n in named[index]}
+    rest = [n for n in (candidate.params if candidate.params is not None else finding.params) if unwrapped_name(n) not in elsewhere]
+    left = [n for n in finding.params if unwrapped_name(n) in elsewhere]
     if not rest or not left:
         return None
     narrowed = rule.verify(replace(finding, params=rest), replace(candidate, params=rest), before, last_run)
     if not narrowed.verified or narrowed.partial:
         return None
-    codes = sorted({r.finding.code for index, r in enumerate(results) if index != owner and set(r.finding.params) & set(left)})
+    left_plain = {unwrapped_name(n) for n in left}
+    codes = sorted({results[index].finding.code for index in named if index != owner and {unwrapped_name(n) for n in named[index]} & left_plain})
     return Verdict(
         True,
         f"{narrowed.reason}; {short_list(left)} still {'does' if len(left) == 1 else 'do'} not train, "

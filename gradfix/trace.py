@@ -514,7 +514,12 @@ class Trace:
         for p in self.params:
             if p.name == name:
                 return p
-        return None
+        # The same parameter under a wrapper's `.module` (DDP, DataParallel): a run that crashed
+        # before `accelerator.prepare()` or `DDP(model)` named it unwrapped, the re-run past the
+        # crash names it wrapped, and a verdict compares the two.
+        plain = unwrapped_name(name)
+        same = [p for p in self.params if unwrapped_name(p.name) == plain]
+        return same[0] if len(same) == 1 else None
 
     def module(self, module_id: int) -> Optional[ModuleFact]:
         for m in self.modules:
@@ -667,3 +672,9 @@ def _convert(hint: Any, value: Any) -> Any:
     if hint is str and type(value) is not str:
         raise ValueError(f"trace: expected a string, got {type(value).__name__}")
     return value
+
+
+def unwrapped_name(name: str) -> str:
+    """A parameter's name without the `.module` segments a data-parallel wrapper adds."""
+    return name.replace(".module.", ".")
+
