@@ -43,6 +43,47 @@ def _is_empty_literal(value: cst.BaseExpression) -> bool:
     return isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in ("list", "tuple") and not value.args
 
 
+def _unfilled_lists_joined(source: SourceFile, value: cst.BaseExpression) -> bool:
+    """``a + b (+ ...)`` of names each bound once to an empty list (``a, b = [], []`` too) and read
+    nowhere else: nothing ever appended to them."""
+    if not isinstance(value, cst.BinaryOperation) or not isinstance(value.operator, cst.Add):
+        return False
+    operands: list[cst.BaseExpression] = []
+    pending: list[cst.BaseExpression] = [value]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+            pending += [node.left, node.right]
+        else:
+            operands.append(node)
+    return all(isinstance(o, cst.Name) and _bound_to_an_unfilled_list(source, o) for o in operands)
+
+
+def _bound_to_an_unfilled_list(source: SourceFile, name: cst.Name) -> bool:
+    scope = source.scopes.get(name)
+    if scope is None or len(scope.accesses[name.value]) != 1:
+        return False
+    assignments = list(scope.assignments[name.value])
+    if len(assignments) != 1 or not isinstance(assignments[0].node, cst.Name):
+        return False
+    target = assignments[0].node
+    parent = source.parent(target)
+    if isinstance(parent, cst.AssignTarget):
+        assign = source.parent(parent)
+        return isinstance(assign, cst.Assign) and len(assign.targets) == 1 and _is_empty_literal(assign.value)
+    # `decay, no_decay = [], []`: the element of the value at the target's position.
+    if not isinstance(parent, cst.Element):
+        return False
+    names = source.parent(parent)
+    holder = source.parent(names) if isinstance(names, (cst.Tuple, cst.List)) else None
+    assign = source.parent(holder) if isinstance(holder, cst.AssignTarget) else None
+    if not isinstance(assign, cst.Assign) or len(assign.targets) != 1 or not isinstance(assign.value, (cst.Tuple, cst.List)):
+        return False
+    position = [e.value for e in names.elements].index(target)
+    values = assign.value.elements
+    return len(values) == len(names.elements) and _is_empty_literal(values[position].value)
+
+
 # Expressions that give a one-shot iterator: a second pass over one sees nothing.
 _ONE_SHOT_METHODS = {"parameters", "named_parameters"}
 _ONE_SHOT_FUNCTIONS = {"filter", "map", "iter", "itertools.chain", "itertools.chain.from_iterable"}
@@ -116,6 +157,9 @@ class EmptyOptimizer(Rule):
             function = self._read_argument(source, given) if isinstance(given, cst.Name) else None
             if function is not None:
                 return [self._argument_used_up(trace, project, source, given, function)]
+            if _unfilled_lists_joined(source, given):
+                # `decay + no_decay`, two group lists that the loop meant to fill never did.
+                return [self._empty(trace, project, source, call, given, through_name=False)]
             bound = source.bound_once(given) if isinstance(given, cst.Name) else None
             if bound is None:
                 continue

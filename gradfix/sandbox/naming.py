@@ -15,6 +15,9 @@ import torch.nn as nn
 _HOLDER_TYPES = (types.SimpleNamespace, argparse.Namespace)
 
 
+_DATA_PARALLEL = {"DistributedDataParallel", "DataParallel"}
+
+
 def _held(name: str, value: Any) -> Any:
     """``name.attr`` for what a plain holder keeps: a non-module ``self`` (a Trainer), a dataclass
     instance, a SimpleNamespace or an argparse Namespace; ``name["key"]`` for a small dict. Other objects are not looked into: a
@@ -163,6 +166,12 @@ class Names:
         for mid in roots:
             if mid not in names:
                 unnamed += 1
-                names[mid] = f"<{type(self.modules[mid]).__name__}#{unnamed}>"
+                module = self.modules[mid]
+                inner = getattr(module, "module", None)
+                if type(module).__name__ in _DATA_PARALLEL and isinstance(inner, nn.Module) and id(inner) in self.modules:
+                    # A wrapper no user name holds (Lightning wraps the LightningModule given to
+                    # fit() in DDP): its parameters are named by the class the user wrote.
+                    walk(id(inner), f"<{type(inner).__name__}#{unnamed}>")
+                names[mid] = f"<{type(module).__name__}#{unnamed}>"
                 walk(mid, names[mid])
         return paths

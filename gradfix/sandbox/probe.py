@@ -351,8 +351,14 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         root_names = {mid: paths[mid] for mid in roots}
         owner: dict[int, tuple[int, str]] = {}
         for mid in roots:
-            for pname, p in self.modules[mid].named_parameters():
-                owner.setdefault(id(p), (mid, f"{root_names[mid]}.{pname}"))
+            # An unnamed wrapper's module was named by the class the user wrote (naming.py): its
+            # parameters take that name too, not `<DistributedDataParallel#1>.module.`.
+            held = self.modules[mid]
+            named = paths.get(id(getattr(held, "module", None)), "")
+            prefix = named if named.startswith("<") and not named.startswith(f"{root_names[mid]}.") else root_names[mid]
+            held = held.module if prefix is named else held
+            for pname, p in held.named_parameters():
+                owner.setdefault(id(p), (mid, f"{prefix}.{pname}"))
         self.name_copies(owner)
         attributes = self._attribute_facts(paths)
         for fact in attributes:
