@@ -334,25 +334,27 @@ class Ranks:
             self.held.setdefault(id(inner), id(wrapper))
 
     def _install_change_tracking(self) -> None:
-        """Layers and parameters assigned into a wrapped module, and conversions of its parameters
-        (``to``, ``double``, ``half`` ... all go through ``Module._apply``), made by user code after
-        the wrapping."""
+        """Layers and parameters assigned into a wrapped module (torch's global registration hooks,
+        which ``__setattr__``, ``add_module`` and ``register_parameter`` call before they store the
+        value), and conversions of its parameters (``to``, ``double``, ``half`` ... all go through
+        ``Module._apply``), made by user code after the wrapping."""
         ranks = self
-        module_setattr = nn.Module.__setattr__
         module_apply = nn.Module._apply
 
-        def setattr_(module: nn.Module, name: str, value: Any) -> None:
+        def registering(module: nn.Module, name: str, value: Any) -> None:
             wrapper = ranks.held.get(id(module)) if ranks.held else None
-            module_setattr(module, name, value)
-            if wrapper is None or ranks.wrapper_depth or not isinstance(value, (nn.Module, nn.Parameter)):
-                return
+            if wrapper is None or ranks.wrapper_depth or value is None:
+                return None
             wrap = ranks.wraps[wrapper]
             made = list(value.parameters()) if isinstance(value, nn.Module) else [value]
+            old = module._modules.get(name) if isinstance(value, nn.Module) else module._parameters.get(name)
+            gone = list(old.parameters()) if isinstance(old, nn.Module) else [old] if old is not None else []
+            kept = {id(p) for p in made}
             new = [p for p in made if id(p) not in wrap.params]
-            now = {id(p) for p in wrap.module.parameters()}
-            dropped = any(pid not in now for pid in wrap.params)
+            dropped = any(id(p) in wrap.params and id(p) not in kept for p in gone)
             if new or dropped:
                 ranks._changed(wrap, "assigned", sys._getframe(1), new, dropped)
+            return None  # the value is stored as it is
 
         def apply_(module: nn.Module, *args: Any, **kwargs: Any) -> Any:
             wrapper = (ranks.held.get(id(module)) or (id(module) if id(module) in ranks.wraps else None)) if ranks.held else None
@@ -369,7 +371,10 @@ class Ranks:
                 ranks._changed(ranks.wraps[wrapper], "converted", sys._getframe(1), changed, False)
             return result
 
-        nn.Module.__setattr__ = setattr_  # type: ignore[method-assign]
+        from torch.nn.modules.module import register_module_module_registration_hook, register_module_parameter_registration_hook
+
+        register_module_module_registration_hook(registering)
+        register_module_parameter_registration_hook(registering)
         nn.Module._apply = apply_  # type: ignore[method-assign]
 
     def _changed(self, wrap: _Wrap, kind: str, caller: Optional[types.FrameType], params: list[torch.Tensor], dropped: bool) -> None:
