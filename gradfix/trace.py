@@ -589,6 +589,22 @@ class Trace:
             if p.requires_grad and p.is_leaf and p.optimizers and (p.module is None or p.module in ran)
         ]
 
+    def copies_trained_instead(self, optimizer: OptimizerFact) -> list[str]:
+        """Parameters trained in a ``DistributedDataParallel`` wrapper in place of ``optimizer``'s:
+        copies of them, or the parameters they were copied from (``copy.deepcopy``,
+        ``load_state_dict``), that receive gradients no optimizer holds, while ``optimizer`` steps
+        and none of its own parameters ever receives one (GF050)."""
+        held = [p for n in optimizer.params if (p := self.param(n)) is not None]
+        if not optimizer.steps or not held or any(p.got_grad for p in held):
+            return []
+        names = {p.name for p in held}
+        sources = {p.copy_of for p in held if p.copy_of}
+        wrappers = {m.id for m in self.modules if m.cls.endswith(".DistributedDataParallel") and m.ran_with_grad}
+        return [
+            p.name for p in self.params
+            if p.module in wrappers and p.got_grad and not p.optimizers and (p.copy_of in names or p.name in sources)
+        ]
+
     def params_cut_off(self) -> list[str]:
         """Trainable parameters an optimizer holds, of modules that ran with gradients on, that no
         backward() reached: the graph was cut between them and the loss."""

@@ -13,6 +13,12 @@ What the ranks ask for that this machine lacks is given in kind and said: ``nccl
 A rank blocked in a collective when the run's time is up is killed by the launching process,
 which says which rank and where: each rank keeps a line saying what it is waiting in, in memory
 it shares with the launcher.
+
+Each rank also records what DDP's own rules need: modules called past their wrapper (GF046);
+each ``no_sync()`` call, whether the wrapper's forwards ran inside it (DDP decides there whether
+the backward all-reduces) and which optimizer steps applied gradients it kept local (GF048); and
+what user code changed in a wrapped module after the wrapping, layers and parameters assigned
+into it or converted (GF049).
 """
 
 from __future__ import annotations

@@ -24,9 +24,8 @@ class Classifier(nn.Module):
 class Trainer:
     def __init__(self, model, rank, lr=1e-3):
         self.device = torch.device("cpu")
-        self.optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
         self.model = DistributedDataParallel(copy.deepcopy(model).to(self.device))
-        self.optimizer.add_param_group({"params": self.model.parameters()})
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=lr)
 
     def step(self, x, y):
         loss = F.cross_entropy(self.model(x.to(self.device)), y.to(self.device))

@@ -28,7 +28,7 @@ def worker(rank, world_size):
     replica = Net()
     replica.load_state_dict(base.state_dict())
     ddp = DDP(replica)
-    optimizer = torch.optim.Adam(list(base.parameters()) + list(ddp.parameters()), lr=1e-3)
+    optimizer = torch.optim.Adam(replica.parameters(), lr=1e-3)
     torch.manual_seed(rank)
     for step in range(20):
         x, y = torch.randn(4, 10), torch.randn(4, 1)

@@ -17,9 +17,8 @@ def worker(rank, world_size):
     device = torch.device("cpu")
     torch.manual_seed(0)
     model_cpu = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 1))
-    optimizer = torch.optim.SGD(model_cpu.parameters(), lr=0.05)
     ddp = DDP(copy.deepcopy(model_cpu).to(device))
-    optimizer.add_param_group({"params": ddp.parameters()})
+    optimizer = torch.optim.SGD(ddp.parameters(), lr=0.05)
     torch.manual_seed(rank)
     for step in range(20):
         x, y = torch.randn(8, 10, device=device), torch.randn(8, 1, device=device)
