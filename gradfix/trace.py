@@ -548,6 +548,9 @@ class Trace:
     # no_sync() calls of DDP wrappers, per site, and the steps that followed a synced backward (GF048)
     no_sync_uses: list[NoSyncUse] = field(default_factory=list)
     synced_steps: int = 0
+    # collectives (all_reduce, broadcast ...) the script ran itself on a wrapped module's parameters
+    # or gradients: a reduction by hand (local SGD, averaged gradients) that no_sync() leaves to it
+    own_reductions: int = 0
     # modules held by DDP wrappers changed by user code after the wrapping (GF049)
     wrapper_changes: list[WrapperChange] = field(default_factory=list)
 

@@ -51,6 +51,9 @@ _COLLECTIVES = (
 )
 
 
+_UseKey = tuple[str, int, Optional[int], int]  # a no_sync() call: its file, line, column, and the wrapper
+
+
 class _Wrap:
     """A DDP wrapper as it was built: where, by which code, and the parameters it holds then (with
     their dtype and device), to tell what user code changed in its module afterwards."""
@@ -68,7 +71,7 @@ class _NoSync:
     """A wrapper's ``no_sync()`` context as the script enters it: while it is open, the wrapper's
     forwards are this use's (what ``require_backward_grad_sync`` alone cannot say: which call)."""
 
-    def __init__(self, ranks: "Ranks", key: tuple[str, int, Optional[int], int], context: Any):
+    def __init__(self, ranks: "Ranks", key: _UseKey, context: Any):
         self.ranks, self.key, self.context = ranks, key, context
 
     def __enter__(self) -> Any:
@@ -77,10 +80,11 @@ class _NoSync:
         return entered
 
     def __exit__(self, *exc: Any) -> Any:
-        if self.key in self.ranks.no_sync_open:
-            self.ranks.no_sync_open.reverse()
-            self.ranks.no_sync_open.remove(self.key)
-            self.ranks.no_sync_open.reverse()
+        opened = self.ranks.no_sync_open
+        for index in range(len(opened) - 1, -1, -1):
+            if opened[index] == self.key:
+                del opened[index]
+                break
         return self.context.__exit__(*exc)
 
 
@@ -128,12 +132,13 @@ class Ranks:
         self.bypasses: dict[tuple[str, int, Optional[int]], WrapperBypass] = {}
         # GF048: no_sync() uses, the wrapper forwards since the last backward (synced or not, whose
         # use), and whether the gradients the next step applies were left local by a use
-        self.no_sync_uses: dict[tuple[str, int, Optional[int], int], NoSyncUse] = {}
-        self.no_sync_open: list[tuple[str, int, Optional[int], int]] = []
-        self.forwards: list[tuple[bool, Optional[tuple[str, int, Optional[int], int]]]] = []
-        self.local_since_step: Optional[tuple[str, int, Optional[int], int]] = None
+        self.no_sync_uses: dict[_UseKey, NoSyncUse] = {}
+        self.no_sync_open: list[_UseKey] = []
+        self.forwards: list[tuple[bool, Optional[_UseKey]]] = []
+        self.local_since_step: Optional[_UseKey] = None
         self.backward_since_step = False
         self.synced_steps = 0
+        self.own_reductions = 0  # collectives the script ran itself on wrapped parameters or gradients
         # GF049: each wrapper as it was built, the modules it holds (id -> the wrapper's id), and
         # the changes user code made to them afterwards (with the ids of the parameters concerned)
         self.wraps: dict[int, _Wrap] = {}
@@ -258,11 +263,11 @@ class Ranks:
             ranks._wrapped_now(wrapper, module)
 
         def ddp_forward(wrapper: Any, *args: Any, **kwargs: Any) -> Any:
-            if torch.is_grad_enabled() and len(ranks.forwards) < 64:
+            if torch.is_grad_enabled():
                 # DDP decides here, not at backward(), whether this graph's gradients are all-reduced.
                 synced = bool(getattr(wrapper, "require_backward_grad_sync", True))
                 use = None if synced else next((k for k in reversed(ranks.no_sync_open) if k[3] == id(wrapper)), None)
-                ranks.forwards.append((synced, use))
+                ranks.forwards = [*ranks.forwards[-63:], (synced, use)]
             ranks.wrapper_depth += 1
             try:
                 return forward(wrapper, *args, **kwargs)
@@ -414,6 +419,8 @@ class Ranks:
     def _saying(self, what: str, function: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(function)
         def call(*args: Any, **kwargs: Any) -> Any:
+            if self.wraps and args and isinstance(args[0], torch.Tensor) and self._of_wrapped(args[0]):
+                self.own_reductions += 1
             self.say(f"{what}{self._where()}")
             try:
                 return function(*args, **kwargs)
@@ -421,6 +428,15 @@ class Ranks:
                 self.say("")
 
         return call
+
+    def _of_wrapped(self, tensor: torch.Tensor) -> bool:
+        """A wrapped module's parameter or gradient (the script reducing them by hand)."""
+        pointer = tensor.data_ptr()
+        for wrap in self.wraps.values():
+            for p in wrap.module.parameters():
+                if p.data_ptr() == pointer or (p.grad is not None and p.grad.data_ptr() == pointer):
+                    return True
+        return False
 
     def _note(self, note: str) -> None:
         if note not in self.notes:
@@ -456,6 +472,7 @@ class Ranks:
         trace.distributed_notes = list(self.notes)
         trace.no_sync_uses = [use for use in self.no_sync_uses.values() if use.backwards]
         trace.synced_steps = self.synced_steps
+        trace.own_reductions = self.own_reductions
         names = self._param_names(trace)
         for change, ids in self.changes.values():
             change.params = [names[pid] for pid in ids if pid in names]
