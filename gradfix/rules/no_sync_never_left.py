@@ -36,7 +36,7 @@ from gradfix.rules import Rule
 from gradfix.sandbox import RunResult
 from gradfix.source import SourceFile, descendants
 from gradfix.torch_api import module_alias
-from gradfix.trace import NoSyncUse, Trace
+from gradfix.trace import Trace
 from gradfix.verify import judge
 
 _NEGATED: dict[type, type] = {
@@ -115,9 +115,9 @@ class NoSyncNeverLeft(Rule):
         loop = next((a for a in source.ancestors(with_) if isinstance(a, _LOOPS)), None)
         if loop is None:
             return []
+        sites = dict.fromkeys(e.site for e in trace.order if e.kind == "step" and e.site is not None and e.site.file == source.path)
         steps = [
-            call for event in trace.order if event.kind == "step" and event.site is not None and event.site.file == source.path
-            for call in source.nodes_at(event.site, cst.Call)
+            call for site in sites for call in source.nodes_at(site, cst.Call)
             if isinstance(call.func, cst.Attribute) and call.func.attr.value == "step"
         ]
         found: list[tuple[str, str]] = []
@@ -130,8 +130,10 @@ class NoSyncNeverLeft(Rule):
                     continue
                 if _reads(guard.test) & _assigned_between(source, loop, with_, guard):
                     continue  # the test reads what the micro-batch computes: not known before it
-                test = guard.test.with_changes(lpar=[], rpar=[]) if isinstance(guard.test, cst.BaseExpression) else guard.test
-                condition, why = cst.Module([]).code_for_node(test), "the micro-batch on which step() runs"
+                condition = cst.Module([]).code_for_node(guard.test)
+                if isinstance(guard.test, (cst.IfExp, cst.Lambda, cst.NamedExpr)) and not guard.test.lpar:
+                    condition = f"({condition})"  # it becomes the test of a conditional expression
+                why = "the micro-batch on which step() runs"
             else:
                 condition, why = _last_iteration(source, loop) or ("", "")
             if condition and condition not in seen:
