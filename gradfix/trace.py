@@ -446,6 +446,44 @@ class WrapperBypass:
 
 
 @dataclass
+class NoSyncUse:
+    """``no_sync()`` of a ``DistributedDataParallel`` wrapper, called from one user-code site. DDP
+    decides at the wrapper's forward whether the backward of that graph all-reduces: a forward run
+    inside ``no_sync()`` leaves its gradients on the rank until a later synced backward reduces
+    what accumulated. Counted here: the backward() calls of graphs the wrapper built inside it, and
+    the optimizer steps that applied such local gradients with no synced backward after them (GF048)."""
+
+    site: Site  # the no_sync() call
+    wrapper: int  # the DDP wrapper (its ModuleFact id)
+    wrapper_names: list[str] = field(default_factory=list)  # names that frame binds to the wrapper
+    backwards: int = 0
+    steps: int = 0  # steps whose gradients this use left local (no synced backward came after it)
+    backward_site: Optional[Site] = None  # the first of those backward() calls
+
+
+@dataclass
+class WrapperChange:
+    """A module that a ``DistributedDataParallel`` wrapper holds, changed by user code after the
+    wrapper was built: a layer or a parameter assigned into it (``net.fc = nn.Linear(...)``), or its
+    parameters converted (``model.double()``). DDP all-reduces the parameters it was built with, in
+    buckets of their dtype: a new parameter is never all-reduced, one taken out never gets a
+    gradient again (DDP refuses the next iteration), a converted one is reduced wrongly (GF049)."""
+
+    sites: list[Site]  # the change's user frame, then the user calls around it, innermost first
+    wrapper: int  # the DDP wrapper (its ModuleFact id)
+    kind: str  # "assigned" (a module or parameter attribute) or "converted" (to, double, half ...)
+    wrap_site: Optional[Site] = None  # the DDP(...) call that built the wrapper
+    # the index in ``sites`` of the frame that also built the wrapper (the statement a fix moves),
+    # the names that frame binds to the wrapper now, and those it bound to the module when it wrapped it
+    wrapping_frame: Optional[int] = None
+    wrapper_names: list[str] = field(default_factory=list)
+    module_names: list[str] = field(default_factory=list)
+    params: list[str] = field(default_factory=list)  # parameters it added or converted, as Trace.params names them
+    dropped: bool = False  # it took parameters DDP holds out of the module: they get no gradient any more
+    count: int = 0
+
+
+@dataclass
 class Trace:
     script: str
     argv: list[str]
@@ -507,6 +545,14 @@ class Trace:
     distributed_notes: list[str] = field(default_factory=list)
     # backward() calls into copies of other modules' parameters, per site (GF047)
     copy_backwards: list[CopyBackward] = field(default_factory=list)
+    # no_sync() calls of DDP wrappers, per site, and the steps that followed a synced backward (GF048)
+    no_sync_uses: list[NoSyncUse] = field(default_factory=list)
+    synced_steps: int = 0
+    # collectives (all_reduce, broadcast ...) the script ran itself on a wrapped module's parameters
+    # or gradients: a reduction by hand (local SGD, averaged gradients) that no_sync() leaves to it
+    own_reductions: int = 0
+    # modules held by DDP wrappers changed by user code after the wrapping (GF049)
+    wrapper_changes: list[WrapperChange] = field(default_factory=list)
 
     # -- queries used by rules and verification -------------------------------------------------
 
@@ -549,6 +595,22 @@ class Trace:
         return [
             p.name for p in self.params
             if p.requires_grad and p.is_leaf and p.optimizers and (p.module is None or p.module in ran)
+        ]
+
+    def copies_trained_instead(self, optimizer: OptimizerFact) -> list[str]:
+        """Parameters trained in a ``DistributedDataParallel`` wrapper in place of ``optimizer``'s:
+        copies of them, or the parameters they were copied from (``copy.deepcopy``,
+        ``load_state_dict``), that receive gradients no optimizer holds, while ``optimizer`` steps
+        and none of its own parameters ever receives one (GF050)."""
+        held = [p for n in optimizer.params if (p := self.param(n)) is not None]
+        if not optimizer.steps or not held or any(p.got_grad for p in held):
+            return []
+        names = {p.name for p in held}
+        sources = {p.copy_of for p in held if p.copy_of}
+        wrappers = {m.id for m in self.modules if m.cls.endswith(".DistributedDataParallel") and m.ran_with_grad}
+        return [
+            p.name for p in self.params
+            if p.module in wrappers and p.got_grad and not p.optimizers and (p.copy_of in names or p.name in sources)
         ]
 
     def params_cut_off(self) -> list[str]:

@@ -152,3 +152,61 @@ def test_nproc_per_node_runs_a_torchrun_script_in_every_rank(write_script: Calla
     ]
     [bypass] = trace.wrapper_bypasses
     assert bypass.site.line == 20 and trace.replicas_differ
+
+
+def test_no_sync_uses_and_steps_on_local_gradients_are_recorded(sandbox: Sandbox) -> None:
+    faulty = sandbox.run(str(CORPUS / "no_sync_never_left" / "micro_batches_all_inside.py"), []).trace
+    [use] = faulty.no_sync_uses
+    assert (use.site.line, use.wrapper_names, use.backward_site.line if use.backward_site else None) == (26, ["model"], 28)
+    assert use.steps == faulty.steps and faulty.synced_steps == 0 and faulty.replicas_differ
+    # The same accumulation with the last micro-batch synced: every step follows a synced backward.
+    clean = sandbox.run(str(CORPUS / "clean" / "distributed_no_sync_accumulation.py"), []).trace
+    assert [u.steps for u in clean.no_sync_uses] == [0] and clean.synced_steps == clean.steps > 0
+    assert clean.replicas_differ == []
+
+
+def test_a_model_changed_after_wrapping_is_recorded_with_its_wrapping_frame(sandbox: Sandbox) -> None:
+    trace = sandbox.run(str(CORPUS / "model_changed_after_wrap" / "vocab_resized_optimizer_first.py"), []).trace
+    # Each assignment inside the method, then the method's call in the function that built the wrapper.
+    embed, out = trace.wrapper_changes
+    assert [[site.line for site in c.sites[:2]] for c in (embed, out)] == [[24, 41], [25, 41]]
+    for change in (embed, out):
+        assert change.kind == "assigned" and change.dropped and change.wrapping_frame == 1
+        assert change.wrap_site is not None and change.wrap_site.line == 40
+        assert (change.wrapper_names, change.module_names) == (["ddp_lm"], ["lm"])
+    assert (embed.params, out.params) == (["ddp_lm.module.embed.weight"], ["ddp_lm.module.out.weight", "ddp_lm.module.out.bias"])
+    assert trace.crash is not None and trace.crash.message.startswith("Expected to have finished reduction")
+    converted = sandbox.run(str(CORPUS / "model_changed_after_wrap" / "double_after_wrapping.py"), []).trace
+    assert [(c.kind, c.dropped, len(c.params)) for c in converted.wrapper_changes] == [("converted", False, 6)]
+
+
+# Full trainings in plain interpreters: with the corpus's other cases (--exhaustive, or -k).
+@pytest.mark.exhaustive
+@pytest.mark.parametrize("case", [
+    "no_sync_never_left/micro_batches_all_inside.fixed.py",
+    "no_sync_never_left/trainer_if_else_swapped.fixed.py",
+    "model_changed_after_wrap/head_index_replaced.fixed.py",
+    "model_changed_after_wrap/double_after_wrapping.fixed.py",
+    "optimizer_over_unwrapped_copy/deepcopy_to_device_optimizer_first.fixed.py",
+    "optimizer_over_unwrapped_copy/param_groups_over_template.fixed.py",
+])
+def test_repaired_ddp_faults_leave_the_replicas_equal(case: str) -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "ranks_trained.py"), str(CORPUS / case)],
+        capture_output=True, text=True, timeout=120, cwd=str(ROOT),
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    ranks = sorted(_objects(done.stdout), key=lambda r: r["rank"])
+    assert [r["rank"] for r in ranks] == [0, 1] and all(r["steps"] for r in ranks)
+    assert all(p["changed"] for r in ranks for p in r["params"].values() if p["requires_grad"])
+    assert {k: p["checksum"] for k, p in ranks[0]["params"].items()} == {k: p["checksum"] for k, p in ranks[1]["params"].items()}
+
+
+def _objects(text: str) -> list[dict]:  # type: ignore[type-arg]
+    """The JSON objects the ranks printed, also when their lines came out interleaved."""
+    decoder, found, at = json.JSONDecoder(), [], text.find("{")
+    while at >= 0:
+        value, end = decoder.raw_decode(text, at)
+        found.append(value)
+        at = text.find("{", end)
+    return found

@@ -88,8 +88,8 @@ class LossIntoModelCopy(Rule):
             if fact.applied or not fact.lost or not project.is_editable(fact.site.file):
                 continue
             optimizer = _idle(trace, set(fact.sources))
-            if optimizer is None:
-                continue
+            if optimizer is None or trace.copies_trained_instead(optimizer):
+                continue  # none, or the copy is a DDP replica that trains in the model's place: GF050's
             claimed = [n for n in optimizer.params if n in set(fact.sources) and (p := trace.param(n)) is not None and p.requires_grad]
             if not claimed:
                 continue

@@ -63,12 +63,14 @@ class MissingFromOptimizer(Rule):
         if not stepping:
             return []
         in_containers = {m for a in trace.attributes if a.kind == "modules" for m in a.members}
+        # A DDP replica trained in place of the model its optimizer holds is GF050's.
+        instead = {n for o in stepping for n in trace.copies_trained_instead(o)}
         forgotten: list[tuple[ModuleFact, list[str]]] = []
         for module in sorted(trace.modules, key=lambda m: m.created_event):
             params = trace.params_of(module.id)
             if not params or module.id in in_containers or module.name is None or "@" in module.name:
                 continue
-            stranded = [p.name for p in params if p.got_grad and not p.optimizers and not p.changed]
+            stranded = [p.name for p in params if p.got_grad and not p.optimizers and not p.changed and p.name not in instead]
             if module.loaded and not _chosen(trace, stranded):
                 continue  # loaded weights left out of the optimizer: a fixed surrogate or a linear probe's backbone
             if stranded and len(stranded) == len([p for p in params if p.requires_grad]):

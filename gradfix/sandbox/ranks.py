@@ -13,6 +13,12 @@ What the ranks ask for that this machine lacks is given in kind and said: ``nccl
 A rank blocked in a collective when the run's time is up is killed by the launching process,
 which says which rank and where: each rank keeps a line saying what it is waiting in, in memory
 it shares with the launcher.
+
+Each rank also records what DDP's own rules need: modules called past their wrapper (GF046);
+each ``no_sync()`` call, whether the wrapper's forwards ran inside it (DDP decides there whether
+the backward all-reduces) and which optimizer steps applied gradients it kept local (GF048); and
+what user code changed in a wrapped module after the wrapping, layers and parameters assigned
+into it or converted (GF049).
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 import torch
 import torch.nn as nn
 
-from gradfix.trace import Crash, RankFact, Trace, WrapperBypass
+from gradfix.trace import Crash, NoSyncUse, RankFact, Site, Trace, WrapperBypass, WrapperChange
 
 if TYPE_CHECKING:
     from gradfix.sandbox.probe import Probe
@@ -43,6 +49,43 @@ _COLLECTIVES = (
     "reduce_scatter", "reduce_scatter_tensor", "gather", "scatter", "all_to_all", "all_to_all_single",
     "all_gather_object", "broadcast_object_list", "gather_object", "scatter_object_list", "send", "recv",
 )
+
+
+_UseKey = tuple[str, int, Optional[int], int]  # a no_sync() call: its file, line, column, and the wrapper
+
+
+class _Wrap:
+    """A DDP wrapper as it was built: where, by which code, and the parameters it holds then (with
+    their dtype and device), to tell what user code changed in its module afterwards."""
+
+    def __init__(self, wrapper: nn.Module, module: nn.Module, frame: Optional[types.FrameType], site: Optional[Site]):
+        self.wrapper = wrapper
+        self.module = module
+        self.code = frame.f_code if frame is not None else None
+        self.site = site
+        self.module_names = _names_bound(frame, module) if frame is not None else []
+        self.params = {id(p): (p.dtype, p.device) for p in module.parameters()}
+
+
+class _NoSync:
+    """A wrapper's ``no_sync()`` context as the script enters it: while it is open, the wrapper's
+    forwards are this use's (what ``require_backward_grad_sync`` alone cannot say: which call)."""
+
+    def __init__(self, ranks: "Ranks", key: _UseKey, context: Any):
+        self.ranks, self.key, self.context = ranks, key, context
+
+    def __enter__(self) -> Any:
+        entered = self.context.__enter__()
+        self.ranks.no_sync_open.append(self.key)
+        return entered
+
+    def __exit__(self, *exc: Any) -> Any:
+        opened = self.ranks.no_sync_open
+        for index in range(len(opened) - 1, -1, -1):
+            if opened[index] == self.key:
+                del opened[index]
+                break
+        return self.context.__exit__(*exc)
 
 
 class Launch:
@@ -87,6 +130,21 @@ class Ranks:
         self.wrapped: dict[int, Any] = {}  # id(module inside a DDP wrapper) -> the wrapper
         self.wrapper_depth = 0
         self.bypasses: dict[tuple[str, int, Optional[int]], WrapperBypass] = {}
+        # GF048: no_sync() uses, the wrapper forwards since the last backward (synced or not, whose
+        # use), and whether the gradients the next step applies were left local by a use
+        self.no_sync_uses: dict[_UseKey, NoSyncUse] = {}
+        self.no_sync_open: list[_UseKey] = []
+        self.forwards: list[tuple[bool, Optional[_UseKey]]] = []
+        self.local_since_step: Optional[_UseKey] = None
+        self.backward_since_step = False
+        self.synced_steps = 0
+        self.own_reductions = 0  # collectives the script ran itself on wrapped parameters or gradients
+        # GF049: each wrapper as it was built, the modules it holds (id -> the wrapper's id), and
+        # the changes user code made to them afterwards (with the ids of the parameters concerned)
+        self.wraps: dict[int, _Wrap] = {}
+        self.held: dict[int, int] = {}
+        self.converting = False
+        self.changes: dict[tuple[str, str, int, Optional[int]], tuple[WrapperChange, list[int]]] = {}
 
     # -- installation -----------------------------------------------------------------------------
 
@@ -202,19 +260,47 @@ class Ranks:
                 args = ()
             build(wrapper, module, *args, **kwargs)
             ranks.wrapped[id(module)] = wrapper
+            ranks._wrapped_now(wrapper, module)
 
         def ddp_forward(wrapper: Any, *args: Any, **kwargs: Any) -> Any:
+            if torch.is_grad_enabled():
+                # DDP decides here, not at backward(), whether this graph's gradients are all-reduced.
+                synced = bool(getattr(wrapper, "require_backward_grad_sync", True))
+                use = None if synced else next((k for k in reversed(ranks.no_sync_open) if k[3] == id(wrapper)), None)
+                ranks.forwards = [*ranks.forwards[-63:], (synced, use)]
             ranks.wrapper_depth += 1
             try:
                 return forward(wrapper, *args, **kwargs)
             finally:
                 ranks.wrapper_depth -= 1
 
+        no_sync = DDP.no_sync
+
+        def ddp_no_sync(wrapper: Any) -> Any:
+            context = no_sync(wrapper)
+            frame = ranks.probe.user_frame(sys._getframe(1))
+            if frame is None:
+                return context
+            from gradfix.sandbox.facts import site_of
+
+            site = site_of(frame)
+            key = (site.file, site.line, site.column, id(wrapper))
+            if key not in ranks.no_sync_uses and len(ranks.no_sync_uses) < 16:
+                ranks.no_sync_uses[key] = NoSyncUse(site=site, wrapper=id(wrapper), wrapper_names=_names_bound(frame, wrapper))
+            return _NoSync(ranks, key, context) if key in ranks.no_sync_uses else context
+
         DDP.__init__ = ddp_init  # type: ignore[method-assign]
         DDP.forward = ddp_forward  # type: ignore[method-assign]
+        DDP.no_sync = ddp_no_sync  # type: ignore[method-assign]
+        self._install_change_tracking()
+        from torch.optim.optimizer import register_optimizer_step_pre_hook
+
+        register_optimizer_step_pre_hook(self._on_step)
         backward = torch.Tensor.backward
 
         def tensor_backward(tensor: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+            if ranks.forwards:
+                ranks._backward()
             if ranks.rank is None:
                 return backward(tensor, *args, **kwargs)
             ranks.say(f"backward(){ranks._where()}, where DDP all-reduces the gradients")
@@ -225,9 +311,116 @@ class Ranks:
 
         torch.Tensor.backward = tensor_backward  # type: ignore[method-assign]
 
+    def _backward(self) -> None:
+        """A backward() of the wrapper graphs built since the last one: a synced one all-reduces
+        every gradient accumulated so far; one built inside no_sync() leaves them local."""
+        forwards, self.forwards = self.forwards, []
+        local = [use for synced, use in forwards if not synced and use is not None]
+        if any(synced for synced, _ in forwards):
+            self.local_since_step = None
+        elif local:
+            self.local_since_step = local[-1]
+        self.backward_since_step = True
+        if not local:
+            return
+        site, _ = self.probe.caller_site(3)
+        for key in dict.fromkeys(local):
+            use = self.no_sync_uses[key]
+            use.backwards += 1
+            use.backward_site = use.backward_site or site
+
+    def _on_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        if self.local_since_step is not None:
+            self.no_sync_uses[self.local_since_step].steps += 1
+        elif self.backward_since_step:
+            self.synced_steps += 1
+        self.local_since_step, self.backward_since_step = None, False
+
+    def _wrapped_now(self, wrapper: nn.Module, module: nn.Module) -> None:
+        frame = self.probe.user_frame(sys._getframe(2))
+        from gradfix.sandbox.facts import site_of
+
+        self.wraps[id(wrapper)] = _Wrap(wrapper, module, frame, site_of(frame) if frame is not None else None)
+        for inner in module.modules():
+            self.held.setdefault(id(inner), id(wrapper))
+
+    def _install_change_tracking(self) -> None:
+        """Layers and parameters assigned into a wrapped module (torch's global registration hooks,
+        which ``__setattr__``, ``add_module`` and ``register_parameter`` call before they store the
+        value), and conversions of its parameters (``to``, ``double``, ``half`` ... all go through
+        ``Module._apply``), made by user code after the wrapping."""
+        ranks = self
+        module_apply = nn.Module._apply
+
+        def registering(module: nn.Module, name: str, value: Any) -> None:
+            wrapper = ranks.held.get(id(module)) if ranks.held else None
+            if wrapper is None or ranks.wrapper_depth or value is None:
+                return None
+            wrap = ranks.wraps[wrapper]
+            made = list(value.parameters()) if isinstance(value, nn.Module) else [value]
+            old = module._modules.get(name) if isinstance(value, nn.Module) else module._parameters.get(name)
+            gone = list(old.parameters()) if isinstance(old, nn.Module) else [old] if old is not None else []
+            kept = {id(p) for p in made}
+            new = [p for p in made if id(p) not in wrap.params]
+            dropped = any(id(p) in wrap.params and id(p) not in kept for p in gone)
+            if new or dropped:
+                ranks._changed(wrap, "assigned", sys._getframe(1), new, dropped)
+            return None  # the value is stored as it is
+
+        def apply_(module: nn.Module, *args: Any, **kwargs: Any) -> Any:
+            wrapper = (ranks.held.get(id(module)) or (id(module) if id(module) in ranks.wraps else None)) if ranks.held else None
+            if wrapper is None or ranks.converting:
+                return module_apply(module, *args, **kwargs)
+            before = {id(p): (p.dtype, p.device) for p in module.parameters()}
+            ranks.converting = True
+            try:
+                result = module_apply(module, *args, **kwargs)
+            finally:
+                ranks.converting = False
+            changed = [p for p in module.parameters() if before.get(id(p)) != (p.dtype, p.device)]
+            if changed:
+                ranks._changed(ranks.wraps[wrapper], "converted", sys._getframe(1), changed, False)
+            return result
+
+        from torch.nn.modules.module import register_module_module_registration_hook, register_module_parameter_registration_hook
+
+        register_module_module_registration_hook(registering)
+        register_module_parameter_registration_hook(registering)
+        nn.Module._apply = apply_  # type: ignore[method-assign]
+
+    def _changed(self, wrap: _Wrap, kind: str, caller: Optional[types.FrameType], params: list[torch.Tensor], dropped: bool) -> None:
+        frame = self.probe.user_frame(caller)
+        if frame is None:
+            return
+        sites = self.probe.site_chain(frame, limit=6)
+        key = (kind, sites[0].file, sites[0].line, sites[0].column)
+        if key not in self.changes:
+            if len(self.changes) >= 16:
+                return
+            index, outer = None, frame
+            for position in range(len(sites)):
+                if outer is None:
+                    break
+                if outer.f_code is wrap.code:
+                    index = position
+                    break
+                outer = self.probe.user_frame(outer.f_back)
+            self.changes[key] = (WrapperChange(
+                sites=sites, wrapper=id(wrap.wrapper), kind=kind, wrap_site=wrap.site, wrapping_frame=index,
+                wrapper_names=_names_bound(outer, wrap.wrapper) if index is not None and outer is not None else [],
+                module_names=list(wrap.module_names),
+            ), [])
+        change, ids = self.changes[key]
+        change.count += 1
+        change.dropped = change.dropped or dropped
+        self.probe.remember_params(params)  # a new layer's first value: what its training changes
+        ids.extend(id(p) for p in params if id(p) not in ids)
+
     def _saying(self, what: str, function: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(function)
         def call(*args: Any, **kwargs: Any) -> Any:
+            if self.wraps and args and isinstance(args[0], torch.Tensor) and self._of_wrapped(args[0]):
+                self.own_reductions += 1
             self.say(f"{what}{self._where()}")
             try:
                 return function(*args, **kwargs)
@@ -235,6 +428,15 @@ class Ranks:
                 self.say("")
 
         return call
+
+    def _of_wrapped(self, tensor: torch.Tensor) -> bool:
+        """A wrapped module's parameter or gradient (the script reducing them by hand)."""
+        pointer = tensor.data_ptr()
+        for wrap in self.wraps.values():
+            for p in wrap.module.parameters():
+                if p.data_ptr() == pointer or (p.grad is not None and p.grad.data_ptr() == pointer):
+                    return True
+        return False
 
     def _note(self, note: str) -> None:
         if note not in self.notes:
@@ -268,6 +470,13 @@ class Ranks:
         with its ranks'; anything else as it was."""
         trace.wrapper_bypasses = [b for b in self.bypasses.values() if b.wrapper in {m.id for m in trace.modules}]
         trace.distributed_notes = list(self.notes)
+        trace.no_sync_uses = [use for use in self.no_sync_uses.values() if use.backwards]
+        trace.synced_steps = self.synced_steps
+        trace.own_reductions = self.own_reductions
+        names = self._param_names(trace)
+        for change, ids in self.changes.values():
+            change.params = [names[pid] for pid in ids if pid in names]
+        trace.wrapper_changes = [change for change, _ in self.changes.values() if change.params or change.dropped]
         if self.rank is not None:
             if trace.crash is not None:
                 trace.crash.rank = self.rank
@@ -283,6 +492,13 @@ class Ranks:
             return trace
         hung = self._end_ranks(launch)
         return merge(trace, launch.traces(), launch.nprocs, hung)
+
+    def _param_names(self, trace: Trace) -> dict[int, str]:
+        """id of each parameter object -> its name in the Trace."""
+        objects = list(self.probe.param_objects.values())
+        if len(objects) != len(trace.params):
+            return {}
+        return {id(tensor): fact.name for fact, tensor in zip(trace.params, objects)}
 
     def _checksums(self, trace: Trace) -> dict[str, float]:
         """A number per parameter that two replicas share only when their values are equal."""
