@@ -52,7 +52,10 @@ def _rank(fn, rank, *args):  # type: ignore[no-untyped-def]
             "changed": not torch.equal(first[pid], p.detach()),
             "checksum": float((flat * torch.linspace(1, 2, flat.numel(), dtype=torch.float64)).sum()),
         }
-    print(json.dumps({"rank": rank, "steps": steps[0], "params": params}), flush=True)
+    # One write per rank, line and all: two ranks share the pipe, and print() writes the text and
+    # its newline separately, so their lines could come out joined.
+    sys.stdout.flush()
+    os.write(1, (json.dumps({"rank": rank, "steps": steps[0], "params": params}) + "\n").encode())
 
 
 def main() -> None:

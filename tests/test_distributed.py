@@ -102,7 +102,7 @@ def test_repaired_issue_scripts_train_every_parameter_in_every_rank(case: str) -
         capture_output=True, text=True, timeout=120, cwd=str(ROOT),
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    ranks = sorted((json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")), key=lambda r: r["rank"])
+    ranks = sorted(_objects(done.stdout), key=lambda r: r["rank"])
     assert [r["rank"] for r in ranks] == [0, 1]
     for rank in ranks:
         assert rank["steps"] == 20 and rank["params"]
