@@ -133,16 +133,24 @@ class FrozenTensorAutogradCall(Rule):
             if refusal == _GRAD_REFUSED:
                 if not source.qualified_names(call.func) & _GRAD:
                     continue
-                inputs = _inputs_arg(call)
-                if inputs is None:
-                    continue
-                return [self._finding(trace, project, source, crash, call, inputs, self._grad_candidates(source, call, inputs))]
-            if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in _HOOKS):
+                tensor = _inputs_arg(call)
+            elif isinstance(call.func, cst.Attribute) and call.func.attr.value in _HOOKS:
+                tensor = call.func.value if _dotted(call.func.value) is not None else None
+            else:
                 continue
-            tensor = call.func.value
-            if _dotted(tensor) is None:
+            if tensor is None:
                 continue
-            return [self._finding(trace, project, source, crash, call, tensor, self._hook_candidates(source, call, tensor))]
+            # Only a parameter left out of training on purpose: an input or an activation that
+            # does not require grad (a gradient penalty's interpolates, FGSM's images) wants its
+            # gradient, and leaving it out is not the fix.
+            refused = self._refused(trace, crash, tensor)
+            if not refused:
+                return []
+            if refusal == _GRAD_REFUSED:
+                candidates = self._grad_candidates(source, call, tensor)
+            else:
+                candidates = self._hook_candidates(source, call, tensor)
+            return [self._finding(trace, project, source, crash, tensor, refused, candidates)]
         return []
 
     # -- what the run says -----------------------------------------------------------------------
@@ -152,7 +160,12 @@ class FrozenTensorAutogradCall(Rule):
         """The parameters the call was given that do not require grad, as the run names them."""
         spelled = _dotted(tensor)
         found: list[ParamFact] = []
-        if spelled is not None and spelled in crash.gradless:
+        if isinstance(tensor, (cst.List, cst.Tuple)):
+            # `autograd.grad(loss, [w, b])`: the elements the frame binds to gradless tensors
+            for element in tensor.elements:
+                name = _dotted(element.value)
+                found += [p for n in crash.gradless.get(name or "", []) if (p := trace.param(n)) is not None]
+        elif spelled is not None and spelled in crash.gradless:
             found = [p for name in crash.gradless[spelled] if (p := trace.param(name)) is not None]
         elif spelled is not None and "." in spelled and spelled.split(".", 1)[0] in crash.scope_modules:
             # `layer.weight` with `layer` a module the frame binds: the parameter by its path
@@ -170,24 +183,22 @@ class FrozenTensorAutogradCall(Rule):
         return [p for p in found if not p.requires_grad]
 
     def _finding(
-        self, trace: Trace, project: Project, source: SourceFile, crash: Crash, call: cst.Call,
-        tensor: cst.BaseExpression, candidates: list[Candidate],
+        self, trace: Trace, project: Project, source: SourceFile, crash: Crash,
+        tensor: cst.BaseExpression, refused: list[ParamFact], candidates: list[Candidate],
     ) -> Finding:
         assert crash.site is not None
-        refused = self._refused(trace, crash, tensor)
         spelled = source.code(tensor)
-        if refused:
-            frozen = [p for p in refused if p.frozen_at]
-            what = f"`{spelled}` is {short_list([p.name for p in refused])}"
-            if frozen and frozen[0].frozen_at[0].file == source.path:
-                what += f", frozen on purpose at line {frozen[0].frozen_at[0].line} (requires_grad set to False)"
-            elif frozen:
-                what += ", frozen on purpose (requires_grad set to False)"
-            roots = {p.module for p in refused if p.module is not None}
-            params = [p.name for p in trace.params if p.module in roots and p.requires_grad and p.is_leaf]
+        frozen = [p for p in refused if p.frozen_at]
+        what = f"`{spelled}` {'is' if _dotted(tensor) is not None and len(refused) == 1 else 'holds'} {short_list([p.name for p in refused])}"
+        if frozen and frozen[0].frozen_at[0].file == source.path:
+            what += f", frozen on purpose at line {frozen[0].frozen_at[0].line} (requires_grad set to False)"
+        elif frozen:
+            what += ", frozen on purpose (requires_grad set to False)"
         else:
-            what = f"`{spelled}` does not require grad"
-            params = trace.optimized_params_that_ran()
+            what += ", which does not require grad"
+        # What must train once the call leaves the frozen ones out: the rest of their model.
+        roots = {p.module for p in refused if p.module is not None}
+        params = [p.name for p in trace.params if p.module in roots and p.requires_grad and p.is_leaf]
         message = (
             f"the script crashed: {crash.type}: {crash.message}; {what}. A tensor that does not require grad "
             f"gets no gradient, so there is nothing to hook or ask for: leave it frozen and leave it out"
@@ -214,13 +225,16 @@ class FrozenTensorAutogradCall(Rule):
             (a for a in source.ancestors(call) if isinstance(a, _COMPREHENSIONS) or a is statement), None
         )
         if isinstance(comprehension, _COMPREHENSIONS):
-            candidates.append(self._guard_expression(source, call, test))
             binding = [f for f in _comp_fors(comprehension) if root is not None and _binds(f.target, root)]
             if binding:
-                inner = binding[-1]
-                condition = cst.CompIf(test=cst.parse_expression(test, config=source.module.config_for_parsing))
-                edit = source.replace_node(inner, inner.with_changes(ifs=[*inner.ifs, condition]))
+                edit = _with_condition(source, binding[-1], test)
                 candidates.append(self.candidate(f"leave out the tensors that do not require grad: `if {test}` in the comprehension", source.path, [edit]))
+            # A list read by position beside another (hooks[i] for params[i]) keeps a None slot
+            # instead; one only gone through (handles to remove) is better without them.
+            small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) else None
+            bound = _dotted(small.targets[0].target) if isinstance(small, cst.Assign) and small.value is comprehension else None
+            keeps_slots = bound is not None and _parallel(source, bound, call)
+            candidates.insert(0 if keeps_slots else len(candidates), self._guard_expression(source, call, test))
             collection = _collection_of(binding[-1].target, binding[-1].iter, root) if binding and root else None
             if collection is not None:
                 candidates += self._collection_candidates(source, call, collection)
@@ -234,8 +248,9 @@ class FrozenTensorAutogradCall(Rule):
         elif appended is not None:
             # A list kept in step with another (hooks[i] for params[i]): None keeps the slot.
             filler = cst.SimpleStatementLine([cst.Expr(small.value.with_changes(args=[cst.Arg(cst.Name("None"))]))])  # type: ignore[attr-defined]
-            candidates.append(self._guard_statement(source, statement, test, filler, appended))
-            candidates.append(self._guard_statement(source, statement, test))
+            slots = self._guard_statement(source, statement, test, filler, appended)
+            plain = self._guard_statement(source, statement, test)
+            candidates += [slots, plain] if _parallel(source, appended, call) else [plain, slots]
         else:
             candidates.append(self._guard_expression(source, call, test))
             if isinstance(small, (cst.Assign, cst.AnnAssign)):
@@ -359,9 +374,7 @@ class FrozenTensorAutogradCall(Rule):
     def _filter_value(source: SourceFile, value: cst.BaseExpression) -> Optional[Edit]:
         config = source.module.config_for_parsing
         if isinstance(value, cst.ListComp) and _dotted(value.elt) is not None:
-            inner = _comp_fors(value)[-1]
-            condition = cst.CompIf(test=cst.parse_expression(f"{_dotted(value.elt)}.requires_grad", config=config))
-            return source.replace_node(inner, inner.with_changes(ifs=[*inner.ifs, condition]))
+            return _with_condition(source, _comp_fors(value)[-1], f"{_dotted(value.elt)}.requires_grad")
         if not isinstance(value, cst.Call):
             return None
         if isinstance(value.func, cst.Name) and value.func.value in ("list", "tuple") and len(value.args) == 1:
@@ -375,6 +388,19 @@ class FrozenTensorAutogradCall(Rule):
             f"[{variable} for {variable} in {source.code(items)} if {variable}.requires_grad]", config=config,
         )
         return source.replace_node(value, filtered)
+
+
+def _with_condition(source: SourceFile, comp_for: cst.CompFor, test: str) -> Edit:
+    """``for p in ps if <test>``; an ``if`` already there gets ``and <test>``."""
+    config = source.module.config_for_parsing
+    if not comp_for.ifs:
+        condition = cst.CompIf(test=cst.parse_expression(test, config=config))
+        return source.replace_node(comp_for, comp_for.with_changes(ifs=[condition]))
+    last = comp_for.ifs[-1]
+    given = source.code(last.test)
+    if isinstance(last.test, (cst.BooleanOperation, cst.IfExp, cst.Lambda, cst.NamedExpr)) and not last.test.lpar:
+        given = f"({given})"
+    return source.replace_node(last.test, cst.parse_expression(f"{given} and {test}", config=config))
 
 
 def _comp_fors(comprehension: cst.CSTNode) -> list[cst.CompFor]:
@@ -396,6 +422,23 @@ def _appended_to(small: cst.BaseSmallStatement, call: cst.Call) -> Optional[str]
     if len(outer.args) != 1 or outer.args[0].value is not call:
         return None
     return _dotted(outer.func.value)
+
+
+def _parallel(source: SourceFile, spelled: str, near: cst.CSTNode) -> bool:
+    """Whether the code reads a list by position or in step with another: ``hooks[i]``,
+    ``zip(params, hooks)`` (in the same class for ``self.hooks``, the same function for a name)."""
+    def mine(node: cst.CSTNode) -> bool:
+        if spelled.startswith("self."):
+            return _class_of(source, node) is _class_of(source, near)
+        return _scope_of(source, node) in (_scope_of(source, near), None)
+
+    for subscript in descendants(source.module, cst.Subscript):
+        if _dotted(subscript.value) == spelled and mine(subscript):
+            return True
+    for call in descendants(source.module, cst.Call):
+        if isinstance(call.func, cst.Name) and call.func.value == "zip" and any(_dotted(a.value) == spelled for a in call.args) and mine(call):
+            return True
+    return False
 
 
 def _enclosing_loop(source: SourceFile, statement: cst.CSTNode) -> Optional[cst.CSTNode]:

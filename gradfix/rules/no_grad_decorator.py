@@ -9,6 +9,13 @@ value was computed with gradients off from a tensor that required grad, and the 
 that line is the one to remove. The fix removes the decorator, or the global switch. A decorated
 function that only evaluates, logs a metric or updates an EMA copy never computes the loss that
 reaches ``backward()``, and is left alone.
+
+A global switch in a loader of a pretrained model (``torch.set_grad_enabled(False)`` in an
+``init_jit_model()`` that loads weights into a module no optimizer holds) means "this model is for
+inference": the first candidate removes the switch and freezes what the loader loaded
+(``model.requires_grad_(False)`` before its ``return``), then the switch alone is removed, then,
+when the loader runs the model, its statements after the switch go under ``with torch.no_grad():``.
+The fix is judged by the parameters the optimizers hold, not by the loaded model's.
 """
 
 from __future__ import annotations
@@ -126,11 +133,11 @@ class NoGradDecorator(Rule):
             # Freezing what the loader loaded keeps it as the switch kept it (no gradient, no
             # graph through it) while the rest of the script trains: the smallest change.
             targets = [target for target, _, _ in frozen]
-            inserts = _freeze_edits(source, function, statement, frozen)
+            inserts = _freeze_edits(source, function, frozen)
             if inserts:
                 kept = {name for _, params, _ in frozen for name in params}
                 said = ", ".join(f"`{t}.requires_grad_(False)`" for t in targets)
-                where = f"{function.name.value}()" if function is not None else "the script"
+                where = f"{_qualified(source, function)}()" if function is not None else "the script"
                 candidates.append(Candidate(
                     f"remove the global switch and freeze what {where} loads: {said}",
                     [Patch(source.path, sorted([remove, *inserts], key=lambda e: e.start))],
@@ -141,11 +148,11 @@ class NoGradDecorator(Rule):
         wrapped = _no_grad_block(source, function, statement, call, [t for t, _, _ in frozen])
         if wrapped is not None:
             candidates.append(Candidate(
-                f"turn gradients off only inside {function.name.value}(): a `with` block instead of the global switch",  # type: ignore[union-attr]
+                f"turn gradients off only inside {_qualified(source, function)}(): a `with` block instead of the global switch",  # type: ignore[arg-type]
                 [Patch(source.path, [wrapped])],
                 self.applicability,
             ))
-        inside = f" (in {function.name.value}(), which loads weights into {', '.join(f'`{t}`' for t, _, _ in frozen)})" if frozen and function is not None else ""
+        inside = f" (in {_qualified(source, function)}(), which loads weights into {', '.join(f'`{t}`' for t, _, _ in frozen)})" if frozen and function is not None else ""
         message = (
             f"`{source.code(call)}`{inside} turns gradients off for everything after it, so the loss has no "
             f"grad_fn and backward() crashed; not reached from the loss: {short_list(lost) or 'every parameter'}"
@@ -171,6 +178,12 @@ def _nodes_at(source: SourceFile, site: Site) -> list[cst.CSTNode]:
     if exact:
         return exact[-1:]
     return list(source.nodes_at(Site(site.file, site.line), cst.BaseSmallStatement))
+
+
+def _qualified(source: SourceFile, function: cst.FunctionDef) -> str:
+    """``load_encoder``, or ``FeatureExtractor.__init__`` for a method."""
+    owner = source.parent(source.parent(function) or function)
+    return f"{owner.name.value}.{function.name.value}" if isinstance(owner, cst.ClassDef) else function.name.value
 
 
 def _dotted(node: cst.BaseExpression) -> Optional[str]:
@@ -245,8 +258,7 @@ def _loaded_models(
 
 
 def _freeze_edits(
-    source: SourceFile, function: Optional[cst.FunctionDef], switch: cst.BaseStatement,
-    frozen: list[tuple[str, list[str], cst.CSTNode]],
+    source: SourceFile, function: Optional[cst.FunctionDef], frozen: list[tuple[str, list[str], cst.CSTNode]],
 ) -> list[Edit]:
     """``<model>.requires_grad_(False)`` for each model: in a loader, where its work ends (before
     its closing ``return``, or after its last statement); at the top level of the script, after the
