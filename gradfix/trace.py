@@ -416,6 +416,10 @@ class Crash:
     # ("self.hidden", "model.hidden", "self.model.hidden"): names and kinds only, never values
     graph_locals: dict[str, str] = field(default_factory=dict)
     rank: Optional[int] = None  # in a multi-process run: the rank whose process raised it
+    # names in that frame bound to tensors that do not require grad, or to small lists and tuples
+    # holding some: for each, the parameters among them, named as Trace.params names them (empty
+    # for a tensor that is no parameter): which tensor an autograd API refused (GF052)
+    gradless: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass

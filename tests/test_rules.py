@@ -1517,3 +1517,31 @@ def test_gf004_a_thaw_guarded_by_its_own_flag_is_found_and_a_meant_guard_is_not(
     assert "    for p in m.parameters():\n        p.requires_grad = on\n" in fixed
     assert "    for p in m.parameters():\n        p.requires_grad_(True)\n" in fixed
     assert "continue" not in fixed and "if n.startswith('backbone'):" in fixed
+
+
+def test_gf052_leaves_an_input_that_wants_its_gradient_alone(write_script) -> None:  # type: ignore[no-untyped-def]
+    # A WGAN-GP penalty on interpolates that were never made to require grad raises the message
+    # a frozen weight does; the fix is to make them require grad, not to leave them out.
+    from gradfix.repair import ScriptProblem
+
+    path = write_script("""
+        import torch
+        from torch import nn
+        critic = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
+        optimizer = torch.optim.Adam(critic.parameters(), lr=1e-3)
+        for _ in range(3):
+            real, fake = torch.randn(8, 4), torch.randn(8, 4)
+            alpha = torch.rand(8, 1)
+            mixed = alpha * real + (1 - alpha) * fake
+            (grad,) = torch.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)
+            loss = critic(fake).mean() - critic(real).mean() + ((grad.norm(dim=1) - 1) ** 2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    """)
+    try:
+        results = repair(str(path), [], Sandbox([str(path.parent)], timeout=30)).results
+    except ScriptProblem as problem:
+        assert "One of the differentiated Tensors does not require grad" in str(problem)
+        return
+    assert "GF052" not in codes(results)

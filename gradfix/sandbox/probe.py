@@ -99,6 +99,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         self.inner_no_grad: dict[tuple[int, int, Optional[int]], InnerNoGradCall] = {}
         self.in_backward = False
         self.crash: Optional[Crash] = None
+        self.crash_gradless: dict[str, list[int]] = {}  # the crashed frame's tensors that do not require grad
         self.late_stop = ""  # why the run ended after its loops were shortened, when not by finishing
         self.finished_trace: Optional[Trace] = None
         self.module_events: dict[int, int] = {}
@@ -299,6 +300,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             self.learn_names(frame)
             scope = self.scope_modules(frame)
             graph_locals = self.graph_locals(frame)
+            self.crash_gradless = _gradless_locals(frame)
         self.crash = Crash(
             type=type(error).__name__,
             message=str(error).strip().splitlines()[0] if str(error).strip() else "",
@@ -427,6 +429,10 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             value = self.modules[fact.owner].__dict__.get(fact.attr) if fact.kind == "tensor" else None
             if isinstance(value, torch.Tensor) and value.grad_fn is not None:
                 fact.leaves = sorted(names_of[pid] for pid in self.reachable([value]) if pid in names_of)[:8]
+        if self.crash is not None:
+            self.crash.gradless = {
+                name: [names_of[i] for i in ids if i in names_of] for name, ids in self.crash_gradless.items()
+            }
         stepped = self.stepped_before_backward
         if stepped is not None:
             stepped[0].params = [names_of[pid] for pid in stepped[1] if pid in names_of]
@@ -495,3 +501,22 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         return self.finished_trace
 
 
+def _gradless_locals(frame: types.FrameType, limit: int = 64) -> dict[str, list[int]]:
+    """Names in a frame bound to tensors that do not require grad, or to small lists and tuples
+    holding some: the ids of those tensors (named at the end, when parameters have their names)."""
+    names = dict(frame.f_globals) if frame.f_code.co_name == "<module>" else {}
+    names.update(frame.f_locals)
+    found: dict[str, list[int]] = {}
+    for name, value in names.items():
+        if len(found) >= limit:
+            break
+        if name.startswith("__"):
+            continue
+        if isinstance(value, torch.Tensor):
+            if not value.requires_grad:
+                found[name] = [id(value)]
+        elif type(value) in (list, tuple) and 0 < len(value) <= 256 and all(isinstance(v, torch.Tensor) for v in value):
+            ids = [id(v) for v in value if not v.requires_grad]
+            if ids:
+                found[name] = ids
+    return found
