@@ -235,9 +235,10 @@ class AccidentalFreeze(Rule):
         for seed in by_seed:
             said = next((k for k in own if k.index == seed), None) or next((k for k in own if k.index is None), None)
             spelled[seed] = said.text if said is not None and said.index is not None else f"{tail}.{seed}"
-        verb = "also froze" if kind == "frozen" else "also put at a learning rate of 0"
         matches = "; ".join(
-            f"`{spelled[seed]}` {verb} {', '.join(f'{tail}.{i}' for i in indices)}" for seed, indices in by_seed.items()
+            f"`{spelled[seed]}` also {'froze' if kind == 'frozen' else 'put'} {', '.join(f'{tail}.{i}' for i in indices)}"
+            f"{'' if kind == 'frozen' else ' at a learning rate of 0'}"
+            for seed, indices in by_seed.items()
         )
         stuck = sorted(i for i, state in states.items() if state != "trains")
         trains = sorted(i for i, state in states.items() if state == "trains")
@@ -1499,7 +1500,10 @@ def _name_variable(source: SourceFile, node: cst.CSTNode, name: str) -> bool:
     return False
 
 
-def _literal_text(node: cst.BaseExpression) -> bool:
+def _not_one_keyword(node: cst.BaseExpression) -> bool:
+    """A string or a collection: not one keyword that a dot can be added to."""
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in ("tuple", "list", "set"):
+        return True
     return isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.Tuple, cst.List, cst.Set))
 
 
@@ -1521,12 +1525,12 @@ def _boundary_tests(project: Project, files: list[str], near: set[tuple[str, int
             new: Optional[str] = None
             if isinstance(node, cst.Comparison) and len(node.comparisons) == 1 and isinstance(node.comparisons[0].operator, cst.In):
                 subject = node.comparisons[0].comparator
-                if isinstance(subject, cst.Name) and not subject.lpar and not _literal_text(node.left) and _name_variable(source, node, subject.value):
+                if isinstance(subject, cst.Name) and not subject.lpar and not _not_one_keyword(node.left) and _name_variable(source, node, subject.value):
                     new = f"({source.code(node.left)} + {dot}) in ({subject.value} + {dot})"
             elif (
                 isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "startswith"
                 and isinstance(node.func.value, cst.Name) and len(node.args) == 1 and node.args[0].keyword is None
-                and not node.args[0].star and not _literal_text(node.args[0].value)
+                and not node.args[0].star and not _not_one_keyword(node.args[0].value)
                 and _name_variable(source, node, node.func.value.value)
             ):
                 new = f"({node.func.value.value} + {dot}).startswith({source.code(node.args[0].value)} + {dot})"
