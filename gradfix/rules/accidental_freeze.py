@@ -39,6 +39,18 @@ grad: the fresh part is the accident. The fix narrows the freeze to the loaded p
 (``module.word_embedding.weight.requires_grad = False``); the re-run must show the loaded part
 still frozen and the rest training. A frozen module none of whose parameters were loaded, left
 out of the optimizer, is a deliberate random-feature baseline, and gives no finding.
+
+A freeze chosen by name with a keyword that ends in a block's index (``"resblocks.1" in name``,
+``name.startswith("encoder.layer.1")``, ``re.match(r"blocks\.1", name)``) also matches every block
+whose index starts with that number: ``resblocks.10``, ``resblocks.11``. The run shows it among the
+11 or more indexed blocks of one container: the frozen blocks (or those an optimizer holds at a
+learning rate of 0) are not one range, and they are exactly the indices whose number starts with
+one of the smaller frozen ones (0, 1, 10, 11 of 0..11 while 2..9 train). The source must spell the
+smaller blocks as keywords (a list, a comma-joined string, a dict's keys, an argparse default, an
+f-string over ``range``) and never the larger ones: a list that names ``blocks.10`` means it. The
+first candidate ends those keywords with a dot (``resblocks.1.``); the others make a test with a
+keyword that is not a literal compare whole name parts (``(keyword + ".") in (name + ".")``). The
+re-run must show the wrongly frozen blocks training and the named ones still held.
 """
 
 from __future__ import annotations
