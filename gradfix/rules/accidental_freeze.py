@@ -41,7 +41,7 @@ still frozen and the rest training. A frozen module none of whose parameters wer
 out of the optimizer, is a deliberate random-feature baseline, and gives no finding.
 
 A freeze chosen by name with a keyword that ends in a block's index (``"resblocks.1" in name``,
-``name.startswith("encoder.layer.1")``, ``re.match(r"blocks\.1", name)``) also matches every block
+``name.startswith("encoder.layer.1")``, ``re.match(r"blocks\\.1", name)``) also matches every block
 whose index starts with that number: ``resblocks.10``, ``resblocks.11``. The run shows it among the
 11 or more indexed blocks of one container: the frozen blocks (or those an optimizer holds at a
 learning rate of 0) are not one range, and they are exactly the indices whose number starts with
@@ -206,10 +206,7 @@ class AccidentalFreeze(Rule):
         the stuck blocks: the blocks the keywords name are frozen on purpose."""
         if not trace.steps:
             return [], set()
-        findings: list[Finding] = []
-        claimed: set[str] = set()
-        files = _keyword_files(trace, project)
-        keywords = [k for path in files for k in _keywords(project.source(path))]
+        collided = []
         for container, blocks in sorted(_indexed_blocks(trace).items()):
             if len(blocks) < _MIN_BLOCKS:
                 continue
@@ -217,20 +214,28 @@ class AccidentalFreeze(Rule):
             if None in states.values():
                 continue  # a block partly stuck, or one that neither trains nor was held still
             stuck = {index for index, state in states.items() if state != "trains"}
-            kinds = {states[index] for index in stuck}
-            seeded = _prefix_collided(sorted(blocks), stuck) if len(kinds) == 1 else None
-            if seeded is None:
+            if len({states[index] for index in stuck}) != 1:
                 continue
+            seeded = _prefix_collided(sorted(blocks), stuck)
+            if seeded is not None:
+                collided.append((container, blocks, states, seeded))
+        if not collided:
+            return [], set()  # most runs: no source is parsed
+        findings: list[Finding] = []
+        claimed: set[str] = set()
+        files = _keyword_files(trace, project)
+        keywords = [k for path in files for k in _keywords(project.source(path))]
+        for container, blocks, states, seeded in collided:
             own = [k for k in keywords if k.names(container)]
             explicit = {k.index for k in own if k.index is not None} | {i for k in own for i in (k.ranged or ())}
             if explicit & set(seeded):
                 continue  # the larger blocks are named too: "blocks.10" in the list means them
-            if not all(any(k.index == seed or (k.index is None and (k.ranged is None or seed in k.ranged)) for k in own) for seed in set(seeded.values())):
+            if not all(any(k.spells(seed) for k in own) for seed in set(seeded.values())):
                 continue  # no keyword of the source names the smaller block: not this fault
             finding = self._collision_finding(trace, project, container, blocks, states, seeded, own, files)
             if finding is not None:
                 findings.append(finding)
-                claimed |= {p.name for index in stuck for p in blocks[index]}
+                claimed |= {p.name for index, state in states.items() if state != "trains" for p in blocks[index]}
         return findings, claimed
 
     def _collision_finding(
@@ -1327,6 +1332,12 @@ class _Keyword:
         """The path before the index is the end of the container's path, whole parts only."""
         return f".{container}.".endswith(f".{self.stem}")
 
+    def spells(self, index: int) -> bool:
+        """It names that index: its own, or one its loop may give."""
+        if self.index is not None:
+            return self.index == index
+        return self.ranged is None or index in self.ranged
+
 
 def _indexed_blocks(trace: Trace) -> dict[str, dict[int, list[ParamFact]]]:
     """The parameters under each indexed child of each container (``encoder.layer`` → 0, 1, ...),
@@ -1445,70 +1456,67 @@ def _keywords(source: SourceFile) -> list[_Keyword]:
         named = re.fullmatch(r"[!^+\-]*(?P<stem>(?:\w+\.)+)", text.value)
         if named is None:
             continue
-        loop = _index_loop(source, node, last.expression.value)
-        if loop is None:
+        loop, indices = _index_loop(source, node, last.expression.value)
+        if not loop:
             continue
         where = source.range(node).end
         at = source.position(source.lines.offset(Position(where.line, where.column)) - len(node.end))
-        found.append(_Keyword(source.path, named["stem"], None, loop[0], Edit(at, at, "."), source.code(node)))
+        found.append(_Keyword(source.path, named["stem"], None, indices, Edit(at, at, "."), source.code(node)))
     return found
 
 
-def _index_loop(source: SourceFile, node: cst.CSTNode, name: str) -> Optional[tuple[Optional[set[int]]]]:
-    """The loop or comprehension around ``node`` that binds ``name``, when it runs over
-    ``range(...)`` or a list of integers: the indices it gives (None when they are not literals)."""
+def _index_loop(source: SourceFile, node: cst.CSTNode, name: str) -> tuple[bool, Optional[set[int]]]:
+    """Whether the loop or comprehension around ``node`` that binds ``name`` runs over
+    ``range(...)`` or a list of integers, and the indices it gives (None when they are not
+    literals)."""
     for ancestor in source.ancestors(node):
-        fors: list[tuple[cst.BaseAssignTargetExpression, cst.BaseExpression]] = []
-        if isinstance(ancestor, (cst.ListComp, cst.GeneratorExp, cst.SetComp, cst.DictComp)):
-            loop: Optional[cst.CompFor] = ancestor.for_in
-            while loop is not None:
-                fors.append((loop.target, loop.iter))
-                loop = loop.inner_for_in
-        elif isinstance(ancestor, cst.For):
-            fors.append((ancestor.target, ancestor.iter))
-        for target, iterable in fors:
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
+            break
+        for target, iterable in _loops(ancestor):
             if not (isinstance(target, cst.Name) and target.value == name):
                 continue
             if isinstance(iterable, (cst.List, cst.Tuple)):
                 values = [e.value for e in iterable.elements]
                 if values and all(isinstance(v, cst.Integer) for v in values):
-                    return ({int(v.value) for v in values},)  # type: ignore[union-attr]
-                return None
+                    return True, {int(v.value) for v in values if isinstance(v, cst.Integer)}
+                return False, None
             if isinstance(iterable, cst.Call) and source.qualified_names(iterable.func) == {"builtins.range"}:
                 args = [a.value for a in iterable.args]
-                if all(isinstance(a, cst.Integer) for a in args) and 1 <= len(args) <= 3 and not any(a.keyword for a in iterable.args):
-                    return (set(range(*(int(a.value) for a in args))),)  # type: ignore[union-attr]
-                return (None,)
-            return None
-        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
-            break
-    return None
+                if 1 <= len(args) <= 3 and all(isinstance(a, cst.Integer) for a in args) and not any(a.keyword for a in iterable.args):
+                    return True, set(range(*(int(a.value) for a in args if isinstance(a, cst.Integer))))
+                return True, None
+            return False, None
+    return False, None
+
+
+def _loops(node: cst.CSTNode) -> list[tuple[cst.BaseAssignTargetExpression, cst.BaseExpression]]:
+    """What a ``for`` statement or a comprehension binds, and over what."""
+    if isinstance(node, cst.For):
+        return [(node.target, node.iter)]
+    found = []
+    if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp, cst.DictComp)):
+        loop: Optional[cst.CompFor] = node.for_in
+        while loop is not None:
+            found.append((loop.target, loop.iter))
+            loop = loop.inner_for_in
+    return found
 
 
 def _name_variable(source: SourceFile, node: cst.CSTNode, name: str) -> bool:
     """``name`` is the name a loop over ``named_parameters()`` (or ``named_modules()``, a state
     dict's ``items()``) binds around ``node``: ``for name, param in model.named_parameters()``."""
     for ancestor in source.ancestors(node):
-        fors: list[tuple[cst.BaseAssignTargetExpression, cst.BaseExpression]] = []
-        if isinstance(ancestor, (cst.ListComp, cst.GeneratorExp, cst.SetComp, cst.DictComp)):
-            loop: Optional[cst.CompFor] = ancestor.for_in
-            while loop is not None:
-                fors.append((loop.target, loop.iter))
-                loop = loop.inner_for_in
-        elif isinstance(ancestor, cst.For):
-            fors.append((ancestor.target, ancestor.iter))
-        for target, iterable in fors:
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
+            break
+        for target, iterable in _loops(ancestor):
             if not isinstance(target, cst.Tuple) or not target.elements:
                 continue
             first = target.elements[0].value
-            if not (isinstance(first, cst.Name) and first.value == name):
-                continue
-            return (
-                isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Attribute)
-                and iterable.func.attr.value in _NAME_LOOPS
-            )
-        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
-            break
+            if isinstance(first, cst.Name) and first.value == name:
+                return (
+                    isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Attribute)
+                    and iterable.func.attr.value in _NAME_LOOPS
+                )
     return False
 
 
