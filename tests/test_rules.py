@@ -1545,3 +1545,76 @@ def test_gf052_leaves_an_input_that_wants_its_gradient_alone(write_script) -> No
         assert "One of the differentiated Tensors does not require grad" in str(problem)
         return
     assert "GF052" not in codes(results)
+
+
+def test_gf004_keyword_collision_pattern_and_keywords() -> None:
+    """Stuck blocks that are exactly the indices a smaller stuck index starts (0, 1, 10, 11 of
+    0..11) and not one range; the keywords a file spells, each with the edit that ends it."""
+    from gradfix.edits import apply_edits
+    from gradfix.rules.accidental_freeze import _keywords, _prefix_collided
+    from gradfix.source import SourceFile
+
+    twelve = list(range(12))
+    assert _prefix_collided(twelve, {0, 1, 10, 11}) == {10: 1, 11: 1}
+    assert _prefix_collided(list(range(16)), {0, 1, 2, *range(10, 16)}) == {i: 1 for i in range(10, 16)}
+    assert _prefix_collided(twelve, set(range(10))) is None  # the first ten: one range
+    assert _prefix_collided(twelve, {0, 1}) is None  # nothing longer
+    assert _prefix_collided(twelve, {1, 10}) is None  # 11 trains: not what `blocks.1` does
+    assert _prefix_collided(twelve, {10, 11}) is None
+    text = (
+        'A = "tok,resblocks.0,resblocks.1"\n'
+        'B = [r"^enc\\.layers\\.1", "enc\\\\.layers\\\\.2"]\n'
+        'C = [f"blocks.{i}" for i in range(2)]\n'
+        '"""Freeze resblocks.1 here."""\n'
+        'print("blocks.1")\n'
+        'D = "blocks.1.", "layer1"\n'
+    )
+    source = SourceFile("train.py", text)
+    found = _keywords(source)
+    assert [(k.stem, k.index, k.ranged) for k in found] == [
+        ("resblocks.", 0, None), ("resblocks.", 1, None), ("enc.layers.", 1, None), ("enc.layers.", 2, None), ("blocks.", None, {0, 1}),
+    ]
+    assert found[1].names("model.text.transformer.resblocks") and not found[1].names("model.myresblocks")
+    fixed = apply_edits(text, [k.edit for k in found])
+    assert fixed.splitlines()[:3] == [
+        'A = "tok,resblocks.0.,resblocks.1."',
+        'B = [r"^enc\\.layers\\.1\\.", "enc\\\\.layers\\\\.2\\\\."]',
+        'C = [f"blocks.{i}." for i in range(2)]',
+    ]
+    assert fixed.splitlines()[3:] == text.splitlines()[3:]
+
+
+def test_gf004_keyword_gives_a_learning_rate_of_0_to_longer_indices(write_script) -> None:  # type: ignore[no-untyped-def]
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        model = nn.Sequential(*[nn.Linear(4, 4) for _ in range(12)])
+        rates = {"0": 0.0, "1": 0.0}
+        held, rest = [], []
+        for name, p in model.named_parameters():
+            (held if any(name.startswith(k) for k in ("0.", "1")) else rest).append(p)
+        opt = torch.optim.SGD([{"params": held, "lr": 0.0}, {"params": rest}], lr=0.1)
+        for _ in range(3):
+            opt.zero_grad(); model(torch.randn(8, 4)).pow(2).mean().backward(); opt.step()
+    """)
+    assert codes(results) == []  # `1` names no container: no path before the index
+
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        model = nn.Module()
+        model.blocks = nn.ModuleList([nn.Linear(4, 4) for _ in range(12)])
+        HELD = ["blocks.0", "blocks.1"]
+        held, rest = [], []
+        for name, p in model.named_parameters():
+            (held if any(name.startswith(k) for k in HELD) else rest).append(p)
+        opt = torch.optim.SGD([{"params": held, "lr": 0.0}, {"params": rest}], lr=0.1)
+        for _ in range(3):
+            x = torch.randn(8, 4)
+            for block in model.blocks:
+                x = block(x)
+            opt.zero_grad(); x.pow(2).mean().backward(); opt.step()
+    """)
+    [result] = results
+    assert result.finding.code == "GF004" and "`blocks.1` also put blocks.10, blocks.11 at a learning rate of 0" in result.finding.message
+    assert result.fix is not None and [e.replacement for p in result.fix.patches for e in p.edits] == [".", "."]

@@ -39,6 +39,18 @@ grad: the fresh part is the accident. The fix narrows the freeze to the loaded p
 (``module.word_embedding.weight.requires_grad = False``); the re-run must show the loaded part
 still frozen and the rest training. A frozen module none of whose parameters were loaded, left
 out of the optimizer, is a deliberate random-feature baseline, and gives no finding.
+
+A freeze chosen by name with a keyword that ends in a block's index (``"resblocks.1" in name``,
+``name.startswith("encoder.layer.1")``, ``re.match(r"blocks\\.1", name)``) also matches every block
+whose index starts with that number: ``resblocks.10``, ``resblocks.11``. The run shows it among the
+11 or more indexed blocks of one container: the frozen blocks (or those an optimizer holds at a
+learning rate of 0) are not one range, and they are exactly the indices whose number starts with
+one of the smaller frozen ones (0, 1, 10, 11 of 0..11 while 2..9 train). The source must spell the
+smaller blocks as keywords (a list, a comma-joined string, a dict's keys, an argparse default, an
+f-string over ``range``) and never the larger ones: a list that names ``blocks.10`` means it. The
+first candidate ends those keywords with a dot (``resblocks.1.``); the others make a test with a
+keyword that is not a literal compare whole name parts (``(keyword + ".") in (name + ".")``). The
+re-run must show the wrongly frozen blocks training and the named ones still held.
 """
 
 from __future__ import annotations
@@ -48,7 +60,7 @@ from typing import Callable, Optional
 
 import libcst as cst
 
-from gradfix.edits import Edit, Patch
+from gradfix.edits import Edit, Patch, Position
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -106,11 +118,18 @@ class AccidentalFreeze(Rule):
         def said_so(p: Optional[ParamFact]) -> bool:
             return p is not None and bool(p.frozen_at) and all(meant(site) for site in p.frozen_at)
 
-        grouped = {name for name in self._frozen_groups(trace) if not said_so(trace.param(name))}
+        # A keyword that froze more blocks than it names comes first: the blocks it does name are
+        # frozen on purpose, and none of the checks below may take them for an accident.
+        collided, keyworded = self._keyword_collisions(trace, project)
+        findings += collided
+        grouped = {name for name in self._frozen_groups(trace) if not said_so(trace.param(name))} - keyworded
         # A later attempt to unfreeze them (even a misspelt one) shows the freeze is a schedule.
         retried = {t.name for t in trace.typos}
-        findings += self._mixed_freezes(trace, project, retried, lambda site: meant(site) or deterministic(site))
-        claimed = {name for f in findings for name in f.params}
+        findings += [
+            f for f in self._mixed_freezes(trace, project, retried, lambda site: meant(site) or deterministic(site))
+            if f is None or not keyworded & set(f.params)
+        ]
+        claimed = {name for f in findings for name in f.params} | keyworded
         no_ops = self._no_op_thaws(trace, project)
         for module in trace.modules:
             params = trace.params_of(module.id)
@@ -174,6 +193,117 @@ class AccidentalFreeze(Rule):
             ))
         findings += self._built_frozen(trace, project, grouped)
         return [f for f in findings if f is not None]
+
+    # -- a keyword that names a block by the start of longer indices ----------------------------------
+
+    def _keyword_collisions(self, trace: Trace, project: Project) -> tuple[list[Finding], set[str]]:
+        """Blocks frozen (or put in a group with a learning rate of 0) by a name test whose keyword
+        names a smaller index: ``"resblocks.1" in name`` also holds for ``resblocks.10``. The run
+        shows it in a container of 11 or more indexed blocks: the stuck indices are not one range,
+        and they are exactly the indices whose number starts with one of the smaller stuck ones
+        (0, 1, 10, 11 of 0..11 while 2..9 train). The source must name the smaller blocks with
+        keyword literals and none of the larger ones. Returns the findings, and every parameter of
+        the stuck blocks: the blocks the keywords name are frozen on purpose."""
+        if not trace.steps:
+            return [], set()
+        collided = []
+        for container, blocks in sorted(_indexed_blocks(trace).items()):
+            if len(blocks) < _MIN_BLOCKS:
+                continue
+            states = {index: _block_state(params) for index, params in blocks.items()}
+            if None in states.values():
+                continue  # a block partly stuck, or one that neither trains nor was held still
+            stuck = {index for index, state in states.items() if state != "trains"}
+            if len({states[index] for index in stuck}) != 1:
+                continue
+            seeded = _prefix_collided(sorted(blocks), stuck)
+            if seeded is not None:
+                collided.append((container, blocks, states, seeded))
+        if not collided:
+            return [], set()  # most runs: no source is parsed
+        findings: list[Finding] = []
+        claimed: set[str] = set()
+        files = _keyword_files(trace, project)
+        keywords = [k for path in files for k in _keywords(project.source(path))]
+        for container, blocks, states, seeded in collided:
+            own = [k for k in keywords if k.names(container)]
+            explicit = {k.index for k in own if k.index is not None} | {i for k in own for i in (k.ranged or ())}
+            if explicit & set(seeded):
+                continue  # the larger blocks are named too: "blocks.10" in the list means them
+            if not all(any(k.spells(seed) for k in own) for seed in set(seeded.values())):
+                continue  # no keyword of the source names the smaller block: not this fault
+            finding = self._collision_finding(trace, project, container, blocks, states, seeded, own, files)
+            if finding is not None:
+                findings.append(finding)
+                claimed |= {p.name for index, state in states.items() if state != "trains" for p in blocks[index]}
+        return findings, claimed
+
+    def _collision_finding(
+        self, trace: Trace, project: Project, container: str, blocks: dict[int, list[ParamFact]],
+        states: dict[int, Optional[str]], seeded: dict[int, int], own: list["_Keyword"], files: list[str],
+    ) -> Optional[Finding]:
+        kind = states[next(iter(seeded))]
+        extra = [p for index in sorted(seeded) for p in blocks[index]]
+        tail = container.rsplit(".", 1)[-1]
+        by_seed: dict[int, list[int]] = {}
+        for index, seed in sorted(seeded.items()):
+            by_seed.setdefault(seed, []).append(index)
+        spelled = {}
+        for seed in by_seed:
+            said = next((k for k in own if k.index == seed), None) or next((k for k in own if k.index is None), None)
+            spelled[seed] = said.text if said is not None and said.index is not None else f"{tail}.{seed}"
+        matches = "; ".join(
+            f"`{spelled[seed]}` also {'froze' if kind == 'frozen' else 'put'} {', '.join(f'{tail}.{i}' for i in indices)}"
+            f"{'' if kind == 'frozen' else ' at a learning rate of 0'}"
+            for seed, indices in by_seed.items()
+        )
+        stuck = sorted(i for i, state in states.items() if state != "trains")
+        trains = sorted(i for i, state in states.items() if state == "trains")
+        blocked = ", ".join(f"{tail}.{i}" for i in sorted(seeded))
+        if kind == "frozen":
+            head = f"requires_grad set to False on {blocked} {_COLLIDED}"
+            tail_words = "they never receive a gradient"
+            sites = [s for p in extra for s in p.frozen_at if project.is_editable(s.file)]
+        else:
+            head = f"a learning rate of 0 given to {blocked} {_COLLIDED}"
+            tail_words = "they never change"
+            holders = {o for p in extra for o in p.optimizers}
+            sites = [o.site for o in trace.optimizers if o.id in holders and o.site is not None and project.is_editable(o.site.file)]
+        message = (
+            f"{head}: {matches} (a name test by substring or prefix matches the start of a longer index); of {container}.{min(blocks)}-{max(blocks)}, "
+            f"blocks {_spans(stuck)} are {'frozen' if kind == 'frozen' else 'held at a learning rate of 0'} "
+            f"and {_spans(trains)} train; {tail_words}"
+        )
+        literal = [k for k in own if k.index is None or k.index in set(stuck)]
+        candidates: list[Candidate] = []
+        at: Optional[tuple[str, int, int]] = None
+        if literal:
+            edits: dict[str, list[Edit]] = {}
+            for k in literal:
+                edits.setdefault(k.path, []).append(k.edit)
+            first = min(literal, key=lambda k: (k.path != trace.script, k.path, k.edit.start))
+            at = (first.path, first.edit.start.line, first.edit.start.column)
+            shown = ", ".join(f"`{spelled[seed]}`" for seed in by_seed)
+            candidates.append(Candidate(
+                f"end the block keywords with a dot, so that {shown} no longer {'matches' if len(by_seed) == 1 else 'match'} {blocked}",
+                [Patch(path, sorted(set(found), key=lambda e: e.start)) for path, found in sorted(edits.items())],
+                self.applicability, at=at,
+            ))
+        near = {(s.file, s.line) for s in sites}
+        for path, node, new in _boundary_tests(project, files, near)[:_MAX_TESTS]:
+            source = project.source(path)
+            line = source.range(node).start.line
+            candidates.append(Candidate(
+                f"compare whole name parts in the test on line {line}: `{source.module.code_for_node(new)}`",
+                [Patch(path, [source.replace_node(node, new)])], self.applicability,
+                at=(path, line, source.range(node).start.column),
+            ))
+        site = min(sites, key=lambda s: (s.file != trace.script, s.file, s.line)) if sites else None
+        if site is None and at is not None:
+            site = Site(at[0], at[1])
+        if site is None or not candidates:
+            return None
+        return self.finding(project, site, message, [p.name for p in extra], candidates)
 
     # -- frozen when built, in a param group made to train them ---------------------------------------
 
@@ -362,6 +492,15 @@ class AccidentalFreeze(Rule):
         ]
         if thawed:
             return Verdict(False, f"it also unfreezes {short_list(thawed)}")
+        if _COLLIDED in finding.message:
+            # The blocks the keywords name stay as they were: frozen, or at a learning rate of 0.
+            moved = [
+                p.name for p in before.params
+                if p.name not in finding.params and not p.changed and (p.frozen_at or p.lr_zero)
+                and (now := run.trace.param(p.name)) is not None and now.changed
+            ]
+            if moved:
+                return Verdict(False, f"it also trains {short_list(moved)}, which the keywords name")
         # An earlier phase that trained with them frozen keeps them frozen: the fix is for the
         # later phase only.
         names = set(finding.params)
@@ -1161,3 +1300,271 @@ def _named_modules(source: SourceFile, call: cst.Call) -> set[str]:
     if isinstance(call.func, cst.Attribute) and _dotted(call.func.value):
         named.add(source.code(call.func.value))
     return named
+
+
+# -- keywords that name a block by the start of longer indices ------------------------------------
+
+# A container this long has two-digit indices: `blocks.1` is then the start of `blocks.10`.
+_MIN_BLOCKS = 11
+_MAX_TESTS = 3
+# What a finding's message says when a keyword froze blocks it does not name: its verdict then
+# also checks that the blocks the keywords name stay as they were.
+_COLLIDED = "by a keyword meant for another block"
+# A keyword that ends in a block's index: `resblocks.1`, `encoder.layer.11`, `!blocks.0`, a regex's
+# `blocks\.1`; the path before the index ends with a dot.
+_INDEXED = re.compile(r"[!^+\-]*(?P<stem>(?:\w+\\?\.)+)(?P<index>0|[1-9]\d*)")
+_TOKEN = re.compile(r"[^\s,;|]+")
+# Calls whose string arguments are shown to people, and keywords that hold text, not names.
+_SAID = {"print", "info", "debug", "warning", "warn", "error", "exception", "log", "write", "set_description", "add_text"}
+_TEXT_ARGS = {"help", "description", "epilog", "usage", "metavar", "msg", "desc"}
+_NAME_LOOPS = {"named_parameters", "named_modules", "named_children", "named_buffers", "items"}
+
+
+class _Keyword:
+    """A string the source spells that names a block by its index, with the edit that ends it
+    with a dot. ``index`` is None for an f-string whose index is a loop variable; ``ranged`` is
+    then the indices that loop gives, when they are literals."""
+
+    def __init__(self, path: str, stem: str, index: Optional[int], ranged: Optional[set[int]], edit: Edit, text: str):
+        self.path, self.stem, self.index, self.ranged, self.edit, self.text = path, stem, index, ranged, edit, text
+
+    def names(self, container: str) -> bool:
+        """The path before the index is the end of the container's path, whole parts only."""
+        return f".{container}.".endswith(f".{self.stem}")
+
+    def spells(self, index: int) -> bool:
+        """It names that index: its own, or one its loop may give."""
+        if self.index is not None:
+            return self.index == index
+        return self.ranged is None or index in self.ranged
+
+
+def _indexed_blocks(trace: Trace) -> dict[str, dict[int, list[ParamFact]]]:
+    """The parameters under each indexed child of each container (``encoder.layer`` → 0, 1, ...),
+    from their names."""
+    blocks: dict[str, dict[int, list[ParamFact]]] = {}
+    for p in trace.params:
+        parts = p.name.split(".")
+        for at in range(1, len(parts) - 1):
+            if parts[at].isdigit() and str(int(parts[at])) == parts[at]:
+                blocks.setdefault(".".join(parts[:at]), {}).setdefault(int(parts[at]), []).append(p)
+    return blocks
+
+
+def _block_state(params: list[ParamFact]) -> Optional[str]:
+    """"frozen" (every parameter set to requires_grad=False, and still), "rate 0" (held only at a
+    learning rate of 0), "trains" (requires grad, at a rate above 0, and changed), else None."""
+    if all(not p.requires_grad and p.frozen_at and not p.got_grad and not p.changed for p in params):
+        return "frozen"
+    if all(p.requires_grad and p.lr_zero and p.optimizers and not p.changed for p in params):
+        return "rate 0"
+    if all(p.requires_grad and not p.lr_zero for p in params) and any(p.changed for p in params):
+        return "trains"
+    return None
+
+
+def _prefix_collided(indices: list[int], stuck: set[int]) -> Optional[dict[int, int]]:
+    """When the stuck indices are not one range of ``indices`` and are exactly those whose number
+    starts with one of the smallest stuck ones (the seeds): each other stuck index with its seed."""
+    if not stuck:
+        return None
+    seeds = {s for s in stuck if not any(o != s and str(s).startswith(str(o)) for o in stuck)}
+    closure = {i for i in indices if any(str(i).startswith(str(s)) for s in seeds)}
+    if closure != stuck or closure == seeds:
+        return None
+    places = [indices.index(i) for i in sorted(stuck)]
+    if places[-1] - places[0] + 1 == len(places):
+        return None  # one range (the first ten of twelve): a choice, whatever the test
+    return {i: next(s for s in seeds if str(i).startswith(str(s))) for i in stuck - seeds}
+
+
+def _spans(indices: list[int]) -> str:
+    """0, 1, 10, 11 → "0, 1, 10, 11"; 2..9 → "2-9"."""
+    runs: list[list[int]] = []
+    for i in indices:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs)
+
+
+def _keyword_files(trace: Trace, project: Project) -> list[str]:
+    """Where the keywords may be spelled: the script, the files that froze, and the files that
+    built the optimizers."""
+    paths = {trace.script}
+    paths |= {s.file for p in trace.params for s in [*p.frozen_at, *p.frozen_callers]}
+    paths |= {o.site.file for o in trace.optimizers if o.site is not None}
+    return sorted(path for path in paths if path and project.is_editable(path))
+
+
+def _said(source: SourceFile, node: cst.CSTNode) -> bool:
+    """A docstring, text shown to people (a print, a log call), or an argument's help text."""
+    parent = source.parent(node)
+    while isinstance(parent, cst.ConcatenatedString):
+        node, parent = parent, source.parent(parent)
+    if isinstance(parent, cst.Expr):
+        return True
+    for ancestor in source.ancestors(node):
+        if isinstance(ancestor, cst.Arg) and ancestor.keyword is not None and ancestor.keyword.value in _TEXT_ARGS:
+            return True
+        if isinstance(ancestor, cst.Call):
+            func = ancestor.func
+            name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+            if name in _SAID:
+                return True
+        if isinstance(ancestor, cst.BaseStatement):
+            break
+    return False
+
+
+def _keywords(source: SourceFile) -> list[_Keyword]:
+    """Every keyword that ends in an index, in the string literals of a file (one keyword, or
+    several joined by commas or spaces: ``"token_embedding,resblocks.0,resblocks.1"``), and in
+    f-strings whose index is a loop's (``f"blocks.{i}"`` for ``i`` in ``range(2)``)."""
+    found: list[_Keyword] = []
+    for node in descendants(source.module, cst.SimpleString):
+        prefix = node.prefix.lower()
+        if "b" in prefix or _said(source, node):
+            continue
+        raw = "r" in prefix
+        body = node.raw_value
+        if not raw and "\\" in body.replace("\\\\", ""):
+            continue  # other escapes: the spelling is not the value
+        where = source.range(node).start
+        start = source.lines.offset(Position(where.line, where.column)) + len(node.prefix) + len(node.quote)
+        for match in _TOKEN.finditer(body):
+            value = match.group() if raw else match.group().replace("\\\\", "\\")
+            named = _INDEXED.fullmatch(value)
+            if named is None:
+                continue
+            escaped = "\\." in named["stem"]
+            suffix = ("\\." if raw else "\\\\.") if escaped else "."
+            at = source.position(start + match.end())
+            found.append(_Keyword(
+                source.path, named["stem"].replace("\\.", "."), int(named["index"]), None, Edit(at, at, suffix), value,
+            ))
+    for node in descendants(source.module, cst.FormattedString):
+        parts = node.parts
+        if len(parts) < 2 or _said(source, node):
+            continue
+        text, last = parts[-2], parts[-1]
+        if not (isinstance(text, cst.FormattedStringText) and isinstance(last, cst.FormattedStringExpression)):
+            continue
+        if last.conversion is not None or last.format_spec is not None or not isinstance(last.expression, cst.Name):
+            continue
+        named = re.fullmatch(r"[!^+\-]*(?P<stem>(?:\w+\.)+)", text.value)
+        if named is None:
+            continue
+        loop, indices = _index_loop(source, node, last.expression.value)
+        if not loop:
+            continue
+        where = source.range(node).end
+        at = source.position(source.lines.offset(Position(where.line, where.column)) - len(node.end))
+        found.append(_Keyword(source.path, named["stem"], None, indices, Edit(at, at, "."), source.code(node)))
+    return found
+
+
+def _index_loop(source: SourceFile, node: cst.CSTNode, name: str) -> tuple[bool, Optional[set[int]]]:
+    """Whether the loop or comprehension around ``node`` that binds ``name`` runs over
+    ``range(...)`` or a list of integers, and the indices it gives (None when they are not
+    literals)."""
+    for ancestor in source.ancestors(node):
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
+            break
+        for target, iterable in _loops(ancestor):
+            if not (isinstance(target, cst.Name) and target.value == name):
+                continue
+            if isinstance(iterable, (cst.List, cst.Tuple)):
+                values = [e.value for e in iterable.elements]
+                if values and all(isinstance(v, cst.Integer) for v in values):
+                    return True, {int(v.value) for v in values if isinstance(v, cst.Integer)}
+                return False, None
+            if isinstance(iterable, cst.Call) and source.qualified_names(iterable.func) == {"builtins.range"}:
+                args = [a.value for a in iterable.args]
+                if 1 <= len(args) <= 3 and all(isinstance(a, cst.Integer) for a in args) and not any(a.keyword for a in iterable.args):
+                    return True, set(range(*(int(a.value) for a in args if isinstance(a, cst.Integer))))
+                return True, None
+            return False, None
+    return False, None
+
+
+def _loops(node: cst.CSTNode) -> list[tuple[cst.BaseAssignTargetExpression, cst.BaseExpression]]:
+    """What a ``for`` statement or a comprehension binds, and over what."""
+    if isinstance(node, cst.For):
+        return [(node.target, node.iter)]
+    found = []
+    if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp, cst.DictComp)):
+        loop: Optional[cst.CompFor] = node.for_in
+        while loop is not None:
+            found.append((loop.target, loop.iter))
+            loop = loop.inner_for_in
+    return found
+
+
+def _name_variable(source: SourceFile, node: cst.CSTNode, name: str) -> bool:
+    """``name`` is the name a loop over ``named_parameters()`` (or ``named_modules()``, a state
+    dict's ``items()``) binds around ``node``: ``for name, param in model.named_parameters()``."""
+    for ancestor in source.ancestors(node):
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
+            break
+        for target, iterable in _loops(ancestor):
+            if not isinstance(target, cst.Tuple) or not target.elements:
+                continue
+            first = target.elements[0].value
+            if isinstance(first, cst.Name) and first.value == name:
+                return (
+                    isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Attribute)
+                    and iterable.func.attr.value in _NAME_LOOPS
+                )
+    return False
+
+
+def _not_one_keyword(node: cst.BaseExpression) -> bool:
+    """A string or a collection: not one keyword that a dot can be added to."""
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in ("tuple", "list", "set"):
+        return True
+    return isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.Tuple, cst.List, cst.Set))
+
+
+def _boundary_tests(project: Project, files: list[str], near: set[tuple[str, int]]) -> list[tuple[str, cst.CSTNode, cst.BaseExpression]]:
+    """Name tests by substring or prefix with a keyword that is not a literal (``keyword in
+    name``, ``name.startswith(prefix)``, in a loop over ``named_parameters()``), each with the
+    test on whole name parts: ``(keyword + ".") in (name + ".")``. The tests in the function of
+    a line in ``near`` (where the run froze them) first."""
+    found: list[tuple[bool, str, int, cst.CSTNode, cst.BaseExpression]] = []
+    for path in files:
+        source = project.source(path)
+        quote = _quote(source)
+        dot = f"{quote}.{quote}"
+        functions = {
+            id(next((a for a in source.ancestors(s) if isinstance(a, cst.FunctionDef)), source.module))
+            for file, line in near if file == path for s in source.statements_on_line(line)
+        }
+        for node in source.positions:
+            new: Optional[str] = None
+            if isinstance(node, cst.Comparison) and len(node.comparisons) == 1 and isinstance(node.comparisons[0].operator, cst.In):
+                subject = node.comparisons[0].comparator
+                if isinstance(subject, cst.Name) and not subject.lpar and not _not_one_keyword(node.left) and _name_variable(source, node, subject.value):
+                    new = f"({source.code(node.left)} + {dot}) in ({subject.value} + {dot})"
+            elif (
+                isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "startswith"
+                and isinstance(node.func.value, cst.Name) and len(node.args) == 1 and node.args[0].keyword is None
+                and not node.args[0].star and not _not_one_keyword(node.args[0].value)
+                and _name_variable(source, node, node.func.value.value)
+            ):
+                new = f"({node.func.value.value} + {dot}).startswith({source.code(node.args[0].value)} + {dot})"
+            if new is None:
+                continue
+            expression = cst.parse_expression(new, config=source.module.config_for_parsing)
+            expression = expression.with_changes(lpar=getattr(node, "lpar", ()), rpar=getattr(node, "rpar", ()))
+            function = next((a for a in source.ancestors(node) if isinstance(a, cst.FunctionDef)), source.module)
+            found.append((id(function) not in functions, path, source.range(node).start.line, node, expression))
+    found.sort(key=lambda f: (f[0], f[1], f[2]))
+    return [(path, node, new) for _, path, _, node, new in found]
+
+
+def _quote(source: SourceFile) -> str:
+    """The quote the file writes its strings with, most of the time."""
+    quotes = [s.quote for s in descendants(source.module, cst.SimpleString) if len(s.quote) == 1]
+    return "'" if quotes.count("'") > quotes.count('"') else '"'
