@@ -52,6 +52,27 @@ def _dotted_read(node: cst.CSTNode) -> set[str]:
     return found
 
 
+def _counts_batches(source: SourceFile, test: cst.BaseExpression, loop_variables: set[str], counters: set[str]) -> bool:
+    """An accumulation condition: a modulo of a loop's variable or of a counter the function
+    increments (``(step + 1) % accum == 0``), or a counter compared with its bound
+    (``micro == accumulate``, ``self.seen >= self.accum``). A threshold on an epoch
+    (``epoch >= warmup``) or a flag counts nothing."""
+    counting = loop_variables | counters
+
+    def reads_a_count(node: cst.CSTNode) -> bool:
+        return bool((_names_read(node) & counting) or (_dotted_read(node) & counters))
+
+    for operation in descendants(test, cst.BinaryOperation):
+        if isinstance(operation.operator, cst.Modulo) and reads_a_count(operation.left):
+            return True
+    for comparison in descendants(test, cst.Comparison):
+        sides = [comparison.left, *(c.comparator for c in comparison.comparisons)]
+        equal = all(isinstance(c.operator, (cst.Equal, cst.GreaterThanEqual)) for c in comparison.comparisons)
+        if equal and any(isinstance(side, (cst.Name, cst.Attribute)) and source.code(side) in counters for side in sides):
+            return True
+    return False
+
+
 def _targets(loop: cst.For) -> set[str]:
     return _names_read(loop.target)
 
@@ -251,7 +272,8 @@ class MissingStep(Rule):
         read = _names_read(test)
         outer = [a for a in source.ancestors(loop) if isinstance(a, cst.For) and _function_of(source, a) is home]
         counters = {source.code(a.target) for a in descendants(region, cst.AugAssign) if isinstance(a.operator, cst.AddAssign)}
-        if not (read & _targets(loop) or any(read & _targets(o) for o in outer) or read & counters or _dotted_read(test) & counters):
+        loop_variables = _targets(loop).union(*(_targets(o) for o in outer))
+        if not _counts_batches(source, test, loop_variables, counters):
             return []
         ways: list[tuple[str, Optional[list[Edit]]]] = []
         enumerated = _enumerated(loop)

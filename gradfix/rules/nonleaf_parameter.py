@@ -37,6 +37,7 @@ from dataclasses import dataclass, replace
 from typing import Optional
 
 import libcst as cst
+from libcst.metadata import GlobalScope
 
 from gradfix.edits import Edit, Patch
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
@@ -203,6 +204,11 @@ def _moved_in_place(source: SourceFile, target: cst.BaseExpression, call: cst.Ca
         scope = source.scopes.get(target)
         if scope is None:
             return None
+        # The scope that binds it: the function's own, or the module's for a global it only reads.
+        bound_in = {assignment.scope for assignment in scope[target.value]}
+        if len(bound_in) != 1:
+            return None
+        scope = bound_in.pop()
         bindings = len(scope.assignments[target.value])
     elif wanted.startswith("self."):
         region = next((a for a in source.ancestors(call) if isinstance(a, cst.ClassDef)), None)
@@ -245,6 +251,17 @@ def _moved_in_place(source: SourceFile, target: cst.BaseExpression, call: cst.Ca
         return None
     move, root = moves[0]
     return _Moved(wanted, move, root, [a for a in assigns if a is not move], switches)
+
+
+def _global_read_in_function(source: SourceFile, name: cst.BaseExpression) -> bool:
+    """A module's global given to an optimizer built in a function: the probe records the crashed
+    frame's own names only, so it cannot say whether this one is the non-leaf."""
+    if not isinstance(name, cst.Name):
+        return False
+    scope = source.scopes.get(name)
+    if scope is None or isinstance(scope, GlobalScope):
+        return False
+    return bool(scope[name.value]) and all(isinstance(a.scope, GlobalScope) for a in scope[name.value])
 
 
 def _without_flag(factory: cst.Call) -> Optional[cst.Call]:
@@ -313,7 +330,7 @@ class NonLeafParameter(Rule):
             ] + _group_tensors(given)
             for element in elements:
                 value = self._single_assignment(source, element)
-                if value is None and graph_locals.get(source.code(element)) == "tensor":
+                if value is None and (graph_locals.get(source.code(element)) == "tensor" or _global_read_in_function(source, element)):
                     # assigned more than once: `self.w = self.w.to(device)` after it was made trainable
                     moved = _moved_in_place(source, element, call)
                     if moved is not None and all(m.move is not moved.move for m in reassigned):
