@@ -437,6 +437,16 @@ class RankFact:
 
 
 @dataclass
+class UnsteppedLoop:
+    """A ``for`` loop of user code that ran to its end with backward() calls in it and no optimizer
+    step: a whole epoch of gradient accumulation whose step condition never held (GF014)."""
+
+    site: Site  # the loop's iterable
+    passes: int = 0  # how many times it ran to its end so
+    backwards: int = 0  # the backward() calls of the last of those passes
+
+
+@dataclass
 class WrapperBypass:
     """A module wrapped in ``DistributedDataParallel`` called directly (``net(x)``) while the
     wrapper (``model = DDP(net)``) never ran: its gradients are never all-reduced."""
@@ -557,6 +567,8 @@ class Trace:
     own_reductions: int = 0
     # modules held by DDP wrappers changed by user code after the wrapping (GF049)
     wrapper_changes: list[WrapperChange] = field(default_factory=list)
+    # for loops that ran to their end with backward() calls and no optimizer step, per loop (GF014)
+    unstepped_loops: list[UnsteppedLoop] = field(default_factory=list)
 
     # -- queries used by rules and verification -------------------------------------------------
 

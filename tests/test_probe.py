@@ -133,6 +133,32 @@ def test_loops_that_train_nothing_run_in_full(run_script: Run) -> None:
     assert "12 50 39" in result.stdout
 
 
+def test_loops_that_end_with_backward_and_no_step_are_recorded(run_script: Run) -> None:
+    # GF014's evidence: an epoch of accumulation whose step never came ran to its end; a loop
+    # left by `break`, and a loop in which a step ran, are not recorded.
+    trace = run_script("""
+        import torch
+        import torch.nn as nn
+        model = nn.Linear(4, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for epoch in range(3):
+            for i, x in enumerate(torch.randn(5, 2, 4)):
+                model(x).sum().backward()
+                if (i + 1) % 8 == 0:
+                    opt.step()
+        for x in torch.randn(6, 2, 4):
+            model(x).sum().backward()
+            break
+        for x in torch.randn(4, 2, 4):
+            model(x).sum().backward()
+            opt.step()
+    """).trace
+    [inner, outer] = trace.unstepped_loops
+    assert (inner.site.line, inner.passes, inner.backwards) == (7, 3, 5)
+    assert (outer.site.line, outer.passes, outer.backwards) == (6, 1, 15)
+    assert trace.steps == 3
+
+
 def test_plain_python_failing_after_a_shortened_loop_is_not_the_script_s_crash(run_script: Run) -> None:
     result = run_script("""
         import torch

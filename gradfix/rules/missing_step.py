@@ -5,6 +5,15 @@ condition that is never true. Gradients are computed and thrown away; nothing up
 inserts ``<optimizer>.step()`` right after the ``backward()`` line, naming the optimizer as it is
 bound where backward runs. Evaluation-only scripts never call backward, and a single backward (a
 gradient check, a demo) is no training loop: neither is flagged.
+
+A step under a condition that counts batches (gradient accumulation) that held in no pass of its
+loop (more accumulation steps than batches per epoch, a modulo on the epoch instead of the batch,
+a counter reset every epoch) gets every fix the code allows, and the re-run judges: count the
+batches of the step's own loop, step on its last batch too (``or (step + 1) == len(loader)``),
+count across epochs, set the counter once before the epoch loop, step once after the loop on
+what is left over. When gradfix ended the run early, a whole pass of that loop ended without a
+step, under a condition on the loop's own count, must show it; otherwise nothing is reported
+(the step may come after more backward passes than the run saw).
 """
 
 from __future__ import annotations
@@ -13,15 +22,133 @@ from typing import Optional
 
 import libcst as cst
 
-from gradfix.findings import Applicability, Finding, short_list
+from gradfix.edits import Edit
+from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.source import SourceFile, descendants
-from gradfix.trace import Trace
+from gradfix.trace import Trace, UnsteppedLoop
 
 
 def _function_of(source: SourceFile, node: cst.CSTNode) -> Optional[cst.FunctionDef]:
     return next((a for a in source.ancestors(node) if isinstance(a, cst.FunctionDef)), None)
+
+
+def _names_read(node: cst.CSTNode) -> set[str]:
+    return {name.value for name in descendants(node, cst.Name)}
+
+
+def _dotted_read(node: cst.CSTNode) -> set[str]:
+    """``self.global_step``, ``state.count``: the attribute paths a condition reads."""
+    found = set()
+    for attribute in descendants(node, cst.Attribute):
+        parts = []
+        value: cst.BaseExpression = attribute
+        while isinstance(value, cst.Attribute):
+            parts.append(value.attr.value)
+            value = value.value
+        if isinstance(value, cst.Name):
+            found.add(".".join([value.value, *reversed(parts)]))
+    return found
+
+
+def _counts_batches(source: SourceFile, test: cst.BaseExpression, loop_variables: set[str], counters: set[str]) -> bool:
+    """An accumulation condition: a modulo of a loop's variable or of a counter the function
+    increments (``(step + 1) % accum == 0``), or a counter compared with its bound
+    (``micro == accumulate``, ``self.seen >= self.accum``). A threshold on an epoch
+    (``epoch >= warmup``) or a flag counts nothing."""
+    counting = loop_variables | counters
+
+    def reads_a_count(node: cst.CSTNode) -> bool:
+        return bool((_names_read(node) & counting) or (_dotted_read(node) & counters))
+
+    for operation in descendants(test, cst.BinaryOperation):
+        if isinstance(operation.operator, cst.Modulo) and reads_a_count(operation.left):
+            return True
+    for comparison in descendants(test, cst.Comparison):
+        sides = [comparison.left, *(c.comparator for c in comparison.comparisons)]
+        equal = all(isinstance(c.operator, (cst.Equal, cst.GreaterThanEqual)) for c in comparison.comparisons)
+        if equal and any(isinstance(side, (cst.Name, cst.Attribute)) and source.code(side) in counters for side in sides):
+            return True
+    return False
+
+
+def _targets(loop: cst.For) -> set[str]:
+    return _names_read(loop.target)
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else "twice" if n == 2 else f"{n} times"
+
+
+def _enumerated(loop: cst.For) -> Optional[tuple[str, str, int]]:
+    """``for step, batch in enumerate(loader)``: the index, what has the batches' count (the
+    loader; the one positional argument of a wrapper such as ``tqdm(loader, desc=...)``), and the
+    first index. Only dotted names of the source."""
+    call = loop.iter
+    target = loop.target
+    if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == "enumerate"):
+        return None
+    if not (isinstance(target, cst.Tuple) and target.elements and isinstance(target.elements[0].value, cst.Name)):
+        return None
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    start_arg = positional[1].value if len(positional) == 2 else next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "start"), None)
+    if len(positional) not in (1, 2) or len(call.args) > 2:
+        return None
+    start = 0
+    if start_arg is not None:
+        if not (isinstance(start_arg, cst.Integer) and start_arg.value in ("0", "1")):
+            return None
+        start = int(start_arg.value)
+    sized = positional[0].value
+    if isinstance(sized, cst.Call):
+        inner = [a for a in sized.args if a.keyword is None and not a.star]
+        if len(inner) != 1:
+            return None
+        sized = inner[0].value
+    spelled = _dotted(sized)
+    if spelled is None:
+        return None
+    return target.elements[0].value.value, spelled, start
+
+
+def _dotted(node: cst.BaseExpression) -> Optional[str]:
+    parts = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    parts.append(node.value)
+    return ".".join(reversed(parts)) if all(p.isidentifier() for p in parts) else None
+
+
+def _is_range(source: SourceFile, iterable: cst.BaseExpression) -> bool:
+    return isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) and iterable.func.value == "range"
+
+
+def _grouped(test: cst.BaseExpression, always: bool = False) -> cst.BaseExpression:
+    """A condition joined to another by ``or``: parenthesised when it is an ``and``, a ternary or a lambda."""
+    if test.lpar or not (always or isinstance(test, (cst.BooleanOperation, cst.IfExp, cst.Lambda, cst.NamedExpr))):
+        return test
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or) and not always:
+        return test
+    return test.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+
+def _renamed(test: cst.BaseExpression, name: str, new: cst.BaseExpression) -> cst.BaseExpression:
+    """The condition with every read of the variable ``name`` replaced by ``new`` (``args.step``
+    and ``f(step=...)`` name no variable)."""
+    not_variables = {id(a.attr) for a in descendants(test, cst.Attribute)} | {id(a.keyword) for a in descendants(test, cst.Arg) if a.keyword}
+    # `(step + 1)` becomes `(epoch * n + step + 1)`: a sum's first term needs no parentheses.
+    first_terms = {id(b.left) for b in descendants(test, cst.BinaryOperation) if isinstance(b.operator, cst.Add)}
+    bare = new.with_changes(lpar=[], rpar=[])
+    result = test
+    for node in descendants(test, cst.Name):
+        if node.value == name and id(node) not in not_variables:
+            added = isinstance(new, cst.BinaryOperation) and isinstance(new.operator, cst.Add)
+            result = result.deep_replace(node, bare if added and id(node) in first_terms else new)  # type: ignore[assignment]
+    return result
 
 
 class MissingStep(Rule):
@@ -53,7 +180,8 @@ class MissingStep(Rule):
             return [self._call_it(project, source, uncalled, held)]
         written = [c for c in self._steps_in_code(source, names) if _function_of(source, c) is home]
         if written:
-            return [self._never_ran(trace, project, source, written[0], held)]
+            finding = self._never_ran(trace, project, source, written[0], held)
+            return [finding] if finding is not None else []
         reached = set(backward.reached)
         # Optimizers holding what this backward reaches come first; the re-run decides.
         ranked = sorted(
@@ -81,14 +209,29 @@ class MissingStep(Rule):
             if isinstance(call.func, cst.Attribute) and call.func.attr.value == "step" and source.code(call.func.value) in names
         ]
 
-    def _never_ran(self, trace: Trace, project: Project, source: SourceFile, step: cst.Call, held: list[str]) -> Finding:
+    def _never_ran(self, trace: Trace, project: Project, source: SourceFile, step: cst.Call, held: list[str]) -> Optional[Finding]:
         """The step is written but never ran: its condition was never true, or its branch never
-        reached. Inserting another step would change the schedule the author wrote (an
-        accumulation would then step every batch), so gradfix explains and leaves the fix to them."""
+        reached. Under a condition that counts batches (gradient accumulation) whose whole loop
+        ran without it, the ways to make it hold are candidates: step on the loop's last batch
+        too, count the batches the loop runs, count them across epochs, stop resetting the
+        counter each epoch, step once after the loop on what is left; the re-run judges. Any
+        other condition is explained only: another step would change the schedule the author wrote."""
         condition = next((a for a in source.ancestors(step) if isinstance(a, (cst.If, cst.While))), None)
+        loop = next((a for a in source.ancestors(step) if isinstance(a, cst.For)), None)
+        if loop is not None and _function_of(source, loop) is not _function_of(source, step):
+            loop = None
+        unstepped = self._unstepped(trace, source, loop) if loop is not None else None
+        counts_passes = condition is not None and loop is not None and bool(_names_read(condition.test) & _targets(loop))
+        if condition is not None and (trace.stopped_early or trace.timed_out) and not (unstepped and counts_passes):
+            # The run ended before the script did: a condition that has not held yet may hold
+            # later (an accumulation over more backward passes than the run saw). Only a whole pass
+            # of the loop, ended without a step, under a condition on that loop's own count, says
+            # it never will.
+            return None
         site = source.site(condition if condition is not None else step)
         count = len(trace.backwards)
-        stopped = " (gradfix stopped the run there)" if trace.stopped_early else ""
+        stopped = " (gradfix stopped the run there)" if trace.stopped_early or trace.timed_out else ""
+        candidates = []
         if condition is None:
             where = f"where the run never went in its {count} backward passes{stopped}"
         else:
@@ -99,12 +242,119 @@ class MissingStep(Rule):
                 f"in the `else` of `{keyword} {test}`, whose condition held in all {count} backward passes{stopped}" if in_else
                 else f"under `{keyword} {test}`, which held in none of the {count} backward passes{stopped}"
             )
+            if unstepped is not None and loop is not None:
+                where += (
+                    f"; the loop at line {source.range(loop).start.line} ran to its end {_times(unstepped.passes)} without a "
+                    f"step ({unstepped.backwards} backward passes in {'it' if unstepped.passes == 1 else 'the last'})"
+                )
+            if isinstance(condition, cst.If) and not in_else and loop is not None and any(a is loop for a in source.ancestors(condition)):
+                candidates = self._accumulation_fixes(source, condition, loop, held)
         one = len(held) == 1
         message = (
             f"{source.code(step)} at line {source.range(step).start.line} never ran: it sits {where}; "
             f"{short_list(held)} {'receives' if one else 'receive'} gradients and never {'changes' if one else 'change'}"
         )
-        return self.finding(project, site, message, held)
+        return self.finding(project, site, message, held, candidates)
+
+    @staticmethod
+    def _unstepped(trace: Trace, source: SourceFile, loop: cst.For) -> Optional[UnsteppedLoop]:
+        """The probe's record of this loop running to its end with backward() and no step."""
+        where = source.site(loop.iter)
+        return next((u for u in trace.unstepped_loops if u.site.same_place(where)), None)
+
+    def _accumulation_fixes(self, source: SourceFile, condition: cst.If, loop: cst.For, held: list[str]) -> list[Candidate]:
+        """Every way to make a batch-counting step condition hold that the code allows, smallest
+        first. Only a condition that counts (it reads a loop's variable or a counter the function
+        increments) is one: a flag (``if not args.dry_run``) is the author's choice."""
+        home = _function_of(source, loop)
+        region: cst.CSTNode = home if home is not None else source.module
+        test = condition.test
+        read = _names_read(test)
+        outer = [a for a in source.ancestors(loop) if isinstance(a, cst.For) and _function_of(source, a) is home]
+        counters = {source.code(a.target) for a in descendants(region, cst.AugAssign) if isinstance(a.operator, cst.AddAssign)}
+        loop_variables = _targets(loop).union(*(_targets(o) for o in outer))
+        if not _counts_batches(source, test, loop_variables, counters):
+            return []
+        ways: list[tuple[str, Optional[list[Edit]]]] = []
+        enumerated = _enumerated(loop)
+        if enumerated is not None:
+            index, sized, start = enumerated
+            spelled = f"({index} + 1)" if f"({index} + 1)" in source.code(test) else f"{index} + 1"
+            last = f"{spelled} == len({sized})" if start == 0 else f"{index} == len({sized})"
+            wrong = [o for o in outer if read & _targets(o) and isinstance(o.target, cst.Name)]
+            if index not in read and len(wrong) == 1:
+                # The condition counts epochs where it meant batches: the most specific fix first.
+                counter = wrong[0].target
+                assert isinstance(counter, cst.Name)
+                ways.append((
+                    f"count the batches of the loop the step is in (`{index}`), not the outer loop's (`{counter.value}`)",
+                    [source.replace_node(test, _renamed(test, counter.value, cst.Name(index)))],
+                ))
+            ways.append((
+                f"step on the loop's last batch too: `or {last}`",
+                [source.replace_node(test, cst.BooleanOperation(left=_grouped(test), operator=cst.Or(), right=cst.parse_expression(last)))],
+            ))
+            epochs = next((o for o in outer if isinstance(o.target, cst.Name) and _is_range(source, o.iter)), None)
+            if index in read and start == 0 and epochs is not None:
+                assert isinstance(epochs.target, cst.Name)
+                across = cst.parse_expression(f"({epochs.target.value} * len({sized}) + {index})")
+                ways.append((
+                    "count the batches across epochs, not from 0 in each epoch",
+                    [source.replace_node(test, _renamed(test, index, across))],
+                ))
+        ways.append(("count across epochs: set the counter once, before the outer loop", self._counter_set_once(source, loop, outer, read)))
+        ways.append(("step once after the loop on the gradients left over", self._step_after_loop(source, condition, loop)))
+        candidates = []
+        for description, edits in ways:
+            if edits:
+                candidates.append(self.candidate(description, source.path, edits))
+        return candidates
+
+    @staticmethod
+    def _counter_set_once(source: SourceFile, loop: cst.For, outer: list[cst.For], read: set[str]) -> Optional[list[Edit]]:
+        """``n = 0`` at the top of each epoch, read by the step's condition: set it once, before the
+        epoch loop, so that it counts the batches of every epoch."""
+        for epoch_loop in outer:
+            body = epoch_loop.body.body if isinstance(epoch_loop.body, cst.IndentedBlock) else []
+            for statement in body:
+                if statement is loop or any(a is statement for a in source.ancestors(loop)):
+                    break
+                if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
+                    continue
+                assign = statement.body[0]
+                if (
+                    isinstance(assign, cst.Assign) and len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name)
+                    and assign.targets[0].target.value in read and isinstance(assign.value, (cst.Integer, cst.Float))
+                ):
+                    line = source.range(epoch_loop).start.line
+                    text = source.indentation(line) + cst.Module([]).code_for_node(assign) + "\n"
+                    return [source.remove_statement(statement), source.insert_lines(line, text)]
+        return None
+
+    @staticmethod
+    def _step_after_loop(source: SourceFile, condition: cst.If, loop: cst.For) -> Optional[list[Edit]]:
+        """After the loop, the step's block once more when the last batch did not step:
+        ``if (step + 1) % accum != 0: <the block>``."""
+        if loop.orelse is not None or descendants(condition.body, (cst.Break, cst.Continue)):  # type: ignore[arg-type]
+            return None
+        test = condition.test
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, cst.Equal):
+            left_over: cst.BaseExpression = test.with_changes(
+                comparisons=[test.comparisons[0].with_changes(operator=cst.NotEqual(
+                    whitespace_before=test.comparisons[0].operator.whitespace_before,
+                    whitespace_after=test.comparisons[0].operator.whitespace_after,
+                ))]
+            )
+        else:
+            left_over = cst.UnaryOperation(operator=cst.Not(), expression=_grouped(test, always=isinstance(test, cst.BooleanOperation)))
+        after = cst.If(test=left_over, body=condition.body)
+        edit = source.replace_statement(loop, cst.FlattenSentinel([loop, after]))
+        # The loop is rendered as it was: the edit is the block inserted after it.
+        start, end = source.lines.offset(edit.start), source.lines.offset(edit.end)
+        kept = source.text[start:end]
+        if not edit.replacement.startswith(kept):
+            return None
+        return [Edit(edit.end, edit.end, edit.replacement[len(kept):])]
 
     @staticmethod
     def _uncalled_steps(source: SourceFile, names: set[str]) -> list[cst.Attribute]:

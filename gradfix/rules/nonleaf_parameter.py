@@ -21,21 +21,33 @@ becomes ``<value>.detach().clone().requires_grad_(True)``, or ``nn.Parameter(<va
 or, for a slice of a tensor made trainable by a statement of its own, ``<value>.clone().requires_grad_()``
 without that statement. The re-run keeps the first that trains: a script that goes on reading the
 source tensor instead of the new leaf rejects them all.
+
+A name or attribute made trainable by one statement and replaced by a move of itself by another
+(``self.p = torch.tensor(v, requires_grad=True)``, then ``self.p = self.p.to(device=d, dtype=t)``;
+also a cast, view, slice or scaling, after ``requires_grad_()``, ``.requires_grad = True`` or
+``nn.Parameter(...)``) gets every fix that applies, smallest first: ``nn.Parameter(<the move>)``
+for a parameter, ``self.p.detach().to(...).requires_grad_()``, the move's keywords given to the
+factories (the move removed), ``requires_grad`` moved after the move. The first that verifies is
+offered; the report lists the others that verified.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Optional
 
 import libcst as cst
+from libcst.metadata import GlobalScope
 
 from gradfix.edits import Edit, Patch
-from gradfix.findings import Applicability, Candidate, Finding, short_list
+from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
+from gradfix.sandbox import RunResult
 from gradfix.source import SourceFile, descendants
 from gradfix.torch_api import TENSOR_FACTORIES, made_from_data, module_alias
 from gradfix.trace import Site, Trace
+from gradfix.verify import judge
 
 _FACTORY_MOVES = {"to", "cuda", "double", "float", "half", "bfloat16"}
 # Every cast that returns a copy of a parameter: none of them gives back an nn.Parameter.
@@ -126,6 +138,144 @@ def _already_of_dtype(source: SourceFile, tensor: cst.BaseExpression, cast: cst.
     return len(found) == 1 and _CANONICAL.get(found.pop().rsplit(".", 1)[-1]) == wanted
 
 
+def _group_tensors(given: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The tensors of parameter groups given as one name: ``{"params": self.env_params, "lr": 1e-2}``,
+    ``dict(params=w, lr=0.1)`` (a list under ``"params"`` is read with the other lists)."""
+    found: list[cst.BaseExpression] = []
+    for group in descendants(given, cst.Dict):
+        for element in group.elements:
+            if (
+                isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString)
+                and element.key.evaluated_value == "params" and isinstance(element.value, (cst.Name, cst.Attribute))
+            ):
+                found.append(element.value)
+    for call in descendants(given, cst.Call):
+        if isinstance(call.func, cst.Name) and call.func.value == "dict":
+            found += [
+                a.value for a in call.args
+                if a.keyword is not None and a.keyword.value == "params" and isinstance(a.value, (cst.Name, cst.Attribute))
+            ]
+    return found
+
+
+def _derived_root(source: SourceFile, value: cst.BaseExpression, wanted: str) -> Optional[cst.BaseExpression]:
+    """Where ``value`` reads the tensor spelled ``wanted`` at the root of a move, cast, view, slice or
+    scaling of it: ``X.to(device=d, dtype=t)``, ``X.double()[:, :4]``, ``X * 0.01``; None otherwise."""
+    node = value
+    while True:
+        if isinstance(node, cst.BinaryOperation):
+            sides = [
+                side if isinstance(side, (cst.Name, cst.Attribute)) and source.code(side) == wanted else _derived_root(source, side, wanted)
+                for side in (node.left, node.right)
+            ]
+            found = [side for side in sides if side is not None]
+            return found[0] if len(found) == 1 else None
+        if node is not value and isinstance(node, (cst.Name, cst.Attribute)) and source.code(node) == wanted:
+            return node
+        if isinstance(node, cst.Subscript):
+            node = node.value
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _MOVES | _VIEWS:
+            node = node.func.value
+        else:
+            return None
+
+
+@dataclass
+class _Moved:
+    """A tensor given to the optimizer that one statement replaced with a move of itself
+    (``self.w = self.w.to(device=d, dtype=t)``) after others made it trainable."""
+
+    name: str  # as the optimizer's argument spells it
+    move: cst.Assign  # the statement that made it a non-leaf
+    root: cst.BaseExpression  # where the move reads the tensor it replaces
+    others: list[cst.Assign]  # the other assignments to it (in its scope, or its class for `self.`)
+    switches: list[cst.SimpleStatementLine]  # `X.requires_grad_()`, `X.requires_grad = True` statements
+
+
+def _moved_in_place(source: SourceFile, target: cst.BaseExpression, call: cst.Call) -> Optional[_Moved]:
+    """The one statement that replaced ``target`` with a move of itself, with the statements that
+    assign it or make it trainable: in the name's scope, in the class of the optimizer's call for
+    ``self.<attr>``, in the file for other attributes. None when anything else binds it (a loop, a
+    tuple unpacking, ``+=``) or when not exactly one statement moves it."""
+    wanted = source.code(target)
+    scope = None
+    region: Optional[cst.CSTNode] = source.module
+    if isinstance(target, cst.Name):
+        scope = source.scopes.get(target)
+        if scope is None:
+            return None
+        # The scope that binds it: the function's own, or the module's for a global it only reads.
+        bound_in = {assignment.scope for assignment in scope[target.value]}
+        if len(bound_in) != 1:
+            return None
+        scope = bound_in.pop()
+        bindings = len(scope.assignments[target.value])
+    elif wanted.startswith("self."):
+        region = next((a for a in source.ancestors(call) if isinstance(a, cst.ClassDef)), None)
+        bindings = None
+    else:
+        bindings = None
+    if region is None:
+        return None
+    assigns: list[cst.Assign] = []
+    switches: list[cst.SimpleStatementLine] = []
+    for line in descendants(region, cst.SimpleStatementLine):
+        if scope is not None and source.scopes.get(line) is not scope:
+            continue
+        for small in line.body:
+            if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+                targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+                if isinstance(small, cst.Assign) and any(
+                    isinstance(t, cst.Attribute) and t.attr.value == "requires_grad" and source.code(t.value) == wanted
+                    for t in targets
+                ):
+                    if len(line.body) != 1 or not (isinstance(small.value, cst.Name) and small.value.value == "True"):
+                        return None
+                    switches.append(line)
+                elif any(source.code(t) == wanted for t in targets):
+                    if not isinstance(small, cst.Assign) or len(small.targets) != 1 or len(line.body) != 1:
+                        return None
+                    assigns.append(small)
+                elif any(wanted in {source.code(n) for n in descendants(t, (cst.Name, cst.Attribute))} for t in targets):  # type: ignore[arg-type]
+                    return None  # unpacked into, or a part of it assigned: not a plain rebinding
+            elif isinstance(small, cst.Expr) and _switches_on(small.value):
+                assert isinstance(small.value, cst.Call) and isinstance(small.value.func, cst.Attribute)
+                if source.code(small.value.func.value) == wanted:
+                    if len(line.body) != 1:
+                        return None
+                    switches.append(line)
+    if bindings is not None and bindings != len(assigns):
+        return None
+    moves = [(a, root) for a in assigns if (root := _derived_root(source, a.value, wanted)) is not None]
+    if len(moves) != 1:
+        return None
+    move, root = moves[0]
+    return _Moved(wanted, move, root, [a for a in assigns if a is not move], switches)
+
+
+def _global_read_in_function(source: SourceFile, name: cst.BaseExpression) -> bool:
+    """A module's global given to an optimizer built in a function: the probe records the crashed
+    frame's own names only, so it cannot say whether this one is the non-leaf."""
+    if not isinstance(name, cst.Name):
+        return False
+    scope = source.scopes.get(name)
+    if scope is None or isinstance(scope, GlobalScope):
+        return False
+    return bool(scope[name.value]) and all(isinstance(a.scope, GlobalScope) for a in scope[name.value])
+
+
+def _without_flag(factory: cst.Call) -> Optional[cst.Call]:
+    """``torch.zeros(3, requires_grad=True)`` -> ``torch.zeros(3)``; None without the flag."""
+    args = list(factory.args)
+    flag = next((i for i, a in enumerate(args) if a.keyword is not None and a.keyword.value == "requires_grad"), None)
+    if flag is None or not (isinstance(args[flag].value, cst.Name) and args[flag].value.value == "True"):
+        return None
+    del args[flag]
+    if args and flag == len(args):  # the flag was last: its predecessor's comma goes too
+        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return factory.with_changes(args=args)
+
+
 class NonLeafParameter(Rule):
     code = "GF005"
     title = "trainable tensor is not a leaf (moved, scaled or sliced after requires_grad)"
@@ -163,6 +313,7 @@ class NonLeafParameter(Rule):
         # The tensors given to the optimizer that the crashed frame holds with a grad_fn: the
         # non-leaves, whatever made them (a slice, a view, a move, arithmetic, torch.cat).
         nonleaves: list[tuple[cst.BaseExpression, cst.BaseExpression]] = []
+        reassigned: list[_Moved] = []
         for call in source.nodes_at(site, cst.Call):
             if not call.args:
                 continue
@@ -176,9 +327,14 @@ class NonLeafParameter(Rule):
                 for collection in descendants(given, (cst.List, cst.Tuple))  # type: ignore[arg-type]
                 for e in collection.elements
                 if isinstance(e.value, (cst.Name, cst.Attribute))
-            ]
+            ] + _group_tensors(given)
             for element in elements:
                 value = self._single_assignment(source, element)
+                if value is None and (graph_locals.get(source.code(element)) == "tensor" or _global_read_in_function(source, element)):
+                    # assigned more than once: `self.w = self.w.to(device)` after it was made trainable
+                    moved = _moved_in_place(source, element, call)
+                    if moved is not None and all(m.move is not moved.move for m in reassigned):
+                        reassigned.append(moved)
                 edit = self._rewrite(source, value) if value is not None else None
                 if edit is not None and edit not in edits:
                     edits.append(edit)
@@ -186,15 +342,154 @@ class NonLeafParameter(Rule):
                 if value is not None and graph_locals.get(source.code(element)) == "tensor":
                     if all(v is not value for _, v in nonleaves):
                         nonleaves.append((element, value))
-        candidates = [self._candidate(source, edits)] if edits else []
+        if reassigned:
+            candidates = self._moved_in_place_candidates(source, reassigned, edits)
+        else:
+            candidates = [self._candidate(source, edits)] if edits else []
         candidates += self._fresh_leaves(source, nonleaves, candidates)
         names += [source.code(e) for e, _ in nonleaves if source.code(e) not in names]
+        names += [m.name for m in reassigned if m.name not in names]
         subject = f"{short_list(names)} {'is' if len(names) == 1 else 'are'}" if names else "a tensor given to it is"
+        replaced = "".join(
+            f"; line {source.range(m.move).start.line} replaces `{m.name}` with a copy computed from it" for m in reassigned
+        )
         message = (
             f"the script crashed: {crash}; {subject} computed from a tensor after requires_grad=True was set "
-            "(by a move, a cast, arithmetic, a slice or a view), so the optimizer cannot update it"
+            f"(by a move, a cast, arithmetic, a slice or a view), so the optimizer cannot update it{replaced}"
         )
         return [self.finding(project, site, message, names, candidates, blocking=True)]
+
+    def _moved_in_place_candidates(self, source: SourceFile, moved: list[_Moved], edits: list[Edit]) -> list[Candidate]:
+        """``X = X.to(device=d, dtype=t)`` after ``X`` was made trainable, every way the evidence
+        allows, smallest first; the re-run judges. A parameter (``X = nn.Parameter(...)`` earlier)
+        is wrapped again after the move; otherwise the move makes a new leaf
+        (``X.detach().to(...).requires_grad_()``), the factories make the tensor where the move
+        would take it (and the move goes), or the flag moves after the move."""
+        ways: list[tuple[str, list[Optional[list[Edit]]]]] = []
+        parameter = [self._parameter_after_move(source, m) for m in moved]
+        detached = [self._detached_at_move(source, m) for m in moved]
+        if any(self._wrapped_in_parameter(source, m) for m in moved):
+            ways.append(("wrap the moved tensor in a new parameter: `<tensor> = nn.Parameter(<tensor>.to(...))`", parameter))
+        ways += [
+            ("make a new leaf where it is moved, cast or scaled: `<tensor> = <tensor>.detach().to(...).requires_grad_()`", detached),
+            ("make the tensor on its device and dtype (the move's arguments as the factory's keywords) and drop the move",
+             [self._made_where_moved(source, m) for m in moved]),
+            ("make the tensor trainable after the move, not before: `<tensor> = <tensor>.to(...).requires_grad_()`",
+             [self._trainable_after_move(source, m) for m in moved]),
+        ]
+        candidates: list[Candidate] = []
+        seen: list[list[Edit]] = []
+        for description, found in ways:
+            if any(part is None for part in found):
+                continue
+            together = sorted({e for e in edits + [e for part in found if part for e in part]}, key=lambda e: e.start)
+            if any(a.end > b.start for a, b in zip(together, together[1:])) or together in seen:
+                continue
+            seen.append(together)
+            candidates.append(Candidate(description, [Patch(source.path, together)], self.applicability))
+        return candidates[:_MAX_CANDIDATES]
+
+    @staticmethod
+    def _wrapped_in_parameter(source: SourceFile, moved: _Moved) -> bool:
+        return any(isinstance(a.value, cst.Call) and source.qualified_names(a.value.func) & _PARAMETER for a in moved.others)
+
+    @staticmethod
+    def _detached_at_move(source: SourceFile, moved: _Moved) -> Optional[list[Edit]]:
+        """``X = X.to(...)`` -> ``X = X.detach().to(...).requires_grad_()``: the same values, a leaf."""
+        value = moved.move.value.deep_replace(moved.root, _chain(moved.root, [("detach", [])]))
+        assert isinstance(value, cst.BaseExpression)
+        return [source.replace_node(moved.move.value, _chain(_operand(value), [("requires_grad_", [])]))]
+
+    def _parameter_after_move(self, source: SourceFile, moved: _Moved) -> Optional[list[Edit]]:
+        """``X = X.to(...)`` -> ``X = nn.Parameter(X.to(...))``, as the file spells ``nn``: a
+        parameter of a non-leaf is a leaf of the same values."""
+        parameter = module_alias(source, "torch.nn.Parameter") or module_alias(source, "torch.nn.parameter.Parameter")
+        if parameter is None:
+            nn = module_alias(source, "torch.nn")
+            parameter = f"{nn}.Parameter" if nn is not None else None
+        if parameter is None or not all(part.isidentifier() for part in parameter.split(".")):
+            return None
+        value = moved.move.value
+        return [source.replace_node(value, cst.Call(func=cst.parse_expression(parameter), args=[cst.Arg(value)]))]
+
+    def _made_where_moved(self, source: SourceFile, moved: _Moved) -> Optional[list[Edit]]:
+        """``X = torch.tensor(v, requires_grad=True)`` ... ``X = X.to(device=d, dtype=t)`` ->
+        ``X = torch.tensor(v, device=d, dtype=t, requires_grad=True)`` and no move: only when every
+        other assignment is such a factory and nothing else makes it trainable."""
+        value = moved.move.value
+        if moved.switches or not moved.others or not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)):
+            return None
+        if value.func.value is not moved.root or value.func.attr.value not in _FACTORY_MOVES:
+            return None
+        added = self._keywords(source, value.func.attr.value, value.args)
+        if added is None:
+            return None
+        edits = []
+        for assign in moved.others:
+            factory = assign.value
+            if not (isinstance(factory, cst.Call) and source.qualified_names(factory.func) & TENSOR_FACTORIES):
+                return None
+            args = list(factory.args)
+            position = next((i for i, a in enumerate(args) if a.keyword is not None and a.keyword.value == "requires_grad"), None)
+            if position is None or _without_flag(factory) is None:
+                return None
+            if any(a.keyword is not None and a.keyword.value in {k.keyword.value for k in added if k.keyword} for a in args):
+                return None  # already given a device (or dtype) the move then changes
+            comma = args[position - 1].comma if position else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            keywords = [a.with_changes(comma=comma) for a in added]
+            edits.append(source.replace_node(factory, factory.with_changes(args=[*args[:position], *keywords, *args[position:]])))
+        statement = source.statement_of(moved.move)
+        assert statement is not None
+        return [*edits, source.remove_statement(statement)]
+
+    @staticmethod
+    def _trainable_after_move(source: SourceFile, moved: _Moved) -> Optional[list[Edit]]:
+        """Every statement that makes ``X`` trainable before the move no longer does, and the move
+        ends with ``.requires_grad_()``: ``requires_grad=True`` of a factory, a trailing
+        ``.requires_grad_()``, and ``X.requires_grad_()`` / ``X.requires_grad = True`` statements."""
+        edits = [source.remove_statement(line) for line in moved.switches]
+        for assign in moved.others:
+            value = assign.value
+            if _switches_on(value):
+                assert isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
+                edits.append(source.replace_node(value, value.func.value))
+            elif isinstance(value, cst.Call) and source.qualified_names(value.func) & TENSOR_FACTORIES and (plain := _without_flag(value)):
+                edits.append(source.replace_node(value, plain))
+            elif isinstance(value, cst.Call) and source.qualified_names(value.func) & _PARAMETER:
+                return None
+        if not edits:
+            return None
+        return [*edits, source.replace_node(moved.move.value, _chain(_operand(moved.move.value), [("requires_grad_", [])]))]
+
+    def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
+        """The judge's verdict; when the crash is gone and the fixed run names the tensors the crash
+        was about otherwise (``dx.params``, the module attribute it is also kept as, for
+        ``self.env_params``), by the tensors the optimizer built at the crashed call holds."""
+        verdict = judge(finding, candidate, before, run)
+        after = run.trace
+        claimed = finding.params if candidate.params is None else candidate.params
+        if (verdict.verified and not verdict.partial) or not finding.blocking or after.crash is not None or all(after.param(n) for n in claimed):
+            return verdict
+        # The optimizer that crashed was never built: the one built in its place comes after the
+        # same optimizers, in the same function.
+        index = len(before.optimizers)
+        crashed = before.crash.site if before.crash is not None else None
+        if crashed is None or index >= len(after.optimizers):
+            return verdict
+        built = after.optimizers[index]
+        if built.site is None or (built.site.file, built.site.function) != (crashed.file, crashed.function):
+            return verdict
+        held = [
+            n for n in built.params
+            if (p := after.param(n)) is not None and p.requires_grad and (p.module is None or before.param(n) is None)
+        ]
+        if not held:
+            return verdict
+        named = [n for n in claimed if after.param(n)]
+        verdict = judge(finding, replace(candidate, params=named + [n for n in held if n not in named]), before, run)
+        if verdict.verified:
+            candidate.params = verdict.trained or named + held  # the report names them as the fixed run does
+        return verdict
 
     def _fresh_leaves(
         self, source: SourceFile, nonleaves: list[tuple[cst.BaseExpression, cst.BaseExpression]], before: list[Candidate],

@@ -12,13 +12,20 @@ is built from.
 
 The rewrite wraps only the ``for`` statement's iterable in a call that keeps the iterable's source
 position, so every line and column the probe reports is the same as in the file on disk.
+
+A loop that ran to its end with backward() calls in it and no optimizer step is recorded, by the
+position of its iterable (GF014: an epoch of gradient accumulation whose step condition never held).
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import sys
+import types
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
+
+from gradfix.trace import UnsteppedLoop
 
 if TYPE_CHECKING:
     from gradfix.sandbox.probe import Probe
@@ -50,16 +57,20 @@ class LoopCap:
         self.probe = probe
         self.steps = steps
         self.cut = 0
+        # (code, instruction) of a loop's iterable -> its passes that ended with backward() and no step
+        self.unstepped: dict[tuple[types.CodeType, int], UnsteppedLoop] = {}
 
     def install(self) -> None:
         setattr(builtins, WRAPPER, self.wrap)
 
     def wrap(self, iterable: Iterable[Any]) -> Iterator[Any]:
-        return self._shortened(iter(iterable))
+        caller = sys._getframe(1)  # the user frame whose `for` starts: where the loop is, kept cheaply
+        return self._shortened(iter(iterable), caller.f_code, caller.f_lasti)
 
-    def _shortened(self, items: Iterator[Any]) -> Iterator[Any]:
+    def _shortened(self, items: Iterator[Any], code: types.CodeType, lasti: int) -> Iterator[Any]:
         probe = self.probe
         stepped = backwards_only = 0
+        steps_before, backwards_before = probe.step_count, len(probe.backwards)
         for item in items:
             steps, backwards = probe.step_count, len(probe.backwards)
             yield item
@@ -72,6 +83,19 @@ class LoopCap:
             if self._enough(stepped, backwards_only):
                 self.cut += 1
                 return
+        # Ran to its end (a `break`, an exception or a cut never gets here).
+        backwards = len(probe.backwards) - backwards_before
+        if backwards and probe.step_count == steps_before:
+            self._record_unstepped(code, lasti, backwards)
+
+    def _record_unstepped(self, code: types.CodeType, lasti: int, backwards: int) -> None:
+        from gradfix.sandbox.facts import site_in
+
+        loop = self.unstepped.get((code, lasti))
+        if loop is None:
+            loop = self.unstepped[(code, lasti)] = UnsteppedLoop(site=site_in(code, lasti, None))
+        loop.passes += 1
+        loop.backwards = backwards
 
     def _enough(self, stepped: int, backwards_only: int) -> bool:
         probe = self.probe

@@ -466,6 +466,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             finished=self.crash is None and not timed_out,
             stopped_early=stopped_early or bool(self.loops.cut),
             loops_cut=self.loops.cut,
+            unstepped_loops=list(self.loops.unstepped.values()),
             late_stop=self.late_stop,
             timed_out=timed_out,
             events=self.events,
