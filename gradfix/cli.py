@@ -418,7 +418,10 @@ def _review(console: "Console", report: "Report", fixable: list["Result"]) -> li
 @click.option("--api-url", help="GitHub API base (default: $GITHUB_API_URL or https://api.github.com).")
 @click.option("--bot-login", default="github-actions[bot]", show_default=True, help="The account the token posts as.")
 @click.option("--max-comments", default=30, show_default=True, type=click.IntRange(0), help="Inline comments per review.")
-@click.option("--fail-on", type=click.Choice(["error", "never"]), default="error", show_default=True, help="Exit 1 when there are findings.")
+@click.option(
+    "--fail-on", type=click.Choice(["error", "never"]), default="error", show_default=True,
+    help="Exit 1 when there are findings, 2 when a script could not be diagnosed.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the exact request payloads instead of sending them.")
 @click.option("--save", type=click.Path(dir_okay=False), help="Write the JSON report to a file and post nothing (for a separate posting job).")
 @click.option("--steps", type=LimitOption("steps"), help="Stop each script after N optimizer steps (default 3).")
@@ -480,12 +483,20 @@ def review(
         from gradfix.report.json import to_dict
 
         report = to_dict(outcomes)
+    from gradfix.review.bot import undiagnosed_of
+    from gradfix.untrusted import clean
+
+    undiagnosed = undiagnosed_of(report)
+    for script in undiagnosed:
+        click.echo(clean(f"gradfix: could not diagnose {script.path}: {script.message}"), err=True)
     if save:
         try:
             with open(save, "w", encoding="utf-8") as out:
                 json.dump(report, out, indent=2)
         except OSError as error:
             _fail(f"--save {save}: {error.strerror or error}")
+        # The report is written: this step did its part. The verdict, findings and scripts that
+        # could not be diagnosed alike, is the posting step's (`--from`) to say and to exit with.
         sys.exit(0)
     sha = sha or pull.get("head", {}).get("sha") or ""
     target = Target(
@@ -497,7 +508,10 @@ def review(
         bot_login=bot_login,
     )
     findings = post(report, target, token, commentable, dry_run, max_comments, click.echo)
-    sys.exit(1 if findings and fail_on == "error" else 0)
+    # A script that could not be diagnosed is no all-clear: exit 2, as `suggest` does (findings
+    # first: 1). Computed here, not by importing the repair loop: posting needs neither torch nor libcst.
+    verdict = 1 if findings else 2 if undiagnosed else 0
+    sys.exit(verdict if fail_on == "error" else 0)
 
 
 def _read_report(path: str) -> dict:  # type: ignore[type-arg]

@@ -22,8 +22,9 @@ from gradfix.project import Project, find_root
 from gradfix.rules import Rule, all_rules
 from gradfix.sandbox import RunResult, Sandbox
 from gradfix.sandbox.runner import RunHandle  # a run started, not yet collected
-from gradfix.source import BadSource
+from gradfix.source import BadSource, SourceFile
 from gradfix.trace import Trace, unwrapped_name
+from gradfix.untrusted import Screen, clean
 from gradfix.verify import describe_crash
 
 MAX_ROUNDS = 8
@@ -84,7 +85,8 @@ def repair_all(
         try:
             outcomes.append(repair(script, args, sandbox, started=started, ignore=ignore, on_progress=on_progress))
         except ScriptProblem as problem:
-            outcomes.append(Problem(os.path.realpath(script), str(problem), problem.exit_code))
+            # The crash message is the script's own text: one line, cut to a length, no controls.
+            outcomes.append(Problem(os.path.realpath(script), clean(str(problem)), problem.exit_code))
     return outcomes
 
 
@@ -278,6 +280,10 @@ def repair(
     layout = notebook.read(script) if notebook.is_notebook(script) else None
     first = sandbox.wait(running)
     check_run(shown, first, sandbox.timeout, args)
+    # Every string of every run is the script's: the screen sees each run, every candidate
+    # before it runs, and the report before anyone does (untrusted.py).
+    screen = Screen(script)
+    screen.learn(first.trace)
 
     accepted = _Accepted()
     results: list[Result] = []
@@ -310,6 +316,12 @@ def repair(
                 if not finding.candidates:
                     result.note = "no fix offered: the fixes found cannot be written into the notebook's cells"
                     continue
+            if finding.candidates:
+                finding.candidates, refused = screen.admit(finding.candidates, project)
+                result.rejected += refused
+                if not finding.candidates:
+                    result.note = "no fix offered: each fix found would write into the code text that the run gave"
+                    continue
             if not finding.candidates:
                 if rule_of[finding.code].applicability is Applicability.DISPLAY_ONLY:
                     result.note = "display-only: gradfix explains; the change is yours to make"
@@ -335,6 +347,7 @@ def repair(
             verified: list[tuple[Candidate, Verdict, RunResult]] = []
             for candidate, run in zip(finding.candidates, outcomes):
                 runs += 0 if parallel else 1
+                screen.learn(run.trace)
                 verdict = rule_of[finding.code].verify(finding, candidate, trace, run)
                 if verdict.verified:
                     verified.append((candidate, verdict, run))
@@ -441,7 +454,7 @@ def repair(
         result.table = _table(result.finding, first.trace, trace)
         if layout is not None:
             _in_cells(result, layout)
-    return Report(
+    report = Report(
         script=script,
         results=results,
         originals=dict(accepted.originals),
@@ -454,6 +467,8 @@ def repair(
         notebooks={script: layout} if layout is not None else {},
         percent_cells={script: cells} if layout is None and (cells := notebook.percent_cells(_read_text(script))) else {},
     )
+    screen.report(report, Project(root, accepted.texts()))
+    return report
 
 
 def _judged_without_the_rest(

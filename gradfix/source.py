@@ -263,6 +263,104 @@ class SourceFile:
                         return small.value
         return None
 
+    # -- what the file itself spells -----------------------------------------------------------
+
+    @cached_property
+    def bindings(self) -> frozenset[str]:
+        """Every name some scope of the file binds: assignments (also in loops, ``with``, ``:=``,
+        comprehensions, ``except ... as``, ``match``), imports, ``def``, ``class``, parameters,
+        ``global``/``nonlocal``. A name the run reports must be one of these before gradfix
+        writes it into a fix or quotes it: the run can bind anything (``globals()[text] = ...``),
+        the file only what it spells. Read from the tree the rules already parsed, without
+        libcst's scope analysis (which costs several times the parse on a large file)."""
+        return self._spelled[0]
+
+    @cached_property
+    def strings(self) -> frozenset[str]:
+        """The values of the file's plain string literals and its keyword argument names: the
+        keys a name such as ``params['w']`` may quote (``{"w": ...}``, ``dict(w=...)``)."""
+        return self._spelled[1]
+
+    @cached_property
+    def _spelled(self) -> tuple[frozenset[str], frozenset[str]]:
+        bound: set[str] = set()
+        strings: set[str] = set()
+
+        def targets(node: cst.CSTNode) -> None:
+            if isinstance(node, cst.Name):
+                bound.add(node.value)
+            elif isinstance(node, (cst.Tuple, cst.List)):
+                for element in node.elements:
+                    targets(element.value)
+            elif isinstance(node, cst.StarredElement):
+                targets(node.value)
+
+        class Collect(cst.CSTVisitor):
+            def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+                targets(node.target)
+
+            def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+                targets(node.target)
+
+            def visit_AugAssign(self, node: cst.AugAssign) -> None:
+                targets(node.target)
+
+            def visit_For(self, node: cst.For) -> None:
+                targets(node.target)
+
+            def visit_CompFor(self, node: cst.CompFor) -> None:
+                targets(node.target)
+
+            def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+                targets(node.target)
+
+            def visit_AsName(self, node: cst.AsName) -> None:
+                targets(node.name)
+
+            def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
+                if node.asname is None:
+                    # `import a.b` binds `a`; `from m import x` binds `x`
+                    name = node.name
+                    while isinstance(name, cst.Attribute):
+                        name = name.value
+                    targets(name)
+
+            def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+                bound.add(node.name.value)
+
+            def visit_ClassDef(self, node: cst.ClassDef) -> None:
+                bound.add(node.name.value)
+
+            def visit_Param(self, node: cst.Param) -> None:
+                bound.add(node.name.value)
+
+            def visit_NameItem(self, node: cst.NameItem) -> None:  # global / nonlocal
+                bound.add(node.name.value)
+
+            def visit_MatchAs(self, node: cst.MatchAs) -> None:
+                if node.name is not None:
+                    bound.add(node.name.value)
+
+            def visit_MatchStar(self, node: cst.MatchStar) -> None:
+                if node.name is not None:
+                    bound.add(node.name.value)
+
+            def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
+                if node.rest is not None:
+                    bound.add(node.rest.value)
+
+            def visit_SimpleString(self, node: cst.SimpleString) -> None:
+                value = node.evaluated_value
+                if isinstance(value, str):
+                    strings.add(value)
+
+            def visit_Arg(self, node: cst.Arg) -> None:
+                if node.keyword is not None:
+                    strings.add(node.keyword.value)
+
+        self.module.visit(Collect())
+        return frozenset(bound), frozenset(strings)
+
     # -- suppression ----------------------------------------------------------------------------
 
     def ignored(self, line: int, code: str) -> bool:

@@ -12,7 +12,10 @@ file system is read-only.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -214,3 +217,105 @@ def test_code_planted_in_site_packages_never_runs_later(world: World) -> None:
     assert not (world.base / "planted-code-ran.txt").exists()
     for name in ("gfhostile.pth", "sitecustomize.py", "usercustomize.py", "click.py"):
         assert not (world.site_packages / name).exists()
+
+
+# -- What comes back from a run is data (issue 14: text the script chose, and review's verdict) -----
+
+BOUND_TOKEN = "ghp_" + hashlib.sha256(b"gradfix hostile bound secret").hexdigest()[:32]  # as secret_in_messages.py makes it
+COMMAND_LINE = re.compile(r"^\s*::")  # a line GitHub's runner reads as a workflow command
+
+
+def saved_report(world: World) -> dict:  # type: ignore[type-arg]
+    return json.loads((world.base / "outputs" / "report.json").read_text())
+
+
+def findings_for(world: World, script: str) -> list[dict]:  # type: ignore[type-arg]
+    [entry] = [e for e in saved_report(world)["files"] if e["path"] == script]
+    return entry["findings"]
+
+
+def test_a_name_that_is_an_expression_never_becomes_code(world: World) -> None:
+    [finding] = findings_for(world, "injected_names.py")
+    assert finding["code"] == "GF001" and finding["fix"] is None, finding
+    assert finding["rejected"] and all("not run" in r["reason"] for r in finding["rejected"]), finding["rejected"]
+    for output_format, output in world.outputs.items():
+        assert "gfinjected" not in output and "or holder[0]" not in output, output_format
+    # What the run gave is replaced in the messages, and said to be so.
+    assert "<hidden name #" in finding["message"] and all(p.startswith("<hidden name #") for p in finding["params"])
+
+
+def test_a_name_the_script_bound_to_a_secret_reaches_no_output(world: World) -> None:
+    [finding] = findings_for(world, "secret_in_messages.py")
+    assert finding["code"] == "GF001" and finding["fix"] is None
+    leaked = [fmt for fmt, output in world.outputs.items() if BOUND_TOKEN[4:] in output]
+    assert leaked == []
+    assert "in scope: <hidden name #" in finding["message"]
+
+
+def test_no_output_line_is_a_workflow_command_but_gradfix_own(world: World) -> None:
+    """The script prints a workflow command and raises one; only the annotations gradfix itself
+    writes (``--format github``) may start a line with ``::``, and no escape sequence survives."""
+    for output_format, output in world.outputs.items():
+        commands = [line for line in output.splitlines() if COMMAND_LINE.match(line)]
+        if output_format == "github":
+            commands = [line for line in commands if not re.match(r"::(error|warning) title=gradfix[ ,(]", line)]
+        assert commands == [], output_format
+        assert "\x1b" not in output and "\x07" not in output, output_format
+    assert "::warning title=gfhostile::forged from stdout" in world.outputs["text"]  # shown, disarmed
+
+
+def review_repo(world: World) -> tuple[Path, dict[str, str]]:
+    """A repository whose pull request adds the script that crashes before training."""
+    repo = world.base / "review"
+    repo.mkdir()
+    env = {k: v for k, v in world.env.items() if not k.startswith("GITHUB_")}
+    env.update(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.invalid", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.invalid")
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True).stdout
+
+    git("init", "-q", "-b", "main")
+    (repo / "pyproject.toml").write_text("[project]\nname = 'reviewed'\n")
+    git("add", ".")
+    git("commit", "-qm", "base")
+    git("checkout", "-qb", "pr")
+    shutil.copy(HOSTILE / "crash_before_training.py", repo / "train.py")
+    git("add", ".")
+    git("commit", "-qm", "a script that crashes")
+    return repo, env
+
+
+def test_review_never_posts_an_all_clear_for_a_script_it_could_not_diagnose(world: World) -> None:
+    repo, env = review_repo(world)
+
+    def gradfix(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([world.python, "-m", "gradfix", "review", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+
+    saved = gradfix("--save", "report.json", "--base", "main", "--timeout", "20")
+    assert saved.returncode == 0, saved.stderr  # the report is written; the verdict is the posting step's
+    assert "could not diagnose train.py" in saved.stderr
+    report = json.loads((repo / "report.json").read_text())
+    [entry] = report["files"]
+    assert entry["path"] == "train.py" and entry["error"] and entry["findings"] == []
+
+    posted = {
+        "--from": gradfix("--from", "report.json", "--dry-run", "--repo", "o/r", "--pr", "7", "--sha", "0" * 40),
+        "run and post": gradfix("--dry-run", "--base", "main", "--repo", "o/r", "--pr", "7", "--timeout", "20"),
+    }
+    for how, done in posted.items():
+        assert done.returncode == 2, (how, done.stdout, done.stderr)
+        requests = json.loads(done.stdout)
+        [summary] = [r["json"]["body"] for r in requests if r["path"].endswith("/issues/7/comments")]
+        assert "No gradient problems found in the" not in summary and "could not diagnose 1 script" in summary, summary
+        assert "train.py" in summary and "RuntimeError" in summary
+        # The crash message is the script's: it is quoted as inert text.
+        assert summary.count("<!--") == 1 and summary.startswith("<!-- gradfix:summary -->")
+        assert "@octocat" not in summary and "](https://gfhostile" not in summary and "**No gradient" not in summary
+        assert "\x1b" not in summary and not [line for line in summary.splitlines() if COMMAND_LINE.match(line)]
+    assert gradfix("--from", "report.json", "--dry-run", "--repo", "o/r", "--pr", "7", "--fail-on", "never").returncode == 0
+
+    # The action's annotation mode renders the same report: one gradfix annotation, nothing forged.
+    from gradfix.report.formats import github
+
+    [annotation] = github(report).splitlines()
+    assert annotation.startswith("::error title=gradfix,file=train.py::") and "%250A::warning" in annotation

@@ -14,6 +14,7 @@ from gradfix import __version__
 from gradfix.edits import Position, Text
 from gradfix.findings import Applicability, Report, Result
 from gradfix.report.json import diff_path, fingerprint, fix_diff, located
+from gradfix.untrusted import workflow_data, workflow_property
 
 DOCS = "https://github.com/gradfix/gradfix/blob/main/docs/rules/{slug}.md"
 
@@ -37,35 +38,29 @@ def _level(result: Result) -> str:
 # -- GitHub workflow commands ----------------------------------------------------------------------
 
 
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
 def github(report: dict) -> str:  # type: ignore[type-arg]
     """Workflow-command annotations from gradfix's JSON report (so the PR bot, which only reads
-    that JSON, renders exactly what ``suggest --format github`` prints)."""
+    that JSON, renders exactly what ``suggest --format github`` prints). The report is untrusted
+    (the bot reads a fork's): every text is cut to a length and escaped, so none can end its
+    command and start another (``%0A::add-mask::``)."""
     lines = []
     for entry in report.get("files", []):
         path = str(entry.get("path", ""))
         if entry.get("error"):
-            lines.append(f"::error title=gradfix,file={_escape_property(path)}::{_escape_data(str(entry['error']))}")
+            lines.append(f"::error title=gradfix,file={workflow_property(path)}::{workflow_data(str(entry['error']))}")
         for finding in entry.get("findings", []):
             fix = finding.get("fix") or {}
             extra = f" [verified {fix.get('applicability')} fix: {fix.get('description')}]" if fix.get("edits") else ""
             line, column = int(finding.get("line", 1)), int(finding.get("column", 0)) + 1
             level = "warning" if finding.get("code") == "GF016" else "error"
-            title = _escape_property(f"gradfix ({finding.get('code')})")
-            location = f"file={_escape_property(path)},line={line},col={column}"
+            title = workflow_property(f"gradfix ({finding.get('code')})")
+            location = f"file={workflow_property(path)},line={line},col={column}"
             where = f"{path}:{line}:{column}"
             if finding.get("cell") is not None:
                 # A notebook: the annotation sits on the line of its JSON that holds the cell line.
-                location = f"file={_escape_property(path)},line={int(finding.get('json_line') or 1)}"
+                location = f"file={workflow_property(path)},line={int(finding.get('json_line') or 1)}"
                 where = f"{path}:cell {int(finding['cell'])}:{line}:{column}"
-            message = _escape_data(f"{where}: {finding.get('code')} {finding.get('message')}{extra}")
+            message = workflow_data(f"{where}: {finding.get('code')} {finding.get('message')}{extra}")
             lines.append(f"::{level} title={title},{location}::{message}")
     return "\n".join(lines) + ("\n" if lines else "")
 

@@ -7,8 +7,27 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from gradfix.findings import Applicability, Report, Result
-from gradfix.report.json import display_path, fix_diff, percent_cell, where
+from gradfix.findings import Applicability, Finding, Report, Result
+from gradfix.report.json import display_path, fix_diff, percent_cell
+from gradfix.report.json import where as _located
+from gradfix.untrusted import clean, output_lines
+
+
+def where(report: Report, finding: Finding, column: bool = True) -> str:
+    """The finding's place, as a line of the terminal: a file's name is the repository's, and
+    may hold a line break or an escape sequence."""
+    return clean(_located(report, finding, column))
+
+
+def _shown(path: str) -> str:
+    return clean(display_path(path))
+
+
+def _command(paths: list[str]) -> str:
+    """Paths in a command line the user may paste: quoted for the shell."""
+    import shlex
+
+    return " ".join(shlex.quote(display_path(path)) for path in paths)
 
 
 def _mark(value: bool) -> str:
@@ -85,19 +104,19 @@ def render(console: Console, outcomes: list, verbose: bool = False) -> None:  # 
     could not be diagnosed (``repair.Problem``), which the summary counts."""
     for report in (o for o in outcomes if isinstance(o, Report)):
         if report.cuda_emulated:
-            console.print(f"{display_path(report.script)}: no GPU here: ran the script's CUDA path on the CPU (as on a GPU machine, torch.cuda.is_available() is True for the script)")
+            console.print(Text(f"{_shown(report.script)}: no GPU here: ran the script's CUDA path on the CPU (as on a GPU machine, torch.cuda.is_available() is True for the script)"))
         if report.distributed:
-            console.print(f"{display_path(report.script)}: {report.distributed}")
+            console.print(Text(f"{_shown(report.script)}: {clean(report.distributed)}"))
         for path, layout in report.notebooks.items():
             if layout.skipped:
                 listed = "; ".join(f"cell {s.cell}:{s.line} {s.text}" for s in layout.skipped[:6])
                 more = f" and {len(layout.skipped) - 6} more" if len(layout.skipped) > 6 else ""
-                console.print(Text(f"{display_path(path)}: not run (IPython syntax; gradfix runs Python only): {listed}{more}", style="dim"))
+                console.print(Text(clean(f"{display_path(path)}: not run (IPython syntax; gradfix runs Python only): {listed}{more}"), style="dim"))
         if verbose:
             for name, text in (("stdout", report.stdout), ("stderr", report.stderr)):
                 if text.strip():
-                    console.rule(f"{display_path(report.script)} {name}")
-                    console.print(Text(text.rstrip()))
+                    console.rule(Text(f"{_shown(report.script)} {name}"))
+                    console.print(Text(output_lines(text.rstrip())))
             if report.stdout.strip() or report.stderr.strip():
                 console.rule()
         for result in report.results:
@@ -131,7 +150,7 @@ def summary(outcomes: list) -> Text:  # type: ignore[type-arg]
         text.append(f" ({safe} safe, {len(fixes) - safe} unsafe)")
     text.append(f"; {states}; {runs} sandbox run{'s' if runs != 1 else ''}.")
     if fixes:
-        scripts = " ".join(display_path(report.script) for report in reports if _fixes(report))
+        scripts = _command([report.script for report in reports if _fixes(report)])
         hint = f"gradfix apply {scripts} --yes" + (" --unsafe-fixes" if safe < len(fixes) else "")
         text.append(f"\nTo write them: {hint} (or --interactive to review each).")
     return text
@@ -146,11 +165,11 @@ def batch_table(outcomes: list) -> Table:  # type: ignore[type-arg]
         table.add_column(column)
     for outcome in outcomes:
         if not isinstance(outcome, Report):
-            table.add_row(escape(display_path(outcome.script)), "-", "-", "-", f"[red]{escape(outcome.message)}[/]")
+            table.add_row(escape(_shown(outcome.script)), "-", "-", "-", Text(clean(outcome.message), style="red"))
             continue
         fixes = sum(1 for r in outcome.results if r.fix is not None and r.fix.patches)
         table.add_row(
-            escape(display_path(outcome.script)),
+            escape(_shown(outcome.script)),
             str(len(outcome.results)),
             str(fixes),
             str(outcome.runs),
@@ -173,7 +192,7 @@ def written(report: Report, results: list[Result]) -> Text:
 def held_back(held: list[tuple[Report, list[Result]]]) -> Text:
     """``apply --yes``: the verified unsafe fixes it did not write, and the command that writes them."""
     lines = [f"not written (unsafe): {_where(report, r)} ({r.fix.description})" for report, results in held for r in results if r.fix is not None]
-    scripts = " ".join(display_path(report.script) for report, results in held if results)
+    scripts = _command([report.script for report, results in held if results])
     if scripts:
         lines.append(f"To write them: gradfix apply {scripts} --yes --unsafe-fixes (or --interactive to review each).")
     return Text("\n".join(lines))

@@ -2,8 +2,11 @@
 on lines of the diff, one sticky summary comment with every finding, idempotent re-runs.
 
 Everything here works on gradfix's JSON report and the diff's line numbers; it never imports or
-runs code from the pull request. Text that came from the pull request (parameter names, crash
-messages) is escaped before it goes into markdown.
+runs code from the pull request. The report is untrusted data (it may come from a fork's
+workflow): every text in it (parameter names, crash messages, paths) is cut to a length and
+escaped before it goes into markdown, and its codes and fingerprints are checked for their shape.
+A script that could not be diagnosed is said in the summary: the bot never posts an all-clear
+that covers it.
 """
 
 from __future__ import annotations
@@ -12,16 +15,25 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
+from gradfix.untrusted import MESSAGE_LIMIT, NAME_LIMIT, TEXT_LIMIT, clean, markdown
+
 SUMMARY_MARKER = "<!-- gradfix:summary -->"
 _FINGERPRINT = re.compile(r"<!-- gradfix:fp=([0-9a-f]{16}) -->")
 MAX_BODY = 65_000  # GitHub refuses bodies over 65 536 characters
 
 
 def escape(text: str) -> str:
-    """Untrusted text as inert markdown: no HTML (so no forged markers), no mentions, no fences."""
+    """Untrusted text for a code span (where Markdown's backslash escapes show as typed): no HTML
+    (so no forged markers), no mentions, no fences, one line."""
+    text = clean(text, TEXT_LIMIT)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace("@", "@\u200b").replace("```", "`\u200b`\u200b`")
     return text
+
+
+def prose(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """Untrusted text in a sentence of the comment: inert Markdown (untrusted.markdown)."""
+    return markdown(text, limit)
 
 
 def fence(content: str) -> str:
@@ -31,7 +43,7 @@ def fence(content: str) -> str:
 
 
 def code_list(names: list[str], limit: int = 8) -> str:
-    shown = ", ".join(f"`{escape(n).replace('`', '')}`" for n in names[:limit])
+    shown = ", ".join(f"`{escape(clean(n, NAME_LIMIT)).replace('`', '')}`" for n in names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
@@ -66,24 +78,63 @@ class Finding:
         return f"{self.path}:cell {self.cell}:{self.line}" if self.cell is not None else f"{self.path}:{self.line}"
 
 
+@dataclass
+class Undiagnosed:
+    """A script of the report that gradfix could not diagnose: no verdict on it either way."""
+
+    path: str
+    message: str
+
+
+_CODE = re.compile(r"GF\d{3}")
+
+
+def _fingerprint(value: Any) -> str:
+    """The report's fingerprint when it has the shape gradfix writes; else one made from it (it
+    goes into an HTML comment, and a forged one could close it)."""
+    text = str(value)
+    if re.fullmatch(r"[0-9a-f]{16}", text):
+        return text
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def findings_of(report: dict[str, Any]) -> list[Finding]:
     found = []
     for entry in report.get("files", []):
         for item in entry.get("findings", []):
+            code = str(item["code"])
             found.append(
                 Finding(
-                    path=str(item.get("path") or entry["path"]),
-                    code=str(item["code"]),
+                    path=clean(str(item.get("path") or entry["path"]), TEXT_LIMIT),
+                    code=code if _CODE.fullmatch(code) else "GF???",
                     title=str(item.get("title", "")),
                     message=str(item.get("message", "")),
                     line=int(item.get("line", 1)),
                     params=[str(p) for p in item.get("params", [])],
-                    fingerprint=str(item.get("fingerprint", "")),
+                    fingerprint=_fingerprint(item.get("fingerprint", "")),
                     fix=item.get("fix"),
                     cell=int(item["cell"]) if item.get("cell") is not None else None,
                     json_line=int(item["json_line"]) if item.get("json_line") is not None else None,
                 )
             )
+    return found
+
+
+def diagnosed_of(report: dict[str, Any]) -> int:
+    """How many scripts the report diagnosed (gradfix's JSON gives each its sandbox ``runs``)."""
+    return sum(1 for entry in report.get("files", []) if isinstance(entry, dict) and entry.get("runs") and not entry.get("error"))
+
+
+def undiagnosed_of(report: dict[str, Any]) -> list[Undiagnosed]:
+    """The scripts the report could not diagnose (an ``error`` in their entry)."""
+    found = []
+    for entry in report.get("files", []):
+        if isinstance(entry, dict) and entry.get("error"):
+            path, message = clean(str(entry.get("path", "")), TEXT_LIMIT), str(entry["error"])
+            # gradfix's messages start with the script's path, which the list item already says
+            found.append(Undiagnosed(path, message[len(path) + 2 :] if message.startswith(f"{path}: ") else message))
     return found
 
 
@@ -94,13 +145,13 @@ def comment_body(finding: Finding) -> str:
     content = text[:-1] if text.endswith("\n") else text
     marks = fence(content)
     lines = [
-        f"**{finding.code}** {escape(finding.title)}",
+        f"**{finding.code}** {prose(finding.title, TEXT_LIMIT)}",
         "",
-        escape(finding.message),
+        prose(finding.message),
         "",
         f"Parameters: {code_list(finding.params)}" if finding.params else "",
-        f"Verified by re-running the script: {escape(str(fix.get('verification', '')))} "
-        f"({escape(str(fix.get('applicability', '')))} fix: {escape(str(fix.get('description', '')))})",
+        f"Verified by re-running the script: {prose(str(fix.get('verification', '')))} "
+        f"({prose(str(fix.get('applicability', '')), TEXT_LIMIT)} fix: {prose(str(fix.get('description', '')))})",
         "",
         f"{marks}suggestion",
         *([content] if content else []),
@@ -117,13 +168,13 @@ def cell_comment_body(finding: Finding) -> str:
     diff = (finding.cell_fix or "").rstrip("\n")
     marks = fence(diff)
     lines = [
-        f"**{finding.code}** {escape(finding.title)} (cell {finding.cell}, line {finding.line})",
+        f"**{finding.code}** {prose(finding.title, TEXT_LIMIT)} (cell {finding.cell}, line {finding.line})",
         "",
-        escape(finding.message),
+        prose(finding.message),
         "",
         f"Parameters: {code_list(finding.params)}" if finding.params else "",
-        f"Verified by re-running the notebook: {escape(str(fix.get('verification', '')))} "
-        f"({escape(str(fix.get('applicability', '')))} fix: {escape(str(fix.get('description', '')))}). "
+        f"Verified by re-running the notebook: {prose(str(fix.get('verification', '')))} "
+        f"({prose(str(fix.get('applicability', '')), TEXT_LIMIT)} fix: {prose(str(fix.get('description', '')))}). "
         "`gradfix apply` writes it into the cell.",
         "",
         f"{marks}diff",
@@ -134,9 +185,23 @@ def cell_comment_body(finding: Finding) -> str:
     return "\n".join(lines)
 
 
-def summary_body(findings: list[Finding], inline: set[str], permalink: Callable[[Finding], str], notes: list[str]) -> str:
+def summary_body(
+    findings: list[Finding], inline: set[str], permalink: Callable[[Finding], str], notes: list[str],
+    undiagnosed: Optional[list[Undiagnosed]] = None, diagnosed: int = 0,
+) -> str:
+    """``undiagnosed``: the scripts gradfix could not diagnose; ``diagnosed``: how many it did."""
+    undiagnosed = undiagnosed or []
     head = [SUMMARY_MARKER, "## gradfix", ""]
-    if not findings:
+    if undiagnosed:
+        # First, and never under an all-clear: these scripts were not checked at all.
+        head.append(f"**gradfix could not diagnose {len(undiagnosed)} script(s)**; nothing is known about their gradients:")
+        head.append("")
+        head += [f"- `{escape(u.path).replace('`', '')}`: {prose(u.message)}" for u in undiagnosed]
+        head.append("")
+    if not findings and undiagnosed:
+        head.append(f"No gradient problems found in the {diagnosed} other script(s) this pull request changes." if diagnosed else
+                    "No script of this pull request was diagnosed.")
+    elif not findings:
         head.append("No gradient problems found in the scripts this pull request changes.")
     else:
         head.append(f"{len(findings)} finding(s) where parameters get no gradient or never update:")
@@ -146,7 +211,7 @@ def summary_body(findings: list[Finding], inline: set[str], permalink: Callable[
                 where = "verified fix below" + (", and inline" if f.fingerprint in inline else "")
             else:
                 where = "inline suggestion" if f.fingerprint in inline else ("verified fix below" if f.suggestion else "no automatic fix")
-            head.append(f"- **{f.code}** [{escape(f.place)}]({permalink(f)}) {escape(f.title)} ({where})")
+            head.append(f"- **{f.code}** [{prose(f.place, TEXT_LIMIT)}]({permalink(f)}) {prose(f.title, TEXT_LIMIT)} ({where})")
         for f in findings:
             if not f.cell_fix and (f.fingerprint in inline or not f.suggestion):
                 continue
@@ -154,7 +219,7 @@ def summary_body(findings: list[Finding], inline: set[str], permalink: Callable[
             marks = fence(diff)
             head += ["", f"<details><summary>{f.code} fix for {escape(f.place)}</summary>", "", f"{marks}diff",
                      diff, marks, "", "</details>"]
-    head += [""] + [f"> {escape(note)}" for note in notes]
+    head += [""] + [f"> {prose(note)}" for note in notes]
     body = "\n".join(head)
     if len(body) > MAX_BODY:
         cut = body.rfind("\n- ", 0, MAX_BODY - 200)
@@ -179,6 +244,8 @@ def plan(
     permalink: Callable[[Finding], str],
     max_comments: int = 30,
     notes: Optional[list[str]] = None,
+    undiagnosed: Optional[list[Undiagnosed]] = None,
+    diagnosed: int = 0,
 ) -> Plan:
     """What to post, given what the bot already said on this pull request."""
     ours = [c for c in existing if c.get("user", {}).get("login") == bot_login and _FINGERPRINT.search(c.get("body", ""))]
@@ -222,4 +289,4 @@ def plan(
     notes = list(notes or [])
     if overflow:
         notes.append(f"{len(overflow)} more fix(es) are only in this summary (at most {max_comments} inline comments per review).")
-    return Plan(review, stale, summary_body(findings, inline, permalink, notes), inline)
+    return Plan(review, stale, summary_body(findings, inline, permalink, notes, undiagnosed, diagnosed), inline)

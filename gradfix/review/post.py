@@ -11,8 +11,9 @@ import json
 import os
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
+from urllib.parse import quote
 
-from gradfix.review.bot import SUMMARY_MARKER, Finding, findings_of, plan, summary_body
+from gradfix.review.bot import SUMMARY_MARKER, Finding, diagnosed_of, findings_of, plan, summary_body, undiagnosed_of
 from gradfix.review.github_api import ApiError, GitHub
 
 
@@ -49,14 +50,18 @@ def post(
     say: Callable[[str], None],
 ) -> list[Finding]:
     findings = findings_of(report)
+    # Scripts that could not be diagnosed are said first in the summary, whatever else it says.
+    undiagnosed, diagnosed = undiagnosed_of(report), diagnosed_of(report)
 
     def permalink(finding: Finding) -> str:
+        # The path is the report's (untrusted): quoted, it cannot end the Markdown link it is in.
+        path = quote(finding.path, safe="/")
         if finding.cell is not None:  # a notebook: its raw JSON, at the line that holds the cell line
-            return f"{target.server_url}/{target.repo}/blob/{target.sha}/{finding.path}?plain=1#L{finding.json_line or 1}"
-        return f"{target.server_url}/{target.repo}/blob/{target.sha}/{finding.path}#L{finding.line}"
+            return f"{target.server_url}/{target.repo}/blob/{target.sha}/{path}?plain=1#L{int(finding.json_line or 1)}"
+        return f"{target.server_url}/{target.repo}/blob/{target.sha}/{path}#L{int(finding.line)}"
 
     if dry_run:
-        decided = plan(findings, commentable or {}, [], target.bot_login, target.sha, permalink, max_comments)
+        decided = plan(findings, commentable or {}, [], target.bot_login, target.sha, permalink, max_comments, None, undiagnosed, diagnosed)
         requests = []
         if decided.review:
             requests.append({"method": "POST", "path": f"/repos/{target.repo}/pulls/{target.pr}/reviews", "json": decided.review})
@@ -69,7 +74,7 @@ def post(
         if commentable is None:
             commentable = patch_lines(list(api.paginate(f"/repos/{target.repo}/pulls/{target.pr}/files")))
         existing = list(api.paginate(f"/repos/{target.repo}/pulls/{target.pr}/comments"))
-        decided = plan(findings, commentable, existing, target.bot_login, target.sha, permalink, max_comments)
+        decided = plan(findings, commentable, existing, target.bot_login, target.sha, permalink, max_comments, None, undiagnosed, diagnosed)
         for comment_id in decided.delete:
             api.request("DELETE", f"/repos/{target.repo}/pulls/comments/{comment_id}")
         summary = decided.summary
@@ -81,7 +86,9 @@ def post(
                     raise
                 # GitHub refused a line; the fixes go to the summary instead, none is lost.
                 posted = decided.inline - {c["body"].rsplit("fp=", 1)[-1][:16] for c in decided.review["comments"]}
-                summary = summary_body(findings, posted, permalink, [f"GitHub refused the inline comments ({error}); the fixes are below."])
+                summary = summary_body(
+                    findings, posted, permalink, [f"GitHub refused the inline comments ({error}); the fixes are below."], undiagnosed, diagnosed,
+                )
         _upsert_summary(api, target, summary)
         say(f"gradfix: posted {len(decided.review['comments']) if decided.review else 0} inline suggestion(s) and the summary")
     except ApiError as error:
@@ -94,7 +101,7 @@ def post(
         summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_path:
             with open(summary_path, "a", encoding="utf-8") as out:
-                out.write(summary_body(findings, set(), permalink, []) + "\n")
+                out.write(summary_body(findings, set(), permalink, [], undiagnosed, diagnosed) + "\n")
     finally:
         api.close()
     return findings
