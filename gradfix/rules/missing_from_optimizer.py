@@ -200,9 +200,12 @@ class MissingFromOptimizer(Rule):
             if first.site is None or not project.is_editable(first.site.file):
                 continue
             trigger = triggers[key]
-            candidates: list[Candidate] = []
+            # Building the layer in __init__ as a lazy module needs neither the optimizer's
+            # function nor the first call's inputs: it is a candidate wherever the layer is made.
+            lazy = self._lazy_in_init(project, items, names)
+            candidates: list[Candidate] = lazy
             if trigger is not None and opt_statement is not None:
-                candidates = self._late_candidates(trace, source, optimizer, opt_statement, trigger, items, names)
+                candidates = self._late_candidates(trace, source, optimizer, opt_statement, trigger, items, names, lazy)
             one = len(names) == 1
             where = f" in {first.site.function}()" if first.site.function.isidentifier() else ""
             if trigger is not None:
@@ -225,11 +228,14 @@ class MissingFromOptimizer(Rule):
         trigger: tuple[Site, cst.Call],
         items: list[tuple[list[str], AttributeFact, bool]],
         names: list[str],
+        lazy: list[Candidate],
     ) -> list[Candidate]:
         """Most conservative first: build the optimizer after the statement that made them, when
         that statement runs once and nothing uses the optimizer before it; add them as a param
-        group right after that statement; run the model once under no_grad before the optimizer,
-        on the first batch the script has there."""
+        group right after that statement, when it runs once; run the model once under no_grad
+        before the optimizer, on the first batch the script has there; build the layers in
+        ``__init__`` as lazy modules (``lazy``); add them as a param group right after the
+        statement, guarded so that it happens once, when that statement runs in a loop."""
         call = trigger[1]
         statement = source.statement_of(call)
         target = _assigned_name(source, opt_statement)
@@ -252,26 +258,17 @@ class MissingFromOptimizer(Rule):
                     source.path, [source.remove_lines(first_line, last_line), source.insert_lines(after, moved)], names,
                 ))
         scope = {module_id: name for name, module_id in optimizer.scope_modules.items()}
-        if once and target is not None:
-            members = []
-            for ns, fact, is_module in items:
-                owner = next((m for m in trace.modules if m.path == fact.owner_name), None)
-                base = self._expression(trace, scope, owner) if owner is not None else None
-                # Names from the run go into the fix only as dotted identifiers (and list indices).
-                if base is None or not fact.attr.isidentifier() or not all(
-                    part.isidentifier() for part in re.sub(r"\[\d+\]", "", base).split(".")
-                ):
-                    members = []
-                    break
-                members.append(f"*{base}.{fact.attr}.parameters()" if is_module else f"{base}.{fact.attr}")
-            if members:
-                group = members[0][1:] if len(members) == 1 and members[0].startswith("*") else f"[{', '.join(members)}]"
-                line = f'{target}.add_param_group({{"params": {group}}})'
-                where = source.range(statement)
-                candidates.append(self.candidate(
-                    f"add them to the optimizer as a param group, after line {where.start.line}",
-                    source.path, [source.insert_lines(where.end.line + 1, f"{source.indentation(where.start.line)}{line}\n")], names,
-                ))
+        members, held = self._members(trace, scope, items)
+        group = None
+        if members and target is not None:
+            group = members[0][1:] if len(members) == 1 and members[0].startswith("*") else f"[{', '.join(members)}]"
+        if once and group is not None:
+            line = f'{target}.add_param_group({{"params": {group}}})'
+            where = source.range(statement)
+            candidates.append(self.candidate(
+                f"add them to the optimizer as a param group, after line {where.start.line}",
+                source.path, [source.insert_lines(where.end.line + 1, f"{source.indentation(where.start.line)}{line}\n")], names,
+            ))
         batch = next((fact.batch for _, fact, _ in items if fact.batch is not None), None)
         if items[0][1].in_call and source.code(call.func) in optimizer.scope_modules:
             dry = _dry_run_call(source, call, opt_statement, batch)
@@ -285,7 +282,94 @@ class MissingFromOptimizer(Rule):
                     f"run {source.code(call.func)} once under no_grad before the optimizer is built, so its parameters exist",
                     source.path, [source.insert_lines(first_line, text)], names,
                 ))
+        candidates += lazy
+        if not once and group is not None and held is not None:
+            # The statement runs at every step: the group is added the first time only, when the
+            # optimizer does not hold the new parameters yet (adding them twice raises).
+            where = source.range(statement)
+            indent = source.indentation(where.start.line)
+            unit = source.module.default_indent
+            text = (
+                f'{indent}if not any(p is {held} for group in {target}.param_groups for p in group["params"]):\n'
+                f'{indent}{unit}{target}.add_param_group({{"params": {group}}})\n'
+            )
+            candidates.append(self.candidate(
+                f"add them to the optimizer as a param group after line {where.start.line}, the first time it runs",
+                source.path, [source.insert_lines(where.end.line + 1, text)], names,
+            ))
         return candidates
+
+    def _lazy_in_init(
+        self, project: Project, items: list[tuple[list[str], AttributeFact, bool]], names: list[str]
+    ) -> list[Candidate]:
+        """The layers a module built in its first call, built in ``__init__`` instead as lazy
+        modules (``nn.Linear(h.shape[1], n)`` -> ``nn.LazyLinear(n)``), and the block that built them
+        (``if self.head is None:``) gone: the optimizer then holds their parameters, uninitialised,
+        and torch fills the same objects in on the first call."""
+        sites = {fact.site.file for _, fact, _ in items if fact.site is not None}
+        if len(sites) != 1 or not all(is_module and fact.in_call and fact.site is not None for _, fact, is_module in items):
+            return []
+        path = sites.pop()
+        if not project.is_editable(path):
+            return []
+        source = project.source(path)
+        layers = [_lazy_layer(source, fact) for _, fact, _ in items]
+        if any(layer is None for layer in layers) or len({id(layer.init) for layer in layers if layer is not None}) != 1:
+            return []
+        built = [layer for layer in layers if layer is not None]
+        statements = {id(layer.statement) for layer in built}
+        guards = {id(layer.guard): layer.guard for layer in built}
+        if any(id(s) not in statements for guard in guards.values() for s in guard.body.body):
+            return []  # the block does more than build the layers
+        init = built[0].init
+        edits = [source.remove_statement(guard) for guard in guards.values()]
+        # Each layer replaces its `self.head = None` in __init__ when the attributes it reads are
+        # bound by then; the others go at the end of __init__.
+        appended = []
+        body_indent = source.indentation(source.range(init.body.body[0]).start.line)
+        for layer in built:
+            # libcst writes an expression's continuation lines relative to its block: moved into
+            # __init__, they keep their place relative to the statement.
+            if layer.placeholder is not None and layer.reads <= _self_bound_before(source, init, layer.self_name, layer.placeholder):
+                assign = layer.placeholder.body[0]
+                assert isinstance(assign, cst.Assign)
+                edits.append(source.replace_node(assign.value, cst.parse_expression(layer.value, config=source.module.config_for_parsing)))
+                continue
+            if layer.placeholder is not None:
+                edits.append(source.remove_statement(layer.placeholder))
+            text = "\n".join(line if i == 0 or not line.strip() else body_indent + line for i, line in enumerate(layer.value.split("\n")))
+            appended.append(f"{body_indent}{layer.self_name}.{layer.attr} = {text}\n")
+        if appended:
+            edits.append(source.insert_lines(source.range(init).end.line + 1, "".join(appended)))
+        built_names = ", ".join(f"{layer.self_name}.{layer.attr}" for layer in built)
+        return [self.candidate(
+            f"build {built_names} in __init__ as lazy modules, which learn their input size on the first call",
+            source.path, edits, names,
+        )]
+
+    def _members(
+        self, trace: Trace, scope: dict[int, str], items: list[tuple[list[str], AttributeFact, bool]]
+    ) -> tuple[list[str], Optional[str]]:
+        """What a param group of the new parameters holds, as the optimizer's frame names them
+        (``*model.head.parameters()``, ``model.layer1.alpha``), and one of those parameters by
+        itself (``model.head[0].weight``): whether the optimizer holds them already."""
+        members: list[str] = []
+        held = None
+        for ns, fact, is_module in items:
+            owner = next((m for m in trace.modules if m.path == fact.owner_name), None)
+            base = self._expression(trace, scope, owner) if owner is not None else None
+            # Names from the run go into the fix only as dotted identifiers (and list indices).
+            if base is None or not fact.attr.isidentifier() or not all(
+                part.isidentifier() for part in re.sub(r"\[\d+\]", "", base).split(".")
+            ):
+                return [], None
+            members.append(f"*{base}.{fact.attr}.parameters()" if is_module else f"{base}.{fact.attr}")
+            prefix = f"{fact.owner_name}.{fact.attr}"
+            if held is None and ns and (ns[0] == prefix or ns[0].startswith(prefix + ".")):
+                below = ns[0][len(prefix) + 1 :].split(".") if ns[0] != prefix else []
+                if all(part.isidentifier() or part.isdigit() for part in below):
+                    held = f"{base}.{fact.attr}" + "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in below)
+        return members, held
 
     @staticmethod
     def _replaced(trace: Trace, module: ModuleFact) -> bool:
@@ -624,6 +708,153 @@ def _made_in_call(trace: Trace, module: ModuleFact) -> Optional[AttributeFact]:
         if attribute.kind == "module" and f"{attribute.owner_name}.{attribute.attr}" == module.path:
             return attribute if attribute.in_call and attribute.count == 1 and attribute.replaced is None else None
     return None
+
+
+# Layers whose first argument is the size of their input, with their lazy forms: the same
+# arguments without that one, learnt from the first input instead.
+_LAZY = {
+    "torch.nn.Linear": ("LazyLinear", "in_features"),
+    **{f"torch.nn.{kind}{d}d": (f"Lazy{kind}{d}d", "in_channels") for kind in ("Conv", "ConvTranspose") for d in (1, 2, 3)},
+    **{f"torch.nn.{kind}{d}d": (f"Lazy{kind}{d}d", "num_features") for kind in ("BatchNorm", "InstanceNorm") for d in (1, 2, 3)},
+}
+
+
+class _LazyLayer:
+    """A layer assigned in a method under a guard (``if self.head is None:``), rewritten with lazy
+    modules so that ``__init__`` can build it: ``value`` is its new source text."""
+
+    def __init__(
+        self, statement: cst.SimpleStatementLine, guard: cst.If, init: cst.FunctionDef, placeholder: Optional[cst.SimpleStatementLine],
+        self_name: str, attr: str, value: str, reads: set[str],
+    ):
+        self.statement, self.guard, self.init, self.placeholder = statement, guard, init, placeholder
+        self.self_name, self.attr, self.value, self.reads = self_name, attr, value, reads
+
+
+def _lazy_layer(source: SourceFile, fact: AttributeFact) -> Optional[_LazyLayer]:
+    """``self.<attr> = <layers sized by a local>`` at the fact's site, under an ``if`` that tests
+    the attribute, in a method of a class with an ``__init__``: the same layers as lazy modules."""
+    assert fact.site is not None
+    statement = next((s for s in source.statements_on_line(fact.site.line) if isinstance(s, cst.SimpleStatementLine)), None)
+    if statement is None or len(statement.body) != 1 or not isinstance(statement.body[0], cst.Assign):
+        return None
+    assign = statement.body[0]
+    target = assign.targets[0].target if len(assign.targets) == 1 else None
+    if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.attr.value == fact.attr):
+        return None
+    self_name = target.value.value
+    method = _function_of(source, statement)
+    owner = _class_of(source, method)
+    if method is None or owner is None or not method.params.params or method.params.params[0].name.value != self_name:
+        return None
+    init = next((s for s in owner.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"), None)
+    if init is None or init is method or not init.params.params or init.params.params[0].name.value != self_name:
+        return None
+    if not isinstance(init.body, cst.IndentedBlock):
+        return None
+    block = source.parent(statement)
+    guard = source.parent(block) if block is not None else None
+    if not isinstance(guard, cst.If) or guard.orelse is not None or _function_of(source, guard) is not method:
+        return None
+    tested = {n.attr.value for n in descendants(guard.test, cst.Attribute)} | {
+        n.evaluated_value for n in descendants(guard.test, cst.SimpleString) if isinstance(n.evaluated_value, str)
+    }
+    if fact.attr not in tested:
+        return None
+    local = _binds(method.body) | {p.name.value for p in [*method.params.params, *method.params.kwonly_params, *method.params.posonly_params]}
+    local.discard(self_name)
+    lazify = _Lazify(source, local)
+    value = assign.value.visit(lazify)
+    # `.to(h.device)`: a layer built in __init__ moves with its module.
+    while (
+        isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in ("to", "cuda")
+        and _free_names(value) & local and not _free_names(value.func.value) & local
+    ):
+        value = value.func.value
+    if lazify.failed or not lazify.changed or not isinstance(value, cst.BaseExpression) or _free_names(value) & local:
+        return None
+    reads = {
+        f"{self_name}.{n.attr.value}" for n in descendants(value, cst.Attribute)
+        if isinstance(n.value, cst.Name) and n.value.value == self_name
+    }
+    placeholder = None
+    for candidate in _own_statements(init):
+        small = candidate.body[0] if len(candidate.body) == 1 else None
+        if (
+            isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.value, cst.Name) and small.value.value == "None"
+            and source.code(small.targets[0].target) == f"{self_name}.{fact.attr}"
+        ):
+            placeholder = candidate
+    return _LazyLayer(statement, guard, init, placeholder, self_name, fact.attr, source.module.code_for_node(value), reads)
+
+
+class _Lazify(cst.CSTTransformer):
+    """Layers whose input size is computed from the call's values (``nn.Linear(h.shape[1], 512)``)
+    made lazy (``nn.LazyLinear(512)``)."""
+
+    def __init__(self, source: SourceFile, local: set[str]):
+        self.source, self.local = source, local
+        self.failed = self.changed = False
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        lazy = next((_LAZY[n] for n in self.source.qualified_names(original.func) if n in _LAZY), None)
+        if lazy is None:
+            return updated
+        name, keyword = lazy
+        args = list(updated.args)
+        if args and args[0].keyword is None and not args[0].star:
+            index = 0
+        else:
+            index = next((i for i, a in enumerate(args) if a.keyword is not None and a.keyword.value == keyword), -1)
+        if index < 0 or not _free_names(original.args[index].value) & self.local:
+            return updated  # sized by a constant: it stays as it is
+        if isinstance(updated.func, cst.Attribute):
+            func: cst.BaseExpression = updated.func.with_changes(attr=cst.Name(name))
+        else:
+            nn = module_alias(self.source, "torch.nn")
+            if nn is None:
+                self.failed = True
+                return updated
+            func = cst.parse_expression(f"{nn}.{name}")
+        del args[index]
+        if args and index == len(args):
+            args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        self.changed = True
+        return updated.with_changes(func=func, args=args)
+
+
+def _free_names(node: cst.CSTNode) -> set[str]:
+    """The names an expression reads (not attribute names, not keywords)."""
+    found: set[str] = set()
+
+    class Collect(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.add(name.value)
+
+        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
+            attribute.value.visit(self)
+            return False
+
+        def visit_Arg(self, arg: cst.Arg) -> bool:
+            arg.value.visit(self)
+            return False
+
+    node.visit(Collect())
+    return found
+
+
+def _self_bound_before(source: SourceFile, init: cst.FunctionDef, self_name: str, statement: cst.SimpleStatementLine) -> set[str]:
+    """The ``self.<x>`` that ``__init__`` assigns before ``statement``."""
+    line = source.range(statement).start.line
+    bound: set[str] = set()
+    for node in _own_statements(init):
+        if source.range(node).start.line >= line:
+            continue
+        for target in descendants(node, cst.AssignTarget):
+            text = source.code(target.target)
+            if text.startswith(f"{self_name}."):
+                bound.add(text)
+    return bound
 
 
 def _trigger(source: SourceFile, opt_statement: cst.BaseStatement, chain: list[Site]) -> Optional[tuple[Site, cst.Call]]:
