@@ -42,7 +42,8 @@ import libcst as cst
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.source import SourceFile, descendants
+from gradfix.edits import Edit
+from gradfix.source import SourceFile, descendants, is_zero_literal
 from gradfix.torch_api import module_alias
 from gradfix.trace import AttributeFact, ModuleFact, OptimizerFact, Site, Trace
 
@@ -84,9 +85,10 @@ class MissingFromOptimizer(Rule):
             and not p.optimizers and not p.changed and all(part.isidentifier() for part in p.name.split("."))
         ]
         made = _made_once(trace)
-        if not forgotten and not bare and not made:
+        left = _left_out(trace, stepping)
+        if not forgotten and not bare and not made and not left:
             return []
-        optimizer = self._neighbour(trace, stepping, [n for _, names in forgotten for n in names] + bare + list(made))
+        optimizer = self._neighbour(trace, stepping, [n for _, names in forgotten for n in names] + bare + list(made) + list(left))
         if optimizer is None or optimizer.site is None or not project.is_editable(optimizer.site.file):
             return []
         # Parameters a module that existed when the optimizer was built made afterwards (in its
@@ -109,22 +111,46 @@ class MissingFromOptimizer(Rule):
             [([n], a, False) for n, a in made.items()] + [(names, lazy[m.id], True) for m, names in later if m.id in lazy],
         )
         forgotten = [(m, names) for m, names in forgotten if m.created_event < optimizer.built_event]
-        if not forgotten and not bare:
+        left = {n: a for n, a in left.items() if n not in made}
+        if not forgotten and not bare and not left:
             return added
-        names = [n for _, ns in forgotten for n in ns] + bare
+        names = [n for _, ns in forgotten for n in ns] + bare + list(left)
         scope = {module_id: name for name, module_id in optimizer.scope_modules.items()}
         candidates = []
         in_scope = [self._expression(trace, scope, m) for m, _ in forgotten]
-        if all(in_scope):
+        # The parameters the collection left out, as the optimizer's frame names them.
+        owners = {n: trace.module(a.owner) for n, a in left.items()}
+        left_names = [
+            f"{base}.{a.attr}" if (m := owners[n]) is not None and (base := self._expression(trace, scope, m)) and a.attr.isidentifier() else None
+            for n, a in left.items()
+        ]
+        only_left = bool(left) and not forgotten and not bare
+        if all(in_scope) and all(left_names):
             # A bare parameter's name comes from the frame that made it; if the optimizer's frame
             # does not see it, the re-run fails with a NameError and the candidate is rejected.
-            candidates = self._extend(project, optimizer, [n for n in in_scope if n], bare)
-        modules = ", ".join([*(n or m.name or "?" for n, (m, _) in zip(in_scope, forgotten)), *bare])
+            tensors = bare + [n for n in left_names if n]
+            if only_left:
+                candidates += self._extend_collection(project, optimizer)
+            candidates += self._extend(project, optimizer, [n for n in in_scope if n], tensors)
+            if only_left:
+                candidates += self._group_after(project, optimizer, tensors)
+        one = len(names) == 1
+        if only_left:
+            holders = sorted({a.owner_name for a in left.values()})
+            message = (
+                f"{short_list(names)} {'receives' if one else 'receive'} gradients but no optimizer holds "
+                f"{'it' if one else 'them'}, so {'it never changes' if one else 'they never change'}: the optimizer "
+                f"built here holds every other parameter of {short_list(holders)}, but the parameters collected for it "
+                f"left out {'this one, set' if one else 'these, set'} on the module itself with nn.Parameter; "
+                f"if {'it is' if one else 'they are'} meant to stay fixed, set requires_grad=False on {'it' if one else 'them'}"
+            )
+            return [self.finding(project, optimizer.site, message, names, candidates[:6]), *added]
+        modules = ", ".join([*(n or m.name or "?" for n, (m, _) in zip(in_scope, forgotten)), *bare, *(n or "?" for n in left_names)])
         one = len(names) == 1
         message = (
             f"{short_list(names)} {'receives' if one else 'receive'} gradients but no optimizer holds "
             f"{'it' if one else 'them'}, so {'it never changes' if one else 'they never change'} "
-            f"({modules} {'is' if len(forgotten) + len(bare) == 1 else 'are'} missing from the optimizer built here; "
+            f"({modules} {'is' if len(forgotten) + len(bare) + len(left) == 1 else 'are'} missing from the optimizer built here; "
             f"if {'it is' if one else 'they are'} meant to stay fixed, set requires_grad=False on {'it' if one else 'them'})"
         )
         return [self.finding(project, optimizer.site, message, names, candidates), *added]
@@ -491,6 +517,61 @@ class MissingFromOptimizer(Rule):
                         add(name, statement)
         return found
 
+    # -- left out by the collection of the optimizer's parameters -------------------------------------
+
+    def _group_after(self, project: Project, optimizer: OptimizerFact, tensors: list[str]) -> list[Candidate]:
+        """``optimizer.add_param_group({"params": [...]})`` right after the optimizer is built and
+        the groups the script adds to it there."""
+        assert optimizer.site is not None
+        source = project.source(optimizer.site.file)
+        built = source.nodes_at(optimizer.site, cst.Call)
+        statement = source.statement_of(built[0]) if len(built) == 1 else None
+        target = _assigned_name(source, statement) if statement is not None else None
+        block = source.parent(statement) if statement is not None else None
+        if statement is None or target is None or not isinstance(block, (cst.IndentedBlock, cst.Module)):
+            return []
+        body = list(block.body)
+        last = statement
+        for following in body[next(i for i, s in enumerate(body) if s is statement) + 1 :]:
+            call = following.body[0].value if isinstance(following, cst.SimpleStatementLine) and isinstance(following.body[0], cst.Expr) else None
+            if not isinstance(call, cst.Call) or source.code(call.func) != f"{target}.add_param_group":
+                break
+            last = following
+        where = source.range(last)
+        line = f'{source.indentation(source.range(statement).start.line)}{target}.add_param_group({{"params": [{", ".join(tensors)}]}})\n'
+        return [self.candidate(
+            f"add {short_list(tensors)} to the optimizer as a param group, after line {where.start.line}",
+            source.path, [source.insert_lines(where.end.line + 1, line)],
+        )]
+
+    def _extend_collection(self, project: Project, optimizer: OptimizerFact) -> list[Candidate]:
+        """The loops that collected the optimizer's parameter lists (``for k, v in
+        model.named_modules(): ... pg1.append(v.weight)``, ``for n, p in model.named_parameters():
+        if ...: decay.append(p) elif ...: no_decay.append(p)``) made to collect the rest too, into
+        each list in turn: the lists of groups that are not given a weight decay first."""
+        assert optimizer.site is not None
+        source = project.source(optimizer.site.file)
+        built = source.nodes_at(optimizer.site, cst.Call)
+        statement = source.statement_of(built[0]) if len(built) == 1 else None
+        if statement is None:
+            return []
+        function = _function_of(source, statement)
+        lists = _group_lists(source, built[0], function or source.module, _assigned_name(source, statement))
+        found: list[tuple[bool, Candidate]] = []
+        for name, decays in lists:
+            for loop in descendants(function or source.module, cst.For):
+                if _function_of(source, loop) is not function or source.range(loop).end.line >= source.range(statement).start.line:
+                    continue
+                if not _appends_to(loop.body, name):
+                    continue
+                edit = _collect_rest(source, loop, name)
+                if edit is not None:
+                    found.append((decays, self.candidate(
+                        f"make the loop at line {source.range(loop).start.line} collect the parameters it leaves out, into {name}",
+                        source.path, [edit],
+                    )))
+        return [c for _, c in sorted(found, key=lambda item: item[0])]
+
     @staticmethod
     def _neighbour(trace: Trace, stepping: list[OptimizerFact], names: list[str]) -> Optional[OptimizerFact]:
         """The optimizer whose parameters are reached by the same backward calls."""
@@ -699,6 +780,158 @@ def _made_once(trace: Trace) -> dict[str, AttributeFact]:
         if p.requires_grad and p.is_leaf and p.got_grad and not p.optimizers and not p.changed:
             made[p.name] = attribute
     return made
+
+
+def _left_out(trace: Trace, stepping: list[OptimizerFact]) -> dict[str, AttributeFact]:
+    """Parameters user code set on a module itself (``self.p2_w1 = nn.Parameter(...)``, not a layer
+    of their own) that receive gradients that are not zero and that no optimizer holds, while a
+    stepping optimizer holds every other trainable parameter of that module, its layers' included:
+    the optimizer's parameters were collected by what they are (each layer's ``weight`` and
+    ``bias``, names that end in ``.weight``), and these are what the collection missed. Innermost
+    modules first: parameters missed that way inside a module (a layer scale in each block) count
+    as held for the module around it (a class token on the model). A loaded module's are left
+    alone unless the script chose them; so is a module with nothing else held (a linear probe's
+    encoder, whose layers no optimizer holds either)."""
+    held = {n for o in stepping for n in o.params}
+    made: dict[str, AttributeFact] = {}
+    for attribute in trace.attributes:
+        if attribute.kind != "parameter" or attribute.site is None:
+            continue
+        owner = trace.module(attribute.owner)
+        p = trace.param(f"{attribute.owner_name}.{attribute.attr}")
+        if owner is None or p is None or not (p.requires_grad and p.is_leaf and p.nonzero_grad and not p.optimizers and not p.changed):
+            continue
+        if owner.loaded and not _chosen(trace, [p.name]):
+            continue
+        made[p.name] = attribute
+    trainable = [p.name for p in trace.params if p.requires_grad and p.is_leaf]
+    accepted: set[str] = set()
+    for owner_name in sorted({a.owner_name for a in made.values()}, key=lambda n: -n.count(".")):
+        own = {n for n, a in made.items() if a.owner_name == owner_name}
+        others = [n for n in trainable if n.startswith(owner_name + ".") and n not in own]
+        if any(n in held for n in others) and all(n in held or n in accepted for n in others):
+            accepted |= own
+    return {n: a for n, a in made.items() if n in accepted}
+
+
+def _group_lists(source: SourceFile, call: cst.Call, scope: cst.CSTNode, target: Optional[str]) -> list[tuple[str, bool]]:
+    """The names of the lists the optimizer's groups were given (``SGD(pg0, ...)``,
+    ``AdamW([{"params": decay, "weight_decay": 0.05}, ...])``, ``optimizer.add_param_group({"params":
+    pg1})``), each with whether its group is given a weight decay that is not 0."""
+
+    def decay_of(args: list[tuple[str, cst.BaseExpression]], default: bool) -> bool:
+        value = next((v for k, v in args if k == "weight_decay"), None)
+        return default if value is None else not is_zero_literal(value)
+
+    def from_dict(node: cst.BaseExpression, default: bool) -> Optional[tuple[str, bool]]:
+        if not isinstance(node, cst.Dict):
+            return None
+        items = [
+            (e.key.evaluated_value, e.value) for e in node.elements
+            if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString) and isinstance(e.key.evaluated_value, str)
+        ]
+        params = next((v for k, v in items if k == "params"), None)
+        return (params.value, decay_of(items, default)) if isinstance(params, cst.Name) else None
+
+    keywords = [(a.keyword.value, a.value) for a in call.args if a.keyword is not None]
+    default = decay_of(keywords, False)
+    given = next((v for k, v in keywords if k == "params"), None)
+    if given is None and call.args and call.args[0].keyword is None and not call.args[0].star:
+        given = call.args[0].value
+    found: list[Optional[tuple[str, bool]]] = []
+    if isinstance(given, cst.Name):
+        bound = source.bound_once(given)
+        value = bound[0].value if bound is not None else None
+        if isinstance(value, (cst.List, cst.Tuple)) and value.elements and all(isinstance(e.value, cst.Dict) for e in value.elements):
+            given = value
+        else:
+            found.append((given.value, default))
+    if isinstance(given, (cst.List, cst.Tuple)):
+        found += [from_dict(e.value, default) for e in given.elements]
+    if target is not None:
+        for statement in _own_statements(scope):
+            small = statement.body[0] if len(statement.body) == 1 else None
+            added = small.value if isinstance(small, cst.Expr) else None
+            if isinstance(added, cst.Call) and source.code(added.func) == f"{target}.add_param_group" and len(added.args) == 1:
+                found.append(from_dict(added.args[0].value, False))
+    names: list[tuple[str, bool]] = []
+    for item in found:
+        if item is not None and all(item[0] != n for n, _ in names):
+            names.append(item)
+    return names
+
+
+def _appends_to(node: cst.CSTNode, name: str) -> bool:
+    """Whether ``name.append(...)``, ``name.extend(...)`` or ``name += ...`` is in ``node``."""
+    for call in descendants(node, cst.Call):
+        func = call.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == name and func.attr.value in ("append", "extend"):
+            return True
+    return any(isinstance(a.target, cst.Name) and a.target.value == name for a in descendants(node, cst.AugAssign))
+
+
+def _loop_variable(loop: cst.For, named: bool) -> Optional[str]:
+    """``m`` of ``for m in ...``, ``v`` of ``for k, v in ...named_...()``."""
+    target = loop.target
+    if not named:
+        return target.value if isinstance(target, cst.Name) else None
+    if isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) == 2 and isinstance(target.elements[1].value, cst.Name):
+        return target.elements[1].value.value
+    return None
+
+
+def _collect_rest(source: SourceFile, loop: cst.For, into: str) -> Optional[Edit]:
+    """The edit that makes a collecting loop take what it leaves out into ``into``: over modules,
+    each module's own parameters other than the attributes the loop takes (``weight``,
+    ``bias``); over parameters, an ``else`` for the ``if``/``elif`` chain that sorts them."""
+    iterated = loop.iter
+    if not isinstance(iterated, cst.Call) or not isinstance(iterated.func, cst.Attribute) or not isinstance(loop.body, cst.IndentedBlock):
+        return None
+    kind = iterated.func.attr.value
+    if kind in ("modules", "named_modules"):
+        module = _loop_variable(loop, kind == "named_modules")
+        if module is None:
+            return None
+        taken = sorted({
+            arg.value.attr.value for call in descendants(loop.body, cst.Call)
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "append" and len(call.args) == 1
+            for arg in call.args
+            if isinstance(arg.value, cst.Attribute) and isinstance(arg.value.value, cst.Name) and arg.value.value.value == module
+        })
+        if not taken:
+            return None
+        key, param = ("name", "p") if module not in ("name", "p") else ("key", "q")
+        names = ", ".join(f'"{t}"' for t in taken) + ("," if len(taken) == 1 else "")
+        first = loop.body.body[0]
+        indent = source.indentation(source.range(first).start.line)
+        line = f"{indent}{into}.extend({param} for {key}, {param} in {module}.named_parameters(recurse=False) if {key} not in ({names}))\n"
+        return source.insert_lines(source.range(loop.body.body[-1]).end.line + 1, line)
+    if kind in ("parameters", "named_parameters"):
+        param = _loop_variable(loop, kind == "named_parameters")
+        chains = [s for s in loop.body.body if isinstance(s, cst.If)]
+        if param is None or not chains:
+            return None
+        chain = chains[-1]
+        branches = [chain]
+        while isinstance(branches[-1].orelse, cst.If):
+            branches.append(branches[-1].orelse)
+        if branches[-1].orelse is not None or not any(_appends_to(b.body, n) for b in branches for n in _appended_names(b.body, param)):
+            return None
+        statement = cst.parse_statement(f"{into}.append({param})\n", config=source.module.config_for_parsing)
+        tail = branches[-1].with_changes(orelse=cst.Else(body=cst.IndentedBlock(body=[statement])))
+        for branch in reversed(branches[:-1]):
+            tail = branch.with_changes(orelse=tail)
+        return source.replace_statement(chain, tail)
+    return None
+
+
+def _appended_names(node: cst.CSTNode, value: str) -> set[str]:
+    """The lists ``value`` is appended to in ``node`` (``decay.append(p)``)."""
+    return {
+        call.func.value.value for call in descendants(node, cst.Call)
+        if isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name) and call.func.attr.value == "append"
+        and len(call.args) == 1 and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == value
+    }
 
 
 def _made_in_call(trace: Trace, module: ModuleFact) -> Optional[AttributeFact]:
