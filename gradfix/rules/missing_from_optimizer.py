@@ -558,9 +558,9 @@ class MissingFromOptimizer(Rule):
         function = _function_of(source, statement)
         lists = _group_lists(source, built[0], function or source.module, _assigned_name(source, statement))
         found: list[tuple[bool, Candidate]] = []
-        for name, decays in lists:
-            for loop in descendants(function or source.module, cst.For):
-                if _function_of(source, loop) is not function or source.range(loop).end.line >= source.range(statement).start.line:
+        for name, decays, filled, before in lists:
+            for loop in descendants(filled, cst.For):
+                if (_function_of(source, loop) or source.module) is not filled or source.range(loop).end.line >= before:
                     continue
                 if not _appends_to(loop.body, name):
                     continue
@@ -814,10 +814,14 @@ def _left_out(trace: Trace, stepping: list[OptimizerFact]) -> dict[str, Attribut
     return {n: a for n, a in made.items() if n in accepted}
 
 
-def _group_lists(source: SourceFile, call: cst.Call, scope: cst.CSTNode, target: Optional[str]) -> list[tuple[str, bool]]:
-    """The names of the lists the optimizer's groups were given (``SGD(pg0, ...)``,
-    ``AdamW([{"params": decay, "weight_decay": 0.05}, ...])``, ``optimizer.add_param_group({"params":
-    pg1})``), each with whether its group is given a weight decay that is not 0."""
+def _group_lists(
+    source: SourceFile, call: cst.Call, scope: cst.CSTNode, target: Optional[str]
+) -> list[tuple[str, bool, cst.CSTNode, int]]:
+    """The lists the optimizer's groups were given (``SGD(pg0, ...)``, ``AdamW([{"params": decay,
+    "weight_decay": 0.05}, ...])``, ``optimizer.add_param_group({"params": pg1})``, or what a
+    function of the file that built them returned: ``SGD(param_groups(net), ...)``): each list's
+    name, whether its group is given a weight decay that is not 0, the function (or module) that
+    filled it, and the line before which it was filled."""
 
     def decay_of(args: list[tuple[str, cst.BaseExpression]], default: bool) -> bool:
         value = next((v for k, v in args if k == "weight_decay"), None)
@@ -833,31 +837,46 @@ def _group_lists(source: SourceFile, call: cst.Call, scope: cst.CSTNode, target:
         params = next((v for k, v in items if k == "params"), None)
         return (params.value, decay_of(items, default)) if isinstance(params, cst.Name) else None
 
+    def lists_in(given: Optional[cst.BaseExpression], default: bool, depth: int = 0) -> list[tuple[str, bool, cst.CSTNode, int]]:
+        where = source.statement_of(given) if given is not None else None
+        if given is None or where is None:
+            return []
+        filled = _function_of(source, where) or source.module
+        line = source.range(where).start.line
+        if isinstance(given, cst.Name):
+            bound = source.bound_once(given)
+            value = bound[0].value if bound is not None else None
+            if isinstance(value, (cst.List, cst.Tuple)) and value.elements and all(isinstance(e.value, cst.Dict) for e in value.elements):
+                given = value
+            else:
+                return [(given.value, default, filled, line)]
+        if isinstance(given, (cst.List, cst.Tuple)):
+            return [(*item, filled, line) for e in given.elements if (item := from_dict(e.value, default)) is not None]
+        if isinstance(given, cst.Call) and isinstance(given.func, cst.Name) and depth == 0:
+            helper = next((s for s in source.module.body if isinstance(s, cst.FunctionDef) and s.name.value == given.func.value), None)
+            returns = [r for r in descendants(helper, cst.Return) if _function_of(source, r) is helper] if helper is not None else []
+            if len(returns) == 1 and returns[0].value is not None:
+                return lists_in(returns[0].value, default, depth + 1)
+        return []
+
     keywords = [(a.keyword.value, a.value) for a in call.args if a.keyword is not None]
     default = decay_of(keywords, False)
     given = next((v for k, v in keywords if k == "params"), None)
     if given is None and call.args and call.args[0].keyword is None and not call.args[0].star:
         given = call.args[0].value
-    found: list[Optional[tuple[str, bool]]] = []
-    if isinstance(given, cst.Name):
-        bound = source.bound_once(given)
-        value = bound[0].value if bound is not None else None
-        if isinstance(value, (cst.List, cst.Tuple)) and value.elements and all(isinstance(e.value, cst.Dict) for e in value.elements):
-            given = value
-        else:
-            found.append((given.value, default))
-    if isinstance(given, (cst.List, cst.Tuple)):
-        found += [from_dict(e.value, default) for e in given.elements]
+    found = lists_in(given, default)
     if target is not None:
         for statement in _own_statements(scope):
             small = statement.body[0] if len(statement.body) == 1 else None
             added = small.value if isinstance(small, cst.Expr) else None
             if isinstance(added, cst.Call) and source.code(added.func) == f"{target}.add_param_group" and len(added.args) == 1:
-                found.append(from_dict(added.args[0].value, False))
-    names: list[tuple[str, bool]] = []
-    for item in found:
-        if item is not None and all(item[0] != n for n, _ in names):
-            names.append(item)
+                item = from_dict(added.args[0].value, False)
+                if item is not None:
+                    found.append((*item, scope, source.range(statement).start.line))
+    names: list[tuple[str, bool, cst.CSTNode, int]] = []
+    for entry in found:
+        if all(entry[0] != n for n, *_ in names):
+            names.append(entry)
     return names
 
 
@@ -917,11 +936,9 @@ def _collect_rest(source: SourceFile, loop: cst.For, into: str) -> Optional[Edit
             branches.append(branches[-1].orelse)
         if branches[-1].orelse is not None or not any(_appends_to(b.body, n) for b in branches for n in _appended_names(b.body, param)):
             return None
-        statement = cst.parse_statement(f"{into}.append({param})\n", config=source.module.config_for_parsing)
-        tail = branches[-1].with_changes(orelse=cst.Else(body=cst.IndentedBlock(body=[statement])))
-        for branch in reversed(branches[:-1]):
-            tail = branch.with_changes(orelse=tail)
-        return source.replace_statement(chain, tail)
+        indent = source.indentation(source.range(chain).start.line)
+        text = f"{indent}else:\n{indent}{source.module.default_indent}{into}.append({param})\n"
+        return source.insert_lines(source.range(chain).end.line + 1, text)
     return None
 
 
