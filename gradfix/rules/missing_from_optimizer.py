@@ -28,7 +28,22 @@ that made them exist. The candidates, most conservative first: build the optimiz
 statement, when it runs once and nothing uses the optimizer before it; add them as a param group
 right after it, when it runs once; run the model once under ``torch.no_grad()`` before the
 optimizer is built, on inputs the script has there (the first item of the loader the loop
-iterates, the first batch of the tensor it indexes, with the batch size of the run's first call).
+iterates, the first batch of the tensor it indexes, with the batch size of the run's first call);
+build the layer in ``__init__`` as a lazy module (``nn.Linear(h.shape[1], n)`` ->
+``nn.LazyLinear(n)``, likewise the convolutions and norms), the block that built it in the call
+(``if self.head is None:``) gone, which needs neither the optimizer's function nor the inputs;
+add them as a param group right after the statement that runs in a loop, guarded so that it
+happens the first time only (``if not any(p is model.head.weight for group in
+optimizer.param_groups ...)``).
+
+Parameters a module sets on itself (``self.p2_w1 = nn.Parameter(...)``, a layer scale, a class
+token, attention vectors) that no optimizer holds, while the optimizer holds every other
+parameter of that module, its layers' included, were left out by the collection of the
+optimizer's parameters: a loop over the modules that takes each one's ``weight`` and ``bias``, a
+sort by name (``endswith(".weight")``) with no ``else``. A linear probe's encoder is not this: no
+optimizer holds its layers either. The candidates: the collecting loop made to take what it leaves
+out (the lists of groups without weight decay first), the optimizer's list extended, a param group
+added after the optimizer.
 """
 
 from __future__ import annotations
