@@ -580,3 +580,29 @@ def test_a_trace_whose_numbers_are_text_is_refused() -> None:
     data["modules"][0]["in_size"] = "4); __import__('os').system('id'"
     with pytest.raises(ValueError):
         Trace.from_json(json.dumps(data))
+
+
+LAZY = """
+import torch
+import torch.nn as nn
+
+device = "cuda" if torch.cuda.is_available() else "cpu"
+model = nn.Sequential(nn.LazyLinear(8), nn.ReLU(), nn.Linear(8, 1)).to(device)
+spare = nn.LazyLinear(2)  # never called: its parameters stay uninitialised
+optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+for step in range(10):
+    loss = model(torch.randn(4, 5, device=device)).pow(2).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def test_lazy_parameters_moved_before_their_first_call_and_never_called(run_script: Run) -> None:
+    # The emulated `.to("cuda")` keeps an uninitialised parameter as it is (the first call fills
+    # it in); one that is never filled in has no value, and is left out of the Trace.
+    result = run_script(LAZY)
+    assert result.probe_error is None and result.trace.crash is None
+    first = result.trace.param("model.0.weight")
+    assert first is not None and first.shape == [8, 5] and first.optimizers == [0] and first.changed
+    assert result.trace.param("spare.weight") is None

@@ -45,7 +45,9 @@ def main() -> None:
         # script: their value before the first forward that may use them.
         loose = [v for v in list(scope.values()) if isinstance(v, torch.Tensor) and v.is_leaf and v.requires_grad]
         for p in [*module.parameters(), *loose]:
-            if id(p) not in first:
+            # A lazy module's parameters have no value before its own first call: their first
+            # value is taken then, or before the first step that holds them.
+            if id(p) not in first and not nn.parameter.is_lazy(p):
                 first[id(p)] = p.detach().clone()
                 previous[id(p)] = first[id(p)]
                 kept.append(p)  # alive to the end, so that no later tensor reuses its id

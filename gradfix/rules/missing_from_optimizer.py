@@ -28,7 +28,22 @@ that made them exist. The candidates, most conservative first: build the optimiz
 statement, when it runs once and nothing uses the optimizer before it; add them as a param group
 right after it, when it runs once; run the model once under ``torch.no_grad()`` before the
 optimizer is built, on inputs the script has there (the first item of the loader the loop
-iterates, the first batch of the tensor it indexes, with the batch size of the run's first call).
+iterates, the first batch of the tensor it indexes, with the batch size of the run's first call);
+build the layer in ``__init__`` as a lazy module (``nn.Linear(h.shape[1], n)`` ->
+``nn.LazyLinear(n)``, likewise the convolutions and norms), the block that built it in the call
+(``if self.head is None:``) gone, which needs neither the optimizer's function nor the inputs;
+add them as a param group right after the statement that runs in a loop, guarded so that it
+happens the first time only (``if not any(p is model.head.weight for group in
+optimizer.param_groups ...)``).
+
+Parameters a module sets on itself (``self.p2_w1 = nn.Parameter(...)``, a layer scale, a class
+token, attention vectors) that no optimizer holds, while the optimizer holds every other
+parameter of that module, its layers' included, were left out by the collection of the
+optimizer's parameters: a loop over the modules that takes each one's ``weight`` and ``bias``, a
+sort by name (``endswith(".weight")``) with no ``else``. A linear probe's encoder is not this: no
+optimizer holds its layers either. The candidates: the collecting loop made to take what it leaves
+out (the lists of groups without weight decay first), the optimizer's list extended, a param group
+added after the optimizer.
 """
 
 from __future__ import annotations
@@ -42,7 +57,8 @@ import libcst as cst
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.source import SourceFile, descendants
+from gradfix.edits import Edit
+from gradfix.source import SourceFile, descendants, is_zero_literal
 from gradfix.torch_api import module_alias
 from gradfix.trace import AttributeFact, ModuleFact, OptimizerFact, Site, Trace
 
@@ -86,9 +102,10 @@ class MissingFromOptimizer(Rule):
             and not p.optimizers and not p.changed and all(part.isidentifier() for part in p.name.split("."))
         ]
         made = _made_once(trace)
-        if not forgotten and not bare and not made:
+        left = _left_out(trace, stepping)
+        if not forgotten and not bare and not made and not left:
             return []
-        optimizer = self._neighbour(trace, stepping, [n for _, names in forgotten for n in names] + bare + list(made))
+        optimizer = self._neighbour(trace, stepping, [n for _, names in forgotten for n in names] + bare + list(made) + list(left))
         if optimizer is None or optimizer.site is None or not project.is_editable(optimizer.site.file):
             return []
         # Parameters a module that existed when the optimizer was built made afterwards (in its
@@ -111,22 +128,46 @@ class MissingFromOptimizer(Rule):
             [([n], a, False) for n, a in made.items()] + [(names, lazy[m.id], True) for m, names in later if m.id in lazy],
         )
         forgotten = [(m, names) for m, names in forgotten if m.created_event < optimizer.built_event]
-        if not forgotten and not bare:
+        left = {n: a for n, a in left.items() if n not in made}
+        if not forgotten and not bare and not left:
             return added
-        names = [n for _, ns in forgotten for n in ns] + bare
+        names = [n for _, ns in forgotten for n in ns] + bare + list(left)
         scope = {module_id: name for name, module_id in optimizer.scope_modules.items()}
         candidates = []
         in_scope = [self._expression(trace, scope, m) for m, _ in forgotten]
-        if all(in_scope):
+        # The parameters the collection left out, as the optimizer's frame names them.
+        owners = {n: trace.module(a.owner) for n, a in left.items()}
+        left_names = [
+            f"{base}.{a.attr}" if (m := owners[n]) is not None and (base := self._expression(trace, scope, m)) and a.attr.isidentifier() else None
+            for n, a in left.items()
+        ]
+        only_left = bool(left) and not forgotten and not bare
+        if all(in_scope) and all(left_names):
             # A bare parameter's name comes from the frame that made it; if the optimizer's frame
             # does not see it, the re-run fails with a NameError and the candidate is rejected.
-            candidates = self._extend(project, optimizer, [n for n in in_scope if n], bare)
-        modules = ", ".join([*(n or m.name or "?" for n, (m, _) in zip(in_scope, forgotten)), *bare])
+            tensors = bare + [n for n in left_names if n]
+            if only_left:
+                candidates += self._extend_collection(project, optimizer)
+            candidates += self._extend(project, optimizer, [n for n in in_scope if n], tensors)
+            if only_left:
+                candidates += self._group_after(project, optimizer, tensors)
+        one = len(names) == 1
+        if only_left:
+            holders = sorted({a.owner_name for a in left.values()})
+            message = (
+                f"{short_list(names)} {'receives' if one else 'receive'} gradients but no optimizer holds "
+                f"{'it' if one else 'them'}, so {'it never changes' if one else 'they never change'}: the optimizer "
+                f"built here holds every other parameter of {short_list(holders)}, but the parameters collected for it "
+                f"left out {'this one, set' if one else 'these, set'} on the module itself with nn.Parameter; "
+                f"if {'it is' if one else 'they are'} meant to stay fixed, set requires_grad=False on {'it' if one else 'them'}"
+            )
+            return [self.finding(project, optimizer.site, message, names, candidates[:6]), *added]
+        modules = ", ".join([*(n or m.name or "?" for n, (m, _) in zip(in_scope, forgotten)), *bare, *(n or "?" for n in left_names)])
         one = len(names) == 1
         message = (
             f"{short_list(names)} {'receives' if one else 'receive'} gradients but no optimizer holds "
             f"{'it' if one else 'them'}, so {'it never changes' if one else 'they never change'} "
-            f"({modules} {'is' if len(forgotten) + len(bare) == 1 else 'are'} missing from the optimizer built here; "
+            f"({modules} {'is' if len(forgotten) + len(bare) + len(left) == 1 else 'are'} missing from the optimizer built here; "
             f"if {'it is' if one else 'they are'} meant to stay fixed, set requires_grad=False on {'it' if one else 'them'})"
         )
         return [self.finding(project, optimizer.site, message, names, candidates), *added]
@@ -202,9 +243,12 @@ class MissingFromOptimizer(Rule):
             if first.site is None or not project.is_editable(first.site.file):
                 continue
             trigger = triggers[key]
-            candidates: list[Candidate] = []
+            # Building the layer in __init__ as a lazy module needs neither the optimizer's
+            # function nor the first call's inputs: it is a candidate wherever the layer is made.
+            lazy = self._lazy_in_init(project, items, names)
+            candidates: list[Candidate] = lazy
             if trigger is not None and opt_statement is not None:
-                candidates = self._late_candidates(trace, source, optimizer, opt_statement, trigger, items, names)
+                candidates = self._late_candidates(trace, source, optimizer, opt_statement, trigger, items, names, lazy)
             one = len(names) == 1
             where = f" in {first.site.function}()" if first.site.function.isidentifier() else ""
             if trigger is not None:
@@ -227,11 +271,14 @@ class MissingFromOptimizer(Rule):
         trigger: tuple[Site, cst.Call],
         items: list[tuple[list[str], AttributeFact, bool]],
         names: list[str],
+        lazy: list[Candidate],
     ) -> list[Candidate]:
         """Most conservative first: build the optimizer after the statement that made them, when
         that statement runs once and nothing uses the optimizer before it; add them as a param
-        group right after that statement; run the model once under no_grad before the optimizer,
-        on the first batch the script has there."""
+        group right after that statement, when it runs once; run the model once under no_grad
+        before the optimizer, on the first batch the script has there; build the layers in
+        ``__init__`` as lazy modules (``lazy``); add them as a param group right after the
+        statement, guarded so that it happens once, when that statement runs in a loop."""
         call = trigger[1]
         statement = source.statement_of(call)
         target = _assigned_name(source, opt_statement)
@@ -254,26 +301,17 @@ class MissingFromOptimizer(Rule):
                     source.path, [source.remove_lines(first_line, last_line), source.insert_lines(after, moved)], names,
                 ))
         scope = {module_id: name for name, module_id in optimizer.scope_modules.items()}
-        if once and target is not None:
-            members = []
-            for ns, fact, is_module in items:
-                owner = next((m for m in trace.modules if m.path == fact.owner_name), None)
-                base = self._expression(trace, scope, owner) if owner is not None else None
-                # Names from the run go into the fix only as dotted identifiers (and list indices).
-                if base is None or not fact.attr.isidentifier() or not all(
-                    part.isidentifier() for part in re.sub(r"\[\d+\]", "", base).split(".")
-                ):
-                    members = []
-                    break
-                members.append(f"*{base}.{fact.attr}.parameters()" if is_module else f"{base}.{fact.attr}")
-            if members:
-                group = members[0][1:] if len(members) == 1 and members[0].startswith("*") else f"[{', '.join(members)}]"
-                line = f'{target}.add_param_group({{"params": {group}}})'
-                where = source.range(statement)
-                candidates.append(self.candidate(
-                    f"add them to the optimizer as a param group, after line {where.start.line}",
-                    source.path, [source.insert_lines(where.end.line + 1, f"{source.indentation(where.start.line)}{line}\n")], names,
-                ))
+        members, held = self._members(trace, scope, items)
+        group = None
+        if members and target is not None:
+            group = members[0][1:] if len(members) == 1 and members[0].startswith("*") else f"[{', '.join(members)}]"
+        if once and group is not None:
+            line = f'{target}.add_param_group({{"params": {group}}})'
+            where = source.range(statement)
+            candidates.append(self.candidate(
+                f"add them to the optimizer as a param group, after line {where.start.line}",
+                source.path, [source.insert_lines(where.end.line + 1, f"{source.indentation(where.start.line)}{line}\n")], names,
+            ))
         batch = next((fact.batch for _, fact, _ in items if fact.batch is not None), None)
         if items[0][1].in_call and source.code(call.func) in optimizer.scope_modules:
             dry = _dry_run_call(source, call, opt_statement, batch)
@@ -287,7 +325,94 @@ class MissingFromOptimizer(Rule):
                     f"run {source.code(call.func)} once under no_grad before the optimizer is built, so its parameters exist",
                     source.path, [source.insert_lines(first_line, text)], names,
                 ))
+        candidates += lazy
+        if not once and group is not None and held is not None:
+            # The statement runs at every step: the group is added the first time only, when the
+            # optimizer does not hold the new parameters yet (adding them twice raises).
+            where = source.range(statement)
+            indent = source.indentation(where.start.line)
+            unit = source.module.default_indent
+            text = (
+                f'{indent}if not any(p is {held} for group in {target}.param_groups for p in group["params"]):\n'
+                f'{indent}{unit}{target}.add_param_group({{"params": {group}}})\n'
+            )
+            candidates.append(self.candidate(
+                f"add them to the optimizer as a param group after line {where.start.line}, the first time it runs",
+                source.path, [source.insert_lines(where.end.line + 1, text)], names,
+            ))
         return candidates
+
+    def _lazy_in_init(
+        self, project: Project, items: list[tuple[list[str], AttributeFact, bool]], names: list[str]
+    ) -> list[Candidate]:
+        """The layers a module built in its first call, built in ``__init__`` instead as lazy
+        modules (``nn.Linear(h.shape[1], n)`` -> ``nn.LazyLinear(n)``), and the block that built them
+        (``if self.head is None:``) gone: the optimizer then holds their parameters, uninitialised,
+        and torch fills the same objects in on the first call."""
+        sites = {fact.site.file for _, fact, _ in items if fact.site is not None}
+        if len(sites) != 1 or not all(is_module and fact.in_call and fact.site is not None for _, fact, is_module in items):
+            return []
+        path = sites.pop()
+        if not project.is_editable(path):
+            return []
+        source = project.source(path)
+        layers = [_lazy_layer(source, fact) for _, fact, _ in items]
+        if any(layer is None for layer in layers) or len({id(layer.init) for layer in layers if layer is not None}) != 1:
+            return []
+        built = [layer for layer in layers if layer is not None]
+        statements = {id(layer.statement) for layer in built}
+        guards = {id(layer.guard): layer.guard for layer in built}
+        if any(id(s) not in statements for guard in guards.values() for s in guard.body.body):
+            return []  # the block does more than build the layers
+        init = built[0].init
+        edits = [source.remove_statement(guard) for guard in guards.values()]
+        # Each layer replaces its `self.head = None` in __init__ when the attributes it reads are
+        # bound by then; the others go at the end of __init__.
+        appended = []
+        body_indent = source.indentation(source.range(init.body.body[0]).start.line)
+        for layer in built:
+            # libcst writes an expression's continuation lines relative to its block: moved into
+            # __init__, they keep their place relative to the statement.
+            if layer.placeholder is not None and layer.reads <= _self_bound_before(source, init, layer.self_name, layer.placeholder):
+                assign = layer.placeholder.body[0]
+                assert isinstance(assign, cst.Assign)
+                edits.append(source.replace_node(assign.value, cst.parse_expression(layer.value, config=source.module.config_for_parsing)))
+                continue
+            if layer.placeholder is not None:
+                edits.append(source.remove_statement(layer.placeholder))
+            text = "\n".join(line if i == 0 or not line.strip() else body_indent + line for i, line in enumerate(layer.value.split("\n")))
+            appended.append(f"{body_indent}{layer.self_name}.{layer.attr} = {text}\n")
+        if appended:
+            edits.append(source.insert_lines(source.range(init).end.line + 1, "".join(appended)))
+        built_names = ", ".join(f"{layer.self_name}.{layer.attr}" for layer in built)
+        return [self.candidate(
+            f"build {built_names} in __init__ as lazy modules, which learn their input size on the first call",
+            source.path, edits, names,
+        )]
+
+    def _members(
+        self, trace: Trace, scope: dict[int, str], items: list[tuple[list[str], AttributeFact, bool]]
+    ) -> tuple[list[str], Optional[str]]:
+        """What a param group of the new parameters holds, as the optimizer's frame names them
+        (``*model.head.parameters()``, ``model.layer1.alpha``), and one of those parameters by
+        itself (``model.head[0].weight``): whether the optimizer holds them already."""
+        members: list[str] = []
+        held = None
+        for ns, fact, is_module in items:
+            owner = next((m for m in trace.modules if m.path == fact.owner_name), None)
+            base = self._expression(trace, scope, owner) if owner is not None else None
+            # Names from the run go into the fix only as dotted identifiers (and list indices).
+            if base is None or not fact.attr.isidentifier() or not all(
+                part.isidentifier() for part in re.sub(r"\[\d+\]", "", base).split(".")
+            ):
+                return [], None
+            members.append(f"*{base}.{fact.attr}.parameters()" if is_module else f"{base}.{fact.attr}")
+            prefix = f"{fact.owner_name}.{fact.attr}"
+            if held is None and ns and (ns[0] == prefix or ns[0].startswith(prefix + ".")):
+                below = ns[0][len(prefix) + 1 :].split(".") if ns[0] != prefix else []
+                if all(part.isidentifier() or part.isdigit() for part in below):
+                    held = f"{base}.{fact.attr}" + "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in below)
+        return members, held
 
     @staticmethod
     def _replaced(trace: Trace, module: ModuleFact) -> bool:
@@ -408,6 +533,61 @@ class MissingFromOptimizer(Rule):
                     if index == optimizer.id and all(part.isidentifier() for part in parts) and name in bound:
                         add(name, statement)
         return found
+
+    # -- left out by the collection of the optimizer's parameters -------------------------------------
+
+    def _group_after(self, project: Project, optimizer: OptimizerFact, tensors: list[str]) -> list[Candidate]:
+        """``optimizer.add_param_group({"params": [...]})`` right after the optimizer is built and
+        the groups the script adds to it there."""
+        assert optimizer.site is not None
+        source = project.source(optimizer.site.file)
+        built = source.nodes_at(optimizer.site, cst.Call)
+        statement = source.statement_of(built[0]) if len(built) == 1 else None
+        target = _assigned_name(source, statement) if statement is not None else None
+        block = source.parent(statement) if statement is not None else None
+        if statement is None or target is None or not isinstance(block, (cst.IndentedBlock, cst.Module)):
+            return []
+        body = list(block.body)
+        last = statement
+        for following in body[next(i for i, s in enumerate(body) if s is statement) + 1 :]:
+            call = following.body[0].value if isinstance(following, cst.SimpleStatementLine) and isinstance(following.body[0], cst.Expr) else None
+            if not isinstance(call, cst.Call) or source.code(call.func) != f"{target}.add_param_group":
+                break
+            last = following
+        where = source.range(last)
+        line = f'{source.indentation(source.range(statement).start.line)}{target}.add_param_group({{"params": [{", ".join(tensors)}]}})\n'
+        return [self.candidate(
+            f"add {short_list(tensors)} to the optimizer as a param group, after line {where.start.line}",
+            source.path, [source.insert_lines(where.end.line + 1, line)],
+        )]
+
+    def _extend_collection(self, project: Project, optimizer: OptimizerFact) -> list[Candidate]:
+        """The loops that collected the optimizer's parameter lists (``for k, v in
+        model.named_modules(): ... pg1.append(v.weight)``, ``for n, p in model.named_parameters():
+        if ...: decay.append(p) elif ...: no_decay.append(p)``) made to collect the rest too, into
+        each list in turn: the lists of groups that are not given a weight decay first."""
+        assert optimizer.site is not None
+        source = project.source(optimizer.site.file)
+        built = source.nodes_at(optimizer.site, cst.Call)
+        statement = source.statement_of(built[0]) if len(built) == 1 else None
+        if statement is None:
+            return []
+        function = _function_of(source, statement)
+        lists = _group_lists(source, built[0], function or source.module, _assigned_name(source, statement))
+        found: list[tuple[bool, Candidate]] = []
+        for name, decays, filled, before in lists:
+            for loop in descendants(filled, cst.For):
+                if (_function_of(source, loop) or source.module) is not filled or source.range(loop).end.line >= before:
+                    continue
+                if not _appends_to(loop.body, name):
+                    continue
+                edit = _collect_rest(source, loop, name)
+                if edit is not None:
+                    found.append((decays, self.candidate(
+                        f"make the loop at line {source.range(loop).start.line} collect the parameters it leaves out, into {name}",
+                        source.path, [edit],
+                    )))
+        return [c for _, c in sorted(found, key=lambda item: item[0])]
 
     @staticmethod
     def _neighbour(trace: Trace, stepping: list[OptimizerFact], names: list[str]) -> Optional[OptimizerFact]:
@@ -619,6 +799,175 @@ def _made_once(trace: Trace) -> dict[str, AttributeFact]:
     return made
 
 
+def _left_out(trace: Trace, stepping: list[OptimizerFact]) -> dict[str, AttributeFact]:
+    """Parameters user code set on a module itself (``self.p2_w1 = nn.Parameter(...)``, not a layer
+    of their own) that receive gradients that are not zero and that no optimizer holds, while a
+    stepping optimizer holds every other trainable parameter of that module, its layers' included:
+    the optimizer's parameters were collected by what they are (each layer's ``weight`` and
+    ``bias``, names that end in ``.weight``), and these are what the collection missed. Innermost
+    modules first: parameters missed that way inside a module (a layer scale in each block) count
+    as held for the module around it (a class token on the model). A loaded module's are left
+    alone unless the script chose them; so is a module with nothing else held (a linear probe's
+    encoder, whose layers no optimizer holds either)."""
+    held = {n for o in stepping for n in o.params}
+    made: dict[str, AttributeFact] = {}
+    for attribute in trace.attributes:
+        if attribute.kind != "parameter" or attribute.site is None:
+            continue
+        owner = trace.module(attribute.owner)
+        p = trace.param(f"{attribute.owner_name}.{attribute.attr}")
+        if owner is None or p is None or not (p.requires_grad and p.is_leaf and p.nonzero_grad and not p.optimizers and not p.changed):
+            continue
+        if owner.loaded and not _chosen(trace, [p.name]):
+            continue
+        made[p.name] = attribute
+    trainable = [p.name for p in trace.params if p.requires_grad and p.is_leaf]
+    accepted: set[str] = set()
+    for owner_name in sorted({a.owner_name for a in made.values()}, key=lambda n: -n.count(".")):
+        own = {n for n, a in made.items() if a.owner_name == owner_name}
+        others = [n for n in trainable if n.startswith(owner_name + ".") and n not in own]
+        if any(n in held for n in others) and all(n in held or n in accepted for n in others):
+            accepted |= own
+    return {n: a for n, a in made.items() if n in accepted}
+
+
+def _group_lists(
+    source: SourceFile, call: cst.Call, scope: cst.CSTNode, target: Optional[str]
+) -> list[tuple[str, bool, cst.CSTNode, int]]:
+    """The lists the optimizer's groups were given (``SGD(pg0, ...)``, ``AdamW([{"params": decay,
+    "weight_decay": 0.05}, ...])``, ``optimizer.add_param_group({"params": pg1})``, or what a
+    function of the file that built them returned: ``SGD(param_groups(net), ...)``): each list's
+    name, whether its group is given a weight decay that is not 0, the function (or module) that
+    filled it, and the line before which it was filled."""
+
+    def decay_of(args: list[tuple[str, cst.BaseExpression]], default: bool) -> bool:
+        value = next((v for k, v in args if k == "weight_decay"), None)
+        return default if value is None else not is_zero_literal(value)
+
+    def from_dict(node: cst.BaseExpression, default: bool) -> Optional[tuple[str, bool]]:
+        if not isinstance(node, cst.Dict):
+            return None
+        items = [
+            (e.key.evaluated_value, e.value) for e in node.elements
+            if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString) and isinstance(e.key.evaluated_value, str)
+        ]
+        params = next((v for k, v in items if k == "params"), None)
+        return (params.value, decay_of(items, default)) if isinstance(params, cst.Name) else None
+
+    def lists_in(given: Optional[cst.BaseExpression], default: bool, depth: int = 0) -> list[tuple[str, bool, cst.CSTNode, int]]:
+        where = source.statement_of(given) if given is not None else None
+        if given is None or where is None:
+            return []
+        filled = _function_of(source, where) or source.module
+        line = source.range(where).start.line
+        if isinstance(given, cst.Name):
+            bound = source.bound_once(given)
+            value = bound[0].value if bound is not None else None
+            if isinstance(value, (cst.List, cst.Tuple)) and value.elements and all(isinstance(e.value, cst.Dict) for e in value.elements):
+                given = value
+            else:
+                return [(given.value, default, filled, line)]
+        if isinstance(given, (cst.List, cst.Tuple)):
+            return [(*item, filled, line) for e in given.elements if (item := from_dict(e.value, default)) is not None]
+        if isinstance(given, cst.Call) and isinstance(given.func, cst.Name) and depth == 0:
+            helper = next((s for s in source.module.body if isinstance(s, cst.FunctionDef) and s.name.value == given.func.value), None)
+            returns = [r for r in descendants(helper, cst.Return) if _function_of(source, r) is helper] if helper is not None else []
+            if len(returns) == 1 and returns[0].value is not None:
+                return lists_in(returns[0].value, default, depth + 1)
+        return []
+
+    keywords = [(a.keyword.value, a.value) for a in call.args if a.keyword is not None]
+    default = decay_of(keywords, False)
+    given = next((v for k, v in keywords if k == "params"), None)
+    if given is None and call.args and call.args[0].keyword is None and not call.args[0].star:
+        given = call.args[0].value
+    found = lists_in(given, default)
+    if target is not None:
+        for statement in _own_statements(scope):
+            small = statement.body[0] if len(statement.body) == 1 else None
+            added = small.value if isinstance(small, cst.Expr) else None
+            if isinstance(added, cst.Call) and source.code(added.func) == f"{target}.add_param_group" and len(added.args) == 1:
+                item = from_dict(added.args[0].value, False)
+                if item is not None:
+                    found.append((*item, scope, source.range(statement).start.line))
+    names: list[tuple[str, bool, cst.CSTNode, int]] = []
+    for entry in found:
+        if all(entry[0] != n for n, *_ in names):
+            names.append(entry)
+    return names
+
+
+def _appends_to(node: cst.CSTNode, name: str) -> bool:
+    """Whether ``name.append(...)``, ``name.extend(...)`` or ``name += ...`` is in ``node``."""
+    for call in descendants(node, cst.Call):
+        func = call.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == name and func.attr.value in ("append", "extend"):
+            return True
+    return any(isinstance(a.target, cst.Name) and a.target.value == name for a in descendants(node, cst.AugAssign))
+
+
+def _loop_variable(loop: cst.For, named: bool) -> Optional[str]:
+    """``m`` of ``for m in ...``, ``v`` of ``for k, v in ...named_...()``."""
+    target = loop.target
+    if not named:
+        return target.value if isinstance(target, cst.Name) else None
+    if isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) == 2 and isinstance(target.elements[1].value, cst.Name):
+        return target.elements[1].value.value
+    return None
+
+
+def _collect_rest(source: SourceFile, loop: cst.For, into: str) -> Optional[Edit]:
+    """The edit that makes a collecting loop take what it leaves out into ``into``: over modules,
+    each module's own parameters other than the attributes the loop takes (``weight``,
+    ``bias``); over parameters, an ``else`` for the ``if``/``elif`` chain that sorts them."""
+    iterated = loop.iter
+    if not isinstance(iterated, cst.Call) or not isinstance(iterated.func, cst.Attribute) or not isinstance(loop.body, cst.IndentedBlock):
+        return None
+    kind = iterated.func.attr.value
+    if kind in ("modules", "named_modules"):
+        module = _loop_variable(loop, kind == "named_modules")
+        if module is None:
+            return None
+        taken = sorted({
+            arg.value.attr.value for call in descendants(loop.body, cst.Call)
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "append" and len(call.args) == 1
+            for arg in call.args
+            if isinstance(arg.value, cst.Attribute) and isinstance(arg.value.value, cst.Name) and arg.value.value.value == module
+        })
+        if not taken:
+            return None
+        key, param = ("name", "p") if module not in ("name", "p") else ("key", "q")
+        names = ", ".join(f'"{t}"' for t in taken) + ("," if len(taken) == 1 else "")
+        first = loop.body.body[0]
+        indent = source.indentation(source.range(first).start.line)
+        line = f"{indent}{into}.extend({param} for {key}, {param} in {module}.named_parameters(recurse=False) if {key} not in ({names}))\n"
+        return source.insert_lines(source.range(loop.body.body[-1]).end.line + 1, line)
+    if kind in ("parameters", "named_parameters"):
+        param = _loop_variable(loop, kind == "named_parameters")
+        chains = [s for s in loop.body.body if isinstance(s, cst.If)]
+        if param is None or not chains:
+            return None
+        chain = chains[-1]
+        branches = [chain]
+        while isinstance(branches[-1].orelse, cst.If):
+            branches.append(branches[-1].orelse)
+        if branches[-1].orelse is not None or not any(_appends_to(b.body, n) for b in branches for n in _appended_names(b.body, param)):
+            return None
+        indent = source.indentation(source.range(chain).start.line)
+        text = f"{indent}else:\n{indent}{source.module.default_indent}{into}.append({param})\n"
+        return source.insert_lines(source.range(chain).end.line + 1, text)
+    return None
+
+
+def _appended_names(node: cst.CSTNode, value: str) -> set[str]:
+    """The lists ``value`` is appended to in ``node`` (``decay.append(p)``)."""
+    return {
+        call.func.value.value for call in descendants(node, cst.Call)
+        if isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name) and call.func.attr.value == "append"
+        and len(call.args) == 1 and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == value
+    }
+
+
 def _made_in_call(trace: Trace, module: ModuleFact) -> Optional[AttributeFact]:
     """The assignment that bound a layer made once inside a module call (``self.head =
     nn.Linear(h.shape[1], 4)`` under ``if self.head is None``), if that is how it was made."""
@@ -626,6 +975,153 @@ def _made_in_call(trace: Trace, module: ModuleFact) -> Optional[AttributeFact]:
         if attribute.kind == "module" and f"{attribute.owner_name}.{attribute.attr}" == module.path:
             return attribute if attribute.in_call and attribute.count == 1 and attribute.replaced is None else None
     return None
+
+
+# Layers whose first argument is the size of their input, with their lazy forms: the same
+# arguments without that one, learnt from the first input instead.
+_LAZY = {
+    "torch.nn.Linear": ("LazyLinear", "in_features"),
+    **{f"torch.nn.{kind}{d}d": (f"Lazy{kind}{d}d", "in_channels") for kind in ("Conv", "ConvTranspose") for d in (1, 2, 3)},
+    **{f"torch.nn.{kind}{d}d": (f"Lazy{kind}{d}d", "num_features") for kind in ("BatchNorm", "InstanceNorm") for d in (1, 2, 3)},
+}
+
+
+class _LazyLayer:
+    """A layer assigned in a method under a guard (``if self.head is None:``), rewritten with lazy
+    modules so that ``__init__`` can build it: ``value`` is its new source text."""
+
+    def __init__(
+        self, statement: cst.SimpleStatementLine, guard: cst.If, init: cst.FunctionDef, placeholder: Optional[cst.SimpleStatementLine],
+        self_name: str, attr: str, value: str, reads: set[str],
+    ):
+        self.statement, self.guard, self.init, self.placeholder = statement, guard, init, placeholder
+        self.self_name, self.attr, self.value, self.reads = self_name, attr, value, reads
+
+
+def _lazy_layer(source: SourceFile, fact: AttributeFact) -> Optional[_LazyLayer]:
+    """``self.<attr> = <layers sized by a local>`` at the fact's site, under an ``if`` that tests
+    the attribute, in a method of a class with an ``__init__``: the same layers as lazy modules."""
+    assert fact.site is not None
+    statement = next((s for s in source.statements_on_line(fact.site.line) if isinstance(s, cst.SimpleStatementLine)), None)
+    if statement is None or len(statement.body) != 1 or not isinstance(statement.body[0], cst.Assign):
+        return None
+    assign = statement.body[0]
+    target = assign.targets[0].target if len(assign.targets) == 1 else None
+    if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.attr.value == fact.attr):
+        return None
+    self_name = target.value.value
+    method = _function_of(source, statement)
+    owner = _class_of(source, method)
+    if method is None or owner is None or not method.params.params or method.params.params[0].name.value != self_name:
+        return None
+    init = next((s for s in owner.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"), None)
+    if init is None or init is method or not init.params.params or init.params.params[0].name.value != self_name:
+        return None
+    if not isinstance(init.body, cst.IndentedBlock):
+        return None
+    block = source.parent(statement)
+    guard = source.parent(block) if block is not None else None
+    if not isinstance(guard, cst.If) or guard.orelse is not None or _function_of(source, guard) is not method:
+        return None
+    tested = {n.attr.value for n in descendants(guard.test, cst.Attribute)} | {
+        n.evaluated_value for n in descendants(guard.test, cst.SimpleString) if isinstance(n.evaluated_value, str)
+    }
+    if fact.attr not in tested:
+        return None
+    local = _binds(method.body) | {p.name.value for p in [*method.params.params, *method.params.kwonly_params, *method.params.posonly_params]}
+    local.discard(self_name)
+    lazify = _Lazify(source, local)
+    value = assign.value.visit(lazify)
+    # `.to(h.device)`: a layer built in __init__ moves with its module.
+    while (
+        isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in ("to", "cuda")
+        and _free_names(value) & local and not _free_names(value.func.value) & local
+    ):
+        value = value.func.value
+    if lazify.failed or not lazify.changed or not isinstance(value, cst.BaseExpression) or _free_names(value) & local:
+        return None
+    reads = {
+        f"{self_name}.{n.attr.value}" for n in descendants(value, cst.Attribute)
+        if isinstance(n.value, cst.Name) and n.value.value == self_name
+    }
+    placeholder = None
+    for candidate in _own_statements(init):
+        small = candidate.body[0] if len(candidate.body) == 1 else None
+        if (
+            isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.value, cst.Name) and small.value.value == "None"
+            and source.code(small.targets[0].target) == f"{self_name}.{fact.attr}"
+        ):
+            placeholder = candidate
+    return _LazyLayer(statement, guard, init, placeholder, self_name, fact.attr, source.module.code_for_node(value), reads)
+
+
+class _Lazify(cst.CSTTransformer):
+    """Layers whose input size is computed from the call's values (``nn.Linear(h.shape[1], 512)``)
+    made lazy (``nn.LazyLinear(512)``)."""
+
+    def __init__(self, source: SourceFile, local: set[str]):
+        self.source, self.local = source, local
+        self.failed = self.changed = False
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        lazy = next((_LAZY[n] for n in self.source.qualified_names(original.func) if n in _LAZY), None)
+        if lazy is None:
+            return updated
+        name, keyword = lazy
+        args = list(updated.args)
+        if args and args[0].keyword is None and not args[0].star:
+            index = 0
+        else:
+            index = next((i for i, a in enumerate(args) if a.keyword is not None and a.keyword.value == keyword), -1)
+        if index < 0 or not _free_names(original.args[index].value) & self.local:
+            return updated  # sized by a constant: it stays as it is
+        if isinstance(updated.func, cst.Attribute):
+            func: cst.BaseExpression = updated.func.with_changes(attr=cst.Name(name))
+        else:
+            nn = module_alias(self.source, "torch.nn")
+            if nn is None:
+                self.failed = True
+                return updated
+            func = cst.parse_expression(f"{nn}.{name}")
+        del args[index]
+        if args and index == len(args):
+            args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        self.changed = True
+        return updated.with_changes(func=func, args=args)
+
+
+def _free_names(node: cst.CSTNode) -> set[str]:
+    """The names an expression reads (not attribute names, not keywords)."""
+    found: set[str] = set()
+
+    class Collect(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.add(name.value)
+
+        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
+            attribute.value.visit(self)
+            return False
+
+        def visit_Arg(self, arg: cst.Arg) -> bool:
+            arg.value.visit(self)
+            return False
+
+    node.visit(Collect())
+    return found
+
+
+def _self_bound_before(source: SourceFile, init: cst.FunctionDef, self_name: str, statement: cst.SimpleStatementLine) -> set[str]:
+    """The ``self.<x>`` that ``__init__`` assigns before ``statement``."""
+    line = source.range(statement).start.line
+    bound: set[str] = set()
+    for node in _own_statements(init):
+        if source.range(node).start.line >= line:
+            continue
+        for target in descendants(node, cst.AssignTarget):
+            text = source.code(target.target)
+            if text.startswith(f"{self_name}."):
+                bound.add(text)
+    return bound
 
 
 def _trigger(source: SourceFile, opt_statement: cst.BaseStatement, chain: list[Site]) -> Optional[tuple[Site, cst.Call]]:

@@ -86,8 +86,10 @@ class ProbeMode(TorchFunctionMode):
         if self.on_cuda.get(id(tensor)) is tensor and dtype in (None, tensor.dtype):
             return tensor
         moved = tensor.to(dtype=dtype) if dtype is not None else tensor
-        if moved is tensor:
-            moved = tensor.clone()  # a real device move makes a new tensor (a non-leaf if it needs grad)
+        if moved is tensor and not torch.nn.parameter.is_lazy(tensor):
+            # A real device move makes a new tensor (a non-leaf if it needs grad). A lazy module's
+            # parameter has no value to copy yet: it is filled in, on its device, by the first call.
+            moved = tensor.clone()
         return self._mark(moved)
 
     def __torch_function__(self, func: Callable, types: Any, args: tuple = (), kwargs: Any = None) -> Any:

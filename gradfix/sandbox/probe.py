@@ -337,7 +337,9 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
                     self.module_names[id(value)] = name
                     self._named_locally.discard(id(value))
                 self._learn(name, value)
-        params = self.all_params()
+        # A lazy parameter still uninitialised has no shape or value: a lazy module never called,
+        # or the object that `.to(device)` replaced before the first call filled the new one in.
+        params = {pid: p for pid, p in self.all_params().items() if not nn.parameter.is_lazy(p)}
         for mid, module in self.modules.items():
             if any(storage_of(p) in self.loaded_storage for p in module.parameters(recurse=False)):
                 self.loaded.add(mid)
