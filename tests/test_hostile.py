@@ -474,6 +474,21 @@ def test_a_killed_gradfix_leaves_no_process_and_the_next_run_sweeps_its_scratch(
     run.run("suggest", str(lone.base / "later" / "train.py"), "--format", "json", "--steps", "1", *fork_option(mode))
     assert "train.py" in run.output[0], run.output
     assert run.scratch_left() == []
+    assert empty_run_cgroups() == []  # the killed gradfix's, swept too (a live run's holds its processes)
+
+
+def empty_run_cgroups() -> list[str]:
+    from gradfix.sandbox import limits
+
+    empty = []
+    for place in limits.places():
+        for folder in Path(place.folder).glob(limits.PREFIX + "*"):
+            try:
+                if not (folder / "cgroup.procs").read_text().strip():
+                    empty.append(str(folder))
+            except OSError:
+                continue  # removed meanwhile
+    return empty
 
 
 def _private_mib(pid: int) -> float:
@@ -532,3 +547,44 @@ def test_processes_are_limited_for_the_whole_run(lone: World, mode: str) -> None
     assert peak > 0, run.output
     assert peak < 200, f"{peak} processes at once"
     assert left == []
+
+
+def test_where_the_run_cgroups_go(tmp_path: Path) -> None:
+    """cgroup v2 where our cgroup's parent hands out memory and pids (ours holds processes, so it
+    cannot), cgroup v1 where v2 does not have them (hybrid), nothing where neither is mounted."""
+    from gradfix.sandbox import limits
+
+    unified, memory_v1 = tmp_path / "unified", tmp_path / "memory"
+    (unified / "system.slice" / "runner.service").mkdir(parents=True)
+    (unified / "system.slice" / "cgroup.subtree_control").write_text("cpu memory pids\n")
+    (unified / "system.slice" / "runner.service" / "cgroup.subtree_control").write_text("\n")
+    (memory_v1 / "job").mkdir(parents=True)
+    mountinfo = (
+        f"30 23 0:27 / {unified} rw,relatime - cgroup2 cgroup2 rw\n"
+        f"31 23 0:28 / {memory_v1} rw,relatime - cgroup cgroup rw,memory\n"
+        "32 23 0:29 / /proc rw - proc proc rw\n"
+    )
+    v2 = limits.find_places("0::/system.slice/runner.service\n", mountinfo)
+    assert [(p.controller, p.version, p.folder) for p in v2] == [
+        ("memory", 2, str(unified / "system.slice")), ("pids", 2, str(unified / "system.slice")),
+    ]
+    (unified / "system.slice" / "cgroup.subtree_control").write_text("cpu\n")
+    hybrid = limits.find_places("4:memory:/job\n0::/system.slice/runner.service\n", mountinfo)
+    assert [(p.controller, p.version, p.folder) for p in hybrid] == [("memory", 1, str(memory_v1 / "job"))]
+    assert limits.find_places("0::/\n", "32 23 0:29 / /proc rw - proc proc rw\n") == []
+
+
+def test_without_libseccomp_gradfix_says_so_once_and_the_walls_stand(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from gradfix.sandbox import seccomp
+
+    def missing() -> None:
+        raise OSError("libseccomp.so.2: cannot open shared object file: No such file or directory")
+
+    monkeypatch.setattr(seccomp, "_load_library", missing)
+    monkeypatch.setattr(seccomp, "_filter", None)
+    monkeypatch.setattr(seccomp, "_problem", None)
+    monkeypatch.setattr(isolate, "_available", None)
+    seccomp.install()  # nothing to install: no error
+    assert seccomp.problem() == "no seccomp filter (libseccomp not found)"
+    assert isolate.available() is None
+    assert "gradfix: warning: no seccomp filter (libseccomp not found); the runs are walled in without it" in capsys.readouterr().err

@@ -56,16 +56,15 @@ def places() -> list[_Place]:
     return _places
 
 
-def _mounts() -> list[tuple[str, str, str, set[str]]]:
+def _mounts(mountinfo: str) -> list[tuple[str, str, str, set[str]]]:
     """The cgroup mounts: (file system type, root within the hierarchy, mount point, options)."""
     found = []
-    with open("/proc/self/mountinfo") as handle:
-        for line in handle:
-            before, _, after = line.partition(" - ")
-            fields, tail = before.split(), after.split()
-            if tail and tail[0] in ("cgroup", "cgroup2"):
-                options = set(tail[2].split(",")) if len(tail) > 2 else set()
-                found.append((tail[0], _unescape(fields[3]), _unescape(fields[4]), options))
+    for line in mountinfo.splitlines():
+        before, _, after = line.partition(" - ")
+        fields, tail = before.split(), after.split()
+        if tail and tail[0] in ("cgroup", "cgroup2"):
+            options = set(tail[2].split(",")) if len(tail) > 2 else set()
+            found.append((tail[0], _unescape(fields[3]), _unescape(fields[4]), options))
     return found
 
 
@@ -76,13 +75,23 @@ def _unescape(path: str) -> str:
 def _find() -> list[_Place]:
     if os.geteuid() != 0 or not os.path.exists("/proc/self/cgroup"):
         return []  # cgroups are root's here (a delegated subtree is not looked for)
-    ours: dict[str, str] = {}  # controller ("" for v2) -> our cgroup's path in that hierarchy
     with open("/proc/self/cgroup") as handle:
-        for line in handle:
-            _, controllers, path = line.rstrip("\n").split(":", 2)
-            for controller in controllers.split(",") if controllers else [""]:
-                ours[controller] = path
-    mounts = _mounts()
+        cgroup = handle.read()
+    with open("/proc/self/mountinfo") as handle:
+        mountinfo = handle.read()
+    return find_places(cgroup, mountinfo)
+
+
+def find_places(cgroup: str, mountinfo: str) -> list[_Place]:
+    """Where runs' cgroups go, given this process's /proc/self/cgroup and /proc/self/mountinfo:
+    cgroup v2 for each controller it hands out to the children of our cgroup or of its parent,
+    else the controller's cgroup v1 hierarchy, below our cgroup there."""
+    ours: dict[str, str] = {}  # controller ("" for v2) -> our cgroup's path in that hierarchy
+    for line in cgroup.splitlines():
+        _, controllers, path = line.split(":", 2)
+        for controller in controllers.split(",") if controllers else [""]:
+            ours[controller] = path
+    mounts = _mounts(mountinfo)
     found: dict[str, _Place] = {}
     for kind, root, point, options in mounts:
         if kind == "cgroup2" and "" in ours:
@@ -190,6 +199,8 @@ def _limit(place: _Place, folder: str, memory_mb: int, tasks: int) -> None:
     if place.controller == "pids":
         _write(os.path.join(folder, "pids.max"), str(tasks))
         return
+    if memory_mb <= 0:
+        return  # no memory budget asked for
     limit = str(memory_mb << 20)
     if place.version == 2:
         _write(os.path.join(folder, "memory.max"), limit)
