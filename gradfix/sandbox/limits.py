@@ -6,7 +6,9 @@ each run gets a cgroup of its own, named after its scratch folder, with ``memory
 run's memory budget and ``pids`` (processes and threads) at :func:`task_budget`. It is made and
 entered by the run itself before its walls go up (the cgroup file system is read-only behind
 them), and removed when the run has ended (by the warm process that forked it, or by gradfix with
-the scratch folder); a gradfix that was killed leaves empty cgroups that the next one sweeps.
+the scratch folder). A gradfix that was killed leaves empty cgroups, and so does the run forked
+ahead that no request used when gradfix exits (gradfix does not wait for the warm process to end):
+the next gradfix sweeps them.
 
 Where: cgroup v2 (``memory.max``, ``pids.max``) below a cgroup whose ``cgroup.subtree_control``
 already hands out both controllers (the one gradfix runs in, or its parent: a cgroup that holds
