@@ -121,11 +121,16 @@ def run_cost_against(revision: str, rounds: int = 5, repeats: int = 20) -> dict:
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision], capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
         ours, theirs = [], []
-        for _ in range(rounds):
-            ours.append(sandbox_run_cost(ROOT, repeats))
-            theirs.append(sandbox_run_cost(Path(folder), repeats))
+        for index in range(rounds):  # each side first in every other round
+            sides = [(ROOT, ours), (Path(folder), theirs)]
+            for tree, into in sides if index % 2 == 0 else sides[::-1]:
+                into.append(sandbox_run_cost(tree, repeats))
     now, before = statistics.median(ours), statistics.median(theirs)
-    return {"revision": revision, "ms": now, "baseline_ms": before, "extra_ms": now - before, "ratio": now / before}
+    # Each round's two sides ran a few seconds apart: their difference is less at the mercy of the
+    # machine's load, which moves either side by tens of milliseconds from one minute to the next.
+    paired = statistics.median(a - b for a, b in zip(ours, theirs))
+    return {"revision": revision, "ms": now, "baseline_ms": before, "extra_ms": now - before, "ratio": now / before,
+            "paired_extra_ms": paired, "rounds": [[round(a, 1), round(b, 1)] for a, b in zip(ours, theirs)]}
 
 
 def main() -> int:
@@ -134,9 +139,10 @@ def main() -> int:
     parser.add_argument("--write-docs", action="store_true")
     parser.add_argument("--baseline", metavar="REV", help="also measure a sandbox run of this git revision, for the ratio")
     parser.add_argument("--run-cost-only", action="store_true", help="measure only the sandbox run (with --baseline: against it)")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of the run-cost comparison")
     options = parser.parse_args()
     if options.run_cost_only:
-        cost = run_cost_against(options.baseline) if options.baseline else {"ms": sandbox_run_cost()}
+        cost = run_cost_against(options.baseline, rounds=options.rounds) if options.baseline else {"ms": sandbox_run_cost()}
         print(json.dumps(cost, indent=2))
         return 0
     python, gradfix = str(BIN / "python"), str(BIN / "gradfix")

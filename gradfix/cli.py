@@ -597,6 +597,9 @@ def entry() -> None:
         if isinstance(done.code, str):
             print(done.code, file=sys.stderr)
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    runner = sys.modules.get("gradfix.sandbox.runner")
+    if runner is not None:
+        runner.end_runs()  # an interrupted run (Ctrl-C, SIGTERM) ends here, with its scratch folder
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -319,3 +319,382 @@ def test_review_never_posts_an_all_clear_for_a_script_it_could_not_diagnose(worl
 
     [annotation] = github(report).splitlines()
     assert annotation.startswith("::error title=gradfix,file=train.py::") and "%250A::warning" in annotation
+
+
+# ---------------------------------------------------------------------------------------------
+# Attacks run one at a time (tests/hostile/alone/): each needs something of its own from the test
+# (a server, a descriptor, a signal to gradfix), or is too heavy to run once per output format.
+# Each is checked from outside: the servers' logs, the host's /proc while it runs, the files, the
+# root user's keyring, gradfix's own output.
+
+import json  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import threading  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import Optional  # noqa: E402
+
+ALONE = HOSTILE / "alone"
+
+
+@pytest.fixture(scope="module")
+def lone() -> Iterator[World]:
+    world = make_world()
+    for script in ALONE.glob("*.py"):
+        shutil.copy(script, world.project / script.name)
+    (world.base / "later").mkdir()
+    (world.base / "later" / "train.py").write_text(
+        "import torch\nmodel = torch.nn.Linear(2, 1)\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "for _ in range(3):\n    optimizer.zero_grad()\n    model(torch.ones(4, 2)).sum().backward()\n    optimizer.step()\n"
+    )
+    try:
+        yield world
+    finally:
+        for place in SHARED_PLACES:
+            for leftover in place.glob("gfhostile*"):
+                shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink()
+        shutil.rmtree(world.base, ignore_errors=True)
+
+
+class Invocation:
+    """One gradfix command of a test: its own scratch folder (TMPDIR), by which its processes are
+    known (every process it starts has that folder in its environment), and its output in files."""
+
+    def __init__(self, world: World, name: str):
+        self.world, self.name = world, name
+        self.tmpdir = world.base / "scratch" / name
+        self.tmpdir.mkdir()
+        self.env = {**world.env, "TMPDIR": str(self.tmpdir)}
+        self.process: Optional[subprocess.Popen[bytes]] = None
+
+    def start(self, *args: str, command: Optional[list[str]] = None) -> subprocess.Popen[bytes]:
+        """gradfix in a process group of its own (so that a signal to the group is a Ctrl-C)."""
+        out = self.world.base / "outputs"
+        with open(out / f"{self.name}.stdout", "wb") as stdout, open(out / f"{self.name}.stderr", "wb") as stderr:
+            self.process = subprocess.Popen(
+                [*(command or [self.world.python, "-m", "gradfix"]), *args], stdout=stdout, stderr=stderr, env=self.env,
+                cwd=self.world.project, start_new_session=True,
+            )
+        return self.process
+
+    def run(self, *args: str, command: Optional[list[str]] = None) -> int:
+        return self.start(*args, command=command).wait(timeout=600)
+
+    @property
+    def output(self) -> tuple[str, str]:
+        out = self.world.base / "outputs"
+        return (out / f"{self.name}.stdout").read_text(errors="replace"), (out / f"{self.name}.stderr").read_text(errors="replace")
+
+    def named(self, prefix: str) -> dict[int, str]:
+        """Its live processes whose name starts with ``prefix``, by pid: their /proc/<pid>/status.
+        (Other agents on the machine may run attacks of the same names.)"""
+        found = {}
+        for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+            try:
+                if Path(f"/proc/{pid}/comm").read_text().startswith(prefix) and str(self.tmpdir).encode() in Path(f"/proc/{pid}/environ").read_bytes():
+                    status = Path(f"/proc/{pid}/status").read_text()
+                    if "zombie" not in status.split("State:", 1)[1].split("\n", 1)[0]:
+                        found[int(pid)] = status
+            except (OSError, IndexError):
+                continue
+        return found
+
+    def watch(self, look: Callable[[], object], seconds: float = 300) -> None:
+        """Call ``look`` every 20 ms until gradfix ends."""
+        assert self.process is not None
+        deadline = time.monotonic() + seconds
+        while self.process.poll() is None and time.monotonic() < deadline:
+            look()
+            time.sleep(0.02)
+        assert self.process.poll() is not None, "gradfix did not end"
+
+    def wait_for(self, prefix: str, seconds: float = 300) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + seconds
+        while not self.named(prefix):
+            assert self.process.poll() is None, f"gradfix ended before the script started: {self.output}"
+            assert time.monotonic() < deadline, f"no {prefix} process appeared"
+            time.sleep(0.02)
+
+    def scratch_left(self) -> list[str]:
+        return sorted(p.name for p in self.tmpdir.glob("gradfix-*"))
+
+    def survivors(self, seconds: float = 10) -> list[str]:
+        """Its processes still alive after ``seconds`` (gradfix's included); then ends them, so
+        that a failure here does not spill into the next test."""
+        deadline = time.monotonic() + seconds
+        while (left := processes_marked([str(self.tmpdir)])) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for line in left:
+            try:
+                os.kill(int(line.split()[0]), signal.SIGKILL)
+            except OSError:
+                pass
+        return left
+
+
+def fork_option(mode: str) -> list[str]:
+    return ["--no-fork"] if mode == "no-fork" else []
+
+
+class Listener:
+    """A server the test starts on the host (127.0.0.1, or a unix socket in a sibling folder of the
+    project) that records every connection."""
+
+    def __init__(self, family: int, address: object):
+        self.server = socket.socket(family, socket.SOCK_STREAM)
+        self.server.bind(address)
+        self.server.listen(16)
+        self.server.settimeout(0.1)
+        self.received: list[bytes] = []
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while self.running:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(1)
+                try:
+                    self.received.append(conn.recv(1024) or b"(connected)")
+                except OSError:
+                    self.received.append(b"(connected)")
+
+    def close(self) -> list[bytes]:
+        self.running = False
+        self.thread.join()
+        self.server.close()
+        return self.received
+
+
+def _keyctl(*args: object) -> int:
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True).syscall(250, *args)  # keyctl(2)
+
+
+@pytest.mark.parametrize("mode", ["fork", "no-fork"])
+def test_root_in_the_run_cannot_undo_the_walls(lone: World, mode: str) -> None:
+    sockets = lone.base / f"sockets-{mode}"  # a sibling folder of the project: no overlay
+    sockets.mkdir()
+    tcp = Listener(socket.AF_INET, ("127.0.0.1", 0))
+    unix = Listener(socket.AF_UNIX, str(sockets / "agent.sock"))
+    abstract = Listener(socket.AF_UNIX, f"\0gfhostile-{mode}-{uuid.uuid4().hex}")
+    github_env = lone.base / f"github_env-{mode}"
+    github_env.write_text("PATH_ADDED=1\n")
+    key = f"gfhostile-{uuid.uuid4().hex}"
+    before = {"project": snapshot(lone.project), "sibling": snapshot(lone.sibling)}
+    seen: dict[int, str] = {}
+    run = Invocation(lone, f"escape-{mode}")
+    try:
+        args = [str(tcp.server.getsockname()[1]), str(sockets / "agent.sock"), abstract.server.getsockname()[1:].decode(), str(github_env), key]
+        run.start("suggest", "escape_as_root.py", "--format", "json", "--steps", "1", "--timeout", "30", *fork_option(mode), "--", *args)
+        run.watch(lambda: seen.update(run.named("gfhostile-root")))
+    finally:
+        reached = {"127.0.0.1": tcp.close(), "unix socket": unix.close(), "abstract unix socket": abstract.close()}
+        found = _keyctl(10, -4, b"user", key.encode(), 0)  # KEYCTL_SEARCH in the user keyring
+        if found >= 0:
+            _keyctl(9, found, -4)  # KEYCTL_UNLINK: leave root's keyring as it was
+        left = run.survivors()
+    stdout, stderr = run.output
+    assert "escape_as_root.py" in stdout, stderr[-3000:]
+    assert seen, "the script never ran"
+    broken: dict[str, object] = {f"reached a server on the host's {where}": data for where, data in reached.items() if data}
+    after = {"project": snapshot(lone.project), "sibling": snapshot(lone.sibling)}
+    for place in before:
+        changed = set(before[place]) ^ set(after[place]) | {f for f in before[place] if before[place][f] != after[place].get(f)}
+        if changed:
+            broken[f"changed the {place}"] = sorted(changed)
+    if github_env.read_text() != "PATH_ADDED=1\n":
+        broken["appended to $GITHUB_ENV"] = github_env.read_text()
+    if found >= 0:
+        broken["added a key to root's user keyring"] = key
+    unfiltered = sorted(pid for pid, status in seen.items() if "\nSeccomp:\t2" not in status)
+    if unfiltered:
+        broken["ran without a seccomp filter"] = unfiltered
+    if left:
+        broken["left processes"] = left
+    assert broken == {}
+
+
+@pytest.mark.parametrize("mode", ["fork", "no-fork"])
+def test_output_channels_are_out_of_reach(lone: World, mode: str) -> None:
+    caller_file = lone.base / "outputs" / f"fd7-{mode}.txt"
+    run = Invocation(lone, f"channels-{mode}")
+    # The caller (a shell here) had descriptor 7 open to a file when it started gradfix.
+    shell = ["sh", "-c", 'exec 7>"$0"; exec "$@"', str(caller_file), lone.python, "-m", "gradfix"]
+    run.run("suggest", "write_channels.py", "--format", "json", "--steps", "1", "--timeout", "30", *fork_option(mode), command=shell)
+    stdout, stderr = run.output
+    assert "gfhostile-channel" not in stdout + stderr
+    assert "write_channels.py" in json.dumps(json.loads(stdout)), stderr[-3000:]
+    assert caller_file.read_bytes() == b""
+    assert run.survivors() == []
+
+
+@pytest.mark.parametrize("mode", ["fork", "no-fork"])
+def test_a_script_that_kills_its_parent_is_reported(lone: World, mode: str) -> None:
+    run = Invocation(lone, f"kill-{mode}")
+    status = run.run("suggest", "kill_parent.py", "--format", "json", "--steps", "1", "--timeout", "30", *fork_option(mode))
+    stdout, stderr = run.output
+    assert status >= 0, f"gradfix was killed by signal {-status}"
+    assert "kill_parent.py" in json.dumps(json.loads(stdout)), stderr[-3000:]
+    assert run.survivors() == []
+    assert run.scratch_left() == []
+
+
+@pytest.mark.parametrize(("interrupt", "mode"), [("SIGINT", "fork"), ("SIGINT", "no-fork"), ("SIGTERM", "fork"), ("SIGHUP", "no-fork")])
+def test_interrupting_gradfix_during_the_first_run_leaves_nothing(lone: World, mode: str, interrupt: str) -> None:
+    heartbeat = lone.sibling / "gfhostile-linger.txt"
+    run = Invocation(lone, f"{interrupt}-{mode}")
+    gradfix = run.start("suggest", "linger.py", "--timeout", "120", *fork_option(mode))
+    try:
+        run.wait_for("gfhostile-stay")
+        # A Ctrl-C on a terminal signals the foreground process group; the others, gradfix alone.
+        (os.killpg if interrupt == "SIGINT" else os.kill)(gradfix.pid, getattr(signal, interrupt))
+        gradfix.wait(timeout=30)
+    finally:
+        left = run.survivors()
+    assert left == []
+    assert run.scratch_left() == []
+    assert not heartbeat.exists()
+
+
+@pytest.mark.parametrize("mode", ["fork", "no-fork"])
+def test_a_killed_gradfix_leaves_no_process_and_the_next_run_sweeps_its_scratch(lone: World, mode: str) -> None:
+    run = Invocation(lone, f"SIGKILL-{mode}")
+    gradfix = run.start("suggest", "linger.py", "--timeout", "120", *fork_option(mode))
+    try:
+        run.wait_for("gfhostile-stay")
+        os.kill(gradfix.pid, signal.SIGKILL)
+        gradfix.wait(timeout=30)
+    finally:
+        left = run.survivors()
+    assert left == []
+    assert run.scratch_left(), "the killed run left no scratch folder: nothing to sweep"
+    killed_cgroups = empty_run_cgroups()
+    run.name += "-later"
+    run.run("suggest", str(lone.base / "later" / "train.py"), "--format", "json", "--steps", "1", *fork_option(mode))
+    assert "train.py" in run.output[0], run.output
+    assert run.scratch_left() == []
+    assert set(killed_cgroups) & set(empty_run_cgroups()) == set()  # the killed gradfix's cgroups, swept too
+
+
+def empty_run_cgroups() -> list[str]:
+    from gradfix.sandbox import limits
+
+    empty = []
+    for place in limits.places():
+        for folder in Path(place.folder).glob(limits.PREFIX + "*"):
+            try:
+                if not (folder / "cgroup.procs").read_text().strip():
+                    empty.append(str(folder))
+            except OSError:
+                continue  # removed meanwhile
+    return empty
+
+
+def _private_mib(pid: int) -> float:
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0.0
+    fields = dict(line.split(":", 1) for line in rollup.splitlines()[1:] if ":" in line)
+    return sum(int(fields.get(name, "0 kB").split()[0]) for name in ("Private_Clean", "Private_Dirty")) / 1024
+
+
+RUN_ONE = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from gradfix.sandbox import Sandbox
+sandbox = Sandbox([sys.argv[2]], steps=1, timeout=60, memory_mb=int(sys.argv[3]), fork=sys.argv[4] == "fork")
+result = sandbox.run(sys.argv[5], sys.argv[6:])
+print(result.stdout, result.stderr[-2000:], result.probe_error)
+"""
+
+
+@pytest.mark.parametrize("mode", ["fork"])  # the processes' test below takes the other path
+def test_memory_is_limited_for_the_whole_run(lone: World, mode: str) -> None:
+    budget = 1024  # MiB: three children of 600 MiB each are within any per-process limit of it
+    peak = 0.0
+
+    def look() -> None:
+        nonlocal peak
+        peak = max(peak, sum(_private_mib(pid) for pid in run.named("gfhostile-mem")))
+
+    run = Invocation(lone, f"memory-{mode}")
+    run.start("-c", RUN_ONE, str(ROOT), str(lone.project), str(budget), mode, str(lone.project / "hold_memory.py"), "600", command=[lone.python])
+    try:
+        run.watch(look)
+    finally:
+        left = run.survivors()
+    assert peak > 0, run.output
+    assert peak < budget, f"the run's processes held {peak:.0f} MiB together"
+    assert left == []
+
+
+@pytest.mark.parametrize("mode", ["fork", "no-fork"])
+def test_processes_are_limited_for_the_whole_run(lone: World, mode: str) -> None:
+    peak = 0
+
+    def look() -> None:
+        nonlocal peak
+        peak = max(peak, len(run.named("gfhostile-fork")))
+
+    # 200 where the budget is smaller (2 cores: 160 processes and threads); more on a bigger machine.
+    from gradfix.sandbox import limits
+
+    forks = max(200, limits.task_budget() + 40)
+    run = Invocation(lone, f"forks-{mode}")
+    run.start("suggest", "fork_many.py", "--steps", "1", "--timeout", "60", *fork_option(mode), "--", str(forks))
+    try:
+        run.watch(look)
+    finally:
+        left = run.survivors()
+    assert peak > 0, run.output
+    assert peak < forks, f"{peak} processes at once"
+    assert left == []
+
+
+def test_where_the_run_cgroups_go(tmp_path: Path) -> None:
+    """cgroup v2 where our cgroup's parent hands out memory and pids (ours holds processes, so it
+    cannot), cgroup v1 where v2 does not have them (hybrid), nothing where neither is mounted."""
+    from gradfix.sandbox import limits
+
+    unified, memory_v1 = tmp_path / "unified", tmp_path / "memory"
+    (unified / "system.slice" / "runner.service").mkdir(parents=True)
+    (unified / "system.slice" / "cgroup.subtree_control").write_text("cpu memory pids\n")
+    (unified / "system.slice" / "runner.service" / "cgroup.subtree_control").write_text("\n")
+    (memory_v1 / "job").mkdir(parents=True)
+    mountinfo = (
+        f"30 23 0:27 / {unified} rw,relatime - cgroup2 cgroup2 rw\n"
+        f"31 23 0:28 / {memory_v1} rw,relatime - cgroup cgroup rw,memory\n"
+        "32 23 0:29 / /proc rw - proc proc rw\n"
+    )
+    v2 = limits.find_places("0::/system.slice/runner.service\n", mountinfo)
+    assert [(p.controller, p.version, p.folder) for p in v2] == [
+        ("memory", 2, str(unified / "system.slice")), ("pids", 2, str(unified / "system.slice")),
+    ]
+    (unified / "system.slice" / "cgroup.subtree_control").write_text("cpu\n")
+    hybrid = limits.find_places("4:memory:/job\n0::/system.slice/runner.service\n", mountinfo)
+    assert [(p.controller, p.version, p.folder) for p in hybrid] == [("memory", 1, str(memory_v1 / "job"))]
+    assert limits.find_places("0::/\n", "32 23 0:29 / /proc rw - proc proc rw\n") == []
+
+
+def test_without_libseccomp_gradfix_says_so_once_and_the_walls_stand(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from gradfix.sandbox import seccomp
+
+    def missing() -> None:
+        raise OSError("libseccomp.so.2: cannot open shared object file: No such file or directory")
+
+    monkeypatch.setattr(seccomp, "_load_library", missing)
+    monkeypatch.setattr(seccomp, "_filter", None)
+    monkeypatch.setattr(seccomp, "_problem", None)
+    monkeypatch.setattr(isolate, "_available", None)
+    seccomp.install()  # nothing to install: no error
+    assert seccomp.problem() == "no seccomp filter (libseccomp not found)"
+    assert isolate.available() is None
+    assert "gradfix: warning: no seccomp filter (libseccomp not found); the runs are walled in without it" in capsys.readouterr().err

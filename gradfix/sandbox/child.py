@@ -15,9 +15,9 @@ import signal
 import sys
 import time
 import types
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Optional
 
-from gradfix.sandbox import isolate
+from gradfix.sandbox import isolate, limits, seccomp
 from gradfix.sandbox.request import RunRequest
 
 
@@ -35,7 +35,18 @@ def _redirect(request: RunRequest) -> None:
     sys.stderr = open(2, "w", buffering=1, closefd=False, encoding="utf-8", errors="replace")
 
 
-def _limit(request: RunRequest) -> None:
+def _limit(request: RunRequest, tasks: int) -> None:
+    """Limits per process: the address space, no core dumps, and, where no cgroup counts the run's
+    tasks (``tasks`` is then their number), the user's processes. Root is exempt from the last
+    by the kernel, whatever its capabilities (docs/security.md)."""
+    if tasks and hasattr(resource, "RLIMIT_NPROC") and os.geteuid() != 0:
+        try:
+            # The user's processes machine-wide (at most the tasks running now) plus the run's own.
+            with open("/proc/loadavg") as loadavg:
+                running = int(loadavg.read().split()[3].split("/")[1])
+            resource.setrlimit(resource.RLIMIT_NPROC, (running + tasks, running + tasks))
+        except (OSError, ValueError, IndexError):
+            pass
     if request.memory_mb:
         with open("/proc/self/statm") if os.path.exists("/proc/self/statm") else open(os.devnull) as statm:
             fields = statm.read().split()
@@ -107,6 +118,18 @@ def _forget_shadowed(folder: str) -> None:
             del sys.modules[name]
 
 
+def _close_inherited(keep: set[int]) -> None:
+    """Close every descriptor but ``keep`` (the standard streams and the probe's channel): a
+    script must not write to what its caller had open."""
+    top = 1 << 20 if sys.platform.startswith("linux") else min(os.sysconf("SC_OPEN_MAX"), 1 << 16)
+    low = 0
+    for fd in sorted(keep):
+        if fd > low:
+            os.closerange(low, fd)
+        low = max(low, fd + 1)
+    os.closerange(low, top)  # close_range(2) on Linux: one call whatever the range
+
+
 def _open_for_gradfix(path: str) -> int:
     # Opened before the walls go up: the scratch folder may be out of sight afterwards.
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
@@ -136,27 +159,45 @@ def _watch_missing_environment(missing: set[str]) -> None:
     environ_type.__getitem__ = getitem  # type: ignore[method-assign]
 
 
-def run_in_child(request: RunRequest) -> NoReturn:
+def run_in_child(request: RunRequest, cgroups: Optional[tuple[str, list[str]]] = None) -> NoReturn:
+    """``cgroups``: the cgroups a run forked ahead by the warm process already joined (their name,
+    their controllers); otherwise the run makes its own, named after its scratch folder."""
     error_out = -1
     try:
         error_out = _open_for_gradfix(request.trace_path + ".error")
         trace_out = _open_for_gradfix(request.trace_path)
         _redirect(request)
+        # First: what the run starts from here on is counted with it (and the cgroup file system
+        # is read-only behind the walls).
+        tasks = limits.task_budget(request.nproc_per_node)
+        if cgroups is not None:
+            whole_run = limits.apply(cgroups[0], cgroups[1], request.memory_mb, tasks)
+        elif sys.platform.startswith("linux"):
+            whole_run = limits.enter(os.path.basename(request.scratch), request.memory_mb, tasks)
+        else:
+            whole_run = []
         if request.isolate:
             try:
                 isolate.enter_pid_namespace()  # already process 1 when forked by the warm process
                 isolate.wall_in(request.protect, request.scratch, request.memory_mb)
                 os.chdir(request.cwd)
                 isolate.drop_privileges()
+                seccomp.install()
             except OSError as error:
                 raise isolate.IsolationError(error.errno, f"the sandbox could not be built here: {error}") from None
         else:
+            isolate.die_with_parent()
             mirror = os.path.join(request.scratch, "cwd")
             _mirror(request.cwd, mirror)
             os.chdir(mirror)
+            try:
+                seccomp.install()  # what it can: without namespaces, other processes' memory at least
+            except OSError:
+                pass
         os.environ.clear()
         os.environ.update(request.env)
-        _limit(request)
+        _limit(request, 0 if "pids" in whole_run else tasks)
+        _close_inherited({0, 1, 2, trace_out, error_out})
         sys.dont_write_bytecode = True  # keep .pyc files of the user's modules out of their tree
         _run(request, trace_out)
     except BaseException as error:  # the probe itself failed: say so in the report file

@@ -10,10 +10,13 @@ machine allows it. docs/security.md says what each wall stops.
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import os
 import shutil
+import stat
 import sys
 import tempfile
+import time
 from typing import NoReturn, Optional
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
@@ -125,8 +128,10 @@ def fork_into_pid_namespace(home: int) -> int:
 
 
 def enter_pid_namespace() -> None:
-    """For a fresh interpreter (``--no-fork``): continue as process 1 of a new PID namespace."""
+    """For a fresh interpreter (``--no-fork``): continue as process 1 of a new PID namespace. The
+    process left outside only waits; it dies with gradfix, and the namespace with it."""
     if os.getpid() != 1:
+        die_with_parent()
         _unshare(CLONE_NEWPID)
         pid = os.fork()
         if pid:
@@ -216,6 +221,86 @@ def _build_dev(scratch: str, memory_mb: int) -> None:
     _set_attributes("/dev", _MOUNT_ATTR_RDONLY)
 
 
+# Folders where the host's services keep their unix sockets (docker.sock, an SSH or GPG agent's,
+# systemd's), looked through once per process (the warm process does it before forking runs): a
+# socket bound in another network namespace (a docker.sock bind-mounted into a container) is not
+# in /proc/net/unix. Sockets under the overlays need nothing: an overlay refuses connections to
+# the sockets of its lower layer.
+_SOCKET_FOLDERS = ("/run", "/var/run")
+_SOCKET_DEPTH = 4
+_MAX_SOCKETS = 512
+_known_sockets: Optional[set[str]] = None
+
+
+def prepare() -> None:
+    """What the walls of every run need and the warm process can find once, before forking."""
+    _sockets_in_folders()
+
+
+def _sockets_in_folders() -> set[str]:
+    global _known_sockets
+    if _known_sockets is None:
+        found: set[str] = set()
+        for folder in {os.path.realpath(f) for f in _SOCKET_FOLDERS if os.path.isdir(f)}:
+            _scan_for_sockets(folder, 0, found)
+        _known_sockets = found
+    return _known_sockets
+
+
+def _scan_for_sockets(folder: str, depth: int, found: set[str]) -> None:
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if len(found) >= _MAX_SOCKETS:
+            return
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                if depth < _SOCKET_DEPTH:
+                    _scan_for_sockets(entry.path, depth + 1, found)
+            elif not entry.is_file(follow_symlinks=False) and not entry.is_symlink():
+                if stat.S_ISSOCK(entry.stat(follow_symlinks=False).st_mode):
+                    found.add(entry.path)
+        except OSError:
+            continue
+
+
+def _bound_sockets() -> set[str]:
+    """The unix sockets bound to a path in this network namespace, as /proc/net/unix lists them."""
+    found = set()
+    try:
+        with open("/proc/net/unix") as handle:
+            lines = handle.read().splitlines()[1:]
+    except OSError:
+        return found
+    for line in lines:
+        fields = line.split(None, 7)
+        if len(fields) == 8 and fields[7].startswith("/"):
+            found.add(fields[7])
+    return found
+
+
+def _hide_sockets(sockets: set[str], keep_out: list[str]) -> int:
+    """Cover every unix socket on the file system that the run could connect to with /dev/null
+    (connecting to a socket is no write, so the read-only mounts do not refuse it): docker.sock,
+    an SSH agent's, any service's. Sockets under ``keep_out`` (the overlays, the scratch) are
+    left: out of reach already, or the run's own. Returns how many were covered."""
+    covered = 0
+    for path in sorted(sockets):
+        real = os.path.realpath(path)
+        if any(real == folder or real.startswith(folder.rstrip(os.sep) + os.sep) for folder in keep_out):
+            continue
+        try:
+            if not stat.S_ISSOCK(os.lstat(real).st_mode):
+                continue
+            _mount("/dev/null", real, None, _MS_BIND)
+            covered += 1
+        except (OSError, IsolationError):
+            continue  # gone meanwhile, or on a file system that refuses: connect() is refused anyway there
+    return covered
+
+
 def wall_in(protect: list[str], scratch: str, memory_mb: int) -> None:
     """Everything but the script's own process: namespaces and mounts. Must run in process 1 of a
     fresh PID namespace (its /proc is mounted here), before :func:`drop_privileges`.
@@ -227,14 +312,17 @@ def wall_in(protect: list[str], scratch: str, memory_mb: int) -> None:
     if not sys.platform.startswith("linux"):
         raise IsolationError(0, "namespaces need Linux")
     scratch = os.path.realpath(scratch)
+    tmp = os.path.realpath("/tmp") if os.path.isdir("/tmp") else None
+    overlaid = _outermost(protect, scratch)
+    sockets = _bound_sockets() | _sockets_in_folders()  # /proc/net/unix: the host's network namespace's, so before leaving it
     _unshare(CLONE_NEWNS | CLONE_NEWNET)
     _loopback_up()
     _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
+    _hide_sockets(sockets, [scratch, *overlaid, *([tmp] if tmp else [])])
     _mount(scratch, scratch, None, _MS_BIND)  # a mount of its own, to stay writable below
     _set_attributes("/", _MOUNT_ATTR_RDONLY | _MOUNT_ATTR_NOSUID, recursive=True)
     _set_attributes(scratch, 0, _MOUNT_ATTR_RDONLY)
-    tmp = os.path.realpath("/tmp") if os.path.isdir("/tmp") else None
-    for index, folder in enumerate(_outermost(protect, scratch)):
+    for index, folder in enumerate(overlaid):
         if tmp is None or not (folder == tmp or folder.startswith(tmp + os.sep)):  # else /tmp's overlay covers it
             _overlay(folder, *_layer(scratch, f"layer{index}", folder))
     _build_dev(scratch, memory_mb)
@@ -265,9 +353,70 @@ def drop_privileges() -> None:
     _check(libc.capset(header, data), "capset")
 
 
+# Each scratch folder holds a lock (flock) that its gradfix process keeps while it lives; a folder
+# whose lock is free belongs to a gradfix that is gone (killed before it could clean up), and the
+# next gradfix removes it (sweep_scratch).
+_LOCK = ".owner"
+_PREFIXES = ("gradfix-run-", "gradfix-check-")
+_UNLOCKED_STALE_SECONDS = 3600.0  # a folder with no lock at all: made by a gradfix before these locks
+_held: dict[str, int] = {}  # scratch folder -> the descriptor holding its lock
+_swept = False
+
+
+def make_scratch(prefix: str = "gradfix-run-") -> str:
+    """A new scratch folder in the temporary folder, locked by this process until
+    :func:`remove_scratch`. The first call of a process sweeps the folders of gone processes."""
+    global _swept
+    if not _swept:
+        _swept = True
+        sweep_scratch()
+    folder = tempfile.mkdtemp(prefix=prefix)
+    fd = os.open(os.path.join(folder, _LOCK), os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    _held[folder] = fd
+    return folder
+
+
+def sweep_scratch() -> None:
+    """Remove the scratch folders (and run cgroups) that gradfix processes of this user left when
+    they were killed: those whose lock nobody holds."""
+    from gradfix.sandbox import limits
+
+    try:
+        entries = list(os.scandir(tempfile.gettempdir()))
+    except OSError:
+        entries = []
+    for entry in entries:
+        if not entry.name.startswith(_PREFIXES) or entry.path in _held:
+            continue
+        try:
+            status = entry.stat(follow_symlinks=False)
+            if not stat.S_ISDIR(status.st_mode) or status.st_uid != os.geteuid():
+                continue
+            fd = os.open(os.path.join(entry.path, _LOCK), os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except FileNotFoundError:
+            if time.time() - status.st_mtime > _UNLOCKED_STALE_SECONDS:
+                remove_scratch(entry.path)
+            continue
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # its gradfix is alive
+        else:
+            remove_scratch(entry.path)
+        finally:
+            os.close(fd)
+    limits.sweep()
+
+
 def remove_scratch(path: str) -> None:
-    """Remove a run's scratch folder. Overlayfs leaves its work folder without permissions, which
-    only root may ignore: give them back first where the plain removal left something."""
+    """Remove a run's scratch folder, and its cgroups (limits.py). Overlayfs leaves its work folder
+    without permissions, which only root may ignore: give them back first where the plain
+    removal left something."""
+    from gradfix.sandbox import limits
+
     shutil.rmtree(path, ignore_errors=True)
     if os.path.lexists(path):
         for root, folders, _ in os.walk(path):
@@ -277,6 +426,11 @@ def remove_scratch(path: str) -> None:
                 except OSError:
                     pass
         shutil.rmtree(path, ignore_errors=True)
+    if os.path.basename(path).startswith(limits.PREFIX):
+        limits.remove(os.path.basename(path))
+    fd = _held.pop(path, None)
+    if fd is not None:
+        os.close(fd)
 
 
 _available: Optional[tuple[Optional[str]]] = None
@@ -285,17 +439,24 @@ _available: Optional[tuple[Optional[str]]] = None
 def available() -> Optional[str]:
     """None when runs can be walled in here; otherwise why not. Found out by trying, once per
     process, in a throw-away child: a kernel, a container or a sysctl may forbid what the
-    platform allows."""
+    platform allows. A wall that only strengthens the others and is missing here (the seccomp
+    filter, without libseccomp) does not make the sandbox unavailable: gradfix says so, once."""
     global _available
     if _available is None:
         _available = (_try(),)
+        if _available[0] is None:
+            from gradfix.sandbox import seccomp
+
+            gap = seccomp.problem()
+            if gap is not None:
+                sys.stderr.write(f"gradfix: warning: {gap}; the runs are walled in without it (docs/security.md)\n")
     return _available[0]
 
 
 def _try() -> Optional[str]:
     if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
         return f"no Linux namespaces on {sys.platform}"
-    scratch = tempfile.mkdtemp(prefix="gradfix-check-")
+    scratch = make_scratch("gradfix-check-")
     read, write = os.pipe()
     try:
         pid = os.fork()
@@ -325,6 +486,9 @@ def _report_trial(read: int, write: int, scratch: str) -> NoReturn:
         os.mkdir(project)
         wall_in([project], scratch, 16)
         drop_privileges()
+        from gradfix.sandbox import seccomp
+
+        seccomp.install()
         os._exit(0)
     except BaseException as error:  # noqa: BLE001  (any failure means: not available)
         os.write(write, str(error).encode())

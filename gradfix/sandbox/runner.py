@@ -16,7 +16,6 @@ import json
 import os
 import signal
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from typing import Optional
@@ -90,10 +89,54 @@ def _warm_process() -> Zygote:
     return _zygote
 
 
+# Runs started and not yet collected, by id(handle): whatever ends gradfix (an exception, Ctrl-C,
+# SIGTERM or SIGHUP: see _end_on_signals) ends them and removes their scratch folders at exit.
+# (A SIGKILL leaves the scratch folders: the next gradfix sweeps them, isolate.sweep_scratch.)
+_live: dict[int, "RunHandle"] = {}
+
+
+def end_runs() -> None:
+    """End every run not yet collected and remove its scratch folder. At exit (atexit, and
+    ``gradfix``'s own entry point, whose ``os._exit`` skips atexit); a no-op when all were collected."""
+    if _live:
+        _end_warm_process()
+
+
 @atexit.register
 def _end_warm_process() -> None:
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        try:
+            signal.signal(number, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleaning short
+        except (ValueError, OSError):
+            pass
+    for child in list(_live.values()):
+        if child.warm is None:
+            Sandbox._kill_group(child.pid)
+            try:
+                os.waitpid(child.pid, 0)
+            except ChildProcessError:
+                pass
     if _zygote is not None and _zygote.alive:
-        _zygote.close()
+        _zygote.close()  # the runs it forked end with it (process 1 of their PID namespace)
+    for child in list(_live.values()):
+        isolate.remove_scratch(child.scratch)
+    _live.clear()
+
+
+def _end_on_signals() -> None:
+    """SIGTERM and SIGHUP end gradfix as Ctrl-C does: through its exit handlers, which end the
+    runs and remove their scratch folders (by default both end the process on the spot). Only
+    where nobody chose a handler, and only from the main thread (Python's rule)."""
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            if signal.getsignal(number) == signal.SIG_DFL:
+                signal.signal(number, _exit_on_signal)
+        except (ValueError, OSError):
+            return
+
+
+def _exit_on_signal(number: int, frame: object) -> None:
+    raise SystemExit(128 + number)
 
 
 # A forked run waits for the warm process first; this long, at most, before it counts as lost.
@@ -127,6 +170,7 @@ class Sandbox:
         # A pull request's code (review): it must not learn even which names the caller's
         # environment holds, so no hint names them.
         self.untrusted = False
+        _end_on_signals()
 
     def dropped_environment(self) -> list[str]:
         """The names of gradfix's environment variables that the scripts do not get (``--env``
@@ -179,6 +223,7 @@ class Sandbox:
             time.sleep(min(timeout, 0.005))
 
     def cancel(self, child: "RunHandle") -> None:
+        _live.pop(id(child), None)
         if child.warm is not None:
             child.warm.kill(child.run)
             child.warm.wait_ended(child.run)
@@ -209,14 +254,25 @@ class Sandbox:
                     self._sleep_until_one_exits(list(running.values()))
         finally:
             for child in running.values():  # interrupted: leave nothing behind
+                _live.pop(id(child), None)
                 if child.warm is not None:
                     child.warm.kill(child.run)
+                    child.warm.wait_ended(child.run)
                 else:
                     self._kill_group(child.pid)
+                    try:
+                        os.waitpid(child.pid, 0)
+                    except ChildProcessError:
+                        pass
                 isolate.remove_scratch(child.scratch)
         return [r for r in results if r is not None]
 
     def _start(self, script: str, args: list[str], overlay: Optional[dict[str, str]]) -> "RunHandle":
+        child = self._start_run(script, args, overlay)
+        _live[id(child)] = child
+        return child
+
+    def _start_run(self, script: str, args: list[str], overlay: Optional[dict[str, str]]) -> "RunHandle":
         self.runs += 1
         if script.endswith(".ipynb") and os.path.realpath(script) not in (overlay or {}):
             # A notebook runs as the program of its code cells, given as the script's source
@@ -224,7 +280,7 @@ class Sandbox:
             from gradfix.notebook import read
 
             overlay = {**(overlay or {}), os.path.realpath(script): read(script).program}
-        scratch = tempfile.mkdtemp(prefix="gradfix-run-")
+        scratch = isolate.make_scratch()
         home = self.env.get("HOME", "")
         request = RunRequest(
             script=os.path.realpath(script),
@@ -324,6 +380,7 @@ class Sandbox:
             pass
 
     def _collect(self, child: "RunHandle", killed: bool) -> RunResult:
+        _live.pop(id(child), None)
         try:
             result = self._read(child.request, killed, time.perf_counter() - child.started)
             warm = child.warm

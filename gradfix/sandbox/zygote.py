@@ -29,6 +29,19 @@ from gradfix.sandbox.request import RunRequest
 _HEADER = struct.Struct("!I")
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _send(channel: socket.socket, message: dict[str, Any]) -> None:
     data = json.dumps(message).encode()
     channel.sendall(_HEADER.pack(len(data)) + data)
@@ -193,8 +206,10 @@ def serve(fd: int, parent: int) -> NoReturn:
     except BaseException as error:  # noqa: BLE001  (reported to gradfix, which reports it)
         _send(channel, {"error": f"the warm sandbox process could not start: {type(error).__name__}: {error}"})
         os._exit(1)
+    server = _Server(channel, home)
+    server.fork_spare()  # before "ready": the first run is handed over, not forked
     _send(channel, {"ready": True})
-    _Server(channel, home).loop()
+    server.loop()
 
 
 def _warm() -> None:
@@ -206,6 +221,13 @@ def _warm() -> None:
 
     import gradfix.sandbox.child  # noqa: F401
     import gradfix.sandbox.probe  # noqa: F401
+    from gradfix.sandbox import isolate, limits, seccomp
+
+    # Found once here, inherited by every run: where its cgroups go, the seccomp filter, the
+    # host's sockets to cover.
+    limits.places()
+    seccomp.prepare()
+    isolate.prepare()
 
     # Tiny on purpose: a large op would start torch's intra-op thread pool, and a pool
     # inherited through fork would hang the child's first large op.
@@ -216,11 +238,18 @@ def _warm() -> None:
 
 
 class _Server:
+    """Forks each run ahead of its request (a spare): the spare moves itself into cgroups of its
+    own (limits.py) while nothing waits for it, since moving a process between cgroups waits for
+    the kernel's RCU grace period (milliseconds); a request then only has to be handed over. The
+    fork itself leaves the request's path too."""
+
     def __init__(self, channel: socket.socket, home: Optional[int]):
         self.channel = channel
         self.home = home
         self.frames = _Frames(channel)
         self.running: dict[int, int] = {}  # pid -> run
+        self.cgroups: dict[int, str] = {}  # pid -> the name of its cgroups, removed when it is reaped
+        self.spare: Optional[tuple[int, int]] = None  # the next run, forked: its pid, the pipe its request goes down
         self.wake_read, self.wake_write = os.pipe()
         os.set_blocking(self.wake_write, False)
         signal.set_wakeup_fd(self.wake_write)
@@ -239,29 +268,72 @@ class _Server:
                     elif "kill" in message:
                         self._kill(message["kill"])
                 if self.frames.closed:  # gradfix is gone: so are its runs
-                    for pid in self.running:
-                        self._signal(pid)
-                    os._exit(0)
+                    self._end()
 
     def _start(self, run: int, request: RunRequest) -> None:
-        from gradfix.sandbox import isolate
+        if self.spare is None:
+            self.fork_spare()
+        assert self.spare is not None
+        pid, pipe = self.spare
+        self.spare = None
+        try:
+            _write_all(pipe, json.dumps(asdict(request)).encode())
+        except OSError:
+            pass  # the spare died: it is reaped as the run, which then reports nothing
+        finally:
+            os.close(pipe)
+        self.running[pid] = run
+        _send(self.channel, {"run": run, "pid": pid})
+        self.fork_spare()  # the next run's, while this one runs
 
+    def fork_spare(self) -> None:
+        from gradfix.sandbox import isolate, limits
+
+        name = limits.PREFIX + "z" + os.urandom(6).hex()
+        read, write = os.pipe()
         pid = isolate.fork_into_pid_namespace(self.home) if self.home is not None else os.fork()
         if pid == 0:
             try:
                 signal.set_wakeup_fd(-1)
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                for fd in (self.channel.fileno(), self.wake_read, self.wake_write, self.home):
+                for fd in (self.channel.fileno(), self.wake_read, self.wake_write, self.home, write):
                     if fd is not None:
                         os.close(fd)  # nothing of the warm process's reaches the script
                 os.setsid()
+                joined = limits.join(name)
+                data = _read_all(read)
+                os.close(read)
+                if not data:
+                    os._exit(0)  # never used: the warm process is ending
                 from gradfix.sandbox.child import run_in_child
 
-                run_in_child(request)
+                run_in_child(RunRequest(**json.loads(data)), cgroups=(name, joined))
             finally:
                 os._exit(3)
-        self.running[pid] = run
-        _send(self.channel, {"run": run, "pid": pid})
+        os.close(read)
+        self.spare = (pid, write)
+        self.cgroups[pid] = name
+
+    def _end(self) -> NoReturn:
+        """gradfix is gone: end every run and the spare, and remove their cgroups."""
+        from gradfix.sandbox import limits
+
+        if self.spare is not None:
+            os.close(self.spare[1])
+            self._signal(self.spare[0])
+        for pid in self.running:
+            self._signal(pid)
+        deadline = time.monotonic() + 2.0
+        while self.cgroups and time.monotonic() < deadline:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                time.sleep(0.005)
+            elif pid in self.cgroups:
+                limits.remove(self.cgroups.pop(pid))
+        os._exit(0)
 
     def _kill(self, run: int) -> None:
         for pid, of in self.running.items():
@@ -279,6 +351,8 @@ class _Server:
                 pass
 
     def _reap(self) -> None:
+        from gradfix.sandbox import limits
+
         while True:
             try:
                 pid, _ = os.waitpid(-1, os.WNOHANG)
@@ -293,3 +367,9 @@ class _Server:
                 except (ProcessLookupError, PermissionError):
                     pass
                 _send(self.channel, {"run": run, "ended": True})
+            elif self.spare is not None and self.spare[0] == pid:  # died unused: the next request forks another
+                os.close(self.spare[1])
+                self.spare = None
+            name = self.cgroups.pop(pid, None)
+            if name is not None:
+                limits.remove(name)  # after gradfix heard of the end: off the run's path
