@@ -327,7 +327,6 @@ def test_review_never_posts_an_all_clear_for_a_script_it_could_not_diagnose(worl
 # Each is checked from outside: the servers' logs, the host's /proc while it runs, the files, the
 # root user's keyring, gradfix's own output.
 
-import json  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
 import threading  # noqa: E402
