@@ -11,7 +11,10 @@ It does these things, which need to see every torch call:
 * **Graph cuts.** Where user code turns a tensor that carries a gradient into one that does not
   (``.detach()``, ``.data``, ``.item()``, ``argmax``, comparisons, integer casts, a re-wrap in
   ``torch.tensor``, also of a list of such tensors), or puts it through an op whose gradient is 0
-  (``round``, ``floor``, ``ceil``, ``sign``), the op and its exact source span are recorded.
+  (``round``, ``floor``, ``ceil``, ``sign``) or a random draw (``torch.normal(mu, sigma)``,
+  ``bernoulli``, ``multinomial``; ``Distribution.sample()``, patched below), the op and its exact
+  source span are recorded; for the ops with no gradient, the first time a site runs, the
+  parameters its inputs were computed from (GF017 names the line where theirs was lost).
 * **Writes into parameters** by user code (in-place ops, ``.data =``, ``torch._foreach_*_``, also
   through ``p.data`` and ``p.detach()``), once training has begun: momentum and EMA updates.
 * **In-place ops on graph tensors.** ``x += y``, ``x.mul_(m)``, ``x[i] = v``, ``relu(x, inplace=True)``
@@ -43,11 +46,17 @@ _DATA = torch._C.TensorBase.__dict__["data"]
 _CUT_METHODS = {
     "detach", "item", "tolist", "numpy", "argmax", "argmin", "long", "int", "short", "bool", "byte",
     "gt", "lt", "ge", "le", "eq", "ne", "__gt__", "__lt__", "__ge__", "__le__", "__eq__", "__ne__",
-    "greater", "less", "greater_equal", "less_equal", "equal", "to", "type",
+    "greater", "less", "greater_equal", "less_equal", "equal", "to", "type", "argsort", "bucketize",
 }
 _REWRAPS = {"tensor", "as_tensor"}
 # Piecewise-constant ops: their result keeps a grad_fn, but the gradient through it is exactly 0.
 _ZERO_GRADIENT = {"round", "floor", "ceil", "sign", "sgn", "trunc", "fix"}
+# Random draws whose result has no gradient, or a gradient of 0, to the mean, probabilities or rate.
+_RANDOM_DRAWS = {"normal", "bernoulli", "multinomial", "poisson", "binomial"}
+# Ops whose result carries no gradient of their input (not the plain cuts: detach, item and the
+# like), and the draws: the parameters behind them are recorded (GF017).
+_NO_GRADIENT = (_CUT_METHODS - {"detach", "item", "tolist", "numpy"}) | _ZERO_GRADIENT | _RANDOM_DRAWS
+_WATCHED = _CUT_METHODS | _REWRAPS | _ZERO_GRADIENT | _RANDOM_DRAWS
 # Names ending in "_" that write no values: metadata, sharing, autograd bookkeeping.
 _NOT_WRITES = {"requires_grad_", "share_memory_", "detach_", "rename_", "retain_grad_"}
 # In-place operators that reach the mode under their own name (``x += y`` arrives as add_).
@@ -128,7 +137,7 @@ class ProbeMode(TorchFunctionMode):
             self.probe.grad_written(wiping, name, args)
         if touched is not None:
             self._record_inplace(name, "inplace" in kwargs, args[0], touched)
-        if name in _CUT_METHODS or name in _REWRAPS or name in _ZERO_GRADIENT or (name == "__get__" and getattr(func, "__self__", None) is _DATA):
+        if name in _WATCHED or (name == "__get__" and getattr(func, "__self__", None) is _DATA):
             self._maybe_cut(name, func, args, kwargs, result)
             if (name == "detach" or name == "__get__") and args:
                 self.probe.note_alias(args[0], result)  # `p.data.mul_(m)` writes into p
@@ -239,6 +248,10 @@ class ProbeMode(TorchFunctionMode):
             listed = isinstance(first, (list, tuple)) and any(isinstance(v, torch.Tensor) and v.requires_grad for v in first)
             if not (kwargs.get("requires_grad") or (isinstance(first, torch.Tensor) and first.requires_grad) or listed):
                 return
+        elif name in _RANDOM_DRAWS:
+            # `torch.normal(mu, sigma)`: a draw's gradient is 0 (or none) whatever its mean or rate
+            if not any(isinstance(v, torch.Tensor) and v.requires_grad for v in (*args, *kwargs.values())):
+                return
         elif not (isinstance(first, torch.Tensor) and first.requires_grad):
             return
         elif isinstance(result, torch.Tensor) and result.requires_grad and name not in _ZERO_GRADIENT:
@@ -249,7 +262,10 @@ class ProbeMode(TorchFunctionMode):
         if caller is None or caller.f_code.co_filename not in self.probe.user:
             return  # torch's own internals (optimizers read .data): not the user's graph
         op = "data" if name == "__get__" else name.strip("_")
-        self.probe.record_cut(op, caller, numbers=name in _REWRAPS and not isinstance(first, torch.Tensor))
+        # What the op was given that requires grad, for the ops with no gradient (GF017): the
+        # parameters behind it, found by walking the graph once per site.
+        inputs = tuple(v for v in (*args, *kwargs.values()) if isinstance(v, torch.Tensor) and v.requires_grad) if name in _NO_GRADIENT else ()
+        self.probe.record_cut(op, caller, numbers=name in _REWRAPS and not isinstance(first, torch.Tensor), inputs=inputs)
         if isinstance(result, torch.Tensor) and not result.requires_grad:
             self._remember_graphless(result, (caller.f_code, caller.f_lasti, caller.f_lineno, True))
 
@@ -385,3 +401,51 @@ def patch_rewraps(probe: "Probe") -> None:
         return made
 
     torch.nn.Parameter.__new__ = staticmethod(new)  # type: ignore[method-assign,assignment]
+
+
+def patch_sampling(probe: "Probe") -> None:
+    """Watch ``Distribution.sample()`` called by user code with gradients on: it draws under
+    ``no_grad``, so the draw carries no gradient to the tensors the distribution was built from
+    (``rsample()``, where the distribution has one, does)."""
+    import functools
+
+    from torch import distributions
+
+    def watch(sample: Callable) -> Callable:
+        @functools.wraps(sample)
+        def watched(self: Any, *args: Any, **kwargs: Any) -> Any:
+            caller = sys._getframe(1)  # torch's own calls (Independent's of its base) are not the user's
+            if not torch.is_grad_enabled() or caller.f_code.co_filename not in probe.user:
+                return sample(self, *args, **kwargs)
+            inputs = _graph_inputs(self, 3)
+            if inputs:
+                probe.record_cut("sample", caller, inputs=tuple(inputs), distribution=self)
+            drawn = sample(self, *args, **kwargs)
+            if inputs and isinstance(drawn, torch.Tensor) and not drawn.requires_grad:
+                # What is computed from the draw remembers where its value left the graph, as a cut.
+                probe.mode._remember_graphless(drawn, (caller.f_code, caller.f_lasti, caller.f_lineno, True))
+            return drawn
+
+        return watched
+
+    kinds = [k for k in vars(distributions).values() if isinstance(k, type) and issubclass(k, distributions.Distribution)]
+    for kind in kinds:
+        if "sample" in kind.__dict__:
+            kind.sample = watch(kind.__dict__["sample"])  # type: ignore[method-assign]
+
+
+def _graph_inputs(value: Any, depth: int) -> list[torch.Tensor]:
+    """The tensors that require grad a distribution was built from: its own, its base
+    distribution's, its transforms' and its components' (a few levels down)."""
+    from torch.distributions import Distribution
+    from torch.distributions.transforms import Transform
+
+    if isinstance(value, torch.Tensor):
+        return [value] if value.requires_grad else []
+    if depth == 0:
+        return []
+    if isinstance(value, (Distribution, Transform)):
+        return [t for v in list(vars(value).values())[:32] for t in _graph_inputs(v, depth - 1)]
+    if isinstance(value, (list, tuple)):
+        return [t for v in value[:8] for t in _graph_inputs(v, depth - 1)]
+    return []
