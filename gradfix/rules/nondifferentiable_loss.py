@@ -52,9 +52,11 @@ _NON_DIFFERENTIABLE = {
 }
 # Piecewise constant: a grad_fn, and a gradient of 0 wherever it is defined.
 _ZERO_GRADIENT = {"round", "floor", "ceil", "sign", "sgn", "trunc", "fix"}
-# Random draws: `Distribution.sample()` draws under no_grad; torch.normal's gradient to its mean and
-# std is 0; a Bernoulli, multinomial, Poisson or binomial draw has none to its probabilities or rate.
-_DRAWS = {"sample", "normal", "bernoulli", "multinomial", "poisson", "binomial"}
+# Random draws: `Distribution.sample()` and `torch.multinomial` give a result with no gradient;
+# `torch.normal`, `bernoulli` and `poisson` one whose gradient to their mean, std, probabilities or
+# rate is 0 (the parameters behind them are reached by the loss, and get gradients of 0).
+_DRAWS = {"sample", "normal", "bernoulli", "multinomial", "poisson"}
+_ZERO_GRADIENT_DRAWS = {"normal", "bernoulli", "poisson"}
 # Where the values of parameters that never trained may have lost their gradient.
 _NO_GRADIENT_PATH = _NON_DIFFERENTIABLE | {"argsort", "bucketize"} | _DRAWS
 _COMPARISONS = {
@@ -101,7 +103,7 @@ class NondifferentiableLoss(Rule):
         origin = backward.graphless_origin
         draws = [
             c for c in trace.cuts
-            if c.op in _DRAWS and c.op != "normal" and c.leaves and project.is_editable(c.site.file)
+            if c.op in _DRAWS and c.op not in _ZERO_GRADIENT_DRAWS and c.leaves and project.is_editable(c.site.file)
             and (origin is None or (origin.file, origin.line) == (c.site.file, c.site.line))
         ]
         if draws:
@@ -180,14 +182,22 @@ class NondifferentiableLoss(Rule):
         }
         if not untrained:
             return []
-        cuts = [c for c in trace.cuts if c.op in _NO_GRADIENT_PATH and untrained & set(c.leaves) and project.is_editable(c.site.file)]
+        # An op with no gradient explains parameters no loss reached; one whose gradient is 0 (a
+        # normal draw) explains parameters a loss reached and gave gradients of 0, and no others.
+        reached = {p.name for p in trace.params if p.reached}
+
+        def explains(cut: Cut) -> set[str]:
+            behind = untrained & set(cut.leaves)
+            return behind & reached if cut.op in _ZERO_GRADIENT_DRAWS else behind - reached
+
+        cuts = [c for c in trace.cuts if c.op in _NO_GRADIENT_PATH and explains(c) and project.is_editable(c.site.file)]
         if not cuts:
             return []
         # The op nearest to them first: the one whose inputs reached the fewest parameters that did
         # train (a comparison of the loss itself reaches them all); in a tie, the first in the file.
-        cuts.sort(key=lambda c: (c.reach - len(untrained & set(c.leaves)), c.site.file, c.site.line, c.site.column or 0))
+        cuts.sort(key=lambda c: (c.reach - len(explains(c)), c.site.file, c.site.line, c.site.column or 0))
         cuts = cuts[:5]
-        lost = untrained & {name for c in cuts for name in c.leaves}
+        lost = {name for c in cuts for name in explains(c)}
         params = [p.name for p in trace.params if p.name in lost]
         candidates: list[Candidate] = []
         for cut in cuts:

@@ -52,7 +52,7 @@ _REWRAPS = {"tensor", "as_tensor"}
 # Piecewise-constant ops: their result keeps a grad_fn, but the gradient through it is exactly 0.
 _ZERO_GRADIENT = {"round", "floor", "ceil", "sign", "sgn", "trunc", "fix"}
 # Random draws whose result has no gradient, or a gradient of 0, to the mean, probabilities or rate.
-_RANDOM_DRAWS = {"normal", "bernoulli", "multinomial", "poisson", "binomial"}
+_RANDOM_DRAWS = {"normal", "bernoulli", "multinomial", "poisson"}
 # Ops whose result carries no gradient of their input (not the plain cuts: detach, item and the
 # like), and the draws: the parameters behind them are recorded (GF017).
 _NO_GRADIENT = (_CUT_METHODS - {"detach", "item", "tolist", "numpy"}) | _ZERO_GRADIENT | _RANDOM_DRAWS
