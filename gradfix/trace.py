@@ -172,6 +172,8 @@ class Cut:
     # ``sample`` of a torch.distributions distribution: its class, and whether it has ``rsample()``
     distribution: str = ""
     rsample: bool = False
+    # for the ops GF017 reads: a loss passed to backward() was computed from the op's result
+    to_loss: bool = False
 
 
 @dataclass

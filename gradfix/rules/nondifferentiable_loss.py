@@ -190,7 +190,8 @@ class NondifferentiableLoss(Rule):
             behind = untrained & set(cut.leaves)
             return behind & reached if cut.op in _ZERO_GRADIENT_DRAWS else behind - reached
 
-        cuts = [c for c in trace.cuts if c.op in _NO_GRADIENT_PATH and explains(c) and project.is_editable(c.site.file)]
+        # Only an op whose result went into a loss: an accuracy's argmax is no path to it.
+        cuts = [c for c in trace.cuts if c.op in _NO_GRADIENT_PATH and c.to_loss and explains(c) and project.is_editable(c.site.file)]
         if not cuts:
             return []
         # The op nearest to them first: the one whose inputs reached the fewest parameters that did

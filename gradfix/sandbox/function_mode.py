@@ -84,6 +84,10 @@ class ProbeMode(TorchFunctionMode):
         # a cut), for values computed with gradients off from tensors that required grad, values a
         # cut returned, and what was computed from them
         self.graphless: dict[int, tuple[weakref.ref, tuple[Any, int, Optional[int], bool]]] = {}
+        # id -> (the tensor, the ops with no gradient it was computed from): results of those ops
+        # and what is computed from them, with or without a graph, until a backward() takes one as
+        # its loss (GF017: the op's result went into a loss, not only into a metric)
+        self.from_cuts: dict[int, tuple[weakref.ref, frozenset]] = {}
 
     def _mark(self, value: Any) -> Any:
         if isinstance(value, torch.Tensor):
@@ -143,7 +147,43 @@ class ProbeMode(TorchFunctionMode):
                 self.probe.note_alias(args[0], result)  # `p.data.mul_(m)` writes into p
         if self.graphless or not torch.is_grad_enabled():
             self._note_graphless(func, args, kwargs, result)
+        if self.from_cuts:
+            self._carry_cuts(args, kwargs, result)
         return result
+
+    def _carry_cuts(self, args: tuple, kwargs: dict, result: Any) -> None:
+        """What is computed from a result of an op with no gradient remembers that op."""
+        keys: Optional[frozenset] = None
+        for value in (*args, *kwargs.values()):
+            for tensor in value[:16] if isinstance(value, (list, tuple)) else (value,):
+                if isinstance(tensor, torch.Tensor):
+                    known = self.from_cuts.get(id(tensor))
+                    if known is not None and known[0]() is tensor:
+                        keys = known[1] if keys is None else keys | known[1]
+        if keys is not None:
+            for made in result[:16] if isinstance(result, (list, tuple)) else (result,):
+                self.remember_cut_result(made, keys)
+
+    def remember_cut_result(self, tensor: Any, keys: frozenset) -> None:
+        if not isinstance(tensor, torch.Tensor):
+            return
+        if len(self.from_cuts) > 4096:
+            self.from_cuts = {k: v for k, v in self.from_cuts.items() if v[0]() is not None}
+            if len(self.from_cuts) > 4096:
+                return
+        known = self.from_cuts.get(id(tensor))
+        if known is not None and known[0]() is tensor:
+            keys = keys | known[1]  # an in-place op's result is its input
+        self.from_cuts[id(tensor)] = (weakref.ref(tensor), keys)
+
+    def cuts_behind(self, tensors: list[torch.Tensor]) -> frozenset:
+        """The ops with no gradient whose results these tensors were computed from."""
+        found: frozenset = frozenset()
+        for tensor in tensors:
+            known = self.from_cuts.get(id(tensor))
+            if known is not None and known[0]() is tensor:
+                found |= known[1]
+        return found
 
     def _note_graphless(self, func: Callable, args: tuple, kwargs: dict, result: Any) -> None:
         """A result without a graph: remember where its value lost the graph, when an input that
@@ -265,7 +305,9 @@ class ProbeMode(TorchFunctionMode):
         # What the op was given that requires grad, for the ops with no gradient (GF017): the
         # parameters behind it, found by walking the graph once per site.
         inputs = tuple(v for v in (*args, *kwargs.values()) if isinstance(v, torch.Tensor) and v.requires_grad) if name in _NO_GRADIENT else ()
-        self.probe.record_cut(op, caller, numbers=name in _REWRAPS and not isinstance(first, torch.Tensor), inputs=inputs)
+        key = self.probe.record_cut(op, caller, numbers=name in _REWRAPS and not isinstance(first, torch.Tensor), inputs=inputs)
+        if inputs and key is not None:
+            self.remember_cut_result(result, frozenset([key]))
         if isinstance(result, torch.Tensor) and not result.requires_grad:
             self._remember_graphless(result, (caller.f_code, caller.f_lasti, caller.f_lineno, True))
 
@@ -418,9 +460,10 @@ def patch_sampling(probe: "Probe") -> None:
             if not torch.is_grad_enabled() or caller.f_code.co_filename not in probe.user:
                 return sample(self, *args, **kwargs)
             inputs = _graph_inputs(self, 3)
-            if inputs:
-                probe.record_cut("sample", caller, inputs=tuple(inputs), distribution=self)
+            key = probe.record_cut("sample", caller, inputs=tuple(inputs), distribution=self) if inputs else None
             drawn = sample(self, *args, **kwargs)
+            if key is not None:
+                probe.mode.remember_cut_result(drawn, frozenset([key]))
             if inputs and isinstance(drawn, torch.Tensor) and not drawn.requires_grad:
                 # What is computed from the draw remembers where its value left the graph, as a cut.
                 probe.mode._remember_graphless(drawn, (caller.f_code, caller.f_lasti, caller.f_lineno, True))

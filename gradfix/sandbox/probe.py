@@ -201,14 +201,17 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
 
     def record_cut(
         self, op: str, frame: types.FrameType, numbers: bool = False, inputs: tuple = (), distribution: Any = None,
-    ) -> None:
+    ) -> Optional[tuple[str, str, int, Optional[int]]]:
         """A cut in user code, once per site; at its first call, the trainable leaves its
-        ``inputs`` (the tensors that required grad) reached, and for ``sample``, its distribution."""
+        ``inputs`` (the tensors that required grad) reached, and for ``sample``, its distribution.
+        Its key, when it is recorded."""
         site = site_of(frame)
         key = (op, site.file, site.line, site.column)
         if key in self.cuts:
             self.cuts[key].count += 1
-        elif len(self.cuts) < 200:
+        elif len(self.cuts) >= 200:
+            return None
+        else:
             cut = self.cuts[key] = Cut(op=op, site=site, numbers=numbers)
             if distribution is not None:
                 cut.distribution, cut.rsample = type(distribution).__name__, bool(distribution.has_rsample)
@@ -218,6 +221,14 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
                 self.cut_leaves[key] = [
                     pid for pid, leaf in leaves.items() if isinstance(leaf, nn.Parameter) or pid in self.param_objects
                 ]
+        return key
+
+    def losses_from_cuts(self, keys: Any) -> None:
+        """A loss passed to backward() was computed from the results of these cuts."""
+        for key in keys:
+            cut = self.cuts.get(key)
+            if cut is not None:
+                cut.to_loss = True
 
     def record_inplace(
         self,
