@@ -59,6 +59,7 @@ _DRAWS = {"sample", "normal", "bernoulli", "multinomial", "poisson"}
 _ZERO_GRADIENT_DRAWS = {"normal", "bernoulli", "poisson"}
 # Where the values of parameters that never trained may have lost their gradient.
 _NO_GRADIENT_PATH = _NON_DIFFERENTIABLE | {"argsort", "bucketize"} | _DRAWS
+_PLAIN_CUTS = {"detach", "data", "tensor", "as_tensor"}
 _COMPARISONS = {
     "gt": ">", "lt": "<", "ge": ">=", "le": "<=", "eq": "==", "ne": "!=", "greater": ">", "less": "<",
     "greater_equal": ">=", "less_equal": "<=", "equal": "==",
@@ -184,10 +185,13 @@ class NondifferentiableLoss(Rule):
             return []
         # An op with no gradient explains parameters no loss reached; one whose gradient is 0 (a
         # normal draw) explains parameters a loss reached and gave gradients of 0, and no others.
+        # Parameters behind a plain cut whose result went into a loss (`torch.tensor(log_probs)`)
+        # had another path to it, cut there: GF008's.
         reached = {p.name for p in trace.params if p.reached}
+        cut_elsewhere = {name for c in trace.cuts if c.op in _PLAIN_CUTS and c.to_loss for name in c.leaves}
 
         def explains(cut: Cut) -> set[str]:
-            behind = untrained & set(cut.leaves)
+            behind = (untrained - cut_elsewhere) & set(cut.leaves)
             return behind & reached if cut.op in _ZERO_GRADIENT_DRAWS else behind - reached
 
         # Only an op whose result went into a loss: an accuracy's argmax is no path to it.

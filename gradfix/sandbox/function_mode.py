@@ -53,9 +53,10 @@ _REWRAPS = {"tensor", "as_tensor"}
 _ZERO_GRADIENT = {"round", "floor", "ceil", "sign", "sgn", "trunc", "fix"}
 # Random draws whose result has no gradient, or a gradient of 0, to the mean, probabilities or rate.
 _RANDOM_DRAWS = {"normal", "bernoulli", "multinomial", "poisson"}
-# Ops whose result carries no gradient of their input (not the plain cuts: detach, item and the
-# like), and the draws: the parameters behind them are recorded (GF017).
-_NO_GRADIENT = (_CUT_METHODS - {"detach", "item", "tolist", "numpy"}) | _ZERO_GRADIENT | _RANDOM_DRAWS
+# Ops whose result carries no gradient of their input, or a gradient of 0, and the plain cuts that
+# return a tensor (`.detach()`, `.data`, a re-wrap): the parameters behind them are recorded, and
+# whether their result went into a loss (GF017: the only path from those parameters to the loss).
+_NO_GRADIENT = (_CUT_METHODS - {"item", "tolist", "numpy"}) | _ZERO_GRADIENT | _RANDOM_DRAWS | _REWRAPS | {"__get__"}
 _WATCHED = _CUT_METHODS | _REWRAPS | _ZERO_GRADIENT | _RANDOM_DRAWS
 # Names ending in "_" that write no values: metadata, sharing, autograd bookkeeping.
 _NOT_WRITES = {"requires_grad_", "share_memory_", "detach_", "rename_", "retain_grad_"}
@@ -304,7 +305,9 @@ class ProbeMode(TorchFunctionMode):
         op = "data" if name == "__get__" else name.strip("_")
         # What the op was given that requires grad, for the ops with no gradient (GF017): the
         # parameters behind it, found by walking the graph once per site.
-        inputs = tuple(v for v in (*args, *kwargs.values()) if isinstance(v, torch.Tensor) and v.requires_grad) if name in _NO_GRADIENT else ()
+        given = [*args, *kwargs.values()]
+        given += [v for value in given if isinstance(value, (list, tuple)) for v in value[:16]]  # `torch.tensor([l1, l2])`
+        inputs = tuple(v for v in given if isinstance(v, torch.Tensor) and v.requires_grad) if name in _NO_GRADIENT else ()
         key = self.probe.record_cut(op, caller, numbers=name in _REWRAPS and not isinstance(first, torch.Tensor), inputs=inputs)
         if inputs and key is not None:
             self.remember_cut_result(result, frozenset([key]))
