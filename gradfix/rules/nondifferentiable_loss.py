@@ -205,24 +205,30 @@ class NondifferentiableLoss(Rule):
         lost = {name for c in cuts for name in explains(c)}
         params = [p.name for p in trace.params if p.name in lost]
         candidates: list[Candidate] = []
+        firsts: list[Candidate] = []  # one form per draw, for all of them together
         for cut in cuts:
             source = project.source(cut.site.file)
-            for description, edit in _reparameterised(source, cut):
-                candidates.append(self.candidate(description, source.path, [edit], at=(source.path, cut.site.line, cut.site.column or 0)))
-        if len(candidates) > 1 and len({c.patches[0].path for c in candidates}) == 1:
-            edits = sorted((c.patches[0].edits[0] for c in candidates), key=lambda e: (e.start, e.end))
+            forms = [
+                self.candidate(description, source.path, [edit], at=(source.path, cut.site.line, cut.site.column or 0))
+                for description, edit in _reparameterised(source, cut)
+            ]
+            candidates += forms
+            firsts += forms[:1]
+        if len(firsts) > 1 and len({c.patches[0].path for c in firsts}) == 1:
+            edits = sorted((c.patches[0].edits[0] for c in firsts), key=lambda e: (e.start, e.end))
             if all(a.end <= b.start for a, b in zip(edits, edits[1:])):
-                candidates.append(self.candidate(f"all {len(candidates)} of them", candidates[0].patches[0].path, edits))
+                candidates.append(self.candidate(f"all {len(firsts)} draws reparameterised", firsts[0].patches[0].path, edits))
         cut = cuts[0]
         source = project.source(cut.site.file)
-        zero = any(p.got_grad for p in trace.params if p.name in lost)
-        they = "it" if len(params) == 1 else "they"
-        receive = ("receives" if they == "it" else "receive") if zero else ("gets" if they == "it" else "get")
+        one = len(params) == 1
+        if any(p.got_grad for p in trace.params if p.name in lost):
+            state = f"{'receives' if one else 'receive'} only gradients that are 0"
+        else:
+            state = f"never {'gets' if one else 'get'} a gradient"
         others = [f"`{_shown(project.source(c.site.file), c)}` at line {c.site.line}" for c in cuts[1:] if c.site.file == cut.site.file]
         also = f" (and {', '.join(others)})" if others else ""
         message = (
-            f"{short_list(params)} {'never ' + receive + ' a gradient' if not zero else receive + ' only gradients that are 0'}: "
-            f"the values computed from {'it' if they == 'it' else 'them'} lose the gradient at "
+            f"{short_list(params)} {state}: the values computed from {'it' if one else 'them'} lose the gradient at "
             f"`{_shown(source, cut)}` here{also}: {_why_no_gradient(cut)}"
         )
         return [self.finding(project, cut.site, message, params, candidates)]
