@@ -22,10 +22,12 @@ whose output only feeds a ``>=`` mask, an encoder whose code is looked up with `
 network whose output is drawn from with ``dist.sample()`` (it draws under ``no_grad``) or with
 ``torch.normal(mu, sigma)`` (its gradient to ``mu`` and ``sigma`` is 0). The probe records, the
 first time such an op runs in user code with gradients on, the parameters its inputs were
-computed from; a finding needs parameters that a stepping optimizer holds, that require grad and
-never held a non-zero gradient, that ended unchanged, and such an op whose inputs came from them
-(REINFORCE's ``sample()`` is recorded too, but its policy trains through ``log_prob``: nothing to
-say). The candidates are the same draw, reparameterised: ``dist.rsample()`` where the distribution
+computed from, and carries the op to what is computed from its result. A finding needs parameters
+that a stepping optimizer holds, that require grad and never held a non-zero gradient, that ended
+unchanged, and such an op whose inputs came from them and whose result went into a loss passed to
+``backward()`` (an accuracy's ``argmax`` goes into none; REINFORCE's ``sample()`` does, but its
+policy trains through ``log_prob``: nothing to say). Parameters also behind a ``.detach()``, a
+``.data`` or a re-wrap whose result went into a loss lost their path there (GF008's). The candidates are the same draw, reparameterised: ``dist.rsample()`` where the distribution
 has it, ``mu + sigma * torch.randn_like(mu)`` (when one of the two is a number) or
 ``torch.distributions.Normal(mu, sigma).rsample()``; a loss that crashed for want of a graph
 because everything went through such a ``sample()`` gets the same candidate. A comparison,
