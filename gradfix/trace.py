@@ -164,6 +164,16 @@ class Cut:
     site: Site
     count: int = 1
     numbers: bool = False  # a re-wrap (tensor, as_tensor) of Python numbers or a list, not of one tensor
+    # The trainable leaves the op's inputs reached at its first call, named as Trace.params names
+    # them, of those only the ones that never held a non-zero gradient (GF017: where the values of
+    # parameters that never trained lost their gradient); ``reach``: how many it reached in all.
+    leaves: list[str] = field(default_factory=list)
+    reach: int = 0
+    # ``sample`` of a torch.distributions distribution: its class, and whether it has ``rsample()``
+    distribution: str = ""
+    rsample: bool = False
+    # for the ops GF017 reads: a loss passed to backward() was computed from the op's result
+    to_loss: bool = False
 
 
 @dataclass

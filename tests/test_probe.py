@@ -333,6 +333,28 @@ def test_new_leaves_made_from_graph_values_are_cuts(run_script: Run) -> None:
     assert sorted((c.op, c.site.line) for c in trace.cuts if c.op in ("Variable", "Parameter")) == [("Parameter", 8), ("Variable", 7)]
 
 
+def test_ops_with_no_gradient_name_the_untrained_parameters_behind_them(run_script: Run) -> None:
+    trace = run_script("""
+        import torch
+        from torch.distributions import Normal
+        gate, head, mu = torch.nn.Linear(4, 4), torch.nn.Linear(4, 1), torch.nn.Linear(4, 4)
+        opt = torch.optim.SGD([*gate.parameters(), *head.parameters(), *mu.parameters()], lr=0.1)
+        for _ in range(3):
+            x = torch.randn(8, 4)
+            mask = gate(x) > 0
+            z = Normal(mu(x), 1.0).sample()
+            loss = head(x * mask + z).pow(2).mean()
+            hit = (head(x).argmax(1) == 0).float().mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+    """).trace
+    cuts = {(c.op, c.site.line): c for c in trace.cuts}
+    compared, drawn, metric = cuts[("gt", 8)], cuts[("sample", 9)], cuts[("argmax", 11)]
+    assert compared.leaves == ["gate.bias", "gate.weight"] and compared.reach == 2
+    assert drawn.leaves == ["mu.bias", "mu.weight"] and drawn.distribution == "Normal" and drawn.rsample
+    # The head trains: the metric's argmax reached it, and names nothing.
+    assert metric.leaves == [] and metric.reach == 2
+
+
 def test_module_in_a_second_file_is_user_code(run_script: Run) -> None:
     trace = run_script(
         """

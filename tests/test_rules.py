@@ -1618,3 +1618,39 @@ def test_gf004_keyword_gives_a_learning_rate_of_0_to_longer_indices(write_script
     [result] = results
     assert result.finding.code == "GF004" and "`blocks.1` also put blocks.10, blocks.11 at a learning rate of 0" in result.finding.message
     assert result.fix is not None and [e.replacement for p in result.fix.patches for e in p.edits] == [".", "."]
+
+
+def test_gf017_normal_of_a_module_call_is_reparameterised_without_running_it_twice(write_script) -> None:  # type: ignore[no-untyped-def]
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        enc, dec = nn.Linear(3, 2), nn.Linear(2, 3)
+        opt = torch.optim.Adam([*enc.parameters(), *dec.parameters()], lr=1e-2)
+        for _ in range(4):
+            x = torch.randn(16, 3)
+            z = torch.normal(enc(x), 0.1)
+            loss = (dec(z) - x).pow(2).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+    """)
+    [result] = results
+    assert result.finding.code == "GF017" and result.finding.line == 8
+    assert result.finding.params == ["enc.weight", "enc.bias"]
+    assert result.fix is not None and "torch.distributions.Normal(enc(x), 0.1).rsample()" in result.fix.description
+
+
+def test_gf017_a_multinomial_draw_is_explained_where_the_policy_lost_its_gradient(write_script) -> None:  # type: ignore[no-untyped-def]
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        policy, critic = nn.Linear(4, 3), nn.Linear(4, 1)
+        opt = torch.optim.Adam([*policy.parameters(), *critic.parameters()], lr=1e-2)
+        for _ in range(4):
+            obs = torch.randn(16, 4)
+            action = torch.multinomial(policy(obs).softmax(-1), 1).squeeze(1)
+            reward = obs.gather(1, action.unsqueeze(1)).squeeze(1)
+            loss = (critic(obs).squeeze(1) - reward).pow(2).mean() - (reward * action).float().mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+    """)
+    [result] = results
+    assert result.finding.code == "GF017" and result.finding.line == 8 and not result.finding.candidates
+    assert result.finding.params == ["policy.weight", "policy.bias"] and "log_prob" in result.finding.message

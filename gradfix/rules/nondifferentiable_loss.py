@@ -1,5 +1,5 @@
-"""GF017: the loss goes through an operation with no gradient (argmax, a comparison, an int cast),
-or through one whose gradient is 0 everywhere (``round``, ``floor``, ``ceil``, ``sign``).
+"""GF017: the loss goes through an operation with no gradient (argmax, a comparison, an int cast,
+a random draw), or through one whose gradient is 0 everywhere (``round``, ``floor``, ``ceil``, ``sign``).
 
 The modules ran with gradients on, yet the loss has no ``grad_fn``: somewhere on the way an
 operation returned a result that carries no gradient — ``argmax``, ``>``, ``==``, ``.long()`` — and
@@ -16,6 +16,22 @@ straight-through estimator at that op: ``x + (torch.round(x) - x).detach()`` has
 values forward and passes the gradient through unchanged. It changes the model's training
 (unsafe), and it is offered only when ``x`` can be evaluated twice (names, arithmetic, torch's own
 pure functions; not a module call). The re-run decides whether it was the op that starved them.
+
+The same ops can starve only a part of the model while the loss reaches the rest: a group norm
+whose output only feeds a ``>=`` mask, an encoder whose code is looked up with ``argmin``, a
+network whose output is drawn from with ``dist.sample()`` (it draws under ``no_grad``) or with
+``torch.normal(mu, sigma)`` (its gradient to ``mu`` and ``sigma`` is 0). The probe records, the
+first time such an op runs in user code with gradients on, the parameters its inputs were
+computed from, and carries the op to what is computed from its result. A finding needs parameters
+that a stepping optimizer holds, that require grad and never held a non-zero gradient, that ended
+unchanged, and such an op whose inputs came from them and whose result went into a loss passed to
+``backward()`` (an accuracy's ``argmax`` goes into none; REINFORCE's ``sample()`` does, but its
+policy trains through ``log_prob``: nothing to say). Parameters also behind a ``.detach()``, a
+``.data`` or a re-wrap whose result went into a loss lost their path there (GF008's). The candidates are the same draw, reparameterised: ``dist.rsample()`` where the distribution
+has it, ``mu + sigma * torch.randn_like(mu)`` (when one of the two is a number) or
+``torch.distributions.Normal(mu, sigma).rsample()``; a loss that crashed for want of a graph
+because everything went through such a ``sample()`` gets the same candidate. A comparison,
+``argmax`` or a cast has no mechanical fix: gradfix names the op and its line, and explains.
 """
 
 from __future__ import annotations
@@ -28,7 +44,8 @@ from gradfix.edits import Edit
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.source import SourceFile
+from gradfix.source import SourceFile, descendants
+from gradfix.torch_api import module_alias
 from gradfix.trace import Cut, Trace
 
 _NON_DIFFERENTIABLE = {
@@ -37,6 +54,18 @@ _NON_DIFFERENTIABLE = {
 }
 # Piecewise constant: a grad_fn, and a gradient of 0 wherever it is defined.
 _ZERO_GRADIENT = {"round", "floor", "ceil", "sign", "sgn", "trunc", "fix"}
+# Random draws: `Distribution.sample()` and `torch.multinomial` give a result with no gradient;
+# `torch.normal`, `bernoulli` and `poisson` one whose gradient to their mean, std, probabilities or
+# rate is 0 (the parameters behind them are reached by the loss, and get gradients of 0).
+_DRAWS = {"sample", "normal", "bernoulli", "multinomial", "poisson"}
+_ZERO_GRADIENT_DRAWS = {"normal", "bernoulli", "poisson"}
+# Where the values of parameters that never trained may have lost their gradient.
+_NO_GRADIENT_PATH = _NON_DIFFERENTIABLE | {"argsort", "bucketize"} | _DRAWS
+_PLAIN_CUTS = {"detach", "data", "tensor", "as_tensor"}
+_COMPARISONS = {
+    "gt": ">", "lt": "<", "ge": ">=", "le": "<=", "eq": "==", "ne": "!=", "greater": ">", "less": "<",
+    "greater_equal": ">=", "less_equal": "<=", "equal": "==",
+}
 # Tensor methods with no side effect and no randomness: an input built with them can be evaluated twice.
 _PURE_METHODS = {
     "clamp", "clip", "sigmoid", "tanh", "relu", "abs", "exp", "log", "float", "double", "half", "view",
@@ -58,7 +87,11 @@ class NondifferentiableLoss(Rule):
     applicability = Applicability.UNSAFE
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
-        return self._graphless(trace, project) or self._zero_gradients(trace, project)
+        found = self._graphless(trace, project) or self._zero_gradients(trace, project)
+        if any(f.blocking for f in found):
+            return found
+        named = {name for f in found for name in f.params}
+        return found + self._no_gradient_path(trace, project, named)
 
     def _graphless(self, trace: Trace, project: Project) -> list[Finding]:
         """backward() crashed: the loss has no grad_fn, and a cut like argmax made it so (explained)."""
@@ -67,6 +100,24 @@ class NondifferentiableLoss(Rule):
             return []  # a graph switched off is GF002/GF011's
         if not any(m.ran_with_grad for m in trace.modules):
             return []
+        params = [p.name for p in trace.params if p.requires_grad and not p.got_grad]
+        # A draw without a gradient (`dist.sample()`) that everything went through: the same draw,
+        # reparameterised, is the fix.
+        origin = backward.graphless_origin
+        draws = [
+            c for c in trace.cuts
+            if c.op in _DRAWS and c.op not in _ZERO_GRADIENT_DRAWS and c.leaves and project.is_editable(c.site.file)
+            and (origin is None or (origin.file, origin.line) == (c.site.file, c.site.line))
+        ]
+        if draws:
+            cut = min(draws, key=lambda c: (-len(c.leaves), c.site.file, c.site.line))
+            source = project.source(cut.site.file)
+            candidates = [self.candidate(d, source.path, [e]) for d, e in _reparameterised(source, cut)]
+            message = (
+                f"the loss has no grad_fn although the model ran with gradients on: it was computed from "
+                f"`{_shown(source, cut)}` here, and backward() crashed: {_why_no_gradient(cut)}"
+            )
+            return [self.finding(project, cut.site, message, params, candidates, blocking=True)]
         cuts = [c for c in trace.cuts if c.op in _NON_DIFFERENTIABLE and project.is_editable(c.site.file)]
         if not cuts:
             return []
@@ -79,7 +130,6 @@ class NondifferentiableLoss(Rule):
             "result with no gradient, and backward() crashed; use a differentiable loss "
             "(e.g. cross-entropy on the logits instead of an accuracy or a threshold)"
         )
-        params = [p.name for p in trace.params if p.requires_grad and not p.got_grad]
         return [self.finding(project, cut.site, message, params, blocking=True)]
 
     def _zero_gradients(self, trace: Trace, project: Project) -> list[Finding]:
@@ -118,6 +168,72 @@ class NondifferentiableLoss(Rule):
             "learns; a straight-through estimator keeps its values forward and passes the gradient through"
         )
         return [self.finding(project, cut.site, message, starved, candidates)]
+
+    def _no_gradient_path(self, trace: Trace, project: Project, named: set[str]) -> list[Finding]:
+        """Parameters that never trained while the loss reached others, whose values the run saw go
+        into an op with no gradient (a comparison, argmax, a cast, a random draw): where they lost it."""
+        stepped = {o.id for o in trace.optimizers if o.steps}
+        # Zero gradients while another parameter of the module changed have another cause (the
+        # bias of a layer followed by batch norm), as in GF018.
+        changed = {_module_of(p.name) for p in trace.params if p.changed}
+        replaced = {a.replaced for a in trace.attributes if a.replaced is not None}  # GF026's, GF010's
+        untrained = {
+            p.name for p in trace.params
+            if p.requires_grad and p.is_leaf and not p.changed and not p.nonzero_grad and not p.lr_zero
+            and stepped & set(p.optimizers) and p.name not in named and p.module not in replaced
+            and not (p.got_grad and _module_of(p.name) in changed)
+        }
+        if not untrained:
+            return []
+        # An op with no gradient explains parameters no loss reached; one whose gradient is 0 (a
+        # normal draw) explains parameters a loss reached and gave gradients of 0, and no others.
+        # Parameters behind a plain cut whose result went into a loss (`torch.tensor(log_probs)`)
+        # had another path to it, cut there: GF008's.
+        reached = {p.name for p in trace.params if p.reached}
+        cut_elsewhere = {name for c in trace.cuts if c.op in _PLAIN_CUTS and c.to_loss for name in c.leaves}
+
+        def explains(cut: Cut) -> set[str]:
+            behind = (untrained - cut_elsewhere) & set(cut.leaves)
+            return behind & reached if cut.op in _ZERO_GRADIENT_DRAWS else behind - reached
+
+        # Only an op whose result went into a loss: an accuracy's argmax is no path to it.
+        cuts = [c for c in trace.cuts if c.op in _NO_GRADIENT_PATH and c.to_loss and explains(c) and project.is_editable(c.site.file)]
+        if not cuts:
+            return []
+        # The op nearest to them first: the one whose inputs reached the fewest parameters that did
+        # train (a comparison of the loss itself reaches them all); in a tie, the first in the file.
+        cuts.sort(key=lambda c: (c.reach - len(explains(c)), c.site.file, c.site.line, c.site.column or 0))
+        cuts = cuts[:5]
+        lost = {name for c in cuts for name in explains(c)}
+        params = [p.name for p in trace.params if p.name in lost]
+        candidates: list[Candidate] = []
+        firsts: list[Candidate] = []  # one form per draw, for all of them together
+        for cut in cuts:
+            source = project.source(cut.site.file)
+            forms = [
+                self.candidate(description, source.path, [edit], at=(source.path, cut.site.line, cut.site.column or 0))
+                for description, edit in _reparameterised(source, cut)
+            ]
+            candidates += forms
+            firsts += forms[:1]
+        if len(firsts) > 1 and len({c.patches[0].path for c in firsts}) == 1:
+            edits = sorted((c.patches[0].edits[0] for c in firsts), key=lambda e: (e.start, e.end))
+            if all(a.end <= b.start for a, b in zip(edits, edits[1:])):
+                candidates.append(self.candidate(f"all {len(firsts)} draws reparameterised", firsts[0].patches[0].path, edits))
+        cut = cuts[0]
+        source = project.source(cut.site.file)
+        one = len(params) == 1
+        if any(p.got_grad for p in trace.params if p.name in lost):
+            state = f"{'receives' if one else 'receive'} only gradients that are 0"
+        else:
+            state = f"never {'gets' if one else 'get'} a gradient"
+        others = [f"`{_shown(project.source(c.site.file), c)}` at line {c.site.line}" for c in cuts[1:] if c.site.file == cut.site.file]
+        also = f" (and {', '.join(others)})" if others else ""
+        message = (
+            f"{short_list(params)} {state}: the values computed from {'it' if one else 'them'} lose the gradient at "
+            f"`{_shown(source, cut)}` here{also}: {_why_no_gradient(cut)}"
+        )
+        return [self.finding(project, cut.site, message, params, candidates)]
 
     @staticmethod
     def _straight_through(source: SourceFile, cut: Cut) -> Optional[tuple[str, Edit]]:
@@ -182,3 +298,137 @@ def _pure(source: SourceFile, node: cst.BaseExpression) -> bool:
             return True
         return isinstance(node.func, cst.Attribute) and node.func.attr.value in _PURE_METHODS and not names and _pure(source, node.func.value)
     return False
+
+
+def _shown(source: SourceFile, cut: Cut) -> str:
+    """The op as the file writes it (``reweights >= self.threshold``), when short; else its name."""
+    nodes = [n for n in source.nodes_at(cut.site, cst.BaseExpression) if isinstance(n, (cst.Call, cst.Comparison))]
+    if cut.site.end_line is not None and nodes:
+        code = source.code(nodes[0])
+        if "\n" not in code and len(code) <= 60:
+            return code
+    if cut.op == "sample":
+        return f"{cut.distribution or 'distribution'}.sample()"
+    return _COMPARISONS.get(cut.op, cut.op)
+
+
+def _why_no_gradient(cut: Cut) -> str:
+    """Why the op passes no gradient, and what would."""
+    if cut.op == "sample":
+        if cut.rsample:
+            return (
+                f"`{cut.distribution}.sample()` draws without a gradient; `rsample()` draws from the same "
+                "distribution with the reparameterisation trick and passes the gradient to its parameters"
+            )
+        return (
+            f"`{cut.distribution or 'the distribution'}.sample()` draws without a gradient, and it has no "
+            "reparameterised `rsample()`: train its parameters through `log_prob` of the draw (REINFORCE), or "
+            "draw from a relaxed distribution (Gumbel-softmax, RelaxedBernoulli)"
+        )
+    if cut.op == "normal":
+        return (
+            "`torch.normal`'s gradient to its mean and std is 0; the reparameterised draw "
+            "`mean + std * noise` passes it on"
+        )
+    if cut.op in _DRAWS:
+        return (
+            "a random draw has no gradient to its probabilities or rate; train them through `log_prob` of the "
+            "draw (REINFORCE), or draw from a relaxed distribution (Gumbel-softmax, RelaxedBernoulli)"
+        )
+    if cut.op in _COMPARISONS:
+        return (
+            "a comparison's boolean result has no gradient, so a hard mask or threshold made from them passes "
+            "nothing back; use the soft values, or a straight-through estimator if the hard values are meant"
+        )
+    if cut.op in ("argmax", "argmin", "argsort", "bucketize"):
+        return (
+            f"`{cut.op}` returns indices, with no gradient, so what is chosen or looked up with them passes nothing "
+            "back; use soft weights (a softmax), or a straight-through estimator if the hard choice is meant"
+        )
+    return "an integer or boolean cast has no gradient; keep the values floating point where they must learn"
+
+
+def _reparameterised(source: SourceFile, cut: Cut) -> list[tuple[str, Edit]]:
+    """The same draw with the reparameterisation trick: ``dist.sample(...)`` -> ``dist.rsample(...)``
+    (when the distribution has it); ``torch.normal(mean, std)`` -> ``mean + std * torch.randn_like(mean)``
+    (when the noise has the result's shape: one of the two is a number) or
+    ``torch.distributions.Normal(mean, std).rsample()``."""
+    calls = source.nodes_at(cut.site, cst.Call)
+    if not calls:
+        return []
+    call = calls[-1]
+    if cut.op == "sample":
+        if not cut.rsample or not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "sample"):
+            return []
+        edit = source.replace_node(call.func.attr, cst.Name("rsample"))
+        return [("`.rsample()` instead of `.sample()`: the same draw, reparameterised, passes the gradient", edit)]
+    if cut.op != "normal" or "torch.normal" not in source.qualified_names(call.func):
+        return []
+    values = _mean_and_std(call)
+    if values is None:
+        return []
+    mean, std = values
+    found: list[tuple[str, Edit]] = []
+    torch_name = source.code(call.func.value) if isinstance(call.func, cst.Attribute) else module_alias(source, "torch")
+    if torch_name is None or not all(part.isidentifier() for part in torch_name.split(".")):
+        return []
+    shaped = std if _number(source, mean) else mean if _number(source, std) else None
+    if shaped is not None and _pure(source, shaped):
+        text = f"{_operand(source, mean)} + {_operand(source, std)} * {torch_name}.randn_like({source.code(shaped)})"
+        found.append(_rewritten(source, call, text, "the reparameterised draw"))
+    normal = module_alias(source, "torch.distributions.Normal") or module_alias(source, "torch.distributions.normal.Normal")
+    if normal is None:
+        distributions = module_alias(source, "torch.distributions")
+        normal = f"{distributions}.Normal" if distributions is not None else f"{torch_name}.distributions.Normal"
+    if all(part.isidentifier() for part in normal.split(".")):
+        text = f"{normal}({source.code(mean)}, {source.code(std)}).rsample()"
+        found.append(_rewritten(source, call, text, "a reparameterised draw"))
+    return found
+
+
+def _mean_and_std(call: cst.Call) -> Optional[tuple[cst.BaseExpression, cst.BaseExpression]]:
+    """``torch.normal(mean, std)`` given exactly these two (by position or by name), nothing else."""
+    if len(call.args) != 2 or any(a.star for a in call.args):
+        return None
+    named = {a.keyword.value if a.keyword is not None else ("mean", "std")[i]: a.value for i, a in enumerate(call.args)}
+    if set(named) != {"mean", "std"} or (call.args[0].keyword is not None and call.args[1].keyword is None):
+        return None
+    return named["mean"], named["std"]
+
+
+def _number(source: SourceFile, node: cst.BaseExpression) -> bool:
+    """A number, not a tensor: a literal, arithmetic of them, or a name the file binds once, to one
+    (``NOISE = 0.05``): the draw then has the other argument's shape."""
+    if isinstance(node, (cst.Integer, cst.Float)):
+        return True
+    if isinstance(node, cst.UnaryOperation):
+        return _number(source, node.expression)
+    if isinstance(node, cst.BinaryOperation):
+        return _number(source, node.left) and _number(source, node.right)
+    if isinstance(node, cst.Name):
+        bindings = [
+            target for target in descendants(source.module, cst.Name)
+            if target.value == node.value and isinstance(source.parent(target), (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.Param, cst.AsName, cst.Global))
+        ]
+        if len(bindings) != 1:
+            return False
+        target = source.parent(bindings[0])
+        assign = source.parent(target) if isinstance(target, cst.AssignTarget) else None
+        return isinstance(assign, cst.Assign) and len(assign.targets) == 1 and _number(source, assign.value) and not isinstance(assign.value, cst.Name)
+    return False
+
+
+def _operand(source: SourceFile, node: cst.BaseExpression) -> str:
+    """``node`` as an operand of ``*`` (and of ``+``): parenthesised unless it binds tighter."""
+    code = source.code(node)
+    if isinstance(node, (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float)) or node.lpar:
+        return code
+    return f"({code})"
+
+
+def _rewritten(source: SourceFile, call: cst.Call, text: str, what: str) -> tuple[str, Edit]:
+    new = cst.parse_expression(text, config=source.module.config_for_parsing)
+    parent = source.parent(call)
+    if isinstance(new, cst.BinaryOperation) and not isinstance(parent, (cst.Arg, cst.Assign, cst.Return, cst.AugAssign, cst.AnnAssign, cst.Element, cst.Expr)):
+        new = new.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return f"{what}: `{source.module.code_for_node(new)}` instead of `{source.code(call)}`", source.replace_node(call, new)

@@ -11,7 +11,10 @@ It does these things, which need to see every torch call:
 * **Graph cuts.** Where user code turns a tensor that carries a gradient into one that does not
   (``.detach()``, ``.data``, ``.item()``, ``argmax``, comparisons, integer casts, a re-wrap in
   ``torch.tensor``, also of a list of such tensors), or puts it through an op whose gradient is 0
-  (``round``, ``floor``, ``ceil``, ``sign``), the op and its exact source span are recorded.
+  (``round``, ``floor``, ``ceil``, ``sign``) or a random draw (``torch.normal(mu, sigma)``,
+  ``bernoulli``, ``multinomial``; ``Distribution.sample()``, patched below), the op and its exact
+  source span are recorded; for the ops with no gradient, the first time a site runs, the
+  parameters its inputs were computed from (GF017 names the line where theirs was lost).
 * **Writes into parameters** by user code (in-place ops, ``.data =``, ``torch._foreach_*_``, also
   through ``p.data`` and ``p.detach()``), once training has begun: momentum and EMA updates.
 * **In-place ops on graph tensors.** ``x += y``, ``x.mul_(m)``, ``x[i] = v``, ``relu(x, inplace=True)``
@@ -43,11 +46,18 @@ _DATA = torch._C.TensorBase.__dict__["data"]
 _CUT_METHODS = {
     "detach", "item", "tolist", "numpy", "argmax", "argmin", "long", "int", "short", "bool", "byte",
     "gt", "lt", "ge", "le", "eq", "ne", "__gt__", "__lt__", "__ge__", "__le__", "__eq__", "__ne__",
-    "greater", "less", "greater_equal", "less_equal", "equal", "to", "type",
+    "greater", "less", "greater_equal", "less_equal", "equal", "to", "type", "argsort", "bucketize",
 }
 _REWRAPS = {"tensor", "as_tensor"}
 # Piecewise-constant ops: their result keeps a grad_fn, but the gradient through it is exactly 0.
 _ZERO_GRADIENT = {"round", "floor", "ceil", "sign", "sgn", "trunc", "fix"}
+# Random draws whose result has no gradient, or a gradient of 0, to the mean, probabilities or rate.
+_RANDOM_DRAWS = {"normal", "bernoulli", "multinomial", "poisson"}
+# Ops whose result carries no gradient of their input, or a gradient of 0, and the plain cuts that
+# return a tensor (`.detach()`, `.data`, a re-wrap): the parameters behind them are recorded, and
+# whether their result went into a loss (GF017: the only path from those parameters to the loss).
+_NO_GRADIENT = (_CUT_METHODS - {"item", "tolist", "numpy"}) | _ZERO_GRADIENT | _RANDOM_DRAWS | _REWRAPS | {"__get__"}
+_WATCHED = _CUT_METHODS | _REWRAPS | _ZERO_GRADIENT | _RANDOM_DRAWS
 # Names ending in "_" that write no values: metadata, sharing, autograd bookkeeping.
 _NOT_WRITES = {"requires_grad_", "share_memory_", "detach_", "rename_", "retain_grad_"}
 # In-place operators that reach the mode under their own name (``x += y`` arrives as add_).
@@ -75,6 +85,10 @@ class ProbeMode(TorchFunctionMode):
         # a cut), for values computed with gradients off from tensors that required grad, values a
         # cut returned, and what was computed from them
         self.graphless: dict[int, tuple[weakref.ref, tuple[Any, int, Optional[int], bool]]] = {}
+        # id -> (the tensor, the ops with no gradient it was computed from): results of those ops
+        # and what is computed from them, with or without a graph, until a backward() takes one as
+        # its loss (GF017: the op's result went into a loss, not only into a metric)
+        self.from_cuts: dict[int, tuple[weakref.ref, frozenset]] = {}
 
     def _mark(self, value: Any) -> Any:
         if isinstance(value, torch.Tensor):
@@ -130,13 +144,49 @@ class ProbeMode(TorchFunctionMode):
             self.probe.grad_written(wiping, name, args)
         if touched is not None:
             self._record_inplace(name, "inplace" in kwargs, args[0], touched)
-        if name in _CUT_METHODS or name in _REWRAPS or name in _ZERO_GRADIENT or (name == "__get__" and getattr(func, "__self__", None) is _DATA):
+        if name in _WATCHED or (name == "__get__" and getattr(func, "__self__", None) is _DATA):
             self._maybe_cut(name, func, args, kwargs, result)
             if (name == "detach" or name == "__get__") and args:
                 self.probe.note_alias(args[0], result)  # `p.data.mul_(m)` writes into p
         if self.graphless or not torch.is_grad_enabled():
             self._note_graphless(func, args, kwargs, result)
+        if self.from_cuts:
+            self._carry_cuts(args, kwargs, result)
         return result
+
+    def _carry_cuts(self, args: tuple, kwargs: dict, result: Any) -> None:
+        """What is computed from a result of an op with no gradient remembers that op."""
+        keys: Optional[frozenset] = None
+        for value in (*args, *kwargs.values()):
+            for tensor in value[:16] if isinstance(value, (list, tuple)) else (value,):
+                if isinstance(tensor, torch.Tensor):
+                    known = self.from_cuts.get(id(tensor))
+                    if known is not None and known[0]() is tensor:
+                        keys = known[1] if keys is None else keys | known[1]
+        if keys is not None:
+            for made in result[:16] if isinstance(result, (list, tuple)) else (result,):
+                self.remember_cut_result(made, keys)
+
+    def remember_cut_result(self, tensor: Any, keys: frozenset) -> None:
+        if not isinstance(tensor, torch.Tensor):
+            return
+        if len(self.from_cuts) > 4096:
+            self.from_cuts = {k: v for k, v in self.from_cuts.items() if v[0]() is not None}
+            if len(self.from_cuts) > 4096:
+                return
+        known = self.from_cuts.get(id(tensor))
+        if known is not None and known[0]() is tensor:
+            keys = keys | known[1]  # an in-place op's result is its input
+        self.from_cuts[id(tensor)] = (weakref.ref(tensor), keys)
+
+    def cuts_behind(self, tensors: list[torch.Tensor]) -> frozenset:
+        """The ops with no gradient whose results these tensors were computed from."""
+        found: frozenset = frozenset()
+        for tensor in tensors:
+            known = self.from_cuts.get(id(tensor))
+            if known is not None and known[0]() is tensor:
+                found |= known[1]
+        return found
 
     def _note_graphless(self, func: Callable, args: tuple, kwargs: dict, result: Any) -> None:
         """A result without a graph: remember where its value lost the graph, when an input that
@@ -241,6 +291,10 @@ class ProbeMode(TorchFunctionMode):
             listed = isinstance(first, (list, tuple)) and any(isinstance(v, torch.Tensor) and v.requires_grad for v in first)
             if not (kwargs.get("requires_grad") or (isinstance(first, torch.Tensor) and first.requires_grad) or listed):
                 return
+        elif name in _RANDOM_DRAWS:
+            # `torch.normal(mu, sigma)`: a draw's gradient is 0 (or none) whatever its mean or rate
+            if not any(isinstance(v, torch.Tensor) and v.requires_grad for v in (*args, *kwargs.values())):
+                return
         elif not (isinstance(first, torch.Tensor) and first.requires_grad):
             return
         elif isinstance(result, torch.Tensor) and result.requires_grad and name not in _ZERO_GRADIENT:
@@ -251,7 +305,14 @@ class ProbeMode(TorchFunctionMode):
         if caller is None or caller.f_code.co_filename not in self.probe.user:
             return  # torch's own internals (optimizers read .data): not the user's graph
         op = "data" if name == "__get__" else name.strip("_")
-        self.probe.record_cut(op, caller, numbers=name in _REWRAPS and not isinstance(first, torch.Tensor))
+        # What the op was given that requires grad, for the ops with no gradient (GF017): the
+        # parameters behind it, found by walking the graph once per site.
+        given = [*args, *kwargs.values()]
+        given += [v for value in given if isinstance(value, (list, tuple)) for v in value[:16]]  # `torch.tensor([l1, l2])`
+        inputs = tuple(v for v in given if isinstance(v, torch.Tensor) and v.requires_grad) if name in _NO_GRADIENT else ()
+        key = self.probe.record_cut(op, caller, numbers=name in _REWRAPS and not isinstance(first, torch.Tensor), inputs=inputs)
+        if inputs and key is not None:
+            self.remember_cut_result(result, frozenset([key]))
         if isinstance(result, torch.Tensor) and not result.requires_grad:
             self._remember_graphless(result, (caller.f_code, caller.f_lasti, caller.f_lineno, True))
 
@@ -387,3 +448,52 @@ def patch_rewraps(probe: "Probe") -> None:
         return made
 
     torch.nn.Parameter.__new__ = staticmethod(new)  # type: ignore[method-assign,assignment]
+
+
+def patch_sampling(probe: "Probe") -> None:
+    """Watch ``Distribution.sample()`` called by user code with gradients on: it draws under
+    ``no_grad``, so the draw carries no gradient to the tensors the distribution was built from
+    (``rsample()``, where the distribution has one, does)."""
+    import functools
+
+    from torch import distributions
+
+    def watch(sample: Callable) -> Callable:
+        @functools.wraps(sample)
+        def watched(self: Any, *args: Any, **kwargs: Any) -> Any:
+            caller = sys._getframe(1)  # torch's own calls (Independent's of its base) are not the user's
+            if not torch.is_grad_enabled() or caller.f_code.co_filename not in probe.user:
+                return sample(self, *args, **kwargs)
+            inputs = _graph_inputs(self, 3)
+            key = probe.record_cut("sample", caller, inputs=tuple(inputs), distribution=self) if inputs else None
+            drawn = sample(self, *args, **kwargs)
+            if key is not None:
+                probe.mode.remember_cut_result(drawn, frozenset([key]))
+            if inputs and isinstance(drawn, torch.Tensor) and not drawn.requires_grad:
+                # What is computed from the draw remembers where its value left the graph, as a cut.
+                probe.mode._remember_graphless(drawn, (caller.f_code, caller.f_lasti, caller.f_lineno, True))
+            return drawn
+
+        return watched
+
+    kinds = [k for k in vars(distributions).values() if isinstance(k, type) and issubclass(k, distributions.Distribution)]
+    for kind in kinds:
+        if "sample" in kind.__dict__:
+            kind.sample = watch(kind.__dict__["sample"])  # type: ignore[method-assign]
+
+
+def _graph_inputs(value: Any, depth: int) -> list[torch.Tensor]:
+    """The tensors that require grad a distribution was built from: its own, its base
+    distribution's, its transforms' and its components' (a few levels down)."""
+    from torch.distributions import Distribution
+    from torch.distributions.transforms import Transform
+
+    if isinstance(value, torch.Tensor):
+        return [value] if value.requires_grad else []
+    if depth == 0:
+        return []
+    if isinstance(value, (Distribution, Transform)):
+        return [t for v in list(vars(value).values())[:32] for t in _graph_inputs(v, depth - 1)]
+    if isinstance(value, (list, tuple)):
+        return [t for v in value[:8] for t in _graph_inputs(v, depth - 1)]
+    return []

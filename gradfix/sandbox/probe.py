@@ -109,6 +109,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         self.made: dict[tuple[int, str], tuple[list[Site], bool, Optional[int], int]] = {}
         self.root_batch: Optional[int] = None  # the first dimension of the running top-level module call's input
         self.cuts: dict[tuple[str, str, int, Optional[int]], Cut] = {}
+        self.cut_leaves: dict[tuple[str, str, int, Optional[int]], list[int]] = {}  # ids, per cut
         self.inplace_ops: dict[tuple[Any, ...], InPlaceOp] = {}  # by (op, user code, instruction) or (op, module)
         self.inplace_count = 0
         self.inplace_leaves: dict[tuple[Any, ...], int] = {}  # leaf in-place op -> the leaf's id
@@ -188,23 +189,47 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         self._install_copy_tracking()
         self._install_copy_grad_tracking()
         self._install_scaler_tracking()
-        from gradfix.sandbox.function_mode import ProbeMode, patch_cuda_runtime, patch_rewraps
+        from gradfix.sandbox.function_mode import ProbeMode, patch_cuda_runtime, patch_rewraps, patch_sampling
 
         patch_cuda_runtime(self)
         patch_rewraps(self)
+        patch_sampling(self)
         self.loops.install()
         self.ranks.install()
         self.mode = ProbeMode(self)
         self.mode.__enter__()  # active until the process ends
 
 
-    def record_cut(self, op: str, frame: types.FrameType, numbers: bool = False) -> None:
+    def record_cut(
+        self, op: str, frame: types.FrameType, numbers: bool = False, inputs: tuple = (), distribution: Any = None,
+    ) -> Optional[tuple[str, str, int, Optional[int]]]:
+        """A cut in user code, once per site; at its first call, the trainable leaves its
+        ``inputs`` (the tensors that required grad) reached, and for ``sample``, its distribution.
+        Its key, when it is recorded."""
         site = site_of(frame)
         key = (op, site.file, site.line, site.column)
         if key in self.cuts:
             self.cuts[key].count += 1
-        elif len(self.cuts) < 200:
-            self.cuts[key] = Cut(op=op, site=site, numbers=numbers)
+        elif len(self.cuts) >= 200:
+            return None
+        else:
+            cut = self.cuts[key] = Cut(op=op, site=site, numbers=numbers)
+            if distribution is not None:
+                cut.distribution, cut.rsample = type(distribution).__name__, bool(distribution.has_rsample)
+            if inputs:
+                # One walk of the graph per site: named at the end, when it is known which never trained.
+                leaves = self.reachable(list(inputs))
+                self.cut_leaves[key] = [
+                    pid for pid, leaf in leaves.items() if isinstance(leaf, nn.Parameter) or pid in self.param_objects
+                ]
+        return key
+
+    def losses_from_cuts(self, keys: Any) -> None:
+        """A loss passed to backward() was computed from the results of these cuts."""
+        for key in keys:
+            cut = self.cuts.get(key)
+            if cut is not None:
+                cut.to_loss = True
 
     def record_inplace(
         self,
@@ -424,6 +449,10 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             self.optimizers[index][1].dense_embeddings = embeddings
         for index, pids in self._reached_names.items():
             self.backwards[index].reached = sorted(names_of[p] for p in pids if p in names_of)
+        for key, pids in self.cut_leaves.items():
+            cut = self.cuts[key]
+            cut.reach = sum(1 for pid in pids if pid in names_of)
+            cut.leaves = sorted(names_of[pid] for pid in pids if pid in names_of and pid not in self.nonzero_grad)[:64]
         for key, pid in self.inplace_leaves.items():
             self.inplace_ops[key].tensor = names_of.get(pid)
         for fact in attributes:

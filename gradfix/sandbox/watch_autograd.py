@@ -56,6 +56,7 @@ class AutogradWatch:
                 if origin is not None:
                     fact.graphless_origin, fact.graphless_by_cut = origin
             probe.pending_no_grad = []
+            probe.losses_from_cuts(probe.mode.cuts_behind([t for t in roots if isinstance(t, torch.Tensor)]))
             probe.weights_at_backward([t for t in roots if isinstance(t, torch.Tensor)], site)
             probe.record_call("backward", None, site)
             leaves = probe.reachable(roots)
