@@ -22,7 +22,7 @@ from gradfix.project import Project, find_root
 from gradfix.rules import Rule, all_rules
 from gradfix.sandbox import RunResult, Sandbox
 from gradfix.sandbox.runner import RunHandle  # a run started, not yet collected
-from gradfix.source import BadSource, SourceFile
+from gradfix.source import BadSource
 from gradfix.trace import Trace, unwrapped_name
 from gradfix.untrusted import Screen, clean
 from gradfix.verify import describe_crash

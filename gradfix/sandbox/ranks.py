@@ -24,7 +24,6 @@ into it or converted (GF049).
 from __future__ import annotations
 
 import functools
-import json
 import mmap
 import os
 import signal
