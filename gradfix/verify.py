@@ -75,3 +75,24 @@ def _gradients(claimed: list[str], before: Trace, after: Trace) -> Verdict:
 
 def _receive(names: list[str]) -> str:
     return "receives" if len(names) == 1 else "receive"
+
+
+def judge_across_ranks(finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
+    """For a fault that only ranks show (replicas drifting apart, DDP waiting for a gradient): the
+    usual verdict, and the finding's parameters equal in every rank after the last step."""
+    verdict = judge(finding, candidate, before, run)
+    if not verdict.verified or verdict.partial:
+        return verdict
+    after = run.trace
+    still = [n for n in finding.params if n in after.replicas_differ]
+    if still:
+        return Verdict(False, f"the replicas still differ after the step: {short_list(still)}")
+    if len([r for r in after.ranks if r.checksums]) < 2:
+        return Verdict(False, "the re-run did not report the parameters of every rank")
+    return Verdict(
+        True,
+        f"{short_list(finding.params)} receive gradients, change after optimizer.step(), and are equal in all "
+        f"{after.world_size} ranks after the last step (their checksums compared)",
+        verdict.trained,
+    )
+

@@ -30,7 +30,7 @@ from gradfix.rules import Rule
 from gradfix.sandbox import RunResult
 from gradfix.source import SourceFile, descendants
 from gradfix.trace import ModuleFact, OptimizerFact, Trace
-from gradfix.verify import judge
+from gradfix.verify import judge_across_ranks
 
 
 def _dotted(text: Optional[str]) -> bool:
@@ -121,21 +121,7 @@ class OptimizerOverUnwrappedCopy(Rule):
         return self.candidate(f"{said}, after it is built", source.path, edits)
 
     def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
-        verdict = judge(finding, candidate, before, run)
-        if not verdict.verified or verdict.partial:
-            return verdict
-        after = run.trace
-        still = [n for n in finding.params if n in after.replicas_differ]
-        if still:
-            return Verdict(False, f"the replicas still differ after the step: {short_list(still)}")
-        if len([r for r in after.ranks if r.checksums]) < 2:
-            return Verdict(False, "the re-run did not report the parameters of every rank")
-        return Verdict(
-            True,
-            f"{short_list(finding.params)} now receive gradients, change after optimizer.step(), and are equal in all "
-            f"{after.world_size} ranks after the last step (their checksums compared)",
-            verdict.trained,
-        )
+        return judge_across_ranks(finding, candidate, before, run)
 
 
 class _ToWrapper(cst.CSTTransformer):

@@ -19,7 +19,7 @@ from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.sandbox import RunResult
 from gradfix.trace import Trace, WrapperBypass
-from gradfix.verify import judge
+from gradfix.verify import judge_across_ranks
 
 
 class WrapperBypassed(Rule):
@@ -81,18 +81,4 @@ class WrapperBypassed(Rule):
         return findings
 
     def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
-        verdict = judge(finding, candidate, before, run)
-        if not verdict.verified or verdict.partial:
-            return verdict
-        after = run.trace
-        still = [n for n in finding.params if n in after.replicas_differ]
-        if still:
-            return Verdict(False, f"the replicas still differ after the step: {short_list(still)}")
-        if len([r for r in after.ranks if r.checksums]) < 2:
-            return Verdict(False, "the re-run did not report the parameters of every rank")
-        return Verdict(
-            True,
-            f"{short_list(finding.params)} are equal in all {after.world_size} ranks after the last step "
-            "(their checksums compared), and still receive gradients and change",
-            verdict.trained,
-        )
+        return judge_across_ranks(finding, candidate, before, run)
