@@ -2,6 +2,7 @@
 
     python benchmarks/run.py [--write-docs] [--baseline REV]
     python benchmarks/run.py --run-cost-only --baseline REV   # one sandbox run, this tree vs REV
+    python benchmarks/run.py --distributed-only               # two ranks: gradfix vs torchrun
 
 Prints a table, writes benchmarks/results/latest.json and, with --write-docs, the table into
 docs/performance.md. Every number is wall time of a real process (or a real sandbox run), with
@@ -78,6 +79,46 @@ print("done")
 """
 
 
+# A script written for torchrun: two ranks over gloo, a DistributedSampler, DDP, a few epochs.
+# Correct, so the diagnosis is one run of every rank under the probe, and the comparison is what
+# the probe and the launch cost against torch's own launcher running the same script.
+TORCHRUN_SCRIPT = """
+import os
+import torch
+import torch.distributed as dist
+import torch.nn as nn
+from torch.nn.parallel import DistributedDataParallel as DDP
+from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
+
+dist.init_process_group("gloo")
+torch.manual_seed(0)
+model = DDP(nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 1)))
+optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+data = TensorDataset(torch.randn(256, 16), torch.randn(256, 1))
+sampler = DistributedSampler(data)
+for epoch in range(3):
+    sampler.set_epoch(epoch)
+    for x, y in DataLoader(data, batch_size=32, sampler=sampler):
+        optimizer.zero_grad()
+        nn.functional.mse_loss(model(x), y).backward()
+        optimizer.step()
+dist.destroy_process_group()
+"""
+
+
+def distributed_cost(repeats: int) -> dict:
+    """`gradfix suggest --nproc-per-node 2` against `torchrun --nproc-per-node 2` on one script."""
+    python, gradfix = str(BIN / "python"), str(BIN / "gradfix")
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "train_ddp.py"
+        script.write_text(TORCHRUN_SCRIPT)
+        (Path(folder) / "pyproject.toml").write_text("[project]\nname = 'bench'\n")
+        torchrun, _, _ = best_of(repeats, [python, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2", str(script)], Path(folder))
+        diagnosed, _, out = best_of(repeats, [gradfix, "suggest", "--nproc-per-node", "2", str(script), "--format", "json"], Path(folder))
+    findings = sum(len(f["findings"]) for f in json.loads(out)["files"])
+    return {"torchrun_s": torchrun, "gradfix_s": diagnosed, "ratio": diagnosed / torchrun, "findings": findings}
+
+
 def measure(command: list[str], cwd: Path = ROOT) -> tuple[float, float, str]:
     """(seconds, peak MB of the process tree, stdout) of one real run of a command."""
     done = subprocess.run([sys.executable, "-c", MEASURE, *command], capture_output=True, text=True, cwd=cwd)
@@ -140,7 +181,11 @@ def main() -> int:
     parser.add_argument("--baseline", metavar="REV", help="also measure a sandbox run of this git revision, for the ratio")
     parser.add_argument("--run-cost-only", action="store_true", help="measure only the sandbox run (with --baseline: against it)")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of the run-cost comparison")
+    parser.add_argument("--distributed-only", action="store_true", help="measure only the two-rank diagnosis against torchrun")
     options = parser.parse_args()
+    if options.distributed_only:
+        print(json.dumps(distributed_cost(options.repeats), indent=2))
+        return 0
     if options.run_cost_only:
         cost = run_cost_against(options.baseline, rounds=options.rounds) if options.baseline else {"ms": sandbox_run_cost()}
         print(json.dumps(cost, indent=2))
@@ -174,6 +219,7 @@ def main() -> int:
         phases_short.write_text(PHASES_SCRIPT.format(epochs=3, batches=3))
         phases_python, _, _ = best_of(options.repeats, [python, str(phases_short)], Path(folder))
         phases_gradfix, _, phases_out = best_of(options.repeats, [gradfix, "suggest", str(phases), "--format", "json"], Path(folder))
+    distributed = distributed_cost(options.repeats)
     run_ms = sandbox_run_cost()
     baseline = run_cost_against(options.baseline) if options.baseline else None
     result = {
@@ -194,6 +240,7 @@ def main() -> int:
             "python_3x3x3_steps_s": phases_python, "gradfix_s": phases_gradfix, "ratio": phases_gradfix / phases_python,
             "findings": sum(len(f["findings"]) for f in json.loads(phases_out)["files"]),
         },
+        "distributed": distributed,
         "long_script": {
             "python_10000_steps_s": long_python, "imports_and_first_steps_s": imports_and_first_steps,
             "gradfix_s": long_gradfix, "ratio": long_gradfix / imports_and_first_steps,
@@ -238,6 +285,10 @@ def render(r: dict) -> str:
         f"| the {r['seed_batch']['scripts']} seed scripts in one invocation vs one script | {r['seed_batch']['seconds']:.2f} s vs {r['single_script_s']:.2f} s = {r['seed_batch']['ratio']:.2f}× | ≤ 4× |",
         f"| whole corpus in one invocation ({c['scripts']} scripts, {c['sandbox_runs']} runs) vs one script | {c['seconds']:.1f} s vs {r['single_script_s']:.2f} s = {c['ratio']:.1f}×; each extra script {c['per_extra_script_ms']:.0f} ms | ≤ 4× |",
         f"| 10 000-step script: `gradfix suggest` vs imports + first 3 steps | {long['gradfix_s']:.2f} s vs {long['imports_and_first_steps_s']:.2f} s = {long['ratio']:.2f}× (plain python: {long['python_10000_steps_s']:.1f} s) | ≤ 2× |",
+        *([
+            f"| a torchrun script on 2 ranks (gloo, DDP, 3 epochs): `gradfix suggest --nproc-per-node 2` vs `torchrun --nproc-per-node 2` | "
+            f"{d['gradfix_s']:.2f} s vs {d['torchrun_s']:.2f} s = {d['ratio']:.2f}× ({d['findings']} findings) | ≤ 1.3× |"
+        ] if (d := r.get("distributed")) else []),
         f"| three models × 1000 epochs × 100 batches, a fault in the third: `gradfix suggest` vs the same script with 3 × 3 steps per model | {phases['gradfix_s']:.2f} s vs {phases['python_3x3x3_steps_s']:.2f} s = {phases['ratio']:.2f}× ({phases['findings']} finding{'s' if phases['findings'] != 1 else ''}) | ≤ 2×, the third phase's fault found |",
         "",
     ]
