@@ -1,5 +1,5 @@
-"""GF001: an optimizer built with an empty parameter list (``optim.SGD([], lr=0.01)``, or a
-``params = []`` that nothing fills), or with a generator that was already used up
+"""GF001: an optimizer built with an empty parameter list (``optim.SGD([], lr=0.01)``, a
+``params = []`` that nothing fills, or ``decay + no_decay`` of such lists), or with a generator that was already used up
 (``params = model.parameters()``, then ``sum(p.numel() for p in params)``).
 
 torch raises ``ValueError: optimizer got an empty parameter list``. The used-up generator becomes a
