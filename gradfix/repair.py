@@ -248,6 +248,22 @@ class _Accepted:
         ]
 
 
+# How much longer the second run of a script that never stepped may go on (in backward passes).
+LONGER = 16
+
+
+class _NoStepSeen(Exception):
+    """The runs ended at gradfix's backward limit before any optimizer step, and no rule explains
+    it: nothing was shown to train, so "no problem found" would claim what the run did not show."""
+
+    def __init__(self, runs: int, cap: int):
+        self.runs, self.cap = runs, cap
+
+
+def _stepless_at_cap(trace: Trace) -> bool:
+    return bool(trace.backward_cap) and trace.steps == 0 and trace.crash is None and bool(trace.optimizers)
+
+
 def repair(
     script: str,
     args: list[str],
@@ -258,7 +274,42 @@ def repair(
     ignore: Optional[Callable[[str, str], bool]] = None,
     on_progress: Optional[Callable[[str], None]] = None,
 ) -> Report:
-    """Diagnose ``script`` and find a verified fix for every fault that can be fixed."""
+    """Diagnose ``script`` and find a verified fix for every fault that can be fixed.
+
+    A script whose run reached gradfix's backward limit without one optimizer step and showed no
+    fault is run once more, ``LONGER`` times as long, with its candidates: gradient accumulation
+    over more micro-batches than the limit, or a step that never comes, which the rules can then
+    tell apart. If it still never steps, it could not be diagnosed (exit 2), never "clean"."""
+    cap = sandbox.max_backwards
+    try:
+        return _repair(script, args, sandbox, rules, max_rounds, started, ignore, on_progress)
+    except _NoStepSeen as short:
+        sandbox.max_backwards = cap * LONGER
+        (on_progress or (lambda _: None))(f"no optimizer step in {short.cap} backward passes: running {os.path.basename(script)} longer")
+        try:
+            report = _repair(script, args, sandbox, rules, max_rounds, None, ignore, on_progress)
+            report.runs += short.runs
+            return report
+        except _NoStepSeen as still:
+            raise ScriptProblem(
+                f"{os.path.relpath(script)}: could not diagnose: no optimizer step ran in the first {still.cap} backward "
+                "passes, where gradfix stopped the script, so nothing was shown to train (gradient accumulation over "
+                "more micro-batches than that?)"
+            ) from None
+    finally:
+        sandbox.max_backwards = cap
+
+
+def _repair(
+    script: str,
+    args: list[str],
+    sandbox: Sandbox,
+    rules: Optional[list[Rule]],
+    max_rounds: int,
+    started: Optional[RunHandle],
+    ignore: Optional[Callable[[str, str], bool]],
+    on_progress: Optional[Callable[[str], None]],
+) -> Report:
     say = on_progress or (lambda _: None)
     name = os.path.basename(script)
     shown = os.path.relpath(script)
@@ -436,6 +487,8 @@ def repair(
         results.append(Result(finding, note="display-only: gradfix explains; the change is yours to make"))
     if withdrawn is not None and not any(r.fix is not None for r in results):
         trace = first.trace  # no fix is offered: the tables and the summary speak of the script as it is
+    if not results and _stepless_at_cap(trace):
+        raise _NoStepSeen(runs, trace.backward_cap)
 
     if not results and first.trace.crash is not None:
         when = "before training" if not (first.trace.optimizers or first.trace.backwards) else "and gradfix knows no gradient fault that explains it"

@@ -515,6 +515,7 @@ class Trace:
     torch_version: str = ""
     finished: bool = False  # the script ran to its end (or the probe stopped it after enough steps)
     stopped_early: bool = False
+    backward_cap: int = 0  # the run was stopped at gradfix's limit of this many backward passes (0: it was not)
     loops_cut: int = 0  # for loops that gradfix ended early (each after a few training iterations)
     late_stop: str = ""  # the script failed in plain Python after its loops were shortened: the run ends there
     timed_out: bool = False

@@ -339,3 +339,31 @@ def test_the_readme_shows_what_make_demo_prints() -> None:
     assert done.returncode == 1, done.stderr
     printed = [line.rstrip() for line in done.stdout.splitlines()]
     assert [line.rstrip() for line in shown] == printed
+
+
+# -- "No gradient problems found" is only said of a run that showed training -------------------------
+
+LONG_ACCUMULATION = """\
+import torch
+
+model = torch.nn.Linear(4, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+accumulate = 4096
+for i in range(2 * accumulate):
+    (model(torch.randn(2, 4)).pow(2).mean() / accumulate).backward()
+    if (i + 1) % accumulate == 0:
+        optimizer.step()
+        optimizer.zero_grad()
+"""
+
+
+def test_a_run_that_never_reaches_a_step_is_not_called_clean(tmp_path: Path) -> None:
+    # The step is due after 4096 micro-batches, past even the longer second run: gradfix saw
+    # gradients and no update, so it cannot say that everything meant to train did change.
+    script = tmp_path / "long_accumulation.py"
+    script.write_text(LONG_ACCUMULATION)
+    result = run("suggest", str(script))
+    line = one_line(result)
+    assert result.exit_code == 2, result.output
+    assert "No gradient problems found" not in line
+    assert "no optimizer step ran in the first 2048 backward passes" in line

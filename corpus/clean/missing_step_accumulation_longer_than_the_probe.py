@@ -1,6 +1,6 @@
 # A very large effective batch from tiny micro-batches: 160 micro-batches per update, two updates
-# per epoch. gradfix's probe stops the run after 128 backward passes, before the first update
-# is due; the step's loop never ran to its end, so nothing says the step would not come.
+# per epoch. gradfix's first run stops after 128 backward passes, before the first update is
+# due; with no step seen and no fault found, it runs the script again for longer and sees both.
 import torch
 import torch.nn as nn
 

@@ -13,7 +13,8 @@ batches of the step's own loop, step on its last batch too (``or (step + 1) == l
 count across epochs, set the counter once before the epoch loop, step once after the loop on
 what is left over. When gradfix ended the run early, a whole pass of that loop ended without a
 step, under a condition on the loop's own count, must show it; otherwise nothing is reported
-(the step may come after more backward passes than the run saw).
+(the step may come after more backward passes than the run saw: repair.py then runs the script
+again for longer).
 """
 
 from __future__ import annotations

@@ -72,6 +72,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         self.user = user_code
         self.max_steps = max_steps
         self.max_backwards = max_backwards
+        self.cap_reached = False  # stopped at max_backwards: what came after (a late step) was not seen
         self.on_stop = on_stop
         self.events = 0
         self.modules: dict[int, nn.Module] = {}  # id -> module, in construction order
@@ -496,6 +497,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             torch_version=torch.__version__,
             finished=self.crash is None and not timed_out,
             stopped_early=stopped_early or bool(self.loops.cut),
+            backward_cap=self.max_backwards if self.cap_reached else 0,
             loops_cut=self.loops.cut,
             unstepped_loops=list(self.loops.unstepped.values()),
             late_stop=self.late_stop,

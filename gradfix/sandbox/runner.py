@@ -165,6 +165,9 @@ class Sandbox:
         self.cwd = os.path.realpath(cwd or os.getcwd())
         self.jobs = max(1, jobs or os.cpu_count() or 1)
         self.nproc_per_node = nproc_per_node  # run scripts as `torchrun --nproc-per-node N` would
+        # A run that never steps still ends after this many backward passes (repair.py raises it
+        # once for a script whose accumulation is longer).
+        self.max_backwards = RunRequest.max_backwards
         self.env = clean_environment()
         self.runs = 0
         # A pull request's code (review): it must not learn even which names the caller's
@@ -299,6 +302,7 @@ class Sandbox:
             protect=[*self.user_roots, self.cwd, *([home] if home else [])],
             isolate=self.isolated,
             nproc_per_node=self.nproc_per_node,
+            max_backwards=self.max_backwards,
         )
         started = time.perf_counter()
         if self.fork:

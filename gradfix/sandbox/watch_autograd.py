@@ -85,6 +85,7 @@ class AutogradWatch:
                     probe.got_grad.add(pid)
             probe.gradients_computed()
             if len(probe.backwards) >= probe.max_backwards:
+                probe.cap_reached = True
                 probe.stop(stopped_early=True)
             return result
 
