@@ -60,6 +60,7 @@ class ParamFact:
     is_leaf: bool
     got_grad: bool = False  # .grad was set after some backward call
     nonzero_grad: bool = False  # at some optimizer step its gradient had a non-zero element
+    grad_at_step: bool = False  # at some step of an optimizer that holds it, its .grad was set (not None)
     lr_zero: bool = False  # an optimizer holds it in a group whose learning rate was 0 when it was built
     reached: bool = False  # some loss graph reached it
     optimizers: list[int] = field(default_factory=list)  # ids of optimizers that hold it

@@ -54,6 +54,13 @@ def _why(params: list[ParamFact], optimizer: OptimizerFact, trace: Trace) -> str
             return f"{they} {receive} gradients, but the optimizer was built with a learning rate of 0 and it stayed 0"
         if last == 0:
             return f"{they} {receive} gradients, but the learning rate was 0 at the last step"
+        if not any(p.grad_at_step for p in params):
+            hold = "holds" if they == "it" else "hold"
+            return (
+                f"{they} {receive} gradients, but {hold} none when the optimizer steps: the gradient is cleared "
+                "(None) at every step, so the backward before each step never reaches "
+                f"{them} (the loss of this optimizer leaves {them} out?)"
+            )
         if not any(p.nonzero_grad for p in params):
             return (
                 f"{they} {receive} gradients, but every one of them is zero at every step (a hook that zeroes "
