@@ -61,6 +61,9 @@ class ParamFact:
     got_grad: bool = False  # .grad was set after some backward call
     nonzero_grad: bool = False  # at some optimizer step its gradient had a non-zero element
     grad_at_step: bool = False  # at some step of an optimizer that holds it, its .grad was set (not None)
+    # it required grad at some step of an optimizer that holds it (False: frozen at every step the
+    # run saw, thawed after the last one, as a warm-up that unfreezes a part at a later epoch)
+    trainable_at_step: bool = False
     lr_zero: bool = False  # an optimizer holds it in a group whose learning rate was 0 when it was built
     reached: bool = False  # some loss graph reached it
     optimizers: list[int] = field(default_factory=list)  # ids of optimizers that hold it

@@ -3,8 +3,9 @@
 The promise behind "No gradient problems found" is that everything meant to train did change. A
 parameter is meant to train when it still requires a gradient at the end of the run, an optimizer
 holds it and steps (an optimizer built with a learning rate of 0 counts only when nothing in the
-run changed: beside parameters that train, it is a way of freezing), and it took part in the run
-(its module ran, or a loss reached it). A layer that never ran can be unused on purpose, so it
+run changed: beside parameters that train, it is a way of freezing), it required a gradient at one
+of that optimizer's steps (gates a warm-up thaws at a later epoch than the run saw were asked
+nothing yet), and it took part in the run (its module ran, or a loss reached it). A layer that never ran can be unused on purpose, so it
 counts only when its instance alone skipped it: the instance's forward ran, and other instances
 of the class ran that layer (and all this one ran), as a time-conditioned block inside an
 ``nn.Sequential`` that passes its input alone. When such parameters end the run as they began
@@ -157,6 +158,9 @@ class UnchangedParameters(Rule):
                 if optimizer.id in p.optimizers and p.requires_grad and p.is_leaf and not p.changed
                 and p.name not in self.explained and p.module not in replaced
                 and not (p.lr_zero and anything_trained)
+                # Thawed after the last step the run saw (a warm-up that unfreezes gates at a
+                # later epoch): nothing was asked of it yet.
+                and (p.trainable_at_step or not optimizer.steps)
                 and (p.got_grad if not optimizer.steps else (
                     idle or p.reached or p.got_grad or p.name.rsplit(".", 1)[0] in ran_paths or p.name in skipped
                 ))

@@ -277,6 +277,7 @@ class OptimizerWatch:
             # backward() after them: the step that applies them sees them.
             probe.got_grad.update(id(p) for p in held if p.grad is not None)
             probe.grad_at_step.update(id(p) for p in held if p.grad is not None)
+            probe.trainable_at_step.update(id(p) for p in held if p.requires_grad)
             # Parameters that no optimizer holds too: a non-zero gradient that nothing applies is a
             # module left out of training (GF018), an always-zero one is not.
             holders = {id(q) for other, _ in probe.optimizers for group in other.param_groups for q in group["params"]}
