@@ -14,7 +14,7 @@ from typing import Callable
 
 import pytest
 
-from gradfix.sandbox import Sandbox, runner
+from gradfix.sandbox import RunResult, Sandbox, runner
 
 from conftest import CORPUS, ROOT
 
@@ -59,6 +59,56 @@ def test_a_crash_in_every_rank_is_one_finding(corpus_report: Callable[[Path], ob
     assert "ran 2 ranks" in report.distributed  # type: ignore[attr-defined]
 
 
+def test_processes_the_script_starts_itself_are_ranks_under_the_probe(sandbox: Sandbox) -> None:
+    faulty = sandbox.run(str(CORPUS / "distributed" / "process_spawn_context_unused_head.py"), [])
+    trace = faulty.trace
+    assert trace.world_size == 2 and [r.rank for r in trace.ranks] == [0, 1]
+    assert trace.crash is not None and trace.crash.rank == 0
+    assert trace.crash.message.startswith("Expected to have finished reduction")
+    assert [p.name for p in trace.params if not p.got_grad] == ["model.module.confidence.weight", "model.module.confidence.bias"]
+    # The logger joins no process group: it is no rank, and it did its work.
+    assert "step 0: loss" in faulty.stdout
+    # torch.multiprocessing.Process in the fork context, and a daemon feeding the ranks batches.
+    clean = sandbox.run(str(CORPUS / "clean" / "distributed_process_aux_loss_data_helper.py"), []).trace
+    assert clean.crash is None and clean.world_size == 2
+    assert all(r.finished and r.steps == 3 and r.checksums for r in clean.ranks) and clean.replicas_differ == []
+
+
+NOT_JOINED = '''
+import multiprocessing
+import os
+
+import torch
+import torch.distributed as dist
+import torch.nn as nn
+
+
+def train(rank):
+    os.environ["MASTER_ADDR"] = "127.0.0.1"
+    os.environ["MASTER_PORT"] = "29641"
+    dist.init_process_group("gloo", rank=rank, world_size=2)
+    model = nn.parallel.DistributedDataParallel(nn.Linear(4, 1))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    for _ in range(5):
+        loss = model(torch.randn(2, 4)).sum()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+if __name__ == "__main__":
+    for rank in range(2):
+        multiprocessing.Process(target=train, args=(rank,)).start()
+'''
+
+
+def test_processes_the_script_does_not_join_finish_as_python_would_let_them(run_script: Callable[..., RunResult]) -> None:
+    # Python joins a script's non-daemon processes at its exit: they are ranks that finished.
+    trace = run_script(NOT_JOINED).trace
+    assert trace.world_size == 2 and [(r.rank, r.finished, r.steps) for r in trace.ranks] == [(0, True, 3), (1, True, 3)]
+    assert trace.hung == "" and trace.crash is None
+
+
 HUNG = '''
 import os
 from datetime import timedelta
@@ -81,10 +131,18 @@ def worker(rank, world_size):
 if __name__ == "__main__":
     mp.spawn(worker, args=(2,), nprocs=2)
 '''
+# The same ranks, started by the script's own multiprocessing.Process objects.
+HUNG_PROCESSES = HUNG.replace("    mp.spawn(worker, args=(2,), nprocs=2)", """\
+    ranks = [mp.get_context("spawn").Process(target=worker, args=(rank, 2)) for rank in range(2)]
+    for process in ranks:
+        process.start()
+    for process in ranks:
+        process.join()""")
 
 
-def test_a_rank_blocked_in_a_collective_is_named_and_nothing_is_left(write_script: Callable[..., Path]) -> None:
-    path = write_script(HUNG)
+@pytest.mark.parametrize("script", [HUNG, HUNG_PROCESSES], ids=["mp.spawn", "multiprocessing.Process"])
+def test_a_rank_blocked_in_a_collective_is_named_and_nothing_is_left(script: str, write_script: Callable[..., Path]) -> None:
+    path = write_script(script)
     sandbox = Sandbox([str(path.parent)], steps=3, timeout=6)
     sandbox.warm()
     warm = runner._zygote
@@ -197,6 +255,8 @@ def test_a_model_changed_after_wrapping_is_recorded_with_its_wrapping_frame(sand
     "model_changed_after_wrap/double_after_wrapping.fixed.py",
     "optimizer_over_unwrapped_copy/deepcopy_to_device_optimizer_first.fixed.py",
     "optimizer_over_unwrapped_copy/param_groups_over_template.fixed.py",
+    "distributed/process_spawn_context_unused_head.fixed.py",  # ranks the script's own Processes
+    "wrapper_bypassed/process_subclass_calls_module.fixed.py",
 ])
 def test_repaired_ddp_faults_leave_the_replicas_equal(case: str) -> None:
     done = subprocess.run(

@@ -6,7 +6,10 @@ each rank is then a copy of the probed process, with the same patches and the sa
 loops, and runs the script's function as it would have. Each rank writes its own Trace into a
 folder of the sandbox's ``/tmp``; the launching process merges them when it ends (:func:`merge`).
 ``--nproc-per-node`` (torchrun's way) is the same, with torch's elastic agent forking the ranks
-(:func:`run_as_torchrun`).
+(:func:`run_as_torchrun`). A script that starts ``multiprocessing.Process`` objects itself gets
+them forked the same way, whatever their context; each becomes a rank when it joins a process
+group and says so in memory shared with the launcher (a process that never joins one, a logger or
+a data-loading helper, runs as it would and is no rank).
 
 What the ranks ask for that this machine lacks is given in kind and said: ``nccl`` becomes
 ``gloo``, a ``cuda:N`` model stays on the CPU (function_mode.py), so ``device_ids`` are dropped.
@@ -27,6 +30,7 @@ import functools
 import mmap
 import os
 import signal
+import struct
 import sys
 import tempfile
 import time
@@ -49,6 +53,9 @@ _COLLECTIVES = (
     "all_gather_object", "broadcast_object_list", "gather_object", "scatter_object_list", "send", "recv",
 )
 
+
+_MEMBER = struct.Struct("ii")  # a rank of a direct launch, as it says when it joins: its pid, the world size
+_DIRECT_RANKS = 64  # the most ranks a script's own multiprocessing.Process objects are followed in
 
 _UseKey = tuple[str, int, Optional[int], int]  # a no_sync() call: its file, line, column, and the wrapper
 
@@ -88,12 +95,19 @@ class _NoSync:
 
 
 class Launch:
-    """One ``start_processes`` call, as the launching process knows it."""
+    """One ``start_processes`` call, as the launching process knows it; or (``direct``) the
+    ``multiprocessing.Process`` objects the script started itself, which are ranks only once they
+    join a process group: each says then, in memory shared with the launcher, its rank, its pid
+    and the world size, since the launcher cannot know them from what it started."""
 
-    def __init__(self, nprocs: int):
-        self.nprocs = nprocs
+    def __init__(self, nprocs: int, direct: bool = False):
+        self.nprocs = nprocs  # direct: room for this many ranks, until a rank says its world size
+        self.room = nprocs  # slots in the shared memory
+        self.direct = direct
+        self.owner = os.getpid()  # only the process that launched them may join or end them
         self.folder = tempfile.mkdtemp(prefix="gradfix-ranks-")
-        self.status = mmap.mmap(-1, _SLOT * nprocs)  # shared with the forked ranks
+        # shared with the forked ranks: what each waits in, then (direct) its pid and the world size
+        self.status = mmap.mmap(-1, (_SLOT + _MEMBER.size) * nprocs)
         self.processes: list[Any] = []
         self.started = False
 
@@ -104,9 +118,42 @@ class Launch:
         raw = self.status[rank * _SLOT : (rank + 1) * _SLOT]
         return raw.split(b"\0", 1)[0].decode("utf-8", errors="replace")
 
+    def join(self, rank: int, world_size: int) -> bool:
+        """In a process of a direct launch that joined a process group: it is ``rank`` of
+        ``world_size``. False when there is no room for it (it then runs as it would, unreported)."""
+        if not 0 <= rank < world_size <= self.room:
+            return False
+        _MEMBER.pack_into(self.status, self._member(rank), os.getpid(), world_size)
+        self.nprocs = world_size  # this rank's own copy: the world it reports in
+        return True
+
+    def members(self) -> dict[int, int]:
+        """Direct launch, in the launcher: rank -> pid of each process that joined as that rank."""
+        found = {}
+        for rank in range(self.room):
+            pid, _ = _MEMBER.unpack_from(self.status, self._member(rank))
+            if pid:
+                found[rank] = pid
+        return found
+
+    def world_size(self) -> int:
+        if not self.direct:
+            return self.nprocs
+        return max(_MEMBER.unpack_from(self.status, self._member(rank))[1] for rank in range(self.room))
+
+    def _member(self, rank: int) -> int:
+        return self.room * _SLOT + rank * _MEMBER.size
+
+    def rank_processes(self) -> dict[int, Any]:
+        """rank -> its process (None: not started)."""
+        if not self.direct:
+            return dict(enumerate(self.processes))
+        by_pid = {process.pid: process for process in self.processes}
+        return {rank: by_pid.get(pid) for rank, pid in self.members().items()}
+
     def traces(self) -> dict[int, Trace]:
         found = {}
-        for rank in range(self.nprocs):
+        for rank in range(self.world_size()):
             try:
                 with open(self.trace_path(rank)) as handle:
                     found[rank] = Trace.from_json(handle.read())
@@ -124,6 +171,8 @@ class Ranks:
         self.deadline: Optional[float] = None  # time.monotonic() when the run's time is up
         self.rank: Optional[int] = None  # in a rank: its number
         self.launch: Optional[Launch] = None  # in a rank: the launch it belongs to
+        # in a process the script started itself: the launch it becomes a rank of if it joins a group
+        self.pending: Optional[Launch] = None
         self.launches: list[Launch] = []  # in a launcher: what it started
         self.notes: list[str] = []
         self.wrapped: dict[int, Any] = {}  # id(module inside a DDP wrapper) -> the wrapper
@@ -161,6 +210,7 @@ class Ranks:
 
         spawn_module.start_processes = start_processes  # spawn() looks it up here
         torch.multiprocessing.start_processes = start_processes
+        self._install_process_start()
         self._install_distributed()
         nn.modules.module.register_module_forward_pre_hook(self._on_forward)
 
@@ -177,9 +227,56 @@ class Ranks:
             pass
         return None
 
+    def _install_process_start(self) -> None:
+        """``multiprocessing.Process`` objects the script starts itself (``torch.multiprocessing``'s
+        are the same class, any context's a subclass): forked as ``start_processes`` is asked to,
+        whatever the context, so each is a copy of the probed process; each becomes a rank when it
+        joins a process group (:meth:`joined`), and runs as it would if it never does (a
+        data-loading helper, a logger). Processes started by library code (DataLoader workers,
+        torch's own launchers) are started as they would be."""
+        import multiprocessing.popen_fork
+        import multiprocessing.process
+
+        ranks = self
+        start = multiprocessing.process.BaseProcess.start
+
+        def start_process(process: Any) -> None:
+            caller = sys._getframe(1).f_code.co_filename
+            if ranks.rank is not None or ranks.pending is not None or caller not in ranks.probe.user:
+                return start(process)  # a rank's own processes, library code's: as they would be
+            launch = ranks._direct_launch()
+            process.run = functools.partial(_process_entry, ranks, launch, process.run)
+            process._Popen = multiprocessing.popen_fork.Popen  # shadows the context's own
+            start(process)
+            launch.processes.append(process)
+
+        multiprocessing.process.BaseProcess.start = start_process  # type: ignore[method-assign]
+
+    def _direct_launch(self) -> Launch:
+        """The launch a script's own processes belong to: the one started last, unless all its
+        processes have ended (a second training after the first)."""
+        last = next((launch for launch in reversed(self.launches) if launch.direct), None)
+        if last is not None and any(process.is_alive() for process in last.processes):
+            return last
+        launch = Launch(_DIRECT_RANKS, direct=True)
+        self.launches.append(launch)
+        return launch
+
+    def joined(self, distributed: Any) -> None:
+        """A process the script started itself joined a process group: it is a rank from here on."""
+        launch = self.pending
+        if launch is None or self.rank is not None:
+            return
+        try:
+            rank, world_size = distributed.get_rank(), distributed.get_world_size()
+        except (RuntimeError, ValueError):
+            return
+        if launch.join(rank, world_size):
+            self.become(rank, launch)
+
     def become(self, rank: int, launch: Launch) -> None:
         """In a freshly forked rank: report as that rank, on its own clock."""
-        self.rank, self.launch, self.launches = rank, launch, []
+        self.rank, self.launch, self.launches, self.pending = rank, launch, [], None
         self.probe.on_stop = self._stop_rank
         self.say("")
         if self.deadline is not None:
@@ -235,7 +332,9 @@ class Ranks:
                 # A collective that waits for a rank that is gone fails before the run's time is
                 # up, in the rank that waited, with its line, instead of hanging to the end.
                 kwargs["timeout"] = timedelta(seconds=max(5.0, ranks.deadline - time.monotonic() - 3.0))
-            return init(*args, **kwargs)
+            result = init(*args, **kwargs)
+            ranks.joined(dist)
+            return result
 
         dist.init_process_group = init_process_group
         for name in _COLLECTIVES:
@@ -486,11 +585,16 @@ class Ranks:
                 steps=trace.steps, checksums=self._checksums(trace),
             )]
             return trace
-        launch = next((launch for launch in self.launches if launch.started), None)
+        mine = [launch for launch in self.launches if launch.owner == os.getpid()]
+        if not trace.timed_out:
+            for launch in mine:
+                if launch.direct:
+                    self._await(launch)
+        launch = next((launch for launch in mine if launch.started or launch.direct and launch.members()), None)
         if launch is None:
             return trace
         hung = self._end_ranks(launch)
-        return merge(trace, launch.traces(), launch.nprocs, hung)
+        return merge(trace, launch.traces(), launch.world_size(), hung)
 
     def _param_names(self, trace: Trace) -> dict[int, str]:
         """id of each parameter object -> its name in the Trace."""
@@ -512,11 +616,24 @@ class Ranks:
                 sums[fact.name] = float((flat * weights).sum())
         return sums
 
+    def _await(self, launch: Launch) -> None:
+        """A script's own processes at its end: Python joins those that are not daemons before it
+        exits (multiprocessing's exit handler, which the sandbox's exit skips), so they finish
+        their work, until the run's time is nearly up."""
+        for process in launch.processes:
+            left = None if self.deadline is None else self.deadline - time.monotonic() - 1.0
+            if process.daemon or left is not None and left <= 0:
+                continue
+            try:
+                process.join(left)
+            except (AssertionError, OSError, ValueError):
+                pass
+
     def _end_ranks(self, launch: Launch) -> list[str]:
         """Ranks still running when the launcher ends (its time is up): killed, each named with
         what it was waiting in."""
         hung = []
-        for rank, process in enumerate(launch.processes):
+        for rank, process in sorted(launch.rank_processes().items()):
             if process is None or not process.is_alive():
                 continue
             waiting = launch.waiting(rank)
@@ -566,23 +683,38 @@ def _rank_entry(ranks: Ranks, launch: Launch, fn: Callable[..., Any], rank: int,
     _run_rank(ranks, launch, rank, lambda: fn(rank, *args))
 
 
+def _process_entry(ranks: Ranks, launch: Launch, run: Callable[[], None]) -> None:
+    """What a ``multiprocessing.Process`` the script started runs, forked: its own ``run()``; it
+    reports as a rank if it joined a process group on the way, else as it would (not at all)."""
+    ranks.pending, ranks.launches = launch, []  # the launcher's processes are not this one's to end
+    _reporting(ranks, run)
+
+
 def _run_rank(ranks: Ranks, launch: Launch, rank: int, body: Callable[[], None]) -> None:
     """One rank: ``body`` under the probe; its Trace is written however it ends."""
     ranks.become(rank, launch)
+    _reporting(ranks, body)
+
+
+def _reporting(ranks: Ranks, body: Callable[[], None]) -> None:
+    """``body``, and then, in a rank, its Trace, however it ends."""
     probe = ranks.probe
     try:
         body()
     except SystemExit as exit_:
         code = exit_.code
-        if code not in (None, 0):
-            probe.record_exit(code if isinstance(code, int) else 1, "" if isinstance(code, int) else str(code))
-        ranks.write_rank(probe.finish())
+        if ranks.rank is not None:
+            if code not in (None, 0):
+                probe.record_exit(code if isinstance(code, int) else 1, "" if isinstance(code, int) else str(code))
+            ranks.write_rank(probe.finish())
         raise
     except BaseException as error:
-        probe.record_crash(error)
-        ranks.write_rank(probe.finish())
+        if ranks.rank is not None:
+            probe.record_crash(error)
+            ranks.write_rank(probe.finish())
         raise
-    ranks.write_rank(probe.finish())
+    if ranks.rank is not None:
+        ranks.write_rank(probe.finish())
 
 
 def _names_bound(frame: types.FrameType, value: Any) -> list[str]:
