@@ -74,6 +74,27 @@ def test_processes_the_script_starts_itself_are_ranks_under_the_probe(sandbox: S
     assert all(r.finished and r.steps == 3 and r.checksums for r in clean.ranks) and clean.replicas_differ == []
 
 
+def test_lightning_ddp_starts_its_ranks_under_the_probe(sandbox: Sandbox) -> None:
+    # Lightning's strategy="ddp" would run the script again in fresh interpreters, unprobed.
+    trace = sandbox.run(str(CORPUS / "distributed" / "lightning_ddp_unused_noise_head.py"), []).trace
+    assert trace.world_size == 2 and [r.rank for r in trace.ranks] == [0, 1]
+    assert trace.crash is not None and trace.crash.rank == 0
+    assert trace.crash.message.startswith("Expected to have finished reduction")
+    assert [p.name for p in trace.params if not p.got_grad] == ["<Denoiser#1>.noise_level.weight", "<Denoiser#1>.noise_level.bias"]
+    assert trace.distributed_notes == ['Lightning\'s strategy="ddp" forks its ranks here, as "ddp_fork" does, instead of running the script again']
+    clean = sandbox.run(str(CORPUS / "clean" / "distributed_lightning_ddp_noise_head_in_loss.py"), []).trace
+    assert clean.crash is None and clean.world_size == 2
+    assert all(r.finished and r.steps == 4 and r.checksums for r in clean.ranks) and clean.replicas_differ == []
+
+
+def test_lightning_ddp_under_nproc_per_node_is_left_to_its_ranks() -> None:
+    # LOCAL_RANK is set: Lightning starts nothing, each rank runs the script (torchrun's way).
+    script = CORPUS / "clean" / "distributed_lightning_ddp_noise_head_in_loss.py"
+    trace = Sandbox([str(ROOT)], steps=3, timeout=60, nproc_per_node=2).run(str(script), []).trace
+    assert trace.crash is None and trace.distributed_notes == []
+    assert [(r.rank, r.finished, r.steps) for r in trace.ranks] == [(0, True, 4), (1, True, 4)]
+
+
 NOT_JOINED = '''
 import multiprocessing
 import os

@@ -9,7 +9,8 @@ folder of the sandbox's ``/tmp``; the launching process merges them when it ends
 (:func:`run_as_torchrun`). A script that starts ``multiprocessing.Process`` objects itself gets
 them forked the same way, whatever their context; each becomes a rank when it joins a process
 group and says so in memory shared with the launcher (a process that never joins one, a logger or
-a data-loading helper, runs as it would and is no rank).
+a data-loading helper, runs as it would and is no rank). Lightning's ``strategy="ddp"``, which
+would run the script again per rank, starts them as its ``ddp_fork`` does, through ``start_processes``.
 
 What the ranks ask for that this machine lacks is given in kind and said: ``nccl`` becomes
 ``gloo``, a ``cuda:N`` model stays on the CPU (function_mode.py), so ``device_ids`` are dropped.
@@ -27,6 +28,7 @@ into it or converted (GF049).
 from __future__ import annotations
 
 import functools
+import importlib.abc
 import mmap
 import os
 import signal
@@ -211,6 +213,7 @@ class Ranks:
         spawn_module.start_processes = start_processes  # spawn() looks it up here
         torch.multiprocessing.start_processes = start_processes
         self._install_process_start()
+        self._install_lightning()
         self._install_distributed()
         nn.modules.module.register_module_forward_pre_hook(self._on_forward)
 
@@ -251,6 +254,37 @@ class Ranks:
             launch.processes.append(process)
 
         multiprocessing.process.BaseProcess.start = start_process  # type: ignore[method-assign]
+
+    def _install_lightning(self) -> None:
+        """Lightning's ``strategy="ddp"`` re-runs the script in fresh interpreters, one per rank
+        (``_SubprocessScriptLauncher``), which would run without the probe. Here it starts its
+        ranks as its own ``ddp_fork`` does: the same DDP strategy, with ``start_method="fork"``,
+        so ``start_processes`` forks them from this process, as for ``ddp_spawn``. Only when
+        Lightning would start the processes itself: under ``--nproc-per-node`` (``LOCAL_RANK`` is
+        set) every rank already runs the script under the probe."""
+        ranks = self
+
+        def patch(module: types.ModuleType) -> None:
+            strategy_class = getattr(module, "DDPStrategy", None)
+            configure = getattr(strategy_class, "_configure_launcher", None)
+            if configure is None:
+                return
+
+            @functools.wraps(configure)
+            def configure_launcher(strategy: Any) -> None:
+                environment = getattr(strategy, "cluster_environment", None)
+                if (
+                    ranks.rank is None and getattr(strategy, "_start_method", None) == "popen"
+                    and environment is not None and not environment.creates_processes_externally
+                    and getattr(strategy, "num_processes", 1) > 1 and getattr(strategy, "num_nodes", 1) == 1
+                ):
+                    strategy._start_method = "fork"
+                    ranks._note('Lightning\'s strategy="ddp" forks its ranks here, as "ddp_fork" does, instead of running the script again')
+                configure(strategy)
+
+            strategy_class._configure_launcher = configure_launcher
+
+        _after_import({"lightning.pytorch.strategies.ddp": patch, "pytorch_lightning.strategies.ddp": patch})
 
     def _direct_launch(self) -> Launch:
         """The launch a script's own processes belong to: the one started last, unless all its
@@ -715,6 +749,48 @@ def _reporting(ranks: Ranks, body: Callable[[], None]) -> None:
         raise
     if ranks.rank is not None:
         ranks.write_rank(probe.finish())
+
+
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Calls ``patches[name](module)`` once the module ``name`` has been executed, wherever it
+    is imported from: a library the script imports after the probe was installed."""
+
+    def __init__(self, patches: dict[str, Callable[[types.ModuleType], None]]):
+        self.patches = patches
+
+    def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
+        patch = self.patches.get(name)
+        if patch is None:
+            return None
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None) if finder is not self else None
+            spec = find(name, path, target) if find is not None else None
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        execute = getattr(loader, "exec_module", None)
+        if execute is None:
+            return spec
+
+        def exec_module(module: types.ModuleType) -> None:
+            execute(module)
+            patch(module)
+
+        loader.exec_module = exec_module  # this module's loader only
+        return spec
+
+
+def _after_import(patches: dict[str, Callable[[types.ModuleType], None]]) -> None:
+    """``patches`` applied to the modules already imported, and to the others when they are."""
+    for name, patch in patches.items():
+        module = sys.modules.get(name)
+        if module is not None:
+            patch(module)
+    later = {name: patch for name, patch in patches.items() if name not in sys.modules}
+    if later:
+        sys.meta_path.insert(0, _AfterImport(later))
 
 
 def _names_bound(frame: types.FrameType, value: Any) -> list[str]:
