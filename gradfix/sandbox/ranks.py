@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import importlib.abc
+import inspect
 import mmap
 import os
 import signal
@@ -56,6 +57,8 @@ _COLLECTIVES = (
 )
 
 
+# What gloo says when the other end of a collective is gone or never answers.
+_PEER_GONE = ("/gloo/transport/", "Connection closed by peer", "Connection reset by peer", "Timed out waiting")
 _MEMBER = struct.Struct("ii")  # a rank of a direct launch, as it says when it joins: its pid, the world size
 _DIRECT_RANKS = 64  # the most ranks a script's own multiprocessing.Process objects are followed in
 
@@ -177,6 +180,7 @@ class Ranks:
         self.pending: Optional[Launch] = None
         self.launches: list[Launch] = []  # in a launcher: what it started
         self.notes: list[str] = []
+        self.failed_in = ""  # in a rank: the collective that failed when its peer went (see _failed)
         self.wrapped: dict[int, Any] = {}  # id(module inside a DDP wrapper) -> the wrapper
         self.wrapper_depth = 0
         self.bypasses: dict[tuple[str, int, Optional[int]], WrapperBypass] = {}
@@ -296,8 +300,27 @@ class Ranks:
         self.launches.append(launch)
         return launch
 
+    def joining(self, init: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> None:
+        """A process the script started itself, calling ``init_process_group`` with its rank and
+        the world size (given, or in ``RANK`` and ``WORLD_SIZE``, as ``env://`` reads them): a rank
+        from here on, so that a rendezvous that never completes is named with it."""
+        launch = self.pending
+        if launch is None or self.rank is not None:
+            return
+        try:
+            given = inspect.signature(init).bind_partial(*args, **kwargs).arguments
+            rank, world_size = int(given.get("rank", -1)), int(given.get("world_size", -1))
+            if given.get("store") is None and str(given.get("init_method") or "env://").startswith("env://"):
+                rank = rank if rank >= 0 else int(os.environ.get("RANK", -1))
+                world_size = world_size if world_size >= 0 else int(os.environ.get("WORLD_SIZE", -1))
+        except (TypeError, ValueError):
+            return
+        if launch.join(rank, world_size):
+            self.become(rank, launch)
+
     def joined(self, distributed: Any) -> None:
-        """A process the script started itself joined a process group: it is a rank from here on."""
+        """A process the script started itself joined a process group: it is a rank from here on
+        (if :meth:`joining` could not tell before)."""
         launch = self.pending
         if launch is None or self.rank is not None:
             return
@@ -366,7 +389,16 @@ class Ranks:
                 # A collective that waits for a rank that is gone fails before the run's time is
                 # up, in the rank that waited, with its line, instead of hanging to the end.
                 kwargs["timeout"] = timedelta(seconds=max(5.0, ranks.deadline - time.monotonic() - 3.0))
-            result = init(*args, **kwargs)
+            ranks.joining(init, args, kwargs)
+            waiting = f"torch.distributed.init_process_group(){ranks._where()}"
+            ranks.say(waiting)  # the rendezvous waits for every rank
+            try:
+                result = init(*args, **kwargs)
+            except BaseException as error:
+                ranks._failed(waiting, error)
+                raise
+            finally:
+                ranks.say("")
             ranks.joined(dist)
             return result
 
@@ -435,9 +467,13 @@ class Ranks:
                 ranks._backward()
             if ranks.rank is None:
                 return backward(tensor, *args, **kwargs)
-            ranks.say(f"backward(){ranks._where()}, where DDP all-reduces the gradients")
+            waiting = f"backward(){ranks._where()}, where DDP all-reduces the gradients"
+            ranks.say(waiting)
             try:
                 return backward(tensor, *args, **kwargs)
+            except BaseException as error:
+                ranks._failed(waiting, error)
+                raise
             finally:
                 ranks.say("")
 
@@ -553,13 +589,28 @@ class Ranks:
         def call(*args: Any, **kwargs: Any) -> Any:
             if self.wraps and args and isinstance(args[0], torch.Tensor) and self._of_wrapped(args[0]):
                 self.own_reductions += 1
-            self.say(f"{what}{self._where()}")
+            waiting = f"{what}{self._where()}"
+            self.say(waiting)
             try:
                 return function(*args, **kwargs)
+            except BaseException as error:
+                self._failed(waiting, error)
+                raise
             finally:
                 self.say("")
 
         return call
+
+    def _failed(self, waiting: str, error: BaseException) -> None:
+        """A collective that failed because a peer is gone or never answered (gloo's transport
+        closed or timed out), not because of what this rank gave it: the rank says where it
+        waited, and its crash is the peer's doing (:func:`merge` reports the peer's)."""
+        if self.rank is None or self.failed_in:
+            return
+        text = str(error)
+        kinds = {kind.__name__ for kind in type(error).__mro__}
+        if kinds & {"DistNetworkError", "DistStoreError"} or any(sign in text for sign in _PEER_GONE):
+            self.failed_in = waiting
 
     def _of_wrapped(self, tensor: torch.Tensor) -> bool:
         """A wrapped module's parameter or gradient (the script reducing them by hand)."""
@@ -617,6 +668,7 @@ class Ranks:
             trace.ranks = [RankFact(
                 rank=self.rank, finished=trace.finished, timed_out=trace.timed_out, crash=trace.crash,
                 steps=trace.steps, checksums=self._checksums(trace),
+                waiting_in=self.failed_in if trace.crash is not None else "",
             )]
             return trace
         mine = [launch for launch in self.launches if launch.owner == os.getpid()]
@@ -814,7 +866,10 @@ def merge(parent: Trace, ranks: dict[int, Trace], world_size: int, hung: list[st
         parent.timed_out = parent.timed_out or bool(hung)
         return parent
     crashed = [rank for rank in sorted(ranks) if ranks[rank].crash is not None]
-    chosen = crashed[0] if crashed else min(ranks)
+    # A rank whose collective failed because its peer was gone crashed because another did: the
+    # other's crash is the one to report.
+    causes = [rank for rank in crashed if not (ranks[rank].ranks and ranks[rank].ranks[0].waiting_in)]
+    chosen = (causes or crashed or [min(ranks)])[0]
     base = ranks[chosen]
     for fact in base.params:
         for rank, other in ranks.items():
