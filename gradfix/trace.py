@@ -447,7 +447,8 @@ class RankFact:
     crash: Optional[Crash] = None
     steps: int = 0
     checksums: dict[str, float] = field(default_factory=dict)
-    waiting_in: str = ""  # the collective it was blocked in when the run's time ran out
+    # the collective it was blocked in when the run's time ran out, or that failed because its peer was gone
+    waiting_in: str = ""
 
 
 @dataclass

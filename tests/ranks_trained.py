@@ -4,7 +4,8 @@ gradfix's probe.
     python tests/ranks_trained.py SCRIPT
 
 Runs SCRIPT as ``__main__``; its ``torch.multiprocessing.start_processes`` (what ``mp.spawn``
-calls) starts the ranks by fork, each with torch's own public optimizer hooks: the value of every
+calls), or the ``multiprocessing.Process`` objects it starts itself, start the ranks by fork, each
+with torch's own public optimizer hooks: the value of every
 parameter an optimizer holds before its first step, and after the last. Each rank writes one JSON
 line (rank, steps, for each parameter whether it changed and a checksum) to stdout; the ranks'
 replicas are equal when the checksums are. This shares no code with gradfix.
@@ -27,6 +28,16 @@ spawn_module = sys.modules["torch.multiprocessing.spawn"]
 
 
 def _rank(fn, rank, *args):  # type: ignore[no-untyped-def]
+    if rank is None:  # a process the script started itself: a rank once it joins a process group
+        import torch.distributed as dist
+
+        init, joined = dist.init_process_group, []
+
+        def init_process_group(*a, **k):  # type: ignore[no-untyped-def]
+            init(*a, **k)
+            joined.append(dist.get_rank())
+
+        dist.init_process_group = init_process_group
     first: dict[int, torch.Tensor] = {}
     held: dict[int, torch.Tensor] = {}
     steps = [0]
@@ -43,7 +54,13 @@ def _rank(fn, rank, *args):  # type: ignore[no-untyped-def]
 
     optimizer_hooks.register_optimizer_step_pre_hook(before)
     optimizer_hooks.register_optimizer_step_post_hook(after)
-    fn(rank, *args)
+    if rank is None:
+        fn()
+        if not joined:
+            return
+        rank = joined[0]
+    else:
+        fn(rank, *args)
     params = {}
     for index, (pid, p) in enumerate(held.items()):
         flat = p.detach().double().reshape(-1)
@@ -66,6 +83,18 @@ def main() -> None:
         return original(functools.partial(_rank, fn), args, nprocs, join, daemon, start_method="fork")
 
     spawn_module.start_processes = start_processes
+    import multiprocessing.popen_fork
+    import multiprocessing.process
+
+    start = multiprocessing.process.BaseProcess.start
+
+    def start_process(process):  # type: ignore[no-untyped-def]
+        if sys._getframe(1).f_code.co_filename == script:
+            process.run = functools.partial(_rank, process.run, None)
+            process._Popen = multiprocessing.popen_fork.Popen
+        start(process)
+
+    multiprocessing.process.BaseProcess.start = start_process
     sys.argv = [script]
     sys.path[0] = os.path.dirname(os.path.abspath(script))
     module = types.ModuleType("__main__")

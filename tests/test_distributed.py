@@ -14,7 +14,7 @@ from typing import Callable
 
 import pytest
 
-from gradfix.sandbox import Sandbox, runner
+from gradfix.sandbox import RunResult, Sandbox, runner
 
 from conftest import CORPUS, ROOT
 
@@ -59,6 +59,77 @@ def test_a_crash_in_every_rank_is_one_finding(corpus_report: Callable[[Path], ob
     assert "ran 2 ranks" in report.distributed  # type: ignore[attr-defined]
 
 
+def test_processes_the_script_starts_itself_are_ranks_under_the_probe(sandbox: Sandbox) -> None:
+    faulty = sandbox.run(str(CORPUS / "distributed" / "process_spawn_context_unused_head.py"), [])
+    trace = faulty.trace
+    assert trace.world_size == 2 and [r.rank for r in trace.ranks] == [0, 1]
+    assert trace.crash is not None and trace.crash.rank == 0
+    assert trace.crash.message.startswith("Expected to have finished reduction")
+    assert [p.name for p in trace.params if not p.got_grad] == ["model.module.confidence.weight", "model.module.confidence.bias"]
+    # The logger joins no process group: it is no rank, and it did its work.
+    assert "step 0: loss" in faulty.stdout
+    # torch.multiprocessing.Process in the fork context, and a daemon feeding the ranks batches.
+    clean = sandbox.run(str(CORPUS / "clean" / "distributed_process_aux_loss_data_helper.py"), []).trace
+    assert clean.crash is None and clean.world_size == 2
+    assert all(r.finished and r.steps == 3 and r.checksums for r in clean.ranks) and clean.replicas_differ == []
+
+
+def test_lightning_ddp_starts_its_ranks_under_the_probe(sandbox: Sandbox) -> None:
+    # Lightning's strategy="ddp" would run the script again in fresh interpreters, unprobed.
+    trace = sandbox.run(str(CORPUS / "distributed" / "lightning_ddp_unused_noise_head.py"), []).trace
+    assert trace.world_size == 2 and [r.rank for r in trace.ranks] == [0, 1]
+    assert trace.crash is not None and trace.crash.rank == 0
+    assert trace.crash.message.startswith("Expected to have finished reduction")
+    assert [p.name for p in trace.params if not p.got_grad] == ["<Denoiser#1>.noise_level.weight", "<Denoiser#1>.noise_level.bias"]
+    assert trace.distributed_notes == ['Lightning\'s strategy="ddp" forks its ranks here, as "ddp_fork" does, instead of running the script again']
+    clean = sandbox.run(str(CORPUS / "clean" / "distributed_lightning_ddp_noise_head_in_loss.py"), []).trace
+    assert clean.crash is None and clean.world_size == 2
+    assert all(r.finished and r.steps == 4 and r.checksums for r in clean.ranks) and clean.replicas_differ == []
+
+
+def test_lightning_ddp_under_nproc_per_node_is_left_to_its_ranks() -> None:
+    # LOCAL_RANK is set: Lightning starts nothing, each rank runs the script (torchrun's way).
+    script = CORPUS / "clean" / "distributed_lightning_ddp_noise_head_in_loss.py"
+    trace = Sandbox([str(ROOT)], steps=3, timeout=60, nproc_per_node=2).run(str(script), []).trace
+    assert trace.crash is None and trace.distributed_notes == []
+    assert [(r.rank, r.finished, r.steps) for r in trace.ranks] == [(0, True, 4), (1, True, 4)]
+
+
+NOT_JOINED = '''
+import multiprocessing
+import os
+
+import torch
+import torch.distributed as dist
+import torch.nn as nn
+
+
+def train(rank):
+    os.environ["MASTER_ADDR"] = "127.0.0.1"
+    os.environ["MASTER_PORT"] = "29641"
+    dist.init_process_group("gloo", rank=rank, world_size=2)
+    model = nn.parallel.DistributedDataParallel(nn.Linear(4, 1))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    for _ in range(5):
+        loss = model(torch.randn(2, 4)).sum()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+if __name__ == "__main__":
+    for rank in range(2):
+        multiprocessing.Process(target=train, args=(rank,)).start()
+'''
+
+
+def test_processes_the_script_does_not_join_finish_as_python_would_let_them(run_script: Callable[..., RunResult]) -> None:
+    # Python joins a script's non-daemon processes at its exit: they are ranks that finished.
+    trace = run_script(NOT_JOINED).trace
+    assert trace.world_size == 2 and [(r.rank, r.finished, r.steps) for r in trace.ranks] == [(0, True, 3), (1, True, 3)]
+    assert trace.hung == "" and trace.crash is None
+
+
 HUNG = '''
 import os
 from datetime import timedelta
@@ -81,10 +152,18 @@ def worker(rank, world_size):
 if __name__ == "__main__":
     mp.spawn(worker, args=(2,), nprocs=2)
 '''
+# The same ranks, started by the script's own multiprocessing.Process objects.
+HUNG_PROCESSES = HUNG.replace("    mp.spawn(worker, args=(2,), nprocs=2)", """\
+    ranks = [mp.get_context("spawn").Process(target=worker, args=(rank, 2)) for rank in range(2)]
+    for process in ranks:
+        process.start()
+    for process in ranks:
+        process.join()""")
 
 
-def test_a_rank_blocked_in_a_collective_is_named_and_nothing_is_left(write_script: Callable[..., Path]) -> None:
-    path = write_script(HUNG)
+@pytest.mark.parametrize("script", [HUNG, HUNG_PROCESSES], ids=["mp.spawn", "multiprocessing.Process"])
+def test_a_rank_blocked_in_a_collective_is_named_and_nothing_is_left(script: str, write_script: Callable[..., Path]) -> None:
+    path = write_script(script)
     sandbox = Sandbox([str(path.parent)], steps=3, timeout=6)
     sandbox.warm()
     warm = runner._zygote
@@ -99,6 +178,167 @@ def test_a_rank_blocked_in_a_collective_is_named_and_nothing_is_left(write_scrip
     if warm is not None:
         after = below()
         assert len(after) == len(before) and not {pid for run in after for pid in _descendants(run)}  # no rank outlived the run
+
+
+BLOCKED_RANK = '''
+import ctypes
+import os
+import time
+
+import torch.distributed as dist
+
+
+def worker(rank, world_size):
+    if world_size:  # started by the script: it says where to meet
+        os.environ["MASTER_ADDR"] = "127.0.0.1"
+        os.environ["MASTER_PORT"] = "29671"
+        dist.init_process_group("gloo", rank=rank, world_size=world_size)
+    else:
+        dist.init_process_group("gloo")
+    ctypes.CDLL(None).prctl(15, b"gfranks-rank", 0, 0, 0)  # its name, for the test to find it
+    if dist.get_rank() == 0:
+        dist.barrier()  # waits for rank 1, which sleeps
+    else:
+        time.sleep(600)
+'''
+# How each kind of script starts `worker` in two ranks (torchrun's: gradfix --nproc-per-node 2).
+LAUNCH = {
+    "torchrun": "\n\nworker(0, 0)\n",
+    "mp.spawn": "\n\nif __name__ == '__main__':\n    import torch.multiprocessing as mp\n    mp.spawn(worker, args=(2,), nprocs=2)\n",
+    "multiprocessing.Process": (
+        "\n\nif __name__ == '__main__':\n    import multiprocessing\n"
+        "    ranks = [multiprocessing.Process(target=worker, args=(rank, 2)) for rank in range(2)]\n"
+        "    [rank.start() for rank in ranks]\n    [rank.join() for rank in ranks]\n"
+    ),
+}
+
+
+def _marked(mark: str, name: str = "") -> list[str]:
+    """Live processes of the host whose environment carries ``mark`` (every process of one gradfix
+    command has its TMPDIR there), and whose name is ``name`` when given."""
+    found = []
+    for pid in (entry for entry in os.listdir("/proc") if entry.isdigit()):
+        try:
+            comm = Path(f"/proc/{pid}/comm").read_text().strip()
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            environ = Path(f"/proc/{pid}/environ").read_bytes()
+        except (OSError, IndexError):
+            continue
+        if state != "Z" and mark.encode() in environ and (not name or comm == name):
+            found.append(f"{pid} {comm}")
+    return found
+
+
+@pytest.mark.parametrize(("launcher", "mode"), [*((launcher, []) for launcher in LAUNCH), ("mp.spawn", ["--no-fork"])])
+def test_ctrl_c_while_ranks_run_ends_gradfix_and_every_rank(launcher: str, mode: list[str], tmp_path: Path) -> None:
+    import signal
+    import time
+
+    project, scratch = tmp_path / "project", tmp_path / "scratch"
+    project.mkdir(), scratch.mkdir()
+    (project / "train.py").write_text(BLOCKED_RANK + LAUNCH[launcher])
+    option = ["--nproc-per-node", "2"] if launcher == "torchrun" else []
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(scratch), "NO_COLOR": "1"}
+    with open(tmp_path / "stderr", "wb") as stderr:
+        gradfix = subprocess.Popen(
+            [sys.executable, "-m", "gradfix", "suggest", "train.py", "--timeout", "120", *option, *mode],
+            cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while len(_marked(str(scratch), "gfranks-rank")) < 2:
+            assert gradfix.poll() is None, (tmp_path / "stderr").read_text()
+            assert time.monotonic() < deadline, "the ranks never started"
+            time.sleep(0.05)
+        interrupted = time.monotonic()
+        os.killpg(gradfix.pid, signal.SIGINT)  # a Ctrl-C on a terminal: the foreground process group
+        status = gradfix.wait(timeout=30)
+        took = time.monotonic() - interrupted
+    finally:
+        if gradfix.poll() is None:
+            gradfix.kill()
+        time.sleep(0.5)  # a process that gradfix ended may take a moment to be reaped
+        left = _marked(str(scratch))
+        for line in left:  # a failure here must not spill into the next test
+            try:
+                os.kill(int(line.split()[0]), signal.SIGKILL)
+            except OSError:
+                pass
+    stderr_text = (tmp_path / "stderr").read_text()
+    assert (status, stderr_text.strip().splitlines()[-1:]) == (130, ["gradfix: interrupted"]), stderr_text[-3000:]
+    assert "Traceback" not in stderr_text and took < 10
+    assert left == []
+    assert sorted(p.name for p in scratch.glob("gradfix-*")) == []  # the runs' scratch folders
+
+
+CRASHED_RANK = '''
+import os
+
+import torch.distributed as dist
+
+
+def worker(rank, world_size):
+    if world_size:
+        os.environ["MASTER_ADDR"] = "127.0.0.1"
+        os.environ["MASTER_PORT"] = "29691"
+        dist.init_process_group("gloo", rank=rank, world_size=world_size)
+    else:
+        dist.init_process_group("gloo")
+    if dist.get_rank() == 1:
+        raise ValueError("rank 1 gives up")
+    dist.barrier()  # waits for rank 1, which is gone
+'''
+
+
+@pytest.mark.parametrize("launcher", list(LAUNCH))
+def test_a_rank_that_crashes_while_another_waits_is_the_crash_reported(launcher: str, write_script: Callable[..., Path]) -> None:
+    import time
+
+    path = write_script(CRASHED_RANK + LAUNCH[launcher])
+    started = time.monotonic()
+    nproc_per_node = 2 if launcher == "torchrun" else 0
+    trace = Sandbox([str(path.parent)], steps=3, timeout=60, nproc_per_node=nproc_per_node).run(str(path), []).trace
+    assert not trace.timed_out and time.monotonic() - started < 30  # the other rank did not wait for the time limit
+    assert trace.crash is not None and trace.crash.site is not None
+    assert (trace.crash.type, trace.crash.message, trace.crash.rank, trace.crash.site.line) == ("ValueError", "rank 1 gives up", 1, 15)
+    # Rank 0 failed in the barrier its peer never reached (unless the launcher ended it first),
+    # and says so: its crash, gloo's "Connection closed by peer", is not the one reported.
+    waited = trace.ranks[0]
+    assert waited.crash is None or waited.waiting_in == "torch.distributed.barrier() at line 16"
+
+
+NEVER_JOINED = '''
+import multiprocessing
+import os
+from datetime import timedelta
+
+import torch.distributed as dist
+
+
+def worker(rank, world_size):
+    os.environ["MASTER_ADDR"] = "127.0.0.1"
+    os.environ["MASTER_PORT"] = "29693"
+    if rank == 1:
+        raise ValueError("rank 1 gives up before it joins")
+    dist.init_process_group("gloo", rank=rank, world_size=world_size, timeout=timedelta(seconds=600))
+
+
+if __name__ == "__main__":
+    ranks = [multiprocessing.Process(target=worker, args=(rank, 2)) for rank in range(2)]
+    for process in ranks:
+        process.start()
+    for process in ranks:
+        process.join()
+'''
+
+
+def test_a_rank_left_alone_in_the_rendezvous_is_named_at_the_time_limit(write_script: Callable[..., Path]) -> None:
+    # A process of the script's own is a rank from its init_process_group(rank=..., world_size=...)
+    # call on, not only once the group is complete.
+    path = write_script(NEVER_JOINED)
+    trace = Sandbox([str(path.parent)], steps=3, timeout=6).run(str(path), []).trace
+    assert trace.timed_out and trace.world_size == 2
+    assert trace.hung == "rank 0 was still running at the time limit, waiting in torch.distributed.init_process_group() at line 14"
 
 
 # Two full trainings in plain interpreters: with the corpus's other cases (--exhaustive, or -k).
@@ -197,6 +437,8 @@ def test_a_model_changed_after_wrapping_is_recorded_with_its_wrapping_frame(sand
     "model_changed_after_wrap/double_after_wrapping.fixed.py",
     "optimizer_over_unwrapped_copy/deepcopy_to_device_optimizer_first.fixed.py",
     "optimizer_over_unwrapped_copy/param_groups_over_template.fixed.py",
+    "distributed/process_spawn_context_unused_head.fixed.py",  # ranks the script's own Processes
+    "wrapper_bypassed/process_subclass_calls_module.fixed.py",
 ])
 def test_repaired_ddp_faults_leave_the_replicas_equal(case: str) -> None:
     done = subprocess.run(

@@ -6,7 +6,11 @@ each rank is then a copy of the probed process, with the same patches and the sa
 loops, and runs the script's function as it would have. Each rank writes its own Trace into a
 folder of the sandbox's ``/tmp``; the launching process merges them when it ends (:func:`merge`).
 ``--nproc-per-node`` (torchrun's way) is the same, with torch's elastic agent forking the ranks
-(:func:`run_as_torchrun`).
+(:func:`run_as_torchrun`). A script that starts ``multiprocessing.Process`` objects itself gets
+them forked the same way, whatever their context; each becomes a rank when it joins a process
+group and says so in memory shared with the launcher (a process that never joins one, a logger or
+a data-loading helper, runs as it would and is no rank). Lightning's ``strategy="ddp"``, which
+would run the script again per rank, starts them as its ``ddp_fork`` does, through ``start_processes``.
 
 What the ranks ask for that this machine lacks is given in kind and said: ``nccl`` becomes
 ``gloo``, a ``cuda:N`` model stays on the CPU (function_mode.py), so ``device_ids`` are dropped.
@@ -24,9 +28,12 @@ into it or converted (GF049).
 from __future__ import annotations
 
 import functools
+import importlib.abc
+import inspect
 import mmap
 import os
 import signal
+import struct
 import sys
 import tempfile
 import time
@@ -49,6 +56,11 @@ _COLLECTIVES = (
     "all_gather_object", "broadcast_object_list", "gather_object", "scatter_object_list", "send", "recv",
 )
 
+
+# What gloo says when the other end of a collective is gone or never answers.
+_PEER_GONE = ("/gloo/transport/", "Connection closed by peer", "Connection reset by peer", "Timed out waiting")
+_MEMBER = struct.Struct("ii")  # a rank of a direct launch, as it says when it joins: its pid, the world size
+_DIRECT_RANKS = 64  # the most ranks a script's own multiprocessing.Process objects are followed in
 
 _UseKey = tuple[str, int, Optional[int], int]  # a no_sync() call: its file, line, column, and the wrapper
 
@@ -88,12 +100,19 @@ class _NoSync:
 
 
 class Launch:
-    """One ``start_processes`` call, as the launching process knows it."""
+    """One ``start_processes`` call, as the launching process knows it; or (``direct``) the
+    ``multiprocessing.Process`` objects the script started itself, which are ranks only once they
+    join a process group: each says then, in memory shared with the launcher, its rank, its pid
+    and the world size, since the launcher cannot know them from what it started."""
 
-    def __init__(self, nprocs: int):
-        self.nprocs = nprocs
+    def __init__(self, nprocs: int, direct: bool = False):
+        self.nprocs = nprocs  # direct: room for this many ranks, until a rank says its world size
+        self.room = nprocs  # slots in the shared memory
+        self.direct = direct
+        self.owner = os.getpid()  # only the process that launched them may join or end them
         self.folder = tempfile.mkdtemp(prefix="gradfix-ranks-")
-        self.status = mmap.mmap(-1, _SLOT * nprocs)  # shared with the forked ranks
+        # shared with the forked ranks: what each waits in, then (direct) its pid and the world size
+        self.status = mmap.mmap(-1, (_SLOT + _MEMBER.size) * nprocs)
         self.processes: list[Any] = []
         self.started = False
 
@@ -104,9 +123,42 @@ class Launch:
         raw = self.status[rank * _SLOT : (rank + 1) * _SLOT]
         return raw.split(b"\0", 1)[0].decode("utf-8", errors="replace")
 
+    def join(self, rank: int, world_size: int) -> bool:
+        """In a process of a direct launch that joined a process group: it is ``rank`` of
+        ``world_size``. False when there is no room for it (it then runs as it would, unreported)."""
+        if not 0 <= rank < world_size <= self.room:
+            return False
+        _MEMBER.pack_into(self.status, self._member(rank), os.getpid(), world_size)
+        self.nprocs = world_size  # this rank's own copy: the world it reports in
+        return True
+
+    def members(self) -> dict[int, int]:
+        """Direct launch, in the launcher: rank -> pid of each process that joined as that rank."""
+        found = {}
+        for rank in range(self.room):
+            pid, _ = _MEMBER.unpack_from(self.status, self._member(rank))
+            if pid:
+                found[rank] = pid
+        return found
+
+    def world_size(self) -> int:
+        if not self.direct:
+            return self.nprocs
+        return max(_MEMBER.unpack_from(self.status, self._member(rank))[1] for rank in range(self.room))
+
+    def _member(self, rank: int) -> int:
+        return self.room * _SLOT + rank * _MEMBER.size
+
+    def rank_processes(self) -> dict[int, Any]:
+        """rank -> its process (None: not started)."""
+        if not self.direct:
+            return dict(enumerate(self.processes))
+        by_pid = {process.pid: process for process in self.processes}
+        return {rank: by_pid.get(pid) for rank, pid in self.members().items()}
+
     def traces(self) -> dict[int, Trace]:
         found = {}
-        for rank in range(self.nprocs):
+        for rank in range(self.world_size()):
             try:
                 with open(self.trace_path(rank)) as handle:
                     found[rank] = Trace.from_json(handle.read())
@@ -124,8 +176,11 @@ class Ranks:
         self.deadline: Optional[float] = None  # time.monotonic() when the run's time is up
         self.rank: Optional[int] = None  # in a rank: its number
         self.launch: Optional[Launch] = None  # in a rank: the launch it belongs to
+        # in a process the script started itself: the launch it becomes a rank of if it joins a group
+        self.pending: Optional[Launch] = None
         self.launches: list[Launch] = []  # in a launcher: what it started
         self.notes: list[str] = []
+        self.failed_in = ""  # in a rank: the collective that failed when its peer went (see _failed)
         self.wrapped: dict[int, Any] = {}  # id(module inside a DDP wrapper) -> the wrapper
         self.wrapper_depth = 0
         self.bypasses: dict[tuple[str, int, Optional[int]], WrapperBypass] = {}
@@ -161,6 +216,8 @@ class Ranks:
 
         spawn_module.start_processes = start_processes  # spawn() looks it up here
         torch.multiprocessing.start_processes = start_processes
+        self._install_process_start()
+        self._install_lightning()
         self._install_distributed()
         nn.modules.module.register_module_forward_pre_hook(self._on_forward)
 
@@ -177,9 +234,106 @@ class Ranks:
             pass
         return None
 
+    def _install_process_start(self) -> None:
+        """``multiprocessing.Process`` objects the script starts itself (``torch.multiprocessing``'s
+        are the same class, any context's a subclass): forked as ``start_processes`` is asked to,
+        whatever the context, so each is a copy of the probed process; each becomes a rank when it
+        joins a process group (:meth:`joined`), and runs as it would if it never does (a
+        data-loading helper, a logger). Processes started by library code (DataLoader workers,
+        torch's own launchers) are started as they would be."""
+        import multiprocessing.popen_fork
+        import multiprocessing.process
+
+        ranks = self
+        start = multiprocessing.process.BaseProcess.start
+
+        def start_process(process: Any) -> None:
+            caller = sys._getframe(1).f_code.co_filename
+            if ranks.rank is not None or ranks.pending is not None or caller not in ranks.probe.user:
+                return start(process)  # a rank's own processes, library code's: as they would be
+            launch = ranks._direct_launch()
+            process.run = functools.partial(_process_entry, ranks, launch, process.run)
+            process._Popen = multiprocessing.popen_fork.Popen  # shadows the context's own
+            start(process)
+            launch.processes.append(process)
+
+        multiprocessing.process.BaseProcess.start = start_process  # type: ignore[method-assign]
+
+    def _install_lightning(self) -> None:
+        """Lightning's ``strategy="ddp"`` re-runs the script in fresh interpreters, one per rank
+        (``_SubprocessScriptLauncher``), which would run without the probe. Here it starts its
+        ranks as its own ``ddp_fork`` does: the same DDP strategy, with ``start_method="fork"``,
+        so ``start_processes`` forks them from this process, as for ``ddp_spawn``. Only when
+        Lightning would start the processes itself: under ``--nproc-per-node`` (``LOCAL_RANK`` is
+        set) every rank already runs the script under the probe."""
+        ranks = self
+
+        def patch(module: types.ModuleType) -> None:
+            strategy_class = getattr(module, "DDPStrategy", None)
+            configure = getattr(strategy_class, "_configure_launcher", None)
+            if configure is None:
+                return
+
+            @functools.wraps(configure)
+            def configure_launcher(strategy: Any) -> None:
+                environment = getattr(strategy, "cluster_environment", None)
+                if (
+                    ranks.rank is None and getattr(strategy, "_start_method", None) == "popen"
+                    and environment is not None and not environment.creates_processes_externally
+                    and getattr(strategy, "num_processes", 1) > 1 and getattr(strategy, "num_nodes", 1) == 1
+                ):
+                    strategy._start_method = "fork"
+                    ranks._note('Lightning\'s strategy="ddp" forks its ranks here, as "ddp_fork" does, instead of running the script again')
+                configure(strategy)
+
+            strategy_class._configure_launcher = configure_launcher
+
+        _after_import({"lightning.pytorch.strategies.ddp": patch, "pytorch_lightning.strategies.ddp": patch})
+
+    def _direct_launch(self) -> Launch:
+        """The launch a script's own processes belong to: the one started last, unless all its
+        processes have ended (a second training after the first)."""
+        last = next((launch for launch in reversed(self.launches) if launch.direct), None)
+        if last is not None and any(process.is_alive() for process in last.processes):
+            return last
+        launch = Launch(_DIRECT_RANKS, direct=True)
+        self.launches.append(launch)
+        return launch
+
+    def joining(self, init: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> None:
+        """A process the script started itself, calling ``init_process_group`` with its rank and
+        the world size (given, or in ``RANK`` and ``WORLD_SIZE``, as ``env://`` reads them): a rank
+        from here on, so that a rendezvous that never completes is named with it."""
+        launch = self.pending
+        if launch is None or self.rank is not None:
+            return
+        try:
+            given = inspect.signature(init).bind_partial(*args, **kwargs).arguments
+            rank, world_size = int(given.get("rank", -1)), int(given.get("world_size", -1))
+            if given.get("store") is None and str(given.get("init_method") or "env://").startswith("env://"):
+                rank = rank if rank >= 0 else int(os.environ.get("RANK", -1))
+                world_size = world_size if world_size >= 0 else int(os.environ.get("WORLD_SIZE", -1))
+        except (TypeError, ValueError):
+            return
+        if launch.join(rank, world_size):
+            self.become(rank, launch)
+
+    def joined(self, distributed: Any) -> None:
+        """A process the script started itself joined a process group: it is a rank from here on
+        (if :meth:`joining` could not tell before)."""
+        launch = self.pending
+        if launch is None or self.rank is not None:
+            return
+        try:
+            rank, world_size = distributed.get_rank(), distributed.get_world_size()
+        except (RuntimeError, ValueError):
+            return
+        if launch.join(rank, world_size):
+            self.become(rank, launch)
+
     def become(self, rank: int, launch: Launch) -> None:
         """In a freshly forked rank: report as that rank, on its own clock."""
-        self.rank, self.launch, self.launches = rank, launch, []
+        self.rank, self.launch, self.launches, self.pending = rank, launch, [], None
         self.probe.on_stop = self._stop_rank
         self.say("")
         if self.deadline is not None:
@@ -235,7 +389,18 @@ class Ranks:
                 # A collective that waits for a rank that is gone fails before the run's time is
                 # up, in the rank that waited, with its line, instead of hanging to the end.
                 kwargs["timeout"] = timedelta(seconds=max(5.0, ranks.deadline - time.monotonic() - 3.0))
-            return init(*args, **kwargs)
+            ranks.joining(init, args, kwargs)
+            waiting = f"torch.distributed.init_process_group(){ranks._where()}"
+            ranks.say(waiting)  # the rendezvous waits for every rank
+            try:
+                result = init(*args, **kwargs)
+            except BaseException as error:
+                ranks._failed(waiting, error)
+                raise
+            finally:
+                ranks.say("")
+            ranks.joined(dist)
+            return result
 
         dist.init_process_group = init_process_group
         for name in _COLLECTIVES:
@@ -302,9 +467,13 @@ class Ranks:
                 ranks._backward()
             if ranks.rank is None:
                 return backward(tensor, *args, **kwargs)
-            ranks.say(f"backward(){ranks._where()}, where DDP all-reduces the gradients")
+            waiting = f"backward(){ranks._where()}, where DDP all-reduces the gradients"
+            ranks.say(waiting)
             try:
                 return backward(tensor, *args, **kwargs)
+            except BaseException as error:
+                ranks._failed(waiting, error)
+                raise
             finally:
                 ranks.say("")
 
@@ -420,13 +589,28 @@ class Ranks:
         def call(*args: Any, **kwargs: Any) -> Any:
             if self.wraps and args and isinstance(args[0], torch.Tensor) and self._of_wrapped(args[0]):
                 self.own_reductions += 1
-            self.say(f"{what}{self._where()}")
+            waiting = f"{what}{self._where()}"
+            self.say(waiting)
             try:
                 return function(*args, **kwargs)
+            except BaseException as error:
+                self._failed(waiting, error)
+                raise
             finally:
                 self.say("")
 
         return call
+
+    def _failed(self, waiting: str, error: BaseException) -> None:
+        """A collective that failed because a peer is gone or never answered (gloo's transport
+        closed or timed out), not because of what this rank gave it: the rank says where it
+        waited, and its crash is the peer's doing (:func:`merge` reports the peer's)."""
+        if self.rank is None or self.failed_in:
+            return
+        text = str(error)
+        kinds = {kind.__name__ for kind in type(error).__mro__}
+        if kinds & {"DistNetworkError", "DistStoreError"} or any(sign in text for sign in _PEER_GONE):
+            self.failed_in = waiting
 
     def _of_wrapped(self, tensor: torch.Tensor) -> bool:
         """A wrapped module's parameter or gradient (the script reducing them by hand)."""
@@ -484,13 +668,19 @@ class Ranks:
             trace.ranks = [RankFact(
                 rank=self.rank, finished=trace.finished, timed_out=trace.timed_out, crash=trace.crash,
                 steps=trace.steps, checksums=self._checksums(trace),
+                waiting_in=self.failed_in if trace.crash is not None else "",
             )]
             return trace
-        launch = next((launch for launch in self.launches if launch.started), None)
+        mine = [launch for launch in self.launches if launch.owner == os.getpid()]
+        if not trace.timed_out:
+            for launch in mine:
+                if launch.direct:
+                    self._await(launch)
+        launch = next((launch for launch in mine if launch.started or launch.direct and launch.members()), None)
         if launch is None:
             return trace
         hung = self._end_ranks(launch)
-        return merge(trace, launch.traces(), launch.nprocs, hung)
+        return merge(trace, launch.traces(), launch.world_size(), hung)
 
     def _param_names(self, trace: Trace) -> dict[int, str]:
         """id of each parameter object -> its name in the Trace."""
@@ -512,11 +702,24 @@ class Ranks:
                 sums[fact.name] = float((flat * weights).sum())
         return sums
 
+    def _await(self, launch: Launch) -> None:
+        """A script's own processes at its end: Python joins those that are not daemons before it
+        exits (multiprocessing's exit handler, which the sandbox's exit skips), so they finish
+        their work, until the run's time is nearly up."""
+        for process in launch.processes:
+            left = None if self.deadline is None else self.deadline - time.monotonic() - 1.0
+            if process.daemon or left is not None and left <= 0:
+                continue
+            try:
+                process.join(left)
+            except (AssertionError, OSError, ValueError):
+                pass
+
     def _end_ranks(self, launch: Launch) -> list[str]:
         """Ranks still running when the launcher ends (its time is up): killed, each named with
         what it was waiting in."""
         hung = []
-        for rank, process in enumerate(launch.processes):
+        for rank, process in sorted(launch.rank_processes().items()):
             if process is None or not process.is_alive():
                 continue
             waiting = launch.waiting(rank)
@@ -566,23 +769,80 @@ def _rank_entry(ranks: Ranks, launch: Launch, fn: Callable[..., Any], rank: int,
     _run_rank(ranks, launch, rank, lambda: fn(rank, *args))
 
 
+def _process_entry(ranks: Ranks, launch: Launch, run: Callable[[], None]) -> None:
+    """What a ``multiprocessing.Process`` the script started runs, forked: its own ``run()``; it
+    reports as a rank if it joined a process group on the way, else as it would (not at all)."""
+    ranks.pending, ranks.launches = launch, []  # the launcher's processes are not this one's to end
+    _reporting(ranks, run)
+
+
 def _run_rank(ranks: Ranks, launch: Launch, rank: int, body: Callable[[], None]) -> None:
     """One rank: ``body`` under the probe; its Trace is written however it ends."""
     ranks.become(rank, launch)
+    _reporting(ranks, body)
+
+
+def _reporting(ranks: Ranks, body: Callable[[], None]) -> None:
+    """``body``, and then, in a rank, its Trace, however it ends."""
     probe = ranks.probe
     try:
         body()
     except SystemExit as exit_:
         code = exit_.code
-        if code not in (None, 0):
-            probe.record_exit(code if isinstance(code, int) else 1, "" if isinstance(code, int) else str(code))
-        ranks.write_rank(probe.finish())
+        if ranks.rank is not None:
+            if code not in (None, 0):
+                probe.record_exit(code if isinstance(code, int) else 1, "" if isinstance(code, int) else str(code))
+            ranks.write_rank(probe.finish())
         raise
     except BaseException as error:
-        probe.record_crash(error)
-        ranks.write_rank(probe.finish())
+        if ranks.rank is not None:
+            probe.record_crash(error)
+            ranks.write_rank(probe.finish())
         raise
-    ranks.write_rank(probe.finish())
+    if ranks.rank is not None:
+        ranks.write_rank(probe.finish())
+
+
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Calls ``patches[name](module)`` once the module ``name`` has been executed, wherever it
+    is imported from: a library the script imports after the probe was installed."""
+
+    def __init__(self, patches: dict[str, Callable[[types.ModuleType], None]]):
+        self.patches = patches
+
+    def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
+        patch = self.patches.get(name)
+        if patch is None:
+            return None
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None) if finder is not self else None
+            spec = find(name, path, target) if find is not None else None
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        execute = getattr(loader, "exec_module", None)
+        if execute is None:
+            return spec
+
+        def exec_module(module: types.ModuleType) -> None:
+            execute(module)
+            patch(module)
+
+        loader.exec_module = exec_module  # this module's loader only
+        return spec
+
+
+def _after_import(patches: dict[str, Callable[[types.ModuleType], None]]) -> None:
+    """``patches`` applied to the modules already imported, and to the others when they are."""
+    for name, patch in patches.items():
+        module = sys.modules.get(name)
+        if module is not None:
+            patch(module)
+    later = {name: patch for name, patch in patches.items() if name not in sys.modules}
+    if later:
+        sys.meta_path.insert(0, _AfterImport(later))
 
 
 def _names_bound(frame: types.FrameType, value: Any) -> list[str]:
@@ -606,7 +866,10 @@ def merge(parent: Trace, ranks: dict[int, Trace], world_size: int, hung: list[st
         parent.timed_out = parent.timed_out or bool(hung)
         return parent
     crashed = [rank for rank in sorted(ranks) if ranks[rank].crash is not None]
-    chosen = crashed[0] if crashed else min(ranks)
+    # A rank whose collective failed because its peer was gone crashed because another did: the
+    # other's crash is the one to report.
+    causes = [rank for rank in crashed if not (ranks[rank].ranks and ranks[rank].ranks[0].waiting_in)]
+    chosen = (causes or crashed or [min(ranks)])[0]
     base = ranks[chosen]
     for fact in base.params:
         for rank, other in ranks.items():
