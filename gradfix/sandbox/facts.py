@@ -79,3 +79,28 @@ def dtype_name(dtype: torch.dtype) -> str:
 def class_name(obj: Any) -> str:
     cls = type(obj)
     return f"{cls.__module__}.{cls.__qualname__}"
+
+
+# A module's parameters and submodules, walked with nn.Module's own methods, taken when gradfix
+# loads: a user class may override them with another signature (`higher`'s patched modules take
+# no `recurse`) or another meaning, and a script may replace them on nn.Module itself.
+_PARAMETERS = torch.nn.Module.parameters
+_NAMED_PARAMETERS = torch.nn.Module.named_parameters
+_MODULES = torch.nn.Module.modules
+_NAMED_MODULES = torch.nn.Module.named_modules
+
+
+def parameters_of(module: torch.nn.Module, recurse: bool = True) -> Any:
+    return _PARAMETERS(module, recurse=recurse)
+
+
+def named_parameters_of(module: torch.nn.Module) -> Any:
+    return _NAMED_PARAMETERS(module)
+
+
+def modules_of(module: torch.nn.Module) -> Any:
+    return _MODULES(module)
+
+
+def named_modules_of(module: torch.nn.Module) -> Any:
+    return _NAMED_MODULES(module)

@@ -11,6 +11,7 @@ from typing import Any, Optional
 import torch
 import torch.nn as nn
 
+from gradfix.sandbox.facts import modules_of, named_modules_of, parameters_of
 
 _HOLDER_TYPES = (types.SimpleNamespace, argparse.Namespace)
 
@@ -88,7 +89,7 @@ class Names:
         for value in values:
             if not isinstance(value, nn.Module) or id(value) in self.modules:
                 continue
-            if held is not None and not any(id(p) in held for p in value.parameters()):
+            if held is not None and not any(id(p) in held for p in parameters_of(value)):
                 continue
             self._adopt(value)
 
@@ -106,7 +107,7 @@ class Names:
             self._adopt(module)
 
     def _adopt(self, value: nn.Module) -> None:
-        for sub in value.modules():
+        for sub in modules_of(value):
             if id(sub) not in self.modules:
                 self.modules[id(sub)] = sub
                 self.module_events[id(sub)] = self.events
@@ -148,7 +149,7 @@ class Names:
         paths: dict[int, str] = {}
 
         def walk(mid: int, name: str) -> None:
-            for sub_path, sub in self.modules[mid].named_modules():
+            for sub_path, sub in named_modules_of(self.modules[mid]):
                 if id(sub) in self.modules:
                     paths.setdefault(id(sub), f"{name}.{sub_path}" if sub_path else name)
 

@@ -23,7 +23,7 @@ from typing import Any, Callable, Optional
 import torch
 import torch.nn as nn
 
-from gradfix.sandbox.facts import UserCode, class_name, dtype_name, site_of, storage_of
+from gradfix.sandbox.facts import UserCode, class_name, dtype_name, modules_of, named_parameters_of, parameters_of, site_of, storage_of
 from gradfix.sandbox.naming import Names
 from gradfix.sandbox.watch_autograd import AutogradWatch
 from gradfix.sandbox.watch_checkpoint import CheckpointWatch
@@ -296,7 +296,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
 
     def all_params(self) -> dict[int, torch.Tensor]:
         for module in list(self.modules.values()):
-            for p in module.parameters():
+            for p in parameters_of(module):
                 # First seen here (a model that is never called itself, only copied, or only its
                 # submodules): its value now is the one a later step is compared with.
                 if id(p) not in self.param_objects and not self.remember_params([p]):
@@ -369,12 +369,12 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         # or the object that `.to(device)` replaced before the first call filled the new one in.
         params = {pid: p for pid, p in self.all_params().items() if not nn.parameter.is_lazy(p)}
         for mid, module in self.modules.items():
-            if any(storage_of(p) in self.loaded_storage for p in module.parameters(recurse=False)):
+            if any(storage_of(p) in self.loaded_storage for p in parameters_of(module, recurse=False)):
                 self.loaded.add(mid)
         children: dict[int, list[int]] = {}
         contained: set[int] = set()
         for mid, module in self.modules.items():
-            kids = [id(m) for m in module.modules() if m is not module and id(m) in self.modules]
+            kids = [id(m) for m in modules_of(module) if m is not module and id(m) in self.modules]
             children[mid] = kids
             contained.update(kids)
         roots = [mid for mid in self.modules if mid not in contained]
@@ -389,7 +389,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             named = paths.get(id(getattr(held, "module", None)), "")
             prefix = named if named.startswith("<") and not named.startswith(f"{root_names[mid]}.") else root_names[mid]
             held = held.module if prefix is named else held
-            for pname, p in held.named_parameters():
+            for pname, p in named_parameters_of(held):
                 owner.setdefault(id(p), (mid, f"{prefix}.{pname}"))
         self.name_copies(owner)
         attributes = self._attribute_facts(paths)
@@ -480,7 +480,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
                 name=root_names.get(mid, self.module_names.get(mid)),
                 site=self.module_sites.get(mid),
                 children=children[mid],
-                num_params=sum(1 for _ in module.parameters()),
+                num_params=sum(1 for _ in parameters_of(module)),
                 in_size=in_size(module),
                 ran_with_grad=mid in self.ran_with_grad,
                 ran_without_grad=mid in self.ran_without_grad,

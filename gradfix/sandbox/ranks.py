@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 import torch
 import torch.nn as nn
 
+from gradfix.sandbox.facts import modules_of, parameters_of
 from gradfix.trace import Crash, NoSyncUse, RankFact, Site, Trace, WrapperBypass, WrapperChange
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ class _Wrap:
         self.code = frame.f_code if frame is not None else None
         self.site = site
         self.module_names = _names_bound(frame, module) if frame is not None else []
-        self.params = {id(p): (p.dtype, p.device) for p in module.parameters()}
+        self.params = {id(p): (p.dtype, p.device) for p in parameters_of(module)}
 
 
 class _NoSync:
@@ -413,7 +414,7 @@ class Ranks:
         build, forward = DDP.__init__, DDP.forward
 
         def ddp_init(wrapper: Any, module: nn.Module, *args: Any, **kwargs: Any) -> None:
-            on_cpu = all(p.device.type == "cpu" for p in module.parameters())
+            on_cpu = all(p.device.type == "cpu" for p in parameters_of(module))
             given = kwargs.get("device_ids", args[0] if args else None)
             if on_cpu and given is not None and not torch.cuda.is_available():
                 # The model a GPU script moved to cuda:N is on the CPU here (emulated), where DDP
@@ -509,7 +510,7 @@ class Ranks:
         from gradfix.sandbox.facts import site_of
 
         self.wraps[id(wrapper)] = _Wrap(wrapper, module, frame, site_of(frame) if frame is not None else None)
-        for inner in module.modules():
+        for inner in modules_of(module):
             self.held.setdefault(id(inner), id(wrapper))
 
     def _install_change_tracking(self) -> None:
@@ -525,9 +526,9 @@ class Ranks:
             if wrapper is None or ranks.wrapper_depth or value is None:
                 return None
             wrap = ranks.wraps[wrapper]
-            made = list(value.parameters()) if isinstance(value, nn.Module) else [value]
+            made = list(parameters_of(value)) if isinstance(value, nn.Module) else [value]
             old = module._modules.get(name) if isinstance(value, nn.Module) else module._parameters.get(name)
-            gone = list(old.parameters()) if isinstance(old, nn.Module) else [old] if old is not None else []
+            gone = list(parameters_of(old)) if isinstance(old, nn.Module) else [old] if old is not None else []
             kept = {id(p) for p in made}
             new = [p for p in made if id(p) not in wrap.params]
             dropped = any(id(p) in wrap.params and id(p) not in kept for p in gone)
@@ -539,13 +540,13 @@ class Ranks:
             wrapper = (ranks.held.get(id(module)) or (id(module) if id(module) in ranks.wraps else None)) if ranks.held else None
             if wrapper is None or ranks.converting:
                 return module_apply(module, *args, **kwargs)
-            before = {id(p): (p.dtype, p.device) for p in module.parameters()}
+            before = {id(p): (p.dtype, p.device) for p in parameters_of(module)}
             ranks.converting = True
             try:
                 result = module_apply(module, *args, **kwargs)
             finally:
                 ranks.converting = False
-            changed = [p for p in module.parameters() if before.get(id(p)) != (p.dtype, p.device)]
+            changed = [p for p in parameters_of(module) if before.get(id(p)) != (p.dtype, p.device)]
             if changed:
                 ranks._changed(ranks.wraps[wrapper], "converted", sys._getframe(1), changed, False)
             return result
@@ -616,7 +617,7 @@ class Ranks:
         """A wrapped module's parameter or gradient (the script reducing them by hand)."""
         pointer = tensor.data_ptr()
         for wrap in self.wraps.values():
-            for p in wrap.module.parameters():
+            for p in parameters_of(wrap.module):
                 if p.data_ptr() == pointer or (p.grad is not None and p.grad.data_ptr() == pointer):
                     return True
         return False

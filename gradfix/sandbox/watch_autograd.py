@@ -10,6 +10,7 @@ from typing import Any, Callable, Optional
 import torch
 import torch.nn as nn
 
+from gradfix.sandbox.facts import named_modules_of
 from gradfix.trace import BackwardFact
 
 
@@ -226,7 +227,7 @@ def _carries_graph(value: Any, depth: int) -> bool:
 def _module_state(name: str, module: nn.Module, found: dict[str, str], limit: int) -> None:
     """Plain attributes of a module and its submodules that carry a graph (not its parameters or
     buffers, which torch keeps elsewhere): ``model.hidden``, ``model.encoder.state``."""
-    for count, (path, sub) in enumerate(module.named_modules()):
+    for count, (path, sub) in enumerate(named_modules_of(module)):
         if count >= 256 or len(found) >= limit:
             return
         prefix = f"{name}.{path}" if path else name

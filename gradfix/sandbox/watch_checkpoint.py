@@ -13,7 +13,7 @@ from typing import Any, Callable, Optional
 import torch
 import torch.nn as nn
 
-from gradfix.sandbox.facts import site_of
+from gradfix.sandbox.facts import parameters_of, site_of
 from gradfix.trace import CheckpointCall, Site
 
 
@@ -86,7 +86,7 @@ class CheckpointWatch:
         inside: set[int] = set()
         owner = getattr(function, "__self__", None)  # checkpoint(self._run_blocks, x): its own weights too
         if isinstance(owner, nn.Module):
-            inside.update(id(p) for p in owner.parameters(recurse=False))
+            inside.update(id(p) for p in parameters_of(owner, recurse=False))
         self._checkpoint_inside.append(inside)
         if self._checkpoint_hook is None:  # only while a checkpoint runs: other module calls pay nothing
             self._checkpoint_hook = nn.modules.module.register_module_forward_pre_hook(self._checkpoint_ran)
@@ -117,7 +117,7 @@ class CheckpointWatch:
     def _checkpoint_ran(self, module: nn.Module, _inputs: Any) -> None:
         # torch's own layers use some of their submodules' weights without calling them
         # (MultiheadAttention's out_proj); the user's own modules are seen submodule by submodule
-        own = [id(p) for p in module.parameters(recurse=type(module).__module__.startswith("torch.nn."))]
+        own = [id(p) for p in parameters_of(module, recurse=type(module).__module__.startswith("torch.nn."))]
         for inside in self._checkpoint_inside:  # a call nested in another runs inside both
             inside.update(own)
         return None

@@ -15,6 +15,7 @@ from typing import Any, Optional
 import torch
 import torch.nn as nn
 
+from gradfix.sandbox.facts import named_parameters_of, parameters_of
 from gradfix.sandbox.naming import _held
 from gradfix.trace import ParamWrite, Site
 
@@ -100,16 +101,16 @@ class CopyWatch:
                 for label, inner in [(name, value), *_held(name, value)]:
                     if not isinstance(inner, nn.Module) or id(inner) in self.modules or id(inner) in self._copies:  # type: ignore[attr-defined]
                         continue
-                    if any(id(p) in written for p in inner.parameters()):
+                    if any(id(p) in written for p in parameters_of(inner)):
                         self._copies[id(inner)] = (label, inner)
-                        self.remember_params(inner.parameters())  # type: ignore[attr-defined]
+                        self.remember_params(parameters_of(inner))  # type: ignore[attr-defined]
 
     def name_copies(self, owner: dict[int, tuple[Any, str]]) -> None:
         """Name the parameters of the kept copies that no recorded module holds, the largest copy
         first (a target network before the submodule a helper was given of it)."""
-        copies = sorted(self._copies.values(), key=lambda c: -sum(1 for _ in c[1].parameters()))
+        copies = sorted(self._copies.values(), key=lambda c: -sum(1 for _ in parameters_of(c[1])))
         for name, module in copies:
-            for pname, p in module.named_parameters():
+            for pname, p in named_parameters_of(module):
                 if id(p) not in owner:
                     owner[id(p)] = (None, f"{name}.{pname}")
                     self.param_objects.setdefault(id(p), p)  # type: ignore[attr-defined]

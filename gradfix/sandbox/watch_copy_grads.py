@@ -15,7 +15,7 @@ from typing import Any, Optional
 import torch
 import torch.nn as nn
 
-from gradfix.sandbox.facts import storage_of
+from gradfix.sandbox.facts import named_parameters_of, parameters_of, storage_of
 from gradfix.sandbox.naming import _held
 from gradfix.trace import CopyBackward, Site
 
@@ -80,13 +80,13 @@ class CopyGradWatch:
         other module's parameters, so the module's parameters are copies of those."""
         if not isinstance(state, Mapping):
             return
-        own = dict(module.named_parameters())
+        own = dict(named_parameters_of(module))
         if not own:
             return
         # Without all_params(): a parameter put in param_objects that way would never get its
         # first value remembered.
         known: dict[tuple[Optional[int], int, tuple[int, ...]], torch.Tensor] = {}
-        for candidate in [*self.param_objects.values(), *(p for m in self.modules.values() for p in m.parameters(recurse=False))]:  # type: ignore[attr-defined]
+        for candidate in [*self.param_objects.values(), *(p for m in self.modules.values() for p in parameters_of(m, recurse=False))]:  # type: ignore[attr-defined]
             if isinstance(candidate, torch.Tensor):
                 known.setdefault((storage_of(candidate), candidate.storage_offset(), tuple(candidate.shape)), candidate)
         for key, value in state.items():
@@ -130,7 +130,7 @@ class CopyGradWatch:
         scope = self._modules_in_scope(frame)
         best: Optional[tuple[tuple[int, int], str, nn.Module, list[torch.Tensor]]] = None
         for label, module in scope:
-            params = list(module.parameters())
+            params = list(parameters_of(module))
             held = sum(1 for q in params if id(q) in copies)
             # The module holding the most of them; of those that tie, the smallest (the copy itself,
             # not a container that also holds it).
@@ -152,7 +152,7 @@ class CopyGradWatch:
             for other_label, other in scope:
                 if other is module:
                     continue
-                theirs = list(other.parameters())
+                theirs = list(parameters_of(other))
                 if len(theirs) == len(sources) and all(a is b for a, b in zip(theirs, sources)):
                     # Of the modules holding exactly the sources (a MetaLearner's `self` and its
                     # `self.net`), the one of the copy's own class is what was copied.

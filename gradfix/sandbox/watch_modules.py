@@ -12,7 +12,7 @@ from typing import Any, Optional
 import torch
 import torch.nn as nn
 
-from gradfix.sandbox.facts import class_name, dtype_name, site_of
+from gradfix.sandbox.facts import class_name, dtype_name, modules_of, parameters_of, site_of
 from gradfix.trace import AttributeFact, InnerNoGradCall, ModuleCall, OptionalArgsCall, Site, TypoSet
 
 # Flags users set on a module meaning `requires_grad_(...)`; torch reads none of them on a module.
@@ -70,7 +70,7 @@ class ModuleWatch:
             probe.events += 1
             grad = torch.is_grad_enabled()
             (probe.ran_with_grad if grad else probe.ran_without_grad).add(id(module))
-            if id(module) not in probe.initial_seen and probe.remember_params(module.parameters()):
+            if id(module) not in probe.initial_seen and probe.remember_params(parameters_of(module)):
                 probe.initial_seen.add(id(module))
             site = None
             if probe.depth == 0:
@@ -79,13 +79,13 @@ class ModuleWatch:
                 if id(module) not in probe.modules:
                     probe.adopt_rebound(frame, module)
                 probe.learn_names(frame)
-                if not grad and site is not None and any(p.requires_grad for p in module.parameters()):
+                if not grad and site is not None and any(p.requires_grad for p in parameters_of(module)):
                     probe.pending_no_grad.append(site)
             elif not grad and probe.outer_grad and len(probe.inner_no_grad) < 32:
                 # Gradients went off between the enclosing forward and this call: only where they
                 # switch, so a frozen backbone's own submodules are not walked on every step.
                 inner, _ = probe.caller_site()
-                if inner is not None and any(p.requires_grad for p in module.parameters()):
+                if inner is not None and any(p.requires_grad for p in parameters_of(module)):
                     key = (id(module), inner.line, inner.column)
                     probe.inner_no_grad.setdefault(key, InnerNoGradCall(id(module), inner))
             if probe.optional_calls_seen.get(id(module), 0) < _OPTIONAL_CALLS_PER_MODULE:
@@ -117,7 +117,7 @@ class ModuleWatch:
 
         def load(module: nn.Module, *args: Any, **kwargs: Any) -> Any:
             result = load_state_dict(module, *args, **kwargs)
-            probe.loaded.update(id(m) for m in module.modules())
+            probe.loaded.update(id(m) for m in modules_of(module))
             probe.note_loaded(module, args[0] if args else kwargs.get("state_dict"))  # a copy of another module
             site, _ = probe.caller_site()
             if site is not None:
@@ -200,7 +200,7 @@ class ModuleWatch:
             # the class's own business, which the end-of-run check of the rule sorts out).
             if not value or getattr(type(module), name, None) is not None:
                 return
-            frozen = [p for p in module.parameters() if not p.requires_grad]
+            frozen = [p for p in parameters_of(module) if not p.requires_grad]
             if not frozen:
                 return
             site, _ = probe.caller_site(3)
@@ -338,7 +338,7 @@ class ModuleWatch:
         """A top-level module call's outputs remember the call in their grad_fn's metadata: a
         backward that crashes because a step() changed the module since names the forward to run
         again (watch_optimizers.py)."""
-        if next(module.parameters(), None) is None:
+        if next(parameters_of(module), None) is None:
             return  # a loss module: no step changes it
         outputs = result if type(result) in (tuple, list) else (result,)
         chain: Optional[list[Site]] = None
@@ -359,7 +359,7 @@ class ModuleWatch:
                 error._gradfix_module_calls = calls  # type: ignore[attr-defined]
             except AttributeError:
                 return
-        floating = [p.dtype for p in module.parameters() if p.is_floating_point()]
+        floating = [p.dtype for p in parameters_of(module) if p.is_floating_point()]
         calls.append(
             ModuleCall(
                 module=id(module),

@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 import torch.optim.optimizer as optimizer_module
 
-from gradfix.sandbox.facts import class_name, site_of
+from gradfix.sandbox.facts import class_name, parameters_of, site_of
 from gradfix.sandbox.watch_modules import FORWARD_TAG
 from gradfix.trace import OptimizerFact, SchedulerFact, Site, StepBeforeBackward
 
@@ -168,7 +168,7 @@ class OptimizerWatch:
             tag = node.metadata.get(FORWARD_TAG)
             if tag is not None and tag[1] not in forwards and len(forwards) < 8:
                 module = self.modules.get(tag[0])
-                if module is not None and any(id(p) in pids for p in module.parameters()):
+                if module is not None and any(id(p) in pids for p in parameters_of(module)):
                     forwards.append(tag[1])
             stack.extend(next_node for next_node, _ in node.next_functions)
         backward_sites: list[Site] = []
@@ -198,7 +198,7 @@ class OptimizerWatch:
             held = {id(p) for group in optimizer.param_groups for p in group["params"]}
             for mid in self.ran_with_grad:
                 module = self.modules.get(mid)
-                if module is not None and any(id(p) in held for p in module.parameters(recurse=False)):
+                if module is not None and any(id(p) in held for p in parameters_of(module, recurse=False)):
                     return True
         return False
 

@@ -20,7 +20,7 @@ from typing import Any, Optional
 import torch
 import torch.nn as nn
 
-from gradfix.sandbox.facts import class_name, site_of
+from gradfix.sandbox.facts import class_name, parameters_of, site_of
 from gradfix.trace import OwnWeightsForward, Site
 
 # Words of a forward parameter that carries the weights to use (`params`, `fast_weights`, `vars`).
@@ -64,7 +64,7 @@ class _Tag:
 def _tensors(value: Any) -> Optional[list[torch.Tensor]]:
     """The tensors of a plain list, tuple or dict of tensors (a ParameterList/Dict's too); None otherwise."""
     if isinstance(value, (nn.ParameterList, nn.ParameterDict)):
-        return list(value.parameters())
+        return list(parameters_of(value))
     if type(value) in (list, tuple):
         members = list(value)
     elif isinstance(value, dict):
@@ -207,7 +207,7 @@ class WeightsWatch:
         """Containers of tensors the frame binds to plain names (its globals too, at a script's top level)."""
         names = dict(frame.f_globals) if frame.f_code.co_name == "<module>" else {}
         names.update(frame.f_locals)
-        own = {id(p): p for p in module.parameters()}
+        own = {id(p): p for p in parameters_of(module)}
         holders = []
         for name, value in names.items():
             if len(holders) >= 16:
@@ -263,7 +263,7 @@ class WeightsWatch:
         return tags, edges, leaves
 
     def grad_inputs(self, args: tuple, kwargs: dict) -> tuple[list[torch.Tensor], tuple, dict]:
-        """The tensors ``torch.autograd.grad`` is asked for; a one-shot iterator (``model.parameters()``)
+        """The tensors ``torch.autograd.grad`` is asked for; a one-shot iterator (``parameters_of(model)``)
         is made a tuple first, as autograd.grad itself would, so that reading it costs the call nothing."""
         if args:
             inputs, where = args[0], "args"
@@ -323,7 +323,7 @@ class WeightsWatch:
         loss_frame = self.user_frame(frame)  # type: ignore[attr-defined]
         loss_site = site_of(loss_frame) if loss_frame is not None else None
         for tag in tags:
-            own = {id(p) for p in tag.module.parameters()}
+            own = {id(p) for p in parameters_of(tag.module)}
             left_out = {id(t) for t in unreached if id(t) not in own}
             if not left_out or left_out & tag.given_ids:
                 continue  # the module's own parameters unused, or the weights it was given: not this fault
@@ -346,7 +346,7 @@ class WeightsWatch:
             adapted = [h for h in tag.holders if h.adapted and not h.ids & tag.given_ids]
             if not adapted or any(h.edges & edges for h in tag.holders if h.adapted):
                 continue  # the loss uses adapted weights: the adaptation counts
-            own = {id(p) for p in tag.module.parameters()}
+            own = {id(p) for p in parameters_of(tag.module)}
             if not (own | set().union(*(h.ids for h in adapted))) & asked:
                 continue  # no inner loop over this module's weights since the last backward
             self._record(tag, [h.name for h in adapted], site, silent=True, unreached=0)
