@@ -348,6 +348,15 @@ def _graph_target(args: tuple) -> Optional[tuple[str, list[str], list[list[int]]
     return type(grad_fn).__name__, related, shapes
 
 
+def _on_cpu(map_location: Any) -> Any:
+    """``map_location`` with every CUDA device in it replaced by the CPU (itself when it names none)."""
+    if _is_cuda(map_location):
+        return "cpu"
+    if isinstance(map_location, dict) and any(_is_cuda(v) for v in map_location.values()):
+        return {k: "cpu" if _is_cuda(v) else v for k, v in map_location.items()}
+    return map_location
+
+
 def patch_cuda_runtime(probe: "Probe") -> None:
     """CUDA housekeeping calls that would raise on a CPU build become no-ops, and say so."""
     if torch.cuda.is_available():
@@ -379,6 +388,21 @@ def patch_cuda_runtime(probe: "Probe") -> None:
 
     torch.cuda.is_available = is_available
     torch.cuda.device_count = device_count
+
+    # A checkpoint saved and loaded "on the GPU" (`torch.load(f, map_location=device)` with the
+    # device the script chose) loads on the CPU, as the tensors it saved live there: torch's own
+    # check asks the honest is_available() and would refuse.
+    honest_load = torch.load
+
+    def load(f: Any, map_location: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if probe.user_frame(sys._getframe(1)) is not None:
+            mapped = _on_cpu(map_location)
+            if mapped is not map_location:
+                probe.cuda_emulated = True
+                map_location = mapped
+        return honest_load(f, map_location, *args, **kwargs)
+
+    torch.load = load
 
     # Mixed precision written for the GPU runs as CPU mixed precision, with the same dtype: a
     # float16 model under a "cuda" GradScaler must fail here as it fails there (GF025), not train
