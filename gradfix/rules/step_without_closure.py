@@ -349,10 +349,11 @@ class StepWithoutClosure(Rule):
                 return None
             others = {b for i in closure if i != bad for b in units[i].binds}
             closure.remove(bad)
-            if self._reads_only(units[bad], others, loss_name) and _overlap(units[bad].reads, others):
-                after.append(bad)
-            elif not _overlap(units[bad].reads, others) and bad < backward:
+            reads = units[bad].reads
+            if bad < backward and not _overlap(reads, others):
                 hoisted.append(bad)
+            elif not _overlap(reads, _without(others, {loss_name} if loss_name else set())):
+                after.append(bad)  # bookkeeping (`seen += len(y)`, `total += loss.item()`): once per step
             else:
                 return None
             if any(_overlap(units[j].reads, units[bad].binds) for j in closure):
