@@ -204,7 +204,7 @@ class _Plan:
     returned: cst.BaseExpression  # what the closure returns: the loss
     loss_name: Optional[str]  # the plain name bound to the loss, when there is one
     closure: list[int]  # the statements that go into the closure, in order
-    after: list[int]  # statements between the forward and the step that read only the loss (logging)
+    after: list[int]  # statements that read only the loss, or keep counts (logging): they run after the step
     hoisted: list[int]  # statements of the span that carry no graph and read nothing of the closure's
     zero_grad: Optional[int]  # the user's zero_grad() before the backward
     zero_grad_after: Optional[int]  # the user's zero_grad() after the step, when there is none before
