@@ -108,6 +108,11 @@ class OptimizerFact:
     # is one of them (tied to a Linear, used through F.embedding or `.weight`)
     dense_grads: list[str] = field(default_factory=list)
     dense_embeddings: list[int] = field(default_factory=list)
+    # its class's step() takes a `closure` without a default (read from its signature: L-BFGS, a
+    # line search of the script's own); and the user call of step() made without a closure that
+    # never returned (it raised): a step that needs one, stepped the plain way (GF053)
+    needs_closure: bool = False
+    unclosed_step: Optional[Site] = None
 
 
 @dataclass

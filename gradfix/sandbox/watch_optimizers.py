@@ -5,6 +5,7 @@ step applies again (nothing cleared them), parameters a step changed after a for
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 import weakref
@@ -33,6 +34,20 @@ def _largest_lr(optimizer: Any) -> Optional[float]:
         return max(float(rate) for rate in rates if rate is not None)
     except (TypeError, ValueError, RuntimeError):  # no groups, or a rate that is not a number
         return None
+
+
+def _needs_closure(optimizer: Any) -> bool:
+    """The optimizer's class's step() takes a `closure` without a default. Read from its signature
+    (torch's step wrapper keeps the wrapped one's), so an optimizer of the script's own is known
+    like L-BFGS."""
+    try:
+        parameter = inspect.signature(type(optimizer).step).parameters.get("closure")
+    except (TypeError, ValueError):  # no signature to read (a builtin, a callable object)
+        return False
+    return (
+        parameter is not None and parameter.default is parameter.empty
+        and parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+    )
 
 
 def _is_zero(rate: Any) -> bool:
@@ -242,6 +257,7 @@ class OptimizerWatch:
                 built_event=probe.events,
                 scope_modules=probe.scope_modules(frame),
                 initial_lr=_largest_lr(optimizer),
+                needs_closure=_needs_closure(optimizer),
             )
             probe.optimizers.append((optimizer, fact))
 
@@ -301,6 +317,9 @@ class OptimizerWatch:
             if index is not None and len(probe.optimizers[index][1].lrs) < 400:
                 probe.optimizers[index][1].lrs.append(_largest_lr(optimizer))
             if index is not None:
+                # Cleared when the step returns: one still set at the end raised (GF053).
+                given = (len(args) > 1 and args[1] is not None) or kwargs.get("closure") is not None
+                probe.optimizers[index][1].unclosed_step = None if given else site
                 probe._applied_again(index, site)
                 probe._versions_before[index] = (probe.site_chain(frame), [(p, p._version) for p in held])
 
@@ -312,6 +331,7 @@ class OptimizerWatch:
             for index, (held, fact) in enumerate(probe.optimizers):
                 if held is optimizer:
                     fact.steps += 1
+                    fact.unclosed_step = None
                     probe.copy_grads_applied(p for group in optimizer.param_groups for p in group["params"])
                     probe._watch_applied(index, optimizer)
                     sites, versions = probe._versions_before.pop(index, ([], []))
