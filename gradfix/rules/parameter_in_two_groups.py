@@ -138,7 +138,11 @@ class ParameterInTwoGroups(Rule):
             # The base group is built before the added one is: the added one's expression must mean
             # the same thing there.
             if home.path == source.path and _available_at(home, added, expr):
-                filtered = self._identity_filter((home, expr), [added], i, [refused])
+                line = source.range(call).start.line
+                filtered = self._identity_filter(
+                    (home, expr), [added], i, [refused],
+                    f"build the optimizer's group {i} without the parameters that add_param_group() adds at line {line}",
+                )
                 if filtered is not None:
                     candidates.append(filtered)
         holder = source.code(call.func.value)
@@ -224,7 +228,9 @@ class ParameterInTwoGroups(Rule):
             source.path, [source.replace_node(test, new)],
         )
 
-    def _identity_filter(self, group: Located, others: list[cst.BaseExpression], index: int, other_indexes: list[int]) -> Optional[Candidate]:
+    def _identity_filter(
+        self, group: Located, others: list[cst.BaseExpression], index: int, other_indexes: list[int], description: str = "",
+    ) -> Optional[Candidate]:
         source, expr = group
         if any(not _readable_again(source, other) for other in others):
             return None
@@ -234,10 +240,13 @@ class ParameterInTwoGroups(Rule):
         conditions = " and ".join(f"all({p} is not {q} for {q} in {_operand(source, other)})" for other in others)
         text = f"[{p} for {p} in {_operand(source, expr)} if {conditions}]"
         new = cst.parse_expression(text, config=source.module.config_for_parsing)
-        candidate = self.candidate(
-            f"group {index} keeps only the parameters that group{'s' if len(other_indexes) > 1 else ''} {_and(other_indexes)} do{'' if len(other_indexes) > 1 else 'es'} not hold",
-            source.path, [source.replace_node(expr, new)],
+        shown = source.code(expr)
+        named = f" (`{shown}`)" if len(shown) <= 40 and "\n" not in shown else ""
+        description = description or (
+            f"group {index}{named} keeps only the parameters that group{'s' if len(other_indexes) > 1 else ''} "
+            f"{_and(other_indexes)} do{'' if len(other_indexes) > 1 else 'es'} not hold"
         )
+        candidate = self.candidate(description, source.path, [source.replace_node(expr, new)])
         # Which group's options (learning rate, weight decay) the shared parameters keep is a choice.
         candidate.applicability = Applicability.UNSAFE
         return candidate
