@@ -67,26 +67,28 @@ class ParameterInTwoGroups(Rule):
         if refused >= len(groups) or not overlaps.get(refused):
             return []
         source = project.source(site.file)
-        calls = source.nodes_at(site, cst.Call)
-        call = calls[0] if calls else None
         candidates: list[Candidate] = []
-        if call is not None:
+        # The exact span names one call; without columns, every call on the line, the outermost first.
+        calls = sorted(source.nodes_at(site, cst.Call), key=lambda c: source.code(c).count("\n") * 10000 + len(source.code(c)), reverse=True)
+        for call in calls:
             if clash.optimizer is None:
                 exprs = _group_exprs(project, source, call)
-                located = dict(enumerate(exprs)) if exprs is not None and len(exprs) == len(groups) else {}
-                candidates = self._candidates(project, located, groups, overlaps)
-            else:
+                if exprs is not None and len(exprs) == len(groups):
+                    candidates = self._candidates(project, dict(enumerate(exprs)), groups, overlaps)
+                    break
+            elif isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_param_group":
                 candidates = self._added(trace, project, source, call, clash, groups, overlaps)
+                break
         trainable = {p.name for p in trace.params if p.requires_grad}
         params = [n for n in dict.fromkeys(n for group in groups for n in group) if n in trainable]
-        earlier = sorted(overlaps[refused] - {i for i in overlaps[refused] if i > refused})
+        earlier = sorted(i for i in overlaps[refused] if i < refused)
         shared = [n for n in groups[refused] if any(n in groups[i] for i in earlier)]
         if clash.optimizer is None:
             where = f"group {refused} of the optimizer holds {_count(shared)} that group{'s' if len(earlier) > 1 else ''} {_and(earlier)} hold{'' if len(earlier) > 1 else 's'} too"
         else:
             where = f"add_param_group() was given {_count(shared)} that the optimizer's group{'s' if len(earlier) > 1 else ''} {_and(earlier)} already hold{'' if len(earlier) > 1 else 's'}"
         later = sorted(i for i in overlaps if i > refused)
-        more = f"; group{'s' if len(later) > 1 else ''} {_and(later)}, not reached yet, share parameters too" if later else ""
+        more = f"; group{'s' if len(later) > 1 else ''} {_and(later)}, not reached yet, share{'' if len(later) > 1 else 's'} parameters too" if later else ""
         message = f"the script crashed: {crash.type}: {crash.message}: {where} ({short_list(shared)}){more}"
         return [self.finding(project, site, message, params, candidates[:_MAX_CANDIDATES], blocking=True)]
 
@@ -117,7 +119,7 @@ class ParameterInTwoGroups(Rule):
         groups: list[list[str]], overlaps: dict[int, set[int]],
     ) -> list[Candidate]:
         """``optimizer.add_param_group({...})`` given parameters the optimizer already holds."""
-        if not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_param_group" and call.args):
+        if not call.args or not isinstance(call.func, cst.Attribute):
             return []
         added = _params_of_group(source, call.args[0].value)
         if added is None:
@@ -146,7 +148,8 @@ class ParameterInTwoGroups(Rule):
                 if filtered is not None:
                     candidates.append(filtered)
         holder = source.code(call.func.value)
-        p, group, q = _fresh(source, [added], ("p", "param", "tensor")), _fresh(source, [added], ("group", "held_group", "g")), _fresh(source, [added], ("q", "other", "held"))
+        read = [added, call.func.value]
+        p, group, q = _fresh(read, ("p", "param", "tensor")), _fresh(read, ("group", "held_group", "g")), _fresh(read, ("q", "other", "held"))
         if p and group and q and len({p, group, q}) == 3:
             text = f"[{p} for {p} in {_operand(source, added)} if all({p} is not {q} for {group} in {holder}.param_groups for {q} in {group}[\"params\"])]"
             new = cst.parse_expression(text, config=source.module.config_for_parsing)
@@ -234,7 +237,9 @@ class ParameterInTwoGroups(Rule):
         source, expr = group
         if any(not _readable_again(source, other) for other in others):
             return None
-        p, q = _fresh(source, [expr, *others], ("p", "param", "tensor")), _fresh(source, [expr, *others], ("q", "other", "held"))
+        if any(source.code(other) == source.code(expr) for other in others):
+            return None  # the same list given twice: filtering one by the other would leave it empty
+        p, q = _fresh([expr, *others], ("p", "param", "tensor")), _fresh([expr, *others], ("q", "other", "held"))
         if not p or not q or p == q:
             return None
         conditions = " and ".join(f"all({p} is not {q} for {q} in {_operand(source, other)})" for other in others)
@@ -308,26 +313,29 @@ def _params_of_group(source: SourceFile, group: cst.BaseExpression) -> Optional[
 
 def _group_exprs(project: Project, source: SourceFile, call: cst.Call) -> Optional[list[Located]]:
     """Each group's ``params`` expression, in order, for an optimizer's constructor call: a list of
-    group dicts written there, bound to a name, or returned by a helper of the same file; a plain
-    iterable is one group."""
+    group dicts written there, bound to a name, or returned by a helper (a function of the project,
+    a method called on ``self``); a plain iterable is one group."""
     given = _params_arg(call)
     if given is None:
         return None
-    literal = _groups_literal(source, given)
-    if literal is None:
+    found = _groups_literal(project, source, given)
+    if found is None:
         return [(source, given)]
+    home, literal = found
     exprs = []
     for element in literal.elements:
         if not isinstance(element, cst.Element):
             return None  # `*groups`: which group is which is not written here
-        params = _params_of_group(source, element.value)
+        params = _params_of_group(home, element.value)
         if params is None:
             return None
-        exprs.append((source, params))
+        exprs.append((home, params))
     return exprs
 
 
-def _groups_literal(source: SourceFile, given: cst.BaseExpression) -> Optional[Union[cst.List, cst.Tuple]]:
+def _groups_literal(
+    project: Project, source: SourceFile, given: cst.BaseExpression, depth: int = 2,
+) -> Optional[tuple[SourceFile, Union[cst.List, cst.Tuple]]]:
     def is_groups(node: cst.BaseExpression) -> bool:
         return isinstance(node, (cst.List, cst.Tuple)) and any(
             isinstance(e, cst.Element) and isinstance(e.value, (cst.Dict, cst.Call)) and _params_of_group(source, e.value) is not None
@@ -335,19 +343,18 @@ def _groups_literal(source: SourceFile, given: cst.BaseExpression) -> Optional[U
         )
 
     if is_groups(given):
-        return given  # type: ignore[return-value]
+        return source, given  # type: ignore[return-value]
     if isinstance(given, cst.Name):
         bound = source.bound_once(given)
         if bound is not None and is_groups(bound[0].value):
-            return bound[0].value  # type: ignore[return-value]
+            return source, bound[0].value  # type: ignore[return-value]
         return None
-    if isinstance(given, cst.Call) and isinstance(given.func, cst.Name):
-        # `AdamW(param_groups(model, wd))`: the helper's one return statement
-        for function in _functions(source, given.func.value):
+    if isinstance(given, cst.Call) and depth > 0:
+        # `AdamW(param_groups(model, wd))`, `AdamW(self.param_groups())`: the helper's one return statement
+        for home, function in _called(project, source, given):
             returns = [r for r in descendants(function, cst.Return) if r.value is not None]
             if len(returns) == 1:
-                value = returns[0].value
-                found = _groups_literal(source, value) if isinstance(value, cst.Name) else (value if is_groups(value) else None)  # type: ignore[arg-type]
+                found = _groups_literal(project, home, returns[0].value, depth - 1)  # type: ignore[arg-type]
                 if found is not None:
                     return found
     return None
@@ -533,7 +540,7 @@ def _operand(source: SourceFile, expr: cst.BaseExpression) -> str:
     return code
 
 
-def _fresh(source: SourceFile, exprs: list[cst.BaseExpression], choices: tuple[str, ...]) -> Optional[str]:
+def _fresh(exprs: list[cst.BaseExpression], choices: tuple[str, ...]) -> Optional[str]:
     """A variable for a comprehension that none of the expressions reads."""
     used = {n.value for expr in exprs for n in descendants(expr, cst.Name)}
     return next((c for c in choices if c not in used), None)
@@ -615,7 +622,10 @@ def _conjuncts(node: cst.BaseExpression) -> list[cst.BaseExpression]:
     return [node]
 
 
-_NEGATED = {cst.In: cst.NotIn, cst.NotIn: cst.In, cst.Equal: cst.NotEqual, cst.NotEqual: cst.Equal, cst.Is: cst.IsNot, cst.IsNot: cst.Is}
+_NEGATED = {
+    cst.In: cst.NotIn, cst.NotIn: cst.In, cst.Equal: cst.NotEqual, cst.NotEqual: cst.Equal, cst.Is: cst.IsNot, cst.IsNot: cst.Is,
+    cst.LessThan: cst.GreaterThanEqual, cst.GreaterThanEqual: cst.LessThan, cst.GreaterThan: cst.LessThanEqual, cst.LessThanEqual: cst.GreaterThan,
+}
 _PLAIN = (cst.Name, cst.Call, cst.Attribute, cst.Subscript)
 
 

@@ -13,7 +13,6 @@ from typing import Any, Optional
 
 import torch
 
-from gradfix.sandbox.facts import site_of
 from gradfix.trace import GroupClash, Site
 
 _MESSAGE = "more than one parameter group"
