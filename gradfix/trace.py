@@ -518,6 +518,20 @@ class WrapperChange:
 
 
 @dataclass
+class GroupClash:
+    """An optimizer refused a parameter group holding parameters that an earlier group of it holds
+    (``ValueError: some parameters appear in more than one parameter group``): each group's
+    parameters, named as Trace.params names them, in the order torch was given them (GF054)."""
+
+    site: Optional[Site]  # the user call that raised: the optimizer's constructor, or add_param_group
+    refused: int  # the index of the group torch refused; the groups before it were accepted
+    groups: list[list[str]] = field(default_factory=list)  # the groups after it too, as far as the constructor was given them
+    # add_param_group called on an optimizer already built (its OptimizerFact id); None: in the constructor
+    optimizer: Optional[int] = None
+    unread: list[int] = field(default_factory=list)  # groups whose parameters could not be read without running user code
+
+
+@dataclass
 class Trace:
     script: str
     argv: list[str]
@@ -590,6 +604,8 @@ class Trace:
     wrapper_changes: list[WrapperChange] = field(default_factory=list)
     # for loops that ran to their end with backward() calls and no optimizer step, per loop (GF014)
     unstepped_loops: list[UnsteppedLoop] = field(default_factory=list)
+    # a parameter group an optimizer refused: it shares parameters with another group (GF054)
+    group_clash: Optional[GroupClash] = None
 
     # -- queries used by rules and verification -------------------------------------------------
 

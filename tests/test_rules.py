@@ -1654,3 +1654,51 @@ def test_gf017_a_multinomial_draw_is_explained_where_the_policy_lost_its_gradien
     [result] = results
     assert result.finding.code == "GF017" and result.finding.line == 8 and not result.finding.candidates
     assert result.finding.params == ["policy.weight", "policy.bias"] and "log_prob" in result.finding.message
+
+
+def test_gf054_probe_records_every_group_and_reads_no_user_iterator(write_script) -> None:  # type: ignore[no-untyped-def]
+    path = write_script("""
+        import torch
+        from torch import nn
+        model = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))
+        seen = []
+        def watched(params):
+            for p in params:
+                seen.append(p)
+                yield p
+        opt = torch.optim.SGD([
+            {"params": model.parameters()},
+            {"params": model[1].parameters(), "lr": 1.0},
+            {"params": model[0].parameters()},
+            {"params": watched(model[1].parameters())},
+        ], lr=0.1)
+    """)
+    trace = Sandbox([str(path.parent)], timeout=30).run(str(path), []).trace
+    clash = trace.group_clash
+    assert clash is not None and clash.optimizer is None and clash.refused == 1
+    assert clash.groups[:3] == [
+        ["model.0.weight", "model.0.bias", "model.1.weight", "model.1.bias"],
+        ["model.1.weight", "model.1.bias"],
+        ["model.0.weight", "model.0.bias"],  # not reached by torch: read from its parameters() generator
+    ]
+    assert clash.unread == [3]  # a generator of the script's own is not run by the probe
+
+
+def test_gf054_add_param_group_of_held_parameters_is_fixed_where_the_optimizer_is_built(write_script) -> None:  # type: ignore[no-untyped-def]
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+        opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+        for step in range(6):
+            if step == 2:
+                opt.add_param_group({"params": net[2].parameters(), "lr": 1e-2})
+            loss = net(torch.randn(8, 4)).pow(2).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+    """)
+    [result] = results
+    assert result.finding.code == "GF054" and result.finding.line == 8
+    assert "add_param_group() was given 2 parameters" in result.finding.message
+    assert result.fix is not None and result.fix.description.startswith("build the optimizer's group 0 without")
+    [edit] = result.fix.patches[0].edits
+    assert edit.replacement == "[p for p in net.parameters() if all(p is not q for q in net[2].parameters())]"

@@ -28,6 +28,7 @@ from gradfix.sandbox.naming import Names
 from gradfix.sandbox.watch_autograd import AutogradWatch
 from gradfix.sandbox.watch_checkpoint import CheckpointWatch
 from gradfix.sandbox.watch_gradients import GradientWatch
+from gradfix.sandbox.watch_groups import GroupWatch
 from gradfix.sandbox.watch_copies import CopyWatch
 from gradfix.sandbox.watch_copy_grads import CopyGradWatch
 from gradfix.sandbox.watch_modules import ModuleWatch, in_size
@@ -54,7 +55,7 @@ from gradfix.trace import (
 _TORCH_DIR = os.path.dirname(os.path.realpath(torch.__file__)) + os.sep
 
 
-class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, CheckpointWatch, GradientWatch, CopyWatch, ScalerWatch, CopyGradWatch):
+class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, CheckpointWatch, GradientWatch, CopyWatch, ScalerWatch, CopyGradWatch, GroupWatch):
     """The probe: its state, what it records, and the Trace it writes at the end. Each concern it
     watches is a part of its own (naming, watch_modules, watch_optimizers, watch_autograd)."""
 
@@ -192,6 +193,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         self._install_copy_tracking()
         self._install_copy_grad_tracking()
         self._install_scaler_tracking()
+        self._install_group_tracking()
         from gradfix.sandbox.function_mode import ProbeMode, patch_cuda_runtime, patch_rewraps, patch_sampling
 
         patch_cuda_runtime(self)
@@ -534,6 +536,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             scaler_calls=self.scaler_facts(),
             optional_arg_calls=list(self.optional_calls.values()),
             copy_backwards=self.copy_backward_facts(names_of),
+            group_clash=self.group_clash_fact(names_of),
         )
         self.finished_trace = self.ranks.complete(self.finished_trace)
         return self.finished_trace
