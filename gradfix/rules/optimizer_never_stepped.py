@@ -188,7 +188,12 @@ class OptimizerNeverStepped(Rule):
         names = [p.name for p in stale]
         # Steps that came after backward() calls whose gradients were the idle optimizer's, and
         # applied none of them first: the likeliest place of the mix-up.
-        calls = sorted((c for c in trace.step_calls if idle.id in c.others and c.optimizer != idle.id), key=lambda c: not c.held_none)
+        calls = [c for c in trace.step_calls if idle.id in c.others and c.optimizer != idle.id]
+        # A step that applied nothing of what the backward() calls before it reached is the
+        # place of the mix-up; one that applied some of it (a generator's loss also reaches the
+        # discriminator) is looked at only when there is no such step.
+        if any(c.held_none for c in calls):
+            calls = [c for c in calls if c.held_none]
         for call in calls:
             for source, argument, param, caller_name, depth in self._arguments_for(project, call):
                 wanted = [n for n, index in call.names[depth].items() if index == idle.id]
@@ -366,13 +371,19 @@ class OptimizerNeverStepped(Rule):
         gone = " and ".join(f"`{t}`" for t in sorted(texts))
         partial = len(dropped) < len(operands)
         ways: list[tuple[str, list[Optional[Edit]], Applicability]] = []
+        # Dropping an operand that never held keeps the rest of the schedule the author wrote (the
+        # accumulation count); a step made unconditional beside other operands does not.
+        twin = f" and of the zero_grad() under the same condition (line {', '.join(str(source.range(t).start.line) for t in twins)})" if twins else ""
         if partial:
-            ways.append((f"drop {gone} from the condition of the step and of the zero_grad() beside it", drop_edits + twin_edits, Applicability.SAFE))
+            if twins:
+                ways.append((f"drop {gone} from the condition of the step{twin}", drop_edits + twin_edits, Applicability.SAFE))
             ways.append((f"drop {gone} from the condition of the step", drop_edits, Applicability.SAFE))
-            ways.append(("make the step and the zero_grad() beside it unconditional", whole + whole_twins, Applicability.UNSAFE))
+            if twins:
+                ways.append((f"make the step unconditional, and the zero_grad() under the same condition", whole + whole_twins, Applicability.UNSAFE))
             ways.append(("make the step unconditional", whole, Applicability.UNSAFE))
         else:
-            ways.append(("make the step and the zero_grad() beside it unconditional", whole + whole_twins, Applicability.SAFE))
+            if twins:
+                ways.append((f"make the step unconditional, and the zero_grad() under the same condition", whole + whole_twins, Applicability.SAFE))
             ways.append(("make the step unconditional", whole, Applicability.SAFE))
         candidates: list[Candidate] = []
         seen: list[list[Edit]] = []
