@@ -10,8 +10,9 @@ keep the optimizer that never stepped (a wrapper's ``self._optimizer``). Two sha
 - The optimizer was passed in the wrong place: a training function or a helper given the other
   optimizer twice (``train(..., g_optimizer, g_optimizer, ...)``, or ``update(d_loss, g_opt)``
   after ``update(g_loss, g_opt)``). The step that the idle optimizer's loss was computed for ran on
-  the other one, through a parameter of the function; the caller binds the idle optimizer. The
-  fix passes it there, for each frame of the chain that binds it.
+  the other one, through a parameter of the function (or an attribute a constructor set from
+  one: ``Trainer(G, D, opt_g, opt_g)``); the caller binds the idle optimizer. The fix passes it
+  there, for each frame of the chain that binds it.
 - Its ``step()`` sits under a condition that never held: an operand of the ``if`` was false every
   time it was tested (``self._gradient_accumulation_steps > 1 and ...`` of an optimizer wrapper
   whose default is 1), the step call names the idle optimizer or an object that keeps it, and the
@@ -101,8 +102,11 @@ def _is_method(source: SourceFile, function: cst.FunctionDef) -> bool:
     return not any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in function.decorators)
 
 
-def _argument(source: SourceFile, call: cst.Call, function: cst.FunctionDef, name: str) -> Optional[cst.BaseExpression]:
-    """The expression a call passes for the parameter ``name`` of ``function``."""
+def _argument(
+    source: SourceFile, call: cst.Call, function: cst.FunctionDef, name: str, bound: bool = False,
+) -> Optional[cst.BaseExpression]:
+    """The expression a call passes for the parameter ``name`` of ``function`` (``bound``: its
+    first parameter is given by Python, as a constructor's ``self``)."""
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value == name:
             return arg.value
@@ -110,7 +114,7 @@ def _argument(source: SourceFile, call: cst.Call, function: cst.FunctionDef, nam
     if any(a.star for a in positional):
         return None
     params = [*function.params.posonly_params, *function.params.params]
-    if _is_method(source, function) and isinstance(call.func, cst.Attribute):
+    if bound or (_is_method(source, function) and isinstance(call.func, cst.Attribute)):
         params = params[1:]
     names = [p.name.value for p in params]
     if name not in names:
@@ -133,6 +137,45 @@ def _calls(node: cst.CSTNode, method: str) -> list[cst.Call]:
 
     node.visit(Collect())
     return found
+
+
+def _varying(source: SourceFile) -> set[str]:
+    """Names (`n`) and attributes (`.count`, whatever object they are set on: `self.epoch` in a
+    method is `schedule.epoch` outside) that the file assigns more than once, augments, assigns
+    inside a loop or as a loop's variable, or assigns as an attribute in a function other than
+    ``__init__``."""
+    seen: dict[str, int] = {}
+    varying: set[str] = set()
+
+    def bound(target: cst.BaseExpression, node: cst.CSTNode, counted: bool = False) -> None:
+        for part in ([e.value for e in target.elements] if isinstance(target, (cst.Tuple, cst.List)) else [target]):
+            if isinstance(part, cst.StarredElement):
+                part = part.value
+            name = _dotted(part)  # type: ignore[arg-type]
+            if name is None:
+                continue
+            if "." in name:
+                name = "." + name.rsplit(".", 1)[1]
+            seen[name] = seen.get(name, 0) + 1
+            looped = any(isinstance(a, (cst.For, cst.While, cst.CompFor)) for a in source.ancestors(node))
+            function = _function_of(source, node)
+            outside_init = name.startswith(".") and function is not None and function.name.value not in ("__init__", "__post_init__")
+            if counted or looped or outside_init or seen[name] > 1:
+                varying.add(name)
+
+    for assign in descendants(source.module, cst.Assign):
+        for target in assign.targets:
+            bound(target.target, assign)
+    for annotated in descendants(source.module, cst.AnnAssign):
+        if annotated.value is not None:
+            bound(annotated.target, annotated)
+    for augmented in descendants(source.module, cst.AugAssign):
+        bound(augmented.target, augmented, counted=True)
+    for loop in descendants(source.module, cst.For):
+        bound(loop.target, loop, counted=True)
+    for walrus in descendants(source.module, cst.NamedExpr):
+        bound(walrus.target, walrus, counted=True)
+    return varying
 
 
 def _operands(test: cst.BaseExpression) -> list[cst.BaseExpression]:
@@ -245,7 +288,16 @@ class OptimizerNeverStepped(Rule):
         spelled = [step.func.value] if isinstance(step.func, cst.Attribute) else []
         spelled += [a.value for a in step.args]
         expression = next((e for e in spelled if call.names[0].get(source.code(e)) == call.optimizer), None)
-        for depth in range(1, len(call.sites)):
+        depth = 1
+        while depth < len(call.sites) and expression is not None:
+            if isinstance(expression, cst.Attribute):
+                # `self.opt_d.step()`: the optimizer came in through the constructor.
+                slot = self._constructor_slot(project, source, expression, call, depth)
+                if slot is None:
+                    break
+                found.append(slot)
+                source, expression, depth = slot[0], slot[1], slot[4] + 1
+                continue
             if not isinstance(expression, cst.Name):
                 break
             function = _function_of(source, expression)
@@ -269,8 +321,56 @@ class OptimizerNeverStepped(Rule):
             if argument is None or call.names[depth].get(caller.code(argument)) != call.optimizer:
                 break
             found.append((caller, argument, expression.value, function.name.value, depth))
-            source, expression = caller, argument
+            source, expression, depth = caller, argument, depth + 1
         return found
+
+    @staticmethod
+    def _constructor_slot(
+        project: Project, source: SourceFile, expression: cst.Attribute, call: StepCall, depth: int,
+    ) -> Optional[tuple[SourceFile, cst.BaseExpression, str, str, int]]:
+        """``self.<attr>`` in a method, set in ``__init__`` from one of its parameters: the argument
+        given for that parameter where the class is built, in the first frame up the chain whose
+        function builds it once (`trainer = Trainer(G, D, opt_g, opt_g)` then `trainer.fit()`)."""
+        if not (isinstance(expression.value, cst.Name) and expression.value.value == "self"):
+            return None
+        method = _function_of(source, expression)
+        owner = _class_of(source, method) if method is not None else None
+        if owner is None or not isinstance(owner.body, cst.IndentedBlock):
+            return None
+        init = next((s for s in owner.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"), None)
+        if init is None:
+            return None
+        params = {p.name.value for p in [*init.params.posonly_params, *init.params.params, *init.params.kwonly_params][1:]}
+        given = [
+            a.value.value for a in descendants(init, cst.Assign)
+            if isinstance(a.value, cst.Name) and a.value.value in params
+            and any(_dotted(t.target) == f"self.{expression.attr.value}" for t in a.targets)
+        ]
+        if len(given) != 1:
+            return None
+        for outer_depth in range(depth, len(call.sites)):
+            outer = call.sites[outer_depth]
+            if not project.is_editable(outer.file):
+                return None
+            caller = project.source(outer.file)
+            frames = [f for f in descendants(caller.module, cst.FunctionDef) if f.name.value == outer.function
+                      and caller.range(f).start.line <= outer.line <= caller.range(f).end.line]
+            scope: Optional[cst.CSTNode] = frames[-1] if frames else (caller.module if outer.function == "<module>" else None)
+            if scope is None:
+                return None
+            built = [
+                c for c in descendants(scope, cst.Call)
+                if ((isinstance(c.func, cst.Name) and c.func.value == owner.name.value)
+                    or (isinstance(c.func, cst.Attribute) and c.func.attr.value == owner.name.value))
+                and _function_of(caller, c) is (scope if isinstance(scope, cst.FunctionDef) else None)
+            ]
+            if len(built) != 1:
+                continue
+            argument = _argument(source, built[0], init, given[0], bound=True)
+            if argument is None or call.names[outer_depth].get(caller.code(argument)) != call.optimizer:
+                return None
+            return caller, argument, given[0], owner.name.value, outer_depth
+        return None
 
     # -- its step() under a condition that never held -------------------------------------------
 
@@ -326,32 +426,24 @@ class OptimizerNeverStepped(Rule):
 
     @staticmethod
     def _unchanging(source: SourceFile, operand: cst.BaseExpression, condition: cst.If) -> bool:
-        """An operand that compares values the run does not change: it calls nothing and reads no
-        variable of an enclosing loop, no argument of its function (``self`` aside), and nothing
-        that the file counts (``n += 1``, ``self.step += 1``) or assigns inside a loop."""
+        """An operand that compares values the run does not change: it calls nothing, reads no
+        argument of its function (``self`` aside), and reads nothing that the file assigns more
+        than once, counts (``n += 1``, ``self.step += 1``), assigns in a loop or as a loop's
+        variable, or assigns as an attribute outside ``__init__`` (``self.epoch = epoch`` in a
+        ``set_epoch``): a threshold on the epoch or the step is a schedule, not a constant."""
         if descendants(operand, cst.Call):
             return False
         attributes = {id(a.attr) for a in descendants(operand, cst.Attribute)}
         read = {n.value for n in descendants(operand, cst.Name) if id(n) not in attributes}
-        dotted = {d for a in descendants(operand, cst.Attribute) if (d := _dotted(a)) is not None}
+        read |= {f".{a.attr.value}" for a in descendants(operand, cst.Attribute)}
         function = _function_of(source, condition)
-        varying: set[str] = set()
         if function is not None:
             params = [*function.params.posonly_params, *function.params.params, *function.params.kwonly_params]
-            if function.params.star_arg is not None and isinstance(function.params.star_arg, cst.Param):
-                params.append(function.params.star_arg)
-            if function.params.star_kwarg is not None:
-                params.append(function.params.star_kwarg)
+            params += [p for p in (function.params.star_arg, function.params.star_kwarg) if isinstance(p, cst.Param)]
             skip = 1 if _is_method(source, function) else 0
-            varying |= {p.name.value for p in params[skip:]}
-        for loop in (a for a in source.ancestors(condition) if isinstance(a, (cst.For, cst.CompFor))):
-            varying |= {n.value for n in descendants(loop.target, cst.Name)}
-        for augmented in descendants(source.module, cst.AugAssign):
-            varying.add(_dotted(augmented.target) or "")
-        for loop in descendants(source.module, cst.For) + descendants(source.module, cst.While):  # type: ignore[operator]
-            for assign in descendants(loop.body, cst.Assign):
-                varying |= {d for t in assign.targets if (d := _dotted(t.target)) is not None}
-        return not (read & varying or dotted & varying)
+            if read & {p.name.value for p in params[skip:]}:
+                return False
+        return not read & _varying(source)
 
     def _condition_finding(
         self, project: Project, source: SourceFile, condition: cst.If, step: cst.Call,

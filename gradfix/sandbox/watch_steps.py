@@ -21,7 +21,7 @@ from gradfix.trace import ConditionTest, OptimizerFact, OptimizerHolder, StepCal
 TEST = "__gradfix_test__"
 _METHODS = ("step", "zero_grad")
 _CHAINS = 48  # distinct chains of calls to step() kept
-_FRAMES = 4  # user frames kept per chain
+_FRAMES = 6  # user frames kept per chain
 _TESTS = 256  # distinct tests of ifs counted
 _DEPTH = 3  # attribute hops from a name to an optimizer
 _BUDGET = 4000  # objects looked into per walk: a walk must cost little whatever the script keeps
