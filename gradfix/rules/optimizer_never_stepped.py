@@ -28,6 +28,7 @@ model frozen on purpose requires no gradient: none of them is reported.
 
 from __future__ import annotations
 
+import os
 from typing import Optional
 
 import libcst as cst
@@ -229,8 +230,7 @@ class OptimizerNeverStepped(Rule):
         first: Optional[tuple[SourceFile, cst.BaseExpression, str, str, StepCall, int]] = None
         seen: set[tuple[str, int, int, str]] = set()
         names = [p.name for p in stale]
-        # Steps that came after backward() calls whose gradients were the idle optimizer's, and
-        # applied none of them first: the likeliest place of the mix-up.
+        # Steps that came after backward() calls whose gradients were the idle optimizer's.
         calls = [c for c in trace.step_calls if idle.id in c.others and c.optimizer != idle.id]
         # A step that applied nothing of what the backward() calls before it reached is the
         # place of the mix-up; one that applied some of it (a generator's loss also reaches the
@@ -261,8 +261,9 @@ class OptimizerNeverStepped(Rule):
         line = source.range(argument).start.line
         steps = f"{stepped.steps} time{'s' if stepped.steps != 1 else ''}"
         one = len(names) == 1
+        built = "?" if idle.site is None else str(idle.site.line) if idle.site.file == source.path else f"{os.path.basename(idle.site.file)}:{idle.site.line}"
         message = (
-            f"`{name}` (built at line {idle.site.line if idle.site else '?'}) never stepped, while `{given}` stepped {steps}: "
+            f"`{name}` (built at line {built}) never stepped, while `{given}` stepped {steps}: "
             f"the call at line {line} passes `{given}` for `{param}`, and the step it reaches through `{param}` "
             f"(line {call.sites[0].line}) comes after backward() calls whose gradients are `{name}`'s; "
             f"{short_list(names)} {'receives' if one else 'receive'} gradients and never {'changes' if one else 'change'}"
@@ -471,11 +472,11 @@ class OptimizerNeverStepped(Rule):
                 ways.append((f"drop {gone} from the condition of the step{twin}", drop_edits + twin_edits, Applicability.SAFE))
             ways.append((f"drop {gone} from the condition of the step", drop_edits, Applicability.SAFE))
             if twins:
-                ways.append((f"make the step unconditional, and the zero_grad() under the same condition", whole + whole_twins, Applicability.UNSAFE))
+                ways.append(("make the step unconditional, and the zero_grad() under the same condition", whole + whole_twins, Applicability.UNSAFE))
             ways.append(("make the step unconditional", whole, Applicability.UNSAFE))
         else:
             if twins:
-                ways.append((f"make the step unconditional, and the zero_grad() under the same condition", whole + whole_twins, Applicability.SAFE))
+                ways.append(("make the step unconditional, and the zero_grad() under the same condition", whole + whole_twins, Applicability.SAFE))
             ways.append(("make the step unconditional", whole, Applicability.SAFE))
         candidates: list[Candidate] = []
         seen: list[list[Edit]] = []
