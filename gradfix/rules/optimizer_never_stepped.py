@@ -13,12 +13,16 @@ keep the optimizer that never stepped (a wrapper's ``self._optimizer``). Two sha
   the other one, through a parameter of the function (or an attribute a constructor set from
   one: ``Trainer(G, D, opt_g, opt_g)``); the caller binds the idle optimizer. The fix passes it
   there, for each frame of the chain that binds it.
+
 - Its ``step()`` sits under a condition that never held: an operand of the ``if`` was false every
   time it was tested (``self._gradient_accumulation_steps > 1 and ...`` of an optimizer wrapper
   whose default is 1), the step call names the idle optimizer or an object that keeps it, and the
-  operand compares values that do not change in the run (no loop variable, no counter, no argument
-  of the function, no call). The fix drops that operand, in the step's condition and in the
-  ``zero_grad()`` beside it under the same condition; or makes the step unconditional.
+  operand compares values that do not change in the run: it calls nothing and reads no argument of
+  its function, and nothing the file assigns twice, counts, assigns in a loop, or (an attribute)
+  assigns outside ``__init__``. A threshold on the epoch or the step is a schedule the run has not
+  reached, and a flag is the author's choice: neither is dropped. The fix drops that operand, in
+  the step's condition and in the ``zero_grad()`` under the same operand in its class; or makes the
+  step unconditional.
 
 Every candidate is re-run: the idle optimizer's parameters must now change, and everything that
 changed before must still change. A discriminator stepped once every few generator steps steps in
