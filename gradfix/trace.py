@@ -113,6 +113,12 @@ class OptimizerFact:
     # never returned (it raised): a step that needs one, stepped the plain way (GF053)
     needs_closure: bool = False
     unclosed_step: Optional[Site] = None
+    # for an optimizer that had not stepped when the probe looked (at a new chain of calls to
+    # another optimizer's step(), and at the end): the user objects that keep it, directly or
+    # through another (a wrapper's `self._optimizer`), and the dotted names user scopes reach it
+    # by (`optimizer._optimizer`); what a step() call meant for it is written with (GF055)
+    holders: list[OptimizerHolder] = field(default_factory=list)
+    reached_as: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -457,6 +463,45 @@ class RankFact:
 
 
 @dataclass
+class OptimizerHolder:
+    """A user object that keeps an optimizer in an attribute, or keeps an object that does: an
+    instance of ``cls`` (a class of the user's code, defined in ``file``) whose ``attr`` leads to it."""
+
+    cls: str  # the class's qualified name: `TZRecOptimizer`, `Trainer.Wrapper`
+    file: str
+    attr: str
+
+
+@dataclass
+class StepCall:
+    """An optimizer's step() calls made through one chain of user calls: the user frame that called
+    step() (directly, or through ``scaler.step(opt)``), then the user calls around it, innermost
+    first. How a training function or a helper was given the optimizer it steps (GF055)."""
+
+    optimizer: int
+    sites: list[Site]
+    # for each of ``sites``' frames: the names bound to optimizers there (`self.x` for a non-module self)
+    names: list[dict[str, int]] = field(default_factory=list)
+    count: int = 0
+    # optimizers that hold parameters which the backward() calls since the previous step reached
+    # and this step's optimizer does not hold: the gradients were theirs (a discriminator's loss
+    # followed by the generator optimizer's step)
+    others: list[int] = field(default_factory=list)
+    held_none: bool = False  # at one of those steps its optimizer held none of what they reached
+
+
+@dataclass
+class ConditionTest:
+    """A test of an ``if`` whose block calls ``step()`` or ``zero_grad()``, in user code, each
+    operand of an ``and`` on its own: how many times it ran, and how many of those it held (GF055:
+    the step of an optimizer that never stepped sits under a condition that never held)."""
+
+    site: Site  # the operand's exact span
+    evaluated: int = 0
+    held: int = 0
+
+
+@dataclass
 class UnsteppedLoop:
     """A ``for`` loop of user code that ran to its end with backward() calls in it and no optimizer
     step: a whole epoch of gradient accumulation whose step condition never held (GF014)."""
@@ -606,6 +651,9 @@ class Trace:
     unstepped_loops: list[UnsteppedLoop] = field(default_factory=list)
     # a parameter group an optimizer refused: it shares parameters with another group (GF054)
     group_clash: Optional[GroupClash] = None
+    # step() calls per chain of user calls, and the tests of ifs around step()/zero_grad() (GF055)
+    step_calls: list[StepCall] = field(default_factory=list)
+    condition_tests: list[ConditionTest] = field(default_factory=list)
 
     # -- queries used by rules and verification -------------------------------------------------
 

@@ -48,7 +48,7 @@ OUTPUT_LIMIT = 100_000  # the script's own output, shown with --verbose
 # where quoted, and never written into a fix.
 _PARTS = frozenset({
     "AttributeFact.attr", "OwnWeightsForward.arg", "OptionalArgsCall.given", "OptionalArgsCall.omitted",
-    "OptionalArgsCall.positions", "TypoSet.attr", "Site.function",
+    "OptionalArgsCall.positions", "TypoSet.attr", "Site.function", "OptimizerHolder.attr",
 })
 _TEXTS = frozenset({
     "Site.file", "ModuleFact.cls", "ParamFact.dtype", "OptimizerFact.cls", "AttributeFact.kind", "Cut.op",
@@ -56,7 +56,7 @@ _TEXTS = frozenset({
     "OwnWeightsForward.cls", "CheckpointCall.api", "GradWipe.op", "ScalerCall.kind", "CallEvent.kind",
     "ModuleCall.cls", "ModuleCall.arg_dtypes", "ModuleCall.param_dtype", "Crash.type", "Crash.message",
     "RankFact.waiting_in", "Trace.script", "Trace.torch_version", "Trace.late_stop", "Trace.hung",
-    "Trace.distributed_notes", "Trace.missing_env",
+    "Trace.distributed_notes", "Trace.missing_env", "OptimizerHolder.cls", "OptimizerHolder.file",
 })
 # What the run echoes of gradfix's own command line: not the script's words.
 _SKIPPED = frozenset({"Trace.argv"})

@@ -1702,3 +1702,42 @@ def test_gf054_add_param_group_of_held_parameters_is_fixed_where_the_optimizer_i
     assert result.fix is not None and result.fix.description.startswith("build the optimizer's group 0 without")
     [edit] = result.fix.patches[0].edits
     assert edit.replacement == "[p for p in net.parameters() if all(p is not q for q in net[2].parameters())]"
+
+
+GF055_GAN = """
+    import torch
+    import torch.nn as nn
+    torch.manual_seed(0)
+    G, D = nn.Linear(2, 2), nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1))
+    opt_g = torch.optim.Adam(G.parameters(), lr=1e-3)
+    opt_d = torch.optim.Adam(D.parameters(), lr=1e-3)
+
+    class Schedule:
+        def __init__(self, start):
+            self.start = start
+            self.epoch = 0
+
+        def set_epoch(self, epoch):
+            self.epoch = epoch
+
+    schedule = Schedule(start=50)
+    for epoch in range(100):
+        schedule.set_epoch(epoch)
+        for i in range(4):
+            real, fake = torch.randn(16, 2) + 3, G(torch.randn(16, 2))
+            opt_d.zero_grad()
+            (D(fake.detach()).mean() - D(real).mean()).backward()
+            if {condition}:
+                opt_d.step()
+            opt_g.zero_grad()
+            (-D(fake).mean()).backward()
+            opt_g.step()
+"""
+
+
+@pytest.mark.parametrize("condition", ["schedule.epoch >= schedule.start and i % 2 == 0", "not schedule.start"])
+def test_gf055_leaves_a_schedule_or_a_flag_to_the_author(write_script, condition: str) -> None:  # type: ignore[no-untyped-def]
+    """A threshold on a value the run changes (an epoch set each epoch) has simply not been
+    reached yet, and a flag is the author's choice: the step's condition is not GF055's to drop."""
+    results = findings(write_script, GF055_GAN.replace("{condition}", condition))
+    assert "GF055" not in codes(results)

@@ -127,6 +127,12 @@ class WrongOptimizer(Rule):
                 # deepcopy): the gradient went to the wrong tensors, not the step to the wrong
                 # optimizer; moving the step would train a throw-away copy.
                 continue
+            if self._steps_what_it_is_given(trace, project, step):
+                # A helper that steps the optimizer its caller gives it, and that at this same call
+                # stepped the right one for another loss: the caller passed the wrong optimizer
+                # (GF055 passes the right one there); renaming the receiver would make the helper
+                # step one optimizer for every caller.
+                continue
             name, index = holders[0]
             held = sorted(reached & set(trace.optimizers[index].params))
             stale = [n for n in held if (p := trace.param(n)) is not None and p.got_grad and not p.changed]
@@ -143,6 +149,29 @@ class WrongOptimizer(Rule):
             if finding is not None:
                 findings.append(finding)
         return findings
+
+    @staticmethod
+    def _steps_what_it_is_given(trace: Trace, project: Project, step: CallEvent) -> bool:
+        """The step's receiver is a parameter of the function it is in, and the same call, at
+        another time, stepped an optimizer that held what the backward() before it reached."""
+        assert step.site is not None
+        right = any(
+            event.site is not None and event.site.same_place(step.site) and event.optimizer is not None
+            and reached & set(trace.optimizers[event.optimizer].params)
+            for _, event, reached, _ in _steps_after_backwards(trace)
+        )
+        if not right:
+            return False
+        source = project.source(step.site.file)
+        calls = [c for c in source.nodes_at(step.site, cst.Call) if isinstance(c.func, cst.Attribute) and c.func.attr.value == "step"]
+        if not calls or not isinstance(calls[-1].func.value, cst.Name):  # type: ignore[attr-defined]
+            return False
+        receiver = calls[-1].func.value.value  # type: ignore[attr-defined]
+        function = next((a for a in source.ancestors(calls[-1]) if isinstance(a, cst.FunctionDef)), None)
+        if function is None:
+            return False
+        params = [*function.params.posonly_params, *function.params.params, *function.params.kwonly_params]
+        return receiver in {p.name.value for p in params}
 
     def _finding(
         self, project: Project, source: SourceFile, step: CallEvent, name: str, held: list[str], stale: list[str], own: list[str]

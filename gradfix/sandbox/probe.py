@@ -34,6 +34,7 @@ from gradfix.sandbox.watch_copy_grads import CopyGradWatch
 from gradfix.sandbox.watch_modules import ModuleWatch, in_size
 from gradfix.sandbox.watch_optimizers import OptimizerWatch
 from gradfix.sandbox.watch_scaler import ScalerWatch
+from gradfix.sandbox.watch_steps import StepWatch
 from gradfix.sandbox.watch_weights import WeightsWatch
 from gradfix.trace import (
     BackwardFact,
@@ -55,7 +56,7 @@ from gradfix.trace import (
 _TORCH_DIR = os.path.dirname(os.path.realpath(torch.__file__)) + os.sep
 
 
-class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, CheckpointWatch, GradientWatch, CopyWatch, ScalerWatch, CopyGradWatch, GroupWatch):
+class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, CheckpointWatch, GradientWatch, CopyWatch, ScalerWatch, CopyGradWatch, GroupWatch, StepWatch):
     """The probe: its state, what it records, and the Trace it writes at the end. Each concern it
     watches is a part of its own (naming, watch_modules, watch_optimizers, watch_autograd)."""
 
@@ -194,6 +195,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         self._install_copy_grad_tracking()
         self._install_scaler_tracking()
         self._install_group_tracking()
+        self._install_step_tracking()
         from gradfix.sandbox.function_mode import ProbeMode, patch_cuda_runtime, patch_rewraps, patch_sampling
 
         patch_cuda_runtime(self)
@@ -471,6 +473,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             self.crash.gradless = {
                 name: [names_of[i] for i in ids if i in names_of] for name, ids in self.crash_gradless.items()
             }
+        self.idle_optimizer_holders()
         stepped = self.stepped_before_backward
         if stepped is not None:
             stepped[0].params = [names_of[pid] for pid in stepped[1] if pid in names_of]
@@ -537,6 +540,8 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             optional_arg_calls=list(self.optional_calls.values()),
             copy_backwards=self.copy_backward_facts(names_of),
             group_clash=self.group_clash_fact(names_of),
+            step_calls=list(self.step_calls.values()),
+            condition_tests=self.condition_facts(),
         )
         self.finished_trace = self.ranks.complete(self.finished_trace)
         return self.finished_trace
