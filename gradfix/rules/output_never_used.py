@@ -42,6 +42,8 @@ _MAX_CANDIDATES = 6
 _MUTATORS = {"append", "extend", "insert", "add", "update", "copy_", "add_", "mul_", "setdefault"}
 # Functions whose output weighs another value (attention, gates): it multiplies what it weighs.
 _WEIGHTS = {"softmax", "sigmoid", "gumbel_softmax", "hardsigmoid"}
+# Methods whose receiver is no value a model computes with: `loss.backward()`, `optimizer.step()`.
+_NOT_VALUES = {"backward", "item", "tolist", "numpy", "step", "zero_grad", "train", "eval", "parameters", "state_dict"}
 # Where an expression put in a read's place needs parentheses: `(x + h).flatten(1)`.
 _TIGHT = (cst.Attribute, cst.Subscript, cst.BinaryOperation, cst.UnaryOperation, cst.Await, cst.Comparison, cst.BooleanOperation)
 
@@ -95,8 +97,13 @@ class _Loads(cst.CSTVisitor):
         return False
 
     def visit_Call(self, node: cst.Call) -> bool:
-        if not isinstance(node.func, cst.Name):
-            node.func.visit(self)  # a function called by name is no value to feed anything
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in _NOT_VALUES:
+            self.fixed += 1
+            func.visit(self)
+            self.fixed -= 1
+        elif not isinstance(func, cst.Name):
+            func.visit(self)  # a function called by name is no value to feed anything
         for arg in node.args:
             arg.visit(self)
         return False
@@ -324,7 +331,9 @@ class OutputNeverUsed(Rule):
         owned = self._unreached_modules(trace, cut_off)
         if not owned:
             return []
+        # Names the run saw bound to modules and optimizers: no value to feed anything.
         module_names = {m.name for m in trace.modules if m.name and m.name.isidentifier()}
+        module_names |= {o.name for o in trace.optimizers if o.name and o.name.isidentifier()}
         groups: dict[tuple[str, int], list[_Seed]] = {}
         for module, _ in owned.values():
             for chain in module.grad_calls:
