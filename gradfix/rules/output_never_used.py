@@ -44,6 +44,8 @@ _MUTATORS = {"append", "extend", "insert", "add", "update", "copy_", "add_", "mu
 _WEIGHTS = {"softmax", "sigmoid", "gumbel_softmax", "hardsigmoid"}
 # Methods whose receiver is no value a model computes with: `loss.backward()`, `optimizer.step()`.
 _NOT_VALUES = {"backward", "item", "tolist", "numpy", "step", "zero_grad", "train", "eval", "parameters", "state_dict"}
+# Calls that show a value: `logger.info(...)`, `writer.add_scalar(...)`.
+_LOGGING = {"info", "debug", "warning", "log", "add_scalar", "add_scalars", "add_histogram", "set_postfix", "write"}
 # Where an expression put in a read's place needs parentheses: `(x + h).flatten(1)`.
 _TIGHT = (cst.Attribute, cst.Subscript, cst.BinaryOperation, cst.UnaryOperation, cst.Await, cst.Comparison, cst.BooleanOperation)
 
@@ -64,7 +66,9 @@ class _Step:
     parts: list[cst.CSTNode]  # the nodes it covers (a small statement; a `for` loop's target and iterable)
     binds: list[str]
     reads: list[_Read]
-    constant: bool = False  # it binds a literal (`n = 3`): not a tensor to feed anywhere
+    # names it binds to numbers, not tensors to feed anywhere: a literal (`n = 3`), a loop counter
+    # (`for step in range(n)`, the `i` of `enumerate`)
+    constant: frozenset[str] = frozenset()
     value: Optional[cst.BaseExpression] = None  # the value it assigns, when it is an assignment
 
 
@@ -104,8 +108,21 @@ class _Loads(cst.CSTVisitor):
             self.fixed -= 1
         elif not isinstance(func, cst.Name):
             func.visit(self)  # a function called by name is no value to feed anything
+        # What is printed or logged is shown, not computed with.
+        shown = (isinstance(func, cst.Name) and func.value == "print") or (
+            isinstance(func, cst.Attribute) and func.attr.value in _LOGGING
+        )
+        self.fixed += shown
         for arg in node.args:
             arg.visit(self)
+        self.fixed -= shown
+        return False
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> bool:
+        self.fixed += 1
+        for part in node.parts:
+            part.visit(self)
+        self.fixed -= 1
         return False
 
     def visit_Subscript(self, node: cst.Subscript) -> bool:
@@ -161,6 +178,20 @@ def _targets(node: cst.BaseExpression) -> tuple[list[str], list[_Read]]:
     return [], _loads(node, replaceable=False)  # `self.last = h`: kept on an object, no name of the scope
 
 
+def _counters(loop: cst.For) -> frozenset[str]:
+    """The names a ``for`` loop binds to counters: all of ``range(...)``'s, the first of ``enumerate(...)``'s."""
+    iterable = loop.iter
+    if not (isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name)):
+        return frozenset()
+    if iterable.func.value == "range" and isinstance(loop.target, cst.Name):
+        return frozenset({loop.target.value})
+    target = loop.target
+    if iterable.func.value == "enumerate" and isinstance(target, (cst.Tuple, cst.List)) and target.elements:
+        first = target.elements[0].value
+        return frozenset({first.value}) if isinstance(first, cst.Name) else frozenset()
+    return frozenset()
+
+
 def _is_constant(value: Optional[cst.BaseExpression]) -> bool:
     if isinstance(value, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
         return True
@@ -198,14 +229,18 @@ class _Flow:
                     parents.add(read.binding)
             for name in step.binds:
                 current[name] = len(self.bindings)
-                self.bindings.append(_Binding(name, index, parents, step.constant))
+                self.bindings.append(_Binding(name, index, parents, name in step.constant))
             for part in step.parts:
                 self.step_of_part[id(part)] = index
 
     # -- reading the statements -----------------------------------------------------------------
 
-    def _add(self, parts: list[cst.CSTNode], binds: list[str], reads: list[_Read], value: Optional[cst.BaseExpression] = None) -> None:
-        self.steps.append(_Step(parts, binds, reads, _is_constant(value), value))
+    def _add(
+        self, parts: list[cst.CSTNode], binds: list[str], reads: list[_Read], value: Optional[cst.BaseExpression] = None,
+        counters: frozenset[str] = frozenset(),
+    ) -> None:
+        constant = frozenset(binds) if _is_constant(value) else counters
+        self.steps.append(_Step(parts, binds, reads, constant, value))
 
     def _block(self, block: cst.BaseSuite) -> None:
         if isinstance(block, cst.SimpleStatementSuite):
@@ -223,7 +258,10 @@ class _Flow:
                 continue  # a scope of its own
             elif isinstance(statement, cst.For):
                 names, reads = _targets(statement.target)
-                self._add([statement.target, statement.iter], names, reads + _loads(statement.iter, replaceable=False))
+                self._add(
+                    [statement.target, statement.iter], names, reads + _loads(statement.iter, replaceable=False),
+                    counters=_counters(statement),
+                )
                 self._block(statement.body)
                 if statement.orelse is not None:
                     self._block(statement.orelse.body)
@@ -342,7 +380,7 @@ class OutputNeverUsed(Rule):
                     groups.setdefault((seed.source.path, id(seed.scope)), []).append(seed)
         findings = []
         for seeds in groups.values():
-            finding = self._finding(trace, project, seeds, owned, module_names)
+            finding = self._finding(project, seeds, owned, module_names)
             if finding is not None:
                 findings.append(finding)
         return findings
@@ -387,7 +425,7 @@ class OutputNeverUsed(Rule):
         return None
 
     def _finding(
-        self, trace: Trace, project: Project, seeds: list[_Seed], owned: dict[int, tuple[ModuleFact, list[str]]], module_names: set[str],
+        self, project: Project, seeds: list[_Seed], owned: dict[int, tuple[ModuleFact, list[str]]], module_names: set[str],
     ) -> Optional[Finding]:
         source, scope = seeds[0].source, seeds[0].scope
         flow = _Flow(scope)
@@ -404,6 +442,10 @@ class OutputNeverUsed(Rule):
         called = _called_names(scope)
         plans = []
         for end in ends:
+            if any(r.binding == end and _into_backward(source, r.name) for step in flow.steps for r in step.reads):
+                # A loss computed from the output: it is used, and lost its gradient some other
+                # way (a sample, an argmax, a cut): not a dead value.
+                continue
             ancestors = _ancestors(flow, end, tainted)
             modules = [m for s, ms in seed_steps.items() for m in ms if any(flow.bindings[a].step == s for a in ancestors)]
             if not modules:
@@ -482,7 +524,10 @@ class OutputNeverUsed(Rule):
             new = cst.BinaryOperation(left=cst.Name(old.value), operator=operator, right=cst.Name(name))
             if isinstance(source.parent(old), _TIGHT):
                 new = new.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-        edit = source.replace_node(old, new)
+        try:
+            edit = source.replace_node(old, new)
+        except ValueError:  # libcst would re-render text around the name: no edit to offer there
+            return None
         line = source.range(old).start.line
         context = next((a for a in source.ancestors(old) if isinstance(a, cst.Call)), None)
         if context is None or source.statement_of(context) is not source.statement_of(old):
@@ -510,6 +555,20 @@ def _ops(flow: _Flow, end: int) -> list[str]:
         if called in _WEIGHTS:
             return ["mul", "replace"]
     return ["replace", "add"]
+
+
+def _into_backward(source: SourceFile, name: cst.Name) -> bool:
+    """``loss.backward()``, ``torch.autograd.backward(loss)``, ``autograd.grad(loss, ...)``."""
+    parent = source.parent(name)
+    if isinstance(parent, cst.Attribute) and parent.attr.value == "backward":
+        return isinstance(source.parent(parent), cst.Call)
+    if isinstance(parent, cst.Arg):
+        call = source.parent(parent)
+        if isinstance(call, cst.Call):
+            func = call.func
+            called = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
+            return called in ("backward", "grad")
+    return False
 
 
 def _ancestors(flow: _Flow, end: int, tainted: set[int]) -> set[int]:
