@@ -26,6 +26,7 @@ of theirs that is meant to train stays without a gradient, so none of them gives
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
@@ -35,7 +36,7 @@ from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.source import SourceFile
-from gradfix.trace import ModuleFact, Site, Trace
+from gradfix.trace import Cut, ModuleFact, Site, Trace
 
 _MAX_CANDIDATES = 6
 # Methods that change the object they are called on: `feats.append(h)` puts `h` into `feats`.
@@ -43,7 +44,12 @@ _MUTATORS = {"append", "extend", "insert", "add", "update", "copy_", "add_", "mu
 # Functions whose output weighs another value (attention, gates): it multiplies what it weighs.
 _WEIGHTS = {"softmax", "sigmoid", "gumbel_softmax", "hardsigmoid"}
 # Methods whose receiver is no value a model computes with: `loss.backward()`, `optimizer.step()`.
-_NOT_VALUES = {"backward", "item", "tolist", "numpy", "step", "zero_grad", "train", "eval", "parameters", "state_dict"}
+_NOT_VALUES = {
+    "backward", "item", "tolist", "numpy", "step", "zero_grad", "train", "eval", "parameters", "state_dict",
+    "new_zeros", "new_ones", "new_full", "new_empty", "new_tensor", "size", "dim", "numel",
+}
+# Attributes that describe a tensor rather than hold its values: `x.shape`, `x.device`.
+_DESCRIPTIONS = {"shape", "device", "dtype", "ndim", "is_cuda", "layout"}
 # Calls that show a value: `logger.info(...)`, `writer.add_scalar(...)`.
 _LOGGING = {"info", "debug", "warning", "log", "add_scalar", "add_scalars", "add_histogram", "set_postfix", "write"}
 # Where an expression put in a read's place needs parentheses: `(x + h).flatten(1)`.
@@ -70,6 +76,7 @@ class _Step:
     # (`for step in range(n)`, the `i` of `enumerate`)
     constant: frozenset[str] = frozenset()
     value: Optional[cst.BaseExpression] = None  # the value it assigns, when it is an assignment
+    display: bool = False  # a print or a logging call
 
 
 @dataclass
@@ -93,7 +100,10 @@ class _Loads(cst.CSTVisitor):
         return False
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
+        described = node.attr.value in _DESCRIPTIONS
+        self.fixed += described
         node.value.visit(self)  # `x.flatten`: x is read; `flatten` is no name of the scope
+        self.fixed -= described
         return False
 
     def visit_Arg(self, node: cst.Arg) -> bool:
@@ -109,9 +119,7 @@ class _Loads(cst.CSTVisitor):
         elif not isinstance(func, cst.Name):
             func.visit(self)  # a function called by name is no value to feed anything
         # What is printed or logged is shown, not computed with.
-        shown = (isinstance(func, cst.Name) and func.value == "print") or (
-            isinstance(func, cst.Attribute) and func.attr.value in _LOGGING
-        )
+        shown = _shows(node)
         self.fixed += shown
         for arg in node.args:
             arg.visit(self)
@@ -178,15 +186,25 @@ def _targets(node: cst.BaseExpression) -> tuple[list[str], list[_Read]]:
     return [], _loads(node, replaceable=False)  # `self.last = h`: kept on an object, no name of the scope
 
 
+def _shows(call: cst.Call) -> bool:
+    """``print(...)``, ``logger.info(...)``, ``writer.add_scalar(...)``."""
+    func = call.func
+    return (isinstance(func, cst.Name) and func.value == "print") or (
+        isinstance(func, cst.Attribute) and func.attr.value in _LOGGING
+    )
+
+
 def _counters(loop: cst.For) -> frozenset[str]:
-    """The names a ``for`` loop binds to counters: all of ``range(...)``'s, the first of ``enumerate(...)``'s."""
-    iterable = loop.iter
-    if not (isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name)):
+    """The names a ``for`` loop binds to counters and keys: all of ``range(...)``'s, the first of
+    ``enumerate(...)``'s and of ``d.items()``'s."""
+    iterable, target = loop.iter, loop.target
+    if not isinstance(iterable, cst.Call):
         return frozenset()
-    if iterable.func.value == "range" and isinstance(loop.target, cst.Name):
-        return frozenset({loop.target.value})
-    target = loop.target
-    if iterable.func.value == "enumerate" and isinstance(target, (cst.Tuple, cst.List)) and target.elements:
+    func = iterable.func
+    called = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
+    if called in ("range", "keys") and isinstance(target, cst.Name):
+        return frozenset({target.value})
+    if called in ("enumerate", "items") and isinstance(target, (cst.Tuple, cst.List)) and target.elements:
         first = target.elements[0].value
         return frozenset({first.value}) if isinstance(first, cst.Name) else frozenset()
     return frozenset()
@@ -237,10 +255,10 @@ class _Flow:
 
     def _add(
         self, parts: list[cst.CSTNode], binds: list[str], reads: list[_Read], value: Optional[cst.BaseExpression] = None,
-        counters: frozenset[str] = frozenset(),
+        counters: frozenset[str] = frozenset(), display: bool = False,
     ) -> None:
         constant = frozenset(binds) if _is_constant(value) else counters
-        self.steps.append(_Step(parts, binds, reads, constant, value))
+        self.steps.append(_Step(parts, binds, reads, constant, value, display))
 
     def _block(self, block: cst.BaseSuite) -> None:
         if isinstance(block, cst.SimpleStatementSuite):
@@ -313,16 +331,20 @@ class _Flow:
         elif isinstance(small, cst.Expr):
             value = small.value
             binds: list[str] = []
-            if (
-                isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
-                and value.func.attr.value in _MUTATORS and isinstance(value.func.value, cst.Name)
-            ):
-                binds = [value.func.value.value]  # `feats.append(h)`: `feats` now holds `h`
+            receiver: Optional[cst.BaseExpression] = None
+            if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _MUTATORS:
+                # `feats.append(h)`, `meters[k].append(v)`: `feats`, `meters` now hold the value
+                receiver = value.func.value
+                base = receiver.value if isinstance(receiver, cst.Subscript) else receiver
+                binds = [base.value] if isinstance(base, cst.Name) else []
             reads = _loads(value)
-            for read in reads:
-                if binds and read.name is getattr(value.func, "value", None):  # type: ignore[union-attr]
-                    read.replaceable = False
-            self._add([small], binds, reads)
+            if receiver is not None:
+                inside = {id(r.name) for r in _loads(receiver)}
+                for read in reads:
+                    if id(read.name) in inside:
+                        read.replaceable = False
+            display = isinstance(value, cst.Call) and _shows(value)
+            self._add([small], binds, reads, display=display)
         elif isinstance(small, cst.Return):
             self._add([small], [], _loads(small.value))
         else:
@@ -339,10 +361,11 @@ class _Flow:
         return None
 
     def tainted(self, seeds: set[int]) -> set[int]:
-        """The bindings made at the seed steps, and every binding computed from one of them."""
+        """The bindings made at the seed steps, and every binding computed from one of them (a
+        key or a counter is no value computed from it)."""
         found = {i for i, b in enumerate(self.bindings) if b.step in seeds}
         for index, binding in enumerate(self.bindings):
-            if binding.parents & found:
+            if binding.parents & found and not binding.constant:
                 found.add(index)
         return found
 
@@ -380,7 +403,7 @@ class OutputNeverUsed(Rule):
                     groups.setdefault((seed.source.path, id(seed.scope)), []).append(seed)
         findings = []
         for seeds in groups.values():
-            finding = self._finding(project, seeds, owned, module_names)
+            finding = self._finding(trace, project, seeds, owned, module_names)
             if finding is not None:
                 findings.append(finding)
         return findings
@@ -425,15 +448,17 @@ class OutputNeverUsed(Rule):
         return None
 
     def _finding(
-        self, project: Project, seeds: list[_Seed], owned: dict[int, tuple[ModuleFact, list[str]]], module_names: set[str],
+        self, trace: Trace, project: Project, seeds: list[_Seed], owned: dict[int, tuple[ModuleFact, list[str]]], module_names: set[str],
     ) -> Optional[Finding]:
         source, scope = seeds[0].source, seeds[0].scope
         flow = _Flow(scope)
         seed_steps: dict[int, list[ModuleFact]] = {}
+        seed_calls: dict[int, list[cst.Call]] = {}
         for seed in seeds:
             step = flow.step_of(source, seed.call)
             if step is not None and flow.steps[step].binds:
                 seed_steps.setdefault(step, []).append(seed.module)
+                seed_calls.setdefault(step, []).append(seed.call)
         if not seed_steps:
             return None
         tainted = flow.tainted(set(seed_steps))
@@ -446,7 +471,13 @@ class OutputNeverUsed(Rule):
                 # A loss computed from the output: it is used, and lost its gradient some other
                 # way (a sample, an argmax, a cut): not a dead value.
                 continue
+            if self._used_in_return(source, flow, end):
+                continue
             ancestors = _ancestors(flow, end, tainted)
+            # Where the run saw a value leave the graph (`.detach()`, `.item()`, a re-wrap, an
+            # argmax, a sample): a value that went through one is cut off, not dead (GF008, GF017).
+            if trace.cuts and self._through_cut(source, flow, ancestors, seed_calls, trace.cuts):
+                continue
             modules = [m for s, ms in seed_steps.items() for m in ms if any(flow.bindings[a].step == s for a in ancestors)]
             if not modules:
                 continue
@@ -483,6 +514,49 @@ class OutputNeverUsed(Rule):
             f"{'receives' if len(params) == 1 else 'receive'} a gradient"
         )
         return self.finding(project, source.site(node), message, all_params, candidates)
+
+    @staticmethod
+    def _through_cut(source: SourceFile, flow: _Flow, chain: set[int], seeds: dict[int, list[cst.Call]], cuts: list[Cut]) -> bool:
+        """Whether the chain went through a place where the run saw the graph cut: the module's
+        call inside the cut (``self.enc(x).detach()``, not ``self.enc(x.detach())``); a statement
+        that reads the chain (a print aside) on a line with a cut; one that calls a function of
+        the project in which a cut ran (``get_logprobs(out)`` detaching inside)."""
+        here = [c for c in cuts if os.path.realpath(c.site.file) == os.path.realpath(source.path)]
+        lines = {c.site.line for c in here}
+        functions = {c.site.function for c in cuts if c.site.function.isidentifier()}
+        for index, calls in seeds.items():
+            for cut in here:
+                nodes = {id(n) for n in source.nodes_at(cut.site, cst.BaseExpression)}
+                if nodes and any(id(a) in nodes for call in calls for a in source.ancestors(call)):
+                    return True
+        for index, step in enumerate(flow.steps):
+            if index in seeds or step.display or not any(r.binding in chain for r in step.reads):
+                continue
+            for part in step.parts:
+                where = source.range(part)
+                if any(where.start.line <= line <= where.end.line for line in lines):
+                    return True
+                if _called_names(part, methods=True) & functions:
+                    return True
+        return False
+
+    @staticmethod
+    def _used_in_return(source: SourceFile, flow: _Flow, end: int) -> bool:
+        """A value the function's result is computed from (``return self.head(h, z)``) is used;
+        one returned as it is, alone or beside others (``return logits, h_trans``), is handed
+        to a caller that the run showed does not use it."""
+        for step in flow.steps:
+            for read in step.reads:
+                if read.binding != end or not isinstance(step.parts[0], cst.Return):
+                    continue
+                parent = source.parent(read.name)
+                if isinstance(parent, cst.Return):
+                    continue
+                if isinstance(parent, cst.Element) and isinstance(source.parent(parent), (cst.Tuple, cst.List)):
+                    if isinstance(source.parent(source.parent(parent)), cst.Return):
+                        continue
+                return True
+        return False
 
     @staticmethod
     def _reads_after(
@@ -582,13 +656,16 @@ def _ancestors(flow: _Flow, end: int, tainted: set[int]) -> set[int]:
     return found
 
 
-def _called_names(scope: Scope) -> set[str]:
+def _called_names(scope: cst.CSTNode, methods: bool = False) -> set[str]:
+    """Names called as functions in ``scope`` (and, with ``methods``, the attributes called: ``self.env.step``)."""
     names: set[str] = set()
 
     class Calls(cst.CSTVisitor):
         def visit_Call(self, node: cst.Call) -> None:
             if isinstance(node.func, cst.Name):
                 names.add(node.func.value)
+            elif methods and isinstance(node.func, cst.Attribute):
+                names.add(node.func.attr.value)
 
     scope.visit(Calls())
     return names
