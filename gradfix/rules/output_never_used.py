@@ -19,6 +19,12 @@ sigmoid), by weighting it. At most six; the re-run judges: a shape that does not
 is dropped, a replacement that cuts off what trained before is dropped, and of those that make the
 module train, the one that trains the most, then the first, is offered.
 
+A value the function's result is computed from, or one passed to ``backward()``, is used: when it
+never trains the module, it lost its gradient some other way. So did a chain that went through a
+place where the run saw the graph cut (the module's call inside a ``.detach()``, a ``.item()``, an
+``argmax`` or a sample on a line of the chain, a project function that cut inside): GF008's and
+GF017's, not this rule's.
+
 A value computed only for logging or a metric from a module that a loss reaches elsewhere, an
 auxiliary head used only in evaluation, a module run under ``no_grad`` for a target: no parameter
 of theirs that is meant to train stays without a gradient, so none of them gives a finding.
@@ -72,8 +78,8 @@ class _Step:
     parts: list[cst.CSTNode]  # the nodes it covers (a small statement; a `for` loop's target and iterable)
     binds: list[str]
     reads: list[_Read]
-    # names it binds to numbers, not tensors to feed anywhere: a literal (`n = 3`), a loop counter
-    # (`for step in range(n)`, the `i` of `enumerate`)
+    # names it binds to numbers or keys, not tensors to feed anywhere: a literal (`n = 3`), a loop
+    # counter (`for step in range(n)`, the `i` of `enumerate`, the `k` of `d.items()`)
     constant: frozenset[str] = frozenset()
     value: Optional[cst.BaseExpression] = None  # the value it assigns, when it is an assignment
     display: bool = False  # a print or a logging call

@@ -23,7 +23,7 @@ FORWARD_TAG = "gradfix.forward"  # the key of a module call's tag in its output'
 # A module's first calls say how the script calls it: its optional arguments are not watched after.
 _OPTIONAL_CALLS_PER_MODULE = 4
 # Where a module's output went is read from the calls that ran it with gradients on: its first ones.
-_GRAD_CALLS_PER_MODULE = 6
+_GRAD_CALLS_PER_MODULE = 4
 _GRAD_CALL_SITES = 3
 IN_SIZES = ("in_features", "in_channels", "num_features", "input_size", "embed_dim", "d_model")
 
@@ -319,6 +319,10 @@ class ModuleWatch:
         """The user frames of a call that ran ``module`` with gradients on, innermost first (a
         layer inside a torch container is called from the line that called the container)."""
         self.grad_calls_seen[id(module)] = self.grad_calls_seen.get(id(module), 0) + 1
+        if next(module.parameters(), None) is None:
+            # An activation or a dropout: nothing of it can be left without a gradient.
+            self.grad_calls_seen[id(module)] = _GRAD_CALLS_PER_MODULE
+            return
         chain = self.site_chain(frame, limit=3)  # type: ignore[attr-defined]
         known = self.grad_calls.setdefault(id(module), [])
         if chain and len(known) < _GRAD_CALL_SITES and all(not c[0].same_place(chain[0]) for c in known):
