@@ -48,6 +48,9 @@ class ModuleFact:
     # names bound to optimizers in the frame that built it, when some optimizer existed then (a
     # Trainer's `optimizer` argument): what a param group for it can be added through, there
     scope_optimizers: dict[str, int] = field(default_factory=dict)
+    # the user calls that ran it with gradients on (a few distinct ones, from its first calls),
+    # each as its user frames, innermost first: where its output went (GF056)
+    grad_calls: list[list[Site]] = field(default_factory=list)
 
 
 @dataclass

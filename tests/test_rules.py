@@ -1741,3 +1741,48 @@ def test_gf055_leaves_a_schedule_or_a_flag_to_the_author(write_script, condition
     reached yet, and a flag is the author's choice: the step's condition is not GF055's to drop."""
     results = findings(write_script, GF055_GAN.replace("{condition}", condition))
     assert "GF055" not in codes(results)
+
+
+def test_gf056_a_value_returned_beside_the_output_the_loss_uses_is_fed_on(write_script) -> None:  # type: ignore[no-untyped-def]
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.refine = nn.Linear(4, 4)
+                self.head = nn.Linear(4, 2)
+
+            def forward(self, x):
+                refined = torch.tanh(self.refine(x))
+                return self.head(x), refined
+
+        net = Net()
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        for _ in range(4):
+            out, refined = net(torch.randn(8, 4))
+            loss = out.pow(2).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+    """)
+    [result] = results
+    assert result.finding.code == "GF056" and result.finding.params == ["net.refine.weight", "net.refine.bias"]
+    assert "`refined`" in result.finding.message and "only returned" in result.finding.message
+    assert result.fix is not None and result.fix.description.startswith("feed `refined` instead of `x` at line 13")
+
+
+def test_gf056_a_module_whose_other_call_reaches_the_loss_is_left_alone(write_script) -> None:  # type: ignore[no-untyped-def]
+    # `warm` is never read, but the block it came from is called again and trained.
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+
+        block, head = nn.Linear(4, 4), nn.Linear(4, 1)
+        opt = torch.optim.Adam([*block.parameters(), *head.parameters()], lr=1e-2)
+        for _ in range(4):
+            x = torch.randn(8, 4)
+            warm = block(x)
+            loss = head(block(x)).pow(2).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+    """)
+    assert results == []

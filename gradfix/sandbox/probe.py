@@ -493,6 +493,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
                 path=paths.get(mid),
                 created_event=self.module_events.get(mid, 0),
                 scope_optimizers=self.module_optimizer_names.get(mid, {}),
+                grad_calls=self.grad_calls.get(mid, []),
             )
             for mid, module in self.modules.items()
         ]

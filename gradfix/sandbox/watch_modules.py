@@ -22,6 +22,9 @@ MODULE_FLAG_ATTRS = ("requires_grad", "require_grad", "trainable")
 FORWARD_TAG = "gradfix.forward"  # the key of a module call's tag in its output's grad_fn metadata
 # A module's first calls say how the script calls it: its optional arguments are not watched after.
 _OPTIONAL_CALLS_PER_MODULE = 4
+# Where a module's output went is read from the calls that ran it with gradients on: its first ones.
+_GRAD_CALLS_PER_MODULE = 4
+_GRAD_CALL_SITES = 3
 IN_SIZES = ("in_features", "in_channels", "num_features", "input_size", "embed_dim", "d_model")
 
 
@@ -90,6 +93,8 @@ class ModuleWatch:
                     probe.inner_no_grad.setdefault(key, InnerNoGradCall(id(module), inner))
             if probe.optional_calls_seen.get(id(module), 0) < _OPTIONAL_CALLS_PER_MODULE:
                 probe.note_optional_args(module, args, kwargs)
+            if grad and probe.grad_calls_seen.get(id(module), 0) < _GRAD_CALLS_PER_MODULE:
+                probe.note_grad_call(module, sys._getframe(1))
             outer = probe.outer_grad
             probe.outer_grad = grad
             probe.depth += 1
@@ -108,6 +113,8 @@ class ModuleWatch:
 
         self.initial_seen: set[int] = set()
         self.optional_calls_seen: dict[int, int] = {}
+        self.grad_calls_seen: dict[int, int] = {}
+        self.grad_calls: dict[int, list[list[Site]]] = {}
         self.optional_signatures: dict[type, Optional[tuple[inspect.Signature, dict[str, int]]]] = {}
         self.optional_calls: dict[tuple[int, str, int, Optional[int]], OptionalArgsCall] = {}
         self.module_optimizer_names: dict[int, dict[str, int]] = {}
@@ -307,6 +314,19 @@ class ModuleWatch:
                     found = (signature, optional)
         self.optional_signatures[cls] = found
         return found
+
+    def note_grad_call(self, module: nn.Module, frame: types.FrameType) -> None:
+        """The user frames of a call that ran ``module`` with gradients on, innermost first (a
+        layer inside a torch container is called from the line that called the container)."""
+        self.grad_calls_seen[id(module)] = self.grad_calls_seen.get(id(module), 0) + 1
+        if next(module.parameters(), None) is None:
+            # An activation or a dropout: nothing of it can be left without a gradient.
+            self.grad_calls_seen[id(module)] = _GRAD_CALLS_PER_MODULE
+            return
+        chain = self.site_chain(frame, limit=3)  # type: ignore[attr-defined]
+        known = self.grad_calls.setdefault(id(module), [])
+        if chain and len(known) < _GRAD_CALL_SITES and all(not c[0].same_place(chain[0]) for c in known):
+            known.append(chain)
 
     def note_optional_args(self, module: nn.Module, args: tuple, kwargs: dict) -> None:
         """A module whose forward takes optional arguments (``time_emb=None``) called from user
