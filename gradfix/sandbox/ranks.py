@@ -125,6 +125,8 @@ class Ranks:
         self.rank: Optional[int] = None  # in a rank: its number
         self.launch: Optional[Launch] = None  # in a rank: the launch it belongs to
         self.launches: list[Launch] = []  # in a launcher: what it started
+        # in a launcher: the launch whose ranks' Traces it merged, and those ranks
+        self.merged: Optional[tuple[int, list[int]]] = None
         self.notes: list[str] = []
         self.wrapped: dict[int, Any] = {}  # id(module inside a DDP wrapper) -> the wrapper
         self.wrapper_depth = 0
@@ -179,6 +181,11 @@ class Ranks:
 
     def become(self, rank: int, launch: Launch) -> None:
         """In a freshly forked rank: report as that rank, on its own clock."""
+        from gradfix.sandbox.channel import rank_stream
+
+        # The rank tells gradfix what it sees on a stream of its own (channel.py).
+        index = next((i for i, known in enumerate(self.launches) if known is launch), 0)
+        self.probe.channel.become(rank_stream(index, rank))
         self.rank, self.launch, self.launches = rank, launch, []
         self.probe.on_stop = self._stop_rank
         self.say("")
@@ -197,6 +204,9 @@ class Ranks:
     def write_rank(self, trace: Trace) -> None:
         assert self.launch is not None and self.rank is not None
         path = self.launch.trace_path(self.rank)
+        # The file is what the launcher merges; the channel is what gradfix checks the merge by,
+        # so it goes first: a rank killed in between is merged by neither.
+        self.probe.channel.end(trace, self.probe.finished_ids)
         with open(path + ".part", "w") as out:
             out.write(trace.to_json())
         os.replace(path + ".part", path)
@@ -490,7 +500,9 @@ class Ranks:
         if launch is None:
             return trace
         hung = self._end_ranks(launch)
-        return merge(trace, launch.traces(), launch.nprocs, hung)
+        traces = launch.traces()
+        self.merged = (self.launches.index(launch), sorted(traces))
+        return merge(trace, traces, launch.nprocs, hung)
 
     def _param_names(self, trace: Trace) -> dict[int, str]:
         """id of each parameter object -> its name in the Trace."""
