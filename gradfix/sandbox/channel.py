@@ -321,14 +321,22 @@ class Patches:
                 if key not in keys:
                     self.hooks.append((name, table, key, hook))
         self.mode = mode
+        self.mode_thread = (os.getpid(), threading.get_ident())
         del self.before, self.keys_before
         return self
 
     def replaced(self) -> list[str]:
-        """The patches no longer in place, by name."""
-        gone = [shown for shown, owner, attribute, value in self.installed if vars(owner).get(attribute, _MISSING) is not value]
+        """The patches no longer in place, by name. A patch wrapped by something that still holds
+        it is in place: torch.compile wraps ``nn.Module.__init__`` and calls the probe's inside."""
+        gone = [
+            shown for shown, owner, attribute, value in self.installed
+            if not _holds(vars(owner).get(attribute, _MISSING), value)
+        ]
         gone += list(dict.fromkeys(shown for shown, table, key, hook in self.hooks if table.get(key) is not hook))
-        if self.mode is not None:
+        if self.mode is not None and self.mode_thread == (os.getpid(), threading.get_ident()) and not _in_torch():
+            # The mode stack is the thread's own, and torch takes the mode off it while the mode
+            # handles a call or the compiler traces: only a run that ends in the thread that
+            # installed it, outside torch's code, can tell the mode was removed.
             from torch.overrides import _get_current_function_mode_stack
 
             if not any(mode is self.mode for mode in _get_current_function_mode_stack()):
@@ -337,6 +345,41 @@ class Patches:
 
 
 _MISSING = object()
+
+
+def _holds(current: Any, patch: Any, depth: int = 4) -> bool:
+    """``current`` is ``patch``, or a wrapper around it: it holds it in its closure (or as
+    ``__wrapped__``, ``__func__``, a partial's ``func``), within a few levels."""
+    if current is patch:
+        return True
+    if depth == 0:
+        return False
+    inner = [getattr(current, name, None) for name in ("__wrapped__", "__func__", "func")]
+    for cell in getattr(current, "__closure__", None) or ():
+        try:
+            inner.append(cell.cell_contents)
+        except ValueError:  # an empty cell
+            continue
+    return any(_holds(value, patch, depth - 1) for value in inner if callable(value) or isinstance(value, (staticmethod, classmethod, property)))
+
+
+def _in_torch() -> bool:
+    """Whether torch's code (or the probe's function mode handling a call) is on the stack."""
+    import sys
+
+    import torch
+
+    from gradfix.sandbox import function_mode
+
+    torch_dirs = tuple({os.path.dirname(path) + os.sep for path in (torch.__file__, os.path.realpath(torch.__file__))})
+    mode_files = {function_mode.__file__, os.path.realpath(function_mode.__file__)}
+    frame: Any = sys._getframe(1)
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if name.startswith(torch_dirs) or name in mode_files:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _patched_owners() -> list[tuple[str, Any]]:
