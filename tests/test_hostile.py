@@ -264,9 +264,9 @@ def test_no_output_line_is_a_workflow_command_but_gradfix_own(world: World) -> N
     assert "::warning title=gfhostile::forged from stdout" in world.outputs["text"]  # shown, disarmed
 
 
-def review_repo(world: World) -> tuple[Path, dict[str, str]]:
-    """A repository whose pull request adds the script that crashes before training."""
-    repo = world.base / "review"
+def review_repo(world: World, script: Path = HOSTILE / "crash_before_training.py") -> tuple[Path, dict[str, str]]:
+    """A repository whose pull request adds a script (the one that crashes before training)."""
+    repo = world.base / f"review-{script.stem}"
     repo.mkdir()
     env = {k: v for k, v in world.env.items() if not k.startswith("GITHUB_")}
     env.update(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.invalid", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.invalid")
@@ -279,7 +279,7 @@ def review_repo(world: World) -> tuple[Path, dict[str, str]]:
     git("add", ".")
     git("commit", "-qm", "base")
     git("checkout", "-qb", "pr")
-    shutil.copy(HOSTILE / "crash_before_training.py", repo / "train.py")
+    shutil.copy(script, repo / "train.py")
     git("add", ".")
     git("commit", "-qm", "a script that crashes")
     return repo, env
@@ -739,6 +739,18 @@ def test_a_correct_script_is_still_clean(lone: World, mode: str) -> None:
     assert status == 0, (stdout, stderr)
     assert "No gradient problems found" in stdout, (stdout, stderr)
     assert "could not observe" not in stdout + stderr
+
+
+def test_review_posts_no_all_clear_for_a_forged_verdict(lone: World) -> None:
+    repo, env = review_repo(lone, ALONE / "forge_memory.py")
+    done = subprocess.run(
+        [lone.python, "-m", "gradfix", "review", "--dry-run", "--base", "main", "--repo", "o/r", "--pr", "7", "--timeout", "30"],
+        cwd=repo, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    [summary] = [r["json"]["body"] for r in json.loads(done.stdout) if r["path"].endswith("/issues/7/comments")]
+    assert "No gradient problems found" not in summary and "could not diagnose 1 script" in summary, summary
+    assert "failed their check" in summary
 
 
 def test_a_verification_run_that_lies_verifies_nothing(lone: World) -> None:

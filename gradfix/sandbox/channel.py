@@ -103,25 +103,33 @@ class _Nothing:
 NOWHERE = _Nothing()
 
 
-def digest(tensor: "torch.Tensor") -> Optional[list[Any]]:
+def digests(tensors: list[Any]) -> list[Optional[list[Any]]]:
     """What gradfix compares to tell whether a parameter changed, as the probe does with
-    ``torch.equal``: a hash of the values' bytes, the dtype, the shape, and whether the values may
-    hold a NaN (``torch.equal`` never finds those equal). None where it cannot be taken (a meta or
-    sparse tensor): that parameter is not checked."""
+    ``torch.equal``: a hash of each tensor's values (their bytes), its dtype, its shape, and
+    whether the values may hold a NaN (``torch.equal`` never finds those equal). None where it
+    cannot be taken (a meta or sparse tensor): that parameter is not checked."""
+    import torch
+
+    # Past the probe's own torch function mode: these calls are gradfix's, not the script's.
+    with torch.no_grad(), torch._C.DisableTorchFunction():
+        return [_digest(tensor) for tensor in tensors]
+
+
+def _digest(tensor: "torch.Tensor") -> Optional[list[Any]]:
     import torch
 
     try:
-        with torch.no_grad():
-            values = tensor.detach()
-            if values.layout is not torch.strided or values.device.type != "cpu":
-                return None
-            flat = values.contiguous().reshape(-1).view(torch.uint8)
-            try:
-                data: Any = flat.numpy()
-            except (RuntimeError, TypeError):  # no numpy
-                data = bytes(flat.untyped_storage())[flat.storage_offset() : flat.storage_offset() + flat.numel()]
-            maybe_nan = values.numel() > 0 and (values.is_floating_point() or values.is_complex()) and bool(torch.isnan(values.sum()))
-            return [hashlib.sha256(data).hexdigest()[:32], str(values.dtype), list(values.shape), maybe_nan]
+        values = tensor.detach()
+        if values.layout is not torch.strided or values.device.type != "cpu":
+            return None
+        if not values.is_contiguous():
+            values = values.contiguous()
+        try:
+            data: Any = values.numpy()  # the bytes as they are, without a copy
+        except TypeError:  # a dtype numpy does not have (bfloat16): the same bytes, as bytes
+            data = values.reshape(-1).view(torch.uint8).numpy()
+        total = values.sum().item() if values.numel() and (values.is_floating_point() or values.is_complex()) else 0
+        return [hashlib.sha256(data).hexdigest()[:32], str(values.dtype), list(values.shape), total != total]
     except Exception:  # noqa: BLE001  (a tensor of a kind gradfix does not know: not checked)
         return None
 
@@ -191,14 +199,12 @@ class Writer:
         runs on."""
         if self.ended or os.getpid() != self.owner:
             return
+        new = [tensor for tensor in dict((id(t), t) for t in tensors).values() if id(tensor) not in self.tensors]
         batch: list[list[Any]] = []
-        for tensor in tensors:
-            if id(tensor) in self.tensors:
-                continue
-            index = self.indexes
+        for tensor, record in zip(new, digests(new)):
+            self.tensors[id(tensor)] = (tensor, self.stream, self.indexes)
+            batch.append([self.indexes, record])
             self.indexes += 1
-            self.tensors[id(tensor)] = (tensor, self.stream, index)
-            batch.append([index, digest(tensor)])
         for part in _pieces(batch):
             self._send(b"P", part)
 
@@ -224,9 +230,10 @@ class Writer:
         with self:
             params: list[list[Any]] = []
             if merged is None:
-                for fact, pid in zip(trace.params, ids):
-                    held = self.tensors.get(pid)
-                    params.append([fact.name, held[1], held[2], digest(held[0])] if held is not None else [fact.name])
+                held = [self.tensors.get(pid) for _, pid in zip(trace.params, ids)]
+                now = iter(digests([entry[0] for entry in held if entry is not None]))
+                for fact, entry in zip(trace.params, held):
+                    params.append([fact.name, entry[1], entry[2], next(now)] if entry is not None else [fact.name])
             replaced = self.patches.replaced() if self.patches is not None else []
             data = trace.to_json().encode()
             step = _PAYLOAD - 1
