@@ -165,23 +165,29 @@ class Writer:
     # -- what the probe calls ---------------------------------------------------------------------
 
     def busy(self) -> "Writer":
-        """``with channel.busy():`` around a change of the probe's state and its message: the run's
-        time limit, which ends the run from a signal handler, waits until both are done."""
+        """``with channel.busy():`` around a change of the probe's state and its message, so that
+        the Trace never counts what the messages do not: the end waits until both are done,
+        whether it comes from another thread (the lock) or from the time limit's signal handler
+        in this one (:meth:`defer`)."""
         return self
 
     def __enter__(self) -> None:
-        self.depth += 1
+        self.lock.acquire()
+        self.depth += 1  # only ever changed by the thread holding the lock
 
     def __exit__(self, *exc: Any) -> None:
         self.depth -= 1
+        pending = None
         if not self.depth and self.pending is not None:
             pending, self.pending = self.pending, None
+        self.lock.release()
+        if pending is not None:
             pending()
 
     def defer(self, action: Callable[[], None]) -> bool:
-        """From a signal handler: run ``action`` once the message under way is out (True), or
-        now, when none is (False: the caller runs it)."""
-        if self.depth:
+        """From a signal handler: run ``action`` once the busy section this thread interrupted is
+        done (True), or now, when it interrupted none (False: the caller runs it)."""
+        if self.depth and self.lock._is_owned():  # type: ignore[attr-defined]
             self.pending = action
             return True
         return False
@@ -210,10 +216,11 @@ class Writer:
 
     def become(self, stream: int) -> None:
         """In a freshly forked rank: write on a stream of its own, from the counts it inherited."""
-        with self.lock:
-            self.owner, self.stream, self.seq, self.indexes = os.getpid(), stream, 0, 0
-            self.ended = self.broken = False
-            self._send(b"H", json.dumps({"backwards": self.backwards, "steps": self.steps}).encode())
+        # A fresh lock: the fork may have copied one that another thread of the parent held.
+        self.lock, self.depth, self.pending = threading.RLock(), 0, None
+        self.owner, self.stream, self.seq, self.indexes = os.getpid(), stream, 0, 0
+        self.ended = self.broken = False
+        self._send(b"H", json.dumps({"backwards": self.backwards, "steps": self.steps}).encode())
 
     def end(self, trace: Trace, ids: list[int], merged: Optional[tuple[int, list[int]]] = None) -> None:
         """The Trace and the end message. ``ids``: the id of each parameter of the Trace, in its
