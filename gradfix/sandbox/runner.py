@@ -72,7 +72,9 @@ class RunResult:
     stdout: str
     stderr: str
     seconds: float
-    probe_error: Optional[str] = None  # gradfix's own probe failed (a bug in gradfix, not the script)
+    # Why gradfix could not observe the run: its probe failed or went quiet, the script replaced a
+    # patch of the probe's, or the run's messages failed their check (channel.py). No verdict then.
+    probe_error: Optional[str] = None
 
 
 def _widen(pipe: int) -> None:
@@ -438,6 +440,7 @@ class Sandbox:
 
     def _read(self, child: "RunHandle", killed: bool, seconds: float) -> RunResult:
         request = child.request
+
         def read(path: str, limit: int = 1 << 20) -> str:
             """At most the last megabyte: a script may print gigabytes."""
             try:

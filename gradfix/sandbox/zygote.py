@@ -6,9 +6,10 @@ review, the variables the allow-list dropped). So the process that imports torch
 one child per run is this one: a fresh interpreter started with the cleaned environment, that
 never held a secret. gradfix sends it run requests over a socket, each with the write end of the
 run's channel to gradfix (a descriptor, passed with SCM_RIGHTS) and the run's key (channel.py),
-which go on to the run over a socket of its own; it answers with each run's start and end. It is the first process of a PID namespace of its own (where namespaces are
-allowed), and each run is the first process of a namespace inside it, so nothing a run starts
-outlives it, and nothing outlives the warm process, which itself dies with gradfix.
+which go on to the run over a socket of its own; it answers with each run's start and end. It is
+the first process of a PID namespace of its own (where namespaces are allowed), and each run is
+the first process of a namespace inside it, so nothing a run starts outlives it, and nothing
+outlives the warm process, which itself dies with gradfix.
 """
 
 from __future__ import annotations
@@ -288,18 +289,18 @@ class _Server:
         if self.spare is None:
             self.fork_spare()
         assert self.spare is not None
-        pid, pipe = self.spare
+        pid, link = self.spare
         self.spare = None
         try:
             data = json.dumps({"request": request, "key": key}).encode()
             if fd >= 0:
-                socket.send_fds(pipe, [data[:1]], [fd])
+                socket.send_fds(link, [data[:1]], [fd])
                 data = data[1:]
-            pipe.sendall(data)
+            link.sendall(data)
         except OSError:
             pass  # the spare died: it is reaped as the run, which then reports nothing
         finally:
-            pipe.close()
+            link.close()
             if fd >= 0:
                 os.close(fd)  # the run holds it now; gradfix sees the end of it when the run ends
         self.running[pid] = run
