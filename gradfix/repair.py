@@ -399,7 +399,7 @@ def _repair(
             for candidate, run in zip(finding.candidates, outcomes):
                 runs += 0 if parallel else 1
                 screen.learn(run.trace)
-                verdict = rule_of[finding.code].verify(finding, candidate, trace, run)
+                verdict = _judged(rule_of[finding.code], finding, candidate, trace, run)
                 if verdict.verified:
                     verified.append((candidate, verdict, run))
                 else:
@@ -522,6 +522,15 @@ def _repair(
     )
     screen.report(report, Project(root, accepted.texts()))
     return report
+
+
+def _judged(rule: Rule, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
+    """A candidate's verdict. A run gradfix could not observe (its messages failed their check,
+    the probe went quiet, the script replaced a patch) verifies nothing, whatever a rule's own test
+    would make of the Trace it has (none)."""
+    if run.probe_error:
+        return Verdict(False, f"the re-run failed: {run.probe_error}")
+    return rule.verify(finding, candidate, before, run)
 
 
 def _judged_without_the_rest(

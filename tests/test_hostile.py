@@ -264,9 +264,9 @@ def test_no_output_line_is_a_workflow_command_but_gradfix_own(world: World) -> N
     assert "::warning title=gfhostile::forged from stdout" in world.outputs["text"]  # shown, disarmed
 
 
-def review_repo(world: World) -> tuple[Path, dict[str, str]]:
-    """A repository whose pull request adds the script that crashes before training."""
-    repo = world.base / "review"
+def review_repo(world: World, script: Path = HOSTILE / "crash_before_training.py") -> tuple[Path, dict[str, str]]:
+    """A repository whose pull request adds a script (the one that crashes before training)."""
+    repo = world.base / f"review-{script.stem}"
     repo.mkdir()
     env = {k: v for k, v in world.env.items() if not k.startswith("GITHUB_")}
     env.update(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.invalid", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.invalid")
@@ -279,7 +279,7 @@ def review_repo(world: World) -> tuple[Path, dict[str, str]]:
     git("add", ".")
     git("commit", "-qm", "base")
     git("checkout", "-qb", "pr")
-    shutil.copy(HOSTILE / "crash_before_training.py", repo / "train.py")
+    shutil.copy(script, repo / "train.py")
     git("add", ".")
     git("commit", "-qm", "a script that crashes")
     return repo, env
@@ -697,3 +697,154 @@ def test_without_libseccomp_gradfix_says_so_once_and_the_walls_stand(monkeypatch
     assert seccomp.problem() == "no seccomp filter (libseccomp not found)"
     assert isolate.available() is None
     assert "gradfix: warning: no seccomp filter (libseccomp not found); the runs are walled in without it" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------
+# Forged verdicts (issue 14, item 3): the probe lives in the script's process, so a script can lie
+# about itself; gradfix reads the run only from a pipe it holds, in messages signed with a key made
+# for the run, and checks the Trace against what the run said as it went (gradfix/sandbox/
+# channel.py). Whatever it catches is "could not observe": exit 2, no finding, never an all-clear.
+
+FORGERIES = {
+    # script: what gradfix says instead of the verdict the script forged
+    "forge_trace_file.py": "its messages to gradfix failed their check",
+    "restore_torch.py": "the script replaced torch.Tensor.backward",
+    "forge_memory.py": "its messages to gradfix failed their check (the Trace says a parameter changed that did not)",
+}
+
+
+@pytest.mark.parametrize("mode", ["fork", "no-fork"])
+@pytest.mark.parametrize("script", sorted(FORGERIES))
+def test_a_forged_verdict_is_never_an_all_clear(lone: World, script: str, mode: str) -> None:
+    run = Invocation(lone, f"{script[:-3]}-{mode}")
+    status = run.run("suggest", script, "--steps", "1", "--timeout", "30", *fork_option(mode))
+    stdout, stderr = run.output
+    assert "No gradient problems found" not in stdout + stderr
+    assert status == 2, (stdout, stderr)
+    assert f"{script}: gradfix could not observe the run: {FORGERIES[script]}" in stderr, stderr
+    run.name += "-json"
+    assert run.run("suggest", script, "--format", "json", "--steps", "1", "--timeout", "30", *fork_option(mode)) == 2
+    [entry] = json.loads(run.output[0])["files"]
+    assert entry["findings"] == [] and FORGERIES[script] in entry["error"], entry
+    assert run.survivors() == []
+    assert run.scratch_left() == []
+
+
+@pytest.mark.parametrize("mode", ["fork", "no-fork"])
+def test_a_correct_script_is_still_clean(lone: World, mode: str) -> None:
+    """No false alarm: the channel and its checks say nothing about a script that tells no lie."""
+    run = Invocation(lone, f"honest-{mode}")
+    status = run.run("suggest", str(lone.base / "later" / "train.py"), "--steps", "1", *fork_option(mode))
+    stdout, stderr = run.output
+    assert status == 0, (stdout, stderr)
+    assert "No gradient problems found" in stdout, (stdout, stderr)
+    assert "could not observe" not in stdout + stderr
+
+
+def test_review_posts_no_all_clear_for_a_forged_verdict(lone: World) -> None:
+    repo, env = review_repo(lone, ALONE / "forge_memory.py")
+    done = subprocess.run(
+        [lone.python, "-m", "gradfix", "review", "--dry-run", "--base", "main", "--repo", "o/r", "--pr", "7", "--timeout", "30"],
+        cwd=repo, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    [summary] = [r["json"]["body"] for r in json.loads(done.stdout) if r["path"].endswith("/issues/7/comments")]
+    assert "No gradient problems found" not in summary and "could not diagnose 1 script" in summary, summary
+    assert "failed their check" in summary
+
+
+def test_a_verification_run_that_lies_verifies_nothing(lone: World) -> None:
+    """The candidate run, where gradfix's fix is in, forges a Trace in which every parameter
+    trains: the fix is not offered as verified (nor is any other), and the user is told why."""
+    run = Invocation(lone, "forge-verification")
+    status = run.run("suggest", "forge_verification.py", "--format", "json", "--steps", "1", "--timeout", "30")
+    stdout, stderr = run.output
+    [entry] = json.loads(stdout)["files"]
+    assert status == 1, stderr  # the crash is a finding; its fix is not verified
+    [finding] = entry["findings"]
+    assert finding["code"] == "GF001" and finding["fix"] is None, finding
+    assert finding["rejected"] and all("could not" in r["reason"] or "failed their check" in r["reason"] for r in finding["rejected"]), finding
+    run.name += "-text"
+    run.run("suggest", "forge_verification.py", "--steps", "1", "--timeout", "30")
+    text = run.output[0]
+    assert "verified:" not in text and "0 verified fixes" in text, text
+    assert run.survivors() == []
+
+
+def _frame(key: bytes, stream: int, seq: int, payload: bytes) -> bytes:
+    import hmac
+    import struct
+
+    header = struct.pack("!IIQ", len(payload), stream, seq)
+    return header + hmac.digest(key, header + payload, "sha256") + payload
+
+
+def _one_backward_run() -> list[bytes]:
+    """What a run with one backward() and no parameter says, message by message."""
+    from gradfix.trace import Trace
+
+    trace = json.loads(Trace(script="train.py", argv=[]).to_json())
+    trace["backwards"] = [{"site": None, "grad_enabled": True, "requires_grad": True, "has_grad_fn": True}]
+    end = {"params": [], "replaced": [], "merged": None, "counted": 0}
+    return [b"B1", b"T" + json.dumps(trace).encode(), b"x" + json.dumps(end).encode(), b"X"]
+
+
+def _read(key: bytes, data: bytes, keep_open: bool = False):  # type: ignore[no-untyped-def]
+    from gradfix.sandbox.channel import Reader
+
+    read_end, write_end = os.pipe()
+    os.write(write_end, data)
+    if not keep_open:
+        os.close(write_end)
+    reader = Reader(read_end, key)
+    try:
+        reader.pump()
+        return reader.done, reader.outcome()
+    finally:
+        reader.close()
+        if keep_open:
+            os.close(write_end)
+
+
+@pytest.mark.parametrize("attack", ["replayed", "gap", "foreign key", "after the end", "garbage", "counts", "quiet"])
+def test_the_channel_refuses_what_its_run_did_not_send(attack: str) -> None:
+    """The parent's end of the channel, fed by hand: a message replayed, one skipped, one signed
+    with another key, one after the end, bytes that are no message, a Trace that claims another
+    count than the run's messages, and a run that never ended."""
+    from gradfix.sandbox.channel import make_key
+
+    key = make_key()
+    messages = _one_backward_run()
+    if attack == "counts":
+        messages.insert(1, b"B2")
+    frames = [_frame(key, 0, seq, payload) for seq, payload in enumerate(messages)]
+    if attack == "replayed":
+        frames.insert(1, frames[0])
+    elif attack == "gap":
+        del frames[0]
+    elif attack == "foreign key":
+        frames[1] = _frame(make_key(), 0, 1, messages[1])
+    elif attack == "after the end":
+        frames.append(_frame(key, 0, len(frames), b"B2"))
+    elif attack == "garbage":
+        frames.insert(2, b'{"forged": true}' * 8)
+    elif attack == "quiet":
+        frames = frames[:-1]
+    _, outcome = _read(key, b"".join(frames))
+    assert outcome.trace is None
+    if attack == "quiet":
+        assert outcome.quiet and outcome.problem is None  # the runner says "ended without reporting"
+    else:
+        assert outcome.problem is not None and "failed their check" in outcome.problem, outcome
+
+
+def test_the_channel_accepts_what_its_run_sent_and_stops_at_the_end() -> None:
+    """A run whose pipe is still open after its end message (a daemon holds it) is read to the end
+    message, not to the end of the pipe."""
+    from gradfix.sandbox.channel import make_key
+
+    key = make_key()
+    frames = b"".join(_frame(key, 0, seq, payload) for seq, payload in enumerate(_one_backward_run()))
+    done, outcome = _read(key, frames, keep_open=True)
+    assert done and outcome.problem is None
+    assert outcome.trace is not None and len(outcome.trace.backwards) == 1

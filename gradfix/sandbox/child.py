@@ -3,7 +3,8 @@ as ``__main__``.
 
 It is entered either in a process forked from the warm process (zygote.py; fast: torch is already
 imported) or in a fresh interpreter (``python -m gradfix.sandbox.child REQUEST.json``). Both paths
-run :func:`run_in_child`, which never returns: it writes the Trace and ends the process.
+run :func:`run_in_child`, which never returns: it sends the Trace on the run's channel to gradfix
+(channel.py) and ends the process.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import types
 from typing import Any, NoReturn, Optional
 
 from gradfix.sandbox import isolate, limits, seccomp
+from gradfix.sandbox.channel import KEY_BYTES, Patches, Writer
 from gradfix.sandbox.request import RunRequest
 
 
@@ -130,15 +132,19 @@ def _close_inherited(keep: set[int]) -> None:
     os.closerange(low, top)  # close_range(2) on Linux: one call whatever the range
 
 
-def _open_for_gradfix(path: str) -> int:
-    # Opened before the walls go up: the scratch folder may be out of sight afterwards.
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
+def _channel_of(request: RunRequest) -> tuple[int, bytes]:
+    """A fresh interpreter's channel: the descriptor it inherited, and the key, read from a pipe
+    of its own that is closed before the script starts (the request file has no key)."""
+    key = b""
+    while len(key) < KEY_BYTES:
+        chunk = os.read(request.key_fd, KEY_BYTES - len(key))
+        if not chunk:
+            break
+        key += chunk
+    os.close(request.key_fd)
+    if len(key) != KEY_BYTES:
+        raise OSError("the run's key did not arrive")
+    return request.channel_fd, key
 
 
 def _watch_missing_environment(missing: set[str]) -> None:
@@ -159,13 +165,18 @@ def _watch_missing_environment(missing: set[str]) -> None:
     environ_type.__getitem__ = getitem  # type: ignore[method-assign]
 
 
-def run_in_child(request: RunRequest, cgroups: Optional[tuple[str, list[str]]] = None) -> NoReturn:
+def run_in_child(
+    request: RunRequest, cgroups: Optional[tuple[str, list[str]]] = None, channel: Optional[tuple[int, bytes]] = None,
+) -> NoReturn:
     """``cgroups``: the cgroups a run forked ahead by the warm process already joined (their name,
-    their controllers); otherwise the run makes its own, named after its scratch folder."""
-    error_out = -1
+    their controllers); otherwise the run makes its own, named after its scratch folder.
+    ``channel``: the write end of the run's pipe to gradfix and its key, from the warm process;
+    otherwise a fresh interpreter's, as the request says where to find them."""
+    writer: Optional[Writer] = None
     try:
-        error_out = _open_for_gradfix(request.trace_path + ".error")
-        trace_out = _open_for_gradfix(request.trace_path)
+        fd, key = channel if channel is not None else _channel_of(request)
+        os.set_inheritable(fd, False)  # a program the script starts does not get it
+        writer = Writer(fd, key)
         _redirect(request)
         # First: what the run starts from here on is counted with it (and the cgroup file system
         # is read-only behind the walls).
@@ -194,23 +205,25 @@ def run_in_child(request: RunRequest, cgroups: Optional[tuple[str, list[str]]] =
                 seccomp.install()  # what it can: without namespaces, other processes' memory at least
             except OSError:
                 pass
+        writer.settle()
         os.environ.clear()
         os.environ.update(request.env)
         _limit(request, 0 if "pids" in whole_run else tasks)
-        _close_inherited({0, 1, 2, trace_out, error_out})
+        _close_inherited({0, 1, 2, fd})
         sys.dont_write_bytecode = True  # keep .pyc files of the user's modules out of their tree
-        _run(request, trace_out)
-    except BaseException as error:  # the probe itself failed: say so in the report file
+        _run(request, writer)
+    except BaseException as error:  # the probe itself failed: say so to gradfix
         try:
             message = str(error) if isinstance(error, isolate.IsolationError) else f"{type(error).__name__}: {error}"
-            if error_out >= 0:
-                _write_all(error_out, message.encode("utf-8", errors="replace"))
+            if writer is not None:
+                writer.settle()
+                writer.error(message)
         finally:
             os._exit(3)
     os._exit(0)
 
 
-def _run(request: RunRequest, trace_out: int) -> None:
+def _run(request: RunRequest, channel: Writer) -> None:
     from gradfix.sandbox.loops import compile_user_code, shorten_imported_loops
     from gradfix.sandbox.facts import UserCode
     from gradfix.sandbox.probe import Probe
@@ -225,7 +238,9 @@ def _run(request: RunRequest, trace_out: int) -> None:
         if os.getpid() != owner:
             real_exit(0)
         trace.missing_env = sorted(missing_env)
-        _write_all(trace_out, trace.to_json().encode())
+        # A Trace merged from the ranks' is checked against what each rank said (ranks.py).
+        merged = probe.ranks.merged if trace.rank is not None else None
+        channel.end(trace, probe.finished_ids if merged is None else [], merged)
         try:
             sys.stdout.flush()
             sys.stderr.flush()
@@ -241,6 +256,10 @@ def _run(request: RunRequest, trace_out: int) -> None:
         max_backwards=request.max_backwards,
         on_stop=write,
     )
+    probe.channel = channel
+    # What the probe (and the overlay) install, told apart from what was there: the probe says at
+    # the end which of its patches the script replaced.
+    patches = Patches()
     overlay = {os.path.realpath(k): v for k, v in request.overlay.items()}
     _install_overlay(overlay)
     source = overlay.get(script)
@@ -249,7 +268,11 @@ def _run(request: RunRequest, trace_out: int) -> None:
             source = handle.read()
 
     def on_alarm(signum: int, frame: Any) -> None:
-        probe.stop(timed_out=True)
+        def stop() -> None:
+            probe.stop(timed_out=True)
+
+        if not channel.defer(stop):  # a message under way goes out whole first
+            stop()
 
     signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, request.timeout)
@@ -268,6 +291,7 @@ def _run(request: RunRequest, trace_out: int) -> None:
     sys.modules["__main__"] = main
     probe.install()
     shorten_imported_loops(probe.user)
+    channel.patches = patches.taken(probe.mode)
     _watch_missing_environment(missing_env)
 
     def exit_now(status: int) -> NoReturn:

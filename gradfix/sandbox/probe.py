@@ -23,6 +23,7 @@ from typing import Any, Callable, Optional
 import torch
 import torch.nn as nn
 
+from gradfix.sandbox.channel import NOWHERE
 from gradfix.sandbox.facts import UserCode, class_name, dtype_name, modules_of, named_parameters_of, parameters_of, site_of, storage_of
 from gradfix.sandbox.naming import Names
 from gradfix.sandbox.watch_autograd import AutogradWatch
@@ -76,6 +77,10 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         self.max_backwards = max_backwards
         self.cap_reached = False  # stopped at max_backwards: what came after (a late step) was not seen
         self.on_stop = on_stop
+        # The run's channel to gradfix (channel.py; child.py sets it): each backward() and step
+        # and each parameter's first value are told as they happen, for the Trace to be checked.
+        self.channel: Any = NOWHERE
+        self.finished_ids: list[int] = []  # the id of each parameter of the finished Trace, in its order
         self.events = 0
         self.modules: dict[int, nn.Module] = {}  # id -> module, in construction order
         self.module_sites: dict[int, Optional[Site]] = {}
@@ -168,14 +173,19 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         if torch._C._are_functorch_transforms_active():
             return False  # inside vmap/grad the "parameters" are batched stand-ins that must not escape
         complete = True
-        for p in params:
-            if isinstance(p, nn.parameter.UninitializedTensorMixin):
-                complete = False
-            elif isinstance(p, torch.Tensor) and id(p) not in self.initial:
-                # Known is not remembered: all_params() lists every module's parameters when a
-                # step asks, a layer that has not run yet (a later phase's head) among them.
-                self.param_objects.setdefault(id(p), p)
-                self.initial[id(p)] = p.detach().clone()
+        first: list[torch.Tensor] = []
+        with self.channel.busy():
+            for p in params:
+                if isinstance(p, nn.parameter.UninitializedTensorMixin):
+                    complete = False
+                elif isinstance(p, torch.Tensor) and id(p) not in self.initial:
+                    # Known is not remembered: all_params() lists every module's parameters when a
+                    # step asks, a layer that has not run yet (a later phase's head) among them.
+                    self.param_objects.setdefault(id(p), p)
+                    self.initial[id(p)] = p.detach().clone()
+                    first.append(p)
+            if first:
+                self.channel.first_seen(first)
         return complete
 
     # -- installation -----------------------------------------------------------------------------
@@ -372,6 +382,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         # A lazy parameter still uninitialised has no shape or value: a lazy module never called,
         # or the object that `.to(device)` replaced before the first call filled the new one in.
         params = {pid: p for pid, p in self.all_params().items() if not nn.parameter.is_lazy(p)}
+        self.finished_ids = list(params)
         for mid, module in self.modules.items():
             if any(storage_of(p) in self.loaded_storage for p in parameters_of(module, recurse=False)):
                 self.loaded.add(mid)

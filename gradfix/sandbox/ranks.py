@@ -180,6 +180,8 @@ class Ranks:
         # in a process the script started itself: the launch it becomes a rank of if it joins a group
         self.pending: Optional[Launch] = None
         self.launches: list[Launch] = []  # in a launcher: what it started
+        # in a launcher: the launch whose ranks' Traces it merged, and those ranks
+        self.merged: Optional[tuple[int, list[int]]] = None
         self.notes: list[str] = []
         self.failed_in = ""  # in a rank: the collective that failed when its peer went (see _failed)
         self.wrapped: dict[int, Any] = {}  # id(module inside a DDP wrapper) -> the wrapper
@@ -334,6 +336,11 @@ class Ranks:
 
     def become(self, rank: int, launch: Launch) -> None:
         """In a freshly forked rank: report as that rank, on its own clock."""
+        from gradfix.sandbox.channel import rank_stream
+
+        # The rank tells gradfix what it sees on a stream of its own (channel.py).
+        index = next((i for i, known in enumerate(self.launches) if known is launch), 0)
+        self.probe.channel.become(rank_stream(index, rank))
         self.rank, self.launch, self.launches, self.pending = rank, launch, [], None
         self.probe.on_stop = self._stop_rank
         self.say("")
@@ -352,6 +359,9 @@ class Ranks:
     def write_rank(self, trace: Trace) -> None:
         assert self.launch is not None and self.rank is not None
         path = self.launch.trace_path(self.rank)
+        # The file is what the launcher merges; the channel is what gradfix checks the merge by,
+        # so it goes first: a rank killed in between is merged by neither.
+        self.probe.channel.end(trace, self.probe.finished_ids)
         with open(path + ".part", "w") as out:
             out.write(trace.to_json())
         os.replace(path + ".part", path)
@@ -681,7 +691,9 @@ class Ranks:
         if launch is None:
             return trace
         hung = self._end_ranks(launch)
-        return merge(trace, launch.traces(), launch.world_size(), hung)
+        traces = launch.traces()
+        self.merged = (self.launches.index(launch), sorted(traces))
+        return merge(trace, traces, launch.world_size(), hung)
 
     def _param_names(self, trace: Trace) -> dict[int, str]:
         """id of each parameter object -> its name in the Trace."""

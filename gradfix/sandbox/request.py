@@ -12,7 +12,6 @@ class RunRequest:
     cwd: str
     env: dict[str, str]
     user_roots: list[str]
-    trace_path: str
     stdout_path: str
     stderr_path: str
     steps: int = 3
@@ -27,3 +26,8 @@ class RunRequest:
     isolate: bool = False
     # Run the script as `torchrun --nproc-per-node N` would (ranks.py); 0: as a plain script.
     nproc_per_node: int = 0
+    # A fresh interpreter's descriptors (inherited): the channel's write end, and a pipe holding
+    # the channel's key, read and closed before the script starts. A forked run gets both from
+    # the warm process instead (zygote.py); the key is never in this request.
+    channel_fd: int = -1
+    key_fd: int = -1

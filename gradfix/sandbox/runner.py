@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from typing import Optional
 
 from gradfix.sandbox import isolate
+from gradfix.sandbox.channel import Reader, make_key
 from gradfix.sandbox.request import RunRequest
 from gradfix.sandbox.zygote import Zygote
 from gradfix.trace import Trace
@@ -62,6 +63,7 @@ class RunHandle:
     pidfd: Optional[int] = None  # readable when the child exits (Linux)
     warm: Optional[Zygote] = None  # the warm process that forked the run (None: a fresh interpreter)
     run: int = 0  # its number for the run
+    channel: Optional[Reader] = None  # what the run says to gradfix (channel.py)
 
 
 @dataclass
@@ -70,7 +72,21 @@ class RunResult:
     stdout: str
     stderr: str
     seconds: float
-    probe_error: Optional[str] = None  # gradfix's own probe failed (a bug in gradfix, not the script)
+    # Why gradfix could not observe the run: its probe failed or went quiet, the script replaced a
+    # patch of the probe's, or the run's messages failed their check (channel.py). No verdict then.
+    probe_error: Optional[str] = None
+
+
+def _widen(pipe: int) -> None:
+    """A pipe that holds a whole Trace of the usual size (1 MiB, the most a user may ask for by
+    default): a run that finishes while gradfix is busy elsewhere (diagnosing the previous script)
+    does not wait for it to read."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(pipe, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (ImportError, OSError):
+        pass
 
 
 def fork_is_usable() -> bool:
@@ -213,20 +229,26 @@ class Sandbox:
     def _sleep_until_one_exits(children: list["RunHandle"]) -> None:
         """Block until a child exits or the nearest deadline passes; no polling delay on Linux."""
         timeout = max(0.0, min(c.deadline for c in children) - time.monotonic()) + 0.01
+        # A run's messages are read as they come: a run must never wait for room in its pipe.
+        channels = [c.channel for c in children if c.channel is not None and not c.channel.done]
         forked = [c.warm for c in children if c.warm is not None]
         if forked:
-            forked[0].pump(timeout)  # it says when each run ends
-            return
-        descriptors = [c.pidfd for c in children if c.pidfd is not None]
-        if len(descriptors) == len(children):
-            import select
-
-            select.select(descriptors, [], [], timeout)
+            forked[0].pump(timeout, also=channels)  # it says when each run ends
         else:
-            time.sleep(min(timeout, 0.005))
+            descriptors = [c.pidfd for c in children if c.pidfd is not None]
+            if len(descriptors) == len(children):
+                import select
+
+                select.select([*descriptors, *channels], [], [], timeout)
+            else:
+                time.sleep(min(timeout, 0.005))
+        for reader in channels:
+            reader.pump()
 
     def cancel(self, child: "RunHandle") -> None:
         _live.pop(id(child), None)
+        if child.channel is not None:
+            child.channel.close()
         if child.warm is not None:
             child.warm.kill(child.run)
             child.warm.wait_ended(child.run)
@@ -258,6 +280,8 @@ class Sandbox:
         finally:
             for child in running.values():  # interrupted: leave nothing behind
                 _live.pop(id(child), None)
+                if child.channel is not None:
+                    child.channel.close()
                 if child.warm is not None:
                     child.warm.kill(child.run)
                     child.warm.wait_ended(child.run)
@@ -291,7 +315,6 @@ class Sandbox:
             cwd=self.cwd,
             env=dict(self.env, TMPDIR=scratch),
             user_roots=self.user_roots,
-            trace_path=os.path.join(scratch, "trace.json"),
             stdout_path=os.path.join(scratch, "stdout"),
             stderr_path=os.path.join(scratch, "stderr"),
             steps=self.steps,
@@ -305,22 +328,39 @@ class Sandbox:
             max_backwards=self.max_backwards,
         )
         started = time.perf_counter()
-        if self.fork:
-            # The deadline starts when the warm process forks the run (_poll), not while it warms up.
-            warm = _warm_process()
-            run = warm.run(request)
-            return RunHandle(request, scratch, 0, started, time.monotonic() + _WARM_UP_SECONDS, warm=warm, run=run)
-        pid = self._spawn(request, scratch)
+        # The run reports on a pipe only gradfix reads, signed with a key made for it (channel.py).
+        key = make_key()
+        read_end, write_end = os.pipe()
+        _widen(write_end)
+        reader = Reader(read_end, key)
+        try:
+            if self.fork:
+                # The deadline starts when the warm process forks the run (_poll), not while it warms up.
+                warm = _warm_process()
+                run = warm.run(request, write_end, key)
+                return RunHandle(request, scratch, 0, started, time.monotonic() + _WARM_UP_SECONDS, warm=warm, run=run, channel=reader)
+            pid = self._spawn(request, scratch, write_end, key)
+        except BaseException:
+            reader.close()
+            raise
+        finally:
+            os.close(write_end)
         # The child stops itself at `timeout` (and reports what it saw); this is the hard limit.
         try:
             pidfd: Optional[int] = os.pidfd_open(pid)
         except (AttributeError, OSError):
             pidfd = None
-        return RunHandle(request, scratch, pid, started, time.monotonic() + self.timeout + 5.0, pidfd)
+        return RunHandle(request, scratch, pid, started, time.monotonic() + self.timeout + 5.0, pidfd, channel=reader)
 
-    def _spawn(self, request: RunRequest, scratch: str) -> int:
+    def _spawn(self, request: RunRequest, scratch: str, write_end: int, key: bytes) -> int:
         import subprocess
 
+        # The key goes down a pipe of its own, which the child reads and closes before the script
+        # starts: the request file is in the scratch folder, where the script can read it.
+        key_read, key_write = os.pipe()
+        os.write(key_write, key)
+        os.close(key_write)
+        request.channel_fd, request.key_fd = write_end, key_read
         request_path = os.path.join(scratch, "request.json")
         with open(request_path, "w") as out:
             json.dump(asdict(request), out)
@@ -331,20 +371,26 @@ class Sandbox:
             "from gradfix.sandbox.request import RunRequest;"
             "run_in_child(RunRequest(**json.load(open(sys.argv[1]))))"
         )
-        process = subprocess.Popen(
-            [sys.executable, "-c", bootstrap, request_path, package_root],
-            start_new_session=True,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=request.env,
-            cwd=scratch,
-        )
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-c", bootstrap, request_path, package_root],
+                start_new_session=True,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=request.env,
+                cwd=scratch,
+                pass_fds=(write_end, key_read),
+            )
+        finally:
+            os.close(key_read)
         process.returncode = 0  # reaped by _poll with waitpid, not by Popen
         return process.pid
 
     def _poll(self, child: "RunHandle") -> Optional[bool]:
         """None while the child runs; when it is done, whether it had to be killed."""
+        if child.channel is not None:
+            child.channel.pump()
         if child.warm is not None:
             return self._poll_forked(child, child.warm)
         done, _ = os.waitpid(child.pid, os.WNOHANG)
@@ -386,15 +432,19 @@ class Sandbox:
     def _collect(self, child: "RunHandle", killed: bool) -> RunResult:
         _live.pop(id(child), None)
         try:
-            result = self._read(child.request, killed, time.perf_counter() - child.started)
+            result = self._read(child, killed, time.perf_counter() - child.started)
             warm = child.warm
             if warm is not None and warm.error is not None and not result.stdout and result.probe_error:
                 result.probe_error = warm.error  # the run never started, or died with the warm process
             return result
         finally:
+            if child.channel is not None:
+                child.channel.close()
             isolate.remove_scratch(child.scratch)
 
-    def _read(self, request: RunRequest, killed: bool, seconds: float) -> RunResult:
+    def _read(self, child: "RunHandle", killed: bool, seconds: float) -> RunResult:
+        request = child.request
+
         def read(path: str, limit: int = 1 << 20) -> str:
             """At most the last megabyte: a script may print gigabytes."""
             try:
@@ -406,14 +456,14 @@ class Sandbox:
                 return ""
 
         stdout, stderr = read(request.stdout_path), read(request.stderr_path)
-        text = read(request.trace_path, limit=1 << 30)
-        probe_error = read(request.trace_path + ".error") or None
-        try:
-            trace: Optional[Trace] = Trace.from_json(text) if text else None
-        except (ValueError, KeyError, TypeError):  # cut short while it was written (killed at that moment)
-            trace = None
+        # The Trace comes from the channel only: the scratch folder is the script's to write.
+        # Whatever could not be checked is "could not observe", never a clean run.
+        assert child.channel is not None
+        outcome = child.channel.outcome()
+        probe_error = outcome.problem
+        trace = outcome.trace if probe_error is None else None
         if trace is None:
-            trace = Trace(script=request.script, argv=request.args, timed_out=killed)
+            trace = Trace(script=request.script, argv=request.args, timed_out=killed and probe_error is None)
             if not killed and probe_error is None:
                 probe_error = "the sandboxed process ended without reporting (killed by a signal or out of memory?)"
         return RunResult(trace=trace, stdout=stdout, stderr=stderr, seconds=seconds, probe_error=probe_error)

@@ -66,7 +66,9 @@ class AutogradWatch:
             probe.learn_names(frame)
             reached = set(leaves)
             probe.reached.update(reached)
-            probe.backwards.append(fact)
+            with probe.channel.busy():
+                probe.backwards.append(fact)
+                probe.channel.backward()
             fact_reached = reached
             probe.applied_before_backward()
             probe.in_backward = True

@@ -330,8 +330,10 @@ class OptimizerWatch:
             probe.step_count += 1
             for index, (held, fact) in enumerate(probe.optimizers):
                 if held is optimizer:
-                    fact.steps += 1
-                    fact.unclosed_step = None
+                    with probe.channel.busy():
+                        fact.steps += 1
+                        fact.unclosed_step = None
+                        probe.channel.step(index)
                     probe.copy_grads_applied(p for group in optimizer.param_groups for p in group["params"])
                     probe._watch_applied(index, optimizer)
                     sites, versions = probe._versions_before.pop(index, ([], []))

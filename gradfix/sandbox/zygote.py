@@ -4,10 +4,12 @@ A process forked from gradfix itself would carry gradfix's secrets: its environm
 fork keeps, whatever ``os.environ`` says) and every string its heap ever held (a token read for the
 review, the variables the allow-list dropped). So the process that imports torch once and forks
 one child per run is this one: a fresh interpreter started with the cleaned environment, that
-never held a secret. gradfix sends it run requests over a socket; it answers with each run's
-start and end. It is the first process of a PID namespace of its own (where namespaces are
-allowed), and each run is the first process of a namespace inside it, so nothing a run starts
-outlives it, and nothing outlives the warm process, which itself dies with gradfix.
+never held a secret. gradfix sends it run requests over a socket, each with the write end of the
+run's channel to gradfix (a descriptor, passed with SCM_RIGHTS) and the run's key (channel.py),
+which go on to the run over a socket of its own; it answers with each run's start and end. It is
+the first process of a PID namespace of its own (where namespaces are allowed), and each run is
+the first process of a namespace inside it, so nothing a run starts outlives it, and nothing
+outlives the warm process, which itself dies with gradfix.
 """
 
 from __future__ import annotations
@@ -29,35 +31,41 @@ from gradfix.sandbox.request import RunRequest
 _HEADER = struct.Struct("!I")
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _read_all(fd: int) -> bytes:
-    chunks = []
-    while chunk := os.read(fd, 1 << 20):
+def _read_request(channel: socket.socket) -> tuple[bytes, list[int]]:
+    """A spare's request, to the end of the stream, and the descriptors sent with it."""
+    chunks, fds = [], []
+    while True:
+        chunk, received, _, _ = socket.recv_fds(channel, 1 << 20, 4)
+        fds.extend(received)
+        if not chunk:
+            return b"".join(chunks), fds
         chunks.append(chunk)
-    return b"".join(chunks)
 
 
-def _send(channel: socket.socket, message: dict[str, Any]) -> None:
-    data = json.dumps(message).encode()
-    channel.sendall(_HEADER.pack(len(data)) + data)
+def _send(channel: socket.socket, message: dict[str, Any], fds: tuple[int, ...] = ()) -> None:
+    body = json.dumps(message).encode()
+    data = _HEADER.pack(len(body)) + body
+    if fds:
+        # The descriptors travel with the message's first bytes (SCM_RIGHTS), the rest after.
+        sent = socket.send_fds(channel, [data[:4096]], list(fds))
+        data = data[sent:]
+    channel.sendall(data)
 
 
 class _Frames:
-    """Length-prefixed JSON messages read from a stream socket."""
+    """Length-prefixed JSON messages read from a stream socket, and the descriptors sent with them
+    (in the order they came: one per run request)."""
 
     def __init__(self, channel: socket.socket):
         self.channel = channel
         self.buffer = b""
         self.closed = False
+        self.fds: list[int] = []
 
     def read(self) -> list[dict[str, Any]]:
         """The messages that arrived (call when the socket is readable); ``closed`` at end of stream."""
-        data = self.channel.recv(1 << 20)
+        data, fds, _, _ = socket.recv_fds(self.channel, 1 << 20, 4)
+        self.fds.extend(fds)
         if not data:
             self.closed = True
         self.buffer += data
@@ -112,10 +120,12 @@ class Zygote:
     def fileno(self) -> int:
         return self.channel.fileno()
 
-    def run(self, request: RunRequest) -> int:
+    def run(self, request: RunRequest, channel: int, key: bytes) -> int:
+        """Start a run; ``channel``: the write end of its pipe to gradfix, ``key``: its secret
+        (both go over sockets only, never through a file)."""
         self.next_id += 1
         try:
-            _send(self.channel, {"run": self.next_id, "request": asdict(request)})
+            _send(self.channel, {"run": self.next_id, "request": asdict(request), "key": key.hex()}, (channel,))
         except OSError as error:
             self._lost(f"could not reach the warm sandbox process ({error})")
         return self.next_id
@@ -127,12 +137,15 @@ class Zygote:
             except OSError as error:
                 self._lost(f"could not reach the warm sandbox process ({error})")
 
-    def pump(self, timeout: float) -> None:
-        """Read what the warm process said, waiting at most ``timeout`` seconds for the first word."""
+    def pump(self, timeout: float, also: Any = ()) -> None:
+        """Read what the warm process said, waiting at most ``timeout`` seconds for the first word
+        (or for one of ``also``, readable objects of the caller's, to be readable)."""
         if not self.alive:
+            if also:
+                select.select(list(also), [], [], max(0.0, timeout))
             return
-        ready, _, _ = select.select([self.channel], [], [], max(0.0, timeout))
-        if not ready:
+        ready, _, _ = select.select([self.channel, *also], [], [], max(0.0, timeout))
+        if self.channel not in ready:
             return
         try:
             messages = self.frames.read()
@@ -249,7 +262,8 @@ class _Server:
         self.frames = _Frames(channel)
         self.running: dict[int, int] = {}  # pid -> run
         self.cgroups: dict[int, str] = {}  # pid -> the name of its cgroups, removed when it is reaped
-        self.spare: Optional[tuple[int, int]] = None  # the next run, forked: its pid, the pipe its request goes down
+        # the next run, forked: its pid, the socket its request (and its channel to gradfix) goes down
+        self.spare: Optional[tuple[int, socket.socket]] = None
         self.wake_read, self.wake_write = os.pipe()
         os.set_blocking(self.wake_write, False)
         signal.set_wakeup_fd(self.wake_write)
@@ -264,24 +278,31 @@ class _Server:
             if self.channel in ready:
                 for message in self.frames.read():
                     if "run" in message:
-                        self._start(message["run"], RunRequest(**message["request"]))
+                        fd = self.frames.fds.pop(0) if self.frames.fds else -1
+                        self._start(message["run"], message["request"], message.get("key", ""), fd)
                     elif "kill" in message:
                         self._kill(message["kill"])
                 if self.frames.closed:  # gradfix is gone: so are its runs
                     self._end()
 
-    def _start(self, run: int, request: RunRequest) -> None:
+    def _start(self, run: int, request: dict[str, Any], key: str, fd: int) -> None:
         if self.spare is None:
             self.fork_spare()
         assert self.spare is not None
-        pid, pipe = self.spare
+        pid, link = self.spare
         self.spare = None
         try:
-            _write_all(pipe, json.dumps(asdict(request)).encode())
+            data = json.dumps({"request": request, "key": key}).encode()
+            if fd >= 0:
+                socket.send_fds(link, [data[:1]], [fd])
+                data = data[1:]
+            link.sendall(data)
         except OSError:
             pass  # the spare died: it is reaped as the run, which then reports nothing
         finally:
-            os.close(pipe)
+            link.close()
+            if fd >= 0:
+                os.close(fd)  # the run holds it now; gradfix sees the end of it when the run ends
         self.running[pid] = run
         _send(self.channel, {"run": run, "pid": pid})
         self.fork_spare()  # the next run's, while this one runs
@@ -290,28 +311,32 @@ class _Server:
         from gradfix.sandbox import isolate, limits
 
         name = limits.PREFIX + "z" + os.urandom(6).hex()
-        read, write = os.pipe()
+        ours, theirs = socket.socketpair()
         pid = isolate.fork_into_pid_namespace(self.home) if self.home is not None else os.fork()
         if pid == 0:
             try:
                 signal.set_wakeup_fd(-1)
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                for fd in (self.channel.fileno(), self.wake_read, self.wake_write, self.home, write):
+                # Nothing of the warm process's reaches the script: nor other runs' channels not
+                # yet handed over (their requests came in the same read as this run's).
+                for fd in (self.channel.fileno(), self.wake_read, self.wake_write, self.home, ours.fileno(), *self.frames.fds):
                     if fd is not None:
-                        os.close(fd)  # nothing of the warm process's reaches the script
+                        os.close(fd)
                 os.setsid()
                 joined = limits.join(name)
-                data = _read_all(read)
-                os.close(read)
-                if not data:
+                data, fds = _read_request(theirs)
+                theirs.close()
+                if not data or len(fds) != 1:
                     os._exit(0)  # never used: the warm process is ending
                 from gradfix.sandbox.child import run_in_child
 
-                run_in_child(RunRequest(**json.loads(data)), cgroups=(name, joined))
+                message = json.loads(data)
+                key = bytes.fromhex(message.pop("key"))
+                run_in_child(RunRequest(**message.pop("request")), cgroups=(name, joined), channel=(fds[0], key))
             finally:
                 os._exit(3)
-        os.close(read)
-        self.spare = (pid, write)
+        theirs.close()
+        self.spare = (pid, ours)
         self.cgroups[pid] = name
 
     def _end(self) -> NoReturn:
@@ -319,7 +344,7 @@ class _Server:
         from gradfix.sandbox import limits
 
         if self.spare is not None:
-            os.close(self.spare[1])
+            self.spare[1].close()
             self._signal(self.spare[0])
         for pid in self.running:
             self._signal(pid)
@@ -368,7 +393,7 @@ class _Server:
                     pass
                 _send(self.channel, {"run": run, "ended": True})
             elif self.spare is not None and self.spare[0] == pid:  # died unused: the next request forks another
-                os.close(self.spare[1])
+                self.spare[1].close()
                 self.spare = None
             name = self.cgroups.pop(pid, None)
             if name is not None:

@@ -3,7 +3,8 @@
 gradfix's standard output and error through ``/proc/<pid>/fd/1`` and ``2`` of its parent and of
 every process it sees (which would break ``--format json``), and descriptors 3 to 9, which a
 caller may have open (tests/test_hostile.py opens descriptor 7 to a file before calling gradfix).
-The probe's own channel (the trace and its error file) is left alone: forging it is another attack.
+The probe's own channel to gradfix (a pipe) is left alone: forging it is another attack
+(``forge_trace_file.py``).
 """
 
 import os
@@ -22,7 +23,8 @@ for pid in sorted(pids):
             pass
 for fd in range(3, 10):
     try:
-        if "trace.json" in os.readlink(f"/proc/self/fd/{fd}"):
+        target = os.readlink(f"/proc/self/fd/{fd}")
+        if target.startswith("pipe:") or "trace.json" in target:  # the probe's channel (once a file)
             continue
         os.write(fd, TEXT)
     except OSError:
