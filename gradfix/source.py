@@ -503,3 +503,90 @@ class SourceFile:
         if replacement.startswith(kept):
             start, replacement = own_start, replacement[len(kept) :]
         return Edit(self.position(start), self.position(len(self.text) - len(suffix)), replacement)
+
+
+class BindsAndReads(cst.CSTVisitor):
+    """What a statement binds and reads: plain names and attribute paths (``self.loss``). The
+    target of a ``for`` and of ``with ... as`` is bound before the body reads it (``first``)."""
+
+    def __init__(self) -> None:
+        self.binds: set[str] = set()
+        self.reads: set[str] = set()
+        self.first: set[str] = set()  # names bound before this statement reads them
+
+    @staticmethod
+    def path(node: cst.BaseExpression) -> Optional[str]:
+        if isinstance(node, cst.Name):
+            return node.value
+        if isinstance(node, cst.Attribute):
+            inner = BindsAndReads.path(node.value)
+            return f"{inner}.{node.attr.value}" if inner else None
+        return None
+
+    def _store(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._store(element.value)
+            return
+        if isinstance(target, cst.StarredElement):
+            self._store(target.value)
+            return
+        if isinstance(target, cst.Subscript):  # `x[i] = v` changes x, and reads it
+            target.visit(self)
+            target = target.value
+        elif isinstance(target, cst.Attribute):
+            target.value.visit(self)
+        path = self.path(target)
+        if path is not None:
+            self.binds.add(path)
+
+    def visit_Assign(self, node: cst.Assign) -> bool:
+        node.value.visit(self)
+        for target in node.targets:
+            self._store(target.target)
+        return False
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> bool:
+        if node.value is not None:
+            node.value.visit(self)
+        self._store(node.target)
+        return False
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> bool:
+        node.target.visit(self)  # read too
+        node.value.visit(self)
+        self._store(node.target)
+        return False
+
+    def visit_For(self, node: cst.For) -> bool:
+        node.iter.visit(self)
+        before = set(self.binds)
+        self._store(node.target)
+        self.first |= self.binds - before
+        node.body.visit(self)
+        if node.orelse is not None:
+            node.orelse.visit(self)
+        return False
+
+    def visit_AsName(self, node: cst.AsName) -> bool:
+        if isinstance(node.name, cst.BaseExpression):
+            before = set(self.binds)
+            self._store(node.name)
+            self.first |= self.binds - before
+        return False
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> bool:
+        node.value.visit(self)
+        self._store(node.target)
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        path = self.path(node)
+        if path is None:
+            return True
+        self.reads.add(path)
+        return False
+
+    def visit_Name(self, node: cst.Name) -> bool:
+        self.reads.add(node.value)
+        return False

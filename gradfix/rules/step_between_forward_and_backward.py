@@ -26,92 +26,13 @@ from gradfix.edits import Edit
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.source import SourceFile
+from gradfix.source import BindsAndReads, SourceFile
 from gradfix.trace import Site, StepBeforeBackward, Trace
 
 _Block = Union[cst.IndentedBlock, cst.Module]
 
 
-class _Uses(cst.CSTVisitor):
-    """The names (and attribute paths such as ``self.pred``) a statement binds and reads."""
-
-    def __init__(self) -> None:
-        self.binds: set[str] = set()
-        self.reads: set[str] = set()
-
-    @staticmethod
-    def path(node: cst.BaseExpression) -> Optional[str]:
-        if isinstance(node, cst.Name):
-            return node.value
-        if isinstance(node, cst.Attribute):
-            inner = _Uses.path(node.value)
-            return f"{inner}.{node.attr.value}" if inner else None
-        return None
-
-    def _store(self, target: cst.BaseExpression) -> None:
-        if isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._store(element.value)
-            return
-        if isinstance(target, cst.StarredElement):
-            self._store(target.value)
-            return
-        if isinstance(target, cst.Subscript):  # `x[i] = v` changes x, and reads it
-            target.visit(self)
-            target = target.value
-        elif isinstance(target, cst.Attribute):
-            target.value.visit(self)
-        path = self.path(target)
-        if path is not None:
-            self.binds.add(path)
-
-    def visit_Assign(self, node: cst.Assign) -> bool:
-        for target in node.targets:
-            self._store(target.target)
-        node.value.visit(self)
-        return False
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> bool:
-        self._store(node.target)
-        if node.value is not None:
-            node.value.visit(self)
-        return False
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> bool:
-        node.target.visit(self)  # read too
-        self._store(node.target)
-        node.value.visit(self)
-        return False
-
-    def visit_For(self, node: cst.For) -> bool:
-        self._store(node.target)
-        node.iter.visit(self)
-        node.body.visit(self)
-        if node.orelse is not None:
-            node.orelse.visit(self)
-        return False
-
-    def visit_AsName(self, node: cst.AsName) -> bool:
-        if isinstance(node.name, cst.BaseExpression):
-            self._store(node.name)
-        return False
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> bool:
-        self._store(node.target)
-        node.value.visit(self)
-        return False
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        path = self.path(node)
-        if path is None:
-            return True
-        self.reads.add(path)
-        return False
-
-    def visit_Name(self, node: cst.Name) -> bool:
-        self.reads.add(node.value)
-        return False
-
+_Uses = BindsAndReads  # the names (and attribute paths such as ``self.pred``) a statement binds and reads
 
 def _overlap(a: set[str], b: set[str]) -> bool:
     """Do two sets of paths touch (``pred`` and ``pred.mean``, ``self`` and ``self.pred``)?"""
