@@ -380,11 +380,20 @@ def _repair(
                     result.note = "no automatic fix: the evidence does not say which change is right"
                 continue
             specs = []
+            kept = []
             for candidate in finding.candidates:
                 overlay = dict(accepted.texts())
                 for patch in candidate.patches:
                     overlay[patch.path] = patch.apply(project.text(patch.path))
+                undone = _undone(candidate, project, accepted, overlay)
+                if undone:
+                    result.rejected.append((candidate.description, undone))
+                    continue
+                kept.append(candidate)
                 specs.append((script, args, overlay))
+            finding.candidates = kept
+            if not specs:
+                continue
             # Candidates are independent runs: run them side by side when there are cores for it,
             # and still take the first verified one in the rule's order, as a serial run would.
             say(f"re-running {name} with {len(specs)} candidate fix{'es' if len(specs) > 1 else ''} for {finding.code} (step 3 of 3)")
@@ -522,6 +531,18 @@ def _repair(
     )
     screen.report(report, Project(root, accepted.texts()))
     return report
+
+
+def _undone(candidate: Candidate, project: Project, accepted: _Accepted, overlay: dict[str, str]) -> str:
+    """Why a candidate is no change at all: its text is the text it was made on, or the text of a
+    file before the fixes accepted in it (two findings that each swap the same pair of calls
+    would otherwise be offered together as a "verified" fix that writes nothing)."""
+    paths = [patch.path for patch in candidate.patches]
+    if all(overlay[path] == project.text(path) for path in paths):
+        return "changes nothing"
+    if all(path in accepted.edits and overlay[path] == accepted.originals[path] for path in paths):
+        return "undoes the fixes already made there"
+    return ""
 
 
 def _judged(rule: Rule, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+import libcst as cst
 import pytest
 
 from gradfix.project import Project
@@ -12,6 +13,7 @@ from gradfix.findings import Applicability, Report
 from gradfix.repair import repair
 from gradfix.rules import all_rules
 from gradfix.sandbox import Sandbox
+from gradfix.source import descendants
 
 from conftest import CORPUS, ROOT
 
@@ -1786,3 +1788,53 @@ def test_gf056_a_module_whose_other_call_reaches_the_loss_is_left_alone(write_sc
             opt.zero_grad(); loss.backward(); opt.step()
     """)
     assert results == []
+
+
+def test_a_candidate_that_changes_nothing_is_never_offered(write_script, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Two findings that each swap the same pair of step() calls once came out as one "verified"
+    fix whose diff was empty: `apply` said it wrote the file and changed nothing."""
+    path = write_script("""
+        import torch
+        from torch import nn, optim
+        model = nn.Linear(2, 1)
+        opt = optim.SGD([], lr=0.1)
+        model(torch.randn(4, 2)).sum().backward()
+    """)
+    rule = next(r for r in RULES if r.code == "GF001")
+    real_check = rule.check
+
+    def check(trace, project):  # type: ignore[no-untyped-def]
+        found = real_check(trace, project)
+        source = project.source(str(path))
+        name = next(n for n in descendants(source.module, cst.Name) if n.value == "opt")
+        for finding in found:
+            finding.candidates = [rule.candidate("rename opt to itself", source.path, [source.replace_node(name, name)])]
+        return found
+
+    monkeypatch.setattr(rule, "check", check)
+    report = repair(str(path), [], Sandbox([str(path.parent)], timeout=30), rules=[rule])
+    assert [r.finding.code for r in report.results] == ["GF001"]
+    assert report.results[0].fix is None
+    assert ("rename opt to itself", "changes nothing") in report.results[0].rejected
+
+
+def test_gf020_leaves_a_gan_whose_generator_is_cut_off_to_gf008(write_script) -> None:  # type: ignore[no-untyped-def]
+    """`fake = G(z).detach()` reused for G's own loss: that loss reaches only D, which made GF020
+    call `opt_g.step()` a step on the wrong optimizer (and swap the steps). The cut is the fault."""
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        G, D = nn.Linear(3, 2), nn.Linear(2, 1)
+        opt_g = torch.optim.Adam(G.parameters(), lr=1e-2)
+        opt_d = torch.optim.Adam(D.parameters(), lr=1e-2)
+        for _ in range(5):
+            fake = G(torch.randn(8, 3)).detach()
+            opt_d.zero_grad()
+            (D(fake).mean() - D(torch.randn(8, 2)).mean()).backward()
+            opt_d.step()
+            opt_g.zero_grad()
+            (-D(fake).mean()).backward()
+            opt_g.step()
+    """)
+    assert codes(results) == ["GF008"]
+    assert results[0].fix is not None and "detach `fake` only where line" in results[0].fix.description

@@ -29,6 +29,8 @@ from gradfix.source import SourceFile, descendants
 from gradfix.torch_api import OUT_OF_GRAPH, module_alias, strip_cuts
 from gradfix.trace import Cut, Trace
 
+MAX_CANDIDATES = 8
+MOVED_READS = 3  # a detached name read more often than this is not a GAN's two losses
 _BREAKS = {"detach", "data", "tensor", "as_tensor", "item", "tolist", "numpy", "Variable", "Parameter"}
 _REWRAPS = {"torch.tensor", "torch.as_tensor"}
 # New leaves made from a tensor's values: `Variable(x, requires_grad=True)`, `nn.Parameter(x)`.
@@ -102,7 +104,47 @@ class GraphBreak(Rule):
             combined = self._combined(candidates)
             if combined is not None:
                 candidates.append(combined)
-        return [self.finding(project, first_site, message, cut_off, candidates)]
+        for cut in sorted(trace.cuts, key=lambda c: -c.count):
+            if cut.op == "detach" and project.is_editable(cut.site.file):
+                candidates += self._moved_to_one_read(project.source(cut.site.file), cut)
+        return [self.finding(project, first_site, message, cut_off, candidates[:MAX_CANDIDATES])]
+
+    def _moved_to_one_read(self, source: SourceFile, cut: Cut) -> list[Candidate]:
+        """``fake = G(z).detach()`` read by two losses (a GAN's discriminator step and the
+        generator's own): the cut belongs to one read, not to the name. Removed at the binding, it
+        lets the first backward free the graph the second needs; kept at one read in turn, the
+        re-run shows which read it belongs to."""
+        node = self._node(source, cut)
+        if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute):
+            return []
+        assign = source.parent(node)
+        if not isinstance(assign, cst.Assign) or assign.value is not node or len(assign.targets) != 1:
+            return []
+        target = assign.targets[0].target
+        scope = source.scopes.get(target)
+        if not isinstance(target, cst.Name) or scope is None:
+            return []
+        bound = [a for a in scope.assignments[target.value] if a.node is target]
+        def at(n: cst.CSTNode) -> tuple[int, int]:
+            return source.range(n).start.line, source.range(n).start.column
+
+        end = source.range(assign).end
+        reads = sorted(
+            (r.node for r in bound[0].references if isinstance(r.node, cst.Name) and at(r.node) > (end.line, end.column)),
+            key=at,
+        ) if len(bound) == 1 else []
+        if not 2 <= len(reads) <= MOVED_READS:
+            return []
+        removal = _replace(source, node, node.func.value)
+        detached = cst.parse_expression(f"{target.value}.detach()")
+        return [
+            self.candidate(
+                f"detach `{target.value}` only where line {source.range(read).start.line} reads it, not where it is bound",
+                source.path, [removal, source.replace_node(read, detached)],
+                at=(source.path, cut.site.line, cut.site.column or 0),
+            )
+            for read in reads
+        ]
 
     def _combined(self, candidates: list[Candidate]) -> Optional[Candidate]:
         edits: dict[str, list[Edit]] = {}

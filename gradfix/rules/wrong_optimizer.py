@@ -109,6 +109,7 @@ class WrongOptimizer(Rule):
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         findings: list[Finding] = []
         seen: set[tuple[str, int]] = set()
+        cut_off = set(trace.params_cut_off())
         for position, step, reached, backward in _steps_after_backwards(trace):
             stepped = trace.optimizers[step.optimizer]  # type: ignore[index]
             if reached & set(stepped.params) or step.site is None or not project.is_editable(step.site.file):
@@ -121,6 +122,11 @@ class WrongOptimizer(Rule):
                 key=lambda item: -len(reached & set(trace.optimizers[item[1]].params)),
             )
             if not holders or not reached & set(trace.optimizers[holders[0][1]].params):
+                continue
+            if not any((p := trace.param(n)) is not None and p.reached for n in stepped.params) and set(stepped.params) & cut_off:
+                # No loss ever reached what the stepped optimizer holds, and its model ran with
+                # gradients on: the graph is cut in front of it (a GAN's `fake = G(z).detach()`
+                # reused for G's own loss), and GF008 says where. The step is the right one.
                 continue
             if _copies_of_what_it_holds(trace, reached, stepped.params):
                 # The loss reached copies of the stepped optimizer's own model (MAML adapting a
