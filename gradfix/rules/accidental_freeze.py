@@ -665,9 +665,11 @@ class AccidentalFreeze(Rule):
         that froze the whole model also froze what stays frozen on purpose)."""
         names = {p.name for p in frozen}
         edits: dict[str, list[Edit]] = {}
+        held: list[str] = []
         for optimizer in trace.optimizers:
             if not optimizer.params or not names & set(optimizer.params):
                 continue
+            held += [name for name in optimizer.params if name not in held]
             if any((p := trace.param(name)) is None or p.requires_grad for name in optimizer.params):
                 return None  # it also holds what trains: which of its groups were meant is not clear
             site = optimizer.site
@@ -689,10 +691,13 @@ class AccidentalFreeze(Rule):
             edits.setdefault(site.file, []).append(source.insert_lines(line, text))
         if not edits:
             return None
+        # The claim is what the optimizers hold: the rest of a model frozen whole (a backbone no
+        # checkpoint was found for on this machine) may stay frozen on purpose.
         return Candidate(
             "unfreeze what the optimizer holds, just before it is built",
             [Patch(path, sorted(found, key=lambda e: e.start)) for path, found in sorted(edits.items())],
             self.applicability,
+            params=held,
         )
 
     # -- a thaw the guard made a no-op, an earlier phase's freeze, a freeze wider than the loaded part --
