@@ -16,7 +16,9 @@ on, on a tensor that requires grad, over a dimension of size 1: the user's call,
 whether the input was the values a ``topk``/``max`` kept, and the trainable parameters it was
 computed from. A finding needs some of those parameters held by a stepping optimizer with gradients
 that were 0 at every step (parameters that also learn through another path train, and are not
-named); or the crash of a cross-entropy over one class given class indices.
+named); or the crash of a cross-entropy over one class given class indices. One given class
+indices that ran (all of them 0: a contrastive loss that lost its negatives as often as a binary
+classifier) is explained, without a fix. GF038 leaves the parameters behind such a site to this rule.
 
 The candidates, smallest first, the re-run judges: for a selection normalised after it, normalise
 the scores first and select after (``probs = F.softmax(logits, dim=1)`` then
