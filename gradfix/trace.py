@@ -195,6 +195,27 @@ class Cut:
 
 
 @dataclass
+class OneElementNorm:
+    """A softmax, log_softmax, softmin or cross-entropy called with gradients on, on a tensor that
+    requires grad, over a dimension of size 1: its output is a constant (softmax 1, log_softmax 0, a
+    loss of 0) and the gradient it passes back is exactly 0 (GF057). Once per site."""
+
+    op: str  # softmax, log_softmax, softmin, cross_entropy
+    site: Site  # the user-code call; for a torch module (nn.Softmax, nn.CrossEntropyLoss), the call of the module
+    dim: int  # the dimension normalised over, counted from 0
+    shape: list[int]  # the input's shape at the first such call
+    count: int = 1
+    module: str = ""  # the torch module whose forward made the call (nn.Softmax, nn.CrossEntropyLoss)
+    module_site: Optional[Site] = None  # where that module was built
+    # the input was the values a ``topk`` / ``max`` / ``kthvalue`` selected (one of them): the
+    # selection came before the normalisation
+    selected: bool = False
+    int_target: bool = False  # cross_entropy given class indices (not probabilities)
+    # the trainable leaves the input was computed from, at the first call, named as Trace.params names them
+    leaves: list[str] = field(default_factory=list)
+
+
+@dataclass
 class SchedulerFact:
     """A learning-rate scheduler: where it was built, and for which optimizer."""
 
@@ -600,6 +621,8 @@ class Trace:
     loads: list[Site] = field(default_factory=list)
     attributes: list[AttributeFact] = field(default_factory=list)
     cuts: list[Cut] = field(default_factory=list)
+    # softmax / log_softmax / cross-entropy over a dimension of size 1, per site (GF057)
+    one_element_norms: list[OneElementNorm] = field(default_factory=list)
     inplace_ops: list[InPlaceOp] = field(default_factory=list)  # in-place ops on graph tensors, a few per site
     order: list[CallEvent] = field(default_factory=list)  # the first calls, in order
     grad_switches: list[Site] = field(default_factory=list)  # set_grad_enabled(False) calls

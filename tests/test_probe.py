@@ -628,3 +628,38 @@ def test_lazy_parameters_moved_before_their_first_call_and_never_called(run_scri
     first = result.trace.param("model.0.weight")
     assert first is not None and first.shape == [8, 5] and first.optimizers == [0] and first.changed
     assert result.trace.param("spare.weight") is None
+
+
+def test_normalisations_over_one_element_by_site(run_script: Run) -> None:
+    # Functional, method and module forms over a dimension of size 1 are recorded at the user's
+    # line (a module's at the call of the module, with where it was built), with the parameters
+    # behind them that never held a non-zero gradient (the router also trains another way); a
+    # softmax over a real dimension, one of a tensor that needs no grad, and torch's own inside
+    # attention are not.
+    trace = run_script("""
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+        gater, head, attn = nn.Linear(4, 3), nn.Sequential(nn.Linear(4, 1), nn.Softmax(dim=1)), nn.MultiheadAttention(4, 1)
+        router = nn.Linear(4, 3)
+        loss_fn = nn.CrossEntropyLoss()
+        opt = torch.optim.SGD([*gater.parameters(), *router.parameters(), *head.parameters(), *attn.parameters()], lr=0.1)
+        for _ in range(3):
+            x = torch.randn(8, 4)
+            top, idx = gater(x).topk(1, dim=1)
+            routed, _ = router(x).topk(1, dim=1)
+            gate = F.softmax(top, dim=1)
+            p = head(x)
+            scores = router(x).log_softmax(-1) + F.softmax(torch.zeros(8, 1), dim=1)
+            out, _ = attn(x[:, None], x[:1, None], x[:1, None])
+            loss = gate.sum() + p.sum() + scores.sum() + out.sum() + loss_fn(router(x)[:, :1], torch.rand(8, 1)) + F.softmax(routed, dim=1).sum()
+            opt.zero_grad(); loss.backward(); opt.step()
+    """).trace
+    found = {(n.op, n.site.line): n for n in trace.one_element_norms}
+    assert sorted(found) == [("cross_entropy", 17), ("softmax", 13), ("softmax", 14), ("softmax", 17)]
+    gate, module, loss = found[("softmax", 13)], found[("softmax", 14)], found[("cross_entropy", 17)]
+    assert gate.selected and gate.dim == 1 and gate.shape == [8, 1] and gate.count == 3 and not gate.module
+    assert gate.leaves == ["gater.bias", "gater.weight"] and found[("softmax", 17)].leaves == []
+    assert module.module.endswith(".Softmax") and module.module_site is not None and module.module_site.line == 5
+    assert not module.selected and module.leaves == ["head.0.bias", "head.0.weight"]
+    assert loss.module.endswith(".CrossEntropyLoss") and loss.module_site.line == 7 and not loss.int_target

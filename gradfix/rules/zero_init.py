@@ -42,9 +42,13 @@ class ZeroInit(Rule):
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         if not trace.steps or trace.crash is not None:
             return []
+        # Behind a softmax over one value (a top-1 gate), the gradient is 0 whatever the start:
+        # GF057 explains those, and no random start would move them.
+        behind_constant = {name for norm in trace.one_element_norms for name in norm.leaves}
         stuck = [
             p for p in trace.params
             if p.zeros and p.requires_grad and p.optimizers and p.got_grad and not p.nonzero_grad and not p.changed
+            and p.name not in behind_constant
         ]
         # Grouped by the class of the module that holds them: every LoRA layer zeroed its A and B
         # in the same statements, and one edit there fixes them all.

@@ -27,6 +27,8 @@ It does these things, which need to see every torch call:
   it, so a backward() on a graph-less loss can say which line lost the graph. A cut's result is
   remembered the same way, as a cut. ``Variable(x, requires_grad=True)`` and ``nn.Parameter(x)``,
   which torch builds without a torch call, are cuts too when ``x`` carried a graph or came out of one.
+* **Normalisations over one element** (watch_normalisation.py): a softmax, log_softmax or
+  cross-entropy over a dimension of size 1 of a tensor that requires grad, whose gradient is 0.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import torch
 from torch.overrides import TorchFunctionMode
+
+from gradfix.sandbox.watch_normalisation import OPS as _NORMALISING, NormalisationWatch
 
 if TYPE_CHECKING:
     from gradfix.sandbox.probe import Probe
@@ -89,6 +93,7 @@ class ProbeMode(TorchFunctionMode):
         # and what is computed from them, with or without a graph, until a backward() takes one as
         # its loss (GF017: the op's result went into a loss, not only into a metric)
         self.from_cuts: dict[int, tuple[weakref.ref, frozenset]] = {}
+        self.normalising = NormalisationWatch(probe)  # softmax-like ops over a dimension of size 1 (GF057)
 
     def _mark(self, value: Any) -> Any:
         if isinstance(value, torch.Tensor):
@@ -139,6 +144,8 @@ class ProbeMode(TorchFunctionMode):
             self._record_inplace(name, "inplace" in kwargs, args[0], touched, leaf=True)
         # Between a backward() and the step(): a write that may wipe a gradient just computed.
         wiping = self.probe.grad_write_target(name, func, args, writes) if self.probe._live_grads and (writes or name == "__set__") else None
+        if name in _NORMALISING:
+            self.normalising.called(name, func, args, kwargs)
         result = func(*args, **kwargs)
         if wiping is not None:
             self.probe.grad_written(wiping, name, args)

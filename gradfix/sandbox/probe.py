@@ -532,6 +532,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             loads=self.loads,
             attributes=attributes,
             cuts=list(self.cuts.values()),
+            one_element_norms=self.mode.normalising.facts(names_of),
             inplace_ops=list(self.inplace_ops.values()),
             order=self.order,
             grad_switches=self.grad_switches,
