@@ -58,9 +58,12 @@ def main() -> None:
     def before_step(optimizer: torch.optim.Optimizer, args: object, kwargs: object) -> None:
         # A model that never runs a forward of its own (MAML adapts copies of it and hands their
         # gradients back): its values before the first step that holds it.
+        # A parameter an optimizer holds counts from its value before the first step that holds
+        # it: what the script wrote into it before any step (a k-means codebook init in the first
+        # forward) is initialisation, not training.
         for group in optimizer.param_groups:
             for p in group["params"]:
-                if id(p) not in first:
+                if id(p) not in first or id(p) not in own_steps:
                     first[id(p)] = p.detach().clone()
                     previous[id(p)] = first[id(p)]
                     kept.append(p)
