@@ -1838,3 +1838,26 @@ def test_gf020_leaves_a_gan_whose_generator_is_cut_off_to_gf008(write_script) ->
     """)
     assert codes(results) == ["GF008"]
     assert results[0].fix is not None and "detach `fake` only where line" in results[0].fix.description
+
+
+def test_gf008_never_undoes_a_straight_through_estimator(write_script) -> None:  # type: ignore[no-untyped-def]
+    """A codebook loss computed on the straight-through output (`x + (q - x).detach()`) gives the
+    codebook no gradient. Removing that `.detach()` makes the codebook train, and the re-run would
+    verify it, but the encoder then loses the decoder's gradient: the method is undone, not fixed."""
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        torch.manual_seed(0)
+        enc, dec, book = nn.Linear(6, 4), nn.Linear(4, 6), nn.Embedding(8, 4)
+        opt = torch.optim.Adam([*enc.parameters(), *dec.parameters(), *book.parameters()], lr=1e-2)
+        for _ in range(5):
+            x = torch.randn(16, 6)
+            z = enc(x)
+            q = book(torch.cdist(z, book.weight).argmin(1))
+            z_q = z + (q - z).detach()
+            loss = ((dec(z_q) - x) ** 2).mean() + ((z_q - z.detach()) ** 2).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+    """)
+    tried = [r.fix.description for r in results if r.fix] + [d for r in results for d, _ in r.rejected]
+    assert "GF008" in codes(results)
+    assert not any("(q - z).detach()" in d for d in tried), tried

@@ -60,6 +60,8 @@ class GraphBreak(Rule):
             if cut.op not in _BREAKS or not project.is_editable(cut.site.file):
                 continue
             source = project.source(cut.site.file)
+            if cut.op == "detach" and _straight_through(source, self._node(source, cut)):
+                continue  # the stop-gradient is the method: removing it sends the gradient elsewhere
             if source.path not in items:
                 items[source.path] = self._items(trace, source)
             rebuilt = self._rebuilt(source, cut, items[source.path])
@@ -106,7 +108,9 @@ class GraphBreak(Rule):
                 candidates.append(combined)
         for cut in sorted(trace.cuts, key=lambda c: -c.count):
             if cut.op == "detach" and project.is_editable(cut.site.file):
-                candidates += self._moved_to_one_read(project.source(cut.site.file), cut)
+                source = project.source(cut.site.file)
+                if not _straight_through(source, self._node(source, cut)):
+                    candidates += self._moved_to_one_read(source, cut)
         return [self.finding(project, first_site, message, cut_off, candidates[:MAX_CANDIDATES])]
 
     def _moved_to_one_read(self, source: SourceFile, cut: Cut) -> list[Candidate]:
@@ -301,6 +305,23 @@ def _rewrap_around(source: SourceFile, node: cst.CSTNode) -> Optional[cst.Call]:
             if isinstance(call, cst.Call) and call.args[0] is parent and _is_rewrap(source, call):
                 return call
         return None
+
+
+def _straight_through(source: SourceFile, node: Optional[cst.CSTNode]) -> bool:
+    """``x + (q - x).detach()``: a straight-through estimator (VQ-VAE's quantizer, a rounding
+    STE). Its forward value is ``q`` and its gradient goes to ``x``; without the ``.detach()`` the
+    value is the same and the gradient goes to ``q`` instead, away from the encoder. A fault near
+    it (a loss computed on its output instead of on ``q``) is not fixed by undoing it."""
+    if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute):
+        return False
+    inner = node.func.value
+    total = source.parent(node)
+    if not (isinstance(inner, cst.BinaryOperation) and isinstance(inner.operator, cst.Subtract)):
+        return False
+    if not (isinstance(total, cst.BinaryOperation) and isinstance(total.operator, cst.Add)):
+        return False
+    other = total.right if total.left is node else total.left
+    return source.code(other).strip() == source.code(inner.right).strip()
 
 
 def _replace(source: SourceFile, node: cst.CSTNode, new: cst.BaseExpression) -> Edit:
