@@ -371,7 +371,8 @@ def apply(
             remaining += left_unfixed(report, accepted)
     if any(results for _, results in held):
         console.print(text_report.held_back(held))
-    console.print(f"{written_total} fix(es) written, {remaining} finding(s) left.")
+    if any(isinstance(o, Report) for o in outcomes):  # nothing was diagnosed: the errors say all
+        console.print(f"{written_total} fix(es) written, {remaining} finding(s) left.")
     sys.exit(exit_code(bool(remaining), problems))
 
 

@@ -201,6 +201,21 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, name: str) -> None:
     assert len(lines) == 1 and expected in lines[0] and name.split(".")[0] in lines[0], result.output
 
 
+@pytest.mark.parametrize("name", ["missing", "directory", "syntax.py", "empty.py"])
+def test_bad_input_to_apply_is_one_line_and_exit_2(tmp_path: Path, name: str) -> None:
+    """apply once added "0 fix(es) written, 0 finding(s) left." to the error of a script it never ran."""
+    content, expected = BAD_INPUTS[name]
+    path = tmp_path / name
+    if content == "<dir>":
+        path.mkdir()
+    elif content is not None:
+        path.write_text(content)
+    result = CliRunner().invoke(main, ["apply", str(path), "--yes", "--timeout", "2"])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], result.output
+
+
 def test_script_args_are_passed_after_double_dash(tmp_path: Path) -> None:
     script = tmp_path / "args.py"
     shutil.copy(SEED / "empty_optimizer.py", script)
