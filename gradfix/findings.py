@@ -44,6 +44,9 @@ class Finding:
     params: list[str] = field(default_factory=list)
     candidates: list[Candidate] = field(default_factory=list)  # most conservative first
     blocking: bool = False  # the script crashed here: faults after it are hidden until it is fixed
+    # what the source suggests and only a verified fix proves (a buffer initialised like a weight):
+    # reported only when one of its candidates verifies
+    conjecture: bool = False
 
     @property
     def key(self) -> tuple[str, str, int]:

@@ -486,7 +486,9 @@ def _repair(
     # The safety net: parameters meant to train that the last run left unchanged, and that no
     # finding above names, are reported even though no rule explains them. What a withdrawn chain
     # was about is still unexplained: the chain's last run says why it did not train.
-    named = {name for result in results if result.note != WITHDRAWN for name in result.finding.params}
+    # A conjecture no re-run proved is not a finding (the source suggested it; the run did not show it).
+    unproved = {i for i, result in enumerate(results) if result.finding.conjecture and result.fix is None}
+    named = {name for i, result in enumerate(results) if result.note != WITHDRAWN and i not in unproved for name in result.finding.params}
     for rule in final_rules:
         rule.explained = frozenset(named)
     for finding in diagnose(trace, Project(root, accepted.texts()), final_rules, ignore):
@@ -496,10 +498,11 @@ def _repair(
         results.append(Result(finding, note="display-only: gradfix explains; the change is yours to make"))
     if withdrawn is not None and not any(r.fix is not None for r in results):
         trace = first.trace  # no fix is offered: the tables and the summary speak of the script as it is
-    if not results and _stepless_at_cap(trace):
+    reported = [i for i in range(len(results)) if i not in unproved]
+    if not reported and _stepless_at_cap(trace):
         raise _NoStepSeen(runs, trace.backward_cap)
 
-    if not results and first.trace.crash is not None:
+    if not reported and first.trace.crash is not None:
         when = "before training" if not (first.trace.optimizers or first.trace.backwards) else "and gradfix knows no gradient fault that explains it"
         dropped = dropped_variables(first.trace, sandbox.dropped_environment())
         crashed = describe_crash(first.trace.crash)
@@ -508,9 +511,10 @@ def _repair(
         if place is not None:  # the program's line, said in the notebook's terms
             crashed = crashed.rsplit(" at line ", 1)[0] + f" in cell {place.cell.number} at line {place.line}"
         raise ScriptProblem(f"{shown}: the script crashed {when}: {crashed}{_dropped_hint(dropped)}")
-    if not results and not (first.trace.modules or first.trace.optimizers or first.trace.backwards):
+    if not reported and not (first.trace.modules or first.trace.optimizers or first.trace.backwards):
         raise ScriptProblem(f"{shown}: the script ran without building a model, an optimizer or calling backward(): nothing to diagnose")
-    for index, result in enumerate(results):
+    for index in reported:
+        result = results[index]
         if result.fix is not None:
             result.fix.patches = accepted.patches_of(index)
         result.table = _table(result.finding, first.trace, trace)
@@ -518,7 +522,7 @@ def _repair(
             _in_cells(result, layout)
     report = Report(
         script=script,
-        results=results,
+        results=[results[i] for i in reported],
         originals=dict(accepted.originals),
         runs=runs,
         stdout=first.stdout,
