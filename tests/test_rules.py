@@ -1840,6 +1840,7 @@ def test_gf020_leaves_a_gan_whose_generator_is_cut_off_to_gf008(write_script) ->
     assert results[0].fix is not None and "detach `fake` only where line" in results[0].fix.description
 
 
+<<<<<<< HEAD
 def test_gf008_never_undoes_a_straight_through_estimator(write_script) -> None:  # type: ignore[no-untyped-def]
     """A codebook loss computed on the straight-through output (`x + (q - x).detach()`) gives the
     codebook no gradient. Removing that `.detach()` makes the codebook train, and the re-run would
@@ -1861,3 +1862,41 @@ def test_gf008_never_undoes_a_straight_through_estimator(write_script) -> None: 
     tried = [r.fix.description for r in results if r.fix] + [d for r in results for d, _ in r.rejected]
     assert "GF008" in codes(results)
     assert not any("(q - z).detach()" in d for d in tried), tried
+=======
+def test_gf058_zip_of_params_and_names_crashing_is_not_a_swapped_named_pair(write_script) -> None:  # type: ignore[no-untyped-def]
+    """`zip(names, params)` unpacked as `p, n` crashes the same way, but the order is the one the
+    script gave zip: no named_*() call yields the pairs, and GF058 stays out."""
+    from gradfix.repair import ScriptProblem
+
+    # The crash stays unexplained: gradfix says so instead of reporting a finding.
+    with pytest.raises(ScriptProblem, match="Tensor.__contains__"):
+        findings(write_script, """
+            import torch
+            model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 1))
+            names = [n for n, _ in model.named_parameters()]
+            for p, n in zip(names, model.parameters()):
+                if "0." in n:
+                    p.requires_grad = False
+        """)
+
+
+def test_gf058_swapped_pairs_after_a_shortened_pretraining_loop_are_found(write_script) -> None:  # type: ignore[no-untyped-def]
+    """A crash after a shortened loop is taken for the shortening's doing, unless it asks a string
+    for a tensor's attribute (or a tensor for a string method): the second phase's freeze is found."""
+    results = findings(write_script, """
+        import torch
+        model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for _ in range(10):
+            opt.zero_grad(); model(torch.randn(8, 3)).pow(2).mean().backward(); opt.step()
+        for p, n in model.named_parameters():
+            if n.startswith("0."):
+                p.requires_grad = False
+        opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
+        for _ in range(10):
+            opt.zero_grad(); model(torch.randn(8, 3)).pow(2).mean().backward(); opt.step()
+    """)
+    assert codes(results) == ["GF058"]
+    fix = results[0].fix
+    assert fix is not None and fix.patches[0].edits and not fix.verdict.partial
+>>>>>>> swapped

@@ -57,6 +57,18 @@ from gradfix.trace import (
 _TORCH_DIR = os.path.dirname(os.path.realpath(torch.__file__)) + os.sep
 
 
+def _mistaken_kind(error: BaseException) -> bool:
+    """An attribute asked of the wrong kind of value: a string method of a tensor or module, a
+    tensor's or module's attribute of a string (``for p, n in model.named_parameters()``, GF058).
+    Fewer loop iterations do not make a tensor where a name was, so it is no late stop."""
+    if not isinstance(error, AttributeError) or not isinstance(getattr(error, "name", None), str):
+        return False
+    subject, name = getattr(error, "obj", None), error.name
+    if isinstance(subject, (torch.Tensor, nn.Module)):
+        return hasattr(str, name)
+    return isinstance(subject, str) and (hasattr(torch.Tensor, name) or hasattr(nn.Module, name))
+
+
 class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, CheckpointWatch, GradientWatch, CopyWatch, ScalerWatch, CopyGradWatch, GroupWatch, StepWatch):
     """The probe: its state, what it records, and the Trace it writes at the end. Each concern it
     watches is a part of its own (naming, watch_modules, watch_optimizers, watch_autograd)."""
@@ -326,7 +338,10 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
                 user_tb = tb
             innermost = tb
             tb = tb.tb_next
-        if self.loops.cut and self.step_count and innermost is not None and not innermost.tb_frame.f_code.co_filename.startswith(_TORCH_DIR):
+        if (
+            self.loops.cut and self.step_count and innermost is not None
+            and not innermost.tb_frame.f_code.co_filename.startswith(_TORCH_DIR) and not _mistaken_kind(error)
+        ):
             # Plain Python failing after gradfix shortened a training loop (an assertion on the
             # final accuracy, an index into a loss history) is the shortening's doing, not the
             # script's: the run ends there, as if it had finished.
