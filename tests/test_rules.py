@@ -1840,7 +1840,6 @@ def test_gf020_leaves_a_gan_whose_generator_is_cut_off_to_gf008(write_script) ->
     assert results[0].fix is not None and "detach `fake` only where line" in results[0].fix.description
 
 
-<<<<<<< HEAD
 def test_gf008_never_undoes_a_straight_through_estimator(write_script) -> None:  # type: ignore[no-untyped-def]
     """A codebook loss computed on the straight-through output (`x + (q - x).detach()`) gives the
     codebook no gradient. Removing that `.detach()` makes the codebook train, and the re-run would
@@ -1862,7 +1861,8 @@ def test_gf008_never_undoes_a_straight_through_estimator(write_script) -> None: 
     tried = [r.fix.description for r in results if r.fix] + [d for r in results for d, _ in r.rejected]
     assert "GF008" in codes(results)
     assert not any("(q - z).detach()" in d for d in tried), tried
-=======
+
+
 def test_gf058_zip_of_params_and_names_crashing_is_not_a_swapped_named_pair(write_script) -> None:  # type: ignore[no-untyped-def]
     """`zip(names, params)` unpacked as `p, n` crashes the same way, but the order is the one the
     script gave zip: no named_*() call yields the pairs, and GF058 stays out."""
@@ -1899,4 +1899,3 @@ def test_gf058_swapped_pairs_after_a_shortened_pretraining_loop_are_found(write_
     assert codes(results) == ["GF058"]
     fix = results[0].fix
     assert fix is not None and fix.patches[0].edits and not fix.verdict.partial
->>>>>>> swapped
