@@ -123,6 +123,10 @@ def _copies(trace: Trace) -> list[_Copy]:
     return found
 
 
+def _signature(copy: _Copy) -> list[tuple[str, tuple[int, ...]]]:
+    return sorted((p.name[len(copy.copy) + 1 :], tuple(p.shape)) for p in copy.params)
+
+
 def _trains(params: list[ParamFact]) -> bool:
     return any(p.got_grad and p.changed and p.optimizers for p in params)
 
@@ -142,14 +146,20 @@ def _identifiers(node: cst.CSTNode) -> set[str]:
 def _homes(source: SourceFile, name: str) -> list[cst.CSTNode]:
     """The blocks holding an assignment to ``name`` or ``<x>.name``: where the copy is made (and,
     beside it, loaded, frozen, moved)."""
+    def spelled(node: cst.BaseExpression) -> set[str]:
+        if isinstance(node, (cst.Tuple, cst.List)):
+            return {n for e in node.elements for n in spelled(e.value)}
+        if isinstance(node, cst.Attribute):
+            return {node.attr.value}
+        return {node.value} if isinstance(node, cst.Name) else set()
+
     homes = []
     for assign in descendants(source.module, cst.Assign):
-        for target in assign.targets:
-            node = target.target
-            last = node.attr.value if isinstance(node, cst.Attribute) else node.value if isinstance(node, cst.Name) else None
-            statement = source.statement_of(assign)
-            if last == name and statement is not None and source.parent(statement) is not None:
-                homes.append(source.parent(statement))
+        statement = source.statement_of(assign)
+        if statement is None or source.parent(statement) is None:
+            continue
+        if any(name in spelled(target.target) for target in assign.targets):
+            homes.append(source.parent(statement))
     return homes
 
 
@@ -188,7 +198,10 @@ class TargetNetworkNeverUpdated(Rule):
         following = [c for c in copies if not any(p.got_grad for p in c.params) and any(p.changed for p in c.params)]
         findings: list[Finding] = []
         for forgotten in stuck:
-            for sibling in following:
+            # A sibling built as the forgotten copy is (q1_target for q2_target) first: its update
+            # is the one the forgotten copy was meant to share.
+            alike = sorted(following, key=lambda c: _signature(c) != _signature(forgotten))
+            for sibling in alike:
                 if _nested(sibling.source, forgotten.source) or _nested(sibling.copy, forgotten.copy):
                     continue  # two copies of one network: a snapshot or a reference beside the EMA
                 if _owner(sibling.copy) != _owner(forgotten.copy) or _owner(sibling.source) != _owner(forgotten.source):
@@ -233,9 +246,9 @@ class TargetNetworkNeverUpdated(Rule):
     def _update(self, trace: Trace, project: Project, sibling: _Copy, forgotten: _Copy) -> Optional[_Update]:
         mine = {_parts(sibling.copy)[-1], _parts(sibling.source)[-1]}
         theirs = {_parts(forgotten.copy)[-1]}
-        chains = [w.sites for w in trace.param_writes if any(_under(n, sibling.copy) for n in w.params)]
-        chains += [[site] for site in dict.fromkeys(trace.loads)]
-        for sites in chains:
+        chains = [(False, w.sites) for w in trace.param_writes if any(_under(n, sibling.copy) for n in w.params)]
+        chains += [(True, [site]) for site in dict.fromkeys(trace.loads)]
+        for load, sites in chains:
             for site in sites:
                 if not project.is_editable(site.file):
                     continue
@@ -243,7 +256,7 @@ class TargetNetworkNeverUpdated(Rule):
                 statement = self._naming(source, site, mine, theirs)
                 if statement is None:
                     continue
-                if len(sites) == 1:
+                if load:
                     # A load: the one that made the sibling (beside the statement that built it)
                     # is no update.
                     if "load_state_dict" not in source.code(statement):
