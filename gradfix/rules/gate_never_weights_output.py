@@ -114,7 +114,7 @@ class GateNeverWeightsOutput(Rule):
         prob = _fresh(source, "gate_prob", f"{target.value}_prob")
         text = f"{prob}, {target.value} = {_operand(source, logits)}.softmax(dim={dim}).max(dim={dim})"
         kept = source.replace_node(assign, _parse_small(source, text))
-        why = f"keep `{prob}`, the softmax probability of the entry `{source.code(call)}` picks,"
+        why = f"keep the softmax probability of the entry `{source.code(call)}` picks,"
         found = self._weighted(source, function, assign, prob, [kept], why)
         returned = _returns_only(function, target.value)
         if returned is not None:
@@ -174,7 +174,7 @@ class GateNeverWeightsOutput(Rule):
                 text = f"{_operand(source, value)} * {prob}[{source.code(index)}]"
                 edit = source.replace_node(value, _parse_expression(source, text))
                 found.append(self.candidate(
-                    f"{why} and multiply the chosen output written into `{name}` by it: `{source.code(write.targets[0].target)} = {text}`",
+                    f"{why} and multiply the chosen output written into `{source.code(write.targets[0].target)}` by it",
                     source.path, [*given, edit],
                 ))
             outer = next((s for s in statements if source.range(s).start.line <= source.range(last).start.line <= source.range(s).end.line), None)
@@ -182,11 +182,10 @@ class GateNeverWeightsOutput(Rule):
                 continue
             line = source.range(outer).end.line + 1
             indent = source.indentation(source.range(outer).start.line)
-            for shape in (f"{prob}.unsqueeze(-1)", prob):
-                text = f"{name} = {name} * {shape}"
-                edit = source.insert_lines(line, f"{indent}{text}\n")
+            for shape, how in ((f"{prob}.unsqueeze(-1)", "over a new last dimension"), (prob, "as it is")):
+                edit = source.insert_lines(line, f"{indent}{name} = {name} * {shape}\n")
                 found.append(self.candidate(
-                    f"{why} and multiply `{name}` by it once the chosen outputs are in place: `{text}`", source.path, [*given, edit],
+                    f"{why} and multiply `{name}` by it ({how}) once the chosen outputs are in place", source.path, [*given, edit],
                 ))
         return found
 
@@ -211,7 +210,9 @@ def _argmax_parts(source: SourceFile, call: cst.Call) -> Optional[tuple[cst.Base
         if not args or args[0].keyword is not None:
             return None
         scores, rest = args[0].value, args[1:]
-    elif isinstance(call.func, cst.Attribute) and call.func.attr.value in _INDEX_OPS and not source.qualified_names(call.func):
+    elif isinstance(call.func, cst.Attribute) and call.func.attr.value in _INDEX_OPS and not any(
+        name.startswith("torch.") for name in source.qualified_names(call.func)
+    ):
         scores, rest = call.func.value, args
     else:
         return None
