@@ -194,8 +194,11 @@ class Cut:
     to_loss: bool = False
 
 
-# Ops whose result only says which entry was picked (GF060), and the plain cuts of a value's graph.
-_PICKS = {"argmax", "argmin", "multinomial", "gt", "lt", "ge", "le", "eq", "ne"}
+# Ops whose result only says which entry scored highest (GF060), and the plain cuts of a value's
+# graph. The nearest entry (argmin / min of distances: a codebook lookup), a threshold (a
+# comparison) and a draw (multinomial) are other faults with other fixes (GF017's).
+_PICKS = {"argmax"}
+_PICKED_VALUES = {"max", "topk", "kthvalue", "sort"}
 _PLAIN_CUTS = {"detach", "data", "tensor", "as_tensor", "Variable", "Parameter"}
 
 
@@ -759,9 +762,9 @@ class Trace:
 
     def params_only_selected(self) -> list[str]:
         """Of the parameters cut off (``params_cut_off``), those whose values went into an op that
-        only picks (``argmax``, the indices of ``max``/``topk``, ``multinomial``, a comparison), with
-        no ``.detach()`` or re-wrap of theirs going into a loss: scores used only to choose (GF060)."""
-        picked = {name for c in self.selections for name in c.leaves}
+        only picks the highest (``argmax``, the indices of ``max``/``topk``), with no ``.detach()``
+        or re-wrap of theirs going into a loss: scores used only to choose (GF060)."""
+        picked = {name for c in self.selections if c.op in _PICKED_VALUES for name in c.leaves}
         picked |= {name for c in self.cuts if c.op in _PICKS for name in c.leaves}
         cut_elsewhere = {name for c in self.cuts if c.op in _PLAIN_CUTS and c.to_loss for name in c.leaves}
         return [name for name in self.params_cut_off() if name in picked and name not in cut_elsewhere]

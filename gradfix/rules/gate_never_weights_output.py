@@ -7,11 +7,13 @@ but the indices reaches the loss, and indices carry no gradient: the experts tra
 never does. The Switch Transformer multiplies the chosen expert's output by the gate probability
 of the chosen entry; that product is the router's only path to the loss.
 
-The probe records the ops that only pick (``argmax``, ``argmin``, the indices of ``max``, ``min``,
-``topk``, ``sort``, ``kthvalue``, ``multinomial``, comparisons) run with gradients on in user code,
-and the parameters their inputs came from. A finding needs parameters that an optimizer holds, of
+The probe records the ops that pick the highest (``argmax``, the indices of ``max``, ``topk``,
+``sort``, ``kthvalue``) run with gradients on in user code, and the parameters their inputs came
+from; a nearest-entry lookup (``argmin`` of distances), a threshold (a comparison) and a draw
+(``multinomial``) are GF017's. A finding needs parameters that an optimizer holds, of
 modules that ran with gradients on, that no loss reached, that went into such an op, and that are
-behind no ``.detach()`` or re-wrap whose result went into a loss (GF008's). The candidates, for the
+behind no ``.detach()`` or re-wrap whose result went into a loss (GF008's), and the op inside a
+function (an ``argmax`` at a script's top level is a metric). The candidates, for the
 re-run to judge, keep the probabilities of the chosen entries (``values, idx = torch.max(probs, dim)``
 already has them; ``idx = torch.argmax(logits, dim)`` becomes
 ``prob, idx = logits.softmax(dim=dim).max(dim=dim)``), hand them to the function that combines the
@@ -39,8 +41,9 @@ from gradfix.source import SourceFile, descendants
 from gradfix.trace import Cut, ModuleFact, Trace
 
 MAX_CANDIDATES = 6
-_INDEX_OPS = {"argmax", "argmin"}
-_VALUE_OPS = {"max", "min", "topk", "kthvalue"}
+_INDEX_OPS = {"argmax"}
+_VALUE_OPS = {"max", "topk", "kthvalue"}
+_PICK_OPS = _INDEX_OPS | _VALUE_OPS | {"sort"}
 _Function = cst.FunctionDef
 
 
@@ -50,14 +53,17 @@ class GateNeverWeightsOutput(Rule):
     applicability = Applicability.UNSAFE
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
-        if not trace.backwards or not trace.steps:
-            return []
+        if not trace.backwards or not trace.steps or trace.graphless_backward() is not None:
+            return []  # a loss with no graph at all crashed backward(): GF017's and GF008's
         stuck = trace.params_only_selected()
         if not stuck:
             return []
+        # Inside a function (a router's forward, a helper): a pick at the top level of a script
+        # is a metric or a log line, beside the fault at best.
         picks = [
             c for c in [*trace.selections, *trace.cuts]
-            if set(c.leaves) & set(stuck) and project.is_editable(c.site.file)
+            if c.op in _PICK_OPS and set(c.leaves) & set(stuck) and project.is_editable(c.site.file)
+            and c.site.function not in ("", "<module>")
         ]
         if not picks:
             return []
@@ -104,6 +110,10 @@ class GateNeverWeightsOutput(Rule):
             values, indices = (e.value for e in target.elements)
             if not (isinstance(values, cst.Name) and isinstance(indices, cst.Name)):
                 return []
+            if values.value == "_":  # `_, idx = probs.max(dim=1)`: the values are thrown away; keep them
+                prob = _fresh(source, "gate_prob", f"{indices.value}_prob")
+                kept = source.replace_node(values, cst.Name(prob))
+                return self._weighted(source, function, assign, prob, [kept], f"keep the gate values `{source.code(call)}` chose,")
             return self._weighted(source, function, assign, values.value, [], f"keep `{values.value}`, the gate values `{source.code(call)}` chose,")
         if cut.op not in _INDEX_OPS or not isinstance(target, cst.Name):
             return []
@@ -206,7 +216,7 @@ def _argmax_parts(source: SourceFile, call: cst.Call) -> Optional[tuple[cst.Base
     args = list(call.args)
     if any(a.star for a in args) or any(a.keyword is not None and a.keyword.value == "keepdim" for a in args):
         return None
-    if isinstance(call.func, cst.Attribute) and source.qualified_names(call.func) & {"torch.argmax", "torch.argmin"}:
+    if isinstance(call.func, cst.Attribute) and "torch.argmax" in source.qualified_names(call.func):
         if not args or args[0].keyword is not None:
             return None
         scores, rest = args[0].value, args[1:]
@@ -216,8 +226,6 @@ def _argmax_parts(source: SourceFile, call: cst.Call) -> Optional[tuple[cst.Base
         scores, rest = call.func.value, args
     else:
         return None
-    if call.func.attr.value != "argmax":  # type: ignore[union-attr]
-        return None  # argmin picks the smallest: its probability is another softmax's
     if len(rest) != 1 or (rest[0].keyword is not None and rest[0].keyword.value != "dim"):
         return None
     dim = rest[0].value

@@ -15,7 +15,7 @@ It does these things, which need to see every torch call:
   ``bernoulli``, ``multinomial``; ``Distribution.sample()``, patched below), the op and its exact
   source span are recorded; for the ops with no gradient, the first time a site runs, the
   parameters its inputs were computed from (GF017 names the line where theirs was lost). A
-  ``max``/``min``/``topk``/``sort``/``kthvalue`` over a dimension is recorded the same way (its
+  ``max``/``topk``/``sort``/``kthvalue`` over a dimension is recorded the same way (its
   indices carry no gradient), apart from the cuts: where a router's scores were only used to pick (GF060).
 * **Writes into parameters** by user code (in-place ops, ``.data =``, ``torch._foreach_*_``, also
   through ``p.data`` and ``p.detach()``), once training has begun: momentum and EMA updates.
@@ -64,7 +64,7 @@ _RANDOM_DRAWS = {"normal", "bernoulli", "multinomial", "poisson"}
 # whether their result went into a loss (GF017: the only path from those parameters to the loss).
 # Selections that return (values, indices): the indices carry no gradient, and when only they are
 # used (a router that picks an expert and never weights its output), nothing reaches the scores (GF060).
-SELECTIONS = {"max", "min", "topk", "sort", "kthvalue"}
+SELECTIONS = {"max", "topk", "sort", "kthvalue"}
 _NO_GRADIENT = (_CUT_METHODS - {"item", "tolist", "numpy"}) | _ZERO_GRADIENT | _RANDOM_DRAWS | _REWRAPS | SELECTIONS | {"__get__"}
 _WATCHED = _CUT_METHODS | _REWRAPS | _ZERO_GRADIENT | _RANDOM_DRAWS | SELECTIONS
 # Names ending in "_" that write no values: metadata, sharing, autograd bookkeeping.
