@@ -194,6 +194,14 @@ class Cut:
     to_loss: bool = False
 
 
+# Ops whose result only says which entry scored highest (GF060), and the plain cuts of a value's
+# graph. The nearest entry (argmin / min of distances: a codebook lookup), a threshold (a
+# comparison) and a draw (multinomial) are other faults with other fixes (GF017's).
+_PICKS = {"argmax"}
+_PICKED_VALUES = {"max", "topk", "kthvalue", "sort"}
+_PLAIN_CUTS = {"detach", "data", "tensor", "as_tensor", "Variable", "Parameter"}
+
+
 @dataclass
 class OneElementNorm:
     """A softmax, log_softmax, softmin or cross-entropy called with gradients on, on a tensor that
@@ -621,6 +629,9 @@ class Trace:
     loads: list[Site] = field(default_factory=list)
     attributes: list[AttributeFact] = field(default_factory=list)
     cuts: list[Cut] = field(default_factory=list)
+    # max / min / topk / sort / kthvalue over a dimension, per site, as cuts: their indices carry
+    # no gradient, their values do (GF060: a router whose scores were only used to pick)
+    selections: list[Cut] = field(default_factory=list)
     # softmax / log_softmax / cross-entropy over a dimension of size 1, per site (GF057)
     one_element_norms: list[OneElementNorm] = field(default_factory=list)
     inplace_ops: list[InPlaceOp] = field(default_factory=list)  # in-place ops on graph tensors, a few per site
@@ -748,6 +759,15 @@ class Trace:
             p.name for p in self.params
             if p.requires_grad and not p.reached and p.optimizers and p.name.rsplit(".", 1)[0] in ran
         ]
+
+    def params_only_selected(self) -> list[str]:
+        """Of the parameters cut off (``params_cut_off``), those whose values went into an op that
+        only picks the highest (``argmax``, the indices of ``max``/``topk``), with no ``.detach()``
+        or re-wrap of theirs going into a loss: scores used only to choose (GF060)."""
+        picked = {name for c in self.selections if c.op in _PICKED_VALUES for name in c.leaves}
+        picked |= {name for c in self.cuts if c.op in _PICKS for name in c.leaves}
+        cut_elsewhere = {name for c in self.cuts if c.op in _PLAIN_CUTS and c.to_loss for name in c.leaves}
+        return [name for name in self.params_cut_off() if name in picked and name not in cut_elsewhere]
 
     def params_run_without_grad(self) -> list[str]:
         """Trainable parameters of modules that ran with gradients off and never got one."""

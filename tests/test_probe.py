@@ -663,3 +663,38 @@ def test_normalisations_over_one_element_by_site(run_script: Run) -> None:
     assert module.module.endswith(".Softmax") and module.module_site is not None and module.module_site.line == 5
     assert not module.selected and module.leaves == ["head.0.bias", "head.0.weight"]
     assert loss.module.endswith(".CrossEntropyLoss") and loss.module_site.line == 7 and not loss.int_target
+
+
+def test_selections_recorded_apart_from_the_cuts(run_script: Run) -> None:
+    # `max`/`topk` over a dimension are recorded once per site, with the parameters behind their
+    # first calls (each layer's router on the one line of its forward), but not as cuts: their
+    # values keep the gradient. A `max` of all elements, or of a tensor with no grad, is not.
+    trace = run_script("""
+        import torch
+        import torch.nn as nn
+
+        class Layer(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.router = nn.Linear(4, 2)
+                self.experts = nn.ModuleList([nn.Linear(4, 4), nn.Linear(4, 4)])
+
+            def forward(self, x):
+                prob, idx = self.router(x).softmax(-1).max(dim=-1)
+                out = torch.zeros_like(x)
+                for e, expert in enumerate(self.experts):
+                    out[idx == e] = expert(x[idx == e])
+                return out
+
+        model = nn.Sequential(Layer(), Layer())
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for _ in range(3):
+            x = torch.randn(16, 4)
+            loss = model(x).pow(2).mean() + model(x).max() * 0
+            torch.randn(3, 2).topk(1, dim=1)
+            opt.zero_grad(); loss.backward(); opt.step()
+    """).trace
+    assert [(c.op, c.site.line) for c in trace.selections] == [("max", 12)]
+    assert not any(c.op == "max" for c in trace.cuts)
+    assert trace.selections[0].leaves == ["model.0.router.bias", "model.0.router.weight", "model.1.router.bias", "model.1.router.weight"]
+    assert trace.params_only_selected() == ["model.0.router.weight", "model.0.router.bias", "model.1.router.weight", "model.1.router.bias"]

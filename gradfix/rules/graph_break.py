@@ -49,7 +49,9 @@ class GraphBreak(Rule):
         # Parameters of modules that ran with grad on, never reached by any backward.
         # Held by an optimizer: the script means to train them (a deliberate detach in front of a
         # feature extractor usually leaves it out of the optimizer).
-        cut_off = trace.params_cut_off()
+        # Scores used only to pick (argmax, the indices of max/topk) lost their path there: GF060's.
+        picked = set(trace.params_only_selected())
+        cut_off = [name for name in trace.params_cut_off() if name not in picked]
         if not cut_off:
             return []
         candidates: list[Candidate] = []

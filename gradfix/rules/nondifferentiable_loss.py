@@ -177,10 +177,11 @@ class NondifferentiableLoss(Rule):
         # bias of a layer followed by batch norm), as in GF018.
         changed = {_module_of(p.name) for p in trace.params if p.changed}
         replaced = {a.replaced for a in trace.attributes if a.replaced is not None}  # GF026's, GF010's
+        picked = set(trace.params_only_selected())  # a router's scores used only to pick: GF060's
         untrained = {
             p.name for p in trace.params
             if p.requires_grad and p.is_leaf and not p.changed and not p.nonzero_grad and not p.lr_zero
-            and stepped & set(p.optimizers) and p.name not in named and p.module not in replaced
+            and stepped & set(p.optimizers) and p.name not in named and p.module not in replaced and p.name not in picked
             and not (p.got_grad and _module_of(p.name) in changed)
         }
         if not untrained:

@@ -392,7 +392,8 @@ class OutputNeverUsed(Rule):
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         if not trace.backwards or not trace.steps:
             return []
-        cut_off = set(trace.params_cut_off())
+        # Scores used only to pick (argmax, the indices of max/topk) are used: GF060's.
+        cut_off = set(trace.params_cut_off()) - set(trace.params_only_selected())
         if not cut_off:
             return []
         owned = self._unreached_modules(trace, cut_off)

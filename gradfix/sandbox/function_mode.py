@@ -14,7 +14,9 @@ It does these things, which need to see every torch call:
   (``round``, ``floor``, ``ceil``, ``sign``) or a random draw (``torch.normal(mu, sigma)``,
   ``bernoulli``, ``multinomial``; ``Distribution.sample()``, patched below), the op and its exact
   source span are recorded; for the ops with no gradient, the first time a site runs, the
-  parameters its inputs were computed from (GF017 names the line where theirs was lost).
+  parameters its inputs were computed from (GF017 names the line where theirs was lost). A
+  ``max``/``topk``/``sort``/``kthvalue`` over a dimension is recorded the same way (its
+  indices carry no gradient), apart from the cuts: where a router's scores were only used to pick (GF060).
 * **Writes into parameters** by user code (in-place ops, ``.data =``, ``torch._foreach_*_``, also
   through ``p.data`` and ``p.detach()``), once training has begun: momentum and EMA updates.
 * **In-place ops on graph tensors.** ``x += y``, ``x.mul_(m)``, ``x[i] = v``, ``relu(x, inplace=True)``
@@ -60,8 +62,11 @@ _RANDOM_DRAWS = {"normal", "bernoulli", "multinomial", "poisson"}
 # Ops whose result carries no gradient of their input, or a gradient of 0, and the plain cuts that
 # return a tensor (`.detach()`, `.data`, a re-wrap): the parameters behind them are recorded, and
 # whether their result went into a loss (GF017: the only path from those parameters to the loss).
-_NO_GRADIENT = (_CUT_METHODS - {"item", "tolist", "numpy"}) | _ZERO_GRADIENT | _RANDOM_DRAWS | _REWRAPS | {"__get__"}
-_WATCHED = _CUT_METHODS | _REWRAPS | _ZERO_GRADIENT | _RANDOM_DRAWS
+# Selections that return (values, indices): the indices carry no gradient, and when only they are
+# used (a router that picks an expert and never weights its output), nothing reaches the scores (GF060).
+SELECTIONS = {"max", "topk", "sort", "kthvalue"}
+_NO_GRADIENT = (_CUT_METHODS - {"item", "tolist", "numpy"}) | _ZERO_GRADIENT | _RANDOM_DRAWS | _REWRAPS | SELECTIONS | {"__get__"}
+_WATCHED = _CUT_METHODS | _REWRAPS | _ZERO_GRADIENT | _RANDOM_DRAWS | SELECTIONS
 # Names ending in "_" that write no values: metadata, sharing, autograd bookkeeping.
 _NOT_WRITES = {"requires_grad_", "share_memory_", "detach_", "rename_", "retain_grad_"}
 # In-place operators that reach the mode under their own name (``x += y`` arrives as add_).
@@ -304,6 +309,9 @@ class ProbeMode(TorchFunctionMode):
                 return
         elif not (isinstance(first, torch.Tensor) and first.requires_grad):
             return
+        elif name in SELECTIONS:
+            if not (isinstance(result, tuple) and len(result) == 2):
+                return  # `x.max()`, `torch.max(a, b)`: values only, with their gradient
         elif isinstance(result, torch.Tensor) and result.requires_grad and name not in _ZERO_GRADIENT:
             return
         caller = sys._getframe(2)  # the frame that called the torch function (past the mode's dispatch)
@@ -317,9 +325,13 @@ class ProbeMode(TorchFunctionMode):
         given = [*args, *kwargs.values()]
         given += [v for value in given if isinstance(value, (list, tuple)) for v in value[:16]]  # `torch.tensor([l1, l2])`
         inputs = tuple(v for v in given if isinstance(v, torch.Tensor) and v.requires_grad) if name in _NO_GRADIENT else ()
-        key = self.probe.record_cut(op, caller, numbers=name in _REWRAPS and not isinstance(first, torch.Tensor), inputs=inputs)
+        key = self.probe.record_cut(
+            op, caller, numbers=name in _REWRAPS and not isinstance(first, torch.Tensor), inputs=inputs,
+            walks=8 if name in SELECTIONS else 1,
+        )
         if inputs and key is not None:
-            self.remember_cut_result(result, frozenset([key]))
+            # of a selection, only the indices are cut off; its values keep their gradient
+            self.remember_cut_result(result[1] if name in SELECTIONS else result, frozenset([key]))
         if isinstance(result, torch.Tensor) and not result.requires_grad:
             self._remember_graphless(result, (caller.f_code, caller.f_lasti, caller.f_lineno, True))
 

@@ -231,14 +231,20 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
 
     def record_cut(
         self, op: str, frame: types.FrameType, numbers: bool = False, inputs: tuple = (), distribution: Any = None,
+        walks: int = 1,
     ) -> Optional[tuple[str, str, int, Optional[int]]]:
-        """A cut in user code, once per site; at its first call, the trainable leaves its
-        ``inputs`` (the tensors that required grad) reached, and for ``sample``, its distribution.
-        Its key, when it is recorded."""
+        """A cut in user code, once per site; at its first call (its first ``walks`` calls), the
+        trainable leaves its ``inputs`` (the tensors that required grad) reached, and for
+        ``sample``, its distribution. Its key, when it is recorded."""
         site = site_of(frame)
         key = (op, site.file, site.line, site.column)
         if key in self.cuts:
             self.cuts[key].count += 1
+            if inputs and self.cuts[key].count <= walks:
+                # a line inside a layer's forward runs once per layer: each layer's own leaves
+                known = set(self.cut_leaves.get(key, []))
+                more = [pid for pid, leaf in self.reachable(list(inputs)).items() if isinstance(leaf, nn.Parameter) or pid in self.param_objects]
+                self.cut_leaves[key] = [*self.cut_leaves.get(key, []), *(pid for pid in more if pid not in known)]
         elif len(self.cuts) >= 200:
             return None
         else:
@@ -484,6 +490,8 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             self.optimizers[index][1].dense_embeddings = embeddings
         for index, pids in self._reached_names.items():
             self.backwards[index].reached = sorted(names_of[p] for p in pids if p in names_of)
+        from gradfix.sandbox.function_mode import SELECTIONS as selections
+
         for key, pids in self.cut_leaves.items():
             cut = self.cuts[key]
             cut.reach = sum(1 for pid in pids if pid in names_of)
@@ -546,7 +554,8 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             backwards=self.backwards,
             loads=self.loads,
             attributes=attributes,
-            cuts=list(self.cuts.values()),
+            cuts=[c for c in self.cuts.values() if c.op not in selections],
+            selections=[c for c in self.cuts.values() if c.op in selections],
             one_element_norms=self.mode.normalising.facts(names_of),
             inplace_ops=list(self.inplace_ops.values()),
             order=self.order,
