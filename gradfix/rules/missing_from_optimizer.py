@@ -5,7 +5,14 @@ the model, a second model the optimizer forgot: they get gradients on every back
 change; so does a bare ``nn.Parameter`` (learned loss weights). The fix adds them to the optimizer
 that trains their neighbours: ``Adam(list(model.parameters()) + list(criterion.parameters()))``,
 ``Adam(list(net.parameters()) + [log_vars])``. If they are meant to stay fixed,
-they should not require gradients at all: the message says so.
+they should not require gradients at all: the message says so. The same parameters chained
+(``itertools.chain(model.parameters(), head.parameters())``) and added as a param group right after
+the optimizer are candidates too; the re-run judges (SAM, whose groups are its inner optimizer's,
+takes the list and refuses the group). An optimizer class of the script's own is built where the
+script calls it, not at its ``super().__init__`` (the probe's doing), so the same fixes apply to it.
+A head that the optimizer's frame does not see (a helper given the model alone built it) gets a
+param group where a frame sees both: after the statement that binds the optimizer in the function
+that binds the head and runs the training step.
 
 A module built after the optimizer, which replaced nothing the optimizer holds (that is GF010's),
 cannot be added to the optimizer's construction: it does not exist yet. A loss module built inside
