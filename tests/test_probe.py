@@ -50,6 +50,39 @@ def test_parameters_are_named_and_judged_over_the_run(run_script: Run) -> None:
     assert trace.optimizers[0].site and trace.optimizers[0].site.line == 16
 
 
+OWN_OPTIMIZERS = """
+import torch
+import torch.nn as nn
+
+class Base(torch.optim.Optimizer):
+    def __init__(self, params, lr):
+        super().__init__(params, dict(lr=lr))
+
+class Scaled(Base):
+    def __init__(self, params, lr, scale=1.0):
+        super().__init__(params, lr * scale)
+
+class Outer(torch.optim.Optimizer):
+    def __init__(self, params, base, **kwargs):
+        super().__init__(params, dict(kwargs))
+        self.base = base(self.param_groups, **kwargs)
+
+model = nn.Linear(4, 1)
+head = nn.Linear(1, 1)
+first = Scaled(model.parameters(), lr=0.1)
+second = Outer(head.parameters(), torch.optim.SGD, lr=0.1)
+"""
+
+
+def test_an_optimizer_class_of_the_script_is_built_where_the_script_calls_it(run_script: Run) -> None:
+    # Not at its `super().__init__` line, through every level; an optimizer built inside another
+    # one's __init__ (SAM's base optimizer) where the outer one was called.
+    trace = run_script(OWN_OPTIMIZERS).trace
+    sites = [(o.site.line, o.site.function) for o in trace.optimizers if o.site is not None]
+    assert sites == [(20, "<module>"), (21, "<module>"), (21, "<module>")]
+    assert set(trace.optimizers[0].scope_modules) >= {"model", "head"}
+
+
 def test_a_training_loop_ends_after_the_requested_steps_and_the_script_goes_on(run_script: Run) -> None:
     result = run_script(TRAIN, steps=2)
     assert result.trace.steps == 2 and result.trace.loops_cut == 1

@@ -5,7 +5,14 @@ the model, a second model the optimizer forgot: they get gradients on every back
 change; so does a bare ``nn.Parameter`` (learned loss weights). The fix adds them to the optimizer
 that trains their neighbours: ``Adam(list(model.parameters()) + list(criterion.parameters()))``,
 ``Adam(list(net.parameters()) + [log_vars])``. If they are meant to stay fixed,
-they should not require gradients at all: the message says so.
+they should not require gradients at all: the message says so. The same parameters chained
+(``itertools.chain(model.parameters(), head.parameters())``) and added as a param group right after
+the optimizer are candidates too; the re-run judges (SAM, whose groups are its inner optimizer's,
+takes the list and refuses the group). An optimizer class of the script's own is built where the
+script calls it, not at its ``super().__init__`` (the probe's doing), so the same fixes apply to it.
+A head that the optimizer's frame does not see (a helper given the model alone built it) gets a
+param group where a frame sees both: after the statement that binds the optimizer in the function
+that binds the head and runs the training step.
 
 A module built after the optimizer, which replaced nothing the optimizer holds (that is GF010's),
 cannot be added to the optimizer's construction: it does not exist yet. A loss module built inside
@@ -151,6 +158,15 @@ class MissingFromOptimizer(Rule):
             candidates += self._extend(project, optimizer, [n for n in in_scope if n], tensors)
             if only_left:
                 candidates += self._group_after(project, optimizer, tensors)
+            else:
+                # The same parameters given another way: the re-run judges which the script takes
+                # (an optimizer class of its own may want a list, a generator, or groups).
+                candidates += self._group_after(project, optimizer, tensors, [n for n in in_scope if n])
+        elif forgotten and not bare and not left:
+            # Built where the module is out of sight (a helper given the model only, a Trainer's
+            # method): a param group added where a frame sees both, after it has the optimizer.
+            for module, stranded in forgotten:
+                candidates += self._group_where_seen(trace, project, optimizer, module, stranded)
         one = len(names) == 1
         if only_left:
             holders = sorted({a.owner_name for a in left.values()})
@@ -171,6 +187,24 @@ class MissingFromOptimizer(Rule):
             f"if {'it is' if one else 'they are'} meant to stay fixed, set requires_grad=False on {'it' if one else 'them'})"
         )
         return [self.finding(project, optimizer.site, message, names, candidates), *added]
+
+    def _group_where_seen(
+        self, trace: Trace, project: Project, optimizer: OptimizerFact, module: ModuleFact, names: list[str]
+    ) -> list[Candidate]:
+        """A module built before the optimizer, in a frame the optimizer's construction does not
+        see: ``optimizer.add_param_group({"params": head.parameters()})`` in a function that binds
+        the module and names the optimizer (where the training step uses it), after the statement
+        that binds the optimizer there (``optimizer = build_optimizer(model)``)."""
+        candidates = []
+        for statement, source, expression in self._bindings(trace, project, module):
+            for name, anchor in self._placements(trace, optimizer, module, source, statement):
+                where = source.range(anchor)
+                line = f'{name}.add_param_group({{"params": {expression}.parameters()}})'
+                candidates.append(self.candidate(
+                    f"add {expression} to the optimizer as a param group, after line {where.start.line}",
+                    source.path, [source.insert_lines(where.end.line + 1, f"{source.indentation(where.start.line)}{line}\n")], names,
+                ))
+        return candidates[:6]
 
     # -- built after the optimizer ------------------------------------------------------------------
 
@@ -536,9 +570,12 @@ class MissingFromOptimizer(Rule):
 
     # -- left out by the collection of the optimizer's parameters -------------------------------------
 
-    def _group_after(self, project: Project, optimizer: OptimizerFact, tensors: list[str]) -> list[Candidate]:
+    def _group_after(
+        self, project: Project, optimizer: OptimizerFact, tensors: list[str], modules: Optional[list[str]] = None
+    ) -> list[Candidate]:
         """``optimizer.add_param_group({"params": [...]})`` right after the optimizer is built and
-        the groups the script adds to it there."""
+        the groups the script adds to it there: the tensors, and the parameters of the modules
+        (``{"params": clf_head.parameters()}`` for one module alone)."""
         assert optimizer.site is not None
         source = project.source(optimizer.site.file)
         built = source.nodes_at(optimizer.site, cst.Call)
@@ -555,9 +592,14 @@ class MissingFromOptimizer(Rule):
                 break
             last = following
         where = source.range(last)
-        line = f'{source.indentation(source.range(statement).start.line)}{target}.add_param_group({{"params": [{", ".join(tensors)}]}})\n'
+        modules = modules or []
+        if len(modules) == 1 and not tensors:
+            group = f"{modules[0]}.parameters()"
+        else:
+            group = f"[{', '.join([*(f'*{m}.parameters()' for m in modules), *tensors])}]"
+        line = f'{source.indentation(source.range(statement).start.line)}{target}.add_param_group({{"params": {group}}})\n'
         return [self.candidate(
-            f"add {short_list(tensors)} to the optimizer as a param group, after line {where.start.line}",
+            f"add {short_list(modules + tensors)} to the optimizer as a param group, after line {where.start.line}",
             source.path, [source.insert_lines(where.end.line + 1, line)],
         )]
 
@@ -677,6 +719,16 @@ class MissingFromOptimizer(Rule):
                 text += f" + [{', '.join(tensors)}]"
             new = cst.parse_expression(text, config=source.module.config_for_parsing)
             candidates = [self.candidate(f"add {', '.join(extra + tensors)} to the optimizer", source.path, [source.replace_node(target.value, new)])]
+            if not is_list and extra:
+                # Chained, not listed: what the optimizer is given stays a one-pass iterable, as
+                # the script gave it (an optimizer class of its own may take no list).
+                chain, imported = _itertools_chain(source)
+                parts = [source.code(given), *(f"{n}.parameters()" for n in extra)] + ([f"[{', '.join(tensors)}]"] if tensors else [])
+                chained = cst.parse_expression(f"{chain}({', '.join(parts)})", config=source.module.config_for_parsing)
+                candidates.append(self.candidate(
+                    f"add {', '.join(extra + tensors)} to the optimizer with {chain}", source.path,
+                    [*imported, source.replace_node(target.value, chained)],
+                ))
             if isinstance(given, cst.Name) and extra and not tensors:
                 # A name may hold param groups (dicts), which a list of tensors cannot join: a group of their own.
                 groups = " + [" + ", ".join(f'{{"params": {n}.parameters()}}' for n in extra) + "]"
@@ -684,6 +736,30 @@ class MissingFromOptimizer(Rule):
                 candidates.append(self.candidate(f"add {', '.join(extra)} to the optimizer as a param group", source.path, [source.replace_node(target.value, grouped)]))
             return candidates
         return []
+
+
+def _itertools_chain(source: SourceFile) -> tuple[str, list[Edit]]:
+    """How the file spells ``itertools.chain``, and the edit that imports itertools when it does
+    not: placed among the top-level ``import`` lines in alphabetical order."""
+    spelled = module_alias(source, "itertools.chain")
+    if spelled is not None:
+        return spelled, []
+    imports = [
+        s for s in source.module.body
+        if isinstance(s, cst.SimpleStatementLine) and s.body and isinstance(s.body[0], (cst.Import, cst.ImportFrom))
+        and not (isinstance(s.body[0], cst.ImportFrom) and s.body[0].module is not None and source.code(s.body[0].module) == "__future__")
+    ]
+    plain = [s for s in imports if isinstance(s.body[0], cst.Import)]
+    later = [s for s in plain if source.code(s.body[0].names[0].name) > "itertools"]  # type: ignore[union-attr]
+    if later:
+        line = source.range(later[0]).start.line
+    elif plain:
+        line = source.range(plain[-1]).end.line + 1
+    elif imports:
+        line = source.range(imports[0]).start.line
+    else:
+        line = 1
+    return "itertools.chain", [source.insert_lines(line, "import itertools\n")]
 
 
 def _chosen(trace: Trace, names: list[str]) -> bool:

@@ -50,6 +50,14 @@ def _needs_closure(optimizer: Any) -> bool:
     )
 
 
+def _optimizer_method(frame: Any) -> bool:
+    """The frame runs a method of an optimizer (its first argument is one)."""
+    code = frame.f_code
+    if code.co_argcount == 0 or code.co_name == "<module>":
+        return False
+    return isinstance(frame.f_locals.get(code.co_varnames[0]), torch.optim.Optimizer)
+
+
 def _is_zero(rate: Any) -> bool:
     try:
         return rate is not None and float(rate) == 0
@@ -237,6 +245,15 @@ class OptimizerWatch:
 
         def init(optimizer: Any, params: Any, *args: Any, **kwargs: Any) -> None:
             site, frame = probe.caller_site()
+            # An optimizer class of the script's own reaches here from its own __init__
+            # (`super().__init__(params, defaults)`), and one built inside another's (SAM's
+            # `base_optimizer(self.param_groups)`) from that one's: it was built where the script
+            # called the outer class, with the names that frame has (the model, the head left out).
+            outer = frame
+            while outer is not None and _optimizer_method(outer):
+                outer = probe.user_frame(outer.f_back)
+            if outer is not None and outer is not frame:
+                site, frame = site_of(outer), outer
             probe.learn_names(frame)
             optimizer_init(optimizer, params, *args, **kwargs)
             held = [p for group in optimizer.param_groups for p in group["params"]]
