@@ -63,10 +63,14 @@ def _units(block: _Block) -> list[_Unit]:
 
 
 def _block_of(source: SourceFile, node: cst.CSTNode) -> list[tuple[_Block, cst.BaseStatement]]:
-    """The blocks around a node, innermost first, each with the statement of it that holds the node."""
+    """The blocks around a node, innermost first, each with the statement of it that holds the node,
+    up to the function (or class) body it is in: a ``def`` statement does not run its body, the
+    calls of the function (the site's callers) do."""
     found = []
     child: cst.CSTNode = node
     for ancestor in source.ancestors(node):
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            break
         if isinstance(ancestor, (cst.IndentedBlock, cst.Module)) and isinstance(child, cst.BaseStatement):
             found.append((ancestor, child))
         child = ancestor
