@@ -13,6 +13,14 @@ whose outputs that loss uses. The fix runs that forward again right after the st
 statements between it and the step that the loss is built from (moved when nothing before the step
 reads them, copied otherwise), as a GAN's G step does after the D step. A later candidate moves the
 step() after that backward. The re-run decides.
+
+When one function runs the forward and returns the losses (``unet_loss, dis_loss =
+model.process(x)``) and the next one called does the backward calls and the steps
+(``model.backward(unet_loss, dis_loss)``), the forward cannot run again after the step. The first
+candidate then moves the step, with the backward (and zero_grad) that goes with it, into the
+function that builds the losses: right after the stepped loss is complete and before the forward
+through the stepped module. The loss is followed by name from the parameter to the caller's
+argument, to the unpacked result, to the name returned. The step after the backward comes next.
 """
 
 from __future__ import annotations
@@ -332,10 +340,12 @@ class StepBetweenForwardAndBackward(Rule):
             f"{quoted(units[apart.backward].node, backward_site)} still needs the values that forward saw; "
             "step before that forward, or after that backward"
         )
-        where = crash_site if (crash_site := trace.crash.site if trace.crash else None) is not None and project.is_editable(crash_site.file) else source.site(units[apart.backward].node)
-        return [self.finding(project, where, message, _reached(trace), candidates, blocking=True)]
+        crash_site = trace.crash.site if trace.crash is not None else None
+        if crash_site is None or not project.is_editable(crash_site.file):
+            crash_site = source.site(units[apart.backward].node)
+        return [self.finding(project, crash_site, message, _reached(trace), candidates, blocking=True)]
 
-    def _place_apart(self, project: Project, fact: StepBeforeBackward) -> Optional["_Apart"]:
+    def _place_apart(self, project: Project, fact: StepBeforeBackward) -> Optional[_Apart]:
         """A function whose body holds the step and, after it, the backward; called from a block
         where an earlier statement called the function that ran the forward and returned the
         losses."""
@@ -395,7 +405,7 @@ class StepBetweenForwardAndBackward(Rule):
                             return producer, call, produced, list(producer.body.body).index(statement)
         return None
 
-    def _step_first(self, apart: "_Apart", units: list[_Unit], fact: StepBeforeBackward) -> Optional[Candidate]:
+    def _step_first(self, apart: _Apart, units: list[_Unit], fact: StepBeforeBackward) -> Optional[Candidate]:
         """Move the step, the backward it goes with (and that optimizer's zero_grad just before
         it) into the function that builds the losses, right after the last statement that builds
         the stepped loss, when that is before the forward through the stepped module. The loss
@@ -437,7 +447,7 @@ class StepBetweenForwardAndBackward(Rule):
         returned = _returned_as(source, producer, apart.caller.body[apart.produced], apart.produced_call, argument.value)
         if returned is None:
             return None
-        caller_units = _units(apart.caller)  # type: ignore[arg-type]
+        caller_units = _units(apart.caller)
         if any(argument.value in caller_units[i].binds for i in range(apart.produced + 1, apart.at)):
             return None
         renames = {loss: returned}
