@@ -13,6 +13,14 @@ whose outputs that loss uses. The fix runs that forward again right after the st
 statements between it and the step that the loss is built from (moved when nothing before the step
 reads them, copied otherwise), as a GAN's G step does after the D step. A later candidate moves the
 step() after that backward. The re-run decides.
+
+When one function runs the forward and returns the losses (``unet_loss, dis_loss =
+model.process(x)``) and the next one called does the backward calls and the steps
+(``model.backward(unet_loss, dis_loss)``), the forward cannot run again after the step. The first
+candidate then moves the step, with the backward (and zero_grad) that goes with it, into the
+function that builds the losses: right after the stepped loss is complete and before the forward
+through the stepped module. The loss is followed by name from the parameter to the caller's
+argument, to the unpacked result, to the name returned. The step after the backward comes next.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from gradfix.edits import Edit
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.source import BindsAndReads, SourceFile
+from gradfix.source import BindsAndReads, SourceFile, descendants
 from gradfix.trace import Site, StepBeforeBackward, Trace
 
 _Block = Union[cst.IndentedBlock, cst.Module]
@@ -63,10 +71,14 @@ def _units(block: _Block) -> list[_Unit]:
 
 
 def _block_of(source: SourceFile, node: cst.CSTNode) -> list[tuple[_Block, cst.BaseStatement]]:
-    """The blocks around a node, innermost first, each with the statement of it that holds the node."""
+    """The blocks around a node, innermost first, each with the statement of it that holds the node,
+    up to the function (or class) body it is in: a ``def`` statement does not run its body, the
+    calls of the function (the site's callers) do."""
     found = []
     child: cst.CSTNode = node
     for ancestor in source.ancestors(node):
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            break
         if isinstance(ancestor, (cst.IndentedBlock, cst.Module)) and isinstance(child, cst.BaseStatement):
             found.append((ancestor, child))
         child = ancestor
@@ -75,6 +87,145 @@ def _block_of(source: SourceFile, node: cst.CSTNode) -> list[tuple[_Block, cst.B
 
 def _calls_at(source: SourceFile, site: Site) -> list[cst.Call]:
     return source.nodes_at(site, cst.Call)
+
+
+def _reached(trace: Trace) -> list[str]:
+    """The crashed backward's own reach is recorded only when it succeeds: what any loss reached."""
+    return [
+        p.name for p in trace.params
+        if p.reached and p.requires_grad and p.is_leaf and (p.optimizers or not trace.optimizers)
+    ]
+
+
+def _callee(call: cst.Call) -> Optional[str]:
+    """The called name: `f` of ``f(x)``, `backward` of ``self.model.backward(x)``."""
+    if isinstance(call.func, cst.Name):
+        return call.func.value
+    if isinstance(call.func, cst.Attribute):
+        return call.func.attr.value
+    return None
+
+
+def _function_of(source: SourceFile, node: cst.CSTNode) -> Optional[cst.FunctionDef]:
+    for ancestor in source.ancestors(node):
+        if isinstance(ancestor, cst.Lambda):
+            return None
+        if isinstance(ancestor, cst.FunctionDef):
+            return ancestor
+    return None
+
+
+def _top_statement(source: SourceFile, body: cst.BaseSuite, node: cst.CSTNode) -> Optional[cst.BaseStatement]:
+    """The statement of the function body ``body`` that holds ``node``."""
+    for block, statement in _block_of(source, node):
+        if block is body:
+            return statement
+    return None
+
+
+def _param_names(function: cst.FunctionDef) -> list[str]:
+    return [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
+
+
+def _class_of(source: SourceFile, function: cst.FunctionDef) -> Optional[cst.ClassDef]:
+    block = source.parent(function)
+    owner = source.parent(block) if block is not None else None
+    return owner if isinstance(owner, cst.ClassDef) else None
+
+
+def _is_method(source: SourceFile, function: cst.FunctionDef) -> bool:
+    """A method whose first parameter is the instance (not a static or class method)."""
+    plain = not any(
+        isinstance(d.decorator, cst.Name) and d.decorator.value in ("staticmethod", "classmethod") for d in function.decorators
+    )
+    return _class_of(source, function) is not None and plain and bool(_param_names(function))
+
+
+def _only_calls(statement: cst.BaseStatement, receiver: str, method: str) -> bool:
+    """The statement is ``<receiver>.<method>(...)`` alone (``opt_d.zero_grad()``)."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    small = statement.body[0]
+    return (
+        isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and isinstance(small.value.func, cst.Attribute)
+        and small.value.func.attr.value == method and _Uses.path(small.value.func.value) == receiver
+    )
+
+
+def _argument(call: cst.Call, position: int, name: str) -> Optional[cst.BaseExpression]:
+    """The expression a call passes for a parameter, by keyword or by position."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg.value
+    positional = [arg for arg in call.args if arg.keyword is None]
+    if any(arg.star for arg in positional[: position + 1]) or position >= len(positional):
+        return None
+    return positional[position].value
+
+
+def _returned_as(
+    source: SourceFile, function: cst.FunctionDef, statement: cst.BaseStatement, call: cst.Call, name: str
+) -> Optional[str]:
+    """The name ``function`` returns that ``statement`` (``a, b = function(...)``) binds to ``name``."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    assign = statement.body[0]
+    if not isinstance(assign, cst.Assign) or len(assign.targets) != 1 or assign.value is not call:
+        return None
+    returns = [r for r in descendants(function.body, cst.Return) if _function_of(source, r) is function]
+    body = list(function.body.body) if isinstance(function.body, cst.IndentedBlock) else []
+    if len(returns) != 1 or not body or source.statement_of(returns[0]) is not body[-1] or returns[0].value is None:
+        return None
+    target, value = assign.targets[0].target, returns[0].value
+    if isinstance(target, cst.Name):
+        chosen: Optional[cst.BaseExpression] = value if target.value == name else None
+    elif isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List)):
+        names = [e.value for e in target.elements]
+        if len(names) != len(value.elements) or any(not isinstance(n, cst.Name) for n in names):
+            return None
+        spots = [i for i, n in enumerate(names) if isinstance(n, cst.Name) and n.value == name]
+        chosen = value.elements[spots[0]].value if len(spots) == 1 else None
+    else:
+        return None
+    return chosen.value if isinstance(chosen, cst.Name) else None
+
+
+class _Renamed(cst.CSTTransformer):
+    """Names renamed (a parameter to the name its argument has in the other function); attribute
+    names and keywords are not names."""
+
+    def __init__(self, names: dict[str, str]):
+        super().__init__()
+        self.names = names
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+        return updated.with_changes(value=self.names.get(original.value, original.value))
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.Attribute:
+        return updated.with_changes(attr=original.attr)
+
+    def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
+        return updated.with_changes(keyword=original.keyword)
+
+
+@dataclass
+class _Apart:
+    """The losses come back from one function (``losses = model.process(x)``, the producer) and
+    another one (``model.backward(g_loss, d_loss)``, the update) runs the backward calls and the
+    steps; a block calls the one, then the other."""
+
+    source: SourceFile
+    update: cst.FunctionDef
+    block: cst.IndentedBlock  # the update's body: the step at `step`, the crashed backward at `backward`
+    step: int
+    backward: int
+    call: cst.Call  # the caller's call of the update
+    caller: _Block
+    at: int  # the statement of `caller` that calls the update
+    producer: cst.FunctionDef
+    produced_call: cst.Call  # the caller's call of the producer
+    produced: int  # its statement in `caller`
+    forward: int  # the statement of the producer's body that ran the forward through the stepped module
 
 
 class StepBetweenForwardAndBackward(Rule):
@@ -88,7 +239,7 @@ class StepBetweenForwardAndBackward(Rule):
             return []
         placed = self._place(project, fact)
         if placed is None:
-            return []
+            return self._check_apart(trace, project, fact)
         source, block, forwards, step, backward, graphless = placed
         units = _units(block)
         candidates: list[Candidate] = []
@@ -104,11 +255,7 @@ class StepBetweenForwardAndBackward(Rule):
             node = units[index].node
             return f"`{self._quote(source, node, site)}` (line {source.range(node).start.line})"
 
-        # The crashed backward's own reach is recorded only when it succeeds: what any loss reached.
-        params = [
-            p.name for p in trace.params
-            if p.reached and p.requires_grad and p.is_leaf and (p.optimizers or not trace.optimizers)
-        ]
+        params = _reached(trace)
         backward_site = fact.backward_sites[0] if fact.backward_sites else None
         message = (
             f"backward() crashed: {quoted(step, step_site)} updated {short_list(fact.params, 3)} in place after "
@@ -159,6 +306,202 @@ class StepBetweenForwardAndBackward(Rule):
                     if outer is block:
                         return list(block.body).index(statement)
         return None
+
+    # -- losses made in one function, stepped in another ------------------------------------------
+
+    def _check_apart(self, trace: Trace, project: Project, fact: StepBeforeBackward) -> list[Finding]:
+        """The forward ran in one function that returned the losses (``losses = model.process(x)``)
+        and another one does the backward calls and the steps (``model.backward(g_loss, d_loss)``):
+        the step cannot see the forward, so running it again is not offered. The step (with the
+        backward it goes with) moves into the first function, to right after its loss is built and
+        before the forward through the stepped module; or the step moves after the backward."""
+        apart = self._place_apart(project, fact)
+        if apart is None:
+            return []
+        source = apart.source
+        units = _units(apart.block)
+        candidates: list[Candidate] = []
+        first = self._step_first(apart, units, fact)
+        if first is not None:
+            candidates.append(first)
+        later = self._step_later(source, apart.block, units, fact, apart.step, apart.backward)
+        if later is not None:
+            candidates.append(later)
+        step_site = fact.step_sites[0] if fact.step_sites else None
+        backward_site = fact.backward_sites[0] if fact.backward_sites else None
+        forward = apart.producer.body.body[apart.forward]
+
+        def quoted(node: cst.BaseStatement, site: Optional[Site] = None) -> str:
+            return f"`{self._quote(source, node, site)}` (line {source.range(node).start.line})"
+
+        message = (
+            f"backward() crashed: {quoted(units[apart.step].node, step_site)} updated {short_list(fact.params, 3)} "
+            f"in place after {quoted(forward)} in `{apart.producer.name.value}()` ran the forward, and "
+            f"{quoted(units[apart.backward].node, backward_site)} still needs the values that forward saw; "
+            "step before that forward, or after that backward"
+        )
+        crash_site = trace.crash.site if trace.crash is not None else None
+        if crash_site is None or not project.is_editable(crash_site.file):
+            crash_site = source.site(units[apart.backward].node)
+        return [self.finding(project, crash_site, message, _reached(trace), candidates, blocking=True)]
+
+    def _place_apart(self, project: Project, fact: StepBeforeBackward) -> Optional[_Apart]:
+        """A function whose body holds the step and, after it, the backward; called from a block
+        where an earlier statement called the function that ran the forward and returned the
+        losses."""
+        for level in range(len(fact.backward_sites) - 1):
+            site, outer = fact.backward_sites[level], fact.backward_sites[level + 1]
+            if not project.is_editable(site.file) or outer.file != site.file:
+                continue
+            source = project.source(site.file)
+            for call in _calls_at(source, site):
+                update = _function_of(source, call)
+                statement = _top_statement(source, update.body, call) if update is not None else None
+                if update is None or statement is None or not isinstance(update.body, cst.IndentedBlock):
+                    continue
+                backward = list(update.body.body).index(statement)
+                step = self._index(source, update.body, fact.step_sites)
+                if step is None or not step < backward:
+                    continue
+                for caller_call in _calls_at(source, outer):
+                    blocks = _block_of(source, caller_call)
+                    if _callee(caller_call) != update.name.value or not blocks:
+                        continue
+                    caller, holding = blocks[0]
+                    at = list(caller.body).index(holding)
+                    found = self._producer(source, fact, caller, at)
+                    if found is not None:
+                        producer, produced_call, produced, forward = found
+                        return _Apart(
+                            source, update, update.body, step, backward, caller_call, caller, at,
+                            producer, produced_call, produced, forward,
+                        )
+        return None
+
+    @staticmethod
+    def _producer(
+        source: SourceFile, fact: StepBeforeBackward, caller: _Block, at: int
+    ) -> Optional[tuple[cst.FunctionDef, cst.Call, int, int]]:
+        """The function called before statement ``at`` of ``caller`` in which a forward through
+        the stepped module ran: the function, its call, that call's statement and the forward's
+        statement in the function's body."""
+        for chain in fact.forwards:
+            for j in range(1, len(chain)):
+                if chain[j].file != source.path or chain[j - 1].file != source.path:
+                    continue
+                for call in _calls_at(source, chain[j]):
+                    blocks = _block_of(source, call)
+                    if not blocks or blocks[0][0] is not caller:
+                        continue
+                    produced = list(caller.body).index(blocks[0][1])
+                    if not produced < at:
+                        continue
+                    for inner in _calls_at(source, chain[j - 1]):
+                        producer = _function_of(source, inner)
+                        if producer is None or producer.name.value != _callee(call):
+                            continue
+                        statement = _top_statement(source, producer.body, inner)
+                        if statement is not None:
+                            return producer, call, produced, list(producer.body.body).index(statement)
+        return None
+
+    def _step_first(self, apart: _Apart, units: list[_Unit], fact: StepBeforeBackward) -> Optional[Candidate]:
+        """Move the step, the backward it goes with (and that optimizer's zero_grad just before
+        it) into the function that builds the losses, right after the last statement that builds
+        the stepped loss, when that is before the forward through the stepped module. The loss
+        is passed from one function to the other by name: the function's parameter, the caller's
+        argument, the target of the returned tuple, the name the producer returns."""
+        source, update, producer = apart.source, apart.update, apart.producer
+        site = fact.step_sites[0] if fact.step_sites else None
+        if site is None or site.file != source.path:
+            return None
+        stepping = [c for c in _calls_at(source, site) if _top_statement(source, apart.block, c) is units[apart.step].node]
+        if not stepping or not isinstance(stepping[0].func, cst.Attribute):
+            return None
+        optimizer = _Uses.path(stepping[0].func.value)
+        params = _param_names(update)
+        own = params[1:] if _is_method(source, update) else params
+        # The backward that goes with the step: the nearest before it, on a loss passed in.
+        begin = loss = None
+        for index in range(apart.step, -1, -1):
+            for call in descendants(units[index].node, cst.Call):
+                if _callee(call) == "backward" and isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name) and call.func.value.value in own:
+                    begin, loss = index, call.func.value.value
+            if begin is not None:
+                break
+        if begin is None or loss is None or optimizer is None:
+            return None
+        if begin > 0 and _only_calls(units[begin - 1].node, optimizer, "zero_grad"):
+            begin -= 1
+        moved = list(range(begin, apart.step + 1))
+        # Nothing before them backs up gradients they would now come before; they bind nothing
+        # the function reads later.
+        if any(_callee(c) == "backward" for i in range(begin) for c in descendants(units[i].node, cst.Call)):
+            return None
+        if any(units[i].binds for i in moved):
+            return None
+        # The caller's argument for that loss, and the name it was bound from the producer's return.
+        argument = _argument(apart.call, own.index(loss), loss)
+        if not isinstance(argument, cst.Name):
+            return None
+        returned = _returned_as(source, producer, apart.caller.body[apart.produced], apart.produced_call, argument.value)
+        if returned is None:
+            return None
+        caller_units = _units(apart.caller)
+        if any(argument.value in caller_units[i].binds for i in range(apart.produced + 1, apart.at)):
+            return None
+        renames = {loss: returned}
+        producer_units = _units(producer.body)  # type: ignore[arg-type]
+        local = set(params) | {b for u in units for b in u.binds} | set(_param_names(producer)) | {b for u in producer_units for b in u.binds}
+        roots = {path.split(".")[0] for i in moved for path in units[i].reads}
+        if _is_method(source, update) and params and params[0] in roots:
+            # `self` means the same object in both: methods of one class, called on the same receiver.
+            receiver = apart.call.func.value if isinstance(apart.call.func, cst.Attribute) else None
+            other = apart.produced_call.func.value if isinstance(apart.produced_call.func, cst.Attribute) else None
+            path = _Uses.path(receiver) if receiver is not None else None
+            if (
+                path is None or other is None or path != _Uses.path(other) or not _is_method(source, producer)
+                or _class_of(source, update) is not _class_of(source, producer)
+                or any(_overlap(caller_units[i].binds, {path}) for i in range(apart.produced, apart.at))
+            ):
+                return None
+            renames[params[0]] = _param_names(producer)[0]
+            roots.discard(params[0])
+        roots.discard(loss)
+        if roots & local:
+            return None  # a local of either function: not the same thing in the other
+        # Where the loss is complete: after the last statement that builds it, before the forward.
+        building = [i for i, unit in enumerate(producer_units) if returned in unit.binds]
+        if not building or max(building) >= apart.forward:
+            return None
+        if not all(name.isidentifier() for name in renames.values()):
+            return None
+        indentation = source.indentation(source.range(producer.body.body[0]).start.line)
+        texts = []
+        for index in moved:
+            node = units[index].node.with_changes(leading_lines=[]).visit(_Renamed(renames))
+            code = cst.Module([]).code_for_node(node)
+            texts.append("".join(indentation + line if line.strip() else line for line in code.splitlines(keepends=True)))
+        edits = [source.remove_statement(units[i].node) for i in moved]
+        if begin == 0:
+            # The update now starts with what followed them: no blank line at the top of its body.
+            last = source.range(units[apart.step].node).end.line
+            following = units[apart.step + 1].node
+            blank = 0
+            for line in following.leading_lines:
+                if line.comment is not None:
+                    break
+                blank += 1
+            if blank:
+                edits.append(source.remove_lines(last + 1, last + blank))
+        after = producer_units[max(building)].node
+        edits.append(source.insert_lines(source.range(after).end.line + 1, "".join(t if t.endswith("\n") else t + "\n" for t in texts)))
+        quoted = ", ".join(f"`{self._quote(source, units[i].node)}`" for i in moved)
+        description = (
+            f"move {quoted} into `{producer.name.value}()` after `{self._quote(source, after)}`, "
+            f"before `{self._quote(source, producer.body.body[apart.forward])}`"
+        )
+        return self.candidate(description, source.path, edits)
 
     # -- candidates -----------------------------------------------------------------------------
 
