@@ -393,6 +393,7 @@ def _repair(
                 specs.append((script, args, overlay))
             finding.candidates = kept
             if not specs:
+                result.note = "no fix offered: every fix found changes nothing"
                 continue
             # Candidates are independent runs: run them side by side when there are cores for it,
             # and still take the first verified one in the rule's order, as a serial run would.
@@ -487,7 +488,11 @@ def _repair(
     # finding above names, are reported even though no rule explains them. What a withdrawn chain
     # was about is still unexplained: the chain's last run says why it did not train.
     # A conjecture no re-run proved is not a finding (the source suggested it; the run did not show it).
-    unproved = {i for i, result in enumerate(results) if result.finding.conjecture and result.fix is None}
+    # Getting past a crash proves nothing about it: only a full verdict does.
+    unproved = {
+        i for i, result in enumerate(results)
+        if result.finding.conjecture and (result.fix is None or result.fix.verdict.partial)
+    }
     named = {name for i, result in enumerate(results) if result.note != WITHDRAWN and i not in unproved for name in result.finding.params}
     for rule in final_rules:
         rule.explained = frozenset(named)

@@ -1899,3 +1899,24 @@ def test_gf058_swapped_pairs_after_a_shortened_pretraining_loop_are_found(write_
     assert codes(results) == ["GF058"]
     fix = results[0].fix
     assert fix is not None and fix.patches[0].edits and not fix.verdict.partial
+
+
+def test_gf061_a_buffer_named_like_a_keyword_is_left_alone(write_script, capfd) -> None:  # type: ignore[no-untyped-def]
+    """`self.lambda = ...` cannot be written: the rule must not fail (reported as a bug in gradfix)."""
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(3, 3)
+                self.register_buffer("lambda", nn.init.xavier_uniform_(torch.empty(3, 3)))
+            def forward(self, x):
+                return self.fc(x) @ getattr(self, "lambda")
+        net = Net()
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        for _ in range(3):
+            opt.zero_grad(); net(torch.randn(4, 3)).pow(2).mean().backward(); opt.step()
+    """)
+    assert "GF061" not in codes(results)
+    assert "failed" not in capfd.readouterr().err

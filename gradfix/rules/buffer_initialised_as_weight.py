@@ -27,6 +27,7 @@ from gradfix.rules import Rule
 from gradfix.source import SourceFile, descendants
 from gradfix.torch_api import module_alias
 from gradfix.trace import Trace
+from gradfix.untrusted import is_identifier_path
 
 # Initialisers that size a weight from its fans: nothing a fixed buffer needs.
 WEIGHT_INITS = {
@@ -69,7 +70,7 @@ class BufferInitialisedAsWeight(Rule):
         nn = module_alias(source, "torch.nn")
         call = statement.body[0].value  # type: ignore[attr-defined]
         value = call.args[1].value
-        if nn is None or not name.isidentifier():
+        if nn is None or not is_identifier_path(name) or "." in name:
             return None
         new = cst.parse_statement(f"self.{name} = {nn}.Parameter({source.code(value)})\n", config=source.module.config_for_parsing)
         edit = source.replace_statement(statement, new.with_changes(leading_lines=statement.leading_lines))
@@ -101,6 +102,7 @@ def _weight_like_buffers(source: SourceFile, cls: cst.ClassDef) -> list[tuple[cs
             initialised.setdefault(_self_attribute(target) or "", short)
         elif isinstance(target, cst.Name):
             locals_initialised.setdefault(target.value, short)
+    written = _written_in_place(cls)
     found = []
     for statement in descendants(cls, cst.SimpleStatementLine):
         if len(statement.body) != 1 or not isinstance(statement.body[0], cst.Expr):
@@ -125,9 +127,36 @@ def _weight_like_buffers(source: SourceFile, cls: cst.ClassDef) -> list[tuple[cs
         initialiser = made_by[0] if made_by else initialised.get(name)
         if initialiser is None and isinstance(value, cst.Name):
             initialiser = locals_initialised.get(value.value)
-        if initialiser is not None:
+        if initialiser is not None and name not in written:
             found.append((statement, name, initialiser))
     return found
+
+
+# Methods that write a tensor in place: a buffer the class updates itself (an EMA codebook, a
+# running statistic) is state, whatever it was initialised with.
+_IN_PLACE = {"copy_", "mul_", "add_", "sub_", "lerp_", "addcmul_", "div_", "fill_", "zero_", "index_copy_", "scatter_"}
+
+
+def _written_in_place(cls: cst.ClassDef) -> set[str]:
+    """The ``self.<name>`` tensors the class writes in place (``self.embed.mul_(decay)``,
+    ``self.embed.data = ...``, ``self.embed[i] = ...``)."""
+    written = set()
+    for call in descendants(cls, cst.Call):
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value in _IN_PLACE:
+            receiver = call.func.value
+            if isinstance(receiver, cst.Attribute) and receiver.attr.value == "data":
+                receiver = receiver.value
+            if (name := _self_attribute(receiver)) is not None:
+                written.add(name)
+    for target in descendants(cls, cst.AssignTarget):
+        node = target.target
+        if isinstance(node, cst.Subscript):
+            node = node.value
+        if isinstance(node, cst.Attribute) and node.attr.value == "data":
+            node = node.value
+        if target.target is not node and (name := _self_attribute(node)) is not None:
+            written.add(name)
+    return written
 
 
 def _self_attribute(node: cst.BaseExpression) -> Optional[str]:

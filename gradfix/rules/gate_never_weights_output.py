@@ -110,6 +110,8 @@ class GateNeverWeightsOutput(Rule):
             values, indices = (e.value for e in target.elements)
             if not (isinstance(values, cst.Name) and isinstance(indices, cst.Name)):
                 return []
+            if not _probabilities(source, function, call, assign):
+                return []  # the max of raw scores is no gate value: weighting by it trains another model
             if values.value == "_":  # `_, idx = probs.max(dim=1)`: the values are thrown away; keep them
                 prob = _fresh(source, "gate_prob", f"{indices.value}_prob")
                 kept = source.replace_node(values, cst.Name(prob))
@@ -232,6 +234,34 @@ def _argmax_parts(source: SourceFile, call: cst.Call) -> Optional[tuple[cst.Base
     if not isinstance(dim, (cst.Integer, cst.UnaryOperation, cst.Name)):
         return None
     return scores, source.code(dim)
+
+
+def _probabilities(source: SourceFile, function: _Function, call: cst.Call, assign: cst.Assign) -> bool:
+    """The scores ``max``/``topk`` picks from are probabilities: a softmax or sigmoid, called there
+    or bound to the name it reads by the last assignment of the function before it."""
+    if isinstance(call.func, cst.Attribute) and not any(n.startswith("torch.") for n in source.qualified_names(call.func)):
+        scores: cst.BaseExpression = call.func.value
+    elif call.args and call.args[0].keyword is None:
+        scores = call.args[0].value
+    else:
+        return False
+
+    def normalised(node: cst.CSTNode) -> bool:
+        return any(
+            word in (c.func.attr.value if isinstance(c.func, cst.Attribute) else getattr(c.func, "value", "")).lower()
+            for c in [node, *descendants(node, cst.Call)] if isinstance(c, cst.Call)
+            for word in ("softmax", "sigmoid")
+        )
+
+    if not isinstance(scores, cst.Name):
+        return normalised(scores)
+    before = source.range(assign).start.line
+    bound = [
+        a.value for a in descendants(function, cst.Assign)
+        if source.range(a).start.line < before
+        and any(isinstance(t.target, cst.Name) and t.target.value == scores.value for t in a.targets)
+    ]
+    return bool(bound) and normalised(bound[-1])
 
 
 def _returns_only(function: _Function, name: str) -> Optional[cst.Return]:

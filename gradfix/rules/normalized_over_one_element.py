@@ -165,6 +165,11 @@ class NormalizedOverOneElement(Rule):
     def _candidates(self, project: Project, source: SourceFile, norm: OneElementNorm) -> list[Candidate]:
         if norm.op == "cross_entropy":
             return self._binary_loss(project, source, norm)
+        if len(norm.shape) > 3 and not norm.selected:
+            # Attention scores over heads and queries with one key (a conditioning vector used as
+            # the only token): the softmax is constant and the query and key projections never
+            # learn, but over the queries or a sigmoid a re-run would "verify" a different model.
+            return []
         made: list[tuple[str, SourceFile, list[Edit]]] = []
         if norm.module:
             built = _constructor(project, norm)

@@ -440,6 +440,11 @@ class StepBetweenForwardAndBackward(Rule):
             return None
         if any(units[i].binds for i in moved):
             return None
+        if any(loss in units[i].binds for i in range(begin)):
+            return None  # `loss = loss / accumulation` first: the moved backward would take another value
+        name = producer.name.value  # type: ignore[union-attr]
+        if sum(_callee(c) == name for c in descendants(source.module, cst.Call)) > 1:
+            return None  # called elsewhere too (an evaluation pass): each call would now step
         # The caller's argument for that loss, and the name it was bound from the producer's return.
         argument = _argument(apart.call, own.index(loss), loss)
         if not isinstance(argument, cst.Name):

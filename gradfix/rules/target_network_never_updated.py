@@ -295,7 +295,12 @@ class TargetNetworkNeverUpdated(Rule):
         """Another update of the forgotten copy written in the file, which the shortened run did not
         reach: a ``load_state_dict`` into it, its weights read (``parameters()``, ``state_dict()``),
         or the copy handed to a call, anywhere but in the blocks of statements that made it."""
-        homes = _homes(source, name)
+        # The first block that assigns it made it; an assignment anywhere else is a hard update
+        # (`actor_target = copy.deepcopy(actor)` every N steps) the shortened run did not reach.
+        every = _homes(source, name)
+        homes = every[:1]
+        if any(home is not homes[0] for home in every):
+            return True
         for node in [*descendants(source.module, cst.Name), *descendants(source.module, cst.Attribute)]:
             if isinstance(node, cst.Name) and node.value != name:
                 continue
@@ -306,7 +311,7 @@ class TargetNetworkNeverUpdated(Rule):
             parent = source.parent(node)
             read = (
                 isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value in _STATE_METHODS
-            ) or (isinstance(parent, cst.Arg) and isinstance(source.parent(parent), cst.Call))
+            ) or (isinstance(parent, cst.Arg) and isinstance(source.parent(parent), cst.Call)) or isinstance(parent, cst.Element)
             if not read:
                 continue
             statement = source.statement_of(node)
