@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from gradfix.edits import Edit
 from gradfix.source import SourceFile, descendants
 
 GRAD_DISABLING = {
@@ -98,6 +99,32 @@ def module_alias(source: SourceFile, module: str) -> str | None:
                     if f"{parent}.{source.code(alias.name)}" == module:
                         return alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else source.code(alias.name)
     return best
+
+
+def spelled_or_imported(source: SourceFile, dotted: str) -> tuple[str, list[Edit]]:
+    """How the file spells ``dotted`` (``itertools.chain``, ``contextlib.nullcontext``), and the
+    edit that imports its module when the file does not: placed among the top-level ``import``
+    lines in alphabetical order."""
+    spelled = module_alias(source, dotted)
+    if spelled is not None:
+        return spelled, []
+    module = dotted.rsplit(".", 1)[0]
+    imports = [
+        s for s in source.module.body
+        if isinstance(s, cst.SimpleStatementLine) and s.body and isinstance(s.body[0], (cst.Import, cst.ImportFrom))
+        and not (isinstance(s.body[0], cst.ImportFrom) and s.body[0].module is not None and source.code(s.body[0].module) == "__future__")
+    ]
+    plain = [s for s in imports if isinstance(s.body[0], cst.Import)]
+    later = [s for s in plain if source.code(s.body[0].names[0].name) > module]  # type: ignore[union-attr]
+    if later:
+        line = source.range(later[0]).start.line
+    elif plain:
+        line = source.range(plain[-1]).end.line + 1
+    elif imports:
+        line = source.range(imports[0]).start.line
+    else:
+        line = 1
+    return dotted, [source.insert_lines(line, f"import {module}\n")]
 
 
 # Calls that take a tensor's values out of its graph: stripped, they give the tensor back.

@@ -66,7 +66,7 @@ from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.edits import Edit
 from gradfix.source import SourceFile, descendants, is_zero_literal
-from gradfix.torch_api import module_alias
+from gradfix.torch_api import module_alias, spelled_or_imported
 from gradfix.trace import AttributeFact, ModuleFact, OptimizerFact, Site, Trace
 
 
@@ -722,7 +722,7 @@ class MissingFromOptimizer(Rule):
             if not is_list and extra:
                 # Chained, not listed: what the optimizer is given stays a one-pass iterable, as
                 # the script gave it (an optimizer class of its own may take no list).
-                chain, imported = _itertools_chain(source)
+                chain, imported = spelled_or_imported(source, "itertools.chain")
                 parts = [source.code(given), *(f"{n}.parameters()" for n in extra)] + ([f"[{', '.join(tensors)}]"] if tensors else [])
                 chained = cst.parse_expression(f"{chain}({', '.join(parts)})", config=source.module.config_for_parsing)
                 candidates.append(self.candidate(
@@ -736,30 +736,6 @@ class MissingFromOptimizer(Rule):
                 candidates.append(self.candidate(f"add {', '.join(extra)} to the optimizer as a param group", source.path, [source.replace_node(target.value, grouped)]))
             return candidates
         return []
-
-
-def _itertools_chain(source: SourceFile) -> tuple[str, list[Edit]]:
-    """How the file spells ``itertools.chain``, and the edit that imports itertools when it does
-    not: placed among the top-level ``import`` lines in alphabetical order."""
-    spelled = module_alias(source, "itertools.chain")
-    if spelled is not None:
-        return spelled, []
-    imports = [
-        s for s in source.module.body
-        if isinstance(s, cst.SimpleStatementLine) and s.body and isinstance(s.body[0], (cst.Import, cst.ImportFrom))
-        and not (isinstance(s.body[0], cst.ImportFrom) and s.body[0].module is not None and source.code(s.body[0].module) == "__future__")
-    ]
-    plain = [s for s in imports if isinstance(s.body[0], cst.Import)]
-    later = [s for s in plain if source.code(s.body[0].names[0].name) > "itertools"]  # type: ignore[union-attr]
-    if later:
-        line = source.range(later[0]).start.line
-    elif plain:
-        line = source.range(plain[-1]).end.line + 1
-    elif imports:
-        line = source.range(imports[0]).start.line
-    else:
-        line = 1
-    return "itertools.chain", [source.insert_lines(line, "import itertools\n")]
 
 
 def _chosen(trace: Trace, names: list[str]) -> bool:

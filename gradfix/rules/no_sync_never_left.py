@@ -29,13 +29,12 @@ from typing import Optional, Union
 
 import libcst as cst
 
-from gradfix.edits import Edit
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.sandbox import RunResult
 from gradfix.source import SourceFile, descendants
-from gradfix.torch_api import module_alias
+from gradfix.torch_api import spelled_or_imported
 from gradfix.trace import Trace
 from gradfix.verify import judge_across_ranks
 
@@ -142,7 +141,7 @@ class NoSyncNeverLeft(Rule):
         return found
 
     def _synced_when(self, source: SourceFile, call: cst.Call, condition: str, why: str) -> Optional[Candidate]:
-        nullcontext, imported = _nullcontext(source)
+        nullcontext, imported = spelled_or_imported(source, "contextlib.nullcontext")
         config = source.module.config_for_parsing
         try:
             new = cst.parse_expression(f"{nullcontext}() if {condition} else {source.code(call)}", config=config)
@@ -267,26 +266,3 @@ def _last_iteration(source: SourceFile, loop: Union[cst.For, cst.While]) -> Opti
             return f"{index.value} == len({source.code(args[0].value)}) - 1", "the last micro-batch"
     return None
 
-
-def _nullcontext(source: SourceFile) -> tuple[str, list[Edit]]:
-    """How the file spells ``contextlib.nullcontext``, and the edit that imports contextlib when it
-    does not: placed among the top-level ``import`` lines in alphabetical order."""
-    spelled = module_alias(source, "contextlib.nullcontext")
-    if spelled is not None:
-        return spelled, []
-    imports = [
-        s for s in source.module.body
-        if isinstance(s, cst.SimpleStatementLine) and s.body and isinstance(s.body[0], (cst.Import, cst.ImportFrom))
-        and not (isinstance(s.body[0], cst.ImportFrom) and s.body[0].module is not None and source.code(s.body[0].module) == "__future__")
-    ]
-    plain = [s for s in imports if isinstance(s.body[0], cst.Import)]
-    later = [s for s in plain if source.code(s.body[0].names[0].name) > "contextlib"]  # type: ignore[union-attr]
-    if later:
-        line = source.range(later[0]).start.line
-    elif plain:
-        line = source.range(plain[-1]).end.line + 1
-    elif imports:
-        line = source.range(imports[0]).start.line
-    else:
-        line = 1
-    return "contextlib.nullcontext", [source.insert_lines(line, "import contextlib\n")]
