@@ -1920,3 +1920,32 @@ def test_gf061_a_buffer_named_like_a_keyword_is_left_alone(write_script, capfd) 
     """)
     assert "GF061" not in codes(results)
     assert "failed" not in capfd.readouterr().err
+
+
+def test_gf060_weights_by_max_values_only_when_they_are_probabilities(write_script) -> None:  # type: ignore[no-untyped-def]
+    """`top, idx = logits.max(dim=1)` on raw scores: multiplying the output by `top` would make
+    the router train and the re-run verify it, but a logit is no gate value."""
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        torch.manual_seed(0)
+        class Router(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.gate = nn.Linear(6, 3)
+                self.experts = nn.ModuleList(nn.Linear(6, 2) for _ in range(3))
+            def forward(self, x):
+                logits = self.gate(x)
+                top, idx = logits.max(dim=1)
+                out = torch.zeros(x.size(0), 2)
+                for i in range(x.size(0)):
+                    out[i] = self.experts[int(idx[i])](x[i])
+                return out
+        m = Router()
+        opt = torch.optim.SGD(m.parameters(), lr=0.1)
+        for _ in range(5):
+            loss = (m(torch.randn(8, 6)) - 1).pow(2).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+    """)
+    [gate] = [r for r in results if r.finding.code == "GF060"]
+    assert gate.fix is None
