@@ -1949,3 +1949,24 @@ def test_gf060_weights_by_max_values_only_when_they_are_probabilities(write_scri
     """)
     [gate] = [r for r in results if r.finding.code == "GF060"]
     assert gate.fix is None
+
+
+def test_gf035_moves_no_step_into_a_loss_function_an_evaluation_pass_also_calls(write_script) -> None:  # type: ignore[no-untyped-def]
+    # `forward_losses` builds both losses and `optimize` steps D before G's backward. Moving D's
+    # backward and step into `forward_losses` is the fix when training alone calls it; here an
+    # evaluation pass calls it too, and would then step D on held-out data.
+    case = CORPUS / "step_between_forward_and_backward" / "dcgan_trainer_forward_losses_then_optimize.py"
+    text = case.read_text().replace(
+        "\n\ntrainer = GANTrainer(",
+        "\n\ndef evaluate(trainer, batches):\n"
+        "    return sum(trainer.forward_losses(real)[0].item() for real in batches) / len(batches)\n"
+        "\n\ntrainer = GANTrainer(",
+    ).replace(
+        "    print(f\"epoch {epoch}: D {d:.3f}  G {g:.3f}\")\n",
+        "    print(f\"epoch {epoch}: D {d:.3f}  G {g:.3f}  held-out D {evaluate(trainer, data[:2]):.3f}\")\n",
+    )
+    assert "evaluate(trainer" in text
+    [result] = findings(write_script, text)
+    assert result.finding.code == "GF035"
+    offered = [c.description for c in result.finding.candidates]
+    assert offered and not any("into `forward_losses()`" in d for d in offered), offered
