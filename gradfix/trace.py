@@ -887,3 +887,17 @@ def unwrapped_name(name: str) -> str:
     """A parameter's name without the `.module` segments a data-parallel wrapper adds."""
     return name.replace(".module.", ".")
 
+
+def path_parts(name: str) -> list[str]:
+    """The segments of a module or parameter name as the trace writes it: ``self.q1.0.weight`` ->
+    ``["self", "q1", "0", "weight"]``."""
+    return name.split(".")
+
+
+def is_under(name: str, path: list[str]) -> bool:
+    """Whether the module or parameter ``name`` lies strictly inside the module whose name has the
+    segments ``path`` (``self.q1.0.weight`` is under ``["self", "q1"]``, ``self.q1`` is not). The
+    empty path, the script's globals, holds every name."""
+    parts = path_parts(name)
+    return parts[: len(path)] == path and len(parts) > len(path)
+

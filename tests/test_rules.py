@@ -1970,3 +1970,21 @@ def test_gf035_moves_no_step_into_a_loss_function_an_evaluation_pass_also_calls(
     assert result.finding.code == "GF035"
     offered = [c.description for c in result.finding.candidates]
     assert offered and not any("into `forward_losses()`" in d for d in offered), offered
+
+
+def test_gf059_swaps_the_key_of_a_target_kept_in_a_dict_and_only_it() -> None:
+    from gradfix.rules.target_network_never_updated import _Rename, _identifiers
+
+    statement = cst.parse_statement('soft_update(targets["critic"], critic, tau=critic_tau)\n')
+    assert {"targets['critic']", "critic", "soft_update"} <= _identifiers(statement)
+    renamed = statement.visit(_Rename({"targets['critic']": "targets['actor']", "critic": "actor"}))
+    assert cst.Module([renamed]).code == 'soft_update(targets["actor"], actor, tau=critic_tau)\n'
+
+
+def test_gf059_and_gf041_read_module_paths_alike() -> None:
+    from gradfix.trace import is_under, path_parts
+
+    assert path_parts("self.q1.0.weight") == ["self", "q1", "0", "weight"]
+    assert is_under("self.q1.0.weight", ["self", "q1"]) and not is_under("self.q1", ["self", "q1"])
+    assert not is_under("self.q10.weight", ["self", "q1"])
+    assert is_under("target_net", [])  # the script's globals hold every name

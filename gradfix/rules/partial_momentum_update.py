@@ -35,7 +35,7 @@ from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.sandbox import RunResult
 from gradfix.source import SourceFile, descendants
-from gradfix.trace import Site, Trace
+from gradfix.trace import Site, Trace, is_under, path_parts
 from gradfix.verify import judge
 
 _METHODS = ("parameters", "named_parameters")
@@ -63,18 +63,10 @@ class _Pair:
     twin_code: str
 
 
-def _parts(name: str) -> list[str]:
-    return name.split(".")
-
-
-def _under(name: str, path: list[str]) -> bool:
-    return _parts(name)[: len(path)] == path and len(_parts(name)) > len(path)
-
-
 def _signature(trace: Trace, path: list[str]) -> list[tuple[str, tuple[int, ...]]]:
     """The parameters under a module path: names relative to it and shapes."""
     return sorted(
-        (".".join(_parts(p.name)[len(path) :]), tuple(p.shape)) for p in trace.params if _under(p.name, path)
+        (".".join(path_parts(p.name)[len(path) :]), tuple(p.shape)) for p in trace.params if is_under(p.name, path)
     )
 
 
@@ -176,9 +168,9 @@ class PartialMomentumUpdate(Rule):
         self, trace: Trace, project: Project, source: SourceFile, loop: cst.For, args: list[_Arg],
         followers: list[str], written: set[str],
     ) -> Optional[Finding]:
-        common = _parts(followers[0])[:-1]
+        common = path_parts(followers[0])[:-1]
         for name in followers[1:]:
-            parts = _parts(name)[:-1]
+            parts = path_parts(name)[:-1]
             while common and parts[: len(common)] != common:
                 common = common[:-1]
         receiver = source_arg = None
@@ -199,10 +191,10 @@ class PartialMomentumUpdate(Rule):
         followed = _signature(trace, copy_path)
         m = len(source_arg.attrs)
         twins = {
-            tuple(_parts(p.name)[:end])
+            tuple(path_parts(p.name)[:end])
             for p in trace.params if p.got_grad
-            for end in range(m, len(_parts(p.name)))
-            if _parts(p.name)[end - m : end] == source_arg.attrs
+            for end in range(m, len(path_parts(p.name)))
+            if path_parts(p.name)[end - m : end] == source_arg.attrs
         }
         twins = {t for t in twins if _signature(trace, list(t)) == followed and self._trains(trace, list(t))}
         if len(twins) != 1:
@@ -213,19 +205,19 @@ class PartialMomentumUpdate(Rule):
         # never changed, no gradient; grouped by the largest module holding only such parameters.
         forgotten = {
             p.name for p in trace.params
-            if _under(p.name, base) and not _under(p.name, copy_path)
+            if is_under(p.name, base) and not is_under(p.name, copy_path)
             and not p.got_grad and not p.changed and p.name not in written
         }
         parts: list[list[str]] = []
         for name in sorted(forgotten):
-            whole = _parts(name)
-            if any(_under(name, q) for q in parts):
+            whole = path_parts(name)
+            if any(is_under(name, q) for q in parts):
                 continue
             for end in range(len(base) + 1, len(whole)):
                 path = whole[:end]
                 if copy_path[:end] == path:
                     continue  # holds the followed part: look deeper
-                inside = [p.name for p in trace.params if _under(p.name, path)]
+                inside = [p.name for p in trace.params if is_under(p.name, path)]
                 if inside and all(n in forgotten for n in inside):
                     parts.append(path)
                     break
@@ -236,7 +228,7 @@ class PartialMomentumUpdate(Rule):
                 pairs.append(pair)
         if not pairs:
             return None
-        params = [n for pair in pairs for n in sorted(forgotten) if _under(n, _parts(pair.copy))]
+        params = [n for pair in pairs for n in sorted(forgotten) if is_under(n, path_parts(pair.copy))]
         loop_site = source.site(receiver.node.value)
         one = len(pairs) == 1
         shown = f"zip({', '.join(source.code(a.node.value) for a in args)})"  # on one line, as written or not
@@ -256,7 +248,7 @@ class PartialMomentumUpdate(Rule):
 
     @staticmethod
     def _trains(trace: Trace, path: list[str]) -> bool:
-        inside = [p for p in trace.params if _under(p.name, path)]
+        inside = [p for p in trace.params if is_under(p.name, path)]
         return bool(inside) and all(p.got_grad for p in inside) and any(p.changed for p in inside)
 
     def _pair(
@@ -266,9 +258,9 @@ class PartialMomentumUpdate(Rule):
         relative = part[len(base) :]
         signature = _signature(trace, part)
         candidates = {
-            tuple(_parts(p.name)[:end])
-            for p in trace.params if _under(p.name, online_base) and p.got_grad
-            for end in range(len(online_base) + 1, len(_parts(p.name)))
+            tuple(path_parts(p.name)[:end])
+            for p in trace.params if is_under(p.name, online_base) and p.got_grad
+            for end in range(len(online_base) + 1, len(path_parts(p.name)))
         }
         twins = [
             list(t) for t in candidates

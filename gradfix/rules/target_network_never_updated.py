@@ -10,8 +10,10 @@ copy keeps its initial weights for good while its online twin trains. Nothing cr
 targets just come from a policy that never learns.
 
 The probe records which parameters were copied from which (``deepcopy``, ``load_state_dict`` given
-another module's ``state_dict()``), which modules ran, and every write into parameters that user
-code makes once training has begun. A finding needs all of this from the run: a copy of a module
+another module's ``state_dict()``), which modules ran (a deepcopy, which skips ``__init__``, is
+recorded at its first call when every parameter of it is a copy, and named as the script names it:
+a global, ``self.q1_targ`` of an agent, ``targets['actor']`` of a dict), and every write into
+parameters that user code makes once training has begun. A finding needs all of this from the run: a copy of a module
 that trains (every parameter of it a copy, at the same relative names), that ran forward, whose
 parameters got no gradient, never changed and were never written; and a sibling copy of another
 module that trains, kept beside it (the copies under one owner, the sources under one owner) and
@@ -25,7 +27,8 @@ shortened run did not reach).
 
 The fix repeats the sibling's update statement for the forgotten pair, the two names swapped for
 the copy's and its source's; when the statement loops over a written list of pairs (``for tgt, src
-in [(self.q1_targ, self.q1), ...]``), the pair is added to the list instead. The re-run checks that
+in [(self.q1_targ, self.q1), ...]``), the pair is added to the list instead. A copy kept in a dict
+is swapped by its key (``targets["critic"]`` -> ``targets["actor"]``). The re-run checks that
 the copy's parameters now change and still get no gradient. A frozen reference or teacher (never
 meant to change: no sibling is updated, or the copies come from one source), a copy made for
 evaluation only (named otherwise than the updated copy), a target network updated every N steps
@@ -45,7 +48,7 @@ from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.sandbox import RunResult
 from gradfix.source import SourceFile, descendants
-from gradfix.trace import ParamFact, Site, Trace
+from gradfix.trace import ParamFact, Site, Trace, is_under, path_parts
 from gradfix.verify import judge
 
 # What a module is asked for when its weights are read or written: an update reads the copy this
@@ -66,16 +69,8 @@ class _Copy:
     sources: list[ParamFact]
 
 
-def _parts(name: str) -> list[str]:
-    return name.split(".")
-
-
-def _under(name: str, path: str) -> bool:
-    return name.startswith(path + ".")
-
-
 def _nested(a: str, b: str) -> bool:
-    return a == b or _under(a, b) or _under(b, a)
+    return a == b or is_under(a, path_parts(b)) or is_under(b, path_parts(a))
 
 
 def _tokens(name: str) -> frozenset[str]:
@@ -86,12 +81,12 @@ def _tokens(name: str) -> frozenset[str]:
 
 def _role(copy: str, source: str) -> tuple[frozenset[str], frozenset[str]]:
     """How a copy's name differs from its source's: ({target}, {}) for target_actor / actor."""
-    c, s = _tokens(_parts(copy)[-1]), _tokens(_parts(source)[-1])
+    c, s = _tokens(path_parts(copy)[-1]), _tokens(path_parts(source)[-1])
     return c - s, s - c
 
 
 def _owner(path: str) -> list[str]:
-    return _parts(path)[:-1]
+    return path_parts(path)[:-1]
 
 
 def _copies(trace: Trace) -> list[_Copy]:
@@ -102,7 +97,7 @@ def _copies(trace: Trace) -> list[_Copy]:
         q = trace.param(p.copy_of)
         if q is None:
             continue
-        mine, theirs = _parts(p.name), _parts(q.name)
+        mine, theirs = path_parts(p.name), path_parts(q.name)
         common = 0
         while common < min(len(mine), len(theirs)) - 1 and mine[-1 - common] == theirs[-1 - common]:
             common += 1
@@ -116,7 +111,7 @@ def _copies(trace: Trace) -> list[_Copy]:
             continue
         if len({s for c, s in groups if c == copy}) != 1:
             continue  # one module copied from two: not one network's copy
-        inside = [p for p in trace.params if _under(p.name, copy)]
+        inside = [p for p in trace.params if is_under(p.name, path_parts(copy))]
         if len(inside) != len(pairs):
             continue  # part of it is no copy (a head of its own): GF041's ground, or none
         found.append(_Copy(copy, source, [c for c, _ in pairs], [s for _, s in pairs]))
@@ -133,14 +128,36 @@ def _trains(params: list[ParamFact]) -> bool:
 
 def _ran(trace: Trace, path: str) -> bool:
     return any(
-        m.path and (m.path == path or _under(m.path, path)) and (m.ran_with_grad or m.ran_without_grad)
+        m.path and (m.path == path or is_under(m.path, path_parts(path))) and (m.ran_with_grad or m.ran_without_grad)
         for m in trace.modules
     )
 
 
+# A module kept in a dict, as the probe names it: `targets['critic']`.
+_KEYED = re.compile(r"([A-Za-z_]\w*)\[('[A-Za-z_]\w*')\]")
+
+
+def _handle(node: cst.CSTNode) -> Optional[str]:
+    """The last segment of the trace's name for what an expression holds: ``self.target_critic`` ->
+    ``target_critic``, ``targets["critic"]`` -> ``targets['critic']``."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    if isinstance(node, cst.Subscript) and isinstance(node.value, (cst.Name, cst.Attribute)) and len(node.slice) == 1:
+        index = node.slice[0].slice
+        if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString):
+            key = index.value.evaluated_value
+            if isinstance(key, str) and key.isidentifier():
+                return f"{_handle(node.value)}[{key!r}]"
+    return None
+
+
 def _identifiers(node: cst.CSTNode) -> set[str]:
-    """The names and attribute names a statement spells (``self.target_critic`` -> self, target_critic)."""
-    return {n.value for n in descendants(node, cst.Name)}
+    """The names and attribute names a statement spells (``self.target_critic`` -> self,
+    target_critic), and the dict entries it reads by a written key (``targets['critic']``)."""
+    keyed = {h for n in descendants(node, cst.Subscript) if (h := _handle(n)) is not None}
+    return {n.value for n in descendants(node, cst.Name)} | keyed
 
 
 def _homes(source: SourceFile, name: str) -> list[cst.CSTNode]:
@@ -149,16 +166,18 @@ def _homes(source: SourceFile, name: str) -> list[cst.CSTNode]:
     def spelled(node: cst.BaseExpression) -> set[str]:
         if isinstance(node, (cst.Tuple, cst.List)):
             return {n for e in node.elements for n in spelled(e.value)}
-        if isinstance(node, cst.Attribute):
-            return {node.attr.value}
-        return {node.value} if isinstance(node, cst.Name) else set()
+        handle = _handle(node)
+        return {handle} if handle is not None else set()
 
+    # A module kept in a dict is made where the dict is, or where the entry is assigned.
+    keyed = _KEYED.fullmatch(name)
+    names = {name, keyed.group(1)} if keyed else {name}
     homes = []
     for assign in descendants(source.module, cst.Assign):
         statement = source.statement_of(assign)
         if statement is None or source.parent(statement) is None:
             continue
-        if any(name in spelled(target.target) for target in assign.targets):
+        if any(names & spelled(target.target) for target in assign.targets):
             homes.append(source.parent(statement))
     return homes
 
@@ -172,6 +191,17 @@ class _Rename(cst.CSTTransformer):
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
         new = self.names.get(updated.value)
         return updated.with_changes(value=new) if new else updated
+
+    def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.Subscript:
+        # `targets["critic"]` -> `targets["actor"]`: the key swapped, its quotes kept.
+        new = _KEYED.fullmatch(self.names.get(_handle(original) or "", ""))
+        if new is None:
+            return updated
+        index = updated.slice[0].slice
+        assert isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString)
+        string = index.value
+        key = string.prefix + string.quote + new.group(2)[1:-1] + string.quote
+        return updated.with_changes(slice=[updated.slice[0].with_changes(slice=index.with_changes(value=string.with_changes(value=key)))])
 
 
 @dataclasses.dataclass
@@ -216,19 +246,22 @@ class TargetNetworkNeverUpdated(Rule):
 
     def _finding(self, trace: Trace, project: Project, forgotten: _Copy, sibling: _Copy, written: set[str]) -> Optional[Finding]:
         names = {
-            _parts(sibling.copy)[-1]: _parts(forgotten.copy)[-1],
-            _parts(sibling.source)[-1]: _parts(forgotten.source)[-1],
+            path_parts(sibling.copy)[-1]: path_parts(forgotten.copy)[-1],
+            path_parts(sibling.source)[-1]: path_parts(forgotten.source)[-1],
         }
-        if not all(n.isidentifier() for n in [*names, *names.values()]):
+        if not all(n.isidentifier() or _KEYED.fullmatch(n) for n in [*names, *names.values()]):
             return None  # `blocks.3`: no name a fix could write
+        copies = [_KEYED.fullmatch(path_parts(c.copy)[-1]) for c in (sibling, forgotten)]
+        if any(copies) and not (all(copies) and copies[0].group(1) == copies[1].group(1)):  # type: ignore[union-attr]
+            return None  # one kept in a dict, the other not: no swap of names makes the one update the other
         update = self._update(trace, project, sibling, forgotten)
         if update is None:
             return None
         source = update.source
-        spelled = source.bindings | {a.attr.value for a in descendants(source.module, cst.Attribute)}
+        spelled = source.bindings | {a.attr.value for a in descendants(source.module, cst.Attribute)} | _identifiers(source.module)
         if not all(n in spelled for n in names.values()):
             return None
-        if self._updated_elsewhere(source, _parts(forgotten.copy)[-1]):
+        if self._updated_elsewhere(source, path_parts(forgotten.copy)[-1]):
             return None
         candidates = [c for c in (self._add_pair(update, names), self._repeat(update, names)) if c is not None]
         if not candidates:
@@ -237,16 +270,16 @@ class TargetNetworkNeverUpdated(Rule):
             f"{forgotten.copy} is a copy of {forgotten.source} that runs forward but never changes: "
             f"its {len(forgotten.params)} parameters keep the values copied from {forgotten.source}, while "
             f"{forgotten.source} trains; its sibling {sibling.copy} follows {sibling.source} through the update at "
-            f"line {update.site.line}, which leaves {_parts(forgotten.copy)[-1]} out"
+            f"line {update.site.line}, which leaves {path_parts(forgotten.copy)[-1]} out"
         )
         return self.finding(project, update.site, message, [p.name for p in forgotten.params], candidates)
 
     # -- the sibling's update -----------------------------------------------------------------------
 
     def _update(self, trace: Trace, project: Project, sibling: _Copy, forgotten: _Copy) -> Optional[_Update]:
-        mine = {_parts(sibling.copy)[-1], _parts(sibling.source)[-1]}
-        theirs = {_parts(forgotten.copy)[-1]}
-        chains = [(False, w.sites) for w in trace.param_writes if any(_under(n, sibling.copy) for n in w.params)]
+        mine = {path_parts(sibling.copy)[-1], path_parts(sibling.source)[-1]}
+        theirs = {path_parts(forgotten.copy)[-1]}
+        chains = [(False, w.sites) for w in trace.param_writes if any(is_under(n, path_parts(sibling.copy)) for n in w.params)]
         chains += [(True, [site]) for site in dict.fromkeys(trace.loads)]
         for load, sites in chains:
             for site in sites:
@@ -261,7 +294,7 @@ class TargetNetworkNeverUpdated(Rule):
                     # is no update.
                     if "load_state_dict" not in source.code(statement):
                         continue
-                    if source.parent(statement) in _homes(source, _parts(sibling.copy)[-1]):
+                    if source.parent(statement) in _homes(source, path_parts(sibling.copy)[-1]):
                         continue
                 return _Update(source, statement, source.site(statement))
         return None
@@ -301,10 +334,9 @@ class TargetNetworkNeverUpdated(Rule):
         homes = every[:1]
         if any(home is not homes[0] for home in every):
             return True
-        for node in [*descendants(source.module, cst.Name), *descendants(source.module, cst.Attribute)]:
-            if isinstance(node, cst.Name) and node.value != name:
-                continue
-            if isinstance(node, cst.Attribute) and node.attr.value != name:
+        held: list[cst.CSTNode] = [*descendants(source.module, cst.Name), *descendants(source.module, cst.Attribute)]
+        for node in [*held, *descendants(source.module, cst.Subscript)]:
+            if _handle(node) != name:
                 continue
             if isinstance(node, cst.Name) and isinstance(source.parent(node), cst.Attribute) and source.parent(node).attr is node:  # type: ignore[union-attr]
                 continue  # the attribute's own name: judged as the Attribute

@@ -96,8 +96,10 @@ class Names:
     def adopt_rebound(self, frame: Optional[types.FrameType], module: nn.Module) -> None:
         """Record a module called from user code that was never built under the probe's eyes when
         the frame binds it to a name a recorded module had: ``model = copy.deepcopy(best)`` or
-        ``model = torch.load(path)`` after ``model = Net()``. A copy kept under a name of its own (a
-        target network, an EMA) stays unrecorded, as before."""
+        ``model = torch.load(path)`` after ``model = Net()``; or when every parameter of it is a
+        copy of another (``target_actor = copy.deepcopy(actor)``, an EMA, a frozen reference): it
+        is then recorded as a target made by ``load_state_dict`` is, so its calls and its name are
+        seen (GF059 needs both). A module unpickled under a name of its own stays unrecorded."""
         if frame is None:
             return
         names = dict(frame.f_globals) if frame.f_code.co_name == "<module>" else {}
@@ -105,6 +107,15 @@ class Names:
         known = set(self.module_names.values())
         if any(value is module and name in known for name, value in names.items()):
             self._adopt(module)
+            return
+        params = list(parameters_of(module))
+        if params and all(self.copy_source(p) is not None for p in params):  # type: ignore[attr-defined]
+            self._adopt(module)
+            kept = self._copies.get(id(module))  # type: ignore[attr-defined]
+            if kept is not None:
+                # Written into before its first call: named then, by the outermost frame that held
+                # it (`self.G_ema` of a Trainer), which this call's frame may not (`trainer.G_ema`).
+                self.module_names.setdefault(id(module), kept[0])
 
     def _adopt(self, value: nn.Module) -> None:
         for sub in modules_of(value):

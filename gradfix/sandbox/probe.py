@@ -25,7 +25,7 @@ import torch.nn as nn
 
 from gradfix.sandbox.channel import NOWHERE
 from gradfix.sandbox.facts import UserCode, class_name, dtype_name, modules_of, named_parameters_of, parameters_of, site_of, storage_of
-from gradfix.sandbox.naming import Names
+from gradfix.sandbox.naming import Names, _held
 from gradfix.sandbox.watch_autograd import AutogradWatch
 from gradfix.sandbox.watch_checkpoint import CheckpointWatch
 from gradfix.sandbox.watch_gradients import GradientWatch
@@ -396,9 +396,12 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
                     continue
                 # The script's own global names are what its author calls the models: they win
                 # over a helper's parameter name (`fit(model, ...)` called for `first`, then `second`).
-                if isinstance(value, nn.Module) and id(value) in self._named_locally:
-                    self.module_names[id(value)] = name
-                    self._named_locally.discard(id(value))
+                # So are the entries of a global dict of modules (`targets["critic"]` handed to
+                # `q(net, ...)`).
+                for label, held in [(name, value), *_held(name, value)]:
+                    if isinstance(held, nn.Module) and id(held) in self._named_locally:
+                        self.module_names[id(held)] = label
+                        self._named_locally.discard(id(held))
                 self._learn(name, value)
         # A lazy parameter still uninitialised has no shape or value: a lazy module never called,
         # or the object that `.to(device)` replaced before the first call filled the new one in.
