@@ -508,7 +508,7 @@ def review(
         server_url=os.environ.get("GITHUB_SERVER_URL", "https://github.com"),
         bot_login=bot_login,
     )
-    findings = post(report, target, token, commentable, dry_run, max_comments, click.echo)
+    findings = post(report, target, token, commentable, dry_run, max_comments, click.echo, warn=lambda line: click.echo(line, err=True))
     # A script that could not be diagnosed is no all-clear: exit 2, as `suggest` does (findings
     # first: 1). Computed here, not by importing the repair loop: posting needs neither torch nor libcst.
     verdict = 1 if findings else 2 if undiagnosed else 0
