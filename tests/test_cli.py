@@ -174,6 +174,12 @@ BAD_INPUTS = {
         "import torch, time\nm = torch.nn.Linear(2, 1)\nopt = torch.optim.SGD(m.parameters(), lr=0.1)\nwhile True:\n    time.sleep(0.01)\n",
         "built an optimizer but ran no backward() within 2 s",
     ),
+    # Training began, then the script hung: the steps it ran are no all-clear for what came after.
+    "hangs_in_loop.py": (
+        "import torch\nm = torch.nn.Linear(4, 1)\nopt = torch.optim.SGD(m.parameters(), lr=0.1)\nfor step in range(10):\n"
+        "    opt.zero_grad(); m(torch.randn(8, 4)).pow(2).mean().backward(); opt.step()\n    if step == 1:\n        while True:\n            pass\n",
+        "stopped at the time limit (2 s) after 2 optimizer steps: it may hang, or be slow (raise --timeout)",
+    ),
     "needs_args.py": (
         "import argparse, torch\np = argparse.ArgumentParser()\np.add_argument('--data', required=True)\np.parse_args()\n",
         "needs arguments",
@@ -330,3 +336,17 @@ def test_suggest_warns_in_one_line_where_there_is_no_sandbox(project: Path, monk
     [warning] = [line for line in result.stderr.splitlines() if "warning" in line]
     assert warning.startswith("gradfix: warning: no sandbox here (no Linux namespaces on darwin)")
     assert json.loads(result.stdout)["files"]
+
+
+def test_a_finding_before_the_time_limit_is_still_reported(tmp_path: Path) -> None:
+    """The time limit makes an all-clear exit 2; what the steps before it showed is still a finding."""
+    script = tmp_path / "hangs_after_a_fault.py"
+    script.write_text(
+        "import torch\nimport torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 1))\n"
+        "for param in model[0].parameters():\n    param.requires_grad = False\nopt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "for step in range(10):\n    opt.zero_grad(); model(torch.randn(8, 4)).pow(2).mean().backward(); opt.step()\n"
+        "    if step == 1:\n        while True:\n            pass\n"
+    )
+    result = invoke("suggest", str(script), "--timeout", "3")
+    assert result.exit_code == 1, result.output
+    assert "GF004" in result.stdout and "stopped at the time limit" in result.stdout
