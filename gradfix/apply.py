@@ -52,11 +52,11 @@ def split_by_safety(report: Report, unsafe_fixes: bool) -> tuple[list[Result], l
     return accepted, [r for r in fixable(report) if not any(r is a for a in accepted)]
 
 
-def left_unfixed(report: Report, accepted: list[Result]) -> int:
-    """The findings that writing ``accepted`` leaves; results another accepted fix carries (merged
-    edits) count as fixed."""
+def left_unfixed(report: Report, accepted: list[Result]) -> list[Result]:
+    """The findings that writing ``accepted`` leaves, in the report's order; results another
+    accepted fix carries (merged edits) count as fixed."""
     fixed = {id(r) for r in accepted} | {id(r) for r in report.results if r.fix is not None and not r.fix.patches}
-    return sum(1 for r in report.results if id(r) not in fixed)
+    return [r for r in report.results if id(r) not in fixed]
 
 
 @dataclass

@@ -350,13 +350,14 @@ def apply(
     written_total = 0
     remaining = 0
     held: list[tuple[Report, list[Result]]] = []
+    left: list[tuple[Report, list[Result]]] = []
     with session(force=force):  # one apply: a file an earlier script's fixes wrote is known as such
         for report in (o for o in outcomes if isinstance(o, Report)):
             if yes:
                 accepted, unsafe = split_by_safety(report, unsafe_fixes)
                 held.append((report, unsafe))
             else:
-                accepted = _review(console, report, fixable(report))
+                accepted, unsafe = _review(console, report, fixable(report)), []
             try:
                 written = write_fixes(report, accepted)
             except Refused as refused:
@@ -368,7 +369,11 @@ def apply(
             for file in written:
                 console.print(Text(f"wrote {json_report.display_path(file)}"))
             written_total += len(accepted)
-            remaining += left_unfixed(report, accepted)
+            unfixed = left_unfixed(report, accepted)
+            remaining += len(unfixed)
+            left.append((report, [r for r in unfixed if not any(r is u for u in unsafe)]))  # held back: said below
+    if any(results for _, results in left):
+        console.print(text_report.not_fixed(left))
     if any(results for _, results in held):
         console.print(text_report.held_back(held))
     if any(isinstance(o, Report) for o in outcomes):  # nothing was diagnosed: the errors say all
