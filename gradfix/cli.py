@@ -101,7 +101,9 @@ def sandbox_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def _diagnose(
     paths: tuple[str, ...], steps: int | None, timeout: float | None, no_fork: bool, jobs: int | None, env: tuple[str, ...] = (),
     refuse_without_sandbox: bool = False, verbose: bool = False, untrusted: bool = False, progress: bool = False,
+    check_scripts: Callable[[list[str]], None] = lambda _: None,
 ) -> list["Outcome"]:
+    """``check_scripts``: given the scripts to diagnose before anything runs (it may `_fail`)."""
     from gradfix.config import ConfigError, load
 
     try:
@@ -125,6 +127,7 @@ def _diagnose(
             f"({', '.join(os.path.relpath(s) for s in scripts[:4])}{', ...' if len(scripts) > 4 else ''}); "
             "give each script its own as `scripts = [{path = ..., args = [...]}]` in [tool.gradfix]"
         )
+    check_scripts(scripts)
     entries = [(s, given if given is not None else config.args_for(s)) for s in scripts]
     # The instant checks: bad input is reported before torch is loaded or anything runs.
     from gradfix import precheck
@@ -335,7 +338,10 @@ def apply(
     if interactive and not _terminal():
         # Checked before any run: the prompt would read the end of the input and stop there.
         _fail("--interactive needs a terminal; use --yes")
-    outcomes = _diagnose(paths, steps, timeout, no_fork, jobs, env, verbose=verbose, progress=sys.stdout.isatty() and sys.stderr.isatty())
+    outcomes = _diagnose(
+        paths, steps, timeout, no_fork, jobs, env, verbose=verbose, progress=sys.stdout.isatty() and sys.stderr.isatty(),
+        check_scripts=lambda scripts: None if force else _refuse_read_only(scripts),
+    )
     from rich.console import Console
     from rich.text import Text
 
@@ -379,6 +385,17 @@ def apply(
     if any(isinstance(o, Report) for o in outcomes):  # nothing was diagnosed: the errors say all
         console.print(f"{written_total} fix(es) written, {remaining} finding(s) left.")
     sys.exit(exit_code(bool(remaining), problems))
+
+
+def _refuse_read_only(scripts: list[str]) -> None:
+    """A script apply could not write fails now, in one line, not after the whole diagnosis (a
+    helper module a fix touches is only known then, and is checked then)."""
+    from gradfix.apply import read_only
+
+    for script in scripts:
+        why = read_only(script)
+        if why is not None:
+            _fail(why)
 
 
 def _terminal() -> bool:
