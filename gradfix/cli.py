@@ -357,13 +357,16 @@ def apply(
     remaining = 0
     held: list[tuple[Report, list[Result]]] = []
     left: list[tuple[Report, list[Result]]] = []
+    prompted = False  # the answers are explained once, at the first prompt
     with session(force=force):  # one apply: a file an earlier script's fixes wrote is known as such
         for report in (o for o in outcomes if isinstance(o, Report)):
             if yes:
                 accepted, unsafe = split_by_safety(report, unsafe_fixes)
                 held.append((report, unsafe))
             else:
-                accepted, unsafe = _review(console, report, fixable(report)), []
+                offered = fixable(report)
+                accepted, unsafe = _review(console, report, offered, legend=not prompted), []
+                prompted = prompted or bool(offered)
             try:
                 written = write_fixes(report, accepted)
             except Refused as refused:
@@ -403,7 +406,17 @@ def _terminal() -> bool:
     return sys.stdin.isatty()
 
 
-def _review(console: "Console", report: "Report", fixable: list["Result"]) -> list["Result"]:
+# What each answer does, said before the first prompt: `n` also withholds the later fixes (each
+# was verified with the ones before it applied); `a` and `q` are about one script's fixes.
+ANSWERS = (
+    "y = apply this fix, n = do not apply it (nor this script's later fixes, verified on top of it), "
+    "a = apply it and the rest of this script's fixes, q = stop reviewing this script (the fixes accepted so far are written)"
+)
+
+
+def _review(console: "Console", report: "Report", fixable: list["Result"], legend: bool = True) -> list["Result"]:
+    from rich.text import Text
+
     from gradfix.report import text as text_report
 
     accepted: list["Result"] = []
@@ -413,6 +426,9 @@ def _review(console: "Console", report: "Report", fixable: list["Result"]) -> li
         if accept_all:
             accepted.append(result)
             continue
+        if legend:
+            console.print(Text(ANSWERS))
+            legend = False
         answer = click.prompt("Apply this fix?", type=click.Choice(["y", "n", "a", "q"]), default="n")
         if answer == "q":
             break

@@ -123,6 +123,19 @@ def test_apply_interactive_answers(project: Path, monkeypatch: pytest.MonkeyPatc
     assert script.read_text() == (SEED / "integer_input.fixed.py").read_text()
 
 
+def test_apply_interactive_says_once_what_each_answer_does(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gradfix.cli as cli
+
+    monkeypatch.setattr(cli, "_terminal", lambda: True)
+    scripts = [str(project / "integer_input.py"), str(project / "empty_optimizer.py")]
+    result = invoke("apply", *scripts, "--interactive", input="y\ny\n")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Apply this fix?") == 2
+    [legend] = [line for line in result.output.splitlines() if line.startswith("y = apply this fix")]
+    assert "n = do not apply it" in legend and "a = apply it and the rest" in legend and "q = stop reviewing" in legend
+    assert result.output.index(legend) < result.output.index("Apply this fix?")
+
+
 def test_apply_refuses_a_file_changed_since_diagnosis(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import gradfix.cli as cli
 
