@@ -52,11 +52,11 @@ def split_by_safety(report: Report, unsafe_fixes: bool) -> tuple[list[Result], l
     return accepted, [r for r in fixable(report) if not any(r is a for a in accepted)]
 
 
-def left_unfixed(report: Report, accepted: list[Result]) -> int:
-    """The findings that writing ``accepted`` leaves; results another accepted fix carries (merged
-    edits) count as fixed."""
+def left_unfixed(report: Report, accepted: list[Result]) -> list[Result]:
+    """The findings that writing ``accepted`` leaves, in the report's order; results another
+    accepted fix carries (merged edits) count as fixed."""
     fixed = {id(r) for r in accepted} | {id(r) for r in report.results if r.fix is not None and not r.fix.patches}
-    return sum(1 for r in report.results if id(r) not in fixed)
+    return [r for r in report.results if id(r) not in fixed]
 
 
 @dataclass
@@ -160,18 +160,40 @@ def _diagnosed_text(data: bytes) -> str | None:
         return None
 
 
-def _check_writable(real: str, shown: str, status: os.stat_result) -> None:
-    """Refuse a file that is read-only: a rename replaces a file whatever its mode (only the
-    folder's counts), so the mode is checked here. Root may write anything: no write bit for
-    anyone is what says read-only then."""
+def read_only(path: str) -> str | None:
+    """Why ``apply`` without ``--force`` would refuse to write ``path``, in one line, said before
+    any run (the diagnosis takes seconds to minutes); None when it may write it, or when there is
+    no such file (the input checks say that)."""
+    real = os.path.realpath(path)
+    try:
+        status = os.stat(real)
+    except OSError:
+        return None
+    refused = _refusal(real, status)
+    if refused is None:
+        return None
+    why, kept = refused
+    return f"{os.path.relpath(path)} {why}: apply would write nothing to it; pass --force to write it anyway ({kept})"
+
+
+def _refusal(real: str, status: os.stat_result) -> tuple[str, str] | None:
+    """Whether a file is read-only: (what it is, what --force keeps), or None. A rename replaces a
+    file whatever its mode (only the folder's counts), so the mode is checked here. Root may write
+    anything: no write bit for anyone is what says read-only then."""
     mode = stat.S_IMODE(status.st_mode)
     if not mode & 0o222:
-        raise ReadOnlyFile(f"{shown} is read-only (mode {mode:04o}); nothing written: pass --force to write it anyway (its mode is kept)")
+        return f"is read-only (mode {mode:04o})", "its mode is kept"
     if not os.access(real, os.W_OK):
-        raise ReadOnlyFile(
-            f"{shown} is not writable by you (mode {mode:04o}, owner uid {status.st_uid}); nothing written: "
-            "pass --force to write it anyway (its owner and mode are kept)"
-        )
+        return f"is not writable by you (mode {mode:04o}, owner uid {status.st_uid})", "its owner and mode are kept"
+    return None
+
+
+def _check_writable(real: str, shown: str, status: os.stat_result) -> None:
+    """Refuse a file that is read-only (``_refusal``)."""
+    refused = _refusal(real, status)
+    if refused is not None:
+        why, kept = refused
+        raise ReadOnlyFile(f"{shown} {why}; nothing written: pass --force to write it anyway ({kept})")
 
 
 def _commit(planned: list[_Planned]) -> None:

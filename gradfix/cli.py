@@ -101,7 +101,9 @@ def sandbox_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def _diagnose(
     paths: tuple[str, ...], steps: int | None, timeout: float | None, no_fork: bool, jobs: int | None, env: tuple[str, ...] = (),
     refuse_without_sandbox: bool = False, verbose: bool = False, untrusted: bool = False, progress: bool = False,
+    check_scripts: Callable[[list[str]], None] = lambda _: None,
 ) -> list["Outcome"]:
+    """``check_scripts``: given the scripts to diagnose before anything runs (it may `_fail`)."""
     from gradfix.config import ConfigError, load
 
     try:
@@ -125,6 +127,7 @@ def _diagnose(
             f"({', '.join(os.path.relpath(s) for s in scripts[:4])}{', ...' if len(scripts) > 4 else ''}); "
             "give each script its own as `scripts = [{path = ..., args = [...]}]` in [tool.gradfix]"
         )
+    check_scripts(scripts)
     entries = [(s, given if given is not None else config.args_for(s)) for s in scripts]
     # The instant checks: bad input is reported before torch is loaded or anything runs.
     from gradfix import precheck
@@ -335,7 +338,10 @@ def apply(
     if interactive and not _terminal():
         # Checked before any run: the prompt would read the end of the input and stop there.
         _fail("--interactive needs a terminal; use --yes")
-    outcomes = _diagnose(paths, steps, timeout, no_fork, jobs, env, verbose=verbose, progress=sys.stdout.isatty() and sys.stderr.isatty())
+    outcomes = _diagnose(
+        paths, steps, timeout, no_fork, jobs, env, verbose=verbose, progress=sys.stdout.isatty() and sys.stderr.isatty(),
+        check_scripts=lambda scripts: None if force else _refuse_read_only(scripts),
+    )
     from rich.console import Console
     from rich.text import Text
 
@@ -350,13 +356,17 @@ def apply(
     written_total = 0
     remaining = 0
     held: list[tuple[Report, list[Result]]] = []
+    left: list[tuple[Report, list[Result]]] = []
+    prompted = False  # the answers are explained once, at the first prompt
     with session(force=force):  # one apply: a file an earlier script's fixes wrote is known as such
         for report in (o for o in outcomes if isinstance(o, Report)):
             if yes:
                 accepted, unsafe = split_by_safety(report, unsafe_fixes)
                 held.append((report, unsafe))
             else:
-                accepted = _review(console, report, fixable(report))
+                offered = fixable(report)
+                accepted, unsafe = _review(console, report, offered, legend=not prompted), []
+                prompted = prompted or bool(offered)
             try:
                 written = write_fixes(report, accepted)
             except Refused as refused:
@@ -368,7 +378,11 @@ def apply(
             for file in written:
                 console.print(Text(f"wrote {json_report.display_path(file)}"))
             written_total += len(accepted)
-            remaining += left_unfixed(report, accepted)
+            unfixed = left_unfixed(report, accepted)
+            remaining += len(unfixed)
+            left.append((report, [r for r in unfixed if not any(r is u for u in unsafe)]))  # held back: said below
+    if any(results for _, results in left):
+        console.print(text_report.not_fixed(left))
     if any(results for _, results in held):
         console.print(text_report.held_back(held))
     if any(isinstance(o, Report) for o in outcomes):  # nothing was diagnosed: the errors say all
@@ -376,12 +390,33 @@ def apply(
     sys.exit(exit_code(bool(remaining), problems))
 
 
+def _refuse_read_only(scripts: list[str]) -> None:
+    """A script apply could not write fails now, in one line, not after the whole diagnosis (a
+    helper module a fix touches is only known then, and is checked then)."""
+    from gradfix.apply import read_only
+
+    for script in scripts:
+        why = read_only(script)
+        if why is not None:
+            _fail(why)
+
+
 def _terminal() -> bool:
     """Whether someone can answer a prompt: the input is a terminal."""
     return sys.stdin.isatty()
 
 
-def _review(console: "Console", report: "Report", fixable: list["Result"]) -> list["Result"]:
+# What each answer does, said before the first prompt: `n` also withholds the later fixes (each
+# was verified with the ones before it applied); `a` and `q` are about one script's fixes.
+ANSWERS = (
+    "y = apply this fix, n = do not apply it (nor this script's later fixes, verified on top of it), "
+    "a = apply it and the rest of this script's fixes, q = stop reviewing this script (the fixes accepted so far are written)"
+)
+
+
+def _review(console: "Console", report: "Report", fixable: list["Result"], legend: bool = True) -> list["Result"]:
+    from rich.text import Text
+
     from gradfix.report import text as text_report
 
     accepted: list["Result"] = []
@@ -391,6 +426,9 @@ def _review(console: "Console", report: "Report", fixable: list["Result"]) -> li
         if accept_all:
             accepted.append(result)
             continue
+        if legend:
+            console.print(Text(ANSWERS))
+            legend = False
         answer = click.prompt("Apply this fix?", type=click.Choice(["y", "n", "a", "q"]), default="n")
         if answer == "q":
             break
@@ -508,7 +546,7 @@ def review(
         server_url=os.environ.get("GITHUB_SERVER_URL", "https://github.com"),
         bot_login=bot_login,
     )
-    findings = post(report, target, token, commentable, dry_run, max_comments, click.echo)
+    findings = post(report, target, token, commentable, dry_run, max_comments, click.echo, warn=lambda line: click.echo(line, err=True))
     # A script that could not be diagnosed is no all-clear: exit 2, as `suggest` does (findings
     # first: 1). Computed here, not by importing the repair loop: posting needs neither torch nor libcst.
     verdict = 1 if findings else 2 if undiagnosed else 0

@@ -518,6 +518,8 @@ def _repair(
         raise ScriptProblem(f"{shown}: the script crashed {when}: {crashed}{_dropped_hint(dropped)}")
     if not reported and not (first.trace.modules or first.trace.optimizers or first.trace.backwards):
         raise ScriptProblem(f"{shown}: the script ran without building a model, an optimizer or calling backward(): nothing to diagnose")
+    if not reported and first.trace.timed_out:
+        raise ScriptProblem(_cut_at_time_limit(shown, first.trace, sandbox.timeout))
     for index in reported:
         result = results[index]
         if result.fix is not None:
@@ -661,6 +663,19 @@ def _distributed(trace: Trace) -> str:
         return ""
     notes = "".join(f"; {note}" for note in trace.distributed_notes)
     return f"ran {trace.world_size} ranks, each under the probe; the facts are rank {trace.rank}'s, a gradient or a change counts only when every rank shows it{notes}"
+
+
+def _cut_at_time_limit(shown: str, trace: Trace, timeout: float) -> str:
+    """A run the time limit ended, with no finding: the steps it ran were clean, but what the script
+    does after them (where it hangs, or what it is too slow to reach) was never seen, so this is no
+    all-clear (exit 2), and the user is told what would show it."""
+    steps = f"{trace.steps} optimizer step{'s' if trace.steps != 1 else ''}"
+    hung = f" ({trace.hung})" if trace.hung else ""
+    ran = f"the {steps} it ran" if trace.steps else "the backward passes it ran"
+    return (
+        f"{shown}: the script was stopped at the time limit ({timeout:g} s) after {steps}{hung}: it may hang, "
+        f"or be slow (raise --timeout); {ran} showed no gradient problem"
+    )
 
 
 def _final_state(trace: Trace, fixed: bool) -> str:

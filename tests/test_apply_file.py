@@ -298,14 +298,20 @@ def test_lone_carriage_returns_are_refused_and_left_alone(project: Path) -> None
 # -- read-only files, owner, mode, symlinks ---------------------------------------------------------
 
 
-def test_a_read_only_file_is_refused_unless_force(project: Path) -> None:
+def test_a_read_only_file_is_refused_before_any_run_unless_force(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """apply once ran the whole diagnosis, then refused the file: it is checked first, as -o is."""
+    import gradfix.sandbox as sandbox
+
     script = project / "train.py"
     shutil.copy(EMPTY, script)
     script.chmod(0o444)
-    result = invoke("apply", "--yes", "train.py")
+    with monkeypatch.context() as patched:
+        patched.setattr(sandbox, "Sandbox", lambda *args, **kwargs: pytest.fail("the script ran"))
+        result = invoke("apply", "--yes", "train.py")
     assert result.exit_code == 2
-    [line] = result.output.strip().splitlines()[-1:]
-    assert line.startswith("gradfix: train.py is read-only (mode 0444); nothing written") and "--force" in line
+    assert result.output.strip().splitlines() == [
+        "gradfix: train.py is read-only (mode 0444): apply would write nothing to it; pass --force to write it anyway (its mode is kept)"
+    ]
     assert script.read_bytes() == EMPTY.read_bytes()
     forced = invoke("apply", "--yes", "--force", "train.py")
     assert forced.exit_code == 0, forced.output

@@ -123,6 +123,19 @@ def test_apply_interactive_answers(project: Path, monkeypatch: pytest.MonkeyPatc
     assert script.read_text() == (SEED / "integer_input.fixed.py").read_text()
 
 
+def test_apply_interactive_says_once_what_each_answer_does(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gradfix.cli as cli
+
+    monkeypatch.setattr(cli, "_terminal", lambda: True)
+    scripts = [str(project / "integer_input.py"), str(project / "empty_optimizer.py")]
+    result = invoke("apply", *scripts, "--interactive", input="y\ny\n")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Apply this fix?") == 2
+    [legend] = [line for line in result.output.splitlines() if line.startswith("y = apply this fix")]
+    assert "n = do not apply it" in legend and "a = apply it and the rest" in legend and "q = stop reviewing" in legend
+    assert result.output.index(legend) < result.output.index("Apply this fix?")
+
+
 def test_apply_refuses_a_file_changed_since_diagnosis(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import gradfix.cli as cli
 
@@ -173,6 +186,12 @@ BAD_INPUTS = {
     "hangs_after_optimizer.py": (
         "import torch, time\nm = torch.nn.Linear(2, 1)\nopt = torch.optim.SGD(m.parameters(), lr=0.1)\nwhile True:\n    time.sleep(0.01)\n",
         "built an optimizer but ran no backward() within 2 s",
+    ),
+    # Training began, then the script hung: the steps it ran are no all-clear for what came after.
+    "hangs_in_loop.py": (
+        "import torch\nm = torch.nn.Linear(4, 1)\nopt = torch.optim.SGD(m.parameters(), lr=0.1)\nfor step in range(10):\n"
+        "    opt.zero_grad(); m(torch.randn(8, 4)).pow(2).mean().backward(); opt.step()\n    if step == 1:\n        while True:\n            pass\n",
+        "stopped at the time limit (2 s) after 2 optimizer steps: it may hang, or be slow (raise --timeout)",
     ),
     "needs_args.py": (
         "import argparse, torch\np = argparse.ArgumentParser()\np.add_argument('--data', required=True)\np.parse_args()\n",
@@ -330,3 +349,17 @@ def test_suggest_warns_in_one_line_where_there_is_no_sandbox(project: Path, monk
     [warning] = [line for line in result.stderr.splitlines() if "warning" in line]
     assert warning.startswith("gradfix: warning: no sandbox here (no Linux namespaces on darwin)")
     assert json.loads(result.stdout)["files"]
+
+
+def test_a_finding_before_the_time_limit_is_still_reported(tmp_path: Path) -> None:
+    """The time limit makes an all-clear exit 2; what the steps before it showed is still a finding."""
+    script = tmp_path / "hangs_after_a_fault.py"
+    script.write_text(
+        "import torch\nimport torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 1))\n"
+        "for param in model[0].parameters():\n    param.requires_grad = False\nopt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "for step in range(10):\n    opt.zero_grad(); model(torch.randn(8, 4)).pow(2).mean().backward(); opt.step()\n"
+        "    if step == 1:\n        while True:\n            pass\n"
+    )
+    result = invoke("suggest", str(script), "--timeout", "3")
+    assert result.exit_code == 1, result.output
+    assert "GF004" in result.stdout and "stopped at the time limit" in result.stdout

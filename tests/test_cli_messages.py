@@ -214,6 +214,56 @@ def test_apply_yes_names_each_written_and_held_back_fix(tmp_path: Path, monkeypa
     assert "empty_optimizer.py --yes --unsafe-fixes" not in out
 
 
+LEARNING_RATE_ZERO = """\
+import torch
+
+model = torch.nn.Linear(4, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda epoch: 0.0)
+for step in range(5):
+    optimizer.zero_grad()
+    model(torch.randn(8, 4)).pow(2).mean().backward()
+    optimizer.step()
+    schedule.step()
+"""
+
+
+def test_apply_yes_names_each_finding_it_leaves_and_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """apply once said only "0 fix(es) written, 1 finding(s) left.", not which finding, nor why."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'user-project'\n")
+    (tmp_path / "warmup.py").write_text(LEARNING_RATE_ZERO)
+    monkeypatch.chdir(tmp_path)
+    result = run("apply", "warmup.py", "--yes")
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines() == [
+        "not fixed: warmup.py:5: GF019 learning rate set to 0 by a schedule (no automatic fix: the evidence does not say which change is right)",
+        "0 fix(es) written, 1 finding(s) left.",
+    ]
+
+
+def test_each_reason_a_finding_is_left_is_worded_as_suggest_words_it() -> None:
+    from gradfix.edits import Patch
+    from gradfix.findings import Applicability, Finding, Fix, Report, Result, Verdict
+    from gradfix.report.text import not_fixed
+
+    def finding(line: int) -> Finding:
+        return Finding("GF013", "parameters receive gradients but no optimizer holds them", "m", "/p/a.py", line, 0)
+
+    shown = Result(finding(1), note="display-only: gradfix explains; the change is yours to make")
+    tried = Result(finding(2), rejected=[("add model.head to the optimizer", "model.head.weight still does not change"), ("b", "c")])
+    declined = Result(finding(3), fix=Fix("d", Applicability.UNSAFE, [Patch("/p/a.py", [])], Verdict(True, "ok")))
+    bare = Result(finding(4))
+    report = Report("/p/a.py", [shown, tried, declined, bare], {}, runs=2, final_state="ran")
+    lines = not_fixed([(report, report.results)]).plain.splitlines()
+    assert [line.split(" (", 1)[1] for line in lines] == [
+        "display-only: gradfix explains; the change is yours to make)",
+        "no candidate fix verified: rejected: add model.head to the optimizer: model.head.weight still does not change; and 1 more)",
+        "its verified fix was not accepted (declined at the prompt, or verified on top of one that was))",
+        "no automatic fix)",
+    ]
+    assert all(line.startswith("not fixed: ") and ": GF013 parameters receive gradients" in line for line in lines)
+
+
 # -- 7. small things that made the output look unfinished --------------------------------------
 
 

@@ -378,3 +378,24 @@ def test_without_a_sandbox_review_refuses_to_run_the_pull_requests_code(
     result = CliRunner().invoke(main, ["review", "--save", "report.json", "--unsafe-no-sandbox", "--timeout", "20"])
     assert result.exit_code == 0, result.output
     assert "warning: no sandbox here" in result.output and marker.exists()
+
+
+def test_a_dry_run_from_a_saved_report_says_the_inline_suggestions_are_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A saved report has no git diff to say which lines may take a comment, and a dry run asks
+    GitHub nothing: every fix goes to the summary, and the user is told so, once, on stderr."""
+    monkeypatch.delenv("GITHUB_EVENT_PATH", raising=False)
+    finding = {
+        "code": "GF001", "title": "t", "message": "m", "line": 6, "params": ["model.weight"], "fingerprint": "0" * 16,
+        "fix": {"verified": True, "diff": "--- a/train.py\n+++ b/train.py\n", "suggestion": {"path": "train.py", "start_line": 6, "end_line": 6, "text": "x = 1\n"}},
+    }
+    saved = tmp_path / "gradfix.json"
+    saved.write_text(json.dumps({"version": 1, "files": [{"path": "train.py", "runs": 2, "findings": [finding]}]}))
+    result = review("--from", str(saved), "--dry-run", "--repo", "o/r", "--pr", "7")
+    assert result.exit_code == 1
+    [summary] = json.loads(result.stdout)  # no review: no line was known to take a comment
+    assert summary["path"].endswith("/comments") and "GF001 fix for train.py:6" in summary["json"]["body"]
+    [note] = result.stderr.splitlines()
+    assert note.startswith("gradfix: dry run") and "inline suggestions are left out" in note
+    finding["fix"] = None  # nothing that could have been inline: nothing to say
+    saved.write_text(json.dumps({"version": 1, "files": [{"path": "train.py", "runs": 2, "findings": [finding]}]}))
+    assert review("--from", str(saved), "--dry-run", "--repo", "o/r", "--pr", "7").stderr == ""

@@ -189,6 +189,27 @@ def written(report: Report, results: list[Result]) -> Text:
     return Text("\n".join(f"fixed {_where(report, r)} ({r.fix.description})" for r in results if r.fix is not None))
 
 
+def unfixed_reason(result: Result) -> str:
+    """Why ``apply`` left a finding, in the words ``suggest`` gives it: the note the repair loop
+    wrote, or the first candidate the re-run rejected."""
+    fix = result.fix
+    if fix is not None and fix.patches:
+        return "its verified fix was not accepted (declined at the prompt, or verified on top of one that was)"
+    if result.note:
+        return clean(result.note)
+    if result.rejected:
+        candidate, reason = result.rejected[0]
+        more = f"; and {len(result.rejected) - 1} more" if len(result.rejected) > 1 else ""
+        return clean(f"no candidate fix verified: rejected: {candidate}: {reason}{more}")
+    return "no automatic fix"
+
+
+def not_fixed(left: list[tuple[Report, list[Result]]]) -> Text:
+    """``apply``: one line per finding it leaves with no fix written, and why (a verified unsafe
+    fix that ``--yes`` held back is said by ``held_back``)."""
+    return Text("\n".join(f"not fixed: {_where(report, r)} ({unfixed_reason(r)})" for report, results in left for r in results))
+
+
 def held_back(held: list[tuple[Report, list[Result]]]) -> Text:
     """``apply --yes``: the verified unsafe fixes it did not write, and the command that writes them."""
     lines = [f"not written (unsafe): {_where(report, r)} ({r.fix.description})" for report, results in held for r in results if r.fix is not None]

@@ -48,7 +48,10 @@ def post(
     dry_run: bool,
     max_comments: int,
     say: Callable[[str], None],
+    warn: Callable[[str], None] = lambda _: None,
 ) -> list[Finding]:
+    """Post the review and the summary (``dry_run``: print their payloads instead). ``say`` prints
+    the payloads and what was posted; ``warn`` gets the one-line notes for stderr."""
     findings = findings_of(report)
     # Scripts that could not be diagnosed are said first in the summary, whatever else it says.
     undiagnosed, diagnosed = undiagnosed_of(report), diagnosed_of(report)
@@ -61,6 +64,13 @@ def post(
         return f"{target.server_url}/{target.repo}/blob/{target.sha}/{path}#L{int(finding.line)}"
 
     if dry_run:
+        if commentable is None and any(f.suggestion or f.cell_fix for f in findings):
+            # The lines a comment may go on come from the pull request's file list, which only the
+            # API gives: a dry run asks it nothing, so every fix goes to the summary instead.
+            warn(
+                "gradfix: dry run without the pull request's changed lines (a saved report reads no git diff, and a dry "
+                "run asks GitHub nothing): the inline suggestions are left out; each fix is in the summary's payload instead"
+            )
         decided = plan(findings, commentable or {}, [], target.bot_login, target.sha, permalink, max_comments, None, undiagnosed, diagnosed)
         requests = []
         if decided.review:
