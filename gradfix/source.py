@@ -178,6 +178,17 @@ class SourceFile:
             yield parent
             parent = self.parent(parent)
 
+    def enclosing_function(self, node: cst.CSTNode) -> Optional[cst.FunctionDef]:
+        """The nearest ``def`` around ``node`` (a lambda in between does not stop the search), or
+        None at module level. A ``def`` node is not its own enclosing function."""
+        return next((a for a in self.ancestors(node) if isinstance(a, cst.FunctionDef)), None)
+
+    def enclosing_scope(self, node: cst.CSTNode) -> Union[cst.FunctionDef, cst.Module]:
+        """:meth:`enclosing_function`, or the module when no ``def`` encloses ``node`` (module level,
+        or a class body outside any method)."""
+        function = self.enclosing_function(node)
+        return function if function is not None else self.module
+
     # -- from runtime sites to nodes ------------------------------------------------------------
 
     def site(self, node: cst.CSTNode) -> Site:

@@ -26,7 +26,7 @@ adding onto applied gradients any more, and the parameters still changing.
 from __future__ import annotations
 
 import os
-from typing import Optional, Union
+from typing import Optional
 
 import libcst as cst
 
@@ -40,7 +40,6 @@ from gradfix.trace import BackwardFact, OptimizerFact, Site, Trace
 from gradfix.verify import judge
 
 MAX_CANDIDATES = 6
-_Scope = Union[cst.Module, cst.FunctionDef]
 
 
 def _dotted(node: cst.BaseExpression) -> Optional[str]:
@@ -53,13 +52,9 @@ def _dotted(node: cst.BaseExpression) -> Optional[str]:
     return None
 
 
-def _function_of(source: SourceFile, node: cst.CSTNode) -> _Scope:
-    return next((a for a in source.ancestors(node) if isinstance(a, cst.FunctionDef)), source.module)
-
-
 def _loop_of(source: SourceFile, node: cst.CSTNode) -> cst.CSTNode:
     """The outermost loop around a node in its own function (the epoch loop), else the function."""
-    outer: cst.CSTNode = _function_of(source, node)
+    outer: cst.CSTNode = source.enclosing_scope(node)
     found: Optional[cst.CSTNode] = None
     for ancestor in source.ancestors(node):
         if ancestor is outer:
@@ -204,7 +199,7 @@ class AccidentalAccumulation(Rule):
         before: list[Candidate] = []
         backward_statement = _line_statement(backward_source, backward_call) if backward_source is not None and backward_call is not None else None
         if backward_statement is not None and backward_source is not None and backward_call is not None:
-            same_function = backward_source.path == source.path and _function_of(backward_source, backward_call) is _function_of(source, step)
+            same_function = backward_source.path == source.path and backward_source.enclosing_scope(backward_call) is source.enclosing_scope(step)
             bound = backward is not None and backward.scope_optimizers.get(name) == optimizer.id
             if same_function or bound:
                 line = backward_source.range(backward_statement).start.line

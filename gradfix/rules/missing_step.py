@@ -31,10 +31,6 @@ from gradfix.source import SourceFile, descendants
 from gradfix.trace import Trace, UnsteppedLoop
 
 
-def _function_of(source: SourceFile, node: cst.CSTNode) -> Optional[cst.FunctionDef]:
-    return next((a for a in source.ancestors(node) if isinstance(a, cst.FunctionDef)), None)
-
-
 def _names_read(node: cst.CSTNode) -> set[str]:
     return {name.value for name in descendants(node, cst.Name)}
 
@@ -175,11 +171,11 @@ class MissingStep(Rule):
         held = [p for o in trace.optimizers for p in o.params]
         names = set(backward.scope_optimizers)
         # Only what is written where backward runs: a step in a helper nobody calls is as good as none.
-        home = _function_of(source, statement)
-        uncalled = [a for a in self._uncalled_steps(source, names) if _function_of(source, a) is home]
+        home = source.enclosing_function(statement)
+        uncalled = [a for a in self._uncalled_steps(source, names) if source.enclosing_function(a) is home]
         if uncalled:
             return [self._call_it(project, source, uncalled, held)]
-        written = [c for c in self._steps_in_code(source, names) if _function_of(source, c) is home]
+        written = [c for c in self._steps_in_code(source, names) if source.enclosing_function(c) is home]
         if written:
             finding = self._never_ran(trace, project, source, written[0], held)
             return [finding] if finding is not None else []
@@ -219,7 +215,7 @@ class MissingStep(Rule):
         other condition is explained only: another step would change the schedule the author wrote."""
         condition = next((a for a in source.ancestors(step) if isinstance(a, (cst.If, cst.While))), None)
         loop = next((a for a in source.ancestors(step) if isinstance(a, cst.For)), None)
-        if loop is not None and _function_of(source, loop) is not _function_of(source, step):
+        if loop is not None and source.enclosing_function(loop) is not source.enclosing_function(step):
             loop = None
         unstepped = self._unstepped(trace, source, loop) if loop is not None else None
         counts_passes = condition is not None and loop is not None and bool(_names_read(condition.test) & _targets(loop))
@@ -267,11 +263,11 @@ class MissingStep(Rule):
         """Every way to make a batch-counting step condition hold that the code allows, smallest
         first. Only a condition that counts (it reads a loop's variable or a counter the function
         increments) is one: a flag (``if not args.dry_run``) is the author's choice."""
-        home = _function_of(source, loop)
+        home = source.enclosing_function(loop)
         region: cst.CSTNode = home if home is not None else source.module
         test = condition.test
         read = _names_read(test)
-        outer = [a for a in source.ancestors(loop) if isinstance(a, cst.For) and _function_of(source, a) is home]
+        outer = [a for a in source.ancestors(loop) if isinstance(a, cst.For) and source.enclosing_function(a) is home]
         counters = {source.code(a.target) for a in descendants(region, cst.AugAssign) if isinstance(a.operator, cst.AddAssign)}
         loop_variables = _targets(loop).union(*(_targets(o) for o in outer))
         if not _counts_batches(source, test, loop_variables, counters):

@@ -91,10 +91,6 @@ def _expression(text: str, source: SourceFile) -> Optional[cst.BaseExpression]:
     return node
 
 
-def _function_of(source: SourceFile, node: cst.CSTNode) -> Optional[cst.FunctionDef]:
-    return next((a for a in source.ancestors(node) if isinstance(a, cst.FunctionDef)), None)
-
-
 def _class_of(source: SourceFile, function: cst.FunctionDef) -> Optional[cst.ClassDef]:
     block = source.parent(function)
     owner = source.parent(block) if block is not None else None
@@ -163,7 +159,7 @@ def _varying(source: SourceFile) -> set[str]:
                 name = "." + name.rsplit(".", 1)[1]
             seen[name] = seen.get(name, 0) + 1
             looped = any(isinstance(a, (cst.For, cst.While, cst.CompFor)) for a in source.ancestors(node))
-            function = _function_of(source, node)
+            function = source.enclosing_function(node)
             outside_init = name.startswith(".") and function is not None and function.name.value not in ("__init__", "__post_init__")
             if counted or looped or outside_init or seen[name] > 1:
                 varying.add(name)
@@ -305,7 +301,7 @@ class OptimizerNeverStepped(Rule):
                 continue
             if not isinstance(expression, cst.Name):
                 break
-            function = _function_of(source, expression)
+            function = source.enclosing_function(expression)
             if function is None:
                 break
             params = [*function.params.posonly_params, *function.params.params, *function.params.kwonly_params]
@@ -338,7 +334,7 @@ class OptimizerNeverStepped(Rule):
         function builds it once (`trainer = Trainer(G, D, opt_g, opt_g)` then `trainer.fit()`)."""
         if not (isinstance(expression.value, cst.Name) and expression.value.value == "self"):
             return None
-        method = _function_of(source, expression)
+        method = source.enclosing_function(expression)
         owner = _class_of(source, method) if method is not None else None
         if owner is None or not isinstance(owner.body, cst.IndentedBlock):
             return None
@@ -367,7 +363,7 @@ class OptimizerNeverStepped(Rule):
                 c for c in descendants(scope, cst.Call)
                 if ((isinstance(c.func, cst.Name) and c.func.value == owner.name.value)
                     or (isinstance(c.func, cst.Attribute) and c.func.attr.value == owner.name.value))
-                and _function_of(caller, c) is (scope if isinstance(scope, cst.FunctionDef) else None)
+                and caller.enclosing_function(c) is (scope if isinstance(scope, cst.FunctionDef) else None)
             ]
             if len(built) != 1:
                 continue
@@ -414,7 +410,7 @@ class OptimizerNeverStepped(Rule):
         instances keep it in that attribute."""
         spelled = [step.func.value] if isinstance(step.func, cst.Attribute) else []
         spelled += [] if receiver_only else [a.value for a in step.args]
-        function = _function_of(source, step)
+        function = source.enclosing_function(step)
         owner = _class_of(source, function) if function is not None else None
         for expression in spelled:
             dotted = _dotted(expression)
@@ -441,7 +437,7 @@ class OptimizerNeverStepped(Rule):
         attributes = {id(a.attr) for a in descendants(operand, cst.Attribute)}
         read = {n.value for n in descendants(operand, cst.Name) if id(n) not in attributes}
         read |= {f".{a.attr.value}" for a in descendants(operand, cst.Attribute)}
-        function = _function_of(source, condition)
+        function = source.enclosing_function(condition)
         if function is not None:
             params = [*function.params.posonly_params, *function.params.params, *function.params.kwonly_params]
             params += [p for p in (function.params.star_arg, function.params.star_kwarg) if isinstance(p, cst.Param)]
@@ -510,7 +506,7 @@ class OptimizerNeverStepped(Rule):
     def _twins(source: SourceFile, condition: cst.If, texts: set[str]) -> list[cst.If]:
         """``if`` blocks that call ``zero_grad()`` under an operand the step's condition drops, in
         the same class (or function, or file) as the step's."""
-        function = _function_of(source, condition)
+        function = source.enclosing_function(condition)
         scope: cst.CSTNode = source.module
         if function is not None:
             scope = _class_of(source, function) or function

@@ -106,7 +106,9 @@ def _callee(call: cst.Call) -> Optional[str]:
     return None
 
 
-def _function_of(source: SourceFile, node: cst.CSTNode) -> Optional[cst.FunctionDef]:
+def _function_unless_in_lambda(source: SourceFile, node: cst.CSTNode) -> Optional[cst.FunctionDef]:
+    """The nearest ``def`` around ``node``; None at module level, and when a lambda is nearer (what
+    a lambda holds runs when the lambda is called, not in the order of the ``def``'s body)."""
     for ancestor in source.ancestors(node):
         if isinstance(ancestor, cst.Lambda):
             return None
@@ -172,7 +174,7 @@ def _returned_as(
     assign = statement.body[0]
     if not isinstance(assign, cst.Assign) or len(assign.targets) != 1 or assign.value is not call:
         return None
-    returns = [r for r in descendants(function.body, cst.Return) if _function_of(source, r) is function]
+    returns = [r for r in descendants(function.body, cst.Return) if _function_unless_in_lambda(source, r) is function]
     body = list(function.body.body) if isinstance(function.body, cst.IndentedBlock) else []
     if len(returns) != 1 or not body or source.statement_of(returns[0]) is not body[-1] or returns[0].value is None:
         return None
@@ -355,7 +357,7 @@ class StepBetweenForwardAndBackward(Rule):
                 continue
             source = project.source(site.file)
             for call in _calls_at(source, site):
-                update = _function_of(source, call)
+                update = _function_unless_in_lambda(source, call)
                 statement = _top_statement(source, update.body, call) if update is not None else None
                 if update is None or statement is None or not isinstance(update.body, cst.IndentedBlock):
                     continue
@@ -397,7 +399,7 @@ class StepBetweenForwardAndBackward(Rule):
                     if not produced < at:
                         continue
                     for inner in _calls_at(source, chain[j - 1]):
-                        producer = _function_of(source, inner)
+                        producer = _function_unless_in_lambda(source, inner)
                         if producer is None or producer.name.value != _callee(call):
                             continue
                         statement = _top_statement(source, producer.body, inner)
