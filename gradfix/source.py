@@ -23,6 +23,7 @@ from libcst.metadata import (
 )
 
 from gradfix.edits import Edit, Position, Text
+from gradfix.expressions import dotted_path
 from gradfix.precheck import Unreadable, parse, read_text, syntax_message
 from gradfix.trace import Site
 
@@ -525,14 +526,7 @@ class BindsAndReads(cst.CSTVisitor):
         self.reads: set[str] = set()
         self.first: set[str] = set()  # names bound before this statement reads them
 
-    @staticmethod
-    def path(node: cst.BaseExpression) -> Optional[str]:
-        if isinstance(node, cst.Name):
-            return node.value
-        if isinstance(node, cst.Attribute):
-            inner = BindsAndReads.path(node.value)
-            return f"{inner}.{node.attr.value}" if inner else None
-        return None
+    path = staticmethod(dotted_path)
 
     def _store(self, target: cst.BaseExpression) -> None:
         if isinstance(target, (cst.Tuple, cst.List)):

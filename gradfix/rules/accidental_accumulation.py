@@ -31,6 +31,7 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.edits import Edit, Position
+from gradfix.expressions import dotted_path
 from gradfix.findings import Applicability, Candidate, Finding, Verdict
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -40,16 +41,6 @@ from gradfix.trace import BackwardFact, OptimizerFact, Site, Trace
 from gradfix.verify import judge
 
 MAX_CANDIDATES = 6
-
-
-def _dotted(node: cst.BaseExpression) -> Optional[str]:
-    """``opt`` or ``self.opt``: a name or dotted path, nothing else (it goes into the user's code)."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        inner = _dotted(node.value)
-        return f"{inner}.{node.attr.value}" if inner is not None else None
-    return None
 
 
 def _loop_of(source: SourceFile, node: cst.CSTNode) -> cst.CSTNode:
@@ -147,9 +138,9 @@ class AccidentalAccumulation(Rule):
         """The expression the script steps this optimizer with: ``optimizer`` in ``optimizer.step()``,
         or in ``scaler.step(optimizer)``. Names the probe saw bound to this very optimizer win."""
         assert isinstance(step.func, cst.Attribute)
-        receiver = _dotted(step.func.value)
+        receiver = dotted_path(step.func.value)
         positional = [a.value for a in step.args if a.keyword is None and not a.star]
-        argument = _dotted(positional[0]) if positional else None
+        argument = dotted_path(positional[0]) if positional else None
         bound = {n for n, index in backward.scope_optimizers.items() if index == optimizer.id} if backward is not None else set()
         for name in (receiver, argument):
             if name is not None and name in bound:
@@ -181,7 +172,7 @@ class AccidentalAccumulation(Rule):
         for file, scope in scopes:
             for expr in descendants(scope, cst.Expr):
                 value = expr.value
-                if not (isinstance(value, cst.Attribute) and value.attr.value == "zero_grad" and _dotted(value.value)):
+                if not (isinstance(value, cst.Attribute) and value.attr.value == "zero_grad" and dotted_path(value.value)):
                     continue
                 where = file.range(value)
                 if (file.path, where.start.line, where.start.column) in seen:

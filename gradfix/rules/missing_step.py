@@ -24,6 +24,7 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.edits import Edit
+from gradfix.expressions import dotted_path
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -37,16 +38,7 @@ def _names_read(node: cst.CSTNode) -> set[str]:
 
 def _dotted_read(node: cst.CSTNode) -> set[str]:
     """``self.global_step``, ``state.count``: the attribute paths a condition reads."""
-    found = set()
-    for attribute in descendants(node, cst.Attribute):
-        parts = []
-        value: cst.BaseExpression = attribute
-        while isinstance(value, cst.Attribute):
-            parts.append(value.attr.value)
-            value = value.value
-        if isinstance(value, cst.Name):
-            found.add(".".join([value.value, *reversed(parts)]))
-    return found
+    return {path for attribute in descendants(node, cst.Attribute) if (path := dotted_path(attribute)) is not None}
 
 
 def _counts_batches(source: SourceFile, test: cst.BaseExpression, loop_variables: set[str], counters: set[str]) -> bool:
@@ -103,21 +95,10 @@ def _enumerated(loop: cst.For) -> Optional[tuple[str, str, int]]:
         if len(inner) != 1:
             return None
         sized = inner[0].value
-    spelled = _dotted(sized)
+    spelled = dotted_path(sized)
     if spelled is None:
         return None
     return target.elements[0].value.value, spelled, start
-
-
-def _dotted(node: cst.BaseExpression) -> Optional[str]:
-    parts = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if not isinstance(node, cst.Name):
-        return None
-    parts.append(node.value)
-    return ".".join(reversed(parts)) if all(p.isidentifier() for p in parts) else None
 
 
 def _is_range(source: SourceFile, iterable: cst.BaseExpression) -> bool:

@@ -39,6 +39,7 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.edits import Edit
+from gradfix.expressions import is_dotted_name
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -431,10 +432,10 @@ def _sigmoid_instead(source: SourceFile, call: cst.Call, form: str, op: str) -> 
         if form == "method":
             return f"{code}.sigmoid()" if isinstance(value, _ATOMIC) or value.lpar else f"({code}).sigmoid()"
         torch = module_alias(source, "torch")
-        return f"{torch}.sigmoid({code})" if torch is not None and _dotted(torch) else None
+        return f"{torch}.sigmoid({code})" if torch is not None and is_dotted_name(torch) else None
     if op == "log_softmax":
         functional = module_alias(source, "torch.nn.functional")
-        return f"{functional}.logsigmoid({code})" if functional is not None and _dotted(functional) else None
+        return f"{functional}.logsigmoid({code})" if functional is not None and is_dotted_name(functional) else None
     return None
 
 
@@ -453,13 +454,9 @@ def _renamed(source: SourceFile, call: cst.Call, name: str, home: str) -> Option
     if isinstance(call.func, cst.Attribute):
         return call.func.with_changes(attr=cst.Name(name))
     alias = module_alias(source, home)
-    if alias is None or not _dotted(alias):
+    if alias is None or not is_dotted_name(alias):
         return None
     return _parse(source, f"{alias}.{name}")
-
-
-def _dotted(text: str) -> bool:
-    return all(part.isidentifier() for part in text.split("."))
 
 
 def _squeezed(source: SourceFile, call: cst.Call, first: int) -> Optional[list[Edit]]:

@@ -33,6 +33,7 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.edits import Edit
+from gradfix.expressions import dotted_path
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -62,16 +63,6 @@ def _argument(call: cst.Call, keyword: str) -> Optional[cst.Arg]:
     return None
 
 
-def _dotted(node: cst.BaseExpression) -> Optional[str]:
-    """``model`` or ``self.model.head``: a plain name or attribute chain, else None."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        inner = _dotted(node.value)
-        return None if inner is None else f"{inner}.{node.attr.value}"
-    return None
-
-
 def _is_params_key(key: cst.BaseExpression) -> bool:
     return isinstance(key, cst.SimpleString) and key.evaluated_value == "params"
 
@@ -91,7 +82,7 @@ class _Rewrite:
         frame's own name, or an attribute path below one (``model.head`` of ``model``)."""
         found = self._resolve(node)
         if found is not None:
-            self.modules.append((_dotted(node) or "", found))
+            self.modules.append((dotted_path(node) or "", found))
         return found
 
     def method(self, node: cst.BaseExpression) -> Optional[ModuleFact]:
@@ -101,11 +92,11 @@ class _Rewrite:
             return None
         found = self._resolve(node.value)
         if found is not None:
-            self.methods.append((_dotted(node) or "", found))
+            self.methods.append((dotted_path(node) or "", found))
         return found
 
     def _resolve(self, node: cst.BaseExpression) -> Optional[ModuleFact]:
-        dotted = _dotted(node)
+        dotted = dotted_path(node)
         if dotted is None:
             return None
         parts = dotted.split(".")

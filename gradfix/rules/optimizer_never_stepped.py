@@ -38,6 +38,7 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.edits import Edit, Position
+from gradfix.expressions import dotted_path
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -67,17 +68,6 @@ def _idle(trace: Trace) -> list[tuple[OptimizerFact, list[ParamFact]]]:
         if stale:
             found.append((optimizer, stale))
     return found
-
-
-def _dotted(node: cst.BaseExpression) -> Optional[str]:
-    parts = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if not isinstance(node, cst.Name):
-        return None
-    parts.append(node.value)
-    return ".".join(reversed(parts))
 
 
 def _expression(text: str, source: SourceFile) -> Optional[cst.BaseExpression]:
@@ -152,7 +142,7 @@ def _varying(source: SourceFile) -> set[str]:
         for part in ([e.value for e in target.elements] if isinstance(target, (cst.Tuple, cst.List)) else [target]):
             if isinstance(part, cst.StarredElement):
                 part = part.value
-            name = _dotted(part)  # type: ignore[arg-type]
+            name = dotted_path(part)  # type: ignore[arg-type]
             if name is None:
                 continue
             if "." in name:
@@ -345,7 +335,7 @@ class OptimizerNeverStepped(Rule):
         given = [
             a.value.value for a in descendants(init, cst.Assign)
             if isinstance(a.value, cst.Name) and a.value.value in params
-            and any(_dotted(t.target) == f"self.{expression.attr.value}" for t in a.targets)
+            and any(dotted_path(t.target) == f"self.{expression.attr.value}" for t in a.targets)
         ]
         if len(given) != 1:
             return None
@@ -413,7 +403,7 @@ class OptimizerNeverStepped(Rule):
         function = source.enclosing_function(step)
         owner = _class_of(source, function) if function is not None else None
         for expression in spelled:
-            dotted = _dotted(expression)
+            dotted = dotted_path(expression)
             if dotted is None:
                 continue
             if any(path == dotted or path.startswith(f"{dotted}.") for path in idle.reached_as):

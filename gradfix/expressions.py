@@ -1,0 +1,27 @@
+"""What an expression's shape says, read from the libcst node alone: the dotted path it spells, the
+argument a call passes for a parameter. Pure functions: no SourceFile, no metadata, no edits."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+
+def dotted_path(node: cst.CSTNode) -> Optional[str]:
+    """``model``, ``self.encoder.fc``: a name and its attributes, joined by dots as the source
+    spells them; None for anything else (a call, a subscript or a literal anywhere in the chain)."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        inner = dotted_path(node.value)
+        return None if inner is None else f"{inner}.{node.attr.value}"
+    return None
+
+
+def is_dotted_name(text: Optional[str]) -> bool:
+    """Text that reads as a name and its attributes (``model``, ``self.head``): not empty, and every
+    dot-separated part an identifier. A keyword passes as a part here (``model.None``), as it did
+    in each rule this check came from; :func:`gradfix.untrusted.is_identifier_path` also refuses
+    keywords."""
+    return bool(text) and all(part.isidentifier() for part in text.split("."))  # type: ignore[union-attr]
