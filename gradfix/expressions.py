@@ -25,3 +25,19 @@ def is_dotted_name(text: Optional[str]) -> bool:
     in each rule this check came from; :func:`gradfix.untrusted.is_identifier_path` also refuses
     keywords."""
     return bool(text) and all(part.isidentifier() for part in text.split("."))  # type: ignore[union-attr]
+
+
+def call_argument(call: cst.Call, position: Optional[int], keyword: str) -> Optional[cst.Arg]:
+    """The argument ``call`` passes for one parameter: the one named ``keyword``, else the
+    ``position``-th positional one (counted from 0; None for a keyword-only parameter). None when
+    the call does not pass it, or when a ``*args`` or ``**kwargs`` comes at or before that position:
+    what those unpack is known only at run time."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg
+    if position is None:
+        return None
+    positional = [arg for arg in call.args if arg.keyword is None]
+    if position >= len(positional) or any(arg.star for arg in positional[: position + 1]):
+        return None
+    return positional[position]

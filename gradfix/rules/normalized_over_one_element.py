@@ -177,7 +177,7 @@ class NormalizedOverOneElement(Rule):
             if built is None:
                 return []
             source, call = built
-            dim = _argument(call, 0, "dim")
+            dim = _argument_stars_left_out(call, 0, "dim")
             for other in _other_dims(norm):
                 edit = _set_dim(source, call, dim, _dim_text(norm, other))
                 made.append((f"`{source.code(call)}` over dimension {_dim_text(norm, other)} (size {norm.shape[other]}) instead of dimension {norm.dim} (size 1)", source, [edit]))
@@ -195,7 +195,7 @@ class NormalizedOverOneElement(Rule):
                 reordered = _select_after(source, call, form)
                 if reordered is not None:
                     made.append((reordered[0], source, reordered[1]))
-            dim = _argument(call, 0, "dim") if form == "method" else _argument(call, 1, "dim")
+            dim = _argument_stars_left_out(call, 0, "dim") if form == "method" else _argument_stars_left_out(call, 1, "dim")
             for other in _other_dims(norm):
                 edit = _set_dim(source, call, dim, _dim_text(norm, other))
                 made.append((f"`{norm.op}` over dimension {_dim_text(norm, other)} (size {norm.shape[other]}) instead of dimension {norm.dim} (size 1)", source, [edit]))
@@ -268,7 +268,10 @@ def _form(source: SourceFile, call: cst.Call, op: str) -> Optional[str]:
     return None
 
 
-def _argument(call: cst.Call, position: int, keyword: str) -> Optional[cst.Arg]:
+def _argument_stars_left_out(call: cst.Call, position: int, keyword: str) -> Optional[cst.Arg]:
+    """The argument named ``keyword``, else the ``position``-th positional one counted with the
+    ``*args`` / ``**kwargs`` left out (unlike :func:`gradfix.expressions.call_argument`, which
+    gives None once a ``*args`` comes at or before the position)."""
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value == keyword:
             return arg
@@ -280,7 +283,7 @@ def _input(call: cst.Call, form: str) -> Optional[cst.BaseExpression]:
     if form == "method":
         assert isinstance(call.func, cst.Attribute)
         return call.func.value
-    arg = _argument(call, 0, "input")
+    arg = _argument_stars_left_out(call, 0, "input")
     return arg.value if arg is not None else None
 
 
@@ -349,7 +352,7 @@ def _select_after(source: SourceFile, call: cst.Call, form: str) -> Optional[tup
     picked = select.value
     if isinstance(picked.func, cst.Attribute) and picked.func.attr.value in _SELECT_METHODS and not source.qualified_names(picked.func) & _SELECT_FUNCTIONS:
         scores: cst.BaseExpression = picked.func.value
-    elif source.qualified_names(picked.func) & _SELECT_FUNCTIONS and (arg := _argument(picked, 0, "input")) is not None:
+    elif source.qualified_names(picked.func) & _SELECT_FUNCTIONS and (arg := _argument_stars_left_out(picked, 0, "input")) is not None:
         scores = arg.value
     else:
         return None

@@ -93,7 +93,7 @@ def _is_method(source: SourceFile, function: cst.FunctionDef) -> bool:
     return not any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in function.decorators)
 
 
-def _argument(
+def _argument_for_parameter(
     source: SourceFile, call: cst.Call, function: cst.FunctionDef, name: str, bound: bool = False,
 ) -> Optional[cst.BaseExpression]:
     """The expression a call passes for the parameter ``name`` of ``function`` (``bound``: its
@@ -308,7 +308,7 @@ class OptimizerNeverStepped(Rule):
             ]
             if not made:
                 break
-            argument = _argument(source, made[-1], function, expression.value)
+            argument = _argument_for_parameter(source, made[-1], function, expression.value)
             if argument is None or call.names[depth].get(caller.code(argument)) != call.optimizer:
                 break
             found.append((caller, argument, expression.value, function.name.value, depth))
@@ -357,7 +357,7 @@ class OptimizerNeverStepped(Rule):
             ]
             if len(built) != 1:
                 continue
-            argument = _argument(source, built[0], init, given[0], bound=True)
+            argument = _argument_for_parameter(source, built[0], init, given[0], bound=True)
             if argument is None or call.names[outer_depth].get(caller.code(argument)) != call.optimizer:
                 return None
             return caller, argument, given[0], owner.name.value, outer_depth

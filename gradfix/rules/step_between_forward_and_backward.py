@@ -31,6 +31,7 @@ from typing import Optional, Union
 import libcst as cst
 
 from gradfix.edits import Edit
+from gradfix.expressions import call_argument
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -152,17 +153,6 @@ def _only_calls(statement: cst.BaseStatement, receiver: str, method: str) -> boo
         isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and isinstance(small.value.func, cst.Attribute)
         and small.value.func.attr.value == method and _Uses.path(small.value.func.value) == receiver
     )
-
-
-def _argument(call: cst.Call, position: int, name: str) -> Optional[cst.BaseExpression]:
-    """The expression a call passes for a parameter, by keyword or by position."""
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == name:
-            return arg.value
-    positional = [arg for arg in call.args if arg.keyword is None]
-    if any(arg.star for arg in positional[: position + 1]) or position >= len(positional):
-        return None
-    return positional[position].value
 
 
 def _returned_as(
@@ -448,7 +438,8 @@ class StepBetweenForwardAndBackward(Rule):
         if sum(_callee(c) == name for c in descendants(source.module, cst.Call)) > 1:
             return None  # called elsewhere too (an evaluation pass): each call would now step
         # The caller's argument for that loss, and the name it was bound from the producer's return.
-        argument = _argument(apart.call, own.index(loss), loss)
+        passed = call_argument(apart.call, own.index(loss), loss)
+        argument = passed.value if passed is not None else None
         if not isinstance(argument, cst.Name):
             return None
         returned = _returned_as(source, producer, apart.caller.body[apart.produced], apart.produced_call, argument.value)
