@@ -41,3 +41,20 @@ def call_argument(call: cst.Call, position: Optional[int], keyword: str) -> Opti
     if position >= len(positional) or any(arg.star for arg in positional[: position + 1]):
         return None
     return positional[position]
+
+
+_TIGHTEST = (cst.Name, cst.Attribute, cst.Call, cst.Subscript)
+
+
+def binds_tightest(node: cst.BaseExpression) -> bool:
+    """A name, an attribute, a call, a subscript, or anything already in parentheses: what reads
+    the same followed by ``.method()`` or as the operand of any operator."""
+    return isinstance(node, _TIGHTEST) or bool(node.lpar)
+
+
+def parenthesized(node: cst.BaseExpression) -> cst.BaseExpression:
+    """``node``, put in parentheses unless it :func:`binds_tightest`: ``(w0 * 0.01).detach()``,
+    not ``w0 * 0.01.detach()``. Numbers are parenthesised too (``(2).float()``)."""
+    if binds_tightest(node):
+        return node
+    return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])

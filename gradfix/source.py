@@ -23,7 +23,7 @@ from libcst.metadata import (
 )
 
 from gradfix.edits import Edit, Position, Text
-from gradfix.expressions import dotted_path
+from gradfix.expressions import binds_tightest, dotted_path
 from gradfix.precheck import Unreadable, parse, read_text, syntax_message
 from gradfix.trace import Site
 
@@ -169,6 +169,13 @@ class SourceFile:
 
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
+
+    def operand_code(self, node: cst.BaseExpression) -> str:
+        """``node``'s code, in parentheses unless it
+        :func:`~gradfix.expressions.binds_tightest`: text to write before ``.method()`` or beside
+        an operator."""
+        code = self.code(node)
+        return code if binds_tightest(node) else f"({code})"
 
     def parent(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
         return self.parents.get(node)

@@ -39,7 +39,7 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.edits import Edit
-from gradfix.expressions import is_dotted_name
+from gradfix.expressions import binds_tightest, is_dotted_name
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -56,7 +56,6 @@ _FUNCTIONS = {
 # The selections whose values a normalisation should not come after: method names, and functions.
 _SELECT_METHODS = {"topk", "max"}
 _SELECT_FUNCTIONS = {"torch.topk", "torch.max"}
-_ATOMIC = (cst.Name, cst.Attribute, cst.Call, cst.Subscript)
 _FRESH = ("probs", "gate_probs", "all_probs", "full_probs")
 _CONSTANT = {"softmax": "1.0", "softmin": "1.0", "log_softmax": "0.0"}
 
@@ -371,7 +370,7 @@ def _select_after(source: SourceFile, call: cst.Call, form: str) -> Optional[tup
     if fresh is None:
         return None
     moved = scores
-    if form == "method" and not isinstance(scores, _ATOMIC) and not scores.lpar:
+    if form == "method" and not binds_tightest(scores):
         moved = scores.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
     first = selection.with_changes(body=[select.with_changes(
         targets=[select.targets[0].with_changes(target=cst.Name(fresh))],
@@ -433,7 +432,7 @@ def _sigmoid_instead(source: SourceFile, call: cst.Call, form: str, op: str) -> 
     code = source.code(value)
     if op == "softmax":
         if form == "method":
-            return f"{code}.sigmoid()" if isinstance(value, _ATOMIC) or value.lpar else f"({code}).sigmoid()"
+            return f"{source.operand_code(value)}.sigmoid()"
         torch = module_alias(source, "torch")
         return f"{torch}.sigmoid({code})" if torch is not None and is_dotted_name(torch) else None
     if op == "log_softmax":
@@ -469,14 +468,9 @@ def _squeezed(source: SourceFile, call: cst.Call, first: int) -> Optional[list[E
         return None
     logits, labels = positional[first].value, positional[first + 1].value
     return [
-        source.replace_node(logits, _parse(source, f"{_operand(source, logits)}.squeeze(1)")),
-        source.replace_node(labels, _parse(source, f"{_operand(source, labels)}.float()")),
+        source.replace_node(logits, _parse(source, f"{source.operand_code(logits)}.squeeze(1)")),
+        source.replace_node(labels, _parse(source, f"{source.operand_code(labels)}.float()")),
     ]
-
-
-def _operand(source: SourceFile, node: cst.BaseExpression) -> str:
-    code = source.code(node)
-    return code if isinstance(node, _ATOMIC) or node.lpar else f"({code})"
 
 
 def _constructor(project: Project, norm: OneElementNorm) -> Optional[tuple[SourceFile, cst.Call]]:
