@@ -1,5 +1,6 @@
 """What an expression's shape says, read from the libcst node alone: the dotted path it spells, the
-argument a call passes for a parameter. Pure functions: no SourceFile, no metadata, no edits."""
+argument a call passes for a parameter, whether it needs parentheses as an operand. Pure
+functions: no SourceFile, no metadata, no edits."""
 
 from __future__ import annotations
 
