@@ -23,6 +23,7 @@ from libcst.metadata import (
 )
 
 from gradfix.edits import Edit, Position, Text
+from gradfix.expressions import binds_tightest, dotted_path
 from gradfix.precheck import Unreadable, parse, read_text, syntax_message
 from gradfix.trace import Site
 
@@ -169,6 +170,13 @@ class SourceFile:
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
 
+    def operand_code(self, node: cst.BaseExpression) -> str:
+        """``node``'s code, in parentheses unless it
+        :func:`~gradfix.expressions.binds_tightest`: text to write before ``.method()`` or beside
+        an operator."""
+        code = self.code(node)
+        return code if binds_tightest(node) else f"({code})"
+
     def parent(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
         return self.parents.get(node)
 
@@ -177,6 +185,17 @@ class SourceFile:
         while parent is not None:
             yield parent
             parent = self.parent(parent)
+
+    def enclosing_function(self, node: cst.CSTNode) -> Optional[cst.FunctionDef]:
+        """The nearest ``def`` around ``node`` (a lambda in between does not stop the search), or
+        None at module level. A ``def`` node is not its own enclosing function."""
+        return next((a for a in self.ancestors(node) if isinstance(a, cst.FunctionDef)), None)
+
+    def enclosing_scope(self, node: cst.CSTNode) -> Union[cst.FunctionDef, cst.Module]:
+        """:meth:`enclosing_function`, or the module when no ``def`` encloses ``node`` (module level,
+        or a class body outside any method)."""
+        function = self.enclosing_function(node)
+        return function if function is not None else self.module
 
     # -- from runtime sites to nodes ------------------------------------------------------------
 
@@ -514,14 +533,7 @@ class BindsAndReads(cst.CSTVisitor):
         self.reads: set[str] = set()
         self.first: set[str] = set()  # names bound before this statement reads them
 
-    @staticmethod
-    def path(node: cst.BaseExpression) -> Optional[str]:
-        if isinstance(node, cst.Name):
-            return node.value
-        if isinstance(node, cst.Attribute):
-            inner = BindsAndReads.path(node.value)
-            return f"{inner}.{node.attr.value}" if inner else None
-        return None
+    path = staticmethod(dotted_path)
 
     def _store(self, target: cst.BaseExpression) -> None:
         if isinstance(target, (cst.Tuple, cst.List)):

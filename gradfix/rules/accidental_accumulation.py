@@ -26,11 +26,12 @@ adding onto applied gradients any more, and the parameters still changing.
 from __future__ import annotations
 
 import os
-from typing import Optional, Union
+from typing import Optional
 
 import libcst as cst
 
 from gradfix.edits import Edit, Position
+from gradfix.expressions import dotted_path
 from gradfix.findings import Applicability, Candidate, Finding, Verdict
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -40,26 +41,11 @@ from gradfix.trace import BackwardFact, OptimizerFact, Site, Trace
 from gradfix.verify import judge
 
 MAX_CANDIDATES = 6
-_Scope = Union[cst.Module, cst.FunctionDef]
-
-
-def _dotted(node: cst.BaseExpression) -> Optional[str]:
-    """``opt`` or ``self.opt``: a name or dotted path, nothing else (it goes into the user's code)."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        inner = _dotted(node.value)
-        return f"{inner}.{node.attr.value}" if inner is not None else None
-    return None
-
-
-def _function_of(source: SourceFile, node: cst.CSTNode) -> _Scope:
-    return next((a for a in source.ancestors(node) if isinstance(a, cst.FunctionDef)), source.module)
 
 
 def _loop_of(source: SourceFile, node: cst.CSTNode) -> cst.CSTNode:
     """The outermost loop around a node in its own function (the epoch loop), else the function."""
-    outer: cst.CSTNode = _function_of(source, node)
+    outer: cst.CSTNode = source.enclosing_scope(node)
     found: Optional[cst.CSTNode] = None
     for ancestor in source.ancestors(node):
         if ancestor is outer:
@@ -152,9 +138,9 @@ class AccidentalAccumulation(Rule):
         """The expression the script steps this optimizer with: ``optimizer`` in ``optimizer.step()``,
         or in ``scaler.step(optimizer)``. Names the probe saw bound to this very optimizer win."""
         assert isinstance(step.func, cst.Attribute)
-        receiver = _dotted(step.func.value)
+        receiver = dotted_path(step.func.value)
         positional = [a.value for a in step.args if a.keyword is None and not a.star]
-        argument = _dotted(positional[0]) if positional else None
+        argument = dotted_path(positional[0]) if positional else None
         bound = {n for n, index in backward.scope_optimizers.items() if index == optimizer.id} if backward is not None else set()
         for name in (receiver, argument):
             if name is not None and name in bound:
@@ -186,7 +172,7 @@ class AccidentalAccumulation(Rule):
         for file, scope in scopes:
             for expr in descendants(scope, cst.Expr):
                 value = expr.value
-                if not (isinstance(value, cst.Attribute) and value.attr.value == "zero_grad" and _dotted(value.value)):
+                if not (isinstance(value, cst.Attribute) and value.attr.value == "zero_grad" and dotted_path(value.value)):
                     continue
                 where = file.range(value)
                 if (file.path, where.start.line, where.start.column) in seen:
@@ -204,7 +190,7 @@ class AccidentalAccumulation(Rule):
         before: list[Candidate] = []
         backward_statement = _line_statement(backward_source, backward_call) if backward_source is not None and backward_call is not None else None
         if backward_statement is not None and backward_source is not None and backward_call is not None:
-            same_function = backward_source.path == source.path and _function_of(backward_source, backward_call) is _function_of(source, step)
+            same_function = backward_source.path == source.path and backward_source.enclosing_scope(backward_call) is source.enclosing_scope(step)
             bound = backward is not None and backward.scope_optimizers.get(name) == optimizer.id
             if same_function or bound:
                 line = backward_source.range(backward_statement).start.line

@@ -61,6 +61,7 @@ from typing import Callable, Optional
 import libcst as cst
 
 from gradfix.edits import Edit, Patch, Position
+from gradfix.expressions import dotted_path, is_dotted_name
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -680,7 +681,7 @@ class AccidentalFreeze(Rule):
             receivers = [
                 call.func.value for built in calls[:1] for call in descendants(built, cst.Call)
                 if isinstance(call.func, cst.Attribute) and call.func.attr.value == "parameters" and not call.args
-                and _dotted(call.func.value)
+                and dotted_path(call.func.value) is not None
             ]
             statement = source.statement_of(calls[0]) if calls else None
             if not receivers or statement is None or not isinstance(statement, cst.SimpleStatementLine):
@@ -881,12 +882,12 @@ class AccidentalFreeze(Rule):
             walk = loop.iter
             if not (
                 isinstance(walk, cst.Call) and isinstance(walk.func, cst.Attribute) and not walk.args
-                and walk.func.attr.value in ("parameters", "named_parameters") and _dotted(walk.func.value)
+                and walk.func.attr.value in ("parameters", "named_parameters") and dotted_path(walk.func.value) is not None
             ):
                 return []
             receiver = source.code(walk.func.value)
             replaced: cst.BaseStatement = loop
-        elif _dotted_text(subject) and isinstance(own.body[0], cst.Expr):
+        elif is_dotted_name(subject) and isinstance(own.body[0], cst.Expr):
             receiver, replaced = subject, own  # `module.requires_grad_(False)`
         else:
             return []
@@ -1018,13 +1019,6 @@ def _whole_module(trace: Trace, names: list[str]) -> list[str]:
         return []
     prefix = ".".join(common) + "."
     return [p.name for p in trace.params if p.name.startswith(prefix)]
-
-
-def _dotted(node: cst.BaseExpression) -> bool:
-    """``model.head`` or ``self.backbone.fc``: a path of names, nothing computed."""
-    while isinstance(node, cst.Attribute):
-        node = node.value
-    return isinstance(node, cst.Name)
 
 
 _TRAINING_CALLS = {"backward", "step"}
@@ -1294,15 +1288,11 @@ def _attribute_names(trace: Trace, project: Project, paths: list[str]) -> set[st
     return names
 
 
-def _dotted_text(text: str) -> bool:
-    return all(part.isidentifier() for part in text.split("."))
-
-
 def _named_modules(source: SourceFile, call: cst.Call) -> set[str]:
     """What a call names: its receiver (``encoder`` of ``encoder.set_trainable(True)``) and its
     arguments that are plain paths (``model.rnn`` of ``unfreeze(model.rnn)``)."""
-    named = {source.code(a.value) for a in call.args if _dotted(a.value) and not (isinstance(a.value, cst.Name) and a.value.value in ("True", "False", "None"))}
-    if isinstance(call.func, cst.Attribute) and _dotted(call.func.value):
+    named = {source.code(a.value) for a in call.args if dotted_path(a.value) is not None and not (isinstance(a.value, cst.Name) and a.value.value in ("True", "False", "None"))}
+    if isinstance(call.func, cst.Attribute) and dotted_path(call.func.value) is not None:
         named.add(source.code(call.func.value))
     return named
 

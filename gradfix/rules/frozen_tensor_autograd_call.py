@@ -46,18 +46,18 @@ _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _BARE_IFEXP_PARENTS = (cst.Assign, cst.AnnAssign, cst.Return, cst.Arg, cst.Element, cst.DictElement, *_COMPREHENSIONS)
 
 
-def _dotted(node: cst.CSTNode) -> Optional[str]:
+def _indexed_path(node: cst.CSTNode) -> Optional[str]:
     """``p``, ``layer.weight``, ``self.weights[0]``: a name, its attributes, and subscripts by a
     name or a literal, as the source spells it. Anything else (a call) could do something when
     evaluated twice, and a guard repeats the expression."""
     if isinstance(node, cst.Name):
         return node.value
     if isinstance(node, cst.Attribute):
-        inner = _dotted(node.value)
+        inner = _indexed_path(node.value)
         return None if inner is None else f"{inner}.{node.attr.value}"
     if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
         index = node.slice[0].slice.value
-        inner = _dotted(node.value)
+        inner = _indexed_path(node.value)
         if inner is not None and isinstance(index, (cst.Name, cst.Integer, cst.SimpleString)):
             return f"{inner}[{cst.Module([]).code_for_node(index)}]"
     return None
@@ -103,7 +103,7 @@ def _collection_of(target: cst.BaseExpression, iterated: cst.BaseExpression, roo
         if kind in ("list", "tuple", "reversed", "sorted", "iter") and len(args) == 1:
             return _collection_of(target, args[0], root)
         return None
-    if isinstance(target, cst.Name) and target.value == root and _dotted(iterated) is not None:
+    if isinstance(target, cst.Name) and target.value == root and _indexed_path(iterated) is not None:
         return iterated
     return None
 
@@ -135,7 +135,7 @@ class FrozenTensorAutogradCall(Rule):
                     continue
                 tensor = _inputs_arg(call)
             elif isinstance(call.func, cst.Attribute) and call.func.attr.value in _HOOKS:
-                tensor = call.func.value if _dotted(call.func.value) is not None else None
+                tensor = call.func.value if _indexed_path(call.func.value) is not None else None
             else:
                 continue
             if tensor is None:
@@ -158,12 +158,12 @@ class FrozenTensorAutogradCall(Rule):
     @staticmethod
     def _refused(trace: Trace, crash: Crash, tensor: cst.BaseExpression) -> list[ParamFact]:
         """The parameters the call was given that do not require grad, as the run names them."""
-        spelled = _dotted(tensor)
+        spelled = _indexed_path(tensor)
         found: list[ParamFact] = []
         if isinstance(tensor, (cst.List, cst.Tuple)):
             # `autograd.grad(loss, [w, b])`: the elements the frame binds to gradless tensors
             for element in tensor.elements:
-                name = _dotted(element.value)
+                name = _indexed_path(element.value)
                 found += [p for n in crash.gradless.get(name or "", []) if (p := trace.param(n)) is not None]
         elif spelled is not None and spelled in crash.gradless:
             found = [p for name in crash.gradless[spelled] if (p := trace.param(name)) is not None]
@@ -189,7 +189,7 @@ class FrozenTensorAutogradCall(Rule):
         assert crash.site is not None
         spelled = source.code(tensor)
         frozen = [p for p in refused if p.frozen_at]
-        what = f"`{spelled}` {'is' if _dotted(tensor) is not None and len(refused) == 1 else 'holds'} {short_list([p.name for p in refused])}"
+        what = f"`{spelled}` {'is' if _indexed_path(tensor) is not None and len(refused) == 1 else 'holds'} {short_list([p.name for p in refused])}"
         if frozen and frozen[0].frozen_at[0].file == source.path:
             what += f", frozen on purpose at line {frozen[0].frozen_at[0].line} (requires_grad set to False)"
         elif frozen:
@@ -215,7 +215,7 @@ class FrozenTensorAutogradCall(Rule):
     # -- candidates ------------------------------------------------------------------------------
 
     def _hook_candidates(self, source: SourceFile, call: cst.Call, tensor: cst.BaseExpression) -> list[Candidate]:
-        spelled = _dotted(tensor)
+        spelled = _indexed_path(tensor)
         assert spelled is not None
         test = f"{spelled}.requires_grad"
         root = _root(tensor)
@@ -232,7 +232,7 @@ class FrozenTensorAutogradCall(Rule):
             # A list read by position beside another (hooks[i] for params[i]) keeps a None slot
             # instead; one only gone through (handles to remove) is better without them.
             small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) else None
-            bound = _dotted(small.targets[0].target) if isinstance(small, cst.Assign) and small.value is comprehension else None
+            bound = _indexed_path(small.targets[0].target) if isinstance(small, cst.Assign) and small.value is comprehension else None
             keeps_slots = bound is not None and _parallel(source, bound, call)
             candidates.insert(0 if keeps_slots else len(candidates), self._guard_expression(source, call, test))
             collection = _collection_of(binding[-1].target, binding[-1].iter, root) if binding and root else None
@@ -274,7 +274,7 @@ class FrozenTensorAutogradCall(Rule):
         """autograd.grad computes the gradient of every input: the frozen ones go where the inputs
         are collected (every reader of the collection stays in step with the gradients), else in
         the call."""
-        candidates = self._collection_candidates(source, call, inputs) if _dotted(inputs) is not None else []
+        candidates = self._collection_candidates(source, call, inputs) if _indexed_path(inputs) is not None else []
         variable = _fresh_name(inputs)
         filtered = cst.parse_expression(
             f"[{variable} for {variable} in {source.code(inputs)} if {variable}.requires_grad]", config=source.module.config_for_parsing,
@@ -315,7 +315,7 @@ class FrozenTensorAutogradCall(Rule):
         """Leave the tensors that do not require grad out where ``collection`` is built: an
         ``X.append(t)`` in a loop (skipped with ``continue``, the loop's other lists with it), or
         ``X = list(...)`` / a comprehension (filtered)."""
-        spelled = _dotted(collection)
+        spelled = _indexed_path(collection)
         if spelled is None:
             return []
         # `self._params` is the class's own; a plain name is the function's, or the script's.
@@ -332,7 +332,7 @@ class FrozenTensorAutogradCall(Rule):
             small = statement.body[0]
             if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
                 edit = self._skip_append(source, statement, small.value, spelled)
-            elif isinstance(small, cst.Assign) and len(small.targets) == 1 and _dotted(small.targets[0].target) == spelled:
+            elif isinstance(small, cst.Assign) and len(small.targets) == 1 and _indexed_path(small.targets[0].target) == spelled:
                 edit = self._filter_value(source, small.value)
             else:
                 continue
@@ -348,9 +348,9 @@ class FrozenTensorAutogradCall(Rule):
     @staticmethod
     def _skip_append(source: SourceFile, statement: cst.SimpleStatementLine, value: cst.Call, spelled: str) -> Optional[Edit]:
         func = value.func
-        if not (isinstance(func, cst.Attribute) and func.attr.value == "append" and _dotted(func.value) == spelled):
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "append" and _indexed_path(func.value) == spelled):
             return None
-        if len(value.args) != 1 or _dotted(value.args[0].value) is None:
+        if len(value.args) != 1 or _indexed_path(value.args[0].value) is None:
             return None
         block = source.parent(statement)
         if not isinstance(block, cst.IndentedBlock) or _enclosing_loop(source, statement) is None:
@@ -367,14 +367,14 @@ class FrozenTensorAutogradCall(Rule):
             if root is not None and any(_binds(t.target, root) for t in descendants(earlier, cst.AssignTarget)):
                 first = statement
         indent = source.indentation(source.range(first).start.line)
-        text = f"{indent}if not {_dotted(item)}.requires_grad:\n{indent}{source.module.default_indent}continue\n"
+        text = f"{indent}if not {_indexed_path(item)}.requires_grad:\n{indent}{source.module.default_indent}continue\n"
         return source.insert_lines(source.range(first).start.line, text)
 
     @staticmethod
     def _filter_value(source: SourceFile, value: cst.BaseExpression) -> Optional[Edit]:
         config = source.module.config_for_parsing
-        if isinstance(value, cst.ListComp) and _dotted(value.elt) is not None:
-            return _with_condition(source, _comp_fors(value)[-1], f"{_dotted(value.elt)}.requires_grad")
+        if isinstance(value, cst.ListComp) and _indexed_path(value.elt) is not None:
+            return _with_condition(source, _comp_fors(value)[-1], f"{_indexed_path(value.elt)}.requires_grad")
         if not isinstance(value, cst.Call):
             return None
         if isinstance(value.func, cst.Name) and value.func.value in ("list", "tuple") and len(value.args) == 1:
@@ -421,7 +421,7 @@ def _appended_to(small: cst.BaseSmallStatement, call: cst.Call) -> Optional[str]
         return None
     if len(outer.args) != 1 or outer.args[0].value is not call:
         return None
-    return _dotted(outer.func.value)
+    return _indexed_path(outer.func.value)
 
 
 def _parallel(source: SourceFile, spelled: str, near: cst.CSTNode) -> bool:
@@ -433,10 +433,10 @@ def _parallel(source: SourceFile, spelled: str, near: cst.CSTNode) -> bool:
         return _scope_of(source, node) in (_scope_of(source, near), None)
 
     for subscript in descendants(source.module, cst.Subscript):
-        if _dotted(subscript.value) == spelled and mine(subscript):
+        if _indexed_path(subscript.value) == spelled and mine(subscript):
             return True
     for call in descendants(source.module, cst.Call):
-        if isinstance(call.func, cst.Name) and call.func.value == "zip" and any(_dotted(a.value) == spelled for a in call.args) and mine(call):
+        if isinstance(call.func, cst.Name) and call.func.value == "zip" and any(_indexed_path(a.value) == spelled for a in call.args) and mine(call):
             return True
     return False
 

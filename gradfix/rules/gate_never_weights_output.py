@@ -124,7 +124,7 @@ class GateNeverWeightsOutput(Rule):
             return []
         logits, dim = scores
         prob = _fresh(source, "gate_prob", f"{target.value}_prob")
-        text = f"{prob}, {target.value} = {_operand(source, logits)}.softmax(dim={dim}).max(dim={dim})"
+        text = f"{prob}, {target.value} = {source.operand_code(logits)}.softmax(dim={dim}).max(dim={dim})"
         kept = source.replace_node(assign, _parse_small(source, text))
         why = f"keep the softmax probability of the entry `{source.code(call)}` picks,"
         found = self._weighted(source, function, assign, prob, [kept], why)
@@ -183,7 +183,7 @@ class GateNeverWeightsOutput(Rule):
                 if index is None or _overlaps(given, source, write):
                     continue
                 value = write.value
-                text = f"{_operand(source, value)} * {prob}[{source.code(index)}]"
+                text = f"{source.operand_code(value)} * {prob}[{source.code(index)}]"
                 edit = source.replace_node(value, _parse_expression(source, text))
                 found.append(self.candidate(
                     f"{why} and multiply the chosen output written into `{source.code(write.targets[0].target)}` by it",
@@ -318,13 +318,6 @@ def _fresh(source: SourceFile, first: str, second: str) -> str:
         if name not in source.bindings:
             return name
     return f"{second}_gate"
-
-
-def _operand(source: SourceFile, node: cst.BaseExpression) -> str:
-    code = source.code(node)
-    if isinstance(node, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) or node.lpar:
-        return code
-    return f"({code})"
 
 
 def _parse_expression(source: SourceFile, text: str) -> cst.BaseExpression:

@@ -275,7 +275,7 @@ class GraphBreak(Rule):
             name = small.targets[0].target.value
         if name is None:
             return None
-        scope = _function_of(source, statement)
+        scope = source.enclosing_scope(statement)
         for call in descendants(scope, cst.Call):
             if call is not item and source.qualified_names(call.func) & _REWRAPS and call.args:
                 if any(n.value == name for n in descendants(call.args[0].value, cst.Name)):
@@ -348,13 +348,9 @@ def _within(source: SourceFile, node: cst.CSTNode, container: cst.CSTNode) -> bo
     return node is container or any(a is container for a in source.ancestors(node))
 
 
-def _function_of(source: SourceFile, node: cst.CSTNode) -> cst.CSTNode:
-    return next((a for a in source.ancestors(node) if isinstance(a, cst.FunctionDef)), source.module)
-
-
 def _bound_to_list(source: SourceFile, at: cst.CSTNode, name: str) -> bool:
     """``name`` is a list in the function around ``at``: built as one, or appended to."""
-    scope = _function_of(source, at)
+    scope = source.enclosing_scope(at)
     for assign in descendants(scope, cst.Assign):
         if any(isinstance(t.target, cst.Name) and t.target.value == name for t in assign.targets):
             if isinstance(assign.value, (cst.List, cst.ListComp)):

@@ -126,7 +126,7 @@ def _op_name(grad_fn: str) -> str:
     return re.sub(r"Backward\d*$", "", grad_fn)
 
 
-def _operand(value: cst.BaseExpression, precedence: int) -> cst.BaseExpression:
+def _right_operand(value: cst.BaseExpression, precedence: int) -> cst.BaseExpression:
     """``value`` as the right operand of an operator: parenthesised when it binds looser."""
     if getattr(value, "lpar", ()):
         return value
@@ -727,7 +727,7 @@ class InplaceModified(Rule):
             whitespace_after=augmented.whitespace_after,  # type: ignore[attr-defined]
         )
         value = cst.BinaryOperation(
-            left=node.target.deep_clone(), operator=operator, right=_operand(node.value, precedence)
+            left=node.target.deep_clone(), operator=operator, right=_right_operand(node.value, precedence)
         )
         assign = cst.Assign(
             targets=[cst.AssignTarget(

@@ -35,6 +35,7 @@ from typing import Optional
 
 import libcst as cst
 
+from gradfix.expressions import is_dotted_name
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -48,10 +49,6 @@ _PARAM = ("p", "param", "meta_param", "model_param")
 _GRAD = ("g", "grad", "copy_grad", "param_grad")
 _COPY_PARAM = ("q", "copy_param", "fast_param", "adapted_param")
 _KEPT_KEYWORDS = {"retain_graph", "create_graph"}  # backward()'s keywords autograd.grad() takes as they are
-
-
-def _dotted(text: Optional[str]) -> bool:
-    return bool(text) and all(part.isidentifier() for part in text.split("."))  # type: ignore[union-attr]
 
 
 def _names_used(source: SourceFile) -> set[str]:
@@ -132,7 +129,7 @@ class LossIntoModelCopy(Rule):
 
     def _candidates(self, source: SourceFile, fact: CopyBackward, call: cst.Call, statement: cst.SimpleStatementLine) -> list[Candidate]:
         # Both fixes pair the parameters by position: only when the copy's pair with the model's.
-        if not (fact.aligned and fact.complete and _dotted(fact.copy) and _dotted(fact.source)):
+        if not (fact.aligned and fact.complete and is_dotted_name(fact.copy) and is_dotted_name(fact.source)):
             return []
         used = _names_used(source)
         # The names come from the backward's frame: the file must spell them too.
@@ -157,7 +154,7 @@ class LossIntoModelCopy(Rule):
             return None
         autograd = module_alias(source, "torch.autograd")
         grads, param, grad = _free(used, _GRADS), _free(used, _PARAM), _free(used, _GRAD)
-        if not _dotted(autograd) or grads is None or param is None or grad is None:
+        if not is_dotted_name(autograd) or grads is None or param is None or grad is None:
             return None
         keywords = []
         for arg in call.args:

@@ -113,7 +113,7 @@ def _start(source: SourceFile, node: cst.CSTNode) -> tuple[int, int]:
     return (where.line, where.column)
 
 
-def _function_of(source: SourceFile, node: cst.CSTNode) -> Optional[Union[cst.FunctionDef, cst.Lambda]]:
+def _function_or_lambda_of(source: SourceFile, node: cst.CSTNode) -> Optional[Union[cst.FunctionDef, cst.Lambda]]:
     """The function (or lambda) whose body holds the node; None at module level."""
     return next((a for a in source.ancestors(node) if isinstance(a, (cst.FunctionDef, cst.Lambda))), None)  # type: ignore[misc]
 
@@ -128,7 +128,7 @@ def _local_function(source: SourceFile, call: cst.Call) -> Optional[cst.Function
             return assignments[0].node
         return None
     if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
-        method = _function_of(source, call)
+        method = _function_or_lambda_of(source, call)
         if not isinstance(method, cst.FunctionDef) or not method.params.params:
             return None
         if method.params.params[0].name.value != func.value.value:
@@ -310,7 +310,7 @@ class LossToNumber(Rule):
             if a.scope is scope and isinstance(a.node, cst.CSTNode) and (where := _start(source, a.node)) > start
         ]
         end = min(later, default=(1 << 30, 0))
-        owner = _function_of(source, name)
+        owner = _function_or_lambda_of(source, name)
         found: dict[int, cst.Name] = {}
         for inner in set(source.scopes.values()):
             if inner is None:
@@ -319,7 +319,7 @@ class LossToNumber(Rule):
                 node = access.node
                 if not isinstance(node, cst.Name) or node is name or id(node) in found:
                     continue
-                if not any(r.scope is scope for r in access.referents) or _function_of(source, node) is not owner:
+                if not any(r.scope is scope for r in access.referents) or _function_or_lambda_of(source, node) is not owner:
                     continue
                 if not start < _start(source, node) < end:
                     continue

@@ -521,7 +521,7 @@ class MissingFromOptimizer(Rule):
         it, when that comes later: ``self.optimizer = optimizer`` after the loss module); the names
         the frame that built the module had for the optimizer then (a Trainer's ``optimizer``
         argument, an optimizer a helper returned)."""
-        function = _function_of(source, statement)
+        function = source.enclosing_function(statement)
         owner = _class_of(source, function)
         line = source.range(statement).start.line
         found: list[tuple[str, cst.SimpleStatementLine]] = []
@@ -532,7 +532,7 @@ class MissingFromOptimizer(Rule):
 
         if optimizer.site is not None and optimizer.site.file == source.path and optimizer.site.line < line:
             built = source.statements_on_line(optimizer.site.line)
-            if built and _function_of(source, built[0]) is function and isinstance(built[0], cst.SimpleStatementLine):
+            if built and source.enclosing_function(built[0]) is function and isinstance(built[0], cst.SimpleStatementLine):
                 small = built[0].body[0] if len(built[0].body) == 1 else None
                 if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, (cst.Name, cst.Attribute)):
                     add(source.code(small.targets[0].target), statement)
@@ -542,7 +542,7 @@ class MissingFromOptimizer(Rule):
             there = source.statements_on_line(backward.site.line)
             if not there:
                 continue
-            used_in = _function_of(source, there[0])
+            used_in = source.enclosing_function(there[0])
             for name, index in backward.scope_optimizers.items():
                 if index != optimizer.id:
                     continue
@@ -560,7 +560,7 @@ class MissingFromOptimizer(Rule):
         # this statement, when the statement is in that frame's function.
         if module.site is not None and module.site.file == source.path:
             made = source.statements_on_line(module.site.line)
-            if made and _function_of(source, made[0]) is function:
+            if made and source.enclosing_function(made[0]) is function:
                 bound = _bound_in(function or source.module)
                 for name, index in module.scope_optimizers.items():
                     parts = name.split(".")
@@ -614,12 +614,12 @@ class MissingFromOptimizer(Rule):
         statement = source.statement_of(built[0]) if len(built) == 1 else None
         if statement is None:
             return []
-        function = _function_of(source, statement)
+        function = source.enclosing_function(statement)
         lists = _group_lists(source, built[0], function or source.module, _assigned_name(source, statement))
         found: list[tuple[bool, Candidate]] = []
         for name, decays, filled, before in lists:
             for loop in descendants(filled, cst.For):
-                if (_function_of(source, loop) or source.module) is not filled or source.range(loop).end.line >= before:
+                if source.enclosing_scope(loop) is not filled or source.range(loop).end.line >= before:
                     continue
                 if not _appends_to(loop.body, name):
                     continue
@@ -757,10 +757,6 @@ def _narrowest(found: list[tuple[ModuleFact, list[str]]]) -> list[tuple[ModuleFa
         if not any(inside(other, module) and set(names) <= set(other_names) for other, other_names in found)
     ]
     return [(m, names) for m, names in kept if not any(inside(m, other) for other, _ in kept)]
-
-
-def _function_of(source: SourceFile, node: cst.CSTNode) -> Optional[cst.FunctionDef]:
-    return next((a for a in source.ancestors(node) if isinstance(a, cst.FunctionDef)), None)
 
 
 def _class_of(source: SourceFile, function: Optional[cst.FunctionDef]) -> Optional[cst.ClassDef]:
@@ -910,7 +906,7 @@ def _group_lists(
         where = source.statement_of(given) if given is not None else None
         if given is None or where is None:
             return []
-        filled = _function_of(source, where) or source.module
+        filled = source.enclosing_scope(where)
         line = source.range(where).start.line
         if isinstance(given, cst.Name):
             bound = source.bound_once(given)
@@ -923,7 +919,7 @@ def _group_lists(
             return [(*item, filled, line) for e in given.elements if (item := from_dict(e.value, default)) is not None]
         if isinstance(given, cst.Call) and isinstance(given.func, cst.Name) and depth == 0:
             helper = next((s for s in source.module.body if isinstance(s, cst.FunctionDef) and s.name.value == given.func.value), None)
-            returns = [r for r in descendants(helper, cst.Return) if _function_of(source, r) is helper] if helper is not None else []
+            returns = [r for r in descendants(helper, cst.Return) if source.enclosing_function(r) is helper] if helper is not None else []
             if len(returns) == 1 and returns[0].value is not None:
                 return lists_in(returns[0].value, default, depth + 1)
         return []
@@ -1062,7 +1058,7 @@ def _lazy_layer(source: SourceFile, fact: AttributeFact) -> Optional[_LazyLayer]
     if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.attr.value == fact.attr):
         return None
     self_name = target.value.value
-    method = _function_of(source, statement)
+    method = source.enclosing_function(statement)
     owner = _class_of(source, method)
     if method is None or owner is None or not method.params.params or method.params.params[0].name.value != self_name:
         return None
@@ -1073,7 +1069,7 @@ def _lazy_layer(source: SourceFile, fact: AttributeFact) -> Optional[_LazyLayer]
         return None
     block = source.parent(statement)
     guard = source.parent(block) if block is not None else None
-    if not isinstance(guard, cst.If) or guard.orelse is not None or _function_of(source, guard) is not method:
+    if not isinstance(guard, cst.If) or guard.orelse is not None or source.enclosing_function(guard) is not method:
         return None
     tested = {n.attr.value for n in descendants(guard.test, cst.Attribute)} | {
         n.evaluated_value for n in descendants(guard.test, cst.SimpleString) if isinstance(n.evaluated_value, str)
@@ -1179,12 +1175,12 @@ def _self_bound_before(source: SourceFile, init: cst.FunctionDef, self_name: str
 def _trigger(source: SourceFile, opt_statement: cst.BaseStatement, chain: list[Site]) -> Optional[tuple[Site, cst.Call]]:
     """The call, in the function that built the optimizer, that led to the assignment: the frames
     that made it, innermost first, the first one in that function."""
-    function = _function_of(source, opt_statement)
+    function = source.enclosing_function(opt_statement)
     for site in chain:
         if site.file != source.path:
             continue
         calls = source.nodes_at(site, cst.Call)
-        if len(calls) == 1 and _function_of(source, calls[0]) is function:
+        if len(calls) == 1 and source.enclosing_function(calls[0]) is function:
             return site, calls[0]
     return None
 

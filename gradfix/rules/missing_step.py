@@ -24,15 +24,12 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.edits import Edit
+from gradfix.expressions import dotted_path
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.source import SourceFile, descendants
 from gradfix.trace import Trace, UnsteppedLoop
-
-
-def _function_of(source: SourceFile, node: cst.CSTNode) -> Optional[cst.FunctionDef]:
-    return next((a for a in source.ancestors(node) if isinstance(a, cst.FunctionDef)), None)
 
 
 def _names_read(node: cst.CSTNode) -> set[str]:
@@ -41,16 +38,7 @@ def _names_read(node: cst.CSTNode) -> set[str]:
 
 def _dotted_read(node: cst.CSTNode) -> set[str]:
     """``self.global_step``, ``state.count``: the attribute paths a condition reads."""
-    found = set()
-    for attribute in descendants(node, cst.Attribute):
-        parts = []
-        value: cst.BaseExpression = attribute
-        while isinstance(value, cst.Attribute):
-            parts.append(value.attr.value)
-            value = value.value
-        if isinstance(value, cst.Name):
-            found.add(".".join([value.value, *reversed(parts)]))
-    return found
+    return {path for attribute in descendants(node, cst.Attribute) if (path := dotted_path(attribute)) is not None}
 
 
 def _counts_batches(source: SourceFile, test: cst.BaseExpression, loop_variables: set[str], counters: set[str]) -> bool:
@@ -107,21 +95,10 @@ def _enumerated(loop: cst.For) -> Optional[tuple[str, str, int]]:
         if len(inner) != 1:
             return None
         sized = inner[0].value
-    spelled = _dotted(sized)
+    spelled = dotted_path(sized)
     if spelled is None:
         return None
     return target.elements[0].value.value, spelled, start
-
-
-def _dotted(node: cst.BaseExpression) -> Optional[str]:
-    parts = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if not isinstance(node, cst.Name):
-        return None
-    parts.append(node.value)
-    return ".".join(reversed(parts)) if all(p.isidentifier() for p in parts) else None
 
 
 def _is_range(source: SourceFile, iterable: cst.BaseExpression) -> bool:
@@ -175,11 +152,11 @@ class MissingStep(Rule):
         held = [p for o in trace.optimizers for p in o.params]
         names = set(backward.scope_optimizers)
         # Only what is written where backward runs: a step in a helper nobody calls is as good as none.
-        home = _function_of(source, statement)
-        uncalled = [a for a in self._uncalled_steps(source, names) if _function_of(source, a) is home]
+        home = source.enclosing_function(statement)
+        uncalled = [a for a in self._uncalled_steps(source, names) if source.enclosing_function(a) is home]
         if uncalled:
             return [self._call_it(project, source, uncalled, held)]
-        written = [c for c in self._steps_in_code(source, names) if _function_of(source, c) is home]
+        written = [c for c in self._steps_in_code(source, names) if source.enclosing_function(c) is home]
         if written:
             finding = self._never_ran(trace, project, source, written[0], held)
             return [finding] if finding is not None else []
@@ -219,7 +196,7 @@ class MissingStep(Rule):
         other condition is explained only: another step would change the schedule the author wrote."""
         condition = next((a for a in source.ancestors(step) if isinstance(a, (cst.If, cst.While))), None)
         loop = next((a for a in source.ancestors(step) if isinstance(a, cst.For)), None)
-        if loop is not None and _function_of(source, loop) is not _function_of(source, step):
+        if loop is not None and source.enclosing_function(loop) is not source.enclosing_function(step):
             loop = None
         unstepped = self._unstepped(trace, source, loop) if loop is not None else None
         counts_passes = condition is not None and loop is not None and bool(_names_read(condition.test) & _targets(loop))
@@ -267,11 +244,11 @@ class MissingStep(Rule):
         """Every way to make a batch-counting step condition hold that the code allows, smallest
         first. Only a condition that counts (it reads a loop's variable or a counter the function
         increments) is one: a flag (``if not args.dry_run``) is the author's choice."""
-        home = _function_of(source, loop)
+        home = source.enclosing_function(loop)
         region: cst.CSTNode = home if home is not None else source.module
         test = condition.test
         read = _names_read(test)
-        outer = [a for a in source.ancestors(loop) if isinstance(a, cst.For) and _function_of(source, a) is home]
+        outer = [a for a in source.ancestors(loop) if isinstance(a, cst.For) and source.enclosing_function(a) is home]
         counters = {source.code(a.target) for a in descendants(region, cst.AugAssign) if isinstance(a.operator, cst.AddAssign)}
         loop_variables = _targets(loop).union(*(_targets(o) for o in outer))
         if not _counts_batches(source, test, loop_variables, counters):

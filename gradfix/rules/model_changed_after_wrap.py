@@ -28,6 +28,7 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.edits import Edit
+from gradfix.expressions import is_dotted_name
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -37,10 +38,6 @@ from gradfix.trace import Trace, WrapperChange
 from gradfix.verify import judge_across_ranks
 
 _REFUSED = "Expected to have finished reduction in the prior iteration"
-
-
-def _dotted(text: str) -> bool:
-    return bool(text) and all(part.isidentifier() for part in text.split("."))
 
 
 class ModelChangedAfterWrap(Rule):
@@ -113,7 +110,7 @@ class ModelChangedAfterWrap(Rule):
             if found[0] not in moved:
                 moved.append(found[0])
         moved.sort(key=body.index)
-        names = list(dict.fromkeys(n for c in changes for n in c.wrapper_names if _dotted(n)))
+        names = list(dict.fromkeys(n for c in changes for n in c.wrapper_names if is_dotted_name(n)))
         rewritten = [_as_module(s, names, module) for s in moved]
         places = [statement]
         optimizers = {o.site.line for o in trace.optimizers if o.site is not None and o.site.file == source.path}
@@ -165,7 +162,7 @@ def _module_argument(source: SourceFile, call: cst.Call) -> Optional[str]:
             return None
         if arg.keyword is None or arg.keyword.value == "module":
             code = source.code(arg.value).strip()
-            return code if _dotted(code) else None
+            return code if is_dotted_name(code) else None
     return None
 
 

@@ -25,6 +25,7 @@ from typing import Iterator, Optional
 import libcst as cst
 
 from gradfix.edits import Edit, Patch
+from gradfix.expressions import dotted_path
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -186,17 +187,6 @@ def _qualified(source: SourceFile, function: cst.FunctionDef) -> str:
     return f"{owner.name.value}.{function.name.value}" if isinstance(owner, cst.ClassDef) else function.name.value
 
 
-def _dotted(node: cst.BaseExpression) -> Optional[str]:
-    """``model``, ``self.encoder``: a name or attributes of one, as the source spells it."""
-    parts = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if not isinstance(node, cst.Name):
-        return None
-    return ".".join([node.value, *reversed(parts)])
-
-
 def _in_region(source: SourceFile, node: cst.CSTNode, function: Optional[cst.FunctionDef], switch: cst.BaseStatement) -> bool:
     """Inside the function that holds the switch (not a function nested in it); at the top level
     of the script, after the switch."""
@@ -231,7 +221,7 @@ def _loaded_models(
                 continue
             if not any(built is node for node in descendants(assign.value, cst.Call)):
                 continue
-            target = _dotted(assign.targets[0].target)
+            target = dotted_path(assign.targets[0].target)
             if target is not None and target not in found:
                 found[target] = (params, built)
     # A load into a module built elsewhere: which module it was the run does not say; some loaded
@@ -246,7 +236,7 @@ def _loaded_models(
         for load in source.nodes_at(site, cst.Call):
             if not (isinstance(load.func, cst.Attribute) and load.func.attr.value == "load_state_dict"):
                 continue
-            target = _dotted(load.func.value)
+            target = dotted_path(load.func.value)
             if target is None or not _in_region(source, load, function, switch):
                 continue
             if target in found:
@@ -305,7 +295,7 @@ def _no_grad_block(
         return None
     closing = body[-1] if isinstance(body[-1], cst.SimpleStatementLine) and isinstance(body[-1].body[0], cst.Return) else None
     inside = body[index + 1 : len(body) - (1 if closing is not None else 0)]
-    runs = any(_dotted(c.func) in targets for s in inside for c in descendants(s, cst.Call))
+    runs = any(dotted_path(c.func) in targets for s in inside for c in descendants(s, cst.Call))
     if not inside or not runs:
         return None
     if isinstance(call.func, cst.Attribute):

@@ -375,7 +375,7 @@ def _reparameterised(source: SourceFile, cut: Cut) -> list[tuple[str, Edit]]:
         return []
     shaped = std if _number(source, mean) else mean if _number(source, std) else None
     if shaped is not None and _pure(source, shaped):
-        text = f"{_operand(source, mean)} + {_operand(source, std)} * {torch_name}.randn_like({source.code(shaped)})"
+        text = f"{_arithmetic_operand(source, mean)} + {_arithmetic_operand(source, std)} * {torch_name}.randn_like({source.code(shaped)})"
         found.append(_rewritten(source, call, text, "the reparameterised draw"))
     normal = module_alias(source, "torch.distributions.Normal") or module_alias(source, "torch.distributions.normal.Normal")
     if normal is None:
@@ -419,8 +419,9 @@ def _number(source: SourceFile, node: cst.BaseExpression) -> bool:
     return False
 
 
-def _operand(source: SourceFile, node: cst.BaseExpression) -> str:
-    """``node`` as an operand of ``*`` (and of ``+``): parenthesised unless it binds tighter."""
+def _arithmetic_operand(source: SourceFile, node: cst.BaseExpression) -> str:
+    """``node`` as an operand of ``*`` (and of ``+``): parenthesised unless it binds tighter.
+    A number stays bare, which :meth:`~gradfix.source.SourceFile.operand_code` would parenthesise."""
     code = source.code(node)
     if isinstance(node, (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float)) or node.lpar:
         return code

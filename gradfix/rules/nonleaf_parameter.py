@@ -40,6 +40,7 @@ import libcst as cst
 from libcst.metadata import GlobalScope
 
 from gradfix.edits import Edit, Patch
+from gradfix.expressions import parenthesized
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -70,14 +71,6 @@ def _keyword(name: str, value: cst.BaseExpression) -> cst.Arg:
 _MAX_CANDIDATES = 6
 # Methods that return a view of their tensor: a trainable slice of it is a copy of the slice.
 _VIEWS = {"view", "reshape", "narrow", "select", "unsqueeze", "squeeze", "t", "transpose", "permute", "expand", "flatten"}
-_ATOMIC = (cst.Name, cst.Attribute, cst.Call, cst.Subscript)
-
-
-def _operand(value: cst.BaseExpression) -> cst.BaseExpression:
-    """What a method is called on: ``(w0 * 0.01).detach()``, not ``w0 * 0.01.detach()``."""
-    if isinstance(value, _ATOMIC) or value.lpar:
-        return value
-    return value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
 
 def _chain(value: cst.BaseExpression, calls: list[tuple[str, list[cst.Arg]]]) -> cst.BaseExpression:
@@ -398,7 +391,7 @@ class NonLeafParameter(Rule):
         """``X = X.to(...)`` -> ``X = X.detach().to(...).requires_grad_()``: the same values, a leaf."""
         value = moved.move.value.deep_replace(moved.root, _chain(moved.root, [("detach", [])]))
         assert isinstance(value, cst.BaseExpression)
-        return [source.replace_node(moved.move.value, _chain(_operand(value), [("requires_grad_", [])]))]
+        return [source.replace_node(moved.move.value, _chain(parenthesized(value), [("requires_grad_", [])]))]
 
     def _parameter_after_move(self, source: SourceFile, moved: _Moved) -> Optional[list[Edit]]:
         """``X = X.to(...)`` -> ``X = nn.Parameter(X.to(...))``, as the file spells ``nn``: a
@@ -459,7 +452,7 @@ class NonLeafParameter(Rule):
                 return None
         if not edits:
             return None
-        return [*edits, source.replace_node(moved.move.value, _chain(_operand(moved.move.value), [("requires_grad_", [])]))]
+        return [*edits, source.replace_node(moved.move.value, _chain(parenthesized(moved.move.value), [("requires_grad_", [])]))]
 
     def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
         """The judge's verdict; when the crash is gone and the fixed run names the tensors the crash
@@ -535,7 +528,7 @@ class NonLeafParameter(Rule):
     @staticmethod
     def _detached_leaf(source: SourceFile, value: cst.BaseExpression) -> Optional[Edit]:
         """``x[:, 1:5]`` -> ``x[:, 1:5].detach().clone().requires_grad_(True)``: a leaf with the same values."""
-        leaf = _chain(_operand(value), [("detach", []), ("clone", []), ("requires_grad_", [cst.Arg(cst.Name("True"))])])
+        leaf = _chain(parenthesized(value), [("detach", []), ("clone", []), ("requires_grad_", [cst.Arg(cst.Name("True"))])])
         return source.replace_node(value, leaf)
 
     @staticmethod
@@ -547,7 +540,7 @@ class NonLeafParameter(Rule):
             parameter = f"{nn}.Parameter" if nn is not None else None
         if parameter is None or not all(part.isidentifier() for part in parameter.split(".")):
             return None
-        copy = _chain(_operand(value), [("detach", []), ("clone", [])])
+        copy = _chain(parenthesized(value), [("detach", []), ("clone", [])])
         return source.replace_node(value, cst.Call(func=cst.parse_expression(parameter), args=[cst.Arg(copy)]))
 
     @staticmethod
@@ -586,7 +579,7 @@ class NonLeafParameter(Rule):
             switches.append(statement)
         if len(switches) != 1:
             return None
-        copy = _chain(_operand(value), [("clone", []), ("requires_grad_", [])])
+        copy = _chain(parenthesized(value), [("clone", []), ("requires_grad_", [])])
         return source.remove_statement(switches[0]), source.replace_node(value, copy)
 
     def _candidate(self, source: SourceFile, edits: list[Edit]) -> Candidate:

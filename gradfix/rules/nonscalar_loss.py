@@ -20,6 +20,7 @@ from typing import Optional, Union
 import libcst as cst
 
 from gradfix.edits import Edit
+from gradfix.expressions import dotted_path
 from gradfix.findings import Applicability, Candidate, Finding
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -58,17 +59,6 @@ def _without(call: cst.Call, keyword: cst.Arg) -> cst.Call:
     if call.args and call.args[-1] is keyword and args:
         args[-1] = args[-1].with_changes(comma=keyword.comma)
     return call.with_changes(args=args)
-
-
-def _path(node: cst.BaseExpression) -> Optional[str]:
-    """``self.criterion`` as code: a name and its attributes."""
-    parts = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if not isinstance(node, cst.Name):
-        return None
-    return ".".join([node.value, *reversed(parts)])
 
 
 class NonscalarLoss(Rule):
@@ -214,7 +204,7 @@ class NonscalarLoss(Rule):
     def _built(self, source: SourceFile, func: _Criterion) -> Optional[cst.Call]:
         """The one call that built the criterion ``func`` names (``criterion = nn.MSELoss(...)``,
         ``self.criterion = ...`` in the class's methods), when ``func`` is called nowhere else."""
-        path = _path(func)
+        path = dotted_path(func)
         if path is None:
             return None
         if isinstance(func, cst.Name):
@@ -239,7 +229,7 @@ class NonscalarLoss(Rule):
         built: list[cst.Call] = []
         reads = 0
         for attribute in descendants(cls, cst.Attribute):
-            if _path(attribute) != path:
+            if dotted_path(attribute) != path:
                 continue
             parent = source.parent(attribute)
             if isinstance(parent, cst.AssignTarget):

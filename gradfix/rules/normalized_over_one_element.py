@@ -39,6 +39,7 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.edits import Edit
+from gradfix.expressions import binds_tightest, is_dotted_name
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -55,7 +56,6 @@ _FUNCTIONS = {
 # The selections whose values a normalisation should not come after: method names, and functions.
 _SELECT_METHODS = {"topk", "max"}
 _SELECT_FUNCTIONS = {"torch.topk", "torch.max"}
-_ATOMIC = (cst.Name, cst.Attribute, cst.Call, cst.Subscript)
 _FRESH = ("probs", "gate_probs", "all_probs", "full_probs")
 _CONSTANT = {"softmax": "1.0", "softmin": "1.0", "log_softmax": "0.0"}
 
@@ -176,7 +176,7 @@ class NormalizedOverOneElement(Rule):
             if built is None:
                 return []
             source, call = built
-            dim = _argument(call, 0, "dim")
+            dim = _argument_stars_left_out(call, 0, "dim")
             for other in _other_dims(norm):
                 edit = _set_dim(source, call, dim, _dim_text(norm, other))
                 made.append((f"`{source.code(call)}` over dimension {_dim_text(norm, other)} (size {norm.shape[other]}) instead of dimension {norm.dim} (size 1)", source, [edit]))
@@ -194,7 +194,7 @@ class NormalizedOverOneElement(Rule):
                 reordered = _select_after(source, call, form)
                 if reordered is not None:
                     made.append((reordered[0], source, reordered[1]))
-            dim = _argument(call, 0, "dim") if form == "method" else _argument(call, 1, "dim")
+            dim = _argument_stars_left_out(call, 0, "dim") if form == "method" else _argument_stars_left_out(call, 1, "dim")
             for other in _other_dims(norm):
                 edit = _set_dim(source, call, dim, _dim_text(norm, other))
                 made.append((f"`{norm.op}` over dimension {_dim_text(norm, other)} (size {norm.shape[other]}) instead of dimension {norm.dim} (size 1)", source, [edit]))
@@ -267,7 +267,10 @@ def _form(source: SourceFile, call: cst.Call, op: str) -> Optional[str]:
     return None
 
 
-def _argument(call: cst.Call, position: int, keyword: str) -> Optional[cst.Arg]:
+def _argument_stars_left_out(call: cst.Call, position: int, keyword: str) -> Optional[cst.Arg]:
+    """The argument named ``keyword``, else the ``position``-th positional one counted with the
+    ``*args`` / ``**kwargs`` left out (unlike :func:`gradfix.expressions.call_argument`, which
+    gives None once a ``*args`` comes at or before the position)."""
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value == keyword:
             return arg
@@ -279,7 +282,7 @@ def _input(call: cst.Call, form: str) -> Optional[cst.BaseExpression]:
     if form == "method":
         assert isinstance(call.func, cst.Attribute)
         return call.func.value
-    arg = _argument(call, 0, "input")
+    arg = _argument_stars_left_out(call, 0, "input")
     return arg.value if arg is not None else None
 
 
@@ -348,7 +351,7 @@ def _select_after(source: SourceFile, call: cst.Call, form: str) -> Optional[tup
     picked = select.value
     if isinstance(picked.func, cst.Attribute) and picked.func.attr.value in _SELECT_METHODS and not source.qualified_names(picked.func) & _SELECT_FUNCTIONS:
         scores: cst.BaseExpression = picked.func.value
-    elif source.qualified_names(picked.func) & _SELECT_FUNCTIONS and (arg := _argument(picked, 0, "input")) is not None:
+    elif source.qualified_names(picked.func) & _SELECT_FUNCTIONS and (arg := _argument_stars_left_out(picked, 0, "input")) is not None:
         scores = arg.value
     else:
         return None
@@ -367,7 +370,7 @@ def _select_after(source: SourceFile, call: cst.Call, form: str) -> Optional[tup
     if fresh is None:
         return None
     moved = scores
-    if form == "method" and not isinstance(scores, _ATOMIC) and not scores.lpar:
+    if form == "method" and not binds_tightest(scores):
         moved = scores.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
     first = selection.with_changes(body=[select.with_changes(
         targets=[select.targets[0].with_changes(target=cst.Name(fresh))],
@@ -429,12 +432,12 @@ def _sigmoid_instead(source: SourceFile, call: cst.Call, form: str, op: str) -> 
     code = source.code(value)
     if op == "softmax":
         if form == "method":
-            return f"{code}.sigmoid()" if isinstance(value, _ATOMIC) or value.lpar else f"({code}).sigmoid()"
+            return f"{source.operand_code(value)}.sigmoid()"
         torch = module_alias(source, "torch")
-        return f"{torch}.sigmoid({code})" if torch is not None and _dotted(torch) else None
+        return f"{torch}.sigmoid({code})" if torch is not None and is_dotted_name(torch) else None
     if op == "log_softmax":
         functional = module_alias(source, "torch.nn.functional")
-        return f"{functional}.logsigmoid({code})" if functional is not None and _dotted(functional) else None
+        return f"{functional}.logsigmoid({code})" if functional is not None and is_dotted_name(functional) else None
     return None
 
 
@@ -453,13 +456,9 @@ def _renamed(source: SourceFile, call: cst.Call, name: str, home: str) -> Option
     if isinstance(call.func, cst.Attribute):
         return call.func.with_changes(attr=cst.Name(name))
     alias = module_alias(source, home)
-    if alias is None or not _dotted(alias):
+    if alias is None or not is_dotted_name(alias):
         return None
     return _parse(source, f"{alias}.{name}")
-
-
-def _dotted(text: str) -> bool:
-    return all(part.isidentifier() for part in text.split("."))
 
 
 def _squeezed(source: SourceFile, call: cst.Call, first: int) -> Optional[list[Edit]]:
@@ -469,14 +468,9 @@ def _squeezed(source: SourceFile, call: cst.Call, first: int) -> Optional[list[E
         return None
     logits, labels = positional[first].value, positional[first + 1].value
     return [
-        source.replace_node(logits, _parse(source, f"{_operand(source, logits)}.squeeze(1)")),
-        source.replace_node(labels, _parse(source, f"{_operand(source, labels)}.float()")),
+        source.replace_node(logits, _parse(source, f"{source.operand_code(logits)}.squeeze(1)")),
+        source.replace_node(labels, _parse(source, f"{source.operand_code(labels)}.float()")),
     ]
-
-
-def _operand(source: SourceFile, node: cst.BaseExpression) -> str:
-    code = source.code(node)
-    return code if isinstance(node, _ATOMIC) or node.lpar else f"({code})"
 
 
 def _constructor(project: Project, norm: OneElementNorm) -> Optional[tuple[SourceFile, cst.Call]]:

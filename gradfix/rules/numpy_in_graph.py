@@ -108,15 +108,16 @@ def _keyword(name: str, value: cst.BaseExpression) -> cst.Arg:
     )
 
 
-def _operand(value: cst.BaseExpression) -> cst.BaseExpression:
-    """A value a method is called on: ``(a - b).float()``, not ``a - b.float()``."""
+def _receiver_literals_bare(value: cst.BaseExpression) -> cst.BaseExpression:
+    """A value a method is called on: ``(a - b).float()``, not ``a - b.float()``. Unlike
+    :func:`gradfix.expressions.parenthesized` it leaves literals bare (numbers, strings, lists, tuples)."""
     if isinstance(value, _ATOMIC) or value.lpar:
         return value
     return value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
 
 def _method(value: cst.BaseExpression, name: str, args: Optional[list[cst.Arg]] = None) -> cst.Call:
-    return cst.Call(func=cst.Attribute(value=_operand(value), attr=cst.Name(name)), args=args or [])
+    return cst.Call(func=cst.Attribute(value=_receiver_literals_bare(value), attr=cst.Name(name)), args=args or [])
 
 
 def _number(node: cst.BaseExpression) -> Optional[Decimal]:

@@ -33,6 +33,7 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.edits import Edit
+from gradfix.expressions import call_argument, dotted_path
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -50,26 +51,6 @@ _ITERABLE = (cst.List, cst.Tuple, cst.Set, cst.Dict, cst.ListComp, cst.SetComp, 
 _MAX_CALLERS = 5
 # torch.optim.SGD, torch.optim.adamw.AdamW: the optimizers, not the schedulers or SWA helpers
 _OPTIMIZER = re.compile(r"^torch\.optim\.(?:(?!lr_scheduler\.|swa_utils\.)[a-z_]+\.)?[A-Z]\w*$")
-
-
-def _argument(call: cst.Call, keyword: str) -> Optional[cst.Arg]:
-    """The argument passed as ``keyword``, or as the first positional one."""
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg
-    if call.args and call.args[0].keyword is None and not call.args[0].star:
-        return call.args[0]
-    return None
-
-
-def _dotted(node: cst.BaseExpression) -> Optional[str]:
-    """``model`` or ``self.model.head``: a plain name or attribute chain, else None."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        inner = _dotted(node.value)
-        return None if inner is None else f"{inner}.{node.attr.value}"
-    return None
 
 
 def _is_params_key(key: cst.BaseExpression) -> bool:
@@ -91,7 +72,7 @@ class _Rewrite:
         frame's own name, or an attribute path below one (``model.head`` of ``model``)."""
         found = self._resolve(node)
         if found is not None:
-            self.modules.append((_dotted(node) or "", found))
+            self.modules.append((dotted_path(node) or "", found))
         return found
 
     def method(self, node: cst.BaseExpression) -> Optional[ModuleFact]:
@@ -101,11 +82,11 @@ class _Rewrite:
             return None
         found = self._resolve(node.value)
         if found is not None:
-            self.methods.append((_dotted(node) or "", found))
+            self.methods.append((dotted_path(node) or "", found))
         return found
 
     def _resolve(self, node: cst.BaseExpression) -> Optional[ModuleFact]:
-        dotted = _dotted(node)
+        dotted = dotted_path(node)
         if dotted is None:
             return None
         parts = dotted.split(".")
@@ -492,9 +473,9 @@ class OptimizerGivenModule(Rule):
         adds a group to one). torch's "optimizer can only optimize Tensors" says by itself that an
         optimizer was being built; "not iterable" does not, so the callee must be torch's."""
         if isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_param_group":
-            arg = _argument(call, "param_group")
+            arg = call_argument(call, 0, "param_group")
             return arg.value if arg is not None and isinstance(arg.value, (cst.Dict, cst.Call)) else None
         if not qualified and not any(_OPTIMIZER.match(name) for name in source.qualified_names(call.func)):
             return None
-        arg = _argument(call, "params")
+        arg = call_argument(call, 0, "params")
         return arg.value if arg is not None else None

@@ -38,6 +38,7 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.edits import Edit, Position
+from gradfix.expressions import dotted_path
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -69,17 +70,6 @@ def _idle(trace: Trace) -> list[tuple[OptimizerFact, list[ParamFact]]]:
     return found
 
 
-def _dotted(node: cst.BaseExpression) -> Optional[str]:
-    parts = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if not isinstance(node, cst.Name):
-        return None
-    parts.append(node.value)
-    return ".".join(reversed(parts))
-
-
 def _expression(text: str, source: SourceFile) -> Optional[cst.BaseExpression]:
     """``opt`` or ``self.opt``, rooted in a name the file binds; nothing else goes into the code."""
     parts = text.split(".")
@@ -89,10 +79,6 @@ def _expression(text: str, source: SourceFile) -> Optional[cst.BaseExpression]:
     for part in parts[1:]:
         node = cst.Attribute(value=node, attr=cst.Name(part))
     return node
-
-
-def _function_of(source: SourceFile, node: cst.CSTNode) -> Optional[cst.FunctionDef]:
-    return next((a for a in source.ancestors(node) if isinstance(a, cst.FunctionDef)), None)
 
 
 def _class_of(source: SourceFile, function: cst.FunctionDef) -> Optional[cst.ClassDef]:
@@ -107,7 +93,7 @@ def _is_method(source: SourceFile, function: cst.FunctionDef) -> bool:
     return not any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in function.decorators)
 
 
-def _argument(
+def _argument_for_parameter(
     source: SourceFile, call: cst.Call, function: cst.FunctionDef, name: str, bound: bool = False,
 ) -> Optional[cst.BaseExpression]:
     """The expression a call passes for the parameter ``name`` of ``function`` (``bound``: its
@@ -156,14 +142,14 @@ def _varying(source: SourceFile) -> set[str]:
         for part in ([e.value for e in target.elements] if isinstance(target, (cst.Tuple, cst.List)) else [target]):
             if isinstance(part, cst.StarredElement):
                 part = part.value
-            name = _dotted(part)  # type: ignore[arg-type]
+            name = dotted_path(part)  # type: ignore[arg-type]
             if name is None:
                 continue
             if "." in name:
                 name = "." + name.rsplit(".", 1)[1]
             seen[name] = seen.get(name, 0) + 1
             looped = any(isinstance(a, (cst.For, cst.While, cst.CompFor)) for a in source.ancestors(node))
-            function = _function_of(source, node)
+            function = source.enclosing_function(node)
             outside_init = name.startswith(".") and function is not None and function.name.value not in ("__init__", "__post_init__")
             if counted or looped or outside_init or seen[name] > 1:
                 varying.add(name)
@@ -305,7 +291,7 @@ class OptimizerNeverStepped(Rule):
                 continue
             if not isinstance(expression, cst.Name):
                 break
-            function = _function_of(source, expression)
+            function = source.enclosing_function(expression)
             if function is None:
                 break
             params = [*function.params.posonly_params, *function.params.params, *function.params.kwonly_params]
@@ -322,7 +308,7 @@ class OptimizerNeverStepped(Rule):
             ]
             if not made:
                 break
-            argument = _argument(source, made[-1], function, expression.value)
+            argument = _argument_for_parameter(source, made[-1], function, expression.value)
             if argument is None or call.names[depth].get(caller.code(argument)) != call.optimizer:
                 break
             found.append((caller, argument, expression.value, function.name.value, depth))
@@ -338,7 +324,7 @@ class OptimizerNeverStepped(Rule):
         function builds it once (`trainer = Trainer(G, D, opt_g, opt_g)` then `trainer.fit()`)."""
         if not (isinstance(expression.value, cst.Name) and expression.value.value == "self"):
             return None
-        method = _function_of(source, expression)
+        method = source.enclosing_function(expression)
         owner = _class_of(source, method) if method is not None else None
         if owner is None or not isinstance(owner.body, cst.IndentedBlock):
             return None
@@ -349,7 +335,7 @@ class OptimizerNeverStepped(Rule):
         given = [
             a.value.value for a in descendants(init, cst.Assign)
             if isinstance(a.value, cst.Name) and a.value.value in params
-            and any(_dotted(t.target) == f"self.{expression.attr.value}" for t in a.targets)
+            and any(dotted_path(t.target) == f"self.{expression.attr.value}" for t in a.targets)
         ]
         if len(given) != 1:
             return None
@@ -367,11 +353,11 @@ class OptimizerNeverStepped(Rule):
                 c for c in descendants(scope, cst.Call)
                 if ((isinstance(c.func, cst.Name) and c.func.value == owner.name.value)
                     or (isinstance(c.func, cst.Attribute) and c.func.attr.value == owner.name.value))
-                and _function_of(caller, c) is (scope if isinstance(scope, cst.FunctionDef) else None)
+                and caller.enclosing_function(c) is (scope if isinstance(scope, cst.FunctionDef) else None)
             ]
             if len(built) != 1:
                 continue
-            argument = _argument(source, built[0], init, given[0], bound=True)
+            argument = _argument_for_parameter(source, built[0], init, given[0], bound=True)
             if argument is None or call.names[outer_depth].get(caller.code(argument)) != call.optimizer:
                 return None
             return caller, argument, given[0], owner.name.value, outer_depth
@@ -414,10 +400,10 @@ class OptimizerNeverStepped(Rule):
         instances keep it in that attribute."""
         spelled = [step.func.value] if isinstance(step.func, cst.Attribute) else []
         spelled += [] if receiver_only else [a.value for a in step.args]
-        function = _function_of(source, step)
+        function = source.enclosing_function(step)
         owner = _class_of(source, function) if function is not None else None
         for expression in spelled:
-            dotted = _dotted(expression)
+            dotted = dotted_path(expression)
             if dotted is None:
                 continue
             if any(path == dotted or path.startswith(f"{dotted}.") for path in idle.reached_as):
@@ -441,7 +427,7 @@ class OptimizerNeverStepped(Rule):
         attributes = {id(a.attr) for a in descendants(operand, cst.Attribute)}
         read = {n.value for n in descendants(operand, cst.Name) if id(n) not in attributes}
         read |= {f".{a.attr.value}" for a in descendants(operand, cst.Attribute)}
-        function = _function_of(source, condition)
+        function = source.enclosing_function(condition)
         if function is not None:
             params = [*function.params.posonly_params, *function.params.params, *function.params.kwonly_params]
             params += [p for p in (function.params.star_arg, function.params.star_kwarg) if isinstance(p, cst.Param)]
@@ -510,7 +496,7 @@ class OptimizerNeverStepped(Rule):
     def _twins(source: SourceFile, condition: cst.If, texts: set[str]) -> list[cst.If]:
         """``if`` blocks that call ``zero_grad()`` under an operand the step's condition drops, in
         the same class (or function, or file) as the step's."""
-        function = _function_of(source, condition)
+        function = source.enclosing_function(condition)
         scope: cst.CSTNode = source.module
         if function is not None:
             scope = _class_of(source, function) or function

@@ -24,6 +24,7 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.edits import Edit
+from gradfix.expressions import is_dotted_name
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -31,10 +32,6 @@ from gradfix.sandbox import RunResult
 from gradfix.source import SourceFile, descendants
 from gradfix.trace import ModuleFact, OptimizerFact, Trace
 from gradfix.verify import judge_across_ranks
-
-
-def _dotted(text: Optional[str]) -> bool:
-    return bool(text) and all(part.isidentifier() for part in text.split("."))  # type: ignore[union-attr]
 
 
 class OptimizerOverUnwrappedCopy(Rule):
@@ -54,7 +51,7 @@ class OptimizerOverUnwrappedCopy(Rule):
                 continue
             source = project.source(optimizer.site.file)
             held = trace.param(optimizer.params[0])
-            model = [name for name, mid in optimizer.scope_modules.items() if held is not None and mid == held.module and _dotted(name)]
+            model = [name for name, mid in optimizer.scope_modules.items() if held is not None and mid == held.module and is_dotted_name(name)]
             names = self._wrapper_names(trace, optimizer, wrapper)
             candidates = [c for name in names[:2] if (c := self._rebuilt(source, optimizer, model, name)) is not None]
             built = f"`{optimizer.name}`" if optimizer.name else "the optimizer"
@@ -81,9 +78,9 @@ class OptimizerOverUnwrappedCopy(Rule):
             same = fact.site.file == optimizer.site.file and (
                 fact.site.function == optimizer.site.function or fact.copy.startswith("self.")
             )
-            if same and _dotted(fact.copy):
+            if same and is_dotted_name(fact.copy):
                 found.append(fact.copy)
-        if _dotted(wrapper.name):
+        if is_dotted_name(wrapper.name):
             found.append(wrapper.name)  # type: ignore[arg-type]
         return list(dict.fromkeys(found))
 
@@ -165,7 +162,7 @@ class _ToWrapper(cst.CSTTransformer):
 
 
 def _over_wrapper(expression: cst.BaseExpression, model: list[str], wrapper: str) -> Optional[cst.BaseExpression]:
-    if not model or not _dotted(wrapper):
+    if not model or not is_dotted_name(wrapper):
         return None
     change = _ToWrapper(model, wrapper)
     new = expression.visit(change)

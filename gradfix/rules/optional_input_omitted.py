@@ -29,6 +29,7 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.edits import Patch
+from gradfix.expressions import call_argument, dotted_path
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -106,7 +107,7 @@ class OptionalInputOmitted(Rule):
                 if name not in call.given or not project.is_editable(call.site.file):
                     continue
                 source = project.source(call.site.file)
-                found = _argument(source, call, name)
+                found = _plain_argument(source, call, name)
                 if found is None:
                     continue
                 keyword, value = found
@@ -177,37 +178,18 @@ def _call_at(source: SourceFile, call: OptionalArgsCall) -> Optional[cst.Call]:
     return nodes[0] if len(nodes) == 1 else None
 
 
-def _argument(source: SourceFile, call: OptionalArgsCall, name: str) -> Optional[tuple[bool, cst.BaseExpression]]:
+def _plain_argument(source: SourceFile, call: OptionalArgsCall, name: str) -> Optional[tuple[bool, cst.BaseExpression]]:
     """How a call passed the optional parameter ``name``: by keyword or not, and its expression,
     when that is a name or an attribute of one (``t``, ``self.cond``): what can be written at
     another call without computing anything anew."""
     node = _call_at(source, call)
     if node is None:
         return None
-    value: Optional[cst.BaseExpression] = None
-    keyword = False
-    for arg in node.args:
-        if arg.keyword is not None and arg.keyword.value == name:
-            value, keyword = arg.value, True
     position = call.positions.get(name, -1)
-    if value is None and position >= 0:
-        leading = []
-        for arg in node.args:
-            if arg.keyword is not None or arg.star:
-                break
-            leading.append(arg)
-        if position < len(leading):
-            value = leading[position].value
-    if value is None or not _plain(value):
+    arg = call_argument(node, position if position >= 0 else None, name)
+    if arg is None or dotted_path(arg.value) is None:
         return None
-    return keyword, value
-
-
-def _plain(node: cst.BaseExpression) -> bool:
-    """A name, or a chain of attributes of one."""
-    while isinstance(node, cst.Attribute):
-        node = node.value
-    return isinstance(node, cst.Name)
+    return arg.keyword is not None, arg.value
 
 
 def _root(node: cst.BaseExpression) -> str:

@@ -151,7 +151,7 @@ class ParameterInTwoGroups(Rule):
         read = [added, call.func.value]
         p, group, q = _fresh(read, ("p", "param", "tensor")), _fresh(read, ("group", "held_group", "g")), _fresh(read, ("q", "other", "held"))
         if p and group and q and len({p, group, q}) == 3:
-            text = f"[{p} for {p} in {_operand(source, added)} if all({p} is not {q} for {group} in {holder}.param_groups for {q} in {group}[\"params\"])]"
+            text = f"[{p} for {p} in {_iterable_code(source, added)} if all({p} is not {q} for {group} in {holder}.param_groups for {q} in {group}[\"params\"])]"
             new = cst.parse_expression(text, config=source.module.config_for_parsing)
             candidates.append(self.candidate(
                 "add only the parameters the optimizer does not hold yet", source.path, [source.replace_node(added, new)],
@@ -242,8 +242,8 @@ class ParameterInTwoGroups(Rule):
         p, q = _fresh([expr, *others], ("p", "param", "tensor")), _fresh([expr, *others], ("q", "other", "held"))
         if not p or not q or p == q:
             return None
-        conditions = " and ".join(f"all({p} is not {q} for {q} in {_operand(source, other)})" for other in others)
-        text = f"[{p} for {p} in {_operand(source, expr)} if {conditions}]"
+        conditions = " and ".join(f"all({p} is not {q} for {q} in {_iterable_code(source, other)})" for other in others)
+        text = f"[{p} for {p} in {_iterable_code(source, expr)} if {conditions}]"
         new = cst.parse_expression(text, config=source.module.config_for_parsing)
         shown = source.code(expr)
         named = f" (`{shown}`)" if len(shown) <= 40 and "\n" not in shown else ""
@@ -531,7 +531,7 @@ def _no_recursion(source: SourceFile, call: cst.Call) -> Edit:
 # -- writing the filters -----------------------------------------------------------------------
 
 
-def _operand(source: SourceFile, expr: cst.BaseExpression) -> str:
+def _iterable_code(source: SourceFile, expr: cst.BaseExpression) -> str:
     """An expression's code, parenthesised where ``for x in <it>`` would read it otherwise."""
     code = source.code(expr)
     bare_tuple = isinstance(expr, cst.Tuple) and not expr.lpar

@@ -32,6 +32,7 @@ from typing import Optional, Sequence
 import libcst as cst
 
 from gradfix.edits import Edit, Patch, Position
+from gradfix.expressions import is_dotted_name
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -416,10 +417,6 @@ def _helper(source: SourceFile, call: cst.Call) -> Optional[cst.FunctionDef]:
     return next((f for f in descendants(scope, cst.FunctionDef) if f.name.value == name), None)
 
 
-def _dotted(name: str) -> bool:
-    return bool(name) and all(part.isidentifier() for part in name.split("."))
-
-
 def _receiver(source: SourceFile, call: cst.Call, kind: str) -> Optional[str]:
     """``scaler`` of ``scaler.unscale_(...)``: a name or an attribute path, as the source spells it."""
     func = call.func
@@ -431,7 +428,7 @@ def _receiver(source: SourceFile, call: cst.Call, kind: str) -> Optional[str]:
     if not isinstance(value, cst.Name):
         return None
     name = source.code(func.value)
-    return name if _dotted(name) else None
+    return name if is_dotted_name(name) else None
 
 
 def _spelled(source: SourceFile, scope: cst.CSTNode, name: str) -> bool:
@@ -509,7 +506,7 @@ class ScalerSkippedUpdate(Rule):
             # names the frame bound to this scaler, that its code spells: those a fix may write
             arguments = {source.code(arg.value) for arg in call.args}
             for name in sorted(recorded, key=lambda n: n not in arguments):
-                if name not in names and _dotted(name) and _spelled(source, function, name):
+                if name not in names and is_dotted_name(name) and _spelled(source, function, name):
                     names.append(name)
             invocations = anchor.invocations[index] if index < len(anchor.invocations) else 1
             levels.append(_Level(source, call, names, invocations))

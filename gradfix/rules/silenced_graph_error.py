@@ -35,6 +35,7 @@ from typing import Optional, Sequence, Union
 import libcst as cst
 
 from gradfix.edits import Edit
+from gradfix.expressions import dotted_path
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -201,7 +202,7 @@ def _dict_of_numbers(source: SourceFile, expr: cst.BaseExpression) -> Optional[c
         return None
     if not (
         isinstance(iterated, cst.Call) and not iterated.args and isinstance(iterated.func, cst.Attribute)
-        and iterated.func.attr.value == "items" and _plain(iterated.func.value)
+        and iterated.func.attr.value == "items" and dotted_path(iterated.func.value) is not None
     ):
         return None
     tensor = _tensor_of_number(source, expr.value)
@@ -209,13 +210,6 @@ def _dict_of_numbers(source: SourceFile, expr: cst.BaseExpression) -> Optional[c
     if not same or source.code(expr.key).strip() != source.code(target.elements[0].value).strip():
         return None
     return iterated.func.value
-
-
-def _plain(node: cst.BaseExpression) -> bool:
-    """``loss``, ``self.terms``: a name or attributes of one, which reading again gives the same object."""
-    while isinstance(node, cst.Attribute):
-        node = node.value
-    return isinstance(node, cst.Name)
 
 
 def _one_value(source: SourceFile, node: cst.BaseExpression) -> cst.BaseExpression:
@@ -364,7 +358,7 @@ class SilencedGraphError(Rule):
         block = list(getattr(source.parent(trip.rewrap), "body", ()))
         between = block[next(i for i, s in enumerate(block) if s is trip.binding) + 1 : next(i for i, s in enumerate(block) if s is trip.rewrap)]
         root = _root(trip.tensor)
-        if _plain(trip.tensor) and root is not None and not any(_binds(s, root) for s in [trip.binding, *between]):
+        if dotted_path(trip.tensor) is not None and root is not None and not any(_binds(s, root) for s in [trip.binding, *between]):
             # `v = loss.item()` ... `loss = torch.tensor(v, requires_grad=True)`: the tensor is still there.
             new = trip.tensor if isinstance(trip.value, cst.Name) else trip.value.with_changes(value=trip.tensor)
             if source.module.code_for_node(new).strip() == trip.target:

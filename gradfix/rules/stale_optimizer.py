@@ -380,7 +380,7 @@ class StaleOptimizer(Rule):
         """``optimizer.add_param_group({"params": <new module>.parameters()})`` after each place."""
         edits = []
         for anchor, modules in places:
-            if not modules or not all(_dotted(m) for m in [optimizer, *modules]):
+            if not modules or not all(_is_path_with_literal_index(m) for m in [optimizer, *modules]):
                 return None
             params = f"{modules[0]}.parameters()" if len(modules) == 1 else "[" + ", ".join(f"*{m}.parameters()" for m in modules) + "]"
             indent = source.indentation(source.range(anchor).start.line)
@@ -756,7 +756,7 @@ def _rewrite(
     assign = made.statement.body[0]
     assert isinstance(assign, cst.Assign)
     target = rewritten(assign.targets[0].target)
-    if target is None or not _dotted(source.module.code_for_node(target)):
+    if target is None or not _is_path_with_literal_index(source.module.code_for_node(target)):
         return None
     new_assign = assign.with_changes(targets=[assign.targets[0].with_changes(target=target)], value=made.call.with_changes(args=args))
     return made.statement.with_changes(body=[new_assign]), kept
@@ -849,7 +849,7 @@ def _after(source: SourceFile, node: cst.CSTNode, than: cst.CSTNode) -> bool:
     return _start(source, node) >= (end.line, end.column)
 
 
-def _dotted(code: str) -> bool:
+def _is_path_with_literal_index(code: str) -> bool:
     """`model.fc1`, `self.model.classifier[-1]`: a name the source binds, with attributes or a
     literal index; nothing that calls or computes."""
     head, _, index = code.partition("[")
@@ -1157,7 +1157,7 @@ def _bindings(source: SourceFile, helper: cst.FunctionDef, call: cst.Call, recei
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value in keywords:
             bound[arg.keyword.value] = source.code(arg.value)
-    return {name: code for name, code in bound.items() if _dotted(code)}
+    return {name: code for name, code in bound.items() if _is_path_with_literal_index(code)}
 
 
 def _translate(source: SourceFile, helper: cst.FunctionDef, expr: str, bindings: dict[str, str]) -> Optional[str]:

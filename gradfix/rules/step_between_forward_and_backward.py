@@ -31,6 +31,7 @@ from typing import Optional, Union
 import libcst as cst
 
 from gradfix.edits import Edit
+from gradfix.expressions import call_argument
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -106,7 +107,9 @@ def _callee(call: cst.Call) -> Optional[str]:
     return None
 
 
-def _function_of(source: SourceFile, node: cst.CSTNode) -> Optional[cst.FunctionDef]:
+def _function_unless_in_lambda(source: SourceFile, node: cst.CSTNode) -> Optional[cst.FunctionDef]:
+    """The nearest ``def`` around ``node``; None at module level, and when a lambda is nearer (what
+    a lambda holds runs when the lambda is called, not in the order of the ``def``'s body)."""
     for ancestor in source.ancestors(node):
         if isinstance(ancestor, cst.Lambda):
             return None
@@ -152,17 +155,6 @@ def _only_calls(statement: cst.BaseStatement, receiver: str, method: str) -> boo
     )
 
 
-def _argument(call: cst.Call, position: int, name: str) -> Optional[cst.BaseExpression]:
-    """The expression a call passes for a parameter, by keyword or by position."""
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == name:
-            return arg.value
-    positional = [arg for arg in call.args if arg.keyword is None]
-    if any(arg.star for arg in positional[: position + 1]) or position >= len(positional):
-        return None
-    return positional[position].value
-
-
 def _returned_as(
     source: SourceFile, function: cst.FunctionDef, statement: cst.BaseStatement, call: cst.Call, name: str
 ) -> Optional[str]:
@@ -172,7 +164,7 @@ def _returned_as(
     assign = statement.body[0]
     if not isinstance(assign, cst.Assign) or len(assign.targets) != 1 or assign.value is not call:
         return None
-    returns = [r for r in descendants(function.body, cst.Return) if _function_of(source, r) is function]
+    returns = [r for r in descendants(function.body, cst.Return) if _function_unless_in_lambda(source, r) is function]
     body = list(function.body.body) if isinstance(function.body, cst.IndentedBlock) else []
     if len(returns) != 1 or not body or source.statement_of(returns[0]) is not body[-1] or returns[0].value is None:
         return None
@@ -355,7 +347,7 @@ class StepBetweenForwardAndBackward(Rule):
                 continue
             source = project.source(site.file)
             for call in _calls_at(source, site):
-                update = _function_of(source, call)
+                update = _function_unless_in_lambda(source, call)
                 statement = _top_statement(source, update.body, call) if update is not None else None
                 if update is None or statement is None or not isinstance(update.body, cst.IndentedBlock):
                     continue
@@ -397,7 +389,7 @@ class StepBetweenForwardAndBackward(Rule):
                     if not produced < at:
                         continue
                     for inner in _calls_at(source, chain[j - 1]):
-                        producer = _function_of(source, inner)
+                        producer = _function_unless_in_lambda(source, inner)
                         if producer is None or producer.name.value != _callee(call):
                             continue
                         statement = _top_statement(source, producer.body, inner)
@@ -446,7 +438,8 @@ class StepBetweenForwardAndBackward(Rule):
         if sum(_callee(c) == name for c in descendants(source.module, cst.Call)) > 1:
             return None  # called elsewhere too (an evaluation pass): each call would now step
         # The caller's argument for that loss, and the name it was bound from the producer's return.
-        argument = _argument(apart.call, own.index(loss), loss)
+        passed = call_argument(apart.call, own.index(loss), loss)
+        argument = passed.value if passed is not None else None
         if not isinstance(argument, cst.Name):
             return None
         returned = _returned_as(source, producer, apart.caller.body[apart.produced], apart.produced_call, argument.value)

@@ -1,0 +1,61 @@
+"""What an expression's shape says, read from the libcst node alone: the dotted path it spells, the
+argument a call passes for a parameter, whether it needs parentheses as an operand. Pure
+functions: no SourceFile, no metadata, no edits."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+
+def dotted_path(node: cst.CSTNode) -> Optional[str]:
+    """``model``, ``self.encoder.fc``: a name and its attributes, joined by dots as the source
+    spells them; None for anything else (a call, a subscript or a literal anywhere in the chain)."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        inner = dotted_path(node.value)
+        return None if inner is None else f"{inner}.{node.attr.value}"
+    return None
+
+
+def is_dotted_name(text: Optional[str]) -> bool:
+    """Text that reads as a name and its attributes (``model``, ``self.head``): not empty, and every
+    dot-separated part an identifier. A keyword passes as a part here (``model.None``), as it did
+    in each rule this check came from; :func:`gradfix.untrusted.is_identifier_path` also refuses
+    keywords."""
+    return bool(text) and all(part.isidentifier() for part in text.split("."))  # type: ignore[union-attr]
+
+
+def call_argument(call: cst.Call, position: Optional[int], keyword: str) -> Optional[cst.Arg]:
+    """The argument ``call`` passes for one parameter: the one named ``keyword``, else the
+    ``position``-th positional one (counted from 0; None for a keyword-only parameter). None when
+    the call does not pass it, or when a ``*args`` or ``**kwargs`` comes at or before that position:
+    what those unpack is known only at run time."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg
+    if position is None:
+        return None
+    positional = [arg for arg in call.args if arg.keyword is None]
+    if position >= len(positional) or any(arg.star for arg in positional[: position + 1]):
+        return None
+    return positional[position]
+
+
+_TIGHTEST = (cst.Name, cst.Attribute, cst.Call, cst.Subscript)
+
+
+def binds_tightest(node: cst.BaseExpression) -> bool:
+    """A name, an attribute, a call, a subscript, or anything already in parentheses: what reads
+    the same followed by ``.method()`` or as the operand of any operator."""
+    return isinstance(node, _TIGHTEST) or bool(node.lpar)
+
+
+def parenthesized(node: cst.BaseExpression) -> cst.BaseExpression:
+    """``node``, put in parentheses unless it :func:`binds_tightest`: ``(w0 * 0.01).detach()``,
+    not ``w0 * 0.01.detach()``. Numbers are parenthesised too (``(2).float()``)."""
+    if binds_tightest(node):
+        return node
+    return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
