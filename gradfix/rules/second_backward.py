@@ -266,7 +266,11 @@ def _params_through(trace: Trace, scope: dict[str, int], value: cst.BaseExpressi
     flow = _Flow()
     value.visit(flow)
     prefixes: set[str] = set()
+    read = {u.name for u in flow.uses}
+    # `model.item_emb(ids)` reads `model` on the way to `model.item_emb`: only the longest path counts.
     for use in flow.uses:
+        if any(other.startswith(f"{use.name}.") for other in read):
+            continue
         if use.name in scope:
             module = next((m for m in trace.modules if m.id == scope[use.name]), None)
             prefixes.update(n for n in (module.path, module.name) if module is not None and n)
