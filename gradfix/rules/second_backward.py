@@ -15,7 +15,14 @@ class's own ``__init__`` statement for it. Two losses from one forward, each wit
 backward() and no step or zero_grad between them (a multi-task loss), are the other fault: the
 first backward() gets ``retain_graph=True``. That is never offered for a carried state, where it
 would hide the bug and let the graph grow with every iteration, nor when a module keeps a value it
-computed once in ``__init__`` from its parameters (GF043's).
+computed once in ``__init__`` from its parameters (GF043's). A third fault: a value computed with
+gradients once, before the loop, that every iteration reads (``training_seq = to_channels(raw)``,
+an embedding table looked up once, class prototypes): the loop never assigns the name, the probe
+saw it holding a graph, and one statement of the same function binds it before the loop. The
+candidates compute it under ``torch.no_grad()``, detach it, or move the statement into the loop
+before its first read; the move comes first when an optimizer holds the parameters of the modules
+the statement names (those must keep training), last otherwise. Parameters no optimizer holds may
+lose their gradient under these candidates: they were never trained.
 """
 
 from __future__ import annotations
