@@ -15,25 +15,37 @@ class's own ``__init__`` statement for it. Two losses from one forward, each wit
 backward() and no step or zero_grad between them (a multi-task loss), are the other fault: the
 first backward() gets ``retain_graph=True``. That is never offered for a carried state, where it
 would hide the bug and let the graph grow with every iteration, nor when a module keeps a value it
-computed once in ``__init__`` from its parameters (GF043's).
+computed once in ``__init__`` from its parameters (GF043's). A third fault: a value computed with
+gradients once, before the loop, that every iteration reads (``training_seq = to_channels(raw)``,
+an embedding table looked up once, class prototypes): the loop never assigns the name, the probe
+saw it holding a graph, and one statement of the same function binds it before the loop. The
+candidates compute it under ``torch.no_grad()``, detach it, or move the statement into the loop
+before its first read; the move comes first when an optimizer holds the parameters of the modules
+the statement names (those must keep training), last otherwise. Parameters no optimizer holds may
+lose their gradient under these candidates: they were never trained.
 """
 
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import os
 import re
+import textwrap
 from dataclasses import dataclass
 from typing import Iterator, Optional, Sequence, Union
 
 import libcst as cst
 
 from gradfix.edits import Edit
-from gradfix.findings import Applicability, Candidate, Finding
+from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
+from gradfix.sandbox import RunResult
 from gradfix.source import SourceFile
+from gradfix.torch_api import module_alias
 from gradfix.trace import BackwardFact, CallEvent, Site, Trace
+from gradfix.verify import judge
 
 _MESSAGE = "Trying to backward through the graph a second time"
 _MAX_NAMES = 6
@@ -179,6 +191,100 @@ class _Carried:
     # and the statement it goes before: no state kept from one batch to the next
     reset: Optional[str] = None
     reset_before: Optional[cst.BaseStatement] = None
+
+
+_ONCE = "a value is computed once with gradients before the loop"
+
+
+@dataclass
+class _Once:
+    """A name bound once before the loop to a value with a graph, and read by the loop."""
+
+    name: str
+    statement: cst.SimpleStatementLine  # the binding
+    value: cst.BaseExpression  # what it is bound to
+    single: bool  # `name = value`, alone on its line: the value can be detached in place
+    read: cst.CSTNode  # the loop's first read
+    first: cst.BaseStatement  # the statement of the loop body that reads it first
+
+
+def _made_before(source: SourceFile, loop: _Loop, graph: dict[str, str]) -> list[_Once]:
+    """Names the loop reads and never assigns that held a graph when the script crashed, each
+    bound by a single statement of the same function before the loop, outside it."""
+    flow = _Flow()
+    loop.body.visit(flow)
+    if isinstance(loop, cst.For):
+        loop.target.visit(flow)  # the loop's own variable is assigned by the loop
+    written = {u.name for u in flow.uses if u.write}
+    scope = next((a for a in source.ancestors(loop) if isinstance(a, (cst.FunctionDef, cst.Lambda))), None)
+    outer = _Flow()
+    if isinstance(scope, cst.FunctionDef):
+        scope.body.visit(outer)
+    else:
+        for statement in source.module.body:
+            statement.visit(outer)
+    inside = set(map(id, _descendants(loop)))
+    start = source.range(loop).start.line
+    found: list[_Once] = []
+    seen: set[str] = set()
+    for use in flow.uses:
+        name = use.name
+        if use.write or name in seen or name in written or name not in graph:
+            continue
+        seen.add(name)
+        writes = [
+            u for u in outer.uses
+            if u.name == name and u.write and id(u.node) not in inside and source.range(u.node).start.line < start
+        ]
+        if not writes:
+            continue
+        statement = source.statement_of(writes[-1].node)
+        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+            continue
+        small = statement.body[0]
+        if isinstance(small, cst.Assign):
+            value: Optional[cst.BaseExpression] = small.value
+            single = len(small.targets) == 1 and _spelled(small.targets[0].target) == name
+        elif isinstance(small, cst.AnnAssign) and small.value is not None:
+            value, single = small.value, _spelled(small.target) == name
+        else:
+            continue
+        first = _top_statement(source, use.node, loop.body)
+        if value is None or first is None or not isinstance(source.parent(statement), (cst.IndentedBlock, cst.Module)):
+            continue
+        found.append(_Once(name, statement, value, single, use.node, first))
+    return found
+
+
+def _spelled(target: cst.BaseExpression) -> Optional[str]:
+    return target.value if isinstance(target, cst.Name) else _path(target)
+
+
+def _descendants(node: cst.CSTNode) -> list[cst.CSTNode]:
+    found = [node]
+    for child in node.children:
+        found += _descendants(child)
+    return found
+
+
+def _params_through(trace: Trace, scope: dict[str, int], value: cst.BaseExpression) -> tuple[list[str], list[str]]:
+    """The parameters of the modules (or the parameters themselves) that an expression names,
+    as the crashed frame knew them: those an optimizer holds, and those none does."""
+    flow = _Flow()
+    value.visit(flow)
+    prefixes: set[str] = set()
+    read = {u.name for u in flow.uses}
+    # `model.item_emb(ids)` reads `model` on the way to `model.item_emb`: only the longest path counts.
+    for use in flow.uses:
+        if any(other.startswith(f"{use.name}.") for other in read):
+            continue
+        if use.name in scope:
+            module = next((m for m in trace.modules if m.id == scope[use.name]), None)
+            prefixes.update(n for n in (module.path, module.name) if module is not None and n)
+        if trace.param(use.name) is not None:
+            prefixes.add(use.name)
+    params = [p for p in trace.params if p.reached and any(p.name == x or p.name.startswith(f"{x}.") for x in prefixes)]
+    return [p.name for p in params if p.optimizers], [p.name for p in params if not p.optimizers]
 
 
 def _is_backward(source: SourceFile, call: cst.Call) -> bool:
@@ -512,7 +618,7 @@ class SecondBackward(Rule):
         carried += self._kept_on_objects(trace, project, source, call, {s.name for s in carried})
         carried = carried[:_MAX_NAMES]
         if not carried:
-            return []
+            return self._made_once(trace, project, source, call)
         candidates = [self._detach_candidate([state], source) for state in carried]
         by_file: dict[str, list[_Carried]] = {}
         for state in carried:
@@ -535,6 +641,87 @@ class SecondBackward(Rule):
             f"into the next ({described}), so the new loss reaches back into the graph that the previous backward() freed"
         )
         return [self.finding(project, crash.site, message, self._claimed(trace), candidates[: _MAX_NAMES + 2], blocking=True)]
+
+    def _made_once(self, trace: Trace, project: Project, source: SourceFile, call: cst.Call) -> list[Finding]:
+        """A tensor computed with gradients once, before the loop, that every iteration reads
+        (a data set mapped through a layer, an embedding table looked up once, class prototypes):
+        the first backward() frees its graph and the second reaches back into it."""
+        crash = trace.crash
+        assert crash is not None and crash.site is not None
+        found: list[_Once] = []
+        for loop in _loops(source, call):
+            found = _made_before(source, loop, crash.graph_locals)[:_MAX_NAMES]
+            if found:
+                break
+        if not found:
+            return []
+        torch = module_alias(source, "torch")
+        candidates: list[Candidate] = []
+        described = []
+        for once in found:
+            held, free = _params_through(trace, crash.scope_modules, once.value)
+            line = source.range(once.statement).start.line
+            read = source.range(once.read).start.line
+            through = ""
+            if held:
+                through = f"; its graph goes through {short_list(held)}, which an optimizer holds"
+            elif free:
+                through = f"; its graph goes through {short_list(free)}, which no optimizer holds"
+            described.append(f"{once.name}, computed at line {line} and read at line {read}{through}")
+            fixed: list[Candidate] = []
+            if torch is not None:
+                guarded = cst.With(
+                    items=[cst.WithItem(item=cst.parse_expression(f"{torch}.no_grad()", config=source.module.config_for_parsing))],
+                    body=cst.IndentedBlock(body=[once.statement.with_changes(leading_lines=())]),
+                    leading_lines=once.statement.leading_lines,
+                )
+                fixed.append(self.candidate(
+                    f"compute {once.name} under {torch}.no_grad() at line {line}: a fixed value, with no graph to go back into",
+                    source.path, [source.replace_statement(once.statement, guarded)],
+                ))
+            if once.single:
+                value = once.value
+                if not isinstance(value, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) or value.lpar:
+                    value = value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+                detached = cst.Call(func=cst.Attribute(value=value, attr=cst.Name("detach")))
+                fixed.append(self.candidate(
+                    f"detach {once.name} where line {line} computes it: keep its value, not its graph",
+                    source.path, [source.replace_node(once.value, detached)],
+                ))
+            moved = self._move_into_loop(source, once)
+            if held and moved is not None:
+                fixed.insert(0, moved)  # the layers it goes through train: compute it at every step
+            elif moved is not None:
+                fixed.append(moved)
+            candidates += fixed
+        message = (
+            f"the script crashed: {crash.type}: {_MESSAGE}; {_ONCE} and read by every iteration "
+            f"({'; '.join(described)}), so each loss after the first reaches back into the graph that the first backward() freed"
+        )
+        return [self.finding(project, crash.site, message, self._claimed(trace), candidates[:_MAX_NAMES], blocking=True)]
+
+    def _move_into_loop(self, source: SourceFile, once: "_Once") -> Optional[Candidate]:
+        """The statement moved to the loop body, just before the statement that first reads it."""
+        start, end = source.statement_lines(once.statement, with_comments=False)
+        text = textwrap.dedent(source.text[start:end])
+        line = source.range(once.first).start.line
+        indent = source.indentation(line)
+        edits = [
+            source.remove_statement(once.statement, moved=True),
+            source.insert_lines(line, textwrap.indent(text, indent)),
+        ]
+        return self.candidate(
+            f"compute {once.name} in the loop, before line {line} reads it: a new graph at every step",
+            source.path, edits,
+        )
+
+    def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
+        """A value computed once from layers no optimizer holds, computed under no_grad or
+        detached: those layers no longer get gradients, and were never meant to train."""
+        if _ONCE not in finding.message:
+            return judge(finding, candidate, before, run)
+        kept = [p if p.optimizers else dataclasses.replace(p, got_grad=False) for p in before.params]
+        return judge(finding, candidate, dataclasses.replace(before, params=kept), run)
 
     def _detach_candidate(self, states: list[_Carried], source: SourceFile) -> Candidate:
         where = states[0].source or source
