@@ -15,6 +15,11 @@ what is left over. When gradfix ended the run early, a whole pass of that loop e
 step, under a condition on the loop's own count, must show it; otherwise nothing is reported
 (the step may come after more backward passes than the run saw: repair.py then runs the script
 again for longer).
+
+A step in one branch of an ``if``/``elif``/``else`` whose other branch steps something else (a
+scheduler, a scaler's update, an EMA, a logger: ``if scheduler: scheduler.step() else:
+optimizer.step()``) moves out of its branch, to just before the ``if`` or just after it; a
+branch left empty goes, and the re-run judges.
 """
 
 from __future__ import annotations
