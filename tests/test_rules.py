@@ -1988,3 +1988,22 @@ def test_gf059_and_gf041_read_module_paths_alike() -> None:
     assert is_under("self.q1.0.weight", ["self", "q1"]) and not is_under("self.q1", ["self", "q1"])
     assert not is_under("self.q10.weight", ["self", "q1"])
     assert is_under("target_net", [])  # the script's globals hold every name
+
+
+def test_missing_step_takes_the_step_out_of_its_branch() -> None:
+    """GF014's chain surgery: an emptied `else` or call-free `elif` goes, an emptied `if` body takes
+    its `else` under the negated test, an `elif` whose test calls something stays (None)."""
+    from gradfix.rules.missing_step import _without
+
+    def moved(code: str) -> str | None:
+        top = cst.parse_module(code).body[0]
+        assert isinstance(top, cst.If)
+        step = next(s for s in descendants(top, cst.SimpleStatementLine) if "opt.step()" in cst.Module([]).code_for_node(s))
+        rest = _without(top, step)
+        return None if rest is None else cst.Module([rest]).code
+
+    assert moved("if s:\n    s.step()\nelse:\n    opt.step()\n") == "if s:\n    s.step()\n"
+    assert moved("if s:\n    s.step()\nelif not frozen:\n    opt.step()\nelse:\n    log.info(1)\n") == "if s:\n    s.step()\nelse:\n    log.info(1)\n"
+    assert moved("if a == 'none':\n    opt.step()\nelse:\n    s.step()\n") == "if a != 'none':\n    s.step()\n"
+    assert moved("if not ok:\n    opt.step()\nelse:\n    s.step()\n") == "if ok:\n    s.step()\n"
+    assert moved("if s:\n    s.step()\nelif ready():\n    opt.step()\n") is None

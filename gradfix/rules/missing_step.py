@@ -15,15 +15,21 @@ what is left over. When gradfix ended the run early, a whole pass of that loop e
 step, under a condition on the loop's own count, must show it; otherwise nothing is reported
 (the step may come after more backward passes than the run saw: repair.py then runs the script
 again for longer).
+
+A step in one branch of an ``if``/``elif``/``else`` whose other branch steps something else (a
+scheduler, a scaler's update, an EMA, a logger: ``if scheduler: scheduler.step() else:
+optimizer.step()``) moves out of its branch, to just before the ``if`` or just after it; a
+branch left empty goes, and the re-run judges.
 """
 
 from __future__ import annotations
 
+import difflib
 from typing import Optional
 
 import libcst as cst
 
-from gradfix.edits import Edit
+from gradfix.edits import Edit, Position
 from gradfix.expressions import dotted_path
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
@@ -129,6 +135,69 @@ def _renamed(test: cst.BaseExpression, name: str, new: cst.BaseExpression) -> cs
     return result
 
 
+# What a branch does instead of stepping the optimizer: steps a scheduler, updates a scaler or an
+# average, logs.
+_OTHER_STEPS = frozenset({"step", "update", "log", "info", "add_scalar", "add_scalars", "log_metrics"})
+
+_OPPOSITE: dict[type, type] = {
+    cst.Equal: cst.NotEqual, cst.NotEqual: cst.Equal, cst.Is: cst.IsNot, cst.IsNot: cst.Is,
+    cst.In: cst.NotIn, cst.NotIn: cst.In, cst.LessThan: cst.GreaterThanEqual, cst.GreaterThanEqual: cst.LessThan,
+    cst.GreaterThan: cst.LessThanEqual, cst.LessThanEqual: cst.GreaterThan,
+}
+
+
+def _negated(test: cst.BaseExpression) -> cst.BaseExpression:
+    """``not test``, spelled as a reader would: ``a != b`` for ``a == b``, ``x`` for ``not x``."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) and not test.lpar:
+        return test.expression.with_changes(lpar=[], rpar=[]) if isinstance(test.expression, (cst.Name, cst.Attribute, cst.Call)) else test.expression
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and not test.lpar:
+        operator = test.comparisons[0].operator
+        opposite = _OPPOSITE.get(type(operator))
+        if opposite is not None:
+            new = opposite(whitespace_before=cst.SimpleWhitespace(" "), whitespace_after=cst.SimpleWhitespace(" "))  # type: ignore[call-arg]
+            return test.with_changes(comparisons=[test.comparisons[0].with_changes(operator=new)])
+    return cst.UnaryOperation(operator=cst.Not(), expression=_grouped(test, always=isinstance(test, cst.BooleanOperation)))
+
+
+def _without(top: cst.If, statement: cst.BaseStatement) -> Optional[cst.If]:
+    """The ``if`` chain with the statement taken out of its branch; a branch left empty goes
+    (an ``else`` or an ``elif`` whose test calls nothing; the ``if`` itself when an ``else``
+    follows it, by negating its test). None when that cannot be done."""
+
+    def emptied(block: cst.BaseSuite) -> Optional[cst.BaseSuite]:
+        if not isinstance(block, cst.IndentedBlock) or not any(s is statement for s in block.body):
+            return None
+        return block.with_changes(body=[s for s in block.body if s is not statement])
+
+    def rebuilt(clause: cst.If, first: bool) -> Optional[cst.If]:
+        body = emptied(clause.body)
+        if body is not None:
+            assert isinstance(body, cst.IndentedBlock)
+            if body.body:
+                return clause.with_changes(body=body)
+            if isinstance(clause.orelse, cst.Else) and first:
+                return clause.with_changes(test=_negated(clause.test), body=clause.orelse.body, orelse=None)
+            return None
+        orelse = clause.orelse
+        if isinstance(orelse, cst.Else):
+            block = emptied(orelse.body)
+            if block is None:
+                return None
+            assert isinstance(block, cst.IndentedBlock)
+            return clause.with_changes(orelse=orelse.with_changes(body=block) if block.body else None)
+        if isinstance(orelse, cst.If):
+            inner = emptied(orelse.body)
+            if inner is not None and not inner.body:  # type: ignore[attr-defined]
+                if descendants(orelse.test, cst.Call):
+                    return None
+                return clause.with_changes(orelse=orelse.orelse)
+            deeper = rebuilt(orelse, first=False)
+            return clause.with_changes(orelse=deeper) if deeper is not None else None
+        return None
+
+    return rebuilt(top, first=True)
+
+
 class MissingStep(Rule):
     code = "GF014"
     title = "backward() runs but no optimizer step does"
@@ -158,7 +227,7 @@ class MissingStep(Rule):
             return [self._call_it(project, source, uncalled, held)]
         written = [c for c in self._steps_in_code(source, names) if source.enclosing_function(c) is home]
         if written:
-            finding = self._never_ran(trace, project, source, written[0], held)
+            finding = self._never_ran(trace, project, source, written[0], held, source.range(statement).start.line)
             return [finding] if finding is not None else []
         reached = set(backward.reached)
         # Optimizers holding what this backward reaches come first; the re-run decides.
@@ -187,7 +256,9 @@ class MissingStep(Rule):
             if isinstance(call.func, cst.Attribute) and call.func.attr.value == "step" and source.code(call.func.value) in names
         ]
 
-    def _never_ran(self, trace: Trace, project: Project, source: SourceFile, step: cst.Call, held: list[str]) -> Optional[Finding]:
+    def _never_ran(
+        self, trace: Trace, project: Project, source: SourceFile, step: cst.Call, held: list[str], backward_line: int,
+    ) -> Optional[Finding]:
         """The step is written but never ran: its condition was never true, or its branch never
         reached. Under a condition that counts batches (gradient accumulation) whose whole loop
         ran without it, the ways to make it hold are candidates: step on the loop's last batch
@@ -216,10 +287,15 @@ class MissingStep(Rule):
             keyword = "if" if isinstance(condition, cst.If) else "while"
             test = source.code(condition.test)
             in_else = condition.orelse is not None and any(a is condition.orelse for a in source.ancestors(step))
-            where = (
-                f"in the `else` of `{keyword} {test}`, whose condition held in all {count} backward passes{stopped}" if in_else
-                else f"under `{keyword} {test}`, which held in none of the {count} backward passes{stopped}"
-            )
+            parent = source.parent(condition)
+            if not in_else and isinstance(parent, cst.If) and parent.orelse is condition:
+                # An `elif` runs only when every test above it failed: the run may never have
+                # evaluated its own condition.
+                where = f"under `elif {test}`, a branch the run never took in its {count} backward passes{stopped}"
+            elif in_else:
+                where = f"in the `else` of `{keyword} {test}`, whose condition held in all {count} backward passes{stopped}"
+            else:
+                where = f"under `{keyword} {test}`, which held in none of the {count} backward passes{stopped}"
             if unstepped is not None and loop is not None:
                 where += (
                     f"; the loop at line {source.range(loop).start.line} ran to its end {_times(unstepped.passes)} without a "
@@ -227,12 +303,109 @@ class MissingStep(Rule):
                 )
             if isinstance(condition, cst.If) and not in_else and loop is not None and any(a is loop for a in source.ancestors(condition)):
                 candidates = self._accumulation_fixes(source, condition, loop, held)
+            if isinstance(condition, cst.If) and not candidates:
+                candidates = self._out_of_branch(source, condition, step, loop, backward_line)
         one = len(held) == 1
         message = (
             f"{source.code(step)} at line {source.range(step).start.line} never ran: it sits {where}; "
             f"{short_list(held)} {'receives' if one else 'receive'} gradients and never {'changes' if one else 'change'}"
         )
         return self.finding(project, site, message, held, candidates)
+
+    def _out_of_branch(
+        self, source: SourceFile, condition: cst.If, step: cst.Call, loop: Optional[cst.For], backward_line: int,
+    ) -> list[Candidate]:
+        """The step in one branch of an ``if``/``elif``/``else`` whose other branch steps something
+        else (``if scheduler: scheduler.step() else: optimizer.step()``): the branch that ran
+        stepped the scheduler, the scaler or the logger instead of the optimizer. The step moves
+        out of the branch, to just before the ``if`` (a scheduler steps after its optimizer) or
+        just after it; a branch left empty goes. Only when backward ran before the ``if`` (a
+        step moved above a backward in a branch would use the last batch's gradients) and no
+        test of the chain counts batches (an accumulation steps every few batches on purpose)."""
+        statement = source.statement_of(step)
+        if not (
+            isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+            and isinstance(statement.body[0], cst.Expr) and statement.body[0].value is step
+        ):
+            return []
+        top = condition
+        while isinstance(source.parent(top), cst.If) and source.parent(top).orelse is top:  # type: ignore[union-attr]
+            top = source.parent(top)  # type: ignore[assignment]
+        clauses: list[cst.CSTNode] = []
+        clause: Optional[cst.CSTNode] = top
+        while clause is not None:
+            clauses.append(clause)
+            clause = clause.orelse if isinstance(clause, cst.If) else None
+        block = source.parent(statement)
+        owner = source.parent(block) if isinstance(block, cst.IndentedBlock) else None
+        if not any(owner is c for c in clauses) or len(clauses) < 2:
+            return []
+        if source.range(top).start.line <= backward_line or source.enclosing_function(top) is not source.enclosing_function(step):
+            return []
+        if any(isinstance(c.func, cst.Attribute) and c.func.attr.value == "backward" for c in descendants(top, cst.Call)):
+            return []
+        receiver = source.code(step.func.value)  # type: ignore[attr-defined]
+        others = [c for c in clauses if c is not owner]
+        if not any(self._steps_something_else(source, c.body, receiver) for c in others):  # type: ignore[attr-defined]
+            return []
+        if any(receiver in _dotted_read(c.body) | _names_read(c.body) for c in others):  # type: ignore[attr-defined]
+            # The other branch handles this optimizer its own way (`scaler.unscale_(optimizer)`,
+            # `scaler.step(optimizer)`): the fix is not a move.
+            return []
+        if loop is not None:
+            home = source.enclosing_function(loop)
+            region: cst.CSTNode = home if home is not None else source.module
+            counters = {source.code(a.target) for a in descendants(region, cst.AugAssign) if isinstance(a.operator, cst.AddAssign)}
+            outer = [a for a in source.ancestors(loop) if isinstance(a, cst.For) and source.enclosing_function(a) is home]
+            loop_variables = _targets(loop).union(*(_targets(o) for o in outer))
+            if any(_counts_batches(source, c.test, loop_variables, counters) for c in clauses if isinstance(c, cst.If)):
+                return []
+        remaining = _without(top, statement)
+        if remaining is None:
+            return []
+        moved = statement.with_changes(leading_lines=[])
+        code = source.code(step)
+        branch = "the `else`" if isinstance(owner, cst.Else) else "its branch"
+        return [
+            self.candidate(
+                f"call {code} before the `if`, out of {branch}", source.path,
+                # The comments above the `if` stay above the lines that take its place.
+                self._by_line(source, source.replace_statement(
+                    top, cst.FlattenSentinel([moved.with_changes(leading_lines=top.leading_lines), remaining.with_changes(leading_lines=[])]),
+                )),
+            ),
+            self.candidate(
+                f"call {code} after the `if`, out of {branch}", source.path,
+                self._by_line(source, source.replace_statement(top, cst.FlattenSentinel([remaining, moved]))),
+            ),
+        ]
+
+    @staticmethod
+    def _by_line(source: SourceFile, edit: Edit) -> list[Edit]:
+        """A whole-lines edit as the lines it really changes: the diff then shows the step moving
+        and the ``else:`` going, not the whole ``if`` rewritten."""
+        start, end = source.lines.offset(edit.start), source.lines.offset(edit.end)
+        old, new = source.text[start:end], edit.replacement
+        if edit.start.column != 0 or not old.endswith("\n") or not new.endswith("\n"):
+            return [edit]
+        old_lines, new_lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
+        edits = []
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False).get_opcodes():
+            if tag != "equal":
+                edits.append(Edit(
+                    Position(edit.start.line + i1, 0), Position(edit.start.line + i2, 0), "".join(new_lines[j1:j2]),
+                ))
+        return edits
+
+    @staticmethod
+    def _steps_something_else(source: SourceFile, body: cst.BaseSuite, receiver: str) -> bool:
+        """A branch that steps or updates another object (a scheduler, a scaler, an EMA) or logs."""
+        for call in descendants(body, cst.Call):
+            if not isinstance(call.func, cst.Attribute) or source.code(call.func.value) == receiver:
+                continue
+            if call.func.attr.value in _OTHER_STEPS:
+                return True
+        return False
 
     @staticmethod
     def _unstepped(trace: Trace, source: SourceFile, loop: cst.For) -> Optional[UnsteppedLoop]:
