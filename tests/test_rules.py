@@ -1988,3 +1988,16 @@ def test_gf059_and_gf041_read_module_paths_alike() -> None:
     assert is_under("self.q1.0.weight", ["self", "q1"]) and not is_under("self.q1", ["self", "q1"])
     assert not is_under("self.q10.weight", ["self", "q1"])
     assert is_under("target_net", [])  # the script's globals hold every name
+
+
+def test_gf016_twin_names_differ_by_one_pair_marker() -> None:
+    from gradfix.rules.unused_module import _pair_marker
+
+    assert _pair_marker("dense_layer_v", "dense_layer_u") == ("v", "u")
+    assert _pair_marker("item_tower", "user_tower") == ("item", "user")
+    assert _pair_marker("q2_net", "q1_net") == ("2", "1")
+    assert _pair_marker("k_proj", "q_proj") == ("k", "q")
+    assert _pair_marker("rightBranch", "leftBranch") == ("right", "left")
+    assert _pair_marker("decoder", "encoder") is None  # one word, no marker
+    assert _pair_marker("fc_extra", "fc_out") is None  # not a pair
+    assert _pair_marker("user_tower_v", "item_tower_u") is None  # two words differ

@@ -7,7 +7,13 @@ candidates put the layer where its neighbours in ``__init__`` suggest, on the ou
 sibling defined just before it (``self.bn2(self.conv2(x))``) or on the input of the one defined
 just after it (``self.layer3(self.layer2(x1))``). A candidate whose shapes do not fit crashes and
 is dropped; when none runs, the finding only explains. A head used only in another method
-(``predict``), or only by a later stage of the script, is referenced, and is not flagged.
+(``predict``), or only by a later stage of the script, is referenced, and is not flagged; an
+assignment (``self.dense_v = self.dense_u`` in the branch that shares the weights) is no use.
+
+A layer used in place of its twin: when a layer built alike in the same ``__init__``, whose name
+differs by a pair marker (``_u``/``_v``, ``user``/``item``, ``src``/``tgt``, ``q``/``k``, ``1``/``2``),
+ran and is called twice (``v = self.dense_u(v_hidden)``), the first candidates replace one call of
+the twin each by the unused layer, the call whose argument is named for its marker first.
 
 Under ``DistributedDataParallel`` the same layer is fatal: DDP waits for its gradients, and the
 next iteration raises "Expected to have finished reduction in the prior iteration" naming only
@@ -192,8 +198,11 @@ class UnusedModule(Rule):
         init = next((f for f in cls.body.body if isinstance(f, cst.FunctionDef) and f.name.value == "__init__"), None)
         if init is None:
             return None
+        assigned = _assigned_attributes(init)
+        if attribute.attr not in assigned:  # the edit names only layers the source binds
+            return None
         shapes = _shapes(trace, child)
-        for name in _assigned_attributes(init):
+        for name in assigned:
             if name == attribute.attr or _pair_marker(attribute.attr, name) is None:
                 continue
             twin = next((m for m in trace.modules if m.path == f"{attribute.owner_name}.{name}"), None)
@@ -218,7 +227,12 @@ class UnusedModule(Rule):
         mine, theirs = markers
 
         def rank(call: cst.Call) -> int:
-            words = {w for arg in call.args for n in descendants(arg, cst.Name) for w in _words(n.value)}
+            # The names the call reads, and the name its result is bound to (``k = self.q(memory)``).
+            named = [n for arg in call.args for n in descendants(arg, cst.Name)]
+            parent = source.parent(call)
+            if isinstance(parent, cst.Assign):
+                named += [n for t in parent.targets for n in descendants(t, cst.Name)]
+            words = {w for n in named if n.value != "self" for w in _words(n.value)}
             if any(_names_marker(w, mine) for w in words):
                 return 0
             return 2 if any(_names_marker(w, theirs) for w in words) else 1
