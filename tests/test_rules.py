@@ -2007,3 +2007,16 @@ def test_missing_step_takes_the_step_out_of_its_branch() -> None:
     assert moved("if a == 'none':\n    opt.step()\nelse:\n    s.step()\n") == "if a != 'none':\n    s.step()\n"
     assert moved("if not ok:\n    opt.step()\nelse:\n    s.step()\n") == "if ok:\n    s.step()\n"
     assert moved("if s:\n    s.step()\nelif ready():\n    opt.step()\n") is None
+
+
+def test_gf016_twin_names_differ_by_one_pair_marker() -> None:
+    from gradfix.rules.unused_module import _pair_marker
+
+    assert _pair_marker("dense_layer_v", "dense_layer_u") == ("v", "u")
+    assert _pair_marker("item_tower", "user_tower") == ("item", "user")
+    assert _pair_marker("q2_net", "q1_net") == ("2", "1")
+    assert _pair_marker("k_proj", "q_proj") == ("k", "q")
+    assert _pair_marker("rightBranch", "leftBranch") == ("right", "left")
+    assert _pair_marker("decoder", "encoder") is None  # one word, no marker
+    assert _pair_marker("fc_extra", "fc_out") is None  # not a pair
+    assert _pair_marker("user_tower_v", "item_tower_u") is None  # two words differ

@@ -7,7 +7,13 @@ candidates put the layer where its neighbours in ``__init__`` suggest, on the ou
 sibling defined just before it (``self.bn2(self.conv2(x))``) or on the input of the one defined
 just after it (``self.layer3(self.layer2(x1))``). A candidate whose shapes do not fit crashes and
 is dropped; when none runs, the finding only explains. A head used only in another method
-(``predict``), or only by a later stage of the script, is referenced, and is not flagged.
+(``predict``), or only by a later stage of the script, is referenced, and is not flagged; an
+assignment (``self.dense_v = self.dense_u`` in the branch that shares the weights) is no use.
+
+A layer used in place of its twin: when a layer built alike in the same ``__init__``, whose name
+differs by a pair marker (``_u``/``_v``, ``user``/``item``, ``src``/``tgt``, ``q``/``k``, ``1``/``2``),
+ran and is called twice (``v = self.dense_u(v_hidden)``), the first candidates replace one call of
+the twin each by the unused layer, the call whose argument is named for its marker first.
 
 Under ``DistributedDataParallel`` the same layer is fatal: DDP waits for its gradients, and the
 next iteration raises "Expected to have finished reduction in the prior iteration" naming only
@@ -28,7 +34,7 @@ from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.sandbox import RunResult
 from gradfix.source import SourceFile, descendants
-from gradfix.trace import AttributeFact, Trace
+from gradfix.trace import AttributeFact, ModuleFact, Trace
 from gradfix.verify import judge
 
 
@@ -72,7 +78,19 @@ class UnusedModule(Rule):
                 if project.is_editable(path)
             ):
                 continue
+            twin = self._twin(project, trace, attribute, child, ran)
             placements = self._placements(project, attribute)
+            if twin is not None:
+                name, calls = twin
+                lines = ", ".join(str(line) for line in sorted({project.source(attribute.site.file).site(c).line for c in calls}))
+                message = (
+                    f"`{child.path}` is defined here but never used: it never runs, so {short_list(params)} "
+                    f"never receive a gradient, while its twin `self.{name}`, built alike, is called "
+                    f"{'twice' if len(calls) == 2 else f'{len(calls)} times'} (lines {lines}): one of those calls meant `self.{attribute.attr}`?"
+                )
+                swaps = self._swaps(project, attribute, name, calls)
+                findings.append(self.finding(project, attribute.site, message, params, swaps + placements))
+                continue
             if _ddp_waits_for_gradients(trace):
                 where = f" (rank {trace.crash.rank})" if trace.crash is not None and trace.crash.rank is not None else ""
                 message = (
@@ -166,12 +184,82 @@ class UnusedModule(Rule):
             ))
         return candidates
 
+    def _twin(
+        self, project: Project, trace: Trace, attribute: AttributeFact, child: ModuleFact, ran: set[int],
+    ) -> Optional[tuple[str, list[cst.Call]]]:
+        """The layer built alike in the same ``__init__`` whose name differs from this one's by a
+        pair marker (``_u``/``_v``, ``user``/``item``, ``src``/``tgt``, ``1``/``2``), that ran,
+        and that the class calls at least twice: one call was meant for the layer that never ran."""
+        assert attribute.site is not None
+        source = project.source(attribute.site.file)
+        cls = _class_defining(source, attribute.site.line)
+        if cls is None:
+            return None
+        init = next((f for f in cls.body.body if isinstance(f, cst.FunctionDef) and f.name.value == "__init__"), None)
+        if init is None:
+            return None
+        assigned = _assigned_attributes(init)
+        if attribute.attr not in assigned:  # the edit names only layers the source binds
+            return None
+        shapes = _shapes(trace, child)
+        for name in assigned:
+            if name == attribute.attr or _pair_marker(attribute.attr, name) is None:
+                continue
+            twin = next((m for m in trace.modules if m.path == f"{attribute.owner_name}.{name}"), None)
+            # Built alike: the same class with parameters of the same shapes, and it ran.
+            if twin is None or twin.id not in ran or twin.cls != child.cls or _shapes(trace, twin) != shapes:
+                continue
+            calls = [
+                call for method in cls.body.body if isinstance(method, cst.FunctionDef) and method.name.value != "__init__"
+                for call in descendants(method, cst.Call) if _self_attribute(call.func) == name
+            ]
+            if len(calls) >= 2:
+                return name, calls
+        return None
+
+    def _swaps(self, project: Project, attribute: AttributeFact, twin: str, calls: list[cst.Call]) -> list[Candidate]:
+        """Each call of the twin made a call of this layer, the one whose argument is named for this
+        layer's marker first (``self.dense_layer_u(v_hidden)``), the one named for the twin's last."""
+        assert attribute.site is not None
+        source = project.source(attribute.site.file)
+        markers = _pair_marker(attribute.attr, twin)
+        assert markers is not None
+        mine, theirs = markers
+
+        def rank(call: cst.Call) -> int:
+            # The names the call reads, and the name its result is bound to (``k = self.q(memory)``).
+            named = [n for arg in call.args for n in descendants(arg, cst.Name)]
+            parent = source.parent(call)
+            if isinstance(parent, cst.Assign):
+                named += [n for t in parent.targets for n in descendants(t, cst.Name)]
+            words = {w for n in named if n.value != "self" for w in _words(n.value)}
+            if any(_names_marker(w, mine) for w in words):
+                return 0
+            return 2 if any(_names_marker(w, theirs) for w in words) else 1
+
+        ordered = sorted(calls, key=lambda c: (rank(c), source.site(c).line, source.site(c).column or 0))
+        layer = f"self.{attribute.attr}"
+        candidates = []
+        for call in ordered[:6]:
+            line = source.site(call).line
+            candidates.append(Candidate(
+                f"call {layer} instead of its twin self.{twin} at line {line} ({source.code(call)})",
+                [_patch(source, call.func, cst.parse_expression(layer))], Applicability.UNSAFE,
+            ))
+        return candidates
+
     @staticmethod
     def _referenced(project: Project, path: str, attr: str, defined_on: int) -> bool:
-        """Any other use of ``.attr`` (or the string ``"attr"``) in the file, off its defining line."""
+        """Any other read of ``.attr`` (or the string ``"attr"``) in the file, off its defining line.
+        Assigning it is no use of it: ``self.dense_v = self.dense_u`` in the branch that shares
+        the weights binds the name, and the layer built in the other branch still never runs."""
         source = project.source(path)
+        stores = {
+            id(target) for assign in descendants(source.module, cst.Assign)
+            for t in assign.targets for target in _targets(t.target)
+        } | {id(a.target) for a in descendants(source.module, cst.AnnAssign)}
         for node, where in source.positions.items():
-            if isinstance(node, cst.Attribute) and node.attr.value == attr and where.start.line != defined_on:
+            if isinstance(node, cst.Attribute) and node.attr.value == attr and where.start.line != defined_on and id(node) not in stores:
                 return True
             if isinstance(node, cst.SimpleString) and node.evaluated_value == attr:
                 return True
@@ -217,3 +305,57 @@ def _assigned_attributes(init: cst.FunctionDef) -> list[str]:
             if name is not None and name not in names:
                 names.append(name)
     return names
+
+
+# Markers that tell two layers built alike apart: the two sides of a pair (a user and an item
+# tower, a source and a target encoder, a query and a key projection).
+_PAIRS = {
+    frozenset(p) for p in [
+        ("u", "v"), ("user", "item"), ("users", "items"), ("src", "tgt"), ("source", "target"), ("q", "k"),
+        ("q", "v"), ("k", "v"), ("query", "key"), ("key", "value"), ("query", "value"), ("left", "right"),
+        ("a", "b"), ("x", "y"), ("real", "imag"), ("pos", "neg"), ("head", "tail"), ("fwd", "bwd"),
+        ("forward", "backward"), ("l", "r"), ("s", "t"), ("h", "w"), ("row", "col"),
+    ]
+}
+
+
+def _words(name: str) -> list[str]:
+    """``dense_layer_u`` -> dense, layer, u; ``conv1`` -> conv, 1; ``userTower`` -> user, tower."""
+    import re
+
+    return [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+", name)]
+
+
+def _pair_marker(mine: str, other: str) -> Optional[tuple[str, str]]:
+    """The markers (mine, other's) when the two names differ in one word only, and those two words
+    make a pair (``u``/``v``) or are two numbers (``1``/``2``)."""
+    a, b = _words(mine), _words(other)
+    if len(a) != len(b) or len(a) < 2:
+        return None
+    differ = [(x, y) for x, y in zip(a, b) if x != y]
+    if len(differ) != 1:
+        return None
+    x, y = differ[0]
+    if frozenset((x, y)) in _PAIRS or (x.isdigit() and y.isdigit()):
+        return x, y
+    return None
+
+
+def _names_marker(word: str, marker: str) -> bool:
+    """Is an argument's word named for a marker: ``v`` in ``v_hidden``, ``item`` in ``items``,
+    ``src`` in ``src``, ``q`` in ``queries``."""
+    if word == marker or word == f"{marker}s":
+        return True
+    return len(marker) == 1 and marker.isalpha() and word.startswith(marker)
+
+
+def _shapes(trace: Trace, module: ModuleFact) -> list[tuple[str, list[int]]]:
+    prefix = f"{module.path}."
+    return sorted((p.name[len(prefix):], p.shape) for p in trace.params if p.name.startswith(prefix))
+
+
+def _targets(node: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The names an assignment target binds: ``a, self.b = ...`` -> a, self.b."""
+    if isinstance(node, (cst.Tuple, cst.List)):
+        return [t for e in node.elements for t in _targets(e.value)]
+    return [node]
