@@ -112,7 +112,7 @@ class TensorAttribute(Rule):
             return None
         params = sorted({f"{a.owner_name}.{attr}" for a in owners})
         wrapped = wrap(source, f"{nn}.Parameter", value)
-        candidate = self.candidate(f"make `{attr}` an {nn}.Parameter", source.path, [source.replace_node(value, wrapped)], params)
+        candidate = self.candidate(f"make `{attr}` an nn.Parameter", source.path, [source.replace_node(value, wrapped)], params)
         message = (
             f"`{attr}` is a plain tensor set to a constant in `{cls.name.value}.__init__` and used in its forward pass: "
             f"it is not a parameter, no optimizer holds it, and {short_list(params)} "
@@ -177,17 +177,36 @@ def _used_as_factor_or_term(cls: cst.ClassDef, attr: str) -> bool:
     for function in descendants(cls, cst.FunctionDef):
         if function.name.value == "__init__":
             continue
+        # `slope = self.slope.view(1, -1, 1, 1)` and then `slope * x`: a local that is the attribute.
+        aliases = {
+            target.target.value
+            for assign in descendants(function, cst.Assign) if _viewed(assign.value) == attr
+            for target in assign.targets if isinstance(target.target, cst.Name)
+        }
         for operation in descendants(function, cst.BinaryOperation):
             if not isinstance(operation.operator, operators):
                 continue
             for operand in (operation.left, operation.right):
-                while isinstance(operand, cst.Call) and isinstance(operand.func, cst.Attribute) and operand.func.attr.value in _VIEWS:
-                    operand = operand.func.value
-                while isinstance(operand, cst.Subscript):
-                    operand = operand.value
-                if _self_attribute(operand) == attr:
+                operand = _strip_views(operand)
+                if _self_attribute(operand) == attr or (isinstance(operand, cst.Name) and operand.value in aliases):
                     return True
     return False
+
+
+def _strip_views(node: cst.BaseExpression) -> cst.BaseExpression:
+    """``x.view(1, -1)[..., None]`` -> ``x``."""
+    while True:
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _VIEWS:
+            node = node.func.value
+        elif isinstance(node, cst.Subscript):
+            node = node.value
+        else:
+            return node
+
+
+def _viewed(node: cst.BaseExpression) -> Optional[str]:
+    """The ``self.<name>`` an expression is a view of."""
+    return _self_attribute(_strip_views(node))
 
 
 def _written(source: SourceFile, cls: cst.ClassDef, attr: str) -> bool:
