@@ -1988,3 +1988,24 @@ def test_gf059_and_gf041_read_module_paths_alike() -> None:
     assert is_under("self.q1.0.weight", ["self", "q1"]) and not is_under("self.q1", ["self", "q1"])
     assert not is_under("self.q10.weight", ["self", "q1"])
     assert is_under("target_net", [])  # the script's globals hold every name
+
+
+def test_gf007_a_plain_constant_the_rerun_cannot_train_is_not_reported(write_script) -> None:  # type: ignore[no-untyped-def]
+    """`self.shift * 0` looks like a learned term, but made a Parameter it gets a zero gradient and
+    never changes: the conjecture is not proved, so there is no finding."""
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(3, 3)
+                self.shift = torch.zeros(3)
+            def forward(self, x):
+                return self.fc(x) + self.shift * 0
+        net = Net()
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        for _ in range(3):
+            opt.zero_grad(); net(torch.randn(4, 3)).pow(2).mean().backward(); opt.step()
+    """)
+    assert "GF007" not in codes(results)

@@ -108,7 +108,7 @@ class TensorAttribute(Rule):
         if value is None or nn is None or not _constant_tensor(source, value):
             return None
         cls = _init_class(source, value)
-        if cls is None or not _used_as_factor_or_term(cls, attr) or _written(source, cls, attr):
+        if cls is None or not _used_as_factor_or_term(cls, attr) or _written(source, attr):
             return None
         params = sorted({f"{a.owner_name}.{attr}" for a in owners})
         wrapped = wrap(source, f"{nn}.Parameter", value)
@@ -209,11 +209,14 @@ def _viewed(node: cst.BaseExpression) -> Optional[str]:
     return _self_attribute(_strip_views(node))
 
 
-def _written(source: SourceFile, cls: cst.ClassDef, attr: str) -> bool:
-    """Does the file write ``<x>.attr`` anywhere but in the ``__init__`` of ``cls``: assigned, updated
-    in place, reached through ``.data``, given to a function that may write it, or registered by name?"""
-    init = [f for f in cls.body.body if isinstance(f, cst.FunctionDef) and f.name.value == "__init__"]
-    allowed = {id(n) for f in init for n in descendants(f, cst.AssignTarget)}
+def _written(source: SourceFile, attr: str) -> bool:
+    """Does the file write ``<x>.attr`` anywhere but by ``self.attr = ...`` in an ``__init__``: assigned,
+    updated in place, reached through ``.data``, given to a function that may write it, or named in a
+    string (``register_buffer("alpha", ...)``)?"""
+    # `self.alpha = ...` in an `__init__` (this class's if/else, a subclass's, another class's own
+    # attribute of that name) sets a starting value; the run's last assignment is the one judged.
+    inits = [f for f in descendants(source.module, cst.FunctionDef) if f.name.value == "__init__"]
+    allowed = {id(n) for f in inits for n in descendants(f, cst.AssignTarget) if _self_attribute(n.target) == attr}
     for target in descendants(source.module, cst.AssignTarget):
         node = target.target
         while isinstance(node, (cst.Subscript, cst.Attribute)) and not (isinstance(node, cst.Attribute) and node.attr.value == attr):
