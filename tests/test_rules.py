@@ -2020,3 +2020,24 @@ def test_gf016_twin_names_differ_by_one_pair_marker() -> None:
     assert _pair_marker("decoder", "encoder") is None  # one word, no marker
     assert _pair_marker("fc_extra", "fc_out") is None  # not a pair
     assert _pair_marker("user_tower_v", "item_tower_u") is None  # two words differ
+
+
+def test_gf007_a_plain_constant_the_rerun_cannot_train_is_not_reported(write_script) -> None:  # type: ignore[no-untyped-def]
+    """`self.shift * 0` looks like a learned term, but made a Parameter it gets a zero gradient and
+    never changes: the conjecture is not proved, so there is no finding."""
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(3, 3)
+                self.shift = torch.zeros(3)
+            def forward(self, x):
+                return self.fc(x) + self.shift * 0
+        net = Net()
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        for _ in range(3):
+            opt.zero_grad(); net(torch.randn(4, 3)).pow(2).mean().backward(); opt.step()
+    """)
+    assert "GF007" not in codes(results)

@@ -4,17 +4,31 @@
 registered: it is not in ``model.parameters()``, no optimizer holds it, it never updates. The fix
 wraps it in ``nn.Parameter(...)`` (and drops ``requires_grad=True``, which a Parameter implies). A
 tensor meant to stay fixed does not need a gradient: keep it with ``register_buffer``.
+
+The same rule finds the quieter form: ``self.alpha = torch.zeros(emb_size).to(device)`` in
+``__init__``, with no ``requires_grad`` at all, multiplied into or added to the activations in
+``forward``. Nothing receives a gradient and nothing crashes: the tensor keeps its initial value for
+the whole run. The evidence is the source's (a floating-point tensor made by a constant constructor
+that the file never writes again, used as a factor or a term) and the module ran with gradients on,
+so the finding is a conjecture: it is reported only when the re-run proves it, that is when the
+tensor made an ``nn.Parameter`` (the optimizer built over the model's parameters then holds it)
+receives a gradient and changes. Masks, indices, ``eps`` and tensors the file updates itself
+(in place, by reassignment, under ``no_grad``) are left alone.
 """
 
 from __future__ import annotations
 
+import re
+from typing import Optional
+
 import libcst as cst
 
-from gradfix.findings import Applicability, Finding
+from gradfix.findings import Applicability, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
+from gradfix.source import SourceFile, descendants
 from gradfix.torch_api import made_from_data, module_alias, wrap
-from gradfix.trace import Trace
+from gradfix.trace import AttributeFact, Trace
 
 
 def _without_requires_grad(value: cst.BaseExpression) -> cst.BaseExpression:
@@ -38,12 +52,15 @@ def _without_requires_grad(value: cst.BaseExpression) -> cst.BaseExpression:
 
 class TensorAttribute(Rule):
     code = "GF007"
-    title = "tensor attribute with requires_grad=True instead of nn.Parameter"
+    title = "plain tensor attribute instead of nn.Parameter"
     applicability = Applicability.UNSAFE
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         findings = []
+        plain: dict[tuple[str, int], list[AttributeFact]] = {}
         for attribute in trace.attributes:
+            if attribute.kind == "tensor" and not attribute.requires_grad and attribute.is_leaf and attribute.site is not None:
+                plain.setdefault((attribute.site.file, attribute.site.line), []).append(attribute)
             if attribute.kind != "tensor" or not attribute.requires_grad or not attribute.is_leaf:
                 continue
             if attribute.site is None or not project.is_editable(attribute.site.file):
@@ -67,4 +84,174 @@ class TensorAttribute(Rule):
                 "(if it is meant to stay fixed, keep it with register_buffer instead)"
             )
             findings.append(self.finding(project, attribute.site, message, [name], candidates))
+        if trace.optimizers and trace.backwards:
+            for attributes in plain.values():
+                finding = self._plain(trace, project, attributes)
+                if finding is not None:
+                    findings.append(finding)
         return findings
+
+    def _plain(self, trace: Trace, project: Project, attributes: list[AttributeFact]) -> Optional[Finding]:
+        """The instances of a plain constant tensor attribute, set by one line of an ``__init__``,
+        whose modules ran with gradients on: a conjecture the re-run proves or drops."""
+        site = attributes[0].site
+        attr = attributes[0].attr
+        if site is None or not project.is_editable(site.file) or _maskish(attr):
+            return None
+        ran = {m.id for m in trace.modules if m.ran_with_grad}
+        owners = [a for a in attributes if a.owner in ran and a.attr == attr and a.owner_name != "?"]
+        if not owners:
+            return None
+        source = project.source(site.file)
+        value = source.assigned_value(site.line, attr)
+        nn = module_alias(source, "torch.nn")
+        if value is None or nn is None or not _constant_tensor(source, value):
+            return None
+        cls = _init_class(source, value)
+        if cls is None or not _used_as_factor_or_term(cls, attr) or _written(source, attr):
+            return None
+        params = sorted({f"{a.owner_name}.{attr}" for a in owners})
+        wrapped = wrap(source, f"{nn}.Parameter", value)
+        candidate = self.candidate(f"make `{attr}` an nn.Parameter", source.path, [source.replace_node(value, wrapped)], params)
+        message = (
+            f"`{attr}` is a plain tensor set to a constant in `{cls.name.value}.__init__` and used in its forward pass: "
+            f"it is not a parameter, no optimizer holds it, and {short_list(params)} "
+            f"{'keeps its' if len(params) == 1 else 'keep their'} initial value for the whole run; made an nn.Parameter, "
+            f"{'it receives' if len(params) == 1 else 'they receive'} gradients and {'trains' if len(params) == 1 else 'train'} "
+            "(if it is meant to stay fixed, keep it with register_buffer)"
+        )
+        found = self.finding(project, site, message, params, [candidate])
+        found.conjecture = True  # the source suggests a learned tensor; only the re-run shows it
+        return found
+
+
+# Constructors of a tensor filled with a constant: the usual start of a learned scale or slope.
+_CONSTANT = {
+    f"torch.{name}" for name in ("zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like", "empty_like")
+}
+# Calls chained on it that keep it a floating-point tensor of the same values.
+_MOVES = {"to", "cuda", "float", "double", "half", "bfloat16"}
+_FLOATS = {f"torch.{name}" for name in ("float", "float32", "float64", "double", "half", "float16", "bfloat16")}
+# A name that says the tensor is a mask, an index, a position table or a numerical guard: state or a
+# constant, never a weight.
+_MASKISH = {"mask", "masks", "pos", "idx", "idxs", "index", "indices", "ids", "eps", "epsilon"}
+# What a use of the attribute in the forward pass may go through on the way to an operand.
+_VIEWS = {"view", "reshape", "unsqueeze", "squeeze", "expand", "expand_as", "view_as", "to", "type_as", "t"}
+
+
+def _maskish(attr: str) -> bool:
+    return bool(set(re.split(r"[_\d]+", attr.lower())) & _MASKISH)
+
+
+def _constant_tensor(source: SourceFile, value: cst.BaseExpression) -> bool:
+    """``torch.zeros((n,)).to(device)``: a floating-point tensor made by a constant constructor."""
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _MOVES:
+        if value.func.attr.value == "to" and any(
+            source.qualified_names(a.value) and not source.qualified_names(a.value) & _FLOATS
+            for a in value.args if a.keyword is None or a.keyword.value == "dtype"
+            if isinstance(a.value, cst.Attribute)
+        ):
+            return False  # `.to(torch.long)`
+        value = value.func.value
+    if not isinstance(value, cst.Call) or not source.qualified_names(value.func) & _CONSTANT:
+        return False
+    for arg in value.args:
+        if arg.keyword is not None and arg.keyword.value in ("dtype", "requires_grad", "out"):
+            if arg.keyword.value != "dtype" or not source.qualified_names(arg.value) & _FLOATS:
+                return False  # an integer or boolean tensor, or a dtype the file computes
+    return True
+
+
+def _init_class(source: SourceFile, value: cst.BaseExpression) -> Optional[cst.ClassDef]:
+    """The class whose ``__init__`` holds the assignment."""
+    function = next((a for a in source.ancestors(value) if isinstance(a, cst.FunctionDef)), None)
+    if function is None or function.name.value != "__init__":
+        return None
+    cls = next((a for a in source.ancestors(function) if isinstance(a, (cst.ClassDef, cst.FunctionDef))), None)
+    return cls if isinstance(cls, cst.ClassDef) else None
+
+
+def _used_as_factor_or_term(cls: cst.ClassDef, attr: str) -> bool:
+    """``self.alpha * (1 - p) * x`` or ``x + self.bias.view(1, -1)`` in a method other than ``__init__``."""
+    operators = (cst.Multiply, cst.Add, cst.Subtract)
+    for function in descendants(cls, cst.FunctionDef):
+        if function.name.value == "__init__":
+            continue
+        # `slope = self.slope.view(1, -1, 1, 1)` and then `slope * x`: a local that is the attribute.
+        aliases = {
+            target.target.value
+            for assign in descendants(function, cst.Assign) if _viewed(assign.value) == attr
+            for target in assign.targets if isinstance(target.target, cst.Name)
+        }
+        for operation in descendants(function, cst.BinaryOperation):
+            if not isinstance(operation.operator, operators):
+                continue
+            for operand in (operation.left, operation.right):
+                operand = _strip_views(operand)
+                if _self_attribute(operand) == attr or (isinstance(operand, cst.Name) and operand.value in aliases):
+                    return True
+    return False
+
+
+def _strip_views(node: cst.BaseExpression) -> cst.BaseExpression:
+    """``x.view(1, -1)[..., None]`` -> ``x``."""
+    while True:
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _VIEWS:
+            node = node.func.value
+        elif isinstance(node, cst.Subscript):
+            node = node.value
+        else:
+            return node
+
+
+def _viewed(node: cst.BaseExpression) -> Optional[str]:
+    """The ``self.<name>`` an expression is a view of."""
+    return _self_attribute(_strip_views(node))
+
+
+def _written(source: SourceFile, attr: str) -> bool:
+    """Does the file write ``<x>.attr`` anywhere but by ``self.attr = ...`` in an ``__init__``: assigned,
+    updated in place, reached through ``.data``, given to a function that may write it, or named in a
+    string (``register_buffer("alpha", ...)``)?"""
+    # `self.alpha = ...` in an `__init__` (this class's if/else, a subclass's, another class's own
+    # attribute of that name) sets a starting value; the run's last assignment is the one judged.
+    inits = [f for f in descendants(source.module, cst.FunctionDef) if f.name.value == "__init__"]
+    allowed = {id(n) for f in inits for n in descendants(f, cst.AssignTarget) if _self_attribute(n.target) == attr}
+    for target in descendants(source.module, cst.AssignTarget):
+        node = target.target
+        while isinstance(node, (cst.Subscript, cst.Attribute)) and not (isinstance(node, cst.Attribute) and node.attr.value == attr):
+            node = node.value
+        if isinstance(node, cst.Attribute) and node.attr.value == attr and (id(target) not in allowed or node is not target.target):
+            return True
+    for statement in descendants(source.module, cst.AugAssign):
+        node = statement.target
+        while isinstance(node, (cst.Subscript, cst.Attribute)) and not (isinstance(node, cst.Attribute) and node.attr.value == attr):
+            node = node.value
+        if isinstance(node, cst.Attribute) and node.attr.value == attr:
+            return True
+    for node in descendants(source.module, cst.Attribute):
+        if node.attr.value != attr:
+            continue
+        parent = source.parent(node)
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            method = parent.attr.value
+            if method == "data" or method.endswith("_"):
+                return True
+        if isinstance(parent, cst.Arg):
+            call = source.parent(parent)
+            names = source.qualified_names(call.func) if isinstance(call, cst.Call) else set()
+            if not names or not all(n.startswith("torch.") and not n.endswith("_") for n in names) or any(
+                a.keyword is not None and a.keyword.value == "out" for a in call.args  # type: ignore[union-attr]
+            ):
+                return True
+    for string in descendants(source.module, cst.SimpleString):
+        if string.evaluated_value == attr:
+            return True  # `register_buffer("alpha", ...)`, `setattr(self, "alpha", ...)`, `getattr(...)`
+    return False
+
+
+def _self_attribute(node: cst.BaseExpression) -> Optional[str]:
+    """``self.name`` -> ``name``."""
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
+        return node.attr.value
+    return None
