@@ -125,10 +125,12 @@ class TensorAttribute(Rule):
         return found
 
 
-# Constructors of a tensor filled with a constant: the usual start of a learned scale or slope.
-_CONSTANT = {
-    f"torch.{name}" for name in ("zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like", "empty_like")
-}
+# Constructors whose value is pointless as a fixed constant: zeros (a term that vanishes, a factor
+# that kills), ones (a factor that changes nothing) and uninitialised memory. That is the usual
+# start of a learned scale, gate or bias. ``torch.full`` is left out: a tensor filled with a value
+# is as often a fixed scale (``dim ** -0.5``, a temperature) as a learned one, and the re-run can
+# only show that it *can* train.
+_CONSTANT = {f"torch.{name}" for name in ("zeros", "ones", "empty", "zeros_like", "ones_like", "empty_like")}
 # Calls chained on it that keep it a floating-point tensor of the same values.
 _MOVES = {"to", "cuda", "float", "double", "half", "bfloat16"}
 _FLOATS = {f"torch.{name}" for name in ("float", "float32", "float64", "double", "half", "float16", "bfloat16")}
