@@ -9,9 +9,14 @@ positive one was 0 at its last two steps or more, this rule names it, with the s
 it. The candidate fixes change a 0 factor in the scheduler's construction (a keyword, a
 positional argument, or a name bound once to a literal 0, such as ``LR_DECAY = 0``): to 1 (keep the
 rate; not for ReduceLROnPlateau, which wants a factor below 1), or to torch's default (drop the
-argument; not for ExponentialLR, which has none). A rate held at 0 by another schedule (a
-``LambdaLR`` whose function gives 0) is named without a fix. The re-run must show the rate is no
-longer 0 at the end and the parameters change.
+argument; not for ExponentialLR, which has none). A ``LambdaLR`` or ``MultiplicativeLR`` whose
+function divides with ``//`` (``min(1, step // warmup)`` is 0 until the warm-up ends): each ``//``
+becomes ``/``. A rate 0 from the start because an optimizer built with ``lr=0`` was stepped past a
+wrapper of the script's own (``opt.optimizer.step()``, where the method of ``opt`` that calls
+``self.optimizer.step()`` first writes ``param_group["lr"]``): the wrapper's method is called
+instead. A rate held at 0 by another schedule is named without a fix; one built at 0 with no
+wrapper bypassed is left to GF018. The re-run must show the rate is no longer 0 at the end and
+the parameters change.
 """
 
 from __future__ import annotations
