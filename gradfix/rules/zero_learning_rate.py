@@ -117,10 +117,13 @@ class ZeroLearningRate(Rule):
                 continue
             # Only a rate that was 0 from the start can have been left as built by a bypassed wrapper.
             bypasses = [] if optimizer.initial_lr else self._bypasses(trace, project, optimizer)
-            if not optimizer.initial_lr and not bypasses:
-                continue  # built with 0 and nothing meant to raise it: GF018 says so
             schedulers = [s for s in trace.schedulers if s.optimizer == optimizer.id and s.site is not None and project.is_editable(s.site.file)]
             zeros = _trailing_zeros(optimizer)
+            # A scheduler whose step() never ran, while the rate it set at its construction was 0
+            # from the first step to the last (a warm-up from 0, a CyclicLR from base_lr=0).
+            idle = [s for s in schedulers if not s.steps] if zeros == len(optimizer.lrs) and len(schedulers) == 1 else []
+            if not optimizer.initial_lr and not bypasses and not idle:
+                continue  # built with 0 and nothing meant to raise it: GF018 says so
             if zeros == len(optimizer.lrs):
                 when = f"the learning rate was 0 at every one of the {zeros} steps"
             else:
@@ -136,6 +139,12 @@ class ZeroLearningRate(Rule):
                 )
                 candidates = [b[-1] for b in bypasses]
                 site = step_site
+            elif idle:
+                by = (
+                    f" (set by the {idle[0].cls.rsplit('.', 1)[-1]} built at line {idle[0].site.line}, "  # type: ignore[union-attr]
+                    "whose step() is never called: it keeps the rate it set when it was built)"
+                )
+                candidates = self._step_scheduler(trace, project, optimizer, idle[0])
             elif schedulers:
                 by = f" (set by the {schedulers[0].cls.rsplit('.', 1)[-1]} built at line {schedulers[0].site.line})"  # type: ignore[union-attr]
                 candidates = [c for s in schedulers for c in self._candidates(project.source(s.site.file), s)]  # type: ignore[union-attr]
@@ -149,6 +158,38 @@ class ZeroLearningRate(Rule):
                 continue
             findings.append(self.finding(project, site, message, params, candidates[:6]))
         return findings
+
+    def _step_scheduler(self, trace: Trace, project: Project, optimizer: OptimizerFact, scheduler: SchedulerFact) -> list[Candidate]:
+        """``<scheduler>.step()`` on the line after each statement that stepped the optimizer, with
+        the name the scheduler's construction binds it to (``scheduler = LambdaLR(...)``,
+        ``self.scheduler = ...``)."""
+        source = project.source(scheduler.site.file)  # type: ignore[union-attr]
+        calls = source.nodes_at(scheduler.site, cst.Call)  # type: ignore[arg-type]
+        statement = source.statement_of(calls[-1]) if calls else None
+        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+            return []
+        assign = statement.body[0]
+        if not isinstance(assign, cst.Assign) or len(assign.targets) != 1 or assign.value is not calls[-1]:
+            return []
+        name = source.code(assign.targets[0].target)
+        if not all(part.isidentifier() for part in name.split(".")):
+            return []
+        candidates = []
+        for call_chain in trace.step_calls:
+            if call_chain.optimizer != optimizer.id or not call_chain.sites or call_chain.sites[0].file != source.path:
+                continue
+            steps = source.nodes_at(call_chain.sites[0], cst.Call)
+            stepped = source.statement_of(steps[-1]) if steps else None
+            if not isinstance(stepped, cst.SimpleStatementLine):
+                continue
+            last = source.range(stepped).end.line
+            indent = source.indentation(call_chain.sites[0].line)
+            candidates.append(self.candidate(
+                f"call `{name}.step()` after the optimizer's step() at line {call_chain.sites[0].line}: "
+                f"the scheduler sets the learning rate only when it steps",
+                source.path, [source.insert_lines(last + 1, f"{indent}{name}.step()\n")],
+            ))
+        return candidates[:3]
 
     def _bypasses(self, trace: Trace, project: Project, optimizer: OptimizerFact) -> list[tuple[Site, str, str, str, Candidate]]:
         """``opt.optimizer.step()`` where ``opt`` is meant to be a wrapper of the script's own whose
