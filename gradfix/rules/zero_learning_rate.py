@@ -14,7 +14,10 @@ function divides with ``//`` (``min(1, step // warmup)`` is 0 until the warm-up 
 becomes ``/``. A rate 0 from the start because an optimizer built with ``lr=0`` was stepped past a
 wrapper of the script's own (``opt.optimizer.step()``, where the method of ``opt`` that calls
 ``self.optimizer.step()`` first writes ``param_group["lr"]``): the wrapper's method is called
-instead. A rate held at 0 by another schedule is named without a fix; one built at 0 with no
+instead. A scheduler that set the rate to 0 when it was built (a warm-up from 0, ``CyclicLR``
+from ``base_lr=0``) and whose step() never ran (the probe counts them), the rate 0 at every step:
+``scheduler.step()`` is added after the optimizer's. A rate held at 0 by another schedule is named
+without a fix; one built at 0 with no
 wrapper bypassed is left to GF018. The re-run must show the rate is no longer 0 at the end and
 the parameters change.
 """
