@@ -230,6 +230,7 @@ class SchedulerFact:
     cls: str
     site: Optional[Site]
     optimizer: Optional[int]
+    steps: int = 0  # step() calls after it was built (the one its construction makes is not counted)
 
 
 @dataclass

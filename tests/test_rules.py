@@ -2041,3 +2041,46 @@ def test_gf007_a_plain_constant_the_rerun_cannot_train_is_not_reported(write_scr
             opt.zero_grad(); net(torch.randn(4, 3)).pow(2).mean().backward(); opt.step()
     """)
     assert "GF007" not in codes(results)
+
+
+def test_gf019_floor_division_in_a_lambda_and_the_wrappers_that_set_the_rate() -> None:
+    from gradfix.rules.zero_learning_rate import ZeroLearningRate, _wrapper_attrs
+    from gradfix.source import SourceFile
+    from gradfix.trace import SchedulerFact, Site
+
+    text = (
+        "import torch\n"
+        "def ramp(it):\n"
+        "    return min(1.0, it // W) * 0.5 ** (it // 100)\n"
+        "f = lambda s: s // W\n"
+        "a = torch.optim.lr_scheduler.LambdaLR(opt, ramp)\n"
+        "b = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda=f)\n"
+        "c = torch.optim.lr_scheduler.LambdaLR(opt, lambda e: min(1.0, e / W))\n"
+        "class Noam:\n"
+        "    def step(self):\n"
+        "        for g in self.optimizer.param_groups:\n"
+        "            g['lr'] = 1.0\n"
+        "        self.optimizer.step()\n"
+        "class Scheduled:\n"
+        "    def _update(self):\n"
+        "        for g in self._optimizer.param_groups:\n"
+        "            g['lr'] = 1.0\n"
+        "    def step_and_update_lr(self):\n"
+        "        self._update()\n"
+        "        self._optimizer.step()\n"
+        "class Plain:\n"
+        "    def step(self):\n"
+        "        self.inner.step()\n"
+    )
+    source = SourceFile("t.py", text)
+    rule = ZeroLearningRate()
+
+    def described(line: int) -> list[str]:
+        fact = SchedulerFact("torch.optim.lr_scheduler.LambdaLR", Site("t.py", line), 0)
+        return [c.description.split(":")[0] for c in rule._candidates(source, fact)]
+
+    assert described(5) == ["`it / W` instead of `it // W`", "`(it / 100)` instead of `(it // 100)`", "`/` instead of each `//` in LambdaLR's function"]
+    assert described(6) == ["`s / W` instead of `s // W`"]
+    assert described(7) == []
+    # A wrapper counts only when it writes the rate before stepping what it holds.
+    assert _wrapper_attrs(source) == {"optimizer": ("Noam", "step"), "_optimizer": ("Scheduled", "step_and_update_lr")}

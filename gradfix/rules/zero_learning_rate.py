@@ -9,9 +9,17 @@ positive one was 0 at its last two steps or more, this rule names it, with the s
 it. The candidate fixes change a 0 factor in the scheduler's construction (a keyword, a
 positional argument, or a name bound once to a literal 0, such as ``LR_DECAY = 0``): to 1 (keep the
 rate; not for ReduceLROnPlateau, which wants a factor below 1), or to torch's default (drop the
-argument; not for ExponentialLR, which has none). A rate held at 0 by another schedule (a
-``LambdaLR`` whose function gives 0) is named without a fix. The re-run must show the rate is no
-longer 0 at the end and the parameters change.
+argument; not for ExponentialLR, which has none). A ``LambdaLR`` or ``MultiplicativeLR`` whose
+function divides with ``//`` (``min(1, step // warmup)`` is 0 until the warm-up ends): each ``//``
+becomes ``/``. A rate 0 from the start because an optimizer built with ``lr=0`` was stepped past a
+wrapper of the script's own (``opt.optimizer.step()``, where the method of ``opt`` that calls
+``self.optimizer.step()`` first writes ``param_group["lr"]``): the wrapper's method is called
+instead. A scheduler that set the rate to 0 when it was built (a warm-up from 0, ``CyclicLR``
+from ``base_lr=0``) and whose step() never ran (the probe counts them), the rate 0 at every step:
+``scheduler.step()`` is added after the optimizer's. A rate held at 0 by another schedule is named
+without a fix; one built at 0 with no
+wrapper bypassed is left to GF018. The re-run must show the rate is no longer 0 at the end and
+the parameters change.
 """
 
 from __future__ import annotations
@@ -24,8 +32,8 @@ from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_l
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.sandbox import RunResult
-from gradfix.source import SourceFile, is_zero_literal
-from gradfix.trace import OptimizerFact, SchedulerFact, Trace
+from gradfix.source import SourceFile, descendants, is_zero_literal
+from gradfix.trace import OptimizerFact, SchedulerFact, Site, Trace
 from gradfix.verify import judge
 
 # A scheduler argument that multiplies the learning rate, by scheduler: its keyword, its place
@@ -52,6 +60,53 @@ def _stalled(trace: Trace) -> list[OptimizerFact]:
     return [o for o in trace.optimizers if o.initial_lr and _trailing_zeros(o) >= 2]
 
 
+def _never_set(trace: Trace) -> list[OptimizerFact]:
+    """Optimizers built with a learning rate of 0 that was still 0 at every step: what was meant to
+    set it never ran (a wrapper's step() bypassed)."""
+    return [o for o in trace.optimizers if o.initial_lr == 0 and len(o.lrs) >= 2 and _trailing_zeros(o) == len(o.lrs)]
+
+
+def _lr_assignments(method: cst.FunctionDef) -> bool:
+    """Whether a method writes a learning rate: ``group["lr"] = ...`` (or ``'lr'``)."""
+    for assign in descendants(method, cst.Assign):
+        for target in assign.targets:
+            t = target.target
+            if isinstance(t, cst.Subscript) and len(t.slice) == 1:
+                index = t.slice[0].slice
+                if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString) and index.value.evaluated_value == "lr":
+                    return True
+    return False
+
+
+def _wrapper_attrs(source: SourceFile) -> dict[str, tuple[str, str]]:
+    """The attributes through which a class of the script's own keeps the optimizer one of its
+    methods drives, with the class and that method: a method that writes ``param_group["lr"]``
+    (itself, or through another method of the class it calls on ``self``) and then calls
+    ``self.<attr>.step()`` (NoamOpt's ``step()``, a ``step_and_update_lr()``)."""
+    attrs: dict[str, tuple[str, str]] = {}
+    for cls in descendants(source.module, cst.ClassDef):
+        methods = {m.name.value: m for m in cls.body.body if isinstance(m, cst.FunctionDef)}
+        setters = {name for name, m in methods.items() if _lr_assignments(m)}
+        for name, method in methods.items():
+            inner: list[str] = []
+            sets = name in setters
+            for call in descendants(method, cst.Call):
+                func = call.func
+                if not isinstance(func, cst.Attribute):
+                    continue
+                if isinstance(func.value, cst.Name) and func.value.value == "self" and func.attr.value in setters:
+                    sets = True
+                if (
+                    func.attr.value == "step" and isinstance(func.value, cst.Attribute)
+                    and isinstance(func.value.value, cst.Name) and func.value.value.value == "self"
+                ):
+                    inner.append(func.value.attr.value)
+            if sets:
+                for attr in inner:
+                    attrs.setdefault(attr, (cls.name.value, name))
+    return attrs
+
+
 class ZeroLearningRate(Rule):
     code = "GF019"
     title = "learning rate set to 0 by a schedule"
@@ -59,35 +114,122 @@ class ZeroLearningRate(Rule):
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         findings = []
-        for optimizer in _stalled(trace):
+        for optimizer in _stalled(trace) + _never_set(trace):
             params = [p.name for p in trace.params if optimizer.id in p.optimizers and p.requires_grad and p.got_grad]
             if not params:
                 continue
+            # Only a rate that was 0 from the start can have been left as built by a bypassed wrapper.
+            bypasses = [] if optimizer.initial_lr else self._bypasses(trace, project, optimizer)
             schedulers = [s for s in trace.schedulers if s.optimizer == optimizer.id and s.site is not None and project.is_editable(s.site.file)]
             zeros = _trailing_zeros(optimizer)
+            # A scheduler whose step() never ran, while the rate it set at its construction was 0
+            # from the first step to the last (a warm-up from 0, a CyclicLR from base_lr=0).
+            idle = [s for s in schedulers if not s.steps] if zeros == len(optimizer.lrs) and len(schedulers) == 1 else []
+            if not optimizer.initial_lr and not bypasses and not idle:
+                continue  # built with 0 and nothing meant to raise it: GF018 says so
             if zeros == len(optimizer.lrs):
                 when = f"the learning rate was 0 at every one of the {zeros} steps"
             else:
                 when = f"the learning rate fell to 0 at step {len(optimizer.lrs) - zeros + 1} and stayed 0 for the last {zeros} steps"
             by = ""
-            if schedulers:
-                by = f" (set by the {schedulers[0].cls.rsplit('.', 1)[-1]} built at line {schedulers[0].site.line})"  # type: ignore[union-attr]
-            one = len(params) == 1
-            message = (
-                f"{when}{by}: {short_list(params)} {'receives' if one else 'receive'} gradients and "
-                f"{'does' if one else 'do'} not change any more"
-            )
-            candidates = [c for s in schedulers for c in self._candidates(project.source(s.site.file), s)]  # type: ignore[union-attr]
+            candidates: list[Candidate] = []
             site = schedulers[0].site if schedulers else optimizer.site
+            if bypasses:
+                step_site, wrapper_cls, inner, outer, candidate = bypasses[0]
+                by = (
+                    f" (the optimizer was built with a learning rate of 0, and `{inner}.step()` steps it past "
+                    f"{wrapper_cls}, which sets the learning rate: `{outer}()` is never called)"
+                )
+                candidates = [b[-1] for b in bypasses]
+                site = step_site
+            elif idle:
+                by = (
+                    f" (set by the {idle[0].cls.rsplit('.', 1)[-1]} built at line {idle[0].site.line}, "  # type: ignore[union-attr]
+                    "whose step() is never called: it keeps the rate it set when it was built)"
+                )
+                candidates = self._step_scheduler(trace, project, optimizer, idle[0])
+            elif schedulers:
+                by = f" (set by the {schedulers[0].cls.rsplit('.', 1)[-1]} built at line {schedulers[0].site.line})"  # type: ignore[union-attr]
+                candidates = [c for s in schedulers for c in self._candidates(project.source(s.site.file), s)]  # type: ignore[union-attr]
+            one = len(params) == 1
+            # A rate that was 0 from the first step never let them change at all.
+            change = "never changes" if one else "never change"
+            if zeros != len(optimizer.lrs):
+                change = "does not change any more" if one else "do not change any more"
+            message = f"{when}{by}: {short_list(params)} {'receives' if one else 'receive'} gradients and {change}"
             if site is None or not project.is_editable(site.file):
                 continue
             findings.append(self.finding(project, site, message, params, candidates[:6]))
         return findings
 
+    def _step_scheduler(self, trace: Trace, project: Project, optimizer: OptimizerFact, scheduler: SchedulerFact) -> list[Candidate]:
+        """``<scheduler>.step()`` on the line after each statement that stepped the optimizer, with
+        the name the scheduler's construction binds it to (``scheduler = LambdaLR(...)``,
+        ``self.scheduler = ...``)."""
+        source = project.source(scheduler.site.file)  # type: ignore[union-attr]
+        calls = source.nodes_at(scheduler.site, cst.Call)  # type: ignore[arg-type]
+        statement = source.statement_of(calls[-1]) if calls else None
+        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+            return []
+        assign = statement.body[0]
+        if not isinstance(assign, cst.Assign) or len(assign.targets) != 1 or assign.value is not calls[-1]:
+            return []
+        name = source.code(assign.targets[0].target)
+        if not all(part.isidentifier() for part in name.split(".")):
+            return []
+        candidates = []
+        for call_chain in trace.step_calls:
+            if call_chain.optimizer != optimizer.id or not call_chain.sites or call_chain.sites[0].file != source.path:
+                continue
+            steps = source.nodes_at(call_chain.sites[0], cst.Call)
+            stepped = source.statement_of(steps[-1]) if steps else None
+            if not isinstance(stepped, cst.SimpleStatementLine):
+                continue
+            last = source.range(stepped).end.line
+            indent = source.indentation(call_chain.sites[0].line)
+            candidates.append(self.candidate(
+                f"call `{name}.step()` after the optimizer's step() at line {call_chain.sites[0].line}: "
+                f"the scheduler sets the learning rate only when it steps",
+                source.path, [source.insert_lines(last + 1, f"{indent}{name}.step()\n")],
+            ))
+        return candidates[:3]
+
+    def _bypasses(self, trace: Trace, project: Project, optimizer: OptimizerFact) -> list[tuple[Site, str, str, str, Candidate]]:
+        """``opt.optimizer.step()`` where ``opt`` is meant to be a wrapper of the script's own whose
+        ``step()`` sets each group's learning rate and then steps ``self.optimizer``: the calls of
+        the inner step() (the run saw them step this optimizer) to turn into the wrapper's."""
+        found = []
+        for call_chain in trace.step_calls:
+            if call_chain.optimizer != optimizer.id or not call_chain.sites or not project.is_editable(call_chain.sites[0].file):
+                continue
+            step_site = call_chain.sites[0]
+            source = project.source(step_site.file)
+            wrappers = _wrapper_attrs(source)
+            for call in source.nodes_at(step_site, cst.Call):
+                func = call.func
+                if not (isinstance(func, cst.Attribute) and func.attr.value == "step" and isinstance(func.value, cst.Attribute)):
+                    continue
+                holder, attr = func.value.value, func.value.attr.value
+                if attr not in wrappers or not isinstance(holder, (cst.Name, cst.Attribute)):
+                    continue
+                outer, inner = source.code(holder), source.code(func.value)
+                cls, method = wrappers[attr]
+                if not all(part.isidentifier() for part in outer.split(".")) or call.args:
+                    continue
+                candidate = self.candidate(
+                    f"call `{outer}.{method}()` instead of `{inner}.step()`: {cls}.{method}() sets the learning rate, then steps `{inner}`",
+                    source.path, [source.replace_node(func, func.with_changes(value=holder, attr=cst.Name(method)))],
+                )
+                found.append((step_site, f"{cls}.{method}()", inner, f"{outer}.{method}", candidate))
+                break
+        return found
+
     def _candidates(self, source: SourceFile, scheduler: SchedulerFact) -> list[Candidate]:
         """A 0 factor in the scheduler's construction, written there or through a name bound once to
         a literal 0 (``LR_DECAY = 0``): 1 keeps the rate, leaving it out gives torch's default."""
         name = scheduler.cls.rsplit(".", 1)[-1]
+        if name in ("LambdaLR", "MultiplicativeLR"):
+            return self._true_division(source, scheduler, name)
         if name not in _FACTORS:
             return []
         word, position, has_default, one_allowed = _FACTORS[name]
@@ -126,6 +268,48 @@ class ZeroLearningRate(Rule):
             ))
         return candidates
 
+    def _true_division(self, source: SourceFile, scheduler: SchedulerFact, name: str) -> list[Candidate]:
+        """A ``LambdaLR`` whose function divides with ``//`` (``min(1, step // warmup)``): integer
+        division rounds every ratio below 1 down to 0. Each ``//`` in the function (a lambda given
+        to the scheduler, a name bound once to one, or a function of the file) becomes ``/``, one at
+        a time, then all together; the re-run judges."""
+        calls = source.nodes_at(scheduler.site, cst.Call)  # type: ignore[arg-type]
+        if not calls:
+            return []
+        arg = self._factor_arg(calls[-1], "lr_lambda", 1)
+        if arg is None:
+            return []
+        function: Optional[cst.CSTNode] = arg.value
+        if isinstance(arg.value, cst.Name):
+            bound = source.bound_once(arg.value)
+            if bound is not None:
+                function = bound[0].value
+            else:
+                defs = [d for d in descendants(source.module, cst.FunctionDef) if d.name.value == arg.value.value]
+                function = defs[0] if len(defs) == 1 else None
+        if not isinstance(function, (cst.Lambda, cst.FunctionDef)):
+            return []
+        divisions = [b for b in descendants(function, cst.BinaryOperation) if isinstance(b.operator, cst.FloorDivide)]
+
+        def divide(op: cst.BinaryOperation):  # type: ignore[no-untyped-def]
+            floor = op.operator
+            assert isinstance(floor, cst.FloorDivide)
+            return source.replace_node(floor, cst.Divide(whitespace_before=floor.whitespace_before, whitespace_after=floor.whitespace_after))
+
+        candidates = [
+            self.candidate(
+                f"`{source.code(d.with_changes(operator=cst.Divide(whitespace_before=d.operator.whitespace_before, whitespace_after=d.operator.whitespace_after)))}` "  # type: ignore[union-attr]
+                f"instead of `{source.code(d)}`: `//` rounds a ratio below 1 down to 0, so {name}'s factor is 0",
+                source.path, [divide(d)],
+            )
+            for d in divisions[:5]
+        ]
+        if len(divisions) > 1:
+            candidates.append(self.candidate(
+                f"`/` instead of each `//` in {name}'s function", source.path, [divide(d) for d in divisions],
+            ))
+        return candidates
+
     @staticmethod
     def _factor_arg(call: cst.Call, word: str, position: int) -> Optional[cst.Arg]:
         for arg in call.args:
@@ -148,7 +332,7 @@ class ZeroLearningRate(Rule):
         verdict = judge(finding, candidate, before, run)
         if not verdict.verified or verdict.partial:
             return verdict
-        still = _stalled(run.trace)
+        still = _stalled(run.trace) + _never_set(run.trace)
         if still:
             return Verdict(False, f"the learning rate is still 0 at the last {_trailing_zeros(still[0])} steps")
         return Verdict(True, f"the learning rate stays above 0; {verdict.reason}", verdict.trained)

@@ -381,5 +381,19 @@ class OptimizerWatch:
                 site, _ = probe.caller_site()
                 if len(probe.schedulers) < 50:
                     probe.schedulers.append(SchedulerFact(class_name(scheduler), site, probe.optimizer_id(optimizer)))
+                    counted[id(scheduler)] = probe.schedulers[-1]
 
             kind.__init__ = init  # type: ignore[method-assign]
+        # Whether a scheduler was ever stepped (GF019: a warm-up from 0 whose step() is never
+        # called). Each class with a step() of its own is patched; a call counted twice through
+        # super().step() still says it stepped.
+        counted: dict[int, SchedulerFact] = {}
+        schedulers = (lr_scheduler.LRScheduler, lr_scheduler.ReduceLROnPlateau)
+        for kind in {k for k in vars(lr_scheduler).values() if isinstance(k, type) and issubclass(k, schedulers) and "step" in vars(k)}:
+            def step(scheduler: Any, *args: Any, _original: Any = kind.step, **kwargs: Any) -> Any:
+                fact = counted.get(id(scheduler))
+                if fact is not None:
+                    fact.steps += 1
+                return _original(scheduler, *args, **kwargs)
+
+            kind.step = step  # type: ignore[method-assign]
