@@ -382,6 +382,7 @@ class _Seed:
     source: SourceFile
     scope: Scope
     call: cst.Call
+    outer: list[Site] = field(default_factory=list)  # the frames further out: who called this function
 
 
 class OutputNeverUsed(Rule):
@@ -439,7 +440,7 @@ class OutputNeverUsed(Rule):
     def _seed(project: Project, module: ModuleFact, chain: list[Site]) -> Optional[_Seed]:
         """The call that ran the module, in the function whose names hold its output: a helper
         that only returns it (``return self.net(x)``) hands it to its caller's call."""
-        for site in chain:
+        for index, site in enumerate(chain):
             if site.column is None or not project.is_editable(site.file):
                 return None
             source = project.source(site.file)
@@ -451,7 +452,7 @@ class OutputNeverUsed(Rule):
             returned = source.parent(call)
             if isinstance(returned, cst.Return) and returned.value is call and site is not chain[-1]:
                 continue
-            return _Seed(module, source, scope, call)
+            return _Seed(module, source, scope, call, chain[index + 1 :])
         return None
 
     def _finding(
@@ -490,11 +491,20 @@ class OutputNeverUsed(Rule):
                 continue
             params = list(dict.fromkeys(n for m in modules for n in owned[m.id][1]))
             reads = self._reads_after(flow, end, ancestors, tainted, called, module_names)
-            plans.append((end, modules, params, reads))
+            outer = next((s.outer for s in seeds if s.module in modules and s.outer), [])
+            dropped = _Dropped.find(project, source, flow, end, outer)
+            plans.append((end, modules, params, reads, dropped))
         # The value that carries the most of what never trained comes first.
         plans.sort(key=lambda plan: (-len(plan[2]), plan[0]))
         candidates: list[Candidate] = []
-        for end, modules, params, reads in plans:
+        for end, modules, params, _, dropped in plans:
+            # A value the caller drops from what this function returns (`x, _ = self.neck(x, y)`,
+            # an auxiliary loss): it goes into the caller's loss, not into a value here.
+            if dropped is not None:
+                for candidate in self._aux_candidates(project, dropped, params):
+                    if len(candidates) < _MAX_CANDIDATES and all(c.description != candidate.description for c in candidates):
+                        candidates.append(candidate)
+        for end, modules, params, reads, _ in plans:
             for read in reads:
                 for op in _ops(flow, end):
                     if len(candidates) >= _MAX_CANDIDATES:
@@ -504,7 +514,7 @@ class OutputNeverUsed(Rule):
                         candidates.append(candidate)
         if not candidates:
             return None
-        end, modules, params, _ = plans[0]
+        end, modules, params, _, dropped = plans[0]
         binding = flow.bindings[end]
         node = flow.steps[binding.step].parts[0]
         line = source.range(node).start.line
@@ -513,7 +523,12 @@ class OutputNeverUsed(Rule):
             r.binding == end for step in flow.steps[binding.step + 1 :] for r in step.reads
         )
         fate = "only returned or kept beside what the loss uses" if read_later else "never read again"
-        all_params = list(dict.fromkeys(n for _, _, p, _ in plans for n in p))
+        if dropped is not None:
+            fate = (
+                f"returned, and dropped by the caller at line {dropped.source.range(dropped.target).start.line} "
+                f"of {os.path.basename(dropped.source.path)} (`{dropped.source.code(dropped.statement).strip()}`)"
+            )
+        all_params = list(dict.fromkeys(n for _, _, p, _, _ in plans for n in p))
         message = (
             f"{short_list([f'`{n}`' for n in names], 3)} ran with gradients on, but no loss reaches "
             f"{'it' if len(names) == 1 else 'them'}: what {'it computes' if len(names) == 1 else 'they compute'} ends in "
@@ -591,6 +606,42 @@ class OutputNeverUsed(Rule):
             for read in step.reads if usable(read)
         ]
         return [r for r in later if r.name.value in sources] + [r for r in later if r.name.value not in sources]
+
+    def _aux_candidates(self, project: Project, dropped: _Dropped, params: list[str]) -> list[Candidate]:
+        """The dropped value (a loss, or a dict of losses) added to the loss the caller builds:
+        ``losses.update(aux)`` or ``losses["aux"] = aux`` for a dict of losses, ``loss = loss +
+        aux`` or ``+ sum(aux.values())`` for one loss; the re-run judges which fits."""
+        source, name = dropped.source, dropped.name
+        drop_line = source.range(dropped.statement).start.line
+        block = source.parent(dropped.statement)
+        found = []
+        for sink, after, is_dict in dropped.sinks(project):
+            if not sink.isidentifier():
+                continue
+            statement = source.statement_of(dropped.flow.steps[after].parts[0])
+            if not isinstance(statement, cst.SimpleStatementLine) or source.parent(statement) is not block:
+                continue  # added inside another block, the value might not be bound there
+            where = source.range(statement)
+            indent = source.indentation(where.start.line)
+            if is_dict:
+                codes = [f"{sink}.update({name})", f'{sink}["{name}"] = {name}']
+            else:
+                codes = [f"{sink} = {sink} + {name}", f"{sink} = {sink} + sum({name}.values())"]
+            for code in codes:
+                edits = [source.insert_lines(where.end.line + 1, f"{indent}{code}\n")]
+                bind = ""
+                if dropped.element.value != name:
+                    try:
+                        edits.append(source.replace_node(dropped.element, cst.Name(name)))
+                    except ValueError:
+                        continue
+                    bind = f"bind `{name}` at line {drop_line} and "
+                description = (
+                    f"{bind}add what `{dropped.call}(...)` returns there to the caller's loss `{sink}`: "
+                    f"`{code}` after line {where.end.line}"
+                )
+                found.append(self.candidate(description, source.path, edits, params, at=(source.path, drop_line, 0)))
+        return found
 
     def _candidate(self, source: SourceFile, flow: _Flow, end: int, read: _Read, op: str, params: list[str]) -> Optional[Candidate]:
         name = flow.bindings[end].name
@@ -676,3 +727,155 @@ def _called_names(scope: cst.CSTNode, methods: bool = False) -> set[str]:
 
     scope.visit(Calls())
     return names
+
+
+@dataclass
+class _Dropped:
+    """A value a function returns in a tuple that its caller unpacks and drops: ``x, _ =
+    self.neck(x, labels)`` (the neck's auxiliary loss), or binds to a name it never reads."""
+
+    source: SourceFile  # the caller's file
+    flow: _Flow  # the caller's statements
+    step: int  # the caller's step that unpacks the call
+    statement: cst.SimpleStatementLine
+    target: cst.BaseExpression  # the tuple it unpacks into
+    element: cst.Name  # the dropped element: `_` or a name never read
+    name: str  # the name the dropped value is bound to once fixed
+    call: str  # the call, as the caller spells it (for the message)
+    outer: list[Site]  # the frames further out: who called the caller
+
+    @staticmethod
+    def find(project: Project, source: SourceFile, flow: _Flow, end: int, outer: list[Site]) -> Optional["_Dropped"]:
+        """When the function returns ``end`` as an element of a tuple, the caller's unpacking
+        that drops that element, as the run saw it called (the next user frame out)."""
+        if not outer:
+            return None
+        position = None
+        for step in flow.steps:
+            returned = step.parts[0]
+            if not isinstance(returned, cst.Return) or not isinstance(returned.value, (cst.Tuple, cst.List)):
+                continue
+            elements = returned.value.elements
+            if any(isinstance(e, cst.StarredElement) for e in elements):
+                return None
+            for index, element in enumerate(elements):
+                if isinstance(element.value, cst.Name) and any(r.name is element.value and r.binding == end for r in step.reads):
+                    position = (index, len(elements))
+        site = outer[0]
+        if position is None or site.column is None or not project.is_editable(site.file):
+            return None
+        caller = project.source(site.file)
+        calls = caller.nodes_at(site, cst.Call)
+        if not calls:
+            return None
+        call = calls[-1]
+        assign = caller.parent(call)
+        if not isinstance(assign, cst.Assign) or assign.value is not call or len(assign.targets) != 1:
+            return None
+        target = assign.targets[0].target
+        if not isinstance(target, (cst.Tuple, cst.List)) or len(target.elements) != position[1]:
+            return None
+        element = target.elements[position[0]].value
+        statement = caller.statement_of(assign)
+        if not isinstance(element, cst.Name) or not isinstance(statement, cst.SimpleStatementLine):
+            return None
+        scope: Scope = next((a for a in caller.ancestors(call) if isinstance(a, cst.FunctionDef)), caller.module)
+        caller_flow = _Flow(scope)
+        step = caller_flow.step_of(caller, call)
+        if step is None:
+            return None
+        bound = {b.name for b in caller_flow.bindings} | _called_names(scope)
+        if element.value == "_":
+            own = flow.bindings[end].name
+            name = next((n for n in (own, f"{own}_aux", "aux_loss") if n.isidentifier() and n not in bound), None)
+            if name is None:
+                return None
+        else:
+            index = max(i for i, b in enumerate(caller_flow.bindings) if b.step == step and b.name == element.value)
+            if any(r.binding == index for s in caller_flow.steps for r in s.reads):
+                return None  # the caller reads it: not dropped here
+            name = element.value
+        spelled = caller.code(call.func)
+        return _Dropped(caller, caller_flow, step, statement, target, element, name, spelled, outer[1:])
+
+    def sinks(self, project: Project) -> list[tuple[str, int, bool]]:
+        """The caller's losses the dropped value can join: a name passed to ``backward()`` there,
+        then names the caller returns when what its caller computes from them reaches a
+        ``backward()``; each with the step the value is added after and whether it is a dict of
+        losses (filled by ``update`` or by key) rather than one loss."""
+        source, flow = self.source, self.flow
+        dicts = self._dicts()
+        into_backward: list[tuple[str, int]] = []
+        returned: list[tuple[str, int]] = []
+        for index, step in enumerate(flow.steps):
+            for read in step.reads:
+                if read.binding is None or flow.bindings[read.binding].step == self.step:
+                    continue
+                if _into_backward(source, read.name):
+                    into_backward.append((read.name.value, read.binding))
+                elif isinstance(step.parts[0], cst.Return) and _returned_as_is(source, read.name):
+                    returned.append((read.name.value, read.binding))
+        if returned and not _reaches_backward(project, self.outer):
+            returned = []
+        found: list[tuple[str, int, bool]] = []
+        for name, binding in into_backward + returned:
+            if any(f[0] == name for f in found):
+                continue
+            before = [b.step for b in flow.bindings if b.name == name and 0 <= b.step]
+            if name in dicts:
+                earlier = [s for s in before if s < self.step]
+                later = [s for s in before if s > self.step]
+                after = self.step if earlier or not later else min(later)
+            else:
+                after = max(self.step, flow.bindings[binding].step)
+            found.append((name, after, name in dicts))
+        return sorted(found, key=lambda f: not f[2])
+
+    def _dicts(self) -> set[str]:
+        """Names the caller fills as dicts: bound to ``dict()`` or ``{...}``, ``update``d, or assigned by key."""
+        found = set()
+        for step in self.flow.steps:
+            part = step.parts[0]
+            value = step.value
+            if isinstance(value, cst.Dict) or (isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "dict"):
+                found.update(step.binds)
+            if isinstance(part, cst.Expr) and isinstance(part.value, cst.Call):
+                func = part.value.func
+                if isinstance(func, cst.Attribute) and func.attr.value == "update" and isinstance(func.value, cst.Name):
+                    found.add(func.value.value)
+            if isinstance(part, cst.Assign):
+                for target in part.targets:
+                    if isinstance(target.target, cst.Subscript) and isinstance(target.target.value, cst.Name):
+                        found.add(target.target.value.value)
+        return found
+
+
+def _returned_as_is(source: SourceFile, name: cst.Name) -> bool:
+    """``return losses``, ``return out, loss``: the name itself is (an element of) what is returned."""
+    parent = source.parent(name)
+    if isinstance(parent, cst.Return):
+        return True
+    return (
+        isinstance(parent, cst.Element) and isinstance(source.parent(parent), (cst.Tuple, cst.List))
+        and isinstance(source.parent(source.parent(parent)), cst.Return)
+    )
+
+
+def _reaches_backward(project: Project, outer: list[Site]) -> bool:
+    """Whether, where the run saw the caller called, what is computed from its result reaches a
+    ``backward()`` (``losses = model.forward_train(x, y)``, ``loss = sum(losses.values())``,
+    ``loss.backward()``)."""
+    if not outer or not project.is_editable(outer[0].file):
+        return False
+    source = project.source(outer[0].file)
+    calls = source.nodes_at(outer[0], cst.Call)
+    if not calls:
+        return False
+    call = calls[-1]
+    scope: Scope = next((a for a in source.ancestors(call) if isinstance(a, cst.FunctionDef)), source.module)
+    flow = _Flow(scope)
+    step = flow.step_of(source, call)
+    if step is None:
+        return False
+    tainted = flow.tainted({step})
+    return any(r.binding in tainted and _into_backward(source, r.name) for s in flow.steps for r in s.reads)
