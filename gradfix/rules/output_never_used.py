@@ -468,7 +468,7 @@ class OutputNeverUsed(Rule):
                 seed_steps.setdefault(step, []).append(seed.module)
                 seed_calls.setdefault(step, []).append(seed.call)
         if not seed_steps:
-            return None
+            return self._returned_call_finding(trace, project, seeds, flow, owned)
         tainted = flow.tainted(set(seed_steps))
         children = {p for i in tainted for p in flow.bindings[i].parents}
         ends = [i for i in sorted(tainted) if i not in children]
@@ -523,19 +523,65 @@ class OutputNeverUsed(Rule):
             r.binding == end for step in flow.steps[binding.step + 1 :] for r in step.reads
         )
         fate = "only returned or kept beside what the loss uses" if read_later else "never read again"
+        ends_in = f"ends in `{binding.name}` (line {line}), which is {fate}"
         if dropped is not None:
-            fate = (
-                f"returned, and dropped by the caller at line {dropped.source.range(dropped.target).start.line} "
-                f"of {os.path.basename(dropped.source.path)} (`{dropped.source.code(dropped.statement).strip()}`)"
-            )
+            where = f"line {dropped.source.range(dropped.target).start.line}"
+            if dropped.source is not source:
+                where += f" of {os.path.basename(dropped.source.path)}"
+            spelled = dropped.source.code(dropped.statement).strip()
+            if dropped.flow is flow:
+                ends_in = f"is returned in a tuple, and the element that carries it is dropped at {where} (`{spelled}`)"
+            else:
+                ends_in = (
+                    f"ends in `{binding.name}` (line {line}), which is returned in a tuple whose element the "
+                    f"caller drops at {where} (`{spelled}`)"
+                )
+            ends_in += ": no loss adds it"
         all_params = list(dict.fromkeys(n for _, _, p, _, _ in plans for n in p))
         message = (
             f"{short_list([f'`{n}`' for n in names], 3)} ran with gradients on, but no loss reaches "
-            f"{'it' if len(names) == 1 else 'them'}: what {'it computes' if len(names) == 1 else 'they compute'} ends in "
-            f"`{binding.name}` (line {line}), which is {fate}, so {short_list(params)} never "
-            f"{'receives' if len(params) == 1 else 'receive'} a gradient"
+            f"{'it' if len(names) == 1 else 'them'}: what {'it computes' if len(names) == 1 else 'they compute'} "
+            f"{ends_in}, so {short_list(params)} never {'receives' if len(params) == 1 else 'receive'} a gradient"
         )
         return self.finding(project, source.site(node), message, all_params, candidates)
+
+    def _returned_call_finding(
+        self, trace: Trace, project: Project, seeds: list[_Seed], flow: _Flow, owned: dict[int, tuple[ModuleFact, list[str]]],
+    ) -> Optional[Finding]:
+        """``return self.classifier(h), self.center_loss(h, y)``: the module's call is itself an
+        element of the returned tuple, and the caller drops that element."""
+        source = seeds[0].source
+        for seed in seeds:
+            element = source.parent(seed.call)
+            tuple_ = source.parent(element) if isinstance(element, cst.Element) else None
+            returned = source.parent(tuple_) if isinstance(tuple_, (cst.Tuple, cst.List)) else None
+            if not isinstance(returned, cst.Return) or any(isinstance(e, cst.StarredElement) for e in tuple_.elements):  # type: ignore[union-attr]
+                continue
+            step = flow.step_of(source, seed.call)
+            if step is None or (trace.cuts and self._through_cut(source, flow, set(), {step: [seed.call]}, trace.cuts)):
+                continue
+            elements = tuple_.elements  # type: ignore[union-attr]
+            position = (next(i for i, e in enumerate(elements) if e is element), len(elements))
+            func = seed.call.func
+            called = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+            dropped = _Dropped.at_caller(project, position, seed.outer, "", called if called.isidentifier() else "aux")
+            if dropped is None:
+                continue
+            params = owned[seed.module.id][1]
+            candidates = self._aux_candidates(project, dropped, params)[:_MAX_CANDIDATES]
+            if not candidates:
+                continue
+            where = f"line {dropped.source.range(dropped.target).start.line}"
+            if dropped.source is not source:
+                where += f" of {os.path.basename(dropped.source.path)}"
+            name = seed.module.path or seed.module.cls
+            message = (
+                f"`{name}` ran with gradients on, but no loss reaches it: `{source.code(seed.call)}` is returned in a "
+                f"tuple whose element the caller drops at {where} (`{dropped.source.code(dropped.statement).strip()}`): "
+                f"no loss adds it, so {short_list(params)} never {'receives' if len(params) == 1 else 'receive'} a gradient"
+            )
+            return self.finding(project, source.site(seed.call), message, params, candidates)
+        return None
 
     @staticmethod
     def _through_cut(source: SourceFile, flow: _Flow, chain: set[int], seeds: dict[int, list[cst.Call]], cuts: list[Cut]) -> bool:
@@ -611,12 +657,13 @@ class OutputNeverUsed(Rule):
         """The dropped value (a loss, or a dict of losses) added to the loss the caller builds:
         ``losses.update(aux)`` or ``losses["aux"] = aux`` for a dict of losses, ``loss = loss +
         aux`` or ``+ sum(aux.values())`` for one loss; the re-run judges which fits."""
-        source, name = dropped.source, dropped.name
+        source = dropped.source
         drop_line = source.range(dropped.statement).start.line
         block = source.parent(dropped.statement)
         found = []
         for sink, after, is_dict in dropped.sinks(project):
-            if not sink.isidentifier():
+            name = dropped.named(is_dict)
+            if not sink.isidentifier() or name is None:
                 continue
             statement = source.statement_of(dropped.flow.steps[after].parts[0])
             if not isinstance(statement, cst.SimpleStatementLine) or source.parent(statement) is not block:
@@ -743,13 +790,15 @@ class _Dropped:
     name: str  # the name the dropped value is bound to once fixed
     call: str  # the call, as the caller spells it (for the message)
     outer: list[Site]  # the frames further out: who called the caller
+    base: str = ""  # for a dropped `_`, what was called: the name the fix binds is made from it
 
     @staticmethod
     def find(project: Project, source: SourceFile, flow: _Flow, end: int, outer: list[Site]) -> Optional["_Dropped"]:
         """When the function returns ``end`` as an element of a tuple, the caller's unpacking
         that drops that element, as the run saw it called (the next user frame out)."""
-        if not outer:
-            return None
+        here = _Dropped._unpacked_here(source, flow, end, outer)
+        if here is not None or not outer:
+            return here
         position = None
         for step in flow.steps:
             returned = step.parts[0]
@@ -761,8 +810,17 @@ class _Dropped:
             for index, element in enumerate(elements):
                 if isinstance(element.value, cst.Name) and any(r.name is element.value and r.binding == end for r in step.reads):
                     position = (index, len(elements))
-        site = outer[0]
-        if position is None or site.column is None or not project.is_editable(site.file):
+        if position is None:
+            return None
+        return _Dropped.at_caller(project, position, outer, flow.bindings[end].name)
+
+    @staticmethod
+    def at_caller(project: Project, position: tuple[int, int], outer: list[Site], own: str, base: str = "") -> Optional["_Dropped"]:
+        """The caller's unpacking of a returned tuple (``position``: the element, of how many)
+        that drops that element: ``x, _ = self.neck(x, labels)``. ``own``: the name the value
+        has where it is returned; ``base``: what was called to make it, when it had none."""
+        site = outer[0] if outer else None
+        if site is None or site.column is None or not project.is_editable(site.file):
             return None
         caller = project.source(site.file)
         calls = caller.nodes_at(site, cst.Call)
@@ -785,8 +843,9 @@ class _Dropped:
         if step is None:
             return None
         bound = {b.name for b in caller_flow.bindings} | _called_names(scope)
-        if element.value == "_":
-            own = flow.bindings[end].name
+        if element.value == "_" and base:
+            name = "_"
+        elif element.value == "_":
             name = next((n for n in (own, f"{own}_aux", "aux_loss") if n.isidentifier() and n not in bound), None)
             if name is None:
                 return None
@@ -796,7 +855,41 @@ class _Dropped:
                 return None  # the caller reads it: not dropped here
             name = element.value
         spelled = caller.code(call.func)
-        return _Dropped(caller, caller_flow, step, statement, target, element, name, spelled, outer[1:])
+        return _Dropped(caller, caller_flow, step, statement, target, element, name, spelled, outer[1:], base if name == "_" else "")
+
+    @staticmethod
+    def _unpacked_here(source: SourceFile, flow: _Flow, end: int, outer: list[Site]) -> Optional["_Dropped"]:
+        """``proposals, _ = self.rpn(feature, targets)``: the module's call itself unpacked, and
+        the element that carries what never trained dropped (or bound to a name never read)."""
+        binding = flow.bindings[end]
+        if binding.step < 0 or any(r.binding == end for s in flow.steps for r in s.reads):
+            return None
+        assign = flow.steps[binding.step].parts[0]
+        if not isinstance(assign, cst.Assign) or len(assign.targets) != 1 or not isinstance(assign.value, cst.Call):
+            return None
+        target = assign.targets[0].target
+        if not isinstance(target, (cst.Tuple, cst.List)) or any(isinstance(e, cst.StarredElement) for e in target.elements):
+            return None
+        names = [e.value for e in target.elements if isinstance(e.value, cst.Name) and e.value.value == binding.name]
+        statement = source.statement_of(assign)
+        if len(names) != 1 or not isinstance(statement, cst.SimpleStatementLine):
+            return None
+        func = assign.value.func
+        called = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        # `_` is named once fixed after what was called: `rpn_losses` (a dict), `rpn_loss` (one loss)
+        base = called if binding.name == "_" and called.isidentifier() else ""
+        return _Dropped(source, flow, binding.step, statement, target, names[0], binding.name, source.code(func), outer, base)
+
+    def named(self, is_dict: bool) -> Optional[str]:
+        """The name the dropped value is bound to once fixed: a name the code has never bound."""
+        if not self.base:
+            return self.name
+        bound = {b.name for b in self.flow.bindings} | _called_names(self.flow.scope)
+        if self.base.endswith("loss"):  # `self.center_loss(...)`: `center_loss`, not `center_loss_loss`
+            options: tuple[str, ...] = (f"{self.base}es", "aux_losses") if is_dict else (self.base, "aux_loss")
+        else:
+            options = (f"{self.base}_losses", "aux_losses") if is_dict else (f"{self.base}_loss", "aux_loss")
+        return next((n for n in options if n.isidentifier() and n not in bound), None)
 
     def sinks(self, project: Project) -> list[tuple[str, int, bool]]:
         """The caller's losses the dropped value can join: a name passed to ``backward()`` there,
@@ -806,7 +899,7 @@ class _Dropped:
         source, flow = self.source, self.flow
         dicts = self._dicts()
         into_backward: list[tuple[str, int]] = []
-        returned: list[tuple[str, int]] = []
+        returned: list[tuple[str, int, Optional[int]]] = []
         for index, step in enumerate(flow.steps):
             for read in step.reads:
                 if read.binding is None or flow.bindings[read.binding].step == self.step:
@@ -814,11 +907,14 @@ class _Dropped:
                 if _into_backward(source, read.name):
                     into_backward.append((read.name.value, read.binding))
                 elif isinstance(step.parts[0], cst.Return) and _returned_as_is(source, read.name):
-                    returned.append((read.name.value, read.binding))
-        if returned and not _reaches_backward(project, self.outer):
-            returned = []
+                    returned.append((read.name.value, read.binding, _position(source, read.name)))
+        if returned:
+            # Only what reaches a `backward()` out there is a loss: `recon, loss = model(x)`,
+            # `loss.backward()` makes `loss` one and `recon` none.
+            reaching = _reaches_backward(project, self.outer)
+            returned = [r for r in returned if reaching is not None and (None in reaching or r[2] is None or r[2] in reaching)]
         found: list[tuple[str, int, bool]] = []
-        for name, binding in into_backward + returned:
+        for name, binding in into_backward + [(name, binding) for name, binding, _ in returned]:
             if any(f[0] == name for f in found):
                 continue
             before = [b.step for b in flow.bindings if b.name == name and 0 <= b.step]
@@ -861,21 +957,47 @@ def _returned_as_is(source: SourceFile, name: cst.Name) -> bool:
     )
 
 
-def _reaches_backward(project: Project, outer: list[Site]) -> bool:
+def _position(source: SourceFile, name: cst.Name) -> Optional[int]:
+    """Where a returned name sits in the returned tuple (``return recon, loss``: 1); None: it is all that is returned."""
+    parent = source.parent(name)
+    if isinstance(parent, cst.Element):
+        elements = source.parent(parent).elements  # type: ignore[union-attr]
+        return next(i for i, e in enumerate(elements) if e is parent)
+    return None
+
+
+def _reaches_backward(project: Project, outer: list[Site]) -> Optional[set[Optional[int]]]:
     """Whether, where the run saw the caller called, what is computed from its result reaches a
     ``backward()`` (``losses = model.forward_train(x, y)``, ``loss = sum(losses.values())``,
-    ``loss.backward()``)."""
+    ``loss.backward()``): None when it does not; else, when that result is unpacked, the
+    positions of the elements that do (``recon, loss = model(x)``: {1}), {None} when it is not."""
     if not outer or not project.is_editable(outer[0].file):
-        return False
+        return None
     source = project.source(outer[0].file)
     calls = source.nodes_at(outer[0], cst.Call)
     if not calls:
-        return False
+        return None
     call = calls[-1]
     scope: Scope = next((a for a in source.ancestors(call) if isinstance(a, cst.FunctionDef)), source.module)
     flow = _Flow(scope)
     step = flow.step_of(source, call)
     if step is None:
-        return False
-    tainted = flow.tainted({step})
-    return any(r.binding in tainted and _into_backward(source, r.name) for s in flow.steps for r in s.reads)
+        return None
+    assign = source.parent(call)
+    target = assign.targets[0].target if isinstance(assign, cst.Assign) and len(assign.targets) == 1 else None
+    positions: list[Optional[int]] = list(range(len(target.elements))) if isinstance(target, (cst.Tuple, cst.List)) else [None]
+    found: set[Optional[int]] = set()
+    for position in positions:
+        if position is None:
+            tainted = flow.tainted({step})
+        else:
+            element = target.elements[position].value  # type: ignore[union-attr]
+            if not isinstance(element, cst.Name):
+                continue
+            tainted = {i for i, b in enumerate(flow.bindings) if b.step == step and b.name == element.value}
+            for index, binding in enumerate(flow.bindings):
+                if binding.parents & tainted and not binding.constant:
+                    tainted.add(index)
+        if any(r.binding in tainted and _into_backward(source, r.name) for s in flow.steps for r in s.reads):
+            found.add(position)
+    return found or None
