@@ -19,6 +19,16 @@ sigmoid), by weighting it. At most six; the re-run judges: a shape that does not
 is dropped, a replacement that cuts off what trained before is dropped, and of those that make the
 module train, the one that trains the most, then the first, is offered.
 
+An auxiliary loss dropped by a caller is the same mistake one frame out: a module or a function
+returns its output with a loss (or a dict of losses) beside it, and the call is unpacked with
+``_`` (or a name never read) in that place: ``x, _ = self.neck(x, labels)``. gradfix finds the
+unpacking where the module was called, or, when the function returns the value (or the module's
+call) in a tuple, in the caller the run saw. The candidates, first, bind the element and add it
+to the loss that caller builds: ``losses.update(aux)`` (or ``losses["aux"] = aux``) for a dict
+of losses it fills, ``loss = loss + aux`` (or ``+ sum(aux.values())``) for a loss it passes to
+``backward()`` or returns where its own caller's ``backward()`` is computed from it. Which fits
+is the re-run's to say.
+
 A value the function's result is computed from, or one passed to ``backward()``, is used: when it
 never trains the module, it lost its gradient some other way. So did a chain that went through a
 place where the run saw the graph cut (the module's call inside a ``.detach()``, a ``.item()``, an
