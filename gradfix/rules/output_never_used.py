@@ -860,8 +860,8 @@ class _Dropped:
             if name is None:
                 return None
         else:
-            index = max(i for i, b in enumerate(caller_flow.bindings) if b.step == step and b.name == element.value)
-            if any(r.binding == index for s in caller_flow.steps for r in s.reads):
+            index = max((i for i, b in enumerate(caller_flow.bindings) if b.step == step and b.name == element.value), default=None)
+            if index is None or any(r.binding == index for s in caller_flow.steps for r in s.reads):
                 return None  # the caller reads it: not dropped here
             name = element.value
         spelled = caller.code(call.func)
