@@ -19,6 +19,16 @@ sigmoid), by weighting it. At most six; the re-run judges: a shape that does not
 is dropped, a replacement that cuts off what trained before is dropped, and of those that make the
 module train, the one that trains the most, then the first, is offered.
 
+An auxiliary loss dropped by a caller is the same mistake one frame out: a module or a function
+returns its output with a loss (or a dict of losses) beside it, and the call is unpacked with
+``_`` (or a name never read) in that place: ``x, _ = self.neck(x, labels)``. gradfix finds the
+unpacking where the module was called, or, when the function returns the value (or the module's
+call) in a tuple, in the caller the run saw. The candidates, first, bind the element and add it
+to the loss that caller builds: ``losses.update(aux)`` (or ``losses["aux"] = aux``) for a dict
+of losses it fills, ``loss = loss + aux`` (or ``+ sum(aux.values())``) for a loss it passes to
+``backward()`` or returns where its own caller's ``backward()`` is computed from it. Which fits
+is the re-run's to say.
+
 A value the function's result is computed from, or one passed to ``backward()``, is used: when it
 never trains the module, it lost its gradient some other way. So did a chain that went through a
 place where the run saw the graph cut (the module's call inside a ``.detach()``, a ``.item()``, an
@@ -382,6 +392,7 @@ class _Seed:
     source: SourceFile
     scope: Scope
     call: cst.Call
+    outer: list[Site] = field(default_factory=list)  # the frames further out: who called this function
 
 
 class OutputNeverUsed(Rule):
@@ -439,7 +450,7 @@ class OutputNeverUsed(Rule):
     def _seed(project: Project, module: ModuleFact, chain: list[Site]) -> Optional[_Seed]:
         """The call that ran the module, in the function whose names hold its output: a helper
         that only returns it (``return self.net(x)``) hands it to its caller's call."""
-        for site in chain:
+        for index, site in enumerate(chain):
             if site.column is None or not project.is_editable(site.file):
                 return None
             source = project.source(site.file)
@@ -451,7 +462,7 @@ class OutputNeverUsed(Rule):
             returned = source.parent(call)
             if isinstance(returned, cst.Return) and returned.value is call and site is not chain[-1]:
                 continue
-            return _Seed(module, source, scope, call)
+            return _Seed(module, source, scope, call, chain[index + 1 :])
         return None
 
     def _finding(
@@ -467,7 +478,7 @@ class OutputNeverUsed(Rule):
                 seed_steps.setdefault(step, []).append(seed.module)
                 seed_calls.setdefault(step, []).append(seed.call)
         if not seed_steps:
-            return None
+            return self._returned_call_finding(trace, project, seeds, flow, owned)
         tainted = flow.tainted(set(seed_steps))
         children = {p for i in tainted for p in flow.bindings[i].parents}
         ends = [i for i in sorted(tainted) if i not in children]
@@ -490,11 +501,20 @@ class OutputNeverUsed(Rule):
                 continue
             params = list(dict.fromkeys(n for m in modules for n in owned[m.id][1]))
             reads = self._reads_after(flow, end, ancestors, tainted, called, module_names)
-            plans.append((end, modules, params, reads))
+            outer = next((s.outer for s in seeds if s.module in modules and s.outer), [])
+            dropped = _Dropped.find(project, source, flow, end, outer)
+            plans.append((end, modules, params, reads, dropped))
         # The value that carries the most of what never trained comes first.
         plans.sort(key=lambda plan: (-len(plan[2]), plan[0]))
         candidates: list[Candidate] = []
-        for end, modules, params, reads in plans:
+        for end, modules, params, _, dropped in plans:
+            # A value the caller drops from what this function returns (`x, _ = self.neck(x, y)`,
+            # an auxiliary loss): it goes into the caller's loss, not into a value here.
+            if dropped is not None:
+                for candidate in self._aux_candidates(project, dropped, params):
+                    if len(candidates) < _MAX_CANDIDATES and all(c.description != candidate.description for c in candidates):
+                        candidates.append(candidate)
+        for end, modules, params, reads, _ in plans:
             for read in reads:
                 for op in _ops(flow, end):
                     if len(candidates) >= _MAX_CANDIDATES:
@@ -504,7 +524,7 @@ class OutputNeverUsed(Rule):
                         candidates.append(candidate)
         if not candidates:
             return None
-        end, modules, params, _ = plans[0]
+        end, modules, params, _, dropped = plans[0]
         binding = flow.bindings[end]
         node = flow.steps[binding.step].parts[0]
         line = source.range(node).start.line
@@ -513,14 +533,65 @@ class OutputNeverUsed(Rule):
             r.binding == end for step in flow.steps[binding.step + 1 :] for r in step.reads
         )
         fate = "only returned or kept beside what the loss uses" if read_later else "never read again"
-        all_params = list(dict.fromkeys(n for _, _, p, _ in plans for n in p))
+        ends_in = f"ends in `{binding.name}` (line {line}), which is {fate}"
+        if dropped is not None:
+            where = f"line {dropped.source.range(dropped.target).start.line}"
+            if dropped.source is not source:
+                where += f" of {os.path.basename(dropped.source.path)}"
+            spelled = dropped.source.code(dropped.statement).strip()
+            if dropped.flow is flow:
+                ends_in = f"is returned in a tuple, and the element that carries it is dropped at {where} (`{spelled}`)"
+            else:
+                ends_in = (
+                    f"ends in `{binding.name}` (line {line}), which is returned in a tuple whose element the "
+                    f"caller drops at {where} (`{spelled}`)"
+                )
+            ends_in += ": no loss adds it"
+        all_params = list(dict.fromkeys(n for _, _, p, _, _ in plans for n in p))
         message = (
             f"{short_list([f'`{n}`' for n in names], 3)} ran with gradients on, but no loss reaches "
-            f"{'it' if len(names) == 1 else 'them'}: what {'it computes' if len(names) == 1 else 'they compute'} ends in "
-            f"`{binding.name}` (line {line}), which is {fate}, so {short_list(params)} never "
-            f"{'receives' if len(params) == 1 else 'receive'} a gradient"
+            f"{'it' if len(names) == 1 else 'them'}: what {'it computes' if len(names) == 1 else 'they compute'} "
+            f"{ends_in}, so {short_list(params)} never {'receives' if len(params) == 1 else 'receive'} a gradient"
         )
         return self.finding(project, source.site(node), message, all_params, candidates)
+
+    def _returned_call_finding(
+        self, trace: Trace, project: Project, seeds: list[_Seed], flow: _Flow, owned: dict[int, tuple[ModuleFact, list[str]]],
+    ) -> Optional[Finding]:
+        """``return self.classifier(h), self.center_loss(h, y)``: the module's call is itself an
+        element of the returned tuple, and the caller drops that element."""
+        source = seeds[0].source
+        for seed in seeds:
+            element = source.parent(seed.call)
+            tuple_ = source.parent(element) if isinstance(element, cst.Element) else None
+            returned = source.parent(tuple_) if isinstance(tuple_, (cst.Tuple, cst.List)) else None
+            if not isinstance(returned, cst.Return) or any(isinstance(e, cst.StarredElement) for e in tuple_.elements):  # type: ignore[union-attr]
+                continue
+            step = flow.step_of(source, seed.call)
+            if step is None or (trace.cuts and self._through_cut(source, flow, set(), {step: [seed.call]}, trace.cuts)):
+                continue
+            elements = tuple_.elements  # type: ignore[union-attr]
+            position = (next(i for i, e in enumerate(elements) if e is element), len(elements))
+            func = seed.call.func
+            called = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+            dropped = _Dropped.at_caller(project, position, seed.outer, "", called if called.isidentifier() else "aux")
+            if dropped is None:
+                continue
+            params = owned[seed.module.id][1]
+            candidates = self._aux_candidates(project, dropped, params)[:_MAX_CANDIDATES]
+            if not candidates:
+                continue
+            where = f"line {dropped.source.range(dropped.target).start.line}"
+            if dropped.source is not source:
+                where += f" of {os.path.basename(dropped.source.path)}"
+            name = seed.module.path or seed.module.cls
+            message = (
+                f"`{name}` ran with gradients on, but no loss reaches it: `{source.code(seed.call)}` is returned in a "
+                f"tuple whose element the caller drops at {where} (`{dropped.source.code(dropped.statement).strip()}`): "
+                f"no loss adds it, so {short_list(params)} never {'receives' if len(params) == 1 else 'receive'} a gradient"
+            )
+            return self.finding(project, source.site(seed.call), message, params, candidates)
+        return None
 
     @staticmethod
     def _through_cut(source: SourceFile, flow: _Flow, chain: set[int], seeds: dict[int, list[cst.Call]], cuts: list[Cut]) -> bool:
@@ -591,6 +662,43 @@ class OutputNeverUsed(Rule):
             for read in step.reads if usable(read)
         ]
         return [r for r in later if r.name.value in sources] + [r for r in later if r.name.value not in sources]
+
+    def _aux_candidates(self, project: Project, dropped: _Dropped, params: list[str]) -> list[Candidate]:
+        """The dropped value (a loss, or a dict of losses) added to the loss the caller builds:
+        ``losses.update(aux)`` or ``losses["aux"] = aux`` for a dict of losses, ``loss = loss +
+        aux`` or ``+ sum(aux.values())`` for one loss; the re-run judges which fits."""
+        source = dropped.source
+        drop_line = source.range(dropped.statement).start.line
+        block = source.parent(dropped.statement)
+        found = []
+        for sink, after, is_dict in dropped.sinks(project):
+            name = dropped.named(is_dict)
+            if not sink.isidentifier() or name is None:
+                continue
+            statement = source.statement_of(dropped.flow.steps[after].parts[0])
+            if not isinstance(statement, cst.SimpleStatementLine) or source.parent(statement) is not block:
+                continue  # added inside another block, the value might not be bound there
+            where = source.range(statement)
+            indent = source.indentation(where.start.line)
+            if is_dict:
+                codes = [f"{sink}.update({name})", f'{sink}["{name}"] = {name}']
+            else:
+                codes = [f"{sink} = {sink} + {name}", f"{sink} = {sink} + sum({name}.values())"]
+            for code in codes:
+                edits = [source.insert_lines(where.end.line + 1, f"{indent}{code}\n")]
+                bind = ""
+                if dropped.element.value != name:
+                    try:
+                        edits.append(source.replace_node(dropped.element, cst.Name(name)))
+                    except ValueError:
+                        continue
+                    bind = f"bind `{name}` at line {drop_line} and "
+                description = (
+                    f"{bind}add what `{dropped.call}(...)` returns there to the caller's loss `{sink}`: "
+                    f"`{code}` after line {where.end.line}"
+                )
+                found.append(self.candidate(description, source.path, edits, params, at=(source.path, drop_line, 0)))
+        return found
 
     def _candidate(self, source: SourceFile, flow: _Flow, end: int, read: _Read, op: str, params: list[str]) -> Optional[Candidate]:
         name = flow.bindings[end].name
@@ -676,3 +784,230 @@ def _called_names(scope: cst.CSTNode, methods: bool = False) -> set[str]:
 
     scope.visit(Calls())
     return names
+
+
+@dataclass
+class _Dropped:
+    """A value a function returns in a tuple that its caller unpacks and drops: ``x, _ =
+    self.neck(x, labels)`` (the neck's auxiliary loss), or binds to a name it never reads."""
+
+    source: SourceFile  # the caller's file
+    flow: _Flow  # the caller's statements
+    step: int  # the caller's step that unpacks the call
+    statement: cst.SimpleStatementLine
+    target: cst.BaseExpression  # the tuple it unpacks into
+    element: cst.Name  # the dropped element: `_` or a name never read
+    name: str  # the name the dropped value is bound to once fixed
+    call: str  # the call, as the caller spells it (for the message)
+    outer: list[Site]  # the frames further out: who called the caller
+    base: str = ""  # for a dropped `_`, what was called: the name the fix binds is made from it
+
+    @staticmethod
+    def find(project: Project, source: SourceFile, flow: _Flow, end: int, outer: list[Site]) -> Optional["_Dropped"]:
+        """When the function returns ``end`` as an element of a tuple, the caller's unpacking
+        that drops that element, as the run saw it called (the next user frame out)."""
+        here = _Dropped._unpacked_here(source, flow, end, outer)
+        if here is not None or not outer:
+            return here
+        position = None
+        for step in flow.steps:
+            returned = step.parts[0]
+            if not isinstance(returned, cst.Return) or not isinstance(returned.value, (cst.Tuple, cst.List)):
+                continue
+            elements = returned.value.elements
+            if any(isinstance(e, cst.StarredElement) for e in elements):
+                return None
+            for index, element in enumerate(elements):
+                if isinstance(element.value, cst.Name) and any(r.name is element.value and r.binding == end for r in step.reads):
+                    position = (index, len(elements))
+        if position is None:
+            return None
+        return _Dropped.at_caller(project, position, outer, flow.bindings[end].name)
+
+    @staticmethod
+    def at_caller(project: Project, position: tuple[int, int], outer: list[Site], own: str, base: str = "") -> Optional["_Dropped"]:
+        """The caller's unpacking of a returned tuple (``position``: the element, of how many)
+        that drops that element: ``x, _ = self.neck(x, labels)``. ``own``: the name the value
+        has where it is returned; ``base``: what was called to make it, when it had none."""
+        site = outer[0] if outer else None
+        if site is None or site.column is None or not project.is_editable(site.file):
+            return None
+        caller = project.source(site.file)
+        calls = caller.nodes_at(site, cst.Call)
+        if not calls:
+            return None
+        call = calls[-1]
+        assign = caller.parent(call)
+        if not isinstance(assign, cst.Assign) or assign.value is not call or len(assign.targets) != 1:
+            return None
+        target = assign.targets[0].target
+        if not isinstance(target, (cst.Tuple, cst.List)) or len(target.elements) != position[1]:
+            return None
+        element = target.elements[position[0]].value
+        statement = caller.statement_of(assign)
+        if not isinstance(element, cst.Name) or not isinstance(statement, cst.SimpleStatementLine):
+            return None
+        scope: Scope = next((a for a in caller.ancestors(call) if isinstance(a, cst.FunctionDef)), caller.module)
+        caller_flow = _Flow(scope)
+        step = caller_flow.step_of(caller, call)
+        if step is None:
+            return None
+        bound = {b.name for b in caller_flow.bindings} | _called_names(scope)
+        if element.value == "_" and base:
+            name = "_"
+        elif element.value == "_":
+            name = next((n for n in (own, f"{own}_aux", "aux_loss") if n.isidentifier() and n not in bound), None)
+            if name is None:
+                return None
+        else:
+            index = max((i for i, b in enumerate(caller_flow.bindings) if b.step == step and b.name == element.value), default=None)
+            if index is None or any(r.binding == index for s in caller_flow.steps for r in s.reads):
+                return None  # the caller reads it: not dropped here
+            name = element.value
+        spelled = caller.code(call.func)
+        return _Dropped(caller, caller_flow, step, statement, target, element, name, spelled, outer[1:], base if name == "_" else "")
+
+    @staticmethod
+    def _unpacked_here(source: SourceFile, flow: _Flow, end: int, outer: list[Site]) -> Optional["_Dropped"]:
+        """``proposals, _ = self.rpn(feature, targets)``: the module's call itself unpacked, and
+        the element that carries what never trained dropped (or bound to a name never read)."""
+        binding = flow.bindings[end]
+        if binding.step < 0 or any(r.binding == end for s in flow.steps for r in s.reads):
+            return None
+        assign = flow.steps[binding.step].parts[0]
+        if not isinstance(assign, cst.Assign) or len(assign.targets) != 1 or not isinstance(assign.value, cst.Call):
+            return None
+        target = assign.targets[0].target
+        if not isinstance(target, (cst.Tuple, cst.List)) or any(isinstance(e, cst.StarredElement) for e in target.elements):
+            return None
+        names = [e.value for e in target.elements if isinstance(e.value, cst.Name) and e.value.value == binding.name]
+        statement = source.statement_of(assign)
+        if len(names) != 1 or not isinstance(statement, cst.SimpleStatementLine):
+            return None
+        func = assign.value.func
+        called = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        # `_` is named once fixed after what was called: `rpn_losses` (a dict), `rpn_loss` (one loss)
+        base = called if binding.name == "_" and called.isidentifier() else ""
+        return _Dropped(source, flow, binding.step, statement, target, names[0], binding.name, source.code(func), outer, base)
+
+    def named(self, is_dict: bool) -> Optional[str]:
+        """The name the dropped value is bound to once fixed: a name the code has never bound."""
+        if not self.base:
+            return self.name
+        bound = {b.name for b in self.flow.bindings} | _called_names(self.flow.scope)
+        if self.base.endswith("loss"):  # `self.center_loss(...)`: `center_loss`, not `center_loss_loss`
+            options: tuple[str, ...] = (f"{self.base}es", "aux_losses") if is_dict else (self.base, "aux_loss")
+        else:
+            options = (f"{self.base}_losses", "aux_losses") if is_dict else (f"{self.base}_loss", "aux_loss")
+        return next((n for n in options if n.isidentifier() and n not in bound), None)
+
+    def sinks(self, project: Project) -> list[tuple[str, int, bool]]:
+        """The caller's losses the dropped value can join: a name passed to ``backward()`` there,
+        then names the caller returns when what its caller computes from them reaches a
+        ``backward()``; each with the step the value is added after and whether it is a dict of
+        losses (filled by ``update`` or by key) rather than one loss."""
+        source, flow = self.source, self.flow
+        dicts = self._dicts()
+        into_backward: list[tuple[str, int]] = []
+        returned: list[tuple[str, int, Optional[int]]] = []
+        for index, step in enumerate(flow.steps):
+            for read in step.reads:
+                if read.binding is None or flow.bindings[read.binding].step == self.step:
+                    continue
+                if _into_backward(source, read.name):
+                    into_backward.append((read.name.value, read.binding))
+                elif isinstance(step.parts[0], cst.Return) and _returned_as_is(source, read.name):
+                    returned.append((read.name.value, read.binding, _position(source, read.name)))
+        if returned:
+            # Only what reaches a `backward()` out there is a loss: `recon, loss = model(x)`,
+            # `loss.backward()` makes `loss` one and `recon` none.
+            reaching = _reaches_backward(project, self.outer)
+            returned = [r for r in returned if reaching is not None and (None in reaching or r[2] is None or r[2] in reaching)]
+        found: list[tuple[str, int, bool]] = []
+        for name, binding in into_backward + [(name, binding) for name, binding, _ in returned]:
+            if any(f[0] == name for f in found):
+                continue
+            before = [b.step for b in flow.bindings if b.name == name and 0 <= b.step]
+            if name in dicts:
+                earlier = [s for s in before if s < self.step]
+                later = [s for s in before if s > self.step]
+                after = self.step if earlier or not later else min(later)
+            else:
+                after = max(self.step, flow.bindings[binding].step)
+            found.append((name, after, name in dicts))
+        return sorted(found, key=lambda f: not f[2])
+
+    def _dicts(self) -> set[str]:
+        """Names the caller fills as dicts: bound to ``dict()`` or ``{...}``, ``update``d, or assigned by key."""
+        found = set()
+        for step in self.flow.steps:
+            part = step.parts[0]
+            value = step.value
+            if isinstance(value, cst.Dict) or (isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "dict"):
+                found.update(step.binds)
+            if isinstance(part, cst.Expr) and isinstance(part.value, cst.Call):
+                func = part.value.func
+                if isinstance(func, cst.Attribute) and func.attr.value == "update" and isinstance(func.value, cst.Name):
+                    found.add(func.value.value)
+            if isinstance(part, cst.Assign):
+                for target in part.targets:
+                    if isinstance(target.target, cst.Subscript) and isinstance(target.target.value, cst.Name):
+                        found.add(target.target.value.value)
+        return found
+
+
+def _returned_as_is(source: SourceFile, name: cst.Name) -> bool:
+    """``return losses``, ``return out, loss``: the name itself is (an element of) what is returned."""
+    parent = source.parent(name)
+    if isinstance(parent, cst.Return):
+        return True
+    return (
+        isinstance(parent, cst.Element) and isinstance(source.parent(parent), (cst.Tuple, cst.List))
+        and isinstance(source.parent(source.parent(parent)), cst.Return)
+    )
+
+
+def _position(source: SourceFile, name: cst.Name) -> Optional[int]:
+    """Where a returned name sits in the returned tuple (``return recon, loss``: 1); None: it is all that is returned."""
+    parent = source.parent(name)
+    if isinstance(parent, cst.Element):
+        elements = source.parent(parent).elements  # type: ignore[union-attr]
+        return next(i for i, e in enumerate(elements) if e is parent)
+    return None
+
+
+def _reaches_backward(project: Project, outer: list[Site]) -> Optional[set[Optional[int]]]:
+    """Whether, where the run saw the caller called, what is computed from its result reaches a
+    ``backward()`` (``losses = model.forward_train(x, y)``, ``loss = sum(losses.values())``,
+    ``loss.backward()``): None when it does not; else, when that result is unpacked, the
+    positions of the elements that do (``recon, loss = model(x)``: {1}), {None} when it is not."""
+    if not outer or not project.is_editable(outer[0].file):
+        return None
+    source = project.source(outer[0].file)
+    calls = source.nodes_at(outer[0], cst.Call)
+    if not calls:
+        return None
+    call = calls[-1]
+    scope: Scope = next((a for a in source.ancestors(call) if isinstance(a, cst.FunctionDef)), source.module)
+    flow = _Flow(scope)
+    step = flow.step_of(source, call)
+    if step is None:
+        return None
+    assign = source.parent(call)
+    target = assign.targets[0].target if isinstance(assign, cst.Assign) and len(assign.targets) == 1 else None
+    positions: list[Optional[int]] = list(range(len(target.elements))) if isinstance(target, (cst.Tuple, cst.List)) else [None]
+    found: set[Optional[int]] = set()
+    for position in positions:
+        if position is None:
+            tainted = flow.tainted({step})
+        else:
+            element = target.elements[position].value  # type: ignore[union-attr]
+            if not isinstance(element, cst.Name):
+                continue
+            tainted = {i for i, b in enumerate(flow.bindings) if b.step == step and b.name == element.value}
+            for index, binding in enumerate(flow.bindings):
+                if binding.parents & tainted and not binding.constant:
+                    tainted.add(index)
+        if any(r.binding in tainted and _into_backward(source, r.name) for s in flow.steps for r in s.reads):
+            found.add(position)
+    return found or None
