@@ -74,3 +74,41 @@ def test_the_report_names_a_branch_not_reached_and_is_no_all_clear(tmp_path: Pat
     assert "late_unfreeze.py:12: not reached: the block of `if epoch == 500:` never ran" in result.output
     assert "No gradient problems found in what ran; not an all-clear: 1 branch of a training loop never ran" in result.output
     assert "No gradient problems found (" not in result.output
+
+
+KINDS = """
+for epoch in range(10):
+    if epoch in milestones:                  # 3: the loop's target
+        opt.param_groups[0]["lr"] *= 0.1
+    elif epoch > cfg.unfreeze_at:            # 5: an elif is its own if
+        body.requires_grad_(True)
+    if (epoch + 1) % 5 == 0:                 # 7
+        save(model)
+    else:                                    # its else too
+        model.train()
+    if epoch == 0:
+        print("first epoch")                 # only prints: not watched
+    def hook(grad):
+        if epoch > 3:                        # runs when called, not per iteration: not watched
+            grad.zero_()
+    seen = 0
+    for batch in loader:
+        seen += 1
+        global_step += 1
+        if seen == 4:                        # 20: `seen` is reset per epoch: the batches loop's
+            swap()
+        if global_step >= warmup and batch:  # 22: the epochs' (outermost) progress
+            aux_on()
+"""
+
+
+def test_the_branches_watched_are_those_that_wait_on_a_loop_s_progress() -> None:
+    from gradfix.sandbox import loops
+
+    before = len(loops._branches)
+    loops.compile_user_code(KINDS, "kinds.py")
+    watched = [(b.test.lineno, b.orelse) for b in loops._branches[before:]]
+    assert sorted(watched) == [(3, False), (5, False), (7, False), (7, True), (20, False), (22, False)]
+    inner, outer = loops._loops[-2:]
+    owners = {loops._branches[n].test.lineno for n in inner.branches}, {loops._branches[n].test.lineno for n in outer.branches}
+    assert owners == ({20}, {3, 5, 7, 22})

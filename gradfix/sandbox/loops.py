@@ -191,14 +191,16 @@ class _WatchBranches(ast.NodeTransformer):
 
     def visit_If(self, node: ast.If) -> ast.If:
         reads = _read(node.test)
-        owner = next((loop for _, progress, loop in self.enclosing if progress & reads), None)
+        owner, progress = next(((loop, progress) for _, progress, loop in self.enclosing if progress & reads), (None, set()))
+        # An elif on the same progress is watched as its own if: its arms say more than this else.
+        elif_watched = len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If) and bool(_read(node.orelse[0].test) & progress)
         node.body = self._block(node.body)
         node.orelse = self._block(node.orelse)
         if owner is None:
             return node
         for orelse in (False, True):
             arm = node.orelse if orelse else node.body
-            if not arm or _changes_nothing(arm):
+            if not arm or _changes_nothing(arm) or (orelse and elif_watched):
                 continue
             number = len(_branches)
             _branches.append(_Branch(file=self.path, test=node.test, orelse=orelse))
