@@ -110,6 +110,9 @@ class Report:
     # what they asked for on this machine (nccl -> gloo)
     distributed: str = ""
     final_state: str = ""  # one line: how the last run ended
+    # branches waiting on a loop's progress that the run never reached (file, line, what): what they
+    # start was not diagnosed, so no finding is not an all-clear
+    unreached: list[tuple[str, int, str]] = field(default_factory=list)
     # path -> notebook.Layout for a notebook: its program's lines in cells (every position and
     # edit above is on the program; the reports say them in cells)
     notebooks: dict[str, Any] = field(default_factory=dict)

@@ -21,6 +21,7 @@ from gradfix.findings import Applicability, Candidate, Finding, Fix, ParamRow, R
 from gradfix.project import Project, find_root
 from gradfix.rules import Rule, all_rules
 from gradfix.sandbox import RunResult, Sandbox
+from gradfix.sandbox.loops import EXTEND
 from gradfix.sandbox.runner import RunHandle  # a run started, not yet collected
 from gradfix.source import BadSource
 from gradfix.trace import Trace, unwrapped_name
@@ -537,6 +538,7 @@ def _repair(
         cuda_emulated=first.trace.cuda_emulated,
         distributed=_distributed(first.trace),
         final_state=_final_state(trace, any(r.fix is not None for r in results)),
+        unreached=_unreached(first.trace),
         notebooks={script: layout} if layout is not None else {},
         percent_cells={script: cells} if layout is None and (cells := notebook.percent_cells(_read_text(script))) else {},
     )
@@ -595,6 +597,24 @@ def _judged_without_the_rest(
         f"which {' and '.join(codes)} {'explains' if len(codes) == 1 else 'explain'}",
         narrowed.trained,
     )
+
+
+def _unreached(trace: Trace) -> list[tuple[str, int, str]]:
+    """The branches the run never reached, as the report says them: (file, line, what). Positions
+    are the files' on disk (the first run's)."""
+    said = []
+    texts: dict[str, list[str]] = {}
+    for branch in trace.unreached_branches:
+        site = branch.site
+        lines = texts.setdefault(site.file, _read_text(site.file).splitlines())
+        test = ""
+        if site.end_line == site.line and site.column is not None and site.end_column is not None and 0 < site.line <= len(lines):
+            # co_positions-style columns count UTF-8 bytes
+            test = lines[site.line - 1].encode()[site.column : site.end_column].decode(errors="replace")
+        what = f"`if {test}:`" if test else "the if"
+        arm = f"the else of {what}" if branch.orelse else f"the block of {what}"
+        said.append((site.file, site.line, f"{arm} never ran: gradfix ended its loop first (having gone on {EXTEND}x past its usual cut), so what it starts was not diagnosed (a larger --steps goes further)"))
+    return said
 
 
 def _read_text(path: str) -> str:

@@ -545,6 +545,16 @@ class UnsteppedLoop:
 
 
 @dataclass
+class UnreachedBranch:
+    """An ``if`` in a ``for`` loop whose test waits on the loop's progress (``if epoch ==
+    unfreeze_at``), one of whose arms never ran: gradfix cut the loop before it, having gone on past
+    the cut as far as its budget allowed. What that arm does (a later phase) was not diagnosed."""
+
+    site: Site  # the if's test
+    orelse: bool = False  # the arm that never ran is its else (an elif's test is its own if)
+
+
+@dataclass
 class WrapperBypass:
     """A module wrapped in ``DistributedDataParallel`` called directly (``net(x)``) while the
     wrapper (``model = DDP(net)``) never ran: its gradients are never all-reduced."""
@@ -687,6 +697,9 @@ class Trace:
     wrapper_changes: list[WrapperChange] = field(default_factory=list)
     # for loops that ran to their end with backward() calls and no optimizer step, per loop (GF014)
     unstepped_loops: list[UnsteppedLoop] = field(default_factory=list)
+    # branches waiting on a loop's progress that never ran before gradfix cut the loop: the phases
+    # they start were not diagnosed, and the report says so
+    unreached_branches: list[UnreachedBranch] = field(default_factory=list)
     # a parameter group an optimizer refused: it shares parameters with another group (GF054)
     group_clash: Optional[GroupClash] = None
     # step() calls per chain of user calls, and the tests of ifs around step()/zero_grad() (GF055)

@@ -348,6 +348,7 @@ class Screen:
                 fix.rejected = pairs(fix.rejected)
                 fix.also_verified = [say(d) for d in fix.also_verified]
         report.final_state = say(report.final_state)
+        report.unreached = [(path, line, say(what)) for path, line, what in report.unreached]
         report.distributed = say(report.distributed)
         report.stdout = clean(report.stdout, OUTPUT_LIMIT, lines=True)
         report.stderr = clean(report.stderr, OUTPUT_LIMIT, lines=True)

@@ -107,6 +107,7 @@ def to_dict(outcomes: list) -> dict:  # type: ignore[type-arg]
     files: dict[str, list] = {}
     errors: dict[str, str] = {}
     runs: dict[str, int] = {}
+    unreached: dict[str, list] = {}  # per script: the branches its run never reached
     for report in outcomes:
         if not isinstance(report, Report):
             files.setdefault(display_path(report.script), [])
@@ -114,6 +115,10 @@ def to_dict(outcomes: list) -> dict:  # type: ignore[type-arg]
             continue
         files.setdefault(display_path(report.script), [])
         runs[display_path(report.script)] = report.runs
+        if report.unreached:
+            unreached[display_path(report.script)] = [
+                {"path": display_path(path), "line": line, "message": what} for path, line, what in report.unreached
+            ]
         for result in report.results:
             finding = result.finding
             fix = None
@@ -165,6 +170,8 @@ def to_dict(outcomes: list) -> dict:  # type: ignore[type-arg]
             entry["error"] = errors[path]
         if path in runs:
             entry["runs"] = runs[path]  # sandbox runs gradfix made for this script
+        if path in unreached:
+            entry["unreached"] = unreached[path]  # branches a loop's progress starts that never ran
         entries.append(entry)
     return {"version": JSON_VERSION, "files": entries}
 

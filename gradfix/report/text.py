@@ -121,6 +121,8 @@ def render(console: Console, outcomes: list, verbose: bool = False) -> None:  # 
                 console.rule()
         for result in report.results:
             render_result(console, report, result)
+        for path, line, what in report.unreached:
+            console.print(Text(f"{_shown(path)}:{line}: not reached: {clean(what)}", style="yellow"))
     console.print(summary(outcomes))
 
 
@@ -141,6 +143,13 @@ def summary(outcomes: list) -> Text:  # type: ignore[type-arg]
         states = reports[0].final_state
     else:
         states = f"{len(outcomes)} scripts" + (f" ({undiagnosed} could not be diagnosed)" if undiagnosed else "")
+    unreached = sum(len(report.unreached) for report in reports)
+    if not results and unreached:
+        # Not an all-clear: a later phase of the script never ran.
+        return Text(
+            f"No gradient problems found in what ran; not an all-clear: {unreached} branch{'es' if unreached != 1 else ''} of a "
+            f"training loop never ran (above) ({states}; {runs} sandbox run{'s' if runs != 1 else ''})."
+        )
     if not results:
         return Text(f"No gradient problems found ({states}; {runs} sandbox run{'s' if runs != 1 else ''}).")
     text = Text()

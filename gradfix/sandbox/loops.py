@@ -15,42 +15,248 @@ position, so every line and column the probe reports is the same as in the file 
 
 A loop that ran to its end with backward() calls in it and no optimizer step is recorded, by the
 position of its iterable (GF014: an epoch of gradient accumulation whose step condition never held).
+
+A loop is not cut while a branch of its body that waits on the loop's progress has never run: an
+``if`` whose test reads the loop's target or a counter its body advances (``if epoch ==
+unfreeze_at``, ``elif step >= warmup_steps``, ``if (epoch + 1) % 5 == 0``) may start a later phase,
+an unfreezing, a new parameter group, that the first few iterations never reach. The rewrite marks
+the start of each arm of such an ``if`` (a store into a dict, no call); the loop goes on past its cut,
+its inner loops still shortened, within a budget of iterations and time (:data:`EXTEND`), and a
+branch still never run when the budget is spent is recorded, so the report names what it did not
+reach instead of an all-clear.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import os
 import sys
+import time
 import types
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional
 
-from gradfix.trace import UnsteppedLoop
+from gradfix.trace import Site, UnreachedBranch, UnsteppedLoop
 
 if TYPE_CHECKING:
     from gradfix.sandbox.probe import Probe
 
 WRAPPER = "__gradfix_loop__"
+RAN = "__gradfix_branch_ran__"  # the dict each arm of a watched `if` stores its number into when it runs
+
+# How far a loop goes on past its cut for a branch that has not run yet: this many times the
+# iterations (and the time) it took to reach the cut, the time at least MIN_SECONDS, and never past
+# half the run's time limit. The steps and backward() calls it takes count apart from the run's caps
+# (probe.py), up to EXTEND times those caps in all.
+EXTEND = 10
+MIN_SECONDS = 1.0
+
+
+@dataclass
+class _Branch:
+    """One arm of an ``if`` that waits on a loop's progress: where its test is, which arm."""
+
+    file: str
+    test: ast.expr
+    orelse: bool
+
+
+@dataclass
+class _Loop:
+    """A ``for`` loop of user code with branches waiting on its progress (their numbers)."""
+
+    branches: list[int] = field(default_factory=list)
+
+
+# Filled as user files compile (in the sandboxed child only: each run is its own process).
+_branches: list[_Branch] = []
+_loops: list[_Loop] = []
+
+
+def _read(node: ast.AST) -> set[str]:
+    """The names and dotted attribute paths an expression reads (``epoch``, ``self.epoch``)."""
+    read: set[str] = set()
+    for sub in ast.walk(node):
+        path = _dotted(sub)
+        if path is not None:
+            read.add(path)
+    return read
+
+
+def _dotted(node: ast.AST) -> Optional[str]:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        owner = _dotted(node.value)
+        return None if owner is None else f"{owner}.{node.attr}"
+    return None
+
+
+def _own_statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every node the statements run each time they run: nested blocks and loops, not the bodies
+    of functions and classes they define (those run when called)."""
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                stack.append(child)
+
+
+def _progress(loop: ast.For) -> set[str]:
+    """What a loop's iterations advance: its target's names, and the counters its body adds to
+    (``step += 1``, ``self.epoch = self.epoch + 1``) and does not reset (``step = 0`` in the body
+    makes ``step`` an inner loop's counter)."""
+    advanced: set[str] = set(_read(loop.target))
+    reset: set[str] = set()
+    for node in _own_statements(loop.body):
+        if isinstance(node, ast.AugAssign):
+            name = _dotted(node.target)
+            if name is not None:
+                advanced.add(name)
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                name = _dotted(target)
+                if name is None:
+                    continue
+                if isinstance(node.value, ast.BinOp) and name in _read(node.value):
+                    advanced.add(name)
+                else:
+                    reset.add(name)
+    return advanced - (reset - set(_read(loop.target)))
+
+
+def _changes_nothing(body: list[ast.stmt]) -> bool:
+    """An arm that only leaves the loop or prints: not reaching it hides no training."""
+    for statement in body:
+        if isinstance(statement, (ast.Break, ast.Continue, ast.Pass, ast.Return, ast.Raise)):
+            continue
+        if isinstance(statement, ast.Expr):
+            value = statement.value
+            if isinstance(value, ast.Constant):
+                continue
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "print":
+                continue
+        return False
+    return True
+
+
+class _WatchBranches(ast.NodeTransformer):
+    """Numbers the arms of each ``if`` whose test reads a loop's progress, and marks their start.
+
+    A branch belongs to the outermost enclosing loop whose progress its test reads: ``if epoch == 4
+    and i == 0`` waits on the epochs, which the batches loop (cut on its own each epoch) cannot
+    reach by going on."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.enclosing: list[tuple[ast.For, set[str], _Loop]] = []
+        self.numbers: dict[int, int] = {}  # id(For) -> its number in _loops
+
+    def visit_For(self, node: ast.For) -> ast.For:
+        loop = _Loop()
+        self.enclosing.append((node, _progress(node), loop))
+        try:
+            node.body = self._block(node.body)
+            node.orelse = self._block(node.orelse)
+        finally:
+            self.enclosing.pop()
+        if loop.branches:
+            _loops.append(loop)
+            self.numbers[id(node)] = len(_loops) - 1
+        return node
+
+    def _block(self, body: list[ast.stmt]) -> list[ast.stmt]:
+        return [self.visit(statement) for statement in body]
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.FunctionDef:
+        return self._apart(node)
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> ast.AsyncFunctionDef:
+        return self._apart(node)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.ClassDef:
+        return self._apart(node)
+
+    def _apart(self, node: Any) -> Any:
+        # A function's body runs when it is called, not per iteration of the loop it is defined in.
+        enclosing, self.enclosing = self.enclosing, []
+        try:
+            self.generic_visit(node)
+        finally:
+            self.enclosing = enclosing
+        return node
+
+    def visit_If(self, node: ast.If) -> ast.If:
+        reads = _read(node.test)
+        owner, progress = next(((loop, progress) for _, progress, loop in self.enclosing if progress & reads), (None, set()))
+        # An elif on the same progress is watched as its own if: its arms say more than this else.
+        elif_watched = len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If) and bool(_read(node.orelse[0].test) & progress)
+        node.body = self._block(node.body)
+        node.orelse = self._block(node.orelse)
+        if owner is None:
+            return node
+        for orelse in (False, True):
+            arm = node.orelse if orelse else node.body
+            if not arm or _changes_nothing(arm) or (orelse and elif_watched):
+                continue
+            number = len(_branches)
+            _branches.append(_Branch(file=self.path, test=node.test, orelse=orelse))
+            owner.branches.append(number)
+            arm.insert(0, _mark(number, arm[0]))
+        return node
+
+
+def _mark(number: int, at: ast.stmt) -> ast.stmt:
+    """``__gradfix_branch_ran__[number] = 1``, placed at the arm's first statement."""
+    store = ast.Assign(
+        targets=[ast.Subscript(value=ast.Name(id=RAN, ctx=ast.Load()), slice=ast.Constant(number), ctx=ast.Store())],
+        value=ast.Constant(1),
+    )
+    return ast.fix_missing_locations(ast.copy_location(store, at))
 
 
 class _WrapForLoops(ast.NodeTransformer):
+    def __init__(self, numbers: dict[int, int]):
+        self.numbers = numbers
+
     def visit_For(self, node: ast.For) -> ast.For:
+        number = self.numbers.get(id(node))
         self.generic_visit(node)
-        call = ast.Call(func=ast.Name(id=WRAPPER, ctx=ast.Load()), args=[node.iter], keywords=[])
+        args = [node.iter] if number is None else [node.iter, ast.Constant(number)]
+        call = ast.Call(func=ast.Name(id=WRAPPER, ctx=ast.Load()), args=args, keywords=[])
         node.iter = ast.copy_location(call, node.iter)
         ast.copy_location(call.func, node.iter)
         call.func.end_lineno, call.func.end_col_offset = node.iter.end_lineno, node.iter.end_col_offset  # type: ignore[attr-defined]
+        if number is not None:
+            ast.copy_location(args[1], node.iter)
+            args[1].end_lineno, args[1].end_col_offset = node.iter.end_lineno, node.iter.end_col_offset  # type: ignore[attr-defined]
         return node
 
 
 def compile_user_code(source: str | bytes, path: str) -> Any:
     """Compile a user file with its ``for`` loops shortened; positions stay those of the file."""
     tree = ast.parse(source, path)
-    tree = _WrapForLoops().visit(tree)
+    watch = _WatchBranches(path)
+    tree = watch.visit(tree)
+    tree = _WrapForLoops(watch.numbers).visit(tree)
     from gradfix.sandbox.watch_steps import count_step_conditions
 
     tree = count_step_conditions(tree)  # the tests of ifs around step() calls (GF055)
     return compile(tree, path, "exec", dont_inherit=True)
+
+
+@dataclass
+class _Hold:
+    """One pass of a loop with watched branches: when it started, and when it first reached its cut."""
+
+    loop: int
+    started: float
+    cut_after: Optional[float] = None  # seconds from the start to the cut
+    cut_trained: int = 0  # trained iterations at the cut
+    extending: bool = False
 
 
 class LoopCap:
@@ -62,34 +268,115 @@ class LoopCap:
         self.cut = 0
         # (code, instruction) of a loop's iterable -> its passes that ended with backward() and no step
         self.unstepped: dict[tuple[types.CodeType, int], UnsteppedLoop] = {}
+        self.ran: dict[int, int] = {}  # the numbers of the watched branches that ran (at least once)
+        self.unreached: set[int] = set()  # branches a loop was cut before, its budget spent
+        self.created = time.monotonic()
+        # Loops going on past their cut (nested ones each count), and what they ran beyond it
+        self.extending = 0
+        self._began = (0, 0)
+        self.extra_steps = self.extra_backwards = 0
 
     def install(self) -> None:
         setattr(builtins, WRAPPER, self.wrap)
+        setattr(builtins, RAN, self.ran)
 
-    def wrap(self, iterable: Iterable[Any]) -> Iterator[Any]:
+    def wrap(self, iterable: Iterable[Any], loop: Optional[int] = None) -> Iterator[Any]:
         caller = sys._getframe(1)  # the user frame whose `for` starts: where the loop is, kept cheaply
-        return self._shortened(iter(iterable), caller.f_code, caller.f_lasti)
+        return self._shortened(iter(iterable), caller.f_code, caller.f_lasti, loop)
 
-    def _shortened(self, items: Iterator[Any], code: types.CodeType, lasti: int) -> Iterator[Any]:
+    def _shortened(self, items: Iterator[Any], code: types.CodeType, lasti: int, loop: Optional[int]) -> Iterator[Any]:
         probe = self.probe
         stepped = backwards_only = 0
         steps_before, backwards_before = probe.step_count, len(probe.backwards)
-        for item in items:
-            steps, backwards = probe.step_count, len(probe.backwards)
-            yield item
-            if probe.step_count > steps:
-                stepped += 1
-            elif len(probe.backwards) > backwards:
-                backwards_only += 1
-            else:
-                continue  # an iteration that trained nothing (reading data, building layers): cheap
-            if self._enough(stepped, backwards_only):
-                self.cut += 1
-                return
-        # Ran to its end (a `break`, an exception or a cut never gets here).
-        backwards = len(probe.backwards) - backwards_before
-        if backwards and probe.step_count == steps_before:
-            self._record_unstepped(code, lasti, backwards)
+        hold = None if loop is None else _Hold(loop, time.monotonic())
+        try:
+            for item in items:
+                steps, backwards = probe.step_count, len(probe.backwards)
+                yield item
+                if probe.step_count > steps:
+                    stepped += 1
+                elif len(probe.backwards) > backwards:
+                    backwards_only += 1
+                else:
+                    continue  # an iteration that trained nothing (reading data, building layers): cheap
+                if self._enough(stepped, backwards_only):
+                    if hold is not None and self._go_on(hold, stepped + backwards_only):
+                        continue
+                    self.cut += 1
+                    return
+            # Ran to its end (a `break`, an exception or a cut never gets here).
+            backwards = len(probe.backwards) - backwards_before
+            if backwards and probe.step_count == steps_before:
+                self._record_unstepped(code, lasti, backwards)
+        finally:
+            if hold is not None and hold.extending:
+                self._end_extension()
+
+    # -- going on past the cut for a branch not yet run --------------------------------------------
+
+    def _go_on(self, hold: "_Hold", trained: int) -> bool:
+        """Whether a loop at its cut goes on: a branch waiting on its progress has not run yet, and
+        the budget allows. A branch still waiting when the budget is spent is recorded."""
+        pending = [number for number in _loops[hold.loop].branches if number not in self.ran]
+        if not pending:
+            return False
+        now = time.monotonic()
+        if hold.cut_after is None:
+            hold.cut_after, hold.cut_trained = now - hold.started, trained
+        within = (
+            trained < hold.cut_trained * EXTEND
+            and now - hold.started < max(hold.cut_after * EXTEND, MIN_SECONDS)
+            and now < self._halfway()
+            and self._extra_steps() < self.probe.max_steps * 20 * (EXTEND - 1)
+            and self._extra_backwards() < self.probe.max_backwards * (EXTEND - 1)
+        )
+        if not within:
+            self.unreached.update(pending)
+            return False
+        if not hold.extending:
+            hold.extending = True
+            if self.extending == 0:
+                self._began = (self.probe.step_count, len(self.probe.backwards))
+            self.extending += 1
+        return True
+
+    def _end_extension(self) -> None:
+        self.extending -= 1
+        if self.extending == 0:
+            self.extra_steps += self.probe.step_count - self._began[0]
+            self.extra_backwards += len(self.probe.backwards) - self._began[1]
+
+    def _extra_steps(self) -> int:
+        live = self.probe.step_count - self._began[0] if self.extending else 0
+        return self.extra_steps + live
+
+    def _extra_backwards(self) -> int:
+        live = len(self.probe.backwards) - self._began[1] if self.extending else 0
+        return self.extra_backwards + live
+
+    def counted(self) -> tuple[int, int]:
+        """The run's steps and backward() calls that count against its caps: those taken while a
+        loop went on past its cut for a branch count apart (up to EXTEND times the caps, above)."""
+        return self.probe.step_count - self._extra_steps(), len(self.probe.backwards) - self._extra_backwards()
+
+    def _halfway(self) -> float:
+        deadline = self.probe.ranks.deadline
+        return float("inf") if deadline is None else self.created + (deadline - self.created) / 2
+
+    def unreached_branches(self) -> list[UnreachedBranch]:
+        """The branches a loop was cut before, still never run at the end of the run."""
+        facts = []
+        for number in sorted(self.unreached):
+            if number in self.ran:
+                continue  # a later pass of the loop, or another call of its function, ran it
+            branch = _branches[number]
+            test = branch.test
+            site = Site(
+                file=os.path.realpath(branch.file), line=test.lineno, column=test.col_offset,
+                end_line=test.end_lineno, end_column=test.end_col_offset,
+            )
+            facts.append(UnreachedBranch(site=site, orelse=branch.orelse))
+        return facts
 
     def _record_unstepped(self, code: types.CodeType, lasti: int, backwards: int) -> None:
         from gradfix.sandbox.facts import site_in

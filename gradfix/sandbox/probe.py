@@ -547,6 +547,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             backward_cap=self.max_backwards if self.cap_reached else 0,
             loops_cut=self.loops.cut,
             unstepped_loops=list(self.loops.unstepped.values()),
+            unreached_branches=self.loops.unreached_branches(),
             late_stop=self.late_stop,
             timed_out=timed_out,
             events=self.events,

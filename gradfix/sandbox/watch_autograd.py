@@ -11,6 +11,7 @@ import torch
 import torch.nn as nn
 
 from gradfix.sandbox.facts import named_modules_of
+from gradfix.sandbox.loops import EXTEND
 from gradfix.trace import BackwardFact
 
 
@@ -87,7 +88,7 @@ class AutogradWatch:
                 if p.grad is not None:
                     probe.got_grad.add(pid)
             probe.gradients_computed()
-            if len(probe.backwards) >= probe.max_backwards:
+            if probe.loops.counted()[1] >= probe.max_backwards or len(probe.backwards) >= probe.max_backwards * EXTEND:
                 probe.cap_reached = True
                 probe.stop(stopped_early=True)
             return result

@@ -16,6 +16,7 @@ import torch.nn as nn
 import torch.optim.optimizer as optimizer_module
 
 from gradfix.sandbox.facts import class_name, parameters_of, site_of
+from gradfix.sandbox.loops import EXTEND
 from gradfix.sandbox.watch_modules import FORWARD_TAG
 from gradfix.trace import OptimizerFact, SchedulerFact, Site, StepBeforeBackward
 
@@ -360,7 +361,8 @@ class OptimizerWatch:
             # The user's for loops end themselves after a few training iterations (loops.py), so
             # the script reaches its later phases; this bound is for what they cannot shorten (a
             # while loop, a library's training loop).
-            if probe.step_count >= probe.max_steps * 20:
+            # Steps a loop takes past its cut for a branch not yet run count apart (loops.py).
+            if probe.loops.counted()[0] >= probe.max_steps * 20 or probe.step_count >= probe.max_steps * 20 * EXTEND:
                 probe.stop(stopped_early=True)
 
         optimizer_module.register_optimizer_step_post_hook(after_step)
