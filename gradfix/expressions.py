@@ -59,3 +59,10 @@ def parenthesized(node: cst.BaseExpression) -> cst.BaseExpression:
     if binds_tightest(node):
         return node
     return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+
+def self_attribute(node: cst.BaseExpression) -> Optional[str]:
+    """``self.name`` -> ``name``; anything else (``other.name``, ``self.a.b``) -> None."""
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
+        return node.attr.value
+    return None

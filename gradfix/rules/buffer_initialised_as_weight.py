@@ -21,6 +21,7 @@ from typing import Optional
 
 import libcst as cst
 
+from gradfix.expressions import self_attribute
 from gradfix.findings import Applicability, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -98,8 +99,8 @@ def _weight_like_buffers(source: SourceFile, cls: cst.ClassDef) -> list[tuple[cs
             continue
         short = sorted(names)[0].rsplit(".", 1)[-1]
         target = call.args[0].value
-        if _self_attribute(target):
-            initialised.setdefault(_self_attribute(target) or "", short)
+        if self_attribute(target):
+            initialised.setdefault(self_attribute(target) or "", short)
         elif isinstance(target, cst.Name):
             locals_initialised.setdefault(target.value, short)
     written = _written_in_place(cls)
@@ -110,7 +111,7 @@ def _weight_like_buffers(source: SourceFile, cls: cst.ClassDef) -> list[tuple[cs
         call = statement.body[0].value
         if not (
             isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "register_buffer"
-            and _self_attribute(call.func) is not None and len(call.args) >= 2
+            and self_attribute(call.func) is not None and len(call.args) >= 2
             and all(a.keyword is None for a in call.args[:2]) and isinstance(call.args[0].value, cst.SimpleString)
         ):
             continue
@@ -146,7 +147,7 @@ def _written_in_place(cls: cst.ClassDef) -> set[str]:
             receiver = call.func.value
             if isinstance(receiver, cst.Attribute) and receiver.attr.value == "data":
                 receiver = receiver.value
-            if (name := _self_attribute(receiver)) is not None:
+            if (name := self_attribute(receiver)) is not None:
                 written.add(name)
     for target in descendants(cls, cst.AssignTarget):
         node = target.target
@@ -154,13 +155,7 @@ def _written_in_place(cls: cst.ClassDef) -> set[str]:
             node = node.value
         if isinstance(node, cst.Attribute) and node.attr.value == "data":
             node = node.value
-        if target.target is not node and (name := _self_attribute(node)) is not None:
+        if target.target is not node and (name := self_attribute(node)) is not None:
             written.add(name)
     return written
 
-
-def _self_attribute(node: cst.BaseExpression) -> Optional[str]:
-    """``self.name`` -> ``name``."""
-    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
-        return node.attr.value
-    return None

@@ -689,8 +689,11 @@ class SecondBackward(Rule):
                     source.path, [source.replace_node(once.value, detached)],
                 ))
             moved = self._move_into_loop(source, once)
-            if held and moved is not None:
-                fixed.insert(0, moved)  # the layers it goes through train: compute it at every step
+            if held:
+                # The layers it goes through train: compute it at every step. Cutting its graph
+                # instead could still verify (they get gradients by another path) and would stop
+                # them learning through this one: not offered.
+                fixed = [moved] if moved is not None else []
             elif moved is not None:
                 fixed.append(moved)
             candidates += fixed
@@ -710,10 +713,14 @@ class SecondBackward(Rule):
             source.remove_statement(once.statement, moved=True),
             source.insert_lines(line, textwrap.indent(text, indent)),
         ]
-        return self.candidate(
+        moved = self.candidate(
             f"compute {once.name} in the loop, before line {line} reads it: a new graph at every step",
             source.path, edits,
         )
+        # It now runs at every step: from inputs that change between steps (a random draw, a
+        # batch), it computes another value than the one computed once.
+        moved.applicability = Applicability.UNSAFE
+        return moved
 
     def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
         """A value computed once from layers no optimizer holds, computed under no_grad or

@@ -251,9 +251,10 @@ class TargetNetworkNeverUpdated(Rule):
         }
         if not all(n.isidentifier() or _KEYED.fullmatch(n) for n in [*names, *names.values()]):
             return None  # `blocks.3`: no name a fix could write
-        copies = [_KEYED.fullmatch(path_parts(c.copy)[-1]) for c in (sibling, forgotten)]
-        if any(copies) and not (all(copies) and copies[0].group(1) == copies[1].group(1)):  # type: ignore[union-attr]
-            return None  # one kept in a dict, the other not: no swap of names makes the one update the other
+        for pair in ((sibling.copy, forgotten.copy), (sibling.source, forgotten.source)):
+            keyed = [_KEYED.fullmatch(path_parts(path)[-1]) for path in pair]
+            if any(keyed) and not (all(keyed) and keyed[0].group(1) == keyed[1].group(1)):  # type: ignore[union-attr]
+                return None  # one kept in a dict, the other not: no swap of names makes the one update the other
         update = self._update(trace, project, sibling, forgotten)
         if update is None:
             return None

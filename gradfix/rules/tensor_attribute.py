@@ -23,6 +23,7 @@ from typing import Optional
 
 import libcst as cst
 
+from gradfix.expressions import self_attribute
 from gradfix.findings import Applicability, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -137,12 +138,15 @@ _FLOATS = {f"torch.{name}" for name in ("float", "float32", "float64", "double",
 # A name that says the tensor is a mask, an index, a position table or a numerical guard: state or a
 # constant, never a weight.
 _MASKISH = {"mask", "masks", "pos", "idx", "idxs", "index", "indices", "ids", "eps", "epsilon"}
+# A name that says the tensor is a fixed distribution's parameter: a VAE's N(0, I) prior, a flow's
+# base distribution. Zeros and ones are exactly their values, and they are meant to stay so.
+_DISTRIBUTION = {"prior", "mu", "mean", "std", "sigma", "var", "logvar", "loc", "base"}
 # What a use of the attribute in the forward pass may go through on the way to an operand.
 _VIEWS = {"view", "reshape", "unsqueeze", "squeeze", "expand", "expand_as", "view_as", "to", "type_as", "t"}
 
 
 def _maskish(attr: str) -> bool:
-    return bool(set(re.split(r"[_\d]+", attr.lower())) & _MASKISH)
+    return bool(set(re.split(r"[_\d]+", attr.lower())) & (_MASKISH | _DISTRIBUTION))
 
 
 def _constant_tensor(source: SourceFile, value: cst.BaseExpression) -> bool:
@@ -174,8 +178,10 @@ def _init_class(source: SourceFile, value: cst.BaseExpression) -> Optional[cst.C
 
 
 def _used_as_factor_or_term(cls: cst.ClassDef, attr: str) -> bool:
-    """``self.alpha * (1 - p) * x`` or ``x + self.bias.view(1, -1)`` in a method other than ``__init__``."""
-    operators = (cst.Multiply, cst.Add, cst.Subtract)
+    """``self.alpha * (1 - p) * x`` or ``x + self.bias.view(1, -1)`` in a method other than ``__init__``.
+    A subtraction is not counted: ``mu - self.prior_mu`` compares with a fixed reference more often
+    than it applies a learned shift."""
+    operators = (cst.Multiply, cst.Add)
     for function in descendants(cls, cst.FunctionDef):
         if function.name.value == "__init__":
             continue
@@ -190,7 +196,7 @@ def _used_as_factor_or_term(cls: cst.ClassDef, attr: str) -> bool:
                 continue
             for operand in (operation.left, operation.right):
                 operand = _strip_views(operand)
-                if _self_attribute(operand) == attr or (isinstance(operand, cst.Name) and operand.value in aliases):
+                if self_attribute(operand) == attr or (isinstance(operand, cst.Name) and operand.value in aliases):
                     return True
     return False
 
@@ -208,7 +214,7 @@ def _strip_views(node: cst.BaseExpression) -> cst.BaseExpression:
 
 def _viewed(node: cst.BaseExpression) -> Optional[str]:
     """The ``self.<name>`` an expression is a view of."""
-    return _self_attribute(_strip_views(node))
+    return self_attribute(_strip_views(node))
 
 
 def _written(source: SourceFile, attr: str) -> bool:
@@ -218,7 +224,7 @@ def _written(source: SourceFile, attr: str) -> bool:
     # `self.alpha = ...` in an `__init__` (this class's if/else, a subclass's, another class's own
     # attribute of that name) sets a starting value; the run's last assignment is the one judged.
     inits = [f for f in descendants(source.module, cst.FunctionDef) if f.name.value == "__init__"]
-    allowed = {id(n) for f in inits for n in descendants(f, cst.AssignTarget) if _self_attribute(n.target) == attr}
+    allowed = {id(n) for f in inits for n in descendants(f, cst.AssignTarget) if self_attribute(n.target) == attr}
     for target in descendants(source.module, cst.AssignTarget):
         node = target.target
         while isinstance(node, (cst.Subscript, cst.Attribute)) and not (isinstance(node, cst.Attribute) and node.attr.value == attr):
@@ -251,9 +257,3 @@ def _written(source: SourceFile, attr: str) -> bool:
             return True  # `register_buffer("alpha", ...)`, `setattr(self, "alpha", ...)`, `getattr(...)`
     return False
 
-
-def _self_attribute(node: cst.BaseExpression) -> Optional[str]:
-    """``self.name`` -> ``name``."""
-    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
-        return node.attr.value
-    return None

@@ -29,6 +29,7 @@ import libcst as cst
 from typing import Optional
 
 from gradfix.edits import Patch
+from gradfix.expressions import self_attribute
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -119,7 +120,7 @@ class UnusedModule(Rule):
             assign = statement.body[0]
             if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
                 continue
-            if _self_attribute(assign.targets[0].target) != attribute.attr:
+            if self_attribute(assign.targets[0].target) != attribute.attr:
                 continue
             return [Candidate(
                 f"delete self.{attribute.attr}, which the model never uses, so that DDP waits for no gradient of it",
@@ -158,7 +159,7 @@ class UnusedModule(Rule):
             return []
         calls: dict[str, list[cst.Call]] = {}
         for call in descendants(forward, cst.Call):
-            name = _self_attribute(call.func)
+            name = self_attribute(call.func)
             if name is not None:
                 calls.setdefault(name, []).append(call)
         at = order.index(attribute.attr)
@@ -211,7 +212,7 @@ class UnusedModule(Rule):
                 continue
             calls = [
                 call for method in cls.body.body if isinstance(method, cst.FunctionDef) and method.name.value != "__init__"
-                for call in descendants(method, cst.Call) if _self_attribute(call.func) == name
+                for call in descendants(method, cst.Call) if self_attribute(call.func) == name
             ]
             if len(calls) >= 2:
                 return name, calls
@@ -289,19 +290,13 @@ def _class_defining(source: SourceFile, line: int) -> Optional[cst.ClassDef]:
     return None
 
 
-def _self_attribute(node: cst.BaseExpression) -> Optional[str]:
-    """``self.<name>`` -> name."""
-    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
-        return node.attr.value
-    return None
-
 
 def _assigned_attributes(init: cst.FunctionDef) -> list[str]:
     """``self.<name> = ...`` targets in ``__init__``, in order, each once."""
     names: list[str] = []
     for assign in descendants(init, cst.Assign):
         for target in assign.targets:
-            name = _self_attribute(target.target)
+            name = self_attribute(target.target)
             if name is not None and name not in names:
                 names.append(name)
     return names

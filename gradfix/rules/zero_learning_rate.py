@@ -214,6 +214,9 @@ class ZeroLearningRate(Rule):
                     continue
                 outer, inner = source.code(holder), source.code(func.value)
                 cls, method = wrappers[attr]
+                home = next((a for a in source.ancestors(call) if isinstance(a, cst.ClassDef)), None)
+                if home is not None and home.name.value == cls:
+                    break  # the wrapper's own inner step: the run went through the wrapper
                 if not all(part.isidentifier() for part in outer.split(".")) or call.args:
                     continue
                 candidate = self.candidate(
