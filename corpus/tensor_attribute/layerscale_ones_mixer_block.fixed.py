@@ -1,17 +1,17 @@
-"""An MLP-Mixer on sequences of tokens with LayerScale on both residual branches."""
+"""An MLP-Mixer on sequences of tokens with a per-channel scale on both residual branches, starting at 1."""
 import torch
 import torch.nn as nn
 
 
 class MixerBlock(nn.Module):
-    def __init__(self, tokens, dim, init_scale=0.1):
+    def __init__(self, tokens, dim):
         super().__init__()
         self.norm1 = nn.LayerNorm(dim)
         self.token_mix = nn.Sequential(nn.Linear(tokens, tokens), nn.GELU())
         self.norm2 = nn.LayerNorm(dim)
         self.channel_mix = nn.Sequential(nn.Linear(dim, 2 * dim), nn.GELU(), nn.Linear(2 * dim, dim))
-        self.ls1 = torch.full((dim,), init_scale, dtype=torch.float32)
-        self.ls2 = torch.full((dim,), init_scale)
+        self.ls1 = nn.Parameter(torch.ones((dim,), dtype=torch.float32))
+        self.ls2 = nn.Parameter(torch.ones((dim,)))
 
     def forward(self, x):
         x = x + self.ls1 * self.token_mix(self.norm1(x).transpose(1, 2)).transpose(1, 2)
