@@ -93,11 +93,12 @@ class UnusedModule(Rule):
                 findings.append(self.finding(project, attribute.site, message, params, swaps + placements))
                 continue
             if _ddp_waits_for_gradients(trace):
-                where = f" (rank {trace.crash.rank})" if trace.crash is not None and trace.crash.rank is not None else ""
+                # No rank is named: every rank waits for the same gradients, and which one reports
+                # it first is a race between processes, not a fact about the script.
                 message = (
                     f"`{child.path}` is defined here but never used: it never runs, so {short_list(params)} "
                     f"never receive a gradient, and DistributedDataParallel, which waits for them, stops the "
-                    f"next iteration{where} (\"Expected to have finished reduction\"); delete it or call it in forward()"
+                    f"next iteration (\"Expected to have finished reduction\"); delete it or call it in forward()"
                 )
                 removal = self._removal(project, attribute)
                 findings.append(self.finding(project, attribute.site, message, params, removal + placements, blocking=True))
