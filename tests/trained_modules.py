@@ -117,11 +117,18 @@ def main() -> None:
             try:
                 module = scope[root].get_submodule(path)
             except AttributeError:
-                module = None
+                # `net.fc1.weight`: a tensor of a part (a weight kept as a buffer is one too).
+                module = scope[root]
+                for part in path.split("."):
+                    module = getattr(module, part, None)
         if isinstance(module, nn.Module):
             params = [p for p in module.parameters() if p.requires_grad or every]
         elif isinstance(module, torch.Tensor):
             params = [module] if module.requires_grad or every else []
+        elif isinstance(module, (dict, list, tuple)) and module and all(isinstance(t, torch.Tensor) for t in (module.values() if isinstance(module, dict) else module)):
+            # A global dict or list of tensors trained without a module (variational parameters).
+            tensors = list(module.values()) if isinstance(module, dict) else list(module)
+            params = [t for t in tensors if t.requires_grad or every]
         else:
             # `MoE.w_gate`: an attribute of the modules of a class, a tensor or a module, registered or not.
             cls, _, attr = name.partition(".")
