@@ -319,7 +319,7 @@ class ModuleWatch:
         """The user frames of a call that ran ``module`` with gradients on, innermost first (a
         layer inside a torch container is called from the line that called the container)."""
         self.grad_calls_seen[id(module)] = self.grad_calls_seen.get(id(module), 0) + 1
-        if next(module.parameters(), None) is None:
+        if next(parameters_of(module), None) is None:
             # An activation or a dropout: nothing of it can be left without a gradient.
             self.grad_calls_seen[id(module)] = _GRAD_CALLS_PER_MODULE
             return
