@@ -116,7 +116,6 @@ class ReportingArms:
     """Reads one file: which arms only report. ``tree`` is the file's module."""
 
     def __init__(self, tree: ast.Module, mark: str):
-        self.tree = tree
         self.mark = mark
         self.imports = self._imports(tree)
         self.functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
