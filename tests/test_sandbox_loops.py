@@ -85,7 +85,7 @@ for epoch in range(10):
     if (epoch + 1) % 5 == 0:                 # 7
         save(model)
     else:                                    # its else too
-        model.train()
+        scheduler.step()
     if epoch == 0:
         print("first epoch")                 # only prints: not watched
     def hook(grad):
@@ -112,3 +112,150 @@ def test_the_branches_watched_are_those_that_wait_on_a_loop_s_progress() -> None
     inner, outer = loops._loops[-2:]
     owners = {loops._branches[n].test.lineno for n in inner.branches}, {loops._branches[n].test.lineno for n in outer.branches}
     assert owners == ({20}, {3, 5, 7, 22})
+
+
+# 100 epochs of 4 batches whose epoch-gated arms (ARMS) only report: what a user sees is a run of a few
+# epochs and a plain all-clear, not a loop held open for 30 epochs and "not an all-clear".
+REPORTING = """
+import logging
+import torch
+import torch.nn as nn
+
+logging.basicConfig(level=logging.INFO)
+logger = logging.getLogger("train")
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(8, 16), nn.Dropout(0.1), nn.Linear(16, 1))
+optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+x, y = torch.randn(16, 8), torch.randn(16, 1)
+x_val, y_val = torch.randn(8, 8), torch.randn(8, 1)
+best = float("inf")
+history = []
+for epoch in range(100):
+    model.train()
+    for batch in range(4):
+        optimizer.zero_grad()
+        loss = nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        optimizer.step()
+ARMS
+print("best", best, len(history))
+"""
+
+CHECKPOINT_AND_LOG = """
+    if (epoch + 1) % 50 == 0:
+        torch.save({"model": model.state_dict(), "epoch": epoch}, f"checkpoint_{epoch + 1}.pt")
+        logger.info("epoch %d: loss %.4f, lr %g", epoch, loss.item(), optimizer.param_groups[0]["lr"])
+"""
+
+VALIDATION = """
+    if (epoch + 1) % 10 == 0:
+        model.eval()
+        total = 0.0
+        with torch.no_grad():
+            for start in range(0, 8, 4):
+                total += nn.functional.mse_loss(model(x_val[start:start + 4]), y_val[start:start + 4]).item()
+        history.append(total)
+        if total < best:
+            best = total
+            torch.save(model.state_dict(), "best.pt")
+        model.train()
+        print(f"epoch {epoch}: validation {total:.4f}")
+"""
+
+
+def _reporting(arms: str) -> str:
+    return REPORTING.replace("ARMS", arms.strip("\n"))
+
+
+def _suggest(tmp_path: Path, text: str, exit_code: int = 0) -> str:
+    script = tmp_path / "train.py"
+    script.write_text(text)
+    result = CliRunner().invoke(main, ["suggest", str(script)], catch_exceptions=False)
+    assert result.exit_code == exit_code, result.output
+    return result.output
+
+
+def test_a_branch_that_only_checkpoints_and_logs_holds_no_loop_open(run_script: Run, tmp_path: Path) -> None:
+    trace = run_script(_reporting(CHECKPOINT_AND_LOG)).trace
+    assert trace.crash is None, trace.crash
+    assert trace.steps == 9 and trace.unreached_branches == []  # 3 epochs of 3 batches, as with no branch
+    output = _suggest(tmp_path, _reporting(CHECKPOINT_AND_LOG))
+    assert "No gradient problems found (" in output and "not an all-clear" not in output
+
+
+def test_a_branch_that_only_validates_holds_no_loop_open(run_script: Run, tmp_path: Path) -> None:
+    trace = run_script(_reporting(VALIDATION)).trace
+    assert trace.crash is None, trace.crash
+    assert trace.steps == 9 and trace.unreached_branches == []
+    output = _suggest(tmp_path, _reporting(VALIDATION + CHECKPOINT_AND_LOG))
+    assert "No gradient problems found (" in output and "not an all-clear" not in output
+
+
+HELPER_CHANGES_TRAINING = """
+import torch
+import torch.nn as nn
+
+
+def unfreeze(module):
+    for p in module.parameters():
+        p.requires_grad_(True)
+
+
+def set_learning_rate(optimizer, lr):
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+
+
+torch.manual_seed(0)
+body, head = nn.Linear(8, 8), nn.Linear(8, 1)
+body.requires_grad_(False)
+optimizer = torch.optim.SGD(list(body.parameters()) + list(head.parameters()), lr=0.1)
+x, y = torch.randn(16, 8), torch.randn(16, 1)
+for epoch in range(100):
+    if epoch == 5:
+        unfreeze(body)
+        print("unfrozen")
+    if epoch == 7:
+        set_learning_rate(optimizer, 0.0)
+    for batch in range(4):
+        optimizer.zero_grad()
+        nn.functional.mse_loss(head(torch.relu(body(x))), y).backward()
+        optimizer.step()
+"""
+
+
+def test_a_branch_that_unfreezes_or_zeroes_the_lr_through_a_helper_still_holds_the_loop(run_script: Run, tmp_path: Path) -> None:
+    trace = run_script(HELPER_CHANGES_TRAINING).trace
+    assert trace.crash is None, trace.crash
+    assert trace.unreached_branches == []
+    assert trace.steps >= 8 * 3  # epochs 0..7 at least: both helpers ran
+    assert trace.param("body.weight").got_grad
+    assert "GF019" in _suggest(tmp_path, HELPER_CHANGES_TRAINING, exit_code=1)  # the learning rate set to 0 at epoch 7
+
+
+ARMS = {
+    "print(epoch)": False,
+    "writer.add_scalar('loss', loss.item(), epoch)": False,
+    "wandb.log({'loss': loss})": False,
+    "np.save('w.npy', w.detach().numpy())": False,
+    "model.eval()\n        with torch.no_grad():\n            acc = accuracy(model(xv), yv)\n        print(acc)": False,
+    "save(model)": True,  # not known to only write
+    "opt.add_param_group({'params': head.parameters()})": True,
+    "writer.add_scalar('lr', lr)\n        lr = lr * 0.1": True,  # the training reads lr
+    "with torch.no_grad():\n            model.weight.mul_(0.5)": True,  # writes a weight
+    "with torch.no_grad():\n            model.head = nn.Linear(4, 1)": True,
+    "for g in opt.param_groups:\n            g['lr'] = 0.01": True,
+    "model.freeze_backbone()": True,
+}
+
+
+def test_which_arms_only_report() -> None:
+    from gradfix.sandbox import loops
+
+    for arm, watched in ARMS.items():
+        before = len(loops._branches)
+        loops.compile_user_code(
+            f"import numpy as np\nimport torch\nfor epoch in range(9):\n    if epoch == 5:\n        {arm}\n    step(lr)\n",
+            "arms.py",
+        )
+        assert (len(loops._branches) > before) == watched, arm

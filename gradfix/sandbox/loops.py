@@ -23,7 +23,8 @@ an unfreezing, a new parameter group, that the first few iterations never reach.
 the start of each arm of such an ``if`` (a store into a dict, no call); the loop goes on past its cut,
 its inner loops still shortened, within a budget of iterations and time (:data:`EXTEND`), and a
 branch still never run when the budget is spent is recorded, so the report names what it did not
-reach instead of an all-clear.
+reach instead of an all-clear. An arm that only prints, logs, saves a checkpoint or runs an
+evaluation pass is not waited on (reporting_arms.py): reaching it would find nothing.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import types
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional
 
+from gradfix.sandbox.reporting_arms import ReportingArms
 from gradfix.trace import Site, UnreachedBranch, UnsteppedLoop
 
 if TYPE_CHECKING:
@@ -128,21 +130,6 @@ def _progress(loop: ast.For) -> set[str]:
     return advanced - (reset - set(_read(loop.target)))
 
 
-def _changes_nothing(body: list[ast.stmt]) -> bool:
-    """An arm that only leaves the loop or prints: not reaching it hides no training."""
-    for statement in body:
-        if isinstance(statement, (ast.Break, ast.Continue, ast.Pass, ast.Return, ast.Raise)):
-            continue
-        if isinstance(statement, ast.Expr):
-            value = statement.value
-            if isinstance(value, ast.Constant):
-                continue
-            if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "print":
-                continue
-        return False
-    return True
-
-
 class _WatchBranches(ast.NodeTransformer):
     """Numbers the arms of each ``if`` whose test reads a loop's progress, and marks their start.
 
@@ -150,8 +137,10 @@ class _WatchBranches(ast.NodeTransformer):
     and i == 0`` waits on the epochs, which the batches loop (cut on its own each epoch) cannot
     reach by going on."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, tree: ast.Module):
         self.path = path
+        self.arms = ReportingArms(tree, RAN)
+        self.scope: ast.AST = tree  # the module, or the function whose statements are being read
         self.enclosing: list[tuple[ast.For, set[str], _Loop]] = []
         self.numbers: dict[int, int] = {}  # id(For) -> its number in _loops
 
@@ -183,10 +172,13 @@ class _WatchBranches(ast.NodeTransformer):
     def _apart(self, node: Any) -> Any:
         # A function's body runs when it is called, not per iteration of the loop it is defined in.
         enclosing, self.enclosing = self.enclosing, []
+        scope = self.scope
+        if not isinstance(node, ast.ClassDef):
+            self.scope = node
         try:
             self.generic_visit(node)
         finally:
-            self.enclosing = enclosing
+            self.enclosing, self.scope = enclosing, scope
         return node
 
     def visit_If(self, node: ast.If) -> ast.If:
@@ -200,7 +192,8 @@ class _WatchBranches(ast.NodeTransformer):
             return node
         for orelse in (False, True):
             arm = node.orelse if orelse else node.body
-            if not arm or _changes_nothing(arm) or (orelse and elif_watched):
+            # An arm that only prints, logs, saves or evaluates hides no training: not waited on.
+            if not arm or (orelse and elif_watched) or self.arms.only_reports(arm, self.scope):
                 continue
             number = len(_branches)
             _branches.append(_Branch(file=self.path, test=node.test, orelse=orelse))
@@ -239,7 +232,7 @@ class _WrapForLoops(ast.NodeTransformer):
 def compile_user_code(source: str | bytes, path: str) -> Any:
     """Compile a user file with its ``for`` loops shortened; positions stay those of the file."""
     tree = ast.parse(source, path)
-    watch = _WatchBranches(path)
+    watch = _WatchBranches(path, tree)
     tree = watch.visit(tree)
     tree = _WrapForLoops(watch.numbers).visit(tree)
     from gradfix.sandbox.watch_steps import count_step_conditions
