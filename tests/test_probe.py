@@ -731,3 +731,42 @@ def test_selections_recorded_apart_from_the_cuts(run_script: Run) -> None:
     assert not any(c.op == "max" for c in trace.cuts)
     assert trace.selections[0].leaves == ["model.0.router.bias", "model.0.router.weight", "model.1.router.bias", "model.1.router.weight"]
     assert trace.params_only_selected() == ["model.0.router.weight", "model.0.router.bias", "model.1.router.weight", "model.1.router.bias"]
+
+
+PARAMETERS_OVERRIDDEN = """
+import torch
+import torch.nn as nn
+
+class Learner(nn.Module):
+    # MAML's learner: its weights in a ParameterList that parameters() returns as it is.
+    def __init__(self):
+        super().__init__()
+        self.vars = nn.ParameterList([nn.Parameter(torch.randn(3, 4)), nn.Parameter(torch.zeros(3))])
+
+    def forward(self, x, vars=None):
+        w, b = self.vars if vars is None else vars
+        return x @ w.t() + b
+
+    def parameters(self):
+        return self.vars
+
+net = Learner()
+optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+for step in range(5):
+    x = torch.randn(8, 4)
+    loss = net(x).pow(2).mean()
+    grads = torch.autograd.grad(loss, net.parameters(), create_graph=True)
+    fast = [p - 0.1 * g for g, p in zip(grads, net.parameters())]
+    optimizer.zero_grad()
+    net(x, fast).pow(2).mean().backward()
+    optimizer.step()
+print("finished")
+"""
+
+
+def test_a_module_whose_parameters_method_returns_a_list_runs_as_under_torch(run_script: Run) -> None:
+    # The probe asks nn.Module's own parameters(), never the script's override: calling next() on
+    # the override's ParameterList crashed the run under gradfix ("not an iterator") alone.
+    result = run_script(PARAMETERS_OVERRIDDEN)
+    assert result.trace.crash is None
+    assert "finished" in result.stdout
