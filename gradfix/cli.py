@@ -78,8 +78,12 @@ class LimitOption(click.ParamType):
             self.fail(f"must be {error} (it is {value})", param, ctx)
 
 
+# What --steps bounds (suggest, apply, review): the early stop is per training loop (sandbox/loops.py).
+STEPS_HELP = "End each training loop after N iterations that stepped an optimizer (default 3); a run ends after 20 x N steps in all."
+
+
 def sandbox_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    @click.option("--steps", type=LimitOption("steps"), help="Stop the script after N optimizer steps (default 3).")
+    @click.option("--steps", type=LimitOption("steps"), help=STEPS_HELP)
     @click.option("--timeout", type=LimitOption("timeout"), help="Seconds each run may take (default 60).")
     @click.option("-j", "--jobs", type=LimitOption("jobs"), default=None, help="Runs at a time (default: the number of cores).")
     @click.option("--no-fork", is_flag=True, help="Start a fresh interpreter per run instead of forking a warm one.")
@@ -463,7 +467,7 @@ def _review(console: "Console", report: "Report", fixable: list["Result"], legen
 )
 @click.option("--dry-run", is_flag=True, help="Print the exact request payloads instead of sending them.")
 @click.option("--save", type=click.Path(dir_okay=False), help="Write the JSON report to a file and post nothing (for a separate posting job).")
-@click.option("--steps", type=LimitOption("steps"), help="Stop each script after N optimizer steps (default 3).")
+@click.option("--steps", type=LimitOption("steps"), help=STEPS_HELP)
 @click.option("--timeout", type=LimitOption("timeout"), help="Seconds each run may take (default 60).")
 @click.option("-j", "--jobs", type=LimitOption("jobs"), default=None, help="Runs at a time.")
 @click.option("--no-fork", is_flag=True, help="A fresh interpreter per run.")

@@ -368,6 +368,14 @@ def test_help_shows_whole_sentences() -> None:
         assert line.endswith(".") and not line.endswith(("...", "e.g.")), line
 
 
+@pytest.mark.parametrize("command", ["suggest", "apply", "review"])
+def test_help_says_steps_end_each_training_loop(command: str) -> None:
+    # The early stop is per loop (docs/performance.md), not N optimizer steps for the whole script.
+    text = " ".join(run(command, "--help").output.split())
+    assert "End each training loop after N iterations that stepped an optimizer (default 3)" in text
+    assert "a run ends after 20 x N steps in all" in text
+    assert "after N optimizer steps" not in text
+
 def test_the_readme_shows_what_make_demo_prints() -> None:
     """The README's block for the command the Makefile's demo target runs is that command's
     output, line for line (trailing spaces aside)."""
