@@ -341,7 +341,8 @@ def apply(
         raise click.UsageError("choose one of --interactive or --yes")
     if interactive and not _terminal():
         # Checked before any run: the prompt would read the end of the input and stop there.
-        _fail("--interactive needs a terminal; use --yes")
+        # Which fixes are unsafe is not known yet, and --yes alone leaves those: name both.
+        _fail("--interactive needs a terminal to ask; without one, --yes writes the verified safe fixes, --yes --unsafe-fixes the unsafe ones too")
     outcomes = _diagnose(
         paths, steps, timeout, no_fork, jobs, env, verbose=verbose, progress=sys.stdout.isatty() and sys.stderr.isatty(),
         check_scripts=lambda scripts: None if force else _refuse_read_only(scripts),

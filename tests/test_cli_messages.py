@@ -344,7 +344,11 @@ def test_interactive_without_a_terminal_says_so_before_running(tmp_path: Path, m
     no_runs(monkeypatch)
     result = run("apply", str(tmp_path / "train.py"), "--interactive")  # CliRunner's input is no terminal
     assert result.exit_code == 2
-    assert one_line(result) == "gradfix: --interactive needs a terminal; use --yes"
+    # `--yes` alone would write no unsafe fix: the line names what writes those too.
+    assert one_line(result) == (
+        "gradfix: --interactive needs a terminal to ask; without one, --yes writes the verified safe fixes, "
+        "--yes --unsafe-fixes the unsafe ones too"
+    )
 
 
 def test_explain_takes_the_names_rules_prints_and_shows_no_markup() -> None:
