@@ -302,7 +302,7 @@ def suggest(
 
         rendered = json_report.render(outcomes) + "\n" if output_format == "json" else RENDERERS[output_format](outcomes)
         (target or sys.stdout).write(rendered)
-    elif reports:
+    elif reports or len(outcomes) > 1:  # a batch gets its table even when no script could be diagnosed
         text_report.render(console, outcomes, verbose=verbose)
         if len(outcomes) > 1:
             console.print()

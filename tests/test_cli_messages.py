@@ -175,6 +175,21 @@ def test_folder_run_findings_win_over_a_bad_script(tmp_path: Path, monkeypatch: 
     assert "empty_optimizer.py" in hint and "clean_one.py" not in hint and "broken.py" not in hint
 
 
+def test_folder_run_where_every_script_fails_still_prints_its_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'user-project'\n")
+    (tmp_path / "broken.py").write_text("import torch\nloss.backward(\n")  # refused before any run
+    (tmp_path / "needs_args.py").write_text(ARGPARSE_SCRIPT)  # refused by its own run
+    monkeypatch.chdir(tmp_path)
+    result = run("suggest", ".")
+    assert result.exit_code == 2, result.output
+    assert "syntax error" in result.stderr and "needs arguments" in result.stderr
+    lines = result.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["script", "findings"])
+    rows = [line.split()[0] for line in lines[header + 1 :] if line.strip() and not line.startswith(" " * 8)]
+    assert rows == ["broken.py", "needs_args.py"]  # one row per script, as when some succeed
+    assert "No script could be diagnosed (2 scripts" in result.stdout
+    assert "No gradient problems found" not in result.stdout
+
 def test_summary_counts_every_row_and_hints_only_fixable_scripts() -> None:
     from gradfix.findings import Applicability, Finding, Fix, Report, Result, Verdict
     from gradfix.edits import Patch
