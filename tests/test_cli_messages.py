@@ -395,6 +395,13 @@ def test_help_says_steps_end_each_training_loop(command: str) -> None:
     assert "a run ends after 20 x N steps in all" in text
     assert "after N optimizer steps" not in text
 
+@pytest.mark.parametrize("command", ["suggest", "apply", "review"])
+def test_help_says_what_the_timeout_bounds(command: str) -> None:
+    # The limit is per run, from the script's start: start-up and re-runs add to the wall time.
+    text = " ".join(run(command, "--help").output.split())
+    assert "Seconds each run of the script may take, from its start (default 60)" in text
+    assert "gradfix's start-up and the re-runs that verify fixes come on top" in text
+
 def test_the_readme_shows_what_make_demo_prints() -> None:
     """The README's block for the command the Makefile's demo target runs is that command's
     output, line for line (trailing spaces aside)."""
