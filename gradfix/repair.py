@@ -173,8 +173,8 @@ def diagnose(
     silenced: Optional[list[tuple[Finding, str]]] = None,
 ) -> list[Finding]:
     """Findings of every rule, minus those the user silenced on the flagged line or in the config.
-    ``silenced``: given, it gets each silenced finding with what silenced it (a crash it explains
-    is then told apart from one gradfix cannot explain)."""
+    ``silenced``: given, it gets each silenced finding with what silenced it (a crashed run whose
+    findings were all silenced is then said to be that, not a crash gradfix cannot explain)."""
     findings = []
     for rule in rules:
         try:

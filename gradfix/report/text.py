@@ -144,7 +144,7 @@ def summary(outcomes: list) -> Text:  # type: ignore[type-arg]
     else:
         states = f"{len(outcomes)} scripts" + (f" ({undiagnosed} could not be diagnosed)" if undiagnosed else "")
     if not reports:
-        # Nothing ran far enough to look at gradients: "No gradient problems found" would be a lie.
+        # No script was diagnosed: "No gradient problems found" would read as an all-clear.
         return Text(f"No script could be diagnosed ({len(outcomes)} script{'s' if len(outcomes) != 1 else ''}; why, per script, in the table below).")
     unreached = sum(len(report.unreached) for report in reports)
     if not results and unreached:
