@@ -78,9 +78,18 @@ class LimitOption(click.ParamType):
             self.fail(f"must be {error} (it is {value})", param, ctx)
 
 
+# What --steps and --timeout bound (suggest, apply, review): the early stop is per training loop
+# (sandbox/loops.py); the time limit is per run and starts with the script, so gradfix's own
+# start-up (the warm process importing torch) and each re-run add to the wall time.
+STEPS_HELP = "End each training loop after N iterations that stepped an optimizer (default 3); a run ends after 20 x N steps in all."
+TIMEOUT_HELP = (
+    "Seconds each run of the script may take, from its start (default 60); gradfix's start-up and the re-runs that verify fixes come on top."
+)
+
+
 def sandbox_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    @click.option("--steps", type=LimitOption("steps"), help="Stop the script after N optimizer steps (default 3).")
-    @click.option("--timeout", type=LimitOption("timeout"), help="Seconds each run may take (default 60).")
+    @click.option("--steps", type=LimitOption("steps"), help=STEPS_HELP)
+    @click.option("--timeout", type=LimitOption("timeout"), help=TIMEOUT_HELP)
     @click.option("-j", "--jobs", type=LimitOption("jobs"), default=None, help="Runs at a time (default: the number of cores).")
     @click.option("--no-fork", is_flag=True, help="Start a fresh interpreter per run instead of forking a warm one.")
     @click.option(
@@ -298,7 +307,7 @@ def suggest(
 
         rendered = json_report.render(outcomes) + "\n" if output_format == "json" else RENDERERS[output_format](outcomes)
         (target or sys.stdout).write(rendered)
-    elif reports:
+    elif reports or len(outcomes) > 1:  # a batch gets its table even when no script could be diagnosed
         text_report.render(console, outcomes, verbose=verbose)
         if len(outcomes) > 1:
             console.print()
@@ -337,7 +346,8 @@ def apply(
         raise click.UsageError("choose one of --interactive or --yes")
     if interactive and not _terminal():
         # Checked before any run: the prompt would read the end of the input and stop there.
-        _fail("--interactive needs a terminal; use --yes")
+        # Which fixes are unsafe is not known yet, and --yes alone leaves those: name both.
+        _fail("--interactive needs a terminal to ask; without one, --yes writes the verified safe fixes, --yes --unsafe-fixes the unsafe ones too")
     outcomes = _diagnose(
         paths, steps, timeout, no_fork, jobs, env, verbose=verbose, progress=sys.stdout.isatty() and sys.stderr.isatty(),
         check_scripts=lambda scripts: None if force else _refuse_read_only(scripts),
@@ -463,8 +473,8 @@ def _review(console: "Console", report: "Report", fixable: list["Result"], legen
 )
 @click.option("--dry-run", is_flag=True, help="Print the exact request payloads instead of sending them.")
 @click.option("--save", type=click.Path(dir_okay=False), help="Write the JSON report to a file and post nothing (for a separate posting job).")
-@click.option("--steps", type=LimitOption("steps"), help="Stop each script after N optimizer steps (default 3).")
-@click.option("--timeout", type=LimitOption("timeout"), help="Seconds each run may take (default 60).")
+@click.option("--steps", type=LimitOption("steps"), help=STEPS_HELP)
+@click.option("--timeout", type=LimitOption("timeout"), help=TIMEOUT_HELP)
 @click.option("-j", "--jobs", type=LimitOption("jobs"), default=None, help="Runs at a time.")
 @click.option("--no-fork", is_flag=True, help="A fresh interpreter per run.")
 @click.option("--unsafe-no-sandbox", is_flag=True, help="Run the scripts even where no sandbox can be built (they may write anywhere and use the network).")

@@ -169,9 +169,12 @@ def _dropped_hint(names: list[str]) -> str:
 
 
 def diagnose(
-    trace: Trace, project: Project, rules: list[Rule], ignore: Optional[Callable[[str, str], bool]] = None
+    trace: Trace, project: Project, rules: list[Rule], ignore: Optional[Callable[[str, str], bool]] = None,
+    silenced: Optional[list[tuple[Finding, str]]] = None,
 ) -> list[Finding]:
-    """Findings of every rule, minus those the user silenced on the flagged line or in the config."""
+    """Findings of every rule, minus those the user silenced on the flagged line or in the config.
+    ``silenced``: given, it gets each silenced finding with what silenced it (a crashed run whose
+    findings were all silenced is then said to be that, not a crash gradfix cannot explain)."""
     findings = []
     for rule in rules:
         try:
@@ -185,9 +188,14 @@ def diagnose(
         for finding in found:
             if not project.is_editable(finding.path):
                 continue
-            if project.source(finding.path).ignored(finding.line, finding.code):
+            comment = project.source(finding.path).ignore_comment(finding.line, finding.code)
+            if comment is not None:
+                if silenced is not None:
+                    silenced.append((finding, f"its `{comment}` comment"))
                 continue
             if ignore is not None and ignore(finding.code, finding.path):
+                if silenced is not None:
+                    silenced.append((finding, "`ignore` or `per-file-ignores` in [tool.gradfix]"))
                 continue
             findings.append(finding)
     findings.sort(key=lambda f: (not f.blocking, not f.candidates))
@@ -344,10 +352,11 @@ def _repair(
     last_run = first
     claims: list[tuple[int, Candidate]] = []
     named_at_first: dict[int, list[str]] = {}  # a finding's parameters before a fix's claim narrowed them
+    silenced: list[tuple[Finding, str]] = []  # of the first run: what the user's ignores hid
     for round_ in range(max_rounds):
         project = Project(root, accepted.texts())
         progressed = False
-        for finding in diagnose(trace, project, rules, ignore):
+        for finding in diagnose(trace, project, rules, ignore, silenced if round_ == 0 else None):
             on_disk = accepted.to_disk(finding.path, Position(finding.line, finding.column))
             finding.line, finding.column = on_disk.line, on_disk.column
             if finding.key in seen:
@@ -516,6 +525,18 @@ def _repair(
         place = layout.locate(Position(site.line, 0)) if layout is not None and site is not None and site.file == layout.path else None
         if place is not None:  # the program's line, said in the notebook's terms
             crashed = crashed.rsplit(" at line ", 1)[0] + f" in cell {place.cell.number} at line {place.line}"
+        if silenced:
+            # gradfix has findings for this run; the user silenced them. Still exit 2: nothing
+            # after the crash ran, so this is no all-clear for the rest of the script.
+            silenced.sort(key=lambda pair: not pair[0].blocking)  # one that says it caused the crash first
+            named = "; ".join(f"{f.code} ({f.title}) at {_line_of(f, script, layout)}, by {how}" for f, how in silenced[:3])
+            more = f"; and {len(silenced) - 3} more" if len(silenced) > 3 else ""
+            them = "it" if len(silenced) == 1 else "them"
+            raise ScriptProblem(
+                f"{shown}: the script crashed: {crashed}; gradfix's finding{'s' if len(silenced) > 1 else ''} for this run "
+                f"{'is' if len(silenced) == 1 else 'are'} silenced: {named}{more}; nothing after the crash ran "
+                f"(remove the ignore to see {them} and {'its' if len(silenced) == 1 else 'their'} fix){_dropped_hint(dropped)}"
+            )
         raise ScriptProblem(f"{shown}: the script crashed {when}: {crashed}{_dropped_hint(dropped)}")
     if not reported and not (first.trace.modules or first.trace.optimizers or first.trace.backwards):
         raise ScriptProblem(f"{shown}: the script ran without building a model, an optimizer or calling backward(): nothing to diagnose")
@@ -544,6 +565,17 @@ def _repair(
     )
     screen.report(report, Project(root, accepted.texts()))
     return report
+
+
+def _line_of(finding: Finding, script: str, layout: Optional[notebook.Layout]) -> str:
+    """Where a finding is, as the user finds it: a line of the script, of another file, or of a cell."""
+    if layout is not None and finding.path == layout.path:
+        place = layout.locate(Position(finding.line, 0))
+        if place is not None:
+            return f"cell {place.cell.number} line {place.line}"
+    if finding.path == script:
+        return f"line {finding.line}"
+    return f"{os.path.relpath(finding.path)}:{finding.line}"
 
 
 def _undone(candidate: Candidate, project: Project, accepted: _Accepted, overlay: dict[str, str]) -> str:

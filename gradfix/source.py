@@ -384,18 +384,20 @@ class SourceFile:
 
     def ignored(self, line: int, code: str) -> bool:
         """``# gradfix: ignore[GF004]``, a bare ``# gradfix: ignore`` or ``# noqa: GF004`` on the line."""
+        return self.ignore_comment(line, code) is not None
+
+    def ignore_comment(self, line: int, code: str) -> Optional[str]:
+        """The comment on the line that silences ``code``, as written (None: there is none)."""
         if line < 1 or line > len(self.lines.line_starts):
-            return False
+            return None
         text = self.text[self.lines.line_start(line) : self.lines.line_end(line)]
         if "#" not in text:
-            return False
+            return None
         for match in _IGNORE.finditer(text):
             codes = match.group("codes")
-            if not codes:
-                return True
-            if code in {c.strip().upper() for c in codes.split(",")}:
-                return True
-        return False
+            if not codes or code in {c.strip().upper() for c in codes.split(",")}:
+                return match.group(0).strip()
+        return None
 
     # -- edits ----------------------------------------------------------------------------------
 

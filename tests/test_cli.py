@@ -167,10 +167,42 @@ def test_ignore_comment_silences_the_finding(project: Path) -> None:
     )
     script.write_text(text)
     result = invoke("suggest", str(script))
-    assert "GF001" not in result.output
+    # No finding is reported (the crash it causes is named with its ignore: the test below).
+    assert "GF001" not in result.stdout and result.exit_code != 1
     other = text.replace("ignore[GF001]", "ignore[GF004]")
     script.write_text(other)
     assert "GF001" in invoke("suggest", str(script)).output
+
+
+GRAD_OFF_SCRIPT = """\
+import torch
+
+model = torch.nn.Linear(4, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+torch.set_grad_enabled(False){comment}
+for _ in range(3):
+    optimizer.zero_grad()
+    model(torch.randn(8, 4)).pow(2).mean().backward()
+    optimizer.step()
+"""
+
+
+def test_a_crash_whose_finding_is_silenced_names_the_ignore(tmp_path: Path) -> None:
+    """A silenced finding that crashes the script is named with what silenced it, not called a
+    crash gradfix cannot explain; still exit 2, since nothing after the crash was diagnosed."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'user-project'\n")
+    script = tmp_path / "train.py"
+    script.write_text(GRAD_OFF_SCRIPT.format(comment="  # gradfix: ignore[GF011]"))
+    result = invoke("suggest", str(script))
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.splitlines()
+    assert "knows no gradient fault" not in line
+    assert "GF011" in line and "at line 5, by its `# gradfix: ignore[GF011]` comment" in line
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'user-project'\n[tool.gradfix]\nignore = ['GF011']\n")
+    script.write_text(GRAD_OFF_SCRIPT.format(comment=""))
+    result = invoke("suggest", str(script))
+    assert result.exit_code == 2, result.output
+    assert "GF011" in result.stderr and "by `ignore` or `per-file-ignores` in [tool.gradfix]" in result.stderr
 
 
 BAD_INPUTS = {

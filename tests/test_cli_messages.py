@@ -175,6 +175,21 @@ def test_folder_run_findings_win_over_a_bad_script(tmp_path: Path, monkeypatch: 
     assert "empty_optimizer.py" in hint and "clean_one.py" not in hint and "broken.py" not in hint
 
 
+def test_folder_run_where_every_script_fails_still_prints_its_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'user-project'\n")
+    (tmp_path / "broken.py").write_text("import torch\nloss.backward(\n")  # refused before any run
+    (tmp_path / "needs_args.py").write_text(ARGPARSE_SCRIPT)  # refused by its own run
+    monkeypatch.chdir(tmp_path)
+    result = run("suggest", ".")
+    assert result.exit_code == 2, result.output
+    assert "syntax error" in result.stderr and "needs arguments" in result.stderr
+    lines = result.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["script", "findings"])
+    rows = [line.split()[0] for line in lines[header + 1 :] if line.strip() and not line.startswith(" " * 8)]
+    assert rows == ["broken.py", "needs_args.py"]  # one row per script, as when some succeed
+    assert "No script could be diagnosed (2 scripts" in result.stdout
+    assert "No gradient problems found" not in result.stdout
+
 def test_summary_counts_every_row_and_hints_only_fixable_scripts() -> None:
     from gradfix.findings import Applicability, Finding, Fix, Report, Result, Verdict
     from gradfix.edits import Patch
@@ -344,7 +359,11 @@ def test_interactive_without_a_terminal_says_so_before_running(tmp_path: Path, m
     no_runs(monkeypatch)
     result = run("apply", str(tmp_path / "train.py"), "--interactive")  # CliRunner's input is no terminal
     assert result.exit_code == 2
-    assert one_line(result) == "gradfix: --interactive needs a terminal; use --yes"
+    # `--yes` alone would write no unsafe fix: the line names what writes those too.
+    assert one_line(result) == (
+        "gradfix: --interactive needs a terminal to ask; without one, --yes writes the verified safe fixes, "
+        "--yes --unsafe-fixes the unsafe ones too"
+    )
 
 
 def test_explain_takes_the_names_rules_prints_and_shows_no_markup() -> None:
@@ -367,6 +386,21 @@ def test_help_shows_whole_sentences() -> None:
     for line in commands:
         assert line.endswith(".") and not line.endswith(("...", "e.g.")), line
 
+
+@pytest.mark.parametrize("command", ["suggest", "apply", "review"])
+def test_help_says_steps_end_each_training_loop(command: str) -> None:
+    # The early stop is per loop (docs/performance.md), not N optimizer steps for the whole script.
+    text = " ".join(run(command, "--help").output.split())
+    assert "End each training loop after N iterations that stepped an optimizer (default 3)" in text
+    assert "a run ends after 20 x N steps in all" in text
+    assert "after N optimizer steps" not in text
+
+@pytest.mark.parametrize("command", ["suggest", "apply", "review"])
+def test_help_says_what_the_timeout_bounds(command: str) -> None:
+    # The limit is per run, from the script's start: start-up and re-runs add to the wall time.
+    text = " ".join(run(command, "--help").output.split())
+    assert "Seconds each run of the script may take, from its start (default 60)" in text
+    assert "gradfix's start-up and the re-runs that verify fixes come on top" in text
 
 def test_the_readme_shows_what_make_demo_prints() -> None:
     """The README's block for the command the Makefile's demo target runs is that command's

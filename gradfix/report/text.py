@@ -143,6 +143,9 @@ def summary(outcomes: list) -> Text:  # type: ignore[type-arg]
         states = reports[0].final_state
     else:
         states = f"{len(outcomes)} scripts" + (f" ({undiagnosed} could not be diagnosed)" if undiagnosed else "")
+    if not reports:
+        # No script was diagnosed: "No gradient problems found" would read as an all-clear.
+        return Text(f"No script could be diagnosed ({len(outcomes)} script{'s' if len(outcomes) != 1 else ''}; why, per script, in the table below).")
     unreached = sum(len(report.unreached) for report in reports)
     if not results and unreached:
         # Not an all-clear: a later phase of the script never ran.
