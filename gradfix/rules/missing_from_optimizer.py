@@ -838,6 +838,8 @@ def _made_once(trace: Trace) -> dict[str, AttributeFact]:
     for attribute in trace.attributes:
         if attribute.kind != "parameter" or attribute.count != 1 or attribute.site is None:
             continue
+        if attribute.replaced_held:
+            continue  # GF062: it replaced a parameter an optimizer held (`layer.weight = nn.Parameter(w)`)
         owner = trace.module(attribute.owner)
         p = trace.param(f"{attribute.owner_name}.{attribute.attr}")
         if owner is None or owner.loaded or p is None:
