@@ -172,6 +172,10 @@ class AttributeFact:
     # Trace.params names them (a few; only those the run knows: reached by a loss, held by an
     # optimizer or by a module). ``torch.exp(nn.Parameter(t))`` kept as it was made (GF043).
     leaves: list[str] = field(default_factory=list)
+    # For a parameter assigned over another nn.Parameter of the same name: the optimizers that held
+    # the one it replaced at that moment (`q.scale = nn.Parameter(stats)` after the optimizer was
+    # built: they go on stepping the orphaned tensor).
+    replaced_held: list[int] = field(default_factory=list)
 
 
 @dataclass

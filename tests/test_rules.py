@@ -2117,3 +2117,41 @@ def test_gf019_says_no_wrapper_was_bypassed_when_the_script_called_it(write_scri
     assert not any("is never called" in r.finding.message for r in results), [r.finding.message for r in results]
     assert not [c.description for r in results for c in r.finding.candidates if "instead of" in c.description]
     assert all(r.fix is None for r in results)
+
+
+def test_gf062_parameter_replaced_after_the_optimizer_is_found_and_copied_in(write_script) -> None:  # type: ignore[no-untyped-def]
+    # Was "No gradient problems found": the new scale is held by no optimizer, the old one by SGD.
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        class Scaled(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lin = nn.Linear(4, 2)
+                self.scale = nn.Parameter(torch.ones(2))
+            def forward(self, x):
+                return self.lin(x) * self.scale
+        model = Scaled()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        def calibrate(m):
+            m.scale = nn.Parameter(torch.full((2,), 0.5))
+        calibrate(model)
+        for _ in range(5):
+            optimizer.zero_grad(); (model(torch.randn(8, 4)) - 1).pow(2).mean().backward(); optimizer.step()
+    """)
+    [result] = results
+    assert result.finding.code == "GF062" and result.finding.params == ["model.scale"]
+    assert result.fix and result.fix.description == "copy the new values into m.scale, which the optimizer holds"
+
+
+def test_gf062_replacement_before_the_optimizer_is_left_alone(write_script) -> None:  # type: ignore[no-untyped-def]
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        model = nn.Linear(4, 2)
+        model.weight = nn.Parameter(torch.zeros(2, 4))
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        for _ in range(5):
+            optimizer.zero_grad(); (model(torch.randn(8, 4)) - 1).pow(2).mean().backward(); optimizer.step()
+    """)
+    assert codes(results) == []

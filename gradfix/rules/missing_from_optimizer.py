@@ -838,6 +838,8 @@ def _made_once(trace: Trace) -> dict[str, AttributeFact]:
     for attribute in trace.attributes:
         if attribute.kind != "parameter" or attribute.count != 1 or attribute.site is None:
             continue
+        if attribute.replaced_held:
+            continue  # GF062: it replaced a parameter an optimizer held (`layer.weight = nn.Parameter(w)`)
         owner = trace.module(attribute.owner)
         p = trace.param(f"{attribute.owner_name}.{attribute.attr}")
         if owner is None or owner.loaded or p is None:
@@ -860,8 +862,8 @@ def _left_out(trace: Trace, stepping: list[OptimizerFact]) -> dict[str, Attribut
     held = {n for o in stepping for n in o.params}
     made: dict[str, AttributeFact] = {}
     for attribute in trace.attributes:
-        if attribute.kind != "parameter" or attribute.site is None:
-            continue
+        if attribute.kind != "parameter" or attribute.site is None or attribute.replaced_held:
+            continue  # replaced_held: an optimizer held the parameter it replaced (GF062's)
         owner = trace.module(attribute.owner)
         p = trace.param(f"{attribute.owner_name}.{attribute.attr}")
         if owner is None or p is None or not (p.requires_grad and p.is_leaf and p.nonzero_grad and not p.optimizers and not p.changed):

@@ -129,6 +129,10 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         # parameters (and layers made in a module call) assigned in user code: the frames that made
         # the last assignment, inside a module call or not, that call's batch, how many assignments
         self.made: dict[tuple[int, str], tuple[list[Site], bool, Optional[int], int]] = {}
+        # parameters assigned in user code over a different nn.Parameter of the same name
+        # (`q.scale = nn.Parameter(stats)`): the optimizers that held the replaced one at that
+        # moment, by their Trace ids. They keep stepping a tensor the module no longer uses.
+        self.replaced_held: dict[tuple[int, str], list[int]] = {}
         self.root_batch: Optional[int] = None  # the first dimension of the running top-level module call's input
         self.cuts: dict[tuple[str, str, int, Optional[int]], Cut] = {}
         self.cut_leaves: dict[tuple[str, str, int, Optional[int]], list[int]] = {}  # ids, per cut

@@ -177,6 +177,7 @@ class ModuleWatch:
                 module_setattr(module, name, value)
                 return
             old = module.__dict__.get("_modules", {}).get(name)
+            old_param = module.__dict__.get("_parameters", {}).get(name)
             module_setattr(module, name, value)
             probe.events += 1
             replaced = id(old) if isinstance(old, nn.Module) and old is not value else None
@@ -193,6 +194,8 @@ class ModuleWatch:
                 count = probe.made.get((id(module), name), ([], False, None, 0))[3]
                 batch = probe.root_batch if probe.depth > 0 else None
                 probe.made[(id(module), name)] = (probe.site_chain(caller, limit=8), probe.depth > 0, batch, count + 1)
+            if isinstance(value, nn.Parameter):
+                probe.note_replaced_parameter(module, name, old_param, value)
             if isinstance(value, torch.Tensor) and value.requires_grad and not isinstance(value, nn.Parameter):
                 probe.remember_params([value])
             if isinstance(value, nn.Parameter) and caller.f_locals.get("self") is not module:
@@ -222,6 +225,7 @@ class ModuleWatch:
         register_parameter = nn.Module.register_parameter
 
         def register_parameter_(module: nn.Module, name: str, param: Any) -> None:
+            old_param = module.__dict__.get("_parameters", {}).get(name)
             register_parameter(module, name, param)
             caller = sys._getframe(1)
             # `self.register_parameter("s", nn.Parameter(...))` written in user code; the calls
@@ -232,6 +236,7 @@ class ModuleWatch:
                 count = probe.made.get((id(module), name), ([], False, None, 0))[3]
                 batch = probe.root_batch if probe.depth > 0 else None
                 probe.made[(id(module), name)] = (probe.site_chain(caller, limit=8), probe.depth > 0, batch, count + 1)
+                probe.note_replaced_parameter(module, name, old_param, param)
 
         nn.Module.register_parameter = register_parameter_  # type: ignore[method-assign]
 
@@ -292,6 +297,16 @@ class ModuleWatch:
 
         nn.Parameter.requires_grad = property(base.__get__, set_requires_grad)  # type: ignore
         nn.Parameter.requires_grad_ = requires_grad_  # type: ignore[method-assign]
+
+    def note_replaced_parameter(self, module: nn.Module, name: str, old: Any, new: nn.Parameter) -> None:
+        """A parameter assigned over another one of the same name: which optimizers held the old
+        one then. Assigning the same parameter again, or one no optimizer held, clears it."""
+        held = []
+        if isinstance(old, torch.Tensor) and old is not new:
+            for optimizer, fact in self.optimizers:
+                if any(p is old for group in optimizer.param_groups for p in group["params"]):
+                    held.append(fact.id)
+        self.replaced_held[(id(module), name)] = held
 
     def _optional_parameters(self, cls: type) -> Optional[tuple[inspect.Signature, dict[str, int]]]:
         """For a class whose ``forward`` is user code: its signature and its parameters that default
@@ -405,7 +420,10 @@ class ModuleWatch:
                 value = module._modules[attr]
                 facts.append(AttributeFact(owner, owner_name, attr, "module", site, replaced=replaced, event=event, **made))
             elif isinstance(module.__dict__.get("_parameters", {}).get(attr), nn.Parameter):
-                facts.append(AttributeFact(owner, owner_name, attr, "parameter", site, event=event, **made))
+                facts.append(AttributeFact(
+                    owner, owner_name, attr, "parameter", site, event=event,
+                    replaced_held=list(self.replaced_held.get((owner, attr), [])), **made,
+                ))
             elif isinstance(value, torch.Tensor) and not isinstance(value, nn.Parameter):
                 graph = {"chain": chain, "in_call": in_call, "count": count} if value.grad_fn is not None else {}
                 facts.append(
