@@ -2117,3 +2117,30 @@ def test_gf019_says_no_wrapper_was_bypassed_when_the_script_called_it(write_scri
     assert not any("is never called" in r.finding.message for r in results), [r.finding.message for r in results]
     assert not [c.description for r in results for c in r.finding.candidates if "instead of" in c.description]
     assert all(r.fix is None for r in results)
+
+
+def test_gf004_keep_keyword_that_names_no_part_spares_the_head_rather_than_unfreezing_all(write_script) -> None:  # type: ignore[no-untyped-def]
+    path = write_script("""
+        import torch
+        class Net(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = torch.nn.Linear(3, 3)
+                self.out = torch.nn.Linear(3, 1)
+            def forward(self, x):
+                return self.out(self.body(x))
+        model = Net()
+        for name, p in model.named_parameters():
+            if not name.startswith("head"):
+                p.requires_grad = False
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for _ in range(3):
+            opt.zero_grad(); model(torch.randn(4, 3)).sum().backward(); opt.step()
+    """)
+    report = repair(str(path), [], Sandbox([str(path.parent)], timeout=60))
+    [result] = [r for r in report.results if r.finding.code == "GF004"]
+    assert '"head"' in result.finding.message and "matches no parameter name" in result.finding.message
+    assert "`body`, `out`" in result.finding.message
+    assert result.fix is not None and result.fix.verdict.verified
+    text = "".join(e.replacement for p in result.fix.patches for e in p.edits)
+    assert text == '"out"'  # the body stays frozen: a head-only fine-tune stays one

@@ -1640,8 +1640,7 @@ def _keyword_test(source: SourceFile, statement: cst.BaseStatement) -> Optional[
             continue
         strings = [s for s in descendants(test, cst.SimpleString) if "b" not in s.prefix.lower()]
         for name in descendants(test, cst.Name):
-            bound = source.bound_once(name)
-            value = bound[0].value if bound is not None else None
+            value = _bound_value(source, name)
             if isinstance(value, (cst.List, cst.Tuple, cst.Set)) and value.elements and all(
                 isinstance(e.value, cst.SimpleString) for e in value.elements
             ):
@@ -1668,8 +1667,10 @@ def _likely_heads(trace: Trace, project: Project, root: ModuleFact, parts: list[
     """The parts a fine-tune that spares one part most likely meant, most likely first: the one
     that ran with gradients and whose output the model's forward returns (``return
     self.classifier(x)``), then the last registered part that has parameters and ran."""
-    ran = [(part, m) for part, m in parts if m.ran_with_grad or m.ran_without_grad]
-    ran = [(part, m) for part, m in ran if any(p.name.startswith(f"{root.path}.{part}.") for p in trace.params_of(root.id))]
+    held = [(part, m) for part, m in parts if any(p.name.startswith(f"{root.path}.{part}.") for p in trace.params_of(root.id))]
+    # An optimizer that crashed on an empty list stopped the script before any forward: then the
+    # order the model registered its parts in is all the run shows.
+    ran = [(part, m) for part, m in held if m.ran_with_grad or m.ran_without_grad] or held
     heads: list[str] = []
     for part, module in ran:
         for call in module.grad_calls[:1]:
@@ -1682,3 +1683,21 @@ def _likely_heads(trace: Trace, project: Project, root: ModuleFact, parts: list[
     if ran and ran[-1][0] not in heads:
         heads.append(ran[-1][0])
     return heads[:2]
+
+
+def _bound_value(source: SourceFile, name: cst.Name) -> Optional[cst.BaseExpression]:
+    """What ``name`` was bound to by its one plain assignment, in its own scope or an enclosing
+    one (a module-level ``TRAINABLE = ("head", "fc")`` read in a function)."""
+    scope = source.scopes.get(name)
+    if scope is None:
+        return None
+    assignments = list(scope[name.value])  # looks through the enclosing scopes, as Python does
+    if len(assignments) != 1:
+        return None
+    node = getattr(assignments[0], "node", None)
+    assign = source.parent(node) if isinstance(node, cst.Name) else None
+    while assign is not None and isinstance(assign, cst.AssignTarget):
+        assign = source.parent(assign)
+    if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+        return None
+    return assign.value
