@@ -1678,7 +1678,15 @@ def _likely_heads(trace: Trace, project: Project, root: ModuleFact, parts: list[
             if site is None or not project.is_editable(site.file):
                 continue
             source = project.source(site.file)
-            if any(isinstance(s, cst.SimpleStatementLine) and isinstance(s.body[0], cst.Return) for s in source.statements_on_line(site.line)):
+            # The outermost call of the return: `return self.out(self.body(x))` returns `out`'s
+            # output, though `body` ran on the same line.
+            returned = [
+                s.body[0].value for s in source.statements_on_line(site.line)
+                if isinstance(s, cst.SimpleStatementLine) and isinstance(s.body[0], cst.Return)
+            ]
+            if any(
+                isinstance(value, cst.Call) and (dotted_path(value.func) or "").split(".")[-1] == part for value in returned
+            ):
                 heads.append(part)
     if ran and ran[-1][0] not in heads:
         heads.append(ran[-1][0])
