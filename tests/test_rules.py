@@ -2155,3 +2155,30 @@ def test_gf062_replacement_before_the_optimizer_is_left_alone(write_script) -> N
             optimizer.zero_grad(); (model(torch.randn(8, 4)) - 1).pow(2).mean().backward(); optimizer.step()
     """)
     assert codes(results) == []
+
+
+def test_gf004_keep_keyword_that_names_no_part_spares_the_head_rather_than_unfreezing_all(write_script) -> None:  # type: ignore[no-untyped-def]
+    path = write_script("""
+        import torch
+        class Net(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = torch.nn.Linear(3, 3)
+                self.out = torch.nn.Linear(3, 1)
+            def forward(self, x):
+                return self.out(self.body(x))
+        model = Net()
+        for name, p in model.named_parameters():
+            if not name.startswith("head"):
+                p.requires_grad = False
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for _ in range(3):
+            opt.zero_grad(); model(torch.randn(4, 3)).sum().backward(); opt.step()
+    """)
+    report = repair(str(path), [], Sandbox([str(path.parent)], timeout=60))
+    [result] = [r for r in report.results if r.finding.code == "GF004"]
+    assert '"head"' in result.finding.message and "matches no parameter name" in result.finding.message
+    assert "`body`, `out`" in result.finding.message
+    assert result.fix is not None and result.fix.verdict.verified
+    text = "".join(e.replacement for p in result.fix.patches for e in p.edits)
+    assert text == '"out"'  # the body stays frozen: a head-only fine-tune stays one

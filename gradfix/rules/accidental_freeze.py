@@ -67,7 +67,7 @@ from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.source import SourceFile, descendants
 from gradfix.sandbox import RunResult
-from gradfix.trace import ParamFact, Site, Trace
+from gradfix.trace import ModuleFact, ParamFact, Site, Trace
 from gradfix.verify import judge
 
 _ENCLOSING = (cst.For, cst.While, cst.If)
@@ -189,7 +189,7 @@ class AccidentalFreeze(Rule):
                 and (p.name.rsplit(".", 1)[0] not in loaded or p.name in no_ops)
             ]
             findings.append(self._finding(
-                trace, project, chosen, everything, shared=self._shared_sites(trace, chosen), grouped=own_group,
+                trace, project, chosen, everything, shared=self._shared_sites(trace, chosen), grouped=own_group, root=module,
                 thawed_by=sorted({no_ops[p.name] for p in chosen if p.name in no_ops and p.name.rsplit(".", 1)[0] in loaded}),
             ))
         findings += self._built_frozen(trace, project, grouped)
@@ -595,7 +595,7 @@ class AccidentalFreeze(Rule):
 
     def _finding(
         self, trace: Trace, project: Project, frozen: list[ParamFact], everything: bool, shared: set[tuple[str, int]],
-        grouped: bool = False, thawed_by: Optional[list[str]] = None,
+        grouped: bool = False, thawed_by: Optional[list[str]] = None, root: Optional[ModuleFact] = None,
     ) -> Finding | None:
         sites: dict[tuple[str, int], Site] = {}
         for p in frozen:
@@ -630,6 +630,14 @@ class AccidentalFreeze(Rule):
             return self.finding(project, first, message, names, candidates)
         if candidates:
             message += f"; {guarded}"
+        if everything and root is not None:
+            # A freeze meant to spare part of the model spared nothing: its keyword names no part.
+            # Pointing it at the part the model's output comes from keeps the rest frozen, as
+            # meant, where unfreezing everything would make the fine-tune a full one: it comes first.
+            missed, spared = _missed_keywords(trace, project, root, sites)
+            if missed:
+                message += f"; {missed}"
+                candidates += spared
         thaw = self._thaw_what_optimizers_hold(trace, project, frozen)
         description = "remove the statements that freeze them"
         if set(sites) & shared:
@@ -1563,3 +1571,141 @@ def _quote(source: SourceFile) -> str:
     """The quote the file writes its strings with, most of the time."""
     quotes = [s.quote for s in descendants(source.module, cst.SimpleString) if len(s.quote) == 1]
     return "'" if quotes.count("'") > quotes.count('"') else '"'
+
+
+# -- a selective freeze whose keyword names no part of the model ------------------------------------
+
+
+def _missed_keywords(
+    trace: Trace, project: Project, root: ModuleFact, sites: dict[tuple[str, int], Site],
+) -> tuple[str, list[Candidate]]:
+    """A freeze chosen by name (``if not name.startswith("head")``, ``"fc" not in name``, a list
+    of keep-keywords) that froze every parameter of the model, with keywords none of which occurs
+    in any parameter's name: the part they were meant to spare is called something else here.
+    Returns what to say, and one candidate per likely part (the one whose output the model
+    returns first), each spelling that part's name in place of the first keyword."""
+    if not root.path:
+        return "", []
+    names = [p.name[len(root.path) + 1 :] for p in trace.params_of(root.id) if p.name.startswith(f"{root.path}.")]
+    if not names:
+        return "", []
+    for (path, line), _site in sorted(sites.items()):
+        source = project.source(path)
+        for statement in source.statements_on_line(line):
+            found = _keyword_test(source, statement)
+            if found is None:
+                continue
+            keywords = [k for k in found if isinstance(k.evaluated_value, str) and k.evaluated_value]
+            # Every keyword must name nothing: one that does occur chose something, and the
+            # selection is then not what failed.
+            if not keywords or any(k.evaluated_value in n for k in keywords for n in names):  # type: ignore[operator]
+                continue
+            parts = _top_parts(trace, root)
+            heads = _likely_heads(trace, project, root, parts)
+            if not heads:
+                continue
+            spelled = ", ".join(f'"{k.evaluated_value}"' for k in keywords)
+            shown = ", ".join(f"`{part}`" for part, _ in parts)
+            message = (
+                f"the {'keyword' if len(keywords) == 1 else 'keywords'} {spelled} that chose what to spare "
+                f"{'matches' if len(keywords) == 1 else 'match'} no parameter name, so the freeze spared nothing "
+                f"(the model's top-level parts: {shown})"
+            )
+            first = keywords[0]
+            candidates = []
+            for part in heads:
+                new = cst.SimpleString(f"{first.prefix}{first.quote}{part}{first.quote}")
+                candidates.append(Candidate(
+                    f'spare `{part}`, the part the model\'s output comes from: the keyword "{first.evaluated_value}" becomes "{part}"',
+                    [Patch(path, [source.replace_node(first, new)])],
+                    Applicability.UNSAFE,
+                    params=[p.name for p in trace.params_of(root.id) if p.name.startswith(f"{root.path}.{part}.")],
+                ))
+            return message, candidates
+    return "", []
+
+
+def _keyword_test(source: SourceFile, statement: cst.BaseStatement) -> Optional[list[cst.SimpleString]]:
+    """The plain string keywords of the ``if`` around a freezing statement that tests the name a
+    loop over ``named_parameters()`` binds (inline, or a list or tuple assigned once to a name the
+    test reads); None when no such test chose the statement."""
+    for ancestor in source.ancestors(statement):
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
+            return None
+        if not isinstance(ancestor, cst.If):
+            continue
+        test = ancestor.test
+        reads = {n.value for n in descendants(test, cst.Name)}
+        if not any(_name_variable(source, test, name) for name in reads):
+            continue
+        strings = [s for s in descendants(test, cst.SimpleString) if "b" not in s.prefix.lower()]
+        for name in descendants(test, cst.Name):
+            value = _bound_value(source, name)
+            if isinstance(value, (cst.List, cst.Tuple, cst.Set)) and value.elements and all(
+                isinstance(e.value, cst.SimpleString) for e in value.elements
+            ):
+                strings += [e.value for e in value.elements if isinstance(e.value, cst.SimpleString)]
+        if descendants(test, cst.FormattedString) or descendants(test, cst.ConcatenatedString):
+            return None  # a keyword built at run time: what it spells is not in the text
+        return strings or None
+    return None
+
+
+def _top_parts(trace: Trace, root: ModuleFact) -> list[tuple[str, ModuleFact]]:
+    """The root module's children, by the names its parameters carry, in the order it registered them."""
+    parts = []
+    for child in root.children:
+        module = trace.module(child)
+        if module is not None and module.path and module.path.startswith(f"{root.path}."):
+            relative = module.path[len(root.path) + 1 :]  # type: ignore[arg-type]
+            if "." not in relative:
+                parts.append((relative, module))
+    return parts
+
+
+def _likely_heads(trace: Trace, project: Project, root: ModuleFact, parts: list[tuple[str, ModuleFact]]) -> list[str]:
+    """The parts a fine-tune that spares one part most likely meant, most likely first: the one
+    that ran with gradients and whose output the model's forward returns (``return
+    self.classifier(x)``), then the last registered part that has parameters and ran."""
+    held = [(part, m) for part, m in parts if any(p.name.startswith(f"{root.path}.{part}.") for p in trace.params_of(root.id))]
+    # An optimizer that crashed on an empty list stopped the script before any forward: then the
+    # order the model registered its parts in is all the run shows.
+    ran = [(part, m) for part, m in held if m.ran_with_grad or m.ran_without_grad] or held
+    heads: list[str] = []
+    for part, module in ran:
+        for call in module.grad_calls[:1]:
+            site = call[0] if call else None
+            if site is None or not project.is_editable(site.file):
+                continue
+            source = project.source(site.file)
+            # The outermost call of the return: `return self.out(self.body(x))` returns `out`'s
+            # output, though `body` ran on the same line.
+            returned = [
+                s.body[0].value for s in source.statements_on_line(site.line)
+                if isinstance(s, cst.SimpleStatementLine) and isinstance(s.body[0], cst.Return)
+            ]
+            if any(
+                isinstance(value, cst.Call) and (dotted_path(value.func) or "").split(".")[-1] == part for value in returned
+            ):
+                heads.append(part)
+    if ran and ran[-1][0] not in heads:
+        heads.append(ran[-1][0])
+    return heads[:2]
+
+
+def _bound_value(source: SourceFile, name: cst.Name) -> Optional[cst.BaseExpression]:
+    """What ``name`` was bound to by its one plain assignment, in its own scope or an enclosing
+    one (a module-level ``TRAINABLE = ("head", "fc")`` read in a function)."""
+    scope = source.scopes.get(name)
+    if scope is None:
+        return None
+    assignments = list(scope[name.value])  # looks through the enclosing scopes, as Python does
+    if len(assignments) != 1:
+        return None
+    node = getattr(assignments[0], "node", None)
+    assign = source.parent(node) if isinstance(node, cst.Name) else None
+    while assign is not None and isinstance(assign, cst.AssignTarget):
+        assign = source.parent(assign)
+    if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+        return None
+    return assign.value
