@@ -6,8 +6,8 @@ torch.manual_seed(0)
 features = torch.randn(64, 4, dtype=torch.float64)
 labels = (features.sum(1, keepdim=True) > 0).to(torch.float64)
 
-weight = torch.zeros(4, 1).type_as(features).requires_grad_()
-bias = torch.zeros(1).type_as(features).requires_grad_()
+weight = torch.zeros(4, 1, dtype=features.dtype, device=features.device, requires_grad=True)
+bias = torch.zeros(1, dtype=features.dtype, device=features.device, requires_grad=True)
 optimizer = torch.optim.SGD([weight, bias], lr=0.5)
 
 for epoch in range(30):

@@ -653,7 +653,7 @@ class NonLeafParameter(Rule):
 
     def _rewrites(self, source: SourceFile, value: cst.BaseExpression) -> list[Edit]:
         """Every way to make ``factory(..., requires_grad=True).move(x)`` or ``Parameter(t, ...).move(x)``
-        a leaf, smallest replacement first: the move's arguments given to the factory as keywords,
+        a leaf, in this order: the move's arguments given to the factory as keywords,
         or the flag moved after the casts; ``factory(..., requires_grad=True) * 0.01``, scaled first
         and made trainable after. The re-run judges between them."""
         if isinstance(value, cst.BinaryOperation):
@@ -672,8 +672,9 @@ class NonLeafParameter(Rule):
         if parameter is not None:
             inside = self._cast_inside(source, value, parameter)
             return [inside] if inside else []
-        ways = [edit for edit in (self._keywords_to_factory(source, value), self._flag_after_casts(source, value)) if edit]
-        return sorted(ways, key=lambda edit: len(edit.replacement))
+        # The move's arguments as the factory's keywords first (the tensor made where it lives),
+        # then the flag after the casts (a chain of casts, `.type(...)`, a `.type_as(x)` of an expression).
+        return [edit for edit in (self._keywords_to_factory(source, value), self._flag_after_casts(source, value)) if edit]
 
     def _keywords_to_factory(self, source: SourceFile, value: cst.Call) -> Optional[Edit]:
         """``torch.randn(3, requires_grad=True).to(device)`` -> ``torch.randn(3, device=device, requires_grad=True)``."""
