@@ -168,6 +168,15 @@ def _flows_from(anchors: set[int], info: list[_Names], backward: bool) -> set[in
     return training
 
 
+def _feeding(statement: int, info: list[_Names]) -> set[int]:
+    """The statement and the statements before it that compute what it reads, transitively."""
+    needed = {statement}
+    for j in range(statement - 1, -1, -1):
+        if any(info[j].written & info[k].read for k in needed if k > j):
+            needed.add(j)
+    return needed
+
+
 def _grad_decorator(source: SourceFile, function: cst.FunctionDef) -> Optional[cst.Decorator]:
     for decorator in function.decorators:
         expression = decorator.decorator
@@ -623,7 +632,10 @@ class BackwardUnderNoGrad(Rule):
             from_rest = set().union(*(info[j].written for j in range(len(statements)) if j != i and j not in training))
             if info[i].read & trained_names and not info[i].read & from_rest:
                 training.add(i)
-        candidates = self._slot_candidates(source, block, statements, info, backward) if not inside else []
+        # A loss with no graph that backward() crashed on (not a module stranded in a block while the
+        # loss trains the rest): it may have come out of the block through a container.
+        crashed = not inside and not backward.has_grad_fn
+        candidates = self._slot_candidates(source, block, statements, info, anchors) if crashed else []
         if len(training) < len(statements):
             pieces = _pieces(block, statements, training)
             candidates.append(
@@ -633,28 +645,35 @@ class BackwardUnderNoGrad(Rule):
         return candidates
 
     def _slot_candidates(
-        self, source: SourceFile, block: cst.With, statements: list[cst.BaseStatement], info: list[_Names], backward: BackwardFact
+        self, source: SourceFile, block: cst.With, statements: list[cst.BaseStatement], info: list[_Names], anchors: list[int]
     ) -> list[Candidate]:
         """The loss reached backward() through a container or an accumulator filled in the block
         (``losses[k] += F.cross_entropy(out, y)``, ``self.total = self.total + loss``,
         ``losses.append(loss)``): the statements that fill a slot, with what they read in the
         block, leave it; the rest (an accuracy) stays under no_grad. Tried before the larger moves."""
-        if backward.graphless_origin is None:
+        # anchors: the grad-off forwards, the op where the loss's value lost its graph and the
+        # user calls that led to it (a forward called from the block)
+        anchored = {i for i, s in enumerate(statements) if _contains(source, s, anchors)}
+        if not anchored:
             return []
-        anchors = {c.line for c in backward.graphless_callers if c.file == source.path} | {backward.graphless_origin.line}
-        if not any(_contains(source, s, anchors) for s in statements):
-            return []
-        fills = {i for i, statement in enumerate(statements) if _fills_slot(statement)}
-        if not fills:
-            return []
-        training = _flows_from(fills, info, backward=True)
-        if len(training) == len(statements):
-            return []
-        pieces = _pieces(block, statements, training)
-        return [self.candidate(
-            "move the statements that fill the container the loss is read from (and what they read) out of the no_grad block",
-            source.path, [source.replace_statement(block, cst.FlattenSentinel(self._lead(block, pieces)))],
-        )]
+        # Only the slots filled from the graph-less value; one candidate per slot, in the block's
+        # order, each with what it reads in the block. The re-run tells which slot the loss came
+        # through: moving every slot would also take out an accuracy kept in its own slot
+        # (`corrects[k] += (pred == y).sum().item()`), which has no reason to leave no_grad.
+        downstream = _flows_from(anchored, info, backward=False)
+        candidates: list[Candidate] = []
+        seen: list[set[int]] = []
+        for fill in sorted(i for i in downstream if _fills_slot(statements[i])):
+            training = _feeding(fill, info)
+            if len(training) == len(statements) or training in seen:
+                continue
+            seen.append(training)
+            pieces = _pieces(block, statements, training)
+            candidates.append(self.candidate(
+                "move the statement that fills the container the loss is read from (and what it reads) out of the no_grad block",
+                source.path, [source.replace_statement(block, cst.FlattenSentinel(self._lead(block, pieces)))],
+            ))
+        return candidates
 
     def _unwrap(self, source: SourceFile, block: cst.With) -> Candidate:
         """The whole block without its no-grad context (other context managers on it stay)."""
