@@ -139,6 +139,9 @@ class BackwardFact:
     # `.detach()`, `.data` ...; what was computed from that value carries the same origin
     graphless_origin: Optional[Site] = None
     graphless_by_cut: bool = False
+    # the user calls that led to graphless_origin, innermost first (a forward's op, called under a
+    # caller's `with torch.no_grad():`)
+    graphless_callers: list[Site] = field(default_factory=list)
 
 
 @dataclass

@@ -303,6 +303,38 @@ def test_gf002_keeps_the_order_and_the_evaluation_under_no_grad(write_script) ->
     ) in fixed
 
 
+def test_gf002_a_loss_appended_under_no_grad_leaves_the_block_and_the_accuracy_stays(write_script) -> None:  # type: ignore[no-untyped-def]
+    # The loss reaches backward() through a list filled under no_grad; the accuracy next to it
+    # needs no graph, so only the append (and the forward it reads) may come out.
+    path = write_script("""
+        import torch
+        import torch.nn.functional as F
+        model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        batches = [(torch.randn(6, 4), torch.randint(0, 3, (6,))) for _ in range(2)]
+        for _ in range(3):
+            losses, hits = [], 0
+            for x, y in batches:
+                with torch.no_grad():
+                    logits = model(x)
+                    losses.append(F.cross_entropy(logits, y))
+                    hits += (logits.argmax(dim=1) == y).sum().item()
+            opt.zero_grad()
+            torch.stack(losses).mean().backward()
+            opt.step()
+    """)
+    report = repair(str(path), [], Sandbox([str(path.parent)], timeout=30))
+    [result] = report.results
+    assert result.finding.code == "GF002" and result.fix is not None
+    from gradfix.edits import apply_edits
+
+    fixed = apply_edits(path.read_text(), [e for p in result.fix.patches for e in p.edits])
+    assert (
+        "        logits = model(x)\n        losses.append(F.cross_entropy(logits, y))\n"
+        "        with torch.no_grad():\n            hits += (logits.argmax(dim=1) == y).sum().item()\n"
+    ) in fixed
+
+
 def test_gf002_explains_a_run_time_condition_that_turned_gradients_off(write_script) -> None:  # type: ignore[no-untyped-def]
     [result] = findings(write_script, """
         import torch

@@ -78,6 +78,28 @@ def _target_names(target: cst.BaseExpression) -> set[str]:
     return set()
 
 
+_FILLING_METHODS = {"append", "extend", "insert", "add_", "update"}
+
+
+def _fills_slot(statement: cst.BaseStatement) -> bool:
+    """The statement stores into something that outlives it: an item or attribute (``losses[k] =``,
+    ``losses[k] +=``, ``self.total =``), an accumulator (``total += loss``), or a list it grows
+    (``losses.append(loss)``)."""
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    for small in statement.body:
+        if isinstance(small, cst.AugAssign):
+            return True
+        if isinstance(small, cst.Assign) and any(isinstance(t.target, (cst.Subscript, cst.Attribute)) for t in small.targets):
+            return True
+        if (
+            isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and isinstance(small.value.func, cst.Attribute)
+            and small.value.func.attr.value in _FILLING_METHODS
+        ):
+            return True
+    return False
+
+
 def _names(statement: cst.BaseStatement) -> _Names:
     visitor = _Names()
     statement.visit(visitor)
@@ -144,6 +166,15 @@ def _flows_from(anchors: set[int], info: list[_Names], backward: bool) -> set[in
                     training.add(j)
                     changed = True
     return training
+
+
+def _feeding(statement: int, info: list[_Names]) -> set[int]:
+    """The statement and the statements before it that compute what it reads, transitively."""
+    needed = {statement}
+    for j in range(statement - 1, -1, -1):
+        if any(info[j].written & info[k].read for k in needed if k > j):
+            needed.add(j)
+    return needed
 
 
 def _grad_decorator(source: SourceFile, function: cst.FunctionDef) -> Optional[cst.Decorator]:
@@ -526,6 +557,19 @@ class BackwardUnderNoGrad(Rule):
                 block = grad_disabling_with(source, node)
                 if block is not None:
                     return source, block, None
+        for caller in backward.graphless_callers:
+            # The op ran in a forward or helper with gradients on in its own code; the call that
+            # led to it sits in a caller's no_grad block (`with torch.no_grad(): logits = net(x)`,
+            # then `losses[k] += F.cross_entropy(logits, y)` is the loss that reaches backward()).
+            if not project.is_editable(caller.file):
+                continue
+            source = project.source(caller.file)
+            for call in source.nodes_at(caller, cst.Call):
+                if _under_decorator(source, call):
+                    return None  # GF011's
+                block = grad_disabling_with(source, call)
+                if block is not None:
+                    return source, block, None
         sites += reversed(backward.no_grad_forwards)
         switched = None
         for site in sites:
@@ -563,6 +607,7 @@ class BackwardUnderNoGrad(Rule):
             origin = backward.graphless_origin
             if origin is not None and origin.file == source.path:
                 anchors.append(origin.line)  # the loss's own arithmetic, in a loss helper's block
+            anchors += [c.line for c in backward.graphless_callers if c.file == source.path]
         info = [_names(s) for s in statements]
         training = {i for i, s in enumerate(statements) if _contains(source, s, anchors) or info[i].training_call}
         # In a loss helper's block, what is computed from the loss's first graph-less value is the
@@ -587,13 +632,47 @@ class BackwardUnderNoGrad(Rule):
             from_rest = set().union(*(info[j].written for j in range(len(statements)) if j != i and j not in training))
             if info[i].read & trained_names and not info[i].read & from_rest:
                 training.add(i)
-        candidates = []
+        # A loss with no graph that backward() crashed on (not a module stranded in a block while the
+        # loss trains the rest): it may have come out of the block through a container.
+        crashed = not inside and not backward.has_grad_fn
+        candidates = self._slot_candidates(source, block, statements, info, anchors) if crashed else []
         if len(training) < len(statements):
             pieces = _pieces(block, statements, training)
             candidates.append(
                 self.candidate("move the training statements out of the no_grad block, keep the evaluation inside", source.path, [source.replace_statement(block, cst.FlattenSentinel(self._lead(block, pieces)))])
             )
         candidates.append(self._unwrap(source, block))
+        return candidates
+
+    def _slot_candidates(
+        self, source: SourceFile, block: cst.With, statements: list[cst.BaseStatement], info: list[_Names], anchors: list[int]
+    ) -> list[Candidate]:
+        """The loss reached backward() through a container or an accumulator filled in the block
+        (``losses[k] += F.cross_entropy(out, y)``, ``self.total = self.total + loss``,
+        ``losses.append(loss)``): the statements that fill a slot, with what they read in the
+        block, leave it; the rest (an accuracy) stays under no_grad. Tried before the larger moves."""
+        # anchors: the grad-off forwards, the op where the loss's value lost its graph and the
+        # user calls that led to it (a forward called from the block)
+        anchored = {i for i, s in enumerate(statements) if _contains(source, s, anchors)}
+        if not anchored:
+            return []
+        # Only the slots filled from the graph-less value; one candidate per slot, in the block's
+        # order, each with what it reads in the block. The re-run tells which slot the loss came
+        # through: moving every slot would also take out an accuracy kept in its own slot
+        # (`corrects[k] += (pred == y).sum().item()`), which has no reason to leave no_grad.
+        downstream = _flows_from(anchored, info, backward=False)
+        candidates: list[Candidate] = []
+        seen: list[set[int]] = []
+        for fill in sorted(i for i in downstream if _fills_slot(statements[i])):
+            training = _feeding(fill, info)
+            if len(training) == len(statements) or training in seen:
+                continue
+            seen.append(training)
+            pieces = _pieces(block, statements, training)
+            candidates.append(self.candidate(
+                "move the statement that fills the container the loss is read from (and what it reads) out of the no_grad block",
+                source.path, [source.replace_statement(block, cst.FlattenSentinel(self._lead(block, pieces)))],
+            ))
         return candidates
 
     def _unwrap(self, source: SourceFile, block: cst.With) -> Candidate:

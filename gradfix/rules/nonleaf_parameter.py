@@ -50,7 +50,8 @@ from gradfix.torch_api import TENSOR_FACTORIES, made_from_data, module_alias
 from gradfix.trace import Site, Trace
 from gradfix.verify import judge
 
-_FACTORY_MOVES = {"to", "cuda", "double", "float", "half", "bfloat16"}
+# `.type_as(x)` casts to x's dtype and moves to x's device: a copy like the others.
+_FACTORY_MOVES = {"to", "cuda", "double", "float", "half", "bfloat16", "type_as"}
 # Every cast that returns a copy of a parameter: none of them gives back an nn.Parameter.
 _MOVES = _FACTORY_MOVES | {"cpu", "type"}
 _DTYPE_OF_MOVE = {"double": "float64", "float": "float32", "half": "float16", "bfloat16": "bfloat16"}
@@ -307,6 +308,7 @@ class NonLeafParameter(Rule):
         # non-leaves, whatever made them (a slice, a view, a move, arithmetic, torch.cat).
         nonleaves: list[tuple[cst.BaseExpression, cst.BaseExpression]] = []
         reassigned: list[_Moved] = []
+        alternatives: list[list[Edit]] = []  # per rewritten tensor, every way to make it a leaf, smallest first
         for call in source.nodes_at(site, cst.Call):
             if not call.args:
                 continue
@@ -320,7 +322,7 @@ class NonLeafParameter(Rule):
                 for collection in descendants(given, (cst.List, cst.Tuple))  # type: ignore[arg-type]
                 for e in collection.elements
                 if isinstance(e.value, (cst.Name, cst.Attribute))
-            ] + _group_tensors(given)
+            ] + _group_tensors(given) + self._returned_tensors(source, given)
             for element in elements:
                 value = self._single_assignment(source, element)
                 if value is None and (graph_locals.get(source.code(element)) == "tensor" or _global_read_in_function(source, element)):
@@ -328,9 +330,10 @@ class NonLeafParameter(Rule):
                     moved = _moved_in_place(source, element, call)
                     if moved is not None and all(m.move is not moved.move for m in reassigned):
                         reassigned.append(moved)
-                edit = self._rewrite(source, value) if value is not None else None
-                if edit is not None and edit not in edits:
-                    edits.append(edit)
+                ways = self._rewrites(source, value) if value is not None else []
+                if ways and ways[0] not in edits:
+                    edits.append(ways[0])
+                    alternatives.append(ways)
                     names.append(source.code(element))
                 if value is not None and graph_locals.get(source.code(element)) == "tensor":
                     if all(v is not value for _, v in nonleaves):
@@ -339,6 +342,16 @@ class NonLeafParameter(Rule):
             candidates = self._moved_in_place_candidates(source, reassigned, edits)
         else:
             candidates = [self._candidate(source, edits)] if edits else []
+            # The next way for each tensor (its smallest again when it has no other): the keywords
+            # a `.type_as(data)` would give the factory, or the flag after the cast.
+            for k in range(1, max((len(w) for w in alternatives), default=0)):
+                other = [w[min(k, len(w) - 1)] for w in alternatives]
+                if other != edits and all(c.patches[0].edits != sorted(other, key=lambda e: e.start) for c in candidates):
+                    candidates.append(replace(
+                        self._candidate(source, other),
+                        description="make the tensor on its device and dtype another way (the cast's dtype and device as "
+                        "the factory's keywords, or requires_grad after the casts)",
+                    ))
         candidates += self._fresh_leaves(source, nonleaves, candidates)
         names += [source.code(e) for e, _ in nonleaves if source.code(e) not in names]
         names += [m.name for m in reassigned if m.name not in names]
@@ -589,6 +602,29 @@ class NonLeafParameter(Rule):
             applicability=self.applicability,
         )
 
+    def _returned_tensors(self, source: SourceFile, given: cst.BaseExpression) -> list[cst.BaseExpression]:
+        """The tensors held by a name given to the optimizer (``list(params.values())``) that is bound
+        once to what a function of this file returns, when that function returns a dict, list or
+        tuple of its own names (``return {"w_loc": w_loc, "b_loc": b_loc}``): those names, each
+        followed to its one assignment in the function like any other element."""
+        found: list[cst.BaseExpression] = []
+        values = [given] + [self._single_assignment(source, name) for name in descendants(given, cst.Name)]
+        for value in values:
+            if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
+                continue
+            functions = [
+                f for f in source.module.body if isinstance(f, cst.FunctionDef) and f.name.value == value.func.value
+            ]
+            if len(functions) != 1:
+                continue
+            returns = [r.value for r in descendants(functions[0], cst.Return) if r.value is not None]
+            if len(returns) != 1:
+                continue
+            for element in descendants(returns[0], (cst.Element, cst.DictElement)):  # type: ignore[arg-type]
+                if isinstance(element.value, cst.Name):
+                    found.append(element.value)
+        return found
+
     @staticmethod
     def _single_assignment(source: SourceFile, target: cst.BaseExpression) -> Optional[cst.BaseExpression]:
         """The value of the one assignment to this name (in its scope) or attribute (in the file)."""
@@ -611,22 +647,40 @@ class NonLeafParameter(Rule):
         return values[0] if len(values) == 1 else None
 
     def _rewrite(self, source: SourceFile, value: cst.BaseExpression) -> Optional[Edit]:
-        """``factory(..., requires_grad=True).move(x)`` or ``Parameter(t, ...).move(x)``, rewritten; or
-        ``factory(..., requires_grad=True) * 0.01``, scaled first and made trainable after."""
+        """The smallest of :meth:`_rewrites`."""
+        ways = self._rewrites(source, value)
+        return ways[0] if ways else None
+
+    def _rewrites(self, source: SourceFile, value: cst.BaseExpression) -> list[Edit]:
+        """Every way to make ``factory(..., requires_grad=True).move(x)`` or ``Parameter(t, ...).move(x)``
+        a leaf, in this order: the move's arguments given to the factory as keywords,
+        or the flag moved after the casts; ``factory(..., requires_grad=True) * 0.01``, scaled first
+        and made trainable after. The re-run judges between them."""
         if isinstance(value, cst.BinaryOperation):
-            return self._scale_first(source, value)
+            scaled = self._scale_first(source, value)
+            return [scaled] if scaled else []
         if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)):
-            return None
+            return []
         move = value.func.attr.value
         inner = value.func.value
         if move not in _MOVES:
-            return None
+            return []
         trainable_last = self._trainable_last(source, value)
         if trainable_last is not None:
-            return trainable_last
+            return [trainable_last]
         parameter = _parameter_call(source, value)
         if parameter is not None:
-            return self._cast_inside(source, value, parameter)
+            inside = self._cast_inside(source, value, parameter)
+            return [inside] if inside else []
+        # The move's arguments as the factory's keywords first (the tensor made where it lives),
+        # then the flag after the casts (a chain of casts, `.type(...)`, a `.type_as(x)` of an expression).
+        return [edit for edit in (self._keywords_to_factory(source, value), self._flag_after_casts(source, value)) if edit]
+
+    def _keywords_to_factory(self, source: SourceFile, value: cst.Call) -> Optional[Edit]:
+        """``torch.randn(3, requires_grad=True).to(device)`` -> ``torch.randn(3, device=device, requires_grad=True)``."""
+        assert isinstance(value.func, cst.Attribute)
+        move = value.func.attr.value
+        inner = value.func.value
         if not isinstance(inner, cst.Call) or move not in _FACTORY_MOVES:
             return None
         names = source.qualified_names(inner.func)
@@ -640,10 +694,29 @@ class NonLeafParameter(Rule):
         added = self._keywords(source, move, value.args)
         if added is None:
             return None
+        given = {a.keyword.value for a in inner.args if a.keyword is not None}
+        if any(a.keyword is not None and a.keyword.value in given for a in added):
+            return None  # the factory already names a dtype (or device) the move then changes
         args = list(inner.args)
         comma = args[position - 1].comma if position else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
         added = [a.with_changes(comma=comma) for a in added]
         return source.replace_node(value, inner.with_changes(args=[*args[:position], *added, *args[position:]]))
+
+    @staticmethod
+    def _flag_after_casts(source: SourceFile, value: cst.Call) -> Optional[Edit]:
+        """``torch.randn(1, p, requires_grad=True).type_as(data)`` -> ``torch.randn(1, p).type_as(data).requires_grad_()``:
+        the factory makes a plain tensor, every cast after it runs, and the cast result is made trainable."""
+        node: cst.BaseExpression = value
+        while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _MOVES:
+            node = node.func.value
+        if not (isinstance(node, cst.Call) and source.qualified_names(node.func) & TENSOR_FACTORIES):
+            return None
+        plain = _without_flag(node)
+        if plain is None:
+            return None
+        cast = value.deep_replace(node, plain)
+        assert isinstance(cast, cst.BaseExpression)
+        return source.replace_node(value, _chain(cast, [("requires_grad_", [])]))
 
     @staticmethod
     def _cast_inside(source: SourceFile, value: cst.Call, parameter: cst.Call) -> Optional[Edit]:
@@ -723,6 +796,12 @@ class NonLeafParameter(Rule):
             return None if args else [_keyword("dtype", cst.parse_expression(f"{torch}.{_DTYPE_OF_MOVE[move]}"))]
         if move == "cuda":
             return None if args else [_keyword("device", cst.SimpleString('"cuda"'))]
+        if move == "type_as":
+            # `.type_as(data)`: data's dtype and device; only a plain name, not an expression run twice
+            if len(args) != 1 or args[0].keyword is not None or not isinstance(args[0].value, (cst.Name, cst.Attribute)):
+                return None
+            other = args[0].value
+            return [_keyword("dtype", cst.Attribute(other, cst.Name("dtype"))), _keyword("device", cst.Attribute(other, cst.Name("device")))]
         added = []
         for arg in args:
             if arg.keyword is not None:

@@ -225,7 +225,15 @@ class ProbeMode(TorchFunctionMode):
                 caller = caller.f_back
             if caller is None or caller.f_code.co_filename not in self.probe.user:
                 return
-            origin = (caller.f_code, caller.f_lasti, caller.f_lineno, False)
+            # The user frames that called it, innermost first: the op may run in a forward or a
+            # helper whose caller turned gradients off (`with torch.no_grad(): out = net(x)`).
+            callers = []
+            outer = caller.f_back
+            while outer is not None and len(callers) < 8:
+                if outer.f_code.co_filename in self.probe.user:
+                    callers.append((outer.f_code, outer.f_lasti, outer.f_lineno))
+                outer = outer.f_back
+            origin = (caller.f_code, caller.f_lasti, caller.f_lineno, False, tuple(callers))
         self._remember_graphless(result, origin)
 
     def _remember_graphless(self, tensor: torch.Tensor, origin: tuple[Any, int, Optional[int], bool]) -> None:
@@ -256,9 +264,21 @@ class ProbeMode(TorchFunctionMode):
         for tensor in tensors:
             known = self.graphless.get(id(tensor))
             if known is not None and known[0]() is tensor:
-                code, lasti, line, cut = known[1]
+                code, lasti, line, cut = known[1][:4]
                 return site_in(code, lasti, line), cut
         return None
+
+    def graphless_callers(self, tensors: list[torch.Tensor]) -> list[Site]:
+        """The user calls, innermost first, that led to the op where one of these tensors' value
+        lost its graph with gradients off (empty for a cut, or when not known)."""
+        from gradfix.sandbox.facts import site_in
+
+        for tensor in tensors:
+            known = self.graphless.get(id(tensor))
+            if known is not None and known[0]() is tensor:
+                callers = known[1][4] if len(known[1]) > 4 else ()
+                return [site_in(code, lasti, line) for code, lasti, line in callers]
+        return []
 
     def _record_inplace(
         self, name: str, inplace_arg: bool, target: torch.Tensor, touched: tuple[str, list[str], list[list[int]]],

@@ -57,6 +57,7 @@ class AutogradWatch:
                 origin = probe.mode.graphless_origin([t for t in roots if isinstance(t, torch.Tensor)])
                 if origin is not None:
                     fact.graphless_origin, fact.graphless_by_cut = origin
+                    fact.graphless_callers = probe.mode.graphless_callers([t for t in roots if isinstance(t, torch.Tensor)])
             probe.pending_no_grad = []
             probe.losses_from_cuts(probe.mode.cuts_behind([t for t in roots if isinstance(t, torch.Tensor)]))
             probe.weights_at_backward([t for t in roots if isinstance(t, torch.Tensor)], site)
