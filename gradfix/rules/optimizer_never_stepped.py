@@ -38,7 +38,7 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.edits import Edit, Position
-from gradfix.expressions import dotted_path
+from gradfix.expressions import and_operands, dotted_path
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -167,14 +167,6 @@ def _varying(source: SourceFile) -> set[str]:
     for walrus in descendants(source.module, cst.NamedExpr):
         bound(walrus.target, walrus, counted=True)
     return varying
-
-
-def _operands(test: cst.BaseExpression) -> list[cst.BaseExpression]:
-    """The operands of a chain of ``and``, left to right (one in parentheses of its own is one
-    operand, whatever is inside)."""
-    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
-        return [*(_operands(test.left) if not test.left.lpar else [test.left]), test.right]
-    return [test]
 
 
 def _one_line(code: str) -> str:
@@ -379,7 +371,7 @@ class OptimizerNeverStepped(Rule):
                 steps.sort(key=lambda c: not self._meant_for(source, c, idle, receiver_only=True))
                 if not steps:
                     continue
-                operands = _operands(condition.test)
+                operands = and_operands(condition.test)
                 counted = [(op, self._test_of(source, op, tests)) for op in operands]
                 never = [(op, t) for op, t in counted if t is not None and t.evaluated and not t.held]
                 droppable = [(op, t) for op, t in never if _comparison(op) and self._unchanging(source, op, condition)]
@@ -447,7 +439,7 @@ class OptimizerNeverStepped(Rule):
         drop_edits = self._drop(source, condition, dropped)
         twin_edits = [
             edit for twin in twins
-            for edit in self._drop(source, twin, {id(op) for op in _operands(twin.test) if source.code(op) in texts})
+            for edit in self._drop(source, twin, {id(op) for op in and_operands(twin.test) if source.code(op) in texts})
         ]
         whole = [self._unconditional(source, condition)]
         whole_twins = [self._unconditional(source, twin) for twin in twins]
@@ -503,7 +495,7 @@ class OptimizerNeverStepped(Rule):
         return [
             other for other in descendants(scope, cst.If)
             if other is not condition and _calls(other.body, "zero_grad") and not _calls(other.body, "step")
-            and texts & {source.code(op) for op in _operands(other.test)}
+            and texts & {source.code(op) for op in and_operands(other.test)}
         ]
 
     @staticmethod
@@ -511,7 +503,7 @@ class OptimizerNeverStepped(Rule):
         """The operands ``dropped`` (by id) taken out of the condition's ``and``, each with the
         ``and`` that joins it to the next operand (to the previous one for the last): every other
         byte of the condition stays as it was written. Nothing left: the block, unconditional."""
-        operands = _operands(condition.test)
+        operands = and_operands(condition.test)
         gone = [id(op) in dropped for op in operands]
         if all(gone):
             return [OptimizerNeverStepped._unconditional(source, condition)]
