@@ -16,6 +16,10 @@ step, under a condition on the loop's own count, must show it; otherwise nothing
 (the step may come after more backward passes than the run saw: repair.py then runs the script
 again for longer).
 
+A step under any other ``if`` whose test the probe saw false at every evaluation gets the edits
+that could make it hold (a modulo tested against 0, a strict bound loosened, the block without
+its ``if``, the step after it), all unsafe: each changes which iterations step.
+
 A step in one branch of an ``if``/``elif``/``else`` whose other branch steps something else (a
 scheduler, a scaler's update, an EMA, a logger: ``if scheduler: scheduler.step() else:
 optimizer.step()``) moves out of its branch, to just before the ``if`` or just after it; a

@@ -24,6 +24,11 @@ keep the optimizer that never stepped (a wrapper's ``self._optimizer``). Two sha
   the step's condition and in the ``zero_grad()`` under the same operand in its class; or makes the
   step unconditional.
 
+- No ``step()`` is written for it at all (a discriminator's ``loss_D.backward()`` and no
+  ``optimizer_d.step()``): the fix puts ``<name>.step()`` after each backward whose loss reached
+  its parameters, in a frame that binds it; its own loss first. Unsafe when the script never calls
+  its ``zero_grad()``.
+
 Every candidate is re-run: the idle optimizer's parameters must now change, and everything that
 changed before must still change. A discriminator stepped once every few generator steps steps in
 the run; an optimizer for a phase the run did not reach holds nothing that received a gradient; a
