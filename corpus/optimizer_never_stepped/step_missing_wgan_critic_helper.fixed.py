@@ -29,7 +29,7 @@ def update_critic(critic, generator, critic_opt, real):
 
 
 generator = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 2))
-critic = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 1))
+critic = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 1, bias=False))  # a bias cancels out of the critic loss
 gen_opt = torch.optim.Adam(generator.parameters(), lr=1e-3, betas=(0.5, 0.9))
 critic_opt = torch.optim.Adam(critic.parameters(), lr=1e-3, betas=(0.5, 0.9))
 

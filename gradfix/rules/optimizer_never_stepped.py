@@ -410,7 +410,10 @@ class OptimizerNeverStepped(Rule):
         files = {path for path, _ in places}
         for path in files:
             source = project.source(path)
-            for call in _calls(source.module, "step"):
+            # Anywhere in the file, in functions too: a helper that steps it is a step written.
+            for call in descendants(source.module, cst.Call):
+                if not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "step"):
+                    continue
                 spelled = [call.func.value] if isinstance(call.func, cst.Attribute) else []  # type: ignore[union-attr]
                 if any(dotted_path(e) in spellings for e in [*spelled, *(a.value for a in call.args)]):
                     return None  # a step is written for it: it did not run, which is another story
@@ -431,7 +434,10 @@ class OptimizerNeverStepped(Rule):
             backward = next((c for c in _calls(statement, "backward")), None) if statement is not None else None
             if statement is None or backward is None or len(statement.body) != 1:
                 continue
-            zeroed = zeroed or any(dotted_path(c.func.value) in spellings for c in _calls(source.module, "zero_grad"))  # type: ignore[attr-defined]
+            zeroed = zeroed or any(
+                isinstance(c.func, cst.Attribute) and c.func.attr.value == "zero_grad" and dotted_path(c.func.value) in spellings
+                for c in descendants(source.module, cst.Call)
+            )
             receiver = backward.func.value  # type: ignore[attr-defined]
             step = f"{name}.step()"
             if isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute) and receiver.func.attr.value == "scale":
