@@ -66,3 +66,11 @@ def self_attribute(node: cst.BaseExpression) -> Optional[str]:
     if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
         return node.attr.value
     return None
+
+
+def and_operands(test: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The operands of a chain of ``and``, left to right (one in parentheses of its own is one
+    operand, whatever is inside): what the probe counts one by one in a step's condition."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return [*(and_operands(test.left) if not test.left.lpar else [test.left]), test.right]
+    return [test]

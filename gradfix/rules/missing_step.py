@@ -16,6 +16,10 @@ step, under a condition on the loop's own count, must show it; otherwise nothing
 (the step may come after more backward passes than the run saw: repair.py then runs the script
 again for longer).
 
+A step under any other ``if`` whose test the probe saw false at every evaluation gets the edits
+that could make it hold (a modulo tested against 0, a strict bound loosened, the block without
+its ``if``, the step after it), all unsafe: each changes which iterations step.
+
 A step in one branch of an ``if``/``elif``/``else`` whose other branch steps something else (a
 scheduler, a scaler's update, an EMA, a logger: ``if scheduler: scheduler.step() else:
 optimizer.step()``) moves out of its branch, to just before the ``if`` or just after it; a
@@ -30,11 +34,11 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.edits import Edit, Position
-from gradfix.expressions import dotted_path
+from gradfix.expressions import and_operands, dotted_path
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.source import SourceFile, descendants
+from gradfix.source import SourceFile, descendants, is_zero_literal
 from gradfix.trace import Trace, UnsteppedLoop
 
 
@@ -198,6 +202,33 @@ def _without(top: cst.If, statement: cst.BaseStatement) -> Optional[cst.If]:
     return rebuilt(top, first=True)
 
 
+def _held_variants(operand: cst.BaseExpression) -> list[tuple[str, cst.BaseExpression]]:
+    """Ways to make a test that never held hold, from its shape alone: a bare modulo tested for
+    truth (``n % k``: true only when ``n`` is not a multiple, never with ``k = 1``) or compared
+    with anything but 0 (``n % k != 0``, ``n % k == k``) is tested against 0 instead; a strict
+    comparison takes its bound too (``>`` to ``>=``, ``<`` to ``<=``)."""
+    spaced = {"whitespace_before": cst.SimpleWhitespace(" "), "whitespace_after": cst.SimpleWhitespace(" ")}
+    if isinstance(operand, cst.BinaryOperation) and isinstance(operand.operator, cst.Modulo):
+        bare = operand.with_changes(lpar=[], rpar=[])
+        test = cst.Comparison(left=bare, comparisons=[cst.ComparisonTarget(operator=cst.Equal(**spaced), comparator=cst.Integer("0"))])
+        return [("step when the count is a multiple (`== 0`), not when it is not", test.with_changes(lpar=operand.lpar, rpar=operand.rpar))]
+    if not (isinstance(operand, cst.Comparison) and len(operand.comparisons) == 1):
+        return []
+    target = operand.comparisons[0]
+    operator = target.operator
+    left = operand.left
+    if isinstance(left, cst.BinaryOperation) and isinstance(left.operator, cst.Modulo) and isinstance(operator, (cst.Equal, cst.NotEqual)):
+        if isinstance(operator, cst.Equal) and is_zero_literal(target.comparator):
+            return []
+        zero = target.with_changes(operator=cst.Equal(**spaced), comparator=cst.Integer("0"))
+        return [("step when the count is a multiple (`== 0`)", operand.with_changes(comparisons=[zero]))]
+    looser = {cst.GreaterThan: cst.GreaterThanEqual, cst.LessThan: cst.LessThanEqual}.get(type(operator))
+    if looser is None:
+        return []
+    new = looser(whitespace_before=operator.whitespace_before, whitespace_after=operator.whitespace_after)  # type: ignore[call-arg,attr-defined]
+    return [(f"take the bound too (`{'>=' if looser is cst.GreaterThanEqual else '<='}`)", operand.with_changes(comparisons=[target.with_changes(operator=new)]))]
+
+
 class MissingStep(Rule):
     code = "GF014"
     title = "backward() runs but no optimizer step does"
@@ -305,6 +336,8 @@ class MissingStep(Rule):
                 candidates = self._accumulation_fixes(source, condition, loop, held)
             if isinstance(condition, cst.If) and not candidates:
                 candidates = self._out_of_branch(source, condition, step, loop, backward_line)
+            if isinstance(condition, cst.If) and not candidates and not in_else and not (isinstance(parent, cst.If) and parent.orelse is condition):
+                candidates = self._never_held(trace, source, condition, step)
         one = len(held) == 1
         message = (
             f"{source.code(step)} at line {source.range(step).start.line} never ran: it sits {where}; "
@@ -379,6 +412,49 @@ class MissingStep(Rule):
                 self._by_line(source, source.replace_statement(top, cst.FlattenSentinel([remaining, moved]))),
             ),
         ]
+
+    def _never_held(self, trace: Trace, source: SourceFile, condition: cst.If, step: cst.Call) -> list[Candidate]:
+        """The step under an ``if`` (no ``elif``, no ``else``) whose test the probe saw false at
+        every evaluation, and that counts nothing gradfix knows how to keep: each way the test
+        could be made to hold, smallest first, and the re-run judges. A bare modulo
+        (``if n % k:``, never true with ``k = 1``) and a modulo compared with a number other than
+        0 become ``n % k == 0``; a strict comparison loosens (``>`` to ``>=``, ``<`` to ``<=``);
+        then the block without its ``if``; then the step alone, moved after the ``if``. Every one
+        changes which iterations step, so each is unsafe: the user reviews the schedule."""
+        statement = source.statement_of(step)
+        if condition.orelse is not None or not isinstance(condition.body, cst.IndentedBlock):
+            return []
+        if not any(s is statement for s in condition.body.body):
+            return []  # nested deeper: which `if` to change is not this evidence's to say
+        tests = {(t.site.file, t.site.line, t.site.column): t for t in trace.condition_tests}
+        ways: list[tuple[str, list[Edit]]] = []
+        failed = False
+        for operand in and_operands(condition.test):
+            site = source.site(operand)
+            seen = tests.get((site.file, site.line, site.column))
+            if seen is None or not seen.evaluated or seen.held:
+                continue  # only an operand the run saw false every time it was tested
+            failed = True
+            for description, new in _held_variants(operand):
+                ways.append((f"{description}: `{source.code(operand)}` becomes `{cst.Module([]).code_for_node(new)}`", [source.replace_node(operand, new)]))
+        if not failed:
+            return []  # the probe did not see the test fail: the branch may not have been reached
+        body = list(condition.body.body)
+        body[0] = body[0].with_changes(leading_lines=[*condition.leading_lines, *body[0].leading_lines])
+        ways.append(("run the block on every pass: drop its `if`", [source.replace_statement(condition, cst.FlattenSentinel(body))]))
+        if len(condition.body.body) > 1 and isinstance(statement, cst.SimpleStatementLine):
+            remaining = condition.with_changes(body=condition.body.with_changes(body=[s for s in condition.body.body if s is not statement]))
+            moved = statement.with_changes(leading_lines=[])
+            ways.append((
+                f"call {source.code(step)} on every pass, after the `if`",
+                self._by_line(source, source.replace_statement(condition, cst.FlattenSentinel([remaining, moved]))),
+            ))
+        candidates = []
+        for description, edits in ways:
+            candidate = self.candidate(description, source.path, edits)
+            candidate.applicability = Applicability.UNSAFE
+            candidates.append(candidate)
+        return candidates
 
     @staticmethod
     def _by_line(source: SourceFile, edit: Edit) -> list[Edit]:

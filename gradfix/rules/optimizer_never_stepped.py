@@ -24,6 +24,11 @@ keep the optimizer that never stepped (a wrapper's ``self._optimizer``). Two sha
   the step's condition and in the ``zero_grad()`` under the same operand in its class; or makes the
   step unconditional.
 
+- No ``step()`` is written for it at all (a discriminator's ``loss_D.backward()`` and no
+  ``optimizer_d.step()``): the fix puts ``<name>.step()`` after each backward whose loss reached
+  its parameters, in a frame that binds it; its own loss first. Unsafe when the script never calls
+  its ``zero_grad()``.
+
 Every candidate is re-run: the idle optimizer's parameters must now change, and everything that
 changed before must still change. A discriminator stepped once every few generator steps steps in
 the run; an optimizer for a phase the run did not reach holds nothing that received a gradient; a
@@ -38,7 +43,7 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.edits import Edit, Position
-from gradfix.expressions import dotted_path
+from gradfix.expressions import and_operands, dotted_path
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -169,14 +174,6 @@ def _varying(source: SourceFile) -> set[str]:
     return varying
 
 
-def _operands(test: cst.BaseExpression) -> list[cst.BaseExpression]:
-    """The operands of a chain of ``and``, left to right (one in parentheses of its own is one
-    operand, whatever is inside)."""
-    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
-        return [*(_operands(test.left) if not test.left.lpar else [test.left]), test.right]
-    return [test]
-
-
 def _one_line(code: str) -> str:
     """Code as one line for a message: `(\n a\n and b\n)` reads `(a and b)`."""
     return " ".join(code.split()).replace("( ", "(").replace(" )", ")")
@@ -200,6 +197,14 @@ def _comparison(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Comparison)
 
 
+def _called(trace: Trace, optimizer: OptimizerFact) -> str:
+    """An optimizer as the script names it (its shortest name: where the run reached it, or where
+    its step() was called), or where it was built."""
+    known = [*optimizer.reached_as, *(n for c in trace.step_calls for n, i in c.names[0].items() if i == optimizer.id and c.names)]
+    who = min(known, key=lambda path: (path.count("."), len(path)), default=None) or optimizer.name
+    return f"`{who}`" if who else f"the optimizer built at line {optimizer.site.line if optimizer.site else '?'}"
+
+
 class OptimizerNeverStepped(Rule):
     code = "GF055"
     title = "an optimizer never stepped while others did"
@@ -208,7 +213,10 @@ class OptimizerNeverStepped(Rule):
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         findings = []
         for optimizer, stale in _idle(trace):
-            finding = self._passed_instead(trace, project, optimizer, stale) or self._under_condition(trace, project, optimizer, stale)
+            finding = (
+                self._passed_instead(trace, project, optimizer, stale) or self._under_condition(trace, project, optimizer, stale)
+                or self._step_not_written(trace, project, optimizer, stale)
+            )
             if finding is not None:
                 findings.append(finding)
         return findings
@@ -363,6 +371,105 @@ class OptimizerNeverStepped(Rule):
             return caller, argument, given[0], owner.name.value, outer_depth
         return None
 
+    # -- no step() written for it at all --------------------------------------------------------
+
+    def _step_not_written(self, trace: Trace, project: Project, idle: OptimizerFact, stale: list[ParamFact]) -> Optional[Finding]:
+        """Backward calls whose loss reached the idle optimizer's parameters, in frames that bind
+        it to a name, and no ``step()`` written for any name the run knew it by: the step was
+        forgotten (a discriminator's loss back-propagated and never applied). The candidates put
+        ``<name>.step()`` (``scaler.step(<name>)`` after ``scaler.scale(loss).backward()``) on
+        the line after each such backward, the backward whose loss reaches least of what stepped
+        optimizers hold first (the idle optimizer's own loss, not the generator's, which also
+        reaches the discriminator); a ``<name>.step`` written without its parentheses is called
+        instead, first. The re-run judges."""
+        if any(idle.id in c.others and c.held_none for c in trace.step_calls):
+            # A step ran on an optimizer that held none of what the idle one's loss reached: the
+            # wrong optimizer stepped there (GF020), and a second step is not the fix.
+            return None
+        names = [p.name for p in stale]
+        mine = set(names)
+        stepping = {p for o in trace.optimizers if o.steps for p in o.params}
+        spellings = set(idle.reached_as) | ({idle.name} if idle.name else set())
+        places: dict[tuple[str, int], tuple[int, int, str]] = {}  # backward's (file, line) -> (others reached, first seen, name)
+        for order, backward in enumerate(trace.backwards):
+            site = backward.site
+            if site is None or not project.is_editable(site.file) or not mine & set(backward.reached):
+                continue
+            bound = sorted((n for n, i in backward.scope_optimizers.items() if i == idle.id), key=lambda n: ("." in n, n))
+            if not bound:
+                continue
+            spellings.update(bound)
+            others = len(stepping & set(backward.reached))
+            key = (site.file, site.line)
+            if key in places:
+                others = min(others, places[key][0])
+                order = places[key][1]
+            places[key] = (others, order, bound[0])
+        if not places:
+            return None
+        files = {path for path, _ in places}
+        for path in files:
+            source = project.source(path)
+            # Anywhere in the file, in functions too: a helper that steps it is a step written.
+            for call in descendants(source.module, cst.Call):
+                if not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "step"):
+                    continue
+                spelled = [call.func.value] if isinstance(call.func, cst.Attribute) else []  # type: ignore[union-attr]
+                if any(dotted_path(e) in spellings for e in [*spelled, *(a.value for a in call.args)]):
+                    return None  # a step is written for it: it did not run, which is another story
+        candidates: list[Candidate] = []
+        for path in sorted(files):
+            source = project.source(path)
+            for line in descendants(source.module, cst.SimpleStatementLine):
+                for small in line.body:
+                    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Attribute) and small.value.attr.value == "step" \
+                            and dotted_path(small.value.value) in spellings:
+                        code = source.code(small.value)
+                        candidates.append(self.candidate(f"call it: {code}()", path, [source.replace_node(small.value, cst.Call(func=small.value))], names))
+        first_site = None
+        zeroed = False
+        for (path, line), (others, _, name) in sorted(places.items(), key=lambda item: (item[1][0], item[1][1])):
+            source = project.source(path)
+            statement = next((s for s in source.statements_on_line(line) if isinstance(s, cst.SimpleStatementLine)), None)
+            backward = next((c for c in _calls(statement, "backward")), None) if statement is not None else None
+            if statement is None or backward is None or len(statement.body) != 1:
+                continue
+            zeroed = zeroed or any(
+                isinstance(c.func, cst.Attribute) and c.func.attr.value == "zero_grad" and dotted_path(c.func.value) in spellings
+                for c in descendants(source.module, cst.Call)
+            )
+            receiver = backward.func.value  # type: ignore[attr-defined]
+            step = f"{name}.step()"
+            if isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute) and receiver.func.attr.value == "scale":
+                scaler = dotted_path(receiver.func.value)
+                if scaler is None:
+                    continue
+                step = f"{scaler}.step({name})"
+            where = source.range(statement)
+            indent = source.indentation(where.start.line)
+            candidates.append(self.candidate(
+                f"call {step} after `{_one_line(source.code(backward))}` (line {where.start.line})", path,
+                [source.insert_lines(where.end.line + 1, f"{indent}{step}\n")], names,
+            ))
+            if first_site is None:
+                first_site = (source, backward, name)
+        if first_site is None:
+            return None
+        # The optimizer's zero_grad() written beside its backward says its gradients were meant to
+        # be applied; without it, the optimizer might have been built and left on purpose.
+        if not zeroed:
+            for candidate in candidates:
+                candidate.applicability = Applicability.UNSAFE
+        source, backward, name = first_site
+        stepped = ", ".join(_called(trace, o) for o in trace.optimizers if o.steps)
+        one = len(names) == 1
+        message = (
+            f"`{name}` never stepped, while {stepped} did: `{_one_line(source.code(backward))}` at line "
+            f"{source.range(backward).start.line} reaches its parameters, and no `{name}.step()` is written; "
+            f"{short_list(names)} {'receives' if one else 'receive'} gradients and never {'changes' if one else 'change'}"
+        )
+        return self.finding(project, source.site(backward), message, names, candidates[:MAX_CANDIDATES])
+
     # -- its step() under a condition that never held -------------------------------------------
 
     def _under_condition(self, trace: Trace, project: Project, idle: OptimizerFact, stale: list[ParamFact]) -> Optional[Finding]:
@@ -379,7 +486,7 @@ class OptimizerNeverStepped(Rule):
                 steps.sort(key=lambda c: not self._meant_for(source, c, idle, receiver_only=True))
                 if not steps:
                     continue
-                operands = _operands(condition.test)
+                operands = and_operands(condition.test)
                 counted = [(op, self._test_of(source, op, tests)) for op in operands]
                 never = [(op, t) for op, t in counted if t is not None and t.evaluated and not t.held]
                 droppable = [(op, t) for op, t in never if _comparison(op) and self._unchanging(source, op, condition)]
@@ -447,7 +554,7 @@ class OptimizerNeverStepped(Rule):
         drop_edits = self._drop(source, condition, dropped)
         twin_edits = [
             edit for twin in twins
-            for edit in self._drop(source, twin, {id(op) for op in _operands(twin.test) if source.code(op) in texts})
+            for edit in self._drop(source, twin, {id(op) for op in and_operands(twin.test) if source.code(op) in texts})
         ]
         whole = [self._unconditional(source, condition)]
         whole_twins = [self._unconditional(source, twin) for twin in twins]
@@ -503,7 +610,7 @@ class OptimizerNeverStepped(Rule):
         return [
             other for other in descendants(scope, cst.If)
             if other is not condition and _calls(other.body, "zero_grad") and not _calls(other.body, "step")
-            and texts & {source.code(op) for op in _operands(other.test)}
+            and texts & {source.code(op) for op in and_operands(other.test)}
         ]
 
     @staticmethod
@@ -511,7 +618,7 @@ class OptimizerNeverStepped(Rule):
         """The operands ``dropped`` (by id) taken out of the condition's ``and``, each with the
         ``and`` that joins it to the next operand (to the previous one for the last): every other
         byte of the condition stays as it was written. Nothing left: the block, unconditional."""
-        operands = _operands(condition.test)
+        operands = and_operands(condition.test)
         gone = [id(op) in dropped for op in operands]
         if all(gone):
             return [OptimizerNeverStepped._unconditional(source, condition)]

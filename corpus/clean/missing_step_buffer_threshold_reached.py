@@ -1,0 +1,29 @@
+"""An online value model that applies its updates only once its replay buffer holds more than
+WARMUP transitions; the buffer keeps up to 4 * WARMUP, so after the warm-up the test holds and the
+optimizer steps on every transition."""
+from collections import deque
+
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+WARMUP = 8
+
+value = nn.Sequential(nn.Linear(4, 32), nn.Tanh(), nn.Linear(32, 1))
+optimizer = torch.optim.SGD(value.parameters(), lr=0.05)
+buffer = deque(maxlen=4 * WARMUP)
+
+state = torch.randn(4)
+for t in range(40):
+    next_state = torch.randn(4)
+    reward = float(next_state.sum() > 0)
+    buffer.append((state, reward, next_state))
+    optimizer.zero_grad()
+    with torch.no_grad():
+        target = reward + 0.9 * value(next_state)
+    loss = (value(state) - target).pow(2).mean()
+    loss.backward()
+    if len(buffer) > WARMUP:
+        optimizer.step()
+    state = next_state
+print(f"last loss {loss.item():.4f}")
