@@ -612,7 +612,7 @@ def _grad_buffers(name: str, module: nn.Module, limit: int = 64) -> list[GradBuf
         for bname, b in named_buffers_of(sub, recurse=False):
             if len(found) >= limit:
                 return found
-            if b.is_floating_point() and b.requires_grad:
+            if b.is_floating_point() and b.requires_grad and b.is_leaf:
                 found.append(GradBuffer(f"{name}.{path}.{bname}" if path else f"{name}.{bname}", class_name(sub), list(b.shape)))
     return found
 
