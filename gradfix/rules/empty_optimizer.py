@@ -171,7 +171,7 @@ class EmptyOptimizer(Rule):
                 # `decay + no_decay`, two group lists that the loop meant to fill never did.
                 return [self._empty(trace, project, source, call, given, through_name=False)]
             owner = _parameters_of(source, given)
-            if owner is not None and trace.crash.grad_buffers.get(owner):
+            if owner is not None and crash.grad_buffers.get(owner):
                 return [self._weights_in_buffers(trace, project, source, given, owner)]
             bound = source.bound_once(given) if isinstance(given, cst.Name) else None
             if bound is None:
@@ -306,9 +306,9 @@ class EmptyOptimizer(Rule):
             [source.replace_node(given, cst.parse_expression(text, config=source.module.config_for_parsing))], params,
         ))
         registered = _registered_as_parameters(trace, project, buffers)
-        if registered is not None:
+        if registered:
             candidates.append(self.candidate(
-                "register the weights as parameters instead of buffers", source.path if not registered else registered[0][0],
+                "register the weights as parameters instead of buffers", registered[0][0],
                 [edit for _, edit in registered], params,
             ))
         message = (
