@@ -468,6 +468,16 @@ class ModuleCall:
 
 
 @dataclass
+class GradBuffer:
+    """A floating-point buffer that requires grad, of a module with no parameter: a weight kept as
+    a buffer (``register_buffer("weight", w.requires_grad_())``), which ``parameters()`` never yields."""
+
+    name: str  # the module's name in scope, then its path under it: `model.fc1.weight`
+    cls: str  # the qualified class of the module that registered it
+    shape: list[int] = field(default_factory=list)
+
+
+@dataclass
 class Crash:
     type: str
     message: str
@@ -485,6 +495,9 @@ class Crash:
     # holding some: for each, the parameters among them, named as Trace.params names them (empty
     # for a tensor that is no parameter): which tensor an autograd API refused (GF052)
     gradless: dict[str, list[str]] = field(default_factory=dict)
+    # modules in that frame's scope with no parameter at all, by name: their buffers that require
+    # grad (an optimizer over such a module's parameters() got an empty list, GF001)
+    grad_buffers: dict[str, list[GradBuffer]] = field(default_factory=dict)
 
 
 @dataclass

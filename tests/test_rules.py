@@ -84,6 +84,37 @@ def test_gf001_tries_the_next_candidate_when_the_first_is_rejected(write_script)
     assert result.fix and result.fix.description == "pass b.parameters() to the optimizer"
 
 
+def test_gf001_weights_kept_as_buffers_are_handed_to_the_optimizer(write_script) -> None:  # type: ignore[no-untyped-def]
+    # model.parameters() is empty: the weights are buffers that require grad. The class's `params()`
+    # is tried first; registering them as parameters breaks the class's own swap of plain tensors
+    # into those names, which only the re-run shows.
+    results = findings(write_script, """
+        import torch
+        import torch.nn.functional as F
+        class Swappable(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.register_buffer("w", torch.randn(1, 3).requires_grad_())
+            def params(self):
+                yield self.w
+            def swap(self, w):
+                self.w = w
+            def forward(self, x):
+                return F.linear(x, self.w)
+        model = Swappable()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for _ in range(3):
+            x = torch.randn(4, 3)
+            halved = Swappable()
+            halved.swap(model.w * 0.5)  # a functional copy: a plain tensor in place of the buffer
+            loss = model(x).pow(2).mean() + halved(x).pow(2).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+    """)
+    [result] = results
+    assert result.fix and result.fix.description == "pass model.params(), the model's own method for its weights, to the optimizer"
+    assert "register the weights as parameters instead of buffers" in [c for c, _ in result.rejected]
+
+
 def test_gf002_backward_inside_no_grad_with_a_graph_is_left_alone(write_script) -> None:  # type: ignore[no-untyped-def]
     assert findings(write_script, """
         import torch

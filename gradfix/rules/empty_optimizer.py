@@ -7,10 +7,19 @@ torch raises ``ValueError: optimizer got an empty parameter list``. The used-up 
 ``<model>.parameters()``, where ``<model>`` is a name that the crashed frame really bound to an
 ``nn.Module`` (read from the Trace, never guessed). With several candidates (a GAN's G and D) the
 one no optimizer holds yet, and whose name fits the optimizer's, is tried first; the re-run decides.
+
+``<model>.parameters()`` is empty too when the model keeps its weights as buffers that require grad
+(``register_buffer("weight", w.requires_grad_())``, so that a meta-learning step can swap them for
+functional copies): the probe lists, at the crash, the buffers that require grad of each parameterless
+module in scope. The candidates, smallest first: a method of the model's own classes, named for its
+weights and taking no argument, that gives them (``model.params()``); the buffers that require grad
+(``[t for t in model.buffers() if t.requires_grad]``); and the buffers registered as parameters (which
+breaks a class that assigns plain tensors to those names, as the re-run shows).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Optional
 
@@ -21,7 +30,8 @@ from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.sandbox import RunResult
 from gradfix.source import SourceFile, descendants
-from gradfix.trace import ModuleFact, Trace
+from gradfix.torch_api import module_alias
+from gradfix.trace import GradBuffer, ModuleFact, Trace
 from gradfix.verify import judge
 
 _OPTIMIZER_WORDS = {"opt", "optim", "optimizer", "optimiser", "solver"}
@@ -160,6 +170,9 @@ class EmptyOptimizer(Rule):
             if _unfilled_lists_joined(source, given):
                 # `decay + no_decay`, two group lists that the loop meant to fill never did.
                 return [self._empty(trace, project, source, call, given, through_name=False)]
+            owner = _parameters_of(source, given)
+            if owner is not None and crash.grad_buffers.get(owner):
+                return [self._weights_in_buffers(trace, project, source, given, owner)]
             bound = source.bound_once(given) if isinstance(given, cst.Name) else None
             if bound is None:
                 continue
@@ -275,7 +288,37 @@ class EmptyOptimizer(Rule):
         message = f"the script crashed: {crash.type}: {crash.message}; {why}"
         return self.finding(project, crash.site, message, unheld, candidates, blocking=True)
 
+    def _weights_in_buffers(self, trace: Trace, project: Project, source: SourceFile, given: cst.Call, owner: str) -> Finding:
+        crash = trace.crash
+        assert crash is not None and crash.site is not None
+        buffers = crash.grad_buffers[owner]
+        params = [b.name for b in buffers]
+        candidates = []
+        for method in _weight_methods(trace, project, crash.scope_modules.get(owner)):
+            text = f"{owner}.{method}()"
+            candidates.append(self.candidate(
+                f"pass {text}, the model's own method for its weights, to the optimizer", source.path,
+                [source.replace_node(given, cst.parse_expression(text, config=source.module.config_for_parsing))], params,
+            ))
+        text = f"[t for t in {owner}.buffers() if t.requires_grad]"
+        candidates.append(self.candidate(
+            "pass the model's buffers that require grad to the optimizer", source.path,
+            [source.replace_node(given, cst.parse_expression(text, config=source.module.config_for_parsing))], params,
+        ))
+        registered = _registered_as_parameters(trace, project, buffers)
+        if registered:
+            candidates.append(self.candidate(
+                "register the weights as parameters instead of buffers", registered[0][0],
+                [edit for _, edit in registered], params,
+            ))
+        message = (
+            f"the script crashed: {crash.type}: {crash.message}; {owner} has no parameter: its weights "
+            f"{short_list(params)} are buffers that require grad, and {owner}.parameters() does not give them"
+        )
+        return self.finding(project, crash.site, message, params, candidates, blocking=True)
+
     def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
+        candidate = _renamed_after(candidate, before, run.trace)
         verdict = judge(finding, candidate, before, run)
         if not verdict.verified or run.trace.crash is not None:
             return verdict
@@ -305,3 +348,126 @@ class EmptyOptimizer(Rule):
             return (held, -_affinity(optimizer_name, name), name.startswith("self."))
 
         return sorted(found, key=rank)
+
+
+def _parameters_of(source: SourceFile, given: cst.BaseExpression) -> Optional[str]:
+    """``model`` of ``model.parameters()`` (or of ``list(model.parameters())``)."""
+    if isinstance(given, cst.Call) and isinstance(given.func, cst.Name) and given.func.value == "list" and len(given.args) == 1:
+        given = given.args[0].value
+    if isinstance(given, cst.Call) and not given.args and isinstance(given.func, cst.Attribute) and given.func.attr.value == "parameters":
+        return source.code(given.func.value)
+    return None
+
+
+# Words a method that gives a model's weights is named with (`params()`, `get_weights()`, `meta_parameters()`).
+_WEIGHT_WORDS = {"param", "params", "parameter", "parameters", "weight", "weights", "leaves", "tensors", "variables"}
+# nn.Module's own methods: parameters() is the one that came back empty; the others are not weights.
+_MODULE_METHODS = set(dir(object)) | {
+    "parameters", "named_parameters", "buffers", "named_buffers", "reset_parameters", "forward", "extra_repr",
+}
+
+
+def _classes(trace: Trace, project: Project, short_names: set[str]) -> list[tuple[SourceFile, cst.ClassDef]]:
+    """The class definitions of the user's code with these names, with their bases found the same way."""
+    files = sorted({trace.script, *(m.site.file for m in trace.modules if m.site is not None)} - {""})
+    defined = [
+        (source, cls) for path in files if project.is_editable(path)
+        for source in [project.source(path)] for cls in descendants(source.module, cst.ClassDef)
+    ]
+    found: list[tuple[SourceFile, cst.ClassDef]] = []
+    pending = list(short_names)
+    while pending:
+        name = pending.pop(0)
+        for source, cls in defined:
+            if cls.name.value == name and all(c is not cls for _, c in found):
+                found.append((source, cls))
+                for base in cls.bases:
+                    path = source.code(base.value)
+                    pending.append(path.rsplit(".", 1)[-1])
+    return found
+
+
+def _weight_methods(trace: Trace, project: Project, module_id: Optional[int]) -> list[str]:
+    """Methods of the model's class and its bases, named for weights, callable with no argument, that
+    return or yield something: the class's own way to list what it trains (``def params(self)``)."""
+    module = trace.module(module_id) if module_id is not None else None
+    if module is None:
+        return []
+    methods: list[str] = []
+    for _, cls in _classes(trace, project, {module.cls.rsplit(".", 1)[-1]}):
+        for statement in cls.body.body:
+            if not isinstance(statement, cst.FunctionDef) or statement.name.value in _MODULE_METHODS:
+                continue
+            name = statement.name.value
+            # `named_*()` gives (name, tensor) pairs, which no optimizer takes.
+            if name.startswith(("_", "named_")) or not (_words(name) & _WEIGHT_WORDS) or statement.decorators:
+                continue
+            params = statement.params
+            required = [p for p in [*params.posonly_params, *params.params][1:] if p.default is None]
+            if required or params.kwonly_params and any(p.default is None for p in params.kwonly_params):
+                continue
+            gives = any(True for _ in descendants(statement, cst.Yield)) or any(
+                r.value is not None for r in descendants(statement, cst.Return)
+            )
+            if gives and name not in methods:
+                methods.append(name)
+    return methods
+
+
+def _registered_as_parameters(trace: Trace, project: Project, buffers: list[GradBuffer]) -> Optional[list[tuple[str, object]]]:
+    """``self.register_buffer("w", value)`` of each buffer's class, as
+    ``self.register_parameter("w", nn.Parameter(value))``: (file, edit) pairs, None when one is not found."""
+    edits: list[tuple[str, object]] = []
+    done: set[tuple[str, str]] = set()
+    for buffer in buffers:
+        cls_name, leaf = buffer.cls.rsplit(".", 1)[-1], buffer.name.rsplit(".", 1)[-1]
+        if (cls_name, leaf) in done:
+            continue
+        done.add((cls_name, leaf))
+        statement = None
+        for source, cls in _classes(trace, project, {cls_name}):
+            statement = next((s for s in descendants(cls, cst.SimpleStatementLine) if _registers_buffer(s, leaf)), None)
+            if statement is not None:
+                break
+        nn = module_alias(source, "torch.nn") if statement is not None else None
+        if statement is None or nn is None:
+            return None
+        call = statement.body[0].value  # type: ignore[attr-defined]
+        value = source.code(call.args[1].value)
+        text = f"{source.code(call.func.value)}.register_parameter({call.args[0].value.value}, {nn}.Parameter({value}))\n"
+        new = cst.parse_statement(text, config=source.module.config_for_parsing)
+        edits.append((source.path, source.replace_statement(statement, new.with_changes(leading_lines=statement.leading_lines))))
+    if len({path for path, _ in edits}) > 1:
+        return None  # one candidate edits one file
+    return edits
+
+
+def _registers_buffer(statement: cst.SimpleStatementLine, leaf: str) -> bool:
+    if len(statement.body) != 1 or not isinstance(statement.body[0], cst.Expr):
+        return False
+    call = statement.body[0].value
+    return (
+        isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "register_buffer"
+        and len(call.args) >= 2 and all(a.keyword is None for a in call.args[:2])
+        and isinstance(call.args[0].value, cst.SimpleString) and call.args[0].value.evaluated_value == leaf
+    )
+
+
+def _renamed_after(candidate: Candidate, before: Trace, after: Trace) -> Candidate:
+    """The weights a buffer fix claims, named as the re-run names them: the crashed frame called the
+    model `model` (inside `build_model()`), the run that gets further names it by the global it ends in."""
+    crash = before.crash
+    if crash is None or not crash.grad_buffers or not candidate.params:
+        return candidate
+    renamed = []
+    for name in candidate.params:
+        owner = next((o for o in crash.grad_buffers if name.startswith(f"{o}.")), None)
+        if owner is None or after.param(name) is not None:
+            renamed.append(name)
+            continue
+        tail = name[len(owner):]
+        # The same path under another name: copies of the model (a meta-learning step's) too, so
+        # the one an optimizer holds.
+        matches = [p.name for p in after.params if p.name.endswith(tail) and p.optimizers]
+        renamed.append(matches[0] if len(matches) == 1 else name)
+    return dataclasses.replace(candidate, params=renamed)

@@ -88,6 +88,7 @@ _PARAMETERS = torch.nn.Module.parameters
 _NAMED_PARAMETERS = torch.nn.Module.named_parameters
 _MODULES = torch.nn.Module.modules
 _NAMED_MODULES = torch.nn.Module.named_modules
+_NAMED_BUFFERS = torch.nn.Module.named_buffers
 
 
 def parameters_of(module: torch.nn.Module, recurse: bool = True) -> Any:
@@ -104,3 +105,7 @@ def modules_of(module: torch.nn.Module) -> Any:
 
 def named_modules_of(module: torch.nn.Module) -> Any:
     return _NAMED_MODULES(module)
+
+
+def named_buffers_of(module: torch.nn.Module, recurse: bool = True) -> Any:
+    return _NAMED_BUFFERS(module, recurse=recurse)

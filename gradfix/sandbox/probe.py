@@ -24,7 +24,10 @@ import torch
 import torch.nn as nn
 
 from gradfix.sandbox.channel import NOWHERE
-from gradfix.sandbox.facts import UserCode, class_name, dtype_name, modules_of, named_parameters_of, parameters_of, site_of, storage_of
+from gradfix.sandbox.facts import (
+    UserCode, class_name, dtype_name, modules_of, named_buffers_of, named_modules_of, named_parameters_of, parameters_of, site_of,
+    storage_of,
+)
 from gradfix.sandbox.naming import Names, _held
 from gradfix.sandbox.watch_autograd import AutogradWatch
 from gradfix.sandbox.watch_checkpoint import CheckpointWatch
@@ -41,6 +44,7 @@ from gradfix.trace import (
     BackwardFact,
     CallEvent,
     Crash,
+    GradBuffer,
     Cut,
     InnerNoGradCall,
     InPlaceOp,
@@ -360,6 +364,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         site = None
         scope: dict[str, int] = {}
         graph_locals: dict[str, str] = {}
+        grad_buffers: dict[str, list[GradBuffer]] = {}
         if user_tb is not None:
             frame = user_tb.tb_frame
             site = site_of(frame, lasti=user_tb.tb_lasti, lineno=user_tb.tb_lineno)
@@ -368,6 +373,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             scope = self.scope_modules(frame)
             graph_locals = self.graph_locals(frame)
             self.crash_gradless = _gradless_locals(frame)
+            grad_buffers = {name: found for name, mid in scope.items() if (found := _grad_buffers(name, self.modules[mid]))}
         self.crash = Crash(
             type=type(error).__name__,
             message=str(error).strip().splitlines()[0] if str(error).strip() else "",
@@ -375,6 +381,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             scope_modules=scope,
             module_calls=list(getattr(error, "_gradfix_module_calls", [])),
             graph_locals=graph_locals,
+            grad_buffers=grad_buffers,
         )
 
 
@@ -435,6 +442,13 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             for pname, p in named_parameters_of(held):
                 owner.setdefault(id(p), (mid, f"{prefix}.{pname}"))
         self.name_copies(owner)
+        for mid in roots:
+            for bname, b in named_buffers_of(self.modules[mid]):
+                if id(b) in params and id(b) not in owner:
+                    # A buffer an optimizer was given (`[b for b in model.buffers() if b.requires_grad]`):
+                    # named by its path, as a parameter would be, and not by a loop variable that
+                    # last held it, so that a fix's re-run names it as the crashed run did.
+                    self.tensor_names[id(b)] = f"{root_names[mid]}.{bname}"
         attributes = self._attribute_facts(paths)
         for fact in attributes:
             if fact.kind == "tensor":
@@ -590,6 +604,21 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         )
         self.finished_trace = self.ranks.complete(self.finished_trace)
         return self.finished_trace
+
+
+def _grad_buffers(name: str, module: nn.Module, limit: int = 64) -> list[GradBuffer]:
+    """A module with no parameter: its floating-point buffers that require grad, each with the class
+    of the submodule that registered it. Weights kept as buffers, which parameters() never yields."""
+    if next(iter(parameters_of(module)), None) is not None:
+        return []
+    found: list[GradBuffer] = []
+    for path, sub in named_modules_of(module):
+        for bname, b in named_buffers_of(sub, recurse=False):
+            if len(found) >= limit:
+                return found
+            if b.is_floating_point() and b.requires_grad and b.is_leaf:
+                found.append(GradBuffer(f"{name}.{path}.{bname}" if path else f"{name}.{bname}", class_name(sub), list(b.shape)))
+    return found
 
 
 def _gradless_locals(frame: types.FrameType, limit: int = 64) -> dict[str, list[int]]:
