@@ -21,7 +21,7 @@ built. A layer built in a loop or a comprehension (several per call) is reported
 one shared layer is not the same model.
 
 The same fault with a bare parameter: ``self.rel_h = nn.Parameter(torch.randn(..., device=x.device))``
-in ``forward``. The probe counts the assignments of each parameter attribute made inside a module
+in ``forward`` (or ``torch.randn(..., requires_grad=True)``, made an ``nn.Parameter`` when moved). The probe counts the assignments of each parameter attribute made inside a module
 call; one statement that made the attribute anew at every call (more than once: a lazy
 ``if not hasattr(self, "w")`` makes it once) made parameters that no optimizer holds. The fix makes
 it once, at the end of ``__init__``: a device taken from forward's inputs is dropped (the parameter
@@ -43,6 +43,7 @@ from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.source import SourceFile, descendants
+from gradfix.torch_api import module_alias, without_requires_grad, wrap
 from gradfix.trace import AttributeFact, ModuleFact, ParamFact, Trace
 
 # Built-in layers whose first argument is the input size, and their lazy form, which infers it.
@@ -224,7 +225,10 @@ class ModuleBuiltInForward(Rule):
         made: dict[tuple[str, int], list[AttributeFact]] = {}
         for attribute in trace.attributes:
             site = attribute.site
-            if attribute.kind != "parameter" or site is None or attribute.count < 2 or not attribute.in_call:
+            trainable_tensor = attribute.kind == "tensor" and attribute.requires_grad and attribute.is_leaf
+            if attribute.kind != "parameter" and not trainable_tensor:
+                continue
+            if site is None or attribute.count < 2 or not attribute.in_call:
                 continue
             if site.function in ("", "<module>", "__init__") or not project.is_editable(site.file):
                 continue
@@ -239,8 +243,9 @@ class ModuleBuiltInForward(Rule):
             names = [f"{a.owner_name}.{a.attr}" for a in attributes]
             source = project.source(first.site.file)
             candidates, why_not = self._parameter_candidates(trace, source, first)
+            made_as = "an nn.Parameter" if first.kind == "parameter" else "a tensor with requires_grad=True"
             message = (
-                f"{short_list(names)} {'is' if len(names) == 1 else 'are'} made anew as an nn.Parameter in "
+                f"{short_list(names)} {'is' if len(names) == 1 else 'are'} made anew as {made_as} in "
                 f"{first.site.function}() at every call ({max(a.count for a in attributes)} times in this run): each "
                 "one is fresh and random, receives gradients that no optimizer holds, and never trains; "
                 "make it once, in __init__"
@@ -272,6 +277,12 @@ class ModuleBuiltInForward(Rule):
         local = _local_names(function)
         value = assign.value.visit(_DropInputDevice(local))
         assert isinstance(value, cst.BaseExpression)
+        if attribute.kind == "tensor":
+            # A plain tensor is not in the module's parameters(): made once, it must be a Parameter.
+            nn = module_alias(source, "torch.nn")
+            if nn is None:
+                return [], ""
+            value = wrap(source, f"{nn}.Parameter", without_requires_grad(value))
         if _uses(value, local):
             used = sorted({n.value for n in descendants(value, cst.Name)} & local)
             return [], (
