@@ -43,8 +43,8 @@ from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.source import SourceFile, descendants
-from gradfix.torch_api import module_alias, without_requires_grad, wrap
-from gradfix.trace import AttributeFact, ModuleFact, ParamFact, Trace
+from gradfix.torch_api import made_from_data, module_alias, without_requires_grad, wrap
+from gradfix.trace import AttributeFact, ModuleFact, ParamFact, Site, Trace
 
 # Built-in layers whose first argument is the input size, and their lazy form, which infers it.
 _LAZY = {
@@ -235,6 +235,8 @@ class ModuleBuiltInForward(Rule):
             p = trace.param(f"{attribute.owner_name}.{attribute.attr}")
             if p is None or not p.requires_grad or p.optimizers or p.changed:
                 continue
+            if trainable_tensor and self._shaped_by_inputs(project.source(site.file), site):
+                continue  # `torch.zeros_like(x, requires_grad=True)`: a perturbation of the input, not a weight
             made.setdefault((site.file, site.line), []).append(attribute)
         findings = []
         for attributes in made.values():
@@ -254,6 +256,18 @@ class ModuleBuiltInForward(Rule):
                 message += f" ({why_not})"
             findings.append(self.finding(project, first.site, message, names, candidates))
         return findings
+
+    @staticmethod
+    def _shaped_by_inputs(source: SourceFile, site: Site) -> bool:
+        """Whether the value assigned on the line needs the method's locals for more than a device."""
+        statements = source.statements_on_line(site.line)
+        statement = statements[0] if statements else None
+        function = source.enclosing_function(statement) if statement is not None else None
+        assign = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 else None
+        if function is None or not isinstance(assign, cst.Assign):
+            return False
+        local = _local_names(function)
+        return made_from_data(source, assign.value) or _uses(assign.value.visit(_DropInputDevice(local)), local)  # type: ignore[arg-type]
 
     def _parameter_candidates(self, trace: Trace, source: SourceFile, attribute: AttributeFact) -> tuple[list[Candidate], str]:
         """The statement moved to the end of ``__init__``, as ``__init__`` can write it; or why not."""
