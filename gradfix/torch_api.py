@@ -145,6 +145,25 @@ def strip_cuts(value: cst.BaseExpression) -> cst.BaseExpression:
             return value
 
 
+def without_requires_grad(value: cst.BaseExpression) -> cst.BaseExpression:
+    """The tensor without what made it trainable (nn.Parameter does that): a ``requires_grad=``
+    keyword, or a trailing ``.requires_grad_()`` / ``.requires_grad_(True)``."""
+    if not isinstance(value, cst.Call):
+        return value
+    if (
+        isinstance(value.func, cst.Attribute)
+        and value.func.attr.value == "requires_grad_"
+        and all(isinstance(a.value, cst.Name) and a.value.value == "True" for a in value.args)
+    ):
+        return value.func.value
+    args = [a for a in value.args if not (a.keyword is not None and a.keyword.value == "requires_grad")]
+    if len(args) == len(value.args):
+        return value
+    if args:
+        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return value.with_changes(args=args)
+
+
 def wrap(source: SourceFile, callee: str, value: cst.BaseExpression | None) -> cst.Call:
     """``callee(value)`` (or ``callee()``), parsed in the file's own style."""
     call = cst.parse_expression(f"{callee}()", config=source.module.config_for_parsing)

@@ -1062,6 +1062,86 @@ def test_gf018_leaves_layers_rebuilt_in_forward_to_gf026(write_script) -> None: 
     assert codes(results) == ["GF026"]
 
 
+def test_gf026_parameter_made_in_forward_is_named_by_its_module_path_and_moved_to_init(write_script) -> None:  # type: ignore[no-untyped-def]
+    # The nested instance's parameter is new at every call; the user sees its path, not
+    # `<tensor#N>`, and a verified fix that makes it once in __init__ without the input's device.
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+
+        class Scale(nn.Module):
+            def __init__(self, width):
+                super().__init__()
+                self.width = width
+                self.fc = nn.Linear(width, width)
+
+            def forward(self, x):
+                self.gain = nn.Parameter(torch.ones(self.width, device=x.device))
+                return self.fc(x) * self.gain
+
+        model = nn.Sequential(nn.Linear(3, 8), Scale(8))
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for _ in range(4):
+            loss = model(torch.randn(4, 3)).pow(2).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+    """)
+    assert codes(results) == ["GF026"]
+    result = results[0]
+    assert result.finding.params == ["model.1.gain"]
+    assert result.fix is not None and result.fix.verdict.verified and not result.fix.verdict.partial
+    inserted = "".join(e.replacement for patch in result.fix.patches for e in patch.edits)
+    assert inserted.strip() == "self.gain = nn.Parameter(torch.ones(self.width))"
+
+
+def test_gf026_moves_a_requires_grad_tensor_made_in_forward_to_init_as_a_parameter(write_script) -> None:  # type: ignore[no-untyped-def]
+    # Wrapped where it stands (GF007's fix), it would still be new at every call: it must move.
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+
+        class Gate(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(5, 5)
+
+            def forward(self, x):
+                self.logit = torch.zeros(5, requires_grad=True)
+                return self.fc(x) * torch.sigmoid(self.logit)
+
+        model = Gate()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for _ in range(4):
+            loss = model(torch.randn(4, 5)).pow(2).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+    """)
+    assert codes(results) == ["GF026"]
+    fix = results[0].fix
+    assert fix is not None and fix.verdict.verified and not fix.verdict.partial
+    inserted = "".join(e.replacement for patch in fix.patches for e in patch.edits)
+    assert inserted.strip() == "self.logit = nn.Parameter(torch.zeros(5))"
+
+
+def test_gf026_leaves_a_parameter_made_once_in_the_first_forward_alone(write_script) -> None:  # type: ignore[no-untyped-def]
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+
+        class Head(nn.Module):
+            def forward(self, x):
+                if not hasattr(self, "w"):
+                    self.w = nn.Parameter(torch.randn(x.shape[-1], 1))
+                return x @ self.w
+
+        model = Head()
+        model(torch.randn(1, 5))
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for _ in range(4):
+            loss = model(torch.randn(4, 5)).pow(2).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+    """)
+    assert codes(results) == []
+
+
 def test_gf022_super_call_with_the_same_typo_is_the_constructor_but_an_extended_hook_is_not() -> None:
     import libcst as cst
 

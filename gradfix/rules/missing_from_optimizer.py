@@ -864,6 +864,8 @@ def _left_out(trace: Trace, stepping: list[OptimizerFact]) -> dict[str, Attribut
     for attribute in trace.attributes:
         if attribute.kind != "parameter" or attribute.site is None or attribute.replaced_held:
             continue  # replaced_held: an optimizer held the parameter it replaced (GF062's)
+        if attribute.in_call and attribute.count > 1:
+            continue  # made anew at every call of its module: no optimizer can hold it (GF026)
         owner = trace.module(attribute.owner)
         p = trace.param(f"{attribute.owner_name}.{attribute.attr}")
         if owner is None or p is None or not (p.requires_grad and p.is_leaf and p.nonzero_grad and not p.optimizers and not p.changed):

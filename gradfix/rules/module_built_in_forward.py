@@ -19,6 +19,15 @@ of ``__init__`` (one is added when the class has none) as ``self.<name>``, named
 the layer's class (``self.linear``, ``self.layer_norm``), and uses ``self.<name>`` where it was
 built. A layer built in a loop or a comprehension (several per call) is reported without a fix:
 one shared layer is not the same model.
+
+The same fault with a bare parameter: ``self.rel_h = nn.Parameter(torch.randn(..., device=x.device))``
+in ``forward`` (or ``torch.randn(..., requires_grad=True)``, made an ``nn.Parameter`` when moved). The probe counts the assignments of each parameter attribute made inside a module
+call; one statement that made the attribute anew at every call (more than once: a lazy
+``if not hasattr(self, "w")`` makes it once) made parameters that no optimizer holds. The fix makes
+it once, at the end of ``__init__``: a device taken from forward's inputs is dropped (the parameter
+moves with its model); the ``self.`` attributes it reads must be set in ``__init__``, and a second
+candidate reads ``__init__``'s own arguments of those names instead. A value that needs forward's
+inputs for anything else (a shape from ``x.shape``) cannot be moved: reported without a fix.
 """
 
 from __future__ import annotations
@@ -29,11 +38,13 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.edits import Edit, Patch
+from gradfix.expressions import self_attribute
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.source import SourceFile, descendants
-from gradfix.trace import AttributeFact, ModuleFact, ParamFact, Trace
+from gradfix.torch_api import made_from_data, module_alias, without_requires_grad, wrap
+from gradfix.trace import AttributeFact, ModuleFact, ParamFact, Site, Trace
 
 # Built-in layers whose first argument is the input size, and their lazy form, which infers it.
 _LAZY = {
@@ -144,6 +155,41 @@ def _size_arg(call: cst.Call) -> Optional[cst.Arg]:
     return first if first is not None and first.keyword is None and not first.star else None
 
 
+class _DropInputDevice(cst.CSTTransformer):
+    """``device=x.device`` and ``.to(x.device)`` left out where ``x`` is local to forward: made in
+    ``__init__``, the tensor moves with its model (``model.to(device)``)."""
+
+    def __init__(self, local: set[str]) -> None:
+        super().__init__()
+        self.local = local
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        func = updated.func
+        if (
+            isinstance(func, cst.Attribute) and func.attr.value in _MOVES
+            and updated.args and all(_uses(a.value, self.local) for a in updated.args)
+        ):
+            return func.value
+        args = [a for a in updated.args if not (a.keyword is not None and a.keyword.value == "device" and _uses(a.value, self.local))]
+        if len(args) == len(updated.args):
+            return updated
+        if args:
+            args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated.with_changes(args=args)
+
+
+class _SelfToArgument(cst.CSTTransformer):
+    """``self.name`` -> ``name`` for the given names."""
+
+    def __init__(self, names: set[str]) -> None:
+        super().__init__()
+        self.names = names
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        name = self_attribute(updated)
+        return cst.Name(name, lpar=updated.lpar, rpar=updated.rpar) if name in self.names else updated
+
+
 class ModuleBuiltInForward(Rule):
     code = "GF026"
     title = "layer built inside forward(): new weights at every call"
@@ -168,7 +214,133 @@ class ModuleBuiltInForward(Rule):
                 "build the layer once, in __init__"
             )
             findings.append(self.finding(project, attribute.site, message, params, candidates))
+        findings += self._parameters_made_in_call(trace, project)
         return findings + self._built_inline(trace, project, {(a.site.file, a.site.line) for a in trace.attributes if a.site is not None})
+
+    # -- a parameter made inside a module call --------------------------------------------------------
+
+    def _parameters_made_in_call(self, trace: Trace, project: Project) -> list[Finding]:
+        """``self.w = nn.Parameter(...)`` run at every call of a module (not once, as a lazy
+        initialisation): each call's parameter is new, and no optimizer holds it."""
+        made: dict[tuple[str, int], list[AttributeFact]] = {}
+        for attribute in trace.attributes:
+            site = attribute.site
+            trainable_tensor = attribute.kind == "tensor" and attribute.requires_grad and attribute.is_leaf
+            if attribute.kind != "parameter" and not trainable_tensor:
+                continue
+            if site is None or attribute.count < 2 or not attribute.in_call:
+                continue
+            if site.function in ("", "<module>", "__init__") or not project.is_editable(site.file):
+                continue
+            p = trace.param(f"{attribute.owner_name}.{attribute.attr}")
+            if p is None or not p.requires_grad or p.optimizers or p.changed:
+                continue
+            if trainable_tensor and self._shaped_by_inputs(project.source(site.file), site):
+                continue  # `torch.zeros_like(x, requires_grad=True)`: a perturbation of the input, not a weight
+            made.setdefault((site.file, site.line), []).append(attribute)
+        findings = []
+        for attributes in made.values():
+            first = attributes[0]
+            assert first.site is not None
+            names = [f"{a.owner_name}.{a.attr}" for a in attributes]
+            source = project.source(first.site.file)
+            candidates, why_not = self._parameter_candidates(trace, source, first)
+            made_as = "an nn.Parameter" if first.kind == "parameter" else "a tensor with requires_grad=True"
+            message = (
+                f"{short_list(names)} {'is' if len(names) == 1 else 'are'} made anew as {made_as} in "
+                f"{first.site.function}() at every call ({max(a.count for a in attributes)} times in this run): each "
+                "one is fresh and random, receives gradients that no optimizer holds, and never trains; "
+                "make it once, in __init__"
+            )
+            if why_not:
+                message += f" ({why_not})"
+            findings.append(self.finding(project, first.site, message, names, candidates))
+        return findings
+
+    @staticmethod
+    def _shaped_by_inputs(source: SourceFile, site: Site) -> bool:
+        """Whether the value assigned on the line needs the method's locals for more than a device."""
+        statements = source.statements_on_line(site.line)
+        statement = statements[0] if statements else None
+        function = source.enclosing_function(statement) if statement is not None else None
+        assign = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 else None
+        if function is None or not isinstance(assign, cst.Assign):
+            return False
+        local = _local_names(function)
+        return made_from_data(source, assign.value) or _uses(assign.value.visit(_DropInputDevice(local)), local)  # type: ignore[arg-type]
+
+    def _parameter_candidates(self, trace: Trace, source: SourceFile, attribute: AttributeFact) -> tuple[list[Candidate], str]:
+        """The statement moved to the end of ``__init__``, as ``__init__`` can write it; or why not."""
+        assert attribute.site is not None
+        statements = source.statements_on_line(attribute.site.line)
+        statement = statements[0] if statements else None
+        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+            return [], ""
+        assign = statement.body[0]
+        if not isinstance(assign, cst.Assign) or len(assign.targets) != 1 or self_attribute(assign.targets[0].target) != attribute.attr:
+            return [], ""
+        method = self._method(source, statement)
+        if method is None:
+            return [], ""
+        function, owner = method
+        for ancestor in source.ancestors(statement):
+            if ancestor is function:
+                break
+            if isinstance(ancestor, _REPEATING):
+                return [], "it is made in a loop, several per call: one parameter would be another model"
+        local = _local_names(function)
+        value = assign.value.visit(_DropInputDevice(local))
+        assert isinstance(value, cst.BaseExpression)
+        if attribute.kind == "tensor":
+            # A plain tensor is not in the module's parameters(): made once, it must be a Parameter.
+            nn = module_alias(source, "torch.nn")
+            if nn is None:
+                return [], ""
+            value = wrap(source, f"{nn}.Parameter", without_requires_grad(value))
+        if _uses(value, local):
+            used = sorted({n.value for n in descendants(value, cst.Name)} & local)
+            return [], (
+                f"no automatic fix: it is computed from {', '.join(used)}, which only {function.name.value}() has; "
+                "__init__ cannot make it as it is"
+            )
+        init = next((s for s in owner.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"), None)
+        read = {a for node in descendants(value, cst.Attribute) if (a := self_attribute(node)) is not None}
+        set_in_init = {a for t in descendants(init, cst.AssignTarget) if (a := self_attribute(t.target)) is not None} if init is not None else set()
+        # Methods and class attributes: there before __init__ runs.
+        defined = {
+            n for statement_ in owner.body.body
+            for n in ({statement_.name.value} if isinstance(statement_, (cst.FunctionDef, cst.ClassDef)) else
+                      {n for small in statement_.body if isinstance(small, cst.Assign) for t in small.targets for n in _bound_names(t.target)}
+                      if isinstance(statement_, cst.SimpleStatementLine) else set())
+        }
+        arguments = {p.name.value for p in [*init.params.params, *init.params.kwonly_params]} - {"self"} if init is not None else set()
+        written: list[tuple[str, cst.BaseExpression]] = []
+        if read <= set_in_init | defined:
+            written.append(("make it once, at the end of __init__", value))
+        if read and read <= arguments | set_in_init | defined and read & arguments:
+            # `self.kernel_size` read as __init__'s own `kernel_size`: set from it or not, it is what the module was built with.
+            from_arguments = value.visit(_SelfToArgument(read & arguments))
+            assert isinstance(from_arguments, cst.BaseExpression)
+            written.append((f"make it once, at the end of __init__, from __init__'s {', '.join(sorted(read & arguments))}", from_arguments))
+        if not written:
+            return [], f"no automatic fix: it reads {', '.join(f'self.{a}' for a in sorted(read - set_in_init - defined))}, which __init__ does not set"
+        # Under the names the next run gives it: every instance of the class that ran.
+        claimed = [
+            f"{m.path}.{attribute.attr}"
+            for m in trace.modules
+            if m.cls.rsplit(".", 1)[-1] == owner.name.value and m.path and not m.path.startswith("<") and m.ran_with_grad
+        ]
+        removal = source.remove_statement(statement)
+        candidates = []
+        for description, new_value in written:
+            line = source.module.code_for_node(assign.with_changes(value=new_value)).strip()
+            construction = self._construction(source, owner, function, line)
+            if construction is None:
+                return [], ""
+            candidates.append(Candidate(
+                description, [Patch(source.path, sorted([construction, removal], key=lambda e: e.start))], self.applicability, claimed,
+            ))
+        return candidates, ""
 
     # -- a layer built and used in a method, bound to no attribute ----------------------------------
 
@@ -214,7 +386,7 @@ class ModuleBuiltInForward(Rule):
             findings.append(self.finding(project, layer.site, message, params, candidates))
         return findings
 
-    def _method(self, source: SourceFile, call: cst.Call) -> Optional[tuple[cst.FunctionDef, cst.ClassDef]]:
+    def _method(self, source: SourceFile, call: cst.CSTNode) -> Optional[tuple[cst.FunctionDef, cst.ClassDef]]:
         """The method of an ``nn.Module`` subclass (other than ``__init__``) whose body makes the call."""
         function = next((a for a in source.ancestors(call) if isinstance(a, cst.FunctionDef)), None)
         if function is None or function.name.value == "__init__":

@@ -28,27 +28,8 @@ from gradfix.findings import Applicability, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.source import SourceFile, descendants
-from gradfix.torch_api import made_from_data, module_alias, wrap
+from gradfix.torch_api import made_from_data, module_alias, without_requires_grad, wrap
 from gradfix.trace import AttributeFact, Trace
-
-
-def _without_requires_grad(value: cst.BaseExpression) -> cst.BaseExpression:
-    """The tensor without what made it trainable (nn.Parameter does that): a ``requires_grad=``
-    keyword, or a trailing ``.requires_grad_()`` / ``.requires_grad_(True)``."""
-    if not isinstance(value, cst.Call):
-        return value
-    if (
-        isinstance(value.func, cst.Attribute)
-        and value.func.attr.value == "requires_grad_"
-        and all(isinstance(a.value, cst.Name) and a.value.value == "True" for a in value.args)
-    ):
-        return value.func.value
-    args = [a for a in value.args if not (a.keyword is not None and a.keyword.value == "requires_grad")]
-    if len(args) == len(value.args):
-        return value
-    if args:
-        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-    return value.with_changes(args=args)
 
 
 class TensorAttribute(Rule):
@@ -64,6 +45,8 @@ class TensorAttribute(Rule):
                 plain.setdefault((attribute.site.file, attribute.site.line), []).append(attribute)
             if attribute.kind != "tensor" or not attribute.requires_grad or not attribute.is_leaf:
                 continue
+            if attribute.in_call and attribute.count > 1:
+                continue  # made anew at every call of its module: as a Parameter it would be too (GF026)
             if attribute.site is None or not project.is_editable(attribute.site.file):
                 continue
             name = f"{attribute.owner_name}.{attribute.attr}"
@@ -77,7 +60,7 @@ class TensorAttribute(Rule):
             nn = module_alias(source, "torch.nn")
             candidates = []
             if value is not None and nn is not None:
-                wrapped = wrap(source, f"{nn}.Parameter", _without_requires_grad(value))
+                wrapped = wrap(source, f"{nn}.Parameter", without_requires_grad(value))
                 candidates.append(self.candidate(f"make it an {nn}.Parameter", source.path, [source.replace_node(value, wrapped)]))
             message = (
                 f"`{name}` is a plain tensor with requires_grad=True: it receives a gradient but is not in "

@@ -186,6 +186,8 @@ class ModuleWatch:
                 isinstance(value, nn.Parameter)
                 or (isinstance(value, nn.Module) and probe.depth > 0)
                 or (isinstance(value, torch.Tensor) and value.grad_fn is not None)
+                # A trainable leaf made inside a module call: once (lazily) or at every call (GF026).
+                or (isinstance(value, torch.Tensor) and value.requires_grad and value.is_leaf and probe.depth > 0)
             ):
                 # A parameter, or a layer made inside a module call: the frames that made it lead
                 # to the statement of the training code that made it exist (a model's first call
@@ -425,7 +427,7 @@ class ModuleWatch:
                     replaced_held=list(self.replaced_held.get((owner, attr), [])), **made,
                 ))
             elif isinstance(value, torch.Tensor) and not isinstance(value, nn.Parameter):
-                graph = {"chain": chain, "in_call": in_call, "count": count} if value.grad_fn is not None else {}
+                graph = {"chain": chain, "in_call": in_call, "count": count} if value.grad_fn is not None or in_call else {}
                 facts.append(
                     AttributeFact(
                         owner, owner_name, attr, "tensor", site,
