@@ -43,8 +43,8 @@ add them as a param group right after the statement that runs in a loop, guarded
 happens the first time only (``if not any(p is model.head.weight for group in
 optimizer.param_groups ...)``).
 
-Parameters a module sets on itself (``self.p2_w1 = nn.Parameter(...)``, a layer scale, a class
-token, attention vectors) that no optimizer holds, while the optimizer holds every other
+Parameters a module holds itself (``self.p2_w1 = nn.Parameter(...)``, a layer scale, a class
+token, attention vectors, a ``MultiheadAttention``'s ``in_proj_weight``) that no optimizer holds, while the optimizer holds every other
 parameter of that module, its layers' included, were left out by the collection of the
 optimizer's parameters: a loop over the modules that takes each one's ``weight`` and ``bias``, a
 sort by name (``endswith(".weight")``) with no ``else``. A linear probe's encoder is not this: no
