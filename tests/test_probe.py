@@ -770,3 +770,33 @@ def test_a_module_whose_parameters_method_returns_a_list_runs_as_under_torch(run
     result = run_script(PARAMETERS_OVERRIDDEN)
     assert result.trace.crash is None
     assert "finished" in result.stdout
+
+
+def test_layers_deep_copied_from_a_template_are_built_not_loaded_while_an_ema_copy_is(run_script: Run) -> None:
+    # nn.TransformerEncoder deep-copies its template layer: the copies are the model's own randomly
+    # initialised layers (GF013 and GF018 must see what its optimizer left out of them). A deep
+    # copy of the trained model kept as an EMA holds values given to it: loaded.
+    trace = run_script("""
+        import copy
+        import torch
+        import torch.nn as nn
+
+        layer = nn.TransformerEncoderLayer(8, 2, 16, batch_first=True, dropout=0.0)
+        model = nn.Sequential(nn.TransformerEncoder(layer, 2, enable_nested_tensor=False), nn.Linear(8, 1))
+        ema = copy.deepcopy(model)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for _ in range(3):
+            loss = model(torch.randn(4, 3, 8)).pow(2).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+            with torch.no_grad():
+                for e, p in zip(ema.parameters(), model.parameters()):
+                    e.mul_(0.9).add_(p, alpha=0.1)
+                ema(torch.randn(4, 3, 8))
+    """).trace
+    copies = [m for m in trace.modules if m.path and m.path.startswith("model.0.layers.")]
+    assert copies and not any(m.loaded for m in copies)
+    # They existed before the optimizer was built, not from the first backward that reached them.
+    [optimizer] = trace.optimizers
+    assert all(m.created_event < optimizer.built_event for m in copies)
+    ema = [m for m in trace.modules if m.path and m.path.startswith("ema.0.layers.")]
+    assert ema and all(m.loaded for m in ema)

@@ -43,8 +43,8 @@ add them as a param group right after the statement that runs in a loop, guarded
 happens the first time only (``if not any(p is model.head.weight for group in
 optimizer.param_groups ...)``).
 
-Parameters a module sets on itself (``self.p2_w1 = nn.Parameter(...)``, a layer scale, a class
-token, attention vectors) that no optimizer holds, while the optimizer holds every other
+Parameters a module holds itself (``self.p2_w1 = nn.Parameter(...)``, a layer scale, a class
+token, attention vectors, a ``MultiheadAttention``'s ``in_proj_weight``) that no optimizer holds, while the optimizer holds every other
 parameter of that module, its layers' included, were left out by the collection of the
 optimizer's parameters: a loop over the modules that takes each one's ``weight`` and ``bias``, a
 sort by name (``endswith(".weight")``) with no ``else``. A linear probe's encoder is not this: no
@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import builtins
 import re
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import libcst as cst
 
@@ -174,7 +174,7 @@ class MissingFromOptimizer(Rule):
                 f"{short_list(names)} {'receives' if one else 'receive'} gradients but no optimizer holds "
                 f"{'it' if one else 'them'}, so {'it never changes' if one else 'they never change'}: the optimizer "
                 f"built here holds every other parameter of {short_list(holders)}, but the parameters collected for it "
-                f"left out {'this one, set' if one else 'these, set'} on the module itself with nn.Parameter; "
+                f"left out {'this one, which its module holds itself' if one else 'these, which their modules hold themselves'}, not in a layer of {'its' if one else 'their'} own; "
                 f"if {'it is' if one else 'they are'} meant to stay fixed, set requires_grad=False on {'it' if one else 'them'}"
             )
             return [self.finding(project, optimizer.site, message, names, candidates[:6]), *added]
@@ -849,9 +849,19 @@ def _made_once(trace: Trace) -> dict[str, AttributeFact]:
     return made
 
 
-def _left_out(trace: Trace, stepping: list[OptimizerFact]) -> dict[str, AttributeFact]:
-    """Parameters user code set on a module itself (``self.p2_w1 = nn.Parameter(...)``, not a layer
-    of their own) that receive gradients that are not zero and that no optimizer holds, while a
+class LeftOut(NamedTuple):
+    """A parameter a module holds itself, not in a layer of its own: the module and its attribute."""
+
+    owner: int
+    owner_name: str
+    attr: str
+
+
+def _left_out(trace: Trace, stepping: list[OptimizerFact]) -> dict[str, LeftOut]:
+    """Parameters a module holds itself, not in a layer of its own (``self.p2_w1 =
+    nn.Parameter(...)`` in user code, a ``MultiheadAttention``'s ``in_proj_weight``, also in the
+    layers ``nn.TransformerEncoder`` deep-copies from its template) that receive gradients that
+    are not zero and that no optimizer holds, while a
     stepping optimizer holds every other trainable parameter of that module, its layers' included:
     the optimizer's parameters were collected by what they are (each layer's ``weight`` and
     ``bias``, names that end in ``.weight``), and these are what the collection missed. Innermost
@@ -860,19 +870,37 @@ def _left_out(trace: Trace, stepping: list[OptimizerFact]) -> dict[str, Attribut
     alone unless the script chose them; so is a module with nothing else held (a linear probe's
     encoder, whose layers no optimizer holds either)."""
     held = {n for o in stepping for n in o.params}
-    made: dict[str, AttributeFact] = {}
+
+    def stranded(name: str) -> bool:
+        p = trace.param(name)
+        return p is not None and p.requires_grad and p.is_leaf and p.nonzero_grad and not p.optimizers and not p.changed
+
+    made: dict[str, LeftOut] = {}
     for attribute in trace.attributes:
         if attribute.kind != "parameter" or attribute.site is None or attribute.replaced_held:
             continue  # replaced_held: an optimizer held the parameter it replaced (GF062's)
         if attribute.in_call and attribute.count > 1:
             continue  # made anew at every call of its module: no optimizer can hold it (GF026)
         owner = trace.module(attribute.owner)
-        p = trace.param(f"{attribute.owner_name}.{attribute.attr}")
-        if owner is None or p is None or not (p.requires_grad and p.is_leaf and p.nonzero_grad and not p.optimizers and not p.changed):
+        name = f"{attribute.owner_name}.{attribute.attr}"
+        if owner is None or not stranded(name):
+            continue
+        if owner.loaded and not _chosen(trace, [name]):
+            continue
+        made[name] = LeftOut(owner.id, attribute.owner_name, attribute.attr)
+    # Registered by a library's module (no assignment of user code made them), or on a deep copy
+    # of a layer (a copy skips __init__, so no assignment was seen): found by their names.
+    by_path = {m.path: m for m in trace.modules if m.path}
+    for p in trace.params:
+        if p.name in made or p.module is None or "." not in p.name:
+            continue
+        owner_name, attr = p.name.rsplit(".", 1)
+        owner = by_path.get(owner_name)
+        if owner is None or not attr.isidentifier() or not stranded(p.name):
             continue
         if owner.loaded and not _chosen(trace, [p.name]):
             continue
-        made[p.name] = attribute
+        made[p.name] = LeftOut(owner.id, owner_name, attr)
     trainable = [p.name for p in trace.params if p.requires_grad and p.is_leaf]
     accepted: set[str] = set()
     for owner_name in sorted({a.owner_name for a in made.values()}, key=lambda n: -n.count(".")):

@@ -120,6 +120,7 @@ class Names:
     def _adopt(self, value: nn.Module) -> None:
         for sub in modules_of(value):
             if id(sub) not in self.modules:
+                self.adopted.add(id(sub))  # type: ignore[attr-defined]
                 self.modules[id(sub)] = sub
                 self.module_events[id(sub)] = self.events
                 self.module_sites[id(sub)] = None

@@ -105,6 +105,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         self.ran_with_grad: set[int] = set()
         self.ran_without_grad: set[int] = set()
         self.loaded: set[int] = set()
+        self.adopted: set[int] = set()  # recorded without being built: a deepcopy, an unpickled model
         self.loads: list[Site] = []
         self.optimizers: list[tuple[Any, OptimizerFact]] = []
         self.tensor_names: dict[int, str] = {}  # bare tensors handed to optimizers
@@ -421,6 +422,9 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         for mid, module in self.modules.items():
             if any(storage_of(p) in self.loaded_storage for p in parameters_of(module, recurse=False)):
                 self.loaded.add(mid)
+        for mid, copied in self.clones_of_templates().items():
+            self.loaded.discard(mid)
+            self.module_events[mid] = copied
         children: dict[int, list[int]] = {}
         contained: set[int] = set()
         for mid, module in self.modules.items():

@@ -15,7 +15,7 @@ from typing import Any, Optional
 import torch
 import torch.nn as nn
 
-from gradfix.sandbox.facts import named_parameters_of, parameters_of, storage_of
+from gradfix.sandbox.facts import modules_of, named_parameters_of, parameters_of, storage_of
 from gradfix.sandbox.naming import _held
 from gradfix.trace import CopyBackward, Site
 
@@ -42,8 +42,9 @@ class CopyGradWatch:
 
     def _install_copy_grad_tracking(self) -> None:
         probe = self
-        # id of a copied parameter -> (the copy, weakly; the parameter it was copied from)
-        self._copied: dict[int, tuple[weakref.ref, torch.Tensor]] = {}
+        # id of a copied parameter -> (the copy, weakly; the parameter it was copied from; the
+        # probe's event count when it was copied)
+        self._copied: dict[int, tuple[weakref.ref, torch.Tensor, int]] = {}
         # id of a copied parameter holding a gradient a backward() left -> (it, weakly; that call)
         self._copy_grads: dict[int, tuple[weakref.ref, _CopyCall]] = {}
         self._copy_calls: list[_CopyCall] = []  # calls not yet resolved (a few resolved ones too)
@@ -68,7 +69,7 @@ class CopyGradWatch:
             self._copied = {k: v for k, v in self._copied.items() if v[0]() is not None}
             if len(self._copied) >= _COPIES:
                 return
-        self._copied[id(copy)] = (weakref.ref(copy), source)
+        self._copied[id(copy)] = (weakref.ref(copy), source, self.events)  # type: ignore[attr-defined]
 
     def copy_source(self, param: torch.Tensor) -> Optional[torch.Tensor]:
         """The parameter ``param`` was copied from, if it is a copy."""
@@ -238,6 +239,52 @@ class CopyGradWatch:
             fact.sources = list(dict.fromkeys(names_of[pid] for pid in sources if pid in names_of))
             facts.append(fact)
         return facts
+
+    def clones_of_templates(self) -> dict[int, int]:
+        """The recorded copies that are layers of a model built in this run, not copies kept beside
+        one: ``nn.TransformerEncoder(layer, n)``, ``clones(layer, n)``, ``nn.ModuleList([copy.deepcopy(
+        block) for _ in range(n)])`` deep-copy a template into the model they build. Their values are
+        that run's random initialisation, not values given (loaded): what a loss reaches in them is
+        meant to train like any layer built in place. Told apart from an EMA, a target network, a
+        teacher or a frozen reference by where the copy sits and what it was copied from: inside a
+        module built under the probe's eyes (not a copy standing on its own), from parameters that
+        took no part in the run (the template: never held by an optimizer, reached by a loss, given
+        a gradient, run, loaded or written into), and never written into by user code itself (an
+        update by hand). A copy of the trained model has a source that trains; a copy of loaded
+        weights has a loaded source. Each with the probe's event count when it was copied (it
+        existed from then on, not from when a loss first reached it)."""
+        if not self.adopted:  # type: ignore[attr-defined]
+            return {}
+        built = [mid for mid in self.modules if mid not in self.adopted]  # type: ignore[attr-defined]
+        inside_built = {
+            id(sub) for mid in built for sub in modules_of(self.modules[mid])  # type: ignore[attr-defined]
+            if id(sub) in self.adopted  # type: ignore[attr-defined]
+        }
+        if not inside_built:
+            return {}
+        held = {id(p) for optimizer, _ in self.optimizers for group in optimizer.param_groups for p in group["params"]}  # type: ignore[attr-defined]
+        ran = self.ran_with_grad | self.ran_without_grad  # type: ignore[attr-defined]
+        took_part = held | self.reached | self.got_grad  # type: ignore[attr-defined]
+        for mid, module in self.modules.items():  # type: ignore[attr-defined]
+            if mid in ran or mid in self.loaded:  # type: ignore[attr-defined]
+                took_part.update(id(p) for p in parameters_of(module, recurse=False))
+        written = {pid for _, pids, _ in self._writes.values() for pid in pids}  # type: ignore[attr-defined]
+        clones: dict[int, int] = {}
+        for mid in inside_built:
+            params = list(parameters_of(self.modules[mid]))  # type: ignore[attr-defined]
+            sources = [self.copy_source(p) for p in params]
+            if params and all(
+                source is not None and id(source) not in took_part and id(source) not in written and id(p) not in written
+                and storage_of(source) not in self.loaded_storage  # type: ignore[attr-defined]
+                for p, source in zip(params, sources)
+            ):
+                clones[mid] = min(self._copied[id(p)][2] for p in params)
+        # The parameterless layers copied with them (a dropout, an activation) go with their clone.
+        for mid, copied in list(clones.items()):
+            for sub in modules_of(self.modules[mid]):  # type: ignore[attr-defined]
+                if id(sub) in inside_built and id(sub) not in clones and next(iter(parameters_of(sub)), None) is None:
+                    clones[id(sub)] = copied
+        return clones
 
     def copied_from(self, param: torch.Tensor, names_of: dict[int, str]) -> Optional[str]:
         """The name of the parameter ``param`` was copied from (None: not a copy, or unnamed)."""
