@@ -38,7 +38,7 @@ import types
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional
 
-from gradfix.sandbox.reporting_arms import ReportingArms
+from gradfix.sandbox.reporting_arms import ReportingArms, dotted_name, own_nodes
 from gradfix.trace import Site, UnreachedBranch, UnsteppedLoop
 
 if TYPE_CHECKING:
@@ -80,31 +80,10 @@ def _read(node: ast.AST) -> set[str]:
     """The names and dotted attribute paths an expression reads (``epoch``, ``self.epoch``)."""
     read: set[str] = set()
     for sub in ast.walk(node):
-        path = _dotted(sub)
+        path = dotted_name(sub)
         if path is not None:
             read.add(path)
     return read
-
-
-def _dotted(node: ast.AST) -> Optional[str]:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        owner = _dotted(node.value)
-        return None if owner is None else f"{owner}.{node.attr}"
-    return None
-
-
-def _own_statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """Every node the statements run each time they run: nested blocks and loops, not the bodies
-    of functions and classes they define (those run when called)."""
-    stack: list[ast.AST] = list(body)
-    while stack:
-        node = stack.pop()
-        yield node
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                stack.append(child)
 
 
 def _progress(loop: ast.For) -> set[str]:
@@ -113,14 +92,14 @@ def _progress(loop: ast.For) -> set[str]:
     makes ``step`` an inner loop's counter)."""
     advanced: set[str] = set(_read(loop.target))
     reset: set[str] = set()
-    for node in _own_statements(loop.body):
+    for node in own_nodes(loop.body):
         if isinstance(node, ast.AugAssign):
-            name = _dotted(node.target)
+            name = dotted_name(node.target)
             if name is not None:
                 advanced.add(name)
         elif isinstance(node, ast.Assign):
             for target in node.targets:
-                name = _dotted(target)
+                name = dotted_name(target)
                 if name is None:
                     continue
                 if isinstance(node.value, ast.BinOp) and name in _read(node.value):

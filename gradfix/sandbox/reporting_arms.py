@@ -51,17 +51,21 @@ _TRAINING_ACTIONS = {
 }
 
 
-def _dotted(node: ast.AST) -> Optional[str]:
+def dotted_name(node: ast.AST) -> Optional[str]:
+    """``model.fc``: a name and its attributes, joined by dots; None for anything else. The ast
+    twin of gradfix.expressions.dotted_path: the sandbox child reads the script with ast, and
+    does not import libcst."""
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):
-        owner = _dotted(node.value)
+        owner = dotted_name(node.value)
         return None if owner is None else f"{owner}.{node.attr}"
     return None
 
 
-def _own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """The nodes of statements, not those of the functions, classes and lambdas they define."""
+def own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every node the statements run each time they run: nested blocks and loops, not the bodies
+    of the functions, classes and lambdas they define (those run when called)."""
     stack: list[ast.AST] = list(body)
     while stack:
         node = stack.pop()
@@ -72,7 +76,7 @@ def _own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
 
 
 def _stored_names(body: list[ast.stmt]) -> set[str]:
-    return {n.id for n in _own_nodes(body) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return {n.id for n in own_nodes(body) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
 
 
 _FRESH_CALLS = {"list", "dict", "set", "defaultdict", "OrderedDict", "collections.defaultdict", "collections.OrderedDict"}
@@ -84,16 +88,16 @@ def _fresh_containers(body: list[ast.stmt]) -> set[str]:
     set a learning rate."""
     fresh, other = set(), set()
     made: set[int] = set()
-    for node in _own_nodes(body):
+    for node in own_nodes(body):
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             value = node.value
             new = isinstance(value, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)) or (
-                isinstance(value, ast.Call) and _dotted(value.func) in _FRESH_CALLS
+                isinstance(value, ast.Call) and dotted_name(value.func) in _FRESH_CALLS
             )
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if new:
                 made.update(id(t) for t in targets if isinstance(t, ast.Name))
-    for node in _own_nodes(body):
+    for node in own_nodes(body):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             (fresh if id(node) in made else other).add(node.id)
     return fresh - other
@@ -101,7 +105,7 @@ def _fresh_containers(body: list[ast.stmt]) -> set[str]:
 
 def _declared(body: list[ast.stmt]) -> set[str]:
     """Names a function declares ``global`` or ``nonlocal``."""
-    return {name for n in _own_nodes(body) if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names}
+    return {name for n in own_nodes(body) if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names}
 
 
 def _is_mark(statement: ast.stmt, mark: str) -> bool:
@@ -140,7 +144,7 @@ class ReportingArms:
         return names
 
     def _resolved(self, node: ast.AST) -> Optional[str]:
-        path = _dotted(node)
+        path = dotted_name(node)
         if path is None:
             return None
         head, _, rest = path.partition(".")
@@ -161,7 +165,7 @@ class ReportingArms:
         statements = scope.body if isinstance(scope, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) else []
         if self._mutated - _fresh_containers(statements):
             return False  # a list or dict the arm did not make itself: a param group, a config, the caller's
-        mine = {id(n) for n in _own_nodes(arm)}
+        mine = {id(n) for n in own_nodes(arm)}
         return not self._read_outside([scope], stored, mine)
 
     def _read_outside(self, nodes: list[ast.AST], names: set[str], skip: set[int]) -> bool:
@@ -264,7 +268,7 @@ class ReportingArms:
     # -- expressions --------------------------------------------------------------------------------
 
     def _expr(self, node: ast.AST, evaluating: bool, stored: set[str], local: Optional[set[str]]) -> bool:
-        for sub in _own_nodes([node]):  # type: ignore[list-item]
+        for sub in own_nodes([node]):  # type: ignore[list-item]
             if isinstance(sub, (ast.Lambda, ast.Await, ast.Yield, ast.YieldFrom)):
                 return False
             if isinstance(sub, ast.NamedExpr) and not self._target(sub.target, stored, local):
