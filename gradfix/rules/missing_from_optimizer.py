@@ -876,13 +876,17 @@ def _left_out(trace: Trace, stepping: list[OptimizerFact]) -> dict[str, LeftOut]
         return p is not None and p.requires_grad and p.is_leaf and p.nonzero_grad and not p.optimizers and not p.changed
 
     made: dict[str, LeftOut] = {}
+    handed_off: set[str] = set()  # other rules' parameters: not found again by name below
     for attribute in trace.attributes:
-        if attribute.kind != "parameter" or attribute.site is None or attribute.replaced_held:
-            continue  # replaced_held: an optimizer held the parameter it replaced (GF062's)
-        if attribute.in_call and attribute.count > 1:
-            continue  # made anew at every call of its module: no optimizer can hold it (GF026)
-        owner = trace.module(attribute.owner)
+        if attribute.kind != "parameter" or attribute.site is None:
+            continue
         name = f"{attribute.owner_name}.{attribute.attr}"
+        if attribute.replaced_held or (attribute.in_call and attribute.count > 1):
+            # replaced_held: an optimizer held the parameter it replaced (GF062's); made anew at
+            # every call of its module, no optimizer can hold it (GF026's)
+            handed_off.add(name)
+            continue
+        owner = trace.module(attribute.owner)
         if owner is None or not stranded(name):
             continue
         if owner.loaded and not _chosen(trace, [name]):
@@ -892,7 +896,7 @@ def _left_out(trace: Trace, stepping: list[OptimizerFact]) -> dict[str, LeftOut]
     # of a layer (a copy skips __init__, so no assignment was seen): found by their names.
     by_path = {m.path: m for m in trace.modules if m.path}
     for p in trace.params:
-        if p.name in made or p.module is None or "." not in p.name:
+        if p.name in made or p.name in handed_off or p.module is None or "." not in p.name:
             continue
         owner_name, attr = p.name.rsplit(".", 1)
         owner = by_path.get(owner_name)
