@@ -264,6 +264,17 @@ def test_pull_request_text_cannot_forge_markers_or_mention_people() -> None:
     assert escape("a -->") == "a --&gt;"
 
 
+def test_code_in_a_message_shows_as_code_and_stays_inert() -> None:
+    finding = Finding(
+        path="train.py", code="GF008", title="graph cut on the loss path",
+        message="rejected: remove the `query.detach()` cut; `<!-- gradfix:summary -->` and `@octocat`",
+        line=1, params=["model.fc.weight"], fingerprint="0" * 16, fix=None,
+    )
+    body = comment_body(finding)
+    assert "`query.detach()`" in body and "\\`" not in body
+    assert body.count("<!--") == 1 and "@octocat" not in body
+
+
 def test_the_action_runs_scripts_without_the_token() -> None:
     import yaml
 

@@ -31,9 +31,16 @@ def escape(text: str) -> str:
     return text
 
 
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
 def prose(text: str, limit: int = MESSAGE_LIMIT) -> str:
-    """Untrusted text in a sentence of the comment: inert Markdown (untrusted.markdown)."""
-    return markdown(text, limit)
+    """Untrusted text in a sentence of the comment: inert Markdown (untrusted.markdown), except
+    that a `code` span of gradfix's messages (a line of the script, a parameter's name) stays a
+    code span, its content escaped as ``escape`` does: a reader sees code as code, not as
+    backticks typed around escaped text."""
+    parts = _CODE_SPAN.split(clean(text, limit))
+    return "".join(f"`{escape(part)}`" if odd else markdown(part, limit) for odd, part in zip([False, True] * len(parts), parts))
 
 
 def fence(content: str) -> str:
