@@ -105,7 +105,9 @@ class StaleOptimizer(Rule):
         for optimizer in trace.optimizers:
             held = [p for p in trace.params if optimizer.id in p.optimizers]
             site = optimizer.site
-            if not held or any(p.got_grad for p in held) or site is None or (site.file, site.line) in seen:
+            # Some of what it holds gets no gradient: the old module's parameters (a head swapped
+            # out of a stored list of groups leaves the body's group live).
+            if not held or all(p.got_grad for p in held) or site is None or (site.file, site.line) in seen:
                 continue
             if not project.is_editable(site.file):
                 continue
