@@ -1235,6 +1235,35 @@ def test_gf010_rebuilds_a_trainers_optimizer_and_scheduler_through_the_caller(wr
     ]
 
 
+def test_gf010_reads_parameter_groups_stored_before_a_resume_again_from_the_live_network(write_script) -> None:  # type: ignore[no-untyped-def]
+    # The groups were stored before the network was replaced by a resumed one; the optimizer is
+    # built after, from the stored groups: they are read again from the live network where it is
+    # built, only the group of the swapped module when that is enough.
+    [result] = findings(write_script, """
+        import torch
+        from torch import nn
+        class Trainer:
+            def __init__(self):
+                self.network = nn.Sequential(nn.Linear(4, 8), nn.ReLU())
+                self.head = nn.Linear(8, 3)
+                self.groups = {"body": {"params": self.network.parameters(), "lr": 0.01},
+                               "head": {"params": self.head.parameters(), "lr": 0.1}}
+            def resume(self):
+                self.network = nn.Sequential(nn.Linear(4, 8), nn.ReLU())
+            def fit(self, x, y):
+                optimizer = torch.optim.SGD(self.groups.values(), momentum=0.9)
+                for _ in range(3):
+                    optimizer.zero_grad(); nn.functional.cross_entropy(self.head(self.network(x)), y).backward(); optimizer.step()
+        trainer = Trainer()
+        trainer.resume()
+        trainer.fit(torch.randn(16, 4), torch.randint(0, 3, (16,)))
+    """)
+    assert result.finding.code == "GF010" and result.fix is not None
+    assert result.fix.description == "read self.network.parameters() again from the model where the optimizer is built"
+    [patch] = result.fix.patches
+    assert [e.replacement for e in patch.edits] == ['        self.groups["body"]["params"] = self.network.parameters()\n']
+
+
 def test_gf029_gives_a_dense_table_in_sparseadam_to_adam_and_leaves_the_sgd_table(run_script, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     # The reverse fault crashes at a step too, next to a sparse table that SGD steps correctly:
     # the table SparseAdam holds was built dense, so sparse=False would fix nothing there; the

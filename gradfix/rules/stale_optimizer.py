@@ -23,6 +23,7 @@ from typing import Iterator, Optional, Union
 import libcst as cst
 
 from gradfix.edits import Edit
+from gradfix.expressions import dotted_path
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -64,10 +65,15 @@ class StaleOptimizer(Rule):
         unheld = [p.name for p in trace.params if p.got_grad and not p.optimizers and p.requires_grad]
         if not unheld:
             return []
-        findings = []
+        findings = self._stored_before_replacement(trace, project, unheld)
+        # A model replaced, then given an optimizer built from parameters stored before: the older
+        # optimizer trained the model as it was, and the later one is the one to fix.
+        explained = {name for finding in findings for name in finding.params}
         for optimizer in trace.optimizers:
             replacement = self._replacement(trace, optimizer, unheld)
             if replacement is None or optimizer.site is None or not project.is_editable(optimizer.site.file):
+                continue
+            if all(name in explained for name in replacement.trained):
                 continue
             source = project.source(optimizer.site.file)
             built = _constructor(source, optimizer.site)
@@ -86,6 +92,55 @@ class StaleOptimizer(Rule):
             )
             findings.append(self.finding(project, optimizer.site, message, replacement.trained, candidates))
         return findings
+
+    def _stored_before_replacement(self, trace: Trace, project: Project, unheld: list[str]) -> list[Finding]:
+        """An optimizer built after the model was replaced, from parameters the script stored before
+        (``self.optimizer_params = {"params": self.net.parameters(), ...}``, a list of groups, a
+        config dict, ``self.head_params = list(self.net.head.parameters())``, or a dict restored
+        from a checkpoint in their place): none of what it holds gets a gradient, and the live
+        model's parameters at the paths the stored values were read from get gradients no optimizer
+        holds. The fix reads them again from the live model where the optimizer is built."""
+        findings: list[Finding] = []
+        seen: set[tuple[str, int]] = set()
+        for optimizer in trace.optimizers:
+            held = [p for p in trace.params if optimizer.id in p.optimizers]
+            site = optimizer.site
+            # Some of what it holds gets no gradient: the old module's parameters (a head swapped
+            # out of a stored list of groups leaves the body's group live).
+            if not held or all(p.got_grad for p in held) or site is None or (site.file, site.line) in seen:
+                continue
+            if not project.is_editable(site.file):
+                continue
+            source = project.source(site.file)
+            stored = _stored_parameters(source, site)
+            if stored is None:
+                continue
+            statement, groups = stored
+            trained = [name for name in unheld if any(name.startswith(f"{leaf.module}.") for leaf in _leaves(groups))]
+            if not trained:
+                continue
+            seen.add((site.file, site.line))
+            candidates = [
+                self._reread(source, statement, chosen, what)
+                for chosen, what in _rereadings(groups, trained)
+            ]
+            containers = " and ".join(sorted({f"`{group.container}`" for group in groups}))
+            message = (
+                f"the optimizer is built here from parameters stored in {containers} before the model was replaced: "
+                f"it holds the old parameters, and {short_list(trained)} receive gradients that no optimizer applies"
+            )
+            findings.append(self.finding(project, site, message, trained, _distinct(project, [c for c in candidates if c])[:MAX_CANDIDATES]))
+        return findings
+
+    def _reread(self, source: SourceFile, statement: cst.BaseStatement, leaves: list["_StoredLeaf"], what: str) -> Optional[Candidate]:
+        """``<container>[<key>]... = <the stored expression>`` for each leaf, just above the
+        statement that builds the optimizer: the parameters read from the model as it is now."""
+        if not leaves:
+            return None
+        line = source.range(statement).start.line
+        indent = source.indentation(line)
+        text = "".join(f"{indent}{leaf.container}{''.join(f'[{key}]' for key in leaf.keys)} = {leaf.code}\n" for leaf in leaves)
+        return self.candidate(f"read {what} again from the model where the optimizer is built", source.path, [source.insert_lines(line, text)])
 
     @staticmethod
     def _replacement(trace: Trace, optimizer: OptimizerFact, unheld: list[str]) -> Optional[_Replacement]:
@@ -1177,3 +1232,148 @@ def _insert_after(source: SourceFile, statement: cst.BaseStatement, text: str) -
         text = "\n" + text
     position = source.position(end)
     return Edit(position, position, text)
+
+
+# -- parameters stored before the model was replaced, handed to an optimizer built later ---------------
+
+
+@dataclass
+class _StoredLeaf:
+    """A value stored in a container that reads a module's parameters: ``self.net.head.parameters()``
+    at ``self.optimizer_params["head"]["params"]`` (keys as the literal spells them)."""
+
+    container: str  # `self.optimizer_params`, `groups`
+    keys: tuple[str, ...]  # `"head"`, `"params"`; list positions as numbers
+    code: str  # the stored expression: `self.net.head.parameters()`, `list(model.fc.parameters())`
+    module: str  # the module whose parameters it reads: `self.net.head`
+
+
+@dataclass
+class _StoredGroups:
+    """One assignment of a container the optimizer's parameters are read from, and its leaves;
+    ``own``: it is made in the optimizer's own scope or class."""
+
+    container: str
+    leaves: list[_StoredLeaf]
+    own: bool
+
+
+def _leaves(groups: list[_StoredGroups]) -> list[_StoredLeaf]:
+    return [leaf for group in groups for leaf in group.leaves]
+
+
+def _stored_parameters(source: SourceFile, site: Site) -> Optional[tuple[cst.BaseStatement, list[_StoredGroups]]]:
+    """The statement that builds the optimizer at ``site``, when its parameters are read from a
+    container stored by an assignment of this file (not a ``.parameters()`` call of its own), with
+    every such assignment readable from there, the optimizer's own scope or class first."""
+    calls = source.nodes_at(site, cst.Call)
+    if not calls:
+        return None
+    call = max(calls, key=lambda c: len(source.code(c)))
+    params = next((arg for i, arg in enumerate(call.args) if _is_params(arg, i)), None)
+    statement = source.statement_of(call)
+    scope = _scope_of(source, call)
+    if params is None or statement is None or scope is None:
+        return None
+    if any(_reads_parameters(node) for node in descendants(params.value, cst.Call)):
+        return None  # `Adam(model.parameters())`: read from the model where it is built
+    reads = [code for code in _chains(source, params.value)]
+    groups: list[_StoredGroups] = []
+    for node in descendants(source.module, cst.Assign):
+        if len(node.targets) != 1:
+            continue
+        container = source.code(node.targets[0].target)
+        if not _is_path_with_literal_index(container) or not any(_within(code, container) for code in reads):
+            continue
+        there = _scope_of(source, node)
+        if there is None:
+            continue
+        leaves = list(_stored_leaves(source, node.value, container, ()))
+        names = {name for leaf in leaves for name in _reads(cst.parse_expression(leaf.code))} | {_root(container)}
+        if leaves and all(_readable(source, there, scope, name) for name in names):
+            groups.append(_StoredGroups(container, leaves, there is scope or _same_object(source, there, scope, _root(container)) == "own"))
+    if not groups:
+        return None
+    groups.sort(key=lambda group: not group.own)
+    return statement, groups
+
+
+def _reads_parameters(call: cst.Call) -> bool:
+    return isinstance(call.func, cst.Attribute) and call.func.attr.value == "parameters" and dotted_path(call.func.value) is not None
+
+
+def _stored_leaves(source: SourceFile, value: cst.BaseExpression, container: str, keys: tuple[str, ...]) -> Iterator[_StoredLeaf]:
+    """The values of a literal (dicts and lists, nested) that read a module's parameters, with the
+    keys that reach each one; a key that is not a literal string or a position stops the walk."""
+    if isinstance(value, cst.Dict):
+        for element in value.elements:
+            if isinstance(element, cst.DictElement) and isinstance(element.key, (cst.SimpleString, cst.Integer)):
+                yield from _stored_leaves(source, element.value, container, (*keys, source.code(element.key)))
+        return
+    if isinstance(value, (cst.List, cst.Tuple)):
+        if any(isinstance(element, cst.StarredElement) for element in value.elements):
+            return
+        for index, element in enumerate(value.elements):
+            yield from _stored_leaves(source, element.value, container, (*keys, str(index)))
+        return
+    modules = {dotted_path(c.func.value) for c in descendants(value, cst.Call) if _reads_parameters(c)}  # type: ignore[attr-defined]
+    if len(modules) == 1:
+        module = modules.pop()
+        assert module is not None
+        yield _StoredLeaf(container, keys, source.code(value), module)
+
+
+def _within(inner: str, outer: str) -> bool:
+    return inner == outer or inner.startswith(f"{outer}.") or inner.startswith(f"{outer}[")
+
+
+def _same_object(source: SourceFile, there: Union[cst.FunctionDef, cst.Module], here: Union[cst.FunctionDef, cst.Module], name: str) -> str:
+    """Whether ``name`` is ``self`` in two methods of one class, or of a class and one it derives
+    from in this file ("own" for the same class, "related" for a base or a subclass, "" else)."""
+    if not isinstance(there, cst.FunctionDef) or not isinstance(here, cst.FunctionDef):
+        return ""
+    if _first_param(there) != name or _first_param(here) != name:
+        return ""
+    first, second = _method_class(source, there), _method_class(source, here)
+    if first is None or second is None:
+        return ""
+    if first is second:
+        return "own"
+    return "related" if _derives(source, second, first.name.value) or _derives(source, first, second.name.value) else ""
+
+
+def _derives(source: SourceFile, cls: cst.ClassDef, base: str, seen: Optional[set[str]] = None) -> bool:
+    """A class of this file derives from the class named ``base`` of this file, directly or not."""
+    seen = set() if seen is None else seen
+    if cls.name.value in seen:
+        return False
+    seen.add(cls.name.value)
+    for arg in cls.bases:
+        if isinstance(arg.value, cst.Name):
+            if arg.value.value == base:
+                return True
+            for other in descendants(source.module, cst.ClassDef):
+                if other.name.value == arg.value.value and _derives(source, other, base, seen):
+                    return True
+    return False
+
+
+def _readable(source: SourceFile, there: Union[cst.FunctionDef, cst.Module], here: Union[cst.FunctionDef, cst.Module], name: str) -> bool:
+    """A name read where a value was stored means the same where the optimizer is built: the same
+    scope, ``self`` of the same object, or a global the optimizer's function does not shadow."""
+    if there is here or _same_object(source, there, here, name):
+        return True
+    if name in dir(builtins):
+        return True
+    return there is source.module and isinstance(here, cst.FunctionDef) and name not in _locals(here)
+
+
+def _rereadings(groups: list[_StoredGroups], trained: list[str]) -> Iterator[tuple[list[_StoredLeaf], str]]:
+    """What to read again, from the least: for each assignment of the container, the values of the
+    modules whose parameters train unheld; then all its values."""
+    for group in groups:
+        stale = [leaf for leaf in group.leaves if any(name.startswith(f"{leaf.module}.") for name in trained)]
+        modules = ", ".join(dict.fromkeys(f"{leaf.module}.parameters()" for leaf in stale))
+        yield stale, modules
+        if len(stale) < len(group.leaves):
+            yield group.leaves, ", ".join(dict.fromkeys(f"{leaf.module}.parameters()" for leaf in group.leaves))
