@@ -630,7 +630,7 @@ class AccidentalFreeze(Rule):
         names = [p.name for p in frozen]
         why = (
             "every parameter of the model is frozen"
-            if everything
+            if everything or spared_nothing
             else "an optimizer holds them in a param group of their own with a learning rate above 0"
             if grouped
             else f"an optimizer holds them, and the script called `{thawed_by[0]}` to unfreeze them"
@@ -1803,11 +1803,13 @@ def _selective_loop_narrowings(
                 continue
             seen.add(where)
             method = call.func.attr.value  # type: ignore[attr-defined]
-            base = ".".join([receiver, *level])
+            base = receiver
+            for part in level:
+                base = _part_of(base, part)
             for part in containers:
-                text = f"{base}.{part}.{method}()"
+                text = f"{_part_of(base, part)}.{method}()"
                 candidates.append(Candidate(
-                    f"freeze by the loop's own test within `{base}.{part}`, the part that holds the layers, "
+                    f"freeze by the loop's own test within `{_part_of(base, part)}`, the part that holds the layers, "
                     f"{_NARROWED}",
                     [Patch(path, [source.replace_node(call, cst.parse_expression(text))])],
                     Applicability.UNSAFE,
@@ -1816,13 +1818,18 @@ def _selective_loop_narrowings(
                 text = f"list({base}.{method}())[:-1]"
             else:
                 # The head's parameters come last: it is the last part the model registered.
-                text = f"list({receiver}.{method}())[:-len(list({base}.{head}.parameters()))]"
+                text = f"list({receiver}.{method}())[:-len(list({_part_of(base, head)}.parameters()))]"
             candidates.append(Candidate(
-                f"leave `{base}.{head}`, the model's last part, out of the freezing loop, {_NARROWED}",
+                f"leave `{_part_of(base, head)}`, the model's last part, out of the freezing loop, {_NARROWED}",
                 [Patch(path, [source.replace_node(call, cst.parse_expression(text))])],
                 Applicability.UNSAFE,
             ))
     return candidates
+
+
+def _part_of(base: str, part: str) -> str:
+    """How code names a child: ``model.features``, or ``model.net[4]`` for a ``Sequential``'s."""
+    return f"{base}[{part}]" if part.isdigit() else f"{base}.{part}"
 
 
 def _freezing_loop_call(source: SourceFile, statement: cst.BaseStatement) -> Optional[tuple[cst.Call, str]]:
