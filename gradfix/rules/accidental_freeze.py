@@ -56,6 +56,7 @@ re-run must show the wrongly frozen blocks training and the named ones still hel
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Callable, Optional
 
 import libcst as cst
@@ -168,6 +169,11 @@ class AccidentalFreeze(Rule):
             )
             if not handed and not everything:
                 continue  # the optimizer leaves the frozen parameters out: intentional
+            # Nothing of the model is left to train, crash or not (an optimizer over all of it
+            # whose steps change nothing): a freeze meant to choose a part chose everything.
+            spared_nothing = everything or (
+                len(frozen) == len([p for p in params if not p.constant]) and not any(p.requires_grad for p in params)
+            )
             if self._unfreezes_later(trace, project, frozen):
                 continue  # a warm-up schedule: the script turns gradients back on further on
             # The script chose in its set-up what to train (it unfroze some parameters again): what
@@ -190,6 +196,7 @@ class AccidentalFreeze(Rule):
             ]
             findings.append(self._finding(
                 trace, project, chosen, everything, shared=self._shared_sites(trace, chosen), grouped=own_group, root=module,
+                spared_nothing=spared_nothing,
                 thawed_by=sorted({no_ops[p.name] for p in chosen if p.name in no_ops and p.name.rsplit(".", 1)[0] in loaded}),
             ))
         findings += self._built_frozen(trace, project, grouped)
@@ -483,6 +490,8 @@ class AccidentalFreeze(Rule):
         return False
 
     def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
+        if _NARROWED in candidate.description:
+            return self._verify_narrowed(finding, candidate, before, run)
         verdict = judge(finding, candidate, before, run)
         if not verdict.verified:
             return verdict
@@ -513,6 +522,18 @@ class AccidentalFreeze(Rule):
             if early:
                 return Verdict(False, f"it also trains {short_list(early)} in the earlier phase, which kept them frozen")
         return verdict
+
+    @staticmethod
+    def _verify_narrowed(finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
+        """A freezing loop narrowed to leave part of the model out: what it leaves trainable is
+        decided by the loop's own count or test, so the claim is what the re-run shows trainable
+        in the model the finding froze whole. It must be something, and all of it must train."""
+        roots = {before.param(name).module for name in finding.params if before.param(name) is not None}  # type: ignore[union-attr]
+        model = {p.name for p in before.params if p.module in roots}
+        left = [p.name for p in run.trace.params if p.name in model and p.requires_grad]
+        if not left:
+            return Verdict(False, "it still leaves nothing of the model to train")
+        return judge(finding, replace(candidate, params=left), before, run)
 
     @staticmethod
     def _made_deterministic(project: Project, site: Site) -> bool:
@@ -596,6 +617,7 @@ class AccidentalFreeze(Rule):
     def _finding(
         self, trace: Trace, project: Project, frozen: list[ParamFact], everything: bool, shared: set[tuple[str, int]],
         grouped: bool = False, thawed_by: Optional[list[str]] = None, root: Optional[ModuleFact] = None,
+        spared_nothing: bool = False,
     ) -> Finding | None:
         sites: dict[tuple[str, int], Site] = {}
         for p in frozen:
@@ -608,7 +630,7 @@ class AccidentalFreeze(Rule):
         names = [p.name for p in frozen]
         why = (
             "every parameter of the model is frozen"
-            if everything
+            if everything or spared_nothing
             else "an optimizer holds them in a param group of their own with a learning rate above 0"
             if grouped
             else f"an optimizer holds them, and the script called `{thawed_by[0]}` to unfreeze them"
@@ -638,6 +660,11 @@ class AccidentalFreeze(Rule):
             if missed:
                 message += f"; {missed}"
                 candidates += spared
+        if spared_nothing and root is not None:
+            # A loop that chose what to freeze (by position, by a counter, by name) chose every
+            # part of this model: its count or test was written for another layout. The re-run
+            # judges which narrowing leaves a part that trains.
+            candidates += _selective_loop_narrowings(trace, project, root, sites)
         thaw = self._thaw_what_optimizers_hold(trace, project, frozen)
         description = "remove the statements that freeze them"
         if set(sites) & shared:
@@ -1709,3 +1736,122 @@ def _bound_value(source: SourceFile, name: cst.Name) -> Optional[cst.BaseExpress
     if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
         return None
     return assign.value
+
+
+# -- a selective freeze loop that chose every part of the model ----------------------------------
+
+# What a candidate that narrows a freezing loop says; its verdict then claims what the re-run left
+# trainable, which only the re-run can tell (the loop's count or test decides it).
+_NARROWED = "so that part of the model is left to train"
+_PART_LOOPS = {"children", "named_children"}
+_PARAMETER_LOOPS = {"parameters", "named_parameters"}
+
+
+def _held_parts(trace: Trace, root: ModuleFact, module: ModuleFact) -> list[tuple[str, ModuleFact]]:
+    """``module``'s children that hold parameters of ``root``, in the order they were registered."""
+    names = [p.name for p in trace.params_of(root.id)]
+    return [
+        (part, child) for part, child in _top_parts(trace, module)
+        if any(n.startswith(f"{child.path}.") for n in names)
+    ]
+
+
+def _selective_loop_narrowings(
+    trace: Trace, project: Project, root: ModuleFact, sites: dict[tuple[str, int], Site],
+) -> list[Candidate]:
+    """A loop over the model's parts or parameters that freezes under a test (``if ct < 8``, ``if
+    i < 100``, a name test) and froze every one of them: the count was written for a model with
+    more parts (a ResNet's ten children, where a DenseNet has ``features`` and ``classifier``).
+    Two narrowings, each kept only if its re-run leaves something that trains:
+
+    - count within the part the layers live in, one level down (``model.features.children()``),
+      so the loop's own count or test still decides what freezes; it comes first, since it keeps
+      the script's choice in force;
+    - leave the model's last part (its head) out of the loop
+      (``list(model.children())[:-1]``, or for a loop over parameters
+      ``list(model.parameters())[:-len(list(model.classifier.parameters()))]``).
+
+    A model with one part that holds everything (a wrapper around a ``Sequential``) is looked at
+    one level down. A loop that freezes without a test froze everything on purpose, and is left to
+    the other candidates."""
+    if not root.path:
+        return []
+    level: list[str] = []
+    module = root
+    parts = _held_parts(trace, root, module)
+    while len(parts) == 1 and _held_parts(trace, root, parts[0][1]):
+        level.append(parts[0][0])
+        module = parts[0][1]
+        parts = _held_parts(trace, root, module)
+    if len(parts) < 2:
+        return []
+    head = parts[-1][0]
+    containers = [part for part, child in parts[:-1] if len(_held_parts(trace, root, child)) > 1]
+    candidates: list[Candidate] = []
+    seen: set[tuple[str, int]] = set()
+    for (path, line), _site in sorted(sites.items()):
+        if not project.is_editable(path):
+            continue
+        source = project.source(path)
+        for statement in source.statements_on_line(line):
+            found = _freezing_loop_call(source, statement)
+            if found is None:
+                continue
+            call, receiver = found
+            where = (path, source.range(call).start.line)
+            if where in seen:
+                continue
+            seen.add(where)
+            method = call.func.attr.value  # type: ignore[attr-defined]
+            base = receiver
+            for part in level:
+                base = _part_of(base, part)
+            for part in containers:
+                text = f"{_part_of(base, part)}.{method}()"
+                candidates.append(Candidate(
+                    f"freeze by the loop's own test within `{_part_of(base, part)}`, the part that holds the layers, "
+                    f"{_NARROWED}",
+                    [Patch(path, [source.replace_node(call, cst.parse_expression(text))])],
+                    Applicability.UNSAFE,
+                ))
+            if method in _PART_LOOPS:
+                text = f"list({base}.{method}())[:-1]"
+            else:
+                # The head's parameters come last: it is the last part the model registered.
+                text = f"list({receiver}.{method}())[:-len(list({_part_of(base, head)}.parameters()))]"
+            candidates.append(Candidate(
+                f"leave `{_part_of(base, head)}`, the model's last part, out of the freezing loop, {_NARROWED}",
+                [Patch(path, [source.replace_node(call, cst.parse_expression(text))])],
+                Applicability.UNSAFE,
+            ))
+    return candidates
+
+
+def _part_of(base: str, part: str) -> str:
+    """How code names a child: ``model.features``, or ``model.net[4]`` for a ``Sequential``'s."""
+    return f"{base}[{part}]" if part.isdigit() else f"{base}.{part}"
+
+
+def _freezing_loop_call(source: SourceFile, statement: cst.BaseStatement) -> Optional[tuple[cst.Call, str]]:
+    """The ``model.children()`` (``named_children``, ``parameters``, ``named_parameters``) call that
+    the outermost loop around a freezing statement iterates, with the model's expression, when an
+    ``if`` inside that loop chose the statement; None otherwise."""
+    chosen = False
+    found: Optional[tuple[cst.Call, str]] = None
+    for ancestor in source.ancestors(statement):
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            break
+        if isinstance(ancestor, cst.If):
+            chosen = True
+        if not isinstance(ancestor, cst.For):
+            continue
+        for call in descendants(ancestor.iter, cst.Call):
+            func = call.func
+            if (
+                isinstance(func, cst.Attribute) and func.attr.value in _PART_LOOPS | _PARAMETER_LOOPS
+                and not call.args and (receiver := dotted_path(func.value)) is not None
+            ):
+                if chosen:
+                    found = (call, receiver)
+                break
+    return found
