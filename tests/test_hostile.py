@@ -582,6 +582,30 @@ def test_a_killed_gradfix_leaves_no_process_and_the_next_run_sweeps_its_scratch(
     assert set(killed_cgroups) & set(empty_run_cgroups()) == set()  # the killed gradfix's cgroups, swept too
 
 
+def test_a_sweep_by_another_gradfix_at_the_same_moment_does_not_take_a_new_scratch_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    # Several gradfix processes start at once (a folder of scripts, CI jobs): one sweeps while
+    # another has made its folder and its lock file but not yet locked it.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(isolate, "_swept", True)
+    real_flock = isolate.fcntl.flock
+    raced = []
+
+    def flock_after_a_sweep(fd: int, operation: int) -> None:
+        if operation == isolate.fcntl.LOCK_EX and not raced:
+            raced.append(True)
+            isolate.sweep_scratch()  # the other gradfix: it finds the lock free
+        real_flock(fd, operation)
+
+    monkeypatch.setattr(isolate.fcntl, "flock", flock_after_a_sweep)
+    folder = isolate.make_scratch()
+    try:
+        assert raced and os.path.isdir(folder) and os.path.exists(os.path.join(folder, ".owner"))
+    finally:
+        isolate.remove_scratch(folder)
+
+
 def empty_run_cgroups() -> list[str]:
     from gradfix.sandbox import limits
 

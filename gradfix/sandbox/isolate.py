@@ -370,11 +370,22 @@ def make_scratch(prefix: str = "gradfix-run-") -> str:
     if not _swept:
         _swept = True
         sweep_scratch()
-    folder = tempfile.mkdtemp(prefix=prefix)
-    fd = os.open(os.path.join(folder, _LOCK), os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    _held[folder] = fd
-    return folder
+    while True:
+        folder = tempfile.mkdtemp(prefix=prefix)
+        lock = os.path.join(folder, _LOCK)
+        fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        # Another gradfix sweeping at this moment may have taken the lock between its creation and
+        # our flock, seen it free, and removed the folder (it lets go only once it is gone): then
+        # the lock we hold is on a file no longer there, and we start again with a new folder.
+        try:
+            ours = os.stat(lock, follow_symlinks=False).st_ino == os.fstat(fd).st_ino
+        except OSError:
+            ours = False
+        if ours:
+            _held[folder] = fd
+            return folder
+        os.close(fd)
 
 
 def sweep_scratch() -> None:
