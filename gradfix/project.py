@@ -11,12 +11,20 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Optional
 
 if TYPE_CHECKING:
     from gradfix.source import SourceFile
 
 _MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
+
+# Parsed files by (path, exact text), shared by the projects of this process: each round of the
+# repair loop, the diagnosis after it and the report's screen make a Project of their own, and a
+# file they all see with the same text (the files no fix changed, the text after the last fix) is
+# parsed, and its metadata resolved, once. A SourceFile is its text and what is computed from it.
+_PARSED: "OrderedDict[tuple[str, str], SourceFile]" = OrderedDict()
+_PARSED_MAX = 64
 
 
 def find_root(script: str, cwd: Optional[str] = None) -> str:
@@ -66,10 +74,16 @@ class Project:
 
         path = os.path.realpath(path)
         if path not in self._sources:
-            if path in self.overlay:
-                self._sources[path] = SourceFile(path, self.overlay[path])
+            fresh = SourceFile(path, self.overlay[path]) if path in self.overlay else SourceFile.read(path)
+            key = (path, fresh.text)
+            parsed = _PARSED.get(key)
+            if parsed is None:
+                _PARSED[key] = parsed = fresh
+                while len(_PARSED) > _PARSED_MAX:
+                    _PARSED.popitem(last=False)
             else:
-                self._sources[path] = SourceFile.read(path)
+                _PARSED.move_to_end(key)
+            self._sources[path] = parsed
         return self._sources[path]
 
     def with_overlay(self, overlay: dict[str, str]) -> "Project":

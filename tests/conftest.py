@@ -13,8 +13,11 @@ the others in or out of the sample.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
 import textwrap
+import time
 import zlib
 from pathlib import Path
 from typing import Callable
@@ -31,7 +34,10 @@ CORPUS = ROOT / "corpus"
 
 @pytest.fixture(scope="session")
 def sandbox() -> Sandbox:
-    return Sandbox([str(ROOT)], steps=3, timeout=60)
+    # The corpus does not change while the tests run: a run whose script, files beside it, overlay
+    # and settings are those of an earlier run gives that run's result (runner.Sandbox._run_key).
+    # The golden test's run of the fixed script is then the repair's own last run of those bytes.
+    return Sandbox([str(ROOT)], steps=3, timeout=60, cache=True)
 
 
 def faulty_cases() -> list[Path]:
@@ -115,14 +121,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def work_unit(nodeid: str) -> str:
     """The tests an xdist worker takes together: the hostile corpus's (one world at a time: two
-    would see each other's processes and files in /tmp), the corpus's faulty cases with the schema
-    tests that read the same reports (each worker diagnoses a case again: its cache is its own),
-    and every other test on its own."""
+    would see each other's processes and files in /tmp), and every other test on its own. The
+    corpus's golden tests and the schema tests that read the same reports need not share a worker:
+    the workers share each report (``corpus_report``)."""
     module, _, name = nodeid.partition("::")
     if module == "tests/test_hostile.py":
         return module
-    if module == "tests/test_schemas.py" or (module == "tests/test_corpus.py" and name.startswith(("test_fix_", "test_explained_"))):
-        return "corpus reports"
     return nodeid
 
 
@@ -153,15 +157,57 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     ]
 
 
+class _ReportUnpickler(pickle.Unpickler):
+    """A shared report is read back as plain data: gradfix's own classes and builtins only."""
+
+    def find_class(self, module: str, name: str) -> object:
+        if module == "gradfix" or module.startswith("gradfix.") or module in ("builtins", "collections", "enum", "copyreg"):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"not a report's class: {module}.{name}")
+
+
 @pytest.fixture(scope="session")
-def corpus_report(sandbox: Sandbox) -> Callable[[Path], Report]:
+def corpus_report(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Report]:
     """gradfix's report on a corpus script, diagnosed once per session (the golden tests and the
-    schema tests read the same reports)."""
+    schema tests read the same reports). Under xdist, once for all the workers: the first to ask
+    claims the case, diagnoses it and leaves the report in the session's temporary folder (a
+    file per case, keyed by its path and bytes); another that asks meanwhile waits for it. A
+    claimer that fails leaves a mark, and each worker that asks then diagnoses the case itself."""
     reports: dict[Path, Report] = {}
+    shared = None
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # xdist gives each worker <session folder>/popen-gwN: the session folder is theirs alone.
+        shared = tmp_path_factory.getbasetemp().parent / "corpus-reports"
+        shared.mkdir(exist_ok=True)
+
+    def diagnosed(case: Path) -> Report:
+        if shared is None:
+            return repair(str(case), [], sandbox)
+        key = hashlib.sha256(str(case).encode() + b"\0" + case.read_bytes()).hexdigest()
+        done, failed, claim = (shared / f"{key}.{end}" for end in ("report", "failed", "claim"))
+        try:
+            os.close(os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:  # another worker diagnoses it: wait for its report (a worker that died leaves none)
+            waited = time.monotonic() + 900
+            while not done.exists() and not failed.exists() and time.monotonic() < waited:
+                time.sleep(0.1)
+            if done.exists():
+                with open(done, "rb") as handle:
+                    return _ReportUnpickler(handle).load()  # type: ignore[no-any-return]
+            return repair(str(case), [], sandbox)
+        try:
+            made = repair(str(case), [], sandbox)
+        except BaseException:
+            failed.touch()
+            raise
+        partial = shared / f"{key}.{os.getpid()}.part"
+        partial.write_bytes(pickle.dumps(made))
+        partial.rename(done)
+        return made
 
     def report(case: Path) -> Report:
         if case not in reports:
-            reports[case] = repair(str(case), [], sandbox)
+            reports[case] = diagnosed(case)
         return reports[case]
 
     return report

@@ -3,7 +3,8 @@ public bug reports (``corpus/outside/<batch>/cases.toml`` says what each must be
 
 A repaired case is checked twice: gradfix must offer verified fixes, and the script with those
 fixes in must train the modules the case names, seen by ``tests/trained_modules.py``, which
-shares no code with gradfix's probe. Known misses are strict xfails: a batch's figure in
+shares no code with gradfix's probe (it runs forked from a process that imported torch once:
+tests/warm_harness.py). Known misses are strict xfails: a batch's figure in
 docs/accuracy.md and these tests say the same thing, and a miss that starts passing fails until
 its status is updated.
 
@@ -26,6 +27,7 @@ from gradfix.findings import Report
 from gradfix.repair import ScriptProblem
 
 from conftest import CORPUS, stable_hash
+from warm_harness import run_harness
 
 try:
     import tomllib
@@ -33,7 +35,6 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 OUTSIDE = CORPUS / "outside"
-HARNESS = Path(__file__).resolve().parent / "trained_modules.py"
 
 
 def outside_cases() -> list[tuple[Path, dict[str, Any]]]:
@@ -50,9 +51,7 @@ def case_id(case: tuple[Path, dict[str, Any]]) -> str:
 
 def trained(script: Path, names: list[str], cwd: Path) -> dict[str, Any]:
     """What tests/trained_modules.py saw when the script ran for real."""
-    done = subprocess.run(
-        [sys.executable, str(HARNESS), str(script), *names], capture_output=True, text=True, cwd=cwd, timeout=300,
-    )
+    done = run_harness([str(script), *names], cwd, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -130,9 +129,7 @@ def plain_output(script: Path, cwd: Path) -> str:
 def test_outside_case_really_fails_without_the_repair(case: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
     """The fault is real: run as written, some module that must train does not (or it crashes)."""
     script, expected = case
-    done = subprocess.run(
-        [sys.executable, str(HARNESS), str(script), *expected["must_train"]], capture_output=True, text=True, cwd=tmp_path, timeout=300,
-    )
+    done = run_harness([str(script), *expected["must_train"]], tmp_path, timeout=300)
     if done.returncode != 0:
         return  # it crashes
     if expected.get("same_output_as_fixed"):
