@@ -173,7 +173,9 @@ def _registering_edits(
     def key_of(node: cst.BaseExpression) -> cst.BaseExpression:
         if keys != "str" or isinstance(node, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
             return node
-        return wrap(source, "str", node.with_changes(lpar=[], rpar=[]) if isinstance(node, cst.Tuple) else node)
+        if isinstance(node, cst.Tuple) and not node.lpar:
+            node = node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])  # str((a, b)), not str(a, b)
+        return wrap(source, "str", node)
 
     edits = []
     empty = isinstance(value, (cst.List, cst.Dict, cst.Tuple)) and not value.elements
