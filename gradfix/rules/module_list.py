@@ -11,6 +11,11 @@ Weights kept as ``nn.Parameter`` (or tensors that require grad) in a plain list 
 per-relation matrices ``self.rel_weight[rel] = nn.Parameter(...)``, are the same fault: they get
 gradients and never change. The fix wraps the container in ``nn.ParameterList`` /
 ``nn.ParameterDict`` (which also turn plain tensors into Parameters).
+
+A dict keyed by ints or tuples gets its keys made strings where it is written and read
+(``self.d[str(rel)]``), as ``nn.ModuleDict`` requires, or, for keys 0..n-1 written in order, becomes
+an ``nn.ModuleList`` appended to; dicts of parameters inside a plain dict or list become an
+``nn.ModuleDict``/``nn.ModuleList`` of ``nn.ParameterDict``s/``nn.ParameterList``s.
 """
 
 from __future__ import annotations
