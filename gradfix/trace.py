@@ -159,6 +159,14 @@ class AttributeFact:
     is_leaf: bool = True
     members: list[int] = field(default_factory=list)  # module ids held by a list/dict attribute
     mapping: bool = False  # the container was a dict (OrderedDict included), not a list or tuple
+    # The dict's keys: "str" (all strings, as nn.ModuleDict wants them; a list's positions too),
+    # "range" (the ints 0..n-1 in the order they were written, as a list would hold them) or "other"
+    # (ints out of order, tuples: nn.ModuleDict refuses them until they are made strings).
+    keys: str = "str"
+    # "" when the container holds its modules/tensors itself; "dict" or "list" when every value is
+    # itself a dict or a list of them (`self.w[rel] = {"w": nn.Parameter(...), "b": ...}`), which
+    # members/tensors then flatten.
+    inner: str = ""
     tensors: list[str] = field(default_factory=list)  # names of the tensors a "tensors" container holds
     replaced: Optional[int] = None  # the module this assignment replaced
     event: int = 0

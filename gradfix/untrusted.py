@@ -51,7 +51,8 @@ _PARTS = frozenset({
     "OptionalArgsCall.positions", "TypoSet.attr", "Site.function", "OptimizerHolder.attr",
 })
 _TEXTS = frozenset({
-    "Site.file", "ModuleFact.cls", "ParamFact.dtype", "OptimizerFact.cls", "AttributeFact.kind", "Cut.op",
+    "Site.file", "ModuleFact.cls", "ParamFact.dtype", "OptimizerFact.cls", "AttributeFact.kind", "AttributeFact.keys",
+    "AttributeFact.inner", "Cut.op",
     "SchedulerFact.cls", "InPlaceOp.op", "InPlaceOp.module", "InPlaceOp.grad_fn", "InPlaceOp.related",
     "OwnWeightsForward.cls", "CheckpointCall.api", "GradWipe.op", "ScalerCall.kind", "CallEvent.kind",
     "ModuleCall.cls", "ModuleCall.arg_dtypes", "ModuleCall.param_dtype", "Crash.type", "Crash.message",

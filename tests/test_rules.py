@@ -2354,3 +2354,60 @@ def test_gf004_keep_keyword_that_names_no_part_spares_the_head_rather_than_unfre
     assert result.fix is not None and result.fix.verdict.verified
     text = "".join(e.replacement for p in result.fix.patches for e in p.edits)
     assert text == '"out"'  # the body stays frozen: a head-only fine-tune stays one
+
+
+def test_gf006_int_keyed_dict_of_layers_is_repaired_with_string_keys(write_script) -> None:  # type: ignore[no-untyped-def]
+    # nn.ModuleDict alone crashes on int keys ("module name should be a string"): the verified fix
+    # also makes each key a string where the dict is written and read.
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.trunk = nn.Linear(4, 4)
+                self.heads = {}
+                for task in (2, 5):
+                    self.heads[task] = nn.Linear(4, 1)
+            def forward(self, x, task):
+                return self.heads[task](self.trunk(x))
+        model = Net()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for step in range(3):
+            opt.zero_grad(); model(torch.randn(8, 4), (2, 5)[step % 2]).pow(2).mean().backward(); opt.step()
+    """)
+    [result] = results
+    assert result.finding.code == "GF006" and "model.heads.2.weight" in result.finding.params
+    assert result.fix, result.rejected
+    replaced = [e.replacement for p in result.fix.patches for e in p.edits]
+    assert replaced == ["nn.ModuleDict()", "self.heads[str(task)]", "self.heads[str(task)]"]
+
+
+def test_gf006_dicts_of_parameters_in_a_dict_are_named_and_nested_in_module_and_parameter_dicts(write_script) -> None:  # type: ignore[no-untyped-def]
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.out = nn.Linear(3, 1)
+                self.rel = {}
+                for r in range(2):
+                    self.rel[r] = {"w": nn.Parameter(torch.randn(3, 3)), "b": nn.Parameter(torch.zeros(3))}
+            def forward(self, x):
+                for r in range(2):
+                    x = torch.tanh(x @ self.rel[r]["w"] + self.rel[r]["b"])
+                return self.out(x)
+        model = Net()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for _ in range(3):
+            opt.zero_grad(); model(torch.randn(8, 3)).pow(2).mean().backward(); opt.step()
+    """)
+    [result] = results
+    # Named by their path, not as `<tensor#N>`, and found by GF006 rather than left to GF018.
+    assert result.finding.code == "GF006"
+    assert sorted(result.finding.params) == ["model.rel.0.b", "model.rel.0.w", "model.rel.1.b", "model.rel.1.w"]
+    assert result.fix, result.rejected
+    assert result.fix.description == "keep them in nn.ModuleDict of nn.ParameterDict, with its keys made strings (str(key)) where it is written and read"
+    replaced = [e.replacement for p in result.fix.patches for e in p.edits]
+    assert "self.rel[str(r)]" in replaced and any(r.startswith("nn.ParameterDict({") for r in replaced)

@@ -109,3 +109,35 @@ def named_modules_of(module: torch.nn.Module) -> Any:
 
 def named_buffers_of(module: torch.nn.Module, recurse: bool = True) -> Any:
     return _NAMED_BUFFERS(module, recurse=recurse)
+
+
+def key_order(keys: list[Any]) -> str:
+    """How a plain dict's keys stand to the registering containers: "str" when all are strings (an
+    nn.ModuleDict takes them), "range" when they are the ints 0..n-1 in the order written (an
+    nn.ModuleList holds them so), "other" otherwise (nn.ModuleDict refuses an int or a tuple)."""
+    if all(isinstance(k, str) for k in keys):
+        return "str"
+    if all(type(k) is int for k in keys) and keys == list(range(len(keys))):
+        return "range"
+    return "other"
+
+
+def plain_container_items(value: Any) -> tuple[list[tuple[list[Any], Any]], str, str]:
+    """The members of a plain list/tuple/dict, each with its key path, the container's key order
+    (key_order; a list's is "str") and its inner kind: "" when it holds its members itself, "dict"
+    or "list" when every value is a non-empty dict (with string keys) or list of them, flattened
+    one level (`self.w[rel] = {"w": nn.Parameter(...)}` is held as nn.ModuleDict of nn.ParameterDict
+    would hold it)."""
+    pairs = list(value.items()) if isinstance(value, dict) else list(enumerate(value))
+    keys = key_order([k for k, _ in pairs]) if isinstance(value, dict) else "str"
+    values = [v for _, v in pairs]
+    for inner, kinds in (("dict", dict), ("list", (list, tuple))):
+        if values and all(isinstance(v, kinds) and v for v in values):
+            if inner == "dict" and not all(isinstance(k, str) for v in values for k in v):
+                break
+            nested = [
+                ([key, sub], member) for key, v in pairs
+                for sub, member in (v.items() if isinstance(v, dict) else enumerate(v))
+            ]
+            return nested, keys, inner
+    return [([key], member) for key, member in pairs], keys, ""

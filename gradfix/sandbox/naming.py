@@ -11,7 +11,7 @@ from typing import Any, Optional
 import torch
 import torch.nn as nn
 
-from gradfix.sandbox.facts import modules_of, named_modules_of, parameters_of
+from gradfix.sandbox.facts import modules_of, named_modules_of, parameters_of, plain_container_items
 
 _HOLDER_TYPES = (types.SimpleNamespace, argparse.Namespace)
 
@@ -170,10 +170,11 @@ class Names:
         # Modules kept in a plain list/dict attribute are roots of their own: name them by it.
         for (owner, attr), _ in self.assignments.items():
             value = self.modules[owner].__dict__.get(attr) if owner in self.modules else None
-            items = list(value.items()) if isinstance(value, dict) else list(enumerate(value)) if isinstance(value, (list, tuple)) else []
-            for key, member in items:
+            items = plain_container_items(value)[0] if isinstance(value, (list, tuple, dict)) else []
+            for path, member in items:
                 if isinstance(member, nn.Module) and id(member) in roots and id(member) not in names and owner in paths:
-                    names[id(member)] = f"{paths[owner]}.{attr}.{key}"  # as nn.ModuleList/Dict would name it
+                    # as nn.ModuleList/Dict (of them, when nested) would name it
+                    names[id(member)] = ".".join([f"{paths[owner]}.{attr}", *map(str, path)])
                     walk(id(member), names[id(member)])
         unnamed = 0
         for mid in roots:

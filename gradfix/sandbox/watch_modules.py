@@ -12,7 +12,7 @@ from typing import Any, Optional
 import torch
 import torch.nn as nn
 
-from gradfix.sandbox.facts import class_name, dtype_name, modules_of, parameters_of, site_of
+from gradfix.sandbox.facts import class_name, dtype_name, modules_of, parameters_of, plain_container_items, site_of
 from gradfix.trace import AttributeFact, InnerNoGradCall, ModuleCall, OptionalArgsCall, Site, TypoSet
 
 # Flags users set on a module meaning `requires_grad_(...)`; torch reads none of them on a module.
@@ -435,23 +435,34 @@ class ModuleWatch:
                     )
                 )
             elif isinstance(value, (list, tuple, dict)):
-                members = list(value.values() if isinstance(value, dict) else value)
+                items, keys, inner = plain_container_items(value)
+                members = [member for _, member in items]
+                shape = {"mapping": isinstance(value, dict), "keys": keys, "inner": inner}
                 ids = [id(m) for m in members if isinstance(m, nn.Module) and id(m) in self.modules]
                 if ids:
-                    facts.append(AttributeFact(
-                        owner, owner_name, attr, "modules", site, members=ids, event=event, mapping=isinstance(value, dict)
-                    ))
+                    facts.append(AttributeFact(owner, owner_name, attr, "modules", site, members=ids, event=event, **shape))
                 elif members and all(isinstance(m, torch.Tensor) and m.requires_grad and m.is_leaf for m in members):
                     # Trainable tensors in a plain container: named as nn.ParameterList/Dict would
-                    # name them, the key only when it is a plain identifier (it is the script's data).
-                    keys = value.keys() if isinstance(value, dict) else range(len(members))
+                    # name them, the key only when it is a plain identifier, an int or a tuple of
+                    # those (it is the script's data; a tuple is what str() makes it in the fix).
                     tensors = []
-                    for index, (key, tensor) in enumerate(zip(keys, members)):
-                        label = str(key) if (isinstance(key, str) and key.isidentifier() and len(key) <= 40) or isinstance(key, int) else str(index)
+                    for index, (path, tensor) in enumerate(items):
+                        labels = [_key_label(key) for key in path]
+                        label = ".".join(labels) if None not in labels else str(index)
                         name = f"{owner_name}.{attr}.{label}"
                         self.tensor_names.setdefault(id(tensor), name)
                         tensors.append(self.tensor_names[id(tensor)])
-                    facts.append(AttributeFact(
-                        owner, owner_name, attr, "tensors", site, event=event, mapping=isinstance(value, dict), tensors=tensors,
-                    ))
+                    facts.append(AttributeFact(owner, owner_name, attr, "tensors", site, event=event, tensors=tensors, **shape))
         return facts
+
+
+def _key_label(key: Any) -> Optional[str]:
+    """A container key as a parameter's name gives it (`rel_weight.cites`, `w.0`, `w.('a', 'b')`
+    as str() makes a tuple key), or None for a key that is free text (the script's data)."""
+    if isinstance(key, str):
+        return key if key.isidentifier() and len(key) <= 40 else None
+    if type(key) is int:
+        return str(key)
+    if isinstance(key, tuple) and all(_key_label(k) is not None for k in key) and len(str(key)) <= 60:
+        return str(key)
+    return None
