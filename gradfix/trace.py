@@ -813,7 +813,12 @@ class Trace:
     def params_in_loose_terms(self) -> list[str]:
         """Of the parameters cut off (``params_cut_off``), those that a loss term held beside the
         loss reached (``loose_terms``): the term was computed and never added (GF063)."""
-        loose = {name for term in self.loose_terms for name in term.leaves}
+        # A loss rebuilt from numbers (`torch.tensor(aux.item(), requires_grad=True)`) in the
+        # backward()'s function did take the term in, through a cut: GF008's, which keeps the tensor.
+        rewrapped = {(c.site.file, c.site.function) for c in self.cuts if c.op in ("tensor", "as_tensor", "Variable", "Parameter")}
+        loose = {
+            name for term in self.loose_terms if (term.site.file, term.site.function) not in rewrapped for name in term.leaves
+        }
         return [name for name in self.params_cut_off() if name in loose]
 
     def params_only_selected(self) -> list[str]:
