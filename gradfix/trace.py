@@ -145,6 +145,20 @@ class BackwardFact:
 
 
 @dataclass
+class LooseTerm:
+    """A scalar tensor with a graph that the frame calling ``backward()`` held, outside the loss it
+    passed: a loss term computed and only logged (``.item()``, ``.data``) or kept in a list or dict
+    that is never summed (GF063). Seen at the first few backward() calls of each site."""
+
+    site: Site  # the backward() call
+    name: str  # as the frame names it: ``loss_kl``, ``out["kl"]``, ``aux_losses`` (a list of them)
+    kind: str  # "tensor", or "list" for a list or tuple of scalar tensors
+    # the trainable leaves it reached that the loss passed to backward() did not, named as
+    # Trace.params names them; at the end of the run, only those that no backward() ever reached
+    leaves: list[str] = field(default_factory=list)
+
+
+@dataclass
 class AttributeFact:
     """A module attribute assigned in user code that matters for gradients."""
 
@@ -668,6 +682,8 @@ class Trace:
     loads: list[Site] = field(default_factory=list)
     attributes: list[AttributeFact] = field(default_factory=list)
     cuts: list[Cut] = field(default_factory=list)
+    # loss terms with a graph that a backward()'s frame held beside the loss it passed (GF063)
+    loose_terms: list[LooseTerm] = field(default_factory=list)
     # max / min / topk / sort / kthvalue over a dimension, per site, as cuts: their indices carry
     # no gradient, their values do (GF060: a router whose scores were only used to pick)
     selections: list[Cut] = field(default_factory=list)
@@ -801,6 +817,17 @@ class Trace:
             p.name for p in self.params
             if p.requires_grad and not p.reached and p.optimizers and p.name.rsplit(".", 1)[0] in ran
         ]
+
+    def params_in_loose_terms(self) -> list[str]:
+        """Of the parameters cut off (``params_cut_off``), those that a loss term held beside the
+        loss reached (``loose_terms``): the term was computed and never added (GF063)."""
+        # A loss rebuilt from numbers (`torch.tensor(aux.item(), requires_grad=True)`) in the
+        # backward()'s function did take the term in, through a cut: GF008's, which keeps the tensor.
+        rewrapped = {(c.site.file, c.site.function) for c in self.cuts if c.op in ("tensor", "as_tensor", "Variable", "Parameter")}
+        loose = {
+            name for term in self.loose_terms if (term.site.file, term.site.function) not in rewrapped for name in term.leaves
+        }
+        return [name for name in self.params_cut_off() if name in loose]
 
     def params_only_selected(self) -> list[str]:
         """Of the parameters cut off (``params_cut_off``), those whose values went into an op that

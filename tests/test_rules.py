@@ -2411,3 +2411,49 @@ def test_gf006_dicts_of_parameters_in_a_dict_are_named_and_nested_in_module_and_
     assert result.fix.description == "keep them in nn.ModuleDict of nn.ParameterDict, with its keys made strings (str(key)) where it is written and read"
     replaced = [e.replacement for p in result.fix.patches for e in p.edits]
     assert "self.rel[str(r)]" in replaced and any(r.startswith("nn.ParameterDict({") for r in replaced)
+
+
+def test_gf063_logged_loss_term_is_added_with_its_weight(write_script) -> None:  # type: ignore[no-untyped-def]
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        import torch.nn.functional as F
+        config = {"lr": 0.05, "w_recon": 0.5}
+        encoder, head, decoder = nn.Linear(6, 8), nn.Linear(8, 2), nn.Linear(8, 6)
+        params = [*encoder.parameters(), *head.parameters(), *decoder.parameters()]
+        optimizer = torch.optim.SGD(params, lr=config["lr"])
+        for _ in range(5):
+            x, y = torch.randn(8, 6), torch.randint(0, 2, (8,))
+            h = encoder(x)
+            loss = F.cross_entropy(head(h), y)
+            recon_term = F.mse_loss(decoder(h), x)
+            print(recon_term.item())
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    """)
+    assert codes(results) == ["GF063"]
+    [result] = results
+    assert result.fix and result.fix.description == 'add `recon_term` to the loss, weighted by `config["w_recon"]`'
+    assert "decoder.weight" in result.finding.params
+
+
+def test_gf063_term_backpropagated_on_its_own_is_left_alone(write_script) -> None:  # type: ignore[no-untyped-def]
+    assert findings(write_script, """
+        import torch
+        from torch import nn
+        import torch.nn.functional as F
+        encoder, head, decoder = nn.Linear(6, 8), nn.Linear(8, 2), nn.Linear(8, 6)
+        params = [*encoder.parameters(), *head.parameters(), *decoder.parameters()]
+        optimizer = torch.optim.SGD(params, lr=0.05)
+        for _ in range(5):
+            x, y = torch.randn(8, 6), torch.randint(0, 2, (8,))
+            h = encoder(x)
+            loss = F.cross_entropy(head(h), y)
+            recon_loss = F.mse_loss(decoder(h), x)
+            optimizer.zero_grad()
+            recon_loss.backward(retain_graph=True)
+            loss.backward()
+            optimizer.step()
+            print(recon_loss.item())
+    """) == []

@@ -51,6 +51,9 @@ class GraphBreak(Rule):
         # feature extractor usually leaves it out of the optimizer).
         # Scores used only to pick (argmax, the indices of max/topk) lost their path there: GF060's.
         picked = set(trace.params_only_selected())
+        # Reached only by a loss term held beside the loss and logged through a cut: the term was
+        # never added (GF063's), and removing the logging's `.data` would not add it.
+        picked |= set(trace.params_in_loose_terms())
         cut_off = [name for name in trace.params_cut_off() if name not in picked]
         if not cut_off:
             return []

@@ -404,7 +404,9 @@ class OutputNeverUsed(Rule):
         if not trace.backwards or not trace.steps:
             return []
         # Scores used only to pick (argmax, the indices of max/topk) are used: GF060's.
-        cut_off = set(trace.params_cut_off()) - set(trace.params_only_selected())
+        # A loss term the run saw held beside the loss, that alone reaches them, is GF063's: the
+        # module's output was used, in a term that was never added.
+        cut_off = set(trace.params_cut_off()) - set(trace.params_only_selected()) - set(trace.params_in_loose_terms())
         if not cut_off:
             return []
         owned = self._unreached_modules(trace, cut_off)

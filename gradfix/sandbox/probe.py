@@ -581,6 +581,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             loads=self.loads,
             attributes=attributes,
             cuts=[c for c in self.cuts.values() if c.op not in selections],
+            loose_terms=self.loose_term_facts(names_of),
             selections=[c for c in self.cuts.values() if c.op in selections],
             one_element_norms=self.mode.normalising.facts(names_of),
             inplace_ops=list(self.inplace_ops.values()),

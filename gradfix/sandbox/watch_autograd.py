@@ -12,7 +12,13 @@ import torch.nn as nn
 
 from gradfix.sandbox.facts import named_modules_of
 from gradfix.sandbox.loops import EXTEND
-from gradfix.trace import BackwardFact
+from gradfix.trace import BackwardFact, LooseTerm
+
+# A loss term left out of the loss is left out at every call: the first few backward() calls of a
+# site show it, and the graph walks stay few.
+LOOSE_CALLS_PER_SITE = 3
+LOOSE_NAMES = 64  # names of a frame looked at, at most
+LOOSE_ITEMS = 16  # entries of a list, tuple or dict looked at, at most
 
 
 class AutogradWatch:
@@ -64,6 +70,7 @@ class AutogradWatch:
             probe.record_call("backward", None, site)
             leaves = probe.reachable(roots)
             probe.remember_params(leaves.values())  # bare tensors trained by hand count too
+            probe.note_loose_terms(frame, site, roots, leaves)
             probe.note_copy_backward(leaves, frame, site)  # a loss reaching a copy (MAML's learner)
             probe.learn_names(frame)
             reached = set(leaves)
@@ -95,6 +102,8 @@ class AutogradWatch:
             return result
 
         self._reached_names: dict[int, set[int]] = {}
+        self._loose_calls: dict[tuple, int] = {}
+        self._loose_terms: dict[tuple, tuple[LooseTerm, set[int]]] = {}
 
         def backward(tensor: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
             return observe(tensor, lambda: tensor_backward(tensor, *args, **kwargs))
@@ -135,6 +144,47 @@ class AutogradWatch:
                 found[id(variable)] = variable
             stack.extend(next_node for next_node, _ in node.next_functions)
         return found
+
+    def note_loose_terms(
+        self, frame: Optional[types.FrameType], site: Any, roots: list, reached: dict[int, torch.Tensor],
+    ) -> None:
+        """The scalar tensors with a graph that the frame calling backward() holds beside the loss
+        (a name, an entry of a dict, a list of them), with the trainable leaves each reaches that
+        this loss does not: a loss term computed and never added (GF063). Which of those leaves no
+        backward() ever reached is known at the end of the run."""
+        if frame is None or site is None:
+            return
+        key = (site.file, site.line, site.column)
+        calls = self._loose_calls.get(key, 0)
+        if calls >= LOOSE_CALLS_PER_SITE:
+            return
+        self._loose_calls[key] = calls + 1
+        names = frame.f_globals if frame.f_code.co_name == "<module>" else frame.f_locals
+        root_ids = {id(t) for t in roots}
+        for count, (name, value) in enumerate(list(names.items())):
+            if count >= LOOSE_NAMES:
+                break
+            if name.startswith("_"):
+                continue
+            for expression, kind, tensors in _scalar_terms(name, value):
+                if any(id(t) in root_ids for t in tensors):
+                    continue
+                more = [
+                    pid for pid, leaf in self.reachable(tensors).items()
+                    if pid not in reached and (isinstance(leaf, nn.Parameter) or pid in self.param_objects)
+                ]
+                if more:
+                    term, pids = self._loose_terms.setdefault((key, expression), (LooseTerm(site, expression, kind), set()))
+                    pids.update(more)
+
+    def loose_term_facts(self, names_of: dict[int, str]) -> list[LooseTerm]:
+        """The loose terms whose leaves no backward() reached in the whole run, named."""
+        facts = []
+        for term, pids in self._loose_terms.values():
+            term.leaves = sorted(names_of[pid] for pid in pids if pid in names_of and pid not in self.reached)[:64]
+            if term.leaves:
+                facts.append(term)
+        return facts
 
     @staticmethod
     def graph_locals(frame: types.FrameType, limit: int = 32) -> dict[str, str]:
@@ -241,3 +291,23 @@ def _module_state(name: str, module: nn.Module, found: dict[str, str], limit: in
             kind = _graph_kind(value)
             if kind is not None and len(found) < limit:
                 found[f"{prefix}.{attr}"] = kind
+
+
+def _is_scalar_graph(value: Any) -> bool:
+    return isinstance(value, torch.Tensor) and value.grad_fn is not None and value.numel() == 1
+
+
+def _scalar_terms(name: str, value: Any) -> list[tuple[str, str, list[torch.Tensor]]]:
+    """What a frame's name holds that could be a loss term: a scalar tensor with a graph, a list or
+    tuple of them (``aux_losses``), or such entries of a dict with plain string keys
+    (``out["kl"]``). As (expression, kind, tensors)."""
+    if _is_scalar_graph(value):
+        return [(name, "tensor", [value])]
+    if type(value) in (list, tuple) and 0 < len(value) <= LOOSE_ITEMS and all(_is_scalar_graph(v) for v in value):
+        return [(name, "list", list(value))]
+    if isinstance(value, dict) and len(value) <= LOOSE_ITEMS:
+        return [
+            (f'{name}["{key}"]', "tensor", [entry]) for key, entry in list(value.items())
+            if isinstance(key, str) and key.replace("_", "").isalnum() and _is_scalar_graph(entry)
+        ]
+    return []
