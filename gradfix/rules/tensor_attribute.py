@@ -213,21 +213,51 @@ def _plain_weights(
 
 
 def _combined_with(cls: cst.ClassDef, names: set[str]) -> set[str]:
-    """The ``self.<x>`` attributes that share an outermost arithmetic expression with one of
-    ``names`` in a method other than ``__init__``: ``torch.matmul(X, self.W_xh) + self.b_h``."""
+    """The ``self.<x>`` attributes added to one of ``names`` in a method other than ``__init__``,
+    as a layer's weighted input is added to its bias: ``torch.matmul(X, self.W_xh) + self.b_h``, or
+    ``dot + self.user_bias[u]`` with ``dot`` a local computed from ``self.U`` and ``self.V``. Only a
+    sum counts: ``self.head(x @ self.R) * self.gate`` scales a projection by a gate, it does not
+    add a bias to weights."""
     found: set[str] = set()
     for function in descendants(cls, cst.FunctionDef):
         if function.name.value == "__init__":
             continue
+        # `dot = (self.U[u] * self.V[i]).sum(1)`: the attributes each local is computed from.
+        flows: dict[str, set[str]] = {}
+        for assign in descendants(function, cst.Assign):
+            used = _attributes_in(assign.value, flows)
+            for target in assign.targets:
+                for name in descendants(target.target, cst.Name):
+                    flows[name.value] = flows.get(name.value, set()) | used
         operations = list(descendants(function, cst.BinaryOperation))
-        inner = {id(n) for op in operations for n in (op.left, op.right) if isinstance(n, cst.BinaryOperation)}
+        inner = {id(n) for op in operations if isinstance(op.operator, cst.Add) for n in (op.left, op.right)}
         for operation in operations:
-            if id(operation) in inner:
+            if not isinstance(operation.operator, cst.Add) or id(operation) in inner:
                 continue
-            used = {a for node in descendants(operation, cst.Attribute) if (a := self_attribute(node)) is not None}
-            if used & names:
-                found |= used
+            terms = _terms(operation)
+            if not any(_viewed(term) in names for term in terms):
+                continue
+            for term in terms:
+                found |= _attributes_in(term, flows)
     return found
+
+
+def _terms(node: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The operands of a chain of additions."""
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        return _terms(node.left) + _terms(node.right)
+    return [node]
+
+
+def _attributes_in(node: cst.CSTNode, flows: dict[str, set[str]]) -> set[str]:
+    """The ``self.<x>`` an expression reads, directly or through locals computed from them."""
+    attributes = descendants(node, cst.Attribute)
+    used = {a for n in attributes if (a := self_attribute(n)) is not None}
+    spelled = {id(n.attr) for n in attributes}  # the `U` of `self.U` is no local
+    for name in descendants(node, cst.Name):
+        if id(name) not in spelled:
+            used |= flows.get(name.value, set())
+    return used
 
 
 # Random constructors: the start of a from-scratch weight (`torch.randn(n, m) * sigma`), and of a
