@@ -687,13 +687,19 @@ def _writable_in_cells(candidates: list[Candidate], layout: "notebook.Layout", a
 
 def newly_trained(before: Trace, after: Trace) -> list[str]:
     """Parameters that an optimizer held and that required grad, unchanged in ``before`` and
-    changed in ``after``: what a fix made train. Parameters frozen on purpose do not count."""
+    changed in ``after``, and parameters the fix made that an optimizer holds and that change:
+    what a fix made train. Parameters frozen on purpose do not count."""
     if not after.steps:
         return []
-    return [
+    stuck = [
         p.name for p in before.params
         if p.requires_grad and p.optimizers and not p.changed and (q := after.param(p.name)) is not None and q.changed
     ]
+    # A tensor the fix made a parameter (a plain tensor attribute wrapped in nn.Parameter) was not
+    # a parameter in ``before`` at all, and as stuck as one: it never changed.
+    known = {p.name for p in before.params}
+    made = [q.name for q in after.params if q.name not in known and q.requires_grad and q.optimizers and q.changed]
+    return stuck + made
 
 
 def _table(finding: Finding, before: Trace, after: Trace) -> list[ParamRow]:

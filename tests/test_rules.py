@@ -2457,3 +2457,60 @@ def test_gf063_term_backpropagated_on_its_own_is_left_alone(write_script) -> Non
             optimizer.step()
             print(recon_loss.item())
     """) == []
+
+
+def test_gf007_random_weights_added_to_a_flagged_bias_train_with_it(write_script) -> None:  # type: ignore[no-untyped-def]
+    """A from-scratch layer: `torch.randn(...) * 0.1` weights added, after a matmul, to a plain zero
+    bias. Both the bias alone and all three together verify; the fix that makes all three train
+    wins, and the bias alone is reported as also verified."""
+    path = write_script("""
+        import torch
+        from torch import nn
+        class Cell(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.W_x = torch.randn(3, 4) * 0.1
+                self.W_h = torch.randn(4, 4) * 0.1
+                self.b = torch.zeros(4)
+                self.head = nn.Linear(4, 1)
+            def forward(self, x):
+                h = torch.zeros(x.size(0), 4)
+                for _ in range(2):
+                    h = torch.tanh(x @ self.W_x + h @ self.W_h + self.b)
+                return self.head(h)
+        net = Cell()
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        for _ in range(3):
+            opt.zero_grad(); net(torch.randn(8, 3)).pow(2).mean().backward(); opt.step()
+    """)
+    report = repair(str(path), [], Sandbox([str(path.parent)], timeout=30))
+    [result] = report.results
+    assert result.finding.code == "GF007" and result.fix is not None
+    assert result.fix.description == "make `W_x`, `W_h`, `b` nn.Parameters"
+    assert result.fix.also_verified == ["make `b` an nn.Parameter"]
+    assert sorted(result.finding.params) == ["net.W_h", "net.W_x", "net.b"]
+
+
+def test_gf007_a_random_projection_beside_a_gate_is_left_alone(write_script) -> None:  # type: ignore[no-untyped-def]
+    """A fixed random projection scaled by a plain constant gate: the gate is flagged, but the
+    projection is not added to it, so the only fix is the gate's."""
+    path = write_script("""
+        import torch
+        from torch import nn
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.R = torch.randn(3, 4)
+                self.gate = torch.ones(1)
+                self.head = nn.Linear(4, 1)
+            def forward(self, x):
+                return self.head(x @ self.R) * self.gate
+        net = Net()
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        for _ in range(3):
+            opt.zero_grad(); net(torch.randn(8, 3)).pow(2).mean().backward(); opt.step()
+    """)
+    report = repair(str(path), [], Sandbox([str(path.parent)], timeout=30))
+    [result] = report.results
+    assert result.fix is not None and result.fix.description == "make `gate` an nn.Parameter"
+    assert result.fix.also_verified == []

@@ -70,33 +70,45 @@ class TensorAttribute(Rule):
             findings.append(self.finding(project, attribute.site, message, [name], candidates))
         if trace.optimizers and trace.backwards:
             for attributes in plain.values():
-                finding = self._plain(trace, project, attributes)
+                finding = self._plain(trace, project, attributes, plain)
                 if finding is not None:
                     findings.append(finding)
         return findings
 
-    def _plain(self, trace: Trace, project: Project, attributes: list[AttributeFact]) -> Optional[Finding]:
+    def _plain(
+        self, trace: Trace, project: Project, attributes: list[AttributeFact],
+        plain: dict[tuple[str, int], list[AttributeFact]],
+    ) -> Optional[Finding]:
         """The instances of a plain constant tensor attribute, set by one line of an ``__init__``,
         whose modules ran with gradients on: a conjecture the re-run proves or drops."""
         site = attributes[0].site
         attr = attributes[0].attr
-        if site is None or not project.is_editable(site.file) or _maskish(attr):
-            return None
-        ran = {m.id for m in trace.modules if m.ran_with_grad}
-        owners = [a for a in attributes if a.owner in ran and a.attr == attr and a.owner_name != "?"]
-        if not owners:
+        if site is None or not project.is_editable(site.file):
             return None
         source = project.source(site.file)
         value = source.assigned_value(site.line, attr)
         nn = module_alias(source, "torch.nn")
-        if value is None or nn is None or not _constant_tensor(source, value):
+        if value is None or nn is None:
             return None
+        params = _flagged_constant(trace, source, attributes, attr, value)
         cls = _init_class(source, value)
-        if cls is None or not _used_as_factor_or_term(cls, attr) or _written(source, attr):
+        if params is None or cls is None:
             return None
-        params = sorted({f"{a.owner_name}.{attr}" for a in owners})
         wrapped = wrap(source, f"{nn}.Parameter", value)
         candidate = self.candidate(f"make `{attr}` an nn.Parameter", source.path, [source.replace_node(value, wrapped)], params)
+        candidates = [candidate]
+        # The weights beside the bias: random plain tensors of the same `__init__` that forward
+        # combines with a flagged constant (`X @ self.W_xh + self.b_h`). Alone, a random plain
+        # tensor may be a fixed projection by design; next to a bias that is plainly meant to learn
+        # and in the same expression, it is that layer's weight. Both fixes are re-run; the one
+        # after which more tensors train wins, and the other is reported as verified too.
+        group = _plain_weights(trace, source, cls, plain)
+        random = [name for name, _, _ in group if name != attr and name not in _constant_names(trace, source, cls, plain)]
+        if attr in {name for name, _, _ in group} and random:
+            edits = [source.replace_node(v, wrap(source, f"{nn}.Parameter", v)) for _, v, _ in group]
+            together = sorted({p for _, _, names in group for p in names})
+            names = ", ".join(f"`{name}`" for name, _, _ in group)
+            candidates.append(self.candidate(f"make {names} nn.Parameters", source.path, edits, together))
         message = (
             f"`{attr}` is a plain tensor set to a constant in `{cls.name.value}.__init__` and used in its forward pass: "
             f"it is not a parameter, no optimizer holds it, and {short_list(params)} "
@@ -104,7 +116,13 @@ class TensorAttribute(Rule):
             f"{'it receives' if len(params) == 1 else 'they receive'} gradients and {'trains' if len(params) == 1 else 'train'} "
             "(if it is meant to stay fixed, keep it with register_buffer)"
         )
-        found = self.finding(project, site, message, params, [candidate])
+        if len(candidates) > 1:
+            message += (
+                f"; {short_list([f'`{name}`' for name in random])} beside it, random plain "
+                f"tensor{'s' if len(random) > 1 else ''} that forward combines with it, "
+                f"{'is' if len(random) == 1 else 'are'} not parameters either"
+            )
+        found = self.finding(project, site, message, params, candidates)
         found.conjecture = True  # the source suggests a learned tensor; only the re-run shows it
         return found
 
@@ -126,6 +144,140 @@ _MASKISH = {"mask", "masks", "pos", "idx", "idxs", "index", "indices", "ids", "e
 _DISTRIBUTION = {"prior", "mu", "mean", "std", "sigma", "var", "logvar", "loc", "base"}
 # What a use of the attribute in the forward pass may go through on the way to an operand.
 _VIEWS = {"view", "reshape", "unsqueeze", "squeeze", "expand", "expand_as", "view_as", "to", "type_as", "t"}
+
+
+def _flagged_constant(
+    trace: Trace, source: SourceFile, attributes: list[AttributeFact], attr: str, value: cst.BaseExpression,
+) -> Optional[list[str]]:
+    """The parameter names a plain constant tensor attribute would get, when the evidence says it is
+    a learned tensor left plain: set to a constant in an ``__init__``, used as a factor or a term in
+    another method, never written again, in modules that ran with gradients on."""
+    if _maskish(attr) or not _constant_tensor(source, value):
+        return None
+    ran = {m.id for m in trace.modules if m.ran_with_grad}
+    owners = [a for a in attributes if a.owner in ran and a.attr == attr and a.owner_name != "?"]
+    cls = _init_class(source, value)
+    if not owners or cls is None or not _used_as_factor_or_term(cls, attr) or _written(source, attr):
+        return None
+    return sorted({f"{a.owner_name}.{attr}" for a in owners})
+
+
+def _init_assignments(
+    source: SourceFile, cls: cst.ClassDef, plain: dict[tuple[str, int], list[AttributeFact]],
+) -> list[tuple[str, cst.BaseExpression, list[AttributeFact]]]:
+    """``self.<name> = value`` statements of the class's ``__init__`` that the run saw store a
+    plain tensor: name, value and the attribute facts of that line."""
+    found = []
+    for function in descendants(cls, cst.FunctionDef):
+        if function.name.value != "__init__" or _init_class(source, function.body) is not cls:
+            continue
+        for assign in descendants(function, cst.Assign):
+            if len(assign.targets) != 1 or (name := self_attribute(assign.targets[0].target)) is None:
+                continue
+            facts = [a for a in plain.get((source.path, source.site(assign).line), []) if a.attr == name]
+            if facts:
+                found.append((name, assign.value, facts))
+    return found
+
+
+def _constant_names(
+    trace: Trace, source: SourceFile, cls: cst.ClassDef, plain: dict[tuple[str, int], list[AttributeFact]],
+) -> set[str]:
+    return {
+        name for name, value, facts in _init_assignments(source, cls, plain)
+        if _flagged_constant(trace, source, facts, name, value) is not None
+    }
+
+
+def _plain_weights(
+    trace: Trace, source: SourceFile, cls: cst.ClassDef, plain: dict[tuple[str, int], list[AttributeFact]],
+) -> list[tuple[str, cst.BaseExpression, list[str]]]:
+    """The class's plain weight tensors: the flagged constants, and the random-initialised plain
+    tensors that a method other than ``__init__`` combines with one of them in one arithmetic
+    expression. Name, assigned value and parameter names, in the order of the ``__init__``."""
+    assignments = _init_assignments(source, cls, plain)
+    constants = _constant_names(trace, source, cls, plain)
+    together = _combined_with(cls, constants)
+    ran = {m.id for m in trace.modules if m.ran_with_grad}
+    group = []
+    for name, value, facts in assignments:
+        if name in constants:
+            names = _flagged_constant(trace, source, facts, name, value) or []
+        elif name in together and _random_tensor(source, value) and not _maskish(name) and not _written(source, name):
+            names = sorted({f"{a.owner_name}.{name}" for a in facts if a.owner in ran and a.owner_name != "?"})
+        else:
+            continue
+        if names:
+            group.append((name, value, names))
+    return group
+
+
+def _combined_with(cls: cst.ClassDef, names: set[str]) -> set[str]:
+    """The ``self.<x>`` attributes added to one of ``names`` in a method other than ``__init__``,
+    as a layer's weighted input is added to its bias: ``torch.matmul(X, self.W_xh) + self.b_h``, or
+    ``dot + self.user_bias[u]`` with ``dot`` a local computed from ``self.U`` and ``self.V``. Only a
+    sum counts: ``self.head(x @ self.R) * self.gate`` scales a projection by a gate, it does not
+    add a bias to weights."""
+    found: set[str] = set()
+    for function in descendants(cls, cst.FunctionDef):
+        if function.name.value == "__init__":
+            continue
+        # `dot = (self.U[u] * self.V[i]).sum(1)`: the attributes each local is computed from.
+        flows: dict[str, set[str]] = {}
+        for assign in descendants(function, cst.Assign):
+            used = _attributes_in(assign.value, flows)
+            for target in assign.targets:
+                for name in descendants(target.target, cst.Name):
+                    flows[name.value] = flows.get(name.value, set()) | used
+        operations = list(descendants(function, cst.BinaryOperation))
+        inner = {id(n) for op in operations if isinstance(op.operator, cst.Add) for n in (op.left, op.right)}
+        for operation in operations:
+            if not isinstance(operation.operator, cst.Add) or id(operation) in inner:
+                continue
+            terms = _terms(operation)
+            if not any(_viewed(term) in names for term in terms):
+                continue
+            for term in terms:
+                found |= _attributes_in(term, flows)
+    return found
+
+
+def _terms(node: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The operands of a chain of additions."""
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        return _terms(node.left) + _terms(node.right)
+    return [node]
+
+
+def _attributes_in(node: cst.CSTNode, flows: dict[str, set[str]]) -> set[str]:
+    """The ``self.<x>`` an expression reads, directly or through locals computed from them."""
+    attributes = descendants(node, cst.Attribute)
+    used = {a for n in attributes if (a := self_attribute(n)) is not None}
+    spelled = {id(n.attr) for n in attributes}  # the `U` of `self.U` is no local
+    for name in descendants(node, cst.Name):
+        if id(name) not in spelled:
+            used |= flows.get(name.value, set())
+    return used
+
+
+# Random constructors: the start of a from-scratch weight (`torch.randn(n, m) * sigma`), and of a
+# fixed random projection; only a flagged sibling tells the two apart.
+_RANDOM = {f"torch.{name}" for name in ("randn", "rand", "normal", "randn_like", "rand_like")}
+_RANDOM_FILLS = {"normal_", "uniform_"}
+
+
+def _random_tensor(source: SourceFile, value: cst.BaseExpression) -> bool:
+    """``torch.randn(n, m) * sigma``, ``torch.rand(n) / k``, ``torch.empty(n, m).normal_(0, 0.01)``,
+    optionally moved with ``.to(...)``: a floating-point tensor of random values."""
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _MOVES:
+        value = value.func.value
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, (cst.Multiply, cst.Divide)):
+        value = value.left if isinstance(value.left, cst.Call) else value.right
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _RANDOM_FILLS:
+        return _constant_tensor(source, value.func.value)
+    if not isinstance(value, cst.Call) or not source.qualified_names(value.func) & _RANDOM:
+        return False
+    return not any(a.keyword is not None and a.keyword.value in ("dtype", "requires_grad", "out") for a in value.args)
 
 
 def _maskish(attr: str) -> bool:
