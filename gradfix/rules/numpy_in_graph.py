@@ -802,7 +802,7 @@ class NumpyInGraph(Rule):
                 found, _ = self._candidates(source, torch, {seed[0]: seed[1]}, {}, needs_reentry=True, unsafe=True)
             if not found:
                 # no way back in the same function: the values may leave it by its return
-                found = self._returned(source, torch, self._exit_top(source, nodes[-1]))
+                found = self._returned(source, torch, self._exit_top(source, nodes[-1]), self._cut_nodes(trace, source))
             for candidate in found:
                 if all(candidate.patches[0].edits != c.patches[0].edits for c in candidates):
                     candidates.append(candidate)
@@ -869,7 +869,16 @@ class NumpyInGraph(Rule):
 
     # -- the round trip across a return: `return h.detach().cpu().numpy()`, re-wrapped by the caller ---
 
-    def _returned(self, source: SourceFile, torch: str, top: cst.CSTNode) -> list[Candidate]:
+    @staticmethod
+    def _cut_nodes(trace: Trace, source: SourceFile) -> set[cst.CSTNode]:
+        """The nodes of this file where the run saw a value leave the graph."""
+        found: set[cst.CSTNode] = set()
+        for cut in trace.cuts:
+            if cut.op in ("detach", "data", "tolist") and cut.site.file == source.path:
+                found.update(source.nodes_at(cut.site, cst.Attribute if cut.op == "data" else cst.Call)[-1:])
+        return found
+
+    def _returned(self, source: SourceFile, torch: str, top: cst.CSTNode, cut_nodes: set[cst.CSTNode]) -> list[Candidate]:
         """A function returns NumPy copies of graph tensors (``return dist.log_prob(a).detach().cpu().numpy(),
         values.detach().cpu().numpy()``) and its callers turn them back into tensors for the loss
         (``torch.as_tensor(log_probs)``, or a converting helper: ``to_tensor(log_probs)``). The
@@ -897,6 +906,8 @@ class NumpyInGraph(Rule):
         produced: dict[cst.CSTNode, cst.BaseExpression] = {}  # way out -> the tensor kept instead
         consumers: list[tuple[cst.Name, list[cst.CSTNode], str]] = []  # (name bound, its reads, exit kind)
         for index, (node, tensor, how) in exits.items():
+            if not any(n in cut_nodes for n in descendants(node, cst.CSTNode)):
+                continue  # `labels.numpy()` beside the embeddings: data that never had a graph
             reads = [(name, _reads_after(source, name)) for name in bound.get(index, [])]
             if not any(_rewrap_of_read(source, read)[0] is not None for _, found in reads for read in found):
                 continue  # never re-wrapped: a copy for logging only, not the loss's way
