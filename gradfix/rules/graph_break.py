@@ -67,6 +67,8 @@ class GraphBreak(Rule):
             source = project.source(cut.site.file)
             if cut.op == "detach" and _straight_through(source, self._node(source, cut)):
                 continue  # the stop-gradient is the method: removing it sends the gradient elsewhere
+            if cut.op == "detach" and _into_numpy(source, self._node(source, cut)):
+                continue  # without the `.detach()`, `.numpy()` refuses the tensor: GF036 keeps the values in torch
             if source.path not in items:
                 items[source.path] = self._items(trace, source)
             rebuilt = self._rebuilt(source, cut, items[source.path])
@@ -310,6 +312,28 @@ def _rewrap_around(source: SourceFile, node: cst.CSTNode) -> Optional[cst.Call]:
             if isinstance(call, cst.Call) and call.args[0] is parent and _is_rewrap(source, call):
                 return call
         return None
+
+
+def _into_numpy(source: SourceFile, node: Optional[cst.CSTNode]) -> bool:
+    """``h.detach().cpu().numpy()``, ``h.detach().tolist()``: the value leaves torch right after the
+    cut, so removing the cut alone keeps no graph (``.numpy()`` even refuses the tensor)."""
+    current = node
+    while current is not None:
+        parent = source.parent(current)
+        if not isinstance(parent, cst.Attribute) or parent.value is not current:
+            return False
+        if parent.attr.value == "data":
+            current = parent
+            continue
+        call = source.parent(parent)
+        if not isinstance(call, cst.Call) or call.func is not parent or call.args:
+            return False
+        if parent.attr.value in ("numpy", "tolist"):
+            return True
+        if parent.attr.value not in ("cpu", "clone", "contiguous"):
+            return False
+        current = call
+    return False
 
 
 def _straight_through(source: SourceFile, node: Optional[cst.CSTNode]) -> bool:

@@ -31,7 +31,7 @@ from gradfix.edits import Edit
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.source import SourceFile
+from gradfix.source import SourceFile, descendants
 from gradfix.torch_api import module_alias
 from gradfix.trace import Crash, Trace
 
@@ -797,9 +797,12 @@ class NumpyInGraph(Rule):
             if not nodes:
                 continue
             seed = self._way_out(source, nodes[-1])
-            if seed is None:
-                continue
-            found, _ = self._candidates(source, torch, {seed[0]: seed[1]}, {}, needs_reentry=True, unsafe=True)
+            found = []
+            if seed is not None:
+                found, _ = self._candidates(source, torch, {seed[0]: seed[1]}, {}, needs_reentry=True, unsafe=True)
+            if not found:
+                # no way back in the same function: the values may leave it by its return
+                found = self._returned(source, torch, self._exit_top(source, nodes[-1]), self._cut_nodes(trace, source))
             for candidate in found:
                 if all(candidate.patches[0].edits != c.patches[0].edits for c in candidates):
                     candidates.append(candidate)
@@ -812,6 +815,28 @@ class NumpyInGraph(Rule):
             "computation in torch"
         )
         return [self.finding(project, first, message, cut_off, candidates[:_MAX_CANDIDATES])]
+
+    @staticmethod
+    def _exit_top(source: SourceFile, cut: cst.CSTNode) -> cst.CSTNode:
+        """The whole way out of the graph around a cut: ``feats.detach().cpu().numpy()`` for its
+        ``.detach()``, ``h.detach().tolist()``."""
+        top: cst.CSTNode = cut
+        while True:
+            parent = source.parent(top)
+            if isinstance(parent, cst.Attribute) and parent.value is top and parent.attr.value == "data":
+                top = parent
+                continue
+            call = source.parent(parent) if isinstance(parent, cst.Attribute) and parent.value is top else None
+            if (
+                isinstance(call, cst.Call) and call.func is parent and not call.args
+                and parent.attr.value in (*_EXIT_METHODS, "clone", "contiguous", "tolist")  # type: ignore[union-attr]
+            ):
+                top = call
+                if parent.attr.value == "tolist":  # type: ignore[union-attr]
+                    break
+                continue
+            break
+        return top
 
     @staticmethod
     def _way_out(source: SourceFile, cut: cst.CSTNode) -> Optional[tuple[cst.CSTNode, cst.BaseExpression]]:
@@ -841,6 +866,111 @@ class NumpyInGraph(Rule):
         if isinstance(call, cst.Call) and _numpy_function(source, call.func) is not None:
             return top, tensor
         return None
+
+    # -- the round trip across a return: `return h.detach().cpu().numpy()`, re-wrapped by the caller ---
+
+    @staticmethod
+    def _cut_nodes(trace: Trace, source: SourceFile) -> set[cst.CSTNode]:
+        """The nodes of this file where the run saw a value leave the graph."""
+        found: set[cst.CSTNode] = set()
+        for cut in trace.cuts:
+            if cut.op in ("detach", "data", "tolist") and cut.site.file == source.path:
+                found.update(source.nodes_at(cut.site, cst.Attribute if cut.op == "data" else cst.Call)[-1:])
+        return found
+
+    def _returned(self, source: SourceFile, torch: str, top: cst.CSTNode, cut_nodes: set[cst.CSTNode]) -> list[Candidate]:
+        """A function returns NumPy copies of graph tensors (``return dist.log_prob(a).detach().cpu().numpy(),
+        values.detach().cpu().numpy()``) and its callers turn them back into tensors for the loss
+        (``torch.as_tensor(log_probs)``, or a converting helper: ``to_tensor(log_probs)``). The
+        candidates keep the tensors: the way out goes at the return, and each re-wrap of a returned
+        value in a caller becomes the value itself (first), or the helper lets tensors through
+        (second). A caller's other reads of the value (logging, a replay buffer) keep a NumPy copy."""
+        slots = _return_slots(source, top)
+        if slots is None:
+            return []
+        returned, exits = slots
+        function = source.enclosing_function(returned)
+        if function is None or function.name.value == "__init__":
+            return []
+        calls = _calls_of(source, function)
+        if not calls:
+            return []
+        # index in the returned tuple (None: the whole value) -> the names callers bind it to
+        bound: dict[Optional[int], list[cst.Name]] = {}
+        for call in calls:
+            targets = _bound_from(call, source, function)
+            if targets is None:
+                return []  # a caller that uses the value otherwise would get a tensor unannounced
+            for index, name in targets.items():
+                bound.setdefault(index, []).append(name)
+        produced: dict[cst.CSTNode, cst.BaseExpression] = {}  # way out -> the tensor kept instead
+        consumers: list[tuple[cst.Name, list[cst.CSTNode], str]] = []  # (name bound, its reads, exit kind)
+        for index, (node, tensor, how) in exits.items():
+            if not any(n in cut_nodes for n in descendants(node, cst.CSTNode)):
+                continue  # `labels.numpy()` beside the embeddings: data that never had a graph
+            reads = [(name, _reads_after(source, name)) for name in bound.get(index, [])]
+            if not any(_rewrap_of_read(source, read)[0] is not None for _, found in reads for read in found):
+                continue  # never re-wrapped: a copy for logging only, not the loss's way
+            produced[node] = tensor
+            consumers += [(name, found, how) for name, found in reads]
+        if not produced:
+            return []
+        candidates = []
+        for through_helper in (False, True):
+            edits = [source.replace_node(node, tensor) for node, tensor in produced.items()]
+            helpers: dict[str, cst.FunctionDef] = {}
+            unwrapped: list[str] = []
+            for name, reads, how in consumers:
+                for read in reads:
+                    rewrap, helper = _rewrap_of_read(source, read)
+                    if rewrap is None:
+                        copy = f"{name.value}.detach().tolist()" if how == "tolist" else f"{name.value}.detach().cpu().numpy()"
+                        edits.append(source.replace_node(read, cst.parse_expression(copy)))
+                    elif helper is not None and through_helper:
+                        helpers[helper.name.value] = helper
+                    else:
+                        replacement = self._kept(source, rewrap, name)
+                        if replacement is None:
+                            break
+                        edits.append(source.replace_node(rewrap, replacement))
+                        unwrapped.append(f"`{source.module.code_for_node(replacement)}` instead of `{source.code(rewrap)}`")
+            if through_helper:
+                if not helpers:
+                    continue
+                passing = [_passing_tensors(source, torch, helper) for helper in helpers.values()]
+                if any(edit is None for edit in passing):
+                    continue
+                edits += passing  # type: ignore[arg-type]
+            if any(a.end > b.start for a, b in zip(sorted(edits, key=lambda e: (e.start, e.end)), sorted(edits, key=lambda e: (e.start, e.end))[1:])):
+                continue
+            kept = ", ".join(f"`{source.code(t)}`" for t in list(produced.values())[:2])
+            description = f"keep the tensors where `{function.name.value}` returns them ({kept}"
+            description += " and more)" if len(produced) > 2 else ")"
+            if through_helper:
+                description += f", and let `{'`, `'.join(helpers)}` pass tensors through"
+            elif unwrapped:
+                description += f", and use them where they come back: {unwrapped[0]}"
+                description += f" and {len(unwrapped) - 1} more" if len(unwrapped) > 1 else ""
+            candidate = self.candidate(description, source.path, edits)
+            candidate.applicability = Applicability.UNSAFE  # the cut might have been meant
+            candidates.append(candidate)
+        return candidates
+
+    @staticmethod
+    def _kept(source: SourceFile, rewrap: cst.Call, name: cst.Name) -> Optional[cst.BaseExpression]:
+        """What a re-wrap of a returned value becomes once the value is the tensor: the value (a
+        helper's call, ``torch.from_numpy(x)``), or ``x.to(dtype=d)`` for ``torch.tensor(x, dtype=d)``."""
+        if not source.qualified_names(rewrap.func) & (_REENTRIES | _FLOAT_REENTRIES):
+            return cst.Name(name.value)  # the converting helper
+        if source.qualified_names(rewrap.func) & _FLOAT_REENTRIES:
+            return _method(cst.Name(name.value), "float")
+        moves = []
+        for arg in rewrap.args[1:]:
+            if arg.keyword is None or arg.keyword.value not in ("dtype", "device", "requires_grad"):
+                return None
+            if arg.keyword.value != "requires_grad":
+                moves.append(_keyword(arg.keyword.value, arg.value).with_changes(comma=cst.MaybeSentinel.DEFAULT))
+        return _method(cst.Name(name.value), "to", moves) if moves else cst.Name(name.value)
 
     # -- candidates ------------------------------------------------------------------------------------
 
@@ -890,3 +1020,147 @@ class NumpyInGraph(Rule):
             shown += f" and {len(outermost) - 2} more"
         trip = " and keep the values in the graph (no round trip through NumPy)" if flow.reentries else ""
         return f"compute it in torch: {shown}{trip}" if shown else f"keep the values in the graph{trip[len(' and keep the values in the graph'):]}"
+
+
+def _way_out_tensor(node: cst.BaseExpression) -> Optional[tuple[cst.BaseExpression, str]]:
+    """``h.detach().cpu().numpy()`` -> (``h``, "numpy"); ``h.detach().tolist()`` -> (``h``, "tolist")."""
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "tolist" and not node.args:
+        tensor, _ = _strip_exit(node.func.value)
+        return tensor, "tolist"
+    tensor, numpied = _strip_exit(node)
+    return (tensor, "numpy") if numpied else None
+
+
+def _return_slots(
+    source: SourceFile, top: cst.CSTNode,
+) -> Optional[tuple[cst.Return, dict[Optional[int], tuple[cst.CSTNode, cst.BaseExpression, str]]]]:
+    """The ``return`` whose value (or an element of whose tuple) is this way out, and every way out
+    it returns: position in the tuple (None: the whole value) -> (the way out, its tensor, how)."""
+    parent = source.parent(top)
+    if isinstance(parent, cst.Element):
+        parent = source.parent(parent)
+        if not isinstance(parent, cst.Tuple):
+            return None
+        returned = source.parent(parent)
+        if not isinstance(returned, cst.Return) or returned.value is not parent:
+            return None
+        exits: dict[Optional[int], tuple[cst.CSTNode, cst.BaseExpression, str]] = {}
+        for index, element in enumerate(parent.elements):
+            found = _way_out_tensor(element.value) if not isinstance(element, cst.StarredElement) else None
+            if found is not None:
+                exits[index] = (element.value, found[0], found[1])
+        return returned, exits
+    if isinstance(parent, cst.Return) and parent.value is top:
+        found = _way_out_tensor(top)  # type: ignore[arg-type]
+        return (parent, {None: (top, found[0], found[1])}) if found is not None else None
+    return None
+
+
+def _calls_of(source: SourceFile, function: cst.FunctionDef) -> list[cst.Call]:
+    """The calls of this file to a function (``f(...)``) or, for a method, to its name on an
+    object (``self.evaluate(...)``, ``agent.evaluate(...)``)."""
+    method = isinstance(source.parent(source.parent(function)), cst.ClassDef)  # type: ignore[arg-type]
+    name = function.name.value
+    found = []
+    for call in descendants(source.module, cst.Call):
+        if method and isinstance(call.func, cst.Attribute) and call.func.attr.value == name:
+            found.append(call)
+        elif not method and isinstance(call.func, cst.Name) and call.func.value == name:
+            found.append(call)
+    return found
+
+
+def _bound_from(call: cst.Call, source: SourceFile, function: cst.FunctionDef) -> Optional[dict[Optional[int], cst.Name]]:
+    """The names a caller binds the returned values to: ``a, b, c = f(...)`` -> {0: a, 1: b, 2: c},
+    ``a = f(...)`` -> {None: a}; None when the call's value is used in any other way."""
+    assign = source.parent(call)
+    if not isinstance(assign, cst.Assign) or assign.value is not call or len(assign.targets) != 1:
+        return None
+    if any(a is function for a in source.ancestors(call)):
+        return None
+    target = assign.targets[0].target
+    if isinstance(target, cst.Name):
+        return {None: target}
+    if isinstance(target, (cst.Tuple, cst.List)) and all(isinstance(e, cst.Element) and isinstance(e.value, cst.Name) for e in target.elements):
+        return {i: e.value for i, e in enumerate(target.elements)}  # type: ignore[misc]
+    return None
+
+
+def _reads_after(source: SourceFile, name: cst.Name) -> list[cst.CSTNode]:
+    """The reads of a name bound here, after the binding, in its scope (a loop's later lines)."""
+    scope = source.scopes.get(name)
+    if scope is None:
+        return []
+    end = source.range(source.statement_of(name)).end  # type: ignore[arg-type]
+    reads = []
+    for assignment in scope.assignments[name.value]:
+        if assignment.node is not name:
+            continue
+        for reference in assignment.references:
+            where = source.range(reference.node).start
+            if isinstance(reference.node, cst.Name) and (where.line, where.column) > (end.line, end.column):
+                reads.append(reference.node)
+    return reads
+
+
+def _rewrap_of_read(source: SourceFile, read: cst.CSTNode) -> tuple[Optional[cst.Call], Optional[cst.FunctionDef]]:
+    """The call that turns a read back into a tensor: ``torch.as_tensor(x)``, ``torch.from_numpy(np.asarray(x))``,
+    or a helper of this file that does only that (``to_tensor(x)``, with the helper)."""
+    node = read
+    while True:
+        arg = source.parent(node)
+        call = source.parent(arg) if isinstance(arg, cst.Arg) else None
+        if not isinstance(call, cst.Call) or call.args[0] is not arg or arg.keyword is not None:  # type: ignore[union-attr]
+            return None, None
+        if _numpy_function(source, call.func) in _ARRAYS:
+            node = call  # `np.asarray(x, dtype="float32")` on the way back in
+            continue
+        if source.qualified_names(call.func) & (_REENTRIES | _FLOAT_REENTRIES):
+            return call, None
+        helper = _converter(source, call)
+        return (call, helper) if helper is not None else (None, None)
+
+
+def _converter(source: SourceFile, call: cst.Call) -> Optional[cst.FunctionDef]:
+    """A function of this file, called by name, that only turns its one argument into a tensor:
+    ``def to_tensor(x): return torch.as_tensor(np.asarray(x, dtype="float32"), device=device)``."""
+    if not isinstance(call.func, cst.Name) or len(call.args) != 1:
+        return None
+    for function in source.module.body:
+        if isinstance(function, cst.FunctionDef) and function.name.value == call.func.value:
+            params = function.params
+            if len(params.params) != 1 or params.star_arg is not cst.MaybeSentinel.DEFAULT and params.star_arg is not None:
+                return None
+            returned = _only_return(function)
+            if returned is None or not isinstance(returned.value, cst.Call):
+                return None
+            reads = [n for n in descendants(returned.value, cst.Name) if n.value == params.params[0].name.value]
+            if len(reads) != 1:
+                return None
+            rewrap, helper = _rewrap_of_read(source, reads[0])
+            return function if rewrap is returned.value and helper is None else None
+    return None
+
+
+def _only_return(function: cst.FunctionDef) -> Optional[cst.Return]:
+    body = function.body
+    statements = list(body.body) if isinstance(body, cst.IndentedBlock) else [body]
+    if statements and isinstance(statements[0], cst.SimpleStatementLine) and isinstance(statements[0].body[0], cst.Expr) \
+            and isinstance(statements[0].body[0].value, cst.SimpleString):
+        statements = statements[1:]  # the docstring
+    if len(statements) != 1 or not isinstance(statements[0], cst.SimpleStatementLine) or len(statements[0].body) != 1:
+        return None
+    small = statements[0].body[0]
+    return small if isinstance(small, cst.Return) and small.value is not None else None
+
+
+def _passing_tensors(source: SourceFile, torch: str, helper: cst.FunctionDef) -> Optional[Edit]:
+    """``return torch.as_tensor(...)`` -> ``return x if torch.is_tensor(x) else torch.as_tensor(...)``:
+    a tensor given to the helper keeps its graph."""
+    returned = _only_return(helper)
+    if returned is None or returned.value is None:
+        return None
+    name = helper.params.params[0].name.value
+    kept = cst.parse_expression(f"{name} if {torch}.is_tensor({name}) else (0)")
+    assert isinstance(kept, cst.IfExp)
+    return source.replace_node(returned.value, kept.with_changes(orelse=returned.value))
