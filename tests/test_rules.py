@@ -2514,3 +2514,33 @@ def test_gf007_a_random_projection_beside_a_gate_is_left_alone(write_script) -> 
     [result] = report.results
     assert result.fix is not None and result.fix.description == "make `gate` an nn.Parameter"
     assert result.fix.also_verified == []
+
+
+def test_gf036_follows_a_numpy_copy_out_through_a_return_and_back_through_a_helper(write_script) -> None:  # type: ignore[no-untyped-def]
+    # The critic's values leave the graph in the helper that returns them ("for logging") and come
+    # back through a one-line converting helper: the values stay tensors and are no longer wrapped.
+    results = findings(write_script, """
+        import numpy as np
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+        def to_tensor(x):
+            return torch.as_tensor(np.asarray(x, dtype="float32"))
+
+        def predict(critic, states):
+            return critic(states).squeeze(-1).detach().numpy()
+
+        critic = nn.Linear(4, 1)
+        opt = torch.optim.SGD(critic.parameters(), lr=0.1)
+        for _ in range(3):
+            states, targets = torch.randn(8, 4), torch.randn(8)
+            values = predict(critic, states)
+            loss = F.mse_loss(to_tensor(values), targets)
+            loss.requires_grad_(True)
+            opt.zero_grad(); loss.backward(); opt.step()
+    """)
+    fixed = [r for r in results if r.finding.code == "GF036"]
+    assert fixed and fixed[0].fix is not None and fixed[0].fix.verdict.verified
+    replacements = [e.replacement for p in fixed[0].fix.patches for e in p.edits]
+    assert "critic(states).squeeze(-1)" in replacements and "values" in replacements
