@@ -14,6 +14,12 @@ so the finding is a conjecture: it is reported only when the re-run proves it, t
 tensor made an ``nn.Parameter`` (the optimizer built over the model's parameters then holds it)
 receives a gradient and changes. Masks, indices, ``eps`` and tensors the file updates itself
 (in place, by reassignment, under ``no_grad``) are left alone.
+
+A randomly initialised plain tensor (``torch.randn(...) * sigma``) alone is not flagged: a fixed
+random projection looks the same. It is when ``forward`` adds it, directly or through a local, to a
+constant tensor this rule flags from the same ``__init__`` (``X @ self.W_xh + h @ self.W_hh +
+self.b_h``: the weights of that bias). Then two candidates are re-run, the constant alone and all
+of them together, and the one after which the most stuck tensors train wins.
 """
 
 from __future__ import annotations
