@@ -761,7 +761,7 @@ class MissingFromOptimizer(Rule):
             # Already a list (`list(a.parameters()) + list(b.parameters())`): extend it as it is.
             is_list = (isinstance(given, cst.BinaryOperation) and isinstance(given.operator, cst.Add)) or (
                 isinstance(given, cst.Call) and isinstance(given.func, cst.Name) and given.func.value == "list"
-            )
+            ) or isinstance(given, cst.ListComp)  # `[p for m in layers for p in m.parameters()]`: a list already
             text = (source.code(given) if is_list else f"list({source.code(given)})") + "".join(f" + list({n}.parameters())" for n in extra)
             if tensors:
                 text += f" + [{', '.join(tensors)}]"
