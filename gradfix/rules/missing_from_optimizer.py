@@ -50,7 +50,11 @@ optimizer's parameters: a loop over the modules that takes each one's ``weight``
 sort by name (``endswith(".weight")``) with no ``else``. A linear probe's encoder is not this: no
 optimizer holds its layers either. The candidates: the collecting loop made to take what it leaves
 out (the lists of groups without weight decay first), the optimizer's list extended, a param group
-added after the optimizer.
+added after the optimizer. When a helper built the optimizer from what it was given (the leaf
+modules, layers picked by type, layer groups) and has no name for what was left out, the group is
+added in a caller that binds what the helper returned and names it (``optimizer =
+build_optimizer(model, cfg)``), also through the attribute by which a wrapper of the script's own
+steps it (``optimizer.opt``, from the chain of calls that stepped it).
 """
 
 from __future__ import annotations
