@@ -122,6 +122,11 @@ class OptimizerFact:
     # by (`optimizer._optimizer`); what a step() call meant for it is written with (GF055)
     holders: list[OptimizerHolder] = field(default_factory=list)
     reached_as: list[str] = field(default_factory=list)
+    # the user calls that led to its construction, outermost last (a helper `build_optimizer(model)`
+    # called by the script, a wrapper's `create` called by that helper), each with the modules its
+    # frame had names for: where a param group can be added by a frame that names what its own
+    # frame does not (GF013)
+    callers: list[OptimizerCaller] = field(default_factory=list)
 
 
 @dataclass
@@ -535,6 +540,15 @@ class RankFact:
     checksums: dict[str, float] = field(default_factory=dict)
     # the collective it was blocked in when the run's time ran out, or that failed because its peer was gone
     waiting_in: str = ""
+
+
+@dataclass
+class OptimizerCaller:
+    """A user call further out than an optimizer's construction: where it was, and the names its
+    frame had for modules then."""
+
+    site: Site
+    scope_modules: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

@@ -2544,3 +2544,55 @@ def test_gf036_follows_a_numpy_copy_out_through_a_return_and_back_through_a_help
     assert fixed and fixed[0].fix is not None and fixed[0].fix.verdict.verified
     replacements = [e.replacement for p in fixed[0].fix.patches for e in p.edits]
     assert "critic(states).squeeze(-1)" in replacements and "values" in replacements
+
+
+def test_gf013_a_parameter_a_helpers_leaf_walk_left_out_joins_where_the_caller_binds_the_wrapper(write_script) -> None:  # type: ignore[no-untyped-def]
+    # The helper (in a module of the project) sees only the leaf layers, and returns a wrapper with
+    # no add_param_group: the group is added in the script, through the attribute the wrapper's
+    # step() uses, and the plain name is tried and rejected by its re-run.
+    path = write_script("""
+        import torch
+        from torch import nn
+        from optimizers import build_optimizer, leaves
+
+        class Head(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 2)
+                self.scale = nn.Parameter(torch.ones(2))
+            def forward(self, x):
+                return self.fc(x) * self.scale
+
+        model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), Head())
+        opt = build_optimizer(leaves(model))
+        for _ in range(4):
+            loss = model(torch.randn(8, 3)).pow(2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    """, optimizers="""
+        import torch
+
+        class Stepper:
+            def __init__(self, inner):
+                self.inner = inner
+            def zero_grad(self):
+                self.inner.zero_grad()
+            def step(self):
+                self.inner.step()
+
+        def leaves(m):
+            kids = list(m.children())
+            return sum(map(leaves, kids), []) if kids else [m]
+
+        def build_optimizer(layers):
+            return Stepper(torch.optim.SGD([p for m in layers for p in m.parameters()], lr=0.1))
+    """)
+    report = repair(str(path), [], Sandbox([str(path.parent)], timeout=30))
+    [result] = report.results
+    assert result.finding.code == "GF013"
+    assert result.fix is not None, result.note
+    [patch] = result.fix.patches
+    assert patch.path == str(path)
+    assert [e.replacement for e in patch.edits] == ['opt.inner.add_param_group({"params": [model[2].scale]})\n']
+    assert any("AttributeError" in why for _, why in result.fix.rejected + result.rejected)

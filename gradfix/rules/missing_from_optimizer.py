@@ -50,7 +50,11 @@ optimizer's parameters: a loop over the modules that takes each one's ``weight``
 sort by name (``endswith(".weight")``) with no ``else``. A linear probe's encoder is not this: no
 optimizer holds its layers either. The candidates: the collecting loop made to take what it leaves
 out (the lists of groups without weight decay first), the optimizer's list extended, a param group
-added after the optimizer.
+added after the optimizer. When a helper built the optimizer from what it was given (the leaf
+modules, layers picked by type, layer groups) and has no name for what was left out, the group is
+added in a caller that binds what the helper returned and names it (``optimizer =
+build_optimizer(model, cfg)``), also through the attribute by which a wrapper of the script's own
+steps it (``optimizer.opt``, from the chain of calls that stepped it).
 """
 
 from __future__ import annotations
@@ -162,6 +166,11 @@ class MissingFromOptimizer(Rule):
                 # The same parameters given another way: the re-run judges which the script takes
                 # (an optimizer class of its own may want a list, a generator, or groups).
                 candidates += self._group_after(project, optimizer, tensors, [n for n in in_scope if n])
+        if only_left:
+            # A helper built the optimizer (a wrapper's `create(opt_func, lr, layer_groups)` given
+            # the model's leaf layers): a caller that binds what it returned may name what the
+            # collection left out when the helper does not.
+            candidates += self._group_in_callers(trace, project, optimizer, left, names)
         elif forgotten and not bare and not left:
             # Built where the module is out of sight (a helper given the model only, a Trainer's
             # method): a param group added where a frame sees both, after it has the optimizer.
@@ -603,6 +612,49 @@ class MissingFromOptimizer(Rule):
             source.path, [source.insert_lines(where.end.line + 1, line)],
         )]
 
+    def _group_in_callers(
+        self, trace: Trace, project: Project, optimizer: OptimizerFact, left: dict[str, "LeftOut"], names: list[str]
+    ) -> list[Candidate]:
+        """``optimizer.add_param_group({"params": [model.dense_head.box_scale]})`` right after the
+        statement of a caller that binds what the optimizer's helper returned (``optimizer =
+        build_optimizer(model, cfg)``), with the names that caller's frame has for the modules. What
+        the helper returned may be a wrapper that keeps the optimizer (``self.opt``) and has no
+        ``add_param_group``: the chains of calls that stepped the optimizer say by which attribute
+        (a wrapper's ``step()`` that runs ``self.opt.step()``), and the group goes through it too."""
+        inner = _inner_paths(trace, project, optimizer)
+        candidates: list[Candidate] = []
+        for caller in optimizer.callers:
+            if not project.is_editable(caller.site.file):
+                continue
+            source = project.source(caller.site.file)
+            calls = source.nodes_at(caller.site, cst.Call)
+            statement = source.statement_of(calls[0]) if len(calls) == 1 else None
+            if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+                continue
+            assign = statement.body[0]
+            if not isinstance(assign, cst.Assign) or len(assign.targets) != 1 or assign.value is not calls[0]:
+                continue  # a `return build(...)` is bound further out; a call inside a larger value binds something else
+            if not isinstance(assign.targets[0].target, (cst.Name, cst.Attribute)) or not isinstance(source.parent(statement), (cst.IndentedBlock, cst.Module)):
+                continue
+            scope = {module_id: name for name, module_id in caller.scope_modules.items()}
+            tensors = []
+            for a in left.values():
+                owner = trace.module(a.owner)
+                base = self._expression(trace, scope, owner) if owner is not None else None
+                if base is None or not a.attr.isidentifier():
+                    break
+                tensors.append(f"{base}.{a.attr}")
+            else:
+                target = source.code(assign.targets[0].target)
+                where = source.range(statement)
+                for path in [target, *(target + suffix for suffix in inner)]:
+                    line = f'{source.indentation(where.start.line)}{path}.add_param_group({{"params": [{", ".join(tensors)}]}})\n'
+                    candidates.append(self.candidate(
+                        f"add {short_list(tensors)} to the optimizer{'' if path == target else f' {path}'} as a param group, after line {where.start.line}",
+                        source.path, [source.insert_lines(where.end.line + 1, line)], names,
+                    ))
+        return candidates[:4]
+
     def _extend_collection(self, project: Project, optimizer: OptimizerFact) -> list[Candidate]:
         """The loops that collected the optimizer's parameter lists (``for k, v in
         model.named_modules(): ... pg1.append(v.weight)``, ``for n, p in model.named_parameters():
@@ -713,7 +765,7 @@ class MissingFromOptimizer(Rule):
             # Already a list (`list(a.parameters()) + list(b.parameters())`): extend it as it is.
             is_list = (isinstance(given, cst.BinaryOperation) and isinstance(given.operator, cst.Add)) or (
                 isinstance(given, cst.Call) and isinstance(given.func, cst.Name) and given.func.value == "list"
-            )
+            ) or isinstance(given, cst.ListComp)  # `[p for m in layers for p in m.parameters()]`: a list already
             text = (source.code(given) if is_list else f"list({source.code(given)})") + "".join(f" + list({n}.parameters())" for n in extra)
             if tensors:
                 text += f" + [{', '.join(tensors)}]"
@@ -736,6 +788,29 @@ class MissingFromOptimizer(Rule):
                 candidates.append(self.candidate(f"add {', '.join(extra)} to the optimizer as a param group", source.path, [source.replace_node(target.value, grouped)]))
             return candidates
         return []
+
+
+def _inner_paths(trace: Trace, project: Project, optimizer: OptimizerFact) -> list[str]:
+    """How an object that keeps the optimizer reaches it, from the chains of calls that stepped
+    it: a frame that names it ``self.opt`` ran a method its caller called on ``<x>.step()``, so
+    ``<x>.opt`` is the optimizer (``.opt``). An optimizer stepped by name directly gives none."""
+    found: list[str] = []
+    for call in trace.step_calls:
+        if call.optimizer != optimizer.id or len(call.sites) < 2 or len(call.names) < 2:
+            continue
+        if any(index == optimizer.id for index in call.names[1].values()):
+            continue  # the caller names the optimizer itself
+        inside = sorted(n for n, index in call.names[0].items() if index == optimizer.id and n.startswith("self."))
+        site = call.sites[1]
+        if not inside or not project.is_editable(site.file):
+            continue
+        method = project.source(site.file).nodes_at(site, cst.Call)
+        if len(method) != 1 or not isinstance(method[0].func, cst.Attribute):
+            continue  # the wrapper's method was not called on an object there
+        suffix = inside[0][len("self"):]
+        if all(part.isidentifier() for part in suffix.split(".")[1:]) and suffix not in found:
+            found.append(suffix)
+    return found
 
 
 def _chosen(trace: Trace, names: list[str]) -> bool:

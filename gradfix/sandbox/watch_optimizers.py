@@ -18,7 +18,7 @@ import torch.optim.optimizer as optimizer_module
 from gradfix.sandbox.facts import class_name, parameters_of, site_of
 from gradfix.sandbox.loops import EXTEND
 from gradfix.sandbox.watch_modules import FORWARD_TAG
-from gradfix.trace import OptimizerFact, SchedulerFact, Site, StepBeforeBackward
+from gradfix.trace import OptimizerCaller, OptimizerFact, SchedulerFact, Site, StepBeforeBackward
 
 # autograd's message for a saved tensor modified in place: a parameter, or a view of one (Linear
 # saves its weight transposed: "[64, 1]], which is output 0 of AsStrided")
@@ -51,6 +51,17 @@ def _needs_closure(optimizer: Any) -> bool:
     )
 
 
+def _callers(probe: Any, frame: Any) -> list[OptimizerCaller]:
+    """The user frames that called the one that built an optimizer, innermost first (a few): a
+    helper's caller binds what the helper returned, and may name modules the helper does not."""
+    found: list[OptimizerCaller] = []
+    outer = probe.user_frame(frame.f_back) if frame is not None else None
+    while outer is not None and len(found) < _CALLERS:
+        found.append(OptimizerCaller(site=site_of(outer), scope_modules=probe.scope_modules(outer)))
+        outer = probe.user_frame(outer.f_back)
+    return found
+
+
 def _optimizer_method(frame: Any) -> bool:
     """The frame runs a method of an optimizer (its first argument is one)."""
     code = frame.f_code
@@ -69,6 +80,7 @@ def _is_zero(rate: Any) -> bool:
 # Gradients watched per optimizer after each step: the first and the last parameter (with a
 # gradient) of each group, so that a group made of two models shows the second one's leftovers too.
 _WATCHED = 8
+_CALLERS = 4  # user calls kept around an optimizer's construction
 
 
 class _Applied:
@@ -276,6 +288,7 @@ class OptimizerWatch:
                 scope_modules=probe.scope_modules(frame),
                 initial_lr=_largest_lr(optimizer),
                 needs_closure=_needs_closure(optimizer),
+                callers=_callers(probe, frame),
             )
             probe.optimizers.append((optimizer, fact))
 
