@@ -2596,3 +2596,28 @@ def test_gf013_a_parameter_a_helpers_leaf_walk_left_out_joins_where_the_caller_b
     assert patch.path == str(path)
     assert [e.replacement for e in patch.edits] == ['opt.inner.add_param_group({"params": [model[2].scale]})\n']
     assert any("AttributeError" in why for _, why in result.fix.rejected + result.rejected)
+
+
+def test_gf063_term_added_under_a_test_that_did_not_hold_is_not_called_never_added(write_script) -> None:  # type: ignore[no-untyped-def]
+    # The auxiliary loss is switched off by its weight (or starts after a warm-up): the script does
+    # add it, so GF063 offers no "add it" fix; the frozen-by-choice head is still said (GF018).
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        import torch.nn.functional as F
+        cfg = {"aux_weight": 0.0}
+        body, head, aux_head = nn.Linear(8, 16), nn.Linear(16, 3), nn.Linear(16, 3)
+        params = [*body.parameters(), *head.parameters(), *aux_head.parameters()]
+        opt = torch.optim.Adam(params, lr=1e-3)
+        for step in range(5):
+            x, y = torch.randn(32, 8), torch.randint(0, 3, (32,))
+            h = torch.relu(body(x))
+            loss = F.cross_entropy(head(h), y)
+            loss_aux = F.cross_entropy(aux_head(h), y)
+            if cfg["aux_weight"] > 0:
+                loss = loss + cfg["aux_weight"] * loss_aux
+            opt.zero_grad(); loss.backward(); opt.step()
+            print(loss.item(), loss_aux.item())
+    """)
+    assert [r.finding.code for r in results] == ["GF018"]
+    assert results[0].fix is None

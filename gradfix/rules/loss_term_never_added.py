@@ -67,6 +67,12 @@ class LossTermNeverAdded(Rule):
         if not isinstance(statement, cst.SimpleStatementLine) or source.ignored(site.line, self.code):
             return None
         loss = _loss_of(backward)
+        scope = source.enclosing_scope(backward)
+        # A term the function does add to the loss, under a test that did not hold in this run (a
+        # weight of 0, a warm-up that starts at step 1000), is the script's choice, not a fault.
+        terms = [t for t in terms if not _added_somewhere(source, scope, loss, t.name)]
+        if not terms:
+            return None
         # A name the author called a loss comes first; the name only orders, the run decides.
         terms = sorted(terms, key=lambda t: not any(w in _words(t.name) for w in ("loss", "losses")))
         candidates: list[Candidate] = []
@@ -137,6 +143,30 @@ def _loss_of(backward: cst.Call) -> cst.BaseExpression:
     if isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute) and receiver.func.attr.value == "scale" and receiver.args:
         return receiver.args[0].value
     return receiver
+
+
+def _added_somewhere(source: SourceFile, scope: cst.CSTNode, loss: cst.BaseExpression, term: str) -> bool:
+    """Whether the function writes the loss from the term anywhere (``loss = loss + w * term``,
+    ``loss += term``), whatever test guards the statement."""
+    def spelled(code: str) -> str:
+        return code.replace("'", '"').replace(" ", "")
+
+    wanted = spelled(term)
+    target = source.code(loss)
+    for node in descendants(scope, cst.CSTNode):
+        if isinstance(node, cst.Assign):
+            written, value = [source.code(t.target) for t in node.targets], node.value
+        elif isinstance(node, (cst.AugAssign, cst.AnnAssign)) and node.value is not None:
+            written, value = [source.code(node.target)], node.value
+        else:
+            continue
+        # the term as written (`out["kl"]`, not any read of `out`)
+        if target in written and any(
+            spelled(source.code(n)) == wanted for n in descendants(value, cst.CSTNode)
+            if isinstance(n, (cst.Name, cst.Attribute, cst.Subscript))
+        ):
+            return True
+    return False
 
 
 def _base_name(expression: cst.BaseExpression) -> Optional[str]:
