@@ -23,7 +23,7 @@ metrics on detached values) is left alone.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Optional
+from typing import Iterable, Optional
 
 import libcst as cst
 
@@ -33,7 +33,7 @@ from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.source import SourceFile, descendants
 from gradfix.torch_api import module_alias
-from gradfix.trace import Crash, Trace
+from gradfix.trace import Crash, Cut, Trace
 
 _REFUSED = "Can't call numpy() on Tensor that requires grad"
 # Tensor -> array: the calls of a round trip's way out, dropped when the values stay tensors.
@@ -781,7 +781,10 @@ class NumpyInGraph(Rule):
     def _cut(self, trace: Trace, project: Project) -> list[Finding]:
         if not trace.backwards:
             return []
-        cut_off = trace.params_cut_off()
+        # What a loss term held beside the loss and never added reaches is GF063's: a NumPy copy of
+        # the same values (a baseline) is then a constant on purpose.
+        loose = set(trace.params_in_loose_terms())
+        cut_off = [p for p in trace.params_cut_off() if p not in loose]
         if not cut_off:
             return []
         candidates: list[Candidate] = []
@@ -789,6 +792,8 @@ class NumpyInGraph(Rule):
         for cut in sorted(trace.cuts, key=lambda c: -c.count):
             if cut.op not in ("detach", "data", "tolist") or not project.is_editable(cut.site.file):
                 continue
+            if not _cuts_off(cut, cut_off):
+                continue  # a way out of values whose parameters train anyway: a logging copy
             source = project.source(cut.site.file)
             torch = module_alias(source, "torch")
             if torch is None or not all(part.isidentifier() for part in torch.split(".")):
@@ -802,7 +807,7 @@ class NumpyInGraph(Rule):
                 found, _ = self._candidates(source, torch, {seed[0]: seed[1]}, {}, needs_reentry=True, unsafe=True)
             if not found:
                 # no way back in the same function: the values may leave it by its return
-                found = self._returned(source, torch, self._exit_top(source, nodes[-1]), self._cut_nodes(trace, source))
+                found = self._returned(source, torch, self._exit_top(source, nodes[-1]), self._cut_nodes(trace, source, set(cut_off)))
             for candidate in found:
                 if all(candidate.patches[0].edits != c.patches[0].edits for c in candidates):
                     candidates.append(candidate)
@@ -870,11 +875,11 @@ class NumpyInGraph(Rule):
     # -- the round trip across a return: `return h.detach().cpu().numpy()`, re-wrapped by the caller ---
 
     @staticmethod
-    def _cut_nodes(trace: Trace, source: SourceFile) -> set[cst.CSTNode]:
-        """The nodes of this file where the run saw a value leave the graph."""
+    def _cut_nodes(trace: Trace, source: SourceFile, cut_off: set[str]) -> set[cst.CSTNode]:
+        """The nodes of this file where the run saw a value of parameters cut off leave the graph."""
         found: set[cst.CSTNode] = set()
         for cut in trace.cuts:
-            if cut.op in ("detach", "data", "tolist") and cut.site.file == source.path:
+            if cut.op in ("detach", "data", "tolist") and cut.site.file == source.path and _cuts_off(cut, cut_off):
                 found.update(source.nodes_at(cut.site, cst.Attribute if cut.op == "data" else cst.Call)[-1:])
         return found
 
@@ -1164,3 +1169,10 @@ def _passing_tensors(source: SourceFile, torch: str, helper: cst.FunctionDef) ->
     kept = cst.parse_expression(f"{name} if {torch}.is_tensor({name}) else (0)")
     assert isinstance(kept, cst.IfExp)
     return source.replace_node(returned.value, kept.with_changes(orelse=returned.value))
+
+
+def _cuts_off(cut: Cut, cut_off: Iterable[str]) -> bool:
+    """Whether a way out of the graph took the values of parameters that are cut off. The probe
+    names the parameters behind a ``.detach()`` or ``.data``; behind a ``.tolist()`` it does not
+    walk the graph (it records no leaves), so that one counts."""
+    return cut.op == "tolist" or bool(set(cut.leaves) & set(cut_off))
