@@ -271,8 +271,12 @@ def test_code_in_a_message_shows_as_code_and_stays_inert() -> None:
         line=1, params=["model.fc.weight"], fingerprint="0" * 16, fix=None,
     )
     body = comment_body(finding)
-    assert "`query.detach()`" in body and "\\`" not in body
+    assert "`query.detach()`" in body
     assert body.count("<!--") == 1 and "@octocat" not in body
+    # a code span would show `&lt;` as typed: code with `<` stays escaped prose
+    finding.message = "a cut at `x < 0` and `y.detach()`"
+    body = comment_body(finding)
+    assert "`y.detach()`" in body and "\\`x &lt; 0\\`" in body
 
 
 def test_the_action_runs_scripts_without_the_token() -> None:

@@ -31,7 +31,7 @@ def escape(text: str) -> str:
     return text
 
 
-_CODE_SPAN = re.compile(r"`([^`]+)`")
+_CODE_SPAN = re.compile(r"(`[^`]+`)")
 
 
 def prose(text: str, limit: int = MESSAGE_LIMIT) -> str:
@@ -40,7 +40,12 @@ def prose(text: str, limit: int = MESSAGE_LIMIT) -> str:
     code span, its content escaped as ``escape`` does: a reader sees code as code, not as
     backticks typed around escaped text."""
     parts = _CODE_SPAN.split(clean(text, limit))
-    return "".join(f"`{escape(part)}`" if odd else markdown(part, limit) for odd, part in zip([False, True] * len(parts), parts))
+    return "".join(
+        # a code span shows HTML entities as typed (`x &lt; 0`): one with `<`, `>` or `&` in it
+        # is written as escaped prose instead
+        f"`{escape(part[1:-1])}`" if index % 2 and not set(part) & set("<>&") else markdown(part, limit)
+        for index, part in enumerate(parts)
+    )
 
 
 def fence(content: str) -> str:
