@@ -157,13 +157,42 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     ]
 
 
+# What a pickled Report is made of besides gradfix's own classes: containers and scalars.
+_REPORT_BUILTINS = {"list", "dict", "set", "frozenset", "tuple", "str", "bytes", "int", "float", "bool", "complex", "object"}
+
+
 class _ReportUnpickler(pickle.Unpickler):
-    """A shared report is read back as plain data: gradfix's own classes and builtins only."""
+    """A shared report is read back as data: gradfix's own classes (dataclasses and enums, not its
+    functions) and plain containers, nothing that runs code while it loads. The folder is this
+    session's own (pytest's basetemp, the user's alone); this keeps a stray pickle inert too."""
 
     def find_class(self, module: str, name: str) -> object:
-        if module == "gradfix" or module.startswith("gradfix.") or module in ("builtins", "collections", "enum", "copyreg"):
+        if module == "builtins" and name in _REPORT_BUILTINS:
             return super().find_class(module, name)
+        if (module == "collections" and name in ("OrderedDict", "defaultdict")) or (module == "copyreg" and name == "_reconstructor"):
+            return super().find_class(module, name)
+        if module == "gradfix" or module.startswith("gradfix."):
+            found = super().find_class(module, name)
+            if isinstance(found, type):
+                return found
         raise pickle.UnpicklingError(f"not a report's class: {module}.{name}")
+
+
+def _alive(claim: Path) -> bool:
+    """Whether the worker that claimed a case (its pid is in the claim) still runs."""
+    try:
+        pid = int(claim.read_text() or "0")
+    except (OSError, ValueError):
+        return True  # written a moment from now
+    if not pid:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        pass
+    return True
 
 
 @pytest.fixture(scope="session")
@@ -186,23 +215,25 @@ def corpus_report(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) ->
         key = hashlib.sha256(str(case).encode() + b"\0" + case.read_bytes()).hexdigest()
         done, failed, claim = (shared / f"{key}.{end}" for end in ("report", "failed", "claim"))
         try:
-            os.close(os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-        except FileExistsError:  # another worker diagnoses it: wait for its report (a worker that died leaves none)
+            fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:  # another worker diagnoses it: wait for its report
             waited = time.monotonic() + 900
-            while not done.exists() and not failed.exists() and time.monotonic() < waited:
+            while not done.exists() and not failed.exists() and time.monotonic() < waited and _alive(claim):
                 time.sleep(0.1)
             if done.exists():
                 with open(done, "rb") as handle:
                     return _ReportUnpickler(handle).load()  # type: ignore[no-any-return]
-            return repair(str(case), [], sandbox)
+            return repair(str(case), [], sandbox)  # it failed, or died (killed, out of memory)
         try:
+            os.write(fd, str(os.getpid()).encode())
+            os.close(fd)
             made = repair(str(case), [], sandbox)
+            partial = shared / f"{key}.{os.getpid()}.part"
+            partial.write_bytes(pickle.dumps(made))
+            partial.rename(done)
         except BaseException:
             failed.touch()
             raise
-        partial = shared / f"{key}.{os.getpid()}.part"
-        partial.write_bytes(pickle.dumps(made))
-        partial.rename(done)
         return made
 
     def report(case: Path) -> Report:

@@ -269,9 +269,11 @@ class Sandbox:
         isolate.remove_scratch(child.scratch)
 
     def _run_key(self, script: str, args: list[str], overlay: Optional[dict[str, str]]) -> Optional[str]:
-        """What decides a run, hashed: the exact bytes of the script and of the Python files beside
-        it (an overlay's text in place of a file's), the arguments and every setting a run gets.
-        None (never cached) when a file cannot be read."""
+        """A run's request, hashed: the exact bytes of the script and of the Python files beside it
+        (an overlay's text in place of a file's), the arguments and every setting a run gets. Not
+        the files further away (a package in a subfolder, data files): the cache is for a session
+        over scripts that import only their neighbours and change nothing while it lasts (the
+        test suite's corpus). None (never cached) when a file cannot be read."""
         path = os.path.realpath(script)
         overlay = {os.path.realpath(k): v for k, v in (overlay or {}).items()}
         digest = hashlib.sha256()
