@@ -31,6 +31,9 @@ class Candidate:
     # where the fault this candidate removes is, when the evidence showed several (GF008: each cut
     # on the path): the finding is reported there when this candidate is its fix
     at: Optional[tuple[str, int, int]] = field(default=None, kw_only=True)  # (file, line, column)
+    # the parameters it fixes are what its re-run leaves trainable, which only that run can tell
+    # (GF004: a freezing loop narrowed to spare a part, whose own count then decides what freezes)
+    claims_what_trains: bool = field(default=False, kw_only=True)
 
 
 @dataclass

@@ -490,7 +490,7 @@ class AccidentalFreeze(Rule):
         return False
 
     def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
-        if _NARROWED in candidate.description:
+        if candidate.claims_what_trains:
             return self._verify_narrowed(finding, candidate, before, run)
         verdict = judge(finding, candidate, before, run)
         if not verdict.verified:
@@ -1740,8 +1740,8 @@ def _bound_value(source: SourceFile, name: cst.Name) -> Optional[cst.BaseExpress
 
 # -- a selective freeze loop that chose every part of the model ----------------------------------
 
-# What a candidate that narrows a freezing loop says; its verdict then claims what the re-run left
-# trainable, which only the re-run can tell (the loop's count or test decides it).
+# What a candidate that narrows a freezing loop says (its verdict claims what the re-run left
+# trainable: Candidate.claims_what_trains).
 _NARROWED = "so that part of the model is left to train"
 _PART_LOOPS = {"children", "named_children"}
 _PARAMETER_LOOPS = {"parameters", "named_parameters"}
@@ -1812,7 +1812,7 @@ def _selective_loop_narrowings(
                     f"freeze by the loop's own test within `{_part_of(base, part)}`, the part that holds the layers, "
                     f"{_NARROWED}",
                     [Patch(path, [source.replace_node(call, cst.parse_expression(text))])],
-                    Applicability.UNSAFE,
+                    Applicability.UNSAFE, claims_what_trains=True,
                 ))
             if method in _PART_LOOPS:
                 text = f"list({base}.{method}())[:-1]"
@@ -1822,7 +1822,7 @@ def _selective_loop_narrowings(
             candidates.append(Candidate(
                 f"leave `{_part_of(base, head)}`, the model's last part, out of the freezing loop, {_NARROWED}",
                 [Patch(path, [source.replace_node(call, cst.parse_expression(text))])],
-                Applicability.UNSAFE,
+                Applicability.UNSAFE, claims_what_trains=True,
             ))
     return candidates
 
