@@ -129,7 +129,8 @@ def _last_binding(source: SourceFile, statement: cst.BaseStatement, targets: set
         block = source.parent(node)
         if block is None:
             return None
-        body = list(getattr(block, "body", []))
+        body = getattr(block, "body", ())
+        body = list(body) if isinstance(body, (list, tuple)) else []  # a def's body is an IndentedBlock
         if node in body:
             for before in reversed(body[: body.index(node)]):
                 if isinstance(before, (cst.FunctionDef, cst.ClassDef)):

@@ -67,14 +67,15 @@ class OrphanWatch:
 
     def _install_orphan_tracking(self) -> None:
         probe = self
-        self._orphans_seen: set[int] = set()  # ids of unbuilt optimizers already examined
+        # unbuilt optimizers already examined, by id (kept alive: an id is not reused meanwhile)
+        self._orphans_seen: dict[int, Any] = {}
         # the facts, and the ids of the running module's parameters (named at the end)
         self._orphans: list[tuple[OrphanedOptimizer, list[int]]] = []
 
         def before_step(optimizer: Any, args: Any, kwargs: Any) -> None:
-            if id(optimizer) in probe._orphans_seen or probe.optimizer_id(optimizer) is not None:  # type: ignore[attr-defined]
+            if probe._orphans_seen.get(id(optimizer)) is optimizer or probe.optimizer_id(optimizer) is not None:  # type: ignore[attr-defined]
                 return
-            probe._orphans_seen.add(id(optimizer))
+            probe._orphans_seen[id(optimizer)] = optimizer
             with probe.channel.busy():  # type: ignore[attr-defined]
                 probe._examine_orphan(optimizer)
 
@@ -82,6 +83,15 @@ class OrphanWatch:
 
     def _examine_orphan(self, optimizer: Any) -> None:
         held = [p for group in optimizer.param_groups for p in group["params"]]
+        # Models unpickled or copied with this optimizer skip __init__ like it: recorded as an
+        # optimizer's constructor records them (watch_optimizers.py), so an optimizer put back
+        # over its model by a fix, built or not, names that model's parameters the same way.
+        frame = self.user_frame(sys._getframe(2))  # type: ignore[attr-defined]
+        for _ in range(_FRAMES):
+            if frame is None:
+                break
+            self.adopt(frame, {id(p) for p in held})  # type: ignore[attr-defined]
+            frame = self.user_frame(frame.f_back)  # type: ignore[attr-defined]
         if not held or any(p.grad is not None for p in held):
             return
         # What known optimizers hold: a module some optimizer trains is not the orphan's.
@@ -118,6 +128,10 @@ class OrphanWatch:
         if best is None:
             return
         index, optimizer_path, module_path, module = best
+        # Recorded as a loaded model, as a fix's optimizer built over it records it: its
+        # parameters are named the same way in the run and in the re-run that judges the fix.
+        if id(module) not in self.modules:  # type: ignore[attr-defined]
+            self._adopt(module)  # type: ignore[attr-defined]
         fact = OrphanedOptimizer(
             cls=class_name(optimizer),
             sites=sites,
