@@ -22,7 +22,7 @@ import torch.nn as nn
 from torch.optim import optimizer as optimizer_module
 
 from gradfix.sandbox.facts import class_name, parameters_of, site_of
-from gradfix.trace import OrphanedOptimizer
+from gradfix.trace import OptimizerFact, OrphanedOptimizer
 
 _FRAMES = 8  # user frames searched outward from the step
 _ATTRIBUTES = 256  # attributes of one object looked through
@@ -92,7 +92,10 @@ class OrphanWatch:
                 break
             self.adopt(frame, {id(p) for p in held})  # type: ignore[attr-defined]
             frame = self.user_frame(frame.f_back)  # type: ignore[attr-defined]
-        if not held or any(p.grad is not None for p in held):
+        if not held:
+            return
+        if any(p.grad is not None for p in held):
+            self._adopt_optimizer(optimizer, held)
             return
         # What known optimizers hold: a module some optimizer trains is not the orphan's.
         holders = {id(p) for other, _ in self.optimizers for group in other.param_groups for p in group["params"]}  # type: ignore[attr-defined]
@@ -141,6 +144,22 @@ class OrphanWatch:
             groups=len(optimizer.param_groups),
         )
         self._orphans.append((fact, [id(p) for p in parameters_of(module)]))
+
+    def _adopt_optimizer(self, optimizer: Any, held: list[torch.Tensor]) -> None:
+        """An unbuilt optimizer that steps the parameters of a model that runs (a trainer
+        deep-copied whole, a checkpoint of both unpickled at once) trains them: recorded from its
+        first step like one built here, so its parameters are not taken for parameters no
+        optimizer holds. It has no constructor in user code to edit: no site."""
+        self.remember_params(held)  # type: ignore[attr-defined]
+        self.events += 1  # type: ignore[attr-defined]
+        fact = OptimizerFact(
+            id=len(self.optimizers),  # type: ignore[attr-defined]
+            cls=class_name(optimizer),
+            site=None,
+            name=None,
+            built_event=self.events,  # type: ignore[attr-defined]
+        )
+        self.optimizers.append((optimizer, fact))  # type: ignore[attr-defined]
 
     def orphan_facts(self, names_of: dict[int, str]) -> list[OrphanedOptimizer]:
         for fact, pids in self._orphans:
