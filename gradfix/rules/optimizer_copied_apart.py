@@ -16,8 +16,9 @@ optimizer_`` and ``n2.module_``, ``optimizer`` and ``model``) is where the copy 
 
 Candidates, most conservative first, right after the statement of that frame that last bound the
 optimizer, the model or their owner before the call that trained (the copy or the load): rebuild
-the optimizer over the model's parameters with its own class and defaults and load the old one's
-state into it (its momentum and step counts carry over); with one parameter group, put the
+the optimizer over the model's parameters with its own class and defaults (with several groups,
+each group over as many of them, in order, as it held, with its own settings) and load the old
+one's state into it (its momentum and step counts carry over); with one parameter group, put the
 model's parameters in that group.
 """
 
@@ -73,8 +74,18 @@ class OptimizerCopiedApart(Rule):
         indent = source.indentation(start)
         line = end + 1 if after else start
         rebuilt = _free_name(source, "rebuilt_optimizer")
+        if fact.groups == 1:
+            over = f"{model}.parameters()"
+            first = ""
+        else:
+            # The run showed the optimizer's tensors are the model's parameters over again, in
+            # order: each group takes as many of them as it held, with its own settings.
+            remaining = _free_name(source, "model_parameters")
+            first = f"{indent}{remaining} = list({model}.parameters())\n"
+            over = f'[dict(group, params=[{remaining}.pop(0) for _ in group["params"]]) for group in {optimizer}.param_groups]'
         kept = (
-            f"{indent}{rebuilt} = type({optimizer})({model}.parameters(), **{optimizer}.defaults)\n"
+            f"{first}"
+            f"{indent}{rebuilt} = type({optimizer})({over}, **{optimizer}.defaults)\n"
             f"{indent}{rebuilt}.load_state_dict({optimizer}.state_dict())\n"
             f"{indent}{optimizer} = {rebuilt}\n"
         )
@@ -116,8 +127,10 @@ def _statement_at(source: SourceFile, line: int) -> Optional[cst.SimpleStatement
 
 
 def _binds(source: SourceFile, statement: cst.CSTNode, targets: set[str]) -> bool:
-    assigned = [t.target for t in descendants(statement, cst.AssignTarget)]
+    assigned: list[cst.BaseExpression] = [t.target for t in descendants(statement, cst.AssignTarget)]
     assigned += [node.target for node in descendants(statement, cst.AnnAssign)]
+    # `model, optimizer = torch.load(a), torch.load(b)`: each element is bound
+    assigned += [e.value for target in assigned if isinstance(target, (cst.Tuple, cst.List)) for e in target.elements]
     return any(source.code(target).strip() in targets for target in assigned)
 
 
