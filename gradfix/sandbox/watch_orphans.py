@@ -21,7 +21,7 @@ import torch
 import torch.nn as nn
 from torch.optim import optimizer as optimizer_module
 
-from gradfix.sandbox.facts import class_name, parameters_of, site_of
+from gradfix.sandbox.facts import class_name, modules_of, parameters_of, site_of
 from gradfix.trace import OptimizerFact, OrphanedOptimizer
 
 _FRAMES = 8  # user frames searched outward from the step
@@ -125,7 +125,7 @@ class OrphanWatch:
             modules = [(path, value) for path, value in named.items() if running(value)]
             if optimizer_path is not None and modules:
                 # of several (a model and its only child), the outermost module
-                path, module = max(modules, key=lambda item: sum(1 for _ in item[1].modules()))
+                path, module = max(modules, key=lambda item: sum(1 for _ in modules_of(item[1])))
                 best = (len(sites) - 1, optimizer_path, path, module)
             frame = self.user_frame(frame.f_back)  # type: ignore[attr-defined]
         if best is None:
