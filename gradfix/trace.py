@@ -662,6 +662,22 @@ class WrapperChange:
 
 
 @dataclass
+class OrphanedOptimizer:
+    """An optimizer that was never built (unpickled, or deep-copied on its own) stepping tensors
+    that are copies of a running module's parameters: same shapes, in order, and the same values
+    at its first step, while that module's parameters get gradients no optimizer holds. The copy
+    or load that made the two apart broke the link between them (GF064)."""
+
+    cls: str
+    sites: list[Site]  # the user frame that called step(), then the user calls around it, innermost first
+    frame: int  # the index in ``sites`` of the outermost frame that names both the optimizer and the module
+    optimizer_path: str  # what that frame calls the optimizer: `optimizer`, `n2.optimizer_`
+    module_path: str  # and the module that ran: `model`, `n2.module_`
+    groups: int = 1  # its parameter groups
+    params: list[str] = field(default_factory=list)  # the module's parameters, as Trace.params names them
+
+
+@dataclass
 class GroupClash:
     """An optimizer refused a parameter group holding parameters that an earlier group of it holds
     (``ValueError: some parameters appear in more than one parameter group``): each group's
@@ -763,6 +779,8 @@ class Trace:
     # step() calls per chain of user calls, and the tests of ifs around step()/zero_grad() (GF055)
     step_calls: list[StepCall] = field(default_factory=list)
     condition_tests: list[ConditionTest] = field(default_factory=list)
+    # optimizers never built that step copies of a running module's parameters (GF064)
+    orphaned_optimizers: list[OrphanedOptimizer] = field(default_factory=list)
 
     # -- queries used by rules and verification -------------------------------------------------
 

@@ -2621,3 +2621,101 @@ def test_gf063_term_added_under_a_test_that_did_not_hold_is_not_called_never_add
     """)
     assert [r.finding.code for r in results] == ["GF018"]
     assert results[0].fix is None
+
+
+def test_gf064_optimizer_unpickled_apart_from_its_model_is_rebuilt_over_it_keeping_its_state(write_script) -> None:  # type: ignore[no-untyped-def]
+    # An estimator whose __getstate__ pickles each attribute in its own call: a pickle round trip
+    # gives the copy an optimizer over its own copies of the weights, and the copy never trains.
+    [result] = findings(write_script, """
+        import pickle
+        import torch
+        from torch import nn
+
+        class Estimator:
+            def __init__(self):
+                self.net = nn.Sequential(nn.Linear(3, 5), nn.ReLU(), nn.Linear(5, 1))
+                self.opt = torch.optim.Adam(self.net.parameters(), lr=0.01)
+
+            def __getstate__(self):
+                return {key: pickle.dumps(value) for key, value in self.__dict__.items()}
+
+            def __setstate__(self, state):
+                self.__dict__.update({key: pickle.loads(blob) for key, blob in state.items()})
+
+            def fit(self, x, y):
+                for _ in range(4):
+                    self.opt.zero_grad()
+                    nn.functional.mse_loss(self.net(x), y).backward()
+                    self.opt.step()
+
+        x, y = torch.randn(16, 3), torch.randn(16, 1)
+        original = Estimator()
+        original.fit(x, y)
+        restored = pickle.loads(pickle.dumps(original))
+        restored.fit(x, y)
+    """)
+    assert result.finding.code == "GF064" and result.fix is not None
+    assert result.finding.line == 26  # the round trip, where the two were copied apart
+    [patch] = result.fix.patches
+    assert [e.replacement for e in patch.edits] == [
+        "rebuilt_optimizer = type(restored.opt)(restored.net.parameters(), **restored.opt.defaults)\n"
+        "rebuilt_optimizer.load_state_dict(restored.opt.state_dict())\n"
+        "restored.opt = rebuilt_optimizer\n"
+    ]
+
+
+def test_gf064_an_optimizer_of_two_groups_is_rebuilt_with_both_groups(write_script) -> None:  # type: ignore[no-untyped-def]
+    # Two parameter groups with their own rates: the rebuilt optimizer keeps both, each over the
+    # twin's parameters in the order the run showed, and the old one's state.
+    [result] = findings(write_script, """
+        import copy
+        import torch
+        from torch import nn
+
+        model = nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 1))
+        optimizer = torch.optim.SGD([{"params": model[0].parameters()}, {"params": model[2].parameters(), "lr": 0.1}], lr=0.01)
+        for _ in range(2):
+            optimizer.zero_grad()
+            model(torch.randn(8, 4)).pow(2).mean().backward()
+            optimizer.step()
+        twin, twin_optimizer = copy.deepcopy(model), copy.deepcopy(optimizer)
+        for _ in range(4):
+            twin_optimizer.zero_grad()
+            twin(torch.randn(8, 4)).pow(2).mean().backward()
+            twin_optimizer.step()
+    """)
+    assert result.finding.code == "GF064" and result.fix is not None
+    [patch] = result.fix.patches
+    assert [e.replacement for e in patch.edits] == [
+        "model_parameters = list(twin.parameters())\n"
+        'rebuilt_optimizer = type(twin_optimizer)([dict(group, params=[model_parameters.pop(0) for _ in group["params"]]) '
+        "for group in twin_optimizer.param_groups], **twin_optimizer.defaults)\n"
+        "rebuilt_optimizer.load_state_dict(twin_optimizer.state_dict())\n"
+        "twin_optimizer = rebuilt_optimizer\n"
+    ]
+
+
+def test_gf064_a_trainer_deep_copied_whole_is_left_alone(write_script) -> None:  # type: ignore[no-untyped-def]
+    # One deepcopy keeps the copy's optimizer over the copy's parameters (GF010 once took the
+    # copy's parameters for parameters no optimizer holds).
+    assert findings(write_script, """
+        import copy
+        import torch
+        from torch import nn
+
+        class Trainer:
+            def __init__(self):
+                self.model = nn.Linear(4, 1)
+                self.optimizer = torch.optim.SGD(self.model.parameters(), lr=0.1)
+
+            def fit(self):
+                for _ in range(3):
+                    self.optimizer.zero_grad()
+                    self.model(torch.randn(8, 4)).pow(2).mean().backward()
+                    self.optimizer.step()
+
+        first = Trainer()
+        first.fit()
+        second = copy.deepcopy(first)
+        second.fit()
+    """) == []

@@ -37,6 +37,7 @@ from gradfix.sandbox.watch_copies import CopyWatch
 from gradfix.sandbox.watch_copy_grads import CopyGradWatch
 from gradfix.sandbox.watch_modules import ModuleWatch, in_size
 from gradfix.sandbox.watch_optimizers import OptimizerWatch
+from gradfix.sandbox.watch_orphans import OrphanWatch
 from gradfix.sandbox.watch_scaler import ScalerWatch
 from gradfix.sandbox.watch_steps import StepWatch
 from gradfix.sandbox.watch_weights import WeightsWatch
@@ -73,7 +74,7 @@ def _mistaken_kind(error: BaseException) -> bool:
     return isinstance(subject, str) and (hasattr(torch.Tensor, name) or hasattr(nn.Module, name))
 
 
-class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, CheckpointWatch, GradientWatch, CopyWatch, ScalerWatch, CopyGradWatch, GroupWatch, StepWatch):
+class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, CheckpointWatch, GradientWatch, CopyWatch, ScalerWatch, CopyGradWatch, GroupWatch, StepWatch, OrphanWatch):
     """The probe: its state, what it records, and the Trace it writes at the end. Each concern it
     watches is a part of its own (naming, watch_modules, watch_optimizers, watch_autograd)."""
 
@@ -227,6 +228,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         self._install_scaler_tracking()
         self._install_group_tracking()
         self._install_step_tracking()
+        self._install_orphan_tracking()
         from gradfix.sandbox.function_mode import ProbeMode, patch_cuda_runtime, patch_rewraps, patch_sampling
 
         patch_cuda_runtime(self)
@@ -606,6 +608,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             group_clash=self.group_clash_fact(names_of),
             step_calls=list(self.step_calls.values()),
             condition_tests=self.condition_facts(),
+            orphaned_optimizers=self.orphan_facts(names_of),
         )
         self.finished_trace = self.ranks.complete(self.finished_trace)
         return self.finished_trace
