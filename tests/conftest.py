@@ -228,12 +228,21 @@ def corpus_report(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) ->
             os.write(fd, str(os.getpid()).encode())
             os.close(fd)
             made = repair(str(case), [], sandbox)
-            partial = shared / f"{key}.{os.getpid()}.part"
-            partial.write_bytes(pickle.dumps(made))
-            partial.rename(done)
         except BaseException:
             failed.touch()
             raise
+        try:
+            shared_bytes = pickle.dumps(made)
+        except (pickle.PicklingError, AttributeError, TypeError):
+            # a report that holds a function (a notebook's position mapping): the others diagnose it
+            failed.touch()
+            return made
+        partial = shared / f"{key}.{os.getpid()}.part"
+        try:
+            partial.write_bytes(shared_bytes)
+            partial.rename(done)
+        except OSError:
+            failed.touch()
         return made
 
     def report(case: Path) -> Report:
