@@ -822,20 +822,18 @@ class NumpyInGraph(Rule):
         return [self.finding(project, first, message, cut_off, candidates[:_MAX_CANDIDATES])]
 
     @staticmethod
-    def _exit_top(source: SourceFile, cut: cst.CSTNode) -> cst.CSTNode:
+    def _exit_top(source: SourceFile, cut: cst.CSTNode, through_tolist: bool = True) -> cst.CSTNode:
         """The whole way out of the graph around a cut: ``feats.detach().cpu().numpy()`` for its
-        ``.detach()``, ``h.detach().tolist()``."""
+        ``.detach()``, and ``h.detach().tolist()`` unless ``through_tolist`` is off."""
         top: cst.CSTNode = cut
+        ways = (*_EXIT_METHODS, "clone", "contiguous", *(("tolist",) if through_tolist else ()))
         while True:
             parent = source.parent(top)
             if isinstance(parent, cst.Attribute) and parent.value is top and parent.attr.value == "data":
                 top = parent
                 continue
             call = source.parent(parent) if isinstance(parent, cst.Attribute) and parent.value is top else None
-            if (
-                isinstance(call, cst.Call) and call.func is parent and not call.args
-                and parent.attr.value in (*_EXIT_METHODS, "clone", "contiguous", "tolist")  # type: ignore[union-attr]
-            ):
+            if isinstance(call, cst.Call) and call.func is parent and not call.args and parent.attr.value in ways:  # type: ignore[union-attr]
                 top = call
                 if parent.attr.value == "tolist":  # type: ignore[union-attr]
                     break
@@ -847,20 +845,7 @@ class NumpyInGraph(Rule):
     def _way_out(source: SourceFile, cut: cst.CSTNode) -> Optional[tuple[cst.CSTNode, cst.BaseExpression]]:
         """The whole way out of the graph around a cut (``feats.detach().cpu().numpy()``), and the
         tensor before it, when it leads into NumPy: ``.numpy()``, or an argument of a NumPy call."""
-        top: cst.CSTNode = cut
-        while True:
-            parent = source.parent(top)
-            if isinstance(parent, cst.Attribute) and parent.value is top and parent.attr.value == "data":
-                top = parent
-                continue
-            call = source.parent(parent) if isinstance(parent, cst.Attribute) and parent.value is top else None
-            if (
-                isinstance(call, cst.Call) and call.func is parent and not call.args
-                and parent.attr.value in (*_EXIT_METHODS, "clone", "contiguous")  # type: ignore[union-attr]
-            ):
-                top = call
-                continue
-            break
+        top = NumpyInGraph._exit_top(source, cut, through_tolist=False)
         tensor, numpied = _strip_exit(top)  # type: ignore[arg-type]
         if numpied:
             return top, tensor
