@@ -4,6 +4,7 @@ functions: no SourceFile, no metadata, no edits."""
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 import libcst as cst
@@ -74,3 +75,17 @@ def and_operands(test: cst.BaseExpression) -> list[cst.BaseExpression]:
     if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
         return [*(and_operands(test.left) if not test.left.lpar else [test.left]), test.right]
     return [test]
+
+
+def root_name(node: cst.CSTNode) -> Optional[str]:
+    """The name a chain of attributes and subscripts starts from: ``out`` in ``out["kl"]``,
+    ``self`` in ``self.head.weight``; None when it starts from a call or a literal."""
+    while isinstance(node, (cst.Attribute, cst.Subscript)):
+        node = node.value
+    return node.value if isinstance(node, cst.Name) else None
+
+
+def name_words(name: str) -> list[str]:
+    """The words of an identifier, lower-cased: ``dense_layer_u`` -> dense, layer, u; ``conv1`` ->
+    conv, 1; ``userTower`` -> user, tower."""
+    return [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+", name)]

@@ -25,6 +25,7 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.edits import Edit
+from gradfix.expressions import root_name
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -61,12 +62,6 @@ def _indexed_path(node: cst.CSTNode) -> Optional[str]:
         if inner is not None and isinstance(index, (cst.Name, cst.Integer, cst.SimpleString)):
             return f"{inner}[{cst.Module([]).code_for_node(index)}]"
     return None
-
-
-def _root(node: cst.CSTNode) -> Optional[str]:
-    while isinstance(node, (cst.Attribute, cst.Subscript)):
-        node = node.value
-    return node.value if isinstance(node, cst.Name) else None
 
 
 def _binds(target: cst.BaseExpression, name: str) -> bool:
@@ -218,7 +213,7 @@ class FrozenTensorAutogradCall(Rule):
         spelled = _indexed_path(tensor)
         assert spelled is not None
         test = f"{spelled}.requires_grad"
-        root = _root(tensor)
+        root = root_name(tensor)
         statement = source.statement_of(call)
         candidates: list[Candidate] = []
         comprehension = next(
@@ -359,7 +354,7 @@ class FrozenTensorAutogradCall(Rule):
         # At the top of the block the append sits in, so the lists kept beside this one (filled
         # by the statements before it) skip the same items; after what binds the item, if the
         # block binds it.
-        root = _root(item)
+        root = root_name(item)
         first = block.body[0]
         for earlier in block.body:
             if earlier is statement:

@@ -19,11 +19,11 @@ candidate is re-run; the one that trains the most is offered.
 
 from __future__ import annotations
 
-import re
 from typing import Iterator, Optional
 
 import libcst as cst
 
+from gradfix.expressions import name_words, root_name
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -74,7 +74,7 @@ class LossTermNeverAdded(Rule):
         if not terms:
             return None
         # A name the author called a loss comes first; the name only orders, the run decides.
-        terms = sorted(terms, key=lambda t: not any(w in _words(t.name) for w in ("loss", "losses")))
+        terms = sorted(terms, key=lambda t: not any(w in name_words(t.name) for w in ("loss", "losses")))
         candidates: list[Candidate] = []
         params: list[str] = []
         for term in terms:
@@ -97,7 +97,7 @@ class LossTermNeverAdded(Rule):
             expression = cst.parse_expression(term.name)
         except cst.ParserSyntaxError:
             return []
-        base = _base_name(expression)
+        base = root_name(expression)
         scope = source.enclosing_scope(backward)
         if base is None or base not in _bound_in(scope) | _module_names(source):
             return []  # a name of the run that the source around the backward() does not bind
@@ -169,12 +169,6 @@ def _added_somewhere(source: SourceFile, scope: cst.CSTNode, loss: cst.BaseExpre
     return False
 
 
-def _base_name(expression: cst.BaseExpression) -> Optional[str]:
-    while isinstance(expression, (cst.Subscript, cst.Attribute)):
-        expression = expression.value
-    return expression.value if isinstance(expression, cst.Name) else None
-
-
 def _bound_in(scope: cst.CSTNode) -> set[str]:
     names = set()
     for node in descendants(scope, cst.CSTNode):
@@ -216,20 +210,16 @@ def _bound_after(
     return None
 
 
-def _words(name: str) -> list[str]:
-    return [w for w in re.split(r"[^a-z0-9]+|(?<=[a-z])(?=[0-9])", name.lower()) if w]
-
-
 def _topic(term: str) -> str:
     """What a term is about, from its name: ``loss_attention`` -> ``attention``, ``out["kl"]`` -> ``kl``."""
-    words = [w for w in _words(term) if w not in _LOSS_WORDS]
+    words = [w for w in name_words(term) if w not in _LOSS_WORDS]
     return words[-1] if words else ""
 
 
 def _reads_as_weight(name: str, topic: str) -> bool:
     """``lambda_attn``, ``w_attention``, ``kl_weight`` for the topic ``attention`` / ``kl``: a weight
     word and an abbreviation of the topic (its first letter, the rest in order)."""
-    words = _words(name)
+    words = name_words(name)
     rest = [w for w in words if w not in _WEIGHT_WORDS and w not in _LOSS_WORDS]
     if len(rest) != 1 or not any(w in _WEIGHT_WORDS for w in words):
         return False

@@ -29,7 +29,7 @@ import libcst as cst
 from typing import Optional
 
 from gradfix.edits import Patch
-from gradfix.expressions import self_attribute
+from gradfix.expressions import name_words, self_attribute
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -234,7 +234,7 @@ class UnusedModule(Rule):
             parent = source.parent(call)
             if isinstance(parent, cst.Assign):
                 named += [n for t in parent.targets for n in descendants(t, cst.Name)]
-            words = {w for n in named if n.value != "self" for w in _words(n.value)}
+            words = {w for n in named if n.value != "self" for w in name_words(n.value)}
             if any(_names_marker(w, mine) for w in words):
                 return 0
             return 2 if any(_names_marker(w, theirs) for w in words) else 1
@@ -315,17 +315,10 @@ _PAIRS = {
 }
 
 
-def _words(name: str) -> list[str]:
-    """``dense_layer_u`` -> dense, layer, u; ``conv1`` -> conv, 1; ``userTower`` -> user, tower."""
-    import re
-
-    return [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+", name)]
-
-
 def _pair_marker(mine: str, other: str) -> Optional[tuple[str, str]]:
     """The markers (mine, other's) when the two names differ in one word only, and those two words
     make a pair (``u``/``v``) or are two numbers (``1``/``2``)."""
-    a, b = _words(mine), _words(other)
+    a, b = name_words(mine), name_words(other)
     if len(a) != len(b) or len(a) < 2:
         return None
     differ = [(x, y) for x, y in zip(a, b) if x != y]
