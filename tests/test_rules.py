@@ -1640,7 +1640,7 @@ class Net(nn.Module):
 
     def forward(self, x):
         feats = self.body(x)
-        self.last_feats = feats.detach().cpu().numpy()
+        self.last_feats = feats.detach()
         feats = feats.detach()
         return self.head(feats)
 
