@@ -58,8 +58,8 @@ for epoch in range(3):
         x, y = images[i : i + 8], labels[i : i + 8]
         logits, aux_loss = net(x, y)
         loss = criterion(logits, y)
-        loss = loss + aux_loss
         opt.zero_grad()
+        loss = loss + aux_loss
         loss.backward()
         opt.step()
     print(f"epoch {epoch} loss {loss.item():.4f}")
