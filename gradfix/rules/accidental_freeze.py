@@ -18,6 +18,14 @@ frozen when they were built, with no statement to remove: ``nn.Embedding.from_pr
 itself. The fix passes ``freeze=False``, or drops ``requires_grad=False``. Parameters frozen and
 left out of every optimizer, or held in a group whose rate is 0, are frozen on purpose.
 
+A setting of the script that says to train them, that nothing reads, shows the same intent: a
+name set to a literal (``self.fine_tune_embedding = True``, ``"train_embeddings": True``,
+``freeze_word_vectors: bool = False``) whose words say to tune or not to freeze, and name the
+frozen parameter or a module it is in, and that appears nowhere else in the script's files. The
+intent is written down and the wiring is missing, so the freeze is the accident, loaded values
+or not. A setting the code reads decides elsewhere, one that says to keep them frozen agrees, and
+one that names another part (or the whole model: ``train_model`` says what to run) says nothing.
+
 An optimizer that holds nothing but frozen parameters ("freeze everything, train the head", with
 the head frozen too) was handed what the script meant to train: the first candidate unfreezes
 what it was given (``model.fc.requires_grad_(True)``) just before it is built, and nothing else.
@@ -62,7 +70,7 @@ from typing import Callable, Optional
 import libcst as cst
 
 from gradfix.edits import Edit, Patch, Position
-from gradfix.expressions import dotted_path, is_dotted_name
+from gradfix.expressions import dotted_path, is_dotted_name, name_words
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -125,6 +133,10 @@ class AccidentalFreeze(Rule):
         collided, keyworded = self._keyword_collisions(trace, project)
         findings += collided
         grouped = {name for name in self._frozen_groups(trace) if not said_so(trace.param(name))} - keyworded
+        # A setting that says to train them (`fine_tune_embedding = True`) that nothing reads: the
+        # intent is written down, the wiring is missing.
+        settings = self._unread_settings(trace, project)
+        grouped |= {name for name in settings if not said_so(trace.param(name))} - keyworded
         # A later attempt to unfreeze them (even a misspelt one) shows the freeze is a schedule.
         retried = {t.name for t in trace.typos}
         findings += [
@@ -196,10 +208,10 @@ class AccidentalFreeze(Rule):
             ]
             findings.append(self._finding(
                 trace, project, chosen, everything, shared=self._shared_sites(trace, chosen), grouped=own_group, root=module,
-                spared_nothing=spared_nothing,
+                spared_nothing=spared_nothing, setting=next((settings[p.name] for p in chosen if p.name in settings), None),
                 thawed_by=sorted({no_ops[p.name] for p in chosen if p.name in no_ops and p.name.rsplit(".", 1)[0] in loaded}),
             ))
-        findings += self._built_frozen(trace, project, grouped)
+        findings += self._built_frozen(trace, project, grouped, settings)
         return [f for f in findings if f is not None]
 
     # -- a keyword that names a block by the start of longer indices ----------------------------------
@@ -337,8 +349,51 @@ class AccidentalFreeze(Rule):
                 found.update(names)
         return found
 
-    def _built_frozen(self, trace: Trace, project: Project, grouped: set[str]) -> list[Finding]:
+    @staticmethod
+    def _unread_settings(trace: Trace, project: Project) -> dict[str, str]:
+        """Frozen parameters, held by a stepping optimizer, that a setting of the script says should
+        train, with the setting's text: an attribute, variable, keyword or dict key assigned a
+        literal, whose name has a tuning word (``fine_tune``, ``trainable``, ``learn``) with True or a
+        freezing word (``freeze``, ``static``, ``fixed``) with False, and the words of the frozen
+        module's attribute name (``fine_tune_embedding`` for ``model.embedding``), and that nothing
+        reads: its name appears once in the script's files. A setting the code reads decides
+        elsewhere, and says nothing here."""
+        stepping = {o.id for o in trace.optimizers if o.steps}
+        frozen = [
+            p for p in trace.params
+            if not p.requires_grad and not p.got_grad and not p.changed and not p.constant and set(p.optimizers) & stepping
+        ]
+        if not frozen:
+            return {}
+        files = sorted({trace.script, *(s.file for p in frozen for s in p.frozen_at)} | {
+            m.site.file for m in trace.modules if m.site is not None
+        })
+        files = [f for f in files if project.is_editable(f)]
+        texts = {f: project.text(f) for f in files}
+        said: dict[str, str] = {}
+        for path in files:
+            source = project.source(path)
+            for name, value, quoted in _settings(source):
+                words = name_words(name)
+                says_train = value is True and bool(set(words) & _TUNE_WORDS) or value is False and bool(set(words) & _FREEZE_WORDS)
+                subject = [w for w in words if w not in _TUNE_WORDS | _FREEZE_WORDS | {"fine", "tune", "is", "do", "should"}]
+                if not says_train or not subject:
+                    continue
+                mentions = sum(len(re.findall(rf"(?<![\w.]){re.escape(name)}\b|\.{re.escape(name)}\b", t)) for t in texts.values())
+                if mentions != 1:
+                    continue  # read somewhere (or set twice): the code decides
+                for p in frozen:
+                    # The subject names the parameter (`word_vectors`) or a module it is in (`encoder`
+                    # for `model.encoder.mix.weight`), below the script's root object: `train_model`
+                    # says what to run, not what to unfreeze.
+                    parts = p.name.split(".")[1:] or p.name.split(".")
+                    if any(_same_words(subject, name_words(part)) for part in parts):
+                        said[p.name] = quoted
+        return said
+
+    def _built_frozen(self, trace: Trace, project: Project, grouped: set[str], settings: Optional[dict[str, str]] = None) -> list[Finding]:
         """Grouped frozen parameters that no statement froze: the call that built them did."""
+        settings = settings or {}
         if not grouped:
             return []
         retried = {t.name for t in trace.typos}
@@ -360,11 +415,16 @@ class AccidentalFreeze(Rule):
         for site, call, edit, names, description in builds.values():
             source = project.source(site.file)
             built = source.code(call)
+            setting = next((settings[n] for n in names if n in settings), None)
+            why = (
+                f"the script's setting `{setting}` says {'it' if len(names) == 1 else 'they'} should train, and nothing reads it"
+                if setting is not None else
+                f"an optimizer holds {'it' if len(names) == 1 else 'them'} in a param group of "
+                f"{'its' if len(names) == 1 else 'their'} own with a learning rate above 0: nothing in that group can change"
+            )
             message = (
                 f"{short_list(names)} {'is' if len(names) == 1 else 'are'} frozen where built "
-                f"(`{built if len(built) <= 60 else built[:57] + '...'}`), yet an optimizer holds "
-                f"{'it' if len(names) == 1 else 'them'} in a param group of {'its' if len(names) == 1 else 'their'} own "
-                f"with a learning rate above 0: nothing in that group can change"
+                f"(`{built if len(built) <= 60 else built[:57] + '...'}`), yet {why}"
             )
             candidates = [Candidate(description, [Patch(site.file, [edit])], self.applicability)]
             findings.append(self.finding(project, site, message, names, candidates))
@@ -617,7 +677,7 @@ class AccidentalFreeze(Rule):
     def _finding(
         self, trace: Trace, project: Project, frozen: list[ParamFact], everything: bool, shared: set[tuple[str, int]],
         grouped: bool = False, thawed_by: Optional[list[str]] = None, root: Optional[ModuleFact] = None,
-        spared_nothing: bool = False,
+        spared_nothing: bool = False, setting: Optional[str] = None,
     ) -> Finding | None:
         sites: dict[tuple[str, int], Site] = {}
         for p in frozen:
@@ -631,6 +691,8 @@ class AccidentalFreeze(Rule):
         why = (
             "every parameter of the model is frozen"
             if everything or spared_nothing
+            else f"the script's setting `{setting}` says they should train, and nothing reads it"
+            if grouped and setting is not None
             else "an optimizer holds them in a param group of their own with a learning rate above 0"
             if grouped
             else f"an optimizer holds them, and the script called `{thawed_by[0]}` to unfreeze them"
@@ -1040,6 +1102,50 @@ class AccidentalFreeze(Rule):
             if not all(s is current or source.range(s).start.line in freeze_lines for s in block.body):
                 return current
             current = compound
+
+
+_TUNE_WORDS = {"finetune", "tune", "tuned", "tuning", "train", "trainable", "learn", "learnable", "update", "updatable"}
+_FREEZE_WORDS = {"freeze", "frozen", "static", "fixed"}
+
+
+def _settings(source: SourceFile) -> list[tuple[str, bool, str]]:
+    """Every name set to a literal True or False, with how the script wrote it: ``self.x = True``,
+    ``x: bool = False``, ``x=True`` in a call, ``"x": True`` in a dict."""
+    found: list[tuple[str, bool, str]] = []
+
+    def literal(node: Optional[cst.BaseExpression]) -> Optional[bool]:
+        return {"True": True, "False": False}.get(node.value) if isinstance(node, cst.Name) else None
+
+    def named(target: cst.BaseExpression) -> Optional[str]:
+        return target.attr.value if isinstance(target, cst.Attribute) else target.value if isinstance(target, cst.Name) else None
+
+    for assign in descendants(source.module, cst.Assign):
+        value = literal(assign.value)
+        name = named(assign.targets[0].target) if len(assign.targets) == 1 else None
+        if value is not None and name:
+            found.append((name, value, f"{source.code(assign.targets[0].target)} = {value}"))
+    for annotated in descendants(source.module, cst.AnnAssign):
+        value, name = literal(annotated.value), named(annotated.target)
+        if value is not None and name:
+            found.append((name, value, f"{source.code(annotated.target)} = {value}"))
+    for arg in descendants(source.module, cst.Arg):
+        value = literal(arg.value)
+        if value is not None and arg.keyword is not None:
+            found.append((arg.keyword.value, value, f"{arg.keyword.value}={value}"))
+    for element in descendants(source.module, cst.DictElement):
+        value = literal(element.value)
+        key = element.key.evaluated_value if isinstance(element.key, cst.SimpleString) else None
+        if value is not None and isinstance(key, str) and key:
+            found.append((key, value, f"{source.code(element.key)}: {value}"))
+    return found
+
+
+def _same_words(subject: list[str], owner: list[str]) -> bool:
+    """The setting's subject names the module: the same words, or each the start of the other
+    (``embed`` and ``embedding``, ``emb`` and ``embeddings``), three letters at least."""
+    if len(subject) != len(owner):
+        return False
+    return all(a == b or (min(len(a), len(b)) >= 3 and (a.startswith(b) or b.startswith(a))) for a, b in zip(subject, owner))
 
 
 def _whole_module(trace: Trace, names: list[str]) -> list[str]:
