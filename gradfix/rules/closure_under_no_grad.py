@@ -26,11 +26,11 @@ from typing import Optional, Union
 
 import libcst as cst
 
-from gradfix.edits import Patch
+from gradfix.edits import Edit, Patch
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.source import SourceFile
+from gradfix.source import SourceFile, descendants
 from gradfix.torch_api import GRAD_DISABLING, disables_grad, grad_disabling_with, module_alias
 from gradfix.trace import Site, Trace
 
@@ -101,6 +101,36 @@ def _handed_in(source: SourceFile, call: cst.Call) -> bool:
     return False
 
 
+def _enable_grad_around(source: SourceFile, statement: cst.SimpleStatementLine, torch_name: str) -> Edit:
+    block = cst.With(
+        items=[cst.WithItem(cst.parse_expression(f"{torch_name}.enable_grad()"))],
+        body=cst.IndentedBlock(body=[statement.with_changes(leading_lines=[])]),
+        leading_lines=statement.leading_lines,
+    )
+    return source.replace_statement(statement, block)
+
+
+def _same_calls(source: SourceFile, call: cst.Call) -> list[cst.SimpleStatementLine]:
+    """The other statements of the same function that call the same handed-in function under the
+    same grad-off context, and that a ``with`` block can hold (a plain statement line)."""
+    function = source.enclosing_function(call)
+    context = _grad_off_context(source, call)
+    if function is None or context is None:
+        return []
+    spelled = source.code(call.func)
+    found: list[cst.SimpleStatementLine] = []
+    for other in descendants(function, cst.Call):
+        if other is call or source.code(other.func) != spelled or source.enclosing_function(other) is not function:
+            continue
+        if _grad_off_context(source, other) is not context:
+            continue
+        statement = source.statement_of(other)
+        if isinstance(statement, cst.SimpleStatementLine) and not any(statement is s for s in found):
+            if statement is not source.statement_of(call):
+                found.append(statement)
+    return found
+
+
 def _call_at(source: SourceFile, site: Site) -> Optional[cst.Call]:
     calls = source.nodes_at(site, cst.Call)
     return calls[-1] if calls else None
@@ -160,16 +190,24 @@ class ClosureUnderNoGrad(Rule):
             torch_name = module_alias(source, "torch")
             if torch_name is None:
                 continue
-            block = cst.With(
-                items=[cst.WithItem(cst.parse_expression(f"{torch_name}.enable_grad()"))],
-                body=cst.IndentedBlock(body=[statement.with_changes(leading_lines=[])]),
-                leading_lines=statement.leading_lines,
-            )
+            line = source.range(call).start.line
             candidates.append(Candidate(
-                f"turn gradients back on around `{source.code(call)}` (line {source.range(call).start.line})",
-                [Patch(source.path, [source.replace_statement(statement, block)])],
+                f"turn gradients back on around `{source.code(call)}` (line {line})",
+                [Patch(source.path, [_enable_grad_around(source, statement, torch_name)])],
                 self.applicability,
             ))
+            # A line search, L-BFGS's inner iterations: the same handed-in function called again
+            # under the same switch would crash at its own backward() once the first call is fixed.
+            others = _same_calls(source, call)
+            if others:
+                statements = [statement, *others]
+                statements.sort(key=lambda s: source.range(s).start.line)
+                lines = ", ".join(str(source.range(s).start.line) for s in statements)
+                candidates.append(Candidate(
+                    f"turn gradients back on around every call of `{source.code(call.func)}` (lines {lines})",
+                    [Patch(source.path, [_enable_grad_around(source, s, torch_name) for s in statements])],
+                    self.applicability,
+                ))
         if not candidates:
             return []
         if isinstance(context, cst.Decorator):
