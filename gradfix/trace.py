@@ -147,6 +147,11 @@ class BackwardFact:
     # the user calls that led to graphless_origin, innermost first (a forward's op, called under a
     # caller's `with torch.no_grad():`)
     graphless_callers: list[Site] = field(default_factory=list)
+    # for a loss with no grad_fn: the user frames, innermost first, around the first forward run
+    # with gradients off since the previous backward (or around the backward itself, when it ran
+    # with them off). A caller further out that switched them off for a function it was handed (an
+    # optimizer's `@torch.no_grad()` step calling the closure) is only seen here: GF065.
+    grad_off_chain: list[Site] = field(default_factory=list)
 
 
 @dataclass

@@ -2719,3 +2719,66 @@ def test_gf064_a_trainer_deep_copied_whole_is_left_alone(write_script) -> None: 
         second = copy.deepcopy(first)
         second.fit()
     """) == []
+
+
+def test_gf065_closure_of_a_no_grad_optimizer_step_gets_enable_grad_and_the_decorator_stays(write_script) -> None:  # type: ignore[no-untyped-def]
+    # A hand-written optimizer whose @torch.no_grad() step() calls the closure: the training
+    # step's forward builds no graph. The fix turns gradients back on around the call only; the
+    # decorator's removal is rejected by its re-run (in-place updates of leaf parameters).
+    path = write_script("""
+        import torch
+        from torch import nn
+
+        class Descent(torch.optim.Optimizer):
+            def __init__(self, params, lr=0.1):
+                super().__init__(params, dict(lr=lr))
+
+            @torch.no_grad()
+            def step(self, closure):
+                loss = closure()
+                for p in self.param_groups[0]["params"]:
+                    p.sub_(self.param_groups[0]["lr"] * p.grad)
+                return loss
+
+        model = nn.Linear(3, 1)
+        optimizer = Descent(model.parameters())
+        x, y = torch.randn(8, 3), torch.randn(8, 1)
+
+        def closure():
+            optimizer.zero_grad()
+            loss = ((model(x) - y) ** 2).mean()
+            loss.backward()
+            return loss
+
+        for _ in range(4):
+            optimizer.step(closure)
+    """)
+    report = repair(str(path), [], Sandbox([str(path.parent)], timeout=30))
+    [result] = report.results
+    assert result.finding.code == "GF065"
+    assert result.fix is not None and "turn gradients back on around `closure()`" in result.fix.description
+    fixed = result.fix.patches[0].apply(path.read_text())
+    assert "    @torch.no_grad()\n    def step(self, closure):" in fixed
+    assert "        with torch.enable_grad():\n            loss = closure()\n" in fixed
+    assert any("remove the decorator" in candidate for candidate, _ in result.fix.rejected)
+
+
+def test_gf065_a_no_grad_helper_calling_a_metric_it_is_handed_is_left_alone(write_script) -> None:  # type: ignore[no-untyped-def]
+    assert findings(write_script, """
+        import torch
+        from torch import nn
+
+        model = nn.Linear(4, 2)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+
+        @torch.no_grad()
+        def evaluate(metric, x, y):
+            return metric(model(x), y)
+
+        for _ in range(3):
+            x, y = torch.randn(8, 4), torch.randint(0, 2, (8,))
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            optimizer.step()
+            print(evaluate(lambda out, t: (out.argmax(1) == t).float().mean().item(), x, y))
+    """) == []

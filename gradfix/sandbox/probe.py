@@ -122,6 +122,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         self.frozen_callers: dict[int, list[Site]] = {}  # the user call one level up, when there is one
         self.backwards: list[BackwardFact] = []
         self.pending_no_grad: list[Site] = []
+        self.pending_no_grad_chain: list[Site] = []  # the user frames around the first of them
         self.depth = 0
         self.outer_grad = True  # grad mode of the module call the current one runs inside
         self.inner_no_grad: dict[tuple[int, int, Optional[int]], InnerNoGradCall] = {}

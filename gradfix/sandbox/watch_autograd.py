@@ -19,6 +19,9 @@ from gradfix.trace import BackwardFact, LooseTerm
 LOOSE_CALLS_PER_SITE = 3
 LOOSE_NAMES = 64  # names of a frame looked at, at most
 LOOSE_ITEMS = 16  # entries of a list, tuple or dict looked at, at most
+# User frames kept around a graphless forward: the closure, the optimizer's step that called it,
+# the trainer that called the step, and a few more.
+GRAD_OFF_CHAIN = 8
 
 
 class AutogradWatch:
@@ -60,11 +63,15 @@ class AutogradWatch:
                 scope_optimizers=probe.scope_optimizers(frame),
             )
             if not fact.has_grad_fn:
+                fact.grad_off_chain = probe.pending_no_grad_chain or (
+                    probe.site_chain(frame, GRAD_OFF_CHAIN) if not fact.grad_enabled else []
+                )
                 origin = probe.mode.graphless_origin([t for t in roots if isinstance(t, torch.Tensor)])
                 if origin is not None:
                     fact.graphless_origin, fact.graphless_by_cut = origin
                     fact.graphless_callers = probe.mode.graphless_callers([t for t in roots if isinstance(t, torch.Tensor)])
             probe.pending_no_grad = []
+            probe.pending_no_grad_chain = []
             probe.losses_from_cuts(probe.mode.cuts_behind([t for t in roots if isinstance(t, torch.Tensor)]))
             probe.weights_at_backward([t for t in roots if isinstance(t, torch.Tensor)], site)
             probe.record_call("backward", None, site)

@@ -14,6 +14,7 @@ import torch.nn as nn
 
 from gradfix.sandbox.facts import class_name, dtype_name, modules_of, parameters_of, plain_container_items, site_of
 from gradfix.trace import AttributeFact, InnerNoGradCall, ModuleCall, OptionalArgsCall, Site, TypoSet
+from gradfix.sandbox.watch_autograd import GRAD_OFF_CHAIN
 
 # Flags users set on a module meaning `requires_grad_(...)`; torch reads none of them on a module.
 MODULE_FLAG_ATTRS = ("requires_grad", "require_grad", "trainable")
@@ -83,6 +84,8 @@ class ModuleWatch:
                     probe.adopt_rebound(frame, module)
                 probe.learn_names(frame)
                 if not grad and site is not None and any(p.requires_grad for p in parameters_of(module)):
+                    if not probe.pending_no_grad:
+                        probe.pending_no_grad_chain = probe.site_chain(frame, GRAD_OFF_CHAIN)
                     probe.pending_no_grad.append(site)
             elif not grad and probe.outer_grad and len(probe.inner_no_grad) < 32:
                 # Gradients went off between the enclosing forward and this call: only where they
