@@ -344,19 +344,16 @@ class StaleOptimizer(Rule):
                         if there is not scope:  # in the optimizer's own method: below
                             places.append((statement, [_translate(where, home, expr, bindings) for expr in exprs]))
                 for statement, translated in places:
-                    held = _receiver(source, statement, built.owner.name.value)
-                    if held is None:
-                        continue
-                    receiver, binding = held
-                    there = _scope_of(source, statement)
-                    assert there is not None
-                    what = f"after the replacement, through {receiver}"
-                    rebuilt = _rebuilt(source, built, schedulers, there, receiver)
-                    if rebuilt is not None and _unchanged(source, there, _settings(source, rebuilt[0]), binding, [statement]):
-                        rebuilds.append(self._rebuild(source, built, rebuilt, [statement], what))
-                    if all(t is not None for t in translated):
-                        optimizer = receiver + built.target[built.target.index("."):]
-                        additions.append(self._add_group(source, optimizer, [(statement, [t for t in translated if t])], what))
+                    for receiver, binding in _receivers(source, statement, built):
+                        there = _scope_of(source, statement)
+                        assert there is not None
+                        what = f"after the replacement, through {receiver}"
+                        rebuilt = _rebuilt(source, built, schedulers, there, receiver)
+                        if rebuilt is not None and _unchanged(source, there, _settings(source, rebuilt[0]), binding, [statement]):
+                            rebuilds.append(self._rebuild(source, built, rebuilt, [statement], what))
+                        if all(t is not None for t in translated):
+                            optimizer = receiver + built.target[built.target.index("."):]
+                            additions.append(self._add_group(source, optimizer, [(statement, [t for t in translated if t])], what))
             if not isinstance(home, cst.FunctionDef):
                 continue
             # A helper called where the optimizer is built: its name (or `self.`'s) is in scope there.
@@ -785,7 +782,7 @@ def _rewrite(
             if name.value in reads.own:
                 continue
             if name.value == me:
-                replacements[name] = cst.Name(owner)
+                replacements[name] = cst.parse_expression(owner, config=source.module.config_for_parsing)
             elif name.value in there:
                 if name.value not in stored:
                     return None
@@ -853,6 +850,41 @@ def _settings(source: SourceFile, statements: list[cst.SimpleStatementLine]) -> 
                     if index > 0 or not _is_params(arg, position):
                         codes += [code for code in _chains(source, arg.value) if code != optimizer]
     return codes
+
+
+def _receivers(source: SourceFile, statement: cst.BaseStatement, built: _Built) -> list[tuple[str, cst.CSTNode]]:
+    """What the statement's scope calls the object whose method built the optimizer, with the node
+    after which it holds it: a name bound there to ``Cls(...)``; else (a callback handed the
+    learner, ``self.learn`` of another object) each path that the statement, or else its scope,
+    reads an attribute of that the constructing method kept on ``self`` (``learner.model`` for
+    ``self.model``, ``self.learn.opt`` for ``self.opt``). Where a path means another object, the
+    rebuild crashes or trains nothing, and the re-run rejects it."""
+    assert built.owner is not None and built.function is not None
+    bound = _receiver(source, statement, built.owner.name.value)
+    if bound is not None:
+        return [bound]
+    scope = _scope_of(source, statement)
+    me = _first_param(built.function)
+    if not isinstance(scope, cst.FunctionDef) or me is None:
+        return []
+    kept = {code.split(".")[1] for code in _chains(source, built.call) if code.startswith(f"{me}.")}
+    kept |= {built.target.split(".")[1]} | set(_stored_locals(source, built.function).values())
+    own = _locals(scope)
+    mine = _first_param(scope) if _method_class(source, scope) is not None else None
+    found: list[str] = []
+    for node in (statement, scope.body):
+        for code in _chains(source, node):
+            head, dot, attr = code.rpartition(".")
+            attr = re.split(r"[.\[]", attr, maxsplit=1)[0]
+            while dot and attr not in kept:
+                head, dot, attr = head.rpartition(".")
+            if not dot or head == mine or not _is_path_with_literal_index(head) or _root(head) not in own:
+                continue  # `self.model` of the scope's own object is not the optimizer's owner
+            if head not in found:
+                found.append(head)
+        if found:
+            break
+    return [(receiver, scope.params) for receiver in found[:2]]
 
 
 def _receiver(source: SourceFile, statement: cst.BaseStatement, cls: str) -> Optional[tuple[str, cst.BaseStatement]]:
