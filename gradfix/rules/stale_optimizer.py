@@ -9,8 +9,9 @@ conservative first: build the optimizer (and the schedulers built over it) after
 make the replacement before the optimizer, or the object that builds it, is built; build the
 optimizer and its schedulers again right after the replacement, with the script's own constructor
 (``self.`` read through the caller's receiver: ``trainer.optimizer = SGD(trainer.model.parameters(),
-...)``), when what that constructor reads did not change in between; add the new modules'
-parameters to it with ``add_param_group``.
+...)``; a callback handed the learner or keeping it as ``self.learn``: ``learner.opt = ...``; a
+top-level optimizer in a hook, declared ``global``), when what that constructor reads did not
+change in between; add the new modules' parameters to it with ``add_param_group``.
 """
 
 from __future__ import annotations
