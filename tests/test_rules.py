@@ -1235,6 +1235,65 @@ def test_gf010_rebuilds_a_trainers_optimizer_and_scheduler_through_the_caller(wr
     ]
 
 
+def test_gf010_rebuilds_a_learners_optimizer_in_the_callback_that_swapped_its_layer(write_script) -> None:  # type: ignore[no-untyped-def]
+    # The callback is handed the learner as a parameter, through a list of callbacks the fit loop
+    # calls: it is the only place that holds both the new layer and the optimizer. The optimizer's
+    # class was a local of the learner's constructor: it is taken from the optimizer itself.
+    [result] = findings(write_script, """
+        import torch
+        from torch import nn
+        class SwapHead:
+            def before_epoch(self, learner):
+                if learner.epoch == 1:
+                    learner.model[2] = nn.Linear(8, 3)
+        class Learner:
+            def __init__(self, model, opt_func, cbs):
+                self.model, self.cbs = model, cbs
+                self.opt = opt_func(self.model.parameters(), lr=0.1)
+            def fit(self, x, y):
+                for self.epoch in range(3):
+                    for cb in self.cbs:
+                        cb.before_epoch(self)
+                    self.opt.zero_grad(); nn.functional.cross_entropy(self.model(x), y).backward(); self.opt.step()
+        model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+        Learner(model, torch.optim.SGD, [SwapHead()]).fit(torch.randn(16, 4), torch.randint(0, 3, (16,)))
+    """)
+    assert result.finding.code == "GF010" and result.fix is not None
+    assert result.fix.description.startswith("build the optimizer again after the replacement, through learner")
+    [patch] = result.fix.patches
+    assert [e.replacement for e in patch.edits] == [
+        "            learner.opt = type(learner.opt)(learner.model.parameters(), lr=0.1)\n"
+    ]
+
+
+def test_gf010_rebuilds_a_module_level_optimizer_as_a_global_in_the_hook_that_swapped_its_layer(write_script) -> None:  # type: ignore[no-untyped-def]
+    # A hook called by the top-level loop calls a helper that swaps the head of the model it is
+    # handed: the optimizer is built again at the hook's call of the helper, declared global so
+    # that the loop steps the new one.
+    [result] = findings(write_script, """
+        import torch
+        from torch import nn
+        def new_head(net):
+            net[2] = nn.Linear(8, 3)
+        def on_epoch(epoch):
+            if epoch == 1:
+                new_head(model)
+        model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        x, y = torch.randn(16, 4), torch.randint(0, 3, (16,))
+        for epoch in range(3):
+            on_epoch(epoch)
+            optimizer.zero_grad(); nn.functional.cross_entropy(model(x), y).backward(); optimizer.step()
+    """)
+    assert result.finding.code == "GF010" and result.fix is not None
+    assert result.fix.description.startswith("build the optimizer again in on_epoch() after the replacement")
+    [patch] = result.fix.patches
+    assert [e.replacement for e in patch.edits] == [
+        "    global optimizer\n",
+        "        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n",
+    ]
+
+
 def test_gf010_reads_parameter_groups_stored_before_a_resume_again_from_the_live_network(write_script) -> None:  # type: ignore[no-untyped-def]
     # The groups were stored before the network was replaced by a resumed one; the optimizer is
     # built after, from the stored groups: they are read again from the live network where it is

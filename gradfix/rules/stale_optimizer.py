@@ -9,8 +9,9 @@ conservative first: build the optimizer (and the schedulers built over it) after
 make the replacement before the optimizer, or the object that builds it, is built; build the
 optimizer and its schedulers again right after the replacement, with the script's own constructor
 (``self.`` read through the caller's receiver: ``trainer.optimizer = SGD(trainer.model.parameters(),
-...)``), when what that constructor reads did not change in between; add the new modules'
-parameters to it with ``add_param_group``.
+...)``; a callback handed the learner or keeping it as ``self.learn``: ``learner.opt = ...``; a
+top-level optimizer in a hook, declared ``global``), when what that constructor reads did not
+change in between; add the new modules' parameters to it with ``add_param_group``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import builtins
 import re
 from dataclasses import dataclass, field
-from typing import Iterator, Optional, Union
+from typing import Iterator, Optional, Sequence, Union
 
 import libcst as cst
 
@@ -318,6 +319,7 @@ class StaleOptimizer(Rule):
         holds the object that built it); and add the new modules' parameters to it instead."""
         rebuilds: list[Optional[Candidate]] = []
         additions: list[Optional[Candidate]] = []
+        globals_: list[Optional[Candidate]] = []  # a module-level optimizer rebuilt inside a function
         scope = built.function or source.module
         later: list[cst.BaseStatement] = []  # statements after the optimizer's that swap a layer or rebind the model
         for where, statements, exprs in self._replacing_groups(project, replacement):
@@ -344,19 +346,34 @@ class StaleOptimizer(Rule):
                         if there is not scope:  # in the optimizer's own method: below
                             places.append((statement, [_translate(where, home, expr, bindings) for expr in exprs]))
                 for statement, translated in places:
-                    held = _receiver(source, statement, built.owner.name.value)
-                    if held is None:
-                        continue
-                    receiver, binding = held
-                    there = _scope_of(source, statement)
-                    assert there is not None
-                    what = f"after the replacement, through {receiver}"
-                    rebuilt = _rebuilt(source, built, schedulers, there, receiver)
-                    if rebuilt is not None and _unchanged(source, there, _settings(source, rebuilt[0]), binding, [statement]):
-                        rebuilds.append(self._rebuild(source, built, rebuilt, [statement], what))
-                    if all(t is not None for t in translated):
-                        optimizer = receiver + built.target[built.target.index("."):]
-                        additions.append(self._add_group(source, optimizer, [(statement, [t for t in translated if t])], what))
+                    for receiver, binding in _receivers(source, statement, built):
+                        there = _scope_of(source, statement)
+                        assert there is not None
+                        what = f"after the replacement, through {receiver}"
+                        rebuilt = _rebuilt(source, built, schedulers, there, receiver)
+                        if rebuilt is not None and _unchanged(source, there, _settings(source, rebuilt[0]), binding, [statement]):
+                            rebuilds.append(self._rebuild(source, built, rebuilt, [statement], what))
+                        if all(t is not None for t in translated):
+                            optimizer = receiver + built.target[built.target.index("."):]
+                            additions.append(self._add_group(source, optimizer, [(statement, [t for t in translated if t])], what))
+            if built.function is None and isinstance(home, cst.FunctionDef) and where is source:
+                # A module-level optimizer and a replacement inside a function the loop calls (a
+                # hook, a callback): rebuilt there as the global it is, or extended in place.
+                # Where the function swaps the layers of a module it was handed (`net.fc`), the
+                # module is the caller's: rebuilt at the call. In the function itself only when it
+                # swaps them on the global model (`model.fc = ...`).
+                places = []
+                for statement, _, bindings, there in _calls_of(source, where, home):
+                    if isinstance(there, cst.FunctionDef):
+                        places.append((statement, there, [t for t in (_translate(where, home, e, bindings) for e in exprs) if t]))
+                if _method_class(source, home) is None and exprs and not {_root(e) for e in exprs} & _locals(home):
+                    places.append((anchor, home, list(exprs)))
+                for statement, there, modules in places:
+                    assert isinstance(there, cst.FunctionDef)
+                    what = f"in {there.name.value}() after the replacement"
+                    globals_.append(self._rebuild_global(source, built, schedulers, statement, there, what))
+                    if built.target not in _locals(there) and len(modules) == len(exprs):
+                        additions.append(self._add_group(source, built.target, [(statement, modules)], what))
             if not isinstance(home, cst.FunctionDef):
                 continue
             # A helper called where the optimizer is built: its name (or `self.`'s) is in scope there.
@@ -377,7 +394,46 @@ class StaleOptimizer(Rule):
         later = [s for i, s in enumerate(later) if all(s is not t for t in later[:i])]
         if later and _hyperparameters_stable(source, scope, built, schedulers, later):
             rebuilds.insert(0, self._rebuild(source, built, _rebuilt(source, built, schedulers, scope, None), later, "after the replacement"))
+        rebuilds += globals_
         return [c for c in rebuilds if c is not None], [c for c in additions if c is not None]
+
+    def _rebuild_global(
+        self,
+        source: SourceFile,
+        built: _Built,
+        schedulers: Optional[list[_Built]],
+        anchor: cst.BaseStatement,
+        there: cst.FunctionDef,
+        where: str,
+    ) -> Optional[Candidate]:
+        """The module-level optimizer's statement, and its schedulers', again after ``anchor`` in
+        the function ``there``, which declares their names ``global`` first: the loop reads the
+        module's names, so a local rebinding would train nothing. Only where every name the
+        constructors read is the module's (``there`` binds none of them itself)."""
+        if schedulers is None or not isinstance(there.body, cst.IndentedBlock) or not there.body.body:
+            return None
+        made = [built, *schedulers]
+        targets = [m.target for m in made]
+        if not all(t.isidentifier() for t in targets):
+            return None
+        declared = {
+            name.name.value for node in descendants(there, cst.Global) if _scope_of(source, node) is there for name in node.names
+        }
+        own = _locals(there) - declared
+        if own & ({name for m in made for name in _reads(m.call)} | set(targets)):
+            return None
+        missing = [t for t in targets if t not in declared]
+        extra: list[Edit] = []
+        if missing:
+            first = there.body.body[0]
+            indent = source.indentation(source.range(first).start.line)
+            line = f"{indent}global {', '.join(missing)}\n"
+            docstring = (
+                isinstance(first, cst.SimpleStatementLine) and isinstance(first.body[0], cst.Expr)
+                and isinstance(first.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+            )
+            extra.append(_insert_after(source, first, line) if docstring else source.insert_lines(source.range(first).start.line, line))
+        return self._rebuild(source, built, ([m.statement for m in made], []), [anchor], where, extra)
 
     def _replacing_groups(self, project: Project, replacement: _Replacement) -> list[tuple[SourceFile, list[cst.BaseStatement], list[str]]]:
         """The replacing statements, grouped by the function they are in, in order, with the code of
@@ -410,13 +466,15 @@ class StaleOptimizer(Rule):
         rebuilt: Optional[tuple[list[cst.SimpleStatementLine], list[str]]],
         anchors: list[cst.BaseStatement],
         where: str,
+        extra: Sequence[Edit] = (),
     ) -> Optional[Candidate]:
-        """The optimizer's statement, and each scheduler's after it, again after each anchor."""
+        """The optimizer's statement, and each scheduler's after it, again after each anchor (with
+        ``extra`` edits: a ``global`` declaration)."""
         if rebuilt is None:
             return None
         statements, kept = rebuilt
         own = source.indentation(source.range(built.statement).start.line)
-        edits = []
+        edits = list(extra)
         for anchor in anchors:
             indent = source.indentation(source.range(anchor).start.line)
             text = ""
@@ -785,7 +843,7 @@ def _rewrite(
             if name.value in reads.own:
                 continue
             if name.value == me:
-                replacements[name] = cst.Name(owner)
+                replacements[name] = cst.parse_expression(owner, config=source.module.config_for_parsing)
             elif name.value in there:
                 if name.value not in stored:
                     return None
@@ -808,12 +866,20 @@ def _rewrite(
             kept.append(arg.keyword.value)
         else:
             return None
+    # The class read from a local of the constructing method (`self.opt = opt_cls(...)`) is the
+    # class of the optimizer it built.
+    func = rewritten(made.call.func)
+    if func is None and made is built:
+        func = cst.parse_expression(f"type({optimizer})", config=source.module.config_for_parsing)
+        kept.insert(0, "its class")
+    if func is None:
+        return None
     assign = made.statement.body[0]
     assert isinstance(assign, cst.Assign)
     target = rewritten(assign.targets[0].target)
     if target is None or not _is_path_with_literal_index(source.module.code_for_node(target)):
         return None
-    new_assign = assign.with_changes(targets=[assign.targets[0].with_changes(target=target)], value=made.call.with_changes(args=args))
+    new_assign = assign.with_changes(targets=[assign.targets[0].with_changes(target=target)], value=made.call.with_changes(func=func, args=args))
     return made.statement.with_changes(body=[new_assign]), kept
 
 
@@ -853,6 +919,41 @@ def _settings(source: SourceFile, statements: list[cst.SimpleStatementLine]) -> 
                     if index > 0 or not _is_params(arg, position):
                         codes += [code for code in _chains(source, arg.value) if code != optimizer]
     return codes
+
+
+def _receivers(source: SourceFile, statement: cst.BaseStatement, built: _Built) -> list[tuple[str, cst.CSTNode]]:
+    """What the statement's scope calls the object whose method built the optimizer, with the node
+    after which it holds it: a name bound there to ``Cls(...)``; else (a callback handed the
+    learner, ``self.learn`` of another object) each path that the statement, or else its scope,
+    reads an attribute of that the constructing method kept on ``self`` (``learner.model`` for
+    ``self.model``, ``self.learn.opt`` for ``self.opt``). Where a path means another object, the
+    rebuild crashes or trains nothing, and the re-run rejects it."""
+    assert built.owner is not None and built.function is not None
+    bound = _receiver(source, statement, built.owner.name.value)
+    if bound is not None:
+        return [bound]
+    scope = _scope_of(source, statement)
+    me = _first_param(built.function)
+    if not isinstance(scope, cst.FunctionDef) or me is None:
+        return []
+    kept = {code.split(".")[1] for code in _chains(source, built.call) if code.startswith(f"{me}.")}
+    kept |= {built.target.split(".")[1]} | set(_stored_locals(source, built.function).values())
+    own = _locals(scope)
+    mine = _first_param(scope) if _method_class(source, scope) is not None else None
+    found: list[str] = []
+    for node in (statement, scope.body):
+        for code in _chains(source, node):
+            head, dot, attr = code.rpartition(".")
+            attr = re.split(r"[.\[]", attr, maxsplit=1)[0]
+            while dot and attr not in kept:
+                head, dot, attr = head.rpartition(".")
+            if not dot or head == mine or not _is_path_with_literal_index(head) or _root(head) not in own:
+                continue  # `self.model` of the scope's own object is not the optimizer's owner
+            if head not in found:
+                found.append(head)
+        if found:
+            break
+    return [(receiver, scope.params) for receiver in found[:2]]
 
 
 def _receiver(source: SourceFile, statement: cst.BaseStatement, cls: str) -> Optional[tuple[str, cst.BaseStatement]]:
