@@ -6,6 +6,10 @@ script meant (to unfreeze parameters frozen earlier, or to freeze a loaded part)
 The fix renames the attribute to ``requires_grad``; the re-run must show the parameters with the
 ``requires_grad`` the script asked for (and, when it asked for True, receiving gradients).
 
+An unfreezing loop over a whole model also unfreezes parts the next phase never calls (the
+decoders of a stacked autoencoder while its classifier fine-tunes): its fix is judged on the
+parameters a loss reaches in the re-run (``Candidate.thaws``), and the verdict names the others.
+
 On a module, ``requires_grad``/``require_grad``/``trainable`` are plain attributes: the module's
 parameters keep their flag. The probe records such an assignment only when it says True while
 some of the module's parameters are frozen, and the rule reports those still frozen at the end of
@@ -65,6 +69,7 @@ class RequireGradTypo(Rule):
                         patches=[Patch(path, edits)],
                         applicability=self.applicability,
                         params=names,
+                        thaws=bool(value),
                     )
                 )
             intent = "unfreeze" if value else "freeze"
@@ -103,6 +108,7 @@ class RequireGradTypo(Rule):
                     patches=[Patch(site.file, [source.replace_node(node, call)])],
                     applicability=self.applicability,
                     params=names,
+                    thaws=True,
                 )
             )
         message = (
@@ -123,3 +129,4 @@ class RequireGradTypo(Rule):
             return judge(finding, candidate, before, run)
         frozen = list(intended)
         return Verdict(True, f"{short_list(frozen)} are now frozen as the script intends (requires_grad=False)", [])
+
