@@ -2743,7 +2743,7 @@ def _thaw_verdict(before: dict[str, tuple[bool, bool, bool]], after: dict[str, t
     return judge(finding, candidate, old, RunResult(new, "", "", 0.0))
 
 
-def test_an_unfreeze_is_not_rejected_for_unfrozen_parts_no_loss_reaches_and_says_which_stay_unchanged() -> None:
+def test_verify_an_unfreeze_is_not_rejected_for_unfrozen_parts_no_loss_reaches_and_says_which_stay_unchanged() -> None:
     verdict = _thaw_verdict(
         {"model.encoder.weight": (False, False, False), "model.decoder.weight": (False, False, False), "model.head.weight": (True, True, True)},
         {"model.encoder.weight": (True, True, True, True), "model.decoder.weight": (True, False, False, False), "model.head.weight": (True, True, True, True)},
@@ -2753,7 +2753,7 @@ def test_an_unfreeze_is_not_rejected_for_unfrozen_parts_no_loss_reaches_and_says
     assert "model.decoder.weight stays unchanged" in verdict.reason and "no loss reaches it" in verdict.reason
 
 
-def test_an_unfreeze_that_trains_nothing_new_or_leaves_a_used_part_frozen_is_rejected() -> None:
+def test_verify_an_unfreeze_that_trains_nothing_new_or_leaves_a_used_part_frozen_is_rejected() -> None:
     # the only part a loss reaches trained before the fix too: the fix trains nothing new
     nothing_new = _thaw_verdict(
         {"model.projector.weight": (False, False, False), "model.head.weight": (True, True, True)},
