@@ -34,6 +34,10 @@ class Candidate:
     # the parameters it fixes are what its re-run leaves trainable, which only that run can tell
     # (GF004: a freezing loop narrowed to spare a part, whose own count then decides what freezes)
     claims_what_trains: bool = field(default=False, kw_only=True)
+    # it makes the parameters trainable (sets requires_grad) and nothing more: one that no loss
+    # reaches in its re-run (a decoder the fine-tuning phase never calls, unfrozen by the same
+    # loop) cannot receive a gradient whatever the fix, so it is no evidence against it
+    thaws: bool = field(default=False, kw_only=True)
 
 
 @dataclass

@@ -38,7 +38,7 @@ def judge(finding: Finding, candidate: Candidate, before: Trace, run: RunResult)
                 return Verdict(False, f"still fails: {describe_crash(after.crash)}")
             return Verdict(False, f"fails earlier: {describe_crash(after.crash)}")
         return Verdict(True, f"the crash is gone; the script now gets further and stops with {describe_crash(after.crash)}", partial=True)
-    verdict = _gradients(claimed, before, after)
+    verdict = _thawed(claimed, before, after) if candidate.thaws else _gradients(claimed, before, after)
     if not verdict.verified and before.crash is not None and after.events > before.events:
         # A second fault behind the first (integer inputs and a zero_grad() before step()): the
         # crash is gone, and the loop diagnoses the rest from this run; the whole chain is judged at the end.
@@ -76,6 +76,36 @@ def _gradients(claimed: list[str], before: Trace, after: Trace) -> Verdict:
     if not trained:
         return Verdict(True, "the script now runs to the end")
     return Verdict(True, f"{short_list(trained)} now {_receive(trained)} gradients (the script steps no optimizer)", trained)
+
+
+def _thawed(claimed: list[str], before: Trace, after: Trace) -> Verdict:
+    """A fix that makes parameters trainable, judged on those a loss reaches in its re-run.
+
+    An unfreezing loop over ``model.parameters()`` also unfreezes parts the phase after it never
+    calls (a stacked autoencoder's decoders while the classifier fine-tunes): they require grad
+    now and no loss reaches them, so no fix could give them a gradient. They are left out of the
+    claim and named in the verdict. A parameter still frozen, or one a loss reaches without a
+    gradient arriving, is still evidence against the fix; and at least one parameter that was
+    stuck before (never received a gradient, or never changed) must now train, so a fix whose
+    only trained parameters trained anyway verifies nothing."""
+    unused = [
+        n for n in claimed
+        if (p := after.param(n)) is not None and p.requires_grad and not p.reached and not p.got_grad
+    ]
+    used = [n for n in claimed if n not in unused]
+    verdict = _gradients(used, before, after)
+    if not unused or not verdict.verified:
+        return verdict
+    stuck = [n for n in used if (p := before.param(n)) is None or not (p.got_grad and p.changed)]
+    if not stuck:
+        return Verdict(False, f"nothing it unfreezes trains that did not before; no loss reaches {short_list(unused)}")
+    verb = "stays" if len(unused) == 1 else "stay"
+    return Verdict(
+        True,
+        f"{verdict.reason}; {short_list(unused)} {verb} unchanged: now trainable, but no loss reaches "
+        f"{'it' if len(unused) == 1 else 'them'} in the fixed run (nothing uses {'it' if len(unused) == 1 else 'them'} there)",
+        verdict.trained,
+    )
 
 
 def _receive(names: list[str]) -> str:

@@ -2841,3 +2841,56 @@ def test_gf065_a_no_grad_helper_calling_a_metric_it_is_handed_is_left_alone(writ
             optimizer.step()
             print(evaluate(lambda out, t: (out.argmax(1) == t).float().mean().item(), x, y))
     """) == []
+
+
+# -- an unfreezing fix judged on what a loss reaches (Candidate.thaws) -----------------------------
+
+
+def _thaw_verdict(before: dict[str, tuple[bool, bool, bool]], after: dict[str, tuple[bool, bool, bool, bool]]):  # type: ignore[no-untyped-def]
+    """The verdict of a thawing fix; each parameter as (requires_grad, got_grad, changed) before
+    and (requires_grad, reached, got_grad, changed) after, all held by one optimizer that steps."""
+    from gradfix.findings import Candidate, Finding
+    from gradfix.sandbox import RunResult
+    from gradfix.trace import OptimizerFact, ParamFact, Trace
+    from gradfix.verify import judge
+
+    def trace(params: list[ParamFact]) -> Trace:
+        return Trace(script="train.py", argv=[], params=params, optimizers=[OptimizerFact(id=1, cls="Adam", site=None, name="opt", steps=3)])
+
+    old = trace([ParamFact(n, 1, [2], "float32", rg, True, got_grad=g, changed=c, optimizers=[1]) for n, (rg, g, c) in before.items()])
+    new = trace([ParamFact(n, 1, [2], "float32", rg, True, reached=r, got_grad=g, changed=c, optimizers=[1]) for n, (rg, r, g, c) in after.items()])
+    names = list(before)
+    finding = Finding("GF012", "typo", "the unfreeze did not happen", "train.py", 1, 0, names)
+    candidate = Candidate("spell it requires_grad", [], Applicability.SAFE, names, thaws=True)
+    return judge(finding, candidate, old, RunResult(new, "", "", 0.0))
+
+
+def test_verify_an_unfreeze_is_not_rejected_for_unfrozen_parts_no_loss_reaches_and_says_which_stay_unchanged() -> None:
+    verdict = _thaw_verdict(
+        {"model.encoder.weight": (False, False, False), "model.decoder.weight": (False, False, False), "model.head.weight": (True, True, True)},
+        {"model.encoder.weight": (True, True, True, True), "model.decoder.weight": (True, False, False, False), "model.head.weight": (True, True, True, True)},
+    )
+    assert verdict.verified and not verdict.partial, verdict.reason
+    assert verdict.trained == ["model.encoder.weight", "model.head.weight"]
+    assert "model.decoder.weight stays unchanged" in verdict.reason and "no loss reaches it" in verdict.reason
+
+
+def test_verify_an_unfreeze_that_trains_nothing_new_or_leaves_a_used_part_frozen_is_rejected() -> None:
+    # the only part a loss reaches trained before the fix too: the fix trains nothing new
+    nothing_new = _thaw_verdict(
+        {"model.projector.weight": (False, False, False), "model.head.weight": (True, True, True)},
+        {"model.projector.weight": (True, False, False, False), "model.head.weight": (True, True, True, True)},
+    )
+    assert not nothing_new.verified and "nothing it unfreezes trains that did not before" in nothing_new.reason
+    # still frozen after the fix is not "unused": it is what the fix failed to do
+    frozen = _thaw_verdict(
+        {"model.encoder.weight": (False, False, False), "model.backbone.weight": (False, False, False)},
+        {"model.encoder.weight": (True, True, True, True), "model.backbone.weight": (False, False, False, False)},
+    )
+    assert not frozen.verified and "still no gradient: model.backbone.weight" in frozen.reason
+    # reached by a loss and still no gradient: evidence against the fix
+    cut = _thaw_verdict(
+        {"model.encoder.weight": (False, False, False), "model.backbone.weight": (False, False, False)},
+        {"model.encoder.weight": (True, True, True, True), "model.backbone.weight": (True, True, False, False)},
+    )
+    assert not cut.verified and "still no gradient: model.backbone.weight" in cut.reason

@@ -6,6 +6,17 @@ script meant (to unfreeze parameters frozen earlier, or to freeze a loaded part)
 The fix renames the attribute to ``requires_grad``; the re-run must show the parameters with the
 ``requires_grad`` the script asked for (and, when it asked for True, receiving gradients).
 
+An unfreeze (``= True``) is always reported: parameters meant to train stay frozen. A freeze
+(``= False``) is reported only when what it meant to keep fixed trains after all: the tensor ends
+the run requiring grad, receives a gradient and an optimizer holds it. On a tensor that never
+required grad (``pe.require_grad = False`` on a position table registered as a buffer, a mask),
+or one frozen for real on another line, or one no optimizer holds, the freeze the script wanted
+holds: the typo is harmless and gradfix says nothing.
+
+An unfreezing loop over a whole model also unfreezes parts the next phase never calls (the
+decoders of a stacked autoencoder while its classifier fine-tunes): its fix is judged on the
+parameters a loss reaches in the re-run (``Candidate.thaws``), and the verdict names the others.
+
 On a module, ``requires_grad``/``require_grad``/``trainable`` are plain attributes: the module's
 parameters keep their flag. The probe records such an assignment only when it says True while
 some of the module's parameters are frozen, and the rule reports those still frozen at the end of
@@ -37,6 +48,8 @@ class RequireGradTypo(Rule):
         for typo in trace.typos:
             if typo.on_module and ((p := trace.param(typo.name)) is None or p.requires_grad):
                 continue  # unfrozen later after all: the module attribute cost nothing
+            if not typo.value and not _trained_anyway(trace, typo.name):
+                continue  # the freeze the script wanted holds, or nothing trains it: harmless
             if project.is_editable(typo.site.file):
                 by_line.setdefault((typo.site.file, typo.site.line), []).append(typo)
         findings = []
@@ -65,6 +78,7 @@ class RequireGradTypo(Rule):
                         patches=[Patch(path, edits)],
                         applicability=self.applicability,
                         params=names,
+                        thaws=bool(value),
                     )
                 )
             intent = "unfreeze" if value else "freeze"
@@ -103,6 +117,7 @@ class RequireGradTypo(Rule):
                     patches=[Patch(site.file, [source.replace_node(node, call)])],
                     applicability=self.applicability,
                     params=names,
+                    thaws=True,
                 )
             )
         message = (
@@ -123,3 +138,12 @@ class RequireGradTypo(Rule):
             return judge(finding, candidate, before, run)
         frozen = list(intended)
         return Verdict(True, f"{short_list(frozen)} are now frozen as the script intends (requires_grad=False)", [])
+
+
+def _trained_anyway(trace: Trace, name: str) -> bool:
+    """A misspelt freeze is gradfix's business only when what it meant to keep fixed trains: the
+    tensor ends the run requiring grad, a loss gives it a gradient and an optimizer holds it. A
+    tensor that never required grad (a position table, a mask, a buffer), one frozen for real on
+    another line, or one no optimizer holds stays as the script wanted it."""
+    p = trace.param(name)
+    return p is not None and p.requires_grad and p.got_grad and bool(p.optimizers)
