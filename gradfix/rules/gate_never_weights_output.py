@@ -170,11 +170,7 @@ class GateNeverWeightsOutput(Rule):
             reads.append(read)
         if _overlaps(reads, source, statement):
             return []
-        functional_module = module_alias(source, "torch.nn.functional")
-        if functional_module is not None:
-            functional, imported = f"{functional_module}.one_hot", []
-        else:
-            functional, imported = spelled_or_imported(source, "torch.nn.functional.one_hot")
+        functional, imported = _one_hot_spelled(source)
         probs = _fresh(source, _probabilities_name(scores, name), f"{name}_probs")
         indent = source.indentation(source.range(statement).start.line)
         after = source.range(statement).end.line + 1
@@ -317,6 +313,18 @@ def _picked_indices(source: SourceFile, cut: Cut) -> Optional[tuple[cst.SimpleSt
     return statement, indices.value, source.code(scores_node), dim
 
 
+def _one_hot_spelled(source: SourceFile) -> tuple[str, list[Edit]]:
+    """``one_hot`` as the file reaches it: through its ``torch.nn.functional`` alias (``F``), its
+    ``nn`` (``nn.functional``), else spelled out from ``torch`` (imported when it is not)."""
+    functional = module_alias(source, "torch.nn.functional")
+    if functional is not None and "." not in functional:
+        return f"{functional}.one_hot", []
+    nn_module = module_alias(source, "torch.nn")
+    if nn_module is not None and "." not in nn_module:
+        return f"{nn_module}.functional.one_hot", []
+    return spelled_or_imported(source, "torch.nn.functional.one_hot")
+
+
 def _max_parts(source: SourceFile, call: cst.Call) -> Optional[tuple[cst.BaseExpression, str]]:
     """``torch.max(scores, d)`` / ``scores.max(d)`` / ``scores.max(dim=d)``: the scores and the
     dim, as written; None with ``keepdim`` or anything else."""
@@ -363,7 +371,10 @@ def _read_by_product(source: SourceFile, site: Site) -> Optional[Edit]:
     if table is None:
         return None
     new = _parse_expression(source, f"{source.operand_code(indices.value)} @ {table}")
-    if not isinstance(source.parent(call), _BARE_OK):
+    parent = source.parent(call)
+    # `@` binds tighter than `+` and `-`: a term of a sum needs no parentheses of its own
+    summed = isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, (cst.Add, cst.Subtract))
+    if not isinstance(parent, _BARE_OK) and not summed:
         new = new.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
     return source.replace_node(call, new)
 

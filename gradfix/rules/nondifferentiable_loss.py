@@ -331,7 +331,8 @@ def _interpolated(source: SourceFile, cut: Cut) -> Optional[tuple[str, list[Edit
     frac = next(n for n in (f"{index}_frac", f"{index}_weight", f"{index}_frac_") if n not in taken)
     code = source.operand_code(position)
     floor = source.replace_node(cast, cst.parse_expression(f"{code}.floor().{cut.op}()", config=source.module.config_for_parsing))
-    weights = _with_name(source, index_node, index, f"({code} - {index}.to({code}.dtype))")
+    fraction = f"{code} - {index}.to({code}.dtype)"
+    weights = fraction if isinstance(index_node, cst.Name) else _with_name(source, index_node, index, f"({fraction})")
     indent = source.indentation(source.range(later).start.line)
     weighted = source.insert_lines(source.range(later).start.line, f"{indent}{frac} = {weights}\n")
     upper = _with_name(source, index_node, index, f"({index} + 1).clamp(max={source.operand_code(table)}.size({dim}) - 1)")
@@ -379,12 +380,12 @@ def _last_axis_parts(source: SourceFile, subscript: cst.Subscript):  # type: ign
 
 
 def _names_in(node: cst.CSTNode) -> list[str]:
-    return [n.value for n in [node, *descendants(node, cst.Name)] if isinstance(n, cst.Name) and not _is_attribute_name(node, n)]
+    return [n.value for n in descendants(node, cst.Name) if not _is_attribute_name(node, n)]
 
 
 def _is_attribute_name(root: cst.CSTNode, name: cst.Name) -> bool:
     """``name`` is the attribute part of an ``a.name`` (a method's name), not a value."""
-    return any(isinstance(a, cst.Attribute) and a.attr is name for a in [root, *descendants(root, cst.Attribute)])
+    return any(a.attr is name for a in descendants(root, cst.Attribute))
 
 
 def _only_reshaped(source: SourceFile, node: cst.BaseExpression, index: str) -> bool:
