@@ -22,6 +22,11 @@ experts' outputs when the router is a module of its own that returns only the in
 output is written (``out[i] = y * prob[i]``), or once the outputs are all in place
 (``out = out * prob.unsqueeze(-1)``).
 
+When the indices look up rows of an embedding table (the probe records each lookup, ``table(idx)``
+or ``F.embedding(idx, weight)``, whose indices came from the pick), the candidates read the table
+by a matrix product instead: first with a straight-through one-hot of the pick (the row picked
+forward, the softmax's gradient backward), then with the softmax itself (a soft lookup).
+
 Hard routing under ``no_grad`` (inference), a hash router with no parameters, a straight-through or
 Gumbel-softmax router and a top-k whose gate values already weight the outputs give nothing to say:
 their parameters either have none or receive gradients.

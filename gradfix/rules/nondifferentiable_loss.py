@@ -30,7 +30,9 @@ policy trains through ``log_prob``: nothing to say). Parameters also behind a ``
 ``.data`` or a re-wrap whose result went into a loss lost their path there (GF008's). The candidates are the same draw, reparameterised: ``dist.rsample()`` where the distribution
 has it, ``mu + sigma * torch.randn_like(mu)`` (when one of the two is a number) or
 ``torch.distributions.Normal(mu, sigma).rsample()``; a loss that crashed for want of a graph
-because everything went through such a ``sample()`` gets the same candidate. A comparison,
+because everything went through such a ``sample()`` gets the same candidate. A position cast to an
+integer index whose index the probe saw read a tensor (``gather``, ``x[..., idx]``) is read by
+linear interpolation between its floor and the next entry, weighted by the fractional part. A comparison,
 ``argmax`` or a cast has no mechanical fix: gradfix names the op and its line, and explains.
 """
 
