@@ -180,7 +180,9 @@ class ProbeMode(TorchFunctionMode):
         index = kwargs.get(keyword) if keyword is not None and keyword in kwargs else args[position] if len(args) > position else None
         indices = [v for v in index[:8] if isinstance(v, torch.Tensor)] if isinstance(index, tuple) else [index]
         op = name.strip("_")
-        for key in self.cuts_behind([t for t in indices if isinstance(t, torch.Tensor) and not t.is_floating_point()]):
+        # integer indices only: a boolean mask selects, a float tensor is a value
+        integers = [t for t in indices if isinstance(t, torch.Tensor) and not t.is_floating_point() and t.dtype is not torch.bool]
+        for key in self.cuts_behind(integers):
             self.probe.note_lookup(key, op, sys._getframe(2))
 
     def _carry_cuts(self, args: tuple, kwargs: dict, result: Any) -> None:
