@@ -214,6 +214,16 @@ class AttributeFact:
 
 
 @dataclass
+class Lookup:
+    """A lookup with gradients on whose integer indices came out of an op with no gradient: the op
+    (embedding, gather, index_select, take_along_dim, getitem) and the user-code call that made it
+    (for a torch module, ``nn.Embedding``, the call of the module). Once per op and site."""
+
+    op: str
+    site: Site
+
+
+@dataclass
 class Cut:
     """An operation in user code whose result no longer carries the gradient of its input."""
 
@@ -231,6 +241,10 @@ class Cut:
     rsample: bool = False
     # for the ops GF017 reads: a loss passed to backward() was computed from the op's result
     to_loss: bool = False
+    # the torch ops that took the op's result (or what was computed from it) as the indices of a
+    # lookup with gradients on: embedding, gather, index_select, take_along_dim, getitem. Indices
+    # carry no gradient, so these are where the values were read instead of computed (GF060, GF017).
+    lookups: list["Lookup"] = field(default_factory=list)
 
 
 # Ops whose result only says which entry scored highest (GF060), and the plain cuts of a value's

@@ -58,7 +58,7 @@ _TEXTS = frozenset({
     "ModuleCall.cls", "ModuleCall.arg_dtypes", "ModuleCall.param_dtype", "Crash.type", "Crash.message",
     "RankFact.waiting_in", "Trace.script", "Trace.torch_version", "Trace.late_stop", "Trace.hung",
     "Trace.distributed_notes", "Trace.missing_env", "OptimizerHolder.cls", "OptimizerHolder.file",
-    "OneElementNorm.op", "OneElementNorm.module", "GradBuffer.cls",
+    "OneElementNorm.op", "OneElementNorm.module", "GradBuffer.cls", "Lookup.op",
 })
 # What the run echoes of gradfix's own command line: not the script's words.
 _SKIPPED = frozenset({"Trace.argv"})

@@ -733,6 +733,33 @@ def test_selections_recorded_apart_from_the_cuts(run_script: Run) -> None:
     assert trace.params_only_selected() == ["model.0.router.weight", "model.0.router.bias", "model.1.router.weight", "model.1.router.bias"]
 
 
+
+def test_lookups_whose_indices_came_from_a_pick_or_a_cast_are_recorded_with_their_call(run_script: Run) -> None:
+    # The indices of a `max` that look up an embedding (the module's call is the site), a cast
+    # position that gathers, and the boolean mask made from them, which selects and looks up nothing.
+    trace = run_script("""
+        import torch
+        import torch.nn as nn
+
+        scorer, table = nn.Linear(4, 3), nn.Embedding(3, 2)
+        where = nn.Parameter(torch.tensor([1.2, 2.7]))
+        opt = torch.optim.SGD([*scorer.parameters(), *table.parameters(), where], lr=0.1)
+        for _ in range(2):
+            x = torch.randn(5, 4)
+            idx = torch.max(scorer(x), 1)[1]
+            rows = table(idx)
+            pos = where.round().long()
+            read = x.gather(1, pos.unsqueeze(0).expand(5, -1))
+            masked = x[idx == 0]
+            loss = rows.sum() + read.sum() + masked.sum()
+            opt.zero_grad(); loss.backward(); opt.step()
+    """).trace
+    [pick] = trace.selections
+    assert [(lookup.op, lookup.site.line) for lookup in pick.lookups] == [("embedding", 11)]
+    [cast] = [c for c in trace.cuts if c.op == "long"]
+    assert [(lookup.op, lookup.site.line) for lookup in cast.lookups] == [("gather", 13)]
+
+
 PARAMETERS_OVERRIDDEN = """
 import torch
 import torch.nn as nn

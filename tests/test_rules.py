@@ -2894,3 +2894,102 @@ def test_verify_an_unfreeze_that_trains_nothing_new_or_leaves_a_used_part_frozen
         {"model.encoder.weight": (True, True, True, True), "model.backbone.weight": (True, True, False, False)},
     )
     assert not cut.verified and "still no gradient: model.backbone.weight" in cut.reason
+
+
+def test_gf060_argmax_that_looks_up_an_embedding_of_another_model_is_read_through_a_straight_through_one_hot(write_script) -> None:  # type: ignore[no-untyped-def]
+    """The picker's argmax chooses a row of the reader's table: the offered fix reads the table by
+    a matrix product with a straight-through one-hot (the same row forward), and the soft lookup
+    verified too."""
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        import torch.nn.functional as F
+        torch.manual_seed(0)
+        class Picker(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.score = nn.Linear(6, 4)
+            def forward(self, x):
+                return self.score(x)
+        class Reader(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.table = nn.Embedding(4, 3)
+                self.out = nn.Linear(3, 1)
+            def forward(self, choice):
+                return self.out(self.table(choice))
+        class Both(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.picker, self.reader = Picker(), Reader()
+            def forward(self, x):
+                logits = self.picker(x)
+                choice = logits.argmax(dim=1)
+                return self.reader(choice)
+        m = Both()
+        opt = torch.optim.SGD(m.parameters(), lr=0.1)
+        for _ in range(5):
+            x = torch.randn(8, 6)
+            loss = (m(x).squeeze(1) - x[:, 0]).pow(2).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+    """)
+    [gate] = [r for r in results if r.finding.code == "GF060"]
+    assert "embedding table" in gate.finding.message
+    assert gate.finding.params == ["m.picker.score.weight", "m.picker.score.bias"]
+    assert gate.fix is not None and gate.fix.applicability is Applicability.UNSAFE
+    assert "straight-through one-hot of `choice`" in gate.fix.description
+    inserted = [e.replacement for p in gate.fix.patches for e in p.edits]
+    assert "choice @ self.table.weight" in inserted
+    assert any("choice = F.one_hot(choice, choice_probs.size(1))" in text for text in inserted)
+    assert any("soft lookup" in also for also in gate.fix.also_verified)
+
+
+def test_gf017_learned_position_rounded_to_a_gather_index_is_read_by_interpolation(write_script) -> None:  # type: ignore[no-untyped-def]
+    """A trainable read position, rounded and cast to an index for gather: the fix reads the two
+    neighbouring entries weighted by the fractional part, and the position then trains."""
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        torch.manual_seed(0)
+        class Reader(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.where = nn.Parameter(torch.tensor([2.3, 5.6]))
+                self.out = nn.Linear(2, 1)
+            def forward(self, x):
+                pos = self.where.clamp(0, 9)
+                idx = pos.round().long()
+                read = x.gather(1, idx.unsqueeze(0).expand(x.size(0), -1))
+                return self.out(read).squeeze(1)
+        m = Reader()
+        opt = torch.optim.Adam(m.parameters(), lr=0.1)
+        for _ in range(5):
+            x = torch.randn(16, 10)
+            loss = (m(x) - x[:, 4]).pow(2).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+    """)
+    [result] = [r for r in results if r.finding.code == "GF017"]
+    assert result.finding.line == 12 and result.finding.params == ["m.where"]
+    assert "linear interpolation" in result.finding.message
+    assert result.fix is not None and result.fix.applicability is Applicability.UNSAFE
+    inserted = "".join(e.replacement for p in result.fix.patches for e in p.edits)
+    assert "pos.floor().long()" in inserted and "(idx + 1).clamp(max=x.size(1) - 1)" in inserted
+    assert result.fix.verdict.trained == ["m.where"]
+
+
+def test_gf017_a_gather_index_made_from_data_lengths_gives_nothing(write_script) -> None:  # type: ignore[no-untyped-def]
+    results = findings(write_script, """
+        import torch
+        from torch import nn
+        torch.manual_seed(0)
+        rnn, head = nn.GRU(3, 4, batch_first=True), nn.Linear(4, 1)
+        opt = torch.optim.Adam([*rnn.parameters(), *head.parameters()], lr=1e-2)
+        for _ in range(4):
+            x, lengths = torch.randn(8, 6, 3), torch.randint(1, 7, (8,))
+            states, _ = rnn(x)
+            last = (lengths.float() - 1).long()
+            picked = states.gather(1, last.view(-1, 1, 1).expand(-1, 1, 4)).squeeze(1)
+            loss = head(picked).pow(2).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+    """)
+    assert codes(results) == []

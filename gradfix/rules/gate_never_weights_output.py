@@ -22,6 +22,11 @@ experts' outputs when the router is a module of its own that returns only the in
 output is written (``out[i] = y * prob[i]``), or once the outputs are all in place
 (``out = out * prob.unsqueeze(-1)``).
 
+When the indices look up rows of an embedding table (the probe records each lookup, ``table(idx)``
+or ``F.embedding(idx, weight)``, whose indices came from the pick), the candidates read the table
+by a matrix product instead: first with a straight-through one-hot of the pick (the row picked
+forward, the softmax's gradient backward), then with the softmax itself (a soft lookup).
+
 Hard routing under ``no_grad`` (inference), a hash router with no parameters, a straight-through or
 Gumbel-softmax router and a top-k whose gate values already weight the outputs give nothing to say:
 their parameters either have none or receive gradients.
@@ -34,11 +39,13 @@ from typing import Optional, Union
 import libcst as cst
 
 from gradfix.edits import Edit
+from gradfix.expressions import call_argument, dotted_path
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.source import SourceFile, descendants
-from gradfix.trace import Cut, ModuleFact, Trace
+from gradfix.torch_api import module_alias, spelled_or_imported
+from gradfix.trace import Cut, ModuleFact, Site, Trace
 
 MAX_CANDIDATES = 6
 _INDEX_OPS = {"argmax"}
@@ -72,15 +79,26 @@ class GateNeverWeightsOutput(Rule):
         picks.sort(key=lambda c: (c.site.function != "forward", -c.count, c.site.file, c.site.line))
         candidates: list[Candidate] = []
         for cut in picks[:4]:
+            candidates += self._table_lookups(project, cut)
+        for cut in picks[:4]:
             candidates += self._candidates(trace, project, cut)
         pick = picks[0]
         source = project.source(pick.site.file)
         params = [name for name in stuck if name in {leaf for c in picks for leaf in c.leaves}]
         one = len(params) == 1
+        if any(lookup.op == "embedding" for lookup in pick.lookups):
+            advice = (
+                "they look up rows of an embedding table instead; read the table with the softmax of the scores "
+                "(`probs @ table.weight`), or with a straight-through one-hot of the pick so its values stay the same"
+            )
+        else:
+            advice = (
+                "weight the chosen output by the gate probability of the chosen entry (as the Switch Transformer does) so "
+                "the router learns"
+            )
         message = (
             f"{short_list(params)} {'gets' if one else 'get'} no gradient: {'its' if one else 'their'} scores are used only "
-            f"through `{_shown(source, pick)}` here, whose indices carry no gradient; weight the chosen output by the gate "
-            "probability of the chosen entry (as the Switch Transformer does) so the router learns"
+            f"through `{_shown(source, pick)}` here, whose indices carry no gradient; {advice}"
         )
         unique: list[Candidate] = []
         seen: set[tuple] = set()
@@ -131,6 +149,50 @@ class GateNeverWeightsOutput(Rule):
         returned = _returns_only(function, target.value)
         if returned is not None:
             found += self._handed_out(trace, project, source, function, cut, returned, prob, kept, why)
+        return found
+
+    def _table_lookups(self, project: Project, cut: Cut) -> list[Candidate]:
+        """The indices of the pick looked up rows of an embedding table (the probe saw the lookup,
+        ``table(idx)`` or ``F.embedding(idx, weight)``, take them): the table is read by a matrix
+        product with a distribution over its rows instead, which passes the gradient to the scores.
+        First a straight-through one-hot (the picked row forward, the softmax's gradient backward:
+        the values stay as they were), then the softmax itself (a soft lookup)."""
+        lookups = [lookup for lookup in cut.lookups if lookup.op == "embedding" and project.is_editable(lookup.site.file)]
+        if not lookups:
+            return []
+        source = project.source(cut.site.file)
+        picked = _picked_indices(source, cut)
+        if picked is None:
+            return []
+        statement, name, scores, dim = picked
+        reads: list[Edit] = []
+        for lookup in lookups:
+            if lookup.site.file != source.path:
+                return []  # one file per candidate
+            read = _read_by_product(source, lookup.site)
+            if read is None:
+                return []
+            reads.append(read)
+        if _overlaps(reads, source, statement):
+            return []
+        functional, imported = _one_hot_spelled(source)
+        probs = _fresh(source, _probabilities_name(scores, name), f"{name}_probs")
+        indent = source.indentation(source.range(statement).start.line)
+        after = source.range(statement).end.line + 1
+        straight = source.insert_lines(after, (
+            f"{indent}{probs} = {scores}.softmax({dim})\n"
+            f"{indent}{name} = {functional}({name}, {probs}.size({dim})).to({probs}.dtype) + {probs} - {probs}.detach()\n"
+        ))
+        found = [self.candidate(
+            f"a straight-through one-hot of `{name}` (the row it picks forward, the gradient of `{scores}.softmax({dim})` "
+            "backward), read from the table by a matrix product",
+            source.path, [*imported, straight, *reads],
+        )]
+        soft = source.insert_lines(after, f"{indent}{name} = {scores}.softmax({dim})\n")
+        found.append(self.candidate(
+            f"a soft lookup: the table read with `{scores}.softmax({dim})`, every row weighted by its probability",
+            source.path, [soft, *reads],
+        ))
         return found
 
     def _handed_out(
@@ -203,6 +265,136 @@ class GateNeverWeightsOutput(Rule):
 
 
 # -- reading the source ---------------------------------------------------------------------------
+
+
+def _picked_indices(source: SourceFile, cut: Cut) -> Optional[tuple[cst.SimpleStatementLine, str, str, str]]:
+    """The statement that binds the indices of a pick to a name, inside a function: ``idx =
+    torch.max(s, d)[1]``, ``_, idx = s.max(dim=d)``, ``idx = s.argmax(d)``; with the name, the
+    scores (a name or attribute, so reading them again runs nothing) and the dim, as written."""
+    calls = source.nodes_at(cut.site, cst.Call)
+    if not calls:
+        return None
+    call = calls[-1]
+    if cut.op in _INDEX_OPS:
+        parts = _argmax_parts(source, call)
+        if parts is None:
+            return None
+        scores_node, dim = parts
+        bound: Optional[cst.CSTNode] = call
+    elif cut.op == "max":
+        parts = _max_parts(source, call)
+        if parts is None:
+            return None
+        scores_node, dim = parts
+        bound = call
+    else:
+        return None
+    parent = source.parent(call)
+    assign = parent
+    indices: Optional[cst.BaseExpression] = None
+    if cut.op == "max" and isinstance(parent, cst.Subscript):
+        # `torch.max(s, d)[1]`: the indices, the second of the pair
+        if len(parent.slice) != 1 or not isinstance(parent.slice[0].slice, cst.Index):
+            return None
+        position = parent.slice[0].slice.value
+        if not (isinstance(position, cst.Integer) and position.value == "1"):
+            return None
+        assign = source.parent(parent)
+        bound = parent
+    if not isinstance(assign, cst.Assign) or len(assign.targets) != 1 or assign.value is not bound:
+        return None
+    target = assign.targets[0].target
+    if bound is parent:
+        indices = target
+    elif cut.op == "max" and isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) == 2:
+        indices = target.elements[1].value
+    elif cut.op in _INDEX_OPS:
+        indices = target
+    if not isinstance(indices, cst.Name) or dotted_path(scores_node) is None:
+        return None
+    statement = source.parent(assign)
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1 or _enclosing_function(source, statement) is None:
+        return None
+    return statement, indices.value, source.code(scores_node), dim
+
+
+def _one_hot_spelled(source: SourceFile) -> tuple[str, list[Edit]]:
+    """``one_hot`` as the file reaches it: through its ``torch.nn.functional`` alias (``F``), its
+    ``nn`` (``nn.functional``), else spelled out from ``torch`` (imported when it is not)."""
+    functional = module_alias(source, "torch.nn.functional")
+    if functional is not None and "." not in functional:
+        return f"{functional}.one_hot", []
+    nn_module = module_alias(source, "torch.nn")
+    if nn_module is not None and "." not in nn_module:
+        return f"{nn_module}.functional.one_hot", []
+    return spelled_or_imported(source, "torch.nn.functional.one_hot")
+
+
+def _max_parts(source: SourceFile, call: cst.Call) -> Optional[tuple[cst.BaseExpression, str]]:
+    """``torch.max(scores, d)`` / ``scores.max(d)`` / ``scores.max(dim=d)``: the scores and the
+    dim, as written; None with ``keepdim`` or anything else."""
+    args = list(call.args)
+    if any(a.star for a in args) or any(a.keyword is not None and a.keyword.value not in ("dim", "input") for a in args):
+        return None
+    if not isinstance(call.func, cst.Attribute) or call.func.attr.value != "max":
+        return None
+    if "torch.max" in source.qualified_names(call.func):
+        scores = call_argument(call, 0, "input")
+        dim = call_argument(call, 1, "dim")
+        if scores is None or dim is None or len(args) != 2:
+            return None
+        scores_node = scores.value
+    elif not any(name.startswith("torch.") for name in source.qualified_names(call.func)):
+        dim = call_argument(call, 0, "dim")
+        if dim is None or len(args) != 1:
+            return None
+        scores_node = call.func.value
+    else:
+        return None
+    if not isinstance(dim.value, (cst.Integer, cst.UnaryOperation, cst.Name)):
+        return None
+    return scores_node, source.code(dim.value)
+
+
+def _read_by_product(source: SourceFile, site: Site) -> Optional[Edit]:
+    """The embedding lookup at ``site`` rewritten as a matrix product: ``table(idx)`` ->
+    ``idx @ table.weight``, ``F.embedding(idx, weight)`` -> ``idx @ weight``."""
+    calls = source.nodes_at(site, cst.Call)
+    if not calls:
+        return None
+    call = calls[-1]
+    if "torch.nn.functional.embedding" in source.qualified_names(call.func):
+        indices, weight = call_argument(call, 0, "input"), call_argument(call, 1, "weight")
+        if indices is None or weight is None or len(call.args) != 2:
+            return None
+        table = source.code(weight.value) if dotted_path(weight.value) is not None else None
+    elif dotted_path(call.func) is not None and len(call.args) == 1 and call.args[0].keyword is None and not call.args[0].star:
+        indices = call.args[0]
+        table = f"{source.code(call.func)}.weight"
+    else:
+        return None
+    if table is None:
+        return None
+    new = _parse_expression(source, f"{source.operand_code(indices.value)} @ {table}")
+    parent = source.parent(call)
+    # `@` binds tighter than `+` and `-`: a term of a sum needs no parentheses of its own
+    summed = isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, (cst.Add, cst.Subtract))
+    if not isinstance(parent, _BARE_OK) and not summed:
+        new = new.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return source.replace_node(call, new)
+
+
+# Where a binary operation can stand without parentheses of its own.
+_BARE_OK = (cst.Arg, cst.Assign, cst.Return, cst.AugAssign, cst.AnnAssign, cst.Element, cst.Expr)
+
+
+def _probabilities_name(scores: str, indices: str) -> str:
+    """``intent_logits`` -> ``intent_probs``; otherwise the indices' name with ``_probs``."""
+    last = scores.rsplit(".", 1)[-1]
+    for ending in ("_logits", "_scores"):
+        if last.endswith(ending) and len(last) > len(ending):
+            return last[: -len(ending)] + "_probs"
+    return f"{indices}_probs"
 
 
 def _enclosing_function(source: SourceFile, node: cst.CSTNode) -> Optional[_Function]:

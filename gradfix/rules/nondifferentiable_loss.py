@@ -30,7 +30,9 @@ policy trains through ``log_prob``: nothing to say). Parameters also behind a ``
 ``.data`` or a re-wrap whose result went into a loss lost their path there (GF008's). The candidates are the same draw, reparameterised: ``dist.rsample()`` where the distribution
 has it, ``mu + sigma * torch.randn_like(mu)`` (when one of the two is a number) or
 ``torch.distributions.Normal(mu, sigma).rsample()``; a loss that crashed for want of a graph
-because everything went through such a ``sample()`` gets the same candidate. A comparison,
+because everything went through such a ``sample()`` gets the same candidate. A position cast to an
+integer index whose index the probe saw read a tensor (``gather``, ``x[..., idx]``) is read by
+linear interpolation between its floor and the next entry, weighted by the fractional part. A comparison,
 ``argmax`` or a cast has no mechanical fix: gradfix names the op and its line, and explains.
 """
 
@@ -217,6 +219,9 @@ class NondifferentiableLoss(Rule):
             ]
             candidates += forms
             firsts += forms[:1]
+            made = _interpolated(source, cut)
+            if made is not None:
+                candidates.append(self.candidate(made[0], source.path, made[1], at=(source.path, cut.site.line, cut.site.column or 0)))
         if len(firsts) > 1 and len({c.patches[0].path for c in firsts}) == 1:
             edits = sorted((c.patches[0].edits[0] for c in firsts), key=lambda e: (e.start, e.end))
             if all(a.end <= b.start for a, b in zip(edits, edits[1:])):
@@ -264,6 +269,151 @@ class NondifferentiableLoss(Rule):
             new = new.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
         description = f"straight-through estimator at `{source.code(call)}`: its values forward, the gradient of `{code}` backward"
         return description, source.replace_node(call, new)
+
+
+# Integer casts a position is made an index with, and the roundings that may come before them.
+_INTEGER_CASTS = {"long", "int"}
+_ROUNDINGS = {"round", "floor", "ceil", "trunc"}
+# Methods that only reshape or broadcast an index: the entries a gather reads stay where they were.
+_SHAPE_METHODS = {"view", "reshape", "expand", "expand_as", "unsqueeze", "squeeze", "flatten", "repeat", "contiguous", "permute", "transpose"}
+
+
+def _interpolated(source: SourceFile, cut: Cut) -> Optional[tuple[str, list[Edit]]]:
+    """A position cast to an integer index (``idx = pos.round().long()``) whose index the probe saw
+    read a tensor (``x.gather(d, idx...)``, ``x[..., idx]``): read it at ``floor(pos)`` and the next
+    entry, weighted by the fractional part (linear interpolation), so the position gets the
+    gradient of the values around it. Off integer positions the values change: unsafe, as GF017 is."""
+    if cut.op not in _INTEGER_CASTS:
+        return None
+    reads = [lookup for lookup in cut.lookups if lookup.op in ("gather", "getitem") and lookup.site.file == source.path]
+    if len(reads) != 1:
+        return None  # read in several places: each would need the weights
+    calls = source.nodes_at(cut.site, cst.Call)
+    if not calls:
+        return None
+    cast = calls[-1]
+    if not (isinstance(cast.func, cst.Attribute) and cast.func.attr.value == cut.op and not cast.args):
+        return None
+    position = cast.func.value
+    if isinstance(position, cst.Call) and isinstance(position.func, cst.Attribute) and position.func.attr.value in _ROUNDINGS and not position.args:
+        position = position.func.value
+    elif isinstance(position, cst.Call) and len(position.args) == 1 and source.qualified_names(position.func) & {f"torch.{r}" for r in _ROUNDINGS}:
+        position = position.args[0].value
+    if not _pure(source, position):
+        return None
+    assign = source.parent(cast)
+    if not isinstance(assign, cst.Assign) or assign.value is not cast or len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Name):
+        return None
+    index = assign.targets[0].target.value
+    statement = source.parent(assign)
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    function = next((a for a in source.ancestors(statement) if isinstance(a, cst.FunctionDef)), None)
+    read_calls = source.nodes_at(reads[0].site, cst.Call) if reads[0].op == "gather" else []
+    read_subscripts = source.nodes_at(reads[0].site, cst.Subscript) if reads[0].op == "getitem" else []
+    if reads[0].op == "gather" and read_calls:
+        read: cst.BaseExpression = read_calls[-1]
+        parts = _gather_parts(source, read_calls[-1])
+    elif read_subscripts:
+        read = read_subscripts[-1]
+        parts = _last_axis_parts(source, read_subscripts[-1])
+    else:
+        return None
+    if parts is None or function is None:
+        return None
+    table, dim, index_node, rebuild = parts
+    if _names_in(index_node).count(index) != 1 or not _only_reshaped(source, index_node, index):
+        return None  # the index is more than the cast position reshaped: the weights would not match it
+    later = source.statement_of(read)
+    if later is None or source.range(later).start.line <= source.range(statement).end.line:
+        return None
+    if next((a for a in source.ancestors(later) if isinstance(a, cst.FunctionDef)), None) is not function:
+        return None
+    taken = source.bindings
+    frac = next(n for n in (f"{index}_frac", f"{index}_weight", f"{index}_frac_") if n not in taken)
+    code = source.operand_code(position)
+    floor = source.replace_node(cast, cst.parse_expression(f"{code}.floor().{cut.op}()", config=source.module.config_for_parsing))
+    fraction = f"{code} - {index}.to({code}.dtype)"
+    weights = fraction if isinstance(index_node, cst.Name) else _with_name(source, index_node, index, f"({fraction})")
+    indent = source.indentation(source.range(later).start.line)
+    weighted = source.insert_lines(source.range(later).start.line, f"{indent}{frac} = {weights}\n")
+    upper = _with_name(source, index_node, index, f"({index} + 1).clamp(max={source.operand_code(table)}.size({dim}) - 1)")
+    text = f"(1 - {frac}) * {source.code(read)} + {frac} * {rebuild(upper)}"
+    new = cst.parse_expression(text, config=source.module.config_for_parsing)
+    if not isinstance(source.parent(read), (cst.Arg, cst.Assign, cst.Return, cst.AugAssign, cst.AnnAssign, cst.Element, cst.Expr)):
+        new = new.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    description = (
+        f"linear interpolation: `{source.code(read)}` read at `{code}.floor()` and the entry after it, weighted by the "
+        f"fractional part, so `{source.code(position)}` gets a gradient"
+    )
+    return description, [floor, weighted, source.replace_node(read, new)]
+
+
+def _gather_parts(source: SourceFile, call: cst.Call):  # type: ignore[no-untyped-def]
+    """``x.gather(d, i)`` / ``torch.gather(x, d, i)``: the tensor read, the dim, the index, and how to
+    write the same read with another index."""
+    args = list(call.args)
+    if any(a.star or a.keyword is not None for a in args):
+        return None
+    if isinstance(call.func, cst.Attribute) and call.func.attr.value == "gather" and "torch.gather" not in source.qualified_names(call.func) and len(args) == 2:
+        table, dim, index = call.func.value, args[0].value, args[1].value
+        rebuild = lambda text: f"{source.operand_code(table)}.gather({source.code(dim)}, {text})"
+    elif "torch.gather" in source.qualified_names(call.func) and len(args) == 3:
+        table, dim, index = args[0].value, args[1].value, args[2].value
+        rebuild = lambda text: f"{source.code(call.func)}({source.code(table)}, {source.code(dim)}, {text})"
+    else:
+        return None
+    if not _pure(source, table) or not isinstance(dim, (cst.Integer, cst.UnaryOperation, cst.Name)):
+        return None
+    return table, source.code(dim), index, rebuild
+
+
+def _last_axis_parts(source: SourceFile, subscript: cst.Subscript):  # type: ignore[no-untyped-def]
+    """``x[..., i]``: the tensor read, the last axis, the index, and the same read with another index."""
+    elements = list(subscript.slice)
+    if len(elements) != 2 or not all(isinstance(e.slice, cst.Index) for e in elements):
+        return None
+    first, index = elements[0].slice.value, elements[1].slice.value  # type: ignore[union-attr]
+    if not isinstance(first, cst.Ellipsis) or not _pure(source, subscript.value):
+        return None
+    table = subscript.value
+    rebuild = lambda text: f"{source.operand_code(table)}[..., {text}]"
+    return table, "-1", index, rebuild
+
+
+def _names_in(node: cst.CSTNode) -> list[str]:
+    return [n.value for n in descendants(node, cst.Name) if not _is_attribute_name(node, n)]
+
+
+def _is_attribute_name(root: cst.CSTNode, name: cst.Name) -> bool:
+    """``name`` is the attribute part of an ``a.name`` (a method's name), not a value."""
+    return any(a.attr is name for a in descendants(root, cst.Attribute))
+
+
+def _only_reshaped(source: SourceFile, node: cst.BaseExpression, index: str) -> bool:
+    """``node`` is ``index`` with only reshaping methods called on it (their arguments free of it)."""
+    while isinstance(node, cst.Call):
+        if not (isinstance(node.func, cst.Attribute) and node.func.attr.value in _SHAPE_METHODS):
+            return False
+        node = node.func.value
+    return isinstance(node, cst.Name) and node.value == index
+
+
+def _with_name(source: SourceFile, node: cst.BaseExpression, name: str, text: str) -> str:
+    """``node``'s code with its one ``name`` replaced by ``text``."""
+    replaced = node.visit(_Renamer(name, cst.parse_expression(text, config=source.module.config_for_parsing)))
+    return source.module.code_for_node(replaced)  # type: ignore[arg-type]
+
+
+class _Renamer(cst.CSTTransformer):
+    def __init__(self, name: str, new: cst.BaseExpression):
+        self.name, self.new = name, new
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:  # type: ignore[override]
+        return self.new if original.value == self.name else updated
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:  # type: ignore[override]
+        return updated.with_changes(attr=original.attr)  # a method's name is no value
 
 
 def _tight(node: cst.BaseExpression) -> bool:
@@ -345,6 +495,11 @@ def _why_no_gradient(cut: Cut) -> str:
         return (
             f"`{cut.op}` returns indices, with no gradient, so what is chosen or looked up with them passes nothing "
             "back; use soft weights (a softmax), or a straight-through estimator if the hard choice is meant"
+        )
+    if cut.op in _INTEGER_CASTS and any(lookup.op in ("gather", "getitem", "index_select", "take_along_dim") for lookup in cut.lookups):
+        return (
+            "an integer index has no gradient, so the position it was made from learns nothing from what is read "
+            "there; read the entries on both sides of the position, weighted by its fractional part (linear interpolation)"
         )
     return "an integer or boolean cast has no gradient; keep the values floating point where they must learn"
 

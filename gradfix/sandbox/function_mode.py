@@ -65,6 +65,11 @@ _RANDOM_DRAWS = {"normal", "bernoulli", "multinomial", "poisson"}
 # Selections that return (values, indices): the indices carry no gradient, and when only they are
 # used (a router that picks an expert and never weights its output), nothing reaches the scores (GF060).
 SELECTIONS = {"max", "topk", "sort", "kthvalue"}
+# Ops that read entries at integer indices, by name: where their indices are (keyword, position).
+_LOOKUPS = {
+    "embedding": ("input", 0), "gather": ("index", 2), "index_select": ("index", 2),
+    "take_along_dim": ("indices", 1), "__getitem__": (None, 1),
+}
 _NO_GRADIENT = (_CUT_METHODS - {"item", "tolist", "numpy"}) | _ZERO_GRADIENT | _RANDOM_DRAWS | _REWRAPS | SELECTIONS | {"__get__"}
 _WATCHED = _CUT_METHODS | _REWRAPS | _ZERO_GRADIENT | _RANDOM_DRAWS | SELECTIONS
 # Names ending in "_" that write no values: metadata, sharing, autograd bookkeeping.
@@ -163,8 +168,22 @@ class ProbeMode(TorchFunctionMode):
         if self.graphless or not torch.is_grad_enabled():
             self._note_graphless(func, args, kwargs, result)
         if self.from_cuts:
+            if name in _LOOKUPS and torch.is_grad_enabled():
+                self._note_lookup(name, args, kwargs)
             self._carry_cuts(args, kwargs, result)
         return result
+
+    def _note_lookup(self, name: str, args: tuple, kwargs: dict) -> None:
+        """A lookup whose indices came out of an op with no gradient: that op's values were used to
+        read rows of a table (``embedding``) or entries of a tensor (``gather``), not computed with."""
+        keyword, position = _LOOKUPS[name]
+        index = kwargs.get(keyword) if keyword is not None and keyword in kwargs else args[position] if len(args) > position else None
+        indices = [v for v in index[:8] if isinstance(v, torch.Tensor)] if isinstance(index, tuple) else [index]
+        op = name.strip("_")
+        # integer indices only: a boolean mask selects, a float tensor is a value
+        integers = [t for t in indices if isinstance(t, torch.Tensor) and not t.is_floating_point() and t.dtype is not torch.bool]
+        for key in self.cuts_behind(integers):
+            self.probe.note_lookup(key, op, sys._getframe(2))
 
     def _carry_cuts(self, args: tuple, kwargs: dict, result: Any) -> None:
         """What is computed from a result of an op with no gradient remembers that op."""

@@ -48,6 +48,7 @@ from gradfix.trace import (
     GradBuffer,
     Cut,
     InnerNoGradCall,
+    Lookup,
     InPlaceOp,
     ModuleFact,
     OptimizerFact,
@@ -270,6 +271,17 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
                     pid for pid, leaf in leaves.items() if isinstance(leaf, nn.Parameter) or pid in self.param_objects
                 ]
         return key
+
+    def note_lookup(self, key: Any, op: str, frame: Optional[types.FrameType]) -> None:
+        """The result of this cut (or what was computed from it) gave the indices of a lookup,
+        made by the user code at ``frame`` or below it."""
+        cut = self.cuts.get(key)
+        frame = self.user_frame(frame)
+        if cut is None or frame is None or len(cut.lookups) >= 8:
+            return
+        site = site_of(frame)
+        if not any(seen.op == op and seen.site.same_place(site) for seen in cut.lookups):
+            cut.lookups.append(Lookup(op=op, site=site))
 
     def losses_from_cuts(self, keys: Any) -> None:
         """A loss passed to backward() was computed from the results of these cuts."""
