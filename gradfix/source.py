@@ -18,7 +18,6 @@ from libcst.metadata import (
     CodeRange,
     MetadataWrapper,
     PositionProvider,
-    QualifiedNameProvider,
     ScopeProvider,
 )
 
@@ -145,6 +144,7 @@ class SourceFile:
         self.path = path
         self.text = text
         self.lines = Text(text)
+        self._qualified: dict[cst.CSTNode, frozenset[str]] = {}
 
     def check_syntax(self) -> None:
         """Python's own verdict on the syntax, without building a libcst tree."""
@@ -193,18 +193,19 @@ class SourceFile:
         return parents_in(self.module)
 
     @cached_property
-    def qualified(self):  # type: ignore[no-untyped-def]
-        return self.wrapper.resolve(QualifiedNameProvider)
-
-    @cached_property
     def scopes(self):  # type: ignore[no-untyped-def]
         return self.wrapper.resolve(ScopeProvider)
 
     def qualified_names(self, node: cst.CSTNode) -> set[str]:
-        names = self.qualified.get(node, set())
-        if callable(names):  # libcst computes qualified names lazily (LazyValue)
-            names = names()
-        return {q.name for q in names}
+        """What libcst's QualifiedNameProvider gives for ``node``, asked of its scope directly as
+        the provider does (``scope.get_qualified_names_for(node)``, nothing where it has no
+        scope), without the provider's own walk of the whole tree; each node's answer computed
+        once, as the provider's lazy values are."""
+        names = self._qualified.get(node)
+        if names is None:
+            scope = self.scopes.get(node, None)
+            names = self._qualified[node] = frozenset(q.name for q in scope.get_qualified_names_for(node)) if scope else frozenset()
+        return set(names)
 
     def subclasses(self, cls: cst.ClassDef, bases: set[str], seen: Optional[set[str]] = None) -> bool:
         """Whether a class derives from one of ``bases`` (qualified names, under any import alias),
