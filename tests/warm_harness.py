@@ -28,6 +28,11 @@ SERVER = r"""
 import json, os, signal, sys, time, types
 import torch, torch.nn, torch.optim.optimizer
 
+# A script's first optimizer imports torch._dynamo and what it pulls in (sympy, ...): over 800
+# modules, a second and a half that every child would pay again. Built here once, on a tensor of
+# zeros: no random numbers drawn, so each child's torch generator is still a fresh interpreter's.
+torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+
 requests, replies = sys.stdin.buffer, sys.stdout
 while True:
     line = requests.readline()
