@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import OrderedDict
 from functools import cached_property
 from typing import Iterator, Optional, TypeVar, Union
 
@@ -16,9 +17,7 @@ import libcst as cst
 from libcst.metadata import (
     CodeRange,
     MetadataWrapper,
-    ParentNodeProvider,
     PositionProvider,
-    QualifiedNameProvider,
     ScopeProvider,
 )
 
@@ -32,19 +31,79 @@ N = TypeVar("N", bound=cst.CSTNode)
 _IGNORE = re.compile(r"#\s*(?:gradfix:\s*ignore|noqa)(?:\s*[\[:]\s*(?P<codes>[A-Z0-9,\s]+)\]?)?", re.IGNORECASE)
 
 
+class _Walk:
+    """Every node of a tree in libcst's visiting order (pre-order), and where each node's subtree
+    lies in that list: the nodes of a subtree are the run of the list from the node to its leave.
+    Also each node's parent, set as libcst's ParentNodeProvider sets it (at the parent's leave, for
+    each of its children in order: a node libcst shares between two places gets the later one)."""
+
+    def __init__(self, root: cst.CSTNode):
+        self.order: list[cst.CSTNode] = []
+        self.spans: dict[int, tuple[int, int]] = {}
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        order, spans, parents = self.order, self.spans, self.parents
+        starts: list[int] = []
+        children: list[list[cst.CSTNode]] = [[]]
+
+        class Record(cst.CSTVisitor):
+            def on_visit(self, visited: cst.CSTNode) -> bool:
+                children[-1].append(visited)
+                children.append([])
+                starts.append(len(order))
+                order.append(visited)
+                return True
+
+            def on_leave(self, original_node: cst.CSTNode) -> None:
+                for child in children.pop():
+                    parents[child] = original_node
+                # A node met twice has the same subtree at both places.
+                spans[id(original_node)] = (starts.pop(), len(order))
+
+        root.visit(Record())
+
+
+# The walks of the trees that rules searched lately, and for each node they hold (by id: libcst
+# nodes have no weak references) its walk. A walk holds its nodes, so no id is reused while its
+# walk is kept. Rules search the same module and its functions again and again (294 call sites);
+# a libcst visit rebuilds every node it passes, which made these searches a third of a diagnosis.
+_WALKS: "OrderedDict[int, _Walk]" = OrderedDict()
+_WALK_OF: dict[int, _Walk] = {}
+_WALKS_MAX = 64
+
+
+def _forget(walk: _Walk) -> None:
+    for key in walk.spans:
+        if _WALK_OF.get(key) is walk:
+            del _WALK_OF[key]
+
+
+def _subtree(node: cst.CSTNode) -> list[cst.CSTNode]:
+    walk = _WALK_OF.get(id(node))
+    if walk is None:
+        walk = _Walk(node)
+        if id(node) in _WALKS:  # its walk's entries went to a newer walk since forgotten
+            _forget(_WALKS.pop(id(node)))
+        _WALKS[id(node)] = walk
+        for key in walk.spans:
+            _WALK_OF[key] = walk
+        while len(_WALKS) > _WALKS_MAX:
+            _forget(_WALKS.popitem(last=False)[1])
+    start, end = walk.spans[id(node)]
+    return walk.order[start:end]
+
+
+def parents_in(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
+    """Each node's parent in ``module``: what libcst's ParentNodeProvider gives, from the walk the
+    searches share (the provider walks the tree twice more, a libcst visit and ``children``)."""
+    _subtree(module)
+    return _WALK_OF[id(module)].parents
+
+
 def descendants(node: cst.CSTNode, kind: type[N]) -> list[N]:
-    """Every node of ``kind`` inside ``node`` (itself included). libcst.matchers does this too, but
-    importing it costs half a second, which every gradfix run would pay."""
-    found: list[N] = []
-
-    class Collect(cst.CSTVisitor):
-        def on_visit(self, visited: cst.CSTNode) -> bool:
-            if isinstance(visited, kind):
-                found.append(visited)
-            return True
-
-    node.visit(Collect())
-    return found
+    """Every node of ``kind`` inside ``node`` (itself included), in libcst's visiting order.
+    libcst.matchers does this too, but importing it costs half a second, which every gradfix run
+    would pay. A fresh list each time: callers may change it."""
+    return [found for found in _subtree(node) if isinstance(found, kind)]
 
 
 def is_zero_literal(node: cst.BaseExpression) -> bool:
@@ -85,6 +144,7 @@ class SourceFile:
         self.path = path
         self.text = text
         self.lines = Text(text)
+        self._qualified: dict[cst.CSTNode, frozenset[str]] = {}
 
     def check_syntax(self) -> None:
         """Python's own verdict on the syntax, without building a libcst tree."""
@@ -129,22 +189,23 @@ class SourceFile:
         return self.wrapper.resolve(PositionProvider)
 
     @cached_property
-    def parents(self):  # type: ignore[no-untyped-def]
-        return self.wrapper.resolve(ParentNodeProvider)
-
-    @cached_property
-    def qualified(self):  # type: ignore[no-untyped-def]
-        return self.wrapper.resolve(QualifiedNameProvider)
+    def parents(self) -> "dict[cst.CSTNode, cst.CSTNode]":
+        return parents_in(self.module)
 
     @cached_property
     def scopes(self):  # type: ignore[no-untyped-def]
         return self.wrapper.resolve(ScopeProvider)
 
     def qualified_names(self, node: cst.CSTNode) -> set[str]:
-        names = self.qualified.get(node, set())
-        if callable(names):  # libcst computes qualified names lazily (LazyValue)
-            names = names()
-        return {q.name for q in names}
+        """What libcst's QualifiedNameProvider gives for ``node``, asked of its scope directly as
+        the provider does (``scope.get_qualified_names_for(node)``, nothing where it has no
+        scope), without the provider's own walk of the whole tree; each node's answer computed
+        once, as the provider's lazy values are."""
+        names = self._qualified.get(node)
+        if names is None:
+            scope = self.scopes.get(node, None)
+            names = self._qualified[node] = frozenset(q.name for q in scope.get_qualified_names_for(node)) if scope else frozenset()
+        return set(names)
 
     def subclasses(self, cls: cst.ClassDef, bases: set[str], seen: Optional[set[str]] = None) -> bool:
         """Whether a class derives from one of ``bases`` (qualified names, under any import alias),
