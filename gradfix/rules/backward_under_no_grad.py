@@ -29,6 +29,7 @@ from typing import Iterable, Optional
 
 import libcst as cst
 
+from gradfix.deliberate_freeze import frozen_by_forward_block
 from gradfix.edits import Patch
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
@@ -398,6 +399,9 @@ class BackwardUnderNoGrad(Rule):
             return []
         stepped = {o.id for o in trace.optimizers if o.steps}
         loaded = {m.path for m in trace.modules if m.loaded and m.path}
+        # A fixed feature extractor: the optimizer was built over what requires grad, nothing was
+        # frozen with requires_grad, and the block only binds the module's output.
+        on_purpose = frozen_by_forward_block(trace, project) if crash is None else set()
         contexts: dict[tuple[str, int], _Context] = {}
         for call in trace.inner_no_grad_calls:
             module = trace.module(call.module)
@@ -407,6 +411,7 @@ class BackwardUnderNoGrad(Rule):
                 p.name for p in trace.params
                 if p.name.startswith(module.path + ".") and p.requires_grad and not p.got_grad and p.optimizers
                 and (crash is not None or (not p.reached and not p.changed and stepped & set(p.optimizers)))
+                and p.name not in on_purpose
             ]
             if not params or (crash is None and all(n.rsplit(".", 1)[0] in loaded for n in params)):
                 # Pretrained or copied-in values run without gradients (a frozen feature extractor,
