@@ -20,6 +20,17 @@ block (a frozen backbone's call stays), or takes the whole block away; for a dec
 removes the decorator, keeping a frozen module's call under ``with``. A frozen or loaded backbone,
 a teacher kept by an EMA, a freeze the same forward switches off on another path, and statistics
 of a module that trains elsewhere are left alone.
+
+So is a fixed feature extractor (``gradfix/deliberate_freeze.py``): the block only binds the
+module's output (``x = self.resnet(frame)``), every optimizer that holds the module was built over
+what requires grad (``filter(lambda p: p.requires_grad, ...)``, ``[p for p in ... if
+p.requires_grad]``, directly, through a name or in each param group), and nothing in the model is
+frozen with ``requires_grad``. An author who filters the optimizer expects a part to stay fixed;
+with no ``requires_grad`` freeze to explain the filter, the block is that freeze. The run looks the
+same either way (random weights are no evidence: a stand-in trunk or a random projection is as
+random as a forgotten front-end), so the construction is what tells: an unfiltered optimizer
+(``SGD(model.parameters())``), a model that freezes with ``requires_grad`` elsewhere, or a block
+that does more than bind values is not excused.
 """
 
 from __future__ import annotations

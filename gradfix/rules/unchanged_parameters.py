@@ -25,8 +25,10 @@ them out by mistake: they require grad, took part in a run whose optimizers step
 them), received gradients that are not zero, ended unchanged, and were not loaded (a loaded network
 kept out of the optimizer is a fixed instrument: a perceptual loss, a transfer-attack surrogate).
 An optimizer that holds only plain tensors optimises an input (style transfer): the network around
-it is not reported. Frozen on purpose is ``requires_grad=False`` and no optimizer; a GAN's
-discriminator, whose gradients the generator's step computes, is held by its own optimizer.
+it is not reported. Frozen on purpose is ``requires_grad=False`` and no optimizer, or a module run
+under ``no_grad`` in the forward while the optimizer was built over what requires grad
+(``gradfix/deliberate_freeze.py``, judged as GF002 judges it); a GAN's discriminator, whose
+gradients the generator's step computes, is held by its own optimizer.
 
 This rule runs once, on the last run of the repair loop, and names only parameters that no other
 finding names.
