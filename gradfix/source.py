@@ -326,6 +326,39 @@ class SourceFile:
             return None
         return assign, len(scope.accesses[name.value])
 
+    # -- what an expression tests or keeps ------------------------------------------------------
+
+    def tests_requires_grad(self, node: cst.BaseExpression, subject: str) -> bool:
+        """``subject.requires_grad`` (also ``== True``, ``is True``): true only for what already trains."""
+        if isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
+            target = node.comparisons[0]
+            if isinstance(target.operator, (cst.Equal, cst.Is)) and isinstance(target.comparator, cst.Name) and target.comparator.value == "True":
+                node = node.left
+        return (
+            isinstance(node, cst.Attribute) and node.attr.value == "requires_grad" and not node.lpar
+            and self.code(node.value) == subject
+        )
+
+    def requires_grad_filtered(self, iterable: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+        """``filter(lambda p: p.requires_grad, ps)``, ``(p for p in ps if p.requires_grad)`` or
+        ``[p for p in ps if p.requires_grad]``: ``ps``; None for anything else."""
+        if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) and iterable.func.value == "filter":
+            if self.qualified_names(iterable.func) != {"builtins.filter"}:
+                return None  # a filter of the file's own
+            if len(iterable.args) == 2 and all(a.keyword is None and not a.star for a in iterable.args):
+                test = iterable.args[0].value
+                if isinstance(test, cst.Lambda) and len(test.params.params) == 1:
+                    if self.tests_requires_grad(test.body, test.params.params[0].name.value):
+                        return iterable.args[1].value
+        if isinstance(iterable, (cst.GeneratorExp, cst.ListComp)) and isinstance(iterable.elt, cst.Name):
+            loop = iterable.for_in
+            if (
+                loop.inner_for_in is None and len(loop.ifs) == 1 and isinstance(loop.target, cst.Name)
+                and loop.target.value == iterable.elt.value and self.tests_requires_grad(loop.ifs[0].test, loop.target.value)
+            ):
+                return loop.iter
+        return None
+
     def assigned_value(self, line: int, attr: str) -> Optional[cst.BaseExpression]:
         """The value of ``<x>.<attr> = value`` on a line."""
         for statement in self.statements_on_line(line):

@@ -130,6 +130,45 @@ def test_gf002_backward_inside_no_grad_with_a_graph_is_left_alone(write_script) 
     """) == []
 
 
+_FIXED_EXTRACTOR = """
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.extractor = nn.Linear(6, 8)
+            self.head = nn.Linear(8, 2)
+
+        def forward(self, x):
+            with torch.no_grad():
+                feats = self.extractor(x)
+            return self.head(torch.relu(feats))
+
+    torch.manual_seed(0)
+    model = Net()
+    opt = torch.optim.SGD(PARAMS, lr=0.1)
+    for _ in range(5):
+        x, y = torch.randn(8, 6), torch.randint(0, 2, (8,))
+        loss = F.cross_entropy(model(x), y)
+        opt.zero_grad(); loss.backward(); opt.step()
+"""
+
+
+def test_gf002_no_grad_extractor_in_forward_is_kept_when_the_optimizer_takes_what_requires_grad(write_script) -> None:  # type: ignore[no-untyped-def]
+    # Built over what requires grad, with nothing frozen by requires_grad: the block is the freeze.
+    # Neither GF002 nor the catch-all GF018 speaks.
+    params = "list(filter(lambda p: p.requires_grad, model.parameters()))"
+    assert findings(write_script, _FIXED_EXTRACTOR.replace("PARAMS", params)) == []
+
+
+def test_gf002_no_grad_extractor_in_forward_is_a_fault_with_an_unfiltered_optimizer(write_script) -> None:  # type: ignore[no-untyped-def]
+    [result] = findings(write_script, _FIXED_EXTRACTOR.replace("PARAMS", "model.parameters()"))
+    assert result.finding.code == "GF002" and result.fix is not None
+    assert result.finding.params == ["model.extractor.weight", "model.extractor.bias"]
+
+
 def test_gf002_keeps_other_context_managers(write_script) -> None:  # type: ignore[no-untyped-def]
     [result] = findings(write_script, """
         import contextlib

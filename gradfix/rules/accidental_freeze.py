@@ -1195,14 +1195,7 @@ def _in_training_loop(source: SourceFile, node: cst.CSTNode, depth: int = 2) -> 
 
 def _is_flag(node: cst.BaseExpression, subject: str, source: SourceFile) -> bool:
     """``subject.requires_grad`` (also ``== True``, ``is True``): true only for what already trains."""
-    if isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
-        target = node.comparisons[0]
-        if isinstance(target.operator, (cst.Equal, cst.Is)) and isinstance(target.comparator, cst.Name) and target.comparator.value == "True":
-            node = node.left
-    return (
-        isinstance(node, cst.Attribute) and node.attr.value == "requires_grad" and not node.lpar
-        and source.code(node.value) == subject
-    )
+    return source.tests_requires_grad(node, subject)
 
 
 def _toggle(small: cst.BaseSmallStatement, source: SourceFile) -> Optional[tuple[str, cst.BaseExpression]]:
@@ -1243,7 +1236,7 @@ def _flag_guards(source: SourceFile, statement: cst.SimpleStatementLine, subject
             if edit is not None:
                 edits.append(edit)
         if isinstance(ancestor, cst.For) and _binds(ancestor.target, subject):
-            iterable = _unfiltered(source, ancestor.iter)
+            iterable = source.requires_grad_filtered(ancestor.iter)
             if iterable is not None:
                 edits.append(source.replace_node(ancestor.iter, iterable))
             if isinstance(ancestor.body, cst.IndentedBlock):
@@ -1282,26 +1275,6 @@ def _binds(target: cst.BaseAssignTargetExpression, subject: str) -> bool:
     if isinstance(target, (cst.Tuple, cst.List)):
         return any(isinstance(e.value, cst.Name) and e.value.value == subject for e in target.elements)
     return False
-
-
-def _unfiltered(source: SourceFile, iterable: cst.BaseExpression) -> Optional[cst.BaseExpression]:
-    """``filter(lambda p: p.requires_grad, ps)`` or ``(p for p in ps if p.requires_grad)``: ``ps``."""
-    if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) and iterable.func.value == "filter":
-        if source.qualified_names(iterable.func) != {"builtins.filter"}:
-            return None  # a filter of the file's own
-        if len(iterable.args) == 2 and all(a.keyword is None and not a.star for a in iterable.args):
-            test = iterable.args[0].value
-            if isinstance(test, cst.Lambda) and len(test.params.params) == 1:
-                if _is_flag(test.body, test.params.params[0].name.value, source):
-                    return iterable.args[1].value
-    if isinstance(iterable, (cst.GeneratorExp, cst.ListComp)) and isinstance(iterable.elt, cst.Name):
-        loop = iterable.for_in
-        if (
-            loop.inner_for_in is None and len(loop.ifs) == 1 and isinstance(loop.target, cst.Name)
-            and loop.target.value == iterable.elt.value and _is_flag(loop.ifs[0].test, loop.target.value, source)
-        ):
-            return loop.iter
-    return None
 
 
 def _skips_frozen(source: SourceFile, statement: cst.BaseStatement, subject: str) -> bool:

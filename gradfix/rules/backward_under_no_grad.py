@@ -20,6 +20,17 @@ block (a frozen backbone's call stays), or takes the whole block away; for a dec
 removes the decorator, keeping a frozen module's call under ``with``. A frozen or loaded backbone,
 a teacher kept by an EMA, a freeze the same forward switches off on another path, and statistics
 of a module that trains elsewhere are left alone.
+
+So is a fixed feature extractor (``gradfix/deliberate_freeze.py``): the block only binds the
+module's output (``x = self.resnet(frame)``), every optimizer that holds the module was built over
+what requires grad (``filter(lambda p: p.requires_grad, ...)``, ``[p for p in ... if
+p.requires_grad]``, directly, through a name or in each param group), and nothing in the model is
+frozen with ``requires_grad``. An author who filters the optimizer expects a part to stay fixed;
+with no ``requires_grad`` freeze to explain the filter, the block is that freeze. The run looks the
+same either way (random weights are no evidence: a stand-in trunk or a random projection is as
+random as a forgotten front-end), so the construction is what tells: an unfiltered optimizer
+(``SGD(model.parameters())``), a model that freezes with ``requires_grad`` elsewhere, or a block
+that does more than bind values is not excused.
 """
 
 from __future__ import annotations
@@ -29,6 +40,7 @@ from typing import Iterable, Optional
 
 import libcst as cst
 
+from gradfix.deliberate_freeze import frozen_by_forward_block
 from gradfix.edits import Patch
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
@@ -398,6 +410,9 @@ class BackwardUnderNoGrad(Rule):
             return []
         stepped = {o.id for o in trace.optimizers if o.steps}
         loaded = {m.path for m in trace.modules if m.loaded and m.path}
+        # A fixed feature extractor: the optimizer was built over what requires grad, nothing was
+        # frozen with requires_grad, and the block only binds the module's output.
+        on_purpose = frozen_by_forward_block(trace, project) if crash is None else set()
         contexts: dict[tuple[str, int], _Context] = {}
         for call in trace.inner_no_grad_calls:
             module = trace.module(call.module)
@@ -407,6 +422,7 @@ class BackwardUnderNoGrad(Rule):
                 p.name for p in trace.params
                 if p.name.startswith(module.path + ".") and p.requires_grad and not p.got_grad and p.optimizers
                 and (crash is not None or (not p.reached and not p.changed and stepped & set(p.optimizers)))
+                and p.name not in on_purpose
             ]
             if not params or (crash is None and all(n.rsplit(".", 1)[0] in loaded for n in params)):
                 # Pretrained or copied-in values run without gradients (a frozen feature extractor,

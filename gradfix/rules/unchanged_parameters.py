@@ -25,8 +25,10 @@ them out by mistake: they require grad, took part in a run whose optimizers step
 them), received gradients that are not zero, ended unchanged, and were not loaded (a loaded network
 kept out of the optimizer is a fixed instrument: a perceptual loss, a transfer-attack surrogate).
 An optimizer that holds only plain tensors optimises an input (style transfer): the network around
-it is not reported. Frozen on purpose is ``requires_grad=False`` and no optimizer; a GAN's
-discriminator, whose gradients the generator's step computes, is held by its own optimizer.
+it is not reported. Frozen on purpose is ``requires_grad=False`` and no optimizer, or a module run
+under ``no_grad`` in the forward while the optimizer was built over what requires grad
+(``gradfix/deliberate_freeze.py``, judged as GF002 judges it); a GAN's discriminator, whose
+gradients the generator's step computes, is held by its own optimizer.
 
 This rule runs once, on the last run of the repair loop, and names only parameters that no other
 finding names.
@@ -36,6 +38,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from gradfix.deliberate_freeze import frozen_by_forward_block
 from gradfix.findings import Applicability, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -140,6 +143,9 @@ class UnchangedParameters(Rule):
             p.name: skip for skip in trace.skipped_submodules()
             for p in trace.params if p.name.startswith(f"{skip.submodule.path}.")
         }
+        # A fixed feature extractor run under no_grad in the forward, with an optimizer built over
+        # what requires grad: frozen on purpose, as GF002 judges it.
+        on_purpose = frozen_by_forward_block(trace, project)
         findings = []
         # A group built with lr=0 beside parameters that train is a way of freezing. When nothing
         # in the whole run changed, the run trained nothing, which nobody means.
@@ -156,7 +162,7 @@ class UnchangedParameters(Rule):
             stale = [
                 p for p in trace.params
                 if optimizer.id in p.optimizers and p.requires_grad and p.is_leaf and not p.changed
-                and p.name not in self.explained and p.module not in replaced
+                and p.name not in self.explained and p.module not in replaced and p.name not in on_purpose
                 and not (p.lr_zero and anything_trained)
                 # Thawed after the last step the run saw (a warm-up that unfreezes gates at a
                 # later epoch): nothing was asked of it yet.
