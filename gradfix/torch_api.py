@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import libcst as cst
 
 from gradfix.edits import Edit
@@ -51,6 +53,18 @@ def disables_grad(source: SourceFile, expression: cst.BaseExpression, _entered: 
     if isinstance(expression.func, cst.Name) and expression.func.value not in _entered:
         return _yields_without_grad(source, expression.func.value, _entered | {expression.func.value})
     return False
+
+
+def grad_disabling_decorator(source: SourceFile, function: cst.FunctionDef) -> Optional[cst.Decorator]:
+    """The decorator that runs ``function`` with gradients off (``@torch.no_grad()``, a bare
+    ``@torch.no_grad``, ``@torch.inference_mode()``, any alias), if it has one."""
+    for decorator in function.decorators:
+        expression = decorator.decorator
+        if disables_grad(source, expression) or (
+            not isinstance(expression, cst.Call) and source.qualified_names(expression) & GRAD_DISABLING
+        ):
+            return decorator
+    return None
 
 
 def _yields_without_grad(source: SourceFile, name: str, entered: frozenset[str]) -> bool:

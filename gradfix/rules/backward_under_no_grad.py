@@ -46,7 +46,7 @@ from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.source import SourceFile, descendants
-from gradfix.torch_api import GRAD_DISABLING, GRAD_SWITCH, disables_grad, grad_disabling_with
+from gradfix.torch_api import GRAD_DISABLING, GRAD_SWITCH, disables_grad, grad_disabling_decorator, grad_disabling_with
 from gradfix.trace import BackwardFact, Crash, Site, Trace
 
 _TRAINING_CALLS = {"backward", "step", "zero_grad"}
@@ -130,13 +130,8 @@ def _under_decorator(source: SourceFile, node: cst.CSTNode) -> bool:
     for ancestor in source.ancestors(node):
         if isinstance(ancestor, cst.With) and any(disables_grad(source, item.item) for item in ancestor.items):
             return False
-        if isinstance(ancestor, cst.FunctionDef):
-            for decorator in ancestor.decorators:
-                expression = decorator.decorator
-                if disables_grad(source, expression) or (
-                    not isinstance(expression, cst.Call) and source.qualified_names(expression) & GRAD_DISABLING
-                ):
-                    return True
+        if isinstance(ancestor, cst.FunctionDef) and grad_disabling_decorator(source, ancestor) is not None:
+            return True
     return False
 
 
@@ -190,13 +185,7 @@ def _feeding(statement: int, info: list[_Names]) -> set[int]:
 
 
 def _grad_decorator(source: SourceFile, function: cst.FunctionDef) -> Optional[cst.Decorator]:
-    for decorator in function.decorators:
-        expression = decorator.decorator
-        if disables_grad(source, expression) or (
-            not isinstance(expression, cst.Call) and source.qualified_names(expression) & GRAD_DISABLING
-        ):
-            return decorator
-    return None
+    return grad_disabling_decorator(source, function)
 
 
 def _grad_off_context(source: SourceFile, node: cst.CSTNode) -> Optional[cst.With | cst.FunctionDef]:

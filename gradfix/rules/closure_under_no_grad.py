@@ -31,7 +31,7 @@ from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.source import SourceFile, descendants
-from gradfix.torch_api import GRAD_DISABLING, disables_grad, grad_disabling_with, module_alias
+from gradfix.torch_api import disables_grad, grad_disabling_decorator, module_alias
 from gradfix.trace import Site, Trace
 
 Context = Union[cst.Decorator, cst.With]
@@ -49,13 +49,7 @@ def _grad_off_context(source: SourceFile, node: cst.CSTNode) -> Optional[Context
         if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
             if isinstance(ancestor, cst.Lambda):
                 return None
-            for decorator in ancestor.decorators:
-                expression = decorator.decorator
-                if isinstance(expression, cst.Call) and disables_grad(source, expression):
-                    return decorator
-                if not isinstance(expression, cst.Call) and source.qualified_names(expression) & GRAD_DISABLING:
-                    return decorator
-            return None
+            return grad_disabling_decorator(source, ancestor)
     return None
 
 

@@ -30,19 +30,16 @@ from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.source import SourceFile, descendants
-from gradfix.torch_api import GRAD_DISABLING, GRAD_SWITCH, disables_grad, grad_disabling_with, module_alias
+from gradfix.torch_api import GRAD_SWITCH, disables_grad, grad_disabling_decorator, grad_disabling_with, module_alias
 from gradfix.trace import Site, Trace
 
 
 def _no_grad_decorator(source: SourceFile, node: cst.CSTNode) -> Optional[cst.Decorator]:
     for ancestor in source.ancestors(node):
         if isinstance(ancestor, cst.FunctionDef):
-            for decorator in ancestor.decorators:
-                expression = decorator.decorator
-                if isinstance(expression, cst.Call) and disables_grad(source, expression):
-                    return decorator
-                if not isinstance(expression, cst.Call) and source.qualified_names(expression) & GRAD_DISABLING:
-                    return decorator
+            decorator = grad_disabling_decorator(source, ancestor)
+            if decorator is not None:
+                return decorator
     return None
 
 
