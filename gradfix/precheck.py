@@ -105,6 +105,26 @@ def imports_problem(script: str, tree: ast.Module) -> Optional[str]:
     """Why a module of the project's that the script imports at its top level (or that those
     import, in turn) does not compile, or None. Imports inside functions, ``try`` or ``if``
     blocks are left out: they may never run, and a script that guards them runs fine."""
+    for found, importer, problem in _imports_of(script, tree):
+        if problem is not None:
+            return f"{shown(found)}: {syntax_message(problem)} (imported by {shown(importer)})"
+    return None
+
+
+def imported_project_files(script: str) -> list[str]:
+    """The project's files the script imports at its top level, and those import in turn: the
+    files ``imports_problem`` checks, for a rule that must read the whole program."""
+    try:
+        with open(script, "rb") as handle:
+            tree = parse(handle.read(), script)
+    except (OSError, SyntaxError, ValueError):
+        return []
+    return [found for found, _, problem in _imports_of(script, tree) if problem is None]
+
+
+def _imports_of(script: str, tree: ast.Module) -> Iterator[tuple[str, str, Optional[SyntaxError]]]:
+    """Each project file the script's top-level imports load, transitively, with its importer and
+    the syntax error that stops it compiling (the walk does not go past that file)."""
     script = os.path.realpath(script)
     folder = os.path.dirname(script)
     seen = {script}
@@ -115,7 +135,7 @@ def imports_problem(script: str, tree: ast.Module) -> Optional[str]:
             if found in seen or "site-packages" in found or "dist-packages" in found:
                 continue
             if len(seen) > _MAX_MODULES:
-                return None
+                return
             seen.add(found)
             try:
                 with open(found, "rb") as handle:
@@ -126,8 +146,9 @@ def imports_problem(script: str, tree: ast.Module) -> Optional[str]:
                 # Bytes: Python honours a module's coding declaration, and so does this check.
                 queue.append((found, parse(data, found)))
             except SyntaxError as error:
-                return f"{shown(found)}: {syntax_message(error)} (imported by {shown(importer)})"
-    return None
+                yield found, importer, error
+                return
+            yield found, importer, None
 
 
 def _imported_files(importer: str, tree: ast.Module, folder: str) -> Iterator[str]:

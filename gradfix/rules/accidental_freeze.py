@@ -72,6 +72,7 @@ import libcst as cst
 from gradfix.edits import Edit, Patch, Position
 from gradfix.expressions import dotted_path, is_dotted_name, name_words
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
+from gradfix.precheck import imported_project_files
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.source import SourceFile, descendants
@@ -369,25 +370,28 @@ class AccidentalFreeze(Rule):
             m.site.file for m in trace.modules if m.site is not None
         })
         files = [f for f in files if project.is_editable(f)]
-        texts = {f: project.text(f) for f in files}
+        # A read in any file of the program counts (a schedule in a helper module that unfreezes on
+        # the setting): the files that ran are searched for settings, every module the script
+        # imports for reads.
+        imported = [f for f in imported_project_files(trace.script) if f not in files and project.is_editable(f)]
+        texts = [project.text(f) for f in files + imported]
         said: dict[str, str] = {}
         for path in files:
             source = project.source(path)
             for name, value, quoted in _settings(source):
                 words = name_words(name)
-                says_train = value is True and bool(set(words) & _TUNE_WORDS) or value is False and bool(set(words) & _FREEZE_WORDS)
+                says_train = (value is True and bool(set(words) & _TUNE_WORDS)) or (value is False and bool(set(words) & _FREEZE_WORDS))
                 subject = [w for w in words if w not in _TUNE_WORDS | _FREEZE_WORDS | {"fine", "tune", "is", "do", "should"}]
                 if not says_train or not subject:
                     continue
-                mentions = sum(len(re.findall(rf"(?<![\w.]){re.escape(name)}\b|\.{re.escape(name)}\b", t)) for t in texts.values())
+                mentions = sum(len(re.findall(rf"(?<![\w.]){re.escape(name)}\b|\.{re.escape(name)}\b", t)) for t in texts)
                 if mentions != 1:
                     continue  # read somewhere (or set twice): the code decides
-                for p in frozen:
-                    # The subject names the parameter (`word_vectors`) or a module it is in (`encoder`
-                    # for `model.encoder.mix.weight`), below the script's root object: `train_model`
-                    # says what to run, not what to unfreeze.
-                    parts = p.name.split(".")[1:] or p.name.split(".")
-                    if any(_same_words(subject, name_words(part)) for part in parts):
+                named = [p for p in trace.params if _named_by(subject, p.name)]
+                if any(p.requires_grad for p in named):
+                    continue  # something it names trains: the setting is honoured, or names that part
+                for p in named:
+                    if p in frozen:
                         said[p.name] = quoted
         return said
 
@@ -1138,6 +1142,16 @@ def _settings(source: SourceFile) -> list[tuple[str, bool, str]]:
         if value is not None and isinstance(key, str) and key:
             found.append((key, value, f"{source.code(element.key)}: {value}"))
     return found
+
+
+def _named_by(subject: list[str], name: str) -> bool:
+    """The setting's subject names the parameter (``word_vectors``) or a module it is in
+    (``encoder`` for ``model.encoder.mix.weight``), below the script's root object (``train_model``
+    says what to run, not what to unfreeze), and not by a name every layer has (``weight``, ``bias``)."""
+    parts = name.split(".")[1:] or name.split(".")
+    if parts[-1] in ("weight", "bias"):
+        parts = parts[:-1]
+    return any(_same_words(subject, name_words(part)) for part in parts)
 
 
 def _same_words(subject: list[str], owner: list[str]) -> bool:

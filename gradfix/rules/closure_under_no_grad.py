@@ -206,10 +206,12 @@ class ClosureUnderNoGrad(Rule):
             return []
         if isinstance(context, cst.Decorator):
             where = switch_source.range(context)
+            # Unsafe: every caller of the decorated function runs with gradients on after it, not
+            # only the handed-in function (an optimizer's in-place updates would be recorded).
             candidates.append(Candidate(
                 f"remove the decorator at line {where.start.line}",
                 [Patch(switch_source.path, [switch_source.remove_lines(where.start.line, where.end.line)])],
-                self.applicability,
+                Applicability.UNSAFE,
             ))
             said = f"`@{switch_source.code(context.decorator)}`"
         else:
