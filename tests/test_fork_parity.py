@@ -60,6 +60,14 @@ def test_fork_and_fresh_interpreter_find_the_same(scripts: list[Path]) -> None:
     # 2-core CI machine, and a run cut by its timeout would differ for that reason alone.
     forked = findings_of(Sandbox([str(ROOT)], fork=True, jobs=2, timeout=240.0), scripts)
     fresh = findings_of(Sandbox([str(ROOT)], fork=False, jobs=2, timeout=240.0), scripts)
+    # A script that differs is run once more on both paths, alone: a distributed case's fresh
+    # ranks, started beside the other worker's runs, can miss their rendezvous (seen once in CI:
+    # no findings from the fresh path, GF001 from the fork, the same on a re-run). A real
+    # difference between the paths differs again.
+    again = [s for s in scripts if forked[str(s.relative_to(CORPUS))] != fresh[str(s.relative_to(CORPUS))]]
+    if again:
+        forked.update(findings_of(Sandbox([str(ROOT)], fork=True, jobs=1, timeout=240.0), again))
+        fresh.update(findings_of(Sandbox([str(ROOT)], fork=False, jobs=1, timeout=240.0), again))
     differing = {script: {"forked": forked[script], "fresh": fresh[script]}
                  for script in forked if forked[script] != fresh[script]}
     assert differing == {}
