@@ -1758,6 +1758,18 @@ for step in range(10):
     assert [c for c, _ in result.fix.rejected][0] == "remove the `feats.detach()` cut at line 14"
 
 
+def test_gf008_does_not_blame_a_cut_whose_input_reached_only_parameters_that_trained(write_script) -> None:  # type: ignore[no-untyped-def]
+    """A linear probe's `z.detach()` in one model's pre-training cut only the probe from an encoder
+    that trains: a loaded decoder that never changes later is not its doing. The unchanged decoder
+    is still reported (GF018), with no fix pinned on the probe."""
+    text = (CORPUS / "unchanged_parameters" / "decoder_unused_beside_a_probe_detach.py").read_text()
+    results = findings(write_script, text)
+    assert "GF008" not in codes(results)
+    [result] = [r for r in results if r.finding.code == "GF018"]
+    assert result.fix is None
+    assert "model.ae.decoder.0.weight" in result.finding.params
+
+
 def test_gf004_a_thaw_guarded_by_its_own_flag_is_found_and_a_meant_guard_is_not() -> None:
     """The guards that keep an unfreeze from reaching frozen parameters, each with the edit that
     drops it; a guard on the name, and a guarded freeze to a literal False, are choices."""

@@ -59,14 +59,21 @@ class GraphBreak(Rule):
             return []
         candidates: list[Candidate] = []
         first_site = None
+        straight: Optional[Cut] = None
         seen: set[tuple[str, tuple[tuple[int, int, int, int, str], ...]]] = set()
         items: dict[str, list[cst.Call]] = {}
-        for cut in sorted(trace.cuts, key=lambda c: -c.count):
+        # A cut whose input was walked and reached none of the parameters cut off kept something
+        # else from its loss (another model's pre-training): removing it cannot help these.
+        cut_set = set(cut_off)
+        causes = [c for c in trace.cuts if c.reach == 0 or set(c.leaves) & cut_set]
+        for cut in sorted(causes, key=lambda c: -c.count):
             if cut.op not in _BREAKS or not project.is_editable(cut.site.file):
                 continue
             source = project.source(cut.site.file)
             if cut.op == "detach" and _straight_through(source, self._node(source, cut)):
-                continue  # the stop-gradient is the method: removing it sends the gradient elsewhere
+                # the stop-gradient is the method: removing it sends the gradient elsewhere
+                straight = straight or (cut if set(cut.leaves) & cut_set else None)
+                continue
             if cut.op == "detach" and _into_numpy(source, self._node(source, cut)):
                 continue  # without the `.detach()`, `.numpy()` refuses the tensor: GF036 keeps the values in torch
             if source.path not in items:
@@ -95,6 +102,15 @@ class GraphBreak(Rule):
             first_site = first_site or cut.site
             at = (source.path, cut.site.line, cut.site.column or 0)
             candidates.append(self.candidate(description, source.path, edits, at=at))
+        if first_site is None and straight is not None:
+            # Only a straight-through estimator's `.detach()` stands between them and the loss:
+            # the loss that should reach them is missing, which no edit of the cut supplies.
+            message = (
+                f"{short_list(cut_off)} ran with gradients on but no loss reaches them: the only path is "
+                "through a straight-through `.detach()`, which passes no gradient to them; they need a loss "
+                "term of their own (a VQ codebook loss on the detached encoder output)"
+            )
+            return [self.finding(project, straight.site, message, cut_off, [])]
         if first_site is None:
             return []
         # Two cuts written alike (`feats.detach()` kept for plotting, and the one on the path)
@@ -113,7 +129,7 @@ class GraphBreak(Rule):
             combined = self._combined(candidates)
             if combined is not None:
                 candidates.append(combined)
-        for cut in sorted(trace.cuts, key=lambda c: -c.count):
+        for cut in sorted(causes, key=lambda c: -c.count):
             if cut.op == "detach" and project.is_editable(cut.site.file):
                 source = project.source(cut.site.file)
                 if not _straight_through(source, self._node(source, cut)):

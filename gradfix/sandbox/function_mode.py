@@ -70,6 +70,7 @@ _LOOKUPS = {
     "embedding": ("input", 0), "gather": ("index", 2), "index_select": ("index", 2),
     "take_along_dim": ("indices", 1), "__getitem__": (None, 1),
 }
+_PLAIN_CUT_OPS = {"detach", "data", "tensor", "as_tensor"}
 _NO_GRADIENT = (_CUT_METHODS - {"item", "tolist", "numpy"}) | _ZERO_GRADIENT | _RANDOM_DRAWS | _REWRAPS | SELECTIONS | {"__get__"}
 _WATCHED = _CUT_METHODS | _REWRAPS | _ZERO_GRADIENT | _RANDOM_DRAWS | SELECTIONS
 # Names ending in "_" that write no values: metadata, sharing, autograd bookkeeping.
@@ -366,7 +367,8 @@ class ProbeMode(TorchFunctionMode):
         inputs = tuple(v for v in given if isinstance(v, torch.Tensor) and v.requires_grad) if name in _NO_GRADIENT else ()
         key = self.probe.record_cut(
             op, caller, numbers=name in _REWRAPS and not isinstance(first, torch.Tensor), inputs=inputs,
-            walks=8 if name in SELECTIONS else 1,
+            # a selection's, and a plain cut's, line may serve several layers or models in turn
+            walks=8 if name in SELECTIONS or op in _PLAIN_CUT_OPS else 1,
         )
         if inputs and key is not None:
             # of a selection, only the indices are cut off; its values keep their gradient
