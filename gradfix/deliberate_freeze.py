@@ -23,7 +23,7 @@ from typing import Optional
 
 import libcst as cst
 
-from gradfix.expressions import call_argument
+from gradfix.expressions import call_argument, group_params
 from gradfix.project import Project
 from gradfix.source import SourceFile
 from gradfix.torch_api import grad_disabling_with
@@ -97,15 +97,8 @@ def _filtered(source: SourceFile, value: cst.BaseExpression) -> bool:
         return source.requires_grad_filtered(_value_of(source, value.args[0].value)) is not None
     if isinstance(value, (cst.List, cst.Tuple)) and value.elements:
         groups = [_value_of(source, e.value) for e in value.elements]
-        return all(isinstance(g, cst.Dict) and (p := _group_params(g)) is not None and _filtered(source, p) for g in groups)
+        return all((p := group_params(g)) is not None and _filtered(source, p) for g in groups)
     return False
-
-
-def _group_params(group: cst.Dict) -> Optional[cst.BaseExpression]:
-    for element in group.elements:
-        if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString) and element.key.evaluated_value == "params":
-            return element.value
-    return None
 
 
 def _value_of(source: SourceFile, value: cst.BaseExpression) -> cst.BaseExpression:

@@ -48,6 +48,22 @@ def call_argument(call: cst.Call, position: Optional[int], keyword: str) -> Opti
 _TIGHTEST = (cst.Name, cst.Attribute, cst.Call, cst.Subscript)
 
 
+def group_params(group: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """What a parameter group written in place passes as its tensors: the value under ``"params"``
+    in ``{"params": model.head.parameters(), "lr": 1e-3}``, or ``params=`` of ``dict(params=..., lr=...)``;
+    None for anything else."""
+    if isinstance(group, cst.Dict):
+        for element in group.elements:
+            if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString) and element.key.evaluated_value == "params":
+                return element.value
+        return None
+    if isinstance(group, cst.Call) and isinstance(group.func, cst.Name) and group.func.value == "dict":
+        for arg in group.args:
+            if arg.keyword is not None and arg.keyword.value == "params":
+                return arg.value
+    return None
+
+
 def binds_tightest(node: cst.BaseExpression) -> bool:
     """A name, an attribute, a call, a subscript, or anything already in parentheses: what reads
     the same followed by ``.method()`` or as the operand of any operator."""

@@ -40,7 +40,7 @@ import libcst as cst
 from libcst.metadata import GlobalScope
 
 from gradfix.edits import Edit, Patch
-from gradfix.expressions import parenthesized
+from gradfix.expressions import group_params, parenthesized
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -135,21 +135,9 @@ def _already_of_dtype(source: SourceFile, tensor: cst.BaseExpression, cast: cst.
 def _group_tensors(given: cst.BaseExpression) -> list[cst.BaseExpression]:
     """The tensors of parameter groups given as one name: ``{"params": self.env_params, "lr": 1e-2}``,
     ``dict(params=w, lr=0.1)`` (a list under ``"params"`` is read with the other lists)."""
-    found: list[cst.BaseExpression] = []
-    for group in descendants(given, cst.Dict):
-        for element in group.elements:
-            if (
-                isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString)
-                and element.key.evaluated_value == "params" and isinstance(element.value, (cst.Name, cst.Attribute))
-            ):
-                found.append(element.value)
-    for call in descendants(given, cst.Call):
-        if isinstance(call.func, cst.Name) and call.func.value == "dict":
-            found += [
-                a.value for a in call.args
-                if a.keyword is not None and a.keyword.value == "params" and isinstance(a.value, (cst.Name, cst.Attribute))
-            ]
-    return found
+    groups = [*descendants(given, cst.Dict), *descendants(given, cst.Call)]
+    found = [group_params(group) for group in groups]
+    return [value for value in found if isinstance(value, (cst.Name, cst.Attribute))]
 
 
 def _derived_root(source: SourceFile, value: cst.BaseExpression, wanted: str) -> Optional[cst.BaseExpression]:

@@ -30,6 +30,7 @@ from typing import Iterator, Optional, Union
 import libcst as cst
 
 from gradfix.edits import Edit, Patch
+from gradfix.expressions import group_params
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -299,16 +300,7 @@ def _params_of_group(source: SourceFile, group: cst.BaseExpression) -> Optional[
         if bound is None:
             return None
         group = bound[0].value
-    if isinstance(group, cst.Dict):
-        for element in group.elements:
-            if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString) and element.key.evaluated_value == "params":
-                return element.value
-        return None
-    if isinstance(group, cst.Call) and isinstance(group.func, cst.Name) and group.func.value == "dict":
-        for arg in group.args:
-            if arg.keyword is not None and arg.keyword.value == "params":
-                return arg.value
-    return None
+    return group_params(group)
 
 
 def _group_exprs(project: Project, source: SourceFile, call: cst.Call) -> Optional[list[Located]]:
