@@ -121,6 +121,18 @@ def main() -> None:
                 module = scope[root]
                 for part in path.split("."):
                     module = getattr(module, part, None)
+        elif module is None and path and root in scope:
+            # `wrapper.model.lm_head`, `vocab.embedding`: a model held by a plain object (a
+            # trainer, a vocabulary), by attributes, then by its named_modules() path.
+            module = scope[root]
+            for part in path.split("."):
+                if isinstance(module, nn.Module):
+                    try:
+                        module = module.get_submodule(part)
+                        continue
+                    except AttributeError:
+                        pass
+                module = getattr(module, part, None)
         if isinstance(module, nn.Module):
             params = [p for p in module.parameters() if p.requires_grad or every]
         elif isinstance(module, torch.Tensor):
