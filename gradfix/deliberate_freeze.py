@@ -1,4 +1,5 @@
-"""A part of the model frozen on purpose by running it under ``no_grad`` inside the model's forward.
+"""A part of the model frozen on purpose by running it under ``no_grad`` (in the model's forward, or
+in the data pipeline: a Dataset's ``__getitem__`` or a collate function that extracts features).
 
 ``with torch.no_grad(): feats = self.backbone(x)`` in a ``forward`` is the same code whether the
 author meant the backbone as a fixed feature extractor or put the block there by mistake; the
@@ -8,11 +9,12 @@ requires grad (``filter(lambda p: p.requires_grad, model.parameters())``,
 ``[p for p in model.parameters() if p.requires_grad]``) says its author expects part of the model
 to stay as it is. When nothing in that model was frozen by ``requires_grad`` (the filter removed
 nothing), the part left fixed is the one the forward runs under ``no_grad``: the block is how the
-author froze it. When the filter did remove something, the author froze with ``requires_grad``,
+author froze it. The same holds for a block outside any forward (``with torch.no_grad(): feats =
+self.extractor(image)`` in ``__getitem__``). When the filter did remove something, the author froze with ``requires_grad``,
 and a block around a module the filter let through is not the freeze.
 
 The block must only compute and bind values (``x = self.resnet(frame)``): a block that also
-trains, logs or fills a container is not a feature extractor. GF002 (the block in a forward) and
+trains, logs or fills a container is not a feature extractor. GF002 (the block) and
 GF018 (the catch-all) both leave these parameters alone, so the same intent gives no finding from
 either.
 """
@@ -27,29 +29,51 @@ from gradfix.expressions import call_argument, group_params
 from gradfix.project import Project
 from gradfix.source import SourceFile
 from gradfix.torch_api import grad_disabling_with
-from gradfix.trace import OptimizerFact, Trace
+from gradfix.trace import OptimizerFact, ParamFact, Site, Trace
 
 
 def frozen_by_forward_block(trace: Trace, project: Project) -> set[str]:
-    """The names of the parameters of modules that a forward runs only inside a grad-off ``with``
-    block of its own, that only binds values, while every optimizer holding them was built over
-    what requires grad and the model they belong to has no parameter frozen by ``requires_grad``."""
+    """The names of the parameters of modules run only inside a grad-off ``with`` block that only
+    binds values, while every optimizer holding them was built over what requires grad and the
+    model they belong to has no parameter frozen by ``requires_grad``. The block may be in a
+    forward, or outside any forward (a Dataset's ``__getitem__`` that extracts features, a
+    collate function): there the probe does not say which module a grad-off call ran, so the
+    modules that only ran without gradients are judged, one model at a time, by those blocks."""
     frozen: set[str] = set()
     for call in trace.inner_no_grad_calls:
         module = trace.module(call.module)
         if module is None or not module.path or module.ran_with_grad or not project.is_editable(call.site.file):
             continue
         params = [p for p in trace.params if p.name.startswith(module.path + ".") and p.requires_grad]
-        if not params or any(not p.requires_grad for p in trace.params if p.module is not None and p.module == params[0].module):
-            continue  # the model freezes with requires_grad: a filtered optimizer is explained by that
-        source = project.source(call.site.file)
-        if not any(_binds_only(source, node) for node in source.nodes_at(call.site, cst.Call)):
-            continue
-        optimizers = {o for p in params for o in p.optimizers}
-        facts = [o for o in trace.optimizers if o.id in optimizers]
-        if facts and all(_built_over_requires_grad(o, project) for o in facts):
+        if frozen_in_block(trace, project, params, call.site):
+            frozen.update(p.name for p in params)
+    sites = list(dict.fromkeys(s for b in trace.backwards for s in b.no_grad_forwards))
+    by_model: dict[int, list[ParamFact]] = {}
+    for p in trace.params:
+        owner = trace.module(p.module) if p.module is not None else None
+        if p.requires_grad and owner is not None and owner.ran_without_grad and not owner.ran_with_grad:
+            by_model.setdefault(p.module, []).append(p)
+    for params in by_model.values():
+        if any(frozen_in_block(trace, project, params, site) for site in sites):
             frozen.update(p.name for p in params)
     return frozen
+
+
+def frozen_in_block(trace: Trace, project: Project, params: list[ParamFact], site: Site) -> bool:
+    """``params`` (one module's, all requiring grad) are those of a module called at ``site`` inside
+    a grad-off ``with`` block that only binds values, every optimizer holding them was built over
+    what requires grad, and their model has no parameter frozen by ``requires_grad``: a fixed
+    feature extractor, wherever the block is (a forward, a Dataset's ``__getitem__``)."""
+    if not params or not project.is_editable(site.file):
+        return False
+    if any(not p.requires_grad for p in trace.params if p.module is not None and p.module == params[0].module):
+        return False  # the model freezes with requires_grad: a filtered optimizer is explained by that
+    source = project.source(site.file)
+    if not any(_binds_only(source, node) for node in source.nodes_at(site, cst.Call)):
+        return False
+    optimizers = {o for p in params for o in p.optimizers}
+    facts = [o for o in trace.optimizers if o.id in optimizers]
+    return bool(facts) and all(_built_over_requires_grad(o, project) for o in facts)
 
 
 def _binds_only(source: SourceFile, call: cst.Call) -> bool:
