@@ -47,13 +47,21 @@ def frozen_by_forward_block(trace: Trace, project: Project) -> set[str]:
         params = [p for p in trace.params if p.name.startswith(module.path + ".") and p.requires_grad]
         if frozen_in_block(trace, project, params, call.site):
             frozen.update(p.name for p in params)
-    sites = list(dict.fromkeys(s for b in trace.backwards for s in b.no_grad_forwards))
-    by_model: dict[int, list[ParamFact]] = {}
-    for p in trace.params:
-        owner = trace.module(p.module) if p.module is not None else None
-        if p.requires_grad and owner is not None and owner.ran_without_grad and not owner.ran_with_grad:
-            by_model.setdefault(p.module, []).append(p)
-    for params in by_model.values():
+    # Grad-off blocks outside any forward count only in the data pipeline: a binds-only block in
+    # the training loop is as often an evaluation, of a head that then never trains.
+    sites = [s for s in dict.fromkeys(s for b in trace.backwards for s in b.no_grad_forwards) if _in_data_pipeline(project, s)]
+    if not sites:
+        return frozen
+    # The outermost modules that ran only without gradients (a ModuleDict's `projection` entry,
+    # a stand-alone extractor), each with the parameters that require grad under it.
+    taken: list[str] = []
+    for module in sorted((m for m in trace.modules if m.path), key=lambda m: m.path.count(".")):
+        if not module.ran_without_grad or module.ran_with_grad or any(module.path.startswith(t + ".") for t in taken):
+            continue
+        params = [p for p in trace.params if p.name.startswith(module.path + ".") and p.requires_grad]
+        if not params:
+            continue
+        taken.append(module.path)
         if any(frozen_in_block(trace, project, params, site) for site in sites):
             frozen.update(p.name for p in params)
     return frozen
@@ -74,6 +82,13 @@ def frozen_in_block(trace: Trace, project: Project, params: list[ParamFact], sit
     optimizers = {o for p in params for o in p.optimizers}
     facts = [o for o in trace.optimizers if o.id in optimizers]
     return bool(facts) and all(_built_over_requires_grad(o, project) for o in facts)
+
+
+def _in_data_pipeline(project: Project, site: Site) -> bool:
+    if not project.is_editable(site.file):
+        return False
+    source = project.source(site.file)
+    return any(source.in_data_pipeline(node) for node in source.nodes_at(site, cst.Call))
 
 
 def _binds_only(source: SourceFile, call: cst.Call) -> bool:

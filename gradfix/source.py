@@ -22,7 +22,7 @@ from libcst.metadata import (
 )
 
 from gradfix.edits import Edit, Position, Text
-from gradfix.expressions import binds_tightest, dotted_path
+from gradfix.expressions import binds_tightest, call_argument, dotted_path
 from gradfix.precheck import Unreadable, parse, read_text, syntax_message
 from gradfix.trace import Site
 
@@ -97,6 +97,10 @@ def parents_in(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
     searches share (the provider walks the tree twice more, a libcst visit and ``children``)."""
     _subtree(module)
     return _WALK_OF[id(module)].parents
+
+
+# the methods through which a DataLoader takes items from a dataset
+_ITEM_METHODS = {"__getitem__", "__getitems__", "__iter__", "__next__"}
 
 
 def descendants(node: cst.CSTNode, kind: type[N]) -> list[N]:
@@ -338,6 +342,24 @@ class SourceFile:
             isinstance(node, cst.Attribute) and node.attr.value == "requires_grad" and not node.lpar
             and self.code(node.value) == subject
         )
+
+    def in_data_pipeline(self, node: cst.CSTNode) -> bool:
+        """``node`` is in code that makes the training data, not in the training step: a method
+        that gives items (a Dataset's ``__getitem__``, an IterableDataset's ``__iter__``), or a
+        function of this file handed to a ``collate_fn=`` argument (``collate``, ``self.collate``,
+        ``batcher.collate``)."""
+        function = self.enclosing_function(node)
+        if function is None:
+            return False
+        name = function.name.value
+        if name in _ITEM_METHODS and isinstance(self.parent(self.parent(function)), cst.ClassDef):
+            return True
+        for call in descendants(self.module, cst.Call):
+            argument = call_argument(call, None, "collate_fn")
+            path = dotted_path(argument.value) if argument is not None else None
+            if path is not None and (path == name or path.endswith("." + name)):
+                return True
+        return False
 
     def requires_grad_filtered(self, iterable: cst.BaseExpression) -> Optional[cst.BaseExpression]:
         """``filter(lambda p: p.requires_grad, ps)``, ``(p for p in ps if p.requires_grad)`` or

@@ -42,7 +42,6 @@ import libcst as cst
 
 from gradfix.deliberate_freeze import frozen_by_forward_block
 from gradfix.edits import Patch
-from gradfix.expressions import call_argument, dotted_path
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -109,25 +108,6 @@ def _fills_slot(statement: cst.BaseStatement) -> bool:
             isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and isinstance(small.value.func, cst.Attribute)
             and small.value.func.attr.value in _FILLING_METHODS
         ):
-            return True
-    return False
-
-
-_ITEM_METHODS = {"__getitem__", "__getitems__", "__iter__", "__next__"}
-
-
-def _in_data_pipeline(source: SourceFile, block: cst.With) -> bool:
-    """``block`` is in code that makes the training data, not in the training step: a method that
-    yields items (a Dataset's ``__getitem__``, an IterableDataset's ``__iter__``), or a function of
-    this file handed to a ``collate_fn=`` argument."""
-    function = source.enclosing_function(block)
-    if function is None:
-        return False
-    if function.name.value in _ITEM_METHODS and isinstance(source.parent(source.parent(function)), cst.ClassDef):
-        return True
-    for call in descendants(source.module, cst.Call):
-        argument = call_argument(call, None, "collate_fn")
-        if argument is not None and dotted_path(argument.value) in (function.name.value, f"self.{function.name.value}"):
             return True
     return False
 
@@ -403,7 +383,7 @@ class BackwardUnderNoGrad(Rule):
             one_by_one = self._one_forward_at_a_time(source, block, dataclasses.replace(backward, no_grad_forwards=sites), trace)
             everything = self._candidates(source, block, dataclasses.replace(backward, site=None, no_grad_forwards=sites), trace)
             candidates = one_by_one + [c for c in everything[:1] if c.description.startswith("move")]
-            if _in_data_pipeline(source, block):
+            if source.in_data_pipeline(block):
                 # Items are made fresh for every batch, so the lookup can record its graph there:
                 # a single-process DataLoader's collate stacks tensors that carry one. (Worker
                 # processes cannot send them: the re-run rejects the candidate then.) In the
