@@ -169,6 +169,51 @@ def test_gf002_no_grad_extractor_in_forward_is_a_fault_with_an_unfiltered_optimi
     assert result.finding.params == ["model.extractor.weight", "model.extractor.bias"]
 
 
+_EMBEDDING_IN_DATASET = """
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+    from torch.utils.data import DataLoader, Dataset
+
+    class Embedded(Dataset):
+        def __init__(self, ids, labels, table):
+            self.ids, self.labels, self.table = ids, labels, table
+        def __len__(self):
+            return len(self.ids)
+        def __getitem__(self, i):
+            with torch.no_grad():
+                vectors = self.table(self.ids[i]).mean(0)
+            return vectors, self.labels[i]
+
+    torch.manual_seed(0)
+    table = nn.Embedding(20, 8)
+    head = nn.Linear(8, 2)
+    ids, labels = torch.randint(0, 20, (32, 5)), torch.randint(0, 2, (32,))
+    loader = DataLoader(Embedded(ids, labels, table), batch_size=8, num_workers=WORKERS)
+    opt = torch.optim.SGD(PARAMS, lr=0.1)
+    if __name__ == "__main__":
+        for _ in range(2):
+            for x, y in loader:
+                loss = F.cross_entropy(head(x), y)
+                opt.zero_grad(); loss.backward(); opt.step()
+"""
+
+
+def test_gf002_an_embedding_the_optimizer_holds_looked_up_under_no_grad_in_a_dataset_is_taken_out_of_the_block(write_script) -> None:  # type: ignore[no-untyped-def]
+    script = _EMBEDDING_IN_DATASET.replace("WORKERS", "0").replace("PARAMS", "[*head.parameters(), *table.parameters()]")
+    [result] = findings(write_script, script)
+    assert result.finding.code == "GF002" and result.fix is not None
+    assert result.fix.description == "take the statements out of the no_grad block"
+    assert result.finding.params == ["table.weight"]
+
+
+def test_gf002_a_feature_table_in_a_dataset_with_an_optimizer_over_what_requires_grad_is_left_alone(write_script) -> None:  # type: ignore[no-untyped-def]
+    # The block only binds the lookup and the optimizer filters by requires_grad: a fixed extractor.
+    # Neither GF002 nor the catch-all GF018 speaks.
+    params = "filter(lambda p: p.requires_grad, [*head.parameters(), *table.parameters()])"
+    assert findings(write_script, _EMBEDDING_IN_DATASET.replace("WORKERS", "0").replace("PARAMS", params)) == []
+
+
 def test_gf002_keeps_other_context_managers(write_script) -> None:  # type: ignore[no-untyped-def]
     [result] = findings(write_script, """
         import contextlib
