@@ -21,6 +21,11 @@ removes the decorator, keeping a frozen module's call under ``with``. A frozen o
 a teacher kept by an EMA, a freeze the same forward switches off on another path, and statistics
 of a module that trains elsewhere are left alone.
 
+And in the data pipeline: a module the optimizer holds, run only under ``no_grad`` in a Dataset's
+``__getitem__``/``__iter__`` or a ``collate_fn`` (``SourceFile.in_data_pipeline``). There the
+whole block may go (items are made per batch, and a single-process DataLoader stacks tensors that
+carry a graph); in the training step it may not (a target's or a teacher's block).
+
 So is a fixed feature extractor (``gradfix/deliberate_freeze.py``): the block only binds the
 module's output (``x = self.resnet(frame)``), every optimizer that holds the module was built over
 what requires grad (``filter(lambda p: p.requires_grad, ...)``, ``[p for p in ... if
