@@ -9,9 +9,9 @@ requires grad (``filter(lambda p: p.requires_grad, model.parameters())``,
 ``[p for p in model.parameters() if p.requires_grad]``) says its author expects part of the model
 to stay as it is. When nothing in that model was frozen by ``requires_grad`` (the filter removed
 nothing), the part left fixed is the one the forward runs under ``no_grad``: the block is how the
-author froze it. The same holds for a block outside any forward (``with torch.no_grad(): feats =
-self.extractor(image)`` in ``__getitem__``). When the filter did remove something, the author froze with ``requires_grad``,
-and a block around a module the filter let through is not the freeze.
+author froze it. The same holds for a block in the data pipeline (``with torch.no_grad(): feats =
+self.extractor(image)`` in ``__getitem__``). When the filter did remove something, the author
+froze with ``requires_grad``, and a block around a module the filter let through is not the freeze.
 
 The block must only compute and bind values (``x = self.resnet(frame)``): a block that also
 trains, logs or fills a container is not a feature extractor. GF002 (the block) and
