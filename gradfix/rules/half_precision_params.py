@@ -9,7 +9,10 @@ alias: ``model.half()``, ``model.to(torch.float16)``, ``.to(dtype=torch.half)``,
 ``dtype=torch.float16`` in a parameter's creation, ``nn.Linear(..., dtype=torch.half)``. Each site
 is a candidate that keeps those parameters in float32 (the ``.half()`` dropped, ``float16``/``half``
 made ``float32``, ``HalfTensor`` made ``FloatTensor``), then all of them together; the re-run
-decides. A float16 model used for inference only, with no scaler, never raises this and is left alone.
+decides. The cast's receiver is tied to the run by its name, or followed back to the code that
+bound it (a model built in a function, held in a list or by a trainer object, that the run named
+`self` because it builds its own optimizer). A float16 model used for inference only, with no
+scaler, never raises this and is left alone.
 """
 
 from __future__ import annotations
