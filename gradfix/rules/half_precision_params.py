@@ -10,9 +10,9 @@ alias: ``model.half()``, ``model.to(torch.float16)``, ``.to(dtype=torch.half)``,
 is a candidate that keeps those parameters in float32 (the ``.half()`` dropped, ``float16``/``half``
 made ``float32``, ``HalfTensor`` made ``FloatTensor``), then all of them together; the re-run
 decides. The cast's receiver is tied to the run by its name, or followed back to the code that
-bound it (a model built in a function, held in a list or by a trainer object, that the run named
-`self` because it builds its own optimizer). A float16 model used for inference only, with no
-scaler, never raises this and is left alone.
+bound it: a model built in a function, held in a list or by a trainer object, or passed in, that
+the run named `self` because it builds its own optimizer. A float16 model used for inference only,
+with no scaler, never raises this and is left alone.
 """
 
 from __future__ import annotations
@@ -260,23 +260,59 @@ class _Finder:
             scope = source.scopes.get(receiver)
             if scope is None:
                 return []
-            targets = [a.node for a in scope[receiver.value] if isinstance(a.node, cst.Name)]
+            assignments = [a.node for a in scope[receiver.value]]
+            targets = [node for node in assignments if isinstance(node, cst.Name)]
+            arguments = [value for node in assignments if isinstance(node, cst.Param) for value in self._arguments(node)]
         elif isinstance(receiver, cst.Attribute):
             code = source.code(receiver)
             # `self.model` means the same object in every method of its class; another path only
             # within its own scope.
-            where: cst.CSTNode = _class_of(source, receiver) or source.module if code.startswith("self.") else source.enclosing_scope(receiver)
+            where: cst.CSTNode = source.enclosing_scope(receiver)
+            if code.startswith("self."):
+                where = _class_of(source, receiver) or source.module
             targets = [
                 t for t in descendants(where, cst.Attribute) if t is not receiver and source.code(t) == code
             ]
+            arguments = []
         else:
             return []
-        values: list[cst.BaseExpression] = []
+        values: list[cst.BaseExpression] = list(arguments)
         for target in targets:
             value = self._binding_value(target)
             if value is not None and not any(value is v for v in values):
                 values.append(value)
         return values
+
+    def _arguments(self, param: cst.Param) -> list[cst.BaseExpression]:
+        """What this file's calls pass for a function's parameter: ``Trainer(model)`` for
+        ``__init__(self, model)``, ``prepare(net)`` for ``def prepare(model)``, by position or keyword."""
+        source = self.source
+        function = source.enclosing_function(param)
+        if function is None:
+            return []
+        positional = [*function.params.posonly_params, *function.params.params]
+        if not any(p is param for p in (*positional, *function.params.kwonly_params)):
+            return []
+        owner = source.parent(source.parent(function) or function)  # a method's class (through its body)
+        method = isinstance(owner, cst.ClassDef)
+        called = function.name.value
+        if isinstance(owner, cst.ClassDef) and called == "__init__":
+            called = owner.name.value
+        index = next((n for n, p in enumerate(positional) if p is param), None)
+        position = None if index is None else index - (1 if method else 0)
+        found: list[cst.BaseExpression] = []
+        for call in descendants(source.module, cst.Call):
+            func = call.func
+            name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
+            if name != called or any(arg.star for arg in call.args):
+                continue
+            given = [arg for arg in call.args if arg.keyword is None]
+            keyword = next((arg for arg in call.args if arg.keyword is not None and arg.keyword.value == param.name.value), None)
+            if keyword is not None:
+                found.append(keyword.value)
+            elif position is not None and 0 <= position < len(given):
+                found.append(given[position].value)
+        return found
 
     def _binding_value(self, target: cst.CSTNode) -> Optional[cst.BaseExpression]:
         """The value bound when ``target`` is (inside) a binding's target, else None."""
