@@ -546,6 +546,43 @@ def test_gf025_only_casts_tied_to_the_float16_parameters_are_candidates(write_sc
     assert result.fix is not None and result.fix.patches[0].edits[0].replacement == ""
 
 
+def test_gf025_a_model_the_run_names_self_is_fixed_where_its_variable_is_cast(write_script) -> None:  # type: ignore[no-untyped-def]
+    # The model builds its own optimizer, so the run names its parameters `self.*`; the cast is
+    # on the function's local `net`, followed back to `Net()`. The fixed run names them `net.*`.
+    [result] = findings(write_script, """
+        import torch
+
+        class Net(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = torch.nn.Linear(4, 1)
+            def forward(self, x):
+                return self.fc(x)
+            def configure_optimizers(self):
+                return torch.optim.SGD(self.parameters(), lr=0.1)
+
+        def train():
+            net = Net()
+            net.half()
+            opt = net.configure_optimizers()
+            scaler = torch.amp.GradScaler("cpu")
+            for _ in range(4):
+                opt.zero_grad()
+                with torch.autocast("cpu", dtype=torch.float16):
+                    loss = net(torch.randn(16, 4)).float().pow(2).mean()
+                scaler.scale(loss).backward()
+                scaler.step(opt)
+                scaler.update()
+
+        train()
+    """)
+    assert result.finding.code == "GF025"
+    assert result.finding.params == ["self.fc.weight", "self.fc.bias"]
+    assert result.fix is not None
+    assert result.fix.description == "keep the parameters in float32 (line 15: net.half()); autocast does the float16 math"
+    assert result.fix.patches[0].edits[0].replacement == ""
+
+
 def test_gf021_modules_inside_lists_and_groups_ask_for_their_parameters(write_script) -> None:  # type: ignore[no-untyped-def]
     [result] = findings(write_script, """
         import torch

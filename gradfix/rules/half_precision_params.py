@@ -9,11 +9,15 @@ alias: ``model.half()``, ``model.to(torch.float16)``, ``.to(dtype=torch.half)``,
 ``dtype=torch.float16`` in a parameter's creation, ``nn.Linear(..., dtype=torch.half)``. Each site
 is a candidate that keeps those parameters in float32 (the ``.half()`` dropped, ``float16``/``half``
 made ``float32``, ``HalfTensor`` made ``FloatTensor``), then all of them together; the re-run
-decides. A float16 model used for inference only, with no scaler, never raises this and is left alone.
+decides. The cast's receiver is tied to the run by its name, or followed back to the code that
+bound it: a model built in a function, held in a list or by a trainer object, or passed in, that
+the run named `self` because it builds its own optimizer. A float16 model used for inference only,
+with no scaler, never raises this and is left alone.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from typing import Optional
@@ -21,15 +25,19 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.edits import Edit, Patch, overlaps
-from gradfix.findings import Applicability, Candidate, Finding, short_list
+from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
+from gradfix.sandbox import RunResult
 from gradfix.source import SourceFile, descendants
 from gradfix.torch_api import module_alias
 from gradfix.trace import ModuleFact, ParamFact, Trace
+from gradfix.verify import judge
 
 _MESSAGE = "Attempting to unscale FP16 gradients"
 _MAX_SITES = 6
+# How many bindings back a cast's receiver is followed (`m` in `for m in models`, `models = [...]`)
+_BINDING_DEPTH = 3
 _HALF_DTYPES = {"torch.float16", "torch.half"}
 _HALF_TENSORS = {"torch.HalfTensor", "torch.cuda.HalfTensor"}
 _HALF_TENSOR_STRINGS = {"torch.HalfTensor", "torch.cuda.HalfTensor"}
@@ -216,13 +224,119 @@ class _Finder:
             return True
         if code == "self" or code.startswith("self."):
             owner = _class_of(source, receiver)
-            if owner is not None:
-                return any(path + code[len("self"):] in evidence.paths for path in evidence.by_class.get(owner.name.value, []))
-        return False
+            if owner is not None and any(
+                path + code[len("self"):] in evidence.paths for path in evidence.by_class.get(owner.name.value, [])
+            ):
+                return True
+        # The probe names a module by the frame it saw it in (a trainer's `self`, a fold's
+        # `self.nets.0`), not always by the variable the script casts: follow the variable back
+        # to the code that built it.
+        return self._bound_to_half_module(receiver, _BINDING_DEPTH)
 
-    def _builds_half_module(self, call: cst.Call) -> bool:
-        """Does this call build (or contain the building of) a module whose parameters were float16?"""
-        where = self.source.range(call)
+    def _bound_to_half_module(self, receiver: cst.BaseExpression, depth: int) -> bool:
+        """Is ``receiver`` (a name, ``self.attr``, ``obj.attr``, or an item of one) bound in its scope
+        to a value that builds a module whose parameters were float16: ``model = Model(...)``,
+        ``for net in nets`` over ``nets = [Net() for ...]``, ``self.model = Net()`` in a trainer?"""
+        if depth <= 0:
+            return False
+        while isinstance(receiver, cst.Subscript):
+            receiver = receiver.value
+        return any(self._holds_half_module(value, depth - 1) for value in self._bound_values(receiver))
+
+    def _holds_half_module(self, value: cst.BaseExpression, depth: int) -> bool:
+        """Does this bound value build such a module, or name one that was bound to it?"""
+        if self._builds_half_module(value):
+            return True
+        named = [value] if isinstance(value, (cst.Name, cst.Attribute)) else [
+            node for node in descendants(value, cst.BaseExpression) if isinstance(node, (cst.Name, cst.Attribute))
+        ]
+        return any(self._bound_to_half_module(node, depth) for node in named)
+
+    def _bound_values(self, receiver: cst.BaseExpression) -> list[cst.BaseExpression]:
+        """The values a name or attribute path is bound to: by an assignment, a ``for`` loop or a
+        comprehension (its iterable), a ``with ... as`` (its item), a walrus."""
+        source = self.source
+        if isinstance(receiver, cst.Name):
+            scope = source.scopes.get(receiver)
+            if scope is None:
+                return []
+            assignments = [a.node for a in scope[receiver.value]]
+            targets = [node for node in assignments if isinstance(node, cst.Name)]
+            arguments = [value for node in assignments if isinstance(node, cst.Param) for value in self._arguments(node)]
+        elif isinstance(receiver, cst.Attribute):
+            code = source.code(receiver)
+            # `self.model` means the same object in every method of its class; another path only
+            # within its own scope.
+            where: cst.CSTNode = source.enclosing_scope(receiver)
+            if code.startswith("self."):
+                where = _class_of(source, receiver) or source.module
+            targets = [
+                t for t in descendants(where, cst.Attribute) if t is not receiver and source.code(t) == code
+            ]
+            arguments = []
+        else:
+            return []
+        values: list[cst.BaseExpression] = list(arguments)
+        for target in targets:
+            value = self._binding_value(target)
+            if value is not None and not any(value is v for v in values):
+                values.append(value)
+        return values
+
+    def _arguments(self, param: cst.Param) -> list[cst.BaseExpression]:
+        """What this file's calls pass for a function's parameter: ``Trainer(model)`` for
+        ``__init__(self, model)``, ``prepare(net)`` for ``def prepare(model)``, by position or keyword."""
+        source = self.source
+        function = source.enclosing_function(param)
+        if function is None:
+            return []
+        positional = [*function.params.posonly_params, *function.params.params]
+        if not any(p is param for p in (*positional, *function.params.kwonly_params)):
+            return []
+        owner = source.parent(source.parent(function) or function)  # a method's class (through its body)
+        method = isinstance(owner, cst.ClassDef)
+        called = function.name.value
+        if isinstance(owner, cst.ClassDef) and called == "__init__":
+            called = owner.name.value
+        index = next((n for n, p in enumerate(positional) if p is param), None)
+        position = None if index is None else index - (1 if method else 0)
+        found: list[cst.BaseExpression] = []
+        for call in descendants(source.module, cst.Call):
+            func = call.func
+            name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
+            if name != called or any(arg.star for arg in call.args):
+                continue
+            given = [arg for arg in call.args if arg.keyword is None]
+            keyword = next((arg for arg in call.args if arg.keyword is not None and arg.keyword.value == param.name.value), None)
+            if keyword is not None:
+                found.append(keyword.value)
+            elif position is not None and 0 <= position < len(given):
+                found.append(given[position].value)
+        return found
+
+    def _binding_value(self, target: cst.CSTNode) -> Optional[cst.BaseExpression]:
+        """The value bound when ``target`` is (inside) a binding's target, else None."""
+        child = target
+        for ancestor in self.source.ancestors(target):
+            if isinstance(ancestor, cst.AssignTarget):
+                assign = self.source.parent(ancestor)
+                return assign.value if isinstance(assign, cst.Assign) else None
+            if isinstance(ancestor, (cst.AnnAssign, cst.NamedExpr)):
+                return ancestor.value if child is ancestor.target else None
+            if isinstance(ancestor, (cst.For, cst.CompFor)):
+                return ancestor.iter if child is ancestor.target else None
+            if isinstance(ancestor, cst.AsName):
+                item = self.source.parent(ancestor)
+                return item.item if isinstance(item, cst.WithItem) else None
+            if not isinstance(ancestor, (cst.Tuple, cst.List, cst.Element, cst.StarredElement, cst.Attribute, cst.Subscript)):
+                return None
+            child = ancestor
+        return None
+
+    def _builds_half_module(self, node: cst.CSTNode) -> bool:
+        """Does this call (or expression) build, or contain the building of, a module whose
+        parameters were float16?"""
+        where = self.source.range(node)
         return any(
             file == self.source.path and where.start.line <= line <= where.end.line for file, line in self.evidence.built
         )
@@ -294,6 +408,9 @@ class HalfPrecisionParams(Rule):
         )
         return [self.finding(project, crash.site, message, names, candidates, blocking=True)]
 
+    def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
+        return judge(finding, _renamed_after(candidate, finding, before, run.trace), before, run)
+
     @staticmethod
     def _files(trace: Trace, project: Project, evidence: _Evidence) -> list[str]:
         """The user's files that can make these parameters: the script, where the crash and the
@@ -325,3 +442,26 @@ class HalfPrecisionParams(Rule):
                     add(os.path.join(folder, *dotted) + ".py")
                     add(os.path.join(folder, *dotted, "__init__.py"))
         return found
+
+
+def _renamed_after(candidate: Candidate, finding: Finding, before: Trace, after: Trace) -> Candidate:
+    """The float16 parameters, named as the re-run names them. The crashed run may have learned a
+    model's name in a frame of its own (`self` in a trainer's method, when `.half()` made the
+    first frame that saw it another one); the run that gets past the crash names it by the
+    variable that holds it. The same parameter is the one at the same path below a root module of
+    the same class, when exactly one such root has it."""
+    claimed = finding.params if candidate.params is None else candidate.params
+    renamed = []
+    for name in claimed:
+        old = before.param(name)
+        root = before.module(old.module) if old is not None and old.module is not None else None
+        if after.param(name) is not None or root is None or not root.path or not name.startswith(root.path + "."):
+            renamed.append(name)
+            continue
+        tail = name[len(root.path):]
+        matches = {
+            m.path + tail for m in after.modules
+            if m.cls == root.cls and m.path and after.param(m.path + tail) is not None
+        }
+        renamed.append(matches.pop() if len(matches) == 1 else name)
+    return dataclasses.replace(candidate, params=renamed)
