@@ -70,7 +70,7 @@ from typing import Callable, Optional
 import libcst as cst
 
 from gradfix.edits import Edit, Patch, Position
-from gradfix.expressions import dotted_path, is_dotted_name, name_words
+from gradfix.expressions import call_argument, dotted_path, is_dotted_name, name_words, setting_name
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.precheck import imported_project_files
 from gradfix.project import Project
@@ -213,6 +213,8 @@ class AccidentalFreeze(Rule):
                 thawed_by=sorted({no_ops[p.name] for p in chosen if p.name in no_ops and p.name.rsplit(".", 1)[0] in loaded}),
             ))
         findings += self._built_frozen(trace, project, grouped, settings)
+        claimed = {name for f in findings if f is not None for name in f.params} | keyworded
+        findings += self._pretrained_crash(trace, project, claimed)
         return [f for f in findings if f is not None]
 
     # -- a keyword that names a block by the start of longer indices ----------------------------------
@@ -378,7 +380,7 @@ class AccidentalFreeze(Rule):
         said: dict[str, str] = {}
         for path in files:
             source = project.source(path)
-            for name, value, quoted in _settings(source):
+            for name, value, quoted, _ in _settings(source):
                 words = name_words(name)
                 says_train = (value is True and bool(set(words) & _TUNE_WORDS)) or (value is False and bool(set(words) & _FREEZE_WORDS))
                 subject = [w for w in words if w not in _TUNE_WORDS | _FREEZE_WORDS | {"fine", "tune", "is", "do", "should"}]
@@ -433,6 +435,83 @@ class AccidentalFreeze(Rule):
             candidates = [Candidate(description, [Patch(site.file, [edit])], self.applicability)]
             findings.append(self.finding(project, site, message, names, candidates))
         return findings
+
+    def _pretrained_crash(self, trace: Trace, project: Project, claimed: set[str]) -> list[Finding]:
+        """backward() crashed on a loss with no graph, and every parameter an optimizer holds is
+        frozen, each by the ``from_pretrained`` call that built its module (``freeze=True``, a
+        setting passed as ``freeze``, or the default). A script that builds an optimizer and calls
+        backward() means to train something: when nothing can train, the freeze is the accident.
+        Candidates: the setting that said to freeze set the other way (one edit, where the script
+        spells it as a literal), then ``freeze=False`` in every such call; the re-run judges."""
+        if trace.graphless_backward() is None or trace.optimized_params_that_ran():
+            return []
+        held = [p for p in trace.params if p.optimizers and p.is_leaf and not p.constant]
+        if not held or any(p.requires_grad or p.got_grad or p.changed or p.name in claimed for p in held):
+            return []
+        calls: dict[tuple[str, int, int], tuple[Site, cst.Call, list[str]]] = {}
+        for p in held:
+            module = next((m for m in trace.modules if m.path == p.name.rsplit(".", 1)[0]), None)
+            if module is None or module.site is None or not project.is_editable(module.site.file):
+                return []
+            source = project.source(module.site.file)
+            call = next((c for c in source.nodes_at(module.site, cst.Call) if source.qualified_names(c.func) & _FROM_PRETRAINED), None)
+            if call is None or any(a.star for a in call.args):
+                return []  # frozen by something else: the other checks speak for it
+            if self._said_deliberate(project, module.site):
+                return []
+            start = source.range(call).start
+            calls.setdefault((module.site.file, start.line, start.column), (source.site(call), call, []))[2].append(p.name)
+        candidates: list[Candidate] = []
+        flips: dict[tuple[str, int, int], tuple[str, Edit]] = {}
+        thaws: dict[str, list[Edit]] = {}
+        for site, call, _ in calls.values():
+            source = project.source(site.file)
+            given = call_argument(call, 1, "freeze")
+            if given is None:
+                args = list(call.args)
+                args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                args.append(cst.Arg(cst.Name("False"), keyword=cst.Name("freeze"), equal=cst.AssignEqual(
+                    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""),
+                )))
+                thaws.setdefault(site.file, []).append(source.replace_node(call, call.with_changes(args=args)))
+                continue
+            thaws.setdefault(site.file, []).append(source.replace_node(given.value, cst.Name("False")))
+            # `freeze=not cfg["finetune"]` reads a setting that is False; `freeze=cfg["freeze"]` one that is True.
+            value, wanted = given.value, True
+            if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Not):
+                value, wanted = value.expression, False
+            name = setting_name(value)
+            if name is None:
+                continue
+            files = sorted({trace.script, site.file})
+            for path in files:
+                if not project.is_editable(path):
+                    continue
+                settings = project.source(path)
+                for setting, literal, quoted, node in _settings(settings):
+                    if setting == name and literal is wanted:
+                        start = settings.range(node).start
+                        flips[(path, start.line, start.column)] = (quoted, settings.replace_node(node, cst.Name(str(not wanted))))
+        # Each literal that sets the setting is its own candidate (a default and an override may both
+        # spell it): the re-run shows which one this run read.
+        for (path, line, _), (quoted, edit) in sorted(flips.items())[:3]:
+            candidates.append(Candidate(
+                f"set `{quoted}` on line {line} to {'False' if quoted.endswith('True') else 'True'}: from_pretrained() reads it as freeze",
+                [Patch(path, [edit])], self.applicability,
+            ))
+        candidates.append(Candidate(
+            "pass freeze=False to from_pretrained()",
+            [Patch(path, sorted(edits, key=lambda e: e.start)) for path, edits in sorted(thaws.items())], self.applicability,
+        ))
+        names = [name for *_, found in calls.values() for name in found]
+        first_site, first_call, _ = min(calls.values(), key=lambda c: (c[0].file != trace.script, c[0].file, c[0].line))
+        built = project.source(first_site.file).code(first_call)
+        message = (
+            f"{short_list(names)} {'is' if len(names) == 1 else 'are'} frozen where built "
+            f"(`{built if len(built) <= 60 else built[:57] + '...'}`), and nothing else the optimizer holds can train: "
+            "backward() crashed on a loss with no graph"
+        )
+        return [self.finding(project, first_site, message, names, candidates)]
 
     @staticmethod
     def _from_pretrained_at(project: Project, site: Site) -> bool:
@@ -1112,10 +1191,10 @@ _TUNE_WORDS = {"finetune", "tune", "tuned", "tuning", "train", "trainable", "lea
 _FREEZE_WORDS = {"freeze", "frozen", "static", "fixed"}
 
 
-def _settings(source: SourceFile) -> list[tuple[str, bool, str]]:
-    """Every name set to a literal True or False, with how the script wrote it: ``self.x = True``,
-    ``x: bool = False``, ``x=True`` in a call, ``"x": True`` in a dict."""
-    found: list[tuple[str, bool, str]] = []
+def _settings(source: SourceFile) -> list[tuple[str, bool, str, cst.Name]]:
+    """Every name set to a literal True or False, with how the script wrote it and the literal:
+    ``self.x = True``, ``x: bool = False``, ``x=True`` in a call, ``"x": True`` in a dict."""
+    found: list[tuple[str, bool, str, cst.Name]] = []
 
     def literal(node: Optional[cst.BaseExpression]) -> Optional[bool]:
         return {"True": True, "False": False}.get(node.value) if isinstance(node, cst.Name) else None
@@ -1127,20 +1206,20 @@ def _settings(source: SourceFile) -> list[tuple[str, bool, str]]:
         value = literal(assign.value)
         name = named(assign.targets[0].target) if len(assign.targets) == 1 else None
         if value is not None and name:
-            found.append((name, value, f"{source.code(assign.targets[0].target)} = {value}"))
+            found.append((name, value, f"{source.code(assign.targets[0].target)} = {value}", assign.value))  # type: ignore[arg-type]
     for annotated in descendants(source.module, cst.AnnAssign):
         value, name = literal(annotated.value), named(annotated.target)
         if value is not None and name:
-            found.append((name, value, f"{source.code(annotated.target)} = {value}"))
+            found.append((name, value, f"{source.code(annotated.target)} = {value}", annotated.value))  # type: ignore[arg-type]
     for arg in descendants(source.module, cst.Arg):
         value = literal(arg.value)
         if value is not None and arg.keyword is not None:
-            found.append((arg.keyword.value, value, f"{arg.keyword.value}={value}"))
+            found.append((arg.keyword.value, value, f"{arg.keyword.value}={value}", arg.value))  # type: ignore[arg-type]
     for element in descendants(source.module, cst.DictElement):
         value = literal(element.value)
         key = element.key.evaluated_value if isinstance(element.key, cst.SimpleString) else None
         if value is not None and isinstance(key, str) and key:
-            found.append((key, value, f"{source.code(element.key)}: {value}"))
+            found.append((key, value, f"{source.code(element.key)}: {value}", element.value))  # type: ignore[arg-type]
     return found
 
 
