@@ -26,6 +26,16 @@ intent is written down and the wiring is missing, so the freeze is the accident,
 or not. A setting the code reads decides elsewhere, one that says to keep them frozen agrees, and
 one that names another part (or the whole model: ``train_model`` says what to run) says nothing.
 
+When backward() crashed on a loss with no graph and everything the optimizer holds was frozen by
+the ``from_pretrained`` call that built it (the default, ``freeze=True``, a setting passed as
+``freeze``), nothing can train and the freeze is the accident: the candidates set the setting's
+literal the other way, then pass ``freeze=False``.
+
+A freeze that reads a setting, applied in one method that binds ``self.model`` and not in another
+that binds a copy of a model (a transfer ``load()``), leaves the copy frozen as its source was,
+whatever the trainer's setting says: the candidates apply the statement on that path too, and
+only a verified one is reported (a conjecture).
+
 An optimizer that holds nothing but frozen parameters ("freeze everything, train the head", with
 the head frozen too) was handed what the script meant to train: the first candidate unfreezes
 what it was given (``model.fc.requires_grad_(True)``) just before it is built, and nothing else.
