@@ -105,3 +105,18 @@ def name_words(name: str) -> list[str]:
     """The words of an identifier, lower-cased: ``dense_layer_u`` -> dense, layer, u; ``conv1`` ->
     conv, 1; ``userTower`` -> user, tower."""
     return [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+", name)]
+
+
+def setting_name(node: cst.BaseExpression) -> Optional[str]:
+    """The name a value reads a setting by: ``x`` in ``config["x"]``, ``args.x``, ``self.cfg.x``
+    and a bare ``x``; None for anything else (a call, a computed key, a literal)."""
+    if isinstance(node, cst.Name) and node.value not in ("True", "False", "None"):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1:
+        index = node.slice[0].slice
+        if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString):
+            key = index.value.evaluated_value
+            return key if isinstance(key, str) and key.isidentifier() else None
+    return None

@@ -341,6 +341,59 @@ def test_gf004_values_copied_in_are_pretrained_weights(write_script) -> None:  #
     """) == []
 
 
+def test_gf004_everything_frozen_by_from_pretrained_explains_the_crash(write_script) -> None:  # type: ignore[no-untyped-def]
+    # Only pre-trained tables, frozen through a setting: backward() crashes. The verified fix
+    # flips the one setting, not each call's freeze argument.
+    [result] = findings(write_script, """
+        import torch
+        cfg = {"freeze_tables": True}
+        class Towers(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a = torch.nn.Embedding.from_pretrained(torch.randn(9, 3), freeze=cfg["freeze_tables"])
+                self.b = torch.nn.Embedding.from_pretrained(torch.randn(9, 3), freeze=cfg["freeze_tables"])
+            def forward(self, i):
+                return (self.a(i) * self.b(i)).sum()
+        model = Towers()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for _ in range(3):
+            opt.zero_grad(); model(torch.randint(0, 9, (4,))).backward(); opt.step()
+    """)
+    assert result.finding.code == "GF004"
+    assert result.fix and result.fix.verdict.verified
+    assert [e.replacement for p in result.fix.patches for e in p.edits] == ["False"]
+    assert result.fix.patches[0].edits[0].start.line == 3
+
+
+def test_gf004_setting_skipped_by_the_copying_path_is_applied_there(write_script) -> None:  # type: ignore[no-untyped-def]
+    # build() applies the trainer's setting; adopt() copies a frozen model and forgets it. The
+    # same script with the setting False everywhere gives nothing: the freeze is then meant.
+    script = """
+        import copy, torch
+        class Runner:
+            def __init__(self, tune):
+                self.tune = tune
+            def build(self):
+                self.net = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Linear(4, 1))
+                self.net[0].weight.requires_grad = self.tune
+            def adopt(self, other):
+                self.net = copy.deepcopy(other.net)
+            def fit(self):
+                opt = torch.optim.SGD([p for p in self.net.parameters() if p.requires_grad], lr=0.1)
+                for _ in range(3):
+                    opt.zero_grad(); self.net(torch.randn(8, 4)).pow(2).mean().backward(); opt.step()
+        first = Runner(False)
+        first.build()
+        second = Runner(TUNE)
+        second.adopt(first)
+        second.fit()
+    """
+    [result] = findings(write_script, script.replace("TUNE", "True"))
+    assert result.finding.code == "GF004" and result.fix and result.fix.verdict.verified
+    assert [e.replacement.strip() for p in result.fix.patches for e in p.edits] == ["self.net[0].weight.requires_grad = self.tune"]
+    assert findings(write_script, script.replace("TUNE", "False")) == []
+
+
 def test_gf004_frozen_random_target_network_is_fine(write_script) -> None:  # type: ignore[no-untyped-def]
     assert findings(write_script, """
         import torch

@@ -26,6 +26,16 @@ intent is written down and the wiring is missing, so the freeze is the accident,
 or not. A setting the code reads decides elsewhere, one that says to keep them frozen agrees, and
 one that names another part (or the whole model: ``train_model`` says what to run) says nothing.
 
+When backward() crashed on a loss with no graph and everything the optimizer holds was frozen by
+the ``from_pretrained`` call that built it (the default, ``freeze=True``, a setting passed as
+``freeze``), nothing can train and the freeze is the accident: the candidates set the setting's
+literal the other way, then pass ``freeze=False``.
+
+A freeze that reads a setting, applied in one method that binds ``self.model`` and not in another
+that binds a copy of a model (a transfer ``load()``), leaves the copy frozen as its source was,
+whatever the trainer's setting says: the candidates apply the statement on that path too, and
+only a verified one is reported (a conjecture).
+
 An optimizer that holds nothing but frozen parameters ("freeze everything, train the head", with
 the head frozen too) was handed what the script meant to train: the first candidate unfreezes
 what it was given (``model.fc.requires_grad_(True)``) just before it is built, and nothing else.
@@ -70,7 +80,7 @@ from typing import Callable, Optional
 import libcst as cst
 
 from gradfix.edits import Edit, Patch, Position
-from gradfix.expressions import dotted_path, is_dotted_name, name_words
+from gradfix.expressions import call_argument, dotted_path, is_dotted_name, name_words, root_name, self_attribute, setting_name
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.precheck import imported_project_files
 from gradfix.project import Project
@@ -213,6 +223,10 @@ class AccidentalFreeze(Rule):
                 thawed_by=sorted({no_ops[p.name] for p in chosen if p.name in no_ops and p.name.rsplit(".", 1)[0] in loaded}),
             ))
         findings += self._built_frozen(trace, project, grouped, settings)
+        claimed = {name for f in findings if f is not None for name in f.params} | keyworded
+        findings += self._pretrained_crash(trace, project, claimed)
+        claimed = {name for f in findings if f is not None for name in f.params} | keyworded
+        findings += self._setting_skipped_on_other_path(trace, project, claimed)
         return [f for f in findings if f is not None]
 
     # -- a keyword that names a block by the start of longer indices ----------------------------------
@@ -378,7 +392,7 @@ class AccidentalFreeze(Rule):
         said: dict[str, str] = {}
         for path in files:
             source = project.source(path)
-            for name, value, quoted in _settings(source):
+            for name, value, quoted, _ in _settings(source):
                 words = name_words(name)
                 says_train = (value is True and bool(set(words) & _TUNE_WORDS)) or (value is False and bool(set(words) & _FREEZE_WORDS))
                 subject = [w for w in words if w not in _TUNE_WORDS | _FREEZE_WORDS | {"fine", "tune", "is", "do", "should"}]
@@ -433,6 +447,210 @@ class AccidentalFreeze(Rule):
             candidates = [Candidate(description, [Patch(site.file, [edit])], self.applicability)]
             findings.append(self.finding(project, site, message, names, candidates))
         return findings
+
+    def _pretrained_crash(self, trace: Trace, project: Project, claimed: set[str]) -> list[Finding]:
+        """backward() crashed on a loss with no graph, and every parameter an optimizer holds is
+        frozen, each by the ``from_pretrained`` call that built its module (``freeze=True``, a
+        setting passed as ``freeze``, or the default). A script that builds an optimizer and calls
+        backward() means to train something: when nothing can train, the freeze is the accident.
+        Candidates: the setting that said to freeze set the other way (one edit, where the script
+        spells it as a literal), then ``freeze=False`` in every such call; the re-run judges."""
+        if trace.graphless_backward() is None or trace.optimized_params_that_ran():
+            return []
+        held = [p for p in trace.params if p.optimizers and p.is_leaf and not p.constant]
+        if not held or any(p.requires_grad or p.got_grad or p.changed or p.name in claimed for p in held):
+            return []
+        calls: dict[tuple[str, int, int], tuple[Site, cst.Call, list[str]]] = {}
+        for p in held:
+            module = next((m for m in trace.modules if m.path == p.name.rsplit(".", 1)[0]), None)
+            if module is None or module.site is None or not project.is_editable(module.site.file):
+                return []
+            source = project.source(module.site.file)
+            call = next((c for c in source.nodes_at(module.site, cst.Call) if source.qualified_names(c.func) & _FROM_PRETRAINED), None)
+            if call is None or any(a.star for a in call.args):
+                return []  # frozen by something else: the other checks speak for it
+            if self._said_deliberate(project, module.site):
+                return []
+            start = source.range(call).start
+            calls.setdefault((module.site.file, start.line, start.column), (source.site(call), call, []))[2].append(p.name)
+        candidates: list[Candidate] = []
+        flips: dict[tuple[str, int, int], tuple[str, Edit]] = {}
+        thaws: dict[str, list[Edit]] = {}
+        for site, call, _ in calls.values():
+            source = project.source(site.file)
+            given = call_argument(call, 1, "freeze")
+            if given is None:
+                args = list(call.args)
+                args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                args.append(cst.Arg(cst.Name("False"), keyword=cst.Name("freeze"), equal=cst.AssignEqual(
+                    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""),
+                )))
+                thaws.setdefault(site.file, []).append(source.replace_node(call, call.with_changes(args=args)))
+                continue
+            thaws.setdefault(site.file, []).append(source.replace_node(given.value, cst.Name("False")))
+            # `freeze=not cfg["finetune"]` reads a setting that is False; `freeze=cfg["freeze"]` one that is True.
+            value, wanted = given.value, True
+            if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Not):
+                value, wanted = value.expression, False
+            name = setting_name(value)
+            if name is None:
+                continue
+            files = sorted({trace.script, site.file})
+            for path in files:
+                if not project.is_editable(path):
+                    continue
+                settings = project.source(path)
+                for setting, literal, quoted, node in _settings(settings):
+                    if setting == name and literal is wanted:
+                        start = settings.range(node).start
+                        flips[(path, start.line, start.column)] = (quoted, settings.replace_node(node, cst.Name(str(not wanted))))
+        # Each literal that sets the setting is its own candidate (a default and an override may both
+        # spell it): the re-run shows which one this run read.
+        for (path, line, _), (quoted, edit) in sorted(flips.items())[:3]:
+            candidates.append(Candidate(
+                f"set `{quoted}` on line {line} to {'False' if quoted.endswith('True') else 'True'}: from_pretrained() reads it as freeze",
+                [Patch(path, [edit])], self.applicability,
+            ))
+        candidates.append(Candidate(
+            "pass freeze=False to from_pretrained()",
+            [Patch(path, sorted(edits, key=lambda e: e.start)) for path, edits in sorted(thaws.items())], self.applicability,
+        ))
+        names = [name for *_, found in calls.values() for name in found]
+        first_site, first_call, _ = min(calls.values(), key=lambda c: (c[0].file != trace.script, c[0].file, c[0].line))
+        built = project.source(first_site.file).code(first_call)
+        message = (
+            f"{short_list(names)} {'is' if len(names) == 1 else 'are'} frozen where built "
+            f"(`{built if len(built) <= 60 else built[:57] + '...'}`), and nothing else the optimizer holds can train: "
+            "backward() crashed on a loss with no graph"
+        )
+        return [self.finding(project, first_site, message, names, candidates)]
+
+    def _setting_skipped_on_other_path(self, trace: Trace, project: Project, claimed: set[str]) -> list[Finding]:
+        """A model trained while part of it stays frozen, that part a copy (``copy.deepcopy``, a
+        loaded ``state_dict``) of one frozen by a statement that reads a setting
+        (``model.emb.weight.requires_grad = self.config["fine_tune_emb"]``) in a method that binds
+        ``self.<attr>``, while another method of the same class binds ``self.<attr>`` too (a
+        transfer-learning ``load()``) and never applies that setting: the copy keeps the freeze of
+        the object it came from, whatever the setting of the object that trains it says. The
+        candidates apply the same statement on the other path; whether the setting there says to
+        train is the re-run's to show, so the finding is a conjecture: a setting that says to keep
+        it frozen leaves it frozen after the edit, and nothing is reported."""
+        findings: list[Finding] = []
+        done: set[tuple[str, int, int]] = set()
+        for p in trace.params:
+            if p.requires_grad or p.got_grad or p.changed or p.frozen_at or p.name in claimed or p.copy_of is None:
+                continue
+            source_param = trace.param(p.copy_of)
+            root = next((m for m in trace.modules if m.id == p.module), None)
+            if source_param is None or root is None or not root.path or len(source_param.frozen_at) != 1:
+                continue
+            if not any(q.module == p.module and (q.got_grad or q.changed) for q in trace.params):
+                continue  # the model it is part of did not train: nothing says it should
+            site = source_param.frozen_at[0]
+            if not project.is_editable(site.file):
+                continue
+            source = project.source(site.file)
+            found = self._skipped_path(source, site, root.path.rsplit(".", 1)[-1])
+            if found is None:
+                continue
+            freeze, top, paths, subject = found
+            binding = paths[0][1]
+            start = source.range(binding).start
+            if (site.file, start.line, start.column) in done:
+                continue
+            done.add((site.file, start.line, start.column))
+            names = [q.name for q in trace.params if q.copy_of is not None and q.module == p.module and not q.requires_grad
+                     and not q.got_grad and not q.changed and not q.frozen_at and (s := trace.param(q.copy_of)) is not None
+                     and [(f.file, f.line) for f in s.frozen_at] == [(site.file, site.line)]]
+            statement = _block_code(source, top)
+            candidates = []
+            # Each other path is a candidate: the re-run shows which one built the trained model.
+            for other, bind in paths:
+                bound = bind.body[0].targets[0].target  # type: ignore[attr-defined]
+                renamed = _block_code(source, top.visit(_Reroot(subject, bound)))  # type: ignore[arg-type]
+                at = source.range(bind)
+                indent = source.indentation(at.start.line)
+                shown = renamed if "\n" not in renamed else renamed.splitlines()[0] + " ..."
+                candidates.append(Candidate(
+                    f"apply the setting in {other.name.value}() too: `{shown}` after it binds `{source.code(bound)}`",
+                    [Patch(site.file, [source.insert_lines(at.end.line + 1, _indented(renamed, indent))])],
+                    self.applicability,
+                ))
+                value = bind.body[0].value  # type: ignore[attr-defined]
+                if isinstance(value, cst.Name) and value.value == subject and renamed != statement:
+                    shown = statement if "\n" not in statement else statement.splitlines()[0] + " ..."
+                    candidates.append(Candidate(
+                        f"apply the setting in {other.name.value}() too: `{shown}` before it binds `{source.code(bound)}`",
+                        [Patch(site.file, [source.insert_lines(at.start.line, _indented(statement, indent))])],
+                        self.applicability,
+                    ))
+            other = paths[0][0]
+            bound = binding.body[0].targets[0].target  # type: ignore[attr-defined]
+            setting = source.code(freeze.body[0].value)  # type: ignore[attr-defined]
+            enclosing = source.enclosing_function(freeze)
+            message = (
+                f"{short_list(names)} {'is' if len(names) == 1 else 'are'} frozen, copied from a model frozen by "
+                f"`{source.code(freeze).strip()}` in {enclosing.name.value if enclosing else '?'}(); {other.name.value}() also binds "
+                f"`{source.code(bound)}` and never applies `{setting}`, so the trained model keeps the freeze of the one it was copied from"
+            )
+            finding = self.finding(project, source.site(binding), message, names, candidates)
+            finding.conjecture = True
+            findings.append(finding)
+        return findings
+
+    @staticmethod
+    def _skipped_path(
+        source: SourceFile, site: Site, attr: str,
+    ) -> Optional[tuple[cst.SimpleStatementLine, cst.BaseStatement, list[tuple[cst.FunctionDef, cst.SimpleStatementLine]], str]]:
+        """The freezing statement on ``site``'s line (``X.requires_grad = <a setting>``, directly in a
+        method's body), the other method of its class that binds ``self.<attr>`` and sets no
+        ``requires_grad``, that method's binding statement, and the name the freeze starts from."""
+        freeze = next((
+            st for st in source.statements_on_line(site.line)
+            if isinstance(st, cst.SimpleStatementLine) and len(st.body) == 1 and isinstance(st.body[0], cst.Assign)
+            and len(st.body[0].targets) == 1 and isinstance(st.body[0].targets[0].target, cst.Attribute)
+            and st.body[0].targets[0].target.attr.value == "requires_grad"
+        ), None)
+        if freeze is None:
+            return None
+        value = freeze.body[0].value  # type: ignore[attr-defined]
+        inner = value.expression if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Not) else value
+        if setting_name(inner) is None or isinstance(inner, cst.Name):
+            return None  # a literal, or a local: not a setting the object holds
+        method = source.enclosing_function(freeze)
+        if method is None:
+            return None
+        # The freeze itself, or a loop over the parameters that does nothing else, directly in the
+        # method's body: guarded by an `if`, copying it alone would not be the same path.
+        top: cst.BaseStatement = freeze
+        target = freeze.body[0].targets[0].target  # type: ignore[attr-defined]
+        subject = root_name(target)
+        loop = source.parent(source.parent(freeze) or freeze)
+        if source.parent(freeze) is not method.body:
+            if not (isinstance(loop, cst.For) and source.parent(loop) is method.body and len(loop.body.body) == 1
+                    and isinstance(loop.target, cst.Name) and subject == loop.target.value):
+                return None
+            top, subject = loop, root_name(loop.iter.func if isinstance(loop.iter, cst.Call) else loop.iter)
+            target = loop.iter.func if isinstance(loop.iter, cst.Call) else loop.iter
+        cls = next((a for a in source.ancestors(method) if isinstance(a, cst.ClassDef)), None)
+        if cls is None or not any(_binds_self(st, attr) for st in method.body.body):
+            return None
+        if subject is None or subject == "self" and not re.match(rf"self\.{attr}\b[.\[]", source.code(target)):
+            return None  # `self.<other>.x`: not the model the other path binds
+        paths = []
+        for other in cls.body.body:
+            if not isinstance(other, cst.FunctionDef) or other is method:
+                continue
+            bindings = [st for st in other.body.body if _binds_self(st, attr) and not _placeholder(st.body[0].value)]  # type: ignore[attr-defined]
+            if len(bindings) != 1:
+                continue
+            if any(
+                isinstance(node, cst.Attribute) and node.attr.value in ("requires_grad", "requires_grad_")
+                for node in descendants(other, cst.Attribute)
+            ):
+                continue  # it decides the freeze its own way
+            paths.append((other, bindings[0]))
+        return (freeze, top, paths, subject) if paths else None
 
     @staticmethod
     def _from_pretrained_at(project: Project, site: Site) -> bool:
@@ -1112,10 +1330,46 @@ _TUNE_WORDS = {"finetune", "tune", "tuned", "tuning", "train", "trainable", "lea
 _FREEZE_WORDS = {"freeze", "frozen", "static", "fixed"}
 
 
-def _settings(source: SourceFile) -> list[tuple[str, bool, str]]:
-    """Every name set to a literal True or False, with how the script wrote it: ``self.x = True``,
-    ``x: bool = False``, ``x=True`` in a call, ``"x": True`` in a dict."""
-    found: list[tuple[str, bool, str]] = []
+def _binds_self(statement: cst.BaseStatement, attr: str) -> bool:
+    """``self.<attr> = ...`` as a statement of its own."""
+    return (
+        isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and isinstance(statement.body[0], cst.Assign)
+        and len(statement.body[0].targets) == 1 and self_attribute(statement.body[0].targets[0].target) == attr
+    )
+
+
+def _placeholder(value: cst.BaseExpression) -> bool:
+    """``None``, ``True``, a number or a string: a value bound before anything is built."""
+    return isinstance(value, (cst.BaseNumber, cst.BaseString)) or isinstance(value, cst.Name) and value.value in ("None", "True", "False")
+
+
+class _Reroot(cst.CSTTransformer):
+    """Chains that start from ``subject`` (``model.emb.weight``) made to start from ``bound``
+    (``self.model``); with ``self`` as the subject the chain already names what was bound."""
+
+    def __init__(self, subject: str, bound: cst.BaseExpression):
+        super().__init__()
+        self.subject, self.bound = subject, bound
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.Attribute:
+        if self.subject != "self" and isinstance(updated.value, cst.Name) and updated.value.value == self.subject:
+            return updated.with_changes(value=self.bound)
+        return updated
+
+
+def _block_code(source: SourceFile, statement: cst.CSTNode) -> str:
+    """A statement's code as at column 0 (a compound one keeps its body's own indentation)."""
+    return source.module.code_for_node(statement).strip("\n")
+
+
+def _indented(code: str, indent: str) -> str:
+    return "".join(f"{indent}{line}\n" for line in code.splitlines())
+
+
+def _settings(source: SourceFile) -> list[tuple[str, bool, str, cst.Name]]:
+    """Every name set to a literal True or False, with how the script wrote it and the literal:
+    ``self.x = True``, ``x: bool = False``, ``x=True`` in a call, ``"x": True`` in a dict."""
+    found: list[tuple[str, bool, str, cst.Name]] = []
 
     def literal(node: Optional[cst.BaseExpression]) -> Optional[bool]:
         return {"True": True, "False": False}.get(node.value) if isinstance(node, cst.Name) else None
@@ -1127,20 +1381,20 @@ def _settings(source: SourceFile) -> list[tuple[str, bool, str]]:
         value = literal(assign.value)
         name = named(assign.targets[0].target) if len(assign.targets) == 1 else None
         if value is not None and name:
-            found.append((name, value, f"{source.code(assign.targets[0].target)} = {value}"))
+            found.append((name, value, f"{source.code(assign.targets[0].target)} = {value}", assign.value))  # type: ignore[arg-type]
     for annotated in descendants(source.module, cst.AnnAssign):
         value, name = literal(annotated.value), named(annotated.target)
         if value is not None and name:
-            found.append((name, value, f"{source.code(annotated.target)} = {value}"))
+            found.append((name, value, f"{source.code(annotated.target)} = {value}", annotated.value))  # type: ignore[arg-type]
     for arg in descendants(source.module, cst.Arg):
         value = literal(arg.value)
         if value is not None and arg.keyword is not None:
-            found.append((arg.keyword.value, value, f"{arg.keyword.value}={value}"))
+            found.append((arg.keyword.value, value, f"{arg.keyword.value}={value}", arg.value))  # type: ignore[arg-type]
     for element in descendants(source.module, cst.DictElement):
         value = literal(element.value)
         key = element.key.evaluated_value if isinstance(element.key, cst.SimpleString) else None
         if value is not None and isinstance(key, str) and key:
-            found.append((key, value, f"{source.code(element.key)}: {value}"))
+            found.append((key, value, f"{source.code(element.key)}: {value}", element.value))  # type: ignore[arg-type]
     return found
 
 
