@@ -48,11 +48,15 @@ from typing import Optional, Union
 
 import libcst as cst
 
-from gradfix.findings import Applicability, Candidate, Finding, short_list
+from gradfix.edits import Patch
+from gradfix.expressions import call_argument
+from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
+from gradfix.sandbox import RunResult
 from gradfix.source import SourceFile
 from gradfix.trace import Cut, ModuleFact, Site, Trace
+from gradfix.verify import judge
 
 _MAX_CANDIDATES = 6
 # Methods that change the object they are called on: `feats.append(h)` puts `h` into `feats`.
@@ -505,18 +509,38 @@ class OutputNeverUsed(Rule):
             reads = self._reads_after(flow, end, ancestors, tainted, called, module_names)
             outer = next((s.outer for s in seeds if s.module in modules and s.outer), [])
             dropped = _Dropped.find(project, source, flow, end, outer)
-            plans.append((end, modules, params, reads, dropped))
+            handed_on = dropped is None and _returned_beside(source, flow, end)
+            wraps = _ddp_wraps(trace, project, modules) if handed_on else []
+            if wraps and all(_finds_unused(call) for _, call in wraps):
+                # Returned to a caller that keeps it, from a model whose DDP wrapper was told that
+                # some parameters may go without a gradient in an iteration: a branch left out of
+                # the loss on purpose in this phase (an auxiliary head after a warm-up).
+                continue
+            plans.append((end, modules, params, reads, dropped, wraps))
         # The value that carries the most of what never trained comes first.
         plans.sort(key=lambda plan: (-len(plan[2]), plan[0]))
         candidates: list[Candidate] = []
-        for end, modules, params, _, dropped in plans:
+        ddp_refused = _ddp_waits_for_gradients(trace)
+        if ddp_refused:
+            # DDP stopped the run because these gradients never came: the one-keyword edit that
+            # tells it a branch may sit out an iteration comes first; the re-run judges it.
+            for wrap_source, call in dict.fromkeys(w for plan in plans for w in plan[5]):
+                candidate = self._find_unused_candidate(wrap_source, call)
+                if candidate is not None:
+                    candidates.append(candidate)
+        # A value the caller keeps and reads (in a branch of its own) is a branch used in another
+        # phase: feeding it into the output the loss uses now would change the model, not fix it.
+        told = bool(candidates)
+        for end, modules, params, _, dropped, _ in plans:
             # A value the caller drops from what this function returns (`x, _ = self.neck(x, y)`,
             # an auxiliary loss): it goes into the caller's loss, not into a value here.
             if dropped is not None:
                 for candidate in self._aux_candidates(project, dropped, params):
                     if len(candidates) < _MAX_CANDIDATES and all(c.description != candidate.description for c in candidates):
                         candidates.append(candidate)
-        for end, modules, params, reads, _ in plans:
+        for end, modules, params, reads, _, wraps in plans:
+            if told and wraps:
+                continue
             for read in reads:
                 for op in _ops(flow, end):
                     if len(candidates) >= _MAX_CANDIDATES:
@@ -526,7 +550,7 @@ class OutputNeverUsed(Rule):
                         candidates.append(candidate)
         if not candidates:
             return None
-        end, modules, params, _, dropped = plans[0]
+        end, modules, params, _, dropped, wraps = plans[0]
         binding = flow.bindings[end]
         node = flow.steps[binding.step].parts[0]
         line = source.range(node).start.line
@@ -549,13 +573,74 @@ class OutputNeverUsed(Rule):
                     f"caller drops at {where} (`{spelled}`)"
                 )
             ends_in += ": no loss adds it"
-        all_params = list(dict.fromkeys(n for _, _, p, _, _ in plans for n in p))
+        all_params = list(dict.fromkeys(n for _, _, p, _, _, _ in plans for n in p))
         message = (
             f"{short_list([f'`{n}`' for n in names], 3)} ran with gradients on, but no loss reaches "
             f"{'it' if len(names) == 1 else 'them'}: what {'it computes' if len(names) == 1 else 'they compute'} "
             f"{ends_in}, so {short_list(params)} never {'receives' if len(params) == 1 else 'receive'} a gradient"
         )
-        return self.finding(project, source.site(node), message, all_params, candidates)
+        if ddp_refused and wraps:
+            message += (
+                "; DistributedDataParallel waits for that gradient and stops the next iteration (\"Expected to have "
+                "finished reduction\"): if the branch sits out this phase on purpose, pass find_unused_parameters=True"
+            )
+        return self.finding(project, source.site(node), message, all_params, candidates, blocking=ddp_refused and bool(wraps))
+
+    def _find_unused_candidate(self, source: SourceFile, call: cst.Call) -> Optional[Candidate]:
+        """``DistributedDataParallel(model, find_unused_parameters=True)``: the keyword added, or
+        the value it passes replaced. The branch stays as it is: it is left out on purpose."""
+        if any(arg.star for arg in call.args):
+            return None  # `**ddp_kwargs`: what they hold is known only at run time
+        given = call_argument(call, None, "find_unused_parameters")
+        if given is not None:
+            new = call.deep_replace(given.value, cst.Name("True"))
+        else:
+            *rest, last = call.args
+            if isinstance(last.comma, cst.Comma):
+                # One argument a line, with a trailing comma: the new one takes a line like the others.
+                comma = rest[-1].comma if rest and isinstance(rest[-1].comma, cst.Comma) else last.comma
+            else:
+                comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            added = cst.Arg(
+                keyword=cst.Name("find_unused_parameters"), value=cst.Name("True"),
+                equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
+                comma=last.comma,
+            )
+            new = call.with_changes(args=[*rest, last.with_changes(comma=comma), added])
+        line = source.range(call).start.line
+        spelled = source.module.code_for_node(new)  # type: ignore[arg-type]
+        description = (
+            f"let DistributedDataParallel skip the gradients a branch left out of the loss does not get: "
+            f"`{spelled}` at line {line}" if "\n" not in spelled and len(spelled) <= 100 else
+            f"let DistributedDataParallel skip the gradients a branch left out of the loss does not get: "
+            f"find_unused_parameters=True at line {line}"
+        )
+        return Candidate(
+            description, [Patch(source.path, [source.replace_node(call, new)])], Applicability.UNSAFE, params=[],
+        )
+
+    def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
+        verdict = judge(finding, candidate, before, run)
+        if candidate.params != [] or not verdict.verified or verdict.partial:
+            return verdict
+        after = run.trace
+        # The branch stays out of the loss on purpose: what counts is that DDP runs on, and every
+        # other parameter of the model trains, in every rank.
+        stuck = [
+            p.name for p in after.params
+            if p.requires_grad and p.optimizers and not (p.got_grad and p.changed) and p.name not in finding.params
+        ]
+        if stuck:
+            return Verdict(False, f"{short_list(stuck)} still do not train")
+        if after.replicas_differ:
+            return Verdict(False, f"the replicas differ after the step: {short_list(after.replicas_differ)}")
+        ranks = f" in all {after.world_size} ranks" if after.world_size > 1 else ""
+        return Verdict(
+            True,
+            f"the crash is gone: every other parameter of the model receives a gradient and changes after "
+            f"optimizer.step(){ranks}; {short_list(finding.params)}, left out of the loss in this run, stay as they were",
+            [],
+        )
 
     def _returned_call_finding(
         self, trace: Trace, project: Project, seeds: list[_Seed], flow: _Flow, owned: dict[int, tuple[ModuleFact, list[str]]],
@@ -956,6 +1041,42 @@ class _Dropped:
                     if isinstance(target.target, cst.Subscript) and isinstance(target.target.value, cst.Name):
                         found.add(target.target.value.value)
         return found
+
+
+def _returned_beside(source: SourceFile, flow: _Flow, end: int) -> bool:
+    """``return cls, aux, seg``: the value is handed to the caller as it is."""
+    return any(
+        read.binding == end and isinstance(step.parts[0], cst.Return) and _returned_as_is(source, read.name)
+        for step in flow.steps for read in step.reads
+    )
+
+
+def _ddp_wraps(trace: Trace, project: Project, modules: list[ModuleFact]) -> list[tuple[SourceFile, cst.Call]]:
+    """The ``DistributedDataParallel(...)`` calls that built the wrappers holding these modules,
+    in files gradfix may edit."""
+    found = []
+    for wrapper in trace.modules:
+        if not wrapper.cls.endswith(".DistributedDataParallel") or wrapper.site is None or not wrapper.path:
+            continue
+        if not any((m.path or "").startswith(f"{wrapper.path}.") for m in modules):
+            continue
+        if not project.is_editable(wrapper.site.file):
+            continue
+        source = project.source(wrapper.site.file)
+        calls = source.nodes_at(wrapper.site, cst.Call)
+        if calls:
+            found.append((source, calls[-1]))
+    return found
+
+
+def _finds_unused(call: cst.Call) -> bool:
+    given = call_argument(call, None, "find_unused_parameters")
+    return given is not None and isinstance(given.value, cst.Name) and given.value.value == "True"
+
+
+def _ddp_waits_for_gradients(trace: Trace) -> bool:
+    """The run stopped where DDP found gradients of the previous iteration never reduced."""
+    return trace.crash is not None and "Expected to have finished reduction" in trace.crash.message
 
 
 def _returned_as_is(source: SourceFile, name: cst.Name) -> bool:
