@@ -35,6 +35,15 @@ place where the run saw the graph cut (the module's call inside a ``.detach()``,
 ``argmax`` or a sample on a line of the chain, a project function that cut inside): GF008's and
 GF017's, not this rule's.
 
+Under ``DistributedDataParallel`` a branch left out of the loss stops the run: DDP waits for its
+gradients, and the next iteration raises "Expected to have finished reduction". When the value is
+returned to a caller that keeps it (a branch that joins the loss after a warm-up, in a later epoch,
+once a teacher is attached), it sits out this phase on purpose: the first candidate passes
+``find_unused_parameters=True`` to the ``DistributedDataParallel(...)`` call, and the value is not
+fed into the outputs the loss uses. The re-run must show the crash gone and every other parameter
+trained. Told so already, the wrapper's branch gives no finding here (GF018 names it if it never
+trains in the run).
+
 A value computed only for logging or a metric from a module that a loss reaches elsewhere, an
 auxiliary head used only in evaluation, a module run under ``no_grad`` for a target: no parameter
 of theirs that is meant to train stays without a gradient, so none of them gives a finding.
