@@ -11,7 +11,8 @@ of the class ran that layer (and all this one ran), as a time-conditioned block 
 ``nn.Sequential`` that passes its input alone. When such parameters end the run as they began
 and no other rule explains why, gradfix says so anyway, with the evidence it has: did a loss
 reach them, did a gradient arrive, was it ever non-zero, what learning rate the last step used,
-which instances ran the layer this one skipped. It has no fix of its own (display-only): the
+which instances ran the layer this one skipped (in a DistributedDataParallel model told to find
+unused parameters, "a loss reached them" is DDP's doing: its sink joins every output into the graph). It has no fix of its own (display-only): the
 cause is one gradfix has no rule for (a custom autograd.Function whose backward returns None, a
 hook that zeroes gradients, clipping to a norm of 0, a loss term weighted 0, a parameter group
 whose schedule keeps its rate at 0).
