@@ -1074,7 +1074,9 @@ def _ddp_wraps(trace: Trace, project: Project, modules: list[ModuleFact]) -> lis
         source = project.source(wrapper.site.file)
         calls = source.nodes_at(wrapper.site, cst.Call)
         if calls:
-            found.append((source, calls[-1]))
+            # Without columns (Python 3.10) every call on the line comes, the outermost first:
+            # `DDP(Net(), ...)` is the wrapper's, `Net()` the model's.
+            found.append((source, calls[0]))
     return found
 
 
