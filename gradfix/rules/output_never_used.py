@@ -57,15 +57,15 @@ from typing import Optional, Union
 
 import libcst as cst
 
-from gradfix.edits import Patch
-from gradfix.expressions import call_argument
+from gradfix.ddp_unused import (
+    ddp_waits_for_gradients, ddp_wrappers_holding, find_unused_candidate, judge_find_unused, told_unused,
+)
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.sandbox import RunResult
 from gradfix.source import SourceFile
 from gradfix.trace import Cut, ModuleFact, Site, Trace
-from gradfix.verify import judge
 
 _MAX_CANDIDATES = 6
 # Methods that change the object they are called on: `feats.append(h)` puts `h` into `feats`.
@@ -519,8 +519,8 @@ class OutputNeverUsed(Rule):
             outer = next((s.outer for s in seeds if s.module in modules and s.outer), [])
             dropped = _Dropped.find(project, source, flow, end, outer)
             handed_on = dropped is None and _returned_beside(source, flow, end)
-            wraps = _ddp_wraps(trace, project, modules) if handed_on else []
-            if wraps and all(_finds_unused(call) for _, call in wraps):
+            wraps = ddp_wrappers_holding(trace, project, [m.path or "" for m in modules]) if handed_on else []
+            if wraps and all(told_unused(call) for _, call in wraps):
                 # Returned to a caller that keeps it, from a model whose DDP wrapper was told that
                 # some parameters may go without a gradient in an iteration: a branch left out of
                 # the loss on purpose in this phase (an auxiliary head after a warm-up).
@@ -529,12 +529,12 @@ class OutputNeverUsed(Rule):
         # The value that carries the most of what never trained comes first.
         plans.sort(key=lambda plan: (-len(plan[2]), plan[0]))
         candidates: list[Candidate] = []
-        ddp_refused = _ddp_waits_for_gradients(trace)
+        ddp_refused = ddp_waits_for_gradients(trace)
         if ddp_refused:
             # DDP stopped the run because these gradients never came: the one-keyword edit that
             # tells it a branch may sit out an iteration comes first; the re-run judges it.
             for wrap_source, call in dict.fromkeys(w for plan in plans for w in plan[5]):
-                candidate = self._find_unused_candidate(wrap_source, call)
+                candidate = find_unused_candidate(wrap_source, call)
                 if candidate is not None:
                     candidates.append(candidate)
         # A value the caller keeps and reads (in a branch of its own) is a branch used in another
@@ -595,61 +595,8 @@ class OutputNeverUsed(Rule):
             )
         return self.finding(project, source.site(node), message, all_params, candidates, blocking=ddp_refused and bool(wraps))
 
-    def _find_unused_candidate(self, source: SourceFile, call: cst.Call) -> Optional[Candidate]:
-        """``DistributedDataParallel(model, find_unused_parameters=True)``: the keyword added, or
-        the value it passes replaced. The branch stays as it is: it is left out on purpose."""
-        if any(arg.star for arg in call.args):
-            return None  # `**ddp_kwargs`: what they hold is known only at run time
-        given = call_argument(call, None, "find_unused_parameters")
-        if given is not None:
-            new = call.deep_replace(given.value, cst.Name("True"))
-        else:
-            *rest, last = call.args
-            if isinstance(last.comma, cst.Comma):
-                # One argument a line, with a trailing comma: the new one takes a line like the others.
-                comma = rest[-1].comma if rest and isinstance(rest[-1].comma, cst.Comma) else last.comma
-            else:
-                comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-            added = cst.Arg(
-                keyword=cst.Name("find_unused_parameters"), value=cst.Name("True"),
-                equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
-                comma=last.comma,
-            )
-            new = call.with_changes(args=[*rest, last.with_changes(comma=comma), added])
-        line = source.range(call).start.line
-        spelled = source.module.code_for_node(new)  # type: ignore[arg-type]
-        description = (
-            f"let DistributedDataParallel skip the gradients a branch left out of the loss does not get: "
-            f"`{spelled}` at line {line}" if "\n" not in spelled and len(spelled) <= 100 else
-            f"let DistributedDataParallel skip the gradients a branch left out of the loss does not get: "
-            f"find_unused_parameters=True at line {line}"
-        )
-        return Candidate(
-            description, [Patch(source.path, [source.replace_node(call, new)])], Applicability.UNSAFE, params=[],
-        )
-
     def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
-        verdict = judge(finding, candidate, before, run)
-        if candidate.params != [] or not verdict.verified or verdict.partial:
-            return verdict
-        after = run.trace
-        # The branch stays out of the loss on purpose: what counts is that DDP runs on, and every
-        # other parameter of the model trains, in every rank.
-        stuck = [
-            p.name for p in after.params
-            if p.requires_grad and p.optimizers and not (p.got_grad and p.changed) and p.name not in finding.params
-        ]
-        if stuck:
-            return Verdict(False, f"{short_list(stuck)} still do not train")
-        if after.replicas_differ:
-            return Verdict(False, f"the replicas differ after the step: {short_list(after.replicas_differ)}")
-        ranks = f" in all {after.world_size} ranks" if after.world_size > 1 else ""
-        return Verdict(
-            True,
-            f"the crash is gone: every other parameter of the model receives a gradient and changes after "
-            f"optimizer.step(){ranks}; {short_list(finding.params)}, left out of the loss in this run, stay as they were",
-            [],
-        )
+        return judge_find_unused(finding, candidate, before, run)
 
     def _returned_call_finding(
         self, trace: Trace, project: Project, seeds: list[_Seed], flow: _Flow, owned: dict[int, tuple[ModuleFact, list[str]]],
@@ -1058,36 +1005,6 @@ def _returned_beside(source: SourceFile, flow: _Flow, end: int) -> bool:
         read.binding == end and isinstance(step.parts[0], cst.Return) and _returned_as_is(source, read.name)
         for step in flow.steps for read in step.reads
     )
-
-
-def _ddp_wraps(trace: Trace, project: Project, modules: list[ModuleFact]) -> list[tuple[SourceFile, cst.Call]]:
-    """The ``DistributedDataParallel(...)`` calls that built the wrappers holding these modules,
-    in files gradfix may edit."""
-    found = []
-    for wrapper in trace.modules:
-        if not wrapper.cls.endswith(".DistributedDataParallel") or wrapper.site is None or not wrapper.path:
-            continue
-        if not any((m.path or "").startswith(f"{wrapper.path}.") for m in modules):
-            continue
-        if not project.is_editable(wrapper.site.file):
-            continue
-        source = project.source(wrapper.site.file)
-        calls = source.nodes_at(wrapper.site, cst.Call)
-        if calls:
-            # Without columns (Python 3.10) every call on the line comes, the outermost first:
-            # `DDP(Net(), ...)` is the wrapper's, `Net()` the model's.
-            found.append((source, calls[0]))
-    return found
-
-
-def _finds_unused(call: cst.Call) -> bool:
-    given = call_argument(call, None, "find_unused_parameters")
-    return given is not None and isinstance(given.value, cst.Name) and given.value.value == "True"
-
-
-def _ddp_waits_for_gradients(trace: Trace) -> bool:
-    """The run stopped where DDP found gradients of the previous iteration never reduced."""
-    return trace.crash is not None and "Expected to have finished reduction" in trace.crash.message
 
 
 def _returned_as_is(source: SourceFile, name: cst.Name) -> bool:
