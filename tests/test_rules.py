@@ -3102,3 +3102,46 @@ def test_gf056_steps_aside_for_a_ddp_branch_told_unused_and_gf018_says_why_it_st
     assert result.finding.code == "GF018" and result.fix is None
     # DDP's sink links the left-out output into the graph: no custom Function or hook is to blame.
     assert "DistributedDataParallel" in result.finding.message and "autograd.Function" not in result.finding.message
+
+
+def test_gf016_ddp_stopped_by_a_layer_switched_on_later_is_told_to_find_unused_parameters(write_script) -> None:  # type: ignore[no-untyped-def]
+    results = findings(write_script, """
+        import socket
+        import torch
+        import torch.distributed as dist
+        from torch import nn
+        from torch.nn.parallel import DistributedDataParallel
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.trunk = nn.Linear(6, 8)
+                self.extra = nn.Linear(8, 8)
+                self.head = nn.Linear(8, 1)
+                self.deep = False
+
+            def forward(self, x):
+                h = torch.relu(self.trunk(x))
+                if self.deep:
+                    h = torch.relu(self.extra(h))
+                return self.head(h)
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=0, world_size=1)
+        net = DistributedDataParallel(Net(), find_unused_parameters=False)
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        for it in range(4):
+            if it == 100:  # a later stage deepens the model
+                net.module.deep = True
+            loss = net(torch.randn(8, 6)).pow(2).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+        dist.destroy_process_group()
+    """)
+    [result] = results
+    assert result.finding.code == "GF016" and "find_unused_parameters=True" in result.finding.message
+    # The layer is called in forward(): it is not deleted, DDP is told it may sit out.
+    assert result.fix is not None and result.fix.description.startswith("let DistributedDataParallel skip")
+    [patch] = result.fix.patches
+    assert [edit.replacement for edit in patch.edits] == ["DistributedDataParallel(Net(), find_unused_parameters=True)"]

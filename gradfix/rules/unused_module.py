@@ -20,6 +20,11 @@ next iteration raises "Expected to have finished reduction in the prior iteratio
 parameter indices. There the finding blocks, and the first candidate removes the layer from the
 model (nothing refers to it, so nothing else changes); the re-run of every rank must show the
 crash gone and every other parameter of the model trained, with the replicas equal.
+
+A layer that the code does call, only in a phase or condition this run did not reach, is no unused
+layer; but under DDP it stops the run too. When DDP stopped it and its wrapper was not told that
+parameters may go unused, the candidate is ``find_unused_parameters=True`` on the DDP call
+(``gradfix/ddp_unused.py``): the layer sits out this phase on purpose.
 """
 
 from __future__ import annotations
