@@ -3179,3 +3179,104 @@ def test_gf017_a_gather_index_made_from_data_lengths_gives_nothing(write_script)
             opt.zero_grad(); loss.backward(); opt.step()
     """)
     assert codes(results) == []
+
+
+_DDP_AUX_AFTER_WARMUP = """
+    import socket
+    import torch
+    import torch.distributed as dist
+    import torch.nn.functional as F
+    from torch import nn
+    from torch.nn.parallel import DistributedDataParallel
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.trunk = nn.Linear(6, 8)
+            self.head = nn.Linear(8, 2)
+            self.aux = nn.Linear(8, 2)
+
+        def forward(self, x):
+            h = torch.relu(self.trunk(x))
+            side = self.aux(h)
+            return self.head(h), side
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=0, world_size=1)
+    net = DistributedDataParallel(Net()WRAP_KEYWORDS)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    for it in range(4):
+        x, y = torch.randn(8, 6), torch.randint(0, 2, (8,))
+        out, side = net(x)
+        loss = F.cross_entropy(out, y)
+        if it >= 100:  # the auxiliary head joins after a warm-up longer than this run
+            loss = loss + F.cross_entropy(side, y)
+        opt.zero_grad(); loss.backward(); opt.step()
+    dist.destroy_process_group()
+"""
+
+
+def test_gf056_ddp_stopped_by_a_branch_left_out_in_warmup_is_told_to_find_unused_parameters(write_script) -> None:  # type: ignore[no-untyped-def]
+    results = findings(write_script, _DDP_AUX_AFTER_WARMUP.replace("WRAP_KEYWORDS", ""))
+    [result] = [r for r in results if r.finding.code == "GF056"]
+    assert "net.module.aux.weight, net.module.aux.bias never receive a gradient" in result.finding.message
+    assert "find_unused_parameters=True" in result.finding.message
+    # The branch is left out on purpose: the one-keyword edit on the DDP call, not a rewired forward().
+    assert result.fix is not None and result.fix.description.startswith("let DistributedDataParallel skip")
+    [patch] = result.fix.patches
+    assert [edit.replacement for edit in patch.edits] == ["DistributedDataParallel(Net(), find_unused_parameters=True)"]
+    assert "every other parameter of the model receives a gradient" in result.fix.verdict.reason
+
+
+def test_gf056_steps_aside_for_a_ddp_branch_told_unused_and_gf018_says_why_it_stays(write_script) -> None:  # type: ignore[no-untyped-def]
+    results = findings(write_script, _DDP_AUX_AFTER_WARMUP.replace("WRAP_KEYWORDS", ", find_unused_parameters=True"))
+    assert "GF056" not in codes(results)
+    [result] = results
+    assert result.finding.code == "GF018" and result.fix is None
+    # DDP's sink links the left-out output into the graph: no custom Function or hook is to blame.
+    assert "DistributedDataParallel" in result.finding.message and "autograd.Function" not in result.finding.message
+
+
+def test_gf016_ddp_stopped_by_a_layer_switched_on_later_is_told_to_find_unused_parameters(write_script) -> None:  # type: ignore[no-untyped-def]
+    results = findings(write_script, """
+        import socket
+        import torch
+        import torch.distributed as dist
+        from torch import nn
+        from torch.nn.parallel import DistributedDataParallel
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.trunk = nn.Linear(6, 8)
+                self.extra = nn.Linear(8, 8)
+                self.head = nn.Linear(8, 1)
+                self.deep = False
+
+            def forward(self, x):
+                h = torch.relu(self.trunk(x))
+                if self.deep:
+                    h = torch.relu(self.extra(h))
+                return self.head(h)
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=0, world_size=1)
+        net = DistributedDataParallel(Net(), find_unused_parameters=False)
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        for it in range(4):
+            if it == 100:  # a later stage deepens the model
+                net.module.deep = True
+            loss = net(torch.randn(8, 6)).pow(2).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+        dist.destroy_process_group()
+    """)
+    [result] = results
+    assert result.finding.code == "GF016" and "find_unused_parameters=True" in result.finding.message
+    # The layer is called in forward(): it is not deleted, DDP is told it may sit out.
+    assert result.fix is not None and result.fix.description.startswith("let DistributedDataParallel skip")
+    [patch] = result.fix.patches
+    assert [edit.replacement for edit in patch.edits] == ["DistributedDataParallel(Net(), find_unused_parameters=True)"]

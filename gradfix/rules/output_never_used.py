@@ -35,6 +35,15 @@ place where the run saw the graph cut (the module's call inside a ``.detach()``,
 ``argmax`` or a sample on a line of the chain, a project function that cut inside): GF008's and
 GF017's, not this rule's.
 
+Under ``DistributedDataParallel`` a branch left out of the loss stops the run: DDP waits for its
+gradients, and the next iteration raises "Expected to have finished reduction". When the value is
+returned to a caller that keeps it (a branch that joins the loss after a warm-up, in a later epoch,
+once a teacher is attached), it sits out this phase on purpose: the first candidate passes
+``find_unused_parameters=True`` to the ``DistributedDataParallel(...)`` call, and the value is not
+fed into the outputs the loss uses. The re-run must show the crash gone and every other parameter
+trained. Told so already, the wrapper's branch gives no finding here (GF018 names it if it never
+trains in the run).
+
 A value computed only for logging or a metric from a module that a loss reaches elsewhere, an
 auxiliary head used only in evaluation, a module run under ``no_grad`` for a target: no parameter
 of theirs that is meant to train stays without a gradient, so none of them gives a finding.
@@ -48,9 +57,13 @@ from typing import Optional, Union
 
 import libcst as cst
 
-from gradfix.findings import Applicability, Candidate, Finding, short_list
+from gradfix.ddp_unused import (
+    ddp_waits_for_gradients, ddp_wrappers_holding, find_unused_candidate, judge_find_unused, told_unused,
+)
+from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
+from gradfix.sandbox import RunResult
 from gradfix.source import SourceFile
 from gradfix.trace import Cut, ModuleFact, Site, Trace
 
@@ -505,18 +518,38 @@ class OutputNeverUsed(Rule):
             reads = self._reads_after(flow, end, ancestors, tainted, called, module_names)
             outer = next((s.outer for s in seeds if s.module in modules and s.outer), [])
             dropped = _Dropped.find(project, source, flow, end, outer)
-            plans.append((end, modules, params, reads, dropped))
+            handed_on = dropped is None and _returned_beside(source, flow, end)
+            wraps = ddp_wrappers_holding(trace, project, [m.path or "" for m in modules]) if handed_on else []
+            if wraps and all(told_unused(call) for _, call in wraps):
+                # Returned to a caller that keeps it, from a model whose DDP wrapper was told that
+                # some parameters may go without a gradient in an iteration: a branch left out of
+                # the loss on purpose in this phase (an auxiliary head after a warm-up).
+                continue
+            plans.append((end, modules, params, reads, dropped, wraps))
         # The value that carries the most of what never trained comes first.
         plans.sort(key=lambda plan: (-len(plan[2]), plan[0]))
         candidates: list[Candidate] = []
-        for end, modules, params, _, dropped in plans:
+        ddp_refused = ddp_waits_for_gradients(trace)
+        if ddp_refused:
+            # DDP stopped the run because these gradients never came: the one-keyword edit that
+            # tells it a branch may sit out an iteration comes first; the re-run judges it.
+            for wrap_source, call in dict.fromkeys(w for plan in plans for w in plan[5]):
+                candidate = find_unused_candidate(wrap_source, call)
+                if candidate is not None:
+                    candidates.append(candidate)
+        # A value the caller keeps and reads (in a branch of its own) is a branch used in another
+        # phase: feeding it into the output the loss uses now would change the model, not fix it.
+        told = bool(candidates)
+        for end, modules, params, _, dropped, _ in plans:
             # A value the caller drops from what this function returns (`x, _ = self.neck(x, y)`,
             # an auxiliary loss): it goes into the caller's loss, not into a value here.
             if dropped is not None:
                 for candidate in self._aux_candidates(project, dropped, params):
                     if len(candidates) < _MAX_CANDIDATES and all(c.description != candidate.description for c in candidates):
                         candidates.append(candidate)
-        for end, modules, params, reads, _ in plans:
+        for end, modules, params, reads, _, wraps in plans:
+            if told and wraps:
+                continue
             for read in reads:
                 for op in _ops(flow, end):
                     if len(candidates) >= _MAX_CANDIDATES:
@@ -526,7 +559,7 @@ class OutputNeverUsed(Rule):
                         candidates.append(candidate)
         if not candidates:
             return None
-        end, modules, params, _, dropped = plans[0]
+        end, modules, params, _, dropped, wraps = plans[0]
         binding = flow.bindings[end]
         node = flow.steps[binding.step].parts[0]
         line = source.range(node).start.line
@@ -549,13 +582,21 @@ class OutputNeverUsed(Rule):
                     f"caller drops at {where} (`{spelled}`)"
                 )
             ends_in += ": no loss adds it"
-        all_params = list(dict.fromkeys(n for _, _, p, _, _ in plans for n in p))
+        all_params = list(dict.fromkeys(n for _, _, p, _, _, _ in plans for n in p))
         message = (
             f"{short_list([f'`{n}`' for n in names], 3)} ran with gradients on, but no loss reaches "
             f"{'it' if len(names) == 1 else 'them'}: what {'it computes' if len(names) == 1 else 'they compute'} "
             f"{ends_in}, so {short_list(params)} never {'receives' if len(params) == 1 else 'receive'} a gradient"
         )
-        return self.finding(project, source.site(node), message, all_params, candidates)
+        if ddp_refused and wraps:
+            message += (
+                "; DistributedDataParallel waits for that gradient and stops the next iteration (\"Expected to have "
+                "finished reduction\"): if the branch sits out this phase on purpose, pass find_unused_parameters=True"
+            )
+        return self.finding(project, source.site(node), message, all_params, candidates, blocking=ddp_refused and bool(wraps))
+
+    def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
+        return judge_find_unused(finding, candidate, before, run)
 
     def _returned_call_finding(
         self, trace: Trace, project: Project, seeds: list[_Seed], flow: _Flow, owned: dict[int, tuple[ModuleFact, list[str]]],
@@ -956,6 +997,14 @@ class _Dropped:
                     if isinstance(target.target, cst.Subscript) and isinstance(target.target.value, cst.Name):
                         found.add(target.target.value.value)
         return found
+
+
+def _returned_beside(source: SourceFile, flow: _Flow, end: int) -> bool:
+    """``return cls, aux, seg``: the value is handed to the caller as it is."""
+    return any(
+        read.binding == end and isinstance(step.parts[0], cst.Return) and _returned_as_is(source, read.name)
+        for step in flow.steps for read in step.reads
+    )
 
 
 def _returned_as_is(source: SourceFile, name: cst.Name) -> bool:

@@ -11,7 +11,8 @@ of the class ran that layer (and all this one ran), as a time-conditioned block 
 ``nn.Sequential`` that passes its input alone. When such parameters end the run as they began
 and no other rule explains why, gradfix says so anyway, with the evidence it has: did a loss
 reach them, did a gradient arrive, was it ever non-zero, what learning rate the last step used,
-which instances ran the layer this one skipped. It has no fix of its own (display-only): the
+which instances ran the layer this one skipped (in a DistributedDataParallel model told to find
+unused parameters, "a loss reached them" is DDP's doing: its sink joins every output into the graph). It has no fix of its own (display-only): the
 cause is one gradfix has no rule for (a custom autograd.Function whose backward returns None, a
 hook that zeroes gradients, clipping to a norm of 0, a loss term weighted 0, a parameter group
 whose schedule keeps its rate at 0).
@@ -49,6 +50,12 @@ def _module_of(name: str) -> str:
     return name.rsplit(".", 1)[0] if "." in name else name
 
 
+def _under_ddp(params: list[ParamFact], trace: Trace) -> bool:
+    """Every one of these parameters belongs to a model a ``DistributedDataParallel`` wrapper holds."""
+    wrappers = [m.path for m in trace.modules if m.cls.endswith(".DistributedDataParallel") and m.path]
+    return bool(wrappers) and all(any(p.name.startswith(f"{w}.") for w in wrappers) for p in params)
+
+
 def _why(params: list[ParamFact], optimizer: OptimizerFact, trace: Trace) -> str:
     they, them = ("it", "it") if len(params) == 1 else ("they", "them")
     if any(p.got_grad for p in params):
@@ -73,6 +80,16 @@ def _why(params: list[ParamFact], optimizer: OptimizerFact, trace: Trace) -> str
         return (
             f"{they} {receive} gradients that are not zero, but the steps leave {them} as {they} "
             f"{'was' if they == 'it' else 'were'} (a learning rate of 0 for {'its' if they == 'it' else 'their'} parameter group?)"
+        )
+    if any(p.reached for p in params) and _under_ddp(params, trace):
+        # DDP told to find unused parameters joins every output of the model into the graph
+        # (one autograd node over all of them), so "reached" says nothing: an output the loss
+        # leaves out still gets no gradient.
+        computes = "it computes" if they == "it" else "they compute"
+        return (
+            f"no loss in this run is computed from what {computes}: the DistributedDataParallel model returns "
+            f"it beside the outputs the loss uses, and DDP, told to find unused parameters, skips {them} (a branch "
+            "that joins the loss only in a phase the run did not reach, such as after a warm-up, stays as it began)"
         )
     if any(p.reached for p in params):
         return (

@@ -20,6 +20,11 @@ next iteration raises "Expected to have finished reduction in the prior iteratio
 parameter indices. There the finding blocks, and the first candidate removes the layer from the
 model (nothing refers to it, so nothing else changes); the re-run of every rank must show the
 crash gone and every other parameter of the model trained, with the replicas equal.
+
+A layer that the code does call, only in a phase or condition this run did not reach, is no unused
+layer; but under DDP it stops the run too. When DDP stopped it and its wrapper was not told that
+parameters may go unused, the candidate is ``find_unused_parameters=True`` on the DDP call
+(``gradfix/ddp_unused.py``): the layer sits out this phase on purpose.
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ import libcst as cst
 
 from typing import Optional
 
+from gradfix.ddp_unused import (
+    ddp_waits_for_gradients, ddp_wrappers_holding, find_unused_candidate, is_find_unused, judge_find_unused, told_unused,
+)
 from gradfix.edits import Patch
 from gradfix.expressions import name_words, self_attribute
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
@@ -78,6 +86,12 @@ class UnusedModule(Rule):
                 for path in sorted(files)
                 if project.is_editable(path)
             ):
+                # Called somewhere, just not in this phase (a branch of forward() a flag or a
+                # warm-up keeps off): under DDP that stops the run, and DDP is told it may sit out.
+                if ddp_waits_for_gradients(trace):
+                    sits_out = self._sits_out(project, trace, attribute, child, params)
+                    if sits_out is not None:
+                        findings.append(sits_out)
                 continue
             twin = self._twin(project, trace, attribute, child, ran)
             placements = self._placements(project, attribute)
@@ -92,7 +106,7 @@ class UnusedModule(Rule):
                 swaps = self._swaps(project, attribute, name, calls)
                 findings.append(self.finding(project, attribute.site, message, params, swaps + placements))
                 continue
-            if _ddp_waits_for_gradients(trace):
+            if ddp_waits_for_gradients(trace):
                 # No rank is named: every rank waits for the same gradients, and which one reports
                 # it first is a race between processes, not a fact about the script.
                 message = (
@@ -109,6 +123,26 @@ class UnusedModule(Rule):
             )
             findings.append(self.finding(project, attribute.site, message, params, placements))
         return findings
+
+    def _sits_out(
+        self, project: Project, trace: Trace, attribute: AttributeFact, child: ModuleFact, params: list[str],
+    ) -> Optional[Finding]:
+        """A layer the model calls only in some phase, that did not run in this one, in a DDP model
+        not told that parameters may go unused: ``find_unused_parameters=True`` on its DDP call."""
+        assert attribute.site is not None and child.path is not None
+        wraps = ddp_wrappers_holding(trace, project, [child.path])
+        if not wraps or any(told_unused(call) for _, call in wraps):
+            return None
+        candidates = [c for source, call in wraps if (c := find_unused_candidate(source, call)) is not None]
+        if not candidates:
+            return None
+        message = (
+            f"`{child.path}` did not run in this run's iterations (the code calls it only in some phase or "
+            f"condition), so {short_list(params)} receive no gradient, and DistributedDataParallel, which waits "
+            f"for them, stops the next iteration (\"Expected to have finished reduction\"): if it sits out this "
+            "phase on purpose, pass find_unused_parameters=True"
+        )
+        return self.finding(project, attribute.site, message, params, candidates, blocking=True)
 
     def _removal(self, project: Project, attribute: AttributeFact) -> list[Candidate]:
         """Delete ``self.<attr> = ...`` from ``__init__``: nothing refers to the layer (checked
@@ -130,6 +164,8 @@ class UnusedModule(Rule):
         return []
 
     def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
+        if is_find_unused(candidate):
+            return judge_find_unused(finding, candidate, before, run)
         verdict = judge(finding, candidate, before, run)
         if candidate.params != [] or not verdict.verified or verdict.partial:
             return verdict
@@ -271,12 +307,6 @@ class UnusedModule(Rule):
             ):
                 return True
         return False
-
-
-def _ddp_waits_for_gradients(trace: Trace) -> bool:
-    """The run stopped where DDP found gradients of the previous iteration never reduced."""
-    crash = trace.crash
-    return crash is not None and "Expected to have finished reduction" in crash.message
 
 
 def _patch(source: SourceFile, old: cst.CSTNode, new: cst.CSTNode) -> Patch:
