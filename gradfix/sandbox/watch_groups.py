@@ -13,6 +13,7 @@ from typing import Any, Optional
 
 import torch
 
+from gradfix.sandbox.facts import group_tensors
 from gradfix.trace import GroupClash, Site
 
 _MESSAGE = "more than one parameter group"
@@ -65,7 +66,7 @@ class GroupWatch:
         torch.optim.Optimizer.add_param_group = add_param_group  # type: ignore[method-assign]
 
     def _note_group_clash(self, optimizer: Any, refused: Any, caller: types.FrameType) -> None:
-        groups: list[Optional[list[torch.Tensor]]] = [list(g["params"])[:_LIMIT] for g in optimizer.param_groups]
+        groups: list[Optional[list[torch.Tensor]]] = [group_tensors(g)[:_LIMIT] for g in optimizer.param_groups]
         index = len(groups)
         groups.append(_tensors(refused.get("params")) if isinstance(refused, dict) else None)
         constructor = self._constructor_frame(optimizer, caller)
