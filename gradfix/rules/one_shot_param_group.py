@@ -11,7 +11,7 @@ The probe reads a group's ``params`` only when it is a list, tuple or set (readi
 would use it up for the script), and records, at each ``step()``, the groups whose ``params`` is an
 iterator. The rule fires when a stepping optimizer had such a group; the fix is at each
 assignment into a group's ``"params"`` of the run's sources (``X.param_groups[i]["params"] = v``,
-or ``g["params"] = v`` for ``for g in X.param_groups``) whose value is not already a list, tuple
+or ``g["params"] = v`` for ``for g in X.param_groups`` or ``g = X.param_groups[i]``) whose value is not already a list, tuple
 or set.
 
 The candidates: ``list(v)`` in place of ``v`` (``list(x)`` for ``iter(x)``) at each such assignment (and at all of them together
@@ -142,13 +142,21 @@ def _is_group_params(source: SourceFile, target: cst.BaseExpression) -> bool:
         return False
     group = target.value
     if isinstance(group, cst.Subscript):
-        return isinstance(group.value, cst.Attribute) and group.value.attr.value == "param_groups"
+        return _indexes_param_groups(group)
     if isinstance(group, cst.Name):
+        # `head_group = optimizer.param_groups[-1]`, then `head_group["params"] = ...`
+        bound = source.bound_once(group)
+        if bound is not None and isinstance(bound[0].value, cst.Subscript) and _indexes_param_groups(bound[0].value):
+            return True
         # a name bound by `for g in X.param_groups` (or `enumerate(X.param_groups)`) around it
         for outer in source.ancestors(target):
             if isinstance(outer, cst.For) and _binds_group(outer, group.value):
                 return True
     return False
+
+
+def _indexes_param_groups(node: cst.Subscript) -> bool:
+    return isinstance(node.value, cst.Attribute) and node.value.attr.value == "param_groups"
 
 
 def _binds_group(loop: cst.For, name: str) -> bool:
