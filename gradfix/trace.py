@@ -131,6 +131,9 @@ class OptimizerFact:
     # `param_groups[0]["params"] = model.parameters()` after the optimizer was built): the first
     # zero_grad()/step() uses it up, every later one reads nothing (GF066)
     one_shot_groups: list[OneShotGroup] = field(default_factory=list)
+    # the parameters it holds through a group whose "params" the script wrote after the optimizer
+    # was built (`param_groups[0]["params"] = list(model.parameters())`), not a list torch made
+    written_params: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -523,8 +523,11 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             fact.copy_of = self.copied_from(p, names_of)
         for optimizer, fact in self.optimizers:
             for group in optimizer.param_groups:
+                written = id(group.get("params")) not in self.torch_made_lists
                 for p in group_tensors(group):
                     fact.params.append(names_of.get(id(p), "?"))
+                    if written:
+                        fact.written_params.append(names_of.get(id(p), "?"))
         for index, (pids, embeddings) in self.dense_for_sparse.items():
             self.optimizers[index][1].dense_grads = [names_of[pid] for pid in pids if pid in names_of]
             self.optimizers[index][1].dense_embeddings = embeddings
