@@ -127,6 +127,23 @@ class OptimizerFact:
     # frame had names for: where a param group can be added by a frame that names what its own
     # frame does not (GF013)
     callers: list[OptimizerCaller] = field(default_factory=list)
+    # its param groups whose "params" was a one-shot iterator at a step() (a script's
+    # `param_groups[0]["params"] = model.parameters()` after the optimizer was built): the first
+    # zero_grad()/step() uses it up, every later one reads nothing (GF066)
+    one_shot_groups: list[OneShotGroup] = field(default_factory=list)
+    # the parameters it holds through a group whose "params" the script wrote after the optimizer
+    # was built (`param_groups[0]["params"] = list(model.parameters())`), not a list torch made
+    written_params: list[str] = field(default_factory=list)
+
+
+@dataclass
+class OneShotGroup:
+    """A param group of an optimizer whose ``params`` was an iterator when a step() ran."""
+
+    group: int  # its index in ``param_groups``
+    kind: str  # the iterator's class: `generator`, `filter`, `list_iterator`
+    step: Optional[Site]  # the first step() that met it
+    steps: int = 0  # how many step() calls met it
 
 
 @dataclass

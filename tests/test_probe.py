@@ -827,3 +827,38 @@ def test_layers_deep_copied_from_a_template_are_built_not_loaded_while_an_ema_co
     assert all(m.created_event < optimizer.built_event for m in copies)
     ema = [m for m in trace.modules if m.path and m.path.startswith("ema.0.layers.")]
     assert ema and all(m.loaded for m in ema)
+
+
+ONE_SHOT_GROUP = """
+import torch
+import torch.nn as nn
+
+model = nn.Linear(4, 1)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+for _ in range(2):
+    opt.zero_grad()
+    model(torch.randn(8, 4)).pow(2).mean().backward()
+    opt.step()
+# the group now holds an iterator: torch reads it at the next step() and holds nothing after
+opt.param_groups[0]["params"] = iter(list(model.parameters()))
+before = model.weight.detach().clone()
+model(torch.randn(8, 4)).pow(2).mean().backward()
+opt.step()
+print("first step changed", not torch.equal(before, model.weight))
+before = model.weight.detach().clone()
+for _ in range(2):
+    model(torch.randn(8, 4)).pow(2).mean().backward()
+    opt.step()
+print("later steps changed", not torch.equal(before, model.weight))
+"""
+
+
+def test_a_param_group_holding_an_iterator_is_observed_and_left_to_the_script(run_script: Run) -> None:
+    # The probe neither crashes on the iterator nor reads it: the script's own first step after
+    # the assignment still finds the parameters in it, as it does without gradfix.
+    result = run_script(ONE_SHOT_GROUP)
+    assert result.probe_error is None
+    assert "first step changed True" in result.stdout
+    assert "later steps changed False" in result.stdout
+    [group] = result.trace.optimizers[0].one_shot_groups
+    assert (group.group, group.kind, group.steps) == (0, "list_iterator", 3)

@@ -3280,3 +3280,58 @@ def test_gf016_ddp_stopped_by_a_layer_switched_on_later_is_told_to_find_unused_p
     assert result.fix is not None and result.fix.description.startswith("let DistributedDataParallel skip")
     [patch] = result.fix.patches
     assert [edit.replacement for edit in patch.edits] == ["DistributedDataParallel(Net(), find_unused_parameters=True)"]
+
+
+def test_gf066_a_new_parameter_handed_over_with_a_generator_is_listed(write_script) -> None:  # type: ignore[no-untyped-def]
+    # A new prompt replaces the old one and the group is re-pointed with model.parameters(): the
+    # generator is the fault (GF066), not the replacement (GF062 would copy into the old tensor).
+    [result] = findings(write_script, """
+        import torch
+        from torch import nn
+
+        class Prompted(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.prompt = nn.Parameter(torch.zeros(1, 4))
+                self.head = nn.Linear(4, 1)
+
+            def forward(self, x):
+                return self.head(x + self.prompt)
+
+        model = Prompted()
+        optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+        for task in range(2):
+            if task == 1:
+                model.prompt = nn.Parameter(torch.zeros(1, 4))
+                optimizer.param_groups[0]["params"] = model.parameters()
+            for _ in range(3):
+                optimizer.zero_grad()
+                model(torch.randn(8, 4)).pow(2).mean().backward()
+                optimizer.step()
+    """)
+    assert result.finding.code == "GF066" and result.fix is not None
+    assert result.finding.line == 19 and result.finding.params == ["model.prompt"]
+    [patch] = result.fix.patches
+    assert [e.replacement for e in patch.edits] == ["list(model.parameters())"]
+
+
+def test_gf066_found_when_everything_trained_before_the_group_was_used_up(write_script) -> None:  # type: ignore[no-untyped-def]
+    # Every parameter changed in the first phase, so none ends unchanged; the run still shows the
+    # group holding a used-up iterator at the later steps, and the listed group is what verifies.
+    [result] = findings(write_script, """
+        import torch
+        from torch import nn
+
+        model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 1))
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        for phase in range(2):
+            if phase == 1:
+                optimizer.param_groups[0]["params"] = filter(lambda p: p.requires_grad, model.parameters())
+            for _ in range(3):
+                optimizer.zero_grad()
+                model(torch.randn(8, 4)).pow(2).mean().backward()
+                optimizer.step()
+    """)
+    assert result.finding.code == "GF066" and result.fix is not None
+    [patch] = result.fix.patches
+    assert [e.replacement for e in patch.edits] == ["list(filter(lambda p: p.requires_grad, model.parameters()))"]

@@ -16,7 +16,10 @@ rate for pretrained embeddings), and nothing in it can change. Such parameters m
 frozen when they were built, with no statement to remove: ``nn.Embedding.from_pretrained(w)``
 (and ``EmbeddingBag``) freezes by default, and ``nn.Parameter(t, requires_grad=False)`` says so
 itself. The fix passes ``freeze=False``, or drops ``requires_grad=False``. Parameters frozen and
-left out of every optimizer, or held in a group whose rate is 0, are frozen on purpose.
+left out of every optimizer, or held in a group whose rate is 0, are frozen on purpose. So are
+parameters an optimizer holds only through a group the script rewrote after building it
+(``param_groups[0]["params"] = list(model.parameters())`` over an optimizer built from what
+requires grad): the whole model written into a group hands nothing torch does not skip.
 
 A setting of the script that says to train them, that nothing reads, shows the same intent: a
 name set to a literal (``self.fine_tune_embedding = True``, ``"train_embeddings": True``,
@@ -144,6 +147,7 @@ class AccidentalFreeze(Rule):
         collided, keyworded = self._keyword_collisions(trace, project)
         findings += collided
         grouped = {name for name in self._frozen_groups(trace) if not said_so(trace.param(name))} - keyworded
+        written = {o.id: set(o.written_params) for o in trace.optimizers}
         # A setting that says to train them (`fine_tune_embedding = True`) that nothing reads: the
         # intent is written down, the wiring is missing.
         settings = self._unread_settings(trace, project)
@@ -183,7 +187,10 @@ class AccidentalFreeze(Rule):
             frozen = [p for p in frozen if p.name in grouped or p.name.rsplit(".", 1)[0] not in loaded or p.name in no_ops]
             if not frozen:
                 continue
-            handed = [p for p in frozen if p.optimizers]
+            # A group the script rewrote by hand with the whole model (`param_groups[0]["params"] =
+            # list(model.parameters())`) hands what torch would skip anyway: only what an optimizer
+            # was given when it was built, or by add_param_group, was chosen to train.
+            handed = [p for p in frozen if any(p.name not in written.get(o, ()) for o in p.optimizers)]
             # A whole frozen model is an accident only when that broke training: the optimizer or
             # backward() crashed for lack of trainable parameters (a random frozen target
             # network, as in RND, is fine).

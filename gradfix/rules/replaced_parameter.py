@@ -10,7 +10,9 @@ The probe records, at each such assignment made by user code, which optimizers h
 it replaced. The rule fires when one did, that optimizer steps, and the new parameter requires grad,
 receives gradients, is held by no optimizer and ends the run unchanged. A replacement made before
 the optimizer is built, or followed by an optimizer built again over the new parameters, gives
-nothing.
+nothing. So does an optimizer one of whose groups the script set to a one-shot iterable
+(``param_groups[0]["params"] = model.parameters()``, meant to take the new parameter in): GF066
+reports that.
 
 The candidates, smallest first; the re-run judges (a value of another shape cannot be copied in,
 and that candidate fails):
@@ -44,7 +46,10 @@ class ReplacedParameter(Rule):
     applicability = Applicability.SAFE
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
-        stepping = {o.id for o in trace.optimizers if o.steps}
+        # An optimizer whose param group the script re-pointed at the model's parameters with a
+        # one-shot iterable tried to take the new parameter: that iterable, used up, is the fault
+        # (GF066), and copying into the old tensor would train the wrong one.
+        stepping = {o.id for o in trace.optimizers if o.steps and not o.one_shot_groups}
         by_site: dict[tuple[str, int, Optional[int]], list[tuple[str, AttributeFact]]] = {}
         for attribute in trace.attributes:
             if attribute.kind != "parameter" or attribute.site is None or not set(attribute.replaced_held) & stepping:

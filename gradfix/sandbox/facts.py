@@ -141,3 +141,34 @@ def plain_container_items(value: Any) -> tuple[list[tuple[list[Any], Any]], str,
             ]
             return nested, keys, inner
     return [([key], member) for key, member in pairs], keys, ""
+
+
+def group_tensors(group: Any) -> list[torch.Tensor]:
+    """The tensors a param group holds, read without using anything up. torch keeps them as a
+    list, but a script may store a one-shot iterable after the optimizer was built
+    (``param_groups[0]["params"] = model.parameters()``): the probe reading it would consume
+    what the script's own ``zero_grad()``/``step()`` were to read, so such a group (and any other
+    object whose reading could run user code) holds nothing the probe may see."""
+    params = group.get("params") if isinstance(group, dict) else None
+    if not isinstance(params, (list, tuple, set, frozenset)):
+        return []
+    return [p for p in params if isinstance(p, torch.Tensor)]
+
+
+def optimizer_tensors(optimizer: Any) -> list[torch.Tensor]:
+    """Every tensor the optimizer's groups hold, group by group (see :func:`group_tensors`)."""
+    return [p for group in optimizer.param_groups for p in group_tensors(group)]
+
+
+def one_shot_group(group: Any) -> Optional[str]:
+    """The class of a group's ``params`` when it is an iterator (a generator, ``filter``,
+    ``map``, ``iter(...)``): torch reads it once, at the first ``zero_grad()`` or ``step()``, and
+    holds nothing after. None for a container, read afresh each time."""
+    params = group.get("params") if isinstance(group, dict) else None
+    if params is None or isinstance(params, (list, tuple, set, frozenset, torch.Tensor)):
+        return None
+    try:
+        one_shot = hasattr(type(params), "__next__") and iter(params) is params
+    except Exception:  # an object of the script's whose __iter__ raises: not an iterator we know
+        return None
+    return type(params).__name__ if one_shot else None

@@ -25,7 +25,7 @@ import torch.nn as nn
 
 from gradfix.sandbox.channel import NOWHERE
 from gradfix.sandbox.facts import (
-    UserCode, class_name, dtype_name, modules_of, named_buffers_of, named_modules_of, named_parameters_of, parameters_of, site_of,
+    UserCode, class_name, dtype_name, group_tensors, modules_of, named_buffers_of, named_modules_of, named_parameters_of, parameters_of, site_of,
     storage_of,
 )
 from gradfix.sandbox.naming import Names, _held
@@ -479,9 +479,9 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         for optimizer, fact in self.optimizers:
             fact.params = []
             fact.unnamed_params = 0
-            fact.group_sizes = [len(group["params"]) for group in optimizer.param_groups]
+            fact.group_sizes = [len(group_tensors(group)) for group in optimizer.param_groups]
             for group in optimizer.param_groups:
-                for p in group["params"]:
+                for p in group_tensors(group):
                     optimizer_of.setdefault(id(p), []).append(fact.id)
         facts: list[ParamFact] = []
         names_of: dict[int, str] = {}
@@ -523,8 +523,11 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             fact.copy_of = self.copied_from(p, names_of)
         for optimizer, fact in self.optimizers:
             for group in optimizer.param_groups:
-                for p in group["params"]:
+                written = id(group.get("params")) not in self.torch_made_lists
+                for p in group_tensors(group):
                     fact.params.append(names_of.get(id(p), "?"))
+                    if written:
+                        fact.written_params.append(names_of.get(id(p), "?"))
         for index, (pids, embeddings) in self.dense_for_sparse.items():
             self.optimizers[index][1].dense_grads = [names_of[pid] for pid in pids if pid in names_of]
             self.optimizers[index][1].dense_embeddings = embeddings

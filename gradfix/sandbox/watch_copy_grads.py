@@ -15,7 +15,7 @@ from typing import Any, Optional
 import torch
 import torch.nn as nn
 
-from gradfix.sandbox.facts import modules_of, named_parameters_of, parameters_of, storage_of
+from gradfix.sandbox.facts import modules_of, named_parameters_of, optimizer_tensors, parameters_of, storage_of
 from gradfix.sandbox.naming import _held
 from gradfix.trace import CopyBackward, Site
 
@@ -262,7 +262,7 @@ class CopyGradWatch:
         }
         if not inside_built:
             return {}
-        held = {id(p) for optimizer, _ in self.optimizers for group in optimizer.param_groups for p in group["params"]}  # type: ignore[attr-defined]
+        held = {id(p) for optimizer, _ in self.optimizers for p in optimizer_tensors(optimizer)}  # type: ignore[attr-defined]
         ran = self.ran_with_grad | self.ran_without_grad  # type: ignore[attr-defined]
         took_part = held | self.reached | self.got_grad  # type: ignore[attr-defined]
         for mid, module in self.modules.items():  # type: ignore[attr-defined]

@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional
 
 import torch
 
-from gradfix.sandbox.facts import site_of, storage_of
+from gradfix.sandbox.facts import group_tensors, site_of, storage_of
 from gradfix.trace import GradWipe, Site
 
 _GRAD = torch._C.TensorBase.__dict__["grad"]
@@ -134,7 +134,7 @@ class GradientWatch:
         self._live_storages.clear()
         for optimizer, _ in self.optimizers:  # type: ignore[attr-defined]
             for group in optimizer.param_groups:
-                for p in group["params"]:
+                for p in group_tensors(group):
                     grad = p.grad
                     if grad is None or id(p) in self._live_grads or grad.is_sparse or not bool(grad.any()):
                         continue

@@ -13,6 +13,7 @@ from typing import Any, Optional
 
 import torch
 
+from gradfix.sandbox.facts import group_tensors
 from gradfix.trace import GroupClash, Site
 
 _MESSAGE = "more than one parameter group"
@@ -51,21 +52,28 @@ class GroupWatch:
         # the clash: its site, whether a built optimizer's add_param_group raised (and its id),
         # the groups' tensors (None: not readable), and the refused group's index
         self._group_clash: Optional[tuple[Optional[Site], Optional[int], list[Optional[list[torch.Tensor]]], int]] = None
+        # the lists torch made for groups (at construction, in add_param_group), kept alive so
+        # that their ids stay theirs: a group holding any other object was written by the script
+        self.torch_made_lists: dict[int, list[Any]] = {}
         original = torch.optim.Optimizer.add_param_group
 
         @functools.wraps(original)
         def add_param_group(optimizer: Any, param_group: Any) -> Any:
             try:
-                return original(optimizer, param_group)
+                result = original(optimizer, param_group)
             except ValueError as error:
                 if _MESSAGE in str(error) and probe._group_clash is None:
                     probe._note_group_clash(optimizer, param_group, sys._getframe(1))
                 raise
+            made = optimizer.param_groups[-1].get("params")
+            if isinstance(made, list):
+                probe.torch_made_lists[id(made)] = made
+            return result
 
         torch.optim.Optimizer.add_param_group = add_param_group  # type: ignore[method-assign]
 
     def _note_group_clash(self, optimizer: Any, refused: Any, caller: types.FrameType) -> None:
-        groups: list[Optional[list[torch.Tensor]]] = [list(g["params"])[:_LIMIT] for g in optimizer.param_groups]
+        groups: list[Optional[list[torch.Tensor]]] = [group_tensors(g)[:_LIMIT] for g in optimizer.param_groups]
         index = len(groups)
         groups.append(_tensors(refused.get("params")) if isinstance(refused, dict) else None)
         constructor = self._constructor_frame(optimizer, caller)

@@ -12,7 +12,7 @@ from typing import Any, Optional
 import torch
 import torch.nn as nn
 
-from gradfix.sandbox.facts import class_name, dtype_name, modules_of, parameters_of, plain_container_items, site_of
+from gradfix.sandbox.facts import class_name, dtype_name, modules_of, optimizer_tensors, parameters_of, plain_container_items, site_of
 from gradfix.trace import AttributeFact, InnerNoGradCall, ModuleCall, OptionalArgsCall, Site, TypoSet
 from gradfix.sandbox.watch_autograd import GRAD_OFF_CHAIN
 
@@ -309,7 +309,7 @@ class ModuleWatch:
         held = []
         if isinstance(old, torch.Tensor) and old is not new:
             for optimizer, fact in self.optimizers:
-                if any(p is old for group in optimizer.param_groups for p in group["params"]):
+                if any(p is old for p in optimizer_tensors(optimizer)):
                     held.append(fact.id)
         self.replaced_held[(id(module), name)] = held
 

@@ -15,10 +15,10 @@ import torch
 import torch.nn as nn
 import torch.optim.optimizer as optimizer_module
 
-from gradfix.sandbox.facts import class_name, parameters_of, site_of
+from gradfix.sandbox.facts import class_name, group_tensors, one_shot_group, optimizer_tensors, parameters_of, site_of
 from gradfix.sandbox.loops import EXTEND
 from gradfix.sandbox.watch_modules import FORWARD_TAG
-from gradfix.trace import OptimizerCaller, OptimizerFact, SchedulerFact, Site, StepBeforeBackward
+from gradfix.trace import OneShotGroup, OptimizerCaller, OptimizerFact, SchedulerFact, Site, StepBeforeBackward
 
 # autograd's message for a saved tensor modified in place: a parameter, or a view of one (Linear
 # saves its weight transposed: "[64, 1]], which is output 0 of AsStrided")
@@ -110,7 +110,7 @@ class OptimizerWatch:
         adds onto them before anything clears them."""
         watched: list[_Applied] = []
         for group in optimizer.param_groups:
-            params = group["params"]
+            params = group_tensors(group)
             first = next((p for p in params if p.grad is not None), None)
             last = next((p for p in reversed(params) if p.grad is not None), None)
             for p in (first,) if last is first else (first, last):
@@ -225,13 +225,26 @@ class OptimizerWatch:
         )
         self.stepped_before_backward = (fact, pids)
 
+    def _note_one_shot_groups(self, fact: OptimizerFact, optimizer: Any, site: Optional[Site]) -> None:
+        """At a step(): the groups whose "params" is an iterator, which torch (and the probe, see
+        ``group_tensors``) can read once at most; named by index, never read."""
+        for index, group in enumerate(optimizer.param_groups):
+            kind = one_shot_group(group)
+            if kind is None:
+                continue
+            known = next((g for g in fact.one_shot_groups if g.group == index), None)
+            if known is None:
+                known = OneShotGroup(group=index, kind=kind, step=site)
+                fact.one_shot_groups.append(known)
+            known.steps += 1
+
     def awaiting_first_step(self) -> bool:
         """An optimizer that has not stepped yet, though a module holding its parameters already
         ran with gradients on."""
         for optimizer, fact in self.optimizers:
             if fact.steps:
                 continue
-            held = {id(p) for group in optimizer.param_groups for p in group["params"]}
+            held = {id(p) for p in optimizer_tensors(optimizer)}
             for mid in self.ran_with_grad:
                 module = self.modules.get(mid)
                 if module is not None and any(id(p) in held for p in parameters_of(module, recurse=False)):
@@ -269,14 +282,14 @@ class OptimizerWatch:
                 site, frame = site_of(outer), outer
             probe.learn_names(frame)
             optimizer_init(optimizer, params, *args, **kwargs)
-            held = [p for group in optimizer.param_groups for p in group["params"]]
+            held = optimizer_tensors(optimizer)
             # Models copied or unpickled without __init__ existed before this optimizer: adopted
             # at an earlier event than its own, they are not "built after the optimizer".
             probe.adopt(frame, {id(p) for p in held})
             probe.events += 1
             probe.remember_params(held)
             probe.lr_zero.update(
-                id(p) for group in optimizer.param_groups if _is_zero(group.get("lr")) for p in group["params"]
+                id(p) for group in optimizer.param_groups if _is_zero(group.get("lr")) for p in group_tensors(group)
             )
             probe.learn_names(frame)
             fact = OptimizerFact(
@@ -317,7 +330,9 @@ class OptimizerWatch:
             site, frame = probe.caller_site(3)
             index = probe.optimizer_id(optimizer)
             probe.record_call("step", index, site)
-            held = [p for group in optimizer.param_groups for p in group["params"]]
+            held = optimizer_tensors(optimizer)
+            if index is not None:
+                probe._note_one_shot_groups(probe.optimizers[index][1], optimizer, site)
             nonzero = [p for p in held if p.grad is not None and bool(p.grad.any())]
             probe.nonzero_grad.update(id(p) for p in nonzero)
             # Gradients user code assigned (`p.grad = g` of a torch.autograd.grad) arrive without a
@@ -327,7 +342,7 @@ class OptimizerWatch:
             probe.trainable_at_step.update(id(p) for p in held if p.requires_grad)
             # Parameters that no optimizer holds too: a non-zero gradient that nothing applies is a
             # module left out of training (GF018), an always-zero one is not.
-            holders = {id(q) for other, _ in probe.optimizers for group in other.param_groups for q in group["params"]}
+            holders = {id(q) for other, _ in probe.optimizers for q in optimizer_tensors(other)}
             for pid, p in list(probe.param_objects.items()):
                 if pid not in probe.nonzero_grad and pid not in holders and p.grad is not None and bool(p.grad.any()):
                     probe.nonzero_grad.add(pid)
@@ -365,7 +380,7 @@ class OptimizerWatch:
                         fact.steps += 1
                         fact.unclosed_step = None
                         probe.channel.step(index)
-                    probe.copy_grads_applied(p for group in optimizer.param_groups for p in group["params"])
+                    probe.copy_grads_applied(optimizer_tensors(optimizer))
                     probe._watch_applied(index, optimizer)
                     sites, versions = probe._versions_before.pop(index, ([], []))
                     for p, before in versions:

@@ -21,7 +21,7 @@ import torch
 import torch.nn as nn
 from torch.optim import optimizer as optimizer_module
 
-from gradfix.sandbox.facts import class_name, modules_of, parameters_of, site_of
+from gradfix.sandbox.facts import class_name, modules_of, optimizer_tensors, parameters_of, site_of
 from gradfix.trace import OptimizerFact, OrphanedOptimizer
 
 _FRAMES = 8  # user frames searched outward from the step
@@ -82,7 +82,7 @@ class OrphanWatch:
         optimizer_module.register_optimizer_step_pre_hook(before_step)
 
     def _examine_orphan(self, optimizer: Any) -> None:
-        held = [p for group in optimizer.param_groups for p in group["params"]]
+        held = optimizer_tensors(optimizer)
         # Models unpickled or copied with this optimizer skip __init__ like it: recorded as an
         # optimizer's constructor records them (watch_optimizers.py), so an optimizer put back
         # over its model by a fix, built or not, names that model's parameters the same way.
@@ -98,7 +98,7 @@ class OrphanWatch:
             self._adopt_optimizer(optimizer, held)
             return
         # What known optimizers hold: a module some optimizer trains is not the orphan's.
-        holders = {id(p) for other, _ in self.optimizers for group in other.param_groups for p in group["params"]}  # type: ignore[attr-defined]
+        holders = {id(p) for other, _ in self.optimizers for p in optimizer_tensors(other)}  # type: ignore[attr-defined]
         held_ids = {id(p) for p in held}
 
         def running(value: Any) -> bool:

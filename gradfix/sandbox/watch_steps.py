@@ -15,7 +15,7 @@ from typing import Any, Iterable, Optional
 
 import torch.optim.optimizer as optimizer_module
 
-from gradfix.sandbox.facts import site_in, site_of
+from gradfix.sandbox.facts import optimizer_tensors, site_in, site_of
 from gradfix.trace import ConditionTest, OptimizerFact, OptimizerHolder, StepCall
 
 TEST = "__gradfix_test__"
@@ -108,7 +108,7 @@ class StepWatch:
             call.count += 1
             if not reached:
                 return
-            held = {id(p) for group in optimizer.param_groups for p in group["params"]}
+            held = {id(p) for p in optimizer_tensors(optimizer)}
             left = reached - held
             if not left:
                 return
@@ -117,7 +117,7 @@ class StepWatch:
             for other, fact in probe.optimizers:
                 if other is optimizer or fact.id in call.others:
                     continue
-                if any(id(p) in left for group in other.param_groups for p in group["params"]):
+                if any(id(p) in left for p in optimizer_tensors(other)):
                     call.others.append(fact.id)
 
         optimizer_module.register_optimizer_step_pre_hook(before_step)
