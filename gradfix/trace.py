@@ -144,6 +144,9 @@ class OneShotGroup:
     kind: str  # the iterator's class: `generator`, `filter`, `list_iterator`
     step: Optional[Site]  # the first step() that met it
     steps: int = 0  # how many step() calls met it
+    # one and the same iterator met by a second step(): the first used it up. A script that puts a
+    # fresh `model.parameters()` in before every step() trains (each step reads its own).
+    reused: bool = False
 
 
 @dataclass

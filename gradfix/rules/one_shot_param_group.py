@@ -58,6 +58,8 @@ class OneShotParamGroup(Rule):
                 continue
             source, first = assignments[0]
             names = _left_without_update(trace)
+            if not names and not any(g.reused for g in optimizer.one_shot_groups):
+                continue  # every step read a fresh iterator and everything trained: nothing was lost
             candidates = [self._listed(source, node, names) for source, node in assignments]
             if len(assignments) > 1:
                 by_file: dict[str, list[cst.Assign]] = {}

@@ -144,6 +144,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         self.root_batch: Optional[int] = None  # the first dimension of the running top-level module call's input
         self.cuts: dict[tuple[str, str, int, Optional[int]], Cut] = {}
         self.cut_leaves: dict[tuple[str, str, int, Optional[int]], list[int]] = {}  # ids, per cut
+        self.one_shot_met: dict[tuple[int, int], Any] = {}  # the iterator a group held at its last step()
         self.inplace_ops: dict[tuple[Any, ...], InPlaceOp] = {}  # by (op, user code, instruction) or (op, module)
         self.inplace_count = 0
         self.inplace_leaves: dict[tuple[Any, ...], int] = {}  # leaf in-place op -> the leaf's id

@@ -237,6 +237,10 @@ class OptimizerWatch:
                 known = OneShotGroup(group=index, kind=kind, step=site)
                 fact.one_shot_groups.append(known)
             known.steps += 1
+            # the iterator itself is kept (never read) so that its id cannot be reused by another
+            met = self.one_shot_met.get((id(optimizer), index))
+            known.reused = known.reused or met is group["params"]
+            self.one_shot_met[(id(optimizer), index)] = group["params"]
 
     def awaiting_first_step(self) -> bool:
         """An optimizer that has not stepped yet, though a module holding its parameters already
