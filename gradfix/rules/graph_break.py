@@ -102,15 +102,17 @@ class GraphBreak(Rule):
             first_site = first_site or cut.site
             at = (source.path, cut.site.line, cut.site.column or 0)
             candidates.append(self.candidate(description, source.path, edits, at=at))
-        if first_site is None and straight is not None:
+        unchanged = {p.name for p in trace.params if not p.changed}
+        if first_site is None and straight is not None and unchanged & cut_set:
             # Only a straight-through estimator's `.detach()` stands between them and the loss:
             # the loss that should reach them is missing, which no edit of the cut supplies.
             message = (
-                f"{short_list(cut_off)} ran with gradients on but no loss reaches them: the only path is "
+                f"{short_list([n for n in cut_off if n in unchanged])} ran with gradients on but no loss reaches them: the only path is "
                 "through a straight-through `.detach()`, which passes no gradient to them; they need a loss "
                 "term of their own (a VQ codebook loss on the detached encoder output)"
             )
-            return [self.finding(project, straight.site, message, cut_off, [])]
+            # a codebook that changed anyway (an EMA update under no_grad) is trained another way
+            return [self.finding(project, straight.site, message, [n for n in cut_off if n in unchanged], [])]
         if first_site is None:
             return []
         # Two cuts written alike (`feats.detach()` kept for plotting, and the one on the path)
