@@ -55,6 +55,8 @@ def frozen_by_forward_block(trace: Trace, project: Project) -> set[str]:
     # The outermost modules that ran only without gradients (a ModuleDict's `projection` entry,
     # a stand-alone extractor), each with the parameters that require grad under it.
     taken: list[str] = []
+    excused: list[tuple[bool, list[ParamFact]]] = []
+    called = _called_names(project, sites)
     for module in sorted((m for m in trace.modules if m.path), key=lambda m: m.path.count(".")):
         if not module.ran_without_grad or module.ran_with_grad or any(module.path.startswith(t + ".") for t in taken):
             continue
@@ -63,8 +65,36 @@ def frozen_by_forward_block(trace: Trace, project: Project) -> set[str]:
             continue
         taken.append(module.path)
         if any(frozen_in_block(trace, project, params, site) for site in sites):
+            names = {module.path.rsplit(".", 1)[-1], (module.name or "").rsplit(".", 1)[-1]}
+            excused.append((bool(names & called), params))
+    # Which module a block ran is not recorded: one the block calls by a name it bears is the
+    # extractor, and a module no block names (a head run under no_grad in the training loop) is
+    # not excused with it. Only when no module is named (an extractor kept under another name) do
+    # they all stand or fall together.
+    named = any(by_name for by_name, _ in excused)
+    for by_name, params in excused:
+        if by_name or not named:
             frozen.update(p.name for p in params)
     return frozen
+
+
+def _called_names(project: Project, sites: list[Site]) -> set[str]:
+    """The last name of what each call at these sites calls: ``extractor`` for
+    ``self.extractor(x)``, ``projection`` for ``parts["projection"](x)``."""
+    names: set[str] = set()
+    for site in sites:
+        for call in project.source(site.file).nodes_at(site, cst.Call):
+            func = call.func
+            if isinstance(func, cst.Attribute):
+                names.add(func.attr.value)
+            elif isinstance(func, cst.Name):
+                names.add(func.value)
+            elif isinstance(func, cst.Subscript) and len(func.slice) == 1:
+                index = func.slice[0].slice
+                if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString):
+                    value = index.value.evaluated_value
+                    names.add(value if isinstance(value, str) else "")
+    return names
 
 
 def frozen_in_block(trace: Trace, project: Project, params: list[ParamFact], site: Site) -> bool:
