@@ -3335,3 +3335,54 @@ def test_gf066_found_when_everything_trained_before_the_group_was_used_up(write_
     assert result.finding.code == "GF066" and result.fix is not None
     [patch] = result.fix.patches
     assert [e.replacement for e in patch.edits] == ["list(filter(lambda p: p.requires_grad, model.parameters()))"]
+
+
+def test_gf056_a_ddp_aux_output_nobody_reads_is_not_silenced_with_find_unused_parameters(write_script) -> None:  # type: ignore[no-untyped-def]
+    """An auxiliary head whose output the caller keeps whole and never reads (`out = model(x)`,
+    a loss on `out[0]` only) is a forgotten loss, not a branch that sits out a phase: telling DDP
+    to find unused parameters would verify (the crash goes) and hide it. Only a caller that
+    unpacks the value and reads it makes the keyword the fix (outside review)."""
+    results = findings(write_script, """
+        import socket
+        import torch
+        import torch.distributed as dist
+        import torch.nn as nn
+        import torch.nn.functional as F
+        from torch.nn.parallel import DistributedDataParallel as DDP
+
+        def free_port():
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                return s.getsockname()[1]
+
+        dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{free_port()}", rank=0, world_size=1)
+        torch.manual_seed(0)
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Linear(8, 16)
+                self.cls = nn.Linear(16, 3)
+                self.aux = nn.Linear(16, 3)
+
+            def forward(self, x):
+                h = torch.relu(self.body(x))
+                logits = self.cls(h)
+                aux = self.aux(h)
+                return logits, aux
+
+        model = DDP(Net())
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for step in range(5):
+            x, y = torch.randn(16, 8), torch.randint(0, 3, (16,))
+            out = model(x)
+            loss = F.cross_entropy(out[0], y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        dist.destroy_process_group()
+    """)
+    [result] = [r for r in results if r.finding.code == "GF056"]
+    tried = [result.fix.description] if result.fix else []
+    tried += [d for d, _ in result.rejected]
+    assert not any("find_unused_parameters" in d for d in tried), tried

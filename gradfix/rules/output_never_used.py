@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 import libcst as cst
 
@@ -518,7 +518,9 @@ class OutputNeverUsed(Rule):
             reads = self._reads_after(flow, end, ancestors, tainted, called, module_names)
             outer = next((s.outer for s in seeds if s.module in modules and s.outer), [])
             dropped = _Dropped.find(project, source, flow, end, outer)
-            handed_on = dropped is None and _returned_beside(source, flow, end)
+            # Handed on to a caller that unpacks it and reads it (in a phase of its own), not
+            # merely returned: a value nobody reads is a forgotten loss, whatever DDP was told.
+            handed_on = dropped is None and _returned_beside(source, flow, end) and _Dropped.read_by_caller(project, flow, end, outer)
             wraps = ddp_wrappers_holding(trace, project, [m.path or "" for m in modules]) if handed_on else []
             if wraps and all(told_unused(call) for _, call in wraps):
                 # Returned to a caller that keeps it, from a model whose DDP wrapper was told that
@@ -852,49 +854,34 @@ class _Dropped:
         here = _Dropped._unpacked_here(source, flow, end, outer)
         if here is not None or not outer:
             return here
-        position = None
-        for step in flow.steps:
-            returned = step.parts[0]
-            if not isinstance(returned, cst.Return) or not isinstance(returned.value, (cst.Tuple, cst.List)):
-                continue
-            elements = returned.value.elements
-            if any(isinstance(e, cst.StarredElement) for e in elements):
-                return None
-            for index, element in enumerate(elements):
-                if isinstance(element.value, cst.Name) and any(r.name is element.value and r.binding == end for r in step.reads):
-                    position = (index, len(elements))
+        position = _returned_position(flow, end)
         if position is None:
             return None
         return _Dropped.at_caller(project, position, outer, flow.bindings[end].name)
+
+    @staticmethod
+    def read_by_caller(project: Project, flow: _Flow, end: int, outer: list[Site]) -> bool:
+        """The caller unpacks the returned tuple and reads the element ``end`` is returned as
+        (``logits, aux = model(x)`` ... ``if warm: loss += aux_loss(aux)``): a branch it uses
+        in some phase, not a value nobody reads (``out = model(x); loss(out[0])``)."""
+        position = _returned_position(flow, end)
+        found = _caller_unpacking(project, position, outer) if position is not None else None
+        if found is None:
+            return False
+        _, caller_flow, step, _, _, element, _ = found
+        index = max((i for i, b in enumerate(caller_flow.bindings) if b.step == step and b.name == element.value), default=None)
+        return index is not None and any(r.binding == index for s in caller_flow.steps for r in s.reads)
 
     @staticmethod
     def at_caller(project: Project, position: tuple[int, int], outer: list[Site], own: str, base: str = "") -> Optional["_Dropped"]:
         """The caller's unpacking of a returned tuple (``position``: the element, of how many)
         that drops that element: ``x, _ = self.neck(x, labels)``. ``own``: the name the value
         has where it is returned; ``base``: what was called to make it, when it had none."""
-        site = outer[0] if outer else None
-        if site is None or site.column is None or not project.is_editable(site.file):
+        found = _caller_unpacking(project, position, outer)
+        if found is None:
             return None
-        caller = project.source(site.file)
-        calls = caller.nodes_at(site, cst.Call)
-        if not calls:
-            return None
-        call = calls[-1]
-        assign = caller.parent(call)
-        if not isinstance(assign, cst.Assign) or assign.value is not call or len(assign.targets) != 1:
-            return None
-        target = assign.targets[0].target
-        if not isinstance(target, (cst.Tuple, cst.List)) or len(target.elements) != position[1]:
-            return None
-        element = target.elements[position[0]].value
-        statement = caller.statement_of(assign)
-        if not isinstance(element, cst.Name) or not isinstance(statement, cst.SimpleStatementLine):
-            return None
+        caller, caller_flow, step, statement, target, element, call = found
         scope: Scope = next((a for a in caller.ancestors(call) if isinstance(a, cst.FunctionDef)), caller.module)
-        caller_flow = _Flow(scope)
-        step = caller_flow.step_of(caller, call)
-        if step is None:
-            return None
         bound = {b.name for b in caller_flow.bindings} | _called_names(scope)
         if element.value == "_" and base:
             name = "_"
@@ -997,6 +984,53 @@ class _Dropped:
                     if isinstance(target.target, cst.Subscript) and isinstance(target.target.value, cst.Name):
                         found.add(target.target.value.value)
         return found
+
+
+def _returned_position(flow: "_Flow", end: int) -> Optional[tuple[int, int]]:
+    """Where ``end`` sits in the tuple its function returns (the element, of how many); None when
+    it is not returned as an element of a tuple, or the tuple has a starred element."""
+    position = None
+    for step in flow.steps:
+        returned = step.parts[0]
+        if not isinstance(returned, cst.Return) or not isinstance(returned.value, (cst.Tuple, cst.List)):
+            continue
+        elements = returned.value.elements
+        if any(isinstance(e, cst.StarredElement) for e in elements):
+            return None
+        for index, element in enumerate(elements):
+            if isinstance(element.value, cst.Name) and any(r.name is element.value and r.binding == end for r in step.reads):
+                position = (index, len(elements))
+    return position
+
+
+def _caller_unpacking(project: Project, position: tuple[int, int], outer: list[Site]) -> Optional[tuple[Any, ...]]:
+    """The caller's statement that unpacks the returned tuple into as many names, as the run saw
+    it called (the next user frame out): its source, flow, step, statement, target, the name at
+    ``position`` and the call."""
+    site = outer[0] if outer else None
+    if site is None or site.column is None or not project.is_editable(site.file):
+        return None
+    caller = project.source(site.file)
+    calls = caller.nodes_at(site, cst.Call)
+    if not calls:
+        return None
+    call = calls[-1]
+    assign = caller.parent(call)
+    if not isinstance(assign, cst.Assign) or assign.value is not call or len(assign.targets) != 1:
+        return None
+    target = assign.targets[0].target
+    if not isinstance(target, (cst.Tuple, cst.List)) or len(target.elements) != position[1]:
+        return None
+    element = target.elements[position[0]].value
+    statement = caller.statement_of(assign)
+    if not isinstance(element, cst.Name) or not isinstance(statement, cst.SimpleStatementLine):
+        return None
+    scope: Scope = next((a for a in caller.ancestors(call) if isinstance(a, cst.FunctionDef)), caller.module)
+    caller_flow = _Flow(scope)
+    step = caller_flow.step_of(caller, call)
+    if step is None:
+        return None
+    return caller, caller_flow, step, statement, target, element, call
 
 
 def _returned_beside(source: SourceFile, flow: _Flow, end: int) -> bool:
