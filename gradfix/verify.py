@@ -68,6 +68,8 @@ def _gradients(claimed: list[str], before: Trace, after: Trace) -> Verdict:
     if missing:
         return Verdict(False, f"still no gradient: {short_list(missing)}")
     trained = list(claimed)
+    if after.steps and not trained:
+        return Verdict(True, "the script now runs and its optimizers step")  # a fix that names no parameter
     if after.steps:
         stale = [n for n in claimed if not ((p := after.param(n)) and p.changed)]
         if stale:

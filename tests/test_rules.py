@@ -3335,6 +3335,8 @@ def test_gf066_found_when_everything_trained_before_the_group_was_used_up(write_
     assert result.finding.code == "GF066" and result.fix is not None
     [patch] = result.fix.patches
     assert [e.replacement for e in patch.edits] == ["list(filter(lambda p: p.requires_grad, model.parameters()))"]
+    # no parameter is named (all of them changed in the first phase): the verdict says what it saw
+    assert result.fix.verdict.reason == "the script now runs and its optimizers step"
 
 
 def test_gf056_a_ddp_aux_output_nobody_reads_is_not_silenced_with_find_unused_parameters(write_script) -> None:  # type: ignore[no-untyped-def]
