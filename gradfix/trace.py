@@ -51,6 +51,10 @@ class ModuleFact:
     # the user calls that ran it with gradients on (a few distinct ones, from its first calls),
     # each as its user frames, innermost first: where its output went (GF056)
     grad_calls: list[list[Site]] = field(default_factory=list)
+    # held by a DataLoader's dataset or collate function and iterated with num_workers > 0: the
+    # path it was found by (``dataset.vocab.embedding``) and the user line that iterated the loader
+    in_workers: Optional[str] = None
+    workers_site: Optional[Site] = None
 
 
 @dataclass

@@ -11,8 +11,11 @@ of the class ran that layer (and all this one ran), as a time-conditioned block 
 ``nn.Sequential`` that passes its input alone. When such parameters end the run as they began
 and no other rule explains why, gradfix says so anyway, with the evidence it has: did a loss
 reach them, did a gradient arrive, was it ever non-zero, what learning rate the last step used,
-which instances ran the layer this one skipped (in a DistributedDataParallel model told to find
-unused parameters, "a loss reached them" is DDP's doing: its sink joins every output into the graph). It has no fix of its own (display-only): the
+which instances ran the layer this one skipped, whether a DataLoader's worker processes ran its
+module (its dataset or collate function holds it: those processes send back data, not a graph; the
+probe does not see them, so such a module counts as having taken part) (in a
+DistributedDataParallel model told to find unused parameters, "a loss reached them" is DDP's doing:
+its sink joins every output into the graph). It has no fix of its own (display-only): the
 cause is one gradfix has no rule for (a custom autograd.Function whose backward returns None, a
 hook that zeroes gradients, clipping to a norm of 0, a loss term weighted 0, a parameter group
 whose schedule keeps its rate at 0).
@@ -43,7 +46,7 @@ from gradfix.deliberate_freeze import frozen_by_forward_block
 from gradfix.findings import Applicability, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.trace import OptimizerFact, ParamFact, Site, SkippedSubmodule, Trace
+from gradfix.trace import ModuleFact, OptimizerFact, ParamFact, Site, SkippedSubmodule, Trace
 
 
 def _module_of(name: str) -> str:
@@ -54,6 +57,14 @@ def _under_ddp(params: list[ParamFact], trace: Trace) -> bool:
     """Every one of these parameters belongs to a model a ``DistributedDataParallel`` wrapper holds."""
     wrappers = [m.path for m in trace.modules if m.cls.endswith(".DistributedDataParallel") and m.path]
     return bool(wrappers) and all(any(p.name.startswith(f"{w}.") for w in wrappers) for p in params)
+
+
+def _run_in_workers(params: list[ParamFact], trace: Trace) -> Optional[ModuleFact]:
+    """The module a DataLoader's workers run that holds one of these parameters, if any."""
+    for m in trace.modules:
+        if m.in_workers and m.path and any(p.name.startswith(f"{m.path}.") for p in params):
+            return m
+    return None
 
 
 def _why(params: list[ParamFact], optimizer: OptimizerFact, trace: Trace) -> str:
@@ -80,6 +91,15 @@ def _why(params: list[ParamFact], optimizer: OptimizerFact, trace: Trace) -> str
         return (
             f"{they} {receive} gradients that are not zero, but the steps leave {them} as {they} "
             f"{'was' if they == 'it' else 'were'} (a learning rate of 0 for {'its' if they == 'it' else 'their'} parameter group?)"
+        )
+    in_workers = _run_in_workers(params, trace)
+    if in_workers is not None and not any(p.reached for p in params):
+        where = f" the loader iterated at line {in_workers.workers_site.line}" if in_workers.workers_site else " a loader"
+        return (
+            f"{'its module runs' if they == 'it' else 'their modules run'} only in the DataLoader's worker processes "
+            f"({where.strip()} holds it as `{in_workers.in_workers}`, with num_workers > 0): what "
+            f"{'it computes' if they == 'it' else 'they compute'} there reaches the training process as data, without a graph, "
+            f"so no loss reaches {them} (call the module in the model's forward, not in the data pipeline)"
         )
     if any(p.reached for p in params) and _under_ddp(params, trace):
         # DDP told to find unused parameters joins every output of the model into the graph
@@ -143,6 +163,9 @@ class UnchangedParameters(Rule):
         # A parameter is "in" a module that ran when its owner is its module or an ancestor of it:
         # the trace keeps the root owner, and names tell the submodule.
         ran_paths = {m.path for m in trace.modules if m.id in ran and m.path}
+        # Modules a DataLoader's worker processes run (its dataset holds them): they took part, in
+        # processes the probe does not watch.
+        ran_paths |= {m.path for m in trace.modules if m.in_workers and m.path}
         changed_modules = {_module_of(p.name) for p in trace.params if p.changed}
         # A layer that an assignment replaced is no longer part of the model: what it held is the
         # business of the finding about that assignment (GF026, GF010), with or without a fix. The

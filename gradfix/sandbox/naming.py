@@ -176,6 +176,12 @@ class Names:
                     # as nn.ModuleList/Dict (of them, when nested) would name it
                     names[id(member)] = ".".join([f"{paths[owner]}.{attr}", *map(str, path)])
                     walk(id(member), names[id(member)])
+        # Modules only a DataLoader's dataset holds (watch_loaders.py): by the loader's attribute path.
+        for mid in roots:
+            held = getattr(self, "worker_modules", {}).get(mid)
+            if mid not in names and held is not None and held[0] not in names.values():
+                names[mid] = held[0]
+                walk(mid, held[0])
         unnamed = 0
         for mid in roots:
             if mid not in names:

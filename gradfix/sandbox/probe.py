@@ -8,7 +8,8 @@ that still goes on after enough optimizer steps. Each concern it watches has a f
 naming.py (what the user calls things), watch_modules.py, watch_optimizers.py, watch_autograd.py,
 watch_weights.py (forwards given their weights, MAML's fast weights),
 watch_checkpoint.py (activation checkpointing), watch_copies.py (writes into parameters outside
-optimizers: momentum and EMA copies), watch_scaler.py (GradScaler calls),
+optimizers: momentum and EMA copies), watch_scaler.py (GradScaler calls), watch_loaders.py (modules
+run in DataLoader workers),
 function_mode.py (every torch call: CUDA on the CPU, graph cuts, in-place ops); this file holds
 the state they share, the records of a crash, and the Trace written at the end.
 """
@@ -33,6 +34,7 @@ from gradfix.sandbox.watch_autograd import AutogradWatch
 from gradfix.sandbox.watch_checkpoint import CheckpointWatch
 from gradfix.sandbox.watch_gradients import GradientWatch
 from gradfix.sandbox.watch_groups import GroupWatch
+from gradfix.sandbox.watch_loaders import LoaderWatch
 from gradfix.sandbox.watch_copies import CopyWatch
 from gradfix.sandbox.watch_copy_grads import CopyGradWatch
 from gradfix.sandbox.watch_modules import ModuleWatch, in_size
@@ -75,7 +77,7 @@ def _mistaken_kind(error: BaseException) -> bool:
     return isinstance(subject, str) and (hasattr(torch.Tensor, name) or hasattr(nn.Module, name))
 
 
-class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, CheckpointWatch, GradientWatch, CopyWatch, ScalerWatch, CopyGradWatch, GroupWatch, StepWatch, OrphanWatch):
+class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, CheckpointWatch, GradientWatch, CopyWatch, ScalerWatch, CopyGradWatch, GroupWatch, StepWatch, OrphanWatch, LoaderWatch):
     """The probe: its state, what it records, and the Trace it writes at the end. Each concern it
     watches is a part of its own (naming, watch_modules, watch_optimizers, watch_autograd)."""
 
@@ -232,6 +234,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         self._install_group_tracking()
         self._install_step_tracking()
         self._install_orphan_tracking()
+        self._install_loader_tracking()
         from gradfix.sandbox.function_mode import ProbeMode, patch_cuda_runtime, patch_rewraps, patch_sampling
 
         patch_cuda_runtime(self)
@@ -572,6 +575,8 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
                 created_event=self.module_events.get(mid, 0),
                 scope_optimizers=self.module_optimizer_names.get(mid, {}),
                 grad_calls=self.grad_calls.get(mid, []),
+                in_workers=self.worker_modules.get(mid, (None, None))[0],
+                workers_site=self.worker_modules.get(mid, (None, None))[1],
             )
             for mid, module in self.modules.items()
         ]
