@@ -343,23 +343,43 @@ class SourceFile:
             and self.code(node.value) == subject
         )
 
-    def in_data_pipeline(self, node: cst.CSTNode) -> bool:
+    def in_data_pipeline(self, node: cst.CSTNode, depth: int = 3) -> bool:
         """``node`` is in code that makes the training data, not in the training step: a method
-        that gives items (a Dataset's ``__getitem__``, an IterableDataset's ``__iter__``), or a
+        that gives items (a Dataset's ``__getitem__``, an IterableDataset's ``__iter__``), a
         function of this file handed to a ``collate_fn=`` argument (``collate``, ``self.collate``,
-        ``batcher.collate``)."""
+        ``batcher.collate``), or a helper that only such code calls (``self._encode(words)`` from
+        ``__getitem__``, ``tokenize(x)`` from a collate function), up to ``depth`` calls deep."""
         function = self.enclosing_function(node)
         if function is None:
             return False
         name = function.name.value
-        if name in _ITEM_METHODS and isinstance(self.parent(self.parent(function)), cst.ClassDef):
+        owner = self.parent(self.parent(function))
+        if name in _ITEM_METHODS and isinstance(owner, cst.ClassDef):
             return True
-        for call in descendants(self.module, cst.Call):
+        calls = descendants(self.module, cst.Call)
+        for call in calls:
             argument = call_argument(call, None, "collate_fn")
             path = dotted_path(argument.value) if argument is not None else None
             if path is not None and (path == name or path.endswith("." + name)):
                 return True
-        return False
+        if depth == 0 or name.startswith("__"):
+            return False
+        # Its callers in this file: `self.name(...)` inside its own class, or `name(...)` for a
+        # function of the module. Each must be data-pipeline code; a helper the training step
+        # calls too is not.
+        if isinstance(owner, cst.ClassDef):
+            callers = [c for c in calls if dotted_path(c.func) == f"self.{name}" and self._class_of(c) is owner]
+        elif isinstance(self.parent(function), cst.Module):
+            callers = [c for c in calls if isinstance(c.func, cst.Name) and c.func.value == name]
+        else:
+            return False
+        return bool(callers) and all(self.in_data_pipeline(c, depth - 1) for c in callers)
+
+    def _class_of(self, node: cst.CSTNode) -> Optional[cst.ClassDef]:
+        """The class whose method holds ``node``."""
+        function = self.enclosing_function(node)
+        owner = self.parent(self.parent(function)) if function is not None else None
+        return owner if isinstance(owner, cst.ClassDef) else None
 
     def requires_grad_filtered(self, iterable: cst.BaseExpression) -> Optional[cst.BaseExpression]:
         """``filter(lambda p: p.requires_grad, ps)``, ``(p for p in ps if p.requires_grad)`` or

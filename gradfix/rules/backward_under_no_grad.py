@@ -22,7 +22,8 @@ a teacher kept by an EMA, a freeze the same forward switches off on another path
 of a module that trains elsewhere are left alone.
 
 And in the data pipeline: a module the optimizer holds, run only under ``no_grad`` in a Dataset's
-``__getitem__``/``__iter__`` or a ``collate_fn`` (``SourceFile.in_data_pipeline``). There the
+``__getitem__``/``__iter__`` or a ``collate_fn``, or in a helper only they call
+(``SourceFile.in_data_pipeline``). There the
 whole block may go (items are made per batch, and a single-process DataLoader stacks tensors that
 carry a graph); in the training step it may not (a target's or a teacher's block).
 
