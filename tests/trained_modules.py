@@ -80,7 +80,8 @@ def main() -> None:
                 # a second one still trained to the end of its own run.
                 own_steps[id(p)] = own_steps.get(id(p), 0) + 1
                 before = previous.get(id(p))
-                if before is not None and (before.shape != p.shape or not torch.equal(before, p.detach())):
+                # A meta tensor has no values to change (an optimizer built before to_empty()).
+                if before is not None and not p.is_meta and (before.shape != p.shape or before.is_meta or not torch.equal(before, p.detach())):
                     last_change[id(p)] = own_steps[id(p)]
                 # A sparse gradient (an embedding with sparse=True) has no max(): its values do.
                 grad = p.grad.coalesce().values() if p.grad is not None and p.grad.is_sparse else p.grad
@@ -165,7 +166,7 @@ def main() -> None:
                 for p in ([h] if isinstance(h, torch.Tensor) else h.parameters())
                 if p.requires_grad or every
             ]
-        changed = all(id(p) in first and not torch.equal(first[id(p)], p.detach()) for p in params)
+        changed = all(id(p) in first and not p.is_meta and (first[id(p)].is_meta or not torch.equal(first[id(p)], p.detach())) for p in params)
         # A parameter whose gradient is (numerically) zero late in the run (the bias of a layer
         # followed by batch norm) is not expected to move there.
         late = all(
