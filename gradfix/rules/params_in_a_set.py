@@ -7,7 +7,7 @@ run to run, so the optimizer's state could not be saved and loaded again. Script
 make ``p not in biases`` fast, to subtract the frozen parameters
 (``set(model.parameters()) - set(frozen)``), or with a set comprehension of the no-decay ones.
 
-The rule reads the set where it is given: the ``params`` of the constructor (a list of group dicts
+The rule reads the set where it is given: the ``params`` of a group of the constructor (a list of group dicts
 written there or bound once to a name), or of the group given to ``add_param_group``; written in
 place (a set display, ``set(...)``, ``frozenset(...)``, a set comprehension, a ``-``, ``|``, ``&``
 or ``^`` of sets) or bound once to a name. The candidates, each re-run:
