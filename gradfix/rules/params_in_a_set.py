@@ -246,7 +246,10 @@ def _in_model_order(source: SourceFile, use: cst.BaseExpression, value: cst.Base
             return None
     elif not _readable_again(source, value):
         return None
-    read = {n.value for n in descendants(value, cst.Name)} | {n.value for n in descendants(module_node, cst.Name)}
+    # The new comprehension's variable must not hide a name the set's expression reads; the
+    # expression's own comprehension variables live in scopes of their own.
+    own = {n.value for comp_for in descendants(use, cst.CompFor) for n in descendants(comp_for.target, cst.Name)}
+    read = {n.value for n in descendants(use, cst.Name)} - own | {n.value for n in descendants(module_node, cst.Name)}
     p = next((c for c in _FRESH if c not in read), None)
     if p is None:
         return None
