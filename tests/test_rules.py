@@ -3388,3 +3388,32 @@ def test_gf056_a_ddp_aux_output_nobody_reads_is_not_silenced_with_find_unused_pa
     tried = [result.fix.description] if result.fix else []
     tried += [d for d, _ in result.rejected]
     assert not any("find_unused_parameters" in d for d in tried), tried
+
+
+def test_gf067_set_rewritten_as_list_only_when_nothing_else_reads_it() -> None:
+    from gradfix.rules.params_in_a_set import _as_list, _given_params, _in_model_order, _read_only_here, _set_value
+    from gradfix.source import SourceFile
+
+    text = (
+        "def build(model, torch):\n"
+        "    biases = {p for n, p in model.named_parameters() if 'bias' in n}\n"
+        "    weights = [p for p in model.parameters() if p not in biases]\n"
+        "    only = {p for p in model.head.parameters()}\n"
+        "    nested = set()\n"
+        "    for m in model.modules():\n"
+        "        for p in m.parameters():\n"
+        "            nested.add(p)\n"
+        "    return torch.optim.SGD([{'params': weights}, {'params': biases}, {'params': only}, {'params': nested}], lr=1)\n"
+    )
+    source = SourceFile("t.py", text)
+    [call] = [c for c in descendants(source.module, cst.Call) if source.code(c.func) == "torch.optim.SGD"]
+    given = _given_params(source, call)
+    assert [source.code(g) for g in given if _set_value(source, g) is not None] == ["biases", "only", "nested"]
+    biases, only, nested = given[1:]
+    # The membership test inside the comprehension (a scope of its own) reads `biases` too.
+    assert not _read_only_here(source, biases)
+    assert _read_only_here(source, only)
+    assert _in_model_order(source, biases, _set_value(source, biases)) == "[p for p in model.parameters() if p in biases]"
+    assert _in_model_order(source, only, _set_value(source, only)) == "[p for p in model.head.parameters() if p in only]"
+    # Loops over modules() give a parameter once per ancestor: the set was removing the copies.
+    assert _as_list(source, _set_value(source, nested)) is None
