@@ -333,6 +333,10 @@ class InPlaceOp:
     leaf: bool = False
     tensor: Optional[str] = None  # for a leaf: its name, as the parameters are named
     in_forward: bool = False  # it ran inside a module's forward (not at the script's own level)
+    # a torch library call wrote a leaf that requires grad in place, with gradients off inside it
+    # (an embedding with max_norm renormalises the rows it looks up): torch allows it, and a
+    # backward() through an earlier use of that leaf finds it changed
+    library: bool = False
 
 
 @dataclass

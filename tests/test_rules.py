@@ -3417,3 +3417,46 @@ def test_gf067_set_rewritten_as_list_only_when_nothing_else_reads_it() -> None:
     assert _in_model_order(source, only, _set_value(source, only)) == "[p for p in model.head.parameters() if p in only]"
     # Loops over modules() give a parameter once per ancestor: the set was removing the copies.
     assert _as_list(source, _set_value(source, nested)) is None
+
+def test_gf023_moving_a_lookup_needs_it_to_read_nothing_the_passed_statements_bind() -> None:
+    from gradfix.rules.inplace_modified import _bound_and_used
+
+    passed = cst.parse_statement("scores, self.cache = q @ self.table.t(), None\n")
+    bound, used = _bound_and_used(passed)
+    assert bound == {"scores", "self.cache"}
+    assert {"q", "self.table", "self"} <= used
+    lookup_bound, lookup_used = _bound_and_used(cst.parse_statement("e = F.embedding(scores.argmax(1), self.table, max_norm=1.0)\n"))
+    assert lookup_bound == {"e"} and bound & lookup_used  # it reads `scores`: it cannot go above
+
+
+def test_gf023_functional_embedding_with_positional_max_norm_after_the_table_is_used(write_script) -> None:  # type: ignore[no-untyped-def]
+    results = findings(write_script, """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        torch.manual_seed(0)
+
+        class Codebook(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.table = nn.Parameter(torch.randn(10, 4))
+                self.out = nn.Linear(4, 2)
+
+            def forward(self, x, ids):
+                spread = self.table.pow(2).mean()
+                picked = F.embedding(ids, self.table, None, 1.0)
+                return self.out(picked + x) + spread
+
+        model = Codebook()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for step in range(4):
+            x, ids = torch.randn(8, 4), torch.randint(0, 10, (8,))
+            loss = model(x, ids).pow(2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    """)
+    [result] = [r for r in results if r.finding.code == "GF023"]
+    assert "renormalises" in result.finding.message
+    assert result.fix is not None and result.fix.description.startswith("move `picked = F.embedding")

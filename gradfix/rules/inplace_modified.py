@@ -26,10 +26,19 @@ with grad on, and a view of a parameter in forward ("a view of a leaf Variable .
 site is the op (``log_std.clamp_(-20, 2)``, ``q *= self.scale``, ``F.relu(g, inplace=True)``, a
 module built with ``inplace=True``): it becomes its out-of-place form bound back to the same name
 (``log_std = log_std.clamp(-20, 2)``), or works on a copy (``x = x.clone()`` the line before).
+
+A library call can write a parameter in place too, with gradients off inside it: an
+``nn.Embedding(max_norm=...)`` (or ``F.embedding``/``embedding_bag`` with ``max_norm``)
+renormalises the rows it looks up. After an earlier statement of the same forward used the table
+(``self.proj(self.entity.weight)``), backward() finds a leaf modified (no "output of", or a view of
+it as ``AsStrided``). The probe records the call and what it writes; the candidates are the
+lookup statement moved above the first use, when neither reads what the other binds, then each
+earlier use on a copy (``self.entity.weight.clone()``, the gradient still flows).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from typing import NamedTuple, Optional
 
@@ -285,18 +294,23 @@ class InplaceModified(Rule):
             return []
         found = _blamed(crash.message)
         if found is None:
-            # No "output 0 of ...": the modified tensor was a leaf or needed no gradient (an
-            # optimizer step between forward and backward), not an op the probe records.
-            return []
+            # No "output 0 of ...": the modified tensor was a leaf or needed no gradient. A library
+            # call that writes a parameter in place (an embedding with max_norm) is recorded; an
+            # optimizer step between forward and backward is GF's step-before-backward rule.
+            return self._library_write(trace, project, crash.message)
         shape, blamed = list(found[0]), found[1]
         ranked = []
         for event in trace.inplace_ops:
-            if event.leaf:
-                continue  # refused by torch at the op: never saved, never blamed at backward()
+            if event.leaf or event.library:
+                continue  # refused by torch at the op, or a leaf written by a library call (no "output of")
             names = {_op_name(name) for name in (event.grad_fn, *event.related)}
             # The op autograd names is necessary: a shape alone is often shared (a batch of 64 x 64).
             ranked.append((2 * int(blamed in names) + int(shape in event.shapes), event.last, event))
         if not any(score >= 2 for score, _, _ in ranked):
+            if blamed == "AsStrided":
+                # A view of a tensor written in place is rebuilt by autograd as an AsStrided: the
+                # view (`self.protos.t()`) of a parameter a library call renormalised.
+                return self._library_write(trace, project, crash.message, view=True)
             return []  # no in-place op the probe saw touched that tensor: something else did (an optimizer step)
         ranked.sort(key=lambda item: (-item[0], -item[1]))
         # `t[i] += v` on a tensor also writes t in place (__setitem__): `t[i] = t[i] + v` would too.
@@ -367,6 +381,101 @@ class InplaceModified(Rule):
             f"the crash is gone: backward() no longer finds the {list(was[0])} output of {was[1]} modified; "
             f"it now stops at another in-place change (the {list(now[0])} output of {now[1]})",
         )
+
+    # -- a library call that writes a parameter in place, after an earlier use saved it -----------
+
+    def _library_write(self, trace: Trace, project: Project, message: str, view: bool = False) -> list[Finding]:
+        """backward() found a leaf (no "output of ...") of the recorded shape modified: a library
+        call (``self.entity(head)`` on an ``nn.Embedding(max_norm=...)``) renormalised it in place
+        after an earlier statement of the same forward had used it (``self.proj(self.entity.weight)``).
+        Candidates: the writing statement moved above the first statement that uses the tensor,
+        when neither reads what the other binds; the earlier uses on a copy (``.clone()``, the
+        gradient still flows to the parameter). With ``view``, autograd names a view of the written
+        tensor (``self.protos.t()``): same number of elements, any shape."""
+        match = _MESSAGE.search(message)
+        if match is None:
+            return []
+        shape = [int(n) for n in match.group(1).split(",") if n.strip()]
+        writes = [
+            e for e in trace.inplace_ops
+            if e.library and project.is_editable(e.site.file)
+            and (shape in e.shapes or view and any(math.prod(s) == math.prod(shape) for s in e.shapes))
+        ]
+        if not writes:
+            return []  # nothing the probe saw wrote a tensor of that shape: an optimizer step, say
+        event = max(writes, key=lambda e: e.last)
+        source = project.source(event.site.file)
+        if source.ignored(event.site.line, self.code):
+            return []
+        calls = source.nodes_at(event.site, cst.Call)
+        written = self._written_by(source, calls[0], event) if calls else None
+        small = _small_statement(source, calls[0]) if calls else None
+        line = source.parent(small) if small is not None else None
+        block = source.parent(line) if line is not None else None
+        if written is None or not isinstance(line, cst.SimpleStatementLine) or not isinstance(block, (cst.IndentedBlock, cst.Module)):
+            return []
+        body = list(block.body)
+        here = next(i for i, statement in enumerate(body) if statement is line)
+        users = [s for s in body[:here] if any(_same(n, written) for n in descendants(s, type(written)))]
+        if not users:
+            return []  # the earlier use is not in this block: nothing here shows what saved it
+        rewrites = [self._move_above(source, line, body[body.index(users[0]) : here]), self._clone_uses(source, users, written)]
+        candidates = [self.candidate(r.description, r.source.path, r.edits) for r in rewrites if r is not None]
+        what = _quoted(project, event.site)
+        uses = short_list([f"line {source.range(s).start.line}" for s in users], 3)
+        how = f"the {event.module.rsplit('.', 1)[-1]} it calls" if event.module else f"{event.op[: -len('_renorm_')]}()"
+        message = (
+            f"backward() crashed: {what} modifies `{source.code(written)}` (shape {event.shapes[0]}) in place: {how} "
+            f"renormalises the rows it looks up (max_norm), after {uses} of the same forward used the "
+            "tensor and autograd saved it; look the rows up first, or use a copy there"
+        )
+        params = [event.tensor] if event.tensor and trace.param(event.tensor) is not None else _meant_to_train(trace)
+        return [self.finding(project, event.site, message, params, candidates, blocking=True)]
+
+    @staticmethod
+    def _written_by(source: SourceFile, call: cst.Call, event: InPlaceOp) -> Optional[cst.BaseExpression]:
+        """The tensor a library call writes, as the user's code spells it: a module's parameter
+        (``self.entity.weight`` for ``self.entity(head)``) or the function's weight argument."""
+        if event.in_module:
+            if event.tensor is None or not isinstance(call.func, (cst.Name, cst.Attribute)):
+                return None
+            return cst.Attribute(value=call.func, attr=cst.Name(event.tensor.rsplit(".", 1)[-1]))
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == "weight":
+                return arg.value
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        return positional[1].value if len(positional) > 1 else None
+
+    def _move_above(self, source: SourceFile, line: cst.SimpleStatementLine, passed: list[cst.BaseStatement]) -> Optional[_Rewrite]:
+        """The writing statement (with its comments) moved above the statements it passed, when it
+        reads nothing they bind and they read or bind nothing it binds."""
+        if len(line.body) != 1 or not passed:
+            return None
+        bound, used = _bound_and_used(line)
+        for statement in passed:
+            their_bound, their_used = _bound_and_used(statement)
+            if bound & (their_bound | their_used) or their_bound & used:
+                return None
+        start, end = source.statement_lines(line, with_comments=True)
+        first, _ = source.statement_lines(passed[0], with_comments=True)
+        text = source.text[start:end] + source.text[first:start]
+        edit = Edit(source.position(first), source.position(end), text)
+        old = _statement_code(source, line.body[0])
+        return _Rewrite(f"move `{old}` above line {source.range(passed[0]).start.line}", source.site(line), source, [edit], old)
+
+    def _clone_uses(self, source: SourceFile, users: list[cst.BaseStatement], written: cst.BaseExpression) -> Optional[_Rewrite]:
+        """Each earlier use of the tensor on a copy: what autograd saves is the copy, and the
+        gradient still flows through ``clone()`` to the parameter."""
+        edits = []
+        for statement in users:
+            for node in descendants(statement, type(written)):
+                if _same(node, written):
+                    copy = cst.Call(func=cst.Attribute(value=node, attr=cst.Name("clone")))
+                    edits.append(source.replace_node(node, copy))
+        if not edits:
+            return None
+        name = source.code(written)
+        return _Rewrite(f"use a copy, `{name}.clone()`, where it is used first", source.site(users[0]), source, edits, name)
 
     # -- an in-place op on a trainable leaf in forward ---------------------------------------------
 
@@ -877,6 +986,38 @@ class InplaceModified(Rule):
                     break
                 child = ancestor
         return False
+
+
+def _bound_and_used(statement: cst.CSTNode) -> tuple[set[str], set[str]]:
+    """What a statement binds (assignment targets, as written) and every name or attribute path it
+    mentions (``self.x.y`` mentions ``self.x.y``, ``self.x`` and ``self``)."""
+    bound: set[str] = set()
+    used: set[str] = set()
+    module = cst.Module([])
+    for node in descendants(statement, cst.CSTNode):
+        targets: list[cst.BaseExpression]
+        if isinstance(node, cst.AssignTarget):
+            targets = [node.target]
+        elif isinstance(node, (cst.AugAssign, cst.AnnAssign)):
+            targets = [node.target]
+        elif isinstance(node, (cst.For, cst.CompFor)):
+            targets = [node.target]
+        elif isinstance(node, cst.NamedExpr):
+            targets = [node.target]
+        else:
+            targets = []
+        while targets:
+            target = targets.pop()
+            if isinstance(target, (cst.Tuple, cst.List)):
+                targets += [element.value for element in target.elements]  # `a, (b, *c) = ...`
+            elif isinstance(target, cst.StarredElement):
+                targets.append(target.value)
+            elif isinstance(target, (cst.Name, cst.Attribute, cst.Subscript)):
+                base = target.value if isinstance(target, cst.Subscript) else target
+                bound.add(module.code_for_node(base))
+        if isinstance(node, (cst.Name, cst.Attribute)):
+            used.add(module.code_for_node(node))
+    return bound, used
 
 
 def _returns(function: Optional[cst.CSTNode]) -> list[cst.Return]:

@@ -22,7 +22,10 @@ It does these things, which need to see every torch call:
 * **In-place ops on graph tensors.** ``x += y``, ``x.mul_(m)``, ``x[i] = v``, ``relu(x, inplace=True)``
   (also from inside ``nn.ReLU(inplace=True)``) on a tensor that requires grad and is not a leaf,
   with grad mode on: what autograd blames when backward() finds a saved tensor modified. On a leaf
-  that requires grad (a parameter), recorded before torch refuses it.
+  that requires grad (a parameter), recorded before torch refuses it. A library call that writes
+  its table in place with gradients off inside it (``F.embedding``/``F.embedding_bag`` with
+  ``max_norm``, as ``nn.Embedding(max_norm=...)`` calls it, renormalises the rows it looks up):
+  torch allows it, so it is recorded as such, for a backward() through an earlier use of the table.
 * **Graphs lost to grad mode.** A value computed in user code with gradients off from a tensor
   that requires grad (``(pred - target).abs()`` in a ``@torch.no_grad()`` loss helper) carries no
   graph; where that happened is remembered with the value and passed on to what is computed from
@@ -69,6 +72,12 @@ SELECTIONS = {"max", "topk", "sort", "kthvalue"}
 _LOOKUPS = {
     "embedding": ("input", 0), "gather": ("index", 2), "index_select": ("index", 2),
     "take_along_dim": ("indices", 1), "__getitem__": (None, 1),
+}
+# Library calls that write a tensor they are given in place, under no_grad inside them: the call's
+# name -> (the written tensor's keyword and position, the argument that turns the write on, its position).
+_LIBRARY_WRITES = {
+    "embedding": ("weight", 1, "max_norm", 3),
+    "embedding_bag": ("weight", 1, "max_norm", 3),
 }
 _PLAIN_CUT_OPS = {"detach", "data", "tensor", "as_tensor"}
 _NO_GRADIENT = (_CUT_METHODS - {"item", "tolist", "numpy"}) | _ZERO_GRADIENT | _RANDOM_DRAWS | _REWRAPS | SELECTIONS | {"__get__"}
@@ -153,6 +162,8 @@ class ProbeMode(TorchFunctionMode):
         if touched is not None and not touched[0]:
             # A leaf that requires grad: torch refuses the op and raises, so it is recorded first.
             self._record_inplace(name, "inplace" in kwargs, args[0], touched, leaf=True)
+        if name in _LIBRARY_WRITES:
+            self._note_library_write(name, args, kwargs)
         # Between a backward() and the step(): a write that may wipe a gradient just computed.
         wiping = self.probe.grad_write_target(name, func, args, writes) if self.probe._live_grads and (writes or name == "__set__") else None
         if name in _NORMALISING:
@@ -302,9 +313,9 @@ class ProbeMode(TorchFunctionMode):
 
     def _record_inplace(
         self, name: str, inplace_arg: bool, target: torch.Tensor, touched: tuple[str, list[str], list[list[int]]],
-        leaf: bool = False,
+        leaf: bool = False, library: bool = False, depth: int = 2,
     ) -> None:
-        caller = sys._getframe(2)  # the frame that called the torch function (past the mode's dispatch)
+        caller = sys._getframe(depth)  # the frame that called the torch function (past the mode's dispatch)
         while caller is not None and caller.f_code.co_filename.endswith(("overrides.py", "_tensor.py")):
             caller = caller.f_back
         # In torch's own code (nn.ReLU(inplace=True)): the module whose forward did it is the
@@ -322,7 +333,18 @@ class ProbeMode(TorchFunctionMode):
         after = target.grad_fn
         if after is not None:
             touched[1].append(type(after).__name__)  # autograd names it when the tensor was saved as an input
-        self.probe.record_inplace(name, frame, module, inplace_arg, touched, target if leaf else None)
+        self.probe.record_inplace(name, frame, module, inplace_arg, touched, target if leaf or library else None, library)
+
+    def _note_library_write(self, name: str, args: tuple, kwargs: dict) -> None:
+        """A call about to write a tensor that requires grad in place (the rows an embedding with
+        ``max_norm`` looks up): a forward that used the tensor before saved the old values."""
+        keyword, position, switch, switch_position = _LIBRARY_WRITES[name]
+        on = kwargs.get(switch, args[switch_position] if len(args) > switch_position else None)
+        written = kwargs.get(keyword, args[position] if len(args) > position else None)
+        if on is None or not torch.is_grad_enabled() or not isinstance(written, torch.Tensor) or not written.requires_grad:
+            return
+        touched = (type(written.grad_fn).__name__ if written.grad_fn is not None else "", [], [list(written.shape)])
+        self._record_inplace(f"{name}_renorm_", False, written, touched, library=True, depth=3)
 
     def _maybe_load(self, target: Any) -> None:
         """``weight.data.copy_(vectors)`` / ``weight.data = t`` / ``weight[:] = t`` in user code: pretrained values."""

@@ -302,15 +302,17 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         inplace_arg: bool,
         touched: tuple[str, list[str], list[list[int]]],
         leaf: Optional[torch.Tensor] = None,
+        library: bool = False,
     ) -> None:
         """An in-place op on a graph tensor, once per user instruction, or per torch module that did
         it (``frame`` is then that module's forward): where, and what it modified (grad_fn classes
         and shapes, to match against autograd's message). ``leaf``: the op is about to modify a
-        leaf that requires grad, which torch refuses."""
+        leaf that requires grad, which torch refuses; with ``library``, a torch call is about to write
+        it with gradients off, which torch allows."""
         self.inplace_count += 1
         key = (op, id(module)) if module is not None else (op, frame.f_code, frame.f_lasti)
         if leaf is not None:
-            key = (*key, "leaf")
+            key = (*key, "library" if library else "leaf")
         event = self.inplace_ops.get(key)
         grad_fn, related, shapes = touched
         if event is None:
@@ -330,7 +332,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
                 count=0,
             )
             if leaf is not None:
-                event.leaf = True
+                event.leaf, event.library = not library, library
                 self.remember_params([leaf])  # named at the end, like the parameters
                 self.inplace_leaves[key] = id(leaf)
                 outer: Optional[types.FrameType] = user
