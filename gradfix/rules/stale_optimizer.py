@@ -12,6 +12,12 @@ optimizer and its schedulers again right after the replacement, with the script'
 ...)``; a callback handed the learner or keeping it as ``self.learn``: ``learner.opt = ...``; a
 top-level optimizer in a hook, declared ``global``), when what that constructor reads did not
 change in between; add the new modules' parameters to it with ``add_param_group``.
+
+A module method can also replace every parameter object at once, after the optimizer was built:
+``model.to_empty(device=...)`` of a model built on the meta device, ``model.load_state_dict(state,
+assign=True)``. The optimizer then holds tensors no module owns. Candidates: drop ``assign=True``
+(the values copied into the parameters it holds); build it below the statement that makes the call
+(or the call of the helper that makes it); build it again after the call.
 """
 
 from __future__ import annotations
@@ -171,8 +177,13 @@ class StaleOptimizer(Rule):
                 anchor = source.statement_of(call)
                 if anchor is None:
                     continue
-                candidates += self._candidates(trace, project, source, optimizer, built, replacement, anchor)
                 home = _scope_of(source, anchor)
+                # A helper that makes the call (`materialise(model)`): its calls replace too.
+                anchors = [anchor]
+                if isinstance(home, cst.FunctionDef) and _method_class(source, home) is None:
+                    anchors += [statement for statement, _, _, _ in _calls_of(source, source, home)]
+                for place in anchors:
+                    candidates += self._candidates(trace, project, source, optimizer, built, replacement, place)
                 if built is not None and isinstance(home, cst.FunctionDef) and home is not built.function:
                     if built.owner is not None and _method_class(source, home) is built.owner:
                         rebuilt = _rebuilt(source, built, schedulers, home, None)
