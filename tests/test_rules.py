@@ -1652,7 +1652,6 @@ def test_gf002_a_decorated_helper_keeps_only_the_frozen_work_under_no_grad() -> 
     from gradfix.edits import apply_edits
     from gradfix.rules.backward_under_no_grad import BackwardUnderNoGrad
     from gradfix.source import SourceFile
-    from gradfix.trace import Site
 
     text = (
         "class M:\n"
@@ -3460,3 +3459,28 @@ def test_gf023_functional_embedding_with_positional_max_norm_after_the_table_is_
     [result] = [r for r in results if r.finding.code == "GF023"]
     assert "renormalises" in result.finding.message
     assert result.fix is not None and result.fix.description.startswith("move `picked = F.embedding")
+
+def test_gf010_whole_module_replacing_calls_and_those_that_ran_before_the_optimizer() -> None:
+    """Only calls that put new tensors in place of the parameters count (load_state_dict without
+    assign=True copies into them); one above the optimizer in its own scope, outside a loop, ran first."""
+    from gradfix.rules.stale_optimizer import _ran_before, _replacing_calls
+    from gradfix.source import SourceFile
+
+    text = (
+        "import torch\n"
+        "model.load_state_dict(sd, assign=True)\n"
+        "model.load_state_dict(sd)\n"
+        "model.load_state_dict(sd, assign=False)\n"
+        "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "for _ in range(2):\n"
+        "    model.to_empty(device='cpu')\n"
+        "def resume(trainer, sd):\n"
+        "    trainer.model.load_state_dict(sd, assign=True)\n"
+    )
+    source = SourceFile("script.py", text)
+    calls = _replacing_calls(source)
+    assert [source.range(call).start.line for call in calls] == [2, 7, 9]
+    call_sites = [c for c in descendants(source.module, cst.Call) if source.range(c).start.line == 5]
+    statement = source.statement_of(call_sites[0])
+    assert statement is not None
+    assert [_ran_before(source, call, statement) for call in calls] == [True, False, False]

@@ -12,6 +12,12 @@ optimizer and its schedulers again right after the replacement, with the script'
 ...)``; a callback handed the learner or keeping it as ``self.learn``: ``learner.opt = ...``; a
 top-level optimizer in a hook, declared ``global``), when what that constructor reads did not
 change in between; add the new modules' parameters to it with ``add_param_group``.
+
+A module method can also replace every parameter object at once, after the optimizer was built:
+``model.to_empty(device=...)`` of a model built on the meta device, ``model.load_state_dict(state,
+assign=True)``. The optimizer then holds tensors no module owns. Candidates: drop ``assign=True``
+(the values copied into the parameters it holds); build it below the statement that makes the call
+(or the call of the helper that makes it); build it again after the call.
 """
 
 from __future__ import annotations
@@ -67,6 +73,7 @@ class StaleOptimizer(Rule):
         if not unheld:
             return []
         findings = self._stored_before_replacement(trace, project, unheld)
+        findings += self._whole_model_replaced(trace, project, unheld)
         # A model replaced, then given an optimizer built from parameters stored before: the older
         # optimizer trained the model as it was, and the later one is the one to fix.
         explained = {name for finding in findings for name in finding.params}
@@ -132,6 +139,73 @@ class StaleOptimizer(Rule):
             )
             findings.append(self.finding(project, site, message, trained, _distinct(project, [c for c in candidates if c])[:MAX_CANDIDATES]))
         return findings
+
+    def _whole_model_replaced(self, trace: Trace, project: Project, unheld: list[str]) -> list[Finding]:
+        """An optimizer that holds only tensors no module owns any more, none of them given a
+        gradient, while the model's parameters get gradients no optimizer holds, and a call of
+        this file replaces every parameter of a module in place of the old objects
+        (``model.to_empty(...)`` of a model built on the meta device,
+        ``model.load_state_dict(sd, assign=True)``) where it may run after the optimizer was
+        built. Candidates, for each such call: copy the values into the parameters the optimizer
+        holds (drop ``assign=True``); build the optimizer below the statement of its block that
+        makes the call (with what initialises the parameters after it); build it again after the
+        call (a method of the optimizer's class, or its own scope)."""
+        findings: list[Finding] = []
+        for optimizer in trace.optimizers:
+            held = [p for p in trace.params if optimizer.id in p.optimizers]
+            site = optimizer.site
+            # The optimizer's tensors are orphans: a live module would own them (and name them).
+            if not held or any(p.module is not None or p.got_grad for p in held) or site is None:
+                continue
+            if not project.is_editable(site.file):
+                continue
+            source = project.source(site.file)
+            statement = _statement_at(source, site)
+            built = _constructor(source, site)
+            if statement is None:
+                continue
+            calls = [call for call in _replacing_calls(source) if not _ran_before(source, call, statement)]
+            if not calls:
+                continue
+            replacement = _Replacement(list(unheld))
+            schedulers = _schedulers(source, trace, optimizer, built)
+            candidates: list[Optional[Candidate]] = []
+            for call in calls:
+                if _method_name(call) == "load_state_dict":
+                    candidates.append(self._drop_assign(source, call))
+            for call in calls:
+                anchor = source.statement_of(call)
+                if anchor is None:
+                    continue
+                home = _scope_of(source, anchor)
+                # A helper that makes the call (`materialise(model)`): its calls replace too.
+                anchors = [anchor]
+                if isinstance(home, cst.FunctionDef) and _method_class(source, home) is None:
+                    anchors += [statement for statement, _, _, _ in _calls_of(source, source, home)]
+                for place in anchors:
+                    candidates += self._candidates(trace, project, source, optimizer, built, replacement, place)
+                if built is not None and isinstance(home, cst.FunctionDef) and home is not built.function:
+                    if built.owner is not None and _method_class(source, home) is built.owner:
+                        rebuilt = _rebuilt(source, built, schedulers, home, None)
+                        candidates.append(self._rebuild(source, built, rebuilt, [anchor], f"in {home.name.value}() after the call"))
+            kept = _distinct(project, [c for c in candidates if c is not None])[:MAX_CANDIDATES]
+            what = " and ".join(dict.fromkeys(f"`{_method_name(call)}()`" for call in calls))
+            message = (
+                f"the optimizer is built here, before {what} replaced the model's parameters with new tensors: "
+                f"it steps the old ones, and {short_list(replacement.trained)} receive gradients that no optimizer applies"
+            )
+            findings.append(self.finding(project, site, message, replacement.trained, kept))
+        return findings
+
+    def _drop_assign(self, source: SourceFile, call: cst.Call) -> Optional[Candidate]:
+        """``load_state_dict(sd)``: the checkpoint's values copied into the parameters the
+        optimizer holds, instead of its tensors put in their place."""
+        args = [arg for arg in call.args if not _is_assign_true(arg)]
+        if len(args) == len(call.args) or not args:
+            return None
+        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        edit = source.replace_node(call, call.with_changes(args=args))
+        return self.candidate("copy the checkpoint into the parameters the optimizer holds: drop assign=True", source.path, [edit])
 
     def _reread(self, source: SourceFile, statement: cst.BaseStatement, leaves: list["_StoredLeaf"], what: str) -> Optional[Candidate]:
         """``<container>[<key>]... = <the stored expression>`` for each leaf, just above the
@@ -514,6 +588,40 @@ class _Builder:
     name: str
     cls: Optional[cst.ClassDef] = None
     init: Optional[cst.FunctionDef] = None
+
+
+# Module methods that put new tensor objects in place of every parameter of the module.
+_REPLACING_METHODS = ("to_empty", "load_state_dict")
+
+
+def _method_name(call: cst.Call) -> str:
+    return call.func.attr.value if isinstance(call.func, cst.Attribute) else ""
+
+
+def _is_assign_true(arg: cst.Arg) -> bool:
+    return arg.keyword is not None and arg.keyword.value == "assign" and isinstance(arg.value, cst.Name) and arg.value.value == "True"
+
+
+def _replacing_calls(source: SourceFile) -> list[cst.Call]:
+    """``X.to_empty(...)`` and ``X.load_state_dict(..., assign=True)`` of a module path ``X``:
+    without ``assign=True`` load_state_dict copies into the parameters that are there."""
+    found = []
+    for call in descendants(source.module, cst.Call):
+        name = _method_name(call)
+        if name not in _REPLACING_METHODS or dotted_path(call.func.value) is None:  # type: ignore[attr-defined]
+            continue
+        if name == "load_state_dict" and not any(_is_assign_true(arg) for arg in call.args):
+            continue
+        found.append(call)
+    return found
+
+
+def _ran_before(source: SourceFile, call: cst.Call, statement: cst.BaseStatement) -> bool:
+    """The call is in the optimizer's own scope, above its statement, outside any loop: it ran
+    before the optimizer was built."""
+    if _scope_of(source, call) is not _scope_of(source, statement) or _after(source, call, statement):
+        return False
+    return not any(isinstance(node, (cst.For, cst.While)) for node in source.ancestors(call))
 
 
 def _statement_at(source: SourceFile, site: Site) -> Optional[cst.SimpleStatementLine]:

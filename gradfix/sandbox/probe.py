@@ -498,6 +498,10 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
                 module_id, name = None, self.tensor_names.get(pid, f"<tensor#{len(names_of)}>")
             names_of[pid] = name
             initial = self.initial.get(pid)
+            if initial is not None and (initial.is_meta or p.is_meta):
+                # A meta tensor (a model built on the meta device, materialised later by
+                # `to_empty`) has no values to read or compare: it counts as never changed.
+                initial = None
             changed = initial is not None and (
                 initial.shape != p.shape or not torch.equal(initial, p.detach())
             )

@@ -710,6 +710,8 @@ class Ranks:
         sums = {}
         with torch.no_grad():
             for fact, tensor in zip(trace.params, objects):
+                if tensor.is_meta:
+                    continue  # no values to compare across replicas
                 flat = tensor.detach().to("cpu", torch.float64).reshape(-1)
                 weights = torch.linspace(1.0, 2.0, flat.numel(), dtype=torch.float64) if flat.numel() > 1 else 1.0
                 sums[fact.name] = float((flat * weights).sum())

@@ -56,6 +56,8 @@ def _same_tensors(held: list[torch.Tensor], params: list[torch.Tensor]) -> bool:
     for a, b in zip(held, params):
         if a is b or a.shape != b.shape or a.dtype != b.dtype or a.device != b.device:
             return False
+        if a.is_meta:
+            return False  # no values to be copies of each other: nothing says they are
         if not torch.equal(a.detach(), b.detach()):
             return False
     return True
