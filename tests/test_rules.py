@@ -1652,6 +1652,7 @@ def test_gf002_a_decorated_helper_keeps_only_the_frozen_work_under_no_grad() -> 
     from gradfix.edits import apply_edits
     from gradfix.rules.backward_under_no_grad import BackwardUnderNoGrad
     from gradfix.source import SourceFile
+    from gradfix.trace import Site
 
     text = (
         "class M:\n"
