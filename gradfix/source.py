@@ -367,13 +367,23 @@ class SourceFile:
         # Its callers in this file: `self.name(...)` inside its own class, or `name(...)` for a
         # function of the module. Each must be data-pipeline code; a helper the training step
         # calls too is not.
+        # Any other mention of the name (`data.features(w)` in the training loop, a reference
+        # handed on) may be a use outside the pipeline: then it is not the pipeline's alone.
         if isinstance(owner, cst.ClassDef):
             callers = [c for c in calls if dotted_path(c.func) == f"self.{name}" and self._class_of(c) is owner]
+            mentions = [a for a in descendants(self.module, cst.Attribute) if a.attr.value == name]
         elif isinstance(self.parent(function), cst.Module):
             callers = [c for c in calls if isinstance(c.func, cst.Name) and c.func.value == name]
+            mentions = [
+                n for n in descendants(self.module, cst.Name)
+                if n.value == name and n is not function.name
+                and not (isinstance(self.parent(n), cst.Attribute) and self.parent(n).attr is n)  # type: ignore[union-attr]
+            ]
         else:
             return False
-        return bool(callers) and all(self.in_data_pipeline(c, depth - 1) for c in callers)
+        if not callers or len(mentions) != len(callers):
+            return False
+        return all(self.in_data_pipeline(c, depth - 1) for c in callers)
 
     def _class_of(self, node: cst.CSTNode) -> Optional[cst.ClassDef]:
         """The class whose method holds ``node``."""

@@ -862,3 +862,33 @@ def test_a_param_group_holding_an_iterator_is_observed_and_left_to_the_script(ru
     assert "later steps changed False" in result.stdout
     [group] = result.trace.optimizers[0].one_shot_groups
     assert (group.group, group.kind, group.steps) == (0, "list_iterator", 3)
+
+
+def test_a_dataset_that_raises_when_looked_at_does_not_stop_the_run(run_script: Run) -> None:
+    # The search for modules a DataLoader's workers run reads the dataset's objects: one that raises
+    # on every attribute read (a store opened per process) is passed over, and the run goes on.
+    trace = run_script("""
+        import torch
+        import torch.nn as nn
+        from torch.utils.data import DataLoader, Dataset
+
+        class Store:
+            def __getattribute__(self, name):
+                raise RuntimeError("store not opened in this process")
+
+        class Items(Dataset):
+            def __init__(self):
+                self.x, self.y = torch.randn(32, 4), torch.randint(0, 3, (32,))
+                self.store = Store()
+            def __len__(self):
+                return 32
+            def __getitem__(self, i):
+                return self.x[i], self.y[i]
+
+        model = nn.Linear(4, 3)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for x, y in DataLoader(Items(), batch_size=8, num_workers=2):
+            opt.zero_grad(); nn.functional.cross_entropy(model(x), y).backward(); opt.step()
+    """).trace
+    assert trace.crash is None and trace.steps
+    assert all(p.changed for p in trace.params)

@@ -97,7 +97,7 @@ def _why(params: list[ParamFact], optimizer: OptimizerFact, trace: Trace) -> str
         where = f" the loader iterated at line {in_workers.workers_site.line}" if in_workers.workers_site else " a loader"
         return (
             f"{'its module runs' if they == 'it' else 'their modules run'} only in the DataLoader's worker processes "
-            f"({where.strip()} holds it as `{in_workers.in_workers}`, with num_workers > 0): what "
+            f"({where.strip()} holds `{in_workers.in_workers}`, with num_workers > 0): what "
             f"{'it computes' if they == 'it' else 'they compute'} there reaches the training process as data, without a graph, "
             f"so no loss reaches {them} (call the module in the model's forward, not in the data pipeline)"
         )

@@ -176,10 +176,13 @@ class Names:
                     # as nn.ModuleList/Dict (of them, when nested) would name it
                     names[id(member)] = ".".join([f"{paths[owner]}.{attr}", *map(str, path)])
                     walk(id(member), names[id(member)])
-        # Modules only a DataLoader's dataset holds (watch_loaders.py): by the loader's attribute path.
+        # Modules only a DataLoader's worker processes ran (watch_loaders.py): by the path the
+        # loader holds them at.
+        taken = set(names.values())
         for mid in roots:
-            held = getattr(self, "worker_modules", {}).get(mid)
-            if mid not in names and held is not None and held[0] not in names.values():
+            held = getattr(self, "only_in_workers", {}).get(mid)
+            if mid not in names and held is not None and held[0] not in taken:
+                taken.add(held[0])
                 names[mid] = held[0]
                 walk(mid, held[0])
         unnamed = 0

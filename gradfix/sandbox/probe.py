@@ -454,6 +454,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             contained.update(kids)
         roots = [mid for mid in self.modules if mid not in contained]
 
+        self.only_in_workers = self.worker_modules(self.ran_with_grad | self.ran_without_grad)
         paths = self._module_paths(roots)
         root_names = {mid: paths[mid] for mid in roots}
         owner: dict[int, tuple[int, str]] = {}
@@ -581,8 +582,8 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
                 created_event=self.module_events.get(mid, 0),
                 scope_optimizers=self.module_optimizer_names.get(mid, {}),
                 grad_calls=self.grad_calls.get(mid, []),
-                in_workers=self.worker_modules.get(mid, (None, None))[0],
-                workers_site=self.worker_modules.get(mid, (None, None))[1],
+                in_workers=self.only_in_workers.get(mid, (None, None))[0],
+                workers_site=self.only_in_workers.get(mid, (None, None))[1],
             )
             for mid, module in self.modules.items()
         ]
