@@ -655,7 +655,11 @@ def test_memory_is_limited_for_the_whole_run(lone: World, mode: str) -> None:
     finally:
         left = run.survivors()
     assert peak > 0, run.output
-    assert peak < budget, f"the run's processes held {peak:.0f} MiB together"
+    # Unlimited, the three children hold 1800 MiB together. The processes are read one after
+    # another, not at one instant: when the kernel kills one child and another grows into what it
+    # freed, a look can count that memory twice (1032 MiB was seen once under load). So the bound
+    # is the budget with a quarter's slack, still far below what a per-process limit lets through.
+    assert peak < budget * 1.25, f"the run's processes held {peak:.0f} MiB together"
     assert left == []
 
 
