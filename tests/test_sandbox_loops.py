@@ -114,6 +114,79 @@ def test_the_branches_watched_are_those_that_wait_on_a_loop_s_progress() -> None
     assert owners == ({20}, {3, 5, 7, 22})
 
 
+CALLED = """
+class Agent:
+    def learn(self, batch, step, every=10):
+        if step % every == 0:                     # 4: `step` is given the loop's target
+            self.sync()
+        if batch is None:                         # 6: `batch` is not the loop's progress
+            self.skip()
+        self.updates += 1
+        if self.updates > self.warmup:            # 9: a counter learn() advances on every call
+            self.unfreeze()
+
+    def evaluate(self, step):
+        if step % 5 == 0:                         # 13: never called from a loop
+            self.sync()
+
+
+def schedule(optimizer, epoch):
+    if epoch == 3:                                # 18: given by keyword below
+        optimizer.param_groups[0]["lr"] = 0.01
+
+
+for step in range(1000):
+    batch = next(batches)
+    agent.learn(batch, step)
+    schedule(opt, epoch=step // 100)
+"""
+
+
+def test_the_ifs_of_functions_a_loop_calls_with_its_progress_wait_on_that_loop() -> None:
+    from gradfix.sandbox import loops
+
+    before = len(loops._branches)
+    loops.compile_user_code(CALLED, "called.py")
+    watched = sorted(b.test.lineno for b in loops._branches[before:])
+    assert watched == [4, 9, 18]
+    assert {loops._branches[n].test.lineno for n in loops._loops[-1].branches} == {4, 9, 18}
+
+
+SYNCED_IN_A_METHOD = """
+import copy
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+online = nn.Linear(4, 2)
+target = copy.deepcopy(online)
+optimizer = torch.optim.SGD(online.parameters(), lr=0.1)
+
+
+def learn(x, step):
+    loss = (online(x) - target(x).detach()).pow(2).mean() + online(x).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    if step % SYNC == 0:
+        target.load_state_dict(online.state_dict())
+
+
+for step in range(1, 500):
+    learn(torch.randn(8, 4), step)
+"""
+
+
+def test_a_loop_goes_on_until_a_sync_in_a_method_it_calls_has_run(run_script: Run) -> None:
+    trace = run_script(SYNCED_IN_A_METHOD.replace("SYNC", "12")).trace
+    assert trace.crash is None, trace.crash
+    assert 12 <= trace.steps < 30 and trace.unreached_branches == []
+    assert trace.param("target.weight").changed and not trace.param("target.weight").got_grad
+    far = run_script(SYNCED_IN_A_METHOD.replace("SYNC", "400")).trace
+    [branch] = far.unreached_branches
+    assert branch.site.line == 17 and far.steps == 30  # `if step % 400 == 0:`, 10x the cut
+
+
 # 100 epochs of 4 batches whose epoch-gated arms (ARMS) only report: what a user sees is a run of a few
 # epochs and a plain all-clear, not a loop held open for 30 epochs and "not an all-clear".
 REPORTING = """

@@ -182,6 +182,24 @@ def _homes(source: SourceFile, name: str) -> list[cst.CSTNode]:
     return homes
 
 
+def _self_loads(source: SourceFile, name: str) -> list[cst.Call]:
+    """``target.load_state_dict(target.state_dict())``: loads into ``name`` of its own state."""
+    found = []
+    for call in descendants(source.module, cst.Call):
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "load_state_dict" and _handle(func.value) == name):
+            continue
+        if not call.args or call.args[0].keyword is not None and call.args[0].keyword.value != "state_dict":
+            continue
+        reads = [
+            a for a in descendants(call.args[0].value, cst.Attribute)
+            if a.attr.value == "state_dict" and _handle(a.value) == name
+        ]
+        if reads:
+            found.append(call)
+    return found
+
+
 class _Rename(cst.CSTTransformer):
     """Swap identifiers token for token: the sibling's copy and source for the forgotten pair's."""
 
@@ -228,6 +246,13 @@ class TargetNetworkNeverUpdated(Rule):
         following = [c for c in copies if not any(p.got_grad for p in c.params) and any(p.changed for p in c.params)]
         findings: list[Finding] = []
         for forgotten in stuck:
+            # `target.load_state_dict(target.state_dict())`: the script meant to update the copy
+            # here, and gave it its own weights. That load says which copy and where; no sibling
+            # is needed.
+            itself = self._loads_itself(trace, project, forgotten)
+            if itself is not None:
+                findings.append(itself)
+                continue
             # A sibling built as the forgotten copy is (q1_target for q2_target) first: its update
             # is the one the forgotten copy was meant to share.
             alike = sorted(following, key=lambda c: _signature(c) != _signature(forgotten))
@@ -274,6 +299,38 @@ class TargetNetworkNeverUpdated(Rule):
             f"line {update.site.line}, which leaves {path_parts(forgotten.copy)[-1]} out"
         )
         return self.finding(project, update.site, message, [p.name for p in forgotten.params], candidates)
+
+    def _loads_itself(self, trace: Trace, project: Project, forgotten: _Copy) -> Optional[Finding]:
+        """A load into the forgotten copy of its own ``state_dict()``, reached by the run: the fix
+        loads it from the module it was copied from instead."""
+        name, origin = path_parts(forgotten.copy)[-1], path_parts(forgotten.source)[-1]
+        if not (name.isidentifier() or _KEYED.fullmatch(name)) or not (origin.isidentifier() or _KEYED.fullmatch(origin)):
+            return None
+        if bool(_KEYED.fullmatch(name)) != bool(_KEYED.fullmatch(origin)):
+            return None  # one kept in a dict, the other not: no swap of names reaches the source
+        for site in dict.fromkeys(trace.loads):
+            if not project.is_editable(site.file):
+                continue
+            source = project.source(site.file)
+            call = next((c for c in _self_loads(source, name) if source.site(c).line == site.line), None)
+            if call is None:
+                continue
+            if origin not in _identifiers(source.module) and origin not in source.bindings:
+                return None
+            argument = call.args[0].value
+            renamed = argument.visit(_Rename({name: origin}))
+            assert isinstance(renamed, cst.BaseExpression)
+            edit = source.replace_node(argument, renamed)
+            shown = source.module.code_for_node(renamed)
+            candidate = self.candidate(f"load {name} from {shown}", source.path, [edit])
+            message = (
+                f"{forgotten.copy} is a copy of {forgotten.source} that runs forward but never changes: the "
+                f"update at line {site.line} loads {name}'s own state_dict() into it, so its "
+                f"{len(forgotten.params)} parameters keep the values first copied from {forgotten.source}, "
+                f"while {forgotten.source} trains"
+            )
+            return self.finding(project, source.site(call), message, [p.name for p in forgotten.params], [candidate])
+        return None
 
     # -- the sibling's update -----------------------------------------------------------------------
 
@@ -335,6 +392,7 @@ class TargetNetworkNeverUpdated(Rule):
         homes = every[:1]
         if any(home is not homes[0] for home in every):
             return True
+        itself = _self_loads(source, name)
         held: list[cst.CSTNode] = [*descendants(source.module, cst.Name), *descendants(source.module, cst.Attribute)]
         for node in [*held, *descendants(source.module, cst.Subscript)]:
             if _handle(node) != name:
@@ -350,6 +408,8 @@ class TargetNetworkNeverUpdated(Rule):
             statement = source.statement_of(node)
             if statement is not None and any(source.parent(statement) is home for home in homes):
                 continue  # made and loaded, frozen, moved: the copy's set-up
+            if any(source.statement_of(call) is statement for call in itself):
+                continue  # its own state_dict() loaded back into it: no update
             return True
         return False
 

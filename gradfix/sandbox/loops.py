@@ -109,6 +109,31 @@ def _progress(loop: ast.For) -> set[str]:
     return advanced - (reset - set(_read(loop.target)))
 
 
+def _progress_fed(function: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call, bound: bool, progress: set[str]) -> set[str]:
+    """What of a function's own names follows the progress of the loop whose body makes ``call``:
+    its parameters given an expression of the loop's progress (``learn(batch, step)``), and the
+    counters its body advances each call (``self.learn_step += 1``). ``bound``: a method called on
+    an object, whose first parameter is the object."""
+    params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+    if bound:
+        params = params[1:]
+    waits: set[str] = set()
+    for index, arg in enumerate(call.args):
+        if isinstance(arg, ast.Starred):
+            break
+        if index < len(params) and _read(arg) & progress:
+            waits.add(params[index])
+    for keyword in call.keywords:
+        if keyword.arg is not None and _read(keyword.value) & progress:
+            waits.add(keyword.arg)
+    for node in own_nodes(function.body):
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Attribute):
+            name = dotted_name(node.target)
+            if name is not None:
+                waits.add(name)
+    return waits
+
+
 class _WatchBranches(ast.NodeTransformer):
     """Numbers the arms of each ``if`` whose test reads a loop's progress, and marks their start.
 
@@ -122,19 +147,58 @@ class _WatchBranches(ast.NodeTransformer):
         self.scope: ast.AST = tree  # the module, or the function whose statements are being read
         self.enclosing: list[tuple[ast.For, set[str], _Loop]] = []
         self.numbers: dict[int, int] = {}  # id(For) -> its number in _loops
+        self.loop_of: dict[int, _Loop] = {}  # id(For) -> its branches, made before the visit
+        self.visited: list[tuple[ast.For, _Loop]] = []
+        self.fed = self._fed_branches(tree)
+
+    def _fed_branches(self, tree: ast.Module) -> dict[int, list[_Loop]]:
+        """The ifs of functions a loop calls that wait on its progress, by id: ``agent.learn(batch,
+        step)`` in the loop's body makes ``learn``'s ``if step % sync_every == 0:`` wait on the loop,
+        as does a counter the function itself advances on every call (``self.learn_step += 1``). A
+        periodic target sync or unfreeze lives in such a method as often as in the loop. Functions
+        of this file, called by their name from the loop's own statements."""
+        functions: dict[str, list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, bool]]] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        functions.setdefault(item.name, []).append((item, True))
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                functions.setdefault(node.name, []).append((node, False))
+        fed: dict[int, list[_Loop]] = {}
+        for loop in (n for n in ast.walk(tree) if isinstance(n, ast.For)):
+            progress = _progress(loop)
+            owner = self.loop_of.setdefault(id(loop), _Loop())
+            for call in (n for n in own_nodes(loop.body) if isinstance(n, ast.Call)):
+                name = call.func.id if isinstance(call.func, ast.Name) else call.func.attr if isinstance(call.func, ast.Attribute) else None
+                for function, method in functions.get(name or "", []):
+                    waits = _progress_fed(function, call, method and isinstance(call.func, ast.Attribute), progress)
+                    if not waits:
+                        continue
+                    for test in (n for n in own_nodes(function.body) if isinstance(n, ast.If)):
+                        if _read(test.test) & waits and owner not in fed.setdefault(id(test), []):
+                            fed[id(test)].append(owner)
+        return fed
 
     def visit_For(self, node: ast.For) -> ast.For:
-        loop = _Loop()
+        loop = self.loop_of.setdefault(id(node), _Loop())
         self.enclosing.append((node, _progress(node), loop))
         try:
             node.body = self._block(node.body)
             node.orelse = self._block(node.orelse)
         finally:
             self.enclosing.pop()
-        if loop.branches:
-            _loops.append(loop)
-            self.numbers[id(node)] = len(_loops) - 1
+        self.visited.append((node, loop))
         return node
+
+    def number_loops(self) -> None:
+        """Number the loops that have branches waiting on them, once every function is read: a
+        method defined below the loop that calls it adds its branches to that loop."""
+        for node, loop in self.visited:
+            if loop.branches:
+                _loops.append(loop)
+                self.numbers[id(node)] = len(_loops) - 1
 
     def _block(self, body: list[ast.stmt]) -> list[ast.stmt]:
         return [self.visit(statement) for statement in body]
@@ -165,9 +229,12 @@ class _WatchBranches(ast.NodeTransformer):
         owner, progress = next(((loop, progress) for _, progress, loop in self.enclosing if progress & reads), (None, set()))
         # An elif on the same progress is watched as its own if: its arms say more than this else.
         elif_watched = len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If) and bool(_read(node.orelse[0].test) & progress)
+        if owner is None and len(node.orelse) == 1 and id(node.orelse[0]) in self.fed:
+            elif_watched = True
         node.body = self._block(node.body)
         node.orelse = self._block(node.orelse)
-        if owner is None:
+        owners = [owner] if owner is not None else self.fed.get(id(node), [])
+        if not owners:
             return node
         for orelse in (False, True):
             arm = node.orelse if orelse else node.body
@@ -176,7 +243,8 @@ class _WatchBranches(ast.NodeTransformer):
                 continue
             number = len(_branches)
             _branches.append(_Branch(file=self.path, test=node.test, orelse=orelse))
-            owner.branches.append(number)
+            for waiting in owners:
+                waiting.branches.append(number)
             arm.insert(0, _mark(number, arm[0]))
         return node
 
@@ -213,6 +281,7 @@ def compile_user_code(source: str | bytes, path: str) -> Any:
     tree = ast.parse(source, path)
     watch = _WatchBranches(path, tree)
     tree = watch.visit(tree)
+    watch.number_loops()
     tree = _WrapForLoops(watch.numbers).visit(tree)
     from gradfix.sandbox.watch_steps import count_step_conditions
 
