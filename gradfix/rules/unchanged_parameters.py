@@ -67,8 +67,39 @@ def _run_in_workers(params: list[ParamFact], trace: Trace) -> Optional[ModuleFac
     return None
 
 
+# Layers whose weight gradient is the input times the gradient their bias receives.
+_INPUT_TIMES_BIAS_GRAD = frozenset({
+    "torch.nn.modules.linear.Linear", "torch.nn.modules.linear.LazyLinear",
+    "torch.nn.modules.conv.Conv1d", "torch.nn.modules.conv.Conv2d", "torch.nn.modules.conv.Conv3d",
+    "torch.nn.modules.conv.ConvTranspose1d", "torch.nn.modules.conv.ConvTranspose2d",
+    "torch.nn.modules.conv.ConvTranspose3d", "torch.nn.modules.conv.LazyConv1d",
+    "torch.nn.modules.conv.LazyConv2d", "torch.nn.modules.conv.LazyConv3d",
+})
+
+
+def _starved_weight(param: ParamFact, trace: Trace) -> Optional[ModuleFact]:
+    """The layer of a weight whose gradient was zero at every step while the layer's bias got a
+    gradient that was not and changed: the layer's input was zero at every step."""
+    layer, _, leaf = param.name.rpartition(".")
+    if leaf != "weight" or not param.got_grad or param.nonzero_grad:
+        return None
+    bias = trace.param(f"{layer}.bias")
+    if bias is None or not (bias.nonzero_grad and bias.changed):
+        return None
+    return next((m for m in trace.modules if m.path == layer and m.cls in _INPUT_TIMES_BIAS_GRAD), None)
+
+
 def _why(params: list[ParamFact], optimizer: OptimizerFact, trace: Trace) -> str:
     they, them = ("it", "it") if len(params) == 1 else ("they", "them")
+    starved = [p for p in params if _starved_weight(p, trace) is not None]
+    if starved and len(starved) == len(params):
+        layers = short_list([p.name.rpartition(".")[0] for p in starved])
+        return (
+            f"{'its' if they == 'it' else 'their'} gradient is zero at every step while the bias of "
+            f"{'the same layer' if they == 'it' else 'each of these layers'} trains, so the input of {layers} is zero "
+            "at every step (values scaled to [0, 1] and stored in an integer array or cast to an integer "
+            "dtype, an all-zero mask, dead ReLUs before it?)"
+        )
     if any(p.got_grad for p in params):
         receive = "receives" if they == "it" else "receive"
         last = next((lr for lr in reversed(optimizer.lrs) if lr is not None), None)
@@ -216,7 +247,14 @@ class UnchangedParameters(Rule):
             # by batch norm gets a gradient of zero, or of rounding noise): nothing to train there.
             # A whole module left as it was is another matter: a hook, a clipping or a loss weight
             # of 0 took its gradients away.
-            stale = [p for p in stale if not (p.got_grad and _module_of(p.name) in changed_modules)]
+            # Not so a layer's weight whose gradient was zero at every step while its own bias
+            # trained: a Linear's or a convolution's weight gradient is its input times what its
+            # bias receives, so the input was zero (pixels scaled to [0, 1] into an integer array,
+            # dead ReLUs before it).
+            stale = [
+                p for p in stale
+                if not (p.got_grad and _module_of(p.name) in changed_modules) or _starved_weight(p, trace) is not None
+            ]
             if optimizer.steps:
                 findings += self._skipped(trace, project, optimizer, [p for p in stale if p.name in skipped], skipped)
                 stale = [p for p in stale if p.name not in skipped]
