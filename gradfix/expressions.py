@@ -45,6 +45,12 @@ def call_argument(call: cst.Call, position: Optional[int], keyword: str) -> Opti
     return positional[position]
 
 
+def params_given(call: cst.Call) -> Optional[cst.BaseExpression]:
+    """What an optimizer's constructor or ``add_param_group`` is given as its parameters."""
+    arg = call_argument(call, 0, "params")
+    return arg.value if arg is not None else None
+
+
 _TIGHTEST = (cst.Name, cst.Attribute, cst.Call, cst.Subscript)
 
 

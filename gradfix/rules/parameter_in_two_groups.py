@@ -30,7 +30,7 @@ from typing import Iterator, Optional, Union
 import libcst as cst
 
 from gradfix.edits import Edit, Patch
-from gradfix.expressions import group_params
+from gradfix.expressions import group_params, params_given
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -284,15 +284,6 @@ def _and(items: list[int]) -> str:
 # -- where the groups are written -------------------------------------------------------------
 
 
-def _params_arg(call: cst.Call) -> Optional[cst.BaseExpression]:
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == "params":
-            return arg.value
-    if call.args and call.args[0].keyword is None and not call.args[0].star:
-        return call.args[0].value
-    return None
-
-
 def _params_of_group(source: SourceFile, group: cst.BaseExpression) -> Optional[cst.BaseExpression]:
     """The ``params`` of a group written as ``{"params": ...}`` or ``dict(params=...)``, or a name bound once to one."""
     if isinstance(group, cst.Name):
@@ -307,7 +298,7 @@ def _group_exprs(project: Project, source: SourceFile, call: cst.Call) -> Option
     """Each group's ``params`` expression, in order, for an optimizer's constructor call: a list of
     group dicts written there, bound to a name, or returned by a helper (a function of the project,
     a method called on ``self``); a plain iterable is one group."""
-    given = _params_arg(call)
+    given = params_given(call)
     if given is None:
         return None
     found = _groups_literal(project, source, given)

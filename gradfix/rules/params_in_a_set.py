@@ -32,7 +32,7 @@ from typing import Optional
 
 import libcst as cst
 
-from gradfix.expressions import group_params
+from gradfix.expressions import group_params, params_given
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -100,15 +100,6 @@ class ParamsInASet(Rule):
 # -- where the parameters are given --------------------------------------------------------------
 
 
-def _params_arg(call: cst.Call) -> Optional[cst.BaseExpression]:
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == "params":
-            return arg.value
-    if call.args and call.args[0].keyword is None and not call.args[0].star:
-        return call.args[0].value
-    return None
-
-
 def _bound_value(source: SourceFile, expr: cst.BaseExpression) -> cst.BaseExpression:
     """The value a name is bound to once, or the expression itself."""
     if isinstance(expr, cst.Name):
@@ -126,7 +117,7 @@ def _given_params(source: SourceFile, call: cst.Call) -> list[cst.BaseExpression
             return []
         params = group_params(_bound_value(source, call.args[0].value))
         return [params] if params is not None else []
-    given = _params_arg(call)
+    given = params_given(call)
     if given is None:
         return []
     groups = _bound_value(source, given)
