@@ -99,6 +99,7 @@ class OptimizerFact:
     built_event: int = 0
     scope_modules: dict[str, int] = field(default_factory=dict)  # modules bound to names where it was built
     initial_lr: Optional[float] = None  # the largest learning rate of its groups when it was built
+    loaded: Optional[Site] = None  # the user line that loaded a saved state into it (load_state_dict)
     lrs: list[Optional[float]] = field(default_factory=list)  # the largest learning rate of its groups at each step
     # backward() calls that added onto gradients an earlier step() of this optimizer had already
     # applied, nothing clearing them since, and that a later step() then applied again
@@ -308,6 +309,7 @@ class SchedulerFact:
     site: Optional[Site]
     optimizer: Optional[int]
     steps: int = 0  # step() calls after it was built (the one its construction makes is not counted)
+    loaded: Optional[Site] = None  # the user line that loaded a saved state into it (load_state_dict)
 
 
 @dataclass

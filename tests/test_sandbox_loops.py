@@ -187,6 +187,74 @@ def test_a_loop_goes_on_until_a_sync_in_a_method_it_calls_has_run(run_script: Ru
     assert branch.site.line == 17 and far.steps == 30  # `if step % 400 == 0:`, 10x the cut
 
 
+WHILE_PHASES = """
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+encoder, head = nn.Linear(4, 4), nn.Linear(4, 1)
+
+
+def pretrain(max_steps):
+    optimizer = torch.optim.SGD(encoder.parameters(), lr=0.1)
+    step = 0
+    while step < max_steps:
+        x = torch.randn(8, 4)
+        if step % 2:
+            step += 1
+            continue  # every other batch skipped: `continue` still goes on to the next test
+        optimizer.zero_grad()
+        encoder(x).pow(2).mean().backward()
+        optimizer.step()
+        step += 1
+
+
+def finetune():
+    optimizer = torch.optim.SGD(head.parameters(), lr=0.1)
+    done = False
+    while not done:
+        optimizer.zero_grad()
+        head(encoder(torch.randn(8, 4))).pow(2).mean().backward()
+        optimizer.step()
+    else:
+        print("never")
+
+
+pretrain(100000)
+print("phase two")
+finetune_steps = 0
+while True:
+    optimizer = torch.optim.SGD(head.parameters(), lr=0.1)
+    optimizer.zero_grad()
+    head(torch.randn(8, 4)).pow(2).mean().backward()
+    optimizer.step()
+    finetune_steps += 1
+    if finetune_steps >= 100000:
+        break
+print("end", finetune_steps)
+"""
+
+
+def test_a_while_loop_is_cut_as_a_for_loop_is_and_the_script_goes_on(run_script: Run) -> None:
+    result = run_script(WHILE_PHASES)  # finetune() is never called: its `while ... else` is looked at below
+    trace = result.trace
+    assert trace.crash is None, trace.crash
+    # Each `while` ends after 3 iterations that stepped; the skipped batches in between are free.
+    assert trace.steps == 6, trace.steps
+    assert "phase two" in result.stdout and "end 3" in result.stdout
+    assert trace.param("head.weight").changed and trace.param("encoder.weight").changed
+
+
+def test_a_while_loop_with_an_else_is_left_as_it_is() -> None:
+    from gradfix.sandbox import loops
+
+    code = loops.compile_user_code(WHILE_PHASES, "phases.py")
+    names = {n for c in [code, *[k for k in code.co_consts if hasattr(k, "co_names")]] for n in c.co_names}
+    assert loops.FOREVER in names  # the plain whiles became shortened loops
+    finetune = next(k for k in code.co_consts if getattr(k, "co_name", "") == "finetune")
+    assert loops.FOREVER not in finetune.co_names  # `while not done: ... else:` kept its own test
+
+
 # 100 epochs of 4 batches whose epoch-gated arms (ARMS) only report: what a user sees is a run of a few
 # epochs and a plain all-clear, not a loop held open for 30 epochs and "not an all-clear".
 REPORTING = """

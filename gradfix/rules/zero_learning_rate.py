@@ -151,6 +151,14 @@ class ZeroLearningRate(Rule):
             elif schedulers:
                 by = f" (set by the {schedulers[0].cls.rsplit('.', 1)[-1]} built at line {schedulers[0].site.line})"  # type: ignore[union-attr]
                 candidates = [c for s in schedulers for c in self._candidates(project.source(s.site.file), s)]  # type: ignore[union-attr]
+                resumed = next((s for s in schedulers if s.loaded is not None), None)
+                if resumed is not None:
+                    by = (
+                        f" (set by the {resumed.cls.rsplit('.', 1)[-1]} built at line {resumed.site.line}, "  # type: ignore[union-attr]
+                        f"into which line {resumed.loaded.line} loads a saved state: a schedule resumed where it "  # type: ignore[union-attr]
+                        "ended goes on from its last rate)"
+                    )
+                    candidates += self._fresh_schedule(project, optimizer, resumed)
             one = len(params) == 1
             # A rate that was 0 from the first step never let them change at all.
             change = "never changes" if one else "never change"
@@ -193,6 +201,44 @@ class ZeroLearningRate(Rule):
                 source.path, [source.insert_lines(last + 1, f"{indent}{name}.step()\n")],
             ))
         return candidates[:3]
+
+    def _fresh_schedule(self, project: Project, optimizer: OptimizerFact, scheduler: SchedulerFact) -> list[Candidate]:
+        """A saved scheduler state loaded into a new run (fine-tuning from the last checkpoint of a
+        finished run): the schedule starts again if that load goes, or, with it, the load of the
+        optimizer's state, whose groups carry the rate the saved run ended at."""
+        loads = [(scheduler.loaded, "scheduler")]
+        if optimizer.loaded is not None and optimizer.loaded.file == scheduler.loaded.file:  # type: ignore[union-attr]
+            loads.append((optimizer.loaded, "optimizer"))
+        if not project.is_editable(loads[0][0].file):  # type: ignore[union-attr]
+            return []
+        source = project.source(loads[0][0].file)  # type: ignore[union-attr]
+        statements = []
+        for site, _ in loads:
+            calls = [c for c in source.nodes_at(site, cst.Call) if isinstance(c.func, cst.Attribute) and c.func.attr.value == "load_state_dict"]  # type: ignore[arg-type]
+            statement = source.statement_of(calls[-1]) if calls else None
+            if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1 or not isinstance(statement.body[0], cst.Expr):
+                return []  # the load's result is used: not a statement to drop
+            statements.append(statement)
+        candidates = [self.candidate(
+            f"drop the scheduler's load at line {loads[0][0].line}: the schedule starts again",  # type: ignore[union-attr]
+            source.path, [source.remove_statement(statements[0])],
+        )]
+        if len(statements) == 2 and statements[0] is not statements[1]:
+            block = source.parent(statements[0])
+            if isinstance(block, cst.IndentedBlock) and source.parent(statements[1]) is block and len(block.body) == 2:
+                # Both loads are all their block does: the block goes as one statement would.
+                owner = source.parent(block)
+                edits = [source.remove_statement(owner)] if isinstance(owner, cst.If) and owner.orelse is None and not descendants(owner.test, cst.Call) else [
+                    source.replace_statement(statements[0], cst.SimpleStatementLine([cst.Pass()])), source.remove_statement(statements[1]),
+                ]
+            else:
+                edits = [source.remove_statement(statements[0]), source.remove_statement(statements[1])]
+            candidates.append(self.candidate(
+                f"drop the loads of the scheduler's and the optimizer's saved states (lines {loads[0][0].line} and "  # type: ignore[union-attr]
+                f"{loads[1][0].line}): keep the weights, start a new schedule and a new optimizer",  # type: ignore[union-attr]
+                source.path, edits,
+            ))
+        return candidates
 
     def _bypasses(self, trace: Trace, project: Project, optimizer: OptimizerFact) -> list[tuple[Site, str, str, str, Candidate]]:
         """``opt.optimizer.step()`` where ``opt`` is meant to be a wrapper of the script's own whose

@@ -8,7 +8,9 @@ iterations trained: ``steps`` iterations that stepped an optimizer (or, where th
 optimizer, ran backward). Nested loops are cut each on its own, so ``for epoch`` ends after a few
 epochs of a few batches, and the script goes on to its next phase. Loops that train nothing
 (building layers, reading data, evaluating) run in full: what they compute is what the next phase
-is built from.
+is built from. A ``while`` loop (``while step < max_steps:``, ``while not done:``) is rewritten as a
+``for`` over an endless iterable whose body first leaves when the test fails, and is cut the same
+way; one with an ``else`` is left alone.
 
 The rewrite wraps only the ``for`` statement's iterable in a call that keeps the iterable's source
 position, so every line and column the probe reports is the same as in the file on disk.
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import itertools
 import os
 import sys
 import time
@@ -45,6 +48,8 @@ if TYPE_CHECKING:
     from gradfix.sandbox.probe import Probe
 
 WRAPPER = "__gradfix_loop__"
+FOREVER = "__gradfix_forever__"  # what a `while` loop iterates over once it is a `for`
+PASS = "__gradfix_pass__"  # the item it binds: a name of its own (a local of the function it is in)
 RAN = "__gradfix_branch_ran__"  # the dict each arm of a watched `if` stores its number into when it runs
 
 # How far a loop goes on past its cut for a branch that has not run yet: this many times the
@@ -276,9 +281,35 @@ class _WrapForLoops(ast.NodeTransformer):
         return node
 
 
+class _WhileAsFor(ast.NodeTransformer):
+    """``while test: body`` becomes ``for _ in <forever>: if not test: break`` then ``body``, so a
+    ``while`` loop is shortened as a ``for`` loop is: ``while step < max_steps:`` around the
+    batches, ``while not done:`` over an episode. ``continue`` and ``break`` mean what they meant.
+    A ``while`` with an ``else`` is left as it is: its else runs when the test fails, which a
+    ``break`` out of the ``for`` would skip."""
+
+    def visit_While(self, node: ast.While) -> ast.AST:
+        self.generic_visit(node)
+        if node.orelse:
+            return node
+        forever = ast.Call(func=ast.Name(id=FOREVER, ctx=ast.Load()), args=[], keywords=[])
+        leave = ast.If(test=ast.UnaryOp(op=ast.Not(), operand=node.test), body=[ast.Break()], orelse=[])
+        loop = ast.For(
+            target=ast.Name(id=PASS, ctx=ast.Store()), iter=forever, body=[leave, *node.body], orelse=[],
+        )
+        # Every new node at the test's place: the loop's iterable is reported by where it is.
+        for new in (forever, forever.func, leave, leave.test, leave.body[0]):
+            ast.copy_location(new, node.test)
+            new.end_lineno, new.end_col_offset = node.test.end_lineno, node.test.end_col_offset  # type: ignore[attr-defined]
+        ast.copy_location(loop.target, node.test)
+        ast.copy_location(loop, node)
+        return loop
+
+
 def compile_user_code(source: str | bytes, path: str) -> Any:
-    """Compile a user file with its ``for`` loops shortened; positions stay those of the file."""
+    """Compile a user file with its ``for`` and ``while`` loops shortened; positions stay those of the file."""
     tree = ast.parse(source, path)
+    tree = _WhileAsFor().visit(tree)
     watch = _WatchBranches(path, tree)
     tree = watch.visit(tree)
     watch.number_loops()
@@ -319,6 +350,7 @@ class LoopCap:
 
     def install(self) -> None:
         setattr(builtins, WRAPPER, self.wrap)
+        setattr(builtins, FOREVER, lambda: itertools.repeat(None))
         setattr(builtins, RAN, self.ran)
 
     def wrap(self, iterable: Iterable[Any], loop: Optional[int] = None) -> Iterator[Any]:

@@ -312,6 +312,19 @@ class OptimizerWatch:
         torch.optim.Optimizer.__init__ = init  # type: ignore[method-assign]
         self._install_scheduler_tracking()
 
+        optimizer_load = torch.optim.Optimizer.load_state_dict
+
+        def load_state_dict(optimizer: Any, *args: Any, **kwargs: Any) -> Any:
+            result = optimizer_load(optimizer, *args, **kwargs)
+            # A state resumed from a saved run (GF019: the learning rate it ended at comes with it).
+            site, _ = probe.caller_site()
+            for held, fact in probe.optimizers:
+                if held is optimizer and site is not None:
+                    fact.loaded = site
+            return result
+
+        torch.optim.Optimizer.load_state_dict = load_state_dict  # type: ignore[method-assign]
+
         optimizer_zero_grad = torch.optim.Optimizer.zero_grad
 
         def zero_grad(optimizer: Any, *args: Any, **kwargs: Any) -> Any:
@@ -431,3 +444,14 @@ class OptimizerWatch:
                 return _original(scheduler, *args, **kwargs)
 
             kind.step = step  # type: ignore[method-assign]
+        # Where a saved state was loaded into a scheduler: a schedule resumed at its end (GF019).
+        for kind in {k for k in vars(lr_scheduler).values() if isinstance(k, type) and issubclass(k, schedulers) and "load_state_dict" in vars(k)}:
+            def load_state_dict(scheduler: Any, *args: Any, _original: Any = kind.load_state_dict, **kwargs: Any) -> Any:
+                result = _original(scheduler, *args, **kwargs)
+                fact = counted.get(id(scheduler))
+                site, _ = probe.caller_site()
+                if fact is not None and site is not None:
+                    fact.loaded = site
+                return result
+
+            kind.load_state_dict = load_state_dict  # type: ignore[method-assign]
