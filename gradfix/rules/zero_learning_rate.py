@@ -16,14 +16,17 @@ wrapper of the script's own (``opt.optimizer.step()``, where the method of ``opt
 ``self.optimizer.step()`` first writes ``param_group["lr"]``): the wrapper's method is called
 instead. A scheduler that set the rate to 0 when it was built (a warm-up from 0, ``CyclicLR``
 from ``base_lr=0``) and whose step() never ran (the probe counts them), the rate 0 at every step:
-``scheduler.step()`` is added after the optimizer's. A rate held at 0 by another schedule is named
-without a fix; one built at 0 with no
-wrapper bypassed is left to GF018. The re-run must show the rate is no longer 0 at the end and
+``scheduler.step()`` is added after the optimizer's. A schedule resumed from the saved state of
+a finished run (a ``load_state_dict`` into the scheduler, which the probe records): unsafe
+candidates drop that load, or it and the optimizer's (whose groups carry the saved rate), so the
+new run starts a new schedule. A rate held at 0 by another schedule is named without a fix; one
+built at 0 with no wrapper bypassed is left to GF018. The re-run must show the rate is no longer 0 at the end and
 the parameters change.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Optional
 
 import libcst as cst
@@ -238,7 +241,9 @@ class ZeroLearningRate(Rule):
                 f"{loads[1][0].line}): keep the weights, start a new schedule and a new optimizer",  # type: ignore[union-attr]
                 source.path, edits,
             ))
-        return candidates
+        # Unsafe: a resumed run that meant to go on at the saved rate trains differently now; only
+        # the user knows whether the new run is a new schedule.
+        return [dataclasses.replace(c, applicability=Applicability.UNSAFE) for c in candidates]
 
     def _bypasses(self, trace: Trace, project: Project, optimizer: OptimizerFact) -> list[tuple[Site, str, str, str, Candidate]]:
         """``opt.optimizer.step()`` where ``opt`` is meant to be a wrapper of the script's own whose
