@@ -310,6 +310,9 @@ class SchedulerFact:
     optimizer: Optional[int]
     steps: int = 0  # step() calls after it was built (the one its construction makes is not counted)
     loaded: Optional[Site] = None  # the user line that loaded a saved state into it (load_state_dict)
+    # the user calls that led to its construction, innermost first after ``site`` (a helper
+    # ``get_linear_schedule_with_warmup(optimizer, ...)`` of the script's own, called by the script)
+    callers: list[Site] = field(default_factory=list)
 
 
 @dataclass

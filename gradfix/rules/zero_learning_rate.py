@@ -16,7 +16,11 @@ wrapper of the script's own (``opt.optimizer.step()``, where the method of ``opt
 ``self.optimizer.step()`` first writes ``param_group["lr"]``): the wrapper's method is called
 instead. A scheduler that set the rate to 0 when it was built (a warm-up from 0, ``CyclicLR``
 from ``base_lr=0``) and whose step() never ran (the probe counts them), the rate 0 at every step:
-``scheduler.step()`` is added after the optimizer's. A schedule resumed from the saved state of
+``scheduler.step()`` is added after the optimizer's. A schedule whose length counts epochs
+(``num_training_steps=N_EPOCHS + 1``) stepped once per batch: unsafe candidates multiply the length
+by ``len()`` of the loop's iterable, or move ``scheduler.step()`` after that loop; the length is
+read where the scheduler is built or where the script's own helper that builds it is called (the
+probe records those calls). A schedule resumed from the saved state of
 a finished run (a ``load_state_dict`` into the scheduler, which the probe records): unsafe
 candidates drop that load, or it and the optimizer's (whose groups carry the saved rate), so the
 new run starts a new schedule. A rate held at 0 by another schedule is named without a fix; one
@@ -48,6 +52,33 @@ _FACTORS = {
     "ExponentialLR": ("gamma", 1, False, True),
     "ReduceLROnPlateau": ("factor", 2, True, False),
 }
+
+
+# The keywords a schedule's length is given by: transformers' get_*_schedule_with_warmup and the
+# helpers written after them, CosineAnnealingLR, OneCycleLR, LinearLR/PolynomialLR and the like.
+_SCHEDULE_LENGTHS = frozenset({
+    "num_training_steps", "total_steps", "T_max", "max_steps", "num_steps", "total_iters",
+    "t_total", "max_iter", "max_iters", "training_steps", "num_train_steps",
+})
+
+
+def _calls_of(source: SourceFile, receiver: str, method: str) -> list[cst.Call]:
+    """``<receiver>.<method>()`` calls with no arguments: ``scheduler.step()``."""
+    return [
+        c for c in descendants(source.module, cst.Call)
+        if isinstance(c.func, cst.Attribute) and c.func.attr.value == method and not c.args
+        and source.code(c.func.value) == receiver
+    ]
+
+
+def _iterated(iterable: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """What a loop goes through, as ``len()`` can take it: ``train_loader`` in ``for batch in
+    train_loader``, ``enumerate(train_loader)`` or ``tqdm(train_loader, ...)``."""
+    if isinstance(iterable, (cst.Name, cst.Attribute)):
+        return iterable
+    if isinstance(iterable, cst.Call) and iterable.args and iterable.args[0].keyword is None and not iterable.args[0].star:
+        return _iterated(iterable.args[0].value)
+    return None
 
 
 def _trailing_zeros(optimizer: OptimizerFact) -> int:
@@ -154,6 +185,7 @@ class ZeroLearningRate(Rule):
             elif schedulers:
                 by = f" (set by the {schedulers[0].cls.rsplit('.', 1)[-1]} built at line {schedulers[0].site.line})"  # type: ignore[union-attr]
                 candidates = [c for s in schedulers for c in self._candidates(project.source(s.site.file), s)]  # type: ignore[union-attr]
+                candidates += [c for s in schedulers for c in self._length_in_epochs(project, s)]
                 resumed = next((s for s in schedulers if s.loaded is not None), None)
                 if resumed is not None:
                     by = (
@@ -204,6 +236,57 @@ class ZeroLearningRate(Rule):
                 source.path, [source.insert_lines(last + 1, f"{indent}{name}.step()\n")],
             ))
         return candidates[:3]
+
+    def _length_in_epochs(self, project: Project, scheduler: SchedulerFact) -> list[Candidate]:
+        """A schedule whose length counts epochs (``num_training_steps=N_EPOCHS + 1``), stepped once
+        per batch: it reaches its end, a rate of 0, within the first epoch. The length times the
+        batches of the loop around ``scheduler.step()`` (``* len(train_loader)``), or the step moved
+        after that loop, once per epoch. Unsafe: how long the schedule is, and what it counts, is the
+        user's to say."""
+        found: list[Candidate] = []
+        for site in [scheduler.site, *scheduler.callers]:
+            if site is None or not project.is_editable(site.file):
+                continue
+            source = project.source(site.file)
+            calls = source.nodes_at(site, cst.Call)
+            if not calls:
+                continue
+            call = calls[-1]
+            length = next((a for a in call.args if a.keyword is not None and a.keyword.value in _SCHEDULE_LENGTHS), None)
+            statement = source.statement_of(call)
+            if length is None or not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+                continue
+            assign = statement.body[0]
+            if not isinstance(assign, cst.Assign) or len(assign.targets) != 1 or assign.value is not call:
+                continue
+            name = source.code(assign.targets[0].target)
+            for step in _calls_of(source, name, "step"):
+                loop = next((a for a in source.ancestors(step) if isinstance(a, (cst.For, cst.FunctionDef))), None)
+                stepping = source.statement_of(step)
+                if not isinstance(loop, cst.For) or not isinstance(stepping, cst.SimpleStatementLine):
+                    continue
+                batches = _iterated(loop.iter)
+                if batches is not None:
+                    value = length.value
+                    shown = source.code(value)
+                    if not isinstance(value, (cst.Name, cst.Attribute, cst.Integer, cst.Call, cst.Subscript)):
+                        shown = f"({shown})"
+                    scaled = cst.parse_expression(f"{shown} * len({source.code(batches)})")
+                    found.append(self.candidate(
+                        f"count the schedule's length in batches: {length.keyword.value}={source.code(scaled)} "  # type: ignore[union-attr]
+                        f"(`{name}.step()` runs once per batch of `{source.code(batches)}`)",
+                        source.path, [source.replace_node(value, scaled)],
+                    ))
+                last = source.range(loop).end.line
+                indent = source.indentation(source.range(loop).start.line)
+                found.append(self.candidate(
+                    f"step the schedule once per epoch: move `{name}.step()` after the loop over "
+                    f"`{source.code(loop.iter)}`",
+                    source.path, [source.remove_statement(stepping), source.insert_lines(last + 1, f"{indent}{source.code(stepping).strip()}\n")],
+                ))
+            if found:
+                break
+        return [dataclasses.replace(c, applicability=Applicability.UNSAFE) for c in found]
 
     def _fresh_schedule(self, project: Project, optimizer: OptimizerFact, scheduler: SchedulerFact) -> list[Candidate]:
         """A saved scheduler state loaded into a new run (fine-tuning from the last checkpoint of a

@@ -425,9 +425,10 @@ class OptimizerWatch:
                 if id(scheduler) in seen:
                     return
                 seen.add(id(scheduler))
-                site, _ = probe.caller_site()
+                site, frame = probe.caller_site()
                 if len(probe.schedulers) < 50:
-                    probe.schedulers.append(SchedulerFact(class_name(scheduler), site, probe.optimizer_id(optimizer)))
+                    callers = probe.site_chain(frame.f_back) if frame is not None else []
+                    probe.schedulers.append(SchedulerFact(class_name(scheduler), site, probe.optimizer_id(optimizer), callers=callers))
                     counted[id(scheduler)] = probe.schedulers[-1]
 
             kind.__init__ = init  # type: ignore[method-assign]
