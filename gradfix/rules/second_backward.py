@@ -22,7 +22,10 @@ saw it holding a graph, and one statement of the same function binds it before t
 candidates compute it under ``torch.no_grad()``, detach it, or move the statement into the loop
 before its first read; the move comes first when an optimizer holds the parameters of the modules
 the statement names (those must keep training), last otherwise. Parameters no optimizer holds may
-lose their gradient under these candidates: they were never trained.
+lose their gradient under these candidates: they were never trained. A fourth: ``with
+parametrize.cached():`` entered once around the training loop, so the parametrized weights are
+computed once with a graph that the first backward() frees; the ``with`` is moved into the
+innermost loop around the backward(), or dropped.
 """
 
 from __future__ import annotations
@@ -642,6 +645,52 @@ class SecondBackward(Rule):
         )
         return [self.finding(project, crash.site, message, self._claimed(trace), candidates[: _MAX_NAMES + 2], blocking=True)]
 
+    def _cached_around(self, trace: Trace, project: Project, source: SourceFile, call: cst.Call) -> list[Finding]:
+        """``with parametrize.cached():`` around the training loop: the parametrized weights are
+        computed once, with a graph, and every iteration reuses them, so the second backward()
+        reaches into the graph the first one freed. The context belongs around one forward and
+        backward: it is moved into the innermost loop around the backward(), or dropped."""
+        crash = trace.crash
+        assert crash is not None and crash.site is not None
+        loops = _loops(source, call)
+        context = next((
+            a for a in source.ancestors(call)
+            if isinstance(a, cst.With) and any(
+                isinstance(item.item, cst.Call) and "torch.nn.utils.parametrize.cached" in source.qualified_names(item.item.func)
+                for item in a.items
+            )
+        ), None)
+        if context is None or not loops or not isinstance(context.body, cst.IndentedBlock):
+            return []
+        inner = loops[0]
+        if not any(a is context for a in source.ancestors(inner)) or not isinstance(inner.body, cst.IndentedBlock):
+            return []  # the context is inside the loop already: not what freed the graph
+        line = source.range(context).start.line
+        around = context.with_changes(body=cst.IndentedBlock(body=inner.body.body), leading_lines=())
+        moved_loop = inner.with_changes(body=inner.body.with_changes(body=[around]))
+        rewritten = context.deep_replace(inner, moved_loop)
+        assert isinstance(rewritten, cst.With) and isinstance(rewritten.body, cst.IndentedBlock)
+        unwrapped = list(rewritten.body.body)
+        first = unwrapped[0]
+        unwrapped[0] = first.with_changes(leading_lines=[*context.leading_lines, *first.leading_lines])  # type: ignore[union-attr]
+        candidates = [self.candidate(
+            f"enter `{source.code(context.items[0].item)}` once per iteration of the loop at line {source.range(inner).start.line}, "
+            "around its forward and backward, instead of around the whole training loop",
+            source.path, [source.replace_statement(context, cst.FlattenSentinel(unwrapped))],
+        )]
+        dropped = [*context.body.body]
+        dropped[0] = dropped[0].with_changes(leading_lines=[*context.leading_lines, *dropped[0].leading_lines])  # type: ignore[union-attr]
+        candidates.append(self.candidate(
+            f"drop `{source.code(context.items[0].item)}` at line {line}: the weights are computed at every forward",
+            source.path, [source.replace_statement(context, cst.FlattenSentinel(dropped))],
+        ))
+        message = (
+            f"the script crashed: {crash.type}: {_MESSAGE}; `with {source.code(context.items[0].item)}:` at line {line} is entered "
+            "once around the training loop, so the parametrized weights are computed once, with a graph, and every "
+            "iteration's loss reaches back into the graph that the first backward() freed"
+        )
+        return [self.finding(project, crash.site, message, self._claimed(trace), candidates, blocking=True)]
+
     def _made_once(self, trace: Trace, project: Project, source: SourceFile, call: cst.Call) -> list[Finding]:
         """A tensor computed with gradients once, before the loop, that every iteration reads
         (a data set mapped through a layer, an embedding table looked up once, class prototypes):
@@ -654,7 +703,7 @@ class SecondBackward(Rule):
             if found:
                 break
         if not found:
-            return []
+            return self._cached_around(trace, project, source, call)
         torch = module_alias(source, "torch")
         candidates: list[Candidate] = []
         described = []

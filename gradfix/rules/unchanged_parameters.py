@@ -50,6 +50,10 @@ from gradfix.trace import ModuleFact, OptimizerFact, ParamFact, Site, SkippedSub
 
 
 def _module_of(name: str) -> str:
+    # A parametrized tensor (`critic.2.parametrizations.weight.original`) belongs to the layer
+    # that holds the parametrization, as its plain weight would.
+    if ".parametrizations." in name:
+        return name.split(".parametrizations.", 1)[0]
     return name.rsplit(".", 1)[0] if "." in name else name
 
 
