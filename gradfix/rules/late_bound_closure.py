@@ -10,17 +10,19 @@ callbacks kept in a list or dict are all called after the loop has ended: each o
 gradient scale, a frozen group's rate), every parameter the closures touch gets a zero gradient or a
 zero learning rate and stays as it was; when it has another shape, the first call crashes.
 
-The evidence comes from the run: parameters an optimizer holds and steps, that require grad, and
-that ended unchanged with a gradient that was zero at every step (or none, though a loss reached
-them), or at a learning rate of 0 at the last step; or a crash inside such a closure. gradfix then
-looks, in the files of the run, for a ``lambda`` or a nested ``def`` made inside a ``for`` or
-``while`` loop or a comprehension that reads a name the loop binds (its target, or a name assigned
-in its body), and that the loop stores to call later: passed to a ``register_*hook`` call, to
-``LambdaLR`` / ``MultiplicativeLR``, to ``append`` / ``extend`` / ``insert`` / ``setdefault`` /
-``update``, put into a subscript or an attribute, or made as a comprehension's element. Not
-flagged: a closure that reads only its arguments, constants, or names the loop does not rebind; one
-that already binds the name (a default argument, ``functools.partial``, a factory function that
-returns it); one called in the same iteration; a hook whose handle the same iteration removes.
+The evidence comes from the run: parameters an optimizer holds, that require grad, and that ended
+unchanged with a gradient that was zero at every step (or none, though a loss reached them), or at
+a learning rate of 0 at the last step, or with gradients while their own optimizer never stepped
+and others did (optimizer-in-backward: every hook steps the last optimizer); or a crash inside such
+a closure. gradfix then looks, in the files of the run, for a ``lambda`` or a nested ``def`` made
+inside a ``for`` or ``while`` loop or a comprehension that reads a name the loop binds (its target,
+or a name assigned in its body), and that the loop stores to call later: passed to a
+``register_*hook`` call, to ``LambdaLR`` / ``MultiplicativeLR``, to ``append`` / ``extend`` /
+``insert`` / ``setdefault`` / ``update`` / ``add``, put into a subscript or an attribute, made as a
+comprehension's element, or registered by its decorator. Not flagged: a closure that reads only
+its arguments, constants, or names the loop does not rebind; one that already binds the name (a
+default argument, ``functools.partial``, a factory function that returns it); one called in the
+same iteration; a hook whose handle the same iteration removes.
 
 The fix binds each such name when the closure is made, as a default argument:
 ``lambda grad, scale=scale: grad * scale``, ``def hook(grad, scale=scale):``. The source suggests
@@ -279,14 +281,20 @@ def _bound_early(late: LateBound) -> Edit:
 
 def _stuck(trace: Trace) -> list[tuple[ParamFact, str]]:
     """Parameters meant to train that the run left unchanged for a reason a closure could give:
-    a gradient zero at every step, none though a loss reached them, or a learning rate of 0 at the
-    last step; with that reason."""
+    a gradient zero at every step, none though a loss reached them, a learning rate of 0 at the
+    last step, or an optimizer of their own that never stepped while others did; with that reason."""
     stepped = {o.id: o for o in trace.optimizers if o.steps}
     changed_modules = {p.name.rsplit(".", 1)[0] for p in trace.params if p.changed}
     found = []
     for p in trace.params:
+        if not p.optimizers or not p.requires_grad or not p.is_leaf or p.changed or p.lr_zero:
+            continue
         held = [stepped[i] for i in p.optimizers if i in stepped]
-        if not held or not p.requires_grad or not p.is_leaf or p.changed or p.lr_zero:
+        if not held:
+            # Its own optimizer never stepped while others did: the hook or callback that was to
+            # step it steps another one (optimizer-in-backward, one optimizer per parameter).
+            if stepped and p.got_grad:
+                found.append((p, "idle"))
             continue
         if any(o.initial_lr and o.lrs and o.lrs[-1] == 0 for o in held):
             found.append((p, "rate"))
@@ -318,6 +326,7 @@ _WHY = {
     "zero": "their gradients are zero at every step",
     "none": "a loss reaches them but no gradient arrives",
     "rate": "their learning rate is 0 at the last step",
+    "idle": "they receive gradients, and the optimizers that hold them never step while others do",
 }
 
 
