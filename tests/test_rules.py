@@ -3485,3 +3485,60 @@ def test_gf010_whole_module_replacing_calls_and_those_that_ran_before_the_optimi
     statement = source.statement_of(call_sites[0])
     assert statement is not None
     assert [_ran_before(source, call, statement) for call in calls] == [True, False, False]
+
+
+def test_gf068_late_bound_closures_flagged_and_bound_early() -> None:
+    """Closures kept past their iteration that read a name the loop rebinds are found, in loops,
+    while loops and comprehensions; those that bind early, read only their arguments, or run
+    within their iteration are not. The fix rewrites the parameter list only."""
+    import textwrap
+
+    from gradfix.edits import apply_edits
+    from gradfix.rules.late_bound_closure import _bound_early, find_late_bound
+    from gradfix.source import SourceFile
+
+    text = textwrap.dedent("""\
+        import functools
+        from torch.optim.lr_scheduler import LambdaLR
+        for name, scale in scales.items():
+            for p in params[name]:
+                p.register_hook(lambda grad: grad * scale)
+                p.register_hook(lambda grad, scale=scale: grad * scale)
+                p.register_hook(functools.partial(mul, scale=scale))
+                p.register_hook(lambda grad: grad.clamp(-1, 1))
+                p.register_hook(lambda *g, **kw: g[0] * scale)
+                p.register_hook(make_hook(scale))
+        def per_layer(layers, masks, x):
+            for layer, mask in zip(layers, masks):
+                h = layer.register_forward_hook(lambda m, i, o: o * mask)
+                x = layer(x)
+                h.remove()
+                f = lambda t: t * mask
+                x = f(x)
+            return x
+        def groups(opt, mults):
+            fns = []
+            i = 0
+            while i < len(mults):
+                m = mults[i]
+                def fn(step):
+                    return m * step
+                fns.append(fn)
+                i += 1
+            return LambdaLR(opt, [lambda e: k * e for k in mults])
+        def train(opt, loader, model):
+            for x, y in loader:
+                def closure():
+                    return model(x).sum()
+                opt.step(closure)
+    """)
+    source = SourceFile("t.py", text)
+    found = find_late_bound(source)
+    assert [(source.range(f.closure).start.line, f.names, f.kept_by) for f in found] == [
+        (5, ["scale"], "register_hook"), (9, ["scale"], "register_hook"), (24, ["m"], "append"), (28, ["k"], "a comprehension"),
+    ]
+    fixed = apply_edits(text, [_bound_early(f) for f in found]).splitlines()
+    assert fixed[4].strip() == "p.register_hook(lambda grad, scale=scale: grad * scale)"
+    assert fixed[8].strip() == "p.register_hook(lambda *g, scale=scale, **kw: g[0] * scale)"
+    assert fixed[23].strip() == "def fn(step, m=m):"
+    assert fixed[27].strip() == "return LambdaLR(opt, [lambda e, k=k: k * e for k in mults])"
