@@ -13,11 +13,24 @@ scale factor or a flag); a return with too few values is extended that way, one 
 the extra trailing values. When names are ambiguous several mappings are proposed and the re-run
 keeps the one after which the gradients arrive. A ``forward(ctx, *args)`` leaves the inputs unknown:
 then the fault is reported without a fix.
+
+The same Function can return a gradient of the wrong shape: ``Function linearBackward returned an
+invalid gradient at index 0 - got [272, 256] but expected shape compatible with [16, 17, 256]`` (a
+gradient computed on the input flattened to 2-D; torch itself sums a gradient with extra leading
+dimensions down to its input, so only what no sum fixes crashes). The message names the input by
+its index. When the gradient holds as many elements in another number of dimensions, it is
+reshaped to the input's shape in every return: ``x.shape`` when forward saved the input and
+backward unpacks it from ``ctx.saved_tensors``, a ``ctx`` attribute forward set to
+``input.shape``, else one that forward sets first thing (``ctx.input_shape = input.shape``). When
+its dimensions are the input's with two swapped (``x.t() @ g`` for a ``[out, in]`` weight), it is
+transposed. A reshape between two shapes of the same rank would scramble the values and pass the
+re-run all the same: not proposed.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -38,6 +51,11 @@ from gradfix.verify import judge
 _MESSAGE = re.compile(
     r"function (?P<cls>[A-Za-z_]\w*)Backward returned an incorrect number of gradients "
     r"\(expected (?P<expected>\d+), got (?P<got>\d+)\)"
+)
+# torch's check of each returned gradient against its input: the shape cannot be summed down to it.
+_SHAPE = re.compile(
+    r"[Ff]unction (?P<cls>[A-Za-z_]\w*)Backward returned an invalid gradient at index (?P<index>\d+) - "
+    r"got \[(?P<got>[\d, ]*)\] but expected shape compatible with \[(?P<expected>[\d, ]*)\]"
 )
 # How a gradient's name wraps the input's name: grad_x, grad_weight, x_grad, weight_gradient, d_x.
 _AFFIXED = (
@@ -73,6 +91,22 @@ class _Function:
     cls: cst.ClassDef
     forward: cst.FunctionDef
     backward: cst.FunctionDef
+
+
+def _failing(message: str) -> Optional[tuple[str, int]]:
+    """The Function whose backward torch refused, and the index of the refused gradient (-1: the
+    count was wrong)."""
+    count = _MESSAGE.search(message)
+    if count is not None:
+        return count.group("cls"), -1
+    shape = _SHAPE.search(message)
+    if shape is not None:
+        return shape.group("cls"), int(shape.group("index"))
+    return None
+
+
+def _dims(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
 
 
 def _cores(name: str) -> list[tuple[str, bool]]:
@@ -115,7 +149,7 @@ def _fit(gradient: str, name: str) -> int:
 
 class CustomFunctionBackward(Rule):
     code = "GF028"
-    title = "custom autograd Function's backward returns the wrong number of gradients"
+    title = "custom autograd Function's backward returns the wrong number of gradients, or one of the wrong shape"
     applicability = Applicability.SAFE
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
@@ -124,7 +158,8 @@ class CustomFunctionBackward(Rule):
             return []
         match = _MESSAGE.search(crash.message)
         if match is None:
-            return []
+            shape = _SHAPE.search(crash.message)
+            return self._wrong_shape(trace, project, shape) if shape is not None else []
         name, expected, got = match.group("cls"), int(match.group("expected")), int(match.group("got"))
         found = self._locate(trace, project, name)
         if found is None:
@@ -157,14 +192,22 @@ class CustomFunctionBackward(Rule):
         progress. A return that gets past the crash but gives None to an input that needs a
         gradient is not a fix."""
         after = run.trace
-        old = _MESSAGE.search(before.crash.message) if before.crash is not None else None
-        new = _MESSAGE.search(after.crash.message) if after.crash is not None else None
-        if old is not None and new is not None and new.group("cls") != old.group("cls") and not run.probe_error:
-            return Verdict(
-                True,
-                f"{old.group('cls')}.backward now returns its gradients; the same backward() then stops in {new.group('cls')}.backward",
-                partial=True,
-            )
+        old = _failing(before.crash.message) if before.crash is not None else None
+        new = _failing(after.crash.message) if after.crash is not None else None
+        if old is not None and new is not None and not run.probe_error:
+            if new[0] != old[0]:
+                return Verdict(
+                    True,
+                    f"{old[0]}.backward now returns its gradients; the same backward() then stops in {new[0]}.backward",
+                    partial=True,
+                )
+            if old[1] >= 0 and new[1] > old[1]:
+                # One gradient's shape fixed, the next one's wrong too: the loop fixes that one next.
+                return Verdict(
+                    True,
+                    f"{old[0]}.backward's gradient at index {old[1]} now has its input's shape; the one at index {new[1]} does not",
+                    partial=True,
+                )
         verdict = judge(finding, candidate, before, run)
         if verdict.verified and verdict.partial and after.crash is None:
             claimed = finding.params if candidate.params is None else candidate.params
@@ -519,3 +562,147 @@ class CustomFunctionBackward(Rule):
         indent = source.indentation(source.range(body[0]).start.line)
         last = source.range(body[-1]).end.line
         return source.insert_lines(last + 1, f"{indent}{statement}\n")
+
+    # -- a gradient of the wrong shape ------------------------------------------------------------
+
+    def _wrong_shape(self, trace: Trace, project: Project, match: re.Match) -> list[Finding]:  # type: ignore[type-arg]
+        """``returned an invalid gradient at index 0 - got [272, 256] but expected shape compatible
+        with [16, 17, 256]``: the gradient of that input has another shape than the input, and no
+        sum over leading dimensions gives it (torch does that one itself)."""
+        crash = trace.crash
+        assert crash is not None
+        name, index = match.group("cls"), int(match.group("index"))
+        got, expected = _dims(match.group("got")), _dims(match.group("expected"))
+        found = self._locate(trace, project, name)
+        if found is None:
+            return []
+        inputs = self._inputs(found, index + 1)
+        params = [
+            p.name for p in trace.params
+            if p.reached and p.requires_grad and p.is_leaf and (p.optimizers or not trace.optimizers)
+        ]
+        message = f"the script crashed: {crash.type}: {crash.message}; {found.cls.name.value}.backward must return "
+        if inputs is not None:
+            message += f"the gradient of `{inputs[index]}` (input {index} of forward) in `{inputs[index]}`'s shape"
+        else:
+            message += f"the gradient of input {index} of forward in that input's shape"
+        candidates = self._reshaped(found, inputs[index], index, got, expected) if inputs is not None else []
+        return [self.finding(project, found.source.site(found.backward.name), message, params, candidates, blocking=True)]
+
+    def _reshaped(self, found: _Function, input_name: str, index: int, got: list[int], expected: list[int]) -> list[Candidate]:
+        """The returned gradient at ``index`` made the input's shape: transposed when its dimensions
+        are the input's with two swapped (``x.t().mm(g)`` for ``g.t().mm(x)``), reshaped to the
+        input's shape when it holds as many elements in another number of dimensions (a gradient
+        computed on the input flattened to 2-D). A reshape between shapes of the same rank would
+        scramble the values as surely as it fixed them: not proposed."""
+        source = found.source
+        values = [
+            r.values[index] for r in self._returns(found.backward)
+            if r.values is not None and len(r.values) > index
+            and not (isinstance(r.values[index], cst.Name) and r.values[index].value == "None")  # type: ignore[attr-defined]
+        ]
+        if not values:
+            return []
+        suffixes: list[tuple[str, list[Edit], str]] = []  # (method call appended, extra edits, note)
+        swapped = [d for d in range(len(got)) if len(got) == len(expected) and got[d] != expected[d]]
+        if len(swapped) == 2 and got[swapped[0]] == expected[swapped[1]] and got[swapped[1]] == expected[swapped[0]]:
+            call = ".t()" if len(got) == 2 else f".transpose({swapped[0]}, {swapped[1]})"
+            suffixes.append((call, [], ""))
+        elif len(got) != len(expected) and math.prod(got) == math.prod(expected):
+            for shape, edits, note in self._shapes(found, input_name):
+                suffixes.append((f".reshape({shape})", edits, note))
+        candidates = []
+        for call, extra, note in suffixes:
+            edits = list(extra)
+            texts = []
+            for value in values:
+                code = source.code(value)
+                atom = isinstance(value, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) or bool(getattr(value, "lpar", ()))
+                text = f"{code}{call}" if atom else f"({code}){call}"
+                texts.append(text)
+                edits.append(source.replace_node(value, cst.parse_expression(text, config=source.module.config_for_parsing)))
+            returned = " and ".join(dict.fromkeys(f"`{t}`" for t in texts))
+            candidates.append(self.candidate(
+                f"in {found.cls.name.value}.backward, return {returned}: the gradient of `{input_name}` in its shape{note}",
+                source.path, edits,
+            ))
+        return candidates
+
+    def _shapes(self, found: _Function, input_name: str) -> list[tuple[str, list[Edit], str]]:
+        """Expressions in ``backward`` for the input's shape, with the edits they need: the input
+        itself fetched from ``ctx.saved_tensors``, a ``ctx`` attribute forward set to its shape,
+        else one forward sets first thing (``ctx.input_shape = input.shape``)."""
+        source = found.source
+        forward_params = [p.name.value for p in found.forward.params.params]
+        backward_params = [p.name.value for p in found.backward.params.params]
+        methods = {s.name.value for s in found.cls.body.body if isinstance(s, cst.FunctionDef)}  # type: ignore[union-attr]
+        if not backward_params or "setup_context" in methods or not forward_params:
+            return []  # the ctx forward fills is setup_context's: not handled here
+        fctx, bctx = forward_params[0], backward_params[0]
+        rebound = any(
+            isinstance(t.target, cst.Name) and t.target.value == input_name for t in descendants(found.forward, cst.AssignTarget)
+        ) or any(isinstance(a.target, cst.Name) and a.target.value == input_name for a in descendants(found.forward, cst.AugAssign))
+        shapes: list[tuple[str, list[Edit], str]] = []
+        saved = None if rebound else self._saved_as(found, input_name, fctx, bctx)
+        if saved is not None:
+            shapes.append((f"{saved}.shape", [], ""))
+        attrs: dict[str, str] = {}
+        for assign in descendants(found.cls, cst.Assign):
+            for target in assign.targets:
+                t = target.target
+                if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value in (fctx, bctx):
+                    attrs[t.attr.value] = source.code(assign.value)
+        kept = [a for a, v in attrs.items() if not rebound and v in (f"{input_name}.shape", f"{input_name}.size()")]
+        if kept:
+            shapes.append((f"{bctx}.{kept[0]}", [], ""))
+        else:
+            attr = f"{input_name}_shape"
+            body = list(self._body(found.forward))
+            if attr in attrs or not body:
+                return shapes
+            first = body[0]
+            if (
+                isinstance(first, cst.SimpleStatementLine) and len(first.body) == 1 and isinstance(first.body[0], cst.Expr)
+                and isinstance(first.body[0].value, (cst.SimpleString, cst.ConcatenatedString)) and len(body) > 1
+            ):
+                first = body[1]  # after the docstring
+            line = source.range(first).start.line
+            edit = source.insert_lines(line, f"{source.indentation(line)}{fctx}.{attr} = {input_name}.shape\n")
+            shapes.append((f"{bctx}.{attr}", [edit], f"; forward keeps that shape in `{fctx}.{attr}`"))
+        return shapes
+
+    @staticmethod
+    def _saved_as(found: _Function, input_name: str, fctx: str, bctx: str) -> Optional[str]:
+        """The name backward gives the input, when forward saved it (``ctx.save_for_backward(x, w)``)
+        and backward unpacks it once (``x, w = ctx.saved_tensors``) and never rebinds it."""
+        position = None
+        for call in descendants(found.forward, cst.Call):
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "save_for_backward" and isinstance(func.value, cst.Name) and func.value.value == fctx:
+                for i, arg in enumerate(call.args):
+                    if arg.star:
+                        return None
+                    if isinstance(arg.value, cst.Name) and arg.value.value == input_name:
+                        position = i
+        if position is None:
+            return None
+        bound: list[str] = []
+        name = None
+        for assign in descendants(found.backward, cst.Assign):
+            value = assign.value
+            for target in assign.targets:
+                bound += [n.value for n in descendants(target.target, cst.Name)]
+            if not (
+                isinstance(value, cst.Attribute) and value.attr.value in ("saved_tensors", "saved_variables")
+                and isinstance(value.value, cst.Name) and value.value.value == bctx and len(assign.targets) == 1
+            ):
+                continue
+            target = assign.targets[0].target
+            if isinstance(target, (cst.Tuple, cst.List)) and position < len(target.elements):
+                element = target.elements[position]
+                if isinstance(element, cst.Element) and isinstance(element.value, cst.Name):
+                    name = element.value.value
+        rebinds = [a.target for a in descendants(found.backward, cst.AugAssign)] + [f.target for f in descendants(found.backward, cst.For)]
+        if name is None or bound.count(name) != 1 or any(n.value == name for t in rebinds for n in descendants(t, cst.Name)):
+            return None
+        return name
