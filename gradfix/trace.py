@@ -485,6 +485,24 @@ class ScalerCall:
     count: int = 0
 
 
+# What people type for "off" (each is True for bool()): the usual casings as typed, any other
+# casing as its lower case. A BoolOption names one of these by its index, never by the script's text.
+FALSE_SPELLINGS = ("False", "false", "FALSE", "F", "f", "0", "No", "no", "NO", "N", "n", "Off", "off", "OFF", "")
+
+
+@dataclass
+class BoolOption:
+    """An argparse option that user code declared with ``type=bool``, parsed from a string that means
+    false ("False", "0", "no", "off", ""): ``bool()`` of any non-empty string is True, so the option
+    came out True. Recorded once per ``add_argument`` site, only when that happened."""
+
+    site: Site  # the add_argument call
+    parsed: Optional[Site] = None  # the user call that parsed it (parse_args, parse_known_args)
+    spelling: int = -1  # the string: its index in FALSE_SPELLINGS (a number, so no text of the run)
+    from_default: bool = False  # the string was the option's default (or set_defaults), not an argument
+    count: int = 0
+
+
 @dataclass
 class OptionalArgsCall:
     """Calls from one user-code site of a module whose ``forward`` has parameters that default to
@@ -830,6 +848,8 @@ class Trace:
     condition_tests: list[ConditionTest] = field(default_factory=list)
     # optimizers never built that step copies of a running module's parameters (GF064)
     orphaned_optimizers: list[OrphanedOptimizer] = field(default_factory=list)
+    # argparse options declared type=bool that a string meaning false made True (GF070)
+    bool_options: list[BoolOption] = field(default_factory=list)
 
     # -- queries used by rules and verification -------------------------------------------------
 
