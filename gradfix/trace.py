@@ -504,6 +504,16 @@ class BoolOption:
 
 
 @dataclass
+class HalfAutocast:
+    """An autocast region user code opened that runs its math in float16 (``dtype=torch.float16``,
+    or CUDA's default), enabled: gradients that pass through it are float16 too, and without a
+    ``GradScaler`` the small ones round to 0 (GF071). Once per site."""
+
+    site: Site  # the autocast(...) call
+    count: int = 0
+
+
+@dataclass
 class OptionalArgsCall:
     """Calls from one user-code site of a module whose ``forward`` has parameters that default to
     None (``time_emb=None``, ``context=None``, ``mask=None``): which of them the calls gave a value
@@ -850,6 +860,10 @@ class Trace:
     orphaned_optimizers: list[OrphanedOptimizer] = field(default_factory=list)
     # argparse options declared type=bool that a string meaning false made True (GF070)
     bool_options: list[BoolOption] = field(default_factory=list)
+    # float16 autocast regions opened by user code, per site, and how many enabled GradScalers the
+    # run made (GF071)
+    half_autocasts: list[HalfAutocast] = field(default_factory=list)
+    enabled_scalers: int = 0
 
     # -- queries used by rules and verification -------------------------------------------------
 

@@ -3532,3 +3532,22 @@ def test_gf070_command_line_false_for_a_type_bool_freeze(write_script) -> None: 
     assert sorted(result.finding.params) == ["body.bias", "body.weight"]
     # Given no string, the default True freezes on purpose: nothing to say.
     assert repair(str(path), [], sandbox).results == []
+
+
+def test_gf071_probe_records_float16_autocast_regions_and_enabled_scalers(run_script) -> None:  # type: ignore[no-untyped-def]
+    trace = run_script("""
+        import torch
+        with torch.autocast("cuda"):  # CUDA's default: float16
+            pass
+        with torch.autocast("cpu"):  # the CPU's default: bfloat16
+            pass
+        with torch.autocast("cpu", dtype=torch.float16, enabled=False):
+            pass
+        for _ in range(2):
+            with torch.autocast(device_type="cpu", dtype=torch.half):
+                pass
+        torch.amp.GradScaler("cuda", enabled=False)
+        torch.amp.GradScaler("cuda")
+    """).trace
+    assert [(a.site.line, a.count) for a in trace.half_autocasts] == [(3, 1), (10, 2)]
+    assert trace.enabled_scalers == 1

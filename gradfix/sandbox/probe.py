@@ -641,6 +641,8 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             condition_tests=self.condition_facts(),
             orphaned_optimizers=self.orphan_facts(names_of),
             bool_options=self.bool_option_facts(),
+            half_autocasts=self.half_autocast_facts(),
+            enabled_scalers=self.enabled_scalers,
         )
         self.finished_trace = self.ranks.complete(self.finished_trace)
         return self.finished_trace
