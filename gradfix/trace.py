@@ -488,6 +488,34 @@ class ScalerCall:
     count: int = 0
 
 
+# What people type for "off" (each is True for bool()): the usual casings as typed, any other
+# casing as its lower case. A BoolOption names one of these by its index, never by the script's text.
+FALSE_SPELLINGS = ("False", "false", "FALSE", "F", "f", "0", "No", "no", "NO", "N", "n", "Off", "off", "OFF", "")
+
+
+@dataclass
+class BoolOption:
+    """An argparse option that user code declared with ``type=bool``, parsed from a string that means
+    false ("False", "0", "no", "off", ""): ``bool()`` of any non-empty string is True, so the option
+    came out True. Recorded once per ``add_argument`` site, only when that happened."""
+
+    site: Site  # the add_argument call
+    parsed: Optional[Site] = None  # the user call that parsed it (parse_args, parse_known_args)
+    spelling: int = -1  # the string: its index in FALSE_SPELLINGS (a number, so no text of the run)
+    from_default: bool = False  # the string was the option's default (or set_defaults), not an argument
+    count: int = 0
+
+
+@dataclass
+class HalfAutocast:
+    """An autocast region user code opened that runs its math in float16 (``dtype=torch.float16``,
+    or CUDA's default), enabled: gradients that pass through it are float16 too, and without a
+    ``GradScaler`` the small ones round to 0 (GF071). Once per site."""
+
+    site: Site  # the autocast(...) call
+    count: int = 0
+
+
 @dataclass
 class OptionalArgsCall:
     """Calls from one user-code site of a module whose ``forward`` has parameters that default to
@@ -833,6 +861,12 @@ class Trace:
     condition_tests: list[ConditionTest] = field(default_factory=list)
     # optimizers never built that step copies of a running module's parameters (GF064)
     orphaned_optimizers: list[OrphanedOptimizer] = field(default_factory=list)
+    # argparse options declared type=bool that a string meaning false made True (GF070)
+    bool_options: list[BoolOption] = field(default_factory=list)
+    # float16 autocast regions opened by user code, per site, and how many enabled GradScalers the
+    # run made (GF071)
+    half_autocasts: list[HalfAutocast] = field(default_factory=list)
+    enabled_scalers: int = 0
 
     # -- queries used by rules and verification -------------------------------------------------
 

@@ -3542,3 +3542,69 @@ def test_gf068_late_bound_closures_flagged_and_bound_early() -> None:
     assert fixed[8].strip() == "p.register_hook(lambda *g, scale=scale, **kw: g[0] * scale)"
     assert fixed[23].strip() == "def fn(step, m=m):"
     assert fixed[27].strip() == "return LambdaLR(opt, [lambda e, k=k: k * e for k in mults])"
+
+
+def test_gf070_probe_records_options_that_bool_made_true_from_a_word_for_false(run_script) -> None:  # type: ignore[no-untyped-def]
+    from gradfix.trace import FALSE_SPELLINGS
+
+    trace = run_script("""
+        import argparse
+        p = argparse.ArgumentParser()
+        p.add_argument("--kept", type=bool, default=True)
+        p.add_argument("--defaulted", type=bool, default="off")
+        p.add_argument("--said_true", type=bool)
+        p.add_argument("--flag", action="store_true")
+        group = p.add_argument_group("model")
+        group.add_argument("--said_no", type=bool, default=True)
+        p.parse_args(["--said_true", "True", "--said_no", "No"])
+        q = argparse.ArgumentParser()
+        q.register("type", bool, lambda s: s.lower() == "true")
+        q.add_argument("--parsed_right", type=bool, default=True)
+        q.parse_args(["--parsed_right", "False"])
+    """).trace
+    seen = sorted((o.site.line, FALSE_SPELLINGS[o.spelling], o.from_default, o.parsed.line) for o in trace.bool_options)  # type: ignore[union-attr]
+    assert seen == [(5, "off", True, 10), (9, "No", False, 10)]
+
+
+def test_gf070_command_line_false_for_a_type_bool_freeze(write_script) -> None:  # type: ignore[no-untyped-def]
+    path = write_script("""
+        import argparse
+        import torch
+        from torch import nn
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--freeze_body", type=bool, default=True)
+        args = parser.parse_args()
+        body, head = nn.Linear(4, 4), nn.Linear(4, 1)
+        body.load_state_dict(nn.Linear(4, 4).state_dict())
+        if args.freeze_body:
+            body.requires_grad_(False)
+        opt = torch.optim.SGD([p for p in [*body.parameters(), *head.parameters()] if p.requires_grad], lr=0.1)
+        for _ in range(5):
+            loss = head(torch.relu(body(torch.randn(8, 4)))).pow(2).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+    """)
+    sandbox = Sandbox([str(path.parent)], timeout=30)
+    [result] = repair(str(path), ["--freeze_body", "False"], sandbox).results
+    assert result.finding.code == "GF070" and result.fix is not None
+    assert sorted(result.finding.params) == ["body.bias", "body.weight"]
+    # Given no string, the default True freezes on purpose: nothing to say.
+    assert repair(str(path), [], sandbox).results == []
+
+
+def test_gf071_probe_records_float16_autocast_regions_and_enabled_scalers(run_script) -> None:  # type: ignore[no-untyped-def]
+    trace = run_script("""
+        import torch
+        with torch.autocast("cuda"):  # CUDA's default: float16
+            pass
+        with torch.autocast("cpu"):  # the CPU's default: bfloat16
+            pass
+        with torch.autocast("cpu", dtype=torch.float16, enabled=False):
+            pass
+        for _ in range(2):
+            with torch.autocast(device_type="cpu", dtype=torch.half):
+                pass
+        torch.amp.GradScaler("cuda", enabled=False)
+        torch.amp.GradScaler("cuda")
+    """).trace
+    assert [(a.site.line, a.count) for a in trace.half_autocasts] == [(3, 1), (10, 2)]
+    assert trace.enabled_scalers == 1

@@ -9,7 +9,7 @@ naming.py (what the user calls things), watch_modules.py, watch_optimizers.py, w
 watch_weights.py (forwards given their weights, MAML's fast weights),
 watch_checkpoint.py (activation checkpointing), watch_copies.py (writes into parameters outside
 optimizers: momentum and EMA copies), watch_scaler.py (GradScaler calls), watch_loaders.py (modules
-run in DataLoader workers),
+run in DataLoader workers), watch_arguments.py (argparse options declared ``type=bool``),
 function_mode.py (every torch call: CUDA on the CPU, graph cuts, in-place ops); this file holds
 the state they share, the records of a crash, and the Trace written at the end.
 """
@@ -30,6 +30,7 @@ from gradfix.sandbox.facts import (
     storage_of,
 )
 from gradfix.sandbox.naming import Names, _held
+from gradfix.sandbox.watch_arguments import ArgumentWatch
 from gradfix.sandbox.watch_autograd import AutogradWatch
 from gradfix.sandbox.watch_checkpoint import CheckpointWatch
 from gradfix.sandbox.watch_gradients import GradientWatch
@@ -77,7 +78,7 @@ def _mistaken_kind(error: BaseException) -> bool:
     return isinstance(subject, str) and (hasattr(torch.Tensor, name) or hasattr(nn.Module, name))
 
 
-class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, CheckpointWatch, GradientWatch, CopyWatch, ScalerWatch, CopyGradWatch, GroupWatch, StepWatch, OrphanWatch, LoaderWatch):
+class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, CheckpointWatch, GradientWatch, CopyWatch, ScalerWatch, CopyGradWatch, GroupWatch, StepWatch, OrphanWatch, LoaderWatch, ArgumentWatch):
     """The probe: its state, what it records, and the Trace it writes at the end. Each concern it
     watches is a part of its own (naming, watch_modules, watch_optimizers, watch_autograd)."""
 
@@ -235,6 +236,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         self._install_step_tracking()
         self._install_orphan_tracking()
         self._install_loader_tracking()
+        self._install_argument_tracking()
         from gradfix.sandbox.function_mode import ProbeMode, patch_cuda_runtime, patch_rewraps, patch_sampling
 
         patch_cuda_runtime(self)
@@ -638,6 +640,9 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             step_calls=list(self.step_calls.values()),
             condition_tests=self.condition_facts(),
             orphaned_optimizers=self.orphan_facts(names_of),
+            bool_options=self.bool_option_facts(),
+            half_autocasts=self.half_autocast_facts(),
+            enabled_scalers=self.enabled_scalers,
         )
         self.finished_trace = self.ranks.complete(self.finished_trace)
         return self.finished_trace

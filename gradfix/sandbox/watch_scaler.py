@@ -3,7 +3,10 @@
 whether its gradients were unscaled or stepped since the last ``update()``; an iteration that
 leaves between the one and the other makes the next ``unscale_``/``step`` raise (GF042), often
 only when a rarely taken branch (a skipped step) runs, so where the calls are, how often each
-function ran them, and what each frame calls the scaler are the facts a rule reasons from."""
+function ran them, and what each frame calls the scaler are the facts a rule reasons from.
+
+Also the autocast regions user code opens in float16 (per site), and how many enabled scalers the
+run made: float16 gradients with no scaler round the small ones to 0 (GF071)."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from typing import Any, Callable, Optional
 
 from gradfix.sandbox.facts import site_of
 from gradfix.sandbox.naming import _held
-from gradfix.trace import ScalerCall
+from gradfix.trace import HalfAutocast, ScalerCall
 
 _KINDS = ("unscale_", "step", "update")
 _RECORDS = 32  # call sites recorded, at most
@@ -75,6 +78,48 @@ class ScalerWatch:
 
         for kind in _KINDS:
             setattr(cls, kind, wrap(kind, getattr(cls, kind)))
+        self._install_autocast_tracking()
+
+    def _install_autocast_tracking(self) -> None:
+        # Installed before function_mode.py's CUDA emulation wraps the same __init__s: what is seen
+        # here is what the CPU runs (device "cpu", CUDA's float16 default filled in).
+        probe = self
+        import torch
+        from torch.amp import autocast_mode, grad_scaler
+
+        self._half_autocasts: dict[tuple[Any, ...], HalfAutocast] = {}
+        self.enabled_scalers = 0
+        autocast_init, scaler_init = autocast_mode.autocast.__init__, grad_scaler.GradScaler.__init__
+
+        @functools.wraps(autocast_init)
+        def autocast(region: Any, *args: Any, **kwargs: Any) -> None:
+            autocast_init(region, *args, **kwargs)
+            try:
+                if getattr(region, "_enabled", False) is True and getattr(region, "fast_dtype", None) is torch.float16:
+                    probe._note_half_autocast(sys._getframe(1))
+            except Exception:  # a region the script subclassed may hold anything: watching must not fail it
+                pass
+
+        @functools.wraps(scaler_init)
+        def scaler(made: Any, *args: Any, **kwargs: Any) -> None:
+            scaler_init(made, *args, **kwargs)
+            if getattr(made, "_enabled", False) is True:
+                probe.enabled_scalers += 1
+
+        autocast_mode.autocast.__init__ = autocast  # type: ignore[method-assign]
+        grad_scaler.GradScaler.__init__ = scaler  # type: ignore[method-assign]
+
+    def _note_half_autocast(self, frame: Optional[types.FrameType]) -> None:
+        frame = self.user_frame(frame)  # type: ignore[attr-defined]
+        if frame is None:
+            return
+        key = (frame.f_code, frame.f_lasti)
+        fact = self._half_autocasts.get(key)
+        if fact is None:
+            if len(self._half_autocasts) >= _RECORDS:
+                return
+            fact = self._half_autocasts[key] = HalfAutocast(site=site_of(frame))
+        fact.count += 1
 
     def _note_scaler_call(self, kind: str, scaler: Any, caller: types.FrameType, optimizer: Any) -> None:
         number = self._scaler_numbers.get(id(scaler))
@@ -117,3 +162,6 @@ class ScalerWatch:
         for record in self._scaler_records.values():
             record.frames = []  # the frames (and their locals) are not needed any more
         return [record.fact for record in self._scaler_records.values()]
+
+    def half_autocast_facts(self) -> list[HalfAutocast]:
+        return list(self._half_autocasts.values())
