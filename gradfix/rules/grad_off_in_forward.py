@@ -5,8 +5,8 @@ autograd runs a Function's ``forward`` with grad mode disabled, whatever the cal
 ``forward`` computes builds no graph, so a ``torch.autograd.grad(objective, y)`` or an
 ``objective.backward()`` there raises "element 0 of tensors does not require grad and does not have
 a grad_fn", even after ``y.requires_grad_()``. The crash's innermost user frame is in the
-``forward`` of an ``autograd.Function`` subclass, or in a function of the same file that such a
-``forward`` calls (directly or through up to three calls).
+``forward`` of an ``autograd.Function`` subclass, or on a differentiating call in a function of
+the same file that such a ``forward`` calls (directly or through up to three calls).
 
 The fix turns gradients back on where the inner problem is built and differentiated, as torch's
 documentation says to: ``with torch.enable_grad():`` around the statements of that function's
@@ -106,6 +106,10 @@ class GradOffInForward(Rule):
             call for call in descendants(statement, cst.Call)
             if _differentiated(source, call) is not None and source.range(call).start.line <= site.line <= source.range(call).end.line
         ]
+        if not calls and crashed_in is not forward:
+            # A helper reached by name only: without a differentiating call at the crash, the
+            # name may be another function's (a `step` or `loss` of the training loop).
+            return []
         if any(self._grad_enabled_around(source, node) for node in (calls or [statement])):
             return []  # gradients were turned on there: the graph is missing for another reason
         where = "its forward" if crashed_in is forward else f"`{crashed_in.name.value}`, which its forward calls,"
