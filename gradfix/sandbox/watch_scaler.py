@@ -103,8 +103,11 @@ class ScalerWatch:
         @functools.wraps(scaler_init)
         def scaler(made: Any, *args: Any, **kwargs: Any) -> None:
             scaler_init(made, *args, **kwargs)
-            if getattr(made, "_enabled", False) is True:
-                probe.enabled_scalers += 1
+            try:
+                if getattr(made, "_enabled", False) is True:
+                    probe.enabled_scalers += 1
+            except Exception:
+                pass
 
         autocast_mode.autocast.__init__ = autocast  # type: ignore[method-assign]
         grad_scaler.GradScaler.__init__ = scaler  # type: ignore[method-assign]
