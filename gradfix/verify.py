@@ -8,6 +8,8 @@ later crash counts as progress: the repair loop goes on with the next fault.
 
 from __future__ import annotations
 
+import dataclasses
+
 from gradfix.findings import Candidate, Finding, Verdict, short_list
 from gradfix.sandbox import RunResult
 from gradfix.trace import Crash, Trace
@@ -43,6 +45,19 @@ def judge(finding: Finding, candidate: Candidate, before: Trace, run: RunResult)
         # A second fault behind the first (integer inputs and a zero_grad() before step()): the
         # crash is gone, and the loop diagnoses the rest from this run; the whole chain is judged at the end.
         return Verdict(True, f"the crash is gone and the script runs on; {verdict.reason}", partial=True)
+    return verdict
+
+
+def judge_what_trains(finding: Finding, candidate: Candidate, before: Trace, run: RunResult, trained: list[str]) -> Verdict:
+    """For a fix that is a conjecture about which of the stuck parameters it frees (a flag parsed
+    as meant, an autocast in another dtype): judged on ``trained``, those its re-run shows
+    training, which must be some. When it wins, the finding names only those; the safety net
+    (GF018) still reports the ones left stuck."""
+    if not trained:
+        return judge(finding, candidate, before, run)
+    verdict = judge(finding, dataclasses.replace(candidate, params=trained), before, run)
+    if verdict.verified and not verdict.partial:
+        candidate.params = trained
     return verdict
 
 

@@ -21,7 +21,6 @@ freezing on purpose), one given "True", and ``action="store_true"`` flags give n
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Optional
 
 import libcst as cst
@@ -33,7 +32,7 @@ from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.sandbox import RunResult
 from gradfix.trace import FALSE_SPELLINGS, BoolOption, ParamFact, Trace
-from gradfix.verify import judge
+from gradfix.verify import judge_what_trains
 
 # What the option's strings become: True for the usual spellings of yes, False for everything else.
 PARSER = 'lambda s: s.lower() in ("true", "1", "yes", "y", "on")'
@@ -90,14 +89,7 @@ class ArgparseTypeBool(Rule):
         something, and the finding names only that."""
         after = run.trace
         trained = [n for n in finding.params if (p := after.param(n)) is not None and p.got_grad and p.changed]
-        if not trained:
-            return judge(finding, candidate, before, run)
-        verdict = judge(finding, replace(candidate, params=trained), before, run)
-        if verdict.verified and not verdict.partial:
-            # The repair loop names the winning candidate's parameters in the finding (and the
-            # safety net, GF018, still reports the ones left stuck).
-            candidate.params = trained
-        return verdict
+        return judge_what_trains(finding, candidate, before, run, trained)
 
 
 def _stuck(trace: Trace) -> list[str]:

@@ -22,7 +22,6 @@ autocast, give nothing.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Optional
 
 import libcst as cst
@@ -36,7 +35,7 @@ from gradfix.sandbox import RunResult
 from gradfix.source import SourceFile
 from gradfix.torch_api import module_alias
 from gradfix.trace import HalfAutocast, Trace
-from gradfix.verify import judge
+from gradfix.verify import judge_what_trains
 
 # The autocast classes; each takes ``dtype`` second among its positional arguments (after
 # ``device_type``, or after ``enabled`` in torch.cuda.amp's and torch.cpu.amp's).
@@ -99,12 +98,7 @@ class Float16AutocastWithoutScaler(Rule):
         a ReLU never opens); the claim is what trains now, which must be something."""
         after = run.trace
         trained = [n for n in finding.params if (p := after.param(n)) is not None and p.nonzero_grad and p.changed]
-        if not trained:
-            return judge(finding, candidate, before, run)
-        verdict = judge(finding, replace(candidate, params=trained), before, run)
-        if verdict.verified and not verdict.partial:
-            candidate.params = trained  # the finding names what the fix made train (the rest: GF018)
-        return verdict
+        return judge_what_trains(finding, candidate, before, run, trained)
 
 
 def _autocast_call(project: Project, region: HalfAutocast) -> Optional[cst.Call]:
