@@ -255,6 +255,60 @@ def test_a_while_loop_with_an_else_is_left_as_it_is() -> None:
     assert loops.FOREVER not in finetune.co_names  # `while not done: ... else:` kept its own test
 
 
+ENDLESS_SOURCES = """
+import queue
+import threading
+
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+data = [(torch.randn(8, 4), torch.randn(8, 1)) for _ in range(5)]
+
+
+def cycle():
+    i = 0
+    while True:
+        yield data[i % len(data)]
+        i += 1
+
+
+batches, filled, stop = cycle(), queue.Queue(maxsize=4), threading.Event()
+
+
+def producer():
+    i = 0
+    while not stop.is_set():
+        try:
+            filled.put(data[i % len(data)], timeout=0.1)
+        except queue.Full:
+            continue
+        i += 1
+
+
+threading.Thread(target=producer, daemon=True).start()
+model = nn.Linear(4, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for step in range(100):
+    (x, y), (x2, y2) = next(batches), filled.get()
+    loss = nn.functional.mse_loss(model(x), y) + nn.functional.mse_loss(model(x2), y2)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+stop.set()
+print("done")
+"""
+
+
+def test_a_while_loop_that_feeds_the_training_is_not_cut(run_script: Run) -> None:
+    # The generator's `while True: yield` and the producer thread's `while` span the consumer's
+    # steps: cut, they would end the training loop with a StopIteration, or starve it.
+    result = run_script(ENDLESS_SOURCES)
+    trace = result.trace
+    assert trace.crash is None and not trace.timed_out and not trace.late_stop, (trace.crash, trace.late_stop)
+    assert trace.steps == 3 and "done" in result.stdout
+
+
 # 100 epochs of 4 batches whose epoch-gated arms (ARMS) only report: what a user sees is a run of a few
 # epochs and a plain all-clear, not a loop held open for 30 epochs and "not an all-clear".
 REPORTING = """

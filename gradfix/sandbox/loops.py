@@ -36,6 +36,7 @@ import builtins
 import itertools
 import os
 import sys
+import threading
 import time
 import types
 from dataclasses import dataclass, field
@@ -281,16 +282,49 @@ class _WrapForLoops(ast.NodeTransformer):
         return node
 
 
+class _Endless:
+    """What a rewritten ``while`` loop goes through: no end of its own, the test ends it."""
+
+    def __iter__(self) -> Iterator[None]:
+        return itertools.repeat(None)
+
+
 class _WhileAsFor(ast.NodeTransformer):
     """``while test: body`` becomes ``for _ in <forever>: if not test: break`` then ``body``, so a
     ``while`` loop is shortened as a ``for`` loop is: ``while step < max_steps:`` around the
     batches, ``while not done:`` over an episode. ``continue`` and ``break`` mean what they meant.
-    A ``while`` with an ``else`` is left as it is: its else runs when the test fails, which a
-    ``break`` out of the ``for`` would skip."""
+    Left as they are: a ``while`` with an ``else`` (its else runs when the test fails, which a
+    ``break`` out of the ``for`` would skip), and one in a generator (``while True: yield
+    batch``, an IterableDataset's ``__iter__``): each of its iterations spans what its consumer
+    does with the item, training included, and cutting it would end the consumer's loop with a
+    StopIteration instead. One running in a thread other than the main one (a producer filling a
+    queue) is not cut either: see :meth:`LoopCap.wrap`."""
+
+    def __init__(self) -> None:
+        self.in_generator = False
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
+        return self._function(node)
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> ast.AST:
+        return self._function(node)
+
+    def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
+        return self._function(node)
+
+    def _function(self, node: Any) -> Any:
+        outer = self.in_generator
+        body = node.body if isinstance(node.body, list) else [node.body]
+        self.in_generator = any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own_nodes(body))
+        try:
+            self.generic_visit(node)
+        finally:
+            self.in_generator = outer
+        return node
 
     def visit_While(self, node: ast.While) -> ast.AST:
         self.generic_visit(node)
-        if node.orelse:
+        if node.orelse or self.in_generator:
             return node
         forever = ast.Call(func=ast.Name(id=FOREVER, ctx=ast.Load()), args=[], keywords=[])
         leave = ast.If(test=ast.UnaryOp(op=ast.Not(), operand=node.test), body=[ast.Break()], orelse=[])
@@ -350,10 +384,14 @@ class LoopCap:
 
     def install(self) -> None:
         setattr(builtins, WRAPPER, self.wrap)
-        setattr(builtins, FOREVER, lambda: itertools.repeat(None))
+        setattr(builtins, FOREVER, _Endless)
         setattr(builtins, RAN, self.ran)
 
     def wrap(self, iterable: Iterable[Any], loop: Optional[int] = None) -> Iterator[Any]:
+        if isinstance(iterable, _Endless) and threading.current_thread() is not threading.main_thread():
+            # A `while` loop in another thread (a producer filling a queue): the steps counted
+            # during its iterations are the main thread's, and cutting it would starve them.
+            return iter(iterable)
         caller = sys._getframe(1)  # the user frame whose `for` starts: where the loop is, kept cheaply
         return self._shortened(iter(iterable), caller.f_code, caller.f_lasti, loop)
 

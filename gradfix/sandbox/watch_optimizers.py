@@ -403,9 +403,9 @@ class OptimizerWatch:
                     for p, before in versions:
                         if p._version != before:
                             probe._stepped_versions[id(p)] = (index, before, p._version, sites)
-            # The user's for loops end themselves after a few training iterations (loops.py), so
-            # the script reaches its later phases; this bound is for what they cannot shorten (a
-            # while loop, a library's training loop).
+            # The user's for and while loops end themselves after a few training iterations
+            # (loops.py), so the script reaches its later phases; this bound is for what they
+            # cannot shorten (a while loop with an else or in a generator, a library's training loop).
             # Steps a loop takes past its cut for a branch not yet run count apart (loops.py).
             if probe.loops.counted()[0] >= probe.max_steps * 20 or probe.step_count >= probe.max_steps * 20 * EXTEND:
                 probe.stop(stopped_early=True)
