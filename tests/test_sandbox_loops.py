@@ -122,16 +122,22 @@ class Agent:
         if batch is None:                         # 6: `batch` is not the loop's progress
             self.skip()
         self.updates += 1
-        if self.updates > self.warmup:            # 9: a counter learn() advances on every call
+        if self.updates > self.warmup:            # 9: a counter of its own: not the loop's progress
             self.unfreeze()
 
     def evaluate(self, step):
         if step % 5 == 0:                         # 13: never called from a loop
             self.sync()
 
+    @staticmethod
+    def decay(step, rate):
+        if step > 500:                            # 18: a static method's first parameter is its own
+            rate = 0.0
+        return rate
+
 
 def schedule(optimizer, epoch):
-    if epoch == 3:                                # 18: given by keyword below
+    if epoch == 3:                                # 24: given by keyword below
         optimizer.param_groups[0]["lr"] = 0.01
 
 
@@ -139,6 +145,7 @@ for step in range(1000):
     batch = next(batches)
     agent.learn(batch, step)
     schedule(opt, epoch=step // 100)
+    lr = Agent.decay(step, lr)
 """
 
 
@@ -148,8 +155,8 @@ def test_the_ifs_of_functions_a_loop_calls_with_its_progress_wait_on_that_loop()
     before = len(loops._branches)
     loops.compile_user_code(CALLED, "called.py")
     watched = sorted(b.test.lineno for b in loops._branches[before:])
-    assert watched == [4, 9, 18]
-    assert {loops._branches[n].test.lineno for n in loops._loops[-1].branches} == {4, 9, 18}
+    assert watched == [4, 18, 24]
+    assert {loops._branches[n].test.lineno for n in loops._loops[-1].branches} == {4, 18, 24}
 
 
 SYNCED_IN_A_METHOD = """

@@ -117,9 +117,10 @@ def _progress(loop: ast.For) -> set[str]:
 
 def _progress_fed(function: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call, bound: bool, progress: set[str]) -> set[str]:
     """What of a function's own names follows the progress of the loop whose body makes ``call``:
-    its parameters given an expression of the loop's progress (``learn(batch, step)``), and the
-    counters its body advances each call (``self.learn_step += 1``). ``bound``: a method called on
-    an object, whose first parameter is the object."""
+    its parameters given an expression of the loop's progress (``learn(batch, step)``). ``bound``:
+    a method called on an object, whose first parameter is the object. (A counter the function
+    advances itself is not taken: a replay buffer's ``self.size += 1`` beside ``if self.size >
+    self.capacity`` would hold every loop that pushes into it.)"""
     params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
     if bound:
         params = params[1:]
@@ -132,11 +133,6 @@ def _progress_fed(function: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Ca
     for keyword in call.keywords:
         if keyword.arg is not None and _read(keyword.value) & progress:
             waits.add(keyword.arg)
-    for node in own_nodes(function.body):
-        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Attribute):
-            name = dotted_name(node.target)
-            if name is not None:
-                waits.add(name)
     return waits
 
 
@@ -159,8 +155,7 @@ class _WatchBranches(ast.NodeTransformer):
 
     def _fed_branches(self, tree: ast.Module) -> dict[int, list[_Loop]]:
         """The ifs of functions a loop calls that wait on its progress, by id: ``agent.learn(batch,
-        step)`` in the loop's body makes ``learn``'s ``if step % sync_every == 0:`` wait on the loop,
-        as does a counter the function itself advances on every call (``self.learn_step += 1``). A
+        step)`` in the loop's body makes ``learn``'s ``if step % sync_every == 0:`` wait on the loop. A
         periodic target sync or unfreeze lives in such a method as often as in the loop. Functions
         of this file, called by their name from the loop's own statements."""
         functions: dict[str, list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, bool]]] = {}
@@ -179,7 +174,11 @@ class _WatchBranches(ast.NodeTransformer):
             for call in (n for n in own_nodes(loop.body) if isinstance(n, ast.Call)):
                 name = call.func.id if isinstance(call.func, ast.Name) else call.func.attr if isinstance(call.func, ast.Attribute) else None
                 for function, method in functions.get(name or "", []):
-                    waits = _progress_fed(function, call, method and isinstance(call.func, ast.Attribute), progress)
+                    static = any(dotted_name(d) in ("staticmethod", "classmethod") for d in function.decorator_list)
+                    bound = method and isinstance(call.func, ast.Attribute) and not static
+                    if static and any(dotted_name(d) == "classmethod" for d in function.decorator_list):
+                        bound = True  # cls comes first, as self does
+                    waits = _progress_fed(function, call, bound, progress)
                     if not waits:
                         continue
                     for test in (n for n in own_nodes(function.body) if isinstance(n, ast.If)):
