@@ -191,9 +191,11 @@ def _self_loads(source: SourceFile, name: str) -> list[cst.Call]:
             continue
         if not call.args or call.args[0].keyword is not None and call.args[0].keyword.value != "state_dict":
             continue
+        # The same expression on both sides (`ema.module` into `model.module` is a real sync).
+        receiver = source.code(func.value)
         reads = [
             a for a in descendants(call.args[0].value, cst.Attribute)
-            if a.attr.value == "state_dict" and _handle(a.value) == name
+            if a.attr.value == "state_dict" and source.code(a.value) == receiver
         ]
         if reads:
             found.append(call)

@@ -62,6 +62,11 @@ def _renamed(params: list[str], used: set[str]) -> list[str]:
     return renamed
 
 
+def _one_line(names: list[cst.ImportAlias]) -> list[cst.ImportAlias]:
+    comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    return [a.with_changes(comma=comma if i < len(names) - 1 else cst.MaybeSentinel.DEFAULT) for i, a in enumerate(names)]
+
+
 def _module_path(node: Union[cst.Attribute, cst.Name]) -> str:
     return cst.Module([]).code_for_node(node)
 
@@ -69,7 +74,9 @@ def _module_path(node: Union[cst.Attribute, cst.Name]) -> str:
 class WeightNormDeepcopy(Rule):
     code = "GF072"
     title = "model with the old weight_norm deep-copied"
-    applicability = Applicability.SAFE
+    # Unsafe: the state dict's keys change (weight_g/weight_v become parametrizations.weight.
+    # original0/1), which breaks checkpoints other programs read, and no re-run sees those.
+    applicability = Applicability.UNSAFE
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         crash = trace.crash
@@ -113,9 +120,13 @@ class WeightNormDeepcopy(Rule):
             old = _old_function(source.qualified_names(attribute))
             if old is None or attribute.attr.value != old or isinstance(source.parent(attribute), cst.ImportFrom):
                 continue
-            if isinstance(attribute.value, cst.Attribute) and attribute.value.attr.value == old:
-                continue  # `torch.nn.utils.weight_norm.weight_norm`: the module's function, rewritten below
-            moved = attribute.with_changes(value=cst.Attribute(value=attribute.value, attr=cst.Name("parametrizations")))
+            outer = source.parent(attribute)
+            if isinstance(outer, cst.Attribute) and outer.value is attribute and outer.attr.value == old:
+                continue  # `torch.nn.utils.weight_norm` of `torch.nn.utils.weight_norm.weight_norm`: the module
+            home = attribute.value
+            if isinstance(home, cst.Attribute) and home.attr.value == old:
+                home = home.value  # the function through its module: `...utils.weight_norm.weight_norm`
+            moved = attribute.with_changes(value=cst.Attribute(value=home, attr=cst.Name("parametrizations")))
             edits.append(source.replace_node(attribute, moved))
             used.add(old)
         return edits
@@ -138,10 +149,10 @@ class WeightNormDeepcopy(Rule):
         kept = [a for a in node.names if a not in moved]
         if not kept:
             return source.replace_node(node.module, new_home)
-        # Others stay where they were; the moved names get an import of their own below it.
-        last = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-        rest = node.with_changes(names=[*kept[:-1], last], lpar=None, rpar=None)
-        alone = node.with_changes(module=new_home, names=[*moved[:-1], moved[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)], lpar=None, rpar=None)
+        # Others stay where they were; the moved names get an import of their own below it, both
+        # on one line each (a parenthesised import's commas carry its line breaks).
+        rest = node.with_changes(names=_one_line(kept), lpar=None, rpar=None)
+        alone = node.with_changes(module=new_home, names=_one_line(moved), lpar=None, rpar=None)
         assert isinstance(statement, cst.SimpleStatementLine)
         return source.replace_statement(statement, cst.FlattenSentinel([
             statement.with_changes(body=[rest]), cst.SimpleStatementLine([alone]),
