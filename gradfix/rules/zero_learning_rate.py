@@ -73,10 +73,15 @@ def _calls_of(source: SourceFile, receiver: str, method: str) -> list[cst.Call]:
 
 def _iterated(iterable: cst.BaseExpression) -> Optional[cst.BaseExpression]:
     """What a loop goes through, as ``len()`` can take it: ``train_loader`` in ``for batch in
-    train_loader``, ``enumerate(train_loader)`` or ``tqdm(train_loader, ...)``."""
+    train_loader``, ``enumerate(train_loader)`` or ``tqdm(train_loader, ...)``, ``range(n)``."""
     if isinstance(iterable, (cst.Name, cst.Attribute)):
         return iterable
-    if isinstance(iterable, cst.Call) and iterable.args and iterable.args[0].keyword is None and not iterable.args[0].star:
+    if not isinstance(iterable, cst.Call) or not iterable.args:
+        return None
+    called = iterable.func.attr.value if isinstance(iterable.func, cst.Attribute) else iterable.func.value if isinstance(iterable.func, cst.Name) else ""
+    if called == "range":
+        return iterable  # `len(range(n))` is n
+    if called in ("enumerate", "tqdm", "iter") and iterable.args[0].keyword is None and not iterable.args[0].star:
         return _iterated(iterable.args[0].value)
     return None
 
@@ -271,7 +276,9 @@ class ZeroLearningRate(Rule):
                     shown = source.code(value)
                     if not isinstance(value, (cst.Name, cst.Attribute, cst.Integer, cst.Call, cst.Subscript)):
                         shown = f"({shown})"
-                    scaled = cst.parse_expression(f"{shown} * len({source.code(batches)})")
+                    single = isinstance(batches, cst.Call) and len(batches.args) == 1 and batches.args[0].keyword is None
+                    count = source.code(batches.args[0].value) if single else f"len({source.code(batches)})"  # type: ignore[union-attr]
+                    scaled = cst.parse_expression(f"{shown} * {count}")
                     found.append(self.candidate(
                         f"count the schedule's length in batches: {length.keyword.value}={source.code(scaled)} "  # type: ignore[union-attr]
                         f"(`{name}.step()` runs once per batch of `{source.code(batches)}`)",
@@ -279,10 +286,12 @@ class ZeroLearningRate(Rule):
                     ))
                 last = source.range(loop).end.line
                 indent = source.indentation(source.range(loop).start.line)
+                # The statement alone: a comment above it stays where it was (libcst counts it in).
+                moved = source.module.code_for_node(stepping.with_changes(leading_lines=())).strip()
                 found.append(self.candidate(
                     f"step the schedule once per epoch: move `{name}.step()` after the loop over "
                     f"`{source.code(loop.iter)}`",
-                    source.path, [source.remove_statement(stepping), source.insert_lines(last + 1, f"{indent}{source.code(stepping).strip()}\n")],
+                    source.path, [source.remove_statement(stepping), source.insert_lines(last + 1, f"{indent}{moved}\n")],
                 ))
             if found:
                 break
