@@ -76,6 +76,20 @@ _MAX_CANDIDATES = 6
 _MAX_FILES = 40
 
 
+def _merges_dimensions(got: list[int], expected: list[int]) -> bool:
+    """Whether one shape is the other with runs of neighbouring dimensions merged ([272, 256] for
+    [16, 17, 256]): the products of its leading dimensions are all products of the other's
+    leading dimensions, so a reshape keeps every value in its place."""
+    if math.prod(got) != math.prod(expected):
+        return False
+    fewer, more = sorted((got, expected), key=len)
+
+    def leading(shape: list[int]) -> list[int]:
+        return [math.prod(shape[: k + 1]) for k in range(len(shape))]
+
+    return set(leading(fewer)) <= set(leading(more))
+
+
 @dataclass
 class _Return:
     node: cst.Return
@@ -593,8 +607,10 @@ class CustomFunctionBackward(Rule):
         """The returned gradient at ``index`` made the input's shape: transposed when its dimensions
         are the input's with two swapped (``x.t().mm(g)`` for ``g.t().mm(x)``), reshaped to the
         input's shape when it holds as many elements in another number of dimensions (a gradient
-        computed on the input flattened to 2-D). A reshape between shapes of the same rank would
-        scramble the values as surely as it fixed them: not proposed."""
+        computed on the input flattened to 2-D) by merging neighbouring dimensions. A reshape
+        between shapes of the same rank, or of dimensions merged otherwise (``[256, 272]`` for
+        ``[16, 17, 256]``: a transposed flatten), would scramble the values as surely as it fixed
+        them: not proposed."""
         source = found.source
         values = [
             r.values[index] for r in self._returns(found.backward)
@@ -608,7 +624,7 @@ class CustomFunctionBackward(Rule):
         if len(swapped) == 2 and got[swapped[0]] == expected[swapped[1]] and got[swapped[1]] == expected[swapped[0]]:
             call = ".t()" if len(got) == 2 else f".transpose({swapped[0]}, {swapped[1]})"
             suffixes.append((call, [], ""))
-        elif len(got) != len(expected) and math.prod(got) == math.prod(expected):
+        elif len(got) != len(expected) and _merges_dimensions(got, expected):
             for shape, edits, note in self._shapes(found, input_name):
                 suffixes.append((f".reshape({shape})", edits, note))
         candidates = []
