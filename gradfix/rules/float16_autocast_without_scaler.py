@@ -13,10 +13,10 @@ emulation made it the CPU's) and how many enabled ``GradScaler``s the run made. 
 a run with such a region and no enabled scaler left parameters an optimizer holds with a gradient
 that was zero at every step. Whether the rounding is the cause only a re-run can tell, so the
 finding is a conjecture: the candidates are ``dtype=torch.bfloat16`` in each region (float32's
-range, no scaler needed; the smallest change), then a ``GradScaler`` around the training step
-(``scaler.scale(loss).backward()``, ``scaler.step(optimizer)``, ``scaler.update()``) where the
-backward and the step are plain statements of one loop. It is reported only when the re-run shows
-those parameters training, and names those. Autocast in float16 with a scaler, and bfloat16
+range, no scaler needed), each alone, then all together. (A ``GradScaler`` around the training
+step, ``scaler.scale(loss).backward()``, ``scaler.step(optimizer)``, ``scaler.update()``, is the
+other fix; gradfix does not write it yet: the docs page shows it.) It is reported only when the
+re-run shows those parameters training, and names those. Autocast in float16 with a scaler, and bfloat16
 autocast, give nothing.
 """
 

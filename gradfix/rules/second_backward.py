@@ -653,15 +653,12 @@ class SecondBackward(Rule):
         crash = trace.crash
         assert crash is not None and crash.site is not None
         loops = _loops(source, call)
-        context = next((
-            a for a in source.ancestors(call)
-            if isinstance(a, cst.With) and any(
-                isinstance(item.item, cst.Call) and "torch.nn.utils.parametrize.cached" in source.qualified_names(item.item.func)
-                for item in a.items
-            )
-        ), None)
-        if context is None or not loops or not isinstance(context.body, cst.IndentedBlock):
-            return []
+        def caches(item: cst.WithItem) -> bool:
+            return isinstance(item.item, cst.Call) and "torch.nn.utils.parametrize.cached" in source.qualified_names(item.item.func)
+
+        context = next((a for a in source.ancestors(call) if isinstance(a, cst.With) and any(caches(i) for i in a.items)), None)
+        if context is None or not loops or not isinstance(context.body, cst.IndentedBlock) or len(context.items) != 1:
+            return []  # `with cached(), other():` would take the other context along: not moved
         inner = loops[0]
         if not any(a is context for a in source.ancestors(inner)) or not isinstance(inner.body, cst.IndentedBlock):
             return []  # the context is inside the loop already: not what freed the graph
