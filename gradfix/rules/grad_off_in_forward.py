@@ -168,7 +168,7 @@ class GradOffInForward(Rule):
             for path in paths:
                 callee = path[0].name.value
                 for caller in functions:
-                    if caller in path or not self._calls(caller, callee):
+                    if caller in path or not self._calls(caller.body, callee):
                         continue
                     owner = self._forward_of(source, caller)
                     if owner is not None:
@@ -178,13 +178,12 @@ class GradOffInForward(Rule):
         return None
 
     @staticmethod
-    def _calls(function: cst.FunctionDef, name: str) -> bool:
-        """Whether ``function``'s body calls ``name`` (``name(...)``, ``self.name(...)``, ``Cls.name(...)``)."""
-        for call in descendants(function.body, cst.Call):
+    def _calls(node: cst.CSTNode, name: str) -> bool:
+        """Whether ``node`` (a function's body, a statement) calls ``name`` (``name(...)``,
+        ``self.name(...)``, ``Cls.name(...)``)."""
+        for call in descendants(node, cst.Call):
             func = call.func
-            if isinstance(func, cst.Name) and func.value == name:
-                return True
-            if isinstance(func, cst.Attribute) and func.attr.value == name:
+            if (isinstance(func, cst.Name) and func.value == name) or (isinstance(func, cst.Attribute) and func.attr.value == name):
                 return True
         return False
 
@@ -236,7 +235,7 @@ class GradOffInForward(Rule):
             # The helper's call in forward: the statements of forward's body that call it.
             callee = chain[1][1].name.value
             body = self._statements(forward)
-            calling = [i for i, s in enumerate(body) if self._calls_in(s, callee)]
+            calling = [i for i, s in enumerate(body) if self._calls(s, callee)]
             runs = self._merge([(i, i) for i in calling])
             if runs:
                 blocks.append((f"the call of {callee} in {cls.name.value}.forward", forward, runs))
@@ -276,14 +275,6 @@ class GradOffInForward(Rule):
             and isinstance(statement.body[0], cst.Expr)
             and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
         )
-
-    @staticmethod
-    def _calls_in(statement: cst.CSTNode, name: str) -> bool:
-        for call in descendants(statement, cst.Call):
-            func = call.func
-            if (isinstance(func, cst.Name) and func.value == name) or (isinstance(func, cst.Attribute) and func.attr.value == name):
-                return True
-        return False
 
     def _differentiating_runs(self, source: SourceFile, function: cst.FunctionDef, line: int) -> list[tuple[int, int]]:
         """Runs of ``function``'s body statements (first, last index) to put under enable_grad:
