@@ -17,6 +17,13 @@ values forward and passes the gradient through unchanged. It changes the model's
 (unsafe), and it is offered only when ``x`` can be evaluated twice (names, arithmetic, torch's own
 pure functions; not a module call). The re-run decides whether it was the op that starved them.
 
+An option can do the same to one input of an op: ``F.grid_sample(image, grid, mode="nearest")``
+reads the pixel each position rounds to, so its gradient to the grid is 0 and the network that
+produces the grid (a spatial transformer, a flow or homography regressor) never learns. The probe
+records the call only under that option and with a grid that requires grad, with the parameters
+behind the grid; the candidate sets the option at the call to the value that differentiates in it
+(``mode="bilinear"``), whatever expression chose it.
+
 The same ops can starve only a part of the model while the loss reaches the rest: a group norm
 whose output only feeds a ``>=`` mask, an encoder whose code is looked up with ``argmin``, a
 network whose output is drawn from with ``dist.sample()`` (it draws under ``no_grad``) or with
@@ -56,6 +63,11 @@ _NON_DIFFERENTIABLE = {
 }
 # Piecewise constant: a grad_fn, and a gradient of 0 wherever it is defined.
 _ZERO_GRADIENT = {"round", "floor", "ceil", "sign", "sgn", "trunc", "fix"}
+# Ops whose gradient with respect to one input is 0 under an option (the probe records them only
+# then, with the parameters behind that input): the option's keyword and position, and the value
+# under which the gradient reaches that input. `grid_sample(mode="nearest")` reads the pixel each
+# position rounds to; bilinear sampling weighs the four around it, by the position.
+_ZERO_GRADIENT_OPTIONS = {"grid_sample": ("mode", 2, "bilinear")}
 # Random draws: `Distribution.sample()` and `torch.multinomial` give a result with no gradient;
 # `torch.normal`, `bernoulli` and `poisson` one whose gradient to their mean, std, probabilities or
 # rate is 0 (the parameters behind them are reached by the loss, and get gradients of 0).
@@ -147,14 +159,17 @@ class NondifferentiableLoss(Rule):
         ]
         if not starved:
             return []
-        cuts = [c for c in trace.cuts if c.op in _ZERO_GRADIENT and project.is_editable(c.site.file)]
+        cuts = [
+            c for c in trace.cuts if project.is_editable(c.site.file)
+            and (c.op in _ZERO_GRADIENT or c.op in _ZERO_GRADIENT_OPTIONS and set(c.leaves) & set(starved))
+        ]
         if not cuts:
             return []
         cuts.sort(key=lambda c: -c.count)
         candidates: list[Candidate] = []
         for cut in cuts[:5]:
             source = project.source(cut.site.file)
-            made = self._straight_through(source, cut)
+            made = _option_switched(source, cut) if cut.op in _ZERO_GRADIENT_OPTIONS else self._straight_through(source, cut)
             if made is not None:
                 candidates.append(self.candidate(made[0], source.path, [made[1]]))
         if len(candidates) > 1 and len({c.patches[0].path for c in candidates}) == 1:
@@ -164,11 +179,18 @@ class NondifferentiableLoss(Rule):
                     f"a straight-through estimator at all {len(candidates)} of them", candidates[0].patches[0].path, edits,
                 ))
         cut = cuts[0]
-        message = (
-            f"{short_list(starved)} {'receives' if len(starved) == 1 else 'receive'} gradients, but every one is exactly 0, "
-            f"and `{cut.op}` ran here on a tensor that requires grad: its gradient is 0 everywhere, so nothing before it "
-            "learns; a straight-through estimator keeps its values forward and passes the gradient through"
-        )
+        if cut.op in _ZERO_GRADIENT_OPTIONS:
+            option, _, value = _ZERO_GRADIENT_OPTIONS[cut.op]
+            why = (
+                f"`{cut.op}` ran here with `{option}` set so that its gradient to an input that requires grad is 0 "
+                f"everywhere, so nothing before that input learns; `{option}=\"{value}\"` passes a gradient to it"
+            )
+        else:
+            why = (
+                f"`{cut.op}` ran here on a tensor that requires grad: its gradient is 0 everywhere, so nothing before it "
+                "learns; a straight-through estimator keeps its values forward and passes the gradient through"
+            )
+        message = f"{short_list(starved)} {'receives' if len(starved) == 1 else 'receive'} gradients, but every one is exactly 0, and {why}"
         return [self.finding(project, cut.site, message, starved, candidates)]
 
     def _no_gradient_path(self, trace: Trace, project: Project, named: set[str]) -> list[Finding]:
@@ -269,6 +291,34 @@ class NondifferentiableLoss(Rule):
             new = new.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
         description = f"straight-through estimator at `{source.code(call)}`: its values forward, the gradient of `{code}` backward"
         return description, source.replace_node(call, new)
+
+
+def _option_switched(source: SourceFile, cut: Cut) -> Optional[tuple[str, Edit]]:
+    """``F.grid_sample(x, grid, mode=self.mode)`` -> ``mode="bilinear"`` at the call: whatever chose
+    the mode, the call then differentiates in the input the gradient was 0 for. It changes what
+    the forward computes (unsafe, as GF017 is); the re-run decides whether the parameters train."""
+    option, position, value = _ZERO_GRADIENT_OPTIONS[cut.op]
+    calls = source.nodes_at(cut.site, cst.Call)
+    call = next((c for c in reversed(calls) if _called_name(c) == cut.op), None)
+    if call is None:
+        return None
+    given = next((a for a in call.args if a.keyword is not None and a.keyword.value == option), None)
+    if given is None:
+        positional = [a for a in call.args if a.keyword is None]
+        if len(positional) <= position or any(a.star for a in positional[: position + 1]):
+            return None
+        given = positional[position]
+    new = cst.SimpleString(f'"{value}"')
+    description = f'`{option}="{value}"` in `{cut.op}`: its gradient reaches `{source.code(given.value)}`\'s input'
+    return description, source.replace_node(given.value, new)
+
+
+def _called_name(call: cst.Call) -> Optional[str]:
+    if isinstance(call.func, cst.Attribute):
+        return call.func.attr.value
+    if isinstance(call.func, cst.Name):
+        return call.func.value
+    return None
 
 
 # Integer casts a position is made an index with, and the roundings that may come before them.

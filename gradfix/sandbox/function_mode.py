@@ -60,6 +60,10 @@ _CUT_METHODS = {
 _REWRAPS = {"tensor", "as_tensor"}
 # Piecewise-constant ops: their result keeps a grad_fn, but the gradient through it is exactly 0.
 _ZERO_GRADIENT = {"round", "floor", "ceil", "sign", "sgn", "trunc", "fix"}
+# Ops whose gradient with respect to one argument is 0 when an option takes certain values: the op
+# -> (that argument's keyword and position, the option's keyword and position, those values).
+# Nearest-neighbour sampling reads the pixel a position rounds to: piecewise constant in the grid.
+ZERO_GRADIENT_WHEN = {"grid_sample": ("grid", 1, "mode", 2, {"nearest"})}
 # Random draws whose result has no gradient, or a gradient of 0, to the mean, probabilities or rate.
 _RANDOM_DRAWS = {"normal", "bernoulli", "multinomial", "poisson"}
 # Ops whose result carries no gradient of their input, or a gradient of 0, and the plain cuts that
@@ -81,7 +85,7 @@ _LIBRARY_WRITES = {
 }
 _PLAIN_CUT_OPS = {"detach", "data", "tensor", "as_tensor"}
 _NO_GRADIENT = (_CUT_METHODS - {"item", "tolist", "numpy"}) | _ZERO_GRADIENT | _RANDOM_DRAWS | _REWRAPS | SELECTIONS | {"__get__"}
-_WATCHED = _CUT_METHODS | _REWRAPS | _ZERO_GRADIENT | _RANDOM_DRAWS | SELECTIONS
+_WATCHED = _CUT_METHODS | _REWRAPS | _ZERO_GRADIENT | _RANDOM_DRAWS | SELECTIONS | set(ZERO_GRADIENT_WHEN)
 # Names ending in "_" that write no values: metadata, sharing, autograd bookkeeping.
 _NOT_WRITES = {"requires_grad_", "share_memory_", "detach_", "rename_", "retain_grad_"}
 # In-place operators that reach the mode under their own name (``x += y`` arrives as add_).
@@ -359,6 +363,9 @@ class ProbeMode(TorchFunctionMode):
     def _maybe_cut(self, name: str, func: Callable, args: tuple, kwargs: dict, result: Any) -> None:
         if not torch.is_grad_enabled():
             return  # evaluation and logging under no_grad cut nothing that was going to be trained
+        if name in ZERO_GRADIENT_WHEN:
+            self._maybe_zero_gradient_option(name, args, kwargs)
+            return
         first = args[0] if args else None
         if name in _REWRAPS:
             # `torch.tensor([l1, l2])`: a list of graph tensors is copied into a tensor without one too
@@ -397,6 +404,20 @@ class ProbeMode(TorchFunctionMode):
             self.remember_cut_result(result[1] if name in SELECTIONS else result, frozenset([key]))
         if isinstance(result, torch.Tensor) and not result.requires_grad:
             self._remember_graphless(result, (caller.f_code, caller.f_lasti, caller.f_lineno, True))
+
+
+    def _maybe_zero_gradient_option(self, name: str, args: tuple, kwargs: dict) -> None:
+        """``F.grid_sample(image, grid, mode="nearest")`` with a grid that requires grad: the grid's
+        gradient is 0, and the parameters behind it are recorded as behind a ``round`` are (GF017)."""
+        keyword, position, option, option_position, zeroing = ZERO_GRADIENT_WHEN[name]
+        value = kwargs.get(option, args[option_position] if len(args) > option_position else None)
+        given = kwargs.get(keyword, args[position] if len(args) > position else None)
+        if not (isinstance(value, str) and value in zeroing and isinstance(given, torch.Tensor) and given.requires_grad):
+            return
+        # called through torch.nn.functional: the site is the user's line that called it
+        caller = self.probe.user_frame(sys._getframe(3))
+        if caller is not None:
+            self.probe.record_cut(name, caller, inputs=(given,))
 
 
 def _writes_in_place(name: str) -> bool:
