@@ -24,6 +24,12 @@ records the call only under that option and with a grid that requires grad, with
 behind the grid; the candidate sets the option at the call to the value that differentiates in it
 (``mode="bilinear"``), whatever expression chose it.
 
+A difference can cancel its own gradient: ``exp(logp - old_logp)`` where both come from the
+policy being trained, in the graph, is 1 with a gradient of exactly 0 (what goes back through one
+operand comes back negated through the other). The probe records a subtraction or division of two
+equal values that both have a grad_fn; the candidate detaches the right operand, the reference
+(never the left: that would train with the sign reversed, and the re-run would not tell).
+
 The same ops can starve only a part of the model while the loss reaches the rest: a group norm
 whose output only feeds a ``>=`` mask, an encoder whose code is looked up with ``argmin``, a
 network whose output is drawn from with ``dist.sample()`` (it draws under ``no_grad``) or with
@@ -68,6 +74,10 @@ _ZERO_GRADIENT = {"round", "floor", "ceil", "sign", "sgn", "trunc", "fix"}
 # under which the gradient reaches that input. `grid_sample(mode="nearest")` reads the pixel each
 # position rounds to; bilinear sampling weighs the four around it, by the position.
 _ZERO_GRADIENT_OPTIONS = {"grid_sample": ("mode", 2, "bilinear")}
+# A difference or ratio of two equal values that both carry the graph back to the same parameters
+# (the probe records it only then): its gradient is 0. `exp(logp - old_logp)` with the old
+# log-probabilities computed by the policy being trained, in the graph.
+_CANCELLING = {"sub": cst.Subtract, "div": cst.Divide}
 # Random draws: `Distribution.sample()` and `torch.multinomial` give a result with no gradient;
 # `torch.normal`, `bernoulli` and `poisson` one whose gradient to their mean, std, probabilities or
 # rate is 0 (the parameters behind them are reached by the loss, and get gradients of 0).
@@ -161,7 +171,7 @@ class NondifferentiableLoss(Rule):
             return []
         cuts = [
             c for c in trace.cuts if project.is_editable(c.site.file)
-            and (c.op in _ZERO_GRADIENT or c.op in _ZERO_GRADIENT_OPTIONS and set(c.leaves) & set(starved))
+            and (c.op in _ZERO_GRADIENT or (c.op in _ZERO_GRADIENT_OPTIONS or c.op in _CANCELLING) and set(c.leaves) & set(starved))
         ]
         if not cuts:
             return []
@@ -169,7 +179,12 @@ class NondifferentiableLoss(Rule):
         candidates: list[Candidate] = []
         for cut in cuts[:5]:
             source = project.source(cut.site.file)
-            made = _option_switched(source, cut) if cut.op in _ZERO_GRADIENT_OPTIONS else self._straight_through(source, cut)
+            if cut.op in _ZERO_GRADIENT_OPTIONS:
+                made = _option_switched(source, cut)
+            elif cut.op in _CANCELLING:
+                made = _reference_detached(source, cut)
+            else:
+                made = self._straight_through(source, cut)
             if made is not None:
                 candidates.append(self.candidate(made[0], source.path, [made[1]]))
         if len(candidates) > 1 and len({c.patches[0].path for c in candidates}) == 1:
@@ -179,7 +194,14 @@ class NondifferentiableLoss(Rule):
                     f"a straight-through estimator at all {len(candidates)} of them", candidates[0].patches[0].path, edits,
                 ))
         cut = cuts[0]
-        if cut.op in _ZERO_GRADIENT_OPTIONS:
+        if cut.op in _CANCELLING:
+            what = "difference" if cut.op == "sub" else "ratio"
+            why = (
+                f"the {what} here is of two equal values that both carry the graph back to them, so their gradients "
+                f"cancel exactly (an importance ratio whose old log-probabilities come from the policy being trained?); "
+                f"the value it is compared with is a constant, detached"
+            )
+        elif cut.op in _ZERO_GRADIENT_OPTIONS:
             option, _, value = _ZERO_GRADIENT_OPTIONS[cut.op]
             why = (
                 f"`{cut.op}` ran here with `{option}` set so that its gradient to an input that requires grad is 0 "
@@ -311,6 +333,27 @@ def _option_switched(source: SourceFile, cut: Cut) -> Optional[tuple[str, Edit]]
     new = cst.SimpleString(f'"{value}"')
     description = f'`{option}="{value}"` in `{cut.op}`: its gradient reaches `{source.code(given.value)}`\'s input'
     return description, source.replace_node(given.value, new)
+
+
+def _reference_detached(source: SourceFile, cut: Cut) -> Optional[tuple[str, Edit]]:
+    """``logp - old_logp`` -> ``logp - old_logp.detach()``: the value a difference (a ratio) is
+    taken against is the reference, a constant of the step, as PPO's old log-probabilities and a
+    baseline are. Only the right operand: detaching the left one would train the reference's sign
+    the wrong way round, and the re-run would not tell."""
+    operator = _CANCELLING[cut.op]
+    found = [n for n in source.nodes_at(cut.site, cst.BinaryOperation) if isinstance(n.operator, operator)]
+    if len(found) != 1:
+        return None
+    right = found[0].right
+    code = source.code(right)
+    if not (isinstance(right, _ATOMIC) or right.lpar):
+        code = f"({code})"
+    try:
+        new = cst.parse_expression(f"{code}.detach()", config=source.module.config_for_parsing)
+    except cst.ParserSyntaxError:
+        return None
+    description = f"`{code}.detach()`: the reference it is compared with is a constant, and the gradient no longer cancels"
+    return description, source.replace_node(right, new)
 
 
 def _called_name(call: cst.Call) -> Optional[str]:

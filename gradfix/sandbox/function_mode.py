@@ -64,6 +64,10 @@ _ZERO_GRADIENT = {"round", "floor", "ceil", "sign", "sgn", "trunc", "fix"}
 # -> (that argument's keyword and position, the option's keyword and position, those values).
 # Nearest-neighbour sampling reads the pixel a position rounds to: piecewise constant in the grid.
 ZERO_GRADIENT_WHEN = {"grid_sample": ("grid", 1, "mode", 2, {"nearest"})}
+# A difference or a ratio of two equal values computed from the same parameters (an importance
+# ratio whose "old" log-probabilities come from the policy being trained, in the graph): the two
+# gradients cancel exactly, and what lies behind both gets a gradient of 0.
+_CANCELLING = {"sub", "div"}
 # Random draws whose result has no gradient, or a gradient of 0, to the mean, probabilities or rate.
 _RANDOM_DRAWS = {"normal", "bernoulli", "multinomial", "poisson"}
 # Ops whose result carries no gradient of their input, or a gradient of 0, and the plain cuts that
@@ -85,7 +89,7 @@ _LIBRARY_WRITES = {
 }
 _PLAIN_CUT_OPS = {"detach", "data", "tensor", "as_tensor"}
 _NO_GRADIENT = (_CUT_METHODS - {"item", "tolist", "numpy"}) | _ZERO_GRADIENT | _RANDOM_DRAWS | _REWRAPS | SELECTIONS | {"__get__"}
-_WATCHED = _CUT_METHODS | _REWRAPS | _ZERO_GRADIENT | _RANDOM_DRAWS | SELECTIONS | set(ZERO_GRADIENT_WHEN)
+_WATCHED = _CUT_METHODS | _REWRAPS | _ZERO_GRADIENT | _RANDOM_DRAWS | SELECTIONS | set(ZERO_GRADIENT_WHEN) | _CANCELLING
 # Names ending in "_" that write no values: metadata, sharing, autograd bookkeeping.
 _NOT_WRITES = {"requires_grad_", "share_memory_", "detach_", "rename_", "retain_grad_"}
 # In-place operators that reach the mode under their own name (``x += y`` arrives as add_).
@@ -366,6 +370,9 @@ class ProbeMode(TorchFunctionMode):
         if name in ZERO_GRADIENT_WHEN:
             self._maybe_zero_gradient_option(name, args, kwargs)
             return
+        if name in _CANCELLING:
+            self._maybe_cancelling(name, args, kwargs)
+            return
         first = args[0] if args else None
         if name in _REWRAPS:
             # `torch.tensor([l1, l2])`: a list of graph tensors is copied into a tensor without one too
@@ -405,6 +412,27 @@ class ProbeMode(TorchFunctionMode):
         if isinstance(result, torch.Tensor) and not result.requires_grad:
             self._remember_graphless(result, (caller.f_code, caller.f_lasti, caller.f_lineno, True))
 
+
+    def _maybe_cancelling(self, name: str, args: tuple, kwargs: dict) -> None:
+        """``logp - old_logp`` (``p / old_p``) where both are in the graph and equal: a gradient of
+        0 to everything behind them, recorded once per user line with the parameters behind the
+        second (GF017). A value minus a detached copy of itself is the straight-through idiom, and
+        a constant has no grad: only two tensors that both have a grad_fn count."""
+        if len(args) < 2 or kwargs.get("out") is not None:
+            return
+        first, second = args[0], args[1]
+        if not (
+            isinstance(first, torch.Tensor) and isinstance(second, torch.Tensor)
+            and first.grad_fn is not None and second.grad_fn is not None and first.shape == second.shape
+        ):
+            return
+        caller = sys._getframe(3)  # past _maybe_cut and the mode's dispatch
+        while caller is not None and caller.f_code.co_filename.endswith(("overrides.py", "_tensor.py")):
+            caller = caller.f_back
+        if caller is None or caller.f_code.co_filename not in self.probe.user:
+            return
+        if first.dtype.is_floating_point and torch.equal(first.detach(), second.detach()):
+            self.probe.record_cut(name, caller, inputs=(second,))
 
     def _maybe_zero_gradient_option(self, name: str, args: tuple, kwargs: dict) -> None:
         """``F.grid_sample(image, grid, mode="nearest")`` with a grid that requires grad: the grid's
