@@ -1,4 +1,4 @@
-"""GF025: parameters made float16 by hand, trained with a GradScaler.
+"""GF025: parameters made float16 (or bfloat16) by hand and trained as they are.
 
 ``GradScaler.step()`` (or ``unscale_()``) raises "Attempting to unscale FP16 gradients." when the
 optimizer holds float16 parameters: mixed precision keeps the parameters (and their gradients) in
@@ -13,6 +13,14 @@ decides. The cast's receiver is tied to the run by its name, or followed back to
 bound it: a model built in a function, held in a list or by a trainer object, or passed in, that
 the run named `self` because it builds its own optimizer. A float16 model used for inference only,
 with no scaler, never raises this and is left alone.
+
+Without a scaler nothing crashes, but a model cast whole to bfloat16 (or float16) and trained
+without a float32 copy of its weights loses the small updates: near 1.0, neighbouring bfloat16
+values are 0.0078 apart, and an AdamW step of about ``lr`` on a LayerNorm gain of 1.0 rounds back
+to 1.0 at every step. Parameters of such a dtype that an optimizer with a learning rate stepped,
+that received gradients that were not zero and ended the run as they began, are reported; the
+same finder (which knows the bfloat16 casts too, and a cast assigned to the name the run knows the
+module by) proposes keeping them in float32, and the re-run decides.
 """
 
 from __future__ import annotations
@@ -38,12 +46,15 @@ _MESSAGE = "Attempting to unscale FP16 gradients"
 _MAX_SITES = 6
 # How many bindings back a cast's receiver is followed (`m` in `for m in models`, `models = [...]`)
 _BINDING_DEPTH = 3
-_HALF_DTYPES = {"torch.float16", "torch.half"}
-_HALF_TENSORS = {"torch.HalfTensor", "torch.cuda.HalfTensor"}
-_HALF_TENSOR_STRINGS = {"torch.HalfTensor", "torch.cuda.HalfTensor"}
+# float16, and bfloat16: the casts that make parameters either (the evidence says which modules).
+_HALF_DTYPES = {"torch.float16", "torch.half", "torch.bfloat16"}
+_HALF_TENSORS = {"torch.HalfTensor", "torch.cuda.HalfTensor", "torch.BFloat16Tensor", "torch.cuda.BFloat16Tensor"}
+_HALF_TENSOR_STRINGS = _HALF_TENSORS
+_HALF_METHODS = {"half", "bfloat16"}
+_LOW_PRECISION = {"float16", "bfloat16"}
 _PARAMETER = {"torch.nn.Parameter", "torch.nn.parameter.Parameter"}
 # Module methods that return the module itself: `model.to(device).half()` casts `model`.
-_RETURNS_MODULE = {"to", "cuda", "cpu", "half", "float", "type", "train", "eval", "requires_grad_"}
+_RETURNS_MODULE = {"to", "cuda", "cpu", "half", "bfloat16", "float", "type", "train", "eval", "requires_grad_"}
 
 
 def _last(name: str) -> str:
@@ -126,15 +137,15 @@ class _Finder:
         source = self.source
         func = call.func
         method = func.attr.value if isinstance(func, cst.Attribute) else None
-        if isinstance(func, cst.Attribute) and method == "half" and not call.args:
-            if self._is_half_module(func.value):
+        if isinstance(func, cst.Attribute) and method in _HALF_METHODS and not call.args:
+            if self._is_half_module(func.value) or self._assigns_half_module(call):
                 return self._at(call, self._drop_half(call, func.value))
             if self._makes_parameter(call):
                 return self._at(call, source.replace_node(call, func.value))
             return None
         if isinstance(func, cst.Attribute) and method in ("to", "type"):
             dtype = self._half_argument(call, method)
-            if dtype is not None and (self._is_half_module(func.value) or self._makes_parameter(call)):
+            if dtype is not None and (self._is_half_module(func.value) or self._assigns_half_module(call) or self._makes_parameter(call)):
                 return self._to_float32(call, dtype)
             return None
         if source.qualified_names(func) & _HALF_TENSORS:
@@ -192,7 +203,7 @@ class _Finder:
         if isinstance(dtype, cst.SimpleString):
             new: cst.BaseExpression = dtype.with_changes(value=dtype.value.replace("HalfTensor", "FloatTensor"))
         elif isinstance(dtype, cst.Attribute):
-            tensor_type = dtype.attr.value == "HalfTensor"
+            tensor_type = dtype.attr.value.endswith("Tensor")
             new = dtype.with_changes(attr=cst.Name("FloatTensor" if tensor_type else "float32"))
         else:  # `from torch import float16`: spelled through the file's own torch name, if it has one
             alias = module_alias(source, "torch")
@@ -233,6 +244,24 @@ class _Finder:
         # to the code that built it.
         return self._bound_to_half_module(receiver, _BINDING_DEPTH)
 
+    def _assigns_half_module(self, call: cst.Call) -> bool:
+        """``self.model = model.to(dtype=torch.bfloat16)``: the cast's result is bound to a name
+        the run knows the low-precision module by (a trainer given the model builds it there)."""
+        source = self.source
+        if not isinstance(source.parent(call), cst.Assign):
+            return False
+        for target in _assigned_targets(source.statement_of(call)):
+            code = source.code(target)
+            if code in self.evidence.module_names:
+                return True
+            if code.startswith("self."):
+                owner = _class_of(source, call)
+                if owner is not None and any(
+                    path + code[len("self"):] in self.evidence.paths for path in self.evidence.by_class.get(owner.name.value, [])
+                ):
+                    return True
+        return False
+
     def _bound_to_half_module(self, receiver: cst.BaseExpression, depth: int) -> bool:
         """Is ``receiver`` (a name, ``self.attr``, ``obj.attr``, or an item of one) bound in its scope
         to a value that builds a module whose parameters were float16: ``model = Model(...)``,
@@ -260,7 +289,8 @@ class _Finder:
             scope = source.scopes.get(receiver)
             if scope is None:
                 return []
-            assignments = [a.node for a in scope[receiver.value]]
+            # a builtin's name (`input`, `iter`) has no node that bound it
+            assignments = [a.node for a in scope[receiver.value] if isinstance(a, cst.metadata.Assignment)]
             targets = [node for node in assignments if isinstance(node, cst.Name)]
             arguments = [value for node in assignments if isinstance(node, cst.Param) for value in self._arguments(node)]
         elif isinstance(receiver, cst.Attribute):
@@ -362,30 +392,72 @@ class _Finder:
 
 class HalfPrecisionParams(Rule):
     code = "GF025"
-    title = "float16 parameters trained with a GradScaler"
+    title = "parameters trained in float16 or bfloat16"
     applicability = Applicability.SAFE
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         crash = trace.crash
-        if crash is None or crash.site is None or crash.type != "ValueError" or _MESSAGE not in crash.message:
+        if crash is None:
+            return self._updates_rounded_away(trace, project)
+        if crash.site is None or crash.type != "ValueError" or _MESSAGE not in crash.message:
             return []
         half = [p for p in trace.params if p.dtype == "float16" and p.requires_grad and p.optimizers]
         if not half:
             return []  # the run does not show which parameters: not this rule's call
+        sites, candidates = self._candidates(trace, project, half, crash.site.file, "float16")
+        names = [p.name for p in half]
+        where = f"; made float16 at {', '.join(_place(s, crash.site.file) for s in sites)}" if sites else ""
+        message = (
+            f"the script crashed: {crash.type}: {crash.message.rstrip('.')}; the optimizer holds float16 parameters "
+            f"({short_list(names)}){where}. GradScaler unscales float32 gradients: keep the parameters in float32 "
+            "and let autocast run the float16 math"
+        )
+        return [self.finding(project, crash.site, message, names, candidates, blocking=True)]
+
+    def _updates_rounded_away(self, trace: Trace, project: Project) -> list[Finding]:
+        """bfloat16 (or float16) parameters that received non-zero gradients at steps of an
+        optimizer with a learning rate, and ended the run as they began: each update was smaller
+        than half the gap between neighbouring values of their dtype near them, and rounded away
+        (a LayerNorm gain of 1.0 in bfloat16 moves only by steps of 0.0078)."""
+        stepped = {o.id: o for o in trace.optimizers if o.steps}
+        stuck = [
+            p for p in trace.params
+            if p.dtype in _LOW_PRECISION and p.requires_grad and p.is_leaf and p.nonzero_grad and not p.changed
+            and not p.lr_zero and set(p.optimizers) & set(stepped)
+        ]
+        if not stuck:
+            return []
+        optimizer = next(stepped[o] for o in stuck[0].optimizers if o in stepped)
+        site = optimizer.site
+        if site is None or not project.is_editable(site.file):
+            return []
+        held = [p for p in trace.params if p.dtype in _LOW_PRECISION and p.requires_grad and p.optimizers]
+        dtype = stuck[0].dtype
+        sites, candidates = self._candidates(trace, project, held, site.file, dtype)
+        names = [p.name for p in stuck]
+        one = len(names) == 1
+        where = f" (made {dtype} at {', '.join(_place(s, site.file) for s in sites)})" if sites else ""
+        message = (
+            f"{short_list(names)} {'is' if one else 'are'} {dtype}{where} and {'receives' if one else 'receive'} gradients that "
+            f"are not zero, but never changed in {optimizer.steps} step{'s' if optimizer.steps != 1 else ''}: each update is "
+            f"smaller than half the gap between neighbouring {dtype} values near {'it' if one else 'them'} (near 1.0 that gap is "
+            f"{'0.0078' if dtype == 'bfloat16' else '0.00098'}), so it rounds back to the same number; keep the parameters in "
+            f"float32 and run the {dtype} math under torch.autocast"
+        )
+        return [self.finding(project, site, message, names, candidates)]
+
+    def _candidates(self, trace: Trace, project: Project, half: list[ParamFact], near: str, dtype: str) -> tuple[list[_Site], list[Candidate]]:
+        """Each place that makes these parameters low-precision, kept float32, then all of them."""
         evidence = _Evidence(trace, half)
         sites: list[_Site] = []
         for path in self._files(trace, project, evidence):
             sites += _Finder(project.source(path), evidence).sites()
         sites = sites[:_MAX_SITES]
 
-        def place(site: _Site) -> str:
-            same = os.path.realpath(site.path) == os.path.realpath(crash.site.file)  # type: ignore[union-attr]
-            return f"line {site.line}" if same else f"{os.path.basename(site.path)}:{site.line}"
-
         candidates: list[Candidate] = []
         for site in sites:
             candidates.append(Candidate(
-                f"keep the parameters in float32 ({place(site)}: {site.what}); autocast does the float16 math",
+                f"keep the parameters in float32 ({_place(site, near)}: {site.what}); autocast does the {dtype} math",
                 [Patch(site.path, [site.edit])], self.applicability,
             ))
         if len(sites) > 1:
@@ -396,17 +468,10 @@ class HalfPrecisionParams(Rule):
                     kept.append(site.edit)
             patches = [Patch(path, sorted(kept, key=lambda e: e.start)) for path, kept in edits.items()]
             candidates.append(Candidate(
-                f"keep the parameters in float32 at all {len(sites)} places that make them float16; autocast does the float16 math",
+                f"keep the parameters in float32 at all {len(sites)} places that make them {dtype}; autocast does the {dtype} math",
                 patches, self.applicability,
             ))
-        names = [p.name for p in half]
-        where = f"; made float16 at {', '.join(place(s) for s in sites)}" if sites else ""
-        message = (
-            f"the script crashed: {crash.type}: {crash.message.rstrip('.')}; the optimizer holds float16 parameters "
-            f"({short_list(names)}){where}. GradScaler unscales float32 gradients: keep the parameters in float32 "
-            "and let autocast run the float16 math"
-        )
-        return [self.finding(project, crash.site, message, names, candidates, blocking=True)]
+        return sites, candidates
 
     def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
         return judge(finding, _renamed_after(candidate, finding, before, run.trace), before, run)
@@ -425,8 +490,8 @@ class HalfPrecisionParams(Rule):
                 found.append(real)
 
         add(trace.script)
-        assert trace.crash is not None and trace.crash.site is not None
-        add(trace.crash.site.file)
+        if trace.crash is not None and trace.crash.site is not None:
+            add(trace.crash.site.file)
         for module in evidence.modules:
             add(module.site.file if module.site else None)
         for optimizer in trace.optimizers:
@@ -442,6 +507,11 @@ class HalfPrecisionParams(Rule):
                     add(os.path.join(folder, *dotted) + ".py")
                     add(os.path.join(folder, *dotted, "__init__.py"))
         return found
+
+
+def _place(site: _Site, near: str) -> str:
+    same = os.path.realpath(site.path) == os.path.realpath(near)
+    return f"line {site.line}" if same else f"{os.path.basename(site.path)}:{site.line}"
 
 
 def _renamed_after(candidate: Candidate, finding: Finding, before: Trace, after: Trace) -> Candidate:
