@@ -20,6 +20,11 @@ the other candidate makes the input require grad (``x.requires_grad_()``). A thr
 assigned back to the tensor the call was given (``h = checkpoint(block, h, ...)``). The re-run
 decides. A non-reentrant checkpoint, a reentrant one whose input requires grad (the stages after an
 un-checkpointed stem), and a frozen module checkpointed on purpose give no finding.
+
+Under DistributedDataParallel a reentrant checkpoint of a layer called more than once per step
+(shared weights applied at every depth) crashes the first backward: each call runs a backward of
+its own, and the reducer sees the shared parameters "marked as ready twice". With that crash, each
+reentrant call in the user's code is a candidate with ``use_reentrant=False`` (and all together).
 """
 from __future__ import annotations
 
@@ -33,6 +38,8 @@ from gradfix.rules import Rule
 from gradfix.source import SourceFile
 from gradfix.trace import CheckpointCall, Trace
 
+# DistributedDataParallel's reducer, on a parameter whose gradient hook fired twice in one backward.
+_READY_TWICE = ("Expected to mark a variable ready only once", "has been marked as ready twice")
 # Expressions that take a method call as they are: ``x``, ``self.x``, ``batch[0]``, ``x.to(device)``.
 _ATOMIC = (cst.Name, cst.Attribute, cst.Subscript, cst.Call)
 
@@ -43,6 +50,9 @@ class ActivationCheckpoint(Rule):
     applicability = Applicability.SAFE
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
+        ready_twice = self._ready_twice(trace, project)
+        if ready_twice:
+            return ready_twice
         findings = []
         crashed = trace.graphless_backward() is not None
         for call in trace.checkpoints:
@@ -75,6 +85,33 @@ class ActivationCheckpoint(Rule):
                 continue
             findings.append(self.finding(project, call.site, message, stuck, candidates, blocking=crashed))
         return findings
+
+    def _ready_twice(self, trace: Trace, project: Project) -> list[Finding]:
+        """DistributedDataParallel refuses a parameter marked ready twice in one backward: a
+        reentrant checkpoint runs a backward of its own per call, so a layer checkpointed more than
+        once per step (shared weights, a block applied at every depth) marks its parameters in each."""
+        crash = trace.crash
+        if crash is None or crash.site is None or not any(m in crash.message for m in _READY_TWICE):
+            return []
+        calls = [c for c in trace.checkpoints if c.reentrant and project.is_editable(c.site.file)]
+        candidates: list[Candidate] = []
+        for call in calls:
+            source = project.source(call.site.file)
+            node = self._call_node(source, call)
+            if node is not None:
+                candidates.append(self._non_reentrant(source, call, node, "the non-reentrant variant runs inside the one backward"))
+        if not candidates:
+            return []
+        if len(candidates) > 1 and len({c.patches[0].path for c in candidates}) == 1:
+            edits = sorted((c.patches[0].edits[0] for c in candidates), key=lambda e: (e.start, e.end))
+            candidates.append(self.candidate(f"use_reentrant=False at all {len(candidates)} checkpoint calls", candidates[0].patches[0].path, edits))
+        message = (
+            f"the script crashed: {crash.type}: DistributedDataParallel saw a parameter marked ready twice in one backward: "
+            f"the reentrant {calls[0].api}() runs a backward of its own for each call, and a layer checkpointed more than "
+            "once per step (shared weights) is marked in each; the non-reentrant variant runs inside the one backward"
+        )
+        params = [p.name for p in trace.params if p.requires_grad and p.optimizers] or [p.name for p in trace.params if p.requires_grad]
+        return [self.finding(project, calls[0].site, message, params, candidates, blocking=True)]
 
     @staticmethod
     def _meant_to_train(trace: Trace, name: str) -> bool:
@@ -113,12 +150,12 @@ class ActivationCheckpoint(Rule):
             for new, description in calls
         ]
 
-    def _non_reentrant(self, source: SourceFile, call: CheckpointCall, node: cst.Call) -> Candidate:
+    def _non_reentrant(
+        self, source: SourceFile, call: CheckpointCall, node: cst.Call,
+        why: str = "the non-reentrant variant gives the layers inside their gradient whatever its inputs",
+    ) -> Candidate:
         edit = source.replace_node(node, self._non_reentrant_call(call, node))
-        return self.candidate(
-            f"pass use_reentrant=False to {call.api}(): the non-reentrant variant gives the layers inside their "
-            "gradient whatever its inputs", source.path, [edit],
-        )
+        return self.candidate(f"pass use_reentrant=False to {call.api}(): {why}", source.path, [edit])
 
     @staticmethod
     def _non_reentrant_call(call: CheckpointCall, node: cst.Call) -> cst.Call:
