@@ -15,6 +15,11 @@ hooks.append(None)`` when it appends to one), skip the tensor in the loop that m
 (``if not p.requires_grad: continue``), leave frozen tensors out where the collection that loop
 goes through is built, or, for ``autograd.grad``, ask only for the tensors that require grad. The
 re-run judges: the model's trainable parameters must then train. No candidate unfreezes a tensor.
+
+When the crashed frame does not say which tensors were frozen (``ctx.inputs + ctx.params`` in a
+hand-written checkpoint's backward, the parameters handed in as ``self.parameters()`` far away),
+each user call that passes a module's ``.parameters()`` on to a function that is not torch's is a
+candidate that passes only those that require grad; the re-run keeps the one that was the way in.
 """
 
 from __future__ import annotations
@@ -139,6 +144,8 @@ class FrozenTensorAutogradCall(Rule):
             # does not require grad (a gradient penalty's interpolates, FGSM's images) wants its
             # gradient, and leaving it out is not the fix.
             refused = self._refused(trace, crash, tensor)
+            if not refused and refusal == _GRAD_REFUSED:
+                return self._passed_parameters(trace, project, source, crash, tensor)
             if not refused:
                 return []
             if refusal == _GRAD_REFUSED:
@@ -147,6 +154,50 @@ class FrozenTensorAutogradCall(Rule):
                 candidates = self._hook_candidates(source, call, tensor)
             return [self._finding(trace, project, source, crash, tensor, refused, candidates)]
         return []
+
+    def _passed_parameters(
+        self, trace: Trace, project: Project, source: SourceFile, crash: Crash, tensor: cst.BaseExpression,
+    ) -> list[Finding]:
+        """``torch.autograd.grad(outputs, ctx.inputs + ctx.params)`` in a hand-written checkpoint's
+        backward, whose parameters were handed to it as ``checkpoint(f, (x,), self.parameters(), ...)``
+        far from the crash: the frame does not say which tensors. Each place a user-code call passes
+        a module's ``.parameters()`` on, while the run froze some parameters, is a candidate that
+        passes only those that require grad; the re-run picks the one that was the way in."""
+        frozen = [p for p in trace.params if not p.requires_grad and p.frozen_at]
+        if not frozen:
+            return []
+        files = dict.fromkeys([crash.site.file, *(m.site.file for m in trace.modules if m.site is not None)])  # type: ignore[union-attr]
+        candidates: list[Candidate] = []
+        places: list[str] = []
+        for path in files:
+            if not project.is_editable(path):
+                continue
+            other = project.source(path)
+            for call in descendants(other.module, cst.Call):
+                if any(name.startswith("torch.") for name in other.qualified_names(call.func)):
+                    continue  # torch's own (an optimizer, clip_grad_norm_) takes frozen parameters in its stride
+                for arg in call.args:
+                    value = arg.value
+                    if not (isinstance(value, cst.Call) and not value.args and isinstance(value.func, cst.Attribute) and value.func.attr.value == "parameters"):
+                        continue
+                    spelled = other.code(value)
+                    filtered = cst.parse_expression(f"[p for p in {spelled} if p.requires_grad]", config=other.module.config_for_parsing)
+                    candidates.append(self.candidate(
+                        f"pass only the parameters that require grad: `[p for p in {spelled} if p.requires_grad]` (line {other.range(value).start.line})",
+                        path, [other.replace_node(value, filtered)],
+                    ))
+                    places.append(f"`{spelled}` at line {other.range(value).start.line}")
+        if not candidates:
+            return []
+        names = short_list([p.name for p in frozen])
+        message = (
+            f"the script crashed: {crash.type}: {crash.message}; `torch.autograd.grad` is asked for `{source.code(tensor)}`, "
+            f"which holds frozen parameters ({names}, requires_grad set to False): they reach it from "
+            f"{', '.join(places[:3])}. A tensor that does not require grad gets no gradient: pass only the ones that do"
+        )
+        roots = {p.module for p in frozen if p.module is not None}
+        params = [p.name for p in trace.params if p.module in roots and p.requires_grad and p.is_leaf]
+        return [self.finding(project, crash.site, message, params, candidates[:6], blocking=True)]
 
     # -- what the run says -----------------------------------------------------------------------
 
@@ -203,8 +254,13 @@ class FrozenTensorAutogradCall(Rule):
     def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
         # The parameters the fix must let train: the model's trainable ones that, in the re-run,
         # an optimizer holds and a loss reaches (a layer no loss uses is not this fault's).
+        # A parameter whose every gradient is exactly 0 once the crash is gone has a loss that does
+        # not depend on it (a query attending over one context token): not the frozen tensors' doing.
         after = run.trace
-        wanted = [n for n in finding.params if (p := after.param(n)) is not None and p.optimizers and p.reached and p.requires_grad]
+        wanted = [
+            n for n in finding.params
+            if (p := after.param(n)) is not None and p.optimizers and p.reached and p.requires_grad and not (p.got_grad and not p.nonzero_grad)
+        ]
         return judge(finding, dataclasses.replace(candidate, params=wanted), before, run)
 
     # -- candidates ------------------------------------------------------------------------------
