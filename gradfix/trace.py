@@ -277,7 +277,7 @@ class Cut:
 # comparison) and a draw (multinomial) are other faults with other fixes (GF017's).
 _PICKS = {"argmax"}
 _PICKED_VALUES = {"max", "topk", "kthvalue", "sort"}
-_PLAIN_CUTS = {"detach", "data", "tensor", "as_tensor", "Variable", "Parameter"}
+_PLAIN_CUTS = {"detach", "data", "tensor", "as_tensor", "_values", "Variable", "Parameter"}
 
 
 @dataclass

@@ -12,7 +12,9 @@ grad on and its parameters were never reached by any backward over the whole run
 Each recorded cut is a candidate fix — remove it, with the re-wrap around it (a statement left as
 ``x = x`` goes) — and all of them together is one more; the re-run decides. A loss rebuilt from
 values keeps the tensors instead: the ``.item()`` calls whose floats go into the re-wrap are
-dropped, and the re-wrap becomes ``torch.stack(...)`` of a list, or the value itself.
+dropped, and the re-wrap becomes ``torch.stack(...)`` of a list, or the value itself. A sparse
+tensor's ``_values()`` is its values detached: it is read as ``.coalesce().values()`` instead, with
+an ``_indices()`` of the same receiver in the same statement read through ``coalesce()`` too.
 """
 
 from __future__ import annotations
@@ -31,13 +33,47 @@ from gradfix.trace import Cut, Trace
 
 MAX_CANDIDATES = 8
 MOVED_READS = 3  # a detached name read more often than this is not a GAN's two losses
-_BREAKS = {"detach", "data", "tensor", "as_tensor", "item", "tolist", "numpy", "Variable", "Parameter"}
+_BREAKS = {"detach", "data", "_values", "tensor", "as_tensor", "item", "tolist", "numpy", "Variable", "Parameter"}
 _REWRAPS = {"torch.tensor", "torch.as_tensor"}
 # New leaves made from a tensor's values: `Variable(x, requires_grad=True)`, `nn.Parameter(x)`.
 _LEAF_REWRAPS = {
     "torch.autograd.Variable", "torch.autograd.variable.Variable", "torch.nn.Parameter", "torch.nn.parameter.Parameter",
 }
 # What takes a value out of the graph inside a re-wrap's argument (`Variable(x.data.cpu())`): it goes with it.
+def _sparse_values(source: SourceFile, node: cst.Call) -> Optional[Edit]:
+    """``adj._values()`` -> ``adj.coalesce().values()``, which keeps the graph; an ``adj._indices()``
+    of the same statement becomes ``adj.coalesce().indices()``, so that the two stay in one order."""
+    assert isinstance(node.func, cst.Attribute)
+    receiver = source.code(node.func.value)
+    statement = source.statement_of(node)
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return None
+    pairs = [
+        c for c in descendants(statement, cst.Call)
+        if isinstance(c.func, cst.Attribute) and c.func.attr.value in ("_values", "_indices") and not c.args
+        and source.code(c.func.value) == receiver
+    ]
+    if any(source.code(c).count("._") > 1 for c in pairs):
+        return None  # nested: one inside the other's receiver
+
+    def coalesced(call: cst.Call) -> cst.Call:
+        assert isinstance(call.func, cst.Attribute)
+        inner = cst.Call(func=cst.Attribute(value=call.func.value, attr=cst.Name("coalesce")))
+        return call.with_changes(func=cst.Attribute(value=inner, attr=cst.Name(call.func.attr.value[1:])))
+
+    new = statement.visit(_Swap({id(c): coalesced(c) for c in pairs}))
+    return source.replace_statement(statement, new) if isinstance(new, cst.SimpleStatementLine) else None
+
+
+class _Swap(cst.CSTTransformer):
+    def __init__(self, replacements: dict[int, cst.Call]):
+        super().__init__()
+        self.replacements = replacements
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        return self.replacements.get(id(original), updated)
+
+
 class GraphBreak(Rule):
     code = "GF008"
     title = "graph cut on the loss path"
@@ -210,6 +246,8 @@ class GraphBreak(Rule):
             return None
         if cut.op == "detach" and isinstance(node.func, cst.Attribute):
             return _replace(source, node, node.func.value)
+        if cut.op == "_values" and isinstance(node.func, cst.Attribute):
+            return _sparse_values(source, node)
         if cut.op in ("item", "tolist", "numpy"):
             return None  # only a value re-wrapped into a tensor is a cut worth undoing; logging is not
         if _is_rewrap(source, node) and node.args and node.args[0].keyword is None:

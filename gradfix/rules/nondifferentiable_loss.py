@@ -85,7 +85,7 @@ _DRAWS = {"sample", "normal", "bernoulli", "multinomial", "poisson"}
 _ZERO_GRADIENT_DRAWS = {"normal", "bernoulli", "poisson"}
 # Where the values of parameters that never trained may have lost their gradient.
 _NO_GRADIENT_PATH = _NON_DIFFERENTIABLE | {"argsort", "bucketize"} | _DRAWS
-_PLAIN_CUTS = {"detach", "data", "tensor", "as_tensor"}
+_PLAIN_CUTS = {"detach", "data", "tensor", "as_tensor", "_values"}
 _COMPARISONS = {
     "gt": ">", "lt": "<", "ge": ">=", "le": "<=", "eq": "==", "ne": "!=", "greater": ">", "less": "<",
     "greater_equal": ">=", "less_equal": "<=", "equal": "==",

@@ -56,6 +56,8 @@ _CUT_METHODS = {
     "detach", "item", "tolist", "numpy", "argmax", "argmin", "long", "int", "short", "bool", "byte",
     "gt", "lt", "ge", "le", "eq", "ne", "__gt__", "__lt__", "__ge__", "__le__", "__eq__", "__ne__",
     "greater", "less", "greater_equal", "less_equal", "equal", "to", "type", "argsort", "bucketize",
+    # a sparse tensor's `_values()` is its values detached (`values()` keeps the graph)
+    "_values",
 }
 _REWRAPS = {"tensor", "as_tensor"}
 # Piecewise-constant ops: their result keeps a grad_fn, but the gradient through it is exactly 0.
@@ -87,7 +89,7 @@ _LIBRARY_WRITES = {
     "embedding": ("weight", 1, "max_norm", 3),
     "embedding_bag": ("weight", 1, "max_norm", 3),
 }
-_PLAIN_CUT_OPS = {"detach", "data", "tensor", "as_tensor"}
+_PLAIN_CUT_OPS = {"detach", "data", "tensor", "as_tensor", "_values"}
 _NO_GRADIENT = (_CUT_METHODS - {"item", "tolist", "numpy"}) | _ZERO_GRADIENT | _RANDOM_DRAWS | _REWRAPS | SELECTIONS | {"__get__"}
 _WATCHED = _CUT_METHODS | _REWRAPS | _ZERO_GRADIENT | _RANDOM_DRAWS | SELECTIONS | set(ZERO_GRADIENT_WHEN) | _CANCELLING
 # Names ending in "_" that write no values: metadata, sharing, autograd bookkeeping.
@@ -395,7 +397,7 @@ class ProbeMode(TorchFunctionMode):
             caller = caller.f_back
         if caller is None or caller.f_code.co_filename not in self.probe.user:
             return  # torch's own internals (optimizers read .data): not the user's graph
-        op = "data" if name == "__get__" else name.strip("_")
+        op = "data" if name == "__get__" else name[2:-2] if name[:2] == "__" == name[-2:] else name
         # What the op was given that requires grad, for the ops with no gradient (GF017): the
         # parameters behind it, found by walking the graph once per site.
         given = [*args, *kwargs.values()]
