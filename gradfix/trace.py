@@ -41,6 +41,10 @@ class ModuleFact:
     num_params: int = 0
     ran_with_grad: bool = False
     ran_without_grad: bool = False
+    # called at the top with gradients on while in evaluation mode (`training` False), and where
+    # user code called `eval()` on it (GF081)
+    eval_with_grad: bool = False
+    eval_sites: list[Site] = field(default_factory=list)
     loaded: bool = False  # load_state_dict() was called on it or on a module that contains it
     path: Optional[str] = None  # its full name from its root, e.g. "model.encoder.0"
     created_event: int = 0  # the event counter when it was built: orders it against optimizers
@@ -681,6 +685,17 @@ class UnsteppedLoop:
 
 
 @dataclass
+class EmptyLoader:
+    """A ``DataLoader`` that user code iterated and that had no batch to give: a dataset smaller
+    than one batch with ``drop_last=True``, or an empty dataset (GF080)."""
+
+    site: Site  # the user line that iterated it
+    samples: int  # len(dataset)
+    batch_size: Optional[int]
+    drop_last: bool
+
+
+@dataclass
 class UnreachedBranch:
     """An ``if`` in a ``for`` loop whose test waits on the loop's progress (``if epoch ==
     unfreeze_at``), one of whose arms never ran: gradfix cut the loop before it, having gone on past
@@ -851,6 +866,7 @@ class Trace:
     wrapper_changes: list[WrapperChange] = field(default_factory=list)
     # for loops that ran to their end with backward() calls and no optimizer step, per loop (GF014)
     unstepped_loops: list[UnsteppedLoop] = field(default_factory=list)
+    empty_loaders: list[EmptyLoader] = field(default_factory=list)  # iterated, and no batch in them
     # branches waiting on a loop's progress that never ran before gradfix cut the loop: the phases
     # they start were not diagnosed, and the report says so
     unreached_branches: list[UnreachedBranch] = field(default_factory=list)

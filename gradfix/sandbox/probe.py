@@ -108,6 +108,8 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         self.module_names: dict[int, str] = {}
         self._named_locally: set[int] = set()  # modules whose name came from a function's locals
         self.ran_with_grad: set[int] = set()
+        self.eval_with_grad: set[int] = set()  # modules called at the top with gradients on, in evaluation mode
+        self.eval_sites: dict[int, list[Site]] = {}  # module id -> where user code called eval() on it
         self.ran_without_grad: set[int] = set()
         self.loaded: set[int] = set()
         self.adopted: set[int] = set()  # recorded without being built: a deepcopy, an unpickled model
@@ -579,6 +581,8 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
                 in_size=in_size(module),
                 ran_with_grad=mid in self.ran_with_grad,
                 ran_without_grad=mid in self.ran_without_grad,
+                eval_with_grad=mid in self.eval_with_grad,
+                eval_sites=self.eval_sites.get(mid, []),
                 loaded=mid in self.loaded,
                 path=paths.get(mid),
                 created_event=self.module_events.get(mid, 0),
@@ -602,6 +606,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             backward_cap=self.max_backwards if self.cap_reached else 0,
             loops_cut=self.loops.cut,
             unstepped_loops=list(self.loops.unstepped.values()),
+            empty_loaders=list(self.empty_loaders.values()),
             unreached_branches=self.loops.unreached_branches(),
             late_stop=self.late_stop,
             timed_out=timed_out,

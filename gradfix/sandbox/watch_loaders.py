@@ -29,7 +29,7 @@ import torch
 import torch.nn as nn
 
 from gradfix.sandbox.facts import named_modules_of, site_of
-from gradfix.trace import Site
+from gradfix.trace import EmptyLoader, Site
 
 _DEPTH = 5  # levels searched below the dataset and the collate function
 _OBJECTS = 2048  # objects looked at per loader, at most
@@ -55,8 +55,12 @@ class LoaderWatch:
 
         original = DataLoader.__iter__
 
+        self.empty_loaders: dict[tuple[str, int], EmptyLoader] = {}
+
         @functools.wraps(original)
         def __iter__(loader: Any) -> Any:
+            if len(probe.empty_loaders) < 8:
+                probe._note_if_empty(loader, sys._getframe(1))
             if getattr(loader, "num_workers", 0) and loader not in probe._loaders_seen:
                 probe._loaders_seen.add(loader)
                 with probe.channel.busy():  # type: ignore[attr-defined]
@@ -64,6 +68,21 @@ class LoaderWatch:
             return original(loader)
 
         DataLoader.__iter__ = __iter__  # type: ignore[method-assign]
+
+    def _note_if_empty(self, loader: Any, caller: types.FrameType) -> None:
+        """A map-style loader with no batch in it, iterated by user code: once per line."""
+        try:
+            if len(loader) != 0:
+                return
+            samples = len(loader.dataset)
+        except Exception:  # an iterable dataset has no length; the script's own len() may raise
+            return
+        frame = self.user_frame(caller)  # type: ignore[attr-defined]
+        if frame is None:
+            return
+        site = site_of(frame)
+        batch_size = loader.batch_size if isinstance(loader.batch_size, int) else None
+        self.empty_loaders.setdefault((site.file, site.line), EmptyLoader(site, samples, batch_size, bool(loader.drop_last)))
 
     def _note_worker_modules(self, loader: Any, caller: types.FrameType) -> None:
         frame = self.user_frame(caller)  # type: ignore[attr-defined]

@@ -68,6 +68,20 @@ class ModuleWatch:
 
         nn.Module.__init__ = init  # type: ignore[method-assign]
 
+        module_train = nn.Module.train
+
+        def train(module: nn.Module, mode: bool = True) -> nn.Module:
+            # `model.eval()` from user code (train(False) through eval, not train's own recursion
+            # into children): where the script switched a module to evaluation mode
+            caller = sys._getframe(1)
+            if not mode and caller.f_code is not module_train.__code__ and len(probe.eval_sites.get(id(module), ())) < 4:
+                frame = probe.user_frame(caller)
+                if frame is not None:
+                    probe.eval_sites.setdefault(id(module), []).append(site_of(frame))
+            return module_train(module, mode)
+
+        nn.Module.train = train  # type: ignore[method-assign]
+
         module_call = nn.Module.__call__
 
         def call(module: nn.Module, *args: Any, **kwargs: Any) -> Any:
@@ -78,6 +92,8 @@ class ModuleWatch:
                 probe.initial_seen.add(id(module))
             site = None
             if probe.depth == 0:
+                if grad and not module.training:
+                    probe.eval_with_grad.add(id(module))  # a training forward in evaluation mode
                 site, frame = probe.caller_site()
                 probe.root_batch = next((a.shape[0] for a in args if isinstance(a, torch.Tensor) and a.dim() > 0), None)
                 if id(module) not in probe.modules:
