@@ -100,8 +100,9 @@ class EmptyLoader(Rule):
         else:
             why = "it has no batch to give"
         names = [p.name for p in stuck]
+        what = "`next()` on it raises StopIteration" if trace.crash is not None and trace.crash.type == "StopIteration" else "the loop over it never runs"
         message = (
-            f"the DataLoader iterated here yields nothing: {why}; the loop over it never runs, and the optimizer holding "
+            f"the DataLoader iterated here yields nothing: {why}; {what}, and the optimizer holding "
             f"{short_list(names)} never steps"
         )
         return [self.finding(project, loader.site, message, names, candidates)]
