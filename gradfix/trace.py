@@ -943,6 +943,12 @@ class Trace:
             if p.module in wrappers and p.got_grad and not p.optimizers and (p.copy_of in names or p.name in sources)
         ]
 
+    def meant_to_train(self) -> list[str]:
+        """Parameters that require grad and an optimizer holds; when no optimizer holds any (the
+        script crashed before it built one), all that require grad."""
+        held = [p.name for p in self.params if p.requires_grad and p.optimizers]
+        return held or [p.name for p in self.params if p.requires_grad]
+
     def params_cut_off(self) -> list[str]:
         """Trainable parameters an optimizer holds, of modules that ran with gradients on, that no
         backward() reached: the graph was cut between them and the loss."""

@@ -93,6 +93,26 @@ class Rule:
         )
 
 
+    @staticmethod
+    def crash_files(trace: Trace, project: Project) -> list[str]:
+        """The user's files where a crash's cause can be written: the one that raised, then those
+        that built the run's modules, each once, editable ones only."""
+        crash = trace.crash
+        first = [crash.site.file] if crash is not None and crash.site is not None else []
+        files = dict.fromkeys([*first, *(m.site.file for m in trace.modules if m.site is not None)])
+        return [path for path in files if project.is_editable(path)]
+
+    def together(self, candidates: list[Candidate], description: str) -> Optional[Candidate]:
+        """One more candidate with the edits of all these, when there are several, all in one file,
+        and none overlaps another: each alone may fix only its part of the fault."""
+        if len(candidates) < 2 or len({c.patches[0].path for c in candidates}) != 1:
+            return None
+        edits = sorted((e for c in candidates for e in c.patches[0].edits), key=lambda e: (e.start, e.end))
+        if any(a.end > b.start for a, b in zip(edits, edits[1:])):
+            return None
+        return self.candidate(description, candidates[0].patches[0].path, edits)
+
+
 def all_rules() -> list[Rule]:
     for info in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{info.name}")

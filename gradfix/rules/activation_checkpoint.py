@@ -102,15 +102,15 @@ class ActivationCheckpoint(Rule):
                 candidates.append(self._non_reentrant(source, call, node, "the non-reentrant variant runs inside the one backward"))
         if not candidates:
             return []
-        if len(candidates) > 1 and len({c.patches[0].path for c in candidates}) == 1:
-            edits = sorted((c.patches[0].edits[0] for c in candidates), key=lambda e: (e.start, e.end))
-            candidates.append(self.candidate(f"use_reentrant=False at all {len(candidates)} checkpoint calls", candidates[0].patches[0].path, edits))
+        together = self.together(candidates, f"use_reentrant=False at all {len(candidates)} checkpoint calls")
+        if together is not None:
+            candidates.append(together)
         message = (
             f"the script crashed: {crash.type}: DistributedDataParallel saw a parameter marked ready twice in one backward: "
             f"the reentrant {calls[0].api}() runs a backward of its own for each call, and a layer checkpointed more than "
             "once per step (shared weights) is marked in each; the non-reentrant variant runs inside the one backward"
         )
-        params = [p.name for p in trace.params if p.requires_grad and p.optimizers] or [p.name for p in trace.params if p.requires_grad]
+        params = trace.meant_to_train()
         return [self.finding(project, calls[0].site, message, params, candidates, blocking=True)]
 
     @staticmethod

@@ -80,12 +80,9 @@ class BackwardHookReturnsTensor(Rule):
         match = _MESSAGE.search(crash.message) if crash is not None else None
         if crash is None or crash.site is None or match is None:
             return []
-        files = dict.fromkeys([crash.site.file, *(m.site.file for m in trace.modules if m.site is not None)])
         edits: dict[str, list[Edit]] = {}
         named: list[str] = []
-        for path in files:
-            if not project.is_editable(path):
-                continue
+        for path in self.crash_files(trace, project):
             source = project.source(path)
             for hook in _hooks(source):
                 returns = _bare_returns(hook)
@@ -107,5 +104,5 @@ class BackwardHookReturnsTensor(Rule):
             f"the script crashed: {crash.type}: the backward hook {', '.join(f'`{n}`' for n in named)} returns a tensor, "
             f"and torch reads it as one {match['what'] or 'grad_input'} per row or refuses it; a module backward hook returns None or a tuple; nothing trains"
         )
-        params = [p.name for p in trace.params if p.requires_grad and p.optimizers] or [p.name for p in trace.params if p.requires_grad]
+        params = trace.meant_to_train()
         return [self.finding(project, crash.site, message, params, candidates, blocking=True)]

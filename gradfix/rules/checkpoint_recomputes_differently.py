@@ -87,17 +87,15 @@ class CheckpointRecomputesDifferently(Rule):
         if not calls:
             return []
         candidates: list[Candidate] = []
-        edits: list[tuple[str, Edit]] = []
         for fact in calls:
             made = self._uncheckpointed(project, fact)
             if made is None:
                 continue
             path, edit, shown = made
-            edits.append((path, edit))
             candidates.append(self.candidate(f"call `{shown}` directly, without checkpointing", path, [edit], at=(path, fact.site.line, fact.site.column or 0)))
-        paths = {path for path, _ in edits}
-        if len(edits) > 1 and len(paths) == 1:
-            candidates.append(self.candidate(f"all {len(edits)} checkpointed calls made directly", paths.pop(), [e for _, e in edits]))
+        together = self.together(candidates, f"all {len(candidates)} checkpointed calls made directly")
+        if together is not None:
+            candidates.append(together)
         writes = self._writes(trace, project, calls)
         shown_writes = ", ".join(f"`self.{attr}` ({cls}.forward, line {line})" for cls, attr, line, _ in writes[:3])
         why = (
@@ -113,8 +111,7 @@ class CheckpointRecomputesDifferently(Rule):
             f"{why}; nothing trains"
         )
         # what the optimizers hold: a table kept out of them (read only through a detached cache) is not the fix's to train
-        held = [p.name for p in trace.params if p.requires_grad and p.optimizers]
-        params = held or [p.name for p in trace.params if p.requires_grad]
+        params = trace.meant_to_train()
         return [self.finding(project, site, message, params, candidates, blocking=True)]
 
     @staticmethod

@@ -61,11 +61,8 @@ class CompiledDoubleBackward(Rule):
         crash = trace.crash
         if crash is None or crash.site is None or _MESSAGE not in crash.message or "compile" not in crash.message:
             return []
-        files = dict.fromkeys([crash.site.file, *(m.site.file for m in trace.modules if m.site is not None)])
         candidates: list[Candidate] = []
-        for path in files:
-            if not project.is_editable(path):
-                continue
+        for path in self.crash_files(trace, project):
             source = project.source(path)
             for call in descendants(source.module, cst.Call):
                 made = _uncompiled(source, call)
@@ -78,15 +75,14 @@ class CompiledDoubleBackward(Rule):
             for decorator in decorated:  # a bare `@torch.compile`, no call
                 where = source.range(decorator)
                 candidates.append(self.candidate(f"remove `@{source.code(decorator.decorator)}`", path, [source.remove_lines(where.start.line, where.end.line)]))
-        if len(candidates) > 1 and len({c.patches[0].path for c in candidates}) == 1:
-            edits = sorted((c.patches[0].edits[0] for c in candidates), key=lambda e: (e.start, e.end))
-            if all(a.end <= b.start for a, b in zip(edits, edits[1:])):
-                candidates.append(self.candidate(f"all {len(candidates)} of them", candidates[0].patches[0].path, edits))
+        together = self.together(candidates, f"all {len(candidates)} of them")
+        if together is not None:
+            candidates.append(together)
         message = (
             f"the script crashed: {crash.type}: a loss built from a gradient taken with create_graph=True needs a double "
             "backward through a compiled model, which torch.compile's AOTAutograd does not support; nothing trains"
         )
-        params = [p.name for p in trace.params if p.requires_grad and p.optimizers] or [p.name for p in trace.params if p.requires_grad]
+        params = trace.meant_to_train()
         # The compiled wrapper names its model's parameters `..._orig_mod....`; run eagerly, the
         # model is that inner module again, and the re-run is judged on those names.
         eager = [name.replace("._orig_mod.", ".").removeprefix("_orig_mod.") for name in params]

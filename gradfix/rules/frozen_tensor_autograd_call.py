@@ -166,12 +166,9 @@ class FrozenTensorAutogradCall(Rule):
         frozen = [p for p in trace.params if not p.requires_grad and p.frozen_at]
         if not frozen:
             return []
-        files = dict.fromkeys([crash.site.file, *(m.site.file for m in trace.modules if m.site is not None)])  # type: ignore[union-attr]
         candidates: list[Candidate] = []
         places: list[str] = []
-        for path in files:
-            if not project.is_editable(path):
-                continue
+        for path in self.crash_files(trace, project):
             other = project.source(path)
             for call in descendants(other.module, cst.Call):
                 if any(name.startswith("torch.") for name in other.qualified_names(call.func)):

@@ -140,12 +140,9 @@ class FunctionWithoutSetupContext(Rule):
         # torch's message lists every transform whatever the script used: the vmap rule is added
         # always (only vmap reads it)
         vmap = True
-        files = dict.fromkeys([crash.site.file, *(m.site.file for m in trace.modules if m.site is not None)])
         candidates: list[Candidate] = []
         named: list[str] = []
-        for path in files:
-            if not project.is_editable(path):
-                continue
+        for path in self.crash_files(trace, project):
             source = project.source(path)
             for cls in descendants(source.module, cst.ClassDef):
                 if not source.subclasses(cls, AUTOGRAD_FUNCTIONS):
@@ -168,5 +165,5 @@ class FunctionWithoutSetupContext(Rule):
             f"the script crashed: {crash.type}: {listed} {'takes' if len(named) == 1 else 'take'} ctx in forward and "
             "{'has' if len(named) == 1 else 'have'} no setup_context, which torch.func's transforms need; nothing trains"
         ).replace("{'has' if len(named) == 1 else 'have'}", "has" if len(named) == 1 else "have")
-        params = [p.name for p in trace.params if p.requires_grad and p.optimizers] or [p.name for p in trace.params if p.requires_grad]
+        params = trace.meant_to_train()
         return [self.finding(project, crash.site, message, params, candidates, blocking=True)]

@@ -28,8 +28,7 @@ code computed, so it is safe; the re-run shows the crash gone and the model trai
 
 from __future__ import annotations
 
-import re
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence
 
 import libcst as cst
 
@@ -204,11 +203,8 @@ class LegacyAutogradFunction(Rule):
         crash = trace.crash
         if crash is None or crash.site is None or _LEGACY not in crash.message:
             return []
-        files = dict.fromkeys([crash.site.file, *(m.site.file for m in trace.modules if m.site is not None)])
         patches, names, unconverted = [], [], []
-        for path in files:
-            if not project.is_editable(path):
-                continue
+        for path in self.crash_files(trace, project):
             source = project.source(path)
             edits = []
             for cls in descendants(source.module, cst.ClassDef):

@@ -187,12 +187,9 @@ class NondifferentiableLoss(Rule):
                 made = self._straight_through(source, cut)
             if made is not None:
                 candidates.append(self.candidate(made[0], source.path, [made[1]]))
-        if len(candidates) > 1 and len({c.patches[0].path for c in candidates}) == 1:
-            edits = sorted((c.patches[0].edits[0] for c in candidates), key=lambda e: (e.start, e.end))
-            if all(a.end <= b.start for a, b in zip(edits, edits[1:])):
-                candidates.append(self.candidate(
-                    f"a straight-through estimator at all {len(candidates)} of them", candidates[0].patches[0].path, edits,
-                ))
+        together = self.together(candidates, f"a straight-through estimator at all {len(candidates)} of them")
+        if together is not None:
+            candidates.append(together)
         cut = cuts[0]
         if cut.op in _CANCELLING:
             what = "difference" if cut.op == "sub" else "ratio"
@@ -266,10 +263,9 @@ class NondifferentiableLoss(Rule):
             made = _interpolated(source, cut)
             if made is not None:
                 candidates.append(self.candidate(made[0], source.path, made[1], at=(source.path, cut.site.line, cut.site.column or 0)))
-        if len(firsts) > 1 and len({c.patches[0].path for c in firsts}) == 1:
-            edits = sorted((c.patches[0].edits[0] for c in firsts), key=lambda e: (e.start, e.end))
-            if all(a.end <= b.start for a, b in zip(edits, edits[1:])):
-                candidates.append(self.candidate(f"all {len(firsts)} draws reparameterised", firsts[0].patches[0].path, edits))
+        together = self.together(firsts, f"all {len(firsts)} draws reparameterised")
+        if together is not None:
+            candidates.append(together)
         cut = cuts[0]
         source = project.source(cut.site.file)
         one = len(params) == 1

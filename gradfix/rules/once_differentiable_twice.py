@@ -60,12 +60,9 @@ class OnceDifferentiableTwice(Rule):
         crash = trace.crash
         if crash is None or crash.site is None or _MESSAGE not in crash.message:
             return []
-        files = dict.fromkeys([crash.site.file, *(m.site.file for m in trace.modules if m.site is not None)])
         candidates: list[Candidate] = []
         marked: list[str] = []
-        for path in files:
-            if not project.is_editable(path):
-                continue
+        for path in self.crash_files(trace, project):
             source = project.source(path)
             for cls in descendants(source.module, cst.ClassDef):
                 if not source.subclasses(cls, AUTOGRAD_FUNCTIONS):
@@ -85,15 +82,13 @@ class OnceDifferentiableTwice(Rule):
                 ))
         if not marked:
             return []
-        if len(candidates) > 1 and len({c.patches[0].path for c in candidates}) == 1:
-            candidates.append(self.candidate(
-                f"remove `@once_differentiable` from all {len(candidates)} of them", candidates[0].patches[0].path,
-                [c.patches[0].edits[0] for c in candidates],
-            ))
+        together = self.together(candidates, f"remove `@once_differentiable` from all {len(candidates)} of them")
+        if together is not None:
+            candidates.append(together)
         listed = ", ".join(f"`{name}.backward`" for name in marked)
         message = (
             f"the script crashed: {crash.type}: a loss built from a gradient taken with create_graph=True needs the second "
             f"derivative through {listed}, which `@once_differentiable` refuses; nothing trains"
         )
-        params = [p.name for p in trace.params if p.requires_grad and p.optimizers] or [p.name for p in trace.params if p.requires_grad]
+        params = trace.meant_to_train()
         return [self.finding(project, crash.site, message, params, candidates, blocking=True)]

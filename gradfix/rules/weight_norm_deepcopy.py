@@ -82,11 +82,8 @@ class WeightNormDeepcopy(Rule):
         crash = trace.crash
         if crash is None or crash.site is None or _DEEPCOPY_ERROR not in crash.message:
             return []
-        files = dict.fromkeys([crash.site.file, *(m.site.file for m in trace.modules if m.site is not None)])
         patches, used = [], set()
-        for path in files:
-            if not project.is_editable(path):
-                continue
+        for path in self.crash_files(trace, project):
             source = project.source(path)
             edits = self._edits(source, used)
             if edits:
