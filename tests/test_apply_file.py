@@ -136,10 +136,10 @@ def test_an_edit_made_when_a_candidate_run_starts_is_kept(project: Path, monkeyp
     real_start = runner.Sandbox._start
     edited: list[bytes] = []
 
-    def start(self, path, args, overlay=None):  # type: ignore[no-untyped-def]
+    def start(self, path, args, overlay, threads):  # type: ignore[no-untyped-def]
         if overlay and not edited:  # the first candidate run: the script as diagnosed is already read
             edited.append(user_edit(script))
-        return real_start(self, path, args, overlay)
+        return real_start(self, path, args, overlay, threads)
 
     monkeypatch.setattr(runner.Sandbox, "_start", start)
     result = invoke("apply", "--yes", "train.py")

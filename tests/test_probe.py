@@ -425,6 +425,25 @@ def test_the_script_sees_its_arguments_and_no_secrets(write_script, monkeypatch)
     assert not (path.parent / "written.txt").exists()
 
 
+def test_runs_side_by_side_share_the_cores(write_script, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Candidates re-run side by side: each run's torch gets its share of the cores, not a pool
+    as large as the machine that spin-waits on the others' (several times slower)."""
+    import os
+
+    from gradfix.sandbox import Sandbox
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    path = write_script("""
+        import torch
+        print(torch.get_num_threads())
+    """)
+    sandbox = Sandbox([str(path.parent)], jobs=2)
+    cores = os.cpu_count() or 1
+    assert sandbox.run(str(path), []).stdout.split() == [str(cores)]
+    both = sandbox.run_many([(str(path), [], None), (str(path), [], None)])
+    assert [r.stdout.split() for r in both] == [[str(max(1, cores // 2))]] * 2
+
+
 def test_the_script_cannot_change_or_delete_the_users_files(write_script) -> None:  # type: ignore[no-untyped-def]
     from gradfix.sandbox import Sandbox
 

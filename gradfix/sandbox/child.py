@@ -228,6 +228,10 @@ def _run(request: RunRequest, channel: Writer) -> None:
     from gradfix.sandbox.facts import UserCode
     from gradfix.sandbox.probe import Probe
 
+    if request.threads:
+        import torch
+
+        torch.set_num_threads(request.threads)
     real_exit = os._exit
     owner = os.getpid()
     missing_env: set[str] = set()

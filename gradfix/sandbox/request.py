@@ -26,6 +26,10 @@ class RunRequest:
     isolate: bool = False
     # Run the script as `torchrun --nproc-per-node N` would (ranks.py); 0: as a plain script.
     nproc_per_node: int = 0
+    # torch's intra-op threads for the run (0: torch's own default, which the user's
+    # OMP_NUM_THREADS sets). Runs side by side share the cores: each with a pool as large as the
+    # machine would spin-wait on the others' cores and run several times slower.
+    threads: int = 0
     # A fresh interpreter's descriptors (inherited): the channel's write end, and a pipe holding
     # the channel's key, read and closed before the script starts. A forked run gets both from
     # the warm process instead (zygote.py); the key is never in this request.

@@ -226,7 +226,14 @@ class Sandbox:
 
     def start(self, script: str, args: list[str], overlay: Optional[dict[str, str]] = None) -> "RunHandle":
         """Start a run and return at once: the caller can work while the script runs."""
-        return self._start(script, args, overlay)
+        return self._start(script, args, overlay, self.threads_per_run(1))
+
+    def threads_per_run(self, at_once: int) -> int:
+        """torch's threads for each of ``at_once`` runs side by side: the cores shared out, or 0
+        (torch's default) when the caller's environment sets OMP_NUM_THREADS itself."""
+        if "OMP_NUM_THREADS" in self.env:
+            return 0
+        return max(1, (os.cpu_count() or 1) // max(1, at_once))
 
     def wait(self, child: "RunHandle") -> RunResult:
         while (killed := self._poll(child)) is None:
@@ -320,11 +327,12 @@ class Sandbox:
         results: list[Optional[RunResult]] = [None] * len(specs)
         pending = list(enumerate(specs))
         running: dict[int, RunHandle] = {}
+        threads = self.threads_per_run(min(self.jobs, len(specs)))
         try:
             while pending or running:
                 while pending and len(running) < self.jobs:
                     index, (script, args, overlay) = pending.pop(0)
-                    running[index] = self._start(script, args, overlay)
+                    running[index] = self._start(script, args, overlay, threads)
                 for index, child in list(running.items()):
                     killed = self._poll(child)
                     if killed is not None:
@@ -349,12 +357,12 @@ class Sandbox:
                 isolate.remove_scratch(child.scratch)
         return [r for r in results if r is not None]
 
-    def _start(self, script: str, args: list[str], overlay: Optional[dict[str, str]]) -> "RunHandle":
-        child = self._start_run(script, args, overlay)
+    def _start(self, script: str, args: list[str], overlay: Optional[dict[str, str]], threads: int) -> "RunHandle":
+        child = self._start_run(script, args, overlay, threads)
         _live[id(child)] = child
         return child
 
-    def _start_run(self, script: str, args: list[str], overlay: Optional[dict[str, str]]) -> "RunHandle":
+    def _start_run(self, script: str, args: list[str], overlay: Optional[dict[str, str]], threads: int) -> "RunHandle":
         self.runs += 1
         if script.endswith(".ipynb") and os.path.realpath(script) not in (overlay or {}):
             # A notebook runs as the program of its code cells, given as the script's source
@@ -381,6 +389,7 @@ class Sandbox:
             isolate=self.isolated,
             nproc_per_node=self.nproc_per_node,
             max_backwards=self.max_backwards,
+            threads=threads,
         )
         started = time.perf_counter()
         # The run reports on a pipe only gradfix reads, signed with a key made for it (channel.py).
