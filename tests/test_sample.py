@@ -1,5 +1,6 @@
 """The default run (``make test``) is a sample of the corpus that still reaches every folder, and
-``--exhaustive`` (``make test-all``, which CI runs after ``make test``) is everything."""
+``--exhaustive`` (``make test-all``) is everything; CI runs ``make test``, then ``make test-corpus``
+(everything but the outside set's cases beyond the sample)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def test_the_default_run_leaves_the_exhaustive_cases_to_make_test_all() -> None:
     rest, _, rest_ids = collected(*CORPUS_TESTS, "-m", "exhaustive")
     assert none_left_out == 0 and default + left_out == everything
     assert default * 3 < everything  # the sample is a fraction of the corpus
-    assert rest == left_out and not set(rest_ids) & set(ids)  # CI's second run is exactly the rest
+    assert rest == left_out and not set(rest_ids) & set(ids)  # `-m exhaustive` is exactly the rest
     assert any("a few cases" in i for i in ids) and not any("every folder" in i for i in ids)
 
 
@@ -61,10 +62,13 @@ def test_make_test_runs_on_every_core_and_ci_runs_both() -> None:
     assert test and test_all
     pytest_line = re.search(r"^PYTEST = (.*)", makefile, re.M)
     assert pytest_line and "-n auto" in pytest_line.group(1)
+    test_corpus = re.search(r"^test-corpus: .*\n\t(.*)", makefile, re.M)
+    assert test_corpus and "-m exhaustive" in test_corpus.group(1)
     assert "--exhaustive" in test_all.group(1) and "--exhaustive" not in test.group(1)
     ci = (ROOT / ".ci" / "run").read_text()
-    assert re.search(r"^(time )?make test$", ci, re.M) and re.search(r"^make test-all\b", ci, re.M)
-    assert "make test " in (ROOT / "README.md").read_text() and "make test-all" in (ROOT / "README.md").read_text()
+    assert re.search(r"^(time )?make test$", ci, re.M) and re.search(r"^(time )?make test-corpus$", ci, re.M)
+    readme = (ROOT / "README.md").read_text()
+    assert all(f"make {target} " in readme for target in ("test", "test-corpus", "test-all"))
 
 
 def test_tests_that_must_share_an_xdist_worker_are_one_work_unit() -> None:
