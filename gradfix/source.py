@@ -330,6 +330,67 @@ class SourceFile:
             return None
         return assign, len(scope.accesses[name.value])
 
+    def literal_behind(self, node: cst.BaseExpression, depth: int = 4) -> Optional[cst.BaseExpression]:
+        """The literal in this file whose edit changes the value ``node`` reads: ``node`` itself
+        when it is one (``True``, ``1.0``, ``"add"``); through a name assigned once (``SPARSE =
+        True``); a parameter's default, or the argument that the one call of its class in this
+        file passes for it (``SkipGram(..., CONFIG["sparse"])``); a string key of a dict literal
+        bound once (``CONFIG = {"sparse": True}``). None when the value is computed, read from the
+        command line, or passed from more than one place."""
+        if depth == 0:
+            return None
+        if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString)) or (
+            isinstance(node, cst.Name) and node.value in ("True", "False", "None")
+        ):
+            return node
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.expression, (cst.Integer, cst.Float)):
+            return node
+        if isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name) and len(node.slice) == 1:
+            index = node.slice[0].slice
+            key = index.value.evaluated_value if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString) else None
+            bound = self.bound_once(node.value)
+            if key is None or bound is None or not isinstance(bound[0].value, cst.Dict):
+                return None
+            values = [
+                e.value for e in bound[0].value.elements
+                if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString) and e.key.evaluated_value == key
+            ]
+            return self.literal_behind(values[0], depth - 1) if len(values) == 1 else None
+        if not isinstance(node, cst.Name):
+            return None
+        scope = self.scopes.get(node)
+        if scope is None:
+            return None
+        assignments = list(scope.assignments[node.value])
+        if len(assignments) != 1:
+            return None
+        bound_node = assignments[0].node
+        if isinstance(bound_node, cst.Param):
+            if bound_node.default is not None:
+                return self.literal_behind(bound_node.default, depth - 1)
+            passed = self._passed_for(bound_node)
+            return self.literal_behind(passed, depth - 1) if passed is not None else None
+        bound = self.bound_once(node)
+        return self.literal_behind(bound[0].value, depth - 1) if bound is not None else None
+
+    def _passed_for(self, param: cst.Param) -> Optional[cst.BaseExpression]:
+        """What the one call in this file of the class whose ``__init__`` takes ``param`` passes
+        for it (positionally or by keyword); None for another function, or several calls."""
+        function = self.enclosing_function(param)
+        cls = self._class_of(param) if function is not None and function.name.value == "__init__" else None
+        if cls is None or function is None:
+            return None
+        calls = [c for c in descendants(self.module, cst.Call) if isinstance(c.func, cst.Name) and c.func.value == cls.name.value]
+        if len(calls) != 1 or any(a.star for a in calls[0].args):
+            return None
+        names = [p.name.value for p in function.params.params][1:]  # after self
+        for arg in calls[0].args:
+            if arg.keyword is not None and arg.keyword.value == param.name.value:
+                return arg.value
+        positional = [a.value for a in calls[0].args if a.keyword is None]
+        index = names.index(param.name.value) if param.name.value in names else -1
+        return positional[index] if 0 <= index < len(positional) else None
+
     # -- what an expression tests or keeps ------------------------------------------------------
 
     def tests_requires_grad(self, node: cst.BaseExpression, subject: str) -> bool:

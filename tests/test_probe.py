@@ -208,6 +208,25 @@ def test_plain_python_failing_after_a_shortened_loop_is_not_the_script_s_crash(r
     assert trace.steps == 3
 
 
+def test_a_torch_op_failing_on_a_trainable_tensor_after_a_shortened_loop_is_the_script_s_crash(run_script: Run) -> None:
+    """A second phase (quantisation-aware training after a float phase) whose first forward fails
+    in a C op called straight from the user's line: no torch frame in the traceback, and still no
+    doing of the shortened first phase's. It is the script's crash, not a quiet end of the run."""
+    result = run_script("""
+        import torch
+        model = torch.nn.Linear(2, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for _ in range(500):
+            opt.zero_grad(); model(torch.ones(1, 2)).sum().backward(); opt.step()
+        scale = torch.nn.Parameter(torch.tensor([0.1]))
+        zero_point = torch.zeros(1, dtype=torch.int32)
+        w = torch.fake_quantize_per_tensor_affine(model.weight, scale, zero_point, -8, 7)
+    """)
+    trace = result.trace
+    assert trace.crash is not None and "not differentiable with respect to argument 'scale'" in trace.crash.message
+    assert not trace.late_stop
+
+
 def test_crash_site_has_the_exact_call_span(run_script: Run) -> None:
     trace = run_script("""
         import torch

@@ -8,7 +8,9 @@ decay), ``SparseAdam``, ``Adagrad`` (without weight decay) and ``LBFGS`` accept 
 ``weight_decay`` raise too, and so does ``clip_grad_norm_``. The probe records the crash, the
 optimizer whose ``step()`` raised, and where each embedding was built; the fix builds the
 embeddings that optimizer holds with ``sparse=False`` (all of them in one edit: the next step
-would raise on any one left sparse). Dense gradients are what every optimizer takes, and the
+would raise on any one left sparse), at the literal the flag comes from: the constructor's
+keyword, a default, a constant, the argument the model's one construction passes for it, or a
+config dict's value (``SourceFile.literal_behind``). Dense gradients are what every optimizer takes, and the
 values they carry are the same.
 
 The other direction: ``SparseAdam`` takes only sparse gradients and raises "SparseAdam does not
@@ -259,11 +261,15 @@ class SparseGradients(Rule):
     @staticmethod
     def _dense(source: SourceFile, module: ModuleFact) -> Optional[Edit]:
         """``sparse=True`` -> ``sparse=False`` where the embedding was built; through a name, at the
-        ``True`` it was bound to (a constructor's ``sparse=True`` default, a ``SPARSE = True`` constant)."""
+        ``True`` it was bound to (a constructor's ``sparse=True`` default, a ``SPARSE = True``
+        constant, the argument the model's one construction passes, a config dict's value)."""
         assert module.site is not None
         calls = source.nodes_at(module.site, cst.Call)
         if not calls:
             return None
+        value = _sparse_value(calls[-1])
+        behind = source.literal_behind(value) if value is not None else None
+        return source.replace_node(behind, cst.Name("False")) if behind is not None and _is_true(behind) else None
         value = _sparse_value(calls[-1])
         false = cst.Name("False")
         if _is_true(value):

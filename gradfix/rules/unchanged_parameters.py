@@ -34,6 +34,15 @@ under ``no_grad`` in the forward while the optimizer was built over what require
 (``gradfix/deliberate_freeze.py``, judged as GF002 judges it); a GAN's discriminator, whose
 gradients the generator's step computes, is held by its own optimizer.
 
+Parameters kept in an ``nn.ParameterList`` or ``nn.ParameterDict`` take part when the module that
+holds the container runs (the container itself never does): a list handed whole to an
+``autograd.Function``, which autograd does not look into, leaves them without a gradient. A model
+that never ran while the optimizer that holds it changed another of its parameters was trained by
+other means than its forward (``backward()`` called on its last parameter with the critic's action
+gradient): the rest of it counts as meant to train. And in a run where nothing changed at all, an
+optimizer that steps holding no parameter (its groups built from what required grad, after a helper
+froze everything) is reported with the frozen parameters of the modules that ran.
+
 This rule runs once, on the last run of the repair loop, and names only parameters that no other
 finding names.
 """
@@ -55,6 +64,24 @@ def _module_of(name: str) -> str:
     if ".parametrizations." in name:
         return name.split(".parametrizations.", 1)[0]
     return name.rsplit(".", 1)[0] if "." in name else name
+
+
+def _models_that_never_ran(trace: Trace, ran: set[int]) -> list[str]:
+    """The paths of whole models (modules no other module holds) that never ran, not even in a
+    DataLoader's workers."""
+    held = {child for m in trace.modules for child in m.children}
+    return [m.path for m in trace.modules if m.path and m.id not in held and m.id not in ran and not m.in_workers]
+
+
+def _trained_around(param: ParamFact, never_ran: list[str], optimizer: OptimizerFact, trace: Trace) -> bool:
+    """The parameter's model never ran, and yet the optimizer that holds it changed another of that
+    model's parameters: it was trained by other means than its forward (``backward()`` called on
+    one parameter), so the rest of it was meant to train as well. A model that never ran and of
+    which nothing changed is left alone: it may be unused on purpose."""
+    model = next((path for path in never_ran if param.name.startswith(f"{path}.")), None)
+    return model is not None and any(
+        p.changed and optimizer.id in p.optimizers and p.name.startswith(f"{model}.") for p in trace.params
+    )
 
 
 def _under_ddp(params: list[ParamFact], trace: Trace) -> bool:
@@ -201,6 +228,12 @@ class UnchangedParameters(Rule):
         # Modules a DataLoader's worker processes run (its dataset holds them): they took part, in
         # processes the probe does not watch.
         ran_paths |= {m.path for m in trace.modules if m.in_workers and m.path}
+        # A ParameterList or ParameterDict never runs itself: its parameters take part when the
+        # module that holds it runs (and hands them to an autograd.Function, a functional call).
+        ran_paths |= {
+            m.path for m in trace.modules
+            if m.path and "." in m.path and m.cls.endswith((".ParameterList", ".ParameterDict")) and m.path.rsplit(".", 1)[0] in ran_paths
+        }
         changed_modules = {_module_of(p.name) for p in trace.params if p.changed}
         # A layer that an assignment replaced is no longer part of the model: what it held is the
         # business of the finding about that assignment (GF026, GF010), with or without a fix. The
@@ -221,6 +254,7 @@ class UnchangedParameters(Rule):
         # A fixed feature extractor run under no_grad in the forward, with an optimizer built over
         # what requires grad: frozen on purpose, as GF002 judges it.
         on_purpose = frozen_by_forward_block(trace, project)
+        never_ran = _models_that_never_ran(trace, ran)
         findings = []
         # A group built with lr=0 beside parameters that train is a way of freezing. When nothing
         # in the whole run changed, the run trained nothing, which nobody means.
@@ -244,6 +278,7 @@ class UnchangedParameters(Rule):
                 and (p.trainable_at_step or not optimizer.steps)
                 and (p.got_grad if not optimizer.steps else (
                     idle or p.reached or p.got_grad or p.name.rsplit(".", 1)[0] in ran_paths or p.name in skipped
+                    or _trained_around(p, never_ran, optimizer, trace)
                 ))
             ]
             # A parameter that received gradients and stayed as it was while another parameter of
@@ -280,7 +315,38 @@ class UnchangedParameters(Rule):
                 f"{steps}: {why}; gradfix knows no rule that explains it"
             )
             findings.append(self.finding(project, site, message, names))
+        if not anything_trained:
+            findings += self._nothing_held(trace, project, ran_paths)
         return findings + self._unheld(trace, project, replaced, changed_modules)
+
+    def _nothing_held(self, trace: Trace, project: Project, ran_paths: set[str]) -> list[Finding]:
+        """An optimizer that steps holding no parameter at all, in a run where nothing changed: it
+        was built from what required grad when everything was frozen (a helper that freezes the
+        whole model, adapters included), and every step is a no-op. The frozen parameters of the
+        modules that ran are named; nothing else in the run says what was meant to train."""
+        findings = []
+        for optimizer in trace.optimizers:
+            if not optimizer.steps or optimizer.params:
+                continue
+            site = optimizer.site or self._step_site(trace, optimizer)
+            if site is None or not project.is_editable(site.file):
+                continue
+            frozen = [
+                p for p in trace.params
+                if not p.requires_grad and p.frozen_at and p.name not in self.explained and _module_of(p.name) in ran_paths
+            ]
+            if not frozen:
+                continue
+            where = frozen[0].frozen_at[0]
+            names = [p.name for p in frozen]
+            message = (
+                f"the optimizer built here holds no parameter, and its {optimizer.steps} steps changed nothing: every parameter "
+                f"of the modules that ran was frozen ({short_list(names)}; first at line {where.line}"
+                f"{'' if where.file == site.file else ' of ' + where.file.rsplit('/', 1)[-1]}) before it was built; "
+                "gradfix knows no rule that explains it"
+            )
+            findings.append(self.finding(project, site, message, names))
+        return findings
 
     def _skipped(
         self, trace: Trace, project: Project, optimizer: OptimizerFact, params: list[ParamFact], skipped: dict[str, SkippedSubmodule],

@@ -109,6 +109,21 @@ def _is_cuda(device: Any) -> bool:
     return False
 
 
+def _mark_failed_op(error: Exception, name: str, args: tuple, kwargs: dict) -> None:
+    """Tag an error a torch op raised on a tensor that requires grad (``fake_quantize`` handed a
+    trainable scale). Such an op is often a C function called straight from the user's line, with
+    no frame of torch's in the traceback, where a crash would look like plain Python failing after
+    the loops were shortened (Probe.record_crash): fewer iterations do not make it fail."""
+    if getattr(error, "_gradfix_failed_op", None) is not None:
+        return  # an inner op's, already tagged
+    values = [*args, *kwargs.values()]
+    tensors = [t for v in values for t in (v[:16] if isinstance(v, (list, tuple)) else (v,)) if isinstance(t, torch.Tensor)]
+    if any(t.requires_grad for t in tensors):
+        try:
+            error._gradfix_failed_op = name  # type: ignore[attr-defined]
+        except AttributeError:
+            pass
+
 class ProbeMode(TorchFunctionMode):
     def __init__(self, probe: "Probe"):
         super().__init__()
@@ -178,7 +193,11 @@ class ProbeMode(TorchFunctionMode):
         wiping = self.probe.grad_write_target(name, func, args, writes) if self.probe._live_grads and (writes or name == "__set__") else None
         if name in _NORMALISING:
             self.normalising.called(name, func, args, kwargs)
-        result = func(*args, **kwargs)
+        try:
+            result = func(*args, **kwargs)
+        except Exception as error:
+            _mark_failed_op(error, name, args, kwargs)
+            raise
         if wiping is not None:
             self.probe.grad_written(wiping, name, args)
         if touched is not None:

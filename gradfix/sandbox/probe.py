@@ -381,6 +381,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         if (
             self.loops.cut and self.step_count and innermost is not None
             and not innermost.tb_frame.f_code.co_filename.startswith(_TORCH_DIR) and not _mistaken_kind(error)
+            and getattr(error, "_gradfix_failed_op", None) is None
         ):
             # Plain Python failing after gradfix shortened a training loop (an assertion on the
             # final accuracy, an index into a loss history) is the shortening's doing, not the
