@@ -330,13 +330,13 @@ class SourceFile:
             return None
         return assign, len(scope.accesses[name.value])
 
-    def literal_behind(self, node: cst.BaseExpression, depth: int = 4) -> Optional[cst.BaseExpression]:
+    def literal_behind(self, node: cst.BaseExpression, depth: int = 6) -> Optional[cst.BaseExpression]:
         """The literal in this file whose edit changes the value ``node`` reads: ``node`` itself
         when it is one (``True``, ``1.0``, ``"add"``); through a name assigned once (``SPARSE =
-        True``); a parameter's default, or the argument that the one call of its class in this
-        file passes for it (``SkipGram(..., CONFIG["sparse"])``); a string key of a dict literal
-        bound once (``CONFIG = {"sparse": True}``). None when the value is computed, read from the
-        command line, or passed from more than one place."""
+        True``); a parameter's default, or the argument that the calls of its class in this file
+        all pass for it (``SkipGram(..., CONFIG["sparse"])``); a string key of a dict literal that a
+        name holds that way (``CONFIG = {"sparse": True}``, handed on as ``cfg``). None when the
+        value is computed, read from the command line, or passed differently in different places."""
         if depth == 0:
             return None
         if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString)) or (
@@ -345,51 +345,65 @@ class SourceFile:
             return node
         if isinstance(node, cst.UnaryOperation) and isinstance(node.expression, (cst.Integer, cst.Float)):
             return node
-        if isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name) and len(node.slice) == 1:
+        if isinstance(node, cst.Subscript) and len(node.slice) == 1:
             index = node.slice[0].slice
             key = index.value.evaluated_value if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString) else None
-            bound = self.bound_once(node.value)
-            if key is None or bound is None or not isinstance(bound[0].value, cst.Dict):
+            held: Optional[cst.BaseExpression] = node.value
+            for _ in range(depth):
+                if not isinstance(held, cst.Name):
+                    break
+                held = self._value_of(held)
+            if key is None or not isinstance(held, cst.Dict):
                 return None
             values = [
-                e.value for e in bound[0].value.elements
+                e.value for e in held.elements
                 if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString) and e.key.evaluated_value == key
             ]
             return self.literal_behind(values[0], depth - 1) if len(values) == 1 else None
-        if not isinstance(node, cst.Name):
-            return None
-        scope = self.scopes.get(node)
+        if isinstance(node, cst.Name):
+            value = self._value_of(node)
+            return self.literal_behind(value, depth - 1) if value is not None else None
+        return None
+
+    def _value_of(self, name: cst.Name) -> Optional[cst.BaseExpression]:
+        """What a name holds, read from this file: the value of its one assignment in its scope, or,
+        for a parameter, its default, else what the calls of its class pass for it."""
+        scope = self.scopes.get(name)
         if scope is None:
             return None
-        assignments = list(scope.assignments[node.value])
+        assignments = list(scope.assignments[name.value])
+        if not assignments and scope is not scope.globals:
+            assignments = list(scope.globals.assignments[name.value])  # a module's constant, read in a function
         if len(assignments) != 1:
             return None
-        bound_node = assignments[0].node
-        if isinstance(bound_node, cst.Param):
-            if bound_node.default is not None:
-                return self.literal_behind(bound_node.default, depth - 1)
-            passed = self._passed_for(bound_node)
-            return self.literal_behind(passed, depth - 1) if passed is not None else None
-        bound = self.bound_once(node)
-        return self.literal_behind(bound[0].value, depth - 1) if bound is not None else None
+        bound = assignments[0].node
+        if isinstance(bound, cst.Param):
+            return bound.default if bound.default is not None else self._passed_for(bound)
+        assign = self.parent(bound) if isinstance(bound, cst.Name) else None
+        while assign is not None and isinstance(assign, cst.AssignTarget):
+            assign = self.parent(assign)
+        return assign.value if isinstance(assign, cst.Assign) and len(assign.targets) == 1 else None
 
     def _passed_for(self, param: cst.Param) -> Optional[cst.BaseExpression]:
-        """What the one call in this file of the class whose ``__init__`` takes ``param`` passes
-        for it (positionally or by keyword); None for another function, or several calls."""
+        """What the calls in this file of the class whose ``__init__`` takes ``param`` pass for it
+        (positionally or by keyword), when they all pass the same text; None for another function."""
         function = self.enclosing_function(param)
         cls = self._class_of(param) if function is not None and function.name.value == "__init__" else None
         if cls is None or function is None:
             return None
         calls = [c for c in descendants(self.module, cst.Call) if isinstance(c.func, cst.Name) and c.func.value == cls.name.value]
-        if len(calls) != 1 or any(a.star for a in calls[0].args):
-            return None
         names = [p.name.value for p in function.params.params][1:]  # after self
-        for arg in calls[0].args:
-            if arg.keyword is not None and arg.keyword.value == param.name.value:
-                return arg.value
-        positional = [a.value for a in calls[0].args if a.keyword is None]
-        index = names.index(param.name.value) if param.name.value in names else -1
-        return positional[index] if 0 <= index < len(positional) else None
+        passed = []
+        for call in calls:
+            if any(a.star for a in call.args):
+                return None
+            keyword = [a.value for a in call.args if a.keyword is not None and a.keyword.value == param.name.value]
+            positional = [a.value for a in call.args if a.keyword is None]
+            index = names.index(param.name.value) if param.name.value in names else -1
+            passed += keyword or ([positional[index]] if 0 <= index < len(positional) else [])
+        if not passed or len({self.code(p) for p in passed}) != 1:
+            return None
+        return passed[0]
 
     # -- what an expression tests or keeps ------------------------------------------------------
 

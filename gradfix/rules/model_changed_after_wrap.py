@@ -19,6 +19,14 @@ statement, with the wrapper's names read as the module it wraps (``model.module.
 ``net.fc``); when an optimizer was built over the module before the wrapping, a second candidate
 moves it above the optimizer too. The re-run of every rank judges: no refusal, and the parameters
 named receive gradients, change, and are equal in every rank after the step.
+
+Parameters frozen after the wrapping (a linear probe's backbone, frozen through ``model.module``)
+are taken out the same way: DDP took them while they required grad and waits for their gradients,
+and refuses the next iteration. A frozen parameter under a wrapper that refused was frozen after
+it (one frozen before is one DDP never took). The freeze is often reachable only through the
+wrapper, with no name to move it to, so the candidate is DDP's own: ``find_unused_parameters=True``
+on the call that built the wrapper (unsafe; judged as GF056 judges it: the crash gone, everything
+else trained, the frozen parameters left as they were).
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from typing import Optional
 
 import libcst as cst
 
+from gradfix.ddp_unused import ddp_wrappers_holding, find_unused_candidate, is_find_unused, judge_find_unused, told_unused
 from gradfix.edits import Edit
 from gradfix.expressions import is_dotted_name
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
@@ -66,7 +75,34 @@ class ModelChangedAfterWrap(Rule):
             message = f"the model is changed here after {wrapped_by} wrapped it; DDP keeps the parameters it was built with: " + self._harm(trace, changes, params, blocked)
             candidates = self._candidates(trace, source, changes, wrap) if wrap else []
             findings.append(self.finding(project, at, message, params, candidates, blocking=blocked))
+        if refused and not findings:
+            findings += self._frozen_after_wrapping(trace, project)
         return findings
+
+    def _frozen_after_wrapping(self, trace: Trace, project: Project) -> list[Finding]:
+        """Parameters frozen after DDP wrapped the model (a linear probe's encoder, frozen through
+        ``probe.module``): DDP took them while they required grad and waits for their gradients
+        at every iteration, and the next one is refused. A parameter frozen before the wrapping is
+        one DDP never took, so a frozen parameter under a wrapper that refused was frozen after it.
+        The candidate is DDP's: ``find_unused_parameters=True`` where the wrapper is built (the
+        freeze may be reached only through the wrapper's ``.module``, with no name to move it to)."""
+        wrappers = [m.path for m in trace.modules if m.cls.endswith(".DistributedDataParallel") and m.path]
+        frozen = [
+            p for p in trace.params
+            if not p.requires_grad and p.frozen_at and any(p.name.startswith(f"{w}.") for w in wrappers)
+        ]
+        at = next((site for p in frozen for site in p.frozen_at if project.is_editable(site.file)), None)
+        if at is None:
+            return []
+        names = [p.name for p in frozen]
+        paths = sorted({p.name.rsplit(".", 1)[0] for p in frozen})
+        candidates = [c for source, call in ddp_wrappers_holding(trace, project, paths) if not told_unused(call) and (c := find_unused_candidate(source, call)) is not None]
+        message = (
+            f"{short_list(names)} {'is' if len(names) == 1 else 'are'} frozen here after DistributedDataParallel wrapped the model; "
+            f"DDP took them while they required grad and waits for their gradients, so it refuses the next iteration "
+            f"(\"{_REFUSED}\"); freeze before the wrapping, or let DDP find unused parameters"
+        )
+        return [self.finding(project, at, message, names, candidates[:1], blocking=True)]
 
     @staticmethod
     def _harm(trace: Trace, changes: list[WrapperChange], params: list[str], blocked: bool) -> str:
@@ -140,6 +176,8 @@ class ModelChangedAfterWrap(Rule):
         return candidates
 
     def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
+        if is_find_unused(candidate):
+            return judge_find_unused(finding, candidate, before, run)
         return judge_across_ranks(finding, candidate, before, run)
 
 

@@ -24,6 +24,13 @@ records the call only under that option and with a grid that requires grad, with
 behind the grid; the candidate sets the option at the call to the value that differentiates in it
 (``mode="bilinear"``), whatever expression chose it.
 
+Dropout with a probability of 1 in training zeroes its whole input, and the gradient to all that
+comes before it: a TensorFlow keep probability of 1.0 ported as the probability to drop
+(``nn.Dropout(cfg["dropout"])`` with ``"dropout": 1.0``). The probe records a dropout call with
+``p >= 1`` in training on a tensor that requires grad; the candidate writes ``0.0`` at the literal
+the probability comes from (``F.dropout``'s ``p`` at the line, or the ``nn.Dropout`` the line calls
+through ``self.<name>``, followed to a constant, a constructor argument or a config dict).
+
 A difference can cancel its own gradient: ``exp(logp - old_logp)`` where both come from the
 policy being trained, in the graph, is 1 with a gradient of exactly 0 (what goes back through one
 operand comes back negated through the other). The probe records a subtraction or division of two
@@ -78,6 +85,8 @@ _ZERO_GRADIENT_OPTIONS = {"grid_sample": ("mode", 2, "bilinear")}
 # (the probe records it only then): its gradient is 0. `exp(logp - old_logp)` with the old
 # log-probabilities computed by the policy being trained, in the graph.
 _CANCELLING = {"sub": cst.Subtract, "div": cst.Divide}
+# The functional dropouts (the probe records their calls with p >= 1 in training as "dropout").
+_DROPOUT_FUNCTIONS = {"dropout", "alpha_dropout", "feature_alpha_dropout", "dropout1d", "dropout2d", "dropout3d"}
 # Random draws: `Distribution.sample()` and `torch.multinomial` give a result with no gradient;
 # `torch.normal`, `bernoulli` and `poisson` one whose gradient to their mean, std, probabilities or
 # rate is 0 (the parameters behind them are reached by the loss, and get gradients of 0).
@@ -171,7 +180,7 @@ class NondifferentiableLoss(Rule):
             return []
         cuts = [
             c for c in trace.cuts if project.is_editable(c.site.file)
-            and (c.op in _ZERO_GRADIENT or (c.op in _ZERO_GRADIENT_OPTIONS or c.op in _CANCELLING) and set(c.leaves) & set(starved))
+            and (c.op in _ZERO_GRADIENT or (c.op in _ZERO_GRADIENT_OPTIONS or c.op in _CANCELLING or c.op == "dropout") and set(c.leaves) & set(starved))
         ]
         if not cuts:
             return []
@@ -183,6 +192,8 @@ class NondifferentiableLoss(Rule):
                 made = _option_switched(source, cut)
             elif cut.op in _CANCELLING:
                 made = _reference_detached(source, cut)
+            elif cut.op == "dropout":
+                made = _dropout_off(source, cut)
             else:
                 made = self._straight_through(source, cut)
             if made is not None:
@@ -197,6 +208,11 @@ class NondifferentiableLoss(Rule):
                 f"the {what} here is of two equal values that both carry the graph back to them, so their gradients "
                 f"cancel exactly (an importance ratio whose old log-probabilities come from the policy being trained?); "
                 f"the value it is compared with is a constant, detached"
+            )
+        elif cut.op == "dropout":
+            why = (
+                "dropout ran here in training mode with a probability of 1: it zeroes its whole input, so nothing before it "
+                "learns (a TensorFlow keep probability of 1.0, ported as the probability to drop?)"
             )
         elif cut.op in _ZERO_GRADIENT_OPTIONS:
             option, _, value = _ZERO_GRADIENT_OPTIONS[cut.op]
@@ -329,6 +345,55 @@ def _option_switched(source: SourceFile, cut: Cut) -> Optional[tuple[str, Edit]]
     new = cst.SimpleString(f'"{value}"')
     description = f'`{option}="{value}"` in `{cut.op}`: its gradient reaches `{source.code(given.value)}`\'s input'
     return description, source.replace_node(given.value, new)
+
+
+def _dropout_off(source: SourceFile, cut: Cut) -> Optional[tuple[str, Edit]]:
+    """A dropout probability of 1 -> 0.0, at the literal it comes from: the ``p`` of
+    ``F.dropout`` at the line, or of the ``nn.Dropout`` the line calls through ``self.<name>``,
+    followed to a constant, a constructor argument or a config dict (``literal_behind``). 0.0 is
+    what a keep probability of 1.0 meant; the re-run decides."""
+    for call in reversed(source.nodes_at(cut.site, cst.Call)):
+        name = _called_name(call)
+        if isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name) and call.func.value.value == "self":
+            built = _built_as(source, call, call.func.attr.value)  # `self.dropout(h)`: a module
+            given = _argument(built, 0, "p") if built is not None else None
+        elif name is not None and name.rstrip("_") in _DROPOUT_FUNCTIONS:
+            given = _argument(call, 1, "p")
+        else:
+            continue
+        behind = source.literal_behind(given) if given is not None else None
+        if isinstance(behind, (cst.Integer, cst.Float)) and float(behind.value) >= 1:
+            description = f"a dropout probability of 0.0 instead of {behind.value} (line {source.range(behind).start.line}): 1 drops everything"
+            return description, source.replace_node(behind, cst.Float("0.0"))
+    return None
+
+
+def _argument(call: cst.Call, position: int, keyword: str) -> Optional[cst.BaseExpression]:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+    positional = [a for a in call.args if a.keyword is None]
+    if len(positional) <= position or any(a.star for a in positional[: position + 1]):
+        return None
+    return positional[position].value
+
+
+def _built_as(source: SourceFile, near: cst.CSTNode, attr: str) -> Optional[cst.Call]:
+    """The dropout call ``self.<attr>`` was assigned in the class around ``near``, when once."""
+    function = source.enclosing_function(near)
+    owner = source.parent(source.parent(function)) if function is not None else None
+    if not isinstance(owner, cst.ClassDef):
+        return None
+    built = [
+        a.value for a in descendants(owner, cst.Assign)
+        if len(a.targets) == 1 and isinstance(a.targets[0].target, cst.Attribute)
+        and isinstance(a.targets[0].target.value, cst.Name) and a.targets[0].target.value.value == "self"
+        and a.targets[0].target.attr.value == attr
+    ]
+    if len(built) != 1 or not isinstance(built[0], cst.Call):
+        return None
+    name = _called_name(built[0])
+    return built[0] if name is not None and name.lower().endswith("dropout") else None
 
 
 def _reference_detached(source: SourceFile, cut: Cut) -> Optional[tuple[str, Edit]]:

@@ -66,6 +66,9 @@ _ZERO_GRADIENT = {"round", "floor", "ceil", "sign", "sgn", "trunc", "fix"}
 # -> (that argument's keyword and position, the option's keyword and position, those values).
 # Nearest-neighbour sampling reads the pixel a position rounds to: piecewise constant in the grid.
 ZERO_GRADIENT_WHEN = {"grid_sample": ("grid", 1, "mode", 2, {"nearest"})}
+# Dropout that drops everything in training (p >= 1: a TensorFlow keep probability of 1.0 ported
+# as a drop probability): its output is 0, and so is the gradient to all that comes before it.
+DROPPING_ALL = {"dropout", "alpha_dropout", "feature_alpha_dropout", "dropout1d", "dropout2d", "dropout3d"}
 # A difference or a ratio of two equal values computed from the same parameters (an importance
 # ratio whose "old" log-probabilities come from the policy being trained, in the graph): the two
 # gradients cancel exactly, and what lies behind both gets a gradient of 0.
@@ -91,7 +94,7 @@ _LIBRARY_WRITES = {
 }
 _PLAIN_CUT_OPS = {"detach", "data", "tensor", "as_tensor", "_values"}
 _NO_GRADIENT = (_CUT_METHODS - {"item", "tolist", "numpy"}) | _ZERO_GRADIENT | _RANDOM_DRAWS | _REWRAPS | SELECTIONS | {"__get__"}
-_WATCHED = _CUT_METHODS | _REWRAPS | _ZERO_GRADIENT | _RANDOM_DRAWS | SELECTIONS | set(ZERO_GRADIENT_WHEN) | _CANCELLING
+_WATCHED = _CUT_METHODS | _REWRAPS | _ZERO_GRADIENT | _RANDOM_DRAWS | SELECTIONS | set(ZERO_GRADIENT_WHEN) | _CANCELLING | DROPPING_ALL
 # Names ending in "_" that write no values: metadata, sharing, autograd bookkeeping.
 _NOT_WRITES = {"requires_grad_", "share_memory_", "detach_", "rename_", "retain_grad_"}
 # In-place operators that reach the mode under their own name (``x += y`` arrives as add_).
@@ -394,6 +397,9 @@ class ProbeMode(TorchFunctionMode):
         if name in _CANCELLING:
             self._maybe_cancelling(name, args, kwargs)
             return
+        if name in DROPPING_ALL:
+            self._maybe_drops_everything(name, args, kwargs)
+            return
         first = args[0] if args else None
         if name in _REWRAPS:
             # `torch.tensor([l1, l2])`: a list of graph tensors is copied into a tensor without one too
@@ -467,6 +473,19 @@ class ProbeMode(TorchFunctionMode):
         caller = self.probe.user_frame(sys._getframe(3))
         if caller is not None:
             self.probe.record_cut(name, caller, inputs=(given,))
+
+
+    def _maybe_drops_everything(self, name: str, args: tuple, kwargs: dict) -> None:
+        """``F.dropout(x, p=1.0, training=True)`` (``nn.Dropout(1.0)`` in training mode) on a
+        tensor that requires grad: recorded as a ``round`` is (GF017), at the user's line."""
+        given = kwargs.get("input", args[0] if args else None)
+        p = kwargs.get("p", args[1] if len(args) > 1 else 0.5)
+        training = kwargs.get("training", kwargs.get("train", args[2] if len(args) > 2 else True))
+        if not (isinstance(given, torch.Tensor) and given.requires_grad and isinstance(p, (int, float)) and p >= 1 and training):
+            return
+        caller = self.probe.user_frame(sys._getframe(3))
+        if caller is not None:
+            self.probe.record_cut("dropout", caller, inputs=(given,))
 
 
 def _writes_in_place(name: str) -> bool:
