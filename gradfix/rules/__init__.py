@@ -9,12 +9,16 @@ its docs page; nothing else needs to change.
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 from typing import ClassVar, Optional
+
+import libcst as cst
 
 from gradfix.findings import Applicability, Candidate, Finding, Verdict
 from gradfix.project import Project
 from gradfix.sandbox import RunResult
+from gradfix.source import descendants
 from gradfix.trace import Site, Trace
 from gradfix.verify import judge
 
@@ -96,10 +100,15 @@ class Rule:
     @staticmethod
     def crash_files(trace: Trace, project: Project) -> list[str]:
         """The user's files where a crash's cause can be written: the one that raised, then those
-        that built the run's modules, each once, editable ones only."""
+        that built the run's modules, then the files beside those that they import, each once,
+        editable ones only."""
         crash = trace.crash
         first = [crash.site.file] if crash is not None and crash.site is not None else []
-        files = dict.fromkeys([*first, *(m.site.file for m in trace.modules if m.site is not None)])
+        built = [m.site.file for m in trace.modules if m.site is not None]
+        # then the files beside them that they import (a helper module of loss functions or
+        # pooling ops builds no module, and its call may raise only at backward())
+        imported = [path for file in dict.fromkeys([*first, *built]) if project.is_editable(file) for path in _imported_beside(project, file)]
+        files = dict.fromkeys([*first, *built, *imported])
         return [path for path in files if project.is_editable(path)]
 
     def together(self, candidates: list[Candidate], description: str) -> Optional[Candidate]:
@@ -117,3 +126,26 @@ def all_rules() -> list[Rule]:
     for info in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{info.name}")
     return [Rule.registry[code]() for code in sorted(Rule.registry)]
+
+
+def _imported_beside(project: Project, path: str) -> list[str]:
+    """The files of the modules ``path`` imports by a name found beside it (``from pooling import
+    segment_sum`` -> ``pooling.py`` in its folder; ``import utils.losses`` -> ``utils/losses.py``)."""
+    try:
+        module = project.source(path).module
+    except Exception:  # noqa: BLE001  (a file gradfix cannot read has nothing to add)
+        return []
+    folder = os.path.dirname(path)
+    names: list[str] = []
+    for node in descendants(module, cst.ImportFrom):
+        if node.module is not None and not node.relative:
+            names.append(project.source(path).code(node.module))
+    for node in descendants(module, cst.Import):
+        names += [project.source(path).code(alias.name) for alias in node.names]
+    found = []
+    for name in names:
+        base = os.path.join(folder, *name.split("."))
+        for candidate in (f"{base}.py", os.path.join(base, "__init__.py")):
+            if os.path.isfile(candidate):
+                found.append(os.path.realpath(candidate))
+    return found
