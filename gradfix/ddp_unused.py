@@ -15,7 +15,7 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.edits import Patch
-from gradfix.expressions import call_argument
+from gradfix.expressions import call_argument, with_keyword
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.sandbox import RunResult
@@ -64,22 +64,7 @@ def find_unused_candidate(source: SourceFile, call: cst.Call) -> Optional[Candid
     marks it for :func:`judge_find_unused`."""
     if any(arg.star for arg in call.args) or not call.args:
         return None  # `**ddp_kwargs`: what they hold is known only at run time
-    given = call_argument(call, None, _KEYWORD)
-    if given is not None:
-        new = call.deep_replace(given.value, cst.Name("True"))
-    else:
-        *rest, last = call.args
-        if isinstance(last.comma, cst.Comma):
-            # One argument a line, with a trailing comma: the new one takes a line like the others.
-            comma = rest[-1].comma if rest and isinstance(rest[-1].comma, cst.Comma) else last.comma
-        else:
-            comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-        added = cst.Arg(
-            keyword=cst.Name(_KEYWORD), value=cst.Name("True"),
-            equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
-            comma=last.comma,
-        )
-        new = call.with_changes(args=[*rest, last.with_changes(comma=comma), added])
+    new = with_keyword(call, _KEYWORD, cst.Name("True"))
     line = source.range(call).start.line
     spelled = source.module.code_for_node(new)  # type: ignore[arg-type]
     shown = f"`{spelled}`" if "\n" not in spelled and len(spelled) <= 100 else f"{_KEYWORD}=True"

@@ -29,6 +29,25 @@ def is_dotted_name(text: Optional[str]) -> bool:
     return bool(text) and all(part.isidentifier() for part in text.split("."))  # type: ignore[union-attr]
 
 
+def with_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> cst.Call:
+    """``call`` passing ``keyword=value``: the value it passes replaced, or the keyword added last,
+    laid out as the arguments before it are (one a line, with a trailing comma, takes a line)."""
+    given = call_argument(call, None, keyword)
+    if given is not None:
+        return call.deep_replace(given.value, value)  # type: ignore[return-value]
+    *rest, last = call.args
+    if isinstance(last.comma, cst.Comma):
+        comma = rest[-1].comma if rest and isinstance(rest[-1].comma, cst.Comma) else last.comma
+    else:
+        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    added = cst.Arg(
+        keyword=cst.Name(keyword), value=value,
+        equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
+        comma=last.comma,
+    )
+    return call.with_changes(args=[*rest, last.with_changes(comma=comma), added])
+
+
 def call_argument(call: cst.Call, position: Optional[int], keyword: str) -> Optional[cst.Arg]:
     """The argument ``call`` passes for one parameter: the one named ``keyword``, else the
     ``position``-th positional one (counted from 0; None for a keyword-only parameter). None when

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from gradfix.expressions import call_argument, with_keyword
 from gradfix.findings import Applicability, Candidate, Finding
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -33,29 +34,8 @@ _GRAD = {"torch.autograd.grad"}
 def _without_create_graph(source: SourceFile, call: cst.Call) -> bool:
     if not source.qualified_names(call.func) & _GRAD or any(a.star for a in call.args):
         return False
-    given = [a for a in call.args if a.keyword is not None and a.keyword.value == "create_graph"]
-    # positionally, create_graph is grad's fifth argument
-    if len([a for a in call.args if a.keyword is None]) >= 5:
-        return False
-    return not given or (isinstance(given[0].value, cst.Name) and given[0].value.value == "False")
-
-
-def _with_create_graph(source: SourceFile, call: cst.Call) -> cst.Call:
-    given = [a for a in call.args if a.keyword is not None and a.keyword.value == "create_graph"]
-    if given:
-        return call.deep_replace(given[0].value, cst.Name("True"))  # type: ignore[return-value]
-    *rest, last = call.args
-    if isinstance(last.comma, cst.Comma):
-        # one argument a line, with a trailing comma: the new one takes a line like the others
-        comma = rest[-1].comma if rest and isinstance(rest[-1].comma, cst.Comma) else last.comma
-    else:
-        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-    keyword = cst.Arg(
-        keyword=cst.Name("create_graph"), value=cst.Name("True"),
-        equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
-        comma=last.comma,
-    )
-    return call.with_changes(args=[*rest, last.with_changes(comma=comma), keyword])
+    given = call_argument(call, 4, "create_graph")  # positionally, grad's fifth argument
+    return given is None or (isinstance(given.value, cst.Name) and given.value.value == "False")
 
 
 class GradWithoutCreateGraph(Rule):
@@ -73,7 +53,7 @@ class GradWithoutCreateGraph(Rule):
             for call in descendants(source.module, cst.Call):
                 if not _without_create_graph(source, call):
                     continue
-                edit = source.replace_node(call, _with_create_graph(source, call))
+                edit = source.replace_node(call, with_keyword(call, "create_graph", cst.Name("True")))
                 line = source.range(call).start.line
                 candidates.append(self.candidate(
                     f"pass create_graph=True to torch.autograd.grad at line {line}: the gradient it returns can be differentiated",

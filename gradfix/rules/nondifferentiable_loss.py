@@ -63,6 +63,7 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.edits import Edit
+from gradfix.expressions import call_argument
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -356,9 +357,11 @@ def _dropout_off(source: SourceFile, cut: Cut) -> Optional[tuple[str, Edit]]:
         name = _called_name(call)
         if isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name) and call.func.value.value == "self":
             built = _built_as(source, call, call.func.attr.value)  # `self.dropout(h)`: a module
-            given = _argument(built, 0, "p") if built is not None else None
+            passed = call_argument(built, 0, "p") if built is not None else None
+            given = passed.value if passed is not None else None
         elif name is not None and name.rstrip("_") in _DROPOUT_FUNCTIONS:
-            given = _argument(call, 1, "p")
+            passed = call_argument(call, 1, "p")
+            given = passed.value if passed is not None else None
         else:
             continue
         behind = source.literal_behind(given) if given is not None else None
@@ -366,16 +369,6 @@ def _dropout_off(source: SourceFile, cut: Cut) -> Optional[tuple[str, Edit]]:
             description = f"a dropout probability of 0.0 instead of {behind.value} (line {source.range(behind).start.line}): 1 drops everything"
             return description, source.replace_node(behind, cst.Float("0.0"))
     return None
-
-
-def _argument(call: cst.Call, position: int, keyword: str) -> Optional[cst.BaseExpression]:
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg.value
-    positional = [a for a in call.args if a.keyword is None]
-    if len(positional) <= position or any(a.star for a in positional[: position + 1]):
-        return None
-    return positional[position].value
 
 
 def _built_as(source: SourceFile, near: cst.CSTNode, attr: str) -> Optional[cst.Call]:

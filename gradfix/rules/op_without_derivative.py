@@ -24,6 +24,7 @@ from typing import Callable, Optional
 
 import libcst as cst
 
+from gradfix.expressions import call_argument
 from gradfix.findings import Applicability, Candidate, Finding
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -34,14 +35,6 @@ _NOT_IMPLEMENTED = re.compile(r"derivative for (?:aten::)?(\w+) is not implement
 _NOT_DIFFERENTIABLE = re.compile(r"The function '(\w+)' is not differentiable with respect to argument")
 
 
-def _arg(call: cst.Call, position: int, keyword: str) -> Optional[cst.Arg]:
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg
-    positional = [a for a in call.args if a.keyword is None and not a.star]
-    return positional[position] if position < len(positional) else None
-
-
 def _scatter_twin(source: SourceFile, call: cst.Call) -> list[tuple[str, str]]:
     """``t.scatter(dim, index, src, reduce="add")`` -> ``t.scatter_add(dim, index, src)``."""
     func = call.func
@@ -49,7 +42,7 @@ def _scatter_twin(source: SourceFile, call: cst.Call) -> list[tuple[str, str]]:
     function = bool(source.qualified_names(func) & {"torch.scatter"})
     if not (method or function):
         return []
-    reduce = _arg(call, 4 if function else 3, "reduce")
+    reduce = call_argument(call, 4 if function else 3, "reduce")
     if reduce is None or not isinstance(reduce.value, cst.SimpleString):
         return []
     kind = reduce.value.evaluated_value
@@ -74,7 +67,7 @@ def _fake_quantize_twin(per: str, axis: bool) -> Callable[[SourceFile, cst.Call]
         if not source.qualified_names(call.func) & {f"torch.fake_quantize_per_{per}_affine"}:
             return []
         names = ["input", "scale", "zero_point", *(["axis"] if axis else []), "quant_min", "quant_max"]
-        values = [_arg(call, i, name) for i, name in enumerate(names)]
+        values = [call_argument(call, i, name) for i, name in enumerate(names)]
         if any(v is None for v in values) or len(call.args) != len(names):
             return []
         codes = [source.code(v.value) for v in values]  # type: ignore[union-attr]
