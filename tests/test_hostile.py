@@ -606,6 +606,31 @@ def test_a_sweep_by_another_gradfix_at_the_same_moment_does_not_take_a_new_scrat
         isolate.remove_scratch(folder)
 
 
+def test_a_scratch_folder_another_gradfix_removes_during_the_sweep_is_passed_over(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    # Two gradfix processes finishing and starting at once: the folder one lists is gone when it
+    # looks at it (CI saw a traceback here). The sweep goes on to the folders still there.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    left = tmp_path / "gradfix-run-left"
+    left.mkdir()
+    (left / ".owner").write_text("")
+    vanishing = tmp_path / "gradfix-run-vanishing"
+    vanishing.mkdir()
+    real_scandir = isolate.os.scandir
+
+    def scandir_then_another_gradfix_removes_one(path):
+        listing = real_scandir(path)
+        if path == str(tmp_path):
+            listing = list(listing)  # the names are read now, the folder goes after
+            vanishing.rmdir()
+        return listing
+
+    monkeypatch.setattr(isolate.os, "scandir", scandir_then_another_gradfix_removes_one)
+    isolate.sweep_scratch()
+    assert not left.exists() and not vanishing.exists()
+
+
 def empty_run_cgroups() -> list[str]:
     from gradfix.sandbox import limits
 

@@ -402,8 +402,11 @@ def sweep_scratch() -> None:
             continue
         try:
             status = entry.stat(follow_symlinks=False)
-            if not stat.S_ISDIR(status.st_mode) or status.st_uid != os.geteuid():
-                continue
+        except OSError:
+            continue  # another gradfix removed it between the listing and now
+        if not stat.S_ISDIR(status.st_mode) or status.st_uid != os.geteuid():
+            continue
+        try:
             fd = os.open(os.path.join(entry.path, _LOCK), os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         except FileNotFoundError:
             if time.time() - status.st_mtime > _UNLOCKED_STALE_SECONDS:
