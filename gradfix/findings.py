@@ -54,6 +54,7 @@ class Finding:
     # what the source suggests and only a verified fix proves (a buffer initialised like a weight):
     # reported only when one of its candidates verifies
     conjecture: bool = False
+    no_fix: str = ""  # why the rule offers no candidate, when it knows (said instead of a generic note)
 
     @property
     def key(self) -> tuple[str, str, int]:

@@ -384,7 +384,9 @@ def _repair(
                     result.note = "no fix offered: each fix found would write into the code text that the run gave"
                     continue
             if not finding.candidates:
-                if rule_of[finding.code].applicability is Applicability.DISPLAY_ONLY:
+                if finding.no_fix:
+                    result.note = f"no automatic fix: {finding.no_fix}"
+                elif rule_of[finding.code].applicability is Applicability.DISPLAY_ONLY:
                     result.note = "display-only: gradfix explains; the change is yours to make"
                 else:
                     result.note = "no automatic fix: the evidence does not say which change is right"

@@ -35,8 +35,9 @@ under ``no_grad`` in the forward while the optimizer was built over what require
 gradients the generator's step computes, is held by its own optimizer.
 
 Parameters kept in an ``nn.ParameterList`` or ``nn.ParameterDict`` take part when the module that
-holds the container runs (the container itself never does): a list handed whole to an
-``autograd.Function``, which autograd does not look into, leaves them without a gradient. A model
+holds the container runs (the container itself never does): a dict handed whole to an
+``autograd.Function``, which autograd does not look into, leaves them without a gradient (a list
+handed so is GF085's, with a fix). A model
 that never ran while the optimizer that holds it changed another of its parameters was trained by
 other means than its forward (``backward()`` called on its last parameter with the critic's action
 gradient): the rest of it counts as meant to train. And in a run where nothing changed at all, an

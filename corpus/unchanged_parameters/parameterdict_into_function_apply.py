@@ -1,5 +1,5 @@
 # A learnable filter bank as a custom autograd.Function; its two cut-off tensors are kept in an
-# nn.ParameterList and handed to apply() as the list itself, which autograd does not look into.
+# nn.ParameterDict and handed to apply() as the dict itself, which autograd does not look into.
 import torch
 import torch.nn as nn
 
@@ -7,7 +7,7 @@ import torch.nn as nn
 class BandPass(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, cutoffs):
-        low, high = cutoffs
+        low, high = cutoffs["low"], cutoffs["high"]
         ctx.save_for_backward(x, low, high)
         return x * torch.sigmoid(high - x) * torch.sigmoid(x - low)
 
@@ -17,13 +17,13 @@ class BandPass(torch.autograd.Function):
         s_hi, s_lo = torch.sigmoid(high - x), torch.sigmoid(x - low)
         grad_low = -(grad_out * x * s_hi * s_lo * (1 - s_lo)).sum().reshape(1)
         grad_high = (grad_out * x * s_lo * s_hi * (1 - s_hi)).sum().reshape(1)
-        return None, [grad_low, grad_high]
+        return None, {"low": grad_low, "high": grad_high}
 
 
 class Frontend(nn.Module):
     def __init__(self):
         super().__init__()
-        self.cutoffs = nn.ParameterList([nn.Parameter(torch.tensor([-1.0])), nn.Parameter(torch.tensor([1.0]))])
+        self.cutoffs = nn.ParameterDict({"low": nn.Parameter(torch.tensor([-1.0])), "high": nn.Parameter(torch.tensor([1.0]))})
 
     def forward(self, x):
         return BandPass.apply(x, self.cutoffs)
