@@ -11,14 +11,15 @@ from __future__ import annotations
 import importlib
 import os
 import pkgutil
-from typing import ClassVar, Optional
+from typing import Callable, ClassVar, Optional
 
 import libcst as cst
 
 from gradfix.findings import Applicability, Candidate, Finding, Verdict
 from gradfix.project import Project
 from gradfix.sandbox import RunResult
-from gradfix.source import descendants
+from gradfix.expressions import with_keyword
+from gradfix.source import SourceFile, descendants
 from gradfix.trace import Site, Trace
 from gradfix.verify import judge
 
@@ -110,6 +111,24 @@ class Rule:
         imported = [path for file in dict.fromkeys([*first, *built]) if project.is_editable(file) for path in _imported_beside(project, file)]
         files = dict.fromkeys([*first, *built, *imported])
         return [path for path in files if project.is_editable(path)]
+
+    def keyword_candidates(
+        self, trace: Trace, project: Project, wanted: Callable[[SourceFile, cst.Call], bool], keyword: str,
+        value: str, describe: Callable[[str, int], str],
+    ) -> list[Candidate]:
+        """One candidate per call, in the files where the crash's cause can be written, that
+        ``wanted`` accepts: the call passing ``keyword=value`` (``create_graph=True``,
+        ``drop_last=True``), laid out as its arguments are. ``describe(callee, line)`` says it."""
+        candidates = []
+        for path in self.crash_files(trace, project):
+            source = project.source(path)
+            for call in descendants(source.module, cst.Call):
+                if not wanted(source, call):
+                    continue
+                given = cst.parse_expression(value, config=source.module.config_for_parsing)
+                edit = source.replace_node(call, with_keyword(call, keyword, given))
+                candidates.append(self.candidate(describe(source.code(call.func), source.range(call).start.line), path, [edit]))
+        return candidates
 
     def together(self, candidates: list[Candidate], description: str) -> Optional[Candidate]:
         """One more candidate with the edits of all these, when there are several, all in one file,

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from gradfix.expressions import call_argument, with_keyword
-from gradfix.findings import Applicability, Candidate, Finding
+from gradfix.expressions import call_argument
+from gradfix.findings import Applicability, Finding
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.source import SourceFile, descendants
+from gradfix.source import SourceFile
 from gradfix.trace import Trace
 
 _MESSAGE = "does not require grad and does not have a grad_fn"
@@ -47,18 +47,10 @@ class GradWithoutCreateGraph(Rule):
         crash = trace.crash
         if crash is None or crash.site is None or _MESSAGE not in crash.message:
             return []
-        candidates: list[Candidate] = []
-        for path in self.crash_files(trace, project):
-            source = project.source(path)
-            for call in descendants(source.module, cst.Call):
-                if not _without_create_graph(source, call):
-                    continue
-                edit = source.replace_node(call, with_keyword(call, "create_graph", cst.Name("True")))
-                line = source.range(call).start.line
-                candidates.append(self.candidate(
-                    f"pass create_graph=True to torch.autograd.grad at line {line}: the gradient it returns can be differentiated",
-                    path, [edit],
-                ))
+        candidates = self.keyword_candidates(
+            trace, project, _without_create_graph, "create_graph", "True",
+            lambda _, line: f"pass create_graph=True to torch.autograd.grad at line {line}: the gradient it returns can be differentiated",
+        )
         if not candidates:
             return []
         together = self.together(candidates, f"pass create_graph=True to all {len(candidates)} torch.autograd.grad calls")

@@ -27,12 +27,21 @@ its inner loops still shortened, within a budget of iterations and time (:data:`
 branch still never run when the budget is spent is recorded, so the report names what it did not
 reach instead of an all-clear. An arm that only prints, logs, saves a checkpoint or runs an
 evaluation pass is not waited on (reporting_arms.py): reaching it would find nothing.
+
+An epoch's last batch is often short (the dataset's size is no multiple of the batch size), and a
+short batch is where a BatchNorm sees one sample ("Expected more than 1 value per channel when
+training") or a reshape to the batch size fails. Cutting a loop over a DataLoader after its first
+batches would never show it: instead, at the cut, each loader epoch the loop's pass started that
+has a short last batch still to come skips to it (its batch sampler's other index lists are drawn
+and dropped, no sample is read), and the loop runs that one batch more and ends as it would at the
+epoch's end.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import gc
 import itertools
 import os
 import sys
@@ -392,13 +401,17 @@ class LoopCap:
             # during its iterations are the main thread's, and cutting it would starve them.
             return iter(iterable)
         caller = sys._getframe(1)  # the user frame whose `for` starts: where the loop is, kept cheaply
-        return self._shortened(iter(iterable), caller.f_code, caller.f_lasti, loop)
+        items = iter(iterable)
+        return self._shortened(items, caller.f_code, caller.f_lasti, loop, _loaders_in(items))
 
-    def _shortened(self, items: Iterator[Any], code: types.CodeType, lasti: int, loop: Optional[int]) -> Iterator[Any]:
+    def _shortened(
+        self, items: Iterator[Any], code: types.CodeType, lasti: int, loop: Optional[int], loaders: list[Any],
+    ) -> Iterator[Any]:
         probe = self.probe
         stepped = backwards_only = 0
         steps_before, backwards_before = probe.step_count, len(probe.backwards)
         hold = None if loop is None else _Hold(loop, time.monotonic())
+        at_last_batch = False
         try:
             for item in items:
                 steps, backwards = probe.step_count, len(probe.backwards)
@@ -409,10 +422,13 @@ class LoopCap:
                     backwards_only += 1
                 else:
                     continue  # an iteration that trained nothing (reading data, building layers): cheap
-                if self._enough(stepped, backwards_only):
+                if self._enough(stepped, backwards_only) and not at_last_batch:
                     if hold is not None and self._go_on(hold, stepped + backwards_only):
                         continue
                     self.cut += 1
+                    if loaders and _to_short_last_batch(probe, loaders):
+                        at_last_batch = True
+                        continue  # that batch, then the loader's epoch ends the loop
                     return
             # Ran to its end (a `break`, an exception or a cut never gets here).
             backwards = len(probe.backwards) - backwards_before
@@ -505,6 +521,73 @@ class LoopCap:
             return stepped >= self.steps * 8 or not probe.awaiting_first_step()
         # Training by hand (w -= lr * w.grad): no optimizer will ever step.
         return not probe.optimizers and backwards_only >= self.steps
+
+
+def _loaders_in(items: Any) -> list[Any]:
+    """The DataLoaders (and their epochs' iterators) a loop iterates: the iterator itself, or what
+    a wrapper around it holds, ``enumerate(loader)``, ``zip(a, b)``, ``tqdm(loader)``, a few
+    references deep."""
+    dataloader = sys.modules.get("torch.utils.data.dataloader")
+    if dataloader is None:  # torch's data loading never imported: no loader to find
+        return []
+    kinds = (dataloader.DataLoader, dataloader._BaseDataLoaderIter)
+    found: list[Any] = []
+    level, seen = [items], set()
+    for _ in range(3):
+        below: list[Any] = []
+        for obj in level:
+            if id(obj) in seen or isinstance(obj, _NOT_LOADERS):
+                continue
+            if isinstance(obj, (list, tuple, dict, set, frozenset)) and len(obj) > 16:
+                continue  # a list of items, not the few iterators a zip holds: not walked
+            seen.add(id(obj))
+            if isinstance(obj, kinds):
+                found.append(obj)
+            elif not isinstance(obj, types.GeneratorType):  # a generator's frame holds whatever
+                below.extend(gc.get_referents(obj))
+        level = below[:64]
+    return found
+
+
+_NOT_LOADERS = (int, float, str, bytes, bool, type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, range)
+
+
+def _to_short_last_batch(probe: "Probe", loaders: list[Any]) -> bool:
+    """Skip the epoch of each loader the loop iterates to its last batch, when that one is shorter
+    than the others. Only a map-style dataset's epoch can skip: its batch sampler gives index lists,
+    which are drawn here without reading a sample."""
+    from torch.utils.data.dataloader import DataLoader, _DatasetKind
+
+    skipped = False
+    for loader in loaders:
+        if isinstance(loader, DataLoader):
+            ref = probe.loader_epochs.get(loader)
+            epoch = ref() if ref is not None else None
+        else:
+            epoch = loader
+        indices = getattr(epoch, "_sampler_iter", None)
+        if indices is None or getattr(epoch, "_dataset_kind", None) != _DatasetKind.Map:
+            continue
+        batch_size = getattr(getattr(epoch, "_index_sampler", None), "batch_size", None)
+        try:
+            rest = list(itertools.islice(indices, _INDEX_LISTS))
+        except Exception:  # a sampler of the script's own that fails: leave its epoch as it is
+            continue
+        if len(rest) == _INDEX_LISTS:
+            epoch._sampler_iter = itertools.chain(rest, indices)  # too many to draw: left whole
+            continue
+        last = rest[-1] if rest else None
+        if isinstance(batch_size, int) and isinstance(last, list) and 0 < len(last) < batch_size:
+            epoch._sampler_iter = iter([last])
+            skipped = True
+        else:
+            epoch._sampler_iter = iter(rest)
+    return skipped
+
+
+# Index lists an epoch's skip draws at most (a dataset of this many batches is skipped in a blink;
+# one larger keeps its epoch whole).
+_INDEX_LISTS = 100_000
 
 
 def shorten_imported_loops(user: Any) -> None:

@@ -56,6 +56,9 @@ class LoaderWatch:
         original = DataLoader.__iter__
 
         self.empty_loaders: dict[tuple[str, int], EmptyLoader] = {}
+        # each loader's latest epoch (its iterator), neither kept alive: a loop cut early skips
+        # the epoch it iterates to its short last batch (loops.py)
+        self.loader_epochs: "weakref.WeakKeyDictionary[Any, weakref.ref[Any]]" = weakref.WeakKeyDictionary()
 
         @functools.wraps(original)
         def __iter__(loader: Any) -> Any:
@@ -65,7 +68,12 @@ class LoaderWatch:
                 probe._loaders_seen.add(loader)
                 with probe.channel.busy():  # type: ignore[attr-defined]
                     probe._note_worker_modules(loader, sys._getframe(1))
-            return original(loader)
+            epoch = original(loader)
+            try:
+                probe.loader_epochs[loader] = weakref.ref(epoch)
+            except TypeError:  # a loader or an iterator of the script's own that takes no weak reference
+                pass
+            return epoch
 
         DataLoader.__iter__ = __iter__  # type: ignore[method-assign]
 
