@@ -561,7 +561,7 @@ def _repair(
         cuda_emulated=first.trace.cuda_emulated,
         distributed=_distributed(first.trace),
         final_state=_final_state(trace, any(r.fix is not None for r in results)),
-        unreached=_unreached(first.trace),
+        unreached=_unreached(first.trace) + _never_ran(first.trace, [results[i] for i in reported]),
         notebooks={script: layout} if layout is not None else {},
         percent_cells={script: cells} if layout is None and (cells := notebook.percent_cells(_read_text(script))) else {},
     )
@@ -648,6 +648,38 @@ def _unreached(trace: Trace) -> list[tuple[str, int, str]]:
         what = f"`if {test}:`" if test else "the if"
         arm = f"the else of {what}" if branch.orelse else f"the block of {what}"
         said.append((site.file, site.line, f"{arm} never ran: gradfix ended its loop first (having gone on {EXTEND}x past its usual cut), so what it starts was not diagnosed (a larger --steps goes further)"))
+    return said
+
+
+def _never_ran(trace: Trace, results: list[Result]) -> list[tuple[str, int, str]]:
+    """Modules of the script's own classes that never ran while other instances of their class
+    did, whose parameters an optimizer that stepped holds and which stayed as they were: no rule
+    may call that a fault (a layer can be unused on purpose), but "no problems" would promise that
+    they trained. Said at the optimizer, as the report's other notes are. (A wrapper put where a
+    parent reads the weights itself, as nn.MultiheadAttention does its out_proj, never runs.)"""
+    named = {name for result in results for name in result.finding.params}
+    classes_ran = {m.cls for m in trace.modules if m.ran_with_grad}
+    idle = {
+        m.id: m for m in trace.modules
+        if not (m.ran_with_grad or m.ran_without_grad or m.in_workers) and m.path and m.cls in classes_ran
+        and not m.cls.startswith("torch.")
+    }
+    said = []
+    for optimizer in trace.optimizers:
+        if not optimizer.steps or optimizer.site is None:
+            continue
+        held = [
+            p.name for p in trace.params
+            if optimizer.id in p.optimizers and p.requires_grad and not p.changed and not p.got_grad and p.name not in named
+            and any(p.name.startswith(f"{m.path}.") for m in idle.values())
+        ]
+        if held:
+            modules = sorted({m.path for m in idle.values() if any(n.startswith(f"{m.path}.") for n in held)})
+            said.append((optimizer.site.file, optimizer.site.line, (
+                f"{short_list(held)}, held by this optimizer, never changed: {short_list([f'`{m}`' for m in modules])} never ran, "
+                "while other instances of the same class did (unused on purpose, or bypassed: nn.MultiheadAttention reads its "
+                "out_proj's weight itself and never calls it)"
+            )))
     return said
 
 

@@ -511,6 +511,18 @@ class BoolOption:
 
 
 @dataclass
+class SingularInput:
+    """An op with an infinite (or undefined) derivative at some inputs, called from user code with
+    gradients on, on a tensor that requires grad and holds such an input: ``sqrt`` (or a 2-norm)
+    at 0, ``log`` at 0 or below, ``acos``/``asin`` at 1 or beyond. Its backward gives inf or NaN
+    there, which the chain rule spreads to every parameter behind it (GF092). Once per site."""
+
+    op: str
+    site: Site
+    count: int = 0
+
+
+@dataclass
 class HalfAutocast:
     """An autocast region user code opened that runs its math in float16 (``dtype=torch.float16``,
     or CUDA's default), enabled: gradients that pass through it are float16 too, and without a
@@ -883,6 +895,10 @@ class Trace:
     # run made (GF071)
     half_autocasts: list[HalfAutocast] = field(default_factory=list)
     enabled_scalers: int = 0
+    # steps of enabled GradScalers, and those it skipped because the gradients held inf or NaN
+    scaler_steps: int = 0
+    scaler_skips: int = 0
+    singular_inputs: list[SingularInput] = field(default_factory=list)
 
     # -- queries used by rules and verification -------------------------------------------------
 

@@ -87,6 +87,15 @@ def _gradients(claimed: list[str], before: Trace, after: Trace) -> Verdict:
         return Verdict(True, "the script now runs and its optimizers step")  # a fix that names no parameter
     if after.steps:
         stale = [n for n in claimed if not ((p := after.param(n)) and p.changed)]
+        # A parameter the loss does not depend on (the bias before a batch norm, a WGAN critic's
+        # last bias, which cancels out of mean(fake) - mean(real)) gets a gradient of exactly 0
+        # at every step and stays as it was, beside parameters of its own layer that change: that
+        # is the loss's shape, not the fix failing (GF018 leaves such a parameter alone too).
+        changed_layers = {q.name.rsplit(".", 1)[0] for q in after.params if q.changed}
+        stale = [
+            n for n in stale
+            if not ((p := after.param(n)) and p.got_grad and not p.nonzero_grad and n.rsplit(".", 1)[0] in changed_layers)
+        ]
         if stale:
             return Verdict(False, f"{short_list(stale)} receive gradients but never change after optimizer.step()")
         return Verdict(True, f"{short_list(trained)} now {_receive(trained)} gradients and {'changes' if len(trained) == 1 else 'change'} after optimizer.step()", trained)

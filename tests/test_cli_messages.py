@@ -451,3 +451,78 @@ def test_a_run_that_never_reaches_a_step_is_not_called_clean(tmp_path: Path) -> 
     assert result.exit_code == 2, result.output
     assert "No gradient problems found" not in line
     assert "no optimizer step ran in the first 2048 backward passes" in line
+
+
+BYPASSED_ADAPTER = """
+import math
+import torch
+import torch.nn as nn
+
+class Adapted(nn.Module):
+    def __init__(self, base, r=4):
+        super().__init__()
+        self.base = base.requires_grad_(False)
+        self.down = nn.Parameter(torch.randn(r, base.in_features) / math.sqrt(base.in_features))
+        self.up = nn.Parameter(torch.zeros(base.out_features, r))
+
+    @property
+    def weight(self):  # what nn.MultiheadAttention reads: the base's, without the update
+        return self.base.weight
+
+    @property
+    def bias(self):
+        return self.base.bias
+
+    def forward(self, x):
+        return self.base(x) + x @ self.down.t() @ self.up.t()
+
+torch.manual_seed(0)
+attention = nn.MultiheadAttention(16, 2, batch_first=True)
+attention.out_proj = Adapted(attention.out_proj)
+head = Adapted(nn.Linear(16, 1))
+params = [p for p in [*attention.parameters(), *head.parameters()] if p.requires_grad]
+optimizer = torch.optim.Adam(params, lr=1e-2)
+for step in range(20):
+    x = torch.randn(8, 5, 16)
+    out, _ = attention(x, x, x)
+    loss = head(out).pow(2).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def test_an_adapter_that_never_ran_while_its_class_did_is_no_all_clear(tmp_path: Path) -> None:
+    # The attention reads its out_proj's weight and never calls it: the adapter put there never
+    # runs, while the head's adapter of the same class does. No rule calls that a fault (a layer may
+    # be unused on purpose), but "No gradient problems found" would promise it trained.
+    script = tmp_path / "adapters.py"
+    script.write_text(BYPASSED_ADAPTER)
+    result = CliRunner().invoke(main, ["suggest", str(script)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "attention.out_proj.down, attention.out_proj.up, held by this optimizer, never changed" in result.output
+    assert "not an all-clear: 1 part of the training never ran" in result.output
+    assert "head.down" not in result.output
+
+
+def test_a_scaler_that_skips_every_step_is_said_even_when_no_op_explains_it(tmp_path: Path) -> None:
+    # Every step skipped for NaN gradients trains nothing, silently: the finding comes without a
+    # fix when the run shows no op at a singular point (here a division by a difference of 0).
+    script = tmp_path / "nan.py"
+    script.write_text(
+        "import torch\n"
+        "net = torch.nn.Linear(3, 1)\n"
+        "optimizer = torch.optim.SGD(net.parameters(), lr=0.1)\n"
+        "scaler = torch.amp.GradScaler('cpu')\n"
+        "for step in range(10):\n"
+        "    out = net(torch.randn(4, 3))\n"
+        "    loss = (out / (out - out)).mean()\n"
+        "    optimizer.zero_grad()\n"
+        "    scaler.scale(loss).backward()\n"
+        "    scaler.step(optimizer)\n"
+        "    scaler.update()\n"
+    )
+    result = CliRunner().invoke(main, ["suggest", str(script)], catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    assert "GF092" in result.output and "skipped all" in result.output
+    assert "no automatic fix: the run shows no op" in result.output

@@ -123,6 +123,42 @@ def test_every_phase_of_a_long_script_is_seen(run_script: Run) -> None:
     assert trace.optimizers[2].lrs == [0.0] * 9
 
 
+SHORT_LAST_BATCH = """
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, TensorDataset
+
+data = TensorDataset(torch.randn(SAMPLES, 4), torch.randn(SAMPLES, 1))
+loader = DataLoader(data, batch_size=8, shuffle=True)
+model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Linear(8, 1))
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+sizes = []
+for epoch in range(100):
+    for i, (x, y) in ITERATE:
+        sizes.append(len(x))
+        opt.zero_grad()
+        nn.functional.mse_loss(model(x), y).backward()
+        opt.step()
+print("sizes", sizes)
+"""
+
+
+def test_a_loop_cut_early_still_runs_its_loaders_short_last_batch(run_script: Run) -> None:
+    # 1000 samples in batches of 8 end each epoch with a batch of 1 (a BatchNorm refuses it), after
+    # 125 batches the cut would never reach. Through enumerate() as through the loader itself.
+    for iterate in ("enumerate(loader)", "zip(range(10**6), loader)"):
+        script = SHORT_LAST_BATCH.replace("SAMPLES", "1001").replace("ITERATE", iterate)
+        result = run_script(script, steps=3)
+        crash = result.trace.crash
+        assert crash is not None and "Expected more than 1 value per channel" in crash.message, (iterate, result.stdout)
+        assert result.trace.steps == 3  # three batches of 8, then the short one
+
+
+def test_a_loader_whose_batches_are_all_full_is_cut_as_any_loop(run_script: Run) -> None:
+    result = run_script(SHORT_LAST_BATCH.replace("SAMPLES", "1000").replace("ITERATE", "enumerate(loader)"), steps=3)
+    assert result.trace.crash is None and "sizes [8, 8, 8, 8, 8, 8, 8, 8, 8]" in result.stdout
+
+
 def test_a_layer_first_run_in_a_later_phase_is_judged_from_its_value_before_that_phase(run_script: Run) -> None:
     # The head exists from the start, and every backward of the first phase lists it among the
     # model's parameters; its starting value is the one it has when the second phase begins.
@@ -930,3 +966,36 @@ def test_a_dataset_that_raises_when_looked_at_does_not_stop_the_run(run_script: 
     """).trace
     assert trace.crash is None and trace.steps
     assert all(p.changed for p in trace.params)
+
+
+SQRT_AT_ZERO = """
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+net = nn.Linear(3, 2)
+optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+scaler = torch.amp.GradScaler("cpu")
+for step in range(20):
+    z = net(torch.randn(6, 3))
+    distances = (z.unsqueeze(0) - z.unsqueeze(1)).pow(2).sum(-1)GUARD.sqrt()
+    loss = distances.mean()
+    optimizer.zero_grad()
+    scaler.scale(loss).backward()
+    scaler.step(optimizer)
+    scaler.update()
+"""
+
+
+def test_a_scaler_skipping_every_step_and_the_sqrt_at_zero_behind_it_are_recorded(run_script: Run) -> None:
+    trace = run_script(SQRT_AT_ZERO.replace("GUARD", ""), steps=3).trace
+    assert trace.scaler_steps > 0 and trace.scaler_skips == trace.scaler_steps
+    [singular] = trace.singular_inputs
+    assert (singular.op, singular.site.line) == ("sqrt", 11)
+    assert not trace.param("net.weight").changed
+
+
+def test_a_guarded_sqrt_lets_the_scaler_step(run_script: Run) -> None:
+    trace = run_script(SQRT_AT_ZERO.replace("GUARD", ".clamp_min(1e-12)"), steps=3).trace
+    assert trace.scaler_steps > 0 and trace.scaler_skips == 0 and trace.singular_inputs == []
+    assert trace.param("net.weight").changed

@@ -107,7 +107,7 @@ def to_dict(outcomes: list) -> dict:  # type: ignore[type-arg]
     files: dict[str, list] = {}
     errors: dict[str, str] = {}
     runs: dict[str, int] = {}
-    unreached: dict[str, list] = {}  # per script: the branches its run never reached
+    unreached: dict[str, list] = {}  # per script: the branches its run never reached, the modules that never ran
     for report in outcomes:
         if not isinstance(report, Report):
             files.setdefault(display_path(report.script), [])
@@ -171,7 +171,7 @@ def to_dict(outcomes: list) -> dict:  # type: ignore[type-arg]
         if path in runs:
             entry["runs"] = runs[path]  # sandbox runs gradfix made for this script
         if path in unreached:
-            entry["unreached"] = unreached[path]  # branches a loop's progress starts that never ran
+            entry["unreached"] = unreached[path]  # branches a loop's progress starts, and held modules, that never ran
         entries.append(entry)
     return {"version": JSON_VERSION, "files": entries}
 

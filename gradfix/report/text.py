@@ -148,10 +148,13 @@ def summary(outcomes: list) -> Text:  # type: ignore[type-arg]
         return Text(f"No script could be diagnosed ({len(outcomes)} script{'s' if len(outcomes) != 1 else ''}; why, per script, in the table below).")
     unreached = sum(len(report.unreached) for report in reports)
     if not results and unreached:
-        # Not an all-clear: a later phase of the script never ran.
+        # Not an all-clear: a later phase of the script never ran, or modules whose parameters an
+        # optimizer steps never ran.
+        branches = all(what.startswith(("the block of", "the else of")) for report in reports for _, _, what in report.unreached)
+        what = f"branch{'es' if unreached != 1 else ''} of a training loop" if branches else f"part{'s' if unreached != 1 else ''} of the training"
         return Text(
-            f"No gradient problems found in what ran; not an all-clear: {unreached} branch{'es' if unreached != 1 else ''} of a "
-            f"training loop never ran (above) ({states}; {runs} sandbox run{'s' if runs != 1 else ''})."
+            f"No gradient problems found in what ran; not an all-clear: {unreached} {what} never ran (above) "
+            f"({states}; {runs} sandbox run{'s' if runs != 1 else ''})."
         )
     if not results:
         return Text(f"No gradient problems found ({states}; {runs} sandbox run{'s' if runs != 1 else ''}).")

@@ -14,7 +14,11 @@ Each recorded cut is a candidate fix — remove it, with the re-wrap around it (
 values keeps the tensors instead: the ``.item()`` calls whose floats go into the re-wrap are
 dropped, and the re-wrap becomes ``torch.stack(...)`` of a list, or the value itself. A sparse
 tensor's ``_values()`` is its values detached: it is read as ``.coalesce().values()`` instead, with
-an ``_indices()`` of the same receiver in the same statement read through ``coalesce()`` too.
+an ``_indices()`` of the same receiver in the same statement read through ``coalesce()`` too. A
+round trip through a real quantized tensor (``torch.quantize_per_tensor(w, scale, 0,
+torch.qint8).dequantize()``, weights rounded to int8 in a training forward) has no gradient: it
+becomes the fake-quantize op, which rounds to the same values with a straight-through gradient
+(``torch.fake_quantize_per_tensor_affine(w, scale, 0, -128, 127)``, per channel likewise).
 """
 
 from __future__ import annotations
@@ -33,7 +37,18 @@ from gradfix.trace import Cut, Trace
 
 MAX_CANDIDATES = 8
 MOVED_READS = 3  # a detached name read more often than this is not a GAN's two losses
-_BREAKS = {"detach", "data", "_values", "tensor", "as_tensor", "item", "tolist", "numpy", "Variable", "Parameter"}
+_BREAKS = {
+    "detach", "data", "_values", "tensor", "as_tensor", "item", "tolist", "numpy", "Variable", "Parameter",
+    "quantize_per_tensor", "quantize_per_channel",
+}
+# A round trip through a quantized tensor (`torch.quantize_per_tensor(w, s, z, dtype).dequantize()`)
+# has no gradient; the fake-quantize op rounds the same values and passes a straight-through one.
+# The quantized dtype -> its integer range.
+_QUANTIZED_RANGES = {"qint8": (-128, 127), "quint8": (0, 255), "qint32": (-(2**31), 2**31 - 1)}
+_FAKE_QUANTIZE = {
+    "quantize_per_tensor": ("torch.fake_quantize_per_tensor_affine", 3),  # the twin, the dtype's position
+    "quantize_per_channel": ("torch.fake_quantize_per_channel_affine", 4),
+}
 _REWRAPS = {"torch.tensor", "torch.as_tensor"}
 # New leaves made from a tensor's values: `Variable(x, requires_grad=True)`, `nn.Parameter(x)`.
 _LEAF_REWRAPS = {
@@ -123,7 +138,12 @@ class GraphBreak(Rule):
                     continue
                 node = self._node(source, cut)
                 rewrap = _rewrap_around(source, node) if node is not None else None
-                if rewrap is not None:
+                if cut.op in _FAKE_QUANTIZE:
+                    description = (
+                        f"round with `{_FAKE_QUANTIZE[cut.op][0]}` instead of a quantized tensor's round trip: the same values, "
+                        "with a straight-through gradient"
+                    )
+                elif rewrap is not None:
                     description = f"unwrap `{source.code(rewrap)}`: the new leaf cuts the graph as much as its `.{cut.op}`"
                 elif cut.op in ("Variable", "Parameter"):
                     description = f"unwrap `{source.code(node or source.module)}`: a new leaf, cut from the graph"
@@ -248,6 +268,8 @@ class GraphBreak(Rule):
             return _replace(source, node, node.func.value)
         if cut.op == "_values" and isinstance(node.func, cst.Attribute):
             return _sparse_values(source, node)
+        if cut.op in _FAKE_QUANTIZE:
+            return _fake_quantized(source, node, cut.op)
         if cut.op in ("item", "tolist", "numpy"):
             return None  # only a value re-wrapped into a tensor is a cut worth undoing; logging is not
         if _is_rewrap(source, node) and node.args and node.args[0].keyword is None:
@@ -421,6 +443,28 @@ def _replace(source: SourceFile, node: cst.CSTNode, new: cst.BaseExpression) -> 
         ):
             return source.remove_statement(statement)
     return source.replace_node(node, new)
+
+
+def _fake_quantized(source: SourceFile, node: cst.Call, op: str) -> Optional[Edit]:
+    """``torch.quantize_per_tensor(w, scale, zero_point, torch.qint8).dequantize()`` ->
+    ``torch.fake_quantize_per_tensor_affine(w, scale, zero_point, -128, 127)`` (per channel: with
+    its axis). Only the round trip: a quantized tensor used as one (a quantized kernel) is left."""
+    parent = source.parent(node)
+    outer = source.parent(parent) if parent is not None else None
+    if not (isinstance(parent, cst.Attribute) and parent.attr.value == "dequantize" and isinstance(outer, cst.Call) and not outer.args):
+        return None
+    twin, dtype_at = _FAKE_QUANTIZE[op]
+    args = list(node.args)
+    if len(args) != dtype_at + 1 or any(a.keyword is not None or a.star for a in args):
+        return None
+    dtype = args[dtype_at].value
+    kind = dtype.attr.value if isinstance(dtype, cst.Attribute) else None
+    if kind not in _QUANTIZED_RANGES:
+        return None
+    low, high = _QUANTIZED_RANGES[kind]
+    kept = ", ".join(source.code(a.value) for a in args[:dtype_at])
+    new = cst.parse_expression(f"{twin}({kept}, {low}, {high})", config=source.module.config_for_parsing)
+    return _replace(source, outer, new)
 
 
 def _is_item(node: cst.CSTNode) -> bool:

@@ -239,6 +239,8 @@ class MissingStep(Rule):
         # whose updates were forgotten.
         if len(trace.backwards) < 2 or not trace.optimizers or trace.steps or trace.crash is not None:
             return []
+        if trace.scaler_skips:
+            return []  # a GradScaler called step() and skipped it, for gradients with inf or NaN: GF092's
         if any(p.reached and p.got_grad and p.module is None and not p.is_parameter for p in trace.params):
             return []  # backward for the gradient of an input (saliency maps, attacks): no step is wanted
         backward = trace.backwards[-1]

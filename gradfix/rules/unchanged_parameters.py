@@ -68,10 +68,16 @@ def _module_of(name: str) -> str:
 
 
 def _models_that_never_ran(trace: Trace, ran: set[int]) -> list[str]:
-    """The paths of whole models (modules no other module holds) that never ran, not even in a
-    DataLoader's workers."""
+    """The paths of whole models (modules no other module holds) that never ran, nor any module
+    inside them (a method that runs some of its layers, `autoencoder.reconstruct(x)`, ran the
+    model: what it left out may be unused on purpose), not even in a DataLoader's workers."""
     held = {child for m in trace.modules for child in m.children}
-    return [m.path for m in trace.modules if m.path and m.id not in held and m.id not in ran and not m.in_workers]
+    inside_ran = {m.path for m in trace.modules if m.id in ran and m.path}
+    return [
+        m.path for m in trace.modules
+        if m.path and m.id not in held and m.id not in ran and not m.in_workers
+        and not any(path.startswith(f"{m.path}.") for path in inside_ran)
+    ]
 
 
 def _trained_around(param: ParamFact, never_ran: list[str], optimizer: OptimizerFact, trace: Trace) -> bool:

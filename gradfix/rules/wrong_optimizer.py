@@ -11,6 +11,10 @@ parameters never change, or that optimizer does not step before the next backwar
 steps are swapped still changes both models, with the wrong gradients, or crashes because the
 step changed weights the next loss still needs).
 
+When what the loss reached is trained by its own optimizer after a loss of its own, and no loss
+ever reaches what the stepped optimizer holds, the step is right and the loss is not (a DDPG actor
+loss that scores the buffer's actions): GF091 reports that, and this rule stands aside.
+
 The candidates rename the receiver, most local first: the step and the ``zero_grad`` calls on the
 same receiver next to it (the copied block), the two optimizers' steps swapped, the step alone.
 The re-run judges: the parameters the loss reached must now change, everything the stepped
@@ -27,6 +31,7 @@ import libcst as cst
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
+from gradfix.rules.loss_without_its_model import losses_without_their_model
 from gradfix.sandbox import RunResult
 from gradfix.source import SourceFile, descendants
 from gradfix.trace import BackwardFact, CallEvent, Trace
@@ -110,7 +115,12 @@ class WrongOptimizer(Rule):
         findings: list[Finding] = []
         seen: set[tuple[str, int]] = set()
         cut_off = set(trace.params_cut_off())
+        # A loss computed without the model the stepped optimizer trains, while what it reached is
+        # trained by its own optimizer after its own loss: the step is right, the loss is not (GF091).
+        without_model = {(s.site.file, s.site.line) for s, _, _ in losses_without_their_model(trace) if s.site is not None}
         for position, step, reached, backward in _steps_after_backwards(trace):
+            if step.site is not None and (step.site.file, step.site.line) in without_model:
+                continue
             stepped = trace.optimizers[step.optimizer]  # type: ignore[index]
             if reached & set(stepped.params) or step.site is None or not project.is_editable(step.site.file):
                 continue

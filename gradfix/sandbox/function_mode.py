@@ -93,8 +93,19 @@ _LIBRARY_WRITES = {
     "embedding_bag": ("weight", 1, "max_norm", 3),
 }
 _PLAIN_CUT_OPS = {"detach", "data", "tensor", "as_tensor", "_values"}
-_NO_GRADIENT = (_CUT_METHODS - {"item", "tolist", "numpy"}) | _ZERO_GRADIENT | _RANDOM_DRAWS | _REWRAPS | SELECTIONS | {"__get__"}
-_WATCHED = _CUT_METHODS | _REWRAPS | _ZERO_GRADIENT | _RANDOM_DRAWS | SELECTIONS | set(ZERO_GRADIENT_WHEN) | _CANCELLING | DROPPING_ALL
+# A real quantized tensor has no gradient: `torch.quantize_per_tensor(w, ...).dequantize()` in a
+# training forward (weights rounded to int8 "for QAT") leaves the weights behind it untrained.
+_QUANTIZE = {"quantize_per_tensor", "quantize_per_channel"}
+# Ops whose derivative is infinite or undefined at some inputs, and which inputs (GF092): a square
+# root at 0 (d sqrt(x)/dx = 1/(2 sqrt(x))), a log at 0 or below, acos/asin at 1 or beyond. (torch's
+# norms give a zero vector a gradient of 0: they are not among them.)
+_SINGULAR = {
+    "sqrt": "zero", "rsqrt": "zero",
+    "log": "not positive", "log2": "not positive", "log10": "not positive",
+    "acos": "not inside (-1, 1)", "asin": "not inside (-1, 1)", "arccos": "not inside (-1, 1)", "arcsin": "not inside (-1, 1)",
+}
+_NO_GRADIENT = (_CUT_METHODS - {"item", "tolist", "numpy"}) | _ZERO_GRADIENT | _RANDOM_DRAWS | _REWRAPS | SELECTIONS | _QUANTIZE | {"__get__"}
+_WATCHED = _CUT_METHODS | _REWRAPS | _ZERO_GRADIENT | _RANDOM_DRAWS | SELECTIONS | set(ZERO_GRADIENT_WHEN) | _CANCELLING | DROPPING_ALL | _QUANTIZE
 # Names ending in "_" that write no values: metadata, sharing, autograd bookkeeping.
 _NOT_WRITES = {"requires_grad_", "share_memory_", "detach_", "rename_", "retain_grad_"}
 # In-place operators that reach the mode under their own name (``x += y`` arrives as add_).
@@ -142,6 +153,7 @@ class ProbeMode(TorchFunctionMode):
         # its loss (GF017: the op's result went into a loss, not only into a metric)
         self.from_cuts: dict[int, tuple[weakref.ref, frozenset]] = {}
         self.normalising = NormalisationWatch(probe)  # softmax-like ops over a dimension of size 1 (GF057)
+        self.singular: dict[tuple[str, str, int, Optional[int]], "SingularInput"] = {}  # by op and site (GF092)
 
     def _mark(self, value: Any) -> Any:
         if isinstance(value, torch.Tensor):
@@ -205,6 +217,8 @@ class ProbeMode(TorchFunctionMode):
             self.probe.grad_written(wiping, name, args)
         if touched is not None:
             self._record_inplace(name, "inplace" in kwargs, args[0], touched)
+        if name in _SINGULAR and args and torch.is_grad_enabled():
+            self._maybe_singular(name, args[0], result)
         if name in _WATCHED or (name == "__get__" and getattr(func, "__self__", None) is _DATA):
             self._maybe_cut(name, func, args, kwargs, result)
             if (name == "detach" or name == "__get__") and args:
@@ -216,6 +230,42 @@ class ProbeMode(TorchFunctionMode):
                 self._note_lookup(name, args, kwargs)
             self._carry_cuts(args, kwargs, result)
         return result
+
+    def _maybe_singular(self, name: str, given: Any, result: Any) -> None:
+        """``sqrt`` of a 0 (a distance between equal points), ``log`` of a 0, ``acos`` of a 1, on a
+        tensor that requires grad, called from user code: recorded once per site (GF092)."""
+        if not (isinstance(given, torch.Tensor) and given.requires_grad and given.is_floating_point()):
+            return
+        if torch._C._functorch.is_functorch_wrapped_tensor(given):
+            return  # under vmap or grad: reading its values (`.any()` to a bool) would raise in the script
+        caller = sys._getframe(2)
+        while caller is not None and caller.f_code.co_filename.endswith(("overrides.py", "_tensor.py", "functional.py")):
+            caller = caller.f_back
+        if caller is None or caller.f_code.co_filename not in self.probe.user:
+            return
+        from gradfix.sandbox.facts import site_of
+        from gradfix.trace import SingularInput
+
+        site = site_of(caller)
+        key = (name, site.file, site.line, site.column)
+        if key in self.singular:
+            self.singular[key].count += 1
+            return
+        if len(self.singular) >= 32:
+            return
+        kind = _SINGULAR[name]
+        try:
+            with torch.no_grad():
+                if kind == "zero":
+                    hit = bool((given == 0).any())
+                elif kind == "not positive":
+                    hit = bool((given <= 0).any())
+                else:  # outside the open interval (-1, 1)
+                    hit = bool((given.abs() >= 1).any())
+        except Exception:  # a tensor whose values cannot be read here (traced, fake): not looked at
+            return
+        if hit:
+            self.singular[key] = SingularInput(op=name, site=site, count=1)
 
     def _note_lookup(self, name: str, args: tuple, kwargs: dict) -> None:
         """A lookup whose indices came out of an op with no gradient: that op's values were used to

@@ -649,6 +649,9 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             bool_options=self.bool_option_facts(),
             half_autocasts=self.half_autocast_facts(),
             enabled_scalers=self.enabled_scalers,
+            scaler_steps=self.scaler_steps,
+            scaler_skips=self.scaler_skips,
+            singular_inputs=list(self.mode.singular.values()),
         )
         self.finished_trace = self.ranks.complete(self.finished_trace)
         return self.finished_trace

@@ -6,7 +6,9 @@ only when a rarely taken branch (a skipped step) runs, so where the calls are, h
 function ran them, and what each frame calls the scaler are the facts a rule reasons from.
 
 Also the autocast regions user code opens in float16 (per site), and how many enabled scalers the
-run made: float16 gradients with no scaler round the small ones to 0 (GF071)."""
+run made: float16 gradients with no scaler round the small ones to 0 (GF071). And how many steps
+the scalers took and skipped for gradients that held inf or NaN: a scaler that skips every step
+trains nothing, and says nothing (GF092)."""
 
 from __future__ import annotations
 
@@ -63,16 +65,21 @@ class ScalerWatch:
         self._scaler_numbers: dict[int, int] = {}
         self._scalers_seen: list[Any] = []  # held, so that an id is never another scaler's
         self._scaler_records: dict[tuple[Any, ...], _Record] = {}
+        self.scaler_steps = self.scaler_skips = 0
         cls = grad_scaler.GradScaler
 
         def wrap(kind: str, original: Callable[..., Any]) -> Callable[..., Any]:
             @functools.wraps(original)
             def method(scaler: Any, *args: Any, **kwargs: Any) -> Any:
                 caller = sys._getframe(1)
+                optimizer = args[0] if args else kwargs.get("optimizer")
                 if caller.f_code.co_filename in probe.user:  # type: ignore[attr-defined]
                     # before the call: the call that raises is the one a crash names
-                    probe._note_scaler_call(kind, scaler, caller, args[0] if args else kwargs.get("optimizer"))
-                return original(scaler, *args, **kwargs)
+                    probe._note_scaler_call(kind, scaler, caller, optimizer)
+                result = original(scaler, *args, **kwargs)
+                if kind == "step":
+                    probe._note_scaler_step(scaler, optimizer)
+                return result
 
             return method
 
@@ -123,6 +130,19 @@ class ScalerWatch:
                 return
             fact = self._half_autocasts[key] = HalfAutocast(site=site_of(frame))
         fact.count += 1
+
+    def _note_scaler_step(self, scaler: Any, optimizer: Any) -> None:
+        """A step of an enabled scaler, and whether it skipped the optimizer's step: the gradients
+        it unscaled held inf or NaN (every step skipped is a run that trains nothing, silently)."""
+        try:
+            if not getattr(scaler, "_enabled", False):
+                return
+            found = scaler._per_optimizer_states[id(optimizer)]["found_inf_per_device"]
+            skipped = any(float(v.sum()) > 0 for v in found.values())
+        except Exception:  # a scaler the script subclassed, or torch's bookkeeping changed: not counted
+            return
+        self.scaler_steps += 1
+        self.scaler_skips += skipped
 
     def _note_scaler_call(self, kind: str, scaler: Any, caller: types.FrameType, optimizer: Any) -> None:
         number = self._scaler_numbers.get(id(scaler))
