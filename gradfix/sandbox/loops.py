@@ -31,10 +31,10 @@ evaluation pass is not waited on (reporting_arms.py): reaching it would find not
 An epoch's last batch is often short (the dataset's size is no multiple of the batch size), and a
 short batch is where a BatchNorm sees one sample ("Expected more than 1 value per channel when
 training") or a reshape to the batch size fails. Cutting a loop over a DataLoader after its first
-batches would never show it: instead, at the cut, each loader epoch the loop's pass started that
-has a short last batch still to come skips to it (its batch sampler's other index lists are drawn
-and dropped, no sample is read), and the loop runs that one batch more and ends as it would at the
-epoch's end.
+batches would never show it: instead, at the cut, each loader epoch the loop iterates (directly,
+or through ``enumerate``, ``zip``, ``tqdm``) that has a short last batch still to come skips to it
+(its batch sampler's other index lists are drawn and dropped, no sample is read), and the loop
+runs that one batch more and ends as it would at the epoch's end.
 """
 
 from __future__ import annotations
