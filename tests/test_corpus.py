@@ -98,7 +98,12 @@ def test_fix_matches_hand_written_and_trains(case: Path, sandbox: Sandbox, corpu
     assert trainable
     assert [p.name for p in trainable if not p.got_grad] == []
     if after.steps:
-        assert [p.name for p in trainable if p.optimizers and not p.changed] == []
+        # A parameter the loss does not depend on (a WGAN critic's last bias cancels out of
+        # mean(fake) - mean(real)) gets a gradient of exactly 0 beside parameters of its layer that
+        # change, and stays as it was: the judge excuses it too (verify.py).
+        changed_layers = {p.name.rsplit(".", 1)[0] for p in after.params if p.changed}
+        independent = {p.name for p in trainable if p.got_grad and not p.nonzero_grad and p.name.rsplit(".", 1)[0] in changed_layers}
+        assert [p.name for p in trainable if p.optimizers and not p.changed and p.name not in independent] == []
 
 
 CLEAN = clean_cases()
