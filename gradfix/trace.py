@@ -85,6 +85,7 @@ class ParamFact:
     is_parameter: bool = False  # an nn.Parameter (made to be trained), not a plain tensor
     constant: bool = False  # every element had the same value when first seen (a norm layer's 1s and 0s)
     zeros: bool = False  # every element was 0 when first seen
+    nonfinite: bool = False  # its value at the end holds NaN or inf (a NaN gradient stepped into it)
     # the parameter its value was copied from: `copy.deepcopy` of its module, or `load_state_dict`
     # given another module's `state_dict()` (a MAML learner, a per-task fine-tuned copy)
     copy_of: Optional[str] = None

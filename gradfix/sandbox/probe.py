@@ -533,6 +533,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
                     is_parameter=isinstance(p, torch.nn.Parameter),
                     constant=initial is not None and initial.numel() > 0 and bool((initial == initial.reshape(-1)[0]).all()),
                     zeros=initial is not None and initial.numel() > 0 and not bool(initial.any()),
+                    nonfinite=bool(changed) and _holds_nonfinite(p),
                 )
             )
         for fact, p in zip(facts, params.values()):
@@ -691,3 +692,11 @@ def _gradless_locals(frame: types.FrameType, limit: int = 64) -> dict[str, list[
             if ids:
                 found[name] = ids
     return found
+
+
+def _holds_nonfinite(p: torch.Tensor) -> bool:
+    """A parameter whose values at the end hold NaN or inf (GF092): a floating tensor read whole."""
+    try:
+        return p.is_floating_point() and not bool(torch.isfinite(p.detach()).all())
+    except Exception:  # a tensor subclass or layout whose values cannot be read this way
+        return False
