@@ -98,6 +98,11 @@ def _gradients(claimed: list[str], before: Trace, after: Trace) -> Verdict:
         ]
         if stale:
             return Verdict(False, f"{short_list(stale)} receive gradients but never change after optimizer.step()")
+        # A fix that lets gradients through an op that yields NaN (a division by a zero norm, a
+        # sqrt at 0) "changes" the parameters into NaN: that is not training.
+        ruined = [q.name for q in after.params if q.nonfinite and not ((p := before.param(q.name)) and p.nonfinite)]
+        if ruined:
+            return Verdict(False, f"{short_list(ruined)} {'ends' if len(ruined) == 1 else 'end'} the run holding NaN or inf")
         return Verdict(True, f"{short_list(trained)} now {_receive(trained)} gradients and {'changes' if len(trained) == 1 else 'change'} after optimizer.step()", trained)
     if not trained:
         return Verdict(True, "the script now runs to the end")

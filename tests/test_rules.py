@@ -3082,6 +3082,26 @@ def test_verify_an_unfreeze_that_trains_nothing_new_or_leaves_a_used_part_frozen
     assert not cut.verified and "still no gradient: model.backbone.weight" in cut.reason
 
 
+def test_verify_a_fix_whose_rerun_steps_weights_into_nan_is_rejected() -> None:
+    """Gradients that now arrive but are NaN (a division by a zero norm the fix let them through)
+    'change' the weights into NaN: not a fix."""
+    from gradfix.findings import Candidate, Finding
+    from gradfix.sandbox import RunResult
+    from gradfix.trace import OptimizerFact, ParamFact, Trace
+    from gradfix.verify import judge
+
+    def trace(got: bool, nan: bool) -> Trace:
+        params = [ParamFact("model.fc.weight", 1, [2], "float32", True, True, got_grad=got, changed=got, optimizers=[1], nonfinite=nan)]
+        return Trace(script="train.py", argv=[], params=params, optimizers=[OptimizerFact(id=1, cls="Adam", site=None, name="opt", steps=3)])
+
+    finding = Finding("GF005", "detached", "the graph is cut", "train.py", 1, 0, ["model.fc.weight"])
+    candidate = Candidate("drop .detach()", [], Applicability.SAFE, None)
+    ruined = judge(finding, candidate, trace(False, False), RunResult(trace(True, True), "", "", 0.0))
+    assert not ruined.verified and "model.fc.weight ends the run holding NaN or inf" in ruined.reason
+    fine = judge(finding, candidate, trace(False, False), RunResult(trace(True, False), "", "", 0.0))
+    assert fine.verified, fine.reason
+
+
 def test_gf060_argmax_that_looks_up_an_embedding_of_another_model_is_read_through_a_straight_through_one_hot(write_script) -> None:  # type: ignore[no-untyped-def]
     """The picker's argmax chooses a row of the reader's table: the offered fix reads the table by
     a matrix product with a straight-through one-hot (the same row forward), and the soft lookup
