@@ -512,6 +512,19 @@ class BoolOption:
 
 
 @dataclass
+class MixedDtypeLoss:
+    """A loss function (``huber_loss``, ``mse_loss``, ``binary_cross_entropy``...), called from user
+    code with gradients on, given an input and a target of two floating dtypes (float32 predictions,
+    a float64 target read from a float64 table). The forward promotes; some losses' backward then
+    refuses: "Found dtype Double but expected Float" (GF096). Once per site."""
+
+    op: str
+    site: Site
+    input_dtype: str
+    target_dtype: str
+
+
+@dataclass
 class SingularInput:
     """An op with an infinite (or undefined) derivative at some inputs, called from user code with
     gradients on, on a tensor that requires grad and holds such an input: ``sqrt`` (or a 2-norm)
@@ -900,6 +913,7 @@ class Trace:
     scaler_steps: int = 0
     scaler_skips: int = 0
     singular_inputs: list[SingularInput] = field(default_factory=list)
+    mixed_dtype_losses: list[MixedDtypeLoss] = field(default_factory=list)
 
     # -- queries used by rules and verification -------------------------------------------------
 

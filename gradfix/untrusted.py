@@ -53,6 +53,7 @@ _PARTS = frozenset({
 _TEXTS = frozenset({
     "Site.file", "ModuleFact.cls", "ParamFact.dtype", "OptimizerFact.cls", "AttributeFact.kind", "AttributeFact.keys",
     "AttributeFact.inner", "Cut.op", "LooseTerm.kind", "SingularInput.op",
+    "MixedDtypeLoss.op", "MixedDtypeLoss.input_dtype", "MixedDtypeLoss.target_dtype",
     "SchedulerFact.cls", "InPlaceOp.op", "InPlaceOp.module", "InPlaceOp.grad_fn", "InPlaceOp.related",
     "OwnWeightsForward.cls", "CheckpointCall.api", "GradWipe.op", "ScalerCall.kind", "CallEvent.kind",
     "ModuleCall.cls", "ModuleCall.arg_dtypes", "ModuleCall.param_dtype", "Crash.type", "Crash.message",

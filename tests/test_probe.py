@@ -999,3 +999,65 @@ def test_a_guarded_sqrt_lets_the_scaler_step(run_script: Run) -> None:
     trace = run_script(SQRT_AT_ZERO.replace("GUARD", ".clamp_min(1e-12)"), steps=3).trace
     assert trace.scaler_steps > 0 and trace.scaler_skips == 0 and trace.singular_inputs == []
     assert trace.param("net.weight").changed
+
+
+MIXED_TARGET = """
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+net = nn.Linear(3, 1)
+criterion = nn.HuberLoss()
+optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+for step in range(5):
+    x, y = torch.randn(8, 3), torch.randn(8, 1, dtype=torch.float64)
+    with torch.no_grad():
+        criterion(net(x), y)
+    loss = criterion(net(x), yCAST)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def test_a_loss_given_a_target_of_another_dtype_is_recorded_where_user_code_calls_it(run_script: Run) -> None:
+    # the evaluation under no_grad is not recorded: its backward never runs
+    trace = run_script(MIXED_TARGET.replace("CAST", ""), steps=3).trace
+    [mixed] = trace.mixed_dtype_losses
+    assert (mixed.op, mixed.site.line, mixed.input_dtype, mixed.target_dtype) == ("huber_loss", 13, "float32", "float64")
+    assert trace.crash is not None and "Found dtype Double but expected Float" in trace.crash.message
+    cast = run_script(MIXED_TARGET.replace("CAST", ".float()"), steps=3).trace
+    assert cast.mixed_dtype_losses == [] and cast.crash is None and cast.param("net.weight").changed
+
+
+def test_an_error_a_loader_worker_raised_is_recorded_as_the_worker_said_it(run_script: Run) -> None:
+    """The DataLoader re-raises a worker's error as "Caught RuntimeError in DataLoader worker
+    process 0." with the worker's traceback below: the rules read what the worker said."""
+    trace = run_script("""
+        import torch
+        from torch import nn
+        from torch.utils.data import DataLoader, Dataset
+
+        class Curve(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.gain = nn.Parameter(torch.ones(1))
+            def forward(self, x):
+                return x * self.gain
+
+        class Images(Dataset):
+            def __init__(self, transform):
+                self.x, self.transform = torch.rand(16, 3), transform
+            def __len__(self):
+                return 16
+            def __getitem__(self, i):
+                return self.transform(self.x[i])
+
+        if __name__ == "__main__":
+            curve = Curve()
+            for batch in DataLoader(Images(curve), batch_size=4, num_workers=1):
+                batch.sum().backward()
+    """).trace
+    assert trace.crash is not None and trace.crash.type == "RuntimeError"
+    assert trace.crash.message.startswith("stack(): functions with out=... arguments don't support automatic differentiation")
+    assert trace.crash.message.endswith("(raised in DataLoader worker process 0)")

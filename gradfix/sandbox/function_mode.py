@@ -32,6 +32,9 @@ It does these things, which need to see every torch call:
   it, so a backward() on a graph-less loss can say which line lost the graph. A cut's result is
   remembered the same way, as a cut. ``Variable(x, requires_grad=True)`` and ``nn.Parameter(x)``,
   which torch builds without a torch call, are cuts too when ``x`` carried a graph or came out of one.
+* **Losses given two dtypes.** A loss function (``huber_loss``, ``mse_loss``, ``binary_cross_entropy``
+  ...) called from user code with gradients on, with an input and a target of two floating dtypes
+  (a float64 target for float32 predictions), once per site: some losses' backward refuses it (GF096).
 * **Normalisations over one element** (watch_normalisation.py): a softmax, log_softmax or
   cross-entropy over a dimension of size 1 of a tensor that requires grad, whose gradient is 0.
 """
@@ -99,6 +102,12 @@ _QUANTIZE = {"quantize_per_tensor", "quantize_per_channel"}
 # Ops whose derivative is infinite or undefined at some inputs, and which inputs (GF092): a square
 # root at 0 (d sqrt(x)/dx = 1/(2 sqrt(x))), a log at 0 or below, acos/asin at 1 or beyond. (torch's
 # norms give a zero vector a gradient of 0: they are not among them.)
+# loss functions whose input and target must share a floating dtype for backward (GF096)
+_LOSSES = frozenset({
+    "huber_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "kl_div", "poisson_nll_loss", "gaussian_nll_loss", "soft_margin_loss", "margin_ranking_loss",
+    "hinge_embedding_loss", "multilabel_soft_margin_loss", "cosine_embedding_loss", "triplet_margin_loss",
+})
 _SINGULAR = {
     "sqrt": "zero", "rsqrt": "zero",
     "log": "not positive", "log2": "not positive", "log10": "not positive",
@@ -154,6 +163,7 @@ class ProbeMode(TorchFunctionMode):
         self.from_cuts: dict[int, tuple[weakref.ref, frozenset]] = {}
         self.normalising = NormalisationWatch(probe)  # softmax-like ops over a dimension of size 1 (GF057)
         self.singular: dict[tuple[str, str, int, Optional[int]], "SingularInput"] = {}  # by op and site (GF092)
+        self.mixed_losses: dict[tuple[str, int, Optional[int]], "MixedDtypeLoss"] = {}  # by site (GF096)
 
     def _mark(self, value: Any) -> Any:
         if isinstance(value, torch.Tensor):
@@ -219,6 +229,8 @@ class ProbeMode(TorchFunctionMode):
             self._record_inplace(name, "inplace" in kwargs, args[0], touched)
         if name in _SINGULAR and args and torch.is_grad_enabled():
             self._maybe_singular(name, args[0], result)
+        if name in _LOSSES and len(args) > 1 and torch.is_grad_enabled():
+            self._maybe_mixed_loss(name, args[0], args[1])
         if name in _WATCHED or (name == "__get__" and getattr(func, "__self__", None) is _DATA):
             self._maybe_cut(name, func, args, kwargs, result)
             if (name == "detach" or name == "__get__") and args:
@@ -230,6 +242,25 @@ class ProbeMode(TorchFunctionMode):
                 self._note_lookup(name, args, kwargs)
             self._carry_cuts(args, kwargs, result)
         return result
+
+    def _maybe_mixed_loss(self, name: str, given: Any, target: Any) -> None:
+        """A loss given an input and a target of two floating dtypes, from user code (GF096)."""
+        if not (isinstance(given, torch.Tensor) and isinstance(target, torch.Tensor)):
+            return
+        if given.dtype is target.dtype or not (given.is_floating_point() and target.is_floating_point()):
+            return
+        if not (given.requires_grad or target.requires_grad) or len(self.mixed_losses) >= 16:
+            return
+        frame = self.probe.user_frame(sys._getframe(2))
+        if frame is None:
+            return
+        from gradfix.sandbox.facts import site_of
+        from gradfix.trace import MixedDtypeLoss
+
+        site = site_of(frame)
+        key = (site.file, site.line, site.column)
+        if key not in self.mixed_losses:
+            self.mixed_losses[key] = MixedDtypeLoss(op=name, site=site, input_dtype=str(given.dtype).removeprefix("torch."), target_dtype=str(target.dtype).removeprefix("torch."))
 
     def _maybe_singular(self, name: str, given: Any, result: Any) -> None:
         """``sqrt`` of a 0 (a distance between equal points), ``log`` of a 0, ``acos`` of a 1, on a

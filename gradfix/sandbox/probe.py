@@ -403,7 +403,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             grad_buffers = {name: found for name, mid in scope.items() if (found := _grad_buffers(name, self.modules[mid]))}
         self.crash = Crash(
             type=type(error).__name__,
-            message=str(error).strip().splitlines()[0] if str(error).strip() else "",
+            message=_first_line(error),
             site=site,
             scope_modules=scope,
             module_calls=list(getattr(error, "_gradfix_module_calls", [])),
@@ -653,6 +653,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             scaler_steps=self.scaler_steps,
             scaler_skips=self.scaler_skips,
             singular_inputs=list(self.mode.singular.values()),
+            mixed_dtype_losses=list(self.mode.mixed_losses.values()),
         )
         self.finished_trace = self.ranks.complete(self.finished_trace)
         return self.finished_trace
@@ -692,6 +693,20 @@ def _gradless_locals(frame: types.FrameType, limit: int = 64) -> dict[str, list[
             if ids:
                 found[name] = ids
     return found
+
+
+def _first_line(error: BaseException) -> str:
+    """What an error says, in one line. An error a DataLoader worker raised comes back as "Caught
+    RuntimeError in DataLoader worker process 0.", with the worker's traceback below it: its last
+    line is what the worker's code said (stack(): ... don't support automatic differentiation),
+    which is what the rules read."""
+    lines = [line for line in str(error).strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    if lines[0].startswith("Caught ") and " in DataLoader worker process " in lines[0] and len(lines) > 2 and lines[1].startswith("Original Traceback"):
+        said = lines[-1].partition(": ")[2] or lines[-1]
+        return f"{said} (raised in {lines[0].partition(' in ')[2].rstrip('.')})"
+    return lines[0]
 
 
 def _holds_nonfinite(p: torch.Tensor) -> bool:
