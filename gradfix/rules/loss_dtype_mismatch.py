@@ -1,18 +1,18 @@
 """GF096: a loss given predictions and a target of two floating dtypes (float32 predictions, a
-float64 target), whose backward refuses them: "Found dtype Double but expected Float". The forward
-and the loss's value look fine; the first ``loss.backward()`` fails, and nothing trains.
+float64 target), which it refuses: "Found dtype Double but expected Float". Nothing trains.
 
 Targets read from NumPy arrays or pandas columns are float64 (``torch.from_numpy``,
-``torch.tensor(df.values)``), while the model is float32. The loss's forward promotes the two to
-float64, but the backward of several losses (``nn.HuberLoss``, ``nn.BCELoss``, ``nn.KLDivLoss`` and
-others, depending on the torch version) checks that the gradient it returns has the dtype of the
-input it came from, and raises.
+``torch.tensor(df.values)``), while the model is float32. Some losses refuse the mix:
+``nn.BCELoss`` in its forward, ``nn.HuberLoss`` in its backward, after a forward that promoted both
+to float64, so the loss's value prints fine and the first ``loss.backward()`` fails. Which losses
+refuse depends on the torch version (MSE and L1 once did, and promote now).
 
-The evidence comes from the run: backward() raised torch's "Found dtype X but expected Y", and the
+The evidence comes from the run: the script raised torch's "Found dtype X but expected Y", and the
 probe saw a loss function called from the user's code with gradients on and an input and a target
 of two floating dtypes. The fix casts the target to the dtype of the predictions at that call
-(``criterion(pred, y.float())``); a second candidate casts the predictions to the target's dtype.
-The re-run decides. Safe: the target's values are the same numbers in the model's precision.
+(``criterion(pred, y.float())``, ``target=y.float()`` when passed by keyword); a second candidate
+casts the predictions to the target's dtype. The re-run decides. Safe: the target's values are the
+same numbers in the model's precision.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import re
 
 import libcst as cst
 
+from gradfix.expressions import call_argument
 from gradfix.findings import Applicability, Candidate, Finding
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -52,23 +53,26 @@ class LossDtypeMismatch(Rule):
         return [self.finding(project, crash.site, message, trace.meant_to_train(), candidates, blocking=True)]
 
     def _candidates(self, source: SourceFile, loss: MixedDtypeLoss) -> list[Candidate]:
-        calls = [c for c in source.nodes_at(loss.site, cst.Call) if len([a for a in c.args if a.keyword is None and not a.star]) >= 2]
+        calls = [
+            c for c in source.nodes_at(loss.site, cst.Call)
+            if call_argument(c, 0, "input") is not None and call_argument(c, 1, "target") is not None
+        ]
         if not calls:
             return []
         call = calls[-1]
-        positional = [a for a in call.args if a.keyword is None and not a.star]
         found = []
-        for index, dtype, what in ((1, loss.input_dtype, "target"), (0, loss.target_dtype, "predictions")):
+        for index, keyword, dtype, what in ((1, "target", loss.input_dtype, "target"), (0, "input", loss.target_dtype, "predictions")):
             method = CAST_METHODS.get(dtype)
-            if method is None:
+            given = call_argument(call, index, keyword)
+            if method is None or given is None:
                 continue
-            value = positional[index].value
+            value = given.value
             if not isinstance(value, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)):
                 value = value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
             cast = cst.Call(func=cst.Attribute(value=value, attr=cst.Name(method)))
             found.append(self.candidate(
                 f"cast the {what} to {dtype} where the loss is computed, at line {loss.site.line}: "
-                f"`{source.code(positional[index].value)}.{method}()`",
-                source.path, [source.replace_node(positional[index].value, cast)],
+                f"`{source.code(given.value)}.{method}()`",
+                source.path, [source.replace_node(given.value, cast)],
             ))
         return found

@@ -218,6 +218,8 @@ class ProbeMode(TorchFunctionMode):
         wiping = self.probe.grad_write_target(name, func, args, writes) if self.probe._live_grads and (writes or name == "__set__") else None
         if name in _NORMALISING:
             self.normalising.called(name, func, args, kwargs)
+        if name in _LOSSES and len(args) > 1 and torch.is_grad_enabled():
+            self._maybe_mixed_loss(name, args[0], args[1])  # before the call: BCE refuses in its forward
         try:
             result = func(*args, **kwargs)
         except Exception as error:
@@ -229,8 +231,6 @@ class ProbeMode(TorchFunctionMode):
             self._record_inplace(name, "inplace" in kwargs, args[0], touched)
         if name in _SINGULAR and args and torch.is_grad_enabled():
             self._maybe_singular(name, args[0], result)
-        if name in _LOSSES and len(args) > 1 and torch.is_grad_enabled():
-            self._maybe_mixed_loss(name, args[0], args[1])
         if name in _WATCHED or (name == "__get__" and getattr(func, "__self__", None) is _DATA):
             self._maybe_cut(name, func, args, kwargs, result)
             if (name == "detach" or name == "__get__") and args:
