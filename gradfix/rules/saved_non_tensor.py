@@ -108,8 +108,10 @@ class SavedNonTensor(Rule):
         value = args[position].value
         name = _attribute_name(value, position)
         kept = [a for i, a in enumerate(args) if i != position]
-        if kept:
-            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        if kept and position == len(args) - 1:
+            # the last argument goes: the one before it ends the call as it did (a trailing comma
+            # and the line break before `)`, or none)
+            kept[-1] = kept[-1].with_changes(comma=args[-1].comma, whitespace_after_arg=args[-1].whitespace_after_arg)
         edits: list[Edit] = [source.replace_node(call, call.with_changes(args=kept))]
         line = source.range(statement).end.line
         edits.append(source.insert_lines(line + 1, f"{source.indentation(source.range(statement).start.line)}{ctx.value}.{name} = {source.code(value)}\n"))

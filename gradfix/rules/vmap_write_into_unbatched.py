@@ -10,12 +10,16 @@ has none, so it cannot hold a batched value: ``states[..., t, :] = h``, ``out +=
 DP-SGD's ``vmap(grad(functional_call))`` over a model with a hand-written recurrence or a
 preallocated output meets this at the first step.
 
-The crash is read from the run (torch's message and the line of the in-place write). The fix goes
+The crash is read from the run (torch's message and the line of the in-place write). An
+accumulation (``out += term``) into such a buffer raises "output with shape [1] doesn't match the
+broadcast shape [64, 1]" instead, which a plain broadcasting mistake raises too: that finding is
+reported only when a fix verifies. The fix goes
 to the factory call that made the written tensor, in the same function: ``torch.zeros(...)``,
 ``ones``, ``empty``, ``full`` become ``x.new_zeros(...)`` (``new_ones``, ``new_empty``,
 ``new_full``), with the same arguments, on a tensor of the function: first those the call reads
-the shape or device of (``x.shape``, ``x.device``), then the function's other parameters. Each is
-a candidate; the re-run decides. Safe: the buffer has the same shape, dtype and device outside
+the shape or device of (``x.shape``, ``x.device``), then the function's other parameters, then the
+names it binds before the buffer (under an ensemble's vmap with a shared input, the batched values
+are those computed from the parameters). Each is a candidate; the re-run decides. Safe: the buffer has the same shape, dtype and device outside
 vmap.
 """
 
@@ -33,6 +37,9 @@ from gradfix.source import SourceFile, descendants
 from gradfix.trace import Trace
 
 _MESSAGE = re.compile(r"vmap: .* is not possible because there exists a Tensor `other` in extra_args that has more elements than `self`")
+# what an accumulation (`out += term`, `out.add_(term)`) into an unbatched buffer raises under
+# vmap; raised outside vmap too (a plain broadcasting mistake), so only a verified fix reports it
+_BROADCAST = re.compile(r"output with shape \[[\d, ]*\] doesn't match the broadcast shape")
 _FACTORIES = {"torch.zeros": "new_zeros", "torch.ones": "new_ones", "torch.empty": "new_empty", "torch.full": "new_full"}
 
 
@@ -54,7 +61,10 @@ class VmapWriteIntoUnbatched(Rule):
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         crash = trace.crash
-        if crash is None or crash.site is None or not _MESSAGE.search(crash.message) or not project.is_editable(crash.site.file):
+        if crash is None or crash.site is None or not project.is_editable(crash.site.file):
+            return []
+        certain = bool(_MESSAGE.search(crash.message))
+        if not certain and not _BROADCAST.search(crash.message):
             return []
         source = project.source(crash.site.file)
         nodes = [n for kind in (cst.Subscript, cst.Call, cst.AugAssign) for n in source.nodes_at(crash.site, kind)]
@@ -68,7 +78,9 @@ class VmapWriteIntoUnbatched(Rule):
             f"the script crashed: {crash.type}: {crash.message}; inside vmap, a tensor made with a plain factory "
             "has no batch dimension and cannot take a batched value in place; nothing trains"
         )
-        return [self.finding(project, crash.site, message, trace.meant_to_train(), candidates, blocking=True)]
+        finding = self.finding(project, crash.site, message, trace.meant_to_train(), candidates, blocking=True)
+        finding.conjecture = not certain
+        return [finding]
 
     def _candidates(self, source: SourceFile, function: cst.FunctionDef, name: str) -> list[Candidate]:
         made = [
@@ -88,9 +100,16 @@ class VmapWriteIntoUnbatched(Rule):
             if isinstance(attribute.value, cst.Name) and attribute.attr.value in ("shape", "size", "device", "dtype"):
                 read.append(attribute.value.value)
         params = [p.name.value for p in function.params.params if p.name.value not in ("self", "cls")]
+        # then the names the function binds before the buffer (`z = self.encoder(x)`): under an
+        # ensemble's vmap with the input shared, the batched values are those made from the parameters
+        start = source.range(made[0]).start.line
+        local = [
+            a.targets[0].target.value for a in descendants(function, cst.Assign)
+            if len(a.targets) == 1 and isinstance(a.targets[0].target, cst.Name) and source.range(a).start.line < start
+        ]
         found = []
-        for ref in dict.fromkeys([*read, *params]):
-            new = cst.Call(func=cst.Attribute(value=cst.Name(ref), attr=cst.Name(_FACTORIES[factory])), args=call.args)
+        for ref in list(dict.fromkeys([*read, *params, *reversed(local)]))[:6]:
+            new = call.with_changes(func=cst.Attribute(value=cst.Name(ref), attr=cst.Name(_FACTORIES[factory])))
             found.append(self.candidate(
                 f"make `{name}` from `{ref}` (`{ref}.{_FACTORIES[factory]}(...)`), batched as `{ref}` is under vmap",
                 source.path, [source.replace_node(call, new)],
