@@ -12,7 +12,8 @@ all-reduce) does the rest.
 The evidence comes from the run: parameters that an optimizer holds and steps never got a
 gradient, and the user's files call ``all_gather`` (``torch.distributed``, under any alias) with a
 list named in the script. The fix adds ``out[dist.get_rank()] = x`` after the call, spelled with the
-call's own module name. It is a conjecture from the source, reported only when the re-run proves
+call's own module name (``get_rank(group)`` when the call passes a process group: the slot is the
+rank within it). It is a conjecture from the source, reported only when the re-run proves
 it: the stuck parameters must then get gradients and change. Safe: the values are the same; only
 the graph of the local slot comes back.
 """
@@ -21,11 +22,13 @@ from __future__ import annotations
 
 import libcst as cst
 
+from gradfix.expressions import call_argument
 from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.sandbox import RunResult
 from gradfix.source import descendants
+from gradfix.torch_api import spelled_or_imported
 from gradfix.trace import Trace
 from gradfix.verify import judge_what_trains
 
@@ -47,22 +50,29 @@ class GatherWithoutAutograd(Rule):
         for path in self.crash_files(trace, project):
             source = project.source(path)
             for call in descendants(source.module, cst.Call):
-                if not source.qualified_names(call.func) & _ALL_GATHER or not isinstance(call.func, cst.Attribute):
+                if not source.qualified_names(call.func) & _ALL_GATHER or any(a.star for a in call.args):
                     continue
-                positional = [a for a in call.args if a.keyword is None and not a.star]
-                if len(positional) < 2 or not isinstance(positional[0].value, cst.Name):
+                out, given = call_argument(call, 0, "tensor_list"), call_argument(call, 1, "tensor")
+                if out is None or given is None or not isinstance(out.value, cst.Name):
                     continue
                 statement = source.statement_of(call)
                 if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1 or not isinstance(statement.body[0], cst.Expr):
                     continue
-                gathered, local = positional[0].value.value, source.code(positional[1].value)
-                module = source.code(call.func.value)
+                gathered, local = out.value.value, source.code(given.value)
+                edits = []
+                if isinstance(call.func, cst.Attribute):
+                    get_rank = f"{source.code(call.func.value)}.get_rank"
+                else:  # `from torch.distributed import all_gather`
+                    get_rank, edits = spelled_or_imported(source, "torch.distributed.get_rank")
+                # within a process group, the slot is the rank in that group
+                group = call_argument(call, 2, "group")
+                within = "" if group is None or (isinstance(group.value, cst.Name) and group.value.value == "None") else source.code(group.value)
                 line = source.range(statement).end.line
                 indent = source.indentation(source.range(statement).start.line)
-                put_back = f"{gathered}[{module}.get_rank()] = {local}"
+                put_back = f"{gathered}[{get_rank}({within})] = {local}"
                 candidate = self.candidate(
                     f"put this rank's own `{local}`, with its graph, back into its slot of `{gathered}` after the gather: `{put_back}`",
-                    path, [source.insert_lines(line + 1, f"{indent}{put_back}\n")],
+                    path, [source.insert_lines(line + 1, f"{indent}{put_back}\n"), *edits],
                 )
                 message = (
                     f"`{source.code(call.func)}` copies every rank's `{local}` into `{gathered}` without a graph, this rank's own too; "
