@@ -1,21 +1,21 @@
-"""GF100: parameters frozen by a helper's flag whose default is ``False``
-(``def load_adapter(model, weights, is_trainable=False): ... p.requires_grad_(is_trainable)``),
-called without it: the adapters, or the head, load frozen, and nothing that was meant to train
-does. The run then ends in "No inf checks were recorded for this optimizer" (a GradScaler with
-nothing to step), "optimizer got an empty parameter list", or trains nothing, silently.
+"""GF100: parameters frozen by a helper's flag whose default is ``False`` (``def
+load_adapter(model, weights, is_trainable=False): ... p.requires_grad_(is_trainable)``), called
+without it: the adapters, or the head, load frozen, and nothing that was meant to train does.
+The run then ends in "No inf checks were recorded for this optimizer" (a GradScaler with nothing
+to step), "optimizer got an empty parameter list", or trains nothing, silently.
 
 Loaders modelled on ``PeftModel.from_pretrained(..., is_trainable=False)`` and builders with a
 ``trainable=False`` or ``requires_grad=False`` keyword load weights for inference unless asked
 otherwise. Resuming a training run with them, or fine-tuning what they return, needs the flag.
 
-The evidence comes from the run: parameters were frozen at a statement that sets
-``requires_grad`` from a name (``p.requires_grad_(flag)``, ``p.requires_grad = flag``), that name is
-a parameter of the enclosing function with the default ``False``, and the training crashed or
-changed no parameter. The fix passes ``flag=True`` at each call of that function in the user's
-files that does not pass it. It is a conjecture from the source, reported only when the re-run
-proves it: the parameters frozen there must then train (those no loss reaches, as a frozen
-teacher loaded with the same helper would be, are not held against it). Unsafe: it changes what
-trains.
+The evidence comes from the run: parameters were frozen at a statement that sets ``requires_grad``
+from a name (``p.requires_grad_(flag)``, ``p.requires_grad = flag``), that name is a parameter of
+the enclosing function with the default ``False``, and the training crashed or changed no
+parameter. The fix passes ``flag=True`` at each call of that function in the user's files that does
+not pass it, under its own name or a name it is imported as. It is a conjecture from the source,
+reported only when the re-run proves it: the parameters frozen there must then train (those no loss
+reaches, as a frozen teacher loaded with the same helper would be, are not held against it).
+Unsafe: it changes what trains.
 """
 
 from __future__ import annotations
@@ -104,15 +104,22 @@ class FrozenByDefaultFlag(Rule):
         found = []
         for path in self.crash_files(trace, project):
             source = project.source(path)
+            # the names the function is called by here: its own, and those it is imported as
+            names = {function} | {
+                alias.asname.name.value
+                for node in descendants(source.module, cst.ImportFrom) if not isinstance(node.names, cst.ImportStar)
+                for alias in node.names
+                if source.code(alias.name) == function and alias.asname is not None and isinstance(alias.asname.name, cst.Name)
+            }
             for call in descendants(source.module, cst.Call):
                 callee = call.func.value if isinstance(call.func, cst.Name) else call.func.attr.value if isinstance(call.func, cst.Attribute) else None
-                if callee != function or any(a.star for a in call.args):
+                if callee not in names or any(a.star for a in call.args):
                     continue
                 if call_argument(call, position if position >= 0 else None, flag) is not None:
                     continue  # the caller says what it wants
                 edit = source.replace_node(call, with_keyword(call, flag, cst.Name("True")))
                 found.append(Candidate(
-                    f"pass {flag}=True to `{function}` at line {source.range(call).start.line}",
+                    f"pass {flag}=True to `{source.code(call.func)}` at line {source.range(call).start.line}",
                     [Patch(path, [edit])], self.applicability, thaws=True,
                 ))
         return found
