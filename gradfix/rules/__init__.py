@@ -21,7 +21,7 @@ from gradfix.sandbox import RunResult
 from gradfix.expressions import with_keyword
 from gradfix.source import SourceFile, descendants
 from gradfix.trace import Site, Trace
-from gradfix.verify import judge
+from gradfix.verify import judge, judge_what_trains
 
 
 class Rule:
@@ -56,8 +56,17 @@ class Rule:
 
         return Candidate(description, [Patch(path, sorted(edits, key=lambda e: e.start))], self.applicability, params, at=at)
 
+    # A rule whose fix is a conjecture about which of the stuck parameters it frees (a flag parsed
+    # as meant, a result kept, a mask filled the other way): its candidates are judged on those of
+    # the finding's parameters that train in the re-run (a non-zero gradient, a change), which
+    # must be some; the others, stuck for another reason, stay with the safety net.
+    claims_what_trains: ClassVar[bool] = False
+
     def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
         """Did the re-run show the fix works? Rules whose fix is not about gradients arriving override it."""
+        if self.claims_what_trains:
+            trained = [n for n in finding.params if (p := run.trace.param(n)) is not None and p.nonzero_grad and p.changed]
+            return judge_what_trains(finding, candidate, before, run, trained)
         return judge(finding, candidate, before, run)
 
     @classmethod

@@ -27,12 +27,10 @@ import libcst as cst
 
 from gradfix.edits import Edit, Patch
 from gradfix.expressions import call_argument
-from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
+from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.sandbox import RunResult
 from gradfix.trace import FALSE_SPELLINGS, BoolOption, ParamFact, Trace
-from gradfix.verify import judge_what_trains
 
 # What the option's strings become: True for the usual spellings of yes, False for everything else.
 PARSER = 'lambda s: s.lower() in ("true", "1", "yes", "y", "on")'
@@ -42,6 +40,7 @@ class ArgparseTypeBool(Rule):
     code = "GF070"
     title = "an argparse option declared type=bool, given a string that means false"
     applicability = Applicability.SAFE
+    claims_what_trains = True
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         if not trace.bool_options or not trace.steps:
@@ -82,14 +81,6 @@ class ArgparseTypeBool(Rule):
         found.conjecture = True  # which stuck parameters the option held back, only the re-run shows
         return [found]
 
-    def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
-        """The option parsed as meant, the parameters it held back train. Others the run left
-        unchanged for other reasons (a layer no loss uses, a part frozen by another setting) are
-        no evidence against it: the claim is what trains now of what was stuck, which must be
-        something, and the finding names only that."""
-        after = run.trace
-        trained = [n for n in finding.params if (p := after.param(n)) is not None and p.got_grad and p.changed]
-        return judge_what_trains(finding, candidate, before, run, trained)
 
 
 def _stuck(trace: Trace) -> list[str]:

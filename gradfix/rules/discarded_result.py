@@ -29,13 +29,11 @@ from typing import Optional
 
 import libcst as cst
 
-from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
+from gradfix.findings import Applicability, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.sandbox import RunResult
 from gradfix.source import SourceFile, descendants
 from gradfix.trace import Trace
-from gradfix.verify import judge_what_trains
 
 # methods called for what they do, not for what they return
 _EFFECTS = frozenset({
@@ -80,6 +78,7 @@ class DiscardedResult(Rule):
     code = "GF095"
     title = "result of an out-of-place call on a parameter thrown away"
     applicability = Applicability.UNSAFE
+    claims_what_trains = True
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         if trace.crash is not None or not trace.steps:
@@ -151,10 +150,3 @@ class DiscardedResult(Rule):
         # The statement's text suggests it; only a re-run in which the parameters then train shows it.
         finding.conjecture = True
         return finding
-
-    def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
-        """The stuck parameters this fix trains: some of them may be stuck for another reason
-        (the safety net names those); the claim is what trains now, which must be something."""
-        after = run.trace
-        trained = [n for n in finding.params if (p := after.param(n)) is not None and p.got_grad and p.changed]
-        return judge_what_trains(finding, candidate, before, run, trained)

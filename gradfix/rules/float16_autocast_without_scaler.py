@@ -28,14 +28,12 @@ import libcst as cst
 
 from gradfix.edits import Edit
 from gradfix.expressions import call_argument
-from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
+from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.sandbox import RunResult
 from gradfix.source import SourceFile
 from gradfix.torch_api import module_alias
 from gradfix.trace import HalfAutocast, Trace
-from gradfix.verify import judge_what_trains
 
 # The autocast classes; each takes ``dtype`` second among its positional arguments (after
 # ``device_type``, or after ``enabled`` in torch.cuda.amp's and torch.cpu.amp's).
@@ -53,6 +51,7 @@ class Float16AutocastWithoutScaler(Rule):
     # bfloat16 keeps fewer digits than float16 and wants a GPU that has it (Ampere or later): it
     # changes the run's numbers, so the user opts in
     applicability = Applicability.UNSAFE
+    claims_what_trains = True
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         if not trace.half_autocasts or trace.enabled_scalers or not trace.steps:
@@ -93,12 +92,6 @@ class Float16AutocastWithoutScaler(Rule):
         found.conjecture = True  # zero gradients have other causes; only the re-run shows it was the rounding
         return [found]
 
-    def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
-        """The parameters whose gradient was 0 train now. Some may get 0 for another reason (a unit
-        a ReLU never opens); the claim is what trains now, which must be something."""
-        after = run.trace
-        trained = [n for n in finding.params if (p := after.param(n)) is not None and p.nonzero_grad and p.changed]
-        return judge_what_trains(finding, candidate, before, run, trained)
 
 
 def _autocast_call(project: Project, region: HalfAutocast) -> Optional[cst.Call]:

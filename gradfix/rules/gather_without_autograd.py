@@ -23,14 +23,12 @@ from __future__ import annotations
 import libcst as cst
 
 from gradfix.expressions import call_argument
-from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
+from gradfix.findings import Applicability, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.sandbox import RunResult
 from gradfix.source import descendants
 from gradfix.torch_api import spelled_or_imported
 from gradfix.trace import Trace
-from gradfix.verify import judge_what_trains
 
 _ALL_GATHER = {"torch.distributed.all_gather", "torch.distributed.distributed_c10d.all_gather"}
 
@@ -39,6 +37,7 @@ class GatherWithoutAutograd(Rule):
     code = "GF097"
     title = "loss on features gathered by all_gather, which has no autograd"
     applicability = Applicability.SAFE
+    claims_what_trains = True
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         if trace.crash is not None or not trace.steps:
@@ -83,10 +82,3 @@ class GatherWithoutAutograd(Rule):
                 finding.conjecture = True  # the source suggests it; only a re-run that trains them shows it
                 findings.append(finding)
         return findings
-
-    def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
-        """The stuck parameters this fix trains: some of them may be stuck for another reason
-        (the safety net names those); the claim is what trains now, which must be something."""
-        after = run.trace
-        trained = [n for n in finding.params if (p := after.param(n)) is not None and p.got_grad and p.changed]
-        return judge_what_trains(finding, candidate, before, run, trained)

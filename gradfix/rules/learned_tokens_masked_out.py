@@ -25,13 +25,11 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.edits import Edit
-from gradfix.findings import Applicability, Candidate, Finding, Verdict, short_list
+from gradfix.findings import Applicability, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
-from gradfix.sandbox import RunResult
 from gradfix.source import SourceFile, descendants
 from gradfix.trace import Trace
-from gradfix.verify import judge_what_trains
 
 _FLIPPED = {"torch.zeros": "ones", "torch.ones": "zeros"}
 
@@ -73,6 +71,7 @@ class LearnedTokensMaskedOut(Rule):
     code = "GF102"
     title = "learned tokens given a mask that marks them as padding"
     applicability = Applicability.UNSAFE
+    claims_what_trains = True
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         if trace.crash is not None or not trace.steps:
@@ -109,8 +108,3 @@ class LearnedTokensMaskedOut(Rule):
                 finding.conjecture = True  # the size suggests the mask is theirs; only the re-run shows it
                 findings.append(finding)
         return findings
-
-    def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
-        after = run.trace
-        trained = [n for n in finding.params if (p := after.param(n)) is not None and p.nonzero_grad and p.changed]
-        return judge_what_trains(finding, candidate, before, run, trained)
