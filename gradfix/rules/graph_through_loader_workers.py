@@ -33,7 +33,7 @@ _LOADERS = {"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoad
 
 
 def _in_workers(call: cst.Call) -> bool:
-    workers = call_argument(call, 7, "num_workers")
+    workers = call_argument(call, 5, "num_workers")  # DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, num_workers, ...)
     return workers is not None and not (isinstance(workers.value, cst.Integer) and workers.value.evaluated_value == 0)
 
 
