@@ -29,10 +29,14 @@ def is_dotted_name(text: Optional[str]) -> bool:
     return bool(text) and all(part.isidentifier() for part in text.split("."))  # type: ignore[union-attr]
 
 
-def with_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> cst.Call:
-    """``call`` passing ``keyword=value``: the value it passes replaced, or the keyword added last,
-    laid out as the arguments before it are (one a line, with a trailing comma, takes a line)."""
-    given = call_argument(call, None, keyword)
+def with_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression, position: Optional[int] = None) -> cst.Call:
+    """``call`` passing ``keyword=value``: the value it passes replaced (by keyword, or at
+    ``position`` among its positional arguments, where the parameter takes one), or the keyword
+    added last, laid out as the arguments before it are (one a line, with a trailing comma, takes
+    a line)."""
+    # `DataLoader(ds, 4, True, None, None, 2)` given `num_workers=0` besides would fail with
+    # "got multiple values for argument"
+    given = call_argument(call, position, keyword)
     if given is not None:
         return call.deep_replace(given.value, value)  # type: ignore[return-value]
     *rest, last = call.args

@@ -123,11 +123,12 @@ class Rule:
 
     def keyword_candidates(
         self, trace: Trace, project: Project, wanted: Callable[[SourceFile, cst.Call], bool], keyword: str,
-        value: str, describe: Callable[[str, int], str],
+        value: str, describe: Callable[[str, int], str], position: Optional[int] = None,
     ) -> list[Candidate]:
         """One candidate per call, in the files where the crash's cause can be written, that
         ``wanted`` accepts: the call passing ``keyword=value`` (``create_graph=True``,
-        ``drop_last=True``), laid out as its arguments are. ``describe(callee, line)`` says it."""
+        ``drop_last=True``), laid out as its arguments are; a value passed at ``position`` is
+        replaced there. ``describe(callee, line)`` says it."""
         candidates = []
         for path in self.crash_files(trace, project):
             source = project.source(path)
@@ -135,7 +136,7 @@ class Rule:
                 if not wanted(source, call):
                     continue
                 given = cst.parse_expression(value, config=source.module.config_for_parsing)
-                edit = source.replace_node(call, with_keyword(call, keyword, given))
+                edit = source.replace_node(call, with_keyword(call, keyword, given, position))
                 candidates.append(self.candidate(describe(source.code(call.func), source.range(call).start.line), path, [edit]))
         return candidates
 

@@ -31,10 +31,13 @@ _MESSAGE = "does not require grad and does not have a grad_fn"
 _GRAD = {"torch.autograd.grad"}
 
 
+_CREATE_GRAPH = 4  # grad(outputs, inputs, grad_outputs, retain_graph, create_graph, ...)
+
+
 def _without_create_graph(source: SourceFile, call: cst.Call) -> bool:
     if not source.qualified_names(call.func) & _GRAD or any(a.star for a in call.args):
         return False
-    given = call_argument(call, 4, "create_graph")  # positionally, grad's fifth argument
+    given = call_argument(call, _CREATE_GRAPH, "create_graph")
     return given is None or (isinstance(given.value, cst.Name) and given.value.value == "False")
 
 
@@ -50,6 +53,7 @@ class GradWithoutCreateGraph(Rule):
         candidates = self.keyword_candidates(
             trace, project, _without_create_graph, "create_graph", "True",
             lambda _, line: f"pass create_graph=True to torch.autograd.grad at line {line}: the gradient it returns can be differentiated",
+            position=_CREATE_GRAPH,
         )
         if not candidates:
             return []

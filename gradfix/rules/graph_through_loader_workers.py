@@ -32,8 +32,11 @@ _WORKER = "(raised in DataLoader worker process"
 _LOADERS = {"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"}
 
 
+_NUM_WORKERS = 5  # DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, num_workers, ...)
+
+
 def _in_workers(call: cst.Call) -> bool:
-    workers = call_argument(call, 5, "num_workers")  # DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, num_workers, ...)
+    workers = call_argument(call, _NUM_WORKERS, "num_workers")
     return workers is not None and not (isinstance(workers.value, cst.Integer) and workers.value.evaluated_value == 0)
 
 
@@ -49,6 +52,7 @@ class GraphThroughLoaderWorkers(Rule):
         candidates = self.keyword_candidates(
             trace, project, lambda source, call: bool(source.qualified_names(call.func) & _LOADERS) and _in_workers(call),
             "num_workers", "0", lambda _, line: f"load in the main process: num_workers=0 for the DataLoader at line {line}",
+            position=_NUM_WORKERS,
         )
         # Every loader first: a worker's grad mode is on even when the loop that iterates it runs
         # under no_grad, so an evaluation loader with workers fails the same way, later.
