@@ -18,7 +18,7 @@ import libcst as cst
 from gradfix.findings import Applicability, Candidate, Finding, Verdict
 from gradfix.project import Project
 from gradfix.sandbox import RunResult
-from gradfix.expressions import with_keyword
+from gradfix.expressions import call_argument, with_keyword
 from gradfix.source import SourceFile, descendants
 from gradfix.trace import Site, Trace
 from gradfix.verify import judge, judge_what_trains
@@ -124,19 +124,26 @@ class Rule:
     def keyword_candidates(
         self, trace: Trace, project: Project, wanted: Callable[[SourceFile, cst.Call], bool], keyword: str,
         value: str, describe: Callable[[str, int], str], position: Optional[int] = None,
+        conflicting: Optional[dict[str, str]] = None,
     ) -> list[Candidate]:
         """One candidate per call, in the files where the crash's cause can be written, that
         ``wanted`` accepts: the call passing ``keyword=value`` (``create_graph=True``,
         ``drop_last=True``), laid out as its arguments are; a value passed at ``position`` is
-        replaced there. ``describe(callee, line)`` says it."""
+        replaced there. Keyword-only settings that the new value rejects (``conflicting``:
+        ``persistent_workers="False"`` beside ``num_workers=0``) are set too, where the call passes
+        them. ``describe(callee, line)`` says it."""
         candidates = []
         for path in self.crash_files(trace, project):
             source = project.source(path)
             for call in descendants(source.module, cst.Call):
                 if not wanted(source, call):
                     continue
-                given = cst.parse_expression(value, config=source.module.config_for_parsing)
-                edit = source.replace_node(call, with_keyword(call, keyword, given, position))
+                config = source.module.config_for_parsing
+                new = with_keyword(call, keyword, cst.parse_expression(value, config=config), position)
+                for other, allowed in (conflicting or {}).items():
+                    if call_argument(call, None, other) is not None:
+                        new = with_keyword(new, other, cst.parse_expression(allowed, config=config))
+                edit = source.replace_node(call, new)
                 candidates.append(self.candidate(describe(source.code(call.func), source.range(call).start.line), path, [edit]))
         return candidates
 

@@ -33,6 +33,9 @@ _LOADERS = {"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoad
 
 
 _NUM_WORKERS = 5  # DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, num_workers, ...)
+# What a loader in the main process refuses ("persistent_workers option needs num_workers > 0",
+# "prefetch_factor option could only be specified in multiprocessing"), where the call names them
+_WORKERS_ONLY = {"persistent_workers": "False", "prefetch_factor": "None", "multiprocessing_context": "None"}
 
 
 def _in_workers(call: cst.Call) -> bool:
@@ -52,7 +55,7 @@ class GraphThroughLoaderWorkers(Rule):
         candidates = self.keyword_candidates(
             trace, project, lambda source, call: bool(source.qualified_names(call.func) & _LOADERS) and _in_workers(call),
             "num_workers", "0", lambda _, line: f"load in the main process: num_workers=0 for the DataLoader at line {line}",
-            position=_NUM_WORKERS,
+            position=_NUM_WORKERS, conflicting=_WORKERS_ONLY,
         )
         # Every loader first: a worker's grad mode is on even when the loop that iterates it runs
         # under no_grad, so an evaluation loader with workers fails the same way, later.
