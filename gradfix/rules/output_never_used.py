@@ -517,6 +517,11 @@ class OutputNeverUsed(Rule):
             params = list(dict.fromkeys(n for m in modules for n in owned[m.id][1]))
             reads = self._reads_after(flow, end, ancestors, tainted, called, module_names)
             outer = next((s.outer for s in seeds if s.module in modules and s.outer), [])
+            # The caller reads it, through a cut of these very parameters' values (an all_gather, a
+            # .detach()), not a `loss.item()` for the log: GF097's, GF008's.
+            cutting = [c for c in trace.cuts if set(c.leaves) & set(params)]
+            if cutting and _returned_beside(source, flow, end) and _Dropped.cut_by_caller(project, flow, end, outer, cutting):
+                continue
             dropped = _Dropped.find(project, source, flow, end, outer)
             # Handed on to a caller that unpacks it and reads it (in a phase of its own), not
             # merely returned: a value nobody reads is a forgotten loss, whatever DDP was told.
@@ -871,6 +876,25 @@ class _Dropped:
         _, caller_flow, step, _, _, element, _ = found
         index = max((i for i, b in enumerate(caller_flow.bindings) if b.step == step and b.name == element.value), default=None)
         return index is not None and any(r.binding == index for s in caller_flow.steps for r in s.reads)
+
+    @staticmethod
+    def cut_by_caller(project: Project, flow: _Flow, end: int, outer: list[Site], cuts: list[Cut]) -> bool:
+        """The caller unpacks the returned tuple and what it computes from the element ``end`` is
+        returned as goes through a place where the run saw the graph cut (``img, txt = model(x)``
+        then ``dist.all_gather(out, txt)``): a value cut off there, not one nobody uses."""
+        position = _returned_position(flow, end)
+        found = _caller_unpacking(project, position, outer) if position is not None else None
+        if found is None:
+            return False
+        caller, caller_flow, step, _, _, element, _ = found
+        index = max((i for i, b in enumerate(caller_flow.bindings) if b.step == step and b.name == element.value), default=None)
+        if index is None:
+            return False
+        chain = {index}
+        for later, binding in enumerate(caller_flow.bindings):
+            if binding.parents & chain and not binding.constant:
+                chain.add(later)
+        return OutputNeverUsed._through_cut(caller, caller_flow, chain, {}, cuts)
 
     @staticmethod
     def at_caller(project: Project, position: tuple[int, int], outer: list[Site], own: str, base: str = "") -> Optional["_Dropped"]:

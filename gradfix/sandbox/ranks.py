@@ -57,6 +57,8 @@ _COLLECTIVES = (
     "all_gather_object", "broadcast_object_list", "gather_object", "scatter_object_list", "send", "recv",
 )
 
+# The gathers without autograd, with the names of their output and input parameters
+_GATHERS = {"all_gather": ("tensor_list", "tensor"), "all_gather_into_tensor": ("output_tensor", "input_tensor")}
 
 # What gloo says when the other end of a collective is gone or never answers.
 _PEER_GONE = ("/gloo/transport/", "Connection closed by peer", "Connection reset by peer", "Timed out waiting")
@@ -417,7 +419,8 @@ class Ranks:
         for name in _COLLECTIVES:
             function = getattr(dist, name, None)
             if function is not None:
-                setattr(dist, name, self._saying(f"torch.distributed.{name}()", function))
+                said = self._saying(f"torch.distributed.{name}()", function)
+                setattr(dist, name, self._gathering(name, said) if name in _GATHERS else said)
 
         from torch.nn.parallel import DistributedDataParallel as DDP
 
@@ -609,6 +612,29 @@ class Ranks:
                 raise
             finally:
                 self.say("")
+
+        return call
+
+    def _gathering(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        """``all_gather(out, x)`` writes plain copies of every rank's ``x`` into ``out``, this
+        rank's own included: what user code computes from ``out`` has no graph back to ``x``. A
+        cut, like ``.detach()``, where user code gathers a tensor that requires grad (GF097)."""
+        output, given = _GATHERS[name]
+        probe = self.probe
+
+        @functools.wraps(function)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            caller = sys._getframe(1)
+            tensor = args[1] if len(args) > 1 else kwargs.get(given)
+            key = None
+            if isinstance(tensor, torch.Tensor) and tensor.requires_grad and torch.is_grad_enabled() and caller.f_code.co_filename in probe.user:
+                key = probe.record_cut(name, caller, inputs=(tensor,))
+            result = function(*args, **kwargs)
+            if key is not None:
+                into = args[0] if args else kwargs.get(output)
+                for copy in into if isinstance(into, (list, tuple)) else [into]:
+                    probe.mode.remember_cut_result(copy, frozenset([key]))
+            return result
 
         return call
 
