@@ -22,7 +22,10 @@ whose schedule keeps its rate at 0).
 
 A parameter that received gradients and stayed as it was while another parameter of the same
 module changed is left alone: the loss does not depend on it (the bias of a layer followed by batch
-norm gets a gradient of zero or of rounding noise).
+norm gets a gradient of rounding noise; a critic's last bias one of exactly zero, as it cancels in
+a Wasserstein loss). Not so a parameter that is no bias whose gradient was exactly zero in every
+entry at every step: rounding noise is never that, a sigmoid saturated where the value starts (a
+threshold initialised at -150) is.
 
 Parameters that no optimizer holds are meant to train too when the evidence says the script left
 them out by mistake: they require grad, took part in a run whose optimizers step (a loss reached
@@ -65,6 +68,11 @@ def _module_of(name: str) -> str:
     if ".parametrizations." in name:
         return name.split(".parametrizations.", 1)[0]
     return name.rsplit(".", 1)[0] if "." in name else name
+
+
+def _shift(param: ParamFact) -> bool:
+    """A bias: the one kind of parameter a loss can be exactly invariant to."""
+    return "bias" in param.name.rsplit(".", 1)[-1]
 
 
 def _models_that_never_ran(trace: Trace, ran: set[int]) -> list[str]:
@@ -155,7 +163,8 @@ def _why(params: list[ParamFact], optimizer: OptimizerFact, trace: Trace) -> str
         if not any(p.nonzero_grad for p in params):
             return (
                 f"{they} {receive} gradients, but every one of them is zero at every step (a hook that zeroes "
-                "them, clipping to a norm of 0, a loss term weighted 0 or masked out?)"
+                "them, clipping to a norm of 0, a loss term weighted 0 or masked out, a sigmoid or a clamp saturated "
+                "where the value starts?)"
             )
         return (
             f"{they} {receive} gradients that are not zero, but the steps leave {them} as {they} "
@@ -290,16 +299,21 @@ class UnchangedParameters(Rule):
             ]
             # A parameter that received gradients and stayed as it was while another parameter of
             # its own module changed: the loss does not depend on it (the bias of a layer followed
-            # by batch norm gets a gradient of zero, or of rounding noise): nothing to train there.
-            # A whole module left as it was is another matter: a hook, a clipping or a loss weight
-            # of 0 took its gradients away.
+            # by batch norm gets a gradient of rounding noise): nothing to train there. A whole
+            # module left as it was is another matter: a hook, a clipping or a loss weight of 0
+            # took its gradients away. So is a gradient of exactly zero in every entry at every
+            # step of a parameter that is not a shift: rounding noise is never that; a saturated
+            # sigmoid (a threshold initialised at -150, which underflows to 0) or a clamp at its
+            # bound is. A bias can be exactly zero: a critic's last bias cancels in a Wasserstein
+            # loss (mean of one batch minus mean of another), a logit bias in a softmax over it.
             # Not so a layer's weight whose gradient was zero at every step while its own bias
             # trained: a Linear's or a convolution's weight gradient is its input times what its
             # bias receives, so the input was zero (pixels scaled to [0, 1] into an integer array,
             # dead ReLUs before it).
             stale = [
                 p for p in stale
-                if not (p.got_grad and _module_of(p.name) in changed_modules) or _starved_weight(p, trace) is not None
+                if not (p.got_grad and (p.nonzero_grad or _shift(p)) and _module_of(p.name) in changed_modules)
+                or _starved_weight(p, trace) is not None
             ]
             if optimizer.steps:
                 findings += self._skipped(trace, project, optimizer, [p for p in stale if p.name in skipped], skipped)

@@ -679,6 +679,22 @@ def patch_cuda_runtime(probe: "Probe") -> None:
 
     autocast_mode.autocast.__init__ = autocast  # type: ignore[method-assign]
     grad_scaler.GradScaler.__init__ = scaler  # type: ignore[method-assign]
+
+    # A custom Function decorated for "cuda" autocast must see the CPU region the emulation made of
+    # it (``torch.cuda.amp.custom_fwd`` comes here too): no region here is a real CUDA one.
+    def on_emulated_device(decorate: Callable[..., Any]) -> Callable[..., Any]:
+        def decorator(function: Any = None, *args: Any, device_type: str, **kwargs: Any) -> Any:
+            if device_type == "cuda":
+                probe.cuda_emulated = True
+                device_type = "cpu"
+            return decorate(function, *args, device_type=device_type, **kwargs)
+
+        return decorator
+
+    for name in ("custom_fwd", "custom_bwd"):
+        emulated = on_emulated_device(getattr(autocast_mode, name))
+        setattr(autocast_mode, name, emulated)
+        setattr(torch.amp, name, emulated)
     torch.cuda.get_device_name = noop("gradfix: CUDA emulated on the CPU")
 
     class Event:
