@@ -13,12 +13,14 @@ autocast state ``forward`` saw.
 The evidence is the run's: the script crashed with a dtype mismatch at a line inside a
 ``forward`` or ``backward`` of a Function subclass in the user's files, and the user's files
 open an autocast region. The fix decorates both methods, below ``@staticmethod``, with the device
-the autocast call names (its expression, when it can be read where the class is defined: a
-string, or a name bound at module level before the class), else ``"cuda"`` and then ``"cpu"``;
-the re-run picks the one after which the crash is gone and the Function's parameters train. On a
-machine without a GPU, a script that picks CUDA when it is there runs its CUDA path on the CPU
-(the autocast region and these decorators included), so what verifies here is what the user's GPU
-machine needs. Safe: outside autocast the decorators do nothing.
+the autocast call names (a string, from any of the run's files; an expression as written, when
+it can be read where the class is defined: a name bound at module level before the class), then
+the device the script would pick itself (``"cuda" if torch.cuda.is_available() else "cpu"``,
+right on the user's GPU machine and on a CPU one), then ``"cpu"``; the re-run picks the first
+after which the crash is gone and the Function's parameters train. On a machine without a GPU, a
+script that picks CUDA when it is there runs its CUDA path on the CPU (its autocast region and
+decorators for ``"cuda"`` included, but only when such a region was opened): what verifies here
+is what the user's GPU machine needs. Safe: outside autocast the decorators do nothing.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from gradfix.findings import Applicability, Candidate, Finding
 from gradfix.project import Project
 from gradfix.rules import Rule
 from gradfix.source import SourceFile, descendants
-from gradfix.torch_api import spelled_or_imported
+from gradfix.rules import _imported_beside
+from gradfix.torch_api import module_alias, spelled_or_imported
 from gradfix.trace import Trace
 
 _MISMATCH = (
@@ -125,11 +128,14 @@ class FunctionUnderAutocast(Rule):
         return [self.finding(project, crash.site, message, trace.meant_to_train(), candidates, blocking=True)]
 
     def _devices(self, trace: Trace, project: Project, source: SourceFile, cls: cst.ClassDef) -> list[str]:
-        """The device types to try: the autocast calls' own (as written, where the class can
-        read it), then the literal types."""
+        """The device types to try: the autocast calls' own (a string from any of the run's files;
+        an expression as written, where the class can read it), then the device the script would
+        pick itself, CUDA when there is one (right on the user's GPU machine and on a CPU one)."""
         found: list[str] = []
         opened = False
-        for path in self.crash_files(trace, project):
+        script = [trace.script] if project.is_editable(trace.script) else []
+        files = [*self.crash_files(trace, project), *script, *(p for s in script for p in _imported_beside(project, s))]
+        for path in dict.fromkeys(files):
             other = project.source(path)
             for call in descendants(other.module, cst.Call):
                 names = other.qualified_names(call.func) & set(_AUTOCASTS)
@@ -143,14 +149,14 @@ class FunctionUnderAutocast(Rule):
                 given = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "device_type"), None)
                 if given is None and call.args and call.args[0].keyword is None:
                     given = call.args[0].value
-                if given is not None and other is source and _readable_at(source, given, cls):
+                if isinstance(given, cst.SimpleString):
+                    found.append(other.code(given))
+                elif given is not None and other is source and _readable_at(source, given, cls):
                     found.append(source.code(given))
         if not opened:
             return []
-        # An expression the class cannot read (a device chosen inside main()): each type, "cuda"
-        # first, as the device the script would choose on a GPU machine (the emulation runs it on
-        # the CPU); a CPU-only run rejects it, and "cpu" comes next.
-        return list(dict.fromkeys(found)) or ['"cuda"', '"cpu"']
+        torch_name = module_alias(source, "torch.cuda.is_available") or "torch.cuda.is_available"
+        return list(dict.fromkeys([*found, f'"cuda" if {torch_name}() else "cpu"', '"cpu"']))
 
     def _candidate(self, source: SourceFile, cls: cst.ClassDef, methods: dict[str, cst.FunctionDef], device: str) -> Optional[Candidate]:
         edits: list[Edit] = []

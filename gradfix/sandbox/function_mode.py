@@ -41,6 +41,7 @@ It does these things, which need to see every torch call:
 
 from __future__ import annotations
 
+import functools
 import sys
 import weakref
 from typing import TYPE_CHECKING, Any, Callable, Optional
@@ -665,7 +666,7 @@ def patch_cuda_runtime(probe: "Probe") -> None:
 
     def autocast(self: Any, device_type: str, *args: Any, **kwargs: Any) -> None:
         if device_type == "cuda" and probe.user_frame(sys._getframe(1)) is not None:
-            probe.cuda_emulated = True
+            probe.cuda_emulated = probe.cuda_autocast_emulated = True
             device_type = "cpu"
             if kwargs.get("dtype", args[0] if args else None) is None:
                 kwargs = {**kwargs, "dtype": torch.float16}  # CUDA autocast's default; the CPU's is bfloat16
@@ -681,13 +682,24 @@ def patch_cuda_runtime(probe: "Probe") -> None:
     grad_scaler.GradScaler.__init__ = scaler  # type: ignore[method-assign]
 
     # A custom Function decorated for "cuda" autocast must see the CPU region the emulation made of
-    # it (``torch.cuda.amp.custom_fwd`` comes here too): no region here is a real CUDA one.
+    # a "cuda" one (``torch.cuda.amp.custom_fwd`` comes here too), and only such a region: in a
+    # script that opens CPU regions only, a "cuda" decorator does nothing, as on any machine. Which
+    # is known when the Function runs, not when its class is defined.
     def on_emulated_device(decorate: Callable[..., Any]) -> Callable[..., Any]:
         def decorator(function: Any = None, *args: Any, device_type: str, **kwargs: Any) -> Any:
-            if device_type == "cuda":
-                probe.cuda_emulated = True
-                device_type = "cpu"
-            return decorate(function, *args, device_type=device_type, **kwargs)
+            if device_type != "cuda":
+                return decorate(function, *args, device_type=device_type, **kwargs)
+            if function is None:  # `@custom_fwd(device_type=...)`: the function comes next
+                return lambda function: decorator(function, *args, device_type=device_type, **kwargs)
+            as_cuda = decorate(function, *args, device_type="cuda", **kwargs)
+            as_cpu = decorate(function, *args, device_type="cpu", **kwargs)
+
+            @functools.wraps(function)
+            def call(*call_args: Any, **call_kwargs: Any) -> Any:
+                chosen = as_cpu if probe.cuda_autocast_emulated else as_cuda
+                return chosen(*call_args, **call_kwargs)
+
+            return call
 
         return decorator
 
@@ -746,8 +758,6 @@ def patch_sampling(probe: "Probe") -> None:
     """Watch ``Distribution.sample()`` called by user code with gradients on: it draws under
     ``no_grad``, so the draw carries no gradient to the tensors the distribution was built from
     (``rsample()``, where the distribution has one, does)."""
-    import functools
-
     from torch import distributions
 
     def watch(sample: Callable) -> Callable:

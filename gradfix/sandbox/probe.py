@@ -170,6 +170,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
 
         self.loops = LoopCap(self, max_steps)
         self.cuda_emulated = False
+        self.cuda_autocast_emulated = False  # a "cuda" autocast region was opened, as a CPU one
         self.loaded_storage: set[int] = set()  # storages user code copied values into
         from gradfix.sandbox.ranks import Ranks
 
