@@ -10,9 +10,11 @@ and carries no gradient: it must not be marked. An evaluation under ``no_grad`` 
 runs fine (the check runs only when gradients are on); the first training step fails.
 
 The evidence is the run's: the crash message. The fix, in the Functions of the files where the
-crash's cause can be written, removes from each ``ctx.mark_dirty(...)`` in ``forward`` the names
-that no ``return`` of that ``forward`` gives back (a name alone or an element of a returned
-tuple), one candidate per Function; the re-run decides. Safe: what is returned is marked as
+crash's cause can be written, removes from each ``ctx.mark_dirty(...)`` in ``forward`` what no
+``return`` of that ``forward`` gives back (a name or an attribute, alone or as an element of a
+returned tuple, or what a returned name was computed in place from: ``out = pre.clamp_(0, 1)``),
+and the whole statement when that is all it marks; one candidate per Function, all of them
+together first; the re-run decides. Safe: what is returned is marked as
 before, and the side buffers are updated as before.
 """
 
@@ -31,14 +33,21 @@ from gradfix.trace import Trace
 _MESSAGE = "Some elements marked as dirty during the forward method were not returned as output"
 
 
-def _returned(forward: cst.FunctionDef) -> set[str]:
-    """The names ``forward`` returns, alone or as elements of a tuple or list."""
-    names: set[str] = set()
+def _returned(source: SourceFile, forward: cst.FunctionDef) -> set[str]:
+    """What ``forward`` returns, alone or as elements of a tuple or list, as written, with the
+    names it was computed in place from (``out = pre.clamp_(0, 1)``, then ``return out``: ``pre``)."""
+    returned: set[str] = set()
     for ret in descendants(forward, cst.Return):
         value = ret.value
         elements = [e.value for e in value.elements] if isinstance(value, (cst.Tuple, cst.List)) else [value]
-        names |= {e.value for e in elements if isinstance(e, cst.Name)}
-    return names
+        returned |= {source.code(e) for e in elements if e is not None}
+    for assign in reversed(list(descendants(forward, cst.Assign))):
+        value = assign.value
+        while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value.endswith("_"):
+            value = value.func.value  # an in-place method returns the tensor it changed
+        if isinstance(value, (cst.Name, cst.Attribute)) and any(source.code(t.target) in returned for t in assign.targets):
+            returned.add(source.code(value))
+    return returned
 
 
 class DirtyNotReturned(Rule):
@@ -56,6 +65,10 @@ class DirtyNotReturned(Rule):
             for forward in descendants(source.module, cst.FunctionDef):
                 if forward.name.value == "forward" and (candidate := self._candidate(source, forward)) is not None:
                     candidates.append(candidate)
+        # Several Functions that do it: each alone leaves the others' crash.
+        every = self.together(candidates, "mark only what each forward returns as dirty, in every Function that marks more")
+        if every is not None:
+            candidates.insert(0, every)
         message = (
             f"the script crashed: {crash.type}: {crash.message}; a custom Function's forward marks as dirty a tensor it "
             "changes in place but does not return (a running statistic, a cache): mark_dirty is for the inputs it returns; "
@@ -64,18 +77,24 @@ class DirtyNotReturned(Rule):
         return [self.finding(project, crash.site, message, trace.meant_to_train(), candidates, blocking=True)]
 
     def _candidate(self, source: SourceFile, forward: cst.FunctionDef) -> Optional[Candidate]:
-        returned = _returned(forward)
-        if not returned:
-            return None
+        returned = _returned(source, forward)
         edits, dropped = [], []
         for call in descendants(forward, cst.Call):
             if not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "mark_dirty") or any(a.star or a.keyword for a in call.args):
                 continue
-            kept = [a for a in call.args if not (isinstance(a.value, cst.Name) and a.value.value not in returned)]
-            if len(kept) == len(call.args) or not kept:
+            side = [a for a in call.args if source.code(a.value) not in returned]
+            if not side:
+                continue
+            dropped += [source.code(a.value) for a in side]
+            kept = [a for a in call.args if a not in side]
+            statement = source.statement_of(call)
+            if not kept:
+                # only side buffers were marked: the statement goes, when it is only the call
+                if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and isinstance(statement.body[0], cst.Expr)):
+                    continue
+                edits.append(source.remove_statement(statement))
                 continue
             kept[-1] = kept[-1].with_changes(comma=call.args[-1].comma)
-            dropped += [source.code(a.value) for a in call.args if a not in kept]
             edits.append(source.replace_node(call, call.with_changes(args=kept)))
         if not edits:
             return None
