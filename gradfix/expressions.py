@@ -52,6 +52,15 @@ def with_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression, positi
     return call.with_changes(args=[*rest, last.with_changes(comma=comma), added])
 
 
+def without_arguments(call: cst.Call, dropped: list[cst.Arg]) -> cst.Call:
+    """``call`` without some of its arguments; the last one kept ends the call as the last one did
+    (no comma it no longer needs, or the trailing comma of a one-a-line layout)."""
+    kept = [a for a in call.args if not any(a is d for d in dropped)]
+    if kept and kept[-1] is not call.args[-1]:
+        kept[-1] = kept[-1].with_changes(comma=call.args[-1].comma)
+    return call.with_changes(args=kept)
+
+
 def call_argument(call: cst.Call, position: Optional[int], keyword: str) -> Optional[cst.Arg]:
     """The argument ``call`` passes for one parameter: the one named ``keyword``, else the
     ``position``-th positional one (counted from 0; None for a keyword-only parameter). None when

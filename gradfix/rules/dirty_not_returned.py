@@ -24,6 +24,7 @@ from typing import Optional
 
 import libcst as cst
 
+from gradfix.expressions import without_arguments
 from gradfix.findings import Applicability, Candidate, Finding
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -94,8 +95,7 @@ class DirtyNotReturned(Rule):
                     continue
                 edits.append(source.remove_statement(statement))
                 continue
-            kept[-1] = kept[-1].with_changes(comma=call.args[-1].comma)
-            edits.append(source.replace_node(call, call.with_changes(args=kept)))
+            edits.append(source.replace_node(call, without_arguments(call, side)))
         if not edits:
             return None
         cls = next((a for a in source.ancestors(forward) if isinstance(a, cst.ClassDef)), None)

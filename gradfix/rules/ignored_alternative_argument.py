@@ -24,6 +24,7 @@ from typing import Optional
 
 import libcst as cst
 
+from gradfix.expressions import without_arguments
 from gradfix.findings import Applicability, Candidate, Finding, short_list
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -47,13 +48,6 @@ def _computed_from(function: cst.FunctionDef, attrs: set[str]) -> set[str]:
             for target in assign.targets:
                 names |= {n.value for n in descendants(target.target, cst.Name)}
     return names
-
-
-def _without(call: cst.Call, dropped: cst.Arg) -> cst.Call:
-    kept = [a for a in call.args if a is not dropped]
-    if call.args[-1] is dropped and kept:
-        kept[-1] = kept[-1].with_changes(comma=dropped.comma)
-    return call.with_changes(args=kept)
 
 
 class IgnoredAlternativeArgument(Rule):
@@ -99,7 +93,7 @@ class IgnoredAlternativeArgument(Rule):
         for other in keywords:
             if other is given:
                 continue
-            edit = source.replace_node(call, _without(call, other))
+            edit = source.replace_node(call, without_arguments(call, [other]))
             candidates.append(self.candidate(
                 f"pass `{given.keyword.value}` without `{other.keyword.value}` to `{source.code(call.func)}` at line {line}: "  # type: ignore[union-attr]
                 f"the callee then computes from `{given.keyword.value}`",  # type: ignore[union-attr]

@@ -20,7 +20,7 @@ from typing import Optional, Union
 import libcst as cst
 
 from gradfix.edits import Edit
-from gradfix.expressions import dotted_path
+from gradfix.expressions import dotted_path, without_arguments
 from gradfix.findings import Applicability, Candidate, Finding
 from gradfix.project import Project
 from gradfix.rules import Rule
@@ -51,14 +51,6 @@ def _reduction_none(call: cst.Call) -> Optional[cst.Arg]:
 def _weighted(call: cst.Call) -> bool:
     """Class weights or an ignored index: the default mean is then a weighted one."""
     return any(a.keyword is not None and a.keyword.value in ("weight", "ignore_index") for a in call.args)
-
-
-def _without(call: cst.Call, keyword: cst.Arg) -> cst.Call:
-    """The call without one keyword argument; the argument before it loses a comma it no longer needs."""
-    args = [a for a in call.args if a is not keyword]
-    if call.args and call.args[-1] is keyword and args:
-        args[-1] = args[-1].with_changes(comma=keyword.comma)
-    return call.with_changes(args=args)
 
 
 class NonscalarLoss(Rule):
@@ -150,7 +142,7 @@ class NonscalarLoss(Rule):
 
     def _restore(self, source: SourceFile, call: cst.Call, keyword: cst.Arg, description: str) -> Candidate:
         line = source.range(call).start.line
-        edit: Edit = source.replace_node(call, _without(call, keyword))
+        edit: Edit = source.replace_node(call, without_arguments(call, [keyword]))
         return self.candidate(f"{description}: drop reduction=\"none\" (line {line})", source.path, [edit])
 
     @staticmethod

@@ -869,27 +869,21 @@ class _Dropped:
         """The caller unpacks the returned tuple and reads the element ``end`` is returned as
         (``logits, aux = model(x)`` ... ``if warm: loss += aux_loss(aux)``): a branch it uses
         in some phase, not a value nobody reads (``out = model(x); loss(out[0])``)."""
-        position = _returned_position(flow, end)
-        found = _caller_unpacking(project, position, outer) if position is not None else None
+        found = _caller_element(project, flow, end, outer)
         if found is None:
             return False
-        _, caller_flow, step, _, _, element, _ = found
-        index = max((i for i, b in enumerate(caller_flow.bindings) if b.step == step and b.name == element.value), default=None)
-        return index is not None and any(r.binding == index for s in caller_flow.steps for r in s.reads)
+        _, caller_flow, index = found
+        return any(r.binding == index for s in caller_flow.steps for r in s.reads)
 
     @staticmethod
     def cut_by_caller(project: Project, flow: _Flow, end: int, outer: list[Site], cuts: list[Cut]) -> bool:
         """The caller unpacks the returned tuple and what it computes from the element ``end`` is
         returned as goes through a place where the run saw the graph cut (``img, txt = model(x)``
         then ``dist.all_gather(out, txt)``): a value cut off there, not one nobody uses."""
-        position = _returned_position(flow, end)
-        found = _caller_unpacking(project, position, outer) if position is not None else None
+        found = _caller_element(project, flow, end, outer)
         if found is None:
             return False
-        caller, caller_flow, step, _, _, element, _ = found
-        index = max((i for i, b in enumerate(caller_flow.bindings) if b.step == step and b.name == element.value), default=None)
-        if index is None:
-            return False
+        caller, caller_flow, index = found
         chain = {index}
         for later, binding in enumerate(caller_flow.bindings):
             if binding.parents & chain and not binding.constant:
@@ -1025,6 +1019,18 @@ def _returned_position(flow: "_Flow", end: int) -> Optional[tuple[int, int]]:
             if isinstance(element.value, cst.Name) and any(r.name is element.value and r.binding == end for r in step.reads):
                 position = (index, len(elements))
     return position
+
+
+def _caller_element(project: Project, flow: _Flow, end: int, outer: list[Site]) -> Optional[tuple[Any, "_Flow", int]]:
+    """Where the caller that unpacks the returned tuple binds the element ``end`` is returned as:
+    its source, its flow and that binding's index."""
+    position = _returned_position(flow, end)
+    found = _caller_unpacking(project, position, outer) if position is not None else None
+    if found is None:
+        return None
+    caller, caller_flow, step, _, _, element, _ = found
+    index = max((i for i, b in enumerate(caller_flow.bindings) if b.step == step and b.name == element.value), default=None)
+    return None if index is None else (caller, caller_flow, index)
 
 
 def _caller_unpacking(project: Project, position: tuple[int, int], outer: list[Site]) -> Optional[tuple[Any, ...]]:
