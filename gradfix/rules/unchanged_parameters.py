@@ -294,6 +294,10 @@ class UnchangedParameters(Rule):
                 and (p.trainable_at_step or not optimizer.steps)
                 and (p.got_grad if not optimizer.steps else (
                     idle or p.reached or p.got_grad or p.name.rsplit(".", 1)[0] in ran_paths or p.name in skipped
+                    # a tensor of no module that the script names, handed to the optimizer: meant
+                    # to train (a learned perturbation, a prompt kept as a global), whatever reached
+                    # it; not one a module let go of (`<tensor#0>`, replaced after the optimizer)
+                    or (p.module is None and not p.name.startswith("<"))
                     or _trained_around(p, never_ran, optimizer, trace)
                 ))
             ]
