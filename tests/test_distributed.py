@@ -63,7 +63,9 @@ def test_processes_the_script_starts_itself_are_ranks_under_the_probe(sandbox: S
     faulty = sandbox.run(str(CORPUS / "distributed" / "process_spawn_context_unused_head.py"), [])
     trace = faulty.trace
     assert trace.world_size == 2 and [r.rank for r in trace.ranks] == [0, 1]
-    assert trace.crash is not None and trace.crash.rank == 0
+    # Both ranks fail the same way; whichever fails first may leave its peer waiting in a
+    # collective, so the reported crash is the first cause, from either rank.
+    assert trace.crash is not None and trace.crash.rank in (0, 1)
     assert trace.crash.message.startswith("Expected to have finished reduction")
     assert [p.name for p in trace.params if not p.got_grad] == ["model.module.confidence.weight", "model.module.confidence.bias"]
     # The logger joins no process group: it is no rank, and it did its work.
@@ -78,7 +80,9 @@ def test_lightning_ddp_starts_its_ranks_under_the_probe(sandbox: Sandbox) -> Non
     # Lightning's strategy="ddp" would run the script again in fresh interpreters, unprobed.
     trace = sandbox.run(str(CORPUS / "distributed" / "lightning_ddp_unused_noise_head.py"), []).trace
     assert trace.world_size == 2 and [r.rank for r in trace.ranks] == [0, 1]
-    assert trace.crash is not None and trace.crash.rank == 0
+    # Both ranks fail the same way; whichever fails first may leave its peer waiting in a
+    # collective, so the reported crash is the first cause, from either rank.
+    assert trace.crash is not None and trace.crash.rank in (0, 1)
     assert trace.crash.message.startswith("Expected to have finished reduction")
     assert [p.name for p in trace.params if not p.got_grad] == ["<Denoiser#1>.noise_level.weight", "<Denoiser#1>.noise_level.bias"]
     assert trace.distributed_notes == ['Lightning\'s strategy="ddp" forks its ranks here, as "ddp_fork" does, instead of running the script again']
