@@ -64,6 +64,8 @@ from gradfix.trace import (
 )
 
 _TORCH_DIR = os.path.dirname(os.path.realpath(torch.__file__)) + os.sep
+# The probe's own frames (a patched op calling torch's) stand between the script and torch.
+_PROBE_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__))) + os.sep
 
 
 def _mistaken_kind(error: BaseException) -> bool:
@@ -377,7 +379,8 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         while tb is not None:
             if tb.tb_frame.f_code.co_filename in self.user:
                 user_tb = tb
-            innermost = tb
+            if not os.path.realpath(tb.tb_frame.f_code.co_filename).startswith(_PROBE_DIR):
+                innermost = tb
             tb = tb.tb_next
         if (
             self.loops.cut and self.step_count and innermost is not None
