@@ -72,6 +72,7 @@ class ParamFact:
     got_grad: bool = False  # .grad was set after some backward call
     nonzero_grad: bool = False  # at some optimizer step its gradient had a non-zero element
     grad_at_step: bool = False  # at some step of an optimizer that holds it, its .grad was set (not None)
+    grad_peak: float = 0.0  # the largest |element| of its gradient at the steps of an optimizer that holds it
     # it required grad at some step of an optimizer that holds it (False: frozen at every step the
     # run saw, thawed after the last one, as a warm-up that unfreezes a part at a later epoch)
     trainable_at_step: bool = False

@@ -14,6 +14,10 @@ from gradfix.findings import Candidate, Finding, Verdict, short_list
 from gradfix.sandbox import RunResult
 from gradfix.trace import Crash, Trace
 
+# A gradient this much smaller than the largest of its layer's is float rounding of an exact zero:
+# a Linear's bias before a batch-statistics BatchNorm gets about 7e-9 beside weights' 1e-2.
+_ROUNDING = 1e-5
+
 
 def describe_crash(crash: Crash) -> str:
     where = ""
@@ -91,10 +95,18 @@ def _gradients(claimed: list[str], before: Trace, after: Trace) -> Verdict:
         # last bias, which cancels out of mean(fake) - mean(real)) gets a gradient of exactly 0
         # at every step and stays as it was, beside parameters of its own layer that change: that
         # is the loss's shape, not the fix failing (GF018 leaves such a parameter alone too).
-        changed_layers = {q.name.rsplit(".", 1)[0] for q in after.params if q.changed}
+        # So is a gradient of rounding noise (about 1e-8 where its layer's others are about 1e-2,
+        # the bias of a Linear before a BatchNorm that normalises with batch statistics), which
+        # plain SGD moves by less than the parameter's float resolution.
+        layer_peaks: dict[str, float] = {}
+        for q in after.params:
+            if q.changed:
+                layer = q.name.rsplit(".", 1)[0]
+                layer_peaks[layer] = max(layer_peaks.get(layer, 0.0), q.grad_peak)
         stale = [
             n for n in stale
-            if not ((p := after.param(n)) and p.got_grad and not p.nonzero_grad and n.rsplit(".", 1)[0] in changed_layers)
+            if not ((p := after.param(n)) and p.got_grad and (layer := n.rsplit(".", 1)[0]) in layer_peaks
+                    and (not p.nonzero_grad or p.grad_peak <= _ROUNDING * layer_peaks[layer]))
         ]
         if stale:
             return Verdict(False, f"{short_list(stale)} receive gradients but never change after optimizer.step()")

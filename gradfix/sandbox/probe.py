@@ -123,6 +123,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
         self.got_grad: set[int] = set()
         self.nonzero_grad: set[int] = set()  # held a gradient with a non-zero element at some step
         self.grad_at_step: set[int] = set()  # held a gradient (not None) at a step of its own optimizer
+        self.grad_peak: dict[int, float] = {}  # the largest |element| of its gradient at those steps
         self.trainable_at_step: set[int] = set()  # required grad at a step of its own optimizer
         self.lr_zero: set[int] = set()  # held in a group built with a learning rate of 0
         self.reached: set[int] = set()
@@ -526,6 +527,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
                     got_grad=pid in self.got_grad,
                     nonzero_grad=pid in self.nonzero_grad,
                     grad_at_step=pid in self.grad_at_step,
+                    grad_peak=self.grad_peak.get(pid, 0.0),
                     trainable_at_step=pid in self.trainable_at_step,
                     lr_zero=pid in self.lr_zero,
                     reached=pid in self.reached,

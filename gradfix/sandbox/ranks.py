@@ -924,6 +924,7 @@ def merge(parent: Trace, ranks: dict[int, Trace], world_size: int, hung: list[st
             fact.changed = fact.changed and twin.changed
             fact.nonzero_grad = fact.nonzero_grad and twin.nonzero_grad
             fact.grad_at_step = fact.grad_at_step and twin.grad_at_step
+            fact.grad_peak = max(fact.grad_peak, twin.grad_peak)
             fact.trainable_at_step = fact.trainable_at_step or twin.trainable_at_step
     facts = {rank: trace.ranks[0] if trace.ranks else RankFact(rank=rank) for rank, trace in ranks.items()}
     waiting = {int(line.split()[1]): line for line in hung}

@@ -37,6 +37,12 @@ def _largest_lr(optimizer: Any) -> Optional[float]:
         return None
 
 
+def _peak(grad: torch.Tensor) -> float:
+    """The largest magnitude in a gradient, dense or sparse (an embedding's ``sparse=True``)."""
+    values = grad.coalesce().values() if grad.is_sparse else grad
+    return float(values.detach().abs().max()) if values.numel() else 0.0
+
+
 def _needs_closure(optimizer: Any) -> bool:
     """The optimizer's class's step() takes a `closure` without a default. Read from its signature
     (torch's step wrapper keeps the wrapped one's), so an optimizer of the script's own is known
@@ -352,6 +358,8 @@ class OptimizerWatch:
                 probe._note_one_shot_groups(probe.optimizers[index][1], optimizer, site)
             nonzero = [p for p in held if p.grad is not None and bool(p.grad.any())]
             probe.nonzero_grad.update(id(p) for p in nonzero)
+            for p in nonzero:
+                probe.grad_peak[id(p)] = max(probe.grad_peak.get(id(p), 0.0), _peak(p.grad))
             # Gradients user code assigned (`p.grad = g` of a torch.autograd.grad) arrive without a
             # backward() after them: the step that applies them sees them.
             probe.got_grad.update(id(p) for p in held if p.grad is not None)
