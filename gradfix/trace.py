@@ -59,6 +59,9 @@ class ModuleFact:
     # path it was found by (``dataset.vocab.embedding``) and the user line that iterated the loader
     in_workers: Optional[str] = None
     workers_site: Optional[Site] = None
+    # the first torch class in its class's MRO: itself for torch's own modules, the torch layer a
+    # user class extends (`class FreezableBN(nn.BatchNorm2d)`), "torch.nn.modules.module.Module"
+    torch_class: str = ""
 
 
 @dataclass

@@ -65,6 +65,26 @@ def judge_what_trains(finding: Finding, candidate: Candidate, before: Trace, run
     return verdict
 
 
+def loss_independent(trace: Trace) -> set[str]:
+    """Parameters the loss does not depend on. The bias before a batch norm, or a WGAN critic's
+    last bias, which cancels out of mean(fake) - mean(real), gets a gradient of exactly 0 at every
+    step and stays as it was, beside parameters of its own layer that change. That is the loss's
+    shape, not a fix failing (GF018 leaves such a parameter alone too). So is a gradient of
+    rounding noise (about 1e-8 where its layer's others are about 1e-2, the bias of a Linear before
+    a BatchNorm that normalises with batch statistics), which plain SGD moves by less than the
+    parameter's float resolution."""
+    layer_peaks: dict[str, float] = {}
+    for q in trace.params:
+        if q.changed:
+            layer = q.name.rsplit(".", 1)[0]
+            layer_peaks[layer] = max(layer_peaks.get(layer, 0.0), q.grad_peak)
+    return {
+        p.name for p in trace.params
+        if p.got_grad and not p.changed and (layer := p.name.rsplit(".", 1)[0]) in layer_peaks
+        and (not p.nonzero_grad or p.grad_peak <= _ROUNDING * layer_peaks[layer])
+    }
+
+
 def _gradients(claimed: list[str], before: Trace, after: Trace) -> Verdict:
     """The finding's parameters now receive gradients and change; none that had a gradient lost it."""
     lost = []
@@ -91,23 +111,8 @@ def _gradients(claimed: list[str], before: Trace, after: Trace) -> Verdict:
         return Verdict(True, "the script now runs and its optimizers step")  # a fix that names no parameter
     if after.steps:
         stale = [n for n in claimed if not ((p := after.param(n)) and p.changed)]
-        # A parameter the loss does not depend on (the bias before a batch norm, a WGAN critic's
-        # last bias, which cancels out of mean(fake) - mean(real)) gets a gradient of exactly 0
-        # at every step and stays as it was, beside parameters of its own layer that change: that
-        # is the loss's shape, not the fix failing (GF018 leaves such a parameter alone too).
-        # So is a gradient of rounding noise (about 1e-8 where its layer's others are about 1e-2,
-        # the bias of a Linear before a BatchNorm that normalises with batch statistics), which
-        # plain SGD moves by less than the parameter's float resolution.
-        layer_peaks: dict[str, float] = {}
-        for q in after.params:
-            if q.changed:
-                layer = q.name.rsplit(".", 1)[0]
-                layer_peaks[layer] = max(layer_peaks.get(layer, 0.0), q.grad_peak)
-        stale = [
-            n for n in stale
-            if not ((p := after.param(n)) and p.got_grad and (layer := n.rsplit(".", 1)[0]) in layer_peaks
-                    and (not p.nonzero_grad or p.grad_peak <= _ROUNDING * layer_peaks[layer]))
-        ]
+        independent = loss_independent(after)
+        stale = [n for n in stale if n not in independent]
         if stale:
             return Verdict(False, f"{short_list(stale)} receive gradients but never change after optimizer.step()")
         # A fix that lets gradients through an op that yields NaN (a division by a zero norm, a

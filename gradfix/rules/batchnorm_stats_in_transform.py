@@ -11,13 +11,17 @@ substitute the parameters, not the buffers. The torch.func documentation's remed
 tracking running statistics (``track_running_stats=False``: batch statistics in training and in
 evaluation alike, as MAML's own reference code does) or to pass the buffers in explicitly.
 
-The evidence is the run's: the crash message, and BatchNorm layers built in the user's files that
-track running statistics. The fix passes ``track_running_stats=False`` to those constructors, all
-of them together first, then each alone; the re-run decides. Unsafe: evaluation then normalises
-with the statistics of its own batch instead of running averages.
+The evidence is the run's: the crash message, and the BatchNorm layers the run built (a user
+class that extends one counts) at their constructor calls in the user's files: ``nn.BatchNorm2d(c)``,
+``FreezableBN(c)``, a ``norm_layer(c)`` factory, a flag read from a config, ``**norm_kwargs``.
+The fix passes ``track_running_stats=False`` at those calls, all of them together first, then each
+alone; the re-run decides. Unsafe: evaluation then normalises with the statistics of its own batch
+instead of running averages.
 """
 
 from __future__ import annotations
+
+from typing import Callable
 
 import libcst as cst
 
@@ -35,15 +39,26 @@ _MESSAGES = (
 _NORMS = {
     f"torch.nn.{kind}{n}d" for kind in ("BatchNorm", "LazyBatchNorm") for n in (1, 2, 3)
 } | {f"torch.nn.modules.batchnorm.BatchNorm{n}d" for n in (1, 2, 3)} | {"torch.nn.SyncBatchNorm"}
+_BATCHNORM_MODULE = "torch.nn.modules.batchnorm."
 _TRACK = 4  # BatchNorm2d(num_features, eps, momentum, affine, track_running_stats, ...)
 
 
-def _tracking(source: SourceFile, call: cst.Call) -> bool:
-    """A BatchNorm built to track running statistics: the flag not given, or ``True``."""
-    if not source.qualified_names(call.func) & _NORMS or any(a.star for a in call.args):
-        return False
-    given = call_argument(call, _TRACK, "track_running_stats")
-    return given is None or (isinstance(given.value, cst.Name) and given.value.value == "True")
+def _built_here(trace: Trace) -> Callable[[SourceFile, cst.Call], bool]:
+    """The calls that built the run's BatchNorm layers, and any BatchNorm constructor, that do not
+    already turn running statistics off (``False``, or ``None`` from a config default)."""
+    sites = {
+        (m.site.file, m.site.line, m.site.column) for m in trace.modules
+        if m.site is not None and m.torch_class.startswith(_BATCHNORM_MODULE)
+    }
+
+    def tracking(source: SourceFile, call: cst.Call) -> bool:
+        start = source.range(call).start
+        if not (source.qualified_names(call.func) & _NORMS or (source.path, start.line, start.column) in sites):
+            return False
+        given = call_argument(call, _TRACK, "track_running_stats")
+        return given is None or not (isinstance(given.value, cst.Name) and given.value.value in ("False", "None"))
+
+    return tracking
 
 
 class BatchnormStatsInTransform(Rule):
@@ -55,10 +70,10 @@ class BatchnormStatsInTransform(Rule):
         crash = trace.crash
         if crash is None or crash.site is None or not any(m in crash.message for m in _MESSAGES):
             return []
-        if not any("BatchNorm" in m.cls for m in trace.modules):
+        if not any(m.torch_class.startswith(_BATCHNORM_MODULE) for m in trace.modules):
             return []
         candidates = self.keyword_candidates(
-            trace, project, _tracking, "track_running_stats", "False",
+            trace, project, _built_here(trace), "track_running_stats", "False",
             lambda callee, line: f"track_running_stats=False for the `{callee}` at line {line}: it normalises with batch statistics",
             position=_TRACK,
         )

@@ -81,6 +81,14 @@ def class_name(obj: Any) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+def torch_class_name(obj: Any) -> str:
+    """The first class in ``obj``'s MRO that torch defines: the layer a user class extends."""
+    for cls in type(obj).__mro__:
+        if cls.__module__ == "torch" or cls.__module__.startswith("torch."):
+            return f"{cls.__module__}.{cls.__qualname__}"
+    return ""
+
+
 # A module's parameters and submodules, walked with nn.Module's own methods, taken when gradfix
 # loads: a user class may override them with another signature (`higher`'s patched modules take
 # no `recurse`) or another meaning, and a script may replace them on nn.Module itself.

@@ -26,7 +26,7 @@ import torch.nn as nn
 
 from gradfix.sandbox.channel import NOWHERE
 from gradfix.sandbox.facts import (
-    UserCode, class_name, dtype_name, group_tensors, modules_of, named_buffers_of, named_modules_of, named_parameters_of, parameters_of, site_of,
+    UserCode, class_name, dtype_name, torch_class_name, group_tensors, modules_of, named_buffers_of, named_modules_of, named_parameters_of, parameters_of, site_of,
     storage_of,
 )
 from gradfix.sandbox.naming import Names, _held
@@ -582,6 +582,7 @@ class Probe(Names, ModuleWatch, OptimizerWatch, AutogradWatch, WeightsWatch, Che
             ModuleFact(
                 id=mid,
                 cls=class_name(module),
+                torch_class=torch_class_name(module),
                 name=root_names.get(mid, self.module_names.get(mid)),
                 site=self.module_sites.get(mid),
                 children=children[mid],
