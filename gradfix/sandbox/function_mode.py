@@ -114,8 +114,24 @@ _SINGULAR = {
     "log": "not positive", "log2": "not positive", "log10": "not positive",
     "acos": "not inside (-1, 1)", "asin": "not inside (-1, 1)", "arccos": "not inside (-1, 1)", "arcsin": "not inside (-1, 1)",
 }
-_NO_GRADIENT = (_CUT_METHODS - {"item", "tolist", "numpy"}) | _ZERO_GRADIENT | _RANDOM_DRAWS | _REWRAPS | SELECTIONS | _QUANTIZE | {"__get__"}
-_WATCHED = _CUT_METHODS | _REWRAPS | _ZERO_GRADIENT | _RANDOM_DRAWS | SELECTIONS | set(ZERO_GRADIENT_WHEN) | _CANCELLING | DROPPING_ALL | _QUANTIZE
+# Functions torch computes without a derivative that say nothing about it: the output of a
+# tensor that requires grad simply has no grad_fn (torch.special's Bessel functions and orthogonal
+# polynomials). Whatever they are given gets no gradient through them.
+UNDIFFERENTIATED = {
+    f"special_{name}" for name in (
+        "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_i0", "modified_bessel_i1",
+        "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
+        "spherical_bessel_j0", "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
+        "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
+        "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w", "hermite_polynomial_h",
+        "hermite_polynomial_he", "laguerre_polynomial_l", "legendre_polynomial_p",
+    )
+}
+_NO_GRADIENT = (_CUT_METHODS - {"item", "tolist", "numpy"}) | _ZERO_GRADIENT | _RANDOM_DRAWS | _REWRAPS | SELECTIONS | _QUANTIZE | UNDIFFERENTIATED | {"__get__"}
+_WATCHED = (
+    _CUT_METHODS | _REWRAPS | _ZERO_GRADIENT | _RANDOM_DRAWS | SELECTIONS | set(ZERO_GRADIENT_WHEN) | _CANCELLING | DROPPING_ALL
+    | _QUANTIZE | UNDIFFERENTIATED
+)
 # Names ending in "_" that write no values: metadata, sharing, autograd bookkeeping.
 _NOT_WRITES = {"requires_grad_", "share_memory_", "detach_", "rename_", "retain_grad_"}
 # In-place operators that reach the mode under their own name (``x += y`` arrives as add_).
