@@ -708,7 +708,11 @@ class InplaceModified(Rule):
             else:
                 rewrites += [self._augmented(source, node, set()), self._copy_first(source, node, node.target)]
         elif isinstance(node, cst.Subscript):
-            rewrites.append(self._clone_before_item_assignment(source, site))
+            # A view made with gradients off (a crop under `@torch.no_grad()`, handed to forward):
+            # its copy is what forward should write into, even when it is forward's own argument,
+            # and one copy before the loops that write into it serves them all.
+            no_grad_view = trace.crash is not None and "was created in no_grad mode" in trace.crash.message
+            rewrites.append(self._clone_before_item_assignment(source, site, argument=no_grad_view))
         elif isinstance(node, cst.Call):
             rewrites += self._refused_call(project, source, node, trace)
         return [r for r in rewrites if r is not None]
@@ -889,9 +893,10 @@ class InplaceModified(Rule):
         old = _statement_code(source, parent)
         return _Rewrite(f"write `{written}` (out of place) instead of `{old}`", source.site(call), source, [edit], old)
 
-    def _clone_before_item_assignment(self, source: SourceFile, site: Site) -> Optional[_Rewrite]:
+    def _clone_before_item_assignment(self, source: SourceFile, site: Site, argument: bool = False) -> Optional[_Rewrite]:
         """``x[i] = v`` -> ``x = x.clone()`` first: autograd keeps the tensor it saved, the script
-        goes on with a copy that has the item set."""
+        goes on with a copy that has the item set. With ``argument``, ``x`` may be the function's
+        own argument, and the copy goes before the loops around the statement that do not rebind it."""
         for subscript in source.nodes_at(site, cst.Subscript):
             small = source.parent(subscript)
             if isinstance(small, cst.AssignTarget):
@@ -899,19 +904,48 @@ class InplaceModified(Rule):
             if not isinstance(small, (cst.Assign, cst.AugAssign)):
                 continue
             target = subscript.value
-            if not _assignable(target) or self._aliased(source, target):
+            if not _assignable(target) or (self._aliased(source, target) and not (argument and self._argument(source, target))):
                 return None
-            return self._clone_before(source, small, target)
+            at = self._outside_loops(source, small, source.code(target)) if argument else None
+            return self._clone_before(source, small, target, at)
         return None
 
+    @staticmethod
+    def _argument(source: SourceFile, target: cst.BaseExpression) -> bool:
+        """A name bound only as its function's parameter."""
+        scope = source.scopes.get(target) if isinstance(target, cst.Name) else None
+        if scope is None:
+            return False
+        assignments = list(scope.assignments[target.value])  # type: ignore[attr-defined]
+        return bool(assignments) and all(isinstance(getattr(a, "node", None), cst.Param) for a in assignments)
+
+    @staticmethod
+    def _outside_loops(source: SourceFile, small: cst.CSTNode, name: str) -> cst.CSTNode:
+        """The statement, or the outermost loop of its function around it that never rebinds ``name``."""
+        chosen: cst.CSTNode = small
+        for ancestor in source.ancestors(small):
+            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Module)):
+                break
+            if isinstance(ancestor, (cst.For, cst.While)):
+                bound = {source.code(t.target) for t in descendants(ancestor, cst.AssignTarget)}
+                if isinstance(ancestor, cst.For):
+                    bound |= {n.value for n in descendants(ancestor.target, cst.Name)}
+                if name in bound:
+                    break
+                chosen = ancestor
+        return chosen
+
     def _clone_before(
-        self, source: SourceFile, small: cst.BaseSmallStatement, target: cst.BaseExpression
+        self, source: SourceFile, small: cst.BaseSmallStatement, target: cst.BaseExpression, at: Optional[cst.CSTNode] = None,
     ) -> Optional[_Rewrite]:
-        """A ``target = target.clone()`` line right before the statement: the copy is made after
-        everything that saved the tensor, so nothing that saved it sees the change."""
+        """A ``target = target.clone()`` line right before the statement (or before ``at``, a loop
+        around it): the copy is made after everything that saved the tensor, so nothing that saved
+        it sees the change."""
         line = source.parent(small)
         if not isinstance(line, cst.SimpleStatementLine) or line.body[0] is not small:
             return None  # `a = x * 2; x[0] = 0` on one line: the copy would come before `x * 2`
+        if at is not None and at is not small:
+            line = at  # before the loops that write into it
         block = source.parent(line)
         if not isinstance(block, (cst.IndentedBlock, cst.Module)):
             return None
@@ -920,7 +954,8 @@ class InplaceModified(Rule):
         text = f"{source.indentation(start)}{name} = {name}.clone()\n"
         old = _statement_code(source, small)
         edit = source.insert_lines(start, text)
-        return _Rewrite(f"copy `{name}` right before `{old}` modifies it", source.site(small), source, [edit], old)
+        where = "right before" if line is source.parent(small) else "before the loop in which"
+        return _Rewrite(f"copy `{name}` {where} `{old}` modifies it", source.site(small), source, [edit], old)
 
     def _inplace_keyword(self, source: SourceFile, event: InPlaceOp) -> Optional[_Rewrite]:
         """``F.relu(h, inplace=True)`` -> ``inplace=False``."""
