@@ -51,7 +51,7 @@ from gradfix.rules import Rule
 from gradfix.sandbox import RunResult
 from gradfix.source import SourceFile, descendants
 from gradfix.torch_api import module_alias
-from gradfix.trace import InPlaceOp, Site, Trace
+from gradfix.trace import Crash, InPlaceOp, Site, Trace
 from gradfix.verify import judge
 
 _LEAF_MESSAGE = "leaf Variable that requires grad is being used in an in-place operation"
@@ -490,10 +490,18 @@ class InplaceModified(Rule):
         if not refused:
             return []
         event = max(refused, key=lambda e: e.last)
-        if not event.in_forward or crash.site is None or (crash.site.file, crash.site.line) != (event.site.file, event.site.line):
+        if crash.site is None or (crash.site.file, crash.site.line) != (event.site.file, event.site.line):
             return []
         if not project.is_editable(event.site.file):
             return []
+        if not event.in_forward:
+            # Outside forward, a parameter changed in place is a manual update (GF015's); a tensor
+            # made to require grad that is no parameter is an accumulator for the loss
+            # (`state["loss"] = torch.zeros(1, requires_grad=True)`, then `state["loss"] += term`).
+            held = trace.param(event.tensor) if event.tensor else None
+            if not event.tensor or (held is not None and (held.is_parameter or held.optimizers)):
+                return []
+            return self._accumulator(project, event, crash)
         rewrites = self._leaf_fixes(project, event)
         candidates = [self.candidate(r.description, r.source.path, r.edits) for r in rewrites]
         what = _quoted(project, event.site)
@@ -508,6 +516,24 @@ class InplaceModified(Rule):
         )
         params = [event.tensor] if event.tensor and trace.param(event.tensor) is not None else []
         return [self.finding(project, event.site, message, params, candidates, blocking=True)]
+
+    def _accumulator(self, project: Project, event: InPlaceOp, crash: Crash) -> list[Finding]:
+        """``total += term`` on a zero that requires grad: ``total = total + term``, the sum a new
+        tensor each time (the starting zero needs no gradient of its own)."""
+        source = project.source(event.site.file)
+        augmented = next(iter(source.nodes_at(event.site, cst.AugAssign)), None)
+        if augmented is None:
+            return []
+        rewrite = self._augmented(source, augmented, set())
+        if rewrite is None:
+            return []
+        message = (
+            f"the script crashed: {_quoted(project, event.site)} adds to {event.tensor} in place, a tensor made to require "
+            "grad (a leaf: a zero to sum the loss into); torch refuses an in-place op on a leaf that requires grad, so "
+            "nothing trains: sum out of place"
+        )
+        candidates = [self.candidate(rewrite.description, rewrite.source.path, rewrite.edits)]
+        return [self.finding(project, event.site, message, [], candidates, blocking=True)]
 
     def _leaf_fixes(self, project: Project, event: InPlaceOp) -> list[_Rewrite]:
         """The out-of-place form of the op, without rebinding the parameter itself (a module
