@@ -51,7 +51,7 @@ _PARTS = frozenset({
     "OptionalArgsCall.positions", "TypoSet.attr", "Site.function", "OptimizerHolder.attr",
 })
 _TEXTS = frozenset({
-    "Site.file", "ModuleFact.cls", "ParamFact.dtype", "OptimizerFact.cls", "AttributeFact.kind", "AttributeFact.keys",
+    "Site.file", "ModuleFact.cls", "ModuleFact.torch_class", "ParamFact.dtype", "OptimizerFact.cls", "AttributeFact.kind", "AttributeFact.keys",
     "AttributeFact.inner", "Cut.op", "LooseTerm.kind", "SingularInput.op",
     "MixedDtypeLoss.op", "MixedDtypeLoss.input_dtype", "MixedDtypeLoss.target_dtype",
     "SchedulerFact.cls", "InPlaceOp.op", "InPlaceOp.module", "InPlaceOp.grad_fn", "InPlaceOp.related",

@@ -526,3 +526,30 @@ def test_a_scaler_that_skips_every_step_is_said_even_when_no_op_explains_it(tmp_
     assert result.exit_code == 1, result.output
     assert "GF092" in result.output and "skipped all" in result.output
     assert "no automatic fix: the run shows no op" in result.output
+
+
+TORCH_ALIASED = """\
+import torch as th
+
+model = th.nn.Linear(3, 1)
+optimizer = th.optim.SGD(model.parameters(), lr=0.1)
+x = th.randn(8, 3)
+for _ in range(3):
+    optimizer.zero_grad()
+    with th.no_grad():
+        loss = model(x).sum()
+    loss.requires_grad_(True)
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def test_a_script_that_imports_torch_under_another_name_reads_torch_in_messages(tmp_path: Path) -> None:
+    # What the run says about torch's own classes is text, not a name the script binds: a script
+    # that imports `torch as th` must not see "torch" in gradfix's own words hidden as a foreign name.
+    script = tmp_path / "train.py"
+    script.write_text(TORCH_ALIASED)
+    result = run("suggest", str(script), "--format", "json")
+    messages = [f["message"] for file in json.loads(result.output)["files"] for f in file["findings"]]
+    assert messages, result.output
+    assert not any("<hidden name" in m for m in messages), messages
