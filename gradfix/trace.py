@@ -1004,6 +1004,12 @@ class Trace:
         }
         return [name for name in self.params_cut_off() if name in loose]
 
+    def params_without_derivative(self) -> list[str]:
+        """Parameters behind a call of a function torch computes without a derivative
+        (``torch.special.bessel_j0``; the probe records those as cuts named ``special_*``): what
+        cuts them off is that function (GF109's), not an output left unused nor a ``.detach()``."""
+        return sorted({name for c in self.cuts if c.op.startswith("special_") for name in c.leaves})
+
     def params_only_selected(self) -> list[str]:
         """Of the parameters cut off (``params_cut_off``), those whose values went into an op that
         only picks the highest (``argmax``, the indices of ``max``/``topk``), with no ``.detach()``

@@ -32,16 +32,32 @@ _MESSAGE = re.compile(
     r"Output (?P<index>\d+) of (?P<fn>\w+) is a view and its base or another view of its base has been modified inplace\. "
     r"This view was created inside a custom Function"
 )
-_VIEWS = {"view_as", "view", "reshape", "reshape_as", "expand", "expand_as", "squeeze", "unsqueeze", "flatten", "t", "transpose", "permute"}
+_VIEWS = {"contiguous", "view_as", "view", "reshape", "reshape_as", "expand", "expand_as", "squeeze", "unsqueeze", "flatten", "t", "transpose", "permute"}
 
 
-def _forward(cls: cst.ClassDef) -> Optional[cst.FunctionDef]:
-    return next((f for f in cls.body.body if isinstance(f, cst.FunctionDef) and f.name.value == "forward"), None)
+def _forward(source: SourceFile, cls: cst.ClassDef, depth: int = 3) -> Optional[tuple[cst.ClassDef, cst.FunctionDef]]:
+    """The class that defines the ``forward`` this class runs, and that ``forward``: its own, or
+    one of a base class of the same file (an identity Function that reversal and scaling
+    Functions extend, overriding only ``backward``)."""
+    own = next((f for f in cls.body.body if isinstance(f, cst.FunctionDef) and f.name.value == "forward"), None)
+    if own is not None:
+        return cls, own
+    if depth == 0:
+        return None
+    classes = {c.name.value: c for c in descendants(source.module, cst.ClassDef)}
+    for base in cls.bases:
+        if isinstance(base.value, cst.Name) and base.value.value in classes:
+            found = _forward(source, classes[base.value.value], depth - 1)
+            if found is not None:
+                return found
+    return None
 
 
-def _inputs(forward: cst.FunctionDef) -> set[str]:
-    """Its tensor arguments: every parameter after ``ctx``."""
-    return {p.name.value for p in forward.params.params[1:]}
+def _inputs(cls: cst.ClassDef, forward: cst.FunctionDef) -> set[str]:
+    """Its tensor arguments: every parameter after ``ctx``; every parameter when the class has a
+    ``setup_context`` (torch 2's style, whose ``forward`` takes no ``ctx``)."""
+    separate = any(isinstance(f, cst.FunctionDef) and f.name.value == "setup_context" for f in cls.body.body)
+    return {p.name.value for p in forward.params.params[0 if separate else 1:]}
 
 
 def _view_of_input(node: cst.BaseExpression, inputs: set[str]) -> Optional[str]:
@@ -82,10 +98,11 @@ class FunctionReturnsInputView(Rule):
         for path in self.crash_files(trace, project):
             source = project.source(path)
             for cls in descendants(source.module, cst.ClassDef):
-                forward = _forward(cls) if cls.name.value == name else None
-                if forward is None:
+                found = _forward(source, cls) if cls.name.value == name else None
+                if found is None:
                     continue
-                edits = self._copies(source, forward, index)
+                owner, forward = found
+                edits = self._copies(source, owner, forward, index)
                 if not edits:
                     continue
                 candidate = self.candidate(f"return a copy from `{name}.forward`, not a view of its input", path, edits)
@@ -98,8 +115,14 @@ class FunctionReturnsInputView(Rule):
         return []
 
     @staticmethod
-    def _copies(source: SourceFile, forward: cst.FunctionDef, index: int) -> list[Edit]:
-        inputs = _inputs(forward)
+    def _copies(source: SourceFile, cls: cst.ClassDef, forward: cst.FunctionDef, index: int) -> list[Edit]:
+        inputs = _inputs(cls, forward)
+        # `out = x.view_as(x)` then `return out`: the view is made where the name is bound
+        bound: dict[str, list[cst.BaseExpression]] = {}
+        for assign in descendants(forward.body, cst.Assign):
+            for target in assign.targets:
+                if isinstance(target.target, cst.Name):
+                    bound.setdefault(target.target.value, []).append(assign.value)
         edits = []
         for ret in descendants(forward.body, cst.Return):
             value = ret.value
@@ -109,7 +132,11 @@ class FunctionReturnsInputView(Rule):
                 value = value.elements[index].value
             elif index != 0 or value is None:
                 continue
+            if isinstance(value, cst.Name) and value.value not in inputs and len(bound.get(value.value, [])) == 1:
+                value = bound[value.value][0]
             base = _view_of_input(value, inputs)
             if base is not None:
-                edits.append(source.replace_node(value, _copied(source, value, base)))
+                edit = source.replace_node(value, _copied(source, value, base))
+                if edit not in edits:
+                    edits.append(edit)
         return edits

@@ -72,48 +72,79 @@ class FunctionWithoutDerivative(Rule):
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         cut_off = set(trace.params_cut_off())
-        cuts = [
-            c for c in trace.cuts
-            if c.op in UNDIFFERENTIATED and project.is_editable(c.site.file) and set(c.leaves) & cut_off
-        ]
+        trained = {p.name for p in trace.params if p.requires_grad and p.is_leaf and (p.optimizers or p.reached)}
+        by_file: dict[str, list[Cut]] = {}
+        for cut in trace.cuts:
+            # `leaves` names only parameters that never trained; `reach` counts all it reached (a
+            # von Mises concentration that also trains through another term of the loss)
+            if cut.site.function == f"{cut.op.removeprefix('special_')}_with_grad":
+                continue  # the helper this rule writes: its second term carries the derivative
+            if cut.op in UNDIFFERENTIATED and project.is_editable(cut.site.file) and (set(cut.leaves) & trained or cut.reach):
+                by_file.setdefault(cut.site.file, []).append(cut)
         findings = []
-        for cut in cuts:
-            function = cut.op.removeprefix("special_")
-            stuck = [n for n in cut.leaves if n in cut_off]
-            candidates = [c for c in [self._with_derivative(project, cut, function)] if c is not None]
-            message = (
-                f"torch.special.{function} has no derivative in torch: its output has no gradient, so "
-                f"{short_list(stuck)}, behind it, never {'receives' if len(stuck) == 1 else 'receive'} one"
-            )
-            if not candidates:
-                message += "; gradfix knows no closed form of its derivative to give it"
-            findings.append(self.finding(project, cut.site, message, stuck, candidates))
+        for path, cuts in by_file.items():
+            cuts.sort(key=lambda c: (c.site.line, c.site.column or 0))
+            functions = sorted({c.op.removeprefix("special_") for c in cuts})
+            behind = sorted({n for c in cuts for n in c.leaves if n in trained})
+            stuck = [n for n in behind if n in cut_off]
+            spelled = ", ".join(f"torch.special.{f}" for f in functions)
+            one = len(functions) == 1
+            if stuck:
+                what = f"{short_list(stuck)}, behind {'it' if one else 'them'}, never {'receives' if len(stuck) == 1 else 'receive'} one"
+            elif behind:
+                what = f"the gradient of {short_list(behind)} lacks every term through {'it' if one else 'them'}"
+            else:
+                reach = max(c.reach for c in cuts)
+                what = (
+                    f"the {reach} trainable parameter{'s' if reach != 1 else ''} behind {'it' if one else 'them'}, which train through "
+                    f"other terms, miss every term through {'it' if one else 'them'}: their gradient is wrong"
+                )
+            message = f"{spelled} {'has' if one else 'have'} no derivative in torch: the output has no gradient, so {what}"
+            candidate = self._with_derivative(project, path, cuts)
+            if candidate is None:
+                message += "; gradfix knows no closed form of the derivative to give it"
+            findings.append(self.finding(project, cuts[0].site, message, stuck or behind, [candidate] if candidate else []))
         return findings
 
-    def _with_derivative(self, project: Project, cut: Cut, function: str) -> Optional[Candidate]:
-        if function not in _DERIVATIVES:
-            return None
-        source = project.source(cut.site.file)
-        calls = source.nodes_at(cut.site, cst.Call)
-        if not calls:
-            return None
-        call = calls[-1]
-        top = self._top_statement(source, call)
-        if top is None:
-            return None
+    def _with_derivative(self, project: Project, path: str, cuts: list[Cut]) -> Optional[Candidate]:
+        """Every call of these cuts through a helper with its derivative, one helper per function,
+        each above the first top-level statement that calls it; None if any has no closed form."""
+        source = project.source(path)
+        calls: dict[tuple[int, int], tuple[cst.Call, str]] = {}
+        for cut in cuts:
+            function = cut.op.removeprefix("special_")
+            found = source.nodes_at(cut.site, cst.Call)
+            if function not in _DERIVATIVES or not found:
+                return None
+            where = source.range(found[-1]).start
+            calls[(where.line, where.column)] = (found[-1], function)
         edits: list[Edit] = []
         spelled: dict[str, str] = {}
-        for name in _needed(function):
-            spelled[name], imports = spelled_or_imported(source, _TORCH.get(name, f"torch.special.{name}"))
-            edits += [e for e in imports if e not in edits]
-        helper = f"{function}_with_grad"
-        if helper in source.bindings:
-            return None
-        edits.append(source.insert_lines(source.range(top).start.line, _helper(helper, function, spelled)))
-        edits.append(source.replace_node(call.func, cst.Name(helper)))
-        return self.candidate(
-            f"compute `{source.code(call.func)}` through `{helper}`, which gives it its derivative", source.path, edits,
-        )
+        first: dict[str, int] = {}
+        for call, function in calls.values():
+            top = self._top_statement(source, call)
+            if top is None:
+                return None
+            line = source.range(top).start.line
+            first[function] = min(first.get(function, line), line)
+        for function in sorted(first):
+            for name in _needed(function):
+                if name not in spelled:
+                    spelled[name], imports = spelled_or_imported(source, _TORCH.get(name, f"torch.special.{name}"))
+                    edits += [e for e in imports if e not in edits]
+        helpers: dict[str, str] = {}
+        texts: dict[int, str] = {}  # one insertion per line, the helpers it holds in order
+        for function in sorted(first, key=lambda f: (first[f], f)):
+            helper = f"{function}_with_grad"
+            if helper in source.bindings:
+                return None
+            helpers[function] = helper
+            texts[first[function]] = texts.get(first[function], "") + _helper(helper, function, spelled)
+        edits += [source.insert_lines(line, text) for line, text in texts.items()]
+        for call, function in calls.values():
+            edits.append(source.replace_node(call.func, cst.Name(helpers[function])))
+        names = ", ".join(f"`{n}`" for n in helpers.values())
+        return self.candidate(f"compute {', '.join(sorted(set(spelled[f] for f in first)))} through {names}, with the derivative", path, edits)
 
     @staticmethod
     def _top_statement(source: SourceFile, node: cst.CSTNode) -> Optional[cst.CSTNode]:

@@ -105,6 +105,9 @@ class GraphBreak(Rule):
         # Reached only by a loss term held beside the loss and logged through a cut: the term was
         # never added (GF063's), and removing the logging's `.data` would not add it.
         picked |= set(trace.params_in_loose_terms())
+        # Cut off by a function without a derivative (a Bessel function): GF109's, not a `.detach()`
+        # kept for logging.
+        picked |= set(trace.params_without_derivative())
         cut_off = [name for name in trace.params_cut_off() if name not in picked]
         if not cut_off:
             return []

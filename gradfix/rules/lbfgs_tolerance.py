@@ -50,7 +50,8 @@ class LbfgsTolerance(Rule):
         if not project.is_editable(optimizer.site.file):
             return None
         source = project.source(optimizer.site.file)
-        calls = [c for c in source.nodes_at(optimizer.site, cst.Call) if source.code(c.func).endswith("LBFGS")]
+        # the call at the site that built it, however the class was imported (`LBFGS as QuasiNewton`)
+        calls = source.nodes_at(optimizer.site, cst.Call)
         if not calls:
             return None
         call = calls[-1]
@@ -74,7 +75,8 @@ class LbfgsTolerance(Rule):
         names = [p.name for p in held if p.nonzero_grad]
         limit = f" ({source.code(given.value)})" if given is not None else " (1e-7 by default)"
         message = (
-            f"{short_list(names)} receive non-zero gradients but never change in {optimizer.steps} L-BFGS steps: each "
+            f"{short_list(names)} {'receives' if len(names) == 1 else 'receive'} non-zero gradients but never "
+            f"{'changes' if len(names) == 1 else 'change'} in {optimizer.steps} L-BFGS steps: each "
             f"step returns before it moves when the largest gradient entry is at most tolerance_grad{limit}, or the loss "
             "changes by less than tolerance_change; the loss's scale is smaller than the tolerances"
         )

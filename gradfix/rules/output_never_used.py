@@ -420,6 +420,7 @@ class OutputNeverUsed(Rule):
         # A loss term the run saw held beside the loss, that alone reaches them, is GF063's: the
         # module's output was used, in a term that was never added.
         cut_off = set(trace.params_cut_off()) - set(trace.params_only_selected()) - set(trace.params_in_loose_terms())
+        cut_off -= set(trace.params_without_derivative())  # GF109's
         if not cut_off:
             return []
         owned = self._unreached_modules(trace, cut_off)

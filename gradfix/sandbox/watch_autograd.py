@@ -233,6 +233,15 @@ def _graph_kind(value: Any) -> Optional[str]:
     """"tensor", "tuple" or "list" for a value that carries a graph; for a small nested state
     (a spiking neuron's ``(LIFState(z, v, i), v_out)``), "nested:" and its shape (``_shape``).
     None otherwise."""
+    try:
+        return _graph_kind_of(value)
+    except RuntimeError:
+        # Reading `grad_fn` of a view autograd has already refused (a custom Function's output
+        # whose base was modified in place) raises that refusal again: it carries no usable graph.
+        return None
+
+
+def _graph_kind_of(value: Any) -> Optional[str]:
     if isinstance(value, torch.Tensor):
         return "tensor" if value.grad_fn is not None else None
     if type(value) in (tuple, list) and 0 < len(value) <= 8:
