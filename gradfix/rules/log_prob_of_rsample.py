@@ -25,6 +25,9 @@ from gradfix.source import descendants
 from gradfix.trace import Trace
 
 
+_MAX_ANYWHERE = 4  # rsample() calls tried when none is scored in the function that draws it
+
+
 def _method(call: cst.BaseExpression, name: str) -> bool:
     return isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == name
 
@@ -38,9 +41,10 @@ class LogProbOfRsample(Rule):
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         if trace.crash is not None or not trace.steps:
             return []
+        # exactly zero at every step; weight decay may still move them (AdamW shrinks the mean head)
         stuck = [
             p.name for p in trace.params
-            if p.requires_grad and p.optimizers and p.got_grad and not p.nonzero_grad and not p.changed and p.is_leaf
+            if p.requires_grad and p.optimizers and p.got_grad and not p.nonzero_grad and p.is_leaf
         ]
         if not stuck:
             return []
@@ -52,6 +56,9 @@ class LogProbOfRsample(Rule):
                 for assign in descendants(function.body, cst.Assign):
                     if _method(assign.value, "rsample") and len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name):
                         sampled[assign.targets[0].target.value] = assign.value  # type: ignore[assignment]
+                for annotated in descendants(function.body, cst.AnnAssign):  # `depth: Tensor = dist.rsample()`
+                    if annotated.value is not None and _method(annotated.value, "rsample") and isinstance(annotated.target, cst.Name):
+                        sampled[annotated.target.value] = annotated.value  # type: ignore[assignment]
                 used = {
                     a.value.value for call in descendants(function.body, cst.Call) if _method(call, "log_prob")
                     for a in call.args[:1] if isinstance(a.value, cst.Name)
@@ -67,9 +74,36 @@ class LogProbOfRsample(Rule):
                     message = (
                         f"`{name}` is a reparameterised sample (`rsample()`, line {line}) and its own log-probability is the loss: "
                         f"the sample moves with the distribution's parameters, so the log-probability does not depend on its "
-                        f"mean, and {short_list(stuck)} get exactly zero gradient and never change"
+                        f"mean, and {short_list(stuck)} get exactly zero gradient at every step"
                     )
                     finding = self.finding(project, source.site(call), message, stuck, [candidate])
                     finding.conjecture = True  # which parameters the mean comes from only the re-run shows
                     findings.append(finding)
+        if not findings:
+            # The sample taken in one function (a policy's `act()`) and scored in another (the
+            # update, a loss helper): each `rsample()` of the files in turn, the re-run decides.
+            findings = self._anywhere(trace, project, stuck)
         return findings
+
+    def _anywhere(self, trace: Trace, project: Project, stuck: list[str]) -> list[Finding]:
+        found = []
+        for path in self.crash_files(trace, project):
+            source = project.source(path)
+            for call in descendants(source.module, cst.Call):
+                if not _method(call, "rsample") or len(found) >= _MAX_ANYWHERE:
+                    continue
+                assert isinstance(call.func, cst.Attribute)
+                line = source.range(call).start.line
+                candidate = self.candidate(
+                    f"sample with `sample()` at line {line}: a score-function loss needs the log-probability of a sample taken as data",
+                    path, [source.replace_node(call.func.attr, cst.Name("sample"))],
+                )
+                message = (
+                    f"{short_list(stuck)} get exactly zero gradient at every step, and `{source.code(call)}` (line {line}) draws a "
+                    "reparameterised sample: if a loss scores that sample's own log-probability, the sample moves with the "
+                    "distribution's mean and the log-probability does not depend on it"
+                )
+                finding = self.finding(project, source.site(call), message, stuck, [candidate])
+                finding.conjecture = True
+                found.append(finding)
+        return found
