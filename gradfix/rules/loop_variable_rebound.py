@@ -66,7 +66,7 @@ class LoopVariableRebound(Rule):
 
     def __init__(self) -> None:
         super().__init__()
-        self._loops: dict[int, tuple[str, int, int]] = {}
+        self._loops: dict[int, tuple[str, int, int, frozenset[str]]] = {}
 
     def check(self, trace: Trace, project: Project) -> list[Finding]:
         never_ran = [m for m in trace.modules if m.site is not None and not m.ran_with_grad and not m.ran_without_grad]
@@ -92,9 +92,15 @@ class LoopVariableRebound(Rule):
             a for a in descendants(loop.body, cst.Assign)
             if len(a.targets) == 1 and isinstance(a.targets[0].target, cst.Name) and a.targets[0].target.value == module
         ]
-        if not built or len(rebinds) != 1:
+        # Built by a factory (`build_adapter(module, cfg)`, `LSQConv2d.from_float(module)`), the new
+        # module's site is the factory's: any module that never ran may be it, the re-run decides.
+        conjecture = not built
+        if conjecture:
+            built = [m for m in never_ran if trace.params_of(m.id) or any(p.name.startswith("<") for p in trace.params)]
+        if not built or not rebinds:
             return None
-        assign = rebinds[0]
+        # `module = LoRA(module)` then `module = module.to(device)`: the module is in place after the last
+        assign = rebinds[-1]
         line = source.parent(assign)
         if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
             return None
@@ -123,7 +129,9 @@ class LoopVariableRebound(Rule):
             "never runs" + (", and its parameters never get a gradient" if params else "")
         )
         finding = self.finding(project, source.site(assign), message, [], [candidate])
-        self._loops[id(finding)] = (source.path, span.start.line, span.end.line)
+        finding.conjecture = conjecture
+        # the script's own classes: torch's (the Linear inside an adapter) are everywhere in the model
+        self._loops[id(finding)] = (source.path, span.start.line, span.end.line, frozenset(m.cls for m in built if not m.cls.startswith("torch.")))
         return finding
 
     def verify(self, finding: Finding, candidate: Candidate, before: Trace, run: RunResult) -> Verdict:
@@ -131,10 +139,14 @@ class LoopVariableRebound(Rule):
         loop = self._loops.get(id(finding))
         if not verdict.verified or loop is None or run.trace.crash is not None:
             return verdict
-        path, first, last = loop
+        path, first, last, classes = loop
         after = run.trace
-        # the loop grew by the lines the fix added after the rebinding
-        built = [m for m in after.modules if m.site is not None and m.site.file == path and first <= m.site.line <= last + 2]
+        # the loop grew by the lines the fix added after the rebinding; a factory's modules are
+        # known by their classes
+        built = [
+            m for m in after.modules
+            if m.site is not None and (m.site.file == path and first <= m.site.line <= last + 2 or m.cls in classes)
+        ]
         idle = [m.cls.rsplit(".", 1)[-1] for m in built if not m.ran_with_grad]
         if not built or idle:
             return Verdict(False, f"the {', '.join(idle) or 'modules'} built in the loop still never run")
